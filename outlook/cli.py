@@ -1,0 +1,266 @@
+"""The ``outlook`` command: a thin layer over the public API.
+
+Owns argument parsing, rendering tables as text, Markdown, CSV or JSON, and
+exit codes: 0 on success, 2 for bad input (one message per problem on
+stderr, no traceback unless ``--traceback``), 1 for a run that failed.
+Never holds model logic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import math
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import TextIO
+
+__all__ = ["main"]
+
+_FORMATS = ("table", "markdown", "csv", "json")
+
+
+def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    p = argparse.ArgumentParser(
+        prog="outlook",
+        description="Scenario-outlook forecasting: YAML scenario files to probability-weighted outlook tables.",
+    )
+    p.add_argument("--version", action="version", version=f"outlook {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    run = sub.add_parser("run", help="simulate a scenario and print its outlook tables")
+    run.add_argument("scenario", metavar="FILE|ID", help="a scenario file, or the id of a bundled scenario")
+    run.add_argument("--samples", "-n", type=_positive_int, default=100_000, help="simulated worlds (default 100000)")
+    run.add_argument("--seed", "-s", type=_seed, default=0, help="random seed, a non-negative integer (default 0)")
+    run.add_argument(
+        "--chunk-size", type=_positive_int, default=None, help="samples held in memory at once (does not change results)"
+    )
+    run.add_argument("--format", "-f", choices=_FORMATS, default="table", help="output format (default table)")
+    run.add_argument(
+        "--table",
+        choices=("all", "scenarios", "events", "drivers", "derived", "categories"),
+        default="all",
+        help="which table to print (default all)",
+    )
+    run.add_argument("--scale", default="icd203", help="estimative-word scale (default icd203; see 'outlook scales')")
+    run.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
+
+    check = sub.add_parser("check", help="validate scenario files without running them")
+    check.add_argument("files", nargs="+", metavar="FILE|ID")
+    check.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
+
+    lst = sub.add_parser("list", help="list the bundled scenarios")
+    lst.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
+
+    scales = sub.add_parser("scales", help="list the estimative-word scales")
+    scales.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
+    return p
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(float(text)) if "e" in text.lower() else int(text)
+    except ValueError:
+        msg = f"expected a positive integer, got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+    if v < 1:
+        msg = f"expected a positive integer, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return v
+
+
+def _seed(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        msg = f"expected a non-negative integer, got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+    if v < 0:
+        msg = f"expected a non-negative integer, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return v
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Run the ``outlook`` command; return its exit code.
+
+    Parameters
+    ----------
+    argv
+        Arguments without the program name (``sys.argv[1:]`` by default).
+    stdout, stderr
+        Streams to write to (the process's by default).
+    """
+    out = stdout if stdout is not None else sys.stdout
+    err = stderr if stderr is not None else sys.stderr
+    parser = _parser()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help, --version or a usage error
+        return int(exc.code or 0)
+    from .errors import OutlookError, ScenarioError, ScenarioErrors
+
+    try:
+        if args.command == "run":
+            return _run(args, out, err)
+        if args.command == "check":
+            return _check(args, out, err)
+        if args.command == "list":
+            return _list(out)
+        return _scales(out)
+    except (ScenarioErrors, ScenarioError) as exc:
+        if args.traceback:
+            traceback.print_exc(file=err)
+        print(str(exc), file=err)
+        return 2
+    except ValueError as exc:
+        if args.traceback:
+            traceback.print_exc(file=err)
+        print(f"outlook: error: {exc}", file=err)
+        return 2
+    except OutlookError as exc:
+        if args.traceback:
+            traceback.print_exc(file=err)
+        print(f"outlook: run failed: {exc}", file=err)
+        return 1
+    except KeyboardInterrupt:
+        print("outlook: interrupted", file=err)
+        return 130
+    except Exception as exc:  # a bug: say so plainly, keep the details on request
+        if args.traceback:
+            traceback.print_exc(file=err)
+        print(f"outlook: internal error: {type(exc).__name__}: {exc} (rerun with --traceback for details)", file=err)
+        return 1
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .api import run_outlook
+    from .engine import DEFAULT_CHUNK_SIZE
+    from .words import get_scale
+
+    get_scale(args.scale)
+    tables = run_outlook(
+        args.scenario,
+        samples=args.samples,
+        seed=args.seed,
+        chunk_size=args.chunk_size or DEFAULT_CHUNK_SIZE,
+        scale=args.scale,
+    )
+    for w in tables.warnings:
+        print(f"outlook: note: {w}", file=err)
+    names = tables.TABLES if args.table == "all" else (args.table,)
+    if args.format == "json":
+        data = tables.to_dict()
+        if args.table != "all":
+            data = {args.table: data[args.table], "manifest": data["manifest"], "warnings": data["warnings"]}
+        import json
+
+        out.write(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+        return 0
+    if args.format == "csv":
+        for i, name in enumerate(names):
+            frame = tables.table(name)
+            if args.table == "all":
+                if i:
+                    out.write("\n")
+                out.write(f"# {name}\n")
+            buf = io.StringIO()
+            frame.to_csv(buf, index=False, lineterminator="\n")
+            out.write(buf.getvalue())
+        return 0
+    md = args.format == "markdown"
+    m = tables.manifest
+    title = f"{m['scenario_id']}: {m['samples']} samples, seed {m['seed']}, scale {m['scale']}"
+    out.write((f"# {title}\n" if md else f"{title}\n"))
+    for name in names:
+        frame = tables.table(name)
+        if frame.empty:
+            continue
+        out.write(f"\n## {name}\n\n" if md else f"\n{name}\n")
+        out.write(_render(frame, markdown=md))
+    out.write("\n")
+    out.write(f"scenario hash {m['scenario_hash'][:16]}, outlook {m['outlook_version']}\n")
+    return 0
+
+
+def _cell(v: object) -> str:
+    if isinstance(v, float):
+        if math.isnan(v):
+            return ""
+        if v == 0 or 1e-4 <= abs(v) < 1e7:
+            return f"{v:.4f}" if abs(v) < 100 else f"{v:,.1f}"
+        return f"{v:.4g}"
+    return str(v)
+
+
+def _render(frame: object, *, markdown: bool) -> str:
+    import pandas as pd
+
+    assert isinstance(frame, pd.DataFrame)
+    cols = [str(c) for c in frame.columns]
+    rows = [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
+    if markdown:
+        lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        return "\n".join(lines) + "\n"
+    widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(cols)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) if n else c.ljust(w) for c, w, n in zip(cells, widths, numeric)).rstrip()
+
+    return "\n".join([line(cols)] + [line(r) for r in rows]) + "\n"
+
+
+def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .bundled import find_scenario
+    from .errors import ScenarioError, ScenarioErrors
+    from .scenario import load_scenario
+
+    bad = 0
+    for f in args.files:
+        try:
+            s = load_scenario(find_scenario(f))
+        except (ScenarioErrors, ScenarioError) as exc:
+            print(str(exc), file=err)
+            bad += 1
+            continue
+        print(
+            f"{f}: ok ({len(s.drivers)} drivers, {len(s.derived)} derived, {len(s.events)} events, "
+            f"{len(s.scenarios)} scenarios, {len(s.horizons)} horizons)",
+            file=out,
+        )
+    return 2 if bad else 0
+
+
+def _list(out: TextIO) -> int:
+    from .bundled import bundled_scenarios
+    from .scenario import load_scenario
+
+    for sid, path in bundled_scenarios().items():
+        try:
+            title = load_scenario(path).title
+        except Exception:  # a broken bundled file must not hide the others
+            title = "(does not load: run 'outlook check' on it)"
+        print(f"{sid}  {title}", file=out)
+    return 0
+
+
+def _scales(out: TextIO) -> int:
+    from .words import SCALES
+
+    for name, scale in SCALES.items():
+        bands = ", ".join(f"{b.word} [{b.lo:.0%}, {b.hi:.0%})" for b in scale.bands)
+        flag = "" if scale.verified else " (unverified)"
+        print(f"{name}: {scale.title}{flag}\n  {bands}", file=out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,424 @@
+"""The Monte Carlo engine: a Scenario becomes a Model, a Model becomes a Run.
+
+Owns sampling, chunk by chunk, from one ``numpy.random.SeedSequence``:
+drivers (with rank correlations through a Gaussian copula), derived
+quantities, event times, and the scenario each world falls in at each
+horizon. A run keeps accumulators, never every sample, so memory stays flat
+as the sample count grows. Never formats output, never prints.
+
+Reproducibility: sample ``i`` belongs to block ``i // BLOCK_SIZE``; block
+``b`` draws from ``SeedSequence(seed, spawn_key=(b,))`` (the ``b``-th child
+that ``SeedSequence(seed).spawn`` would give). A chunk is a whole number of
+blocks, so the numbers do not depend on ``chunk_size``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import distributions as dist
+from ._quantiles import QuantileSketch
+from ._types import FloatArray
+from .errors import SimulationError
+from .scenario import Event, Scenario
+
+__all__ = [
+    "BLOCK_SIZE",
+    "DEFAULT_CHUNK_SIZE",
+    "PERCENTILES",
+    "Model",
+    "QuantityStats",
+    "Run",
+    "compile_model",
+    "event_times",
+    "simulate",
+]
+
+#: Samples per seeding block: a constant of the format, not a tuning knob.
+BLOCK_SIZE = 1 << 16
+#: Default samples per chunk (a whole number of blocks).
+DEFAULT_CHUNK_SIZE = 1 << 18
+#: Percentiles reported for drivers and derived quantities.
+PERCENTILES = (5, 25, 50, 75, 95)
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """A scenario compiled for sampling: draw order, copula, horizon ends."""
+
+    scenario: Scenario
+    horizon_ends: FloatArray
+    correlated: tuple[str, ...]
+    cholesky: FloatArray | None
+    correlation_repaired: bool
+
+    @property
+    def quantities(self) -> tuple[str, ...]:
+        """Driver and derived names, in table order."""
+        s = self.scenario
+        return tuple(d.id for d in s.drivers) + tuple(d.id for d in s.derived)
+
+
+def compile_model(scenario: Scenario) -> Model:
+    """Prepare a validated scenario for :func:`simulate`.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`~outlook.scenario.Scenario`.
+
+    Returns
+    -------
+    Model
+    """
+    ends = np.array([h.until for h in scenario.horizons], dtype=np.float64)
+    names = [d.id for d in scenario.drivers]
+    involved = {c.a for c in scenario.correlations} | {c.b for c in scenario.correlations}
+    correlated = tuple(n for n in names if n in involved)
+    chol = None
+    repaired = False
+    if correlated:
+        pairs = [(correlated.index(c.a), correlated.index(c.b), c.rho) for c in scenario.correlations]
+        _, bad = dist.correlation_matrix(len(correlated), pairs)
+        repaired = bad is not None
+        m, bad = dist.correlation_matrix(len(correlated), pairs, repair=scenario.correlation_repair == "nearest")
+        if bad is not None:
+            c = scenario.correlations[bad]
+            msg = f"{c.where}: correlations: pair [{c.a}, {c.b}] makes the correlation matrix not positive definite"
+            raise SimulationError(msg)
+        chol = np.linalg.cholesky(m)
+    return Model(scenario, ends, correlated, chol, repaired)
+
+
+@dataclass(slots=True)
+class QuantityStats:
+    """Streaming summary of one driver or derived quantity."""
+
+    n: int = 0
+    mean: float = 0.0
+    m2: float = 0.0
+    lo: float = math.inf
+    hi: float = -math.inf
+    sketch: QuantileSketch | None = None
+    counts: FloatArray | None = None  # categories of a categorical driver
+
+    def update(self, x: FloatArray) -> None:
+        k = x.shape[0]
+        if k == 0:
+            return
+        m = float(np.mean(x))
+        d = x - m
+        m2 = float(np.dot(d, d))
+        delta = m - self.mean
+        tot = self.n + k
+        self.mean += delta * k / tot
+        self.m2 += m2 + delta * delta * self.n * k / tot
+        self.n = tot
+        self.lo = min(self.lo, float(np.min(x)))
+        self.hi = max(self.hi, float(np.max(x)))
+        if self.sketch is not None:
+            self.sketch.update(x)
+
+    @property
+    def sd(self) -> float:
+        return math.sqrt(self.m2 / (self.n - 1)) if self.n > 1 else 0.0
+
+
+@dataclass(slots=True)
+class Run:
+    """What a simulation keeps: counts and summaries, never every sample.
+
+    Attributes
+    ----------
+    model
+        The compiled model that ran.
+    samples, seed, chunk_size
+        The run's settings.
+    scenario_counts
+        Shape ``(n_horizons, n_scenarios)``: worlds in each scenario by the
+        end of each horizon.
+    event_counts
+        Shape ``(n_events, n_horizons)``: worlds where the event happened by
+        the end of each horizon.
+    stats
+        Name -> :class:`QuantityStats` for every driver and derived quantity.
+    warnings
+        Things a reader should know (a scenario no world reached, a repaired
+        correlation matrix).
+    """
+
+    model: Model
+    samples: int
+    seed: int
+    chunk_size: int
+    scenario_counts: np.ndarray
+    event_counts: np.ndarray
+    stats: dict[str, QuantityStats]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.model.scenario
+
+
+def _block_rng(seed: int, block: int) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
+
+
+def _draw_block(model: Model, n: int, rng: np.random.Generator) -> tuple[dict[str, FloatArray], FloatArray]:
+    s = model.scenario
+    out: dict[str, FloatArray] = {}
+    corr_done = False
+    for d in s.drivers:
+        if d.id in model.correlated:
+            if not corr_done:
+                assert model.cholesky is not None
+                z = rng.standard_normal((n, len(model.correlated))) @ model.cholesky.T
+                for j, name in enumerate(model.correlated):
+                    out[name] = s.driver(name).distribution.from_normal(z[:, j])
+                corr_done = True
+            continue
+        out[d.id] = d.distribution.sample(n, rng)
+    exp = rng.standard_exponential((len(s.events), n)) if s.events else np.empty((0, n))
+    return out, exp
+
+
+def _draw_chunk(
+    model: Model, seed: int, start: int, stop: int, total: int
+) -> tuple[dict[str, FloatArray], FloatArray]:
+    """Draw samples ``start:stop`` of a ``total``-sample run, exactly as blocks define them."""
+    s = model.scenario
+    n = stop - start
+    env = {d.id: np.empty(n) for d in s.drivers}
+    exp = np.empty((len(s.events), n))
+    pos = start
+    while pos < stop:
+        b = pos // BLOCK_SIZE
+        bstart = b * BLOCK_SIZE
+        bstop = min(bstart + BLOCK_SIZE, total)
+        vals, e = _draw_block(model, bstop - bstart, _block_rng(seed, b))
+        lo, hi = max(pos, bstart) - bstart, min(stop, bstop) - bstart
+        i0 = pos - start
+        for k, v in vals.items():
+            env[k][i0 : i0 + hi - lo] = v[lo:hi]
+        exp[:, i0 : i0 + hi - lo] = e[:, lo:hi]
+        pos = bstart + hi
+    return env, exp
+
+
+def event_times(
+    exp: FloatArray,
+    ends: FloatArray,
+    rates: FloatArray,
+    modifiers: list[tuple[FloatArray, float, float]],
+) -> FloatArray:
+    """Occurrence times from a piecewise-constant hazard with event modifiers.
+
+    Parameters
+    ----------
+    exp
+        Shape ``(n,)``: Exp(1) draws, one per world.
+    ends
+        Shape ``(k - 1,)``: ends of the first ``k - 1`` hazard segments (years);
+        the last segment has no end.
+    rates
+        Shape ``(n, k)``: base hazard per year on each segment.
+    modifiers
+        ``(times, before, after)``: the hazard is multiplied by ``before``
+        until ``times`` (shape ``(n,)``) and by ``after`` from then on.
+
+    Returns
+    -------
+    Shape ``(n,)``: the time ``T`` solving ``H(T) = exp``, where ``H`` is the
+    cumulative hazard; ``inf`` where the hazard never accumulates that much.
+
+    Notes
+    -----
+    ``H`` is piecewise linear between breakpoints (segment ends and the
+    modifying events' times), so it is inverted exactly.
+    """
+    n = exp.shape[0]
+    if not modifiers and ends.size == 0:
+        r = rates[:, 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(r > 0, exp / np.where(r > 0, r, 1.0), np.inf)
+    cols = [np.zeros(n)] + [np.full(n, e) for e in ends] + [m[0] for m in modifiers]
+    bp = np.sort(np.stack(cols, axis=1), axis=1)  # (n, m)
+    seg = np.searchsorted(ends, bp, side="right")  # base segment of each piece
+    rate = np.take_along_axis(rates, seg, axis=1)
+    for times, before, after in modifiers:
+        rate = rate * np.where(bp >= times[:, None], after, before)
+    with np.errstate(invalid="ignore", over="ignore"):
+        length = np.diff(bp, axis=1, append=np.inf)  # inf - inf: an empty piece at infinity
+        inc = np.where((rate == 0) | ~(length > 0), 0.0, rate * length)
+        h_end = np.cumsum(inc, axis=1)
+    h_start = np.concatenate([np.zeros((n, 1)), h_end[:, :-1]], axis=1)
+    hit = h_end >= exp[:, None]
+    first = np.argmax(hit, axis=1)
+    found = hit[np.arange(n), first]
+    r = rate[np.arange(n), first]
+    start = bp[np.arange(n), first]
+    hs = h_start[np.arange(n), first]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = start + np.where(np.isinf(r), 0.0, (exp - hs) / np.where(r > 0, r, 1.0))
+    return np.where(found, t, np.inf)
+
+
+def _event_hazard(model: Model, e: Event, env: Mapping[str, FloatArray], n: int) -> tuple[FloatArray, FloatArray]:
+    """Segment ends and per-world base hazards of an event."""
+    where = f"{e.where}: events.{e.id}"
+    if e.rate is not None:
+        r = e.rate.evaluate(env, n)
+        bad = ~(r >= 0)
+        if bad.any():
+            i = int(np.argmax(bad))
+            msg = f"{where}.rate: rate is negative or not a number in {int(bad.sum())} of {n} worlds (e.g. {r[i]:g})"
+            raise SimulationError(msg)
+        return np.empty(0), r[:, None]
+    s = model.scenario
+    ends = np.array([s.horizon(h).until for h, _ in e.by])
+    probs = np.stack([x.evaluate(env, n) for _, x in e.by], axis=1)
+    bad = ~((probs >= 0) & (probs <= 1))
+    if bad.any():
+        j = int(np.argmax(bad.any(axis=0)))
+        msg = f"{where}.by.{e.by[j][0]}: probability outside [0, 1] in {int(bad[:, j].sum())} of {n} worlds"
+        raise SimulationError(msg)
+    falls = np.diff(probs, axis=1) < 0
+    if falls.any():
+        j = int(np.argmax(falls.any(axis=0)))
+        msg = (
+            f"{where}.by.{e.by[j + 1][0]}: cumulative probability falls below that by "
+            f"{e.by[j][0]} in {int(falls[:, j].sum())} of {n} worlds; it cannot decrease over time"
+        )
+        raise SimulationError(msg)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cumh = -np.log1p(-probs)  # cumulative hazard at each end
+        prev = np.concatenate([np.zeros((n, 1)), cumh[:, :-1]], axis=1)
+        widths = np.diff(np.concatenate([[0.0], ends]))
+        rates = (cumh - prev) / widths
+    rates = np.where(np.isnan(rates), 0.0, rates)  # past certainty: nothing left to happen
+    return ends[:-1], rates
+
+
+def _times(model: Model, env: Mapping[str, FloatArray], exp: FloatArray, n: int) -> dict[str, FloatArray]:
+    times: dict[str, FloatArray] = {}
+    for k, e in enumerate(model.scenario.events):
+        ends, rates = _event_hazard(model, e, env, n)
+        mods: list[tuple[FloatArray, float, float]] = [(times[o], 1.0, f) for o, f in e.after]
+        mods += [(times[o], 0.0, 1.0) for o in e.requires]
+        times[e.id] = event_times(exp[k], ends, rates, mods)
+    return times
+
+
+def simulate(
+    model: Model | Scenario,
+    *,
+    samples: int = 100_000,
+    seed: int = 0,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    progress: Callable[[int, int], None] | None = None,
+) -> Run:
+    """Simulate ``samples`` worlds and keep their summaries.
+
+    Parameters
+    ----------
+    model
+        From :func:`compile_model` (a Scenario is compiled first).
+    samples
+        Number of simulated worlds.
+    seed
+        Non-negative integer; the same seed gives the same numbers for any
+        ``chunk_size``.
+    chunk_size
+        Samples held in memory at once; rounded up to a whole number of
+        blocks of :data:`BLOCK_SIZE`.
+    progress
+        Called as ``progress(done, samples)`` after each chunk.
+
+    Returns
+    -------
+    Run
+
+    Raises
+    ------
+    SimulationError
+        If a rate is negative, a probability leaves [0, 1] or a derived
+        quantity is not a number in some worlds.
+    ValueError
+        For a bad ``samples``, ``seed`` or ``chunk_size``.
+    """
+    if isinstance(model, Scenario):
+        model = compile_model(model)
+    if isinstance(samples, bool) or not isinstance(samples, int | np.integer) or samples < 1:
+        msg = f"samples must be a positive integer (got {samples!r})"
+        raise ValueError(msg)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        msg = f"seed must be a non-negative integer (got {seed!r})"
+        raise ValueError(msg)
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer) or chunk_size < 1:
+        msg = f"chunk_size must be a positive integer (got {chunk_size!r})"
+        raise ValueError(msg)
+    samples, seed = int(samples), int(seed)
+    chunk = max(1, math.ceil(chunk_size / BLOCK_SIZE)) * BLOCK_SIZE
+    s = model.scenario
+    nh, ns, ne = len(s.horizons), len(s.scenarios), len(s.events)
+    scen_counts = np.zeros((nh, ns), dtype=np.int64)
+    ev_counts = np.zeros((ne, nh), dtype=np.int64)
+    stats: dict[str, QuantityStats] = {}
+    for d in s.drivers:
+        st = QuantityStats(sketch=QuantileSketch([p / 100 for p in PERCENTILES], samples))
+        if isinstance(d.distribution, dist.Categorical):
+            st.counts = np.zeros(len(d.distribution.categories))
+        stats[d.id] = st
+    for dv in s.derived:
+        stats[dv.id] = QuantityStats(sketch=QuantileSketch([p / 100 for p in PERCENTILES], samples))
+    done = 0
+    while done < samples:
+        stop = min(done + chunk, samples)
+        n = stop - done
+        env, exp = _draw_chunk(model, seed, done, stop, samples)
+        for dv in s.derived:
+            v = dv.expr.evaluate(env, n)
+            nan = np.isnan(v)
+            if nan.any():
+                msg = (
+                    f"{dv.where}: derived.{dv.id}: not a number in {int(nan.sum())} of {n} worlds "
+                    "(a log or sqrt of a negative, or 0/0?)"
+                )
+                raise SimulationError(msg)
+            env[dv.id] = v
+        times = _times(model, env, exp, n)
+        for hi, end in enumerate(model.horizon_ends):
+            happened = {k: t <= end for k, t in times.items()}
+            for k, e in enumerate(s.events):
+                ev_counts[k, hi] += int(np.count_nonzero(happened[e.id]))
+            scope: dict[str, Any] = {**env, **happened}
+            label = np.full(n, ns - 1, dtype=np.int64)
+            free = np.ones(n, dtype=bool)
+            for ri, rule in enumerate(s.scenarios):
+                if rule.when is None:
+                    break
+                hit = free & (rule.when.evaluate(scope, n) != 0)
+                label[hit] = ri
+                free &= ~hit
+            scen_counts[hi] += np.bincount(label, minlength=ns)
+        for name, st in stats.items():
+            x = env[name]
+            st.update(x)
+            if st.counts is not None:
+                st.counts += np.bincount(x.astype(np.int64), minlength=st.counts.shape[0])
+        done = stop
+        if progress is not None:
+            progress(done, samples)
+    warnings: list[str] = []
+    if model.correlation_repaired:
+        warnings.append("the correlation matrix was not positive definite and was replaced by the nearest valid one")
+    for ri, rule in enumerate(s.scenarios):
+        if not scen_counts[:, ri].any():
+            warnings.append(f"scenario {rule.id!r} was reached by no simulated world at any horizon")
+    return Run(model, samples, seed, chunk, scen_counts, ev_counts, stats, warnings)

@@ -1,0 +1,158 @@
+"""Errors raised by outlook, and where in a scenario file they point.
+
+Owns :class:`Location` and the exception family. Every error keeps its facts
+as attributes, builds its one-line message in ``__str__`` and pickles (Dask
+workers send errors back). Never prints, never formats tables.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "ExpressionError",
+    "Location",
+    "OutlookError",
+    "ScenarioError",
+    "ScenarioErrors",
+    "SimulationError",
+    "did_you_mean",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place in a scenario file: path, 1-based line and column, key path.
+
+    ``line`` and ``col`` are 0 when unknown (a scenario built from a dict).
+    """
+
+    path: str = "<scenario>"
+    line: int = 0
+    col: int = 0
+    key_path: str = ""
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.path}:{self.line}:{self.col}"
+        return self.path
+
+    def child(self, key: str | int, line: int = 0, col: int = 0) -> Location:
+        """The location of a key or item below this one."""
+        part = f"[{key}]" if isinstance(key, int) else str(key)
+        if self.key_path and not isinstance(key, int):
+            kp = f"{self.key_path}.{part}"
+        else:
+            kp = f"{self.key_path}{part}"
+        return Location(self.path, line or self.line, col or self.col, kp)
+
+    def shifted(self, col_offset: int) -> Location:
+        """The same place, ``col_offset`` characters further right."""
+        return Location(self.path, self.line, self.col + col_offset, self.key_path)
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """Return ``" Did you mean 'x'?"`` for the closest choice, or ``""``."""
+    close = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.6)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+class OutlookError(Exception):
+    """Base class of every error outlook raises on purpose."""
+
+
+class ScenarioError(OutlookError, ValueError):
+    """One problem in a scenario: where, what is wrong, what was seen.
+
+    The message has the shape
+    ``path:line:col: key.path: what is wrong (got X). Hint``.
+    """
+
+    def __init__(
+        self,
+        where: Location,
+        problem: str,
+        *,
+        got: object = None,
+        hint: str = "",
+        show_got: bool = True,
+    ) -> None:
+        self.where = where
+        self.problem = problem
+        self.got = got
+        self.hint = hint
+        self.show_got = show_got and got is not None
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        text = f"{self.where}: "
+        if self.where.key_path:
+            text += f"{self.where.key_path}: "
+        text += self.problem
+        if self.show_got:
+            text += f" (got {_show(self.got)})"
+        if self.hint:
+            text += self.hint if self.hint.startswith(" ") else f" {self.hint}"
+        return text
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (
+            _rebuild_scenario_error,
+            (type(self), self.where, self.problem, self.got, self.hint, self.show_got),
+        )
+
+
+def _rebuild_scenario_error(
+    cls: type[ScenarioError],
+    where: Location,
+    problem: str,
+    got: object,
+    hint: str,
+    show_got: bool,
+) -> ScenarioError:
+    return cls(where, problem, got=got, hint=hint, show_got=show_got)
+
+
+def _show(value: object) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+class ExpressionError(ScenarioError):
+    """An expression that the whitelist compiler refuses."""
+
+
+class ScenarioErrors(OutlookError, ValueError):
+    """Every problem found in one scenario file, in file order."""
+
+    def __init__(self, errors: Sequence[ScenarioError]) -> None:
+        self.errors = tuple(
+            sorted(errors, key=lambda e: (e.where.path, e.where.line, e.where.col))
+        )
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.errors,))
+
+
+class SimulationError(OutlookError, RuntimeError):
+    """A run that could not finish: a value out of range in some worlds, say."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.message,))

@@ -1,0 +1,1235 @@
+"""Scenario files: YAML text becomes a frozen, validated :class:`Scenario`.
+
+Owns the file format (version 1, see ``docs/scenario-format.md``), locations
+(file:line:column and key path for every value) and "did you mean" hints.
+Every problem in a file is collected and raised together as
+:class:`~outlook.errors.ScenarioErrors`. YAML is composed with the safe loader
+and expressions go through :mod:`outlook.expressions`: loading never runs
+code. Never samples, never prints.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import keyword
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import distributions as dist
+from .errors import Location, ScenarioError, ScenarioErrors, did_you_mean
+from .expressions import FUNCTIONS, Expression, compile_expression
+
+__all__ = [
+    "FORMAT_VERSION",
+    "Correlation",
+    "Derived",
+    "Driver",
+    "Event",
+    "Horizon",
+    "Rule",
+    "Scenario",
+    "Source",
+    "SourceRef",
+    "load_scenario",
+    "parse_duration",
+]
+
+FORMAT_VERSION = 1
+MAX_FILE_BYTES = 5_000_000
+MAX_NODES = 200_000
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_DURATION = re.compile(
+    r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(y|yr|yrs|year|years|mo|month|months|w|wk|week|weeks|d|day|days)\s*$"
+)
+_UNIT_YEARS = {"y": 1.0, "mo": 1.0 / 12.0, "w": 7.0 / 365.25, "d": 1.0 / 365.25}
+_RESERVED = set(keyword.kwlist) | set(FUNCTIONS) | {"true", "false", "pi", "otherwise"}
+
+
+def parse_duration(text: str) -> float:
+    """Years in a duration such as ``1y``, ``6mo``, ``2w`` or ``90d``.
+
+    >>> parse_duration("18mo")
+    1.5
+
+    Raises
+    ------
+    ValueError
+        If the text is not a positive number followed by a unit.
+    """
+    m = _DURATION.match(str(text))
+    if not m:
+        msg = "expected a duration such as 1y, 6mo, 2w or 90d"
+        raise ValueError(msg)
+    unit = m.group(2)
+    key = "mo" if unit.startswith("mo") else unit[0]
+    value = float(m.group(1)) * _UNIT_YEARS[key]
+    if value <= 0:
+        msg = "a duration must be positive"
+        raise ValueError(msg)
+    return value
+
+
+# --------------------------------------------------------------------------
+# value objects
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A document the scenario rests on."""
+
+    id: str
+    title: str
+    publisher: str = ""
+    date: str = ""
+    file: str = ""
+    url: str = ""
+    note: str = ""
+    where: Location = field(default=Location(), compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where a driver or event comes from: a source id and a quote."""
+
+    ref: str = ""
+    quote: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Horizon:
+    """A cumulative horizon: "by the end of" ``until`` years after ``as_of``."""
+
+    id: str
+    label: str
+    until: float
+    text: str
+    note: str = ""
+    where: Location = field(default=Location(), compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Driver:
+    """An uncertain input, drawn once per simulated world."""
+
+    id: str
+    distribution: dist.Distribution
+    spec: tuple[tuple[str, Any], ...]
+    label: str = ""
+    unit: str = ""
+    note: str = ""
+    source: SourceRef | None = None
+    where: Location = field(default=Location(), compare=False, repr=False)
+
+    @property
+    def kind(self) -> str:
+        """``continuous``, ``constant``, ``yes/no`` or ``categorical``."""
+        return self.distribution.kind
+
+    @property
+    def categories(self) -> tuple[str, ...] | None:
+        d = self.distribution
+        return d.categories if isinstance(d, dist.Categorical) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Correlation:
+    """A Spearman rank correlation between two drivers."""
+
+    a: str
+    b: str
+    rho: float
+    where: Location = field(default=Location(), compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """A quantity computed from drivers and other derived quantities."""
+
+    id: str
+    expr: Expression
+    label: str = ""
+    unit: str = ""
+    note: str = ""
+    where: Location = field(default=Location(), compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that may happen: one occurrence time per world.
+
+    Exactly one of ``rate`` (hazard per year) and ``by`` (cumulative
+    probability by the end of horizons, in horizon order) is set.
+    """
+
+    id: str
+    rate: Expression | None = None
+    by: tuple[tuple[str, Expression], ...] = ()
+    after: tuple[tuple[str, float], ...] = ()
+    requires: tuple[str, ...] = ()
+    label: str = ""
+    note: str = ""
+    source: SourceRef | None = None
+    where: Location = field(default=Location(), compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A scenario: the worlds where ``when`` holds and no earlier rule did.
+
+    ``when`` is ``None`` for ``otherwise``.
+    """
+
+    id: str
+    when: Expression | None
+    label: str = ""
+    description: str = ""
+    where: Location = field(default=Location(), compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A validated scenario file. Frozen: a what-if is ``dataclasses.replace``.
+
+    Build one with :func:`load_scenario`, :meth:`from_yaml` or
+    :meth:`from_dict`; :meth:`to_dict` gives the data back.
+
+    Examples
+    --------
+    >>> s = Scenario.from_yaml('''
+    ... outlook: 1
+    ... id: demo
+    ... title: Demo
+    ... question: Does it happen?
+    ... as_of: 2024-01-01
+    ... horizons: {soon: {until: 1y}}
+    ... drivers: {r: {range: [0.1, 0.3], shape: lognormal}}
+    ... events: {it: {rate: r}}
+    ... scenarios: {happens: it, not_yet: otherwise}
+    ... ''')
+    >>> [h.until for h in s.horizons], [d.id for d in s.drivers]
+    ([1.0], ['r'])
+    """
+
+    version: int
+    id: str
+    title: str
+    question: str
+    as_of: dt.date
+    horizons: tuple[Horizon, ...]
+    drivers: tuple[Driver, ...]
+    scenarios: tuple[Rule, ...]
+    derived: tuple[Derived, ...] = ()
+    events: tuple[Event, ...] = ()
+    correlations: tuple[Correlation, ...] = ()
+    correlation_repair: str = "none"
+    sources: tuple[Source, ...] = ()
+    description: str = ""
+    path: str = field(default="<scenario>", compare=False)
+
+    # -- constructors ------------------------------------------------------
+
+    @classmethod
+    def from_yaml(cls, text: str, *, path: str = "<scenario>") -> Scenario:
+        """Parse and validate scenario YAML text; ``path`` names it in errors."""
+        return _Builder(path).build(_compose(text, path))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, path: str = "<dict>") -> Scenario:
+        """Validate plain data (as :meth:`to_dict` returns or YAML gives)."""
+        return _Builder(path).build(_from_plain(data))
+
+    # -- lookups -----------------------------------------------------------
+
+    def driver(self, name: str) -> Driver:
+        """The driver called ``name``."""
+        return _find(self.drivers, name, "driver")
+
+    def event(self, name: str) -> Event:
+        """The event called ``name``."""
+        return _find(self.events, name, "event")
+
+    def horizon(self, name: str) -> Horizon:
+        """The horizon called ``name``."""
+        return _find(self.horizons, name, "horizon")
+
+    def source(self, name: str) -> Source:
+        """The source called ``name``."""
+        return _find(self.sources, name, "source")
+
+    # -- output ------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario as plain data; ``from_dict(to_dict())`` is equal."""
+        out: dict[str, Any] = {
+            "outlook": self.version,
+            "id": self.id,
+            "title": self.title,
+            "question": self.question,
+            "as_of": self.as_of,
+        }
+        if self.description:
+            out["description"] = self.description
+        if self.sources:
+            out["sources"] = {
+                s.id: _nonempty({f: getattr(s, f) for f in ("title", "publisher", "date", "file", "url", "note")})
+                for s in self.sources
+            }
+        out["horizons"] = {
+            h.id: _nonempty({"label": h.label, "until": h.text, "note": h.note}) for h in self.horizons
+        }
+        out["drivers"] = {
+            d.id: {
+                **_nonempty({"label": d.label, "unit": d.unit, "note": d.note}),
+                **{k: _plain(v) for k, v in d.spec},
+                **({"source": _ref_dict(d.source)} if d.source else {}),
+            }
+            for d in self.drivers
+        }
+        if self.correlations:
+            out["correlations"] = [[c.a, c.b, c.rho] for c in self.correlations]
+        if self.correlation_repair != "none":
+            out["correlation_repair"] = self.correlation_repair
+        if self.derived:
+            out["derived"] = {
+                d.id: {"expr": _expr_plain(d.expr), **_nonempty({"label": d.label, "unit": d.unit, "note": d.note})}
+                for d in self.derived
+            }
+        if self.events:
+            events: dict[str, Any] = {}
+            for e in self.events:
+                item: dict[str, Any] = _nonempty({"label": e.label, "note": e.note})
+                if e.rate is not None:
+                    item["rate"] = _expr_plain(e.rate)
+                else:
+                    item["by"] = {h: _expr_plain(x) for h, x in e.by}
+                if e.after:
+                    item["after"] = dict(e.after)
+                if e.requires:
+                    item["requires"] = list(e.requires)
+                if e.source:
+                    item["source"] = _ref_dict(e.source)
+                events[e.id] = item
+            out["events"] = events
+        out["scenarios"] = {
+            r.id: {
+                "when": "otherwise" if r.when is None else _expr_plain(r.when),
+                **_nonempty({"label": r.label, "description": r.description}),
+            }
+            for r in self.scenarios
+        }
+        return out
+
+    def to_yaml(self) -> str:
+        """The scenario as YAML text (comments are not kept)."""
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 of the scenario's canonical data: its identity in a manifest."""
+        blob = json.dumps(self.to_dict(), sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _find(items: tuple[Any, ...], name: str, what: str) -> Any:
+    for item in items:
+        if item.id == name:
+            return item
+    hint = did_you_mean(name, [i.id for i in items])
+    msg = f"no {what} {name!r}.{hint}"
+    raise KeyError(msg)
+
+
+def _nonempty(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if v not in ("", None)}
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, tuple):
+        if v and all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in v):
+            return {k: _plain(x) for k, x in v}
+        return [_plain(x) for x in v]
+    return v
+
+
+def _ref_dict(r: SourceRef) -> dict[str, str]:
+    return _nonempty({"ref": r.ref, "quote": r.quote, "note": r.note})
+
+
+def _expr_plain(e: Expression) -> Any:
+    if not e.names and e.constant is not None and _is_number_text(e.text):
+        return e.constant
+    return e.text
+
+
+def _is_number_text(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file.
+
+    Parameters
+    ----------
+    path
+        A ``.yaml`` file.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioErrors
+        Every problem in the file, each located at file:line:column.
+    ScenarioError
+        If the file cannot be read.
+    """
+    p = Path(path)
+    where = Location(str(path))
+    try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            msg = f"file is larger than {MAX_FILE_BYTES} bytes"
+            raise ScenarioErrors([ScenarioError(where, msg, got=size)])
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(where, "no such file") from None
+    except IsADirectoryError:
+        raise ScenarioError(where, "is a directory, not a scenario file") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(where, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise ScenarioError(where, f"cannot read file: {exc.strerror}") from None
+    return Scenario.from_yaml(text, path=str(path))
+
+
+# --------------------------------------------------------------------------
+# YAML nodes with positions
+
+
+@dataclass(slots=True)
+class _Y:
+    """A YAML value with its position; mappings keep their keys' positions."""
+
+    kind: str  # "map", "seq" or "scalar"
+    value: Any
+    line: int = 0
+    col: int = 0
+    text_col: int = 0  # column of the first character of a scalar's text
+    keys: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def items(self) -> Iterator[tuple[str, _Y]]:
+        yield from self.value.items()
+
+
+def _mark(m: yaml.Mark | None) -> tuple[int, int]:
+    return (m.line + 1, m.column + 1) if m is not None else (0, 0)
+
+
+def _compose(text: str, path: str) -> _Y:
+    where = Location(path)
+    if len(text.encode("utf-8", errors="replace")) > MAX_FILE_BYTES:
+        raise ScenarioErrors([ScenarioError(where, f"file is larger than {MAX_FILE_BYTES} bytes")])
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        line, col = _mark(exc.problem_mark or exc.context_mark)
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        raise ScenarioErrors([ScenarioError(Location(path, line, col), f"YAML syntax error: {problem}")]) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioErrors([ScenarioError(where, f"YAML error: {exc}")]) from None
+    if node is None:
+        raise ScenarioErrors([ScenarioError(Location(path, 1, 1), "file is empty")])
+    errors: list[ScenarioError] = []
+    budget = [MAX_NODES]
+    y = _convert(node, path, errors, budget)
+    if errors:
+        raise ScenarioErrors(errors)
+    return y
+
+
+def _convert(node: yaml.Node, path: str, errors: list[ScenarioError], budget: list[int]) -> _Y:
+    budget[0] -= 1
+    if budget[0] < 0:
+        msg = f"file has more than {MAX_NODES} values (an alias bomb?)"
+        raise ScenarioErrors([ScenarioError(Location(path, *_mark(node.start_mark)), msg)])
+    line, col = _mark(node.start_mark)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, _Y] = {}
+        keys: dict[str, tuple[int, int]] = {}
+        for knode, vnode in node.value:
+            kl, kc = _mark(knode.start_mark)
+            if not isinstance(knode, yaml.ScalarNode):
+                errors.append(ScenarioError(Location(path, kl, kc), "a key must be plain text"))
+                continue
+            key = str(knode.value)
+            if key in out:
+                errors.append(ScenarioError(Location(path, kl, kc), f"duplicate key {key!r}"))
+                continue
+            keys[key] = (kl, kc)
+            out[key] = _convert(vnode, path, errors, budget)
+        return _Y("map", out, line, col, col, keys)
+    if isinstance(node, yaml.SequenceNode):
+        return _Y("seq", [_convert(v, path, errors, budget) for v in node.value], line, col, col)
+    assert isinstance(node, yaml.ScalarNode)
+    try:
+        value = yaml.SafeLoader("").construct_object(node, deep=True)
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc)
+        errors.append(ScenarioError(Location(path, line, col), f"YAML error: {problem.strip()}"))
+        value = None
+    text_col = col + 1 if node.style in ("'", '"') else col
+    return _Y("scalar", value, line, col, text_col)
+
+
+def _from_plain(data: Any) -> _Y:
+    if isinstance(data, dict):
+        return _Y("map", {str(k): _from_plain(v) for k, v in data.items()})
+    if isinstance(data, list | tuple):
+        return _Y("seq", [_from_plain(v) for v in data])
+    return _Y("scalar", data)
+
+
+# --------------------------------------------------------------------------
+# the builder: walks the nodes, collects every error
+
+
+_FORMS = (
+    "range",
+    "normal",
+    "lognormal",
+    "uniform",
+    "triangular",
+    "pert",
+    "beta",
+    "constant",
+    "probability",
+    "categorical",
+)
+_PARAMS: dict[str, tuple[str, ...]] = {
+    "normal": ("mean", "sd"),
+    "lognormal": ("mu", "sigma"),
+    "uniform": ("min", "max"),
+    "triangular": ("min", "mode", "max"),
+    "pert": ("min", "mode", "max"),
+    "beta": ("alpha", "beta"),
+}
+_DRIVER_META = ("label", "unit", "note", "source")
+_RANGE_EXTRA = ("shape", "confidence", "mode", "lambda")
+
+
+class _Bad(Exception):
+    """Raised inside the builder once an error is recorded, to skip a value."""
+
+
+class _Builder:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.errors: list[ScenarioError] = []
+
+    # -- helpers ---------------------------------------------------------
+
+    def loc(self, y: _Y, key_path: str) -> Location:
+        return Location(self.path, y.line, y.col, key_path)
+
+    def key_loc(self, parent: _Y, key: str, key_path: str) -> Location:
+        line, col = parent.keys.get(key, (parent.line, parent.col))
+        return Location(self.path, line, col, key_path)
+
+    def err(self, where: Location, problem: str, *, got: object = None, hint: str = "") -> _Bad:
+        self.errors.append(ScenarioError(where, problem, got=got, hint=hint))
+        return _Bad()
+
+    def guard(self, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except _Bad:
+            return None
+        except ScenarioError as exc:
+            self.errors.append(exc)
+            return None
+
+    def mapping(
+        self,
+        y: _Y,
+        kp: str,
+        *,
+        required: tuple[str, ...] = (),
+        optional: tuple[str, ...] = (),
+        what: str = "a mapping",
+    ) -> dict[str, _Y]:
+        if y.kind != "map":
+            raise self.err(self.loc(y, kp), f"expected {what}", got=_show_y(y))
+        allowed = required + optional
+        free = not allowed
+        out: dict[str, _Y] = {}
+        for key, value in y.items():
+            if not free and key not in allowed:
+                self.err(
+                    self.key_loc(y, key, _join(kp, key)),
+                    f"unknown key {key!r}",
+                    hint=did_you_mean(key, allowed),
+                )
+                continue
+            out[key] = value
+        for key in required:
+            if key not in y.value:
+                self.err(self.loc(y, kp), f"missing required key {key!r}")
+        return out
+
+    def text(self, y: _Y, kp: str) -> str:
+        if y.kind != "scalar" or y.value is None or isinstance(y.value, bool | dict | list):
+            raise self.err(self.loc(y, kp), "expected text", got=_show_y(y))
+        if isinstance(y.value, float | int | dt.date):
+            return str(y.value)
+        return str(y.value)
+
+    def number(self, y: _Y, kp: str) -> float:
+        v = y.value
+        if y.kind != "scalar" or isinstance(v, bool) or not isinstance(v, int | float):
+            raise self.err(self.loc(y, kp), "expected a number", got=_show_y(y))
+        f = float(v)
+        if not math.isfinite(f):
+            raise self.err(self.loc(y, kp), "expected a finite number", got=v)
+        return f
+
+    def prob(self, y: _Y, kp: str) -> float:
+        p = self.number(y, kp)
+        if not 0.0 <= p <= 1.0:
+            raise self.err(self.loc(y, kp), "probability must lie in [0, 1]", got=p)
+        return p
+
+    def positive(self, y: _Y, kp: str) -> float:
+        v = self.number(y, kp)
+        if v <= 0:
+            raise self.err(self.loc(y, kp), "must be positive", got=v)
+        return v
+
+    def ident(self, y: _Y, name: str, kp: str) -> None:
+        if not _IDENT.match(name):
+            raise self.err(
+                self.key_loc(y, name, kp),
+                "a name must start with a letter or _ and hold only letters, digits and _",
+                got=name,
+            )
+        if name in _RESERVED:
+            raise self.err(self.key_loc(y, name, kp), f"{name!r} is a reserved word and cannot be a name")
+
+    def numbers(self, y: _Y, kp: str, n: int, what: str) -> list[float]:
+        if y.kind != "seq" or len(y.value) != n:
+            raise self.err(self.loc(y, kp), f"expected {what}", got=_show_y(y))
+        vals = [self.guard(lambda i=i, v=v: self.number(v, f"{kp}[{i}]")) for i, v in enumerate(y.value)]
+        if any(v is None for v in vals):
+            raise _Bad()
+        return [float(v) for v in vals]
+
+    def expr(
+        self,
+        y: _Y,
+        kp: str,
+        names: dict[str, tuple[str, ...] | None],
+        refused: dict[str, str] | None = None,
+    ) -> Expression:
+        if y.kind != "scalar" or y.value is None or not isinstance(y.value, str | int | float | bool):
+            raise self.err(self.loc(y, kp), "expected an expression or a number", got=_show_y(y))
+        where = Location(self.path, y.line, y.text_col, kp)
+        return compile_expression(y.value, where=where, names=names, refused_names=refused)
+
+    def source_ref(self, y: _Y, kp: str) -> SourceRef:
+        m = self.mapping(y, kp, optional=("ref", "quote", "note"))
+        ref = self.guard(lambda: self.text(m["ref"], kp + ".ref")) if "ref" in m else ""
+        if ref and ref not in self.source_ids:
+            self.err(self.loc(m["ref"], kp + ".ref"), f"unknown source {ref!r}", hint=did_you_mean(ref, self.source_ids))
+        quote = self.guard(lambda: self.text(m["quote"], kp + ".quote")) if "quote" in m else ""
+        note = self.guard(lambda: self.text(m["note"], kp + ".note")) if "note" in m else ""
+        return SourceRef(ref or "", quote or "", note or "")
+
+    def meta(self, m: dict[str, _Y], kp: str, keys: tuple[str, ...]) -> dict[str, str]:
+        out = {}
+        for k in keys:
+            if k in m:
+                out[k] = self.guard(lambda k=k: self.text(m[k], f"{kp}.{k}")) or ""
+        return out
+
+    # -- the file ----------------------------------------------------------
+
+    def build(self, root: _Y) -> Scenario:
+        top = self.guard(
+            lambda: self.mapping(
+                root,
+                "",
+                required=("outlook", "id", "title", "question", "as_of", "horizons", "drivers", "scenarios"),
+                optional=("description", "sources", "correlations", "correlation_repair", "derived", "events"),
+                what="a mapping of scenario keys",
+            )
+        )
+        if top is None:
+            raise ScenarioErrors(self.errors)
+        version = self.guard(lambda: self.version(top["outlook"])) if "outlook" in top else None
+        if version is None and "outlook" in top:
+            raise ScenarioErrors(self.errors)
+        sid = self.guard(lambda: self.slug(top["id"])) if "id" in top else ""
+        title = self.guard(lambda: self.text(top["title"], "title")) if "title" in top else ""
+        question = self.guard(lambda: self.text(top["question"], "question")) if "question" in top else ""
+        as_of = self.guard(lambda: self.date(top["as_of"])) if "as_of" in top else None
+        description = self.guard(lambda: self.text(top["description"], "description")) if "description" in top else ""
+        sources = self.guard(lambda: self.sources(top["sources"])) if "sources" in top else ()
+        self.source_ids = [s.id for s in sources or ()]
+        horizons = self.guard(lambda: self.horizons(top["horizons"])) if "horizons" in top else ()
+        self.horizon_ids = [h.id for h in horizons or ()]
+        self.names: dict[str, str] = {}
+        drivers = self.guard(lambda: self.drivers(top["drivers"])) if "drivers" in top else ()
+        drivers = drivers or ()
+        repair = self.guard(lambda: self.repair(top["correlation_repair"])) if "correlation_repair" in top else "none"
+        correlations = self.guard(lambda: self.correlations(top["correlations"], drivers, repair or "none")) if "correlations" in top else ()
+        derived_raw = top.get("derived")
+        events_raw = top.get("events")
+        # register every name first, so that order in the file does not matter
+        for section, raw in (("derived", derived_raw), ("events", events_raw)):
+            if raw is not None and raw.kind == "map":
+                for name in raw.value:
+                    self.guard(lambda n=name, s=section, r=raw: self.claim(r, n, s))
+        cats = {d.id: d.categories for d in drivers}
+        derived = self.guard(lambda: self.derived(derived_raw, cats)) if derived_raw is not None else ()
+        events = self.guard(lambda: self.events(events_raw, cats, derived or ())) if events_raw is not None else ()
+        rules = self.guard(lambda: self.rules(top["scenarios"], cats, derived or (), events or ())) if "scenarios" in top else ()
+        if self.errors:
+            raise ScenarioErrors(self.errors)
+        return Scenario(
+            version=int(version or FORMAT_VERSION),
+            id=sid or "",
+            title=title or "",
+            question=question or "",
+            as_of=as_of or dt.date(1970, 1, 1),
+            horizons=tuple(horizons or ()),
+            drivers=tuple(drivers),
+            scenarios=tuple(rules or ()),
+            derived=tuple(derived or ()),
+            events=tuple(events or ()),
+            correlations=tuple(correlations or ()),
+            correlation_repair=repair or "none",
+            sources=tuple(sources or ()),
+            description=description or "",
+            path=self.path,
+        )
+
+    def version(self, y: _Y) -> int:
+        if y.value != FORMAT_VERSION or isinstance(y.value, bool):
+            raise self.err(self.loc(y, "outlook"), f"unsupported format version; this outlook reads version {FORMAT_VERSION}", got=y.value)
+        return FORMAT_VERSION
+
+    def slug(self, y: _Y) -> str:
+        s = self.text(y, "id")
+        if not _SLUG.match(s):
+            raise self.err(self.loc(y, "id"), "id must be lowercase letters, digits and '-'", got=s)
+        return s
+
+    def date(self, y: _Y) -> dt.date:
+        v = y.value
+        if isinstance(v, dt.datetime):
+            return v.date()
+        if isinstance(v, dt.date):
+            return v
+        if isinstance(v, str):
+            try:
+                return dt.date.fromisoformat(v)
+            except ValueError:
+                pass
+        raise self.err(self.loc(y, "as_of"), "expected a date such as 2024-11-01", got=_show_y(y))
+
+    def repair(self, y: _Y) -> str:
+        v = self.text(y, "correlation_repair")
+        if v not in ("none", "nearest"):
+            raise self.err(self.loc(y, "correlation_repair"), "expected 'none' or 'nearest'", got=v, hint=did_you_mean(v, ("none", "nearest")))
+        return v
+
+    def sources(self, y: _Y) -> tuple[Source, ...]:
+        m = self.mapping(y, "sources", what="a mapping of source ids")
+        out = []
+        for sid, sy in m.items():
+            kp = f"sources.{sid}"
+
+            def one(sid: str = sid, sy: _Y = sy, kp: str = kp) -> Source:
+                self.ident(y, sid, kp)
+                sm = self.mapping(sy, kp, required=("title",), optional=("publisher", "date", "file", "url", "note"))
+                f = self.meta(sm, kp, ("title", "publisher", "date", "file", "url", "note"))
+                return Source(sid, where=self.loc(sy, kp), **f)
+
+            s = self.guard(one)
+            if s is not None:
+                out.append(s)
+        return tuple(out)
+
+    def horizons(self, y: _Y) -> tuple[Horizon, ...]:
+        m = self.mapping(y, "horizons", what="a mapping of horizon ids")
+        if not m:
+            raise self.err(self.loc(y, "horizons"), "at least one horizon is needed")
+        out: list[Horizon] = []
+        for hid, hy in m.items():
+            kp = f"horizons.{hid}"
+
+            def one(hid: str = hid, hy: _Y = hy, kp: str = kp) -> Horizon:
+                self.ident(y, hid, kp)
+                hm = self.mapping(hy, kp, required=("until",), optional=("label", "note"))
+                f = self.meta(hm, kp, ("label", "note"))
+                if "until" not in hm:
+                    raise _Bad()
+                uy = hm["until"]
+                text = str(uy.value)
+                try:
+                    years = parse_duration(text)
+                except ValueError as exc:
+                    raise self.err(self.loc(uy, kp + ".until"), str(exc), got=uy.value) from None
+                return Horizon(hid, f.get("label") or hid, years, text, f.get("note", ""), self.loc(hy, kp))
+
+            h = self.guard(one)
+            if h is None:
+                continue
+            if out and h.until <= out[-1].until:
+                self.err(
+                    self.loc(m[hid]["until"] if False else hy, kp + ".until"),
+                    f"horizons must be in increasing order: {h.text} is not after {out[-1].id} ({out[-1].text})",
+                )
+                continue
+            out.append(h)
+        return tuple(out)
+
+    def claim(self, parent: _Y, name: str, section: str) -> None:
+        kp = f"{section}.{name}"
+        self.ident(parent, name, kp)
+        if name in self.names:
+            raise self.err(self.key_loc(parent, name, kp), f"name {name!r} is already used by {self.names[name]}.{name}")
+        self.names[name] = section
+
+    def drivers(self, y: _Y) -> tuple[Driver, ...]:
+        m = self.mapping(y, "drivers", what="a mapping of driver ids")
+        out = []
+        for name, dy in m.items():
+            d = self.guard(lambda name=name, dy=dy: self.driver(y, name, dy))
+            if d is not None:
+                out.append(d)
+        return tuple(out)
+
+    def driver(self, parent: _Y, name: str, y: _Y) -> Driver:
+        kp = f"drivers.{name}"
+        self.claim(parent, name, "drivers")
+        if y.kind == "scalar" and isinstance(y.value, int | float) and not isinstance(y.value, bool):
+            return Driver(name, dist.Constant(float(y.value)), (("constant", y.value),), where=self.loc(y, kp))
+        if y.kind != "map":
+            raise self.err(self.loc(y, kp), "expected a mapping with a distribution", got=_show_y(y))
+        forms = [k for k in y.value if k in _FORMS]
+        if not forms:
+            raise self.err(self.loc(y, kp), "missing a distribution: one of " + ", ".join(_FORMS))
+        if len(forms) > 1:
+            raise self.err(self.key_loc(y, forms[1], kp), f"has both {forms[0]!r} and {forms[1]!r}; give one distribution")
+        form = forms[0]
+        extra = _RANGE_EXTRA if form == "range" else ("lambda",) if form == "pert" else ()
+        m = self.mapping(y, kp, optional=(*_DRIVER_META, form, *extra))
+        meta = self.meta(m, kp, ("label", "unit", "note"))
+        source = self.guard(lambda: self.source_ref(m["source"], kp + ".source")) if "source" in m else None
+        d, spec = self.distribution(form, m, kp)
+        return Driver(name, d, spec, meta.get("label", ""), meta.get("unit", ""), meta.get("note", ""), source, self.loc(y, kp))
+
+    def distribution(self, form: str, m: dict[str, _Y], kp: str) -> tuple[dist.Distribution, tuple[tuple[str, Any], ...]]:
+        fy = m[form]
+        fkp = f"{kp}.{form}"
+        if form == "range":
+            return self.range_dist(m, kp)
+        if form == "constant":
+            v = self.number(fy, fkp)
+            return dist.Constant(v), (("constant", v),)
+        if form == "probability":
+            p = self.prob(fy, fkp)
+            return dist.Bernoulli(p), (("probability", p),)
+        if form == "categorical":
+            cm = self.mapping(fy, fkp, what="a mapping of category: probability")
+            if not cm:
+                raise self.err(self.loc(fy, fkp), "needs at least one category")
+            probs = {c: self.guard(lambda c=c, v=v: self.prob(v, f"{fkp}.{c}")) for c, v in cm.items()}
+            if any(p is None for p in probs.values()):
+                raise _Bad()
+            total = sum(probs.values())
+            if abs(total - 1.0) > 1e-9:
+                raise self.err(self.loc(fy, fkp), "category probabilities must sum to 1", got=round(total, 12))
+            cats = tuple(str(c) for c in probs)
+            ps = tuple(float(p) for p in probs.values())
+            return dist.Categorical(cats, ps), (("categorical", tuple(zip(cats, ps))),)
+        params = _PARAMS[form]
+        if fy.kind == "seq" and len(fy.value) == len(params):
+            vals = dict(zip(params, self.numbers(fy, fkp, len(params), "")))
+        else:
+            opt = ("lambda",) if form == "pert" else ()
+            pm = self.mapping(fy, fkp, required=params, optional=opt, what=f"a mapping {{{', '.join(params)}}}")
+            got = {k: self.guard(lambda k=k: self.number(pm[k], f"{fkp}.{k}")) for k in pm}
+            if any(v is None for v in got.values()) or any(k not in got for k in params):
+                raise _Bad()
+            vals = {k: float(v) for k, v in got.items()}
+        where = self.loc(fy, fkp)
+        spec: tuple[tuple[str, Any], ...] = ((form, tuple(vals.items())),)
+        if form == "normal":
+            if vals["sd"] <= 0:
+                raise self.err(where, "sd must be positive", got=vals["sd"])
+            return dist.Normal(vals["mean"], vals["sd"]), spec
+        if form == "lognormal":
+            if vals["sigma"] <= 0:
+                raise self.err(where, "sigma must be positive", got=vals["sigma"])
+            return dist.LogNormal(vals["mu"], vals["sigma"]), spec
+        if form == "beta":
+            if vals["alpha"] <= 0 or vals["beta"] <= 0:
+                raise self.err(where, "alpha and beta must be positive", got=[vals["alpha"], vals["beta"]])
+            return dist.Beta(vals["alpha"], vals["beta"]), spec
+        lo, hi = vals["min"], vals["max"]
+        if lo >= hi:
+            raise self.err(where, f"min {_num(lo)} must be below max {_num(hi)}", got=[lo, hi])
+        if form == "uniform":
+            return dist.Uniform(lo, hi), spec
+        mode = vals["mode"]
+        if not lo <= mode <= hi:
+            raise self.err(where, f"mode {_num(mode)} must lie between min and max", got=[lo, mode, hi])
+        if form == "triangular":
+            return dist.Triangular(lo, mode, hi), spec
+        lam = vals.get("lambda", 4.0)
+        if "lambda" in m and "lambda" not in vals:
+            lam = self.positive(m["lambda"], kp + ".lambda")
+            spec = (*spec, ("lambda", lam))
+        if lam <= 0:
+            raise self.err(where, "lambda must be positive", got=lam)
+        return dist.pert(lo, mode, hi, lam), spec
+
+    def range_dist(self, m: dict[str, _Y], kp: str) -> tuple[dist.Distribution, tuple[tuple[str, Any], ...]]:
+        ry = m["range"]
+        rkp = kp + ".range"
+        lo, hi = self.numbers(ry, rkp, 2, "[low, high]")
+        if "shape" not in m:
+            raise self.err(self.loc(ry, rkp), "a range needs a shape: one of " + ", ".join(dist.RANGE_SHAPES))
+        shape = self.text(m["shape"], kp + ".shape")
+        if shape not in dist.RANGE_SHAPES:
+            raise self.err(
+                self.loc(m["shape"], kp + ".shape"),
+                "unknown shape; expected one of " + ", ".join(dist.RANGE_SHAPES),
+                got=shape,
+                hint=did_you_mean(shape, dist.RANGE_SHAPES),
+            )
+        if lo > hi:
+            raise self.err(self.loc(ry, rkp), f"low {_num(lo)} > high {_num(hi)}", got=[lo, hi], hint=f"Did you mean [{_num(hi)}, {_num(lo)}]?")
+        if lo == hi:
+            raise self.err(self.loc(ry, rkp), "low equals high; use constant: for a fixed value", got=[lo, hi])
+        bounded = shape in ("uniform", "triangular", "pert")
+        conf = 0.9
+        spec: list[tuple[str, Any]] = [("range", (lo, hi)), ("shape", shape)]
+        if "confidence" in m:
+            cy = m["confidence"]
+            conf = self.number(cy, kp + ".confidence")
+            if not (0 < conf < 1 or (conf == 1 and bounded)):
+                allowed = "(0, 1], 1 meaning hard bounds" if bounded else "(0, 1)"
+                raise self.err(self.loc(cy, kp + ".confidence"), f"confidence must lie in {allowed}", got=conf)
+            spec.append(("confidence", conf))
+        if shape == "lognormal" and lo <= 0:
+            raise self.err(self.loc(ry, rkp), "a lognormal range must be positive", got=[lo, hi])
+        if shape == "beta" and not (0 < lo and hi < 1):
+            raise self.err(self.loc(ry, rkp), "a beta range must lie inside (0, 1)", got=[lo, hi])
+        mode = None
+        if shape in ("triangular", "pert"):
+            if "mode" not in m:
+                raise self.err(self.loc(ry, rkp), f"a {shape} range needs a mode")
+            mode = self.number(m["mode"], kp + ".mode")
+            if not lo < mode < hi:
+                raise self.err(self.loc(m["mode"], kp + ".mode"), f"mode must lie inside the range [{_num(lo)}, {_num(hi)}]", got=mode)
+            spec.append(("mode", mode))
+        elif "mode" in m:
+            raise self.err(self.key_loc(m["mode"], "mode", kp + ".mode"), f"mode applies only to triangular and pert ranges, not {shape}")
+        lam = 4.0
+        if "lambda" in m:
+            if shape != "pert":
+                raise self.err(self.loc(m["lambda"], kp + ".lambda"), f"lambda applies only to pert ranges, not {shape}")
+            lam = self.positive(m["lambda"], kp + ".lambda")
+            spec.append(("lambda", lam))
+        try:
+            d = dist.from_range(shape, lo, hi, confidence=conf, mode=mode, lam=lam)
+        except ValueError as exc:
+            raise self.err(self.loc(ry, rkp), str(exc), got=[lo, hi]) from None
+        return d, tuple(spec)
+
+    def correlations(self, y: _Y, drivers: tuple[Driver, ...], repair: str) -> tuple[Correlation, ...]:
+        if y.kind != "seq":
+            raise self.err(self.loc(y, "correlations"), "expected a list of [driver, driver, rho]", got=_show_y(y))
+        by_name = {d.id: d for d in drivers}
+        out: list[Correlation] = []
+        seen: dict[frozenset[str], int] = {}
+        for i, item in enumerate(y.value):
+            kp = f"correlations[{i}]"
+
+            def one(item: _Y = item, kp: str = kp, i: int = i) -> Correlation:
+                if item.kind != "seq" or len(item.value) != 3:
+                    raise self.err(self.loc(item, kp), "expected [driver, driver, rho]", got=_show_y(item))
+                a, b = (self.text(v, f"{kp}[{j}]") for j, v in enumerate(item.value[:2]))
+                for j, n in ((0, a), (1, b)):
+                    if n not in by_name:
+                        raise self.err(self.loc(item.value[j], f"{kp}[{j}]"), f"unknown driver {n!r}", hint=did_you_mean(n, by_name))
+                    if by_name[n].kind == "constant":
+                        raise self.err(self.loc(item.value[j], f"{kp}[{j}]"), f"driver {n!r} is a constant and cannot be correlated")
+                if a == b:
+                    raise self.err(self.loc(item, kp), f"a driver cannot be correlated with itself ({a!r})")
+                rho = self.number(item.value[2], f"{kp}[2]")
+                if not -1 <= rho <= 1:
+                    raise self.err(self.loc(item.value[2], f"{kp}[2]"), "rank correlation must lie in [-1, 1]", got=rho)
+                key = frozenset((a, b))
+                if key in seen:
+                    raise self.err(self.loc(item, kp), f"pair [{a}, {b}] is already given at correlations[{seen[key]}]")
+                seen[key] = i
+                return Correlation(a, b, rho, self.loc(item, kp))
+
+            c = self.guard(one)
+            if c is not None:
+                out.append(c)
+        if len(out) == len(y.value) and out:
+            order = [d.id for d in drivers]
+            pairs = [(order.index(c.a), order.index(c.b), c.rho) for c in out]
+            _, bad = dist.correlation_matrix(len(order), pairs, repair=repair == "nearest")
+            if bad is not None:
+                c = out[bad]
+                raise self.err(
+                    c.where,
+                    f"pair [{c.a}, {c.b}, {_num(c.rho)}] makes the correlation matrix not positive definite "
+                    "(the correlations contradict each other); change it, or set correlation_repair: nearest",
+                )
+        return tuple(out)
+
+    def value_names(self, cats: dict[str, tuple[str, ...] | None], derived: bool = True) -> dict[str, tuple[str, ...] | None]:
+        names = dict(cats)
+        if derived:
+            names.update({n: None for n, s in self.names.items() if s == "derived"})
+        return names
+
+    def derived(self, y: _Y, cats: dict[str, tuple[str, ...] | None]) -> tuple[Derived, ...]:
+        m = self.mapping(y, "derived", what="a mapping of derived quantities")
+        names = self.value_names(cats)
+        refused = {n: "is an event; events can appear only in scenario rules" for n, s in self.names.items() if s == "events"}
+        items: dict[str, Derived] = {}
+        for name, dy in m.items():
+            kp = f"derived.{name}"
+
+            def one(name: str = name, dy: _Y = dy, kp: str = kp) -> Derived:
+                if dy.kind == "map":
+                    dm = self.mapping(dy, kp, required=("expr",), optional=("label", "unit", "note"))
+                    meta = self.meta(dm, kp, ("label", "unit", "note"))
+                    if "expr" not in dm:
+                        raise _Bad()
+                    e = self.expr(dm["expr"], kp + ".expr", {k: v for k, v in names.items() if k != name}, refused)
+                else:
+                    meta = {}
+                    e = self.expr(dy, kp, {k: v for k, v in names.items() if k != name}, refused)
+                return Derived(name, e, meta.get("label", ""), meta.get("unit", ""), meta.get("note", ""), self.loc(dy, kp))
+
+            d = self.guard(one)
+            if d is not None:
+                items[name] = d
+        order = self.toposort(items, lambda d: [n for n in d.expr.names if n in items], "derived")
+        return tuple(items[n] for n in order)
+
+    def toposort(self, items: dict[str, Any], deps: Callable[[Any], list[str]], section: str) -> list[str]:
+        order: list[str] = []
+        state: dict[str, int] = {}
+        reported: set[str] = set()
+
+        def visit(n: str, stack: list[str]) -> None:
+            if state.get(n) == 2:
+                return
+            if state.get(n) == 1:
+                cycle = stack[stack.index(n) :] + [n]
+                if not reported.intersection(cycle):
+                    reported.update(cycle)
+                    self.err(items[n].where, "cycle: " + " -> ".join(cycle))
+                return
+            state[n] = 1
+            for d in sorted(set(deps(items[n])), key=list(items).index):
+                visit(d, [*stack, n])
+            state[n] = 2
+            order.append(n)
+
+        for n in items:
+            visit(n, [])
+        return order
+
+    def events(self, y: _Y, cats: dict[str, tuple[str, ...] | None], derived: tuple[Derived, ...]) -> tuple[Event, ...]:
+        m = self.mapping(y, "events", what="a mapping of events")
+        names = self.value_names(cats)
+        event_names = [n for n, s in self.names.items() if s == "events"]
+        refused = {n: "is an event; use after: or requires: to make a hazard depend on it" for n in event_names}
+        items: dict[str, Event] = {}
+        for name, ey in m.items():
+            kp = f"events.{name}"
+
+            def one(name: str = name, ey: _Y = ey, kp: str = kp) -> Event:
+                em = self.mapping(ey, kp, optional=("rate", "by", "after", "requires", "label", "note", "source"))
+                meta = self.meta(em, kp, ("label", "note"))
+                source = self.guard(lambda: self.source_ref(em["source"], kp + ".source")) if "source" in em else None
+                if ("rate" in em) == ("by" in em):
+                    what = "has both 'rate' and 'by'" if "rate" in em else "needs 'rate' (hazard per year) or 'by' (probabilities by horizon)"
+                    raise self.err(self.loc(ey, kp), what)
+                rate = None
+                by: tuple[tuple[str, Expression], ...] = ()
+                if "rate" in em:
+                    rate = self.expr(em["rate"], kp + ".rate", names, refused)
+                    if rate.constant is not None and rate.constant < 0:
+                        raise self.err(self.loc(em["rate"], kp + ".rate"), "rate must not be negative", got=rate.constant)
+                else:
+                    by = self.by(em["by"], kp + ".by", names, refused)
+                after: list[tuple[str, float]] = []
+                if "after" in em:
+                    am = self.mapping(em["after"], kp + ".after", what="a mapping of event: factor")
+                    for other, fy in am.items():
+                        akp = f"{kp}.after.{other}"
+                        self.guard(lambda other=other, akp=akp: self.event_name(em["after"], other, name, event_names, akp))
+                        f = self.guard(lambda fy=fy, akp=akp: self.number(fy, akp))
+                        if f is not None and f < 0:
+                            self.err(self.loc(fy, akp), "factor must not be negative", got=f)
+                        elif f is not None:
+                            after.append((other, f))
+                requires: list[str] = []
+                if "requires" in em:
+                    ry = em["requires"]
+                    rlist = ry.value if ry.kind == "seq" else [ry]
+                    for i, item in enumerate(rlist):
+                        rkp = f"{kp}.requires[{i}]"
+                        n = self.guard(lambda item=item, rkp=rkp: self.text(item, rkp))
+                        if n is not None and self.guard(lambda n=n, item=item, rkp=rkp: self.event_ref(item, n, name, event_names, rkp)) is not None:
+                            requires.append(n)
+                return Event(name, rate, by, tuple(after), tuple(requires), meta.get("label", ""), meta.get("note", ""), source, self.loc(ey, kp))
+
+            e = self.guard(one)
+            if e is not None:
+                items[name] = e
+        order = self.toposort(items, lambda e: [n for n, _ in e.after if n in items] + [n for n in e.requires if n in items], "events")
+        return tuple(items[n] for n in order)
+
+    def event_name(self, parent: _Y, other: str, me: str, event_names: list[str], kp: str) -> str:
+        return self.event_ref(parent, other, me, event_names, kp, key=True)
+
+    def event_ref(self, y: _Y, other: str, me: str, event_names: list[str], kp: str, key: bool = False) -> str:
+        where = self.key_loc(y, other, kp) if key else self.loc(y, kp)
+        if other == me:
+            raise self.err(where, f"event {me!r} cannot depend on itself")
+        if other not in event_names:
+            raise self.err(where, f"unknown event {other!r}", hint=did_you_mean(other, event_names))
+        return other
+
+    def by(self, y: _Y, kp: str, names: dict[str, tuple[str, ...] | None], refused: dict[str, str]) -> tuple[tuple[str, Expression], ...]:
+        m = self.mapping(y, kp, what="a mapping of horizon: probability")
+        if not m:
+            raise self.err(self.loc(y, kp), "needs at least one horizon: probability")
+        got: dict[str, tuple[Expression, _Y]] = {}
+        for hid, py in m.items():
+            hkp = f"{kp}.{hid}"
+            if hid not in self.horizon_ids:
+                self.err(self.key_loc(y, hid, hkp), f"unknown horizon {hid!r}", hint=did_you_mean(hid, self.horizon_ids))
+                continue
+            e = self.guard(lambda py=py, hkp=hkp: self.expr(py, hkp, names, refused))
+            if e is None:
+                continue
+            if e.constant is not None and not 0 <= e.constant <= 1:
+                self.err(self.loc(py, hkp), "probability must lie in [0, 1]", got=e.constant)
+                continue
+            got[hid] = (e, py)
+        ordered = [(h, got[h]) for h in self.horizon_ids if h in got]
+        prev: tuple[str, float] | None = None
+        for hid, (e, py) in ordered:
+            if e.constant is None:
+                continue
+            if prev is not None and e.constant < prev[1]:
+                self.err(
+                    self.loc(py, f"{kp}.{hid}"),
+                    f"cumulative probability falls from {_num(prev[1])} by {prev[0]} to {_num(e.constant)} by {hid}; "
+                    "it cannot decrease over time",
+                )
+            prev = (hid, e.constant)
+        return tuple((h, e) for h, (e, _) in ordered)
+
+    def rules(self, y: _Y, cats: dict[str, tuple[str, ...] | None], derived: tuple[Derived, ...], events: tuple[Event, ...]) -> tuple[Rule, ...]:
+        m = self.mapping(y, "scenarios", what="an ordered mapping of scenario: rule")
+        names = self.value_names(cats)
+        names.update({n: None for n, s in self.names.items() if s == "events"})
+        out: list[Rule] = []
+        ids = list(m)
+        for i, (sid, ry) in enumerate(m.items()):
+            kp = f"scenarios.{sid}"
+
+            def one(sid: str = sid, ry: _Y = ry, kp: str = kp, i: int = i) -> Rule:
+                self.ident(y, sid, kp)
+                if sid in self.names:
+                    raise self.err(self.key_loc(y, sid, kp), f"name {sid!r} is already used by {self.names[sid]}.{sid}")
+                meta: dict[str, str] = {}
+                wy, wkp = ry, kp
+                if ry.kind == "map":
+                    rm = self.mapping(ry, kp, required=("when",), optional=("label", "description"))
+                    meta = self.meta(rm, kp, ("label", "description"))
+                    if "when" not in rm:
+                        raise _Bad()
+                    wy, wkp = rm["when"], kp + ".when"
+                if wy.kind == "scalar" and wy.value == "otherwise":
+                    if i != len(ids) - 1:
+                        raise self.err(self.loc(wy, wkp), f"'otherwise' must be the last scenario; {ids[i + 1]!r} after it would never be reached")
+                    when = None
+                else:
+                    when = self.expr(wy, wkp, names)
+                return Rule(sid, when, meta.get("label", ""), meta.get("description", ""), self.loc(ry, kp))
+
+            r = self.guard(one)
+            if r is not None:
+                out.append(r)
+        if not ids:
+            raise self.err(self.loc(y, "scenarios"), "at least one scenario is needed")
+        last = m[ids[-1]]
+        last_when = last.value.get("when") if last.kind == "map" else last
+        if last_when is None or last_when.kind != "scalar" or last_when.value != "otherwise":
+            self.err(
+                self.loc(last, f"scenarios.{ids[-1]}"),
+                "the last scenario must be 'otherwise', so that every world falls in some scenario",
+            )
+        return tuple(out)
+
+
+def _join(kp: str, key: str) -> str:
+    return f"{kp}.{key}" if kp else key
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
+
+
+def _show_y(y: _Y) -> object:
+    if y.kind == "map":
+        return "a mapping"
+    if y.kind == "seq":
+        try:
+            return [v.value if v.kind == "scalar" else "..." for v in y.value]
+        except AttributeError:
+            return "a list"
+    if y.value is None:
+        return "nothing"
+    return y.value
+
+
+def replace(scenario: Scenario, **changes: Any) -> Scenario:
+    """``dataclasses.replace`` for scenarios: a what-if is a new value."""
+    return dataclasses.replace(scenario, **changes)

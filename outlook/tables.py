@@ -1,0 +1,178 @@
+"""Outlook tables: a Run becomes tidy pandas DataFrames.
+
+Owns the table layout (column names are public API), Monte Carlo standard
+errors and estimative words. Never samples, never prints.
+
+Tables
+------
+scenarios
+    ``horizon, scenario, p, p_se, word``: one row per horizon and scenario;
+    ``p`` sums to 1 within each horizon.
+events
+    ``horizon, event, p_by, p_by_se, p_within, p_within_se, word``: the
+    probability that the event has happened by the end of the horizon, and
+    within the horizon's own window (after the previous horizon's end).
+drivers, derived
+    ``name, unit, kind, mean, sd, min, p5, p25, p50, p75, p95, max``.
+categories
+    ``driver, category, p, p_se``: shares of each categorical driver.
+manifest
+    The run's identity: scenario id and hash, seed, samples, versions.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .engine import BLOCK_SIZE, PERCENTILES, Run
+from .errors import SimulationError
+from .words import get_scale
+
+__all__ = ["Outlook", "summarise"]
+
+
+def _se(p: np.ndarray | float, n: int) -> np.ndarray:
+    """Monte Carlo standard error of a proportion: sqrt(p (1 - p) / n)."""
+    p = np.asarray(p, dtype=np.float64)
+    return np.sqrt(p * (1.0 - p) / n)
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """The tables of one run, as pandas DataFrames, and its manifest."""
+
+    scenarios: pd.DataFrame
+    events: pd.DataFrame
+    drivers: pd.DataFrame
+    derived: pd.DataFrame
+    categories: pd.DataFrame
+    manifest: dict[str, Any]
+    warnings: tuple[str, ...] = field(default=())
+
+    TABLES = ("scenarios", "events", "drivers", "derived", "categories")
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The table called ``name`` (one of :attr:`TABLES`)."""
+        if name not in self.TABLES:
+            msg = f"unknown table {name!r}; expected one of {', '.join(self.TABLES)}"
+            raise ValueError(msg)
+        frame: pd.DataFrame = getattr(self, name)
+        return frame
+
+    def to_dict(self) -> dict[str, Any]:
+        """Tables as lists of row objects, plus the manifest and warnings."""
+        out: dict[str, Any] = {}
+        for name in self.TABLES:
+            rows = self.table(name).to_dict(orient="records")
+            out[name] = [{k: _jsonable(v) for k, v in row.items()} for row in rows]
+        out["manifest"] = self.manifest
+        out["warnings"] = list(self.warnings)
+        return out
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """One JSON object: every table as a list of rows, and the manifest."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating | float):
+        f = float(v)
+        return f if math.isfinite(f) else None
+    if isinstance(v, np.bool_):
+        return bool(v)
+    return v
+
+
+def summarise(run: Run, *, scale: str = "icd203") -> Outlook:
+    """Turn a run's accumulators into outlook tables.
+
+    Parameters
+    ----------
+    run
+        From :func:`outlook.simulate`.
+    scale
+        Estimative-word scale: ``icd203`` (default), ``icd203-probability``,
+        ``phia``, ``kent`` or ``nato-unverified``.
+
+    Returns
+    -------
+    Outlook
+
+    Notes
+    -----
+    Each probability is a proportion of ``n`` worlds; its Monte Carlo
+    standard error is ``sqrt(p (1 - p) / n)``.
+    """
+    sc = get_scale(scale)
+    s = run.scenario
+    n = run.samples
+    hz = [h.id for h in s.horizons]
+    # scenarios
+    p = run.scenario_counts / n
+    rows = []
+    for hi, h in enumerate(hz):
+        for ri, r in enumerate(s.scenarios):
+            rows.append((h, r.id, p[hi, ri]))
+    scen = pd.DataFrame(rows, columns=["horizon", "scenario", "p"])
+    scen["p_se"] = _se(scen["p"].to_numpy(), n)
+    scen["word"] = [sc.word(x) for x in scen["p"]]
+    # events
+    erows = []
+    for k, e in enumerate(s.events):
+        prev = 0.0
+        for hi, h in enumerate(hz):
+            by = run.event_counts[k, hi] / n
+            erows.append((h, e.id, by, by - prev))
+            prev = by
+    ev = pd.DataFrame(erows, columns=["horizon", "event", "p_by", "p_within"])
+    ev.insert(3, "p_by_se", _se(ev["p_by"].to_numpy(), n))
+    ev["p_within_se"] = _se(ev["p_within"].to_numpy(), n)
+    ev["word"] = [sc.word(x) for x in ev["p_by"]]
+    # quantities
+    pct_cols = [f"p{q}" for q in PERCENTILES]
+    cols = ["name", "unit", "kind", "mean", "sd", "min", *pct_cols, "max"]
+
+    def qrow(name: str, unit: str, kind: str) -> list[Any]:
+        st = run.stats[name]
+        assert st.sketch is not None
+        qs = st.sketch.result()
+        if qs is None:
+            msg = f"percentiles of {name!r} could not be found exactly; rerun with another chunk_size"
+            raise SimulationError(msg)
+        return [name, unit, kind, st.mean, st.sd, st.lo, *qs.tolist(), st.hi]
+
+    drv = pd.DataFrame([qrow(d.id, d.unit, d.kind) for d in s.drivers], columns=cols)
+    der = pd.DataFrame([qrow(d.id, d.unit, "derived") for d in s.derived], columns=cols)
+    crows = []
+    for d in s.drivers:
+        st = run.stats[d.id]
+        if st.counts is not None and d.categories:
+            for c, cnt in zip(d.categories, st.counts):
+                crows.append((d.id, c, cnt / n))
+    cat = pd.DataFrame(crows, columns=["driver", "category", "p"])
+    cat["p_se"] = _se(cat["p"].to_numpy(), n)
+    from . import __version__
+
+    manifest = {
+        "scenario_id": s.id,
+        "scenario_hash": s.hash,
+        "seed": run.seed,
+        "samples": n,
+        "block_size": BLOCK_SIZE,
+        "scale": sc.name,
+        "format_version": s.version,
+        "outlook_version": __version__,
+        "numpy_version": np.__version__,
+        "python_version": platform.python_version(),
+        "percentiles": "exact (numpy.quantile, linear)",
+    }
+    return Outlook(scen, ev, drv, der, cat, manifest, tuple(run.warnings))

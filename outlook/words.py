@@ -1,0 +1,193 @@
+"""Estimative words: a probability becomes the word an analyst would write.
+
+Owns the published scales (ICD 203 by default) and their boundary
+conventions. Never samples, never formats tables.
+
+Boundary convention: bands are half-open ``[lo, hi)``, the top band closed,
+so 0.55 is "likely" (not "roughly even chance") and 0.95 is "almost
+certain". ICD 203's table covers 1-99 %; below 1 % the lowest term and above
+99 % the highest term apply (the scale is clamped at its ends, not extended).
+Scales with deliberate gaps (PHIA, Kent) name both neighbours in a gap:
+"unlikely to realistic possibility". Kent's "certain" and "impossible" lie
+outside his scale and are never returned.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+__all__ = ["SCALES", "Band", "Scale", "estimative_word", "get_scale"]
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """A term and the probabilities ``[lo, hi)`` it covers."""
+
+    lo: float
+    hi: float
+    word: str
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    """A published scale of estimative terms, in increasing order."""
+
+    name: str
+    title: str
+    source: str
+    bands: tuple[Band, ...]
+    verified: bool = True
+
+    def word(self, p: float) -> str:
+        """The term for probability ``p`` (see the module's conventions)."""
+        if math.isnan(p) or not 0.0 <= p <= 1.0:
+            msg = f"probability must lie in [0, 1] (got {p})"
+            raise ValueError(msg)
+        bands = self.bands
+        if p < bands[0].lo:
+            return bands[0].word
+        for i, b in enumerate(bands):
+            last = i == len(bands) - 1
+            if b.lo <= p < b.hi or (last and p >= b.lo):
+                return b.word
+            if not last and b.hi <= p < bands[i + 1].lo:
+                return f"{b.word} to {bands[i + 1].word}"
+        return bands[-1].word
+
+    def edges(self) -> tuple[float, ...]:
+        """Every band edge strictly inside (0, 1)."""
+        return tuple(sorted({e for b in self.bands for e in (b.lo, b.hi) if 0.0 < e < 1.0}))
+
+
+def _scale(name: str, title: str, source: str, rows: list[tuple[float, float, str]], verified: bool = True) -> Scale:
+    return Scale(name, title, source, tuple(Band(lo, hi, w) for lo, hi, w in rows), verified)
+
+
+_ICD = [(0.0, 0.05), (0.05, 0.20), (0.20, 0.45), (0.45, 0.55), (0.55, 0.80), (0.80, 0.95), (0.95, 1.0)]
+
+#: Every scale outlook knows, by name.
+SCALES: Mapping[str, Scale] = {
+    s.name: s
+    for s in (
+        _scale(
+            "icd203",
+            "ICD 203 likelihood terms",
+            "ODNI, Intelligence Community Directive 203, Analytic Standards (2015)",
+            [
+                (lo, hi, w)
+                for (lo, hi), w in zip(
+                    _ICD,
+                    [
+                        "almost no chance",
+                        "very unlikely",
+                        "unlikely",
+                        "roughly even chance",
+                        "likely",
+                        "very likely",
+                        "almost certain",
+                    ],
+                )
+            ],
+        ),
+        _scale(
+            "icd203-probability",
+            "ICD 203 probability terms (same bands)",
+            "ODNI, Intelligence Community Directive 203, Analytic Standards (2015)",
+            [
+                (lo, hi, w)
+                for (lo, hi), w in zip(
+                    _ICD,
+                    [
+                        "remote",
+                        "highly improbable",
+                        "improbable",
+                        "roughly even odds",
+                        "probable",
+                        "highly probable",
+                        "nearly certain",
+                    ],
+                )
+            ],
+        ),
+        _scale(
+            "phia",
+            "UK PHIA probability yardstick",
+            "Explaining Uncertainty in UK Intelligence Assessment, GOV.UK (2025); bands as given by secondary sources",
+            [
+                (0.0, 0.05, "remote chance"),
+                (0.10, 0.20, "highly unlikely"),
+                (0.25, 0.35, "unlikely"),
+                (0.40, 0.50, "realistic possibility"),
+                (0.55, 0.75, "likely"),
+                (0.80, 0.90, "highly likely"),
+                (0.95, 1.0, "almost certain"),
+            ],
+        ),
+        _scale(
+            "kent",
+            "Sherman Kent, Words of Estimative Probability (1964)",
+            "S. Kent, Studies in Intelligence 8(4), 1964",
+            [
+                (0.02, 0.12, "almost certainly not"),
+                (0.20, 0.40, "probably not"),
+                (0.40, 0.60, "chances about even"),
+                (0.63, 0.87, "probable"),
+                (0.87, 0.99, "almost certain"),
+            ],
+        ),
+        _scale(
+            "nato-unverified",
+            "NATO AJP-2.1 (unverified)",
+            "AJP-2.1 Edition B (2016), as recalled in Mandel & Irwin (2021); not checked against the source",
+            [
+                (0.0, 0.10, "highly unlikely"),
+                (0.10, 0.40, "unlikely"),
+                (0.40, 0.60, "even chance"),
+                (0.60, 0.90, "likely"),
+                (0.90, 1.0, "highly likely"),
+            ],
+            verified=False,
+        ),
+    )
+}
+
+
+def get_scale(name: str | Scale) -> Scale:
+    """The scale called ``name`` (one of :data:`SCALES`)."""
+    if isinstance(name, Scale):
+        return name
+    try:
+        return SCALES[name]
+    except KeyError:
+        from .errors import did_you_mean
+
+        msg = f"unknown scale {name!r}; expected one of {', '.join(SCALES)}.{did_you_mean(name, SCALES)}"
+        raise ValueError(msg) from None
+
+
+def estimative_word(p: float, scale: str | Scale = "icd203") -> str:
+    """The estimative term for probability ``p``.
+
+    Parameters
+    ----------
+    p
+        A probability in [0, 1].
+    scale
+        A name from :data:`SCALES` or a :class:`Scale`; ICD 203 by default.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> estimative_word(0.62)
+    'likely'
+    >>> estimative_word(0.55), estimative_word(0.5499)
+    ('likely', 'roughly even chance')
+    >>> estimative_word(0.07, "phia")
+    'remote chance to highly unlikely'
+    """
+    return get_scale(scale).word(float(p))
