@@ -14,7 +14,7 @@ from __future__ import annotations
 from ._version import __version__
 from .api import run_outlook
 from .bundled import bundled_scenarios, find_scenario
-from .engine import Model, Run, compile_model, simulate
+from .engine import Model, Run, compile_model, sample_worlds, simulate
 from .errors import (
     ExpressionError,
     Location,
@@ -28,13 +28,13 @@ from .tables import Outlook, summarise
 from .words import SCALES, estimative_word
 
 __all__ = [
-    "SCALES",
     "ExpressionError",
     "Location",
     "Model",
     "Outlook",
     "OutlookError",
     "Run",
+    "SCALES",
     "Scenario",
     "ScenarioError",
     "ScenarioErrors",
@@ -46,6 +46,7 @@ __all__ = [
     "find_scenario",
     "load_scenario",
     "run_outlook",
+    "sample_worlds",
     "simulate",
     "summarise",
 ]

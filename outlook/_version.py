@@ -1,1 +1,3 @@
+"""The package version, read by hatchling and outlook.__version__."""
+
 __version__ = "0.1.0"

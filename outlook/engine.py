@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,6 +26,9 @@ from ._quantiles import QuantileSketch
 from ._types import FloatArray
 from .errors import SimulationError
 from .scenario import Event, Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "BLOCK_SIZE",
@@ -36,6 +39,7 @@ __all__ = [
     "Run",
     "compile_model",
     "event_times",
+    "sample_worlds",
     "simulate",
 ]
 
@@ -108,6 +112,17 @@ class QuantityStats:
     counts: FloatArray | None = None  # categories of a categorical driver
 
     def update(self, x: FloatArray) -> None:
+        """Add a chunk that starts on a block boundary.
+
+        Moments are merged block by block (Chan et al.'s pairwise update), so
+        the floating-point result does not depend on how blocks were chunked.
+        """
+        for i in range(0, x.shape[0], BLOCK_SIZE):
+            self._update_block(x[i : i + BLOCK_SIZE])
+        if self.sketch is not None:
+            self.sketch.update(x)
+
+    def _update_block(self, x: FloatArray) -> None:
         k = x.shape[0]
         if k == 0:
             return
@@ -121,8 +136,6 @@ class QuantityStats:
         self.n = tot
         self.lo = min(self.lo, float(np.min(x)))
         self.hi = max(self.hi, float(np.max(x)))
-        if self.sketch is not None:
-            self.sketch.update(x)
 
     @property
     def sd(self) -> float:
@@ -245,7 +258,7 @@ def event_times(
     n = exp.shape[0]
     if not modifiers and ends.size == 0:
         r = rates[:, 0]
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(all="ignore"):  # a tiny rate overflows to inf: never
             return np.where(r > 0, exp / np.where(r > 0, r, 1.0), np.inf)
     cols = [np.zeros(n)] + [np.full(n, e) for e in ends] + [m[0] for m in modifiers]
     bp = np.sort(np.stack(cols, axis=1), axis=1)  # (n, m)
@@ -264,7 +277,7 @@ def event_times(
     r = rate[np.arange(n), first]
     start = bp[np.arange(n), first]
     hs = h_start[np.arange(n), first]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
         t = start + np.where(np.isinf(r), 0.0, (exp - hs) / np.where(r > 0, r, 1.0))
     return np.where(found, t, np.inf)
 
@@ -315,6 +328,87 @@ def _times(model: Model, env: Mapping[str, FloatArray], exp: FloatArray, n: int)
     return times
 
 
+def _chunk_worlds(
+    model: Model, seed: int, start: int, stop: int, total: int
+) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
+    """Drivers, derived quantities and event times of worlds ``start:stop``."""
+    s = model.scenario
+    n = stop - start
+    env, exp = _draw_chunk(model, seed, start, stop, total)
+    for dv in s.derived:
+        v = dv.expr.evaluate(env, n)
+        nan = np.isnan(v)
+        if nan.any():
+            msg = (
+                f"{dv.where}: derived.{dv.id}: not a number in {int(nan.sum())} of {n} worlds "
+                "(a log or sqrt of a negative, or 0/0?)"
+            )
+            raise SimulationError(msg)
+        env[dv.id] = v
+    return env, _times(model, env, exp, n)
+
+
+def _check_args(samples: object, seed: object, chunk_size: object) -> tuple[int, int, int]:
+    if isinstance(samples, bool) or not isinstance(samples, int | np.integer) or samples < 1:
+        msg = f"samples must be a positive integer (got {samples!r})"
+        raise ValueError(msg)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        msg = f"seed must be a non-negative integer (got {seed!r})"
+        raise ValueError(msg)
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer) or chunk_size < 1:
+        msg = f"chunk_size must be a positive integer (got {chunk_size!r})"
+        raise ValueError(msg)
+    chunk = max(1, math.ceil(int(chunk_size) / BLOCK_SIZE)) * BLOCK_SIZE
+    return int(samples), int(seed), chunk
+
+
+def sample_worlds(
+    model: Model | Scenario,
+    *,
+    samples: int = 10_000,
+    seed: int = 0,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> pd.DataFrame:
+    """Every simulated world, one row each: the draws behind a run.
+
+    The worlds are exactly those :func:`simulate` summarises for the same
+    ``samples`` and ``seed``. This holds every sample in memory: use it to
+    look at a few thousand worlds, not for large runs.
+
+    Parameters
+    ----------
+    model
+        From :func:`compile_model` (a Scenario is compiled first).
+    samples, seed, chunk_size
+        As for :func:`simulate`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column per driver and derived quantity (a categorical driver as
+        its category's name), then ``time_<event>`` for each event: years from
+        ``as_of`` until it happens (``inf`` if never).
+    """
+    import pandas as pd
+
+    if isinstance(model, Scenario):
+        model = compile_model(model)
+    samples, seed, chunk = _check_args(samples, seed, chunk_size)
+    parts: list[dict[str, FloatArray]] = []
+    done = 0
+    while done < samples:
+        stop = min(done + chunk, samples)
+        env, times = _chunk_worlds(model, seed, done, stop, samples)
+        parts.append({**env, **{f"time_{k}": v for k, v in times.items()}})
+        done = stop
+    cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    frame = pd.DataFrame(cols)
+    for d in model.scenario.drivers:
+        if d.categories:
+            frame[d.id] = pd.Categorical.from_codes(frame[d.id].astype(np.int64), categories=list(d.categories))
+    return frame
+
+
 def simulate(
     model: Model | Scenario,
     *,
@@ -354,17 +448,7 @@ def simulate(
     """
     if isinstance(model, Scenario):
         model = compile_model(model)
-    if isinstance(samples, bool) or not isinstance(samples, int | np.integer) or samples < 1:
-        msg = f"samples must be a positive integer (got {samples!r})"
-        raise ValueError(msg)
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        msg = f"seed must be a non-negative integer (got {seed!r})"
-        raise ValueError(msg)
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer) or chunk_size < 1:
-        msg = f"chunk_size must be a positive integer (got {chunk_size!r})"
-        raise ValueError(msg)
-    samples, seed = int(samples), int(seed)
-    chunk = max(1, math.ceil(chunk_size / BLOCK_SIZE)) * BLOCK_SIZE
+    samples, seed, chunk = _check_args(samples, seed, chunk_size)
     s = model.scenario
     nh, ns, ne = len(s.horizons), len(s.scenarios), len(s.events)
     scen_counts = np.zeros((nh, ns), dtype=np.int64)
@@ -381,18 +465,7 @@ def simulate(
     while done < samples:
         stop = min(done + chunk, samples)
         n = stop - done
-        env, exp = _draw_chunk(model, seed, done, stop, samples)
-        for dv in s.derived:
-            v = dv.expr.evaluate(env, n)
-            nan = np.isnan(v)
-            if nan.any():
-                msg = (
-                    f"{dv.where}: derived.{dv.id}: not a number in {int(nan.sum())} of {n} worlds "
-                    "(a log or sqrt of a negative, or 0/0?)"
-                )
-                raise SimulationError(msg)
-            env[dv.id] = v
-        times = _times(model, env, exp, n)
+        env, times = _chunk_worlds(model, seed, done, stop, samples)
         for hi, end in enumerate(model.horizon_ends):
             happened = {k: t <= end for k, t in times.items()}
             for k, e in enumerate(s.events):

@@ -1,0 +1,97 @@
+"""Outlook tables: stable columns, standard errors, words, JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+import outlook
+from outlook import Scenario, simulate, summarise
+
+
+@pytest.fixture(scope="module")
+def nk() -> outlook.Outlook:
+    return outlook.run_outlook("nk-troops-russia", samples=10_000, seed=3)
+
+
+def test_columns_are_stable(nk: outlook.Outlook) -> None:
+    """Table column names are public API."""
+    assert ["horizon", "scenario", "p", "p_se", "word"] == list(nk.scenarios.columns)
+    assert ["horizon", "event", "p_by", "p_by_se", "p_within", "p_within_se", "word"] == list(nk.events.columns)
+    cols = ["name", "unit", "kind", "mean", "sd", "min", "p5", "p25", "p50", "p75", "p95", "max"]
+    assert cols == list(nk.drivers.columns)
+    assert cols == list(nk.derived.columns)
+    assert ["driver", "category", "p", "p_se"] == list(nk.categories.columns)
+
+
+def test_standard_error_is_binomial(nk: outlook.Outlook) -> None:
+    """Each probability's standard error is sqrt(p (1 - p) / n)."""
+    n = nk.manifest["samples"]
+    p = nk.scenarios["p"].to_numpy()
+    assert np.allclose(np.sqrt(p * (1 - p) / n), nk.scenarios["p_se"].to_numpy(), rtol=0, atol=0)
+
+
+def test_words_follow_the_scale(nk: outlook.Outlook) -> None:
+    """The word column is the ICD 203 term of p."""
+    assert [outlook.estimative_word(p) for p in nk.scenarios["p"]] == nk.scenarios["word"].tolist()
+
+
+def test_other_scale_changes_words_only() -> None:
+    """`scale=` picks the word table; the numbers stay."""
+    s = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    run = simulate(s, samples=5000, seed=1)
+    a, b = summarise(run), summarise(run, scale="phia")
+    assert a.scenarios["p"].equals(b.scenarios["p"])
+    assert [outlook.estimative_word(p, "phia") for p in b.scenarios["p"]] == b.scenarios["word"].tolist()
+    assert "phia" == b.manifest["scale"]
+
+
+def test_within_is_difference_of_by(nk: outlook.Outlook) -> None:
+    """P(within a horizon's window) = P(by its end) - P(by the previous end)."""
+    for _, ev in nk.events.groupby("event", sort=False):
+        by = ev["p_by"].to_numpy()
+        assert np.allclose(np.diff(np.concatenate([[0.0], by])), ev["p_within"].to_numpy())
+
+
+def test_categories_sum_to_one(nk: outlook.Outlook) -> None:
+    """A categorical driver's shares sum to 1."""
+    for _, g in nk.categories.groupby("driver"):
+        assert math.isclose(g["p"].sum(), 1.0)
+
+
+def test_manifest_identifies_the_run(nk: outlook.Outlook) -> None:
+    """The manifest holds the scenario hash, seed, samples and version."""
+    m = nk.manifest
+    s = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    assert (s.hash, 3, 10_000, outlook.__version__) == (m["scenario_hash"], m["seed"], m["samples"], m["outlook_version"])
+    assert 64 == len(m["scenario_hash"])
+
+
+def test_json_is_one_object_with_row_lists(nk: outlook.Outlook) -> None:
+    """to_json gives every table as a list of row objects, plus the manifest."""
+    data = json.loads(nk.to_json())
+    assert {"scenarios", "events", "drivers", "derived", "categories", "manifest", "warnings"} == set(data)
+    assert len(nk.scenarios) == len(data["scenarios"])
+    assert nk.scenarios.iloc[0]["p"] == data["scenarios"][0]["p"]
+
+
+def test_unknown_table_is_a_value_error(nk: outlook.Outlook) -> None:
+    """Asking for a table that does not exist names the ones that do."""
+    with pytest.raises(ValueError, match="unknown table 'nope'; expected one of scenarios, events"):
+        nk.table("nope")
+
+
+def test_yes_no_driver_mean_is_its_probability() -> None:
+    """A yes/no driver's mean is the share of worlds where it is yes."""
+    s = Scenario.from_yaml(
+        "outlook: 1\nid: t\ntitle: T\nquestion: Q\nas_of: 2024-01-01\n"
+        "horizons: {a: {until: 1y}}\ndrivers: {x: {probability: 0.3}}\nscenarios: {yes: x, no: otherwise}\n"
+    )
+    out = summarise(simulate(s, samples=40_000, seed=2))
+    row = out.drivers.iloc[0]
+    assert "yes/no" == row["kind"]
+    assert row["mean"] == out.scenarios.set_index("scenario").loc["yes", "p"]
+    assert abs(row["mean"] - 0.3) < 4 * math.sqrt(0.21 / 40_000)
