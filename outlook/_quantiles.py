@@ -27,6 +27,7 @@ from ._types import FloatArray
 __all__ = ["QuantileSketch"]
 
 _MARGIN = 10.0
+_PILOT = 1 << 16  # values that set the first brackets
 
 
 class QuantileSketch:
@@ -57,12 +58,12 @@ class QuantileSketch:
         if not self.started:
             self.started = True
             if x.size < self.total:
-                d = self._band(x.size)
+                pilot = x[:_PILOT]
+                d = self._band(pilot.size)
                 qlo, qhi = self.levels - d, self.levels + d
-                inner_lo = np.clip(qlo, 0, 1)
-                inner_hi = np.clip(qhi, 0, 1)
-                vlo = np.quantile(x, inner_lo, method="inverted_cdf")
-                vhi = np.quantile(x, inner_hi, method="inverted_cdf")
+                k = len(self.levels)
+                v = np.quantile(pilot, np.clip(np.concatenate([qlo, qhi]), 0, 1), method="inverted_cdf")
+                vlo, vhi = v[:k], v[k:]
                 self.lo = np.where(qlo > 0, vlo, -np.inf)
                 self.hi = np.where(qhi < 1, vhi, np.inf)
         self.seen += x.size

@@ -260,26 +260,38 @@ def event_times(
         r = rates[:, 0]
         with np.errstate(all="ignore"):  # a tiny rate overflows to inf: never
             return np.where(r > 0, exp / np.where(r > 0, r, 1.0), np.inf)
-    cols = [np.zeros(n)] + [np.full(n, e) for e in ends] + [m[0] for m in modifiers]
-    bp = np.sort(np.stack(cols, axis=1), axis=1)  # (n, m)
-    seg = np.searchsorted(ends, bp, side="right")  # base segment of each piece
-    rate = np.take_along_axis(rates, seg, axis=1)
-    for times, before, after in modifiers:
-        rate = rate * np.where(bp >= times[:, None], after, before)
-    with np.errstate(invalid="ignore", over="ignore"):
-        length = np.diff(bp, axis=1, append=np.inf)  # inf - inf: an empty piece at infinity
-        inc = np.where((rate == 0) | ~(length > 0), 0.0, rate * length)
-        h_end = np.cumsum(inc, axis=1)
-    h_start = np.concatenate([np.zeros((n, 1)), h_end[:, :-1]], axis=1)
-    hit = h_end >= exp[:, None]
-    first = np.argmax(hit, axis=1)
-    found = hit[np.arange(n), first]
-    r = rate[np.arange(n), first]
-    start = bp[np.arange(n), first]
-    hs = h_start[np.arange(n), first]
+    pieces: list[tuple[FloatArray | float, FloatArray | float, FloatArray]]  # start, length, rate
+    if not modifiers:  # the same breakpoints in every world
+        edges = [0.0, *ends.tolist(), math.inf]
+        pieces = [(edges[k], edges[k + 1] - edges[k], rates[:, k]) for k in range(rates.shape[1])]
+    elif ends.size == 0 and len(modifiers) == 1:  # one rate, one switch: no sorting needed
+        times, before, after = modifiers[0]
+        pieces = [(0.0, times, rates[:, 0] * before), (times, np.inf, rates[:, 0] * after)]
+    else:
+        cols = [np.zeros(n)] + [np.full(n, e) for e in ends] + [m[0] for m in modifiers]
+        bp = np.sort(np.stack(cols, axis=1), axis=1)  # (n, m): per-world breakpoints
+        seg = np.searchsorted(ends, bp, side="right")  # base segment of each piece
+        rate = np.take_along_axis(rates, seg, axis=1)
+        for times, before, after in modifiers:
+            rate = rate * np.where(bp >= times[:, None], after, before)
+        with np.errstate(invalid="ignore"):
+            length = np.diff(bp, axis=1, append=np.inf)  # inf - inf: an empty piece at infinity
+        pieces = [(bp[:, k], length[:, k], rate[:, k]) for k in range(bp.shape[1])]
+    # walk the pieces in time order, spending each world's Exp(1) budget
+    remaining = exp.astype(np.float64, copy=True)
+    t = np.full(n, np.inf)
+    open_ = np.ones(n, dtype=bool)
     with np.errstate(all="ignore"):
-        t = start + np.where(np.isinf(r), 0.0, (exp - hs) / np.where(r > 0, r, 1.0))
-    return np.where(found, t, np.inf)
+        for start, length, r in pieces:
+            inc = r * length
+            inc[np.isnan(inc)] = 0.0  # 0 * inf or inf * 0: nothing accumulates
+            hit = open_ & (inc >= remaining)
+            # an infinite rate puts the event at the piece's start; a zero one
+            # is hit only by a zero budget, also at the start
+            t = np.where(hit, start + np.where(r > 0, remaining / r, 0.0), t)
+            open_ &= ~hit
+            remaining -= inc
+    return t
 
 
 def _event_hazard(model: Model, e: Event, env: Mapping[str, FloatArray], n: int) -> tuple[FloatArray, FloatArray]:
