@@ -24,7 +24,9 @@ import numpy as np
 
 from ._types import FloatArray
 
-__all__ = ["QuantileSketch"]
+__all__ = [
+    "QuantileSketch",
+]
 
 _MARGIN = 10.0
 _PILOT = 1 << 16  # values that set the first brackets

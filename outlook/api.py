@@ -14,7 +14,9 @@ from .engine import DEFAULT_CHUNK_SIZE, compile_model, simulate
 from .scenario import Scenario, load_scenario
 from .tables import Outlook, summarise
 
-__all__ = ["run_outlook"]
+__all__ = [
+    "run_outlook",
+]
 
 
 def run_outlook(

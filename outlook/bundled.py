@@ -11,7 +11,10 @@ from pathlib import Path
 
 from .errors import Location, ScenarioError, did_you_mean
 
-__all__ = ["bundled_scenarios", "find_scenario"]
+__all__ = [
+    "bundled_scenarios",
+    "find_scenario",
+]
 
 
 def _dirs() -> list[Path]:

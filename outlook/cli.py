@@ -17,7 +17,9 @@ import traceback
 from collections.abc import Sequence
 from typing import TextIO
 
-__all__ = ["main"]
+__all__ = [
+    "main",
+]
 
 _FORMATS = ("table", "markdown", "csv", "json")
 
@@ -38,7 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--samples", "-n", type=_positive_int, default=100_000, help="simulated worlds (default 100000)")
     run.add_argument("--seed", "-s", type=_seed, default=0, help="random seed, a non-negative integer (default 0)")
     run.add_argument(
-        "--chunk-size", type=_positive_int, default=None, help="samples held in memory at once (does not change results)"
+        "--chunk-size",
+        type=_positive_int,
+        default=None,
+        help="samples held in memory at once (does not change results)",
     )
     run.add_argument("--format", "-f", choices=_FORMATS, default="table", help="output format (default table)")
     run.add_argument(
@@ -177,7 +182,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     md = args.format == "markdown"
     m = tables.manifest
     title = f"{m['scenario_id']}: {m['samples']} samples, seed {m['seed']}, scale {m['scale']}"
-    out.write((f"# {title}\n" if md else f"{title}\n"))
+    out.write(f"# {title}\n" if md else f"{title}\n")
     for name in names:
         frame = tables.table(name)
         if frame.empty:

@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 __all__ = [
     "BLOCK_SIZE",
     "DEFAULT_CHUNK_SIZE",
-    "PERCENTILES",
     "Model",
+    "PERCENTILES",
     "QuantityStats",
     "Run",
     "compile_model",
@@ -201,9 +201,7 @@ def _draw_block(model: Model, n: int, rng: np.random.Generator) -> tuple[dict[st
     return out, exp
 
 
-def _draw_chunk(
-    model: Model, seed: int, start: int, stop: int, total: int
-) -> tuple[dict[str, FloatArray], FloatArray]:
+def _draw_chunk(model: Model, seed: int, start: int, stop: int, total: int) -> tuple[dict[str, FloatArray], FloatArray]:
     """Draw samples ``start:stop`` of a ``total``-sample run, exactly as blocks define them."""
     s = model.scenario
     n = stop - start

@@ -35,7 +35,10 @@ from .engine import BLOCK_SIZE, PERCENTILES, Run
 from .errors import SimulationError
 from .words import get_scale
 
-__all__ = ["Outlook", "summarise"]
+__all__ = [
+    "Outlook",
+    "summarise",
+]
 
 
 def _se(p: np.ndarray | float, n: int) -> np.ndarray:

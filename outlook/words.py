@@ -18,7 +18,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["SCALES", "Band", "Scale", "estimative_word", "get_scale"]
+__all__ = [
+    "Band",
+    "SCALES",
+    "Scale",
+    "estimative_word",
+    "get_scale",
+]
 
 
 @dataclass(frozen=True, slots=True)

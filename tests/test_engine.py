@@ -313,7 +313,9 @@ def test_summaries_match_the_worlds_exactly() -> None:
             continue
         x = worlds[d.id].to_numpy()
         row = table.loc[d.id]
-        assert np.quantile(x, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist() == [row[c] for c in ("p5", "p25", "p50", "p75", "p95")]
+        assert np.quantile(x, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist() == [
+            row[c] for c in ("p5", "p25", "p50", "p75", "p95")
+        ]
         assert row["mean"] == pytest.approx(x.mean(), rel=1e-12, abs=1e-12)
         assert row["sd"] == pytest.approx(x.std(ddof=1), rel=1e-9, abs=1e-12)
         assert (row["min"], row["max"]) == (x.min(), x.max())
@@ -356,7 +358,9 @@ EVENT = st.one_of(
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     events=st.lists(EVENT, min_size=1, max_size=3),
-    rules=st.lists(st.sampled_from(["e0", "e1 and not e0", "e2 or e0", "x > 0.5", "not e1", "e0 and x < 0.3"]), max_size=4),
+    rules=st.lists(
+        st.sampled_from(["e0", "e1 and not e0", "e2 or e0", "x > 0.5", "not e1", "e0 and x < 0.3"]), max_size=4
+    ),
     after=st.booleans(),
     seed=st.integers(0, 2**32),
     samples=st.integers(1, 3000),
@@ -404,7 +408,10 @@ events: {e: {rate: r}}
 scenarios: {hit: e, miss: otherwise}
 """
     )
-    with pytest.raises(SimulationError, match=r"^t\.yaml:\d+:\d+: events\.e\.rate: rate is negative or not a number in \d+ of 1000 worlds"):
+    with pytest.raises(
+        SimulationError,
+        match=r"^t\.yaml:\d+:\d+: events\.e\.rate: rate is negative or not a number in \d+ of 1000 worlds",
+    ):
         simulate(s, samples=1000)
 
 
@@ -418,7 +425,9 @@ events: {e: {by: {a: p, b: 0.5}}}
 scenarios: {hit: e, miss: otherwise}
 """
     )
-    with pytest.raises(SimulationError, match=r"events\.e\.by\.b: cumulative probability falls below that by a in \d+ of 1000 worlds"):
+    with pytest.raises(
+        SimulationError, match=r"events\.e\.by\.b: cumulative probability falls below that by a in \d+ of 1000 worlds"
+    ):
         simulate(s, samples=1000)
 
 

@@ -66,7 +66,12 @@ def test_manifest_identifies_the_run(nk: outlook.Outlook) -> None:
     """The manifest holds the scenario hash, seed, samples and version."""
     m = nk.manifest
     s = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
-    assert (s.hash, 3, 10_000, outlook.__version__) == (m["scenario_hash"], m["seed"], m["samples"], m["outlook_version"])
+    assert (s.hash, 3, 10_000, outlook.__version__) == (
+        m["scenario_hash"],
+        m["seed"],
+        m["samples"],
+        m["outlook_version"],
+    )
     assert 64 == len(m["scenario_hash"])
 
 
