@@ -489,3 +489,32 @@ scenarios: {all: otherwise}
 """
     )
     assert ("a", "c") == compile_model(s).correlated
+
+
+SMALL = """
+horizons: {a: {until: 6mo}, b: {until: 3y}}
+drivers:
+  x: {range: [1, 4], shape: lognormal}
+  y: {range: [0.2, 0.7], shape: beta}
+  c: {categorical: {lo: 0.3, hi: 0.7}}
+correlations: [[x, y, 0.4]]
+derived: {z: x * y}
+events:
+  e: {rate: z / 4}
+  f: {by: {a: y / 2, b: y}, after: {e: 2}}
+scenarios: {both: e and f, one: e or f, hi: c == 'hi', rest: otherwise}
+"""
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    samples=st.integers(1, 3 * BLOCK_SIZE),
+    chunks=st.lists(st.integers(1, 4 * BLOCK_SIZE), min_size=2, max_size=2),
+    seed=st.integers(0, 2**63),
+)
+def test_chunk_size_never_changes_numbers(samples: int, chunks: list[int], seed: int) -> None:
+    """For any sample count, seed and pair of chunk sizes, every table is identical."""
+    s = make(SMALL)
+    a, b = (summarise(simulate(s, samples=samples, seed=seed, chunk_size=c)) for c in chunks)
+    for name in ("scenarios", "events", "drivers", "derived", "categories"):
+        assert a.table(name).equals(b.table(name)), name
