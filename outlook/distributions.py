@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 from ._types import FloatArray
 
@@ -310,6 +310,8 @@ class Categorical(Distribution):
 
 def _solve_bounds(make: object, lo: float, hi: float, q: float) -> tuple[float, float]:
     """Find bounds (a, b) with make(a, b).ppf at q and 1 - q equal to lo, hi."""
+    from scipy import optimize  # only fitting needs it; keeps import time down
+
     width = hi - lo
 
     def resid(x: np.ndarray) -> list[float]:
@@ -326,6 +328,8 @@ def _solve_bounds(make: object, lo: float, hi: float, q: float) -> tuple[float, 
 
 
 def _fit_beta(lo: float, hi: float, q: float) -> Beta:
+    from scipy import optimize
+
     zq = z_for(1 - 2 * q)
     # start from the logit-normal approximation, solve in log-parameters
     m = (lo + hi) / 2
