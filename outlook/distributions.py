@@ -89,7 +89,7 @@ class Normal(Distribution):
         return self.mu + self.sd * rng.standard_normal(n)
 
     def ppf(self, u: FloatArray) -> FloatArray:
-        return self.mu + self.sd * special.ndtri(u)
+        return np.asarray(self.mu + self.sd * special.ndtri(u), dtype=np.float64)
 
     def from_normal(self, z: FloatArray) -> FloatArray:
         return self.mu + self.sd * z
@@ -111,7 +111,7 @@ class LogNormal(Distribution):
         return np.exp(self.mu + self.sigma * rng.standard_normal(n))
 
     def ppf(self, u: FloatArray) -> FloatArray:
-        return np.exp(self.mu + self.sigma * special.ndtri(u))
+        return np.asarray(np.exp(self.mu + self.sigma * special.ndtri(u)), dtype=np.float64)
 
     def from_normal(self, z: FloatArray) -> FloatArray:
         return np.exp(self.mu + self.sigma * z)
@@ -182,7 +182,7 @@ class Beta(Distribution):
         return self.lo + (self.hi - self.lo) * rng.beta(self.alpha, self.beta, n)
 
     def ppf(self, u: FloatArray) -> FloatArray:
-        return self.lo + (self.hi - self.lo) * special.betaincinv(self.alpha, self.beta, u)
+        return np.asarray(self.lo + (self.hi - self.lo) * special.betaincinv(self.alpha, self.beta, u), dtype=np.float64)
 
     def from_normal(self, z: FloatArray) -> FloatArray:
         """Inverse CDF at ``ndtr(z)``, tabulated (see :func:`_beta_table`)."""
@@ -192,7 +192,7 @@ class Beta(Distribution):
         i = np.minimum(pos.astype(np.intp), table.size - 2)
         frac = pos - i
         lo = table[i]
-        u = lo + frac * (table[i + 1] - lo)
+        u: FloatArray = lo + frac * (table[i + 1] - lo)
         return self.lo + (self.hi - self.lo) * u
 
     @property
@@ -226,7 +226,7 @@ def _beta_table(alpha: float, beta: float) -> FloatArray:
     """
     table = special.betaincinv(alpha, beta, special.ndtr(_TABLE_Z))
     table[0], table[-1] = 0.0, 1.0
-    return table
+    return np.asarray(table, dtype=np.float64)
 
 
 def pert(lo: float, mode: float, hi: float, lam: float = 4.0) -> Beta:

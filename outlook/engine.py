@@ -95,7 +95,7 @@ def compile_model(scenario: Scenario) -> Model:
             c = scenario.correlations[bad]
             msg = f"{c.where}: correlations: pair [{c.a}, {c.b}] makes the correlation matrix not positive definite"
             raise SimulationError(msg)
-        chol = np.linalg.cholesky(m)
+        chol = np.asarray(np.linalg.cholesky(m), dtype=np.float64)
     return Model(scenario, ends, correlated, chol, repaired)
 
 
@@ -280,8 +280,8 @@ def event_times(
     t = np.full(n, np.inf)
     open_ = np.ones(n, dtype=bool)
     with np.errstate(all="ignore"):
-        for start, length, r in pieces:
-            inc = r * length
+        for start, width, r in pieces:
+            inc = np.asarray(r * width)
             inc[np.isnan(inc)] = 0.0  # 0 * inf or inf * 0: nothing accumulates
             hit = open_ & (inc >= remaining)
             # an infinite rate puts the event at the piece's start; a zero one
@@ -415,7 +415,8 @@ def sample_worlds(
     frame = pd.DataFrame(cols)
     for d in model.scenario.drivers:
         if d.categories:
-            frame[d.id] = pd.Categorical.from_codes(frame[d.id].astype(np.int64), categories=list(d.categories))
+            codes = frame[d.id].to_numpy().astype(np.int64)
+            frame[d.id] = pd.Categorical.from_codes(codes, categories=pd.Index(list(d.categories)))
     return frame
 
 
