@@ -93,8 +93,9 @@ class ScenarioError(OutlookError, ValueError):
         text += self.problem
         if self.show_got:
             text += f" (got {_show(self.got)})"
-        if self.hint:
-            text += self.hint if self.hint.startswith(" ") else f" {self.hint}"
+        hint = self.hint.strip()
+        if hint:
+            text += f" {hint}" if text.endswith((".", "?", "!")) else f". {hint}"
         return text
 
     def __reduce__(self) -> tuple[object, ...]:

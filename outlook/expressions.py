@@ -85,25 +85,26 @@ _CMPOPS: Mapping[type[ast.cmpop], Callable[[object, object], object]] = {
     ast.NotEq: np.not_equal,
 }
 
+#: node type -> what it is, for "... is not allowed in expressions"
 _REFUSED = {
     ast.Attribute: "attribute access",
-    ast.Subscript: "subscripts",
-    ast.Lambda: "lambdas",
-    ast.ListComp: "comprehensions",
-    ast.SetComp: "comprehensions",
-    ast.DictComp: "comprehensions",
-    ast.GeneratorExp: "comprehensions",
-    ast.NamedExpr: "assignment",
-    ast.Starred: "starred arguments",
-    ast.List: "lists",
-    ast.Tuple: "tuples",
-    ast.Dict: "dicts",
-    ast.Set: "sets",
-    ast.JoinedStr: "f-strings",
+    ast.Subscript: "a subscript",
+    ast.Lambda: "a lambda",
+    ast.ListComp: "a comprehension",
+    ast.SetComp: "a comprehension",
+    ast.DictComp: "a comprehension",
+    ast.GeneratorExp: "a comprehension",
+    ast.NamedExpr: "assignment (:=)",
+    ast.Starred: "a starred argument",
+    ast.List: "a list",
+    ast.Tuple: "a tuple",
+    ast.Dict: "a dict",
+    ast.Set: "a set",
+    ast.JoinedStr: "an f-string",
     ast.Await: "await",
     ast.Yield: "yield",
     ast.YieldFrom: "yield",
-    ast.Slice: "slices",
+    ast.Slice: "a slice",
 }
 
 
@@ -178,10 +179,10 @@ def compile_expression(
         value = 1.0 if source else 0.0
         return Expression(str(source).lower(), frozenset(), value, where, lambda env: value)
     if isinstance(source, int | float):
-        value = float(source)
+        value = _float(source)
         if not math.isfinite(value):
-            msg = "number is not finite"
-            raise ExpressionError(where, msg, got=source)
+            msg = "number is too large" if isinstance(source, int) else "number is not finite"
+            raise ExpressionError(where, msg, got=source if isinstance(source, float) else None)
         return Expression(repr(source), frozenset(), value, where, lambda env: value)
     if not isinstance(source, str):
         msg = "expected an expression or a number"
@@ -206,6 +207,19 @@ def compile_expression(
     compiler = _Compiler(text.strip(), where, len(text) - len(text.lstrip()), names, refused_names or {})
     fn, const = compiler.compile(tree.body, 0)
     return Expression(text.strip(), frozenset(compiler.used), const, where, fn)
+
+
+def _as_float(truth: np.ndarray) -> np.ndarray:
+    """0.0/1.0 for a boolean result, so that ``-(x > 0)`` and ``(x > 0) - (y > 0)`` work."""
+    return np.asarray(truth, dtype=np.float64)
+
+
+def _float(value: int | float) -> float:
+    """``float(value)``, with ``inf`` for an int too large for a float."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
 
 
 def _char_col(text: str, lineno: int, byte_col: int) -> int:
@@ -273,7 +287,7 @@ class _Compiler:
                 out = np.asarray(fns[0](env)) != 0
                 for f in fns[1:]:
                     out = op(out, np.asarray(f(env)) != 0)
-                return out
+                return _as_float(out)
 
             return self._fold(node, boolop, [p[1] for p in parts])
         if isinstance(node, ast.Compare):
@@ -287,13 +301,13 @@ class _Compiler:
             return self._fold(node, lambda env: np.where(np.asarray(c(env)) != 0, t(env), e(env)), [tc, cc, ec])
         if isinstance(node, ast.Call):
             return self._call(node, depth)
-        what = _REFUSED.get(type(node), type(node).__name__)
-        raise self.error(node, f"{what} are not allowed in expressions", got=self.segment(node))
+        what = _REFUSED.get(type(node), f"{type(node).__name__} syntax")
+        raise self.error(node, f"{what} is not allowed in expressions", got=self.segment(node))
 
     def _fold(self, node: ast.AST, fn: Fn, consts: list[float | None]) -> tuple[Fn, float | None]:
         if all(c is not None for c in consts):
             try:
-                with np.errstate(all="raise"):
+                with np.errstate(all="raise", under="ignore"):
                     value = float(np.asarray(fn({}), dtype=np.float64))
             except (FloatingPointError, OverflowError, ZeroDivisionError, ValueError):
                 raise self.error(
@@ -309,7 +323,7 @@ class _Compiler:
         if isinstance(value, bool):
             v = 1.0 if value else 0.0
         elif isinstance(value, int | float):
-            v = float(value)
+            v = _float(value)
             if not math.isfinite(v):
                 raise self.error(node, "number is too large", got=self.segment(node))
         elif isinstance(value, str):
@@ -353,7 +367,7 @@ class _Compiler:
         if isinstance(node.op, ast.UAdd):
             return f, c
         if isinstance(node.op, ast.Not):
-            return self._fold(node, lambda env: np.asarray(f(env)) == 0, [c])
+            return self._fold(node, lambda env: _as_float(np.asarray(f(env)) == 0), [c])
         raise self.error(node, "operator '~' is not allowed", got=self.segment(node))
 
     def _compare(self, node: ast.Compare, depth: int) -> tuple[Fn, float | None]:
@@ -374,7 +388,7 @@ class _Compiler:
             out = np.asarray(pairs[0](env))
             for p in pairs[1:]:
                 out = np.logical_and(out, p(env))
-            return out
+            return _as_float(out)
 
         return self._fold(node, compare, consts)
 
@@ -398,7 +412,7 @@ class _Compiler:
 
     def _call(self, node: ast.Call, depth: int) -> tuple[Fn, float | None]:
         if not isinstance(node.func, ast.Name):
-            what = "attribute access" if isinstance(node.func, ast.Attribute) else "this kind of call"
+            what = _REFUSED.get(type(node.func), "calling anything but a function name")
             raise self.error(node.func, f"{what} is not allowed in expressions", got=self.segment(node.func))
         name = node.func.id
         if name not in FUNCTIONS:

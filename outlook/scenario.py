@@ -46,6 +46,7 @@ __all__ = [
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 5_000_000
 MAX_NODES = 200_000
+MAX_NESTING = 64
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -76,6 +77,9 @@ def parse_duration(text: str) -> float:
     value = float(m.group(1)) * _UNIT_YEARS[key]
     if value <= 0:
         msg = "a duration must be positive"
+        raise ValueError(msg)
+    if not math.isfinite(value):
+        msg = "a duration must be finite"
         raise ValueError(msg)
     return value
 
@@ -368,17 +372,13 @@ def _ref_dict(r: SourceRef) -> dict[str, str]:
 
 
 def _expr_plain(e: Expression) -> Any:
-    if not e.names and e.constant is not None and _is_number_text(e.text):
-        return e.constant
+    """A number where one reads back as the same text (``1``, ``0.5``), else the text (``1e3``)."""
+    c = e.constant
+    if not e.names and c is not None:
+        for v in (c, int(c) if c.is_integer() else None):
+            if v is not None and repr(v) == e.text:
+                return v
     return e.text
-
-
-def _is_number_text(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -432,6 +432,7 @@ class _Y:
     line: int = 0
     col: int = 0
     text_col: int = 0  # column of the first character of a scalar's text
+    text_line: int = 0  # line of that character, where not ``line`` (a block scalar)
     keys: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def items(self) -> Iterator[tuple[str, _Y]]:
@@ -450,6 +451,9 @@ def _compose(text: str, path: str) -> _Y:
         loader = yaml.SafeLoader(text)
         try:
             node = loader.get_single_node()
+        except RecursionError:
+            msg = f"values are nested too deeply (more than {MAX_NESTING} levels)"
+            raise ScenarioErrors([ScenarioError(Location(path, *_mark(loader.get_mark())), msg)]) from None
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
@@ -468,38 +472,79 @@ def _compose(text: str, path: str) -> _Y:
     return y
 
 
-def _convert(node: yaml.Node, path: str, errors: list[ScenarioError], budget: list[int]) -> _Y:
+_PLAIN_TAGS = frozenset(t for t, f in yaml.SafeLoader.yaml_constructors.items() if t is not None)
+
+
+def _convert(node: yaml.Node, path: str, errors: list[ScenarioError], budget: list[int], kp: str = "", depth: int = 0) -> _Y:
     budget[0] -= 1
+    line, col = _mark(node.start_mark)
     if budget[0] < 0:
         msg = f"file has more than {MAX_NODES} values (an alias bomb?)"
-        raise ScenarioErrors([ScenarioError(Location(path, *_mark(node.start_mark)), msg)])
-    line, col = _mark(node.start_mark)
+        raise ScenarioErrors([ScenarioError(Location(path, line, col), msg)])
+    if depth > MAX_NESTING:
+        msg = f"values are nested too deeply (more than {MAX_NESTING} levels; an alias that contains itself?)"
+        raise ScenarioErrors([ScenarioError(Location(path, line, col), msg)])
+    if node.tag not in _PLAIN_TAGS:
+        # the safe loader would refuse these too; say so here, for collections as well
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        errors.append(ScenarioError(Location(path, line, col, kp), f"YAML tag {tag!r} is not allowed; a scenario file holds plain data only"))
+        return _Y("scalar", None, line, col, col)
     if isinstance(node, yaml.MappingNode):
         out: dict[str, _Y] = {}
         keys: dict[str, tuple[int, int]] = {}
         for knode, vnode in node.value:
             kl, kc = _mark(knode.start_mark)
             if not isinstance(knode, yaml.ScalarNode):
-                errors.append(ScenarioError(Location(path, kl, kc), "a key must be plain text"))
+                errors.append(ScenarioError(Location(path, kl, kc, kp), "a key must be plain text, not a list or mapping"))
                 continue
             key = str(knode.value)
             if key in out:
-                errors.append(ScenarioError(Location(path, kl, kc), f"duplicate key {key!r}"))
+                first = f"line {keys[key][0]}, column {keys[key][1]}"
+                errors.append(ScenarioError(Location(path, kl, kc, _join(kp, key)), f"duplicate key {key!r} (first at {first})"))
                 continue
             keys[key] = (kl, kc)
-            out[key] = _convert(vnode, path, errors, budget)
-        return _Y("map", out, line, col, col, keys)
+            out[key] = _convert(vnode, path, errors, budget, _join(kp, key), depth + 1)
+        return _Y("map", out, line, col, col, keys=keys)
     if isinstance(node, yaml.SequenceNode):
-        return _Y("seq", [_convert(v, path, errors, budget) for v in node.value], line, col, col)
+        items = [_convert(v, path, errors, budget, f"{kp}[{i}]", depth + 1) for i, v in enumerate(node.value)]
+        return _Y("seq", items, line, col, col)
     assert isinstance(node, yaml.ScalarNode)
     try:
         value = yaml.SafeLoader("").construct_object(node, deep=True)
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or str(exc)
-        errors.append(ScenarioError(Location(path, line, col), f"YAML error: {problem.strip()}"))
+        errors.append(ScenarioError(Location(path, line, col, kp), f"YAML error: {problem.strip()}"))
         value = None
+    except ValueError as exc:  # a date such as 2024-02-30, or an integer too long to convert
+        where = Location(path, line, col, kp)
+        if node.tag.endswith(":int"):
+            errors.append(ScenarioError(where, f"number has too many digits ({len(node.value)})"))
+        else:
+            errors.append(ScenarioError(where, f"invalid value: {exc}", got=node.value))
+        value = None
+    if node.style in ("|", ">"):
+        text_line, text_col = _block_text_start(node, line, col)
+        return _Y("scalar", value, line, col, text_col, text_line=text_line)
     text_col = col + 1 if node.style in ("'", '"') else col
     return _Y("scalar", value, line, col, text_col)
+
+
+def _block_text_start(node: yaml.Node, line: int, col: int) -> tuple[int, int]:
+    """Line and column of the first character of a ``|`` or ``>`` scalar's text."""
+    mark = node.start_mark
+    buf = getattr(mark, "buffer", None)
+    if not isinstance(buf, str):
+        return line, col
+    i = buf.find("\n", mark.pointer)
+    n = line
+    while i != -1:
+        j = buf.find("\n", i + 1)
+        seg = buf[i + 1 : j if j != -1 else len(buf)].rstrip("\0")
+        n += 1
+        if seg.strip():
+            return n, len(seg) - len(seg.lstrip(" ")) + 1
+        i = j
+    return line, col
 
 
 def _from_plain(data: Any) -> _Y:
@@ -608,7 +653,10 @@ class _Builder:
         v = y.value
         if y.kind != "scalar" or isinstance(v, bool) or not isinstance(v, int | float):
             raise self.err(self.loc(y, kp), "expected a number", got=_show_y(y))
-        f = float(v)
+        try:
+            f = float(v)
+        except OverflowError:
+            raise self.err(self.loc(y, kp), f"number is too large ({len(str(abs(v)))} digits)") from None
         if not math.isfinite(f):
             raise self.err(self.loc(y, kp), "expected a finite number", got=v)
         return f
@@ -652,7 +700,7 @@ class _Builder:
     ) -> Expression:
         if y.kind != "scalar" or y.value is None or not isinstance(y.value, str | int | float | bool):
             raise self.err(self.loc(y, kp), "expected an expression or a number", got=_show_y(y))
-        where = Location(self.path, y.line, y.text_col, kp)
+        where = Location(self.path, y.text_line or y.line, y.text_col, kp)
         return compile_expression(y.value, where=where, names=names, refused_names=refused)
 
     def source_ref(self, y: _Y, kp: str) -> SourceRef:
@@ -807,7 +855,7 @@ class _Builder:
                 continue
             if out and h.until <= out[-1].until:
                 self.err(
-                    self.loc(m[hid]["until"] if False else hy, kp + ".until"),
+                    self.loc(hy.value["until"], kp + ".until"),
                     f"horizons must be in increasing order: {h.text} is not after {out[-1].id} ({out[-1].text})",
                 )
                 continue
@@ -839,6 +887,11 @@ class _Builder:
             raise self.err(self.loc(y, kp), "expected a mapping with a distribution", got=_show_y(y))
         forms = [k for k in y.value if k in _FORMS]
         if not forms:
+            # a misspelt form ("rnage") is better reported as an unknown key with a hint
+            before = len(self.errors)
+            self.mapping(y, kp, optional=(*_DRIVER_META, *_FORMS, *_RANGE_EXTRA))
+            if len(self.errors) > before:
+                raise _Bad()
             raise self.err(self.loc(y, kp), "missing a distribution: one of " + ", ".join(_FORMS))
         if len(forms) > 1:
             raise self.err(self.key_loc(y, forms[1], kp), f"has both {forms[0]!r} and {forms[1]!r}; give one distribution")
@@ -1059,7 +1112,8 @@ class _Builder:
                 cycle = stack[stack.index(n) :] + [n]
                 if not reported.intersection(cycle):
                     reported.update(cycle)
-                    self.err(items[n].where, "cycle: " + " -> ".join(cycle))
+                    what = "events depend on each other through after/requires" if section == "events" else f"{section} quantities refer to each other"
+                    self.err(items[n].where, f"{what} in a cycle: " + " -> ".join(cycle))
                 return
             state[n] = 1
             for d in sorted(set(deps(items[n])), key=list(items).index):

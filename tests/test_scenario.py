@@ -1,0 +1,691 @@
+"""Scenario files: located error messages, safe loading, round trips, the bundled file."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from strategies import scenario_dicts
+
+from outlook import Scenario, ScenarioError, ScenarioErrors, load_scenario
+
+HEAD = """\
+outlook: 1
+id: t
+title: T
+question: Q?
+as_of: 2024-01-01
+"""
+# HEAD is lines 1-5, so every body below starts on line 6
+
+REPO = Path(__file__).resolve().parents[1]
+BUNDLED = REPO / "scenarios" / "nk-troops-russia.yaml"
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+def errors(body: str, head: str = HEAD) -> list[str]:
+    """The lines of the ScenarioErrors that loading ``head + body`` as s.yaml raises."""
+    with pytest.raises(ScenarioErrors) as info:
+        Scenario.from_yaml(head + body, path="s.yaml")
+    return str(info.value).splitlines()
+
+
+# --------------------------------------------------------------------------
+# exact messages: file:line:col: key.path: what is wrong (got X). Hint
+
+CASES: list[tuple[str, str, list[str]]] = [
+    (
+        "yaml-syntax",
+        """\
+horizons: {soon: {until: 1y}
+drivers: {}
+""",
+        ["s.yaml:7:1: YAML syntax error: expected ',' or '}', but got '<scalar>'"],
+    ),
+    (
+        "yaml-tab-indent",
+        """\
+horizons:
+\tsoon: {until: 1y}
+""",
+        ["s.yaml:7:1: YAML syntax error: found character '\\t' that cannot start any token"],
+    ),
+    (
+        "unknown-top-level-key",
+        """\
+horizons:
+  soon: {until: 1y}
+drivers: {}
+scenarios:
+  rest: otherwise
+titel: x
+""",
+        ["s.yaml:11:1: titel: unknown key 'titel'. Did you mean 'title'?"],
+    ),
+    (
+        "unknown-driver-key",
+        """\
+horizons:
+  soon: {until: 1y}
+drivers:
+  troops:
+    range: [8000, 12000]
+    shape: normal
+    lable: Troops
+scenarios:
+  rest: otherwise
+""",
+        ["s.yaml:12:5: drivers.troops.lable: unknown key 'lable'. Did you mean 'label'?"],
+    ),
+    (
+        "misspelt-distribution-form",
+        """\
+horizons:
+  soon: {until: 1y}
+drivers:
+  troops:
+    rnage: [8000, 12000]
+    shape: normal
+scenarios:
+  rest: otherwise
+""",
+        ["s.yaml:10:5: drivers.troops.rnage: unknown key 'rnage'. Did you mean 'range'?"],
+    ),
+    (
+        "unknown-horizon-key",
+        """\
+horizons:
+  soon: {untill: 1y}
+drivers: {}
+scenarios:
+  rest: otherwise
+""",
+        [
+            "s.yaml:7:9: horizons.soon: missing required key 'until'",
+            "s.yaml:7:10: horizons.soon.untill: unknown key 'untill'. Did you mean 'until'?",
+        ],
+    ),
+    (
+        "missing-required-keys",
+        """\
+horizons:
+  soon: {label: Soon}
+drivers: {}
+""",
+        [
+            "s.yaml:1:1: missing required key 'scenarios'",
+            "s.yaml:7:9: horizons.soon: missing required key 'until'",
+        ],
+    ),
+    (
+        "wrong-types",
+        """\
+description: [a, b]
+horizons:
+  soon: {until: 1y}
+drivers:
+  p: {probability: high}
+  n: {normal: {mean: 0, sd: one}}
+  s: {range: 5, shape: normal}
+scenarios:
+  rest: otherwise
+""",
+        [
+            "s.yaml:6:14: description: expected text (got ['a', 'b'])",
+            "s.yaml:10:20: drivers.p.probability: expected a number (got 'high')",
+            "s.yaml:11:29: drivers.n.normal.sd: expected a number (got 'one')",
+            "s.yaml:12:14: drivers.s.range: expected [low, high] (got 5)",
+        ],
+    ),
+    (
+        "range-low-above-high",
+        """\
+horizons:
+  soon: {until: 1y}
+drivers:
+  troops: {range: [12000, 8000], shape: normal}
+scenarios:
+  rest: otherwise
+""",
+        ["s.yaml:9:19: drivers.troops.range: low 12000 > high 8000 (got [12000, 8000]). Did you mean [8000, 12000]?"],
+    ),
+    (
+        "lognormal-and-beta-ranges",
+        """\
+horizons:
+  soon: {until: 1y}
+drivers:
+  rate: {range: [0, 5], shape: lognormal}
+  share: {range: [0.2, 1.5], shape: beta}
+scenarios:
+  rest: otherwise
+""",
+        [
+            "s.yaml:9:17: drivers.rate.range: a lognormal range must be positive (got [0, 5])",
+            "s.yaml:10:18: drivers.share.range: a beta range must lie inside (0, 1) (got [0.2, 1.5])",
+        ],
+    ),
+    (
+        "probabilities-outside-0-1",
+        """\
+horizons:
+  soon: {until: 1y}
+drivers:
+  p: {probability: 1.5}
+  c: {categorical: {a: 1.2, b: -0.2}}
+events:
+  e: {by: {soon: 1.01}}
+scenarios:
+  rest: otherwise
+""",
+        [
+            "s.yaml:9:20: drivers.p.probability: probability must lie in [0, 1] (got 1.5)",
+            "s.yaml:10:24: drivers.c.categorical.a: probability must lie in [0, 1] (got 1.2)",
+            "s.yaml:10:32: drivers.c.categorical.b: probability must lie in [0, 1] (got -0.2)",
+            "s.yaml:12:18: events.e.by.soon: probability must lie in [0, 1] (got 1.01)",
+        ],
+    ),
+    (
+        "categorical-not-summing-to-1",
+        """\
+horizons:
+  soon: {until: 1y}
+drivers:
+  c: {categorical: {a: 0.5, b: 0.4}}
+scenarios:
+  rest: otherwise
+""",
+        ["s.yaml:9:20: drivers.c.categorical: category probabilities must sum to 1 (got 0.9)"],
+    ),
+    (
+        "cumulative-by-falls",
+        """\
+horizons:
+  soon: {until: 1y}
+  later: {until: 5y}
+drivers: {}
+events:
+  e:
+    by:
+      soon: 0.5
+      later: 0.3
+scenarios:
+  rest: otherwise
+""",
+        [
+            "s.yaml:14:14: events.e.by.later: cumulative probability falls from 0.5 by soon to 0.3 by later; "
+            "it cannot decrease over time"
+        ],
+    ),
+    (
+        "unknown-name-in-derived",
+        """\
+horizons:
+  soon: {until: 1y}
+drivers:
+  troops: {constant: 10}
+derived:
+  double: 2 * troop
+scenarios:
+  rest: otherwise
+""",
+        ["s.yaml:11:15: derived.double: unknown name 'troop'. Did you mean 'troops'?"],
+    ),
+    (
+        "unknown-name-in-quoted-rule",
+        """\
+horizons:
+  soon: {until: 1y}
+drivers: {}
+events:
+  ceasefire: {rate: 0.2}
+scenarios:
+  calm:
+    when: "ceasfire and true"
+  rest: otherwise
+""",
+        ["s.yaml:13:12: scenarios.calm.when: unknown name 'ceasfire'. Did you mean 'ceasefire'?"],
+    ),
+    (
+        "unknown-name-in-block-scalar",
+        """\
+horizons:
+  soon: {until: 1y}
+drivers:
+  troops: {constant: 10}
+derived:
+  double: >-
+    2 * troop
+scenarios:
+  rest: otherwise
+""",
+        ["s.yaml:12:9: derived.double: unknown name 'troop'. Did you mean 'troops'?"],
+    ),
+    (
+        "cycle-among-derived",
+        """\
+horizons:
+  soon: {until: 1y}
+drivers: {}
+derived:
+  x: y + 1
+  y: x * 2
+scenarios:
+  rest: otherwise
+""",
+        ["s.yaml:10:6: derived.x: derived quantities refer to each other in a cycle: x -> y -> x"],
+    ),
+    (
+        "cycle-among-events",
+        """\
+horizons:
+  soon: {until: 1y}
+drivers: {}
+events:
+  a: {rate: 1, after: {b: 2}}
+  b: {rate: 1, requires: [c]}
+  c: {rate: 1, requires: [a]}
+scenarios:
+  rest: otherwise
+""",
+        ["s.yaml:10:6: events.a: events depend on each other through after/requires in a cycle: a -> b -> c -> a"],
+    ),
+    (
+        "name-used-twice",
+        """\
+horizons:
+  soon: {until: 1y}
+drivers:
+  x: {constant: 1}
+derived:
+  x: 2
+events:
+  x: {rate: 1}
+scenarios:
+  rest: otherwise
+""",
+        [
+            "s.yaml:11:3: derived.x: name 'x' is already used by drivers.x",
+            "s.yaml:13:3: events.x: name 'x' is already used by drivers.x",
+        ],
+    ),
+    (
+        "duplicate-yaml-key",
+        """\
+horizons:
+  soon: {until: 1y}
+drivers:
+  x: {constant: 1}
+  x: {constant: 2}
+scenarios:
+  rest: otherwise
+""",
+        ["s.yaml:10:3: drivers.x: duplicate key 'x' (first at line 9, column 3)"],
+    ),
+    (
+        "horizons-out-of-order",
+        """\
+horizons:
+  later: {until: 2y}
+  soon: {until: 18mo}
+  same: {until: 24mo}
+drivers: {}
+scenarios:
+  rest: otherwise
+""",
+        [
+            "s.yaml:8:17: horizons.soon.until: horizons must be in increasing order: 18mo is not after later (2y)",
+            "s.yaml:9:17: horizons.same.until: horizons must be in increasing order: 24mo is not after later (2y)",
+        ],
+    ),
+    (
+        "invalid-correlation-matrix",
+        """\
+horizons:
+  soon: {until: 1y}
+drivers:
+  a: {normal: {mean: 0, sd: 1}}
+  b: {normal: {mean: 0, sd: 1}}
+  c: {normal: {mean: 0, sd: 1}}
+correlations:
+  - [a, b, 0.5]
+  - [a, c, 0.5]
+  - [b, c, -0.9]
+scenarios:
+  rest: otherwise
+""",
+        [
+            "s.yaml:15:5: correlations[2]: pair [b, c, -0.9] makes the correlation matrix not positive definite "
+            "(the correlations contradict each other); change it, or set correlation_repair: nearest"
+        ],
+    ),
+    (
+        "bad-durations",
+        """\
+horizons:
+  a: {until: 1 fortnight}
+  b: {until: 0d}
+  c: {until: 5}
+drivers: {}
+scenarios:
+  rest: otherwise
+""",
+        [
+            "s.yaml:7:14: horizons.a.until: expected a duration such as 1y, 6mo, 2w or 90d (got '1 fortnight')",
+            "s.yaml:8:14: horizons.b.until: a duration must be positive (got '0d')",
+            "s.yaml:9:14: horizons.c.until: expected a duration such as 1y, 6mo, 2w or 90d (got 5)",
+        ],
+    ),
+    (
+        "otherwise-not-last",
+        """\
+horizons:
+  soon: {until: 1y}
+drivers: {}
+events:
+  e: {rate: 1}
+scenarios:
+  rest: otherwise
+  hit: e
+""",
+        [
+            "s.yaml:12:9: scenarios.rest: 'otherwise' must be the last scenario; 'hit' after it would never be reached",
+            "s.yaml:13:8: scenarios.hit: the last scenario must be 'otherwise', so that every world falls in some scenario",
+        ],
+    ),
+    (
+        "otherwise-missing",
+        """\
+horizons:
+  soon: {until: 1y}
+drivers: {}
+events:
+  e: {rate: 1}
+scenarios:
+  hit: {when: e, label: Hit}
+""",
+        [
+            "s.yaml:12:8: scenarios.hit: the last scenario must be 'otherwise', so that every world falls in some scenario",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_error_message_is_exact(body: str, expected: list[str]) -> None:
+    """Each problem is one line: file:line:col: key.path: what is wrong (got X). Hint."""
+    assert expected == errors(body)
+
+
+def test_correlation_repair_nearest_accepts_an_invalid_matrix() -> None:
+    """correlation_repair: nearest turns the invalid-matrix error into an accepted scenario."""
+    body = {c[0]: c[1] for c in CASES}["invalid-correlation-matrix"]
+    s = Scenario.from_yaml(HEAD + body + "correlation_repair: nearest\n", path="s.yaml")
+    assert "nearest" == s.correlation_repair
+    assert [("a", "b", 0.5), ("a", "c", 0.5), ("b", "c", -0.9)] == [(c.a, c.b, c.rho) for c in s.correlations]
+
+
+def test_every_problem_in_a_file_is_reported_together(tmp_path: Path) -> None:
+    """A file with several independent problems reports all of them, one line each, in file order."""
+    p = tmp_path / "many.yaml"
+    p.write_text(
+        HEAD
+        + """\
+horizons:
+  later: {until: 2y}
+  soon: {until: 1y}
+drivers:
+  troops: {range: [12000, 8000], shape: normal}
+  share: {range: [0.2, 1.5], shape: beta}
+  p: {probability: 2}
+derived:
+  d: troop * 2
+events:
+  e: {rate: 1, colour: red}
+scenarios:
+  rest: otherwise
+  hit: e
+""",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioErrors) as info:
+        load_scenario(p)
+    lines = str(info.value).splitlines()
+    assert [
+        f"{p}:8:17: horizons.soon.until: horizons must be in increasing order: 1y is not after later (2y)",
+        f"{p}:10:19: drivers.troops.range: low 12000 > high 8000 (got [12000, 8000]). Did you mean [8000, 12000]?",
+        f"{p}:11:18: drivers.share.range: a beta range must lie inside (0, 1) (got [0.2, 1.5])",
+        f"{p}:12:20: drivers.p.probability: probability must lie in [0, 1] (got 2)",
+        f"{p}:14:6: derived.d: unknown name 'troop'",
+        f"{p}:16:16: events.e.colour: unknown key 'colour'",
+        f"{p}:18:9: scenarios.rest: 'otherwise' must be the last scenario; 'hit' after it would never be reached",
+        f"{p}:19:8: scenarios.hit: the last scenario must be 'otherwise', so that every world falls in some scenario",
+    ] == lines
+    assert 8 == len(info.value.errors)
+    assert all(isinstance(e, ScenarioError) for e in info.value.errors)
+
+
+def test_every_line_has_the_located_shape() -> None:
+    """Every reported line starts with path:line:col: and stays on one line."""
+    lines = [line for _, body, _ in CASES for line in errors(body)]
+    shape = re.compile(r"^s\.yaml:\d+:\d+: \S")
+    assert [] == [line for line in lines if not shape.match(line)]
+
+
+def test_from_dict_errors_name_the_key_path() -> None:
+    """Plain data has no lines; the error names the source and the key path."""
+    data = Scenario.from_yaml(
+        HEAD + "horizons: {soon: {until: 1y}}\ndrivers: {}\nscenarios: {rest: otherwise}\n"
+    ).to_dict()
+    data["drivers"] = {"x": {"normal": {"mean": 0, "sd": -1}}}
+    with pytest.raises(ScenarioErrors) as info:
+        Scenario.from_dict(data)
+    assert "<dict>: drivers.x.normal: sd must be positive (got -1)" == str(info.value)
+
+
+def test_missing_file_is_a_located_error(tmp_path: Path) -> None:
+    """A path that does not exist is a ScenarioError naming it, not an OSError."""
+    p = tmp_path / "nope.yaml"
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(p)
+    assert f"{p}: no such file" == str(info.value)
+
+
+# --------------------------------------------------------------------------
+# loading never runs code
+
+
+MINIMAL = """\
+horizons:
+  soon: {until: 1y}
+scenarios:
+  rest: otherwise
+"""
+
+
+@pytest.mark.parametrize(
+    ("drivers", "expected"),
+    [
+        (
+            'drivers: {x: !!python/object/apply:os.system ["touch {canary}"]}\n',
+            "s.yaml:10:14: drivers.x: YAML tag '!!python/object/apply:os.system' is not allowed; "
+            "a scenario file holds plain data only",
+        ),
+        (
+            "drivers: {x: {constant: !!python/name:os.system }}\n",
+            "s.yaml:10:25: drivers.x.constant: YAML tag '!!python/name:os.system' is not allowed; "
+            "a scenario file holds plain data only",
+        ),
+        (
+            "drivers: {x: !!python/object/new:os.system {args: ['touch {canary}']}}\n",
+            "s.yaml:10:14: drivers.x: YAML tag '!!python/object/new:os.system' is not allowed; "
+            "a scenario file holds plain data only",
+        ),
+    ],
+    ids=["object-apply", "name", "object-new"],
+)
+def test_python_tags_are_refused_and_never_run(tmp_path: Path, drivers: str, expected: str) -> None:
+    """A !!python/... tag is refused with a located error, and the command it names never runs."""
+    canary = tmp_path / "pwned"
+    body = MINIMAL + drivers.replace("{canary}", str(canary))
+    assert [expected] == errors(body)
+    assert not canary.exists()
+
+
+def test_alias_bomb_is_refused() -> None:
+    """A billion-laughs alias bomb is refused (without expanding it) rather than eating memory."""
+    bomb = 'l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+    for i in range(1, 10):
+        refs = ", ".join([f"*l{i - 1}"] * 9)
+        bomb += f"l{i}: &l{i} [{refs}]\n"
+    start = time.perf_counter()
+    with pytest.raises(ScenarioErrors) as info:
+        Scenario.from_yaml(HEAD + bomb + MINIMAL, path="s.yaml")
+    elapsed = time.perf_counter() - start
+    assert 1 == len(info.value.errors)
+    assert str(info.value).endswith("file has more than 200000 values (an alias bomb?)")
+    assert elapsed < 60  # loose: 9**9 values would take far longer
+
+
+def test_alias_that_contains_itself_is_refused() -> None:
+    """A recursive alias is a located error, not a RecursionError."""
+    assert [
+        "s.yaml:6:10: values are nested too deeply (more than 64 levels; an alias that contains itself?)"
+    ] == errors("drivers: &d {x: *d}\n" + MINIMAL)
+
+
+def test_very_deep_nesting_is_refused() -> None:
+    """Thousands of nested brackets are a ScenarioErrors, not a RecursionError."""
+    lines = errors("drivers: " + "[" * 3000 + "]" * 3000 + "\n" + MINIMAL)
+    assert 1 == len(lines)
+    assert lines[0].startswith("s.yaml:6:")
+    assert lines[0].endswith("values are nested too deeply (more than 64 levels)")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("9" * 5000, "s.yaml:10:25: drivers.x.constant: number has too many digits (5000)"),
+        ("9" * 400, "s.yaml:10:25: drivers.x.constant: number is too large (400 digits)"),
+        (".nan", "s.yaml:10:25: drivers.x.constant: expected a finite number (got nan)"),
+    ],
+    ids=["5000-digits", "400-digits", "nan"],
+)
+def test_unrepresentable_numbers_are_located_errors(value: str, expected: str) -> None:
+    """Numbers a float cannot hold are reported, never raised as OverflowError or ValueError."""
+    assert [expected] == errors(MINIMAL + f"drivers: {{x: {{constant: {value}}}}}\n")
+
+
+def test_impossible_date_is_a_located_error() -> None:
+    """as_of: 2024-02-30 is reported at its place, not raised as a ValueError."""
+    head = HEAD.replace("2024-01-01", "2024-02-30")
+    assert ["s.yaml:5:8: as_of: invalid value: day is out of range for month (got '2024-02-30')"] == errors(
+        "drivers: {}\n" + MINIMAL, head=head
+    )
+
+
+def test_huge_duration_is_refused() -> None:
+    """A horizon so long it overflows a float is an error, not an infinite horizon."""
+    lines = errors("drivers: {}\nhorizons:\n  soon: {until: " + "9" * 400 + "y}\nscenarios:\n  rest: otherwise\n")
+    assert 1 == len(lines)
+    assert lines[0].startswith("s.yaml:8:17: horizons.soon.until: a duration must be finite (got '999")
+
+
+# --------------------------------------------------------------------------
+# round trips
+
+
+def test_bundled_scenario_round_trips() -> None:
+    """The bundled scenario survives to_yaml/from_yaml and to_dict/from_dict unchanged."""
+    s = load_scenario(BUNDLED)
+    assert s == Scenario.from_yaml(s.to_yaml())
+    assert s == Scenario.from_dict(s.to_dict())
+    assert s.hash == Scenario.from_yaml(s.to_yaml()).hash
+
+
+@pytest.mark.parametrize(
+    "rate", ["1", "1e3", "0.5", "true", "2.50", "'3'"], ids=["int", "exp", "float", "bool", "trailing-0", "str"]
+)
+def test_constant_rate_round_trips(rate: str) -> None:
+    """A constant written as 1, 1e3 or true keeps its text through a YAML round trip."""
+    s = Scenario.from_yaml(
+        HEAD
+        + f"horizons: {{a: {{until: 1y}}}}\ndrivers: {{}}\nevents: {{e: {{rate: {rate}}}}}\nscenarios: {{hit: e, rest: otherwise}}\n"
+    )
+    assert s == Scenario.from_yaml(s.to_yaml())
+    assert s == Scenario.from_dict(s.to_dict())
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario_dicts())
+def test_generated_scenarios_round_trip(data: dict[str, Any]) -> None:
+    """Any valid generated scenario is equal after to_yaml/from_yaml and to_dict/from_dict."""
+    s = Scenario.from_dict(data)
+    assert s == Scenario.from_yaml(s.to_yaml())
+    assert s == Scenario.from_dict(s.to_dict())
+    assert [h.id for h in s.horizons] == list(data["horizons"])
+    assert "otherwise" == s.to_dict()["scenarios"][s.scenarios[-1].id]["when"]
+
+
+# --------------------------------------------------------------------------
+# the bundled scenario
+
+
+def test_bundled_scenario_loads() -> None:
+    """scenarios/nk-troops-russia.yaml loads, with horizons, drivers, events and scenarios."""
+    s = load_scenario(BUNDLED)
+    assert "nk-troops-russia" == s.id
+    assert ["short", "medium", "long"] == [h.id for h in s.horizons]
+    assert s.drivers
+    assert s.events
+    assert "contained" == s.scenarios[-1].id
+    assert s.scenarios[-1].when is None
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_every_bundled_driver_cites_a_source_or_says_it_is_judgement() -> None:
+    """Every driver cites a known source with a quote, or its note says the number is our judgement."""
+    s = load_scenario(BUNDLED)
+    known = {src.id for src in s.sources}
+    bad = [
+        d.id
+        for d in s.drivers
+        if not (
+            (d.source is not None and d.source.ref in known and d.source.quote.strip())
+            or (d.source is None and "our judgement" in d.note.lower())
+        )
+    ]
+    assert [] == bad
+
+
+def test_every_bundled_source_reference_has_a_quote() -> None:
+    """Every source reference, on drivers and events alike, names a known source and gives a quote."""
+    s = load_scenario(BUNDLED)
+    known = {src.id for src in s.sources}
+    refs = [(x.id, x.source) for x in (*s.drivers, *s.events) if x.source is not None]
+    assert [] == [name for name, ref in refs if ref.ref not in known or not ref.quote.strip()]
+
+
+def _quotes() -> list[tuple[str, str, str]]:
+    s = load_scenario(BUNDLED)
+    files = {src.id: src.file for src in s.sources}
+    return [
+        (x.id, files[x.source.ref], x.source.quote)
+        for x in (*s.drivers, *s.events)
+        if x.source is not None and x.source.quote
+    ]
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason=f"seed texts not found at {SEEDS} (CI checks them out beside the clone)")
+@pytest.mark.parametrize(("name", "file", "quote"), _quotes(), ids=[q[0] for q in _quotes()])
+def test_bundled_quotes_appear_verbatim_in_their_seed(name: str, file: str, quote: str) -> None:
+    """Each quote appears word for word (whitespace collapsed) in the seed file its source names."""
+    seed = _normalise((SEEDS / file).read_text(encoding="utf-8"))
+    assert _normalise(quote) in seed
