@@ -447,7 +447,7 @@ def correlation_matrix(
     Examples
     --------
     >>> m, bad = correlation_matrix(2, [(0, 1, 0.5)])
-    >>> round(m[0, 1], 4), bad
+    >>> float(round(m[0, 1], 4)), bad
     (0.5176, None)
     """
     m = np.eye(n)
