@@ -1070,6 +1070,8 @@ class _Builder:
 
     def value_names(self, cats: dict[str, tuple[str, ...] | None], derived: bool = True) -> dict[str, tuple[str, ...] | None]:
         names = dict(cats)
+        # a driver that failed validation is still declared: no "unknown name" cascade
+        names.update({n: None for n, s in self.names.items() if s == "drivers" and n not in names})
         if derived:
             names.update({n: None for n, s in self.names.items() if s == "derived"})
         return names

@@ -460,7 +460,7 @@ scenarios:
         f"{p}:10:19: drivers.troops.range: low 12000 > high 8000 (got [12000, 8000]). Did you mean [8000, 12000]?",
         f"{p}:11:18: drivers.share.range: a beta range must lie inside (0, 1) (got [0.2, 1.5])",
         f"{p}:12:20: drivers.p.probability: probability must lie in [0, 1] (got 2)",
-        f"{p}:14:6: derived.d: unknown name 'troop'",
+        f"{p}:14:6: derived.d: unknown name 'troop'. Did you mean 'troops'?",
         f"{p}:16:16: events.e.colour: unknown key 'colour'",
         f"{p}:18:9: scenarios.rest: 'otherwise' must be the last scenario; 'hit' after it would never be reached",
         f"{p}:19:8: scenarios.hit: the last scenario must be 'otherwise', so that every world falls in some scenario",
@@ -689,3 +689,22 @@ def test_bundled_quotes_appear_verbatim_in_their_seed(name: str, file: str, quot
     """Each quote appears word for word (whitespace collapsed) in the seed file its source names."""
     seed = _normalise((SEEDS / file).read_text(encoding="utf-8"))
     assert _normalise(quote) in seed
+
+
+def test_a_broken_driver_does_not_make_its_users_unknown() -> None:
+    """A driver with a bad range is reported once; expressions using it are not flagged too."""
+    text = """outlook: 1
+id: t
+title: T
+question: Q
+as_of: 2024-01-01
+horizons: {a: {until: 1y}}
+drivers: {r: {range: [0.3, 0.1], shape: lognormal}}
+events: {e: {rate: r}}
+scenarios: {hit: e, rest: otherwise}
+"""
+    with pytest.raises(ScenarioErrors) as info:
+        Scenario.from_yaml(text, path="s.yaml")
+    assert ["s.yaml:7:22: drivers.r.range: low 0.3 > high 0.1 (got [0.3, 0.1]). Did you mean [0.1, 0.3]?"] == [
+        str(e) for e in info.value.errors
+    ]
