@@ -182,7 +182,9 @@ class Beta(Distribution):
         return self.lo + (self.hi - self.lo) * rng.beta(self.alpha, self.beta, n)
 
     def ppf(self, u: FloatArray) -> FloatArray:
-        return np.asarray(self.lo + (self.hi - self.lo) * special.betaincinv(self.alpha, self.beta, u), dtype=np.float64)
+        return np.asarray(
+            self.lo + (self.hi - self.lo) * special.betaincinv(self.alpha, self.beta, u), dtype=np.float64
+        )
 
     def from_normal(self, z: FloatArray) -> FloatArray:
         """Inverse CDF at ``ndtr(z)``, tabulated (see :func:`_beta_table`)."""

@@ -136,9 +136,7 @@ class ScenarioErrors(OutlookError, ValueError):
     """Every problem found in one scenario file, in file order."""
 
     def __init__(self, errors: Sequence[ScenarioError]) -> None:
-        self.errors = tuple(
-            sorted(errors, key=lambda e: (e.where.path, e.where.line, e.where.col))
-        )
+        self.errors = tuple(sorted(errors, key=lambda e: (e.where.path, e.where.line, e.where.col)))
         super().__init__(str(self))
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ import ast
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +43,7 @@ def _max(*xs: FloatArray) -> FloatArray:
 
 
 #: name -> (function, smallest arity, largest arity or None)
-FUNCTIONS: Mapping[str, tuple[Callable[..., object], int, int | None]] = {
+FUNCTIONS: Mapping[str, tuple[Callable[..., Any], int, int | None]] = {
     "abs": (np.abs, 1, 1),
     "ceil": (np.ceil, 1, 1),
     "clip": (np.clip, 3, 3),
@@ -59,7 +60,7 @@ FUNCTIONS: Mapping[str, tuple[Callable[..., object], int, int | None]] = {
 
 _CONSTANTS = {"true": 1.0, "false": 0.0, "True": 1.0, "False": 0.0, "pi": math.pi}
 
-_BINOPS: Mapping[type[ast.operator], Callable[[object, object], object]] = {
+_BINOPS: Mapping[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: np.add,
     ast.Sub: np.subtract,
     ast.Mult: np.multiply,
@@ -76,7 +77,7 @@ _BINOP_TEXT = {
     ast.RShift: ">>",
     ast.MatMult: "@",
 }
-_CMPOPS: Mapping[type[ast.cmpop], Callable[[object, object], object]] = {
+_CMPOPS: Mapping[type[ast.cmpop], Callable[[Any, Any], Any]] = {
     ast.Lt: np.less,
     ast.LtE: np.less_equal,
     ast.Gt: np.greater,
@@ -234,6 +235,11 @@ def _at(where: Location, lineno: int, col: int) -> Location:
     return where.shifted(col)
 
 
+def _pair(cmp: Callable[[Any, Any], Any], lf: Fn, rf: Fn) -> Fn:
+    """One comparison of a chain, as a function of the environment."""
+    return lambda env: cmp(lf(env), rf(env))
+
+
 class _Compiler:
     def __init__(
         self,
@@ -310,9 +316,7 @@ class _Compiler:
                 with np.errstate(all="raise", under="ignore"):
                     value = float(np.asarray(fn({}), dtype=np.float64))
             except (FloatingPointError, OverflowError, ZeroDivisionError, ValueError):
-                raise self.error(
-                    node, "constant part overflows or is undefined", got=self.segment(node)
-                ) from None
+                raise self.error(node, "constant part overflows or is undefined", got=self.segment(node)) from None
             if not math.isfinite(value):
                 raise self.error(node, "constant part is not finite", got=self.segment(node))
             return fn, value
@@ -381,7 +385,7 @@ class _Compiler:
             lf, lc = self._operand(left, right, op, depth)
             rf, rc = self._operand(right, left, op, depth)
             cmp = _CMPOPS[type(op)]
-            pairs.append(lambda env, lf=lf, rf=rf, cmp=cmp: cmp(lf(env), rf(env)))
+            pairs.append(_pair(cmp, lf, rf))
             consts.extend([lc, rc])
 
         def compare(env: Env) -> np.ndarray:
@@ -394,7 +398,8 @@ class _Compiler:
 
     def _operand(self, node: ast.expr, other: ast.expr, op: ast.cmpop, depth: int) -> tuple[Fn, float | None]:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            cats = self.names.get(other.id) if isinstance(other, ast.Name) else None
+            other_name = other.id if isinstance(other, ast.Name) else ""
+            cats = self.names.get(other_name) if other_name else None
             if cats is None:
                 raise self.error(node, "a string may only be compared with a categorical driver", got=node.value)
             if not isinstance(op, ast.Eq | ast.NotEq):
@@ -403,7 +408,7 @@ class _Compiler:
                 hint = did_you_mean(node.value, cats)
                 raise self.error(
                     node,
-                    f"{node.value!r} is not a category of {other.id!r}; categories: {', '.join(cats)}",
+                    f"{node.value!r} is not a category of {other_name!r}; categories: {', '.join(cats)}",
                     hint=hint,
                 )
             code = float(cats.index(node.value))
@@ -430,5 +435,7 @@ class _Compiler:
         fns = [p[0] for p in parts]
         if name == "where":
             c, a, b = fns
-            return self._fold(node, lambda env: np.where(np.asarray(c(env)) != 0, a(env), b(env)), [p[1] for p in parts])
+            return self._fold(
+                node, lambda env: np.where(np.asarray(c(env)) != 0, a(env), b(env)), [p[1] for p in parts]
+            )
         return self._fold(node, lambda env: func(*[f(env) for f in fns]), [p[1] for p in parts])

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -290,9 +290,7 @@ class Scenario:
                 s.id: _nonempty({f: getattr(s, f) for f in ("title", "publisher", "date", "file", "url", "note")})
                 for s in self.sources
             }
-        out["horizons"] = {
-            h.id: _nonempty({"label": h.label, "until": h.text, "note": h.note}) for h in self.horizons
-        }
+        out["horizons"] = {h.id: _nonempty({"label": h.label, "until": h.text, "note": h.note}) for h in self.horizons}
         out["drivers"] = {
             d.id: {
                 **_nonempty({"label": d.label, "unit": d.unit, "note": d.note}),
@@ -346,7 +344,10 @@ class Scenario:
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def _find(items: tuple[Any, ...], name: str, what: str) -> Any:
+_T = TypeVar("_T", "Driver", "Event", "Horizon", "Source")
+
+
+def _find(items: tuple[_T, ...], name: str, what: str) -> _T:
     for item in items:
         if item.id == name:
             return item
@@ -475,7 +476,9 @@ def _compose(text: str, path: str) -> _Y:
 _PLAIN_TAGS = frozenset(t for t, f in yaml.SafeLoader.yaml_constructors.items() if t is not None)
 
 
-def _convert(node: yaml.Node, path: str, errors: list[ScenarioError], budget: list[int], kp: str = "", depth: int = 0) -> _Y:
+def _convert(
+    node: yaml.Node, path: str, errors: list[ScenarioError], budget: list[int], kp: str = "", depth: int = 0
+) -> _Y:
     budget[0] -= 1
     line, col = _mark(node.start_mark)
     if budget[0] < 0:
@@ -487,7 +490,11 @@ def _convert(node: yaml.Node, path: str, errors: list[ScenarioError], budget: li
     if node.tag not in _PLAIN_TAGS:
         # the safe loader would refuse these too; say so here, for collections as well
         tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-        errors.append(ScenarioError(Location(path, line, col, kp), f"YAML tag {tag!r} is not allowed; a scenario file holds plain data only"))
+        errors.append(
+            ScenarioError(
+                Location(path, line, col, kp), f"YAML tag {tag!r} is not allowed; a scenario file holds plain data only"
+            )
+        )
         return _Y("scalar", None, line, col, col)
     if isinstance(node, yaml.MappingNode):
         out: dict[str, _Y] = {}
@@ -495,12 +502,16 @@ def _convert(node: yaml.Node, path: str, errors: list[ScenarioError], budget: li
         for knode, vnode in node.value:
             kl, kc = _mark(knode.start_mark)
             if not isinstance(knode, yaml.ScalarNode):
-                errors.append(ScenarioError(Location(path, kl, kc, kp), "a key must be plain text, not a list or mapping"))
+                errors.append(
+                    ScenarioError(Location(path, kl, kc, kp), "a key must be plain text, not a list or mapping")
+                )
                 continue
             key = str(knode.value)
             if key in out:
                 first = f"line {keys[key][0]}, column {keys[key][1]}"
-                errors.append(ScenarioError(Location(path, kl, kc, _join(kp, key)), f"duplicate key {key!r} (first at {first})"))
+                errors.append(
+                    ScenarioError(Location(path, kl, kc, _join(kp, key)), f"duplicate key {key!r} (first at {first})")
+                )
                 continue
             keys[key] = (kl, kc)
             out[key] = _convert(vnode, path, errors, budget, _join(kp, key), depth + 1)
@@ -605,7 +616,7 @@ class _Builder:
         self.errors.append(ScenarioError(where, problem, got=got, hint=hint))
         return _Bad()
 
-    def guard(self, fn: Callable[[], Any]) -> Any:
+    def guard(self, fn: Callable[..., Any]) -> Any:
         try:
             return fn()
         except _Bad:
@@ -707,7 +718,9 @@ class _Builder:
         m = self.mapping(y, kp, optional=("ref", "quote", "note"))
         ref = self.guard(lambda: self.text(m["ref"], kp + ".ref")) if "ref" in m else ""
         if ref and ref not in self.source_ids:
-            self.err(self.loc(m["ref"], kp + ".ref"), f"unknown source {ref!r}", hint=did_you_mean(ref, self.source_ids))
+            self.err(
+                self.loc(m["ref"], kp + ".ref"), f"unknown source {ref!r}", hint=did_you_mean(ref, self.source_ids)
+            )
         quote = self.guard(lambda: self.text(m["quote"], kp + ".quote")) if "quote" in m else ""
         note = self.guard(lambda: self.text(m["note"], kp + ".note")) if "note" in m else ""
         return SourceRef(ref or "", quote or "", note or "")
@@ -749,7 +762,11 @@ class _Builder:
         drivers = self.guard(lambda: self.drivers(top["drivers"])) if "drivers" in top else ()
         drivers = drivers or ()
         repair = self.guard(lambda: self.repair(top["correlation_repair"])) if "correlation_repair" in top else "none"
-        correlations = self.guard(lambda: self.correlations(top["correlations"], drivers, repair or "none")) if "correlations" in top else ()
+        correlations = (
+            self.guard(lambda: self.correlations(top["correlations"], drivers, repair or "none"))
+            if "correlations" in top
+            else ()
+        )
         derived_raw = top.get("derived")
         events_raw = top.get("events")
         # register every name first, so that order in the file does not matter
@@ -760,7 +777,11 @@ class _Builder:
         cats = {d.id: d.categories for d in drivers}
         derived = self.guard(lambda: self.derived(derived_raw, cats)) if derived_raw is not None else ()
         events = self.guard(lambda: self.events(events_raw, cats, derived or ())) if events_raw is not None else ()
-        rules = self.guard(lambda: self.rules(top["scenarios"], cats, derived or (), events or ())) if "scenarios" in top else ()
+        rules = (
+            self.guard(lambda: self.rules(top["scenarios"], cats, derived or (), events or ()))
+            if "scenarios" in top
+            else ()
+        )
         if self.errors:
             raise ScenarioErrors(self.errors)
         return Scenario(
@@ -783,7 +804,11 @@ class _Builder:
 
     def version(self, y: _Y) -> int:
         if y.value != FORMAT_VERSION or isinstance(y.value, bool):
-            raise self.err(self.loc(y, "outlook"), f"unsupported format version; this outlook reads version {FORMAT_VERSION}", got=y.value)
+            raise self.err(
+                self.loc(y, "outlook"),
+                f"unsupported format version; this outlook reads version {FORMAT_VERSION}",
+                got=y.value,
+            )
         return FORMAT_VERSION
 
     def slug(self, y: _Y) -> str:
@@ -808,7 +833,12 @@ class _Builder:
     def repair(self, y: _Y) -> str:
         v = self.text(y, "correlation_repair")
         if v not in ("none", "nearest"):
-            raise self.err(self.loc(y, "correlation_repair"), "expected 'none' or 'nearest'", got=v, hint=did_you_mean(v, ("none", "nearest")))
+            raise self.err(
+                self.loc(y, "correlation_repair"),
+                "expected 'none' or 'nearest'",
+                got=v,
+                hint=did_you_mean(v, ("none", "nearest")),
+            )
         return v
 
     def sources(self, y: _Y) -> tuple[Source, ...]:
@@ -866,7 +896,9 @@ class _Builder:
         kp = f"{section}.{name}"
         self.ident(parent, name, kp)
         if name in self.names:
-            raise self.err(self.key_loc(parent, name, kp), f"name {name!r} is already used by {self.names[name]}.{name}")
+            raise self.err(
+                self.key_loc(parent, name, kp), f"name {name!r} is already used by {self.names[name]}.{name}"
+            )
         self.names[name] = section
 
     def drivers(self, y: _Y) -> tuple[Driver, ...]:
@@ -894,16 +926,22 @@ class _Builder:
                 raise _Bad()
             raise self.err(self.loc(y, kp), "missing a distribution: one of " + ", ".join(_FORMS))
         if len(forms) > 1:
-            raise self.err(self.key_loc(y, forms[1], kp), f"has both {forms[0]!r} and {forms[1]!r}; give one distribution")
+            raise self.err(
+                self.key_loc(y, forms[1], kp), f"has both {forms[0]!r} and {forms[1]!r}; give one distribution"
+            )
         form = forms[0]
         extra = _RANGE_EXTRA if form == "range" else ("lambda",) if form == "pert" else ()
         m = self.mapping(y, kp, optional=(*_DRIVER_META, form, *extra))
         meta = self.meta(m, kp, ("label", "unit", "note"))
         source = self.guard(lambda: self.source_ref(m["source"], kp + ".source")) if "source" in m else None
         d, spec = self.distribution(form, m, kp)
-        return Driver(name, d, spec, meta.get("label", ""), meta.get("unit", ""), meta.get("note", ""), source, self.loc(y, kp))
+        return Driver(
+            name, d, spec, meta.get("label", ""), meta.get("unit", ""), meta.get("note", ""), source, self.loc(y, kp)
+        )
 
-    def distribution(self, form: str, m: dict[str, _Y], kp: str) -> tuple[dist.Distribution, tuple[tuple[str, Any], ...]]:
+    def distribution(
+        self, form: str, m: dict[str, _Y], kp: str
+    ) -> tuple[dist.Distribution, tuple[tuple[str, Any], ...]]:
         fy = m[form]
         fkp = f"{kp}.{form}"
         if form == "range":
@@ -984,7 +1022,12 @@ class _Builder:
                 hint=did_you_mean(shape, dist.RANGE_SHAPES),
             )
         if lo > hi:
-            raise self.err(self.loc(ry, rkp), f"low {_num(lo)} > high {_num(hi)}", got=[lo, hi], hint=f"Did you mean [{_num(hi)}, {_num(lo)}]?")
+            raise self.err(
+                self.loc(ry, rkp),
+                f"low {_num(lo)} > high {_num(hi)}",
+                got=[lo, hi],
+                hint=f"Did you mean [{_num(hi)}, {_num(lo)}]?",
+            )
         if lo == hi:
             raise self.err(self.loc(ry, rkp), "low equals high; use constant: for a fixed value", got=[lo, hi])
         bounded = shape in ("uniform", "triangular", "pert")
@@ -1007,14 +1050,23 @@ class _Builder:
                 raise self.err(self.loc(ry, rkp), f"a {shape} range needs a mode")
             mode = self.number(m["mode"], kp + ".mode")
             if not lo < mode < hi:
-                raise self.err(self.loc(m["mode"], kp + ".mode"), f"mode must lie inside the range [{_num(lo)}, {_num(hi)}]", got=mode)
+                raise self.err(
+                    self.loc(m["mode"], kp + ".mode"),
+                    f"mode must lie inside the range [{_num(lo)}, {_num(hi)}]",
+                    got=mode,
+                )
             spec.append(("mode", mode))
         elif "mode" in m:
-            raise self.err(self.key_loc(m["mode"], "mode", kp + ".mode"), f"mode applies only to triangular and pert ranges, not {shape}")
+            raise self.err(
+                self.key_loc(m["mode"], "mode", kp + ".mode"),
+                f"mode applies only to triangular and pert ranges, not {shape}",
+            )
         lam = 4.0
         if "lambda" in m:
             if shape != "pert":
-                raise self.err(self.loc(m["lambda"], kp + ".lambda"), f"lambda applies only to pert ranges, not {shape}")
+                raise self.err(
+                    self.loc(m["lambda"], kp + ".lambda"), f"lambda applies only to pert ranges, not {shape}"
+                )
             lam = self.positive(m["lambda"], kp + ".lambda")
             spec.append(("lambda", lam))
         try:
@@ -1038,9 +1090,16 @@ class _Builder:
                 a, b = (self.text(v, f"{kp}[{j}]") for j, v in enumerate(item.value[:2]))
                 for j, n in ((0, a), (1, b)):
                     if n not in by_name:
-                        raise self.err(self.loc(item.value[j], f"{kp}[{j}]"), f"unknown driver {n!r}", hint=did_you_mean(n, by_name))
+                        raise self.err(
+                            self.loc(item.value[j], f"{kp}[{j}]"),
+                            f"unknown driver {n!r}",
+                            hint=did_you_mean(n, by_name),
+                        )
                     if by_name[n].kind == "constant":
-                        raise self.err(self.loc(item.value[j], f"{kp}[{j}]"), f"driver {n!r} is a constant and cannot be correlated")
+                        raise self.err(
+                            self.loc(item.value[j], f"{kp}[{j}]"),
+                            f"driver {n!r} is a constant and cannot be correlated",
+                        )
                 if a == b:
                     raise self.err(self.loc(item, kp), f"a driver cannot be correlated with itself ({a!r})")
                 rho = self.number(item.value[2], f"{kp}[2]")
@@ -1068,7 +1127,9 @@ class _Builder:
                 )
         return tuple(out)
 
-    def value_names(self, cats: dict[str, tuple[str, ...] | None], derived: bool = True) -> dict[str, tuple[str, ...] | None]:
+    def value_names(
+        self, cats: dict[str, tuple[str, ...] | None], derived: bool = True
+    ) -> dict[str, tuple[str, ...] | None]:
         names = dict(cats)
         # a driver that failed validation is still declared: no "unknown name" cascade
         names.update({n: None for n, s in self.names.items() if s == "drivers" and n not in names})
@@ -1079,7 +1140,9 @@ class _Builder:
     def derived(self, y: _Y, cats: dict[str, tuple[str, ...] | None]) -> tuple[Derived, ...]:
         m = self.mapping(y, "derived", what="a mapping of derived quantities")
         names = self.value_names(cats)
-        refused = {n: "is an event; events can appear only in scenario rules" for n, s in self.names.items() if s == "events"}
+        refused = {
+            n: "is an event; events can appear only in scenario rules" for n, s in self.names.items() if s == "events"
+        }
         items: dict[str, Derived] = {}
         for name, dy in m.items():
             kp = f"derived.{name}"
@@ -1094,7 +1157,9 @@ class _Builder:
                 else:
                     meta = {}
                     e = self.expr(dy, kp, {k: v for k, v in names.items() if k != name}, refused)
-                return Derived(name, e, meta.get("label", ""), meta.get("unit", ""), meta.get("note", ""), self.loc(dy, kp))
+                return Derived(
+                    name, e, meta.get("label", ""), meta.get("unit", ""), meta.get("note", ""), self.loc(dy, kp)
+                )
 
             d = self.guard(one)
             if d is not None:
@@ -1111,10 +1176,14 @@ class _Builder:
             if state.get(n) == 2:
                 return
             if state.get(n) == 1:
-                cycle = stack[stack.index(n) :] + [n]
+                cycle = [*stack[stack.index(n) :], n]
                 if not reported.intersection(cycle):
                     reported.update(cycle)
-                    what = "events depend on each other through after/requires" if section == "events" else f"{section} quantities refer to each other"
+                    what = (
+                        "events depend on each other through after/requires"
+                        if section == "events"
+                        else f"{section} quantities refer to each other"
+                    )
                     self.err(items[n].where, f"{what} in a cycle: " + " -> ".join(cycle))
                 return
             state[n] = 1
@@ -1131,7 +1200,7 @@ class _Builder:
         m = self.mapping(y, "events", what="a mapping of events")
         names = self.value_names(cats)
         event_names = [n for n, s in self.names.items() if s == "events"]
-        refused = {n: "is an event; use after: or requires: to make a hazard depend on it" for n in event_names}
+        refused = dict.fromkeys(event_names, "is an event; use after: or requires: to make a hazard depend on it")
         items: dict[str, Event] = {}
         for name, ey in m.items():
             kp = f"events.{name}"
@@ -1141,14 +1210,20 @@ class _Builder:
                 meta = self.meta(em, kp, ("label", "note"))
                 source = self.guard(lambda: self.source_ref(em["source"], kp + ".source")) if "source" in em else None
                 if ("rate" in em) == ("by" in em):
-                    what = "has both 'rate' and 'by'" if "rate" in em else "needs 'rate' (hazard per year) or 'by' (probabilities by horizon)"
+                    what = (
+                        "has both 'rate' and 'by'"
+                        if "rate" in em
+                        else "needs 'rate' (hazard per year) or 'by' (probabilities by horizon)"
+                    )
                     raise self.err(self.loc(ey, kp), what)
                 rate = None
                 by: tuple[tuple[str, Expression], ...] = ()
                 if "rate" in em:
                     rate = self.expr(em["rate"], kp + ".rate", names, refused)
                     if rate.constant is not None and rate.constant < 0:
-                        raise self.err(self.loc(em["rate"], kp + ".rate"), "rate must not be negative", got=rate.constant)
+                        raise self.err(
+                            self.loc(em["rate"], kp + ".rate"), "rate must not be negative", got=rate.constant
+                        )
                 else:
                     by = self.by(em["by"], kp + ".by", names, refused)
                 after: list[tuple[str, float]] = []
@@ -1156,7 +1231,9 @@ class _Builder:
                     am = self.mapping(em["after"], kp + ".after", what="a mapping of event: factor")
                     for other, fy in am.items():
                         akp = f"{kp}.after.{other}"
-                        self.guard(lambda other=other, akp=akp: self.event_name(em["after"], other, name, event_names, akp))
+                        self.guard(
+                            lambda other=other, akp=akp: self.event_name(em["after"], other, name, event_names, akp)
+                        )
                         f = self.guard(lambda fy=fy, akp=akp: self.number(fy, akp))
                         if f is not None and f < 0:
                             self.err(self.loc(fy, akp), "factor must not be negative", got=f)
@@ -1169,14 +1246,32 @@ class _Builder:
                     for i, item in enumerate(rlist):
                         rkp = f"{kp}.requires[{i}]"
                         n = self.guard(lambda item=item, rkp=rkp: self.text(item, rkp))
-                        if n is not None and self.guard(lambda n=n, item=item, rkp=rkp: self.event_ref(item, n, name, event_names, rkp)) is not None:
+                        if (
+                            n is not None
+                            and self.guard(
+                                lambda n=n, item=item, rkp=rkp: self.event_ref(item, n, name, event_names, rkp)
+                            )
+                            is not None
+                        ):
                             requires.append(n)
-                return Event(name, rate, by, tuple(after), tuple(requires), meta.get("label", ""), meta.get("note", ""), source, self.loc(ey, kp))
+                return Event(
+                    name,
+                    rate,
+                    by,
+                    tuple(after),
+                    tuple(requires),
+                    meta.get("label", ""),
+                    meta.get("note", ""),
+                    source,
+                    self.loc(ey, kp),
+                )
 
             e = self.guard(one)
             if e is not None:
                 items[name] = e
-        order = self.toposort(items, lambda e: [n for n, _ in e.after if n in items] + [n for n in e.requires if n in items], "events")
+        order = self.toposort(
+            items, lambda e: [n for n, _ in e.after if n in items] + [n for n in e.requires if n in items], "events"
+        )
         return tuple(items[n] for n in order)
 
     def event_name(self, parent: _Y, other: str, me: str, event_names: list[str], kp: str) -> str:
@@ -1190,7 +1285,9 @@ class _Builder:
             raise self.err(where, f"unknown event {other!r}", hint=did_you_mean(other, event_names))
         return other
 
-    def by(self, y: _Y, kp: str, names: dict[str, tuple[str, ...] | None], refused: dict[str, str]) -> tuple[tuple[str, Expression], ...]:
+    def by(
+        self, y: _Y, kp: str, names: dict[str, tuple[str, ...] | None], refused: dict[str, str]
+    ) -> tuple[tuple[str, Expression], ...]:
         m = self.mapping(y, kp, what="a mapping of horizon: probability")
         if not m:
             raise self.err(self.loc(y, kp), "needs at least one horizon: probability")
@@ -1198,7 +1295,9 @@ class _Builder:
         for hid, py in m.items():
             hkp = f"{kp}.{hid}"
             if hid not in self.horizon_ids:
-                self.err(self.key_loc(y, hid, hkp), f"unknown horizon {hid!r}", hint=did_you_mean(hid, self.horizon_ids))
+                self.err(
+                    self.key_loc(y, hid, hkp), f"unknown horizon {hid!r}", hint=did_you_mean(hid, self.horizon_ids)
+                )
                 continue
             e = self.guard(lambda py=py, hkp=hkp: self.expr(py, hkp, names, refused))
             if e is None:
@@ -1221,7 +1320,9 @@ class _Builder:
             prev = (hid, e.constant)
         return tuple((h, e) for h, (e, _) in ordered)
 
-    def rules(self, y: _Y, cats: dict[str, tuple[str, ...] | None], derived: tuple[Derived, ...], events: tuple[Event, ...]) -> tuple[Rule, ...]:
+    def rules(
+        self, y: _Y, cats: dict[str, tuple[str, ...] | None], derived: tuple[Derived, ...], events: tuple[Event, ...]
+    ) -> tuple[Rule, ...]:
         m = self.mapping(y, "scenarios", what="an ordered mapping of scenario: rule")
         names = self.value_names(cats)
         names.update({n: None for n, s in self.names.items() if s == "events"})
@@ -1244,7 +1345,10 @@ class _Builder:
                     wy, wkp = rm["when"], kp + ".when"
                 if wy.kind == "scalar" and wy.value == "otherwise":
                     if i != len(ids) - 1:
-                        raise self.err(self.loc(wy, wkp), f"'otherwise' must be the last scenario; {ids[i + 1]!r} after it would never be reached")
+                        raise self.err(
+                            self.loc(wy, wkp),
+                            f"'otherwise' must be the last scenario; {ids[i + 1]!r} after it would never be reached",
+                        )
                     when = None
                 else:
                     when = self.expr(wy, wkp, names)
