@@ -8,11 +8,15 @@ How: the total count ``N`` is known in advance, so each percentile is a
 fixed pair of order statistics. The first batch sets, for each level ``p``,
 a bracket of values ``[lo, hi]`` that holds the final order statistic with
 overwhelming probability (the empirical quantiles at ``p -/+ d`` with
-``d = 10 sqrt(p (1 - p) / n) + 10 / n``). Afterwards only values inside a
+``d = 8 sqrt(p (1 - p) / n) + 8 / n``). Afterwards only values inside a
 bracket are kept (as distinct values with counts, so atoms cost nothing), and
-values below it are counted. As more values arrive the bracket is narrowed.
-If the order statistic ever lies outside the bracket, :meth:`result` says so
-and the caller gets an error, never a wrong number.
+values below it are counted. As more values arrive the bracket is narrowed,
+so what is kept grows only as the square root of the count (about
+``16 sqrt(p (1 - p) N)`` values a level: some 5 MB a quantity at 10^8).
+The brackets assume the values arrive in no particular order (the engine's
+worlds are independent draws). If an order statistic ever lies outside its
+bracket, as it does for a sorted stream, :meth:`result` says so and the caller
+gets an error, never a wrong number.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ __all__ = [
     "QuantileSketch",
 ]
 
-_MARGIN = 10.0
+_MARGIN = 8.0
 _PILOT = 1 << 16  # values that set the first brackets
 
 
@@ -44,8 +48,11 @@ class QuantileSketch:
         self.hi = np.full(k, np.inf)
         self.below = np.zeros(k, dtype=np.int64)
         self.values: list[FloatArray] = [np.empty(0) for _ in range(k)]
-        self.counts: list[np.ndarray] = [np.empty(0, dtype=np.int64) for _ in range(k)]
+        # counts[k] is None while every kept value counts once (continuous data);
+        # heavy ties (atoms) switch a level to distinct values with counts
+        self.counts: list[np.ndarray | None] = [None for _ in range(k)]
         self.pending: list[list[FloatArray]] = [[] for _ in range(k)]
+        self.pending_size = np.zeros(k, dtype=np.int64)
         self.started = False
 
     def _band(self, n: int) -> np.ndarray:
@@ -72,41 +79,54 @@ class QuantileSketch:
         for k in range(len(self.levels)):
             lo, hi = self.lo[k], self.hi[k]
             if lo == -np.inf and hi == np.inf:
-                self.pending[k].append(x)
-                continue
-            self.below[k] += int(np.count_nonzero(x < lo))
-            self.pending[k].append(x[(x >= lo) & (x <= hi)])
-        self._compact()
+                kept = x
+            else:
+                self.below[k] += int(np.count_nonzero(x < lo))
+                kept = x[(x >= lo) & (x <= hi)]
+            self.pending[k].append(kept)
+            self.pending_size[k] += kept.size
+            # compact when pending outgrows what is kept: amortised sorting
+            if self.pending_size[k] >= max(self.values[k].size, _PILOT):
+                self._compact(k)
 
-    def _compact(self) -> None:
-        d = self._band(self.seen)
-        for k in range(len(self.levels)):
-            if not self.pending[k]:
-                continue
-            vals = np.concatenate([self.values[k], *self.pending[k]])
-            cnts = np.concatenate([self.counts[k], *[np.ones(a.size, dtype=np.int64) for a in self.pending[k]]])
-            self.pending[k] = []
-            order = np.argsort(vals, kind="stable")
-            vals, cnts = vals[order], cnts[order]
-            uniq, start = np.unique(vals, return_index=True)
-            cnts = np.add.reduceat(cnts, start) if vals.size else cnts
-            vals = uniq
-            # narrow the bracket around where the order statistic now lies
-            if self.seen < self.total and vals.size:
-                cum = np.cumsum(cnts)
-                p = self.levels[k]
-                if p - d[k] > 0:
-                    i = int(np.searchsorted(cum, (p - d[k]) * self.seen - self.below[k], side="left"))
-                    if 0 < i < vals.size:
-                        self.below[k] += int(cum[i - 1])
-                        vals, cnts, cum = vals[i:], cnts[i:], cum[i:] - cum[i - 1]
-                        self.lo[k] = vals[0]
-                if p + d[k] < 1:
-                    j = int(np.searchsorted(cum, (p + d[k]) * self.seen - self.below[k], side="left"))
-                    if j < vals.size - 1:
-                        vals, cnts = vals[: j + 1], cnts[: j + 1]
-                        self.hi[k] = vals[-1]
-            self.values[k], self.counts[k] = vals, cnts
+    def _compact(self, k: int) -> None:
+        if not self.pending[k]:
+            return
+        new = np.concatenate(self.pending[k])
+        self.pending[k] = []
+        self.pending_size[k] = 0
+        vals, cnts = self.values[k], self.counts[k]
+        if cnts is None:
+            vals = np.sort(np.concatenate([vals, new]))
+            if vals.size > 1024:
+                distinct = int(np.count_nonzero(np.diff(vals))) + 1
+                if distinct < vals.size // 2:
+                    vals, c = np.unique(vals, return_counts=True)
+                    cnts = c.astype(np.int64)
+        else:
+            allv = np.concatenate([vals, new])
+            allc = np.concatenate([cnts, np.ones(new.size, dtype=np.int64)])
+            vals, inv = np.unique(allv, return_inverse=True)
+            cnts = np.bincount(inv.ravel(), weights=allc, minlength=vals.size).astype(np.int64)
+        # narrow the bracket around where the order statistic now lies
+        if self.seen < self.total and vals.size:
+            d = self._band(self.seen)[k]
+            p = self.levels[k]
+            cum = np.cumsum(cnts) if cnts is not None else np.arange(1, vals.size + 1)
+            if p - d > 0:
+                i = int(np.searchsorted(cum, (p - d) * self.seen - self.below[k], side="left"))
+                if 0 < i < vals.size:
+                    self.below[k] += int(cum[i - 1])
+                    vals, cum = vals[i:], cum[i:] - cum[i - 1]
+                    cnts = cnts[i:] if cnts is not None else None
+                    self.lo[k] = vals[0]
+            if p + d < 1:
+                j = int(np.searchsorted(cum, (p + d) * self.seen - self.below[k], side="left"))
+                if j < vals.size - 1:
+                    vals = vals[: j + 1]
+                    cnts = cnts[: j + 1] if cnts is not None else None
+                    self.hi[k] = vals[-1]
+        self.values[k], self.counts[k] = vals, cnts
 
     @property
     def kept(self) -> int:
@@ -120,14 +140,16 @@ class QuantileSketch:
         """
         if self.seen == 0:
             return np.full(len(self.levels), np.nan)
-        self._compact()
+        for k in range(len(self.levels)):
+            self._compact(k)
         n = self.seen
         out = np.empty(len(self.levels))
         for k, p in enumerate(self.levels):
             h = (n - 1) * p
             i = math.floor(h)
             frac = h - i
-            cum = np.cumsum(self.counts[k])
+            c = self.counts[k]
+            cum = np.cumsum(c) if c is not None else np.arange(1, self.values[k].size + 1)
             a = self._order_stat(i, cum, k)
             b = self._order_stat(min(i + 1, n - 1), cum, k)
             if a is None or b is None:

@@ -1,0 +1,84 @@
+"""The streaming percentile sketch gives exactly what numpy.quantile gives."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from outlook._quantiles import QuantileSketch
+
+LEVELS = [0.05, 0.25, 0.5, 0.75, 0.95]
+
+
+def stream(x: np.ndarray, chunk: int, levels: list[float] = LEVELS) -> QuantileSketch:
+    sk = QuantileSketch(levels, x.size)
+    for i in range(0, x.size, chunk):
+        sk.update(x[i : i + chunk])
+    return sk
+
+
+DATA = {
+    "normal": lambda r, n: r.standard_normal(n),
+    "heavy-tail": lambda r, n: np.exp(3 * r.standard_normal(n)),
+    "yes-no": lambda r, n: (r.random(n) < 0.3).astype(float),
+    "integers": lambda r, n: r.integers(0, 7, n).astype(float),
+    "atom-and-continuum": lambda r, n: np.where(r.random(n) < 0.4, 2.0, r.random(n)),
+    "constant": lambda r, n: np.full(n, 3.5),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(DATA))
+@pytest.mark.parametrize("chunk", [1000, 65536, 300_000], ids=["c1000", "c65536", "c300000"])
+def test_exact_against_numpy(kind: str, chunk: int) -> None:
+    """Streamed percentiles equal numpy.quantile over all values, bit for bit."""
+    x = DATA[kind](np.random.default_rng(3), 600_001)
+    result = stream(x, chunk).result()
+    assert result is not None
+    assert np.quantile(x, LEVELS).tolist() == result.tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=400),
+    chunk=st.integers(1, 50),
+    levels=st.lists(st.floats(0, 1), min_size=1, max_size=4),
+)
+def test_exact_for_any_small_stream(values: list[float], chunk: int, levels: list[float]) -> None:
+    """Any stream, any chunking, any levels: the very numpy.quantile numbers."""
+    x = np.array(values)
+    result = stream(x, chunk, levels).result()
+    assert result is not None
+    assert np.quantile(x, levels).tolist() == result.tolist()
+
+
+def test_memory_grows_far_slower_than_the_stream() -> None:
+    """What is kept is a small fraction of the values once the stream is long."""
+    n = 4_000_000
+    sk = QuantileSketch(LEVELS, n)
+    rng = np.random.default_rng(0)
+    for _ in range(n // 200_000):
+        sk.update(rng.standard_normal(200_000))
+    assert sk.kept < 0.05 * n
+
+
+def test_atoms_cost_nothing() -> None:
+    """A yes/no stream keeps a handful of distinct values, however long."""
+    rng = np.random.default_rng(1)
+    sk = stream((rng.random(2_000_000) < 0.5).astype(float), 100_000)
+    assert sk.kept <= 10
+
+
+@pytest.mark.parametrize("chunk", [65536, 300_000], ids=["c65536", "c300000"])
+def test_a_stream_that_is_not_exchangeable_is_refused_not_misreported(chunk: int) -> None:
+    """Sorted input defeats the brackets: result() says so (None) rather than a wrong number."""
+    x = np.sort(np.random.default_rng(2).standard_normal(600_001))
+    assert stream(x, chunk).result() is None
+
+
+def test_empty_stream_gives_nan() -> None:
+    """No values: the percentiles are not numbers."""
+    result = QuantileSketch(LEVELS, 10).result()
+    assert result is not None
+    assert np.isnan(result).all()
