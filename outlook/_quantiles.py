@@ -34,6 +34,7 @@ __all__ = [
 
 _MARGIN = 8.0
 _PILOT = 1 << 16  # values that set the first brackets
+_MIN_PENDING = 1 << 13  # values a level gathers before it is sorted in
 
 
 class QuantileSketch:
@@ -86,7 +87,7 @@ class QuantileSketch:
             self.pending[k].append(kept)
             self.pending_size[k] += kept.size
             # compact when pending outgrows what is kept: amortised sorting
-            if self.pending_size[k] >= max(self.values[k].size, _PILOT):
+            if self.pending_size[k] >= max(self.values[k].size // 2, _MIN_PENDING):
                 self._compact(k)
 
     def _compact(self, k: int) -> None:

@@ -46,7 +46,7 @@ __all__ = [
 #: Samples per seeding block: a constant of the format, not a tuning knob.
 BLOCK_SIZE = 1 << 16
 #: Default samples per chunk (a whole number of blocks).
-DEFAULT_CHUNK_SIZE = 1 << 17
+DEFAULT_CHUNK_SIZE = BLOCK_SIZE
 #: Percentiles reported for drivers and derived quantities.
 PERCENTILES = (5, 25, 50, 75, 95)
 
