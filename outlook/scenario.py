@@ -10,7 +10,6 @@ code. Never samples, never prints.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -1388,8 +1387,3 @@ def _show_y(y: _Y) -> object:
     if y.value is None:
         return "nothing"
     return y.value
-
-
-def replace(scenario: Scenario, **changes: Any) -> Scenario:
-    """``dataclasses.replace`` for scenarios: a what-if is a new value."""
-    return dataclasses.replace(scenario, **changes)
