@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._version import __version__
 from .engine import BLOCK_SIZE, PERCENTILES, Run
 from .errors import SimulationError
 from .words import get_scale
@@ -47,7 +48,7 @@ def _se(p: np.ndarray | float, n: int) -> np.ndarray:
     return np.sqrt(p * (1.0 - p) / n)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Outlook:
     """The tables of one run, as pandas DataFrames, and its manifest."""
 
@@ -163,8 +164,6 @@ def summarise(run: Run, *, scale: str = "icd203") -> Outlook:
                 crows.append((d.id, c, cnt / n))
     cat = pd.DataFrame(crows, columns=["driver", "category", "p"])
     cat["p_se"] = _se(cat["p"].to_numpy(), n)
-    from . import __version__
-
     manifest = {
         "scenario_id": s.id,
         "scenario_hash": s.hash,
