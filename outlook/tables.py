@@ -105,7 +105,7 @@ def summarise(run: Run, *, scale: str = "icd203") -> Outlook:
         From :func:`outlook.simulate`.
     scale
         Estimative-word scale: ``icd203`` (default), ``icd203-probability``,
-        ``phia``, ``kent`` or ``nato-unverified``.
+        ``phia``, ``kent``, ``ipcc`` or ``nato-unverified``.
 
     Returns
     -------

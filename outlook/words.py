@@ -9,7 +9,9 @@ certain". ICD 203's table covers 1-99 %; below 1 % the lowest term and above
 99 % the highest term apply (the scale is clamped at its ends, not extended).
 Scales with deliberate gaps (PHIA, Kent) name both neighbours in a gap:
 "unlikely to realistic possibility". Kent's "certain" and "impossible" lie
-outside his scale and are never returned.
+outside his scale and are never returned. The IPCC AR4 bands are nested
+("likely" is > 66 %, "very likely" > 90 %); outlook gives the most specific
+term, reading them as the partition 1, 10, 33, 66, 90, 99 %.
 """
 
 from __future__ import annotations
@@ -141,6 +143,20 @@ SCALES: Mapping[str, Scale] = {
                 (0.40, 0.60, "chances about even"),
                 (0.63, 0.87, "probable"),
                 (0.87, 0.99, "almost certain"),
+            ],
+        ),
+        _scale(
+            "ipcc",
+            "IPCC AR4 likelihood scale (nested bands, read as a partition)",
+            "IPCC Fourth Assessment Report, Guidance Notes on Uncertainty (2005)",
+            [
+                (0.0, 0.01, "exceptionally unlikely"),
+                (0.01, 0.10, "very unlikely"),
+                (0.10, 0.33, "unlikely"),
+                (0.33, 0.66, "about as likely as not"),
+                (0.66, 0.90, "likely"),
+                (0.90, 0.99, "very likely"),
+                (0.99, 1.0, "virtually certain"),
             ],
         ),
         _scale(

@@ -42,8 +42,11 @@ def test_icd203_bands_are_half_open(p: float, word: str) -> None:
         (0.15, "kent", "almost certainly not to probably not"),
         (0.5, "kent", "chances about even"),
         (0.5, "nato-unverified", "even chance"),
+        (0.7, "ipcc", "likely"),
+        (0.95, "ipcc", "very likely"),
+        (0.005, "ipcc", "exceptionally unlikely"),
     ],
-    ids=["icd-prob", "phia-gap", "phia", "phia-gap-top", "kent-gap", "kent", "nato"],
+    ids=["icd-prob", "phia-gap", "phia", "phia-gap-top", "kent-gap", "kent", "nato", "ipcc", "ipcc-nested", "ipcc-low"],
 )
 def test_other_scales(p: float, scale: str, word: str) -> None:
     """Other scales give their own terms; gaps name both neighbours."""
