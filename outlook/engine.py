@@ -205,6 +205,9 @@ def _draw_chunk(model: Model, seed: int, start: int, stop: int, total: int) -> t
     """Draw samples ``start:stop`` of a ``total``-sample run, exactly as blocks define them."""
     s = model.scenario
     n = stop - start
+    b0 = start // BLOCK_SIZE
+    if start == b0 * BLOCK_SIZE and stop == min(start + BLOCK_SIZE, total):
+        return _draw_block(model, n, _block_rng(seed, b0))  # one whole block: no copy
     env = {d.id: np.empty(n) for d in s.drivers}
     exp = np.empty((len(s.events), n))
     pos = start
