@@ -49,6 +49,9 @@ BLOCK_SIZE = 1 << 16
 DEFAULT_CHUNK_SIZE = BLOCK_SIZE
 #: Percentiles reported for drivers and derived quantities.
 PERCENTILES = (5, 25, 50, 75, 95)
+#: Evenly spaced times from 0 to the last horizon's end at which event
+#: probabilities are counted for curves (the horizon ends are added).
+CURVE_POINTS = 121
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,7 @@ class Model:
     correlated: tuple[str, ...]
     cholesky: FloatArray | None
     correlation_repaired: bool
+    curve_times: FloatArray = field(default_factory=lambda: np.zeros(1))
 
     @property
     def quantities(self) -> tuple[str, ...]:
@@ -96,7 +100,8 @@ def compile_model(scenario: Scenario) -> Model:
             msg = f"{c.where}: correlations: pair [{c.a}, {c.b}] makes the correlation matrix not positive definite"
             raise SimulationError(msg)
         chol = np.asarray(np.linalg.cholesky(m), dtype=np.float64)
-    return Model(scenario, ends, correlated, chol, repaired)
+    grid = np.unique(np.concatenate([np.linspace(0.0, float(ends.max()), CURVE_POINTS), ends]))
+    return Model(scenario, ends, correlated, chol, repaired, grid)
 
 
 @dataclass(slots=True)
@@ -158,6 +163,9 @@ class Run:
     event_counts
         Shape ``(n_events, n_horizons)``: worlds where the event happened by
         the end of each horizon.
+    curve_counts
+        Shape ``(n_events, len(model.curve_times))``: worlds where the event
+        happened by each of the model's curve times.
     stats
         Name -> :class:`QuantityStats` for every driver and derived quantity.
     warnings
@@ -173,6 +181,7 @@ class Run:
     event_counts: np.ndarray
     stats: dict[str, QuantityStats]
     warnings: list[str] = field(default_factory=list)
+    curve_counts: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
 
     @property
     def scenario(self) -> Scenario:
@@ -467,6 +476,8 @@ def simulate(
     nh, ns, ne = len(s.horizons), len(s.scenarios), len(s.events)
     scen_counts = np.zeros((nh, ns), dtype=np.int64)
     ev_counts = np.zeros((ne, nh), dtype=np.int64)
+    grid = model.curve_times
+    curve = np.zeros((ne, grid.size), dtype=np.int64)
     stats: dict[str, QuantityStats] = {}
     for d in s.drivers:
         st = QuantityStats(sketch=QuantileSketch([p / 100 for p in PERCENTILES], samples))
@@ -494,6 +505,8 @@ def simulate(
                 label[hit] = ri
                 free &= ~hit
             scen_counts[hi] += np.bincount(label, minlength=ns)
+        for k, e in enumerate(s.events):  # first curve time at or after the event
+            curve[k] += np.bincount(np.searchsorted(grid, times[e.id], side="left"), minlength=grid.size + 1)[:-1]
         for name, st in stats.items():
             x = env[name]
             st.update(x)
@@ -508,4 +521,4 @@ def simulate(
     for ri, rule in enumerate(s.scenarios):
         if not scen_counts[:, ri].any():
             warnings.append(f"scenario {rule.id!r} was reached by no simulated world at any horizon")
-    return Run(model, samples, seed, chunk, scen_counts, ev_counts, stats, warnings)
+    return Run(model, samples, seed, chunk, scen_counts, ev_counts, stats, warnings, np.cumsum(curve, axis=1))

@@ -122,6 +122,17 @@ class Expression:
     constant: float | None = None
     where: Location = field(default=Location(), compare=False, repr=False)
     fn: Fn = field(default=lambda env: 0.0, compare=False, repr=False)
+    #: (name, categories) of every name read: enough to compile ``text`` again
+    scope: tuple[tuple[str, tuple[str, ...] | None], ...] = field(default=(), compare=False, repr=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as text, compiled again on loading (the function is a closure).
+
+        This is what lets a model travel to worker processes and Dask workers.
+        """
+        if self.constant is not None and not self.names:
+            return (_constant, (self.text, self.constant, self.where))
+        return (_recompile, (self.text, self.where, self.scope))
 
     def evaluate(self, env: Env, n: int) -> FloatArray:
         """Evaluate over ``n`` samples; a constant is broadcast to ``(n,)``."""
@@ -207,7 +218,16 @@ def compile_expression(
         raise ExpressionError(where, msg, got=text) from None
     compiler = _Compiler(text.strip(), where, len(text) - len(text.lstrip()), names, refused_names or {})
     fn, const = compiler.compile(tree.body, 0)
-    return Expression(text.strip(), frozenset(compiler.used), const, where, fn)
+    scope = tuple(sorted((k, names[k]) for k in compiler.used))
+    return Expression(text.strip(), frozenset(compiler.used), const, where, fn, scope)
+
+
+def _constant(text: str, value: float, where: Location) -> Expression:
+    return Expression(text, frozenset(), value, where, lambda env: value)
+
+
+def _recompile(text: str, where: Location, scope: tuple[tuple[str, tuple[str, ...] | None], ...]) -> Expression:
+    return compile_expression(text, where=where, names=dict(scope))
 
 
 def _as_float(truth: np.ndarray) -> np.ndarray:

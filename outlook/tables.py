@@ -16,6 +16,11 @@ drivers, derived
     ``name, unit, kind, mean, sd, min, p5, p25, p50, p75, p95, max``.
 categories
     ``driver, category, p, p_se``: shares of each categorical driver.
+curves
+    ``event, time, p_by, p_by_se``: the probability that each event has
+    happened by ``time`` (years from ``as_of``), at evenly spaced times from 0
+    to the last horizon's end and at every horizon end (where it equals the
+    events table). Not one of :attr:`Outlook.TABLES`: it is for plotting.
 manifest
     The run's identity: scenario id and hash, seed, samples, versions.
 """
@@ -26,7 +31,7 @@ import json
 import math
 import platform
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -35,6 +40,9 @@ from ._version import __version__
 from .engine import BLOCK_SIZE, PERCENTILES, Run
 from .errors import SimulationError
 from .words import get_scale
+
+if TYPE_CHECKING:
+    from .scenario import Scenario
 
 __all__ = [
     "Outlook",
@@ -59,6 +67,10 @@ class Outlook:
     categories: pd.DataFrame
     manifest: dict[str, Any]
     warnings: tuple[str, ...] = field(default=())
+    #: Event probabilities over time (see the module docstring); for plots.
+    curves: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["event", "time", "p_by", "p_by_se"]))
+    #: The scenario that ran, for reports and plots (``None`` if not known).
+    scenario: Scenario | None = None
 
     TABLES = ("scenarios", "events", "drivers", "derived", "categories")
 
@@ -177,4 +189,13 @@ def summarise(run: Run, *, scale: str = "icd203") -> Outlook:
         "python_version": platform.python_version(),
         "percentiles": "exact (numpy.quantile, linear)",
     }
-    return Outlook(scen, ev, drv, der, cat, manifest, tuple(run.warnings))
+    grid = run.model.curve_times
+    curves = pd.DataFrame(
+        {
+            "event": np.repeat([e.id for e in s.events], grid.size),
+            "time": np.tile(grid, len(s.events)),
+            "p_by": (run.curve_counts / n).ravel() if s.events else np.empty(0),
+        }
+    )
+    curves["p_by_se"] = _se(curves["p_by"].to_numpy(dtype=np.float64), n)
+    return Outlook(scen, ev, drv, der, cat, manifest, tuple(run.warnings), curves, s)

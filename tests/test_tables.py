@@ -100,3 +100,31 @@ def test_yes_no_driver_mean_is_its_probability() -> None:
     assert "yes/no" == row["kind"]
     assert row["mean"] == out.scenarios.set_index("scenario").loc["yes", "p"]
     assert abs(row["mean"] - 0.3) < 4 * math.sqrt(0.21 / 40_000)
+
+
+def test_event_curves_rise_and_meet_the_events_table(nk: outlook.Outlook) -> None:
+    """Curves start at 0, never fall, and equal the events table at every horizon end."""
+    assert ["event", "time", "p_by", "p_by_se"] == list(nk.curves.columns)
+    assert nk.scenario is not None
+    ends = {h.id: h.until for h in nk.scenario.horizons}
+    for event, curve in nk.curves.groupby("event", sort=False):
+        assert 0.0 == curve["time"].iloc[0]
+        assert max(ends.values()) == curve["time"].iloc[-1]
+        assert (np.diff(curve["time"]) > 0).all()
+        assert (np.diff(curve["p_by"]) >= 0).all()
+        rows = nk.events[nk.events["event"] == event]
+        for h, p in zip(rows["horizon"], rows["p_by"]):
+            assert p == curve.loc[curve["time"] == ends[h], "p_by"].item()
+
+
+def test_event_curve_matches_exponential_closed_form() -> None:
+    """A constant hazard's curve is 1 - exp(-r t) at every time, within 4 SE."""
+    s = Scenario.from_yaml(
+        "outlook: 1\nid: t\ntitle: T\nquestion: Q\nas_of: 2024-01-01\n"
+        "horizons: {a: {until: 2y}}\ndrivers: {r: {value: 0.7}}\nevents: {e: {rate: r}}\nscenarios: {yes: e, no: otherwise}\n"
+    )
+    out = summarise(simulate(s, samples=50_000, seed=4))
+    t = out.curves["time"].to_numpy()
+    exact = 1 - np.exp(-0.7 * t)
+    se = np.sqrt(exact * (1 - exact) / 50_000)
+    assert (np.abs(out.curves["p_by"].to_numpy() - exact) <= 4 * se + 1e-12).all()
