@@ -121,7 +121,7 @@ def test_event_curve_matches_exponential_closed_form() -> None:
     """A constant hazard's curve is 1 - exp(-r t) at every time, within 4 SE."""
     s = Scenario.from_yaml(
         "outlook: 1\nid: t\ntitle: T\nquestion: Q\nas_of: 2024-01-01\n"
-        "horizons: {a: {until: 2y}}\ndrivers: {r: {value: 0.7}}\nevents: {e: {rate: r}}\nscenarios: {yes: e, no: otherwise}\n"
+        "horizons: {a: {until: 2y}}\ndrivers: {r: {constant: 0.7}}\nevents: {e: {rate: r}}\nscenarios: {yes: e, no: otherwise}\n"
     )
     out = summarise(simulate(s, samples=50_000, seed=4))
     t = out.curves["time"].to_numpy()
