@@ -67,7 +67,7 @@ class QuantileSketch:
             return
         if not self.started:
             self.started = True
-            if x.size < self.total:
+            if x.size > 1:  # even a batch that is everything: brackets save copies
                 pilot = x[:_PILOT]
                 d = self._band(pilot.size)
                 qlo, qhi = self.levels - d, self.levels + d
@@ -128,6 +128,49 @@ class QuantileSketch:
                     cnts = cnts[: j + 1] if cnts is not None else None
                     self.hi[k] = vals[-1]
         self.values[k], self.counts[k] = vals, cnts
+
+    def merge(self, other: QuantileSketch) -> None:
+        """Absorb a sketch of other values (another range of the same run).
+
+        Each level keeps the intersection of the two brackets: values of
+        either sketch below it are counted, values above it dropped. The
+        result stays exact wherever the final order statistic lies inside
+        both brackets, which is what :meth:`result` checks.
+        """
+        if other.seen == 0:
+            return
+        if self.seen == 0:
+            for k in range(len(self.levels)):
+                other._compact(k)
+            self.lo, self.hi, self.below = other.lo.copy(), other.hi.copy(), other.below.copy()
+            self.values = [v.copy() for v in other.values]
+            self.counts = [None if c is None else c.copy() for c in other.counts]
+            self.seen, self.total, self.started = other.seen, self.total + other.total, True
+            return
+        for k in range(len(self.levels)):
+            self._compact(k)
+            other._compact(k)
+            lo, hi = max(self.lo[k], other.lo[k]), min(self.hi[k], other.hi[k])
+            below = int(self.below[k] + other.below[k])
+            vals, cnts = [], []
+            for v, c in ((self.values[k], self.counts[k]), (other.values[k], other.counts[k])):
+                c = np.ones(v.size, dtype=np.int64) if c is None else c
+                below += int(c[v < lo].sum())
+                keep = (v >= lo) & (v <= hi)
+                vals.append(v[keep])
+                cnts.append(c[keep])
+            allv = np.concatenate(vals)
+            if self.counts[k] is None and other.counts[k] is None:
+                self.values[k], self.counts[k] = np.sort(allv), None
+            else:
+                u, inv = np.unique(allv, return_inverse=True)
+                self.values[k] = u
+                self.counts[k] = np.bincount(inv.ravel(), weights=np.concatenate(cnts), minlength=u.size).astype(
+                    np.int64
+                )
+            self.lo[k], self.hi[k], self.below[k] = lo, hi, below
+        self.seen += other.seen
+        self.total += other.total
 
     @property
     def kept(self) -> int:
