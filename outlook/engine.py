@@ -37,6 +37,7 @@ __all__ = [
     "PERCENTILES",
     "QuantityStats",
     "Run",
+    "SAMPLERS",
     "compile_model",
     "event_times",
     "sample_worlds",
@@ -128,23 +129,32 @@ class QuantityStats:
             self.sketch.update(x)
 
     def _update_block(self, x: FloatArray) -> None:
-        k = x.shape[0]
+        if x.shape[0]:
+            self.add_moments(*_block_moments(x))
+
+    def add_moments(self, k: float, m: float, m2: float, lo: float, hi: float) -> None:
+        """Merge one block's count, mean, sum of squared deviations, min and max."""
+        k = int(k)
         if k == 0:
             return
-        m = float(np.mean(x))
-        d = x - m
-        m2 = float(np.einsum("i,i->", d, d))  # not BLAS: no thread start-up per block
         delta = m - self.mean
         tot = self.n + k
         self.mean += delta * k / tot
         self.m2 += m2 + delta * delta * self.n * k / tot
         self.n = tot
-        self.lo = min(self.lo, float(np.min(x)))
-        self.hi = max(self.hi, float(np.max(x)))
+        self.lo = min(self.lo, lo)
+        self.hi = max(self.hi, hi)
 
     @property
     def sd(self) -> float:
         return math.sqrt(self.m2 / (self.n - 1)) if self.n > 1 else 0.0
+
+
+def _block_moments(x: FloatArray) -> tuple[int, float, float, float, float]:
+    m = float(np.mean(x))
+    d = x - m
+    m2 = float(np.einsum("i,i->", d, d))  # not BLAS: no thread start-up per block
+    return x.shape[0], m, m2, float(np.min(x)), float(np.max(x))
 
 
 @dataclass(slots=True)
@@ -170,7 +180,9 @@ class Run:
         Name -> :class:`QuantityStats` for every driver and derived quantity.
     warnings
         Things a reader should know (a scenario no world reached, a repaired
-        correlation matrix).
+        correlation matrix, a precision not reached).
+    precision, sampler
+        As passed to :func:`simulate`.
     """
 
     model: Model
@@ -182,6 +194,8 @@ class Run:
     stats: dict[str, QuantityStats]
     warnings: list[str] = field(default_factory=list)
     curve_counts: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    precision: float | None = None
+    sampler: str = "random"
 
     @property
     def scenario(self) -> Scenario:
@@ -192,7 +206,11 @@ def _block_rng(seed: int, block: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
 
 
-def _draw_block(model: Model, n: int, rng: np.random.Generator) -> tuple[dict[str, FloatArray], FloatArray]:
+def _draw_block(
+    model: Model, n: int, rng: np.random.Generator, sampler: str = "random"
+) -> tuple[dict[str, FloatArray], FloatArray]:
+    if sampler != "random":
+        return _draw_block_qmc(model, n, rng, sampler)
     s = model.scenario
     out: dict[str, FloatArray] = {}
     corr_done = False
@@ -210,13 +228,53 @@ def _draw_block(model: Model, n: int, rng: np.random.Generator) -> tuple[dict[st
     return out, exp
 
 
-def _draw_chunk(model: Model, seed: int, start: int, stop: int, total: int) -> tuple[dict[str, FloatArray], FloatArray]:
+def _draw_block_qmc(
+    model: Model, n: int, rng: np.random.Generator, sampler: str
+) -> tuple[dict[str, FloatArray], FloatArray]:
+    """A block from one randomised low-discrepancy point set (``scipy.stats.qmc``).
+
+    One dimension per independent non-constant driver, per correlated driver
+    (through normal scores and the Cholesky factor) and per event (an Exp(1)
+    budget by inversion). Each block is its own scrambled Sobol' set of
+    ``BLOCK_SIZE`` points (the first ``n`` used) or Latin hypercube of ``n``.
+    """
+    from scipy import special
+    from scipy.stats import qmc
+
+    s = model.scenario
+    indep = [d for d in s.drivers if d.id not in model.correlated and not isinstance(d.distribution, dist.Constant)]
+    dims = len(indep) + len(model.correlated) + len(s.events)
+    out: dict[str, FloatArray] = {}
+    for d in s.drivers:
+        if isinstance(d.distribution, dist.Constant) and d.id not in model.correlated:
+            out[d.id] = d.distribution.sample(n, rng)
+    if dims == 0:
+        return out, np.empty((0, n))
+    if sampler == "sobol":
+        u = qmc.Sobol(dims, scramble=True, rng=rng).random_base2(BLOCK_SIZE.bit_length() - 1)[:n]
+    else:
+        u = qmc.LatinHypercube(dims, rng=rng).random(n)
+    for j, d in enumerate(indep):
+        out[d.id] = np.asarray(d.distribution.ppf(u[:, j]), dtype=np.float64)
+    if model.correlated:
+        assert model.cholesky is not None
+        k = len(indep)
+        z = special.ndtri(u[:, k : k + len(model.correlated)]) @ model.cholesky.T
+        for j, name in enumerate(model.correlated):
+            out[name] = s.driver(name).distribution.from_normal(z[:, j])
+    exp = -np.log1p(-u[:, dims - len(s.events) :].T) if s.events else np.empty((0, n))
+    return {d.id: out[d.id] for d in s.drivers}, np.ascontiguousarray(exp)
+
+
+def _draw_chunk(
+    model: Model, seed: int, start: int, stop: int, total: int, sampler: str = "random"
+) -> tuple[dict[str, FloatArray], FloatArray]:
     """Draw samples ``start:stop`` of a ``total``-sample run, exactly as blocks define them."""
     s = model.scenario
     n = stop - start
     b0 = start // BLOCK_SIZE
     if start == b0 * BLOCK_SIZE and stop == min(start + BLOCK_SIZE, total):
-        return _draw_block(model, n, _block_rng(seed, b0))  # one whole block: no copy
+        return _draw_block(model, n, _block_rng(seed, b0), sampler)  # one whole block: no copy
     env = {d.id: np.empty(n) for d in s.drivers}
     exp = np.empty((len(s.events), n))
     pos = start
@@ -224,7 +282,7 @@ def _draw_chunk(model: Model, seed: int, start: int, stop: int, total: int) -> t
         b = pos // BLOCK_SIZE
         bstart = b * BLOCK_SIZE
         bstop = min(bstart + BLOCK_SIZE, total)
-        vals, e = _draw_block(model, bstop - bstart, _block_rng(seed, b))
+        vals, e = _draw_block(model, bstop - bstart, _block_rng(seed, b), sampler)
         lo, hi = max(pos, bstart) - bstart, min(stop, bstop) - bstart
         i0 = pos - start
         for k, v in vals.items():
@@ -351,12 +409,12 @@ def _times(model: Model, env: Mapping[str, FloatArray], exp: FloatArray, n: int)
 
 
 def _chunk_worlds(
-    model: Model, seed: int, start: int, stop: int, total: int
+    model: Model, seed: int, start: int, stop: int, total: int, sampler: str = "random"
 ) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
     """Drivers, derived quantities and event times of worlds ``start:stop``."""
     s = model.scenario
     n = stop - start
-    env, exp = _draw_chunk(model, seed, start, stop, total)
+    env, exp = _draw_chunk(model, seed, start, stop, total, sampler)
     for dv in s.derived:
         v = dv.expr.evaluate(env, n)
         nan = np.isnan(v)
@@ -390,6 +448,7 @@ def sample_worlds(
     samples: int = 10_000,
     seed: int = 0,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    sampler: str = "random",
 ) -> pd.DataFrame:
     """Every simulated world, one row each: the draws behind a run.
 
@@ -401,7 +460,7 @@ def sample_worlds(
     ----------
     model
         From :func:`compile_model` (a Scenario is compiled first).
-    samples, seed, chunk_size
+    samples, seed, chunk_size, sampler
         As for :func:`simulate`.
 
     Returns
@@ -416,11 +475,12 @@ def sample_worlds(
     if isinstance(model, Scenario):
         model = compile_model(model)
     samples, seed, chunk = _check_args(samples, seed, chunk_size)
+    _check_sampler(sampler)
     parts: list[dict[str, FloatArray]] = []
     done = 0
     while done < samples:
         stop = min(done + chunk, samples)
-        env, times = _chunk_worlds(model, seed, done, stop, samples)
+        env, times = _chunk_worlds(model, seed, done, stop, samples, sampler)
         parts.append({**env, **{f"time_{k}": v for k, v in times.items()}})
         done = stop
     cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
@@ -432,69 +492,73 @@ def sample_worlds(
     return frame
 
 
-def simulate(
-    model: Model | Scenario,
-    *,
-    samples: int = 100_000,
-    seed: int = 0,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
-    progress: Callable[[int, int], None] | None = None,
-) -> Run:
-    """Simulate ``samples`` worlds and keep their summaries.
+@dataclass(slots=True)
+class _Partial:
+    """The accumulators of a contiguous range of blocks, mergeable in block order."""
 
-    Parameters
-    ----------
-    model
-        From :func:`compile_model` (a Scenario is compiled first).
-    samples
-        Number of simulated worlds.
-    seed
-        Non-negative integer; the same seed gives the same numbers for any
-        ``chunk_size``.
-    chunk_size
-        Samples held in memory at once; rounded up to a whole number of
-        blocks of :data:`BLOCK_SIZE`.
-    progress
-        Called as ``progress(done, samples)`` after each chunk.
+    first_block: int
+    scen_counts: np.ndarray  # (nh, ns)
+    ev_counts: np.ndarray  # (ne, nh)
+    curve: np.ndarray  # (ne, n_curve_times), not cumulative
+    moments: np.ndarray  # (n_blocks, n_quantities, 5): count, mean, m2, min, max
+    sketches: list[QuantileSketch]
+    cat_counts: dict[str, np.ndarray]
 
-    Returns
-    -------
-    Run
+    def merge(self, later: _Partial) -> None:
+        """Add the partial that covers the blocks right after this one's."""
+        self.scen_counts += later.scen_counts
+        self.ev_counts += later.ev_counts
+        self.curve += later.curve
+        self.moments = np.concatenate([self.moments, later.moments])
+        for a, b in zip(self.sketches, later.sketches):
+            a.merge(b)
+        for k, v in later.cat_counts.items():
+            self.cat_counts[k] += v
 
-    Raises
-    ------
-    SimulationError
-        If a rate is negative, a probability leaves [0, 1] or a derived
-        quantity is not a number in some worlds.
-    ValueError
-        For a bad ``samples``, ``seed`` or ``chunk_size``.
+
+def _run_blocks(
+    model: Model,
+    seed: int,
+    total: int,
+    first_block: int,
+    stop_block: int,
+    chunk: int,
+    sampler: str = "random",
+    progress: Callable[[int], None] | None = None,
+) -> _Partial:
+    """Simulate blocks ``first_block:stop_block`` of a ``total``-sample run.
+
+    The unit of work sent to a worker process or a Dask worker: a pure
+    function of its arguments, so a retried range gives the same numbers.
     """
-    if isinstance(model, Scenario):
-        model = compile_model(model)
-    samples, seed, chunk = _check_args(samples, seed, chunk_size)
     s = model.scenario
     nh, ns, ne = len(s.horizons), len(s.scenarios), len(s.events)
-    scen_counts = np.zeros((nh, ns), dtype=np.int64)
-    ev_counts = np.zeros((ne, nh), dtype=np.int64)
+    names = model.quantities
+    start = first_block * BLOCK_SIZE
+    stop = min(stop_block * BLOCK_SIZE, total)
     grid = model.curve_times
-    curve = np.zeros((ne, grid.size), dtype=np.int64)
-    stats: dict[str, QuantityStats] = {}
-    for d in s.drivers:
-        st = QuantityStats(sketch=QuantileSketch([p / 100 for p in PERCENTILES], samples))
-        if isinstance(d.distribution, dist.Categorical):
-            st.counts = np.zeros(len(d.distribution.categories))
-        stats[d.id] = st
-    for dv in s.derived:
-        stats[dv.id] = QuantityStats(sketch=QuantileSketch([p / 100 for p in PERCENTILES], samples))
-    done = 0
-    while done < samples:
-        stop = min(done + chunk, samples)
-        n = stop - done
-        env, times = _chunk_worlds(model, seed, done, stop, samples)
+    part = _Partial(
+        first_block,
+        np.zeros((nh, ns), dtype=np.int64),
+        np.zeros((ne, nh), dtype=np.int64),
+        np.zeros((ne, grid.size), dtype=np.int64),
+        np.zeros((stop_block - first_block, len(names), 5)),
+        [QuantileSketch([p / 100 for p in PERCENTILES], stop - start) for _ in names],
+        {
+            d.id: np.zeros(len(d.distribution.categories))
+            for d in s.drivers
+            if isinstance(d.distribution, dist.Categorical)
+        },
+    )
+    done = start
+    while done < stop:
+        hi_ = min(done + chunk, stop)
+        n = hi_ - done
+        env, times = _chunk_worlds(model, seed, done, hi_, total, sampler)
         for hi, end in enumerate(model.horizon_ends):
             happened = {k: t <= end for k, t in times.items()}
             for k, e in enumerate(s.events):
-                ev_counts[k, hi] += int(np.count_nonzero(happened[e.id]))
+                part.ev_counts[k, hi] += int(np.count_nonzero(happened[e.id]))
             scope: dict[str, Any] = {**env, **happened}
             label = np.full(n, ns - 1, dtype=np.int64)
             free = np.ones(n, dtype=bool)
@@ -504,21 +568,182 @@ def simulate(
                 hit = free & (rule.when.evaluate(scope, n) != 0)
                 label[hit] = ri
                 free &= ~hit
-            scen_counts[hi] += np.bincount(label, minlength=ns)
+            part.scen_counts[hi] += np.bincount(label, minlength=ns)
         for k, e in enumerate(s.events):  # first curve time at or after the event
-            curve[k] += np.bincount(np.searchsorted(grid, times[e.id], side="left"), minlength=grid.size + 1)[:-1]
-        for name, st in stats.items():
+            part.curve[k] += np.bincount(np.searchsorted(grid, times[e.id], side="left"), minlength=grid.size + 1)[:-1]
+        b0 = (done - start) // BLOCK_SIZE
+        for q, name in enumerate(names):
             x = env[name]
-            st.update(x)
-            if st.counts is not None:
-                st.counts += np.bincount(x.astype(np.int64), minlength=st.counts.shape[0])
-        done = stop
+            for j, i in enumerate(range(0, n, BLOCK_SIZE)):
+                part.moments[b0 + j, q] = _block_moments(x[i : i + BLOCK_SIZE])
+            part.sketches[q].update(x)
+            counts = part.cat_counts.get(name)
+            if counts is not None:
+                counts += np.bincount(x.astype(np.int64), minlength=counts.shape[0])
         if progress is not None:
-            progress(done, samples)
+            progress(n)
+        done = hi_
+    return part
+
+
+#: Ways of drawing a block: independent pseudo-random numbers, or one of
+#: ``scipy.stats.qmc``'s randomised low-discrepancy sets.
+SAMPLERS = ("random", "sobol", "lhs")
+
+
+def simulate(
+    model: Model | Scenario,
+    *,
+    samples: int | None = None,
+    seed: int = 0,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    progress: Callable[[int, int], None] | None = None,
+    precision: float | None = None,
+    sampler: str = "random",
+    workers: int = 1,
+    scheduler: Any = None,
+) -> Run:
+    """Simulate worlds and keep their summaries.
+
+    Parameters
+    ----------
+    model
+        From :func:`compile_model` (a Scenario is compiled first).
+    samples
+        Number of simulated worlds (default 100,000). With ``precision``, the
+        most it may take (default 100,000,000).
+    seed
+        Non-negative integer; the same seed gives the same numbers for any
+        ``chunk_size``, ``workers`` and ``scheduler``.
+    chunk_size
+        Samples held in memory at once (per worker); rounded up to a whole
+        number of blocks of :data:`BLOCK_SIZE`.
+    progress
+        Called as ``progress(done, samples)`` as work completes (``samples``
+        is the cap while a ``precision`` run is still deciding).
+    precision
+        Keep sampling, a whole number of blocks at a time, until every
+        reported probability's standard error ``sqrt(p (1 - p) / n)`` is at
+        most this; ``Run.samples`` says how many it took, and a run with that
+        many ``samples`` and the same seed gives the very same numbers. If
+        the cap is reached first, the run says so in its warnings.
+    sampler
+        ``"random"`` (default), or ``"sobol"`` (scrambled Sobol' points) or
+        ``"lhs"`` (Latin hypercube) from :mod:`scipy.stats.qmc`: randomised
+        quasi-Monte Carlo, one independent point set per block. Standard
+        errors stay the binomial ones, an upper bound for these samplers.
+    workers
+        Local worker processes (1: run in this process). Blocks are split
+        into contiguous ranges and merged in block order, so the numbers
+        are identical to a one-process run.
+    scheduler
+        Run the block ranges on Dask instead: ``"local"`` starts a
+        ``dask.distributed.LocalCluster`` (``workers`` processes), an address
+        such as ``"tcp://10.0.0.5:8786"`` connects to a running scheduler, and
+        a ``distributed.Client`` is used as it is. Needs ``outlook[dask]``.
+
+    Returns
+    -------
+    Run
+
+    Raises
+    ------
+    SimulationError
+        If a rate is negative, a probability leaves [0, 1] or a derived
+        quantity is not a number in some worlds, or a worker failed.
+    ValueError
+        For a bad ``samples``, ``seed``, ``chunk_size``, ``precision``,
+        ``sampler`` or ``workers``.
+    """
+    if isinstance(model, Scenario):
+        model = compile_model(model)
+    if precision is not None:
+        if isinstance(precision, bool) or not isinstance(precision, int | float) or not 0 < precision < 0.5:
+            msg = f"precision must be a standard error between 0 and 0.5 (got {precision!r})"
+            raise ValueError(msg)
+        cap = 100_000_000 if samples is None else samples
+    else:
+        cap = 100_000 if samples is None else samples
+    cap, seed, chunk = _check_args(cap, seed, chunk_size)
+    _check_sampler(sampler)
+    if isinstance(workers, bool) or not isinstance(workers, int | np.integer) or workers < 1:
+        msg = f"workers must be a positive integer (got {workers!r})"
+        raise ValueError(msg)
+    from ._parallel import Executor
+
+    with Executor(int(workers), scheduler) as ex:
+        if precision is None:
+            part = ex.run(model, seed, cap, 0, _blocks(cap), chunk, sampler, progress, cap)
+            total = cap
+        else:
+            total = min(cap, BLOCK_SIZE)
+            part = ex.run(model, seed, total, 0, _blocks(total), chunk, sampler, progress, cap)
+            while total < cap:
+                need = _samples_needed(part, total, float(precision))
+                if need <= total:
+                    break
+                # aim 5% past the estimate, in whole blocks, at least one more block
+                target = max(total + BLOCK_SIZE, math.ceil(need * 1.05 / BLOCK_SIZE) * BLOCK_SIZE)
+                new_total = min(cap, target)
+                part.merge(
+                    ex.run(model, seed, new_total, _blocks(total), _blocks(new_total), chunk, sampler, progress, cap)
+                )
+                total = new_total
+    return _finish(model, part, total, seed, chunk, precision, sampler)
+
+
+def _check_sampler(sampler: object) -> None:
+    if sampler not in SAMPLERS:
+        msg = f"sampler must be one of {', '.join(SAMPLERS)} (got {sampler!r})"
+        raise ValueError(msg)
+
+
+def _blocks(samples: int) -> int:
+    return -(-samples // BLOCK_SIZE)
+
+
+def _max_se(part: _Partial, n: int) -> float:
+    ps = [part.scen_counts.ravel() / n, part.ev_counts.ravel() / n]
+    within = np.diff(part.ev_counts, axis=1, prepend=0)
+    ps.append(within.ravel() / n)
+    ps += [c / n for c in part.cat_counts.values()]
+    p = np.concatenate(ps) if ps else np.zeros(1)
+    return float(np.sqrt(np.max(p * (1 - p)) / n)) if p.size else 0.0
+
+
+def _samples_needed(part: _Partial, n: int, precision: float) -> int:
+    """Samples at which the largest p (1 - p) seen so far would have ``precision``."""
+    se = _max_se(part, n)
+    return math.ceil(se * se * n / (precision * precision))
+
+
+def _finish(
+    model: Model, part: _Partial, total: int, seed: int, chunk: int, precision: float | None, sampler: str
+) -> Run:
+    s = model.scenario
+    stats: dict[str, QuantityStats] = {}
+    for q, name in enumerate(model.quantities):
+        st = QuantityStats(sketch=part.sketches[q])
+        for row in part.moments[:, q]:
+            st.add_moments(*row)
+        st.counts = part.cat_counts.get(name)
+        stats[name] = st
     warnings: list[str] = []
     if model.correlation_repaired:
         warnings.append("the correlation matrix was not positive definite and was replaced by the nearest valid one")
     for ri, rule in enumerate(s.scenarios):
-        if not scen_counts[:, ri].any():
+        if not part.scen_counts[:, ri].any():
             warnings.append(f"scenario {rule.id!r} was reached by no simulated world at any horizon")
-    return Run(model, samples, seed, chunk, scen_counts, ev_counts, stats, warnings, np.cumsum(curve, axis=1))
+    if precision is not None:
+        se = _max_se(part, total)
+        if se > precision:
+            warnings.append(
+                f"precision {precision:g} was not reached: the largest standard error is {se:.3g} "
+                f"at the cap of {total} samples"
+            )
+    run = Run(
+        model, total, seed, chunk, part.scen_counts, part.ev_counts, stats, warnings, np.cumsum(part.curve, axis=1)
+    )
+    run.precision = precision
+    run.sampler = sampler
+    return run

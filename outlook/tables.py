@@ -188,6 +188,8 @@ def summarise(run: Run, *, scale: str = "icd203") -> Outlook:
         "numpy_version": np.__version__,
         "python_version": platform.python_version(),
         "percentiles": "exact (numpy.quantile, linear)",
+        "sampler": run.sampler,
+        "precision": run.precision,
     }
     grid = run.model.curve_times
     curves = pd.DataFrame(

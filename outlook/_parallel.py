@@ -1,0 +1,260 @@
+"""Where block ranges run: this process, local worker processes, or Dask.
+
+Owns splitting a run's blocks into contiguous ranges, sending them to
+workers and merging the partial accumulators back in block order, so that
+the numbers never depend on where or in what order the ranges ran. Never
+samples itself (that is :func:`outlook.engine._run_blocks`), never prints.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from .errors import OutlookError, SimulationError
+
+if TYPE_CHECKING:
+    from .engine import Model, _Partial
+
+__all__ = [
+    "Executor",
+]
+
+#: Ranges per worker: more than one so that a slow or restarted worker
+#: delays the run by a small range, not a whole share.
+RANGES_PER_WORKER = 4
+
+
+def split(first: int, stop: int, parts: int) -> list[tuple[int, int]]:
+    """``parts`` contiguous, near-equal ranges covering ``first:stop`` (none empty).
+
+    >>> split(0, 10, 3)
+    [(0, 4), (4, 7), (7, 10)]
+    """
+    n = stop - first
+    parts = max(1, min(parts, n))
+    q, r = divmod(n, parts)
+    out = []
+    a = first
+    for i in range(parts):
+        b = a + q + (1 if i < r else 0)
+        out.append((a, b))
+        a = b
+    return out
+
+
+class Executor:
+    """Runs block ranges for :func:`outlook.simulate`; a context manager.
+
+    Parameters
+    ----------
+    workers
+        Local processes (1: this process), or Dask workers for a
+        ``"local"`` scheduler.
+    scheduler
+        ``None`` (run locally), ``"local"`` (a new ``LocalCluster``), a
+        scheduler address, or a ``distributed.Client``.
+    """
+
+    def __init__(self, workers: int, scheduler: Any = None) -> None:
+        self.workers = workers
+        self.scheduler = scheduler
+        self.done = 0
+        self._pool: Any = None
+        self._client: Any = None
+        self._cluster: Any = None
+        self._own_client = False
+        if scheduler is not None:
+            self._connect()
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Shut down what this executor started (never a client it was given)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        if self._own_client and self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def _connect(self) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            msg = "running on Dask needs the dask extra: pip install 'outlook[dask]'"
+            raise ValueError(msg) from None
+        s = self.scheduler
+        if isinstance(s, Client):
+            self._client = s
+            return
+        if not isinstance(s, str) or not s:
+            msg = f"scheduler must be 'local', a scheduler address or a distributed.Client (got {s!r})"
+            raise ValueError(msg)
+        self._own_client = True
+        if s == "local":
+            # ":0": a free port for the scheduler's HTTP server, which starts even without a dashboard
+            self._cluster = LocalCluster(
+                n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+            )
+            self._client = Client(self._cluster)
+            return
+        try:
+            self._client = Client(s, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            msg = f"cannot reach the Dask scheduler at {s}: {exc}"
+            raise SimulationError(msg) from None
+
+    # -- running -----------------------------------------------------------
+
+    def run(
+        self,
+        model: Model,
+        seed: int,
+        total: int,
+        first: int,
+        stop: int,
+        chunk: int,
+        sampler: str,
+        progress: Callable[[int, int], None] | None,
+        cap: int,
+    ) -> _Partial:
+        """Simulate blocks ``first:stop`` of a ``total``-sample run; merged in block order."""
+        from .engine import _run_blocks
+
+        def advance(n: int) -> None:
+            self.done += n
+            if progress is not None:
+                progress(self.done, cap)
+
+        if self._client is not None:
+            return self._run_dask(model, seed, total, first, stop, chunk, sampler, advance)
+        if self.workers == 1 or stop - first == 1:
+            return _run_blocks(model, seed, total, first, stop, chunk, sampler, advance)
+        return self._run_processes(model, seed, total, first, stop, chunk, sampler, advance)
+
+    def _ranges(self, first: int, stop: int, workers: int) -> list[tuple[int, int]]:
+        return split(first, stop, workers * RANGES_PER_WORKER)
+
+    def _run_processes(
+        self,
+        model: Model,
+        seed: int,
+        total: int,
+        first: int,
+        stop: int,
+        chunk: int,
+        sampler: str,
+        advance: Callable[[int], None],
+    ) -> _Partial:
+        import multiprocessing
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+        from concurrent.futures.process import BrokenProcessPool
+
+        from .engine import BLOCK_SIZE, _run_blocks
+
+        if self._pool is None:
+            # spawn, not fork: a forked child of a threaded parent can deadlock
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+        ranges = self._ranges(first, stop, self.workers)
+        futures = {self._pool.submit(_run_blocks, model, seed, total, a, b, chunk, sampler): (a, b) for a, b in ranges}
+        results: dict[int, _Partial] = {}
+        pending = set(futures)
+        try:
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for f in finished:
+                    a, b = futures[f]
+                    results[a] = f.result()
+                    advance(min(b * BLOCK_SIZE, total) - a * BLOCK_SIZE)
+        except BrokenProcessPool:
+            msg = "a worker process died (killed, or out of memory); no table was produced"
+            raise SimulationError(msg) from None
+        finally:
+            for f in pending:
+                f.cancel()
+        return _merge([results[a] for a, _ in ranges])
+
+    def _run_dask(
+        self,
+        model: Model,
+        seed: int,
+        total: int,
+        first: int,
+        stop: int,
+        chunk: int,
+        sampler: str,
+        advance: Callable[[int], None],
+    ) -> _Partial:
+        from distributed import as_completed
+        from distributed.client import FutureCancelledError
+
+        try:
+            from distributed.scheduler import KilledWorker
+        except ImportError:  # pragma: no cover - moved in some releases
+            from distributed import KilledWorker
+
+        from ._version import __version__
+        from .engine import BLOCK_SIZE, _run_blocks
+
+        client = self._client
+        nworkers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})) or self.workers)
+        ranges = self._ranges(first, stop, nworkers)
+        # the key names the work exactly: the same key is the same numbers
+        tag = f"{model.scenario.hash[:16]}-{seed}-{total}-{chunk}-{sampler}-{__version__}"
+        futures = [
+            client.submit(
+                _run_blocks, model, seed, total, a, b, chunk, sampler, key=f"outlook-{tag}-{a}-{b}", pure=False
+            )
+            for a, b in ranges
+        ]
+        where = {f.key: (a, b) for f, (a, b) in zip(futures, ranges)}
+        results: dict[int, _Partial] = {}
+        try:
+            for f in as_completed(futures):
+                a, b = where[f.key]
+                results[a] = f.result()
+                advance(min(b * BLOCK_SIZE, total) - a * BLOCK_SIZE)
+        except KilledWorker as exc:
+            msg = (
+                f"Dask gave up on blocks after workers died running them ({exc}); "
+                "no table was produced: check the workers' memory and logs"
+            )
+            raise SimulationError(msg) from None
+        except (FutureCancelledError, OSError) as exc:
+            msg = f"the Dask run was lost ({type(exc).__name__}: {exc}); no table was produced"
+            raise SimulationError(msg) from None
+        except OutlookError:
+            raise
+        finally:
+            for f in futures:
+                f.release()
+        return _merge([results[a] for a, _ in ranges])
+
+
+def _merge(parts: list[_Partial]) -> _Partial:
+    first = parts[0]
+    for p in parts[1:]:
+        first.merge(p)
+    return first
+
+
+def cpu_count() -> int:
+    """Cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1

@@ -1,0 +1,196 @@
+"""Worker processes, precision on demand and quasi-Monte Carlo: the same numbers, or better ones."""
+
+from __future__ import annotations
+
+import math
+import pickle
+
+import numpy as np
+import pytest
+
+import outlook
+from outlook import Scenario, compile_model, sample_worlds, simulate, summarise
+from outlook._parallel import split
+from outlook.engine import BLOCK_SIZE
+
+SMALL = """
+outlook: 1
+id: small
+title: Small
+question: Q?
+as_of: 2024-01-01
+horizons: {short: {until: 1y}, long: {until: 4y}}
+drivers:
+  troops: {range: [8000, 12000], shape: normal, unit: troops}
+  share: {range: [0.2, 0.6], shape: beta}
+  rate: {range: [0.1, 0.5], shape: lognormal, unit: per year}
+  mood: {categorical: {calm: 0.5, tense: 0.3, hot: 0.2}}
+  flag: {probability: 0.4}
+correlations:
+  - [troops, share, 0.5]
+derived:
+  load: troops * share / 1000
+events:
+  clash: {rate: rate * (1 + (mood == 'hot'))}
+  talks: {by: {short: 0.2, long: 0.6}, after: {clash: 0.5}}
+scenarios:
+  war: clash and not talks
+  deal: talks
+  drift: otherwise
+"""
+
+
+@pytest.fixture(scope="module")
+def small() -> outlook.Model:
+    return compile_model(Scenario.from_yaml(SMALL, path="small.yaml"))
+
+
+def same_tables(a: outlook.Outlook, b: outlook.Outlook) -> None:
+    for name in a.TABLES:
+        pd_a, pd_b = a.table(name), b.table(name)
+        assert pd_a.equals(pd_b), name
+    assert a.curves.equals(b.curves)
+
+
+def test_split_covers_every_block_once() -> None:
+    """Ranges are contiguous, non-empty and cover the blocks exactly."""
+    for n in range(1, 40):
+        for parts in range(1, 12):
+            r = split(3, 3 + n, parts)
+            assert r[0][0] == 3
+            assert r[-1][1] == 3 + n
+            assert all(a < b for a, b in r)
+            assert all(r[i][1] == r[i + 1][0] for i in range(len(r) - 1))
+            assert len(r) == min(n, parts)
+
+
+def test_models_pickle_and_run_the_same(small: outlook.Model) -> None:
+    """A model sent to a worker (pickled, expressions compiled again) gives the same numbers."""
+    copy = pickle.loads(pickle.dumps(small))
+    same_tables(summarise(simulate(small, samples=20_000, seed=4)), summarise(simulate(copy, samples=20_000, seed=4)))
+
+
+@pytest.mark.parametrize("sampler", ["random", "sobol"])
+def test_two_worker_processes_give_identical_numbers(small: outlook.Model, sampler: str) -> None:
+    """Blocks split over two processes and merged in order: every table identical."""
+    n = 5 * BLOCK_SIZE + 123
+    one = summarise(simulate(small, samples=n, seed=9, sampler=sampler))
+    two = summarise(simulate(small, samples=n, seed=9, sampler=sampler, workers=2, chunk_size=2 * BLOCK_SIZE))
+    same_tables(one, two)
+
+
+def test_progress_counts_every_sample_with_workers(small: outlook.Model) -> None:
+    """The progress callback reaches the total, never passes it, and only rises."""
+    seen: list[tuple[int, int]] = []
+    simulate(small, samples=3 * BLOCK_SIZE, seed=1, workers=2, progress=lambda d, t: seen.append((d, t)))
+    done = [d for d, _ in seen]
+    assert done == sorted(done)
+    assert done[-1] == 3 * BLOCK_SIZE
+    assert {t for _, t in seen} == {3 * BLOCK_SIZE}
+
+
+# --------------------------------------------------------------------------
+# precision on demand
+
+
+@pytest.mark.parametrize("precision", [0.004, 0.0015])
+def test_precision_is_reached_and_reproducible(small: outlook.Model, precision: float) -> None:
+    """Every reported SE is within the target, and that many samples reproduce the run."""
+    run = simulate(small, precision=precision, seed=2)
+    out = summarise(run)
+    ses = np.concatenate(
+        [out.scenarios["p_se"], out.events["p_by_se"], out.events["p_within_se"], out.categories["p_se"]]
+    )
+    assert ses.max() <= precision
+    assert 0 == run.samples % BLOCK_SIZE
+    assert not run.warnings
+    # not far past what was needed: the largest p(1-p) sets the count
+    p = np.concatenate([out.scenarios["p"], out.events["p_by"], out.events["p_within"], out.categories["p"]])
+    need = (p * (1 - p)).max() / precision**2
+    assert run.samples <= max(BLOCK_SIZE, math.ceil(need * 1.05 / BLOCK_SIZE) * BLOCK_SIZE + BLOCK_SIZE)
+    same_tables(out, summarise(simulate(small, samples=run.samples, seed=2)))
+    assert precision == out.manifest["precision"]
+
+
+def test_precision_cap_is_reported_not_hidden(small: outlook.Model) -> None:
+    """A cap below what the precision needs: the run stops there and says so."""
+    run = simulate(small, precision=0.0005, samples=100_000, seed=2)
+    assert 100_000 == run.samples
+    assert any("precision 0.0005 was not reached" in w for w in run.warnings)
+    same_tables(summarise(run), summarise(simulate(small, samples=100_000, seed=2)))
+
+
+@pytest.mark.parametrize("bad", [0, -0.1, 0.5, 2, True, "0.01", math.nan])
+def test_bad_precision_is_a_value_error(small: outlook.Model, bad: object) -> None:
+    with pytest.raises(ValueError, match=r"precision must be a standard error between 0 and 0\.5"):
+        simulate(small, precision=bad)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------
+# quasi-Monte Carlo
+
+
+@pytest.mark.parametrize("sampler", ["sobol", "lhs"])
+def test_qmc_is_reproducible_for_any_chunk_size(small: outlook.Model, sampler: str) -> None:
+    """Same seed, same numbers, whatever the chunk size; another seed, other numbers."""
+    n = 3 * BLOCK_SIZE + 7
+    a = summarise(simulate(small, samples=n, seed=5, sampler=sampler))
+    b = summarise(simulate(small, samples=n, seed=5, sampler=sampler, chunk_size=4 * BLOCK_SIZE))
+    same_tables(a, b)
+    c = summarise(simulate(small, samples=n, seed=6, sampler=sampler))
+    assert not a.scenarios.equals(c.scenarios)
+    assert sampler == a.manifest["sampler"]
+
+
+@pytest.mark.parametrize("sampler", ["sobol", "lhs"])
+def test_qmc_ranges_and_closed_forms(sampler: str) -> None:
+    """Under QMC a range still puts p5/p95 at its ends and a constant hazard gives 1 - exp(-rt)."""
+    s = Scenario.from_yaml(
+        "outlook: 1\nid: q\ntitle: Q\nquestion: Q?\nas_of: 2024-01-01\n"
+        "horizons: {a: {until: 1y}, b: {until: 3y}}\n"
+        "drivers: {x: {range: [10, 30], shape: normal}, y: {range: [1, 9], shape: lognormal}, r: {constant: 0.3}}\n"
+        "events: {e: {rate: r}}\nscenarios: {yes: e, no: otherwise}\n",
+        path="q.yaml",
+    )
+    n = 4 * BLOCK_SIZE
+    out = summarise(simulate(s, samples=n, seed=1, sampler=sampler))
+    d = out.drivers.set_index("name")
+    # QMC errors are far below the binomial SE of a 5% quantile; use that as the bound
+    for name, lo, hi in (("x", 10, 30), ("y", 1, 9)):
+        width = hi - lo
+        assert abs(d.loc[name, "p5"] - lo) < 0.01 * width
+        assert abs(d.loc[name, "p95"] - hi) < 0.01 * width
+    for h, t in (("a", 1.0), ("b", 3.0)):
+        p = out.events.set_index("horizon").loc[h, "p_by"]
+        exact = 1 - math.exp(-0.3 * t)
+        assert abs(p - exact) < 4 * math.sqrt(exact * (1 - exact) / n)
+
+
+def test_sobol_beats_random_sampling_at_equal_samples(small: outlook.Model) -> None:
+    """Across seeds, Sobol' estimates scatter less than pseudo-random ones (QMC's point)."""
+
+    def spread(sampler: str) -> float:
+        est = [summarise(simulate(small, samples=8192, seed=s, sampler=sampler)).scenarios["p"] for s in range(12)]
+        return float(np.mean(np.std(np.array(est), axis=0)))
+
+    assert spread("sobol") < 0.8 * spread("random")
+
+
+def test_sample_worlds_follow_the_sampler(small: outlook.Model) -> None:
+    """sample_worlds shows the very worlds a QMC run summarises."""
+    worlds = sample_worlds(small, samples=5000, seed=3, sampler="sobol")
+    out = summarise(simulate(small, samples=5000, seed=3, sampler="sobol"))
+    d = out.drivers.set_index("name")
+    assert worlds["troops"].mean() == pytest.approx(d.loc["troops", "mean"], rel=1e-12)
+
+
+@pytest.mark.parametrize("bad", ["halton", "", None])
+def test_unknown_sampler_is_a_value_error(small: outlook.Model, bad: object) -> None:
+    with pytest.raises(ValueError, match="sampler must be one of random, sobol, lhs"):
+        simulate(small, samples=10, sampler=bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True])
+def test_bad_workers_is_a_value_error(small: outlook.Model, bad: object) -> None:
+    with pytest.raises(ValueError, match="workers must be a positive integer"):
+        simulate(small, samples=10, workers=bad)  # type: ignore[arg-type]
