@@ -573,7 +573,9 @@ def _run_blocks(
                 free &= ~hit
             part.scen_counts[hi] += np.bincount(label, minlength=ns)
         for k, e in enumerate(s.events):  # first curve time at or after the event
-            part.curve[k] += np.bincount(np.searchsorted(grid, times[e.id], side="left"), minlength=grid.size + 1)[:-1]
+            t = times[e.id]
+            t = t[t <= grid[-1]]  # most worlds of a rare event: never, off the curve
+            part.curve[k] += np.bincount(np.searchsorted(grid, t, side="left"), minlength=grid.size)
         b0 = (done - start) // BLOCK_SIZE
         for q, name in enumerate(names):
             x = env[name]
