@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .bundled import find_scenario
 from .engine import DEFAULT_CHUNK_SIZE, compile_model, simulate
@@ -22,11 +23,15 @@ __all__ = [
 def run_outlook(
     scenario: str | Path | Scenario,
     *,
-    samples: int = 100_000,
+    samples: int | None = None,
     seed: int = 0,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     scale: str = "icd203",
     progress: Callable[[int, int], None] | None = None,
+    precision: float | None = None,
+    sampler: str = "random",
+    workers: int = 1,
+    scheduler: Any = None,
 ) -> Outlook:
     """Load, simulate and summarise a scenario in one call.
 
@@ -35,8 +40,9 @@ def run_outlook(
     scenario
         A path, a bundled scenario's id (see :func:`outlook.bundled_scenarios`),
         or a :class:`~outlook.Scenario`.
-    samples, seed, chunk_size, progress
-        As for :func:`outlook.simulate`.
+    samples, seed, chunk_size, progress, precision, sampler, workers, scheduler
+        As for :func:`outlook.simulate` (``samples`` defaults to 100,000, or
+        is the cap of a ``precision`` run).
     scale
         As for :func:`outlook.summarise`.
 
@@ -46,5 +52,15 @@ def run_outlook(
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(find_scenario(scenario))
-    run = simulate(compile_model(scenario), samples=samples, seed=seed, chunk_size=chunk_size, progress=progress)
+    run = simulate(
+        compile_model(scenario),
+        samples=samples,
+        seed=seed,
+        chunk_size=chunk_size,
+        progress=progress,
+        precision=precision,
+        sampler=sampler,
+        workers=workers,
+        scheduler=scheduler,
+    )
     return summarise(run, scale=scale)
