@@ -427,6 +427,13 @@ def _chunk_worlds(
                 "(a log or sqrt of a negative, or 0/0?)"
             )
             raise SimulationError(msg)
+        inf = np.isinf(v)
+        if inf.any():  # its mean, spread and upper percentiles would be meaningless
+            msg = (
+                f"{dv.where}: derived.{dv.id}: infinite in {int(inf.sum())} of {n} worlds "
+                "(a division by zero, or log of 0?); bound it, e.g. with min() or where()"
+            )
+            raise SimulationError(msg)
         env[dv.id] = v
     return env, _times(model, env, exp, n)
 
@@ -655,7 +662,8 @@ def simulate(
     ------
     SimulationError
         If a rate is negative, a probability leaves [0, 1] or a derived
-        quantity is not a number in some worlds, or a worker failed.
+        quantity is not a number or infinite in some worlds, or a worker
+        failed.
     ValueError
         For a bad ``samples``, ``seed``, ``chunk_size``, ``precision``,
         ``sampler`` or ``workers``.

@@ -445,6 +445,22 @@ scenarios: {all: otherwise}
         simulate(s, samples=500)
 
 
+def test_infinite_derived_is_a_simulation_error() -> None:
+    """A derived quantity that is infinite in some worlds is reported: its mean would be meaningless."""
+    s = make(
+        """
+horizons: {a: {until: 1y}}
+drivers: {f: {probability: 0.5}}
+derived: {y: log(1 / (1 - f))}
+scenarios: {all: otherwise}
+"""
+    )
+    with pytest.raises(
+        SimulationError, match=r"^t\.yaml:\d+:\d+: derived\.y: infinite in \d+ of 500 worlds \(a division"
+    ):
+        simulate(s, samples=500)
+
+
 def test_unreached_scenario_is_reported() -> None:
     """A scenario that no world reaches is named in the run's warnings."""
     out = tables(
