@@ -1,0 +1,625 @@
+"""Figures: each plot draws with Agg, shows the tables' numbers, labels everything, overlaps nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
+
+import outlook
+from outlook import plots
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+TINY = """
+outlook: 1
+id: tiny
+title: Tiny
+question: Does it?
+as_of: 2024-01-01
+horizons: {soon: {label: "0–6 months", until: 6mo}, later: {until: 2y}}
+drivers:
+  r: {constant: 0.7}
+  vote: {categorical: {left: 0.3, centre: 0.2, right: 0.5}, label: Vote}
+  flip: {probability: 0.4, label: A coin, unit: yes/no}
+  x: {range: [1, 3], shape: lognormal, unit: km, label: Distance}
+  b: {uniform: {min: 2, max: 4}}
+derived:
+  twice: {expr: r * 2, label: Twice r}
+  y: {expr: x * 2, unit: km}
+scenarios: {left_wins: "vote == 'left'", flipped: flip == 1, other: otherwise}
+"""
+
+WITH_EVENT = """
+outlook: 1
+id: one-event
+title: One event
+question: Does it happen?
+as_of: 2024-01-01
+horizons: {soon: {until: 1y}, later: {until: 3y}}
+drivers: {r: {constant: 0.7}}
+events: {e: {rate: r}}
+scenarios: {yes: e, no: otherwise}
+"""
+
+
+@pytest.fixture(scope="module")
+def nk() -> outlook.Outlook:
+    return outlook.run_outlook("nk-troops-russia", samples=20_000, seed=5)
+
+
+@pytest.fixture(scope="module")
+def nk_worlds(nk: outlook.Outlook) -> pd.DataFrame:
+    assert nk.scenario is not None
+    return outlook.sample_worlds(nk.scenario, samples=3000, seed=5)
+
+
+@pytest.fixture(scope="module")
+def figs(nk: outlook.Outlook, nk_worlds: pd.DataFrame) -> dict[str, Figure]:
+    return plots.figures(nk, worlds=nk_worlds)
+
+
+@pytest.fixture(scope="module")
+def tiny() -> outlook.Outlook:
+    s = outlook.Scenario.from_yaml(TINY)
+    return outlook.summarise(outlook.simulate(s, samples=4000, seed=2))
+
+
+# --------------------------------------------------------------------------
+# helpers
+
+
+def by_gid(ax: Axes, gid: str) -> list[Any]:
+    return [a for a in ax.get_children() if a.get_gid() == gid]
+
+
+def marker(ax: Axes, kind: str) -> list[Any]:
+    """A panel's artists of one kind (p5, stated-range, ...): gid ``<kind>.<panel name>``."""
+    name = str(ax.get_gid()).removeprefix("panel.")
+    return by_gid(ax, f"{kind}.{name}")
+
+
+def panels(fig: Figure) -> dict[str, Axes]:
+    out = {}
+    for ax in fig.axes:
+        gid = ax.get_gid() or ""
+        if gid.startswith("panel."):
+            out[gid.removeprefix("panel.")] = ax
+    return out
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def renderer_for(fig: Figure) -> Any:
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
+def drawn_tick_labels(ax: Axes, which: str) -> list[Text]:
+    """Tick labels that are drawn: visible, non-empty, their tick inside the view."""
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    lo, hi = sorted(ax.get_xlim() if which == "x" else ax.get_ylim())
+    tol = (hi - lo) * 1e-9
+    out = []
+    for tick in axis.get_major_ticks():
+        label = tick.label1
+        if label.get_visible() and label.get_text() and lo - tol <= tick.get_loc() <= hi + tol:
+            out.append(label)
+    return out
+
+
+def drawn_texts(fig: Figure) -> tuple[list[tuple[str, Bbox]], Any]:
+    """Every text the figure draws, with its extent in pixels."""
+    r = renderer_for(fig)
+    texts: list[Text] = list(fig.texts)
+    for leg in fig.legends:
+        texts += [*leg.get_texts(), leg.get_title()]
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        texts += [ax.title, ax.xaxis.label, ax.yaxis.label, ax.xaxis.get_offset_text(), ax.yaxis.get_offset_text()]
+        texts += [t for t in ax.texts if isinstance(t, Text)]
+        texts += drawn_tick_labels(ax, "x") + drawn_tick_labels(ax, "y")
+        if ax.get_legend() is not None:
+            texts += list(ax.get_legend().get_texts())
+    out = [(t.get_text(), t.get_window_extent(r)) for t in texts if t.get_visible() and t.get_text().strip()]
+    return out, r
+
+
+def overlaps(a: Bbox, b: Bbox) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+# --------------------------------------------------------------------------
+# all figures
+
+
+def test_figures_come_in_report_order(figs: dict[str, Figure]) -> None:
+    """figures() gives scenarios, events, drivers, derived, in that order, as Figures."""
+    assert ["scenarios", "events", "drivers", "derived"] == list(figs)
+    assert all(isinstance(f, Figure) for f in figs.values())
+
+
+@pytest.mark.parametrize("name", ["scenarios", "events", "drivers", "derived"])
+def test_every_axes_is_labelled(figs: dict[str, Figure], name: str) -> None:
+    """Each axes has an x label, a y label and a title."""
+    fig = figs[name]
+    assert fig.axes
+    for ax in fig.axes:
+        assert ax.get_xlabel().strip(), ax.get_gid()
+        assert ax.get_ylabel().strip(), ax.get_gid()
+        assert ax.get_title().strip(), ax.get_gid()
+
+
+@pytest.mark.parametrize("name", ["scenarios", "events", "drivers", "derived"])
+def test_no_text_overlaps_and_all_fits(figs: dict[str, Figure], name: str) -> None:
+    """Drawn with Agg, no two texts overlap and every text lies inside the figure."""
+    fig = figs[name]
+    texts, _ = drawn_texts(fig)
+    assert len(texts) > 10
+    box = fig.bbox
+    outside = [t for t, b in texts if b.x0 < box.x0 - 1 or b.x1 > box.x1 + 1 or b.y0 < box.y0 - 1 or b.y1 > box.y1 + 1]
+    assert [] == outside
+    clashes = [(ta, tb) for i, (ta, a) in enumerate(texts) for tb, b in texts[i + 1 :] if overlaps(a, b)]
+    assert [] == clashes
+
+
+def test_no_overlap_check_catches_overlaps() -> None:
+    """The overlap check above is real: two texts at the same place are caught."""
+    fig = Figure(figsize=(3, 2))
+    ax = fig.add_subplot()
+    ax.text(0.5, 0.5, "one")
+    ax.text(0.5, 0.5, "two")
+    texts, _ = drawn_texts(fig)
+    boxes = [b for t, b in texts if t in ("one", "two")]
+    assert overlaps(*boxes)
+
+
+def test_figures_of_tiny_tables_omit_events_and_keep_derived(tiny: outlook.Outlook) -> None:
+    """A scenario without events gives no events figure; it still plots everything else."""
+    figs = plots.figures(tiny, samples=1000)
+    assert ["scenarios", "drivers", "derived"] == list(figs)
+    for fig in figs.values():
+        texts, _ = drawn_texts(fig)
+        assert texts
+
+
+def test_figures_without_derived_omit_derived() -> None:
+    """A scenario without derived quantities gives no derived figure."""
+    s = outlook.Scenario.from_yaml(WITH_EVENT)
+    tables = outlook.summarise(outlook.simulate(s, samples=2000, seed=1))
+    assert ["scenarios", "events", "drivers"] == list(plots.figures(tables, samples=500))
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        plots.scenario_probabilities,
+        plots.event_curves,
+        plots.driver_distributions,
+        plots.derived_distributions,
+        plots.figures,
+    ],
+    ids=lambda f: f.__name__,
+)
+def test_tables_without_scenario_raise(nk: outlook.Outlook, fn: Any) -> None:
+    """Plots need the scenario; tables without one give a ValueError that says so."""
+    with pytest.raises(ValueError, match=r"tables\.scenario is None"):
+        fn(dataclasses.replace(nk, scenario=None))
+
+
+def test_importing_outlook_loads_no_matplotlib() -> None:
+    """`import outlook` neither imports outlook.plots nor matplotlib."""
+    code = "import sys, outlook; print('matplotlib' in sys.modules, 'outlook.plots' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "False False" == out.stdout.strip()
+
+
+# --------------------------------------------------------------------------
+# scenario probabilities
+
+
+def test_scenario_bars_are_the_table(nk: outlook.Outlook, figs: dict[str, Figure]) -> None:
+    """One bar per horizon; its segments are the scenarios' p, in horizon order, summing to 1."""
+    assert nk.scenario is not None
+    (ax,) = figs["scenarios"].axes
+    heights = []
+    for rule in nk.scenario.scenarios:
+        patches = [by_gid(ax, f"scenario.{rule.id}.{h.id}")[0] for h in nk.scenario.horizons]
+        expected = nk.scenarios.loc[nk.scenarios["scenario"] == rule.id, "p"].tolist()
+        assert expected == pytest.approx([p.get_height() for p in patches], rel=0, abs=1e-15)
+        heights.append([p.get_height() for p in patches])
+    assert np.allclose(1.0, np.sum(heights, axis=0), rtol=0, atol=1e-12)
+    assert [h.label for h in nk.scenario.horizons] == [flat(t.get_text()) for t in ax.get_xticklabels()]
+    assert (0.0, 1.0) == ax.get_ylim()
+    assert "probability" == ax.get_ylabel()
+
+
+def test_scenario_segments_differ_in_greyscale(nk: outlook.Outlook, figs: dict[str, Figure]) -> None:
+    """Segments differ in hatch and luminance, so the figure reads in greyscale."""
+    assert nk.scenario is not None
+    (ax,) = figs["scenarios"].axes
+    looks = []
+    for rule in nk.scenario.scenarios:
+        p = by_gid(ax, f"scenario.{rule.id}.short")[0]
+        r, g, b, _ = p.get_facecolor()
+        looks.append((p.get_hatch() or "", round(0.2126 * r + 0.7152 * g + 0.0722 * b, 2)))
+    assert len(set(looks)) == len(looks)
+    assert len({h for h, _ in looks}) == len(looks)
+    lum = sorted(y for _, y in looks)
+    assert min(np.diff(lum)) >= 0.05
+
+
+def test_segment_labels_fit_inside_their_segment(nk: outlook.Outlook, figs: dict[str, Figure]) -> None:
+    """Each percentage sits inside its own segment, says that segment's p, and tiny segments have none."""
+    fig = figs["scenarios"]
+    (ax,) = fig.axes
+    r = renderer_for(fig)
+    labels = [t for t in ax.texts if str(t.get_gid()).startswith("pct.")]
+    assert len(labels) >= 12
+    for t in labels:
+        _, scen, hz = str(t.get_gid()).split(".")
+        p = float(nk.scenarios.loc[(nk.scenarios["scenario"] == scen) & (nk.scenarios["horizon"] == hz), "p"].iloc[0])
+        assert f"{p:.0%}" == t.get_text()
+        (patch,) = by_gid(ax, f"scenario.{scen}.{hz}")
+        seg = patch.get_window_extent(r)
+        tb = t.get_window_extent(r)
+        assert seg.contains(tb.x0, tb.y0)
+        assert seg.contains(tb.x1, tb.y1)
+    # wider_war by the short horizon is about 1 %: far too thin for a label
+    assert "pct.wider_war.short" not in {t.get_gid() for t in labels}
+
+
+# --------------------------------------------------------------------------
+# event curves
+
+
+def test_event_curves_are_the_curves_table(nk: outlook.Outlook, figs: dict[str, Figure]) -> None:
+    """One line per event whose points are the curves table's time and p_by."""
+    assert nk.scenario is not None
+    (ax,) = figs["events"].axes
+    lines = [ln for ln in ax.get_lines() if str(ln.get_gid()).startswith("event.")]
+    assert [f"event.{e.id}" for e in nk.scenario.events] == [ln.get_gid() for ln in lines]
+    for e, ln in zip(nk.scenario.events, lines):
+        rows = nk.curves[nk.curves["event"] == e.id]
+        assert np.array_equal(rows["time"].to_numpy(), np.asarray(ln.get_xdata()))
+        assert np.array_equal(rows["p_by"].to_numpy(), np.asarray(ln.get_ydata()))
+    styles = {(str(ln.get_linestyle()), str(ln.get_marker())) for ln in lines}
+    assert len(lines) == len(styles)
+    assert all(by_gid(ax, f"band.{e.id}") for e in nk.scenario.events)
+
+
+def test_event_curves_mark_every_horizon_end(nk: outlook.Outlook, figs: dict[str, Figure]) -> None:
+    """A vertical line at each horizon end, labelled with the horizon's label; axes from 0 to the last end."""
+    assert nk.scenario is not None
+    (ax,) = figs["events"].axes
+    for h in nk.scenario.horizons:
+        (line,) = by_gid(ax, f"horizon.{h.id}")
+        assert [h.until, h.until] == list(line.get_xdata())
+        (label,) = by_gid(ax, f"horizon-label.{h.id}")
+        assert h.label == label.get_text()
+        assert h.until == label.xy[0]
+    assert (0.0, nk.scenario.horizons[-1].until) == ax.get_xlim()
+    assert "years from 2024-11-01" == ax.get_xlabel()
+    assert "probability it has happened" == ax.get_ylabel()
+
+
+def test_crowded_horizon_labels_go_up_a_row() -> None:
+    """Horizon ends close together get their labels on separate rows, so they do not overlap."""
+    text = WITH_EVENT.replace(
+        "horizons: {soon: {until: 1y}, later: {until: 3y}}",
+        "horizons: {a: {label: first month, until: 1mo}, b: {label: second month, until: 2mo},"
+        " c: {label: third month, until: 3mo}, d: {label: ten years, until: 10y}}",
+    )
+    tables = outlook.summarise(outlook.simulate(outlook.Scenario.from_yaml(text), samples=2000, seed=1))
+    fig = plots.event_curves(tables)
+    (ax,) = fig.axes
+    labels = [by_gid(ax, f"horizon-label.{h}")[0] for h in "abcd"]
+    assert len({lab.xyann[1] for lab in labels[:3]}) == 3
+    texts, _ = drawn_texts(fig)
+    assert not any(overlaps(a, b) for i, (_, a) in enumerate(texts) for _, b in texts[i + 1 :])
+
+
+def test_event_curves_for_chosen_events(nk: outlook.Outlook) -> None:
+    """events= picks and orders the curves; an unknown id is a ValueError with a hint."""
+    fig = plots.event_curves(nk, events=["tech_transfer", "ceasefire"])
+    (ax,) = fig.axes
+    assert ["event.tech_transfer", "event.ceasefire"] == [
+        ln.get_gid() for ln in ax.get_lines() if str(ln.get_gid()).startswith("event.")
+    ]
+    with pytest.raises(ValueError, match=r"unknown event 'cease_fire'.* Did you mean 'ceasefire'\?"):
+        plots.event_curves(nk, events=["cease_fire"])
+
+
+def test_event_curves_without_events_say_so(tiny: outlook.Outlook) -> None:
+    """A scenario without events still gives a figure: its horizon ends and a note."""
+    fig = plots.event_curves(tiny)
+    (ax,) = fig.axes
+    assert ["This scenario has no events."] == [t.get_text() for t in ax.texts if not t.get_gid()]
+    assert by_gid(ax, "horizon.later")
+
+
+def test_event_curves_fall_back_to_the_events_table(nk: outlook.Outlook) -> None:
+    """Tables without curves draw each event through its horizon ends, from 0."""
+    bare = dataclasses.replace(nk, curves=nk.curves.iloc[0:0])
+    (ax,) = plots.event_curves(bare, events=["ceasefire"]).axes
+    (line,) = by_gid(ax, "event.ceasefire")
+    assert [0.0, 1.0, 5.0, 10.0] == list(line.get_xdata())
+    assert [0.0, *nk.events.loc[nk.events["event"] == "ceasefire", "p_by"]] == list(line.get_ydata())
+
+
+# --------------------------------------------------------------------------
+# driver and derived distributions
+
+
+def test_one_driver_panel_per_driver(nk: outlook.Outlook, figs: dict[str, Figure]) -> None:
+    """A panel per driver, titled with its id, its x label the driver's label and unit."""
+    assert nk.scenario is not None
+    fig = figs["drivers"]
+    ps = panels(fig)
+    assert [d.id for d in nk.scenario.drivers] == list(ps)
+    assert len(nk.scenario.drivers) == len(fig.axes)  # unused grid cells are removed
+    for d in nk.scenario.drivers:
+        ax = ps[d.id]
+        assert d.id == ax.get_title()
+        expected = f"{d.label} ({d.unit})" if d.unit else d.label
+        assert expected == flat(ax.get_xlabel())
+        assert all(len(line) <= plots.WRAP_PANEL for line in ax.get_xlabel().splitlines())
+
+
+def test_stated_range_is_drawn_at_its_ends(nk: outlook.Outlook, figs: dict[str, Figure]) -> None:
+    """A driver given as a range has it shaded and its ends drawn at exactly the stated low and high."""
+    assert nk.scenario is not None
+    ps = panels(figs["drivers"])
+    checked = 0
+    for d in nk.scenario.drivers:
+        spec = dict(d.spec)
+        ax = ps[d.id]
+        if "range" not in spec:
+            continue
+        lo, hi = spec["range"]
+        (lo_line,) = marker(ax, "stated-range-lo")
+        (hi_line,) = marker(ax, "stated-range-hi")
+        assert [lo, lo] == list(lo_line.get_xdata())
+        assert [hi, hi] == list(hi_line.get_xdata())
+        (span,) = marker(ax, "stated-range")
+        assert (lo, hi) == pytest.approx((span.get_x(), span.get_x() + span.get_width()), rel=1e-12)
+        assert "stated 90% range" == span.get_label()
+        x0, x1 = ax.get_xlim()
+        assert x0 < lo < hi < x1
+        checked += 1
+    assert 16 == checked
+    # uniform: its min and max are the stated bounds
+    (span,) = marker(ps["china_brake"], "stated-range")
+    assert "stated bounds" == span.get_label()
+    # constants and categories have none
+    for name in ("troops_pledged", "defence_pact", "us_election"):
+        assert [] == marker(ps[name], "stated-range")
+
+
+@pytest.mark.parametrize("which", ["drivers", "derived"])
+def test_percentiles_are_marked_at_table_values(nk: outlook.Outlook, figs: dict[str, Figure], which: str) -> None:
+    """Each continuous panel marks the run's p5, p50 and p95 from the table."""
+    table = getattr(nk, which)
+    ps = panels(figs[which])
+    assert table["name"].tolist() == list(ps)
+    marked = 0
+    for row in table.itertuples():
+        if row.kind not in ("continuous", "derived"):
+            continue
+        ax = ps[str(row.name)]
+        for k in ("p5", "p50", "p95"):
+            (line,) = marker(ax, k)
+            assert [getattr(row, k)] * 2 == list(line.get_xdata())
+        # and the histogram is the worlds' share per bin: at most 1 in all
+        heights = [p.get_height() for p in ax.patches if p.get_gid() is None]
+        assert 0 < sum(heights) <= 1 + 1e-9
+        marked += 1
+    assert marked >= 13
+
+
+def test_derived_panels_have_no_stated_range(nk: outlook.Outlook, figs: dict[str, Figure]) -> None:
+    """Derived quantities have no stated range; their panels are labelled with label and unit."""
+    assert nk.scenario is not None
+    ps = panels(figs["derived"])
+    for d in nk.scenario.derived:
+        assert [] == marker(ps[d.id], "stated-range")
+        assert f"{d.label} ({d.unit})" == flat(ps[d.id].get_xlabel())
+
+
+def test_discrete_and_constant_drivers(tiny: outlook.Outlook) -> None:
+    """Categories and yes/no become share bars from the tables; a constant a single spike; no unit, no brackets."""
+    ps = panels(plots.driver_distributions(tiny, samples=1000))
+    cats = tiny.categories[tiny.categories["driver"] == "vote"]
+    vote = ps["vote"]
+    assert cats["p"].tolist() == [p.get_height() for p in vote.patches]
+    assert ["left", "centre", "right"] == [t.get_text() for t in vote.get_xticklabels()]
+    assert "Vote" == vote.get_xlabel()
+    mean = float(tiny.drivers.loc[tiny.drivers["name"] == "flip", "mean"].iloc[0])
+    assert [1 - mean, mean] == [p.get_height() for p in ps["flip"].patches]
+    assert ["no", "yes"] == [t.get_text() for t in ps["flip"].get_xticklabels()]
+    assert "A coin (yes/no)" == ps["flip"].get_xlabel()
+    (spike,) = marker(ps["r"], "p50")
+    assert np.allclose([[0.7, 0.0], [0.7, 1.0]], spike.get_segments()[0])
+    x0, x1 = ps["r"].get_xlim()
+    assert x0 < 0.7 < x1
+    assert "r" == ps["r"].get_xlabel()
+    (lo_line,) = marker(ps["b"], "stated-range-lo")
+    assert [2.0, 2.0] == list(lo_line.get_xdata())
+
+
+def test_constant_derived_quantity_is_a_spike(tiny: outlook.Outlook) -> None:
+    """A derived quantity of zero width (2 × a constant) plots as one spike at its value."""
+    ps = panels(plots.derived_distributions(tiny, samples=1000))
+    (spike,) = marker(ps["twice"], "p50")
+    assert np.allclose([[1.4, 0.0], [1.4, 1.0]], spike.get_segments()[0])
+    assert "Twice r" == ps["twice"].get_xlabel()
+    assert "y (km)" == ps["y"].get_xlabel()
+
+
+def test_infinite_values_are_counted_not_drawn(tiny: outlook.Outlook) -> None:
+    """Worlds where a quantity is infinite are counted in the panel; infinite percentiles are not marked."""
+    assert tiny.scenario is not None
+    worlds = outlook.sample_worlds(tiny.scenario, samples=1000, seed=2)
+    y = worlds["y"].to_numpy().copy()
+    y[:100] = np.inf
+    y[100:110] = np.nan
+    worlds["y"] = y
+    worlds["twice"] = np.inf
+    derived = tiny.derived.copy()
+    derived.loc[derived["name"] == "y", "p95"] = np.inf
+    derived.loc[derived["name"] == "twice", ["p5", "p50", "p95"]] = np.inf
+    fig = plots.derived_distributions(dataclasses.replace(tiny, derived=derived), worlds=worlds)
+    ps = panels(fig)
+    notes = [t.get_text() for t in ps["y"].texts]
+    assert ["11.0% of worlds\nnot finite (not shown)"] == notes
+    assert [] == marker(ps["y"], "p95")
+    assert marker(ps["y"], "p5")
+    assert "no finite values" in [t.get_text() for t in ps["twice"].texts]
+    texts, _ = drawn_texts(fig)
+    assert not any(overlaps(a, b) for i, (_, a) in enumerate(texts) for _, b in texts[i + 1 :])
+
+
+def test_default_worlds_are_the_runs_first_worlds(tiny: outlook.Outlook) -> None:
+    """Without worlds, the plot draws the run's first worlds (its seed), at most as many as it ran."""
+    assert tiny.scenario is not None
+
+    def histogram(worlds: pd.DataFrame | None) -> list[float]:
+        fig = plots.derived_distributions(tiny, worlds=worlds, samples=1_000_000)
+        return [p.get_height() for p in panels(fig)["y"].patches]
+
+    explicit = histogram(outlook.sample_worlds(tiny.scenario, samples=4000, seed=2))
+    assert explicit == histogram(None)
+    assert explicit != histogram(outlook.sample_worlds(tiny.scenario, samples=4000, seed=3))
+    assert explicit != histogram(outlook.sample_worlds(tiny.scenario, samples=3000, seed=2))
+
+
+@pytest.mark.parametrize("samples", [0, -5, 2.5, True], ids=["zero", "negative", "float", "bool"])
+def test_bad_sample_counts_raise(tiny: outlook.Outlook, samples: Any) -> None:
+    """samples must be a positive integer."""
+    with pytest.raises(ValueError, match="samples must be a positive integer"):
+        plots.driver_distributions(tiny, samples=samples)
+
+
+def test_worlds_without_a_column_raise(tiny: outlook.Outlook) -> None:
+    """Worlds that lack a driver's column give a ValueError naming it."""
+    assert tiny.scenario is not None
+    worlds = outlook.sample_worlds(tiny.scenario, samples=100, seed=2).drop(columns=["x"])
+    with pytest.raises(ValueError, match="worlds has no column for x;"):
+        plots.driver_distributions(tiny, worlds=worlds)
+
+
+def test_long_labels_are_wrapped() -> None:
+    """A long label is wrapped, so neighbouring panels' labels do not collide."""
+    long = "a very long label that goes on and on about what exactly this driver measures in the world"
+    text = WITH_EVENT.replace(
+        "drivers: {r: {constant: 0.7}}",
+        f"drivers: {{r: {{range: [0.5, 1], shape: normal, label: {long}, unit: per year}}, q: {{normal: [0, 1], label: {long}}}}}",
+    )
+    tables = outlook.summarise(outlook.simulate(outlook.Scenario.from_yaml(text), samples=2000, seed=1))
+    fig = plots.driver_distributions(tables, samples=500)
+    assert (
+        textwrap.fill(f"{long} (per year)", plots.WRAP_PANEL, break_on_hyphens=False) == panels(fig)["r"].get_xlabel()
+    )
+    texts, _ = drawn_texts(fig)
+    assert not any(overlaps(a, b) for i, (_, a) in enumerate(texts) for _, b in texts[i + 1 :])
+
+
+# --------------------------------------------------------------------------
+# bytes
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg"])
+@pytest.mark.parametrize("fn", [plots.scenario_probabilities, plots.event_curves], ids=lambda f: f.__name__)
+def test_figure_bytes_are_deterministic(nk: outlook.Outlook, fn: Any, fmt: str) -> None:
+    """The same figure twice, and a second figure from the same tables, give identical bytes."""
+    fig = fn(nk)
+    first = plots.figure_bytes(fig, fmt)
+    assert first == plots.figure_bytes(fig, fmt)
+    assert first == plots.figure_bytes(fn(nk), fmt)
+    if fmt == "png":
+        assert first.startswith(PNG_SIGNATURE)
+    else:
+        assert b"<svg" in first
+        assert b"<dc:date>" not in first
+
+
+def test_distribution_bytes_are_deterministic(tiny: outlook.Outlook) -> None:
+    """Small multiples built twice from the same tables give the same PNG."""
+    a = plots.figure_bytes(plots.derived_distributions(tiny, samples=1000))
+    b = plots.figure_bytes(plots.derived_distributions(tiny, samples=1000))
+    assert a == b
+
+
+def test_svg_is_the_same_in_another_process(tiny: outlook.Outlook) -> None:
+    """SVG ids come from a fixed salt, not from the process: another interpreter writes the same bytes."""
+    code = textwrap.dedent(
+        f"""
+        import sys, outlook
+        from outlook import plots
+        s = outlook.Scenario.from_yaml({TINY!r})
+        t = outlook.summarise(outlook.simulate(s, samples=4000, seed=2))
+        sys.stdout.buffer.write(plots.figure_bytes(plots.scenario_probabilities(t), "svg"))
+        """
+    )
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, env=env)
+    assert plots.figure_bytes(plots.scenario_probabilities(tiny), "svg") == out.stdout
+
+
+def test_dpi_sets_the_png_size(nk: outlook.Outlook) -> None:
+    """dpi= scales the PNG: its width in pixels is the figure's width in inches times dpi."""
+    fig = plots.scenario_probabilities(nk)
+    png = plots.figure_bytes(fig, dpi=50)
+    width = int.from_bytes(png[16:20], "big")
+    assert round(fig.get_figwidth() * 50) == width
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "PNG", "jpg", ""])
+def test_unknown_format_raises(nk: outlook.Outlook, fmt: str) -> None:
+    """Only png and svg are written; anything else is a ValueError."""
+    with pytest.raises(ValueError, match=r"unknown figure format .*; expected 'png' or 'svg'"):
+        plots.figure_bytes(plots.scenario_probabilities(nk), fmt)
+
+
+@pytest.mark.parametrize("name", ["scenarios", "events", "drivers", "derived"])
+def test_svg_ids_are_unique(figs: dict[str, Figure], name: str) -> None:
+    """gids are unique within a figure, so the SVG's element ids are too."""
+    svg = plots.figure_bytes(figs[name], "svg").decode()
+    ids = re.findall(r' id="([^"]+)"', svg)
+    assert len(ids) == len(set(ids))
+    gids = [a.get_gid() for a in figs[name].findobj(lambda a: bool(a.get_gid()))]
+    assert len(gids) == len(set(gids))
+    assert set(gids) <= set(ids)
+
+
+def test_no_derived_quantities_gives_a_note() -> None:
+    """derived_distributions of a scenario without derived quantities is a figure that says so."""
+    s = outlook.Scenario.from_yaml(WITH_EVENT)
+    tables = outlook.summarise(outlook.simulate(s, samples=1000, seed=1))
+    fig = plots.derived_distributions(tables, samples=100)
+    assert [] == fig.axes
+    assert "This scenario has no derived quantities." in [t.get_text() for t in fig.texts]
+
+
+def test_no_events_chosen_says_so(nk: outlook.Outlook) -> None:
+    """events=[] draws the horizon ends and a note, no curves."""
+    (ax,) = plots.event_curves(nk, events=[]).axes
+    assert [] == [ln for ln in ax.get_lines() if str(ln.get_gid()).startswith("event.")]
+    assert "No events chosen." in [t.get_text() for t in ax.texts]
