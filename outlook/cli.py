@@ -14,7 +14,7 @@ import io
 import math
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO
 
 __all__ = [
@@ -54,6 +54,30 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--scale", default="icd203", help="estimative-word scale (default icd203; see 'outlook scales')")
     run.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
+    run.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+    rep = sub.add_parser(
+        "report",
+        help="simulate a scenario and write its report (HTML or Markdown)",
+        description="Simulate a scenario and write the finished report: one self-contained HTML file, or "
+        "Markdown with its figures in <stem>_files/ beside it. The file is written atomically.",
+    )
+    rep.add_argument("scenario", metavar="FILE|ID", help="a scenario file, or the id of a bundled scenario")
+    rep.add_argument("--output", "-o", required=True, metavar="PATH", help="the report to write (.html or .md)")
+    rep.add_argument(
+        "--format",
+        "-f",
+        default=None,
+        metavar="FORMAT",
+        help="html or markdown (default: from the output's suffix)",
+    )
+    rep.add_argument("--figures", default="png", metavar="FORMAT", help="figure format, png or svg (default png)")
+    rep.add_argument("--no-figures", action="store_true", help="leave the figures out (no matplotlib needed)")
+    rep.add_argument("--samples", "-n", type=_positive_int, default=100_000, help="simulated worlds (default 100000)")
+    rep.add_argument("--seed", "-s", type=_seed, default=0, help="random seed, a non-negative integer (default 0)")
+    rep.add_argument("--scale", default="icd203", help="estimative-word scale (default icd203; see 'outlook scales')")
+    rep.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no closing message")
+    rep.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
 
     check = sub.add_parser("check", help="validate scenario files without running them")
     check.add_argument("files", nargs="+", metavar="FILE|ID")
@@ -114,6 +138,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     try:
         if args.command == "run":
             return _run(args, out, err)
+        if args.command == "report":
+            return _report(args, out, err)
         if args.command == "check":
             return _check(args, out, err)
         if args.command == "list":
@@ -150,13 +176,15 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .words import get_scale
 
     get_scale(args.scale)
-    tables = run_outlook(
-        args.scenario,
-        samples=args.samples,
-        seed=args.seed,
-        chunk_size=args.chunk_size or DEFAULT_CHUNK_SIZE,
-        scale=args.scale,
-    )
+    with _progress(err, args.samples, quiet=args.quiet) as progress:
+        tables = run_outlook(
+            args.scenario,
+            samples=args.samples,
+            seed=args.seed,
+            chunk_size=args.chunk_size or DEFAULT_CHUNK_SIZE,
+            scale=args.scale,
+            progress=progress,
+        )
     for w in tables.warnings:
         print(f"outlook: note: {w}", file=err)
     names = tables.TABLES if args.table == "all" else (args.table,)
@@ -192,6 +220,90 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     out.write("\n")
     out.write(f"scenario hash {m['scenario_hash'][:16]}, outlook {m['outlook_version']}\n")
     return 0
+
+
+def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .api import run_outlook
+    from .report import check_output, write_report
+    from .words import get_scale
+
+    # every check that needs no simulation comes first: a bad path fails at once
+    figures = not args.no_figures
+    try:
+        fmt = check_output(args.output, format=args.format, figure_format=args.figures, figures=figures)
+    except ImportError as exc:  # matplotlib, the plots extra, is missing
+        print(f"outlook: error: {exc}", file=err)
+        return 2
+    get_scale(args.scale)
+    with _progress(err, args.samples, quiet=args.quiet) as progress:
+        tables = run_outlook(args.scenario, samples=args.samples, seed=args.seed, scale=args.scale, progress=progress)
+    for w in tables.warnings:
+        print(f"outlook: note: {w}", file=err)
+    try:
+        with _progress(err, 1, quiet=args.quiet, desc="drawing figures", unit=" steps", unit_scale=False) as progress:
+            path = write_report(
+                tables, args.output, format=fmt, figure_format=args.figures, figures=figures, progress=progress
+            )
+    except OSError as exc:
+        if args.traceback:
+            traceback.print_exc(file=err)
+        print(f"outlook: error: cannot write {args.output}: {exc.strerror or exc}", file=err)
+        return 2
+    if not args.quiet:
+        print(f"wrote {path}", file=out)
+    return 0
+
+
+#: Seconds a run must take before its progress bar appears.
+_PROGRESS_DELAY = 1.0
+
+
+@contextlib.contextmanager
+def _progress(
+    stream: TextIO,
+    total: int,
+    *,
+    quiet: bool,
+    desc: str = "simulating",
+    unit: str = " worlds",
+    unit_scale: bool = True,
+) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on ``stream``, as a ``progress(done, total)`` callback.
+
+    Yields ``None`` (no bar) with ``quiet`` or when ``stream`` is not a
+    terminal. The bar appears only once the work has taken
+    :data:`_PROGRESS_DELAY` seconds, and is cleared when it ends. A call
+    with a new ``total`` resizes the bar.
+    """
+    isatty = getattr(stream, "isatty", None)
+    if quiet or not (callable(isatty) and isatty()):
+        yield None
+        return
+    from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]  # no stubs in the pinned tools
+
+    bar = tqdm(
+        total=total,
+        file=stream,
+        delay=_PROGRESS_DELAY,
+        desc=desc,
+        unit=unit,
+        unit_scale=unit_scale,
+        leave=False,
+        dynamic_ncols=True,
+    )
+    seen = 0
+
+    def update(done: int, new_total: int) -> None:
+        nonlocal seen
+        if new_total != bar.total:
+            bar.total = new_total
+        bar.update(done - seen)
+        seen = done
+
+    try:
+        yield update
+    finally:
+        bar.close()
 
 
 def _cell(v: object) -> str:

@@ -23,10 +23,16 @@ from dataclasses import dataclass
 __all__ = [
     "Band",
     "SCALES",
+    "STRADDLE_K",
     "Scale",
     "estimative_word",
     "get_scale",
+    "straddles",
 ]
+
+#: Half-width of the Monte Carlo error band, in standard errors, that
+#: :func:`straddles` checks: ``p ± 2 se`` (about 95 % of the simulation noise).
+STRADDLE_K = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,3 +219,63 @@ def estimative_word(p: float, scale: str | Scale = "icd203") -> str:
     'remote chance to highly unlikely'
     """
     return get_scale(scale).word(float(p))
+
+
+def straddles(p: float, se: float, scale: str | Scale = "icd203", *, k: float = STRADDLE_K) -> bool:
+    """Whether the Monte Carlo error band of ``p`` crosses a word boundary.
+
+    The band is ``[p - k se, p + k se]``, clipped to [0, 1]. It straddles a
+    boundary when its two ends get different words on ``scale``, so that more
+    samples could change the word a report prints. Reports mark such a word
+    (``likely†``) and explain the mark.
+
+    Parameters
+    ----------
+    p
+        A probability in [0, 1].
+    se
+        Its Monte Carlo standard error, ``sqrt(p (1 - p) / n)``; finite and
+        non-negative.
+    scale
+        A name from :data:`SCALES` or a :class:`Scale`; ICD 203 by default.
+    k
+        Half-width of the band in standard errors; :data:`STRADDLE_K` (2) by
+        default, close to the 1.96 of a normal 95 % interval.
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is not in [0, 1], or ``se`` or ``k`` is negative or not finite.
+
+    Notes
+    -----
+    Every band of a scale, and every gap between two bands, is an interval,
+    so comparing the words at the two ends of the error band is the same as
+    asking whether a band edge lies inside it. The ends are closed: under the
+    half-open convention of this module a band reaching exactly 0.55 touches
+    "likely" and straddles. A probability in a gap of a gapped scale (PHIA,
+    Kent) straddles when the band reaches either neighbouring band.
+
+    Examples
+    --------
+    >>> straddles(0.62, 0.003)      # 0.614 to 0.626: "likely" throughout
+    False
+    >>> straddles(0.548, 0.003)     # 0.542 to 0.554 crosses 0.55
+    True
+    >>> straddles(0.548, 0.003, k=0.5)
+    False
+    """
+    if math.isnan(se) or math.isinf(se) or se < 0:
+        msg = f"standard error must be finite and non-negative (got {se})"
+        raise ValueError(msg)
+    if math.isnan(k) or math.isinf(k) or k < 0:
+        msg = f"k must be finite and non-negative (got {k})"
+        raise ValueError(msg)
+    sc = get_scale(scale)
+    word = sc.word(float(p))
+    half = k * se
+    return sc.word(max(0.0, p - half)) != word or sc.word(min(1.0, p + half)) != word

@@ -204,3 +204,213 @@ def test_warning_goes_to_stderr(tmp_path: Path) -> None:
     code, _, err = run("run", str(p), "-n", "500")
     assert 0 == code
     assert "outlook: note: scenario 'happens' was reached by no simulated world at any horizon" in err
+
+
+# --------------------------------------------------------------------------
+# outlook report
+
+
+class FakeTTY(io.StringIO):
+    """A stderr that says it is a terminal, so that the progress bar may show."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def run_tty(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), FakeTTY()
+    code = cli.main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def files_in(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def no_simulation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test if the command simulates (bad output must be caught before)."""
+    import outlook.api
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("simulated before checking the output")
+
+    monkeypatch.setattr(outlook.api, "run_outlook", refuse)
+
+
+def test_report_writes_html(good: Path, tmp_path: Path) -> None:
+    """`outlook report FILE -o x.html` writes one self-contained page; exit 0, quiet stderr when not a terminal."""
+    target = tmp_path / "out" / "r.html"
+    target.parent.mkdir()
+    code, out, err = run("report", str(good), "-n", "2000", "--seed", "4", "-o", str(target))
+    assert (0, f"wrote {target}\n", "") == (code, out, err)
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>")
+    assert "<title>Tiny</title>" in text
+    assert ["r.html"] == sorted(files_in(target.parent))
+
+
+def test_report_matches_the_api(good: Path, tmp_path: Path) -> None:
+    """The command writes exactly what outlook.report.write_report writes for the same settings."""
+    from outlook.report import write_report
+
+    run("report", str(good), "-n", "1500", "--seed", "2", "-o", str(tmp_path / "cli.md"), "--figures", "svg", "-q")
+    (tmp_path / "api").mkdir()
+    tables = outlook.run_outlook(good, samples=1500, seed=2)
+    write_report(tables, tmp_path / "api" / "cli.md", figure_format="svg")
+    cli_files = {k: v for k, v in files_in(tmp_path).items() if not k.startswith("api/") and k != "tiny.yaml"}
+    api_files = {k.removeprefix("api/"): v for k, v in files_in(tmp_path).items() if k.startswith("api/")}
+    assert api_files == cli_files
+    assert any(k.startswith("cli_files/") and k.endswith(".svg") for k in cli_files)
+
+
+def test_report_format_option_overrides_the_suffix(good: Path, tmp_path: Path) -> None:
+    """`--format markdown` writes Markdown whatever the name."""
+    target = tmp_path / "notes.txt"
+    code, _, _ = run("report", str(good), "-n", "1000", "-o", str(target), "--format", "markdown", "-q")
+    assert 0 == code
+    assert target.read_text(encoding="utf-8").startswith("# Tiny\n")
+    assert (tmp_path / "notes_files").is_dir()
+
+
+@pytest.mark.parametrize(
+    ("where", "extra", "message"),
+    [
+        ("missing/r.html", [], "outlook: error: cannot write {tmp}/missing/r.html: no such directory"),
+        ("afile/r.html", [], "outlook: error: cannot write {tmp}/afile/r.html: '{tmp}/afile' is not a directory"),
+        ("adir", ["--format", "html"], "outlook: error: cannot write {tmp}/adir: it is a directory"),
+        ("r.pdf", [], "outlook: error: cannot tell the report format from the name 'r.pdf'"),
+        ("r.html", ["--format", "pdf"], "outlook: error: unknown report format 'pdf'; expected html or markdown"),
+        ("r.html", ["--figures", "gif"], "outlook: error: unknown figure format 'gif'; expected png or svg"),
+        ("r.html", ["--scale", "nope"], "outlook: error: unknown scale 'nope'"),
+    ],
+    ids=["missing-dir", "inside-a-file", "a-directory", "unknown-suffix", "unknown-format", "figures", "scale"],
+)
+@pytest.mark.usefixtures("no_simulation")
+def test_report_bad_output_exits_2_before_simulating(
+    good: Path, tmp_path: Path, where: str, extra: list[str], message: str
+) -> None:
+    """An output that cannot be written or an unknown format: exit 2, one line, nothing written, no simulation."""
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "adir").mkdir()
+    before = files_in(tmp_path)
+    code, out, err = run("report", str(good), "-o", str(tmp_path / where), *extra)
+    assert (2, "") == (code, out)
+    assert 1 == len(err.splitlines()), err
+    assert err.startswith(message.format(tmp=tmp_path)), err
+    assert before == files_in(tmp_path)
+    assert ["adir", "afile", "tiny.yaml"] == sorted(p.name for p in tmp_path.iterdir())
+
+
+def test_report_bad_scenario_exits_2_and_keeps_the_old_report(tmp_path: Path) -> None:
+    """A scenario with errors: exit 2 with the located message; an existing report is left as it was."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("outlook: 1\nid: x\n")
+    target = tmp_path / "r.html"
+    target.write_text("old report")
+    code, out, err = run("report", str(bad), "-o", str(target))
+    assert (2, "") == (code, out)
+    assert err.startswith(f"{bad}:1:1: missing required key 'title'")
+    assert "Traceback" not in err
+    assert "old report" == target.read_text()
+    assert ["bad.yaml", "r.html"] == sorted(p.name for p in tmp_path.iterdir())
+
+
+def test_report_missing_output_is_a_usage_error(good: Path) -> None:
+    """`-o` is required."""
+    code, _, err = run("report", str(good))
+    assert 2 == code
+    assert "the following arguments are required: --output/-o" in err
+
+
+def test_report_write_failure_exits_2(good: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write that fails after the checks (disk full): exit 2, one line, the old report kept, no temporary file."""
+    import os
+
+    target = tmp_path / "r.html"
+    target.write_text("old report")
+
+    def fsync(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    code, out, err = run("report", str(good), "-n", "1000", "-o", str(target))
+    assert (2, "") == (code, out)
+    assert f"outlook: error: cannot write {target}: No space left on device\n" == err
+    assert "old report" == target.read_text()
+    assert ["r.html", "tiny.yaml"] == sorted(p.name for p in tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("command", ["run", "report"])
+def test_progress_bar_on_a_terminal(good: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str) -> None:
+    """On a terminal a run shows a progress bar on stderr (here with no delay); `--quiet` turns it off."""
+    monkeypatch.setattr(cli, "_PROGRESS_DELAY", 0.0)
+    extra = ["-o", str(tmp_path / "r.html")] if command == "report" else ["--table", "scenarios"]
+    code, _, err = run_tty(command, str(good), "-n", "3000", *extra)
+    assert 0 == code
+    assert "simulating" in err
+    assert "worlds" in err
+    if command == "report":
+        assert "drawing figures" in err
+        assert "/4 [" in err
+    code, out, err = run_tty(command, str(good), "-n", "3000", *extra, "--quiet")
+    assert (0, "") == (code, err)
+    if command == "report":
+        assert "" == out
+
+
+@pytest.mark.parametrize("command", ["run", "report"])
+def test_no_progress_bar_off_a_terminal(
+    good: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """When stderr is not a terminal there is no bar, even with no delay."""
+    monkeypatch.setattr(cli, "_PROGRESS_DELAY", 0.0)
+    extra = ["-o", str(tmp_path / "r.html")] if command == "report" else []
+    code, _, err = run(command, str(good), "-n", "3000", *extra)
+    assert (0, "") == (code, err)
+
+
+def test_progress_bar_waits_for_slow_runs(good: Path, tmp_path: Path) -> None:
+    """With the default one-second delay a quick run shows nothing, even on a terminal."""
+    assert 1.0 == cli._PROGRESS_DELAY
+    code, _, err = run_tty("run", str(good), "-n", "2000", "--table", "scenarios")
+    assert (0, "") == (code, err)
+
+
+def test_progress_callback_counts_every_sample() -> None:
+    """The progress wiring turns (done, total) calls into bar updates that end at the total."""
+    stream = FakeTTY()
+    with cli._progress(stream, 300, quiet=False) as progress:
+        assert progress is not None
+        for done in (100, 200, 300):
+            progress(done, 300)
+    with cli._progress(stream, 300, quiet=True) as quiet:
+        assert quiet is None
+    with cli._progress(io.StringIO(), 300, quiet=False) as off:
+        assert off is None
+
+
+def test_cli_import_stays_light() -> None:
+    """Importing the command loads neither matplotlib, tqdm nor the report module."""
+    import subprocess
+    import sys
+
+    code = "import sys, outlook.cli; print(sorted(m for m in ('matplotlib', 'tqdm', 'outlook.report') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert "[]" == done.stdout.strip()
+
+
+def test_report_without_matplotlib(good: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without matplotlib (the plots extra): exit 2 with one line saying what to install; --no-figures works."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    target = tmp_path / "r.html"
+    code, out, err = run("report", str(good), "-n", "1000", "-o", str(target))
+    assert (2, "") == (code, out)
+    assert "outlook: error: the report's figures need matplotlib: pip install 'outlook[plots]'" in err
+    assert 1 == len(err.splitlines())
+    assert not target.exists()
+    code, _, err = run("report", str(good), "-n", "1000", "-o", str(target), "--no-figures")
+    assert (0, "") == (code, err)
+    assert "<img" not in target.read_text(encoding="utf-8")
