@@ -22,6 +22,8 @@ __all__ = [
     "Executor",
 ]
 
+#: How long to try to reach a Dask scheduler before giving up.
+CONNECT_TIMEOUT = "10s"
 #: Ranges per worker: more than one so that a slow or restarted worker
 #: delays the run by a small range, not a whole share.
 RANGES_PER_WORKER = 4
@@ -113,7 +115,7 @@ class Executor:
             self._client = Client(self._cluster)
             return
         try:
-            self._client = Client(s, timeout="10s")
+            self._client = Client(s, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError) as exc:
             msg = f"cannot reach the Dask scheduler at {s}: {exc}"
             raise SimulationError(msg) from None

@@ -15,7 +15,7 @@ import math
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 __all__ = [
     "main",
@@ -37,14 +37,7 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="simulate a scenario and print its outlook tables")
     run.add_argument("scenario", metavar="FILE|ID", help="a scenario file, or the id of a bundled scenario")
-    run.add_argument("--samples", "-n", type=_positive_int, default=100_000, help="simulated worlds (default 100000)")
-    run.add_argument("--seed", "-s", type=_seed, default=0, help="random seed, a non-negative integer (default 0)")
-    run.add_argument(
-        "--chunk-size",
-        type=_positive_int,
-        default=None,
-        help="samples held in memory at once (does not change results)",
-    )
+    _simulation_options(run)
     run.add_argument("--format", "-f", choices=_FORMATS, default="table", help="output format (default table)")
     run.add_argument(
         "--table",
@@ -73,8 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("--figures", default="png", metavar="FORMAT", help="figure format, png or svg (default png)")
     rep.add_argument("--no-figures", action="store_true", help="leave the figures out (no matplotlib needed)")
-    rep.add_argument("--samples", "-n", type=_positive_int, default=100_000, help="simulated worlds (default 100000)")
-    rep.add_argument("--seed", "-s", type=_seed, default=0, help="random seed, a non-negative integer (default 0)")
+    _simulation_options(rep)
     rep.add_argument("--scale", default="icd203", help="estimative-word scale (default icd203; see 'outlook scales')")
     rep.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no closing message")
     rep.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
@@ -89,6 +81,87 @@ def _parser() -> argparse.ArgumentParser:
     scales = sub.add_parser("scales", help="list the estimative-word scales")
     scales.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
     return p
+
+
+def _simulation_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group(
+        "simulation (none of these but --samples, --precision, --sampler and --seed changes a number)"
+    )
+    g.add_argument(
+        "--samples",
+        "-n",
+        type=_positive_int,
+        default=None,
+        help="simulated worlds (default 100000; with --precision, the most it may take, default 1e8)",
+    )
+    g.add_argument("--seed", "-s", type=_seed, default=0, help="random seed, a non-negative integer (default 0)")
+    g.add_argument(
+        "--precision",
+        type=_precision,
+        default=None,
+        metavar="SE",
+        help="sample until every probability's standard error is at most SE (e.g. 0.002)",
+    )
+    g.add_argument(
+        "--sampler",
+        choices=("random", "sobol", "lhs"),
+        default="random",
+        help="random numbers, or quasi-Monte Carlo: scrambled Sobol' or Latin hypercube (default random)",
+    )
+    g.add_argument(
+        "--workers",
+        "-j",
+        type=_positive_int,
+        default=1,
+        help="local worker processes (default 1; 'outlook run -j 2' uses two cores)",
+    )
+    g.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on Dask: 'local' starts a LocalCluster, or a scheduler address such as tcp://host:8786 "
+        "(needs outlook[dask])",
+    )
+    g.add_argument(
+        "--chunk-size",
+        type=_positive_int,
+        default=None,
+        help="samples held in memory at once, per worker",
+    )
+
+
+def _simulate_kwargs(args: argparse.Namespace, progress: Callable[[int, int], None] | None) -> dict[str, Any]:
+    """run_outlook's keyword arguments from the simulation options."""
+    from .engine import DEFAULT_CHUNK_SIZE
+
+    if progress is not None and args.precision is not None:
+        bar = progress  # the total is unknown until the precision is reached
+
+        def progress(done: int, total: int) -> None:
+            bar(done, 0)
+
+    return {
+        "samples": args.samples,
+        "seed": args.seed,
+        "chunk_size": args.chunk_size or DEFAULT_CHUNK_SIZE,
+        "precision": args.precision,
+        "sampler": args.sampler,
+        "workers": args.workers,
+        "scheduler": args.scheduler,
+        "scale": args.scale,
+        "progress": progress,
+    }
+
+
+def _precision(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        v = math.nan
+    if not 0 < v < 0.5:
+        msg = f"expected a standard error between 0 and 0.5, such as 0.002, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return v
 
 
 def _positive_int(text: str) -> int:
@@ -172,21 +245,12 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .api import run_outlook
-    from .engine import DEFAULT_CHUNK_SIZE
     from .words import get_scale
 
     get_scale(args.scale)
-    with _progress(err, args.samples, quiet=args.quiet) as progress:
-        tables = run_outlook(
-            args.scenario,
-            samples=args.samples,
-            seed=args.seed,
-            chunk_size=args.chunk_size or DEFAULT_CHUNK_SIZE,
-            scale=args.scale,
-            progress=progress,
-        )
-    for w in tables.warnings:
-        print(f"outlook: note: {w}", file=err)
+    with _progress(err, _bar_total(args), quiet=args.quiet) as progress:
+        tables = run_outlook(args.scenario, **_simulate_kwargs(args, progress))
+    _notes(tables, args, err)
     names = tables.TABLES if args.table == "all" else (args.table,)
     if args.format == "json":
         data = tables.to_dict()
@@ -235,10 +299,9 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"outlook: error: {exc}", file=err)
         return 2
     get_scale(args.scale)
-    with _progress(err, args.samples, quiet=args.quiet) as progress:
-        tables = run_outlook(args.scenario, samples=args.samples, seed=args.seed, scale=args.scale, progress=progress)
-    for w in tables.warnings:
-        print(f"outlook: note: {w}", file=err)
+    with _progress(err, _bar_total(args), quiet=args.quiet) as progress:
+        tables = run_outlook(args.scenario, **_simulate_kwargs(args, progress))
+    _notes(tables, args, err)
     try:
         with _progress(err, 1, quiet=args.quiet, desc="drawing figures", unit=" steps", unit_scale=False) as progress:
             path = write_report(
@@ -282,7 +345,7 @@ def _progress(
     from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]  # no stubs in the pinned tools
 
     bar = tqdm(
-        total=total,
+        total=total or None,  # 0: not known in advance
         file=stream,
         delay=_PROGRESS_DELAY,
         desc=desc,
@@ -295,7 +358,7 @@ def _progress(
 
     def update(done: int, new_total: int) -> None:
         nonlocal seen
-        if new_total != bar.total:
+        if new_total and new_total != bar.total:
             bar.total = new_total
         bar.update(done - seen)
         seen = done
@@ -304,6 +367,28 @@ def _progress(
         yield update
     finally:
         bar.close()
+
+
+def _bar_total(args: argparse.Namespace) -> int:
+    if args.precision is not None:
+        return 0  # unknown: the bar counts worlds without an end
+    return int(args.samples or 100_000)
+
+
+def _notes(tables: object, args: argparse.Namespace, err: TextIO) -> None:
+    """The run's warnings, and how many samples a precision run took, on stderr."""
+    from .tables import Outlook
+
+    assert isinstance(tables, Outlook)
+    for w in tables.warnings:
+        print(f"outlook: note: {w}", file=err)
+    if args.precision is not None and not args.quiet:
+        n = tables.manifest["samples"]
+        print(
+            f"outlook: note: {n} samples for a standard error of at most {args.precision:g} "
+            f"(rerun with --samples {n} --seed {args.seed} for the same numbers)",
+            file=err,
+        )
 
 
 def _cell(v: object) -> str:

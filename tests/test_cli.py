@@ -414,3 +414,51 @@ def test_report_without_matplotlib(good: Path, tmp_path: Path, monkeypatch: pyte
     code, _, err = run("report", str(good), "-n", "1000", "-o", str(target), "--no-figures")
     assert (0, "") == (code, err)
     assert "<img" not in target.read_text(encoding="utf-8")
+
+
+def test_precision_reports_the_samples_it_took_and_they_reproduce_it(good: Path) -> None:
+    """--precision prints how many samples it took; --samples N gives the same JSON tables."""
+    code, out, err = run("run", str(good), "--precision", "0.004", "--seed", "3", "--format", "json")
+    assert 0 == code
+    n = json.loads(out)["manifest"]["samples"]
+    assert f"outlook: note: {n} samples for a standard error of at most 0.004" in err
+    assert max(r["p_se"] for r in json.loads(out)["scenarios"]) <= 0.004
+    code2, out2, _ = run("run", str(good), "--samples", str(n), "--seed", "3", "--format", "json")
+    assert 0 == code2
+    a, b = json.loads(out), json.loads(out2)
+    assert a["scenarios"] == b["scenarios"]
+    assert a["events"] == b["events"]
+
+
+@pytest.mark.parametrize("bad", ["0", "0.5", "-1", "abc", "nan"])
+def test_bad_precision_is_a_usage_error(good: Path, bad: str) -> None:
+    code, _, err = run("run", str(good), "--precision", bad)
+    assert 2 == code
+    assert "argument --precision: expected a standard error between 0 and 0.5" in err
+
+
+def test_sampler_and_workers_reach_the_engine(good: Path) -> None:
+    """--sampler sobol is recorded in the manifest; --workers 2 gives the same numbers as one."""
+    one = run("run", str(good), "-n", "70000", "--sampler", "sobol", "--format", "json")
+    two = run("run", str(good), "-n", "70000", "--sampler", "sobol", "--workers", "2", "--format", "json")
+    assert 0 == one[0] == two[0]
+    a, b = json.loads(one[1]), json.loads(two[1])
+    assert "sobol" == a["manifest"]["sampler"]
+    assert a["scenarios"] == b["scenarios"]
+    assert a["drivers"] == b["drivers"]
+
+
+def test_unknown_sampler_is_a_usage_error(good: Path) -> None:
+    code, _, err = run("run", str(good), "--sampler", "halton")
+    assert 2 == code
+    assert "argument --sampler: invalid choice: 'halton'" in err
+
+
+def test_a_scheduler_that_cannot_be_reached_fails_in_one_line(good: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No scheduler listens there: exit 1, one line naming the address, no traceback."""
+    pytest.importorskip("distributed", reason="dask[distributed] is not installed: pip install 'outlook[dask]'")
+    monkeypatch.setattr("outlook._parallel.CONNECT_TIMEOUT", "1s")
+    code, _, err = run("run", str(good), "-n", "1000", "--scheduler", "tcp://127.0.0.1:9")
+    assert 1 == code
+    assert err.startswith("outlook: run failed: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
+    assert 1 == len(err.strip().splitlines())
