@@ -7,25 +7,34 @@ probability-weighted outlook tables as pandas DataFrames.
 >>> tables = outlook.run_outlook("nk-troops-russia", samples=20_000, seed=1)
 >>> sorted(tables.scenarios.groupby("horizon")["p"].sum().round(9).unique().tolist())
 [1.0]
+
+Importing the package is cheap: each public name is imported from its module
+on first use (PEP 562), so ``import outlook`` and ``outlook --help`` do not
+load numpy, pandas, scipy or PyYAML until something needs them.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING
+
 from ._version import __version__
-from .api import run_outlook
-from .bundled import bundled_scenarios, find_scenario
-from .engine import Model, Run, compile_model, sample_worlds, simulate
-from .errors import (
-    ExpressionError,
-    Location,
-    OutlookError,
-    ScenarioError,
-    ScenarioErrors,
-    SimulationError,
-)
-from .scenario import Scenario, load_scenario
-from .tables import Outlook, summarise
-from .words import SCALES, estimative_word
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr__
+    from .api import run_outlook
+    from .bundled import bundled_scenarios, find_scenario
+    from .engine import Model, Run, compile_model, sample_worlds, simulate
+    from .errors import (
+        ExpressionError,
+        Location,
+        OutlookError,
+        ScenarioError,
+        ScenarioErrors,
+        SimulationError,
+    )
+    from .scenario import Scenario, load_scenario
+    from .tables import Outlook, summarise
+    from .words import SCALES, estimative_word
 
 __all__ = [
     "ExpressionError",
@@ -50,3 +59,67 @@ __all__ = [
     "simulate",
     "summarise",
 ]
+
+#: Public name -> the module (relative to this package) that defines it.
+_LAZY = {
+    "ExpressionError": "errors",
+    "Location": "errors",
+    "Model": "engine",
+    "Outlook": "tables",
+    "OutlookError": "errors",
+    "Run": "engine",
+    "SCALES": "words",
+    "Scenario": "scenario",
+    "ScenarioError": "errors",
+    "ScenarioErrors": "errors",
+    "SimulationError": "errors",
+    "bundled_scenarios": "bundled",
+    "compile_model": "engine",
+    "estimative_word": "words",
+    "find_scenario": "bundled",
+    "load_scenario": "scenario",
+    "run_outlook": "api",
+    "sample_worlds": "engine",
+    "simulate": "engine",
+    "summarise": "tables",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Import a public name, or a submodule, the first time it is asked for.
+
+    Parameters
+    ----------
+    name
+        An attribute of the package not yet in its namespace.
+
+    Returns
+    -------
+    object
+        The name's value, cached in the package namespace so that later
+        lookups do not come here.
+
+    Raises
+    ------
+    AttributeError
+        If ``name`` is neither a public name nor a submodule.
+    """
+    module = _LAZY.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(f".{module}", __name__), name)
+        globals()[name] = value
+        return value
+    if not name.startswith("__"):  # outlook.engine without importing it first
+        try:
+            return importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise  # the submodule exists but something it imports does not
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+def __dir__() -> list[str]:
+    """The public names, the module's dunder attributes and submodules already imported."""
+    loaded = {n for n, v in globals().items() if getattr(v, "__name__", None) == f"{__name__}.{n}"}
+    return sorted({*__all__, *loaded, *(n for n in globals() if n.startswith("__"))})
