@@ -218,7 +218,8 @@ def _draw_block(
         if d.id in model.correlated:
             if not corr_done:
                 assert model.cholesky is not None
-                z = rng.standard_normal((n, len(model.correlated))) @ model.cholesky.T
+                # einsum, not @: BLAS would wake a helper thread per block that then spins
+                z = np.einsum("nk,jk->nj", rng.standard_normal((n, len(model.correlated))), model.cholesky)
                 for j, name in enumerate(model.correlated):
                     out[name] = s.driver(name).distribution.from_normal(z[:, j])
                 corr_done = True
@@ -262,7 +263,7 @@ def _draw_block_qmc(
     if model.correlated:
         assert model.cholesky is not None
         k = len(indep)
-        z = special.ndtri(u[:, k : k + len(model.correlated)]) @ model.cholesky.T
+        z = np.einsum("nk,jk->nj", special.ndtri(u[:, k : k + len(model.correlated)]), model.cholesky)
         for j, name in enumerate(model.correlated):
             out[name] = s.driver(name).distribution.from_normal(z[:, j])
     exp = -np.log1p(-u[:, dims - len(s.events) :].T) if s.events else np.empty((0, n))
@@ -338,16 +339,18 @@ def event_times(
     elif ends.size == 0 and len(modifiers) == 1:  # one rate, one switch: no sorting needed
         times, before, after = modifiers[0]
         pieces = [(0.0, times, rates[:, 0] * before), (times, np.inf, rates[:, 0] * after)]
-    else:
+    else:  # pieces x worlds, so that every step runs over contiguous rows
         cols = [np.zeros(n)] + [np.full(n, e) for e in ends] + [m[0] for m in modifiers]
-        bp = np.sort(np.stack(cols, axis=1), axis=1)  # (n, m): per-world breakpoints
-        seg = np.searchsorted(ends, bp, side="right")  # base segment of each piece
-        rate = np.take_along_axis(rates, seg, axis=1)
+        bp = np.sort(np.stack(cols), axis=0)  # (m, n): per-world breakpoints in time order
+        rate = np.empty_like(bp)
+        rate[:] = rates[:, 0]
+        for k, e in enumerate(ends):  # the base segment of each piece
+            np.copyto(rate, rates[:, k + 1], where=bp >= e)
         for times, before, after in modifiers:
-            rate = rate * np.where(bp >= times[:, None], after, before)
+            rate *= np.where(bp >= times, after, before)
         with np.errstate(invalid="ignore"):
-            length = np.diff(bp, axis=1, append=np.inf)  # inf - inf: an empty piece at infinity
-        pieces = [(bp[:, k], length[:, k], rate[:, k]) for k in range(bp.shape[1])]
+            length = np.diff(bp, axis=0, append=np.inf)  # inf - inf: an empty piece at infinity
+        pieces = [(bp[k], length[k], rate[k]) for k in range(bp.shape[0])]
     # walk the pieces in time order, spending each world's Exp(1) budget
     remaining = exp.astype(np.float64, copy=True)
     t = np.full(n, np.inf)
