@@ -53,7 +53,8 @@ class Executor:
     Parameters
     ----------
     workers
-        Local processes (1: this process), or Dask workers for a
+        Processes working on a local run, this one included (1: this
+        process alone), or Dask workers for a
         ``"local"`` scheduler.
     scheduler
         ``None`` (run locally), ``"local"`` (a new ``LocalCluster``), a
@@ -163,25 +164,47 @@ class Executor:
         advance: Callable[[int], None],
     ) -> _Partial:
         import multiprocessing
-        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+        from collections import deque
+        from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
         from concurrent.futures.process import BrokenProcessPool
 
         from .engine import BLOCK_SIZE, _run_blocks
 
+        helpers = self.workers - 1  # this process works too, while the others start
         if self._pool is None:
             # spawn, not fork: a forked child of a threaded parent can deadlock
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+            ctx = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(max_workers=helpers, mp_context=ctx)
         ranges = self._ranges(first, stop, self.workers)
-        futures = {self._pool.submit(_run_blocks, model, seed, total, a, b, chunk, sampler): (a, b) for a, b in ranges}
+        todo = deque(ranges)  # the pool takes from the front, this process from the back
         results: dict[int, _Partial] = {}
-        pending = set(futures)
+        where: dict[Future[_Partial], tuple[int, int]] = {}
+        pending: set[Future[_Partial]] = set()
+
+        def top_up() -> None:
+            while todo and len(pending) < 2 * helpers:
+                a, b = todo.popleft()
+                f = self._pool.submit(_run_blocks, model, seed, total, a, b, chunk, sampler)
+                where[f] = (a, b)
+                pending.add(f)
+
+        def collect(timeout: float | None) -> None:
+            finished, _ = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
+            for f in finished:
+                pending.discard(f)
+                a, b = where[f]
+                results[a] = f.result()
+                advance(min(b * BLOCK_SIZE, total) - a * BLOCK_SIZE)
+
         try:
+            top_up()
+            while todo:
+                a, b = todo.pop()
+                results[a] = _run_blocks(model, seed, total, a, b, chunk, sampler, advance)
+                collect(0)
+                top_up()
             while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for f in finished:
-                    a, b = futures[f]
-                    results[a] = f.result()
-                    advance(min(b * BLOCK_SIZE, total) - a * BLOCK_SIZE)
+                collect(None)
         except BrokenProcessPool:
             msg = "a worker process died (killed, or out of memory); no table was produced"
             raise SimulationError(msg) from None

@@ -648,9 +648,10 @@ def simulate(
         quasi-Monte Carlo, one independent point set per block. Standard
         errors stay the binomial ones, an upper bound for these samplers.
     workers
-        Local worker processes (1: run in this process). Blocks are split
-        into contiguous ranges and merged in block order, so the numbers
-        are identical to a one-process run.
+        Processes working on the run, this one included (1: this process
+        alone; 2 uses two cores). Blocks are split into contiguous ranges,
+        run here and in ``workers - 1`` spawned processes, and merged in
+        block order, so the numbers are identical to a one-process run.
     scheduler
         Run the block ranges on Dask instead: ``"local"`` starts a
         ``dask.distributed.LocalCluster`` (``workers`` processes), an address
