@@ -27,6 +27,9 @@ CONNECT_TIMEOUT = "10s"
 #: Ranges per worker: more than one so that a slow or restarted worker
 #: delays the run by a small range, not a whole share.
 RANGES_PER_WORKER = 4
+#: Blocks per range at most (about half a second of work each), so that
+#: at the end of a run no worker waits long for the last range of another.
+MAX_RANGE_BLOCKS = 4
 
 
 def split(first: int, stop: int, parts: int) -> list[tuple[int, int]]:
@@ -150,7 +153,7 @@ class Executor:
         return self._run_processes(model, seed, total, first, stop, chunk, sampler, advance)
 
     def _ranges(self, first: int, stop: int, workers: int) -> list[tuple[int, int]]:
-        return split(first, stop, workers * RANGES_PER_WORKER)
+        return split(first, stop, max(workers * RANGES_PER_WORKER, -(-(stop - first) // MAX_RANGE_BLOCKS)))
 
     def _run_processes(
         self,
@@ -164,7 +167,6 @@ class Executor:
         advance: Callable[[int], None],
     ) -> _Partial:
         import multiprocessing
-        from collections import deque
         from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
         from concurrent.futures.process import BrokenProcessPool
 
@@ -172,19 +174,30 @@ class Executor:
 
         helpers = self.workers - 1  # this process works too, while the others start
         if self._pool is None:
-            # spawn, not fork: a forked child of a threaded parent can deadlock
+            # spawn, not fork: a forked child of a threaded parent can deadlock;
+            # the model travels once, to each worker as it starts
             ctx = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=helpers, mp_context=ctx)
-        ranges = self._ranges(first, stop, self.workers)
-        todo = deque(ranges)  # the pool takes from the front, this process from the back
-        results: dict[int, _Partial] = {}
+            self._pool = ProcessPoolExecutor(
+                max_workers=helpers, mp_context=ctx, initializer=_set_model, initargs=(model,)
+            )
+        pos = first
+
+        def next_range() -> tuple[int, int]:
+            # guided: big ranges first, small at the end, so that no process
+            # waits long for another's last range
+            nonlocal pos
+            size = max(1, -(-(stop - pos) // (2 * self.workers)))
+            a, pos = pos, pos + size
+            return a, pos
+
+        acc: list[_Partial] = []  # this process's own ranges stream into acc[0]
         where: dict[Future[_Partial], tuple[int, int]] = {}
         pending: set[Future[_Partial]] = set()
 
         def top_up() -> None:
-            while todo and len(pending) < 2 * helpers:
-                a, b = todo.popleft()
-                f = self._pool.submit(_run_blocks, model, seed, total, a, b, chunk, sampler)
+            while pos < stop and len(pending) < 2 * helpers:
+                a, b = next_range()
+                f = self._pool.submit(_run_worker_blocks, model.scenario.hash, seed, total, a, b, chunk, sampler)
                 where[f] = (a, b)
                 pending.add(f)
 
@@ -192,17 +205,22 @@ class Executor:
             finished, _ = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
             for f in finished:
                 pending.discard(f)
-                a, b = where[f]
-                results[a] = f.result()
+                a, b = where.pop(f)
+                acc[0].merge(f.result())  # any order: moments are kept by block
                 advance(min(b * BLOCK_SIZE, total) - a * BLOCK_SIZE)
 
         try:
             top_up()
-            while todo:
-                a, b = todo.pop()
-                results[a] = _run_blocks(model, seed, total, a, b, chunk, sampler, advance)
+            while pos < stop:
+                a, b = next_range()
+                acc.append(
+                    _run_blocks(model, seed, total, a, b, chunk, sampler, advance, acc[0] if acc else None, total)
+                )
+                del acc[1:]
                 collect(0)
                 top_up()
+            if not acc:  # the pool took every range
+                acc.append(_run_blocks(model, seed, total, first, first, chunk, sampler, None, None, total))
             while pending:
                 collect(None)
         except BrokenProcessPool:
@@ -211,7 +229,7 @@ class Executor:
         finally:
             for f in pending:
                 f.cancel()
-        return _merge([results[a] for a, _ in ranges])
+        return acc[0]
 
     def _run_dask(
         self,
@@ -240,6 +258,7 @@ class Executor:
         ranges = self._ranges(first, stop, nworkers)
         # the key names the work exactly: the same key is the same numbers
         tag = f"{model.scenario.hash[:16]}-{seed}-{total}-{chunk}-{sampler}-{__version__}"
+        acc: list[_Partial] = []
         futures = [
             client.submit(
                 _run_blocks, model, seed, total, a, b, chunk, sampler, key=f"outlook-{tag}-{a}-{b}", pure=False
@@ -247,11 +266,15 @@ class Executor:
             for a, b in ranges
         ]
         where = {f.key: (a, b) for f, (a, b) in zip(futures, ranges)}
-        results: dict[int, _Partial] = {}
         try:
             for f in as_completed(futures):
                 a, b = where[f.key]
-                results[a] = f.result()
+                part = f.result()
+                if acc:
+                    acc[0].merge(part)  # in any order: moments are kept by block
+                else:
+                    acc.append(part)
+                f.release()
                 advance(min(b * BLOCK_SIZE, total) - a * BLOCK_SIZE)
         except KilledWorker as exc:
             msg = (
@@ -267,14 +290,22 @@ class Executor:
         finally:
             for f in futures:
                 f.release()
-        return _merge([results[a] for a, _ in ranges])
+        return acc[0]
 
 
-def _merge(parts: list[_Partial]) -> _Partial:
-    first = parts[0]
-    for p in parts[1:]:
-        first.merge(p)
-    return first
+_MODEL: dict[str, Model] = {}
+
+
+def _set_model(model: Model) -> None:
+    """Worker-process initializer: keep the run's model, keyed by its scenario hash."""
+    _MODEL.clear()
+    _MODEL[model.scenario.hash] = model
+
+
+def _run_worker_blocks(key: str, seed: int, total: int, a: int, b: int, chunk: int, sampler: str) -> _Partial:
+    from .engine import _run_blocks
+
+    return _run_blocks(_MODEL[key], seed, total, a, b, chunk, sampler)
 
 
 def cpu_count() -> int:

@@ -109,25 +109,31 @@ class QuantileSketch:
             allc = np.concatenate([cnts, np.ones(new.size, dtype=np.int64)])
             vals, inv = np.unique(allv, return_inverse=True)
             cnts = np.bincount(inv.ravel(), weights=allc, minlength=vals.size).astype(np.int64)
-        # narrow the bracket around where the order statistic now lies
-        if self.seen < self.total and vals.size:
-            d = self._band(self.seen)[k]
-            p = self.levels[k]
-            cum = np.cumsum(cnts) if cnts is not None else np.arange(1, vals.size + 1)
-            if p - d > 0:
-                i = int(np.searchsorted(cum, (p - d) * self.seen - self.below[k], side="left"))
-                if 0 < i < vals.size:
-                    self.below[k] += int(cum[i - 1])
-                    vals, cum = vals[i:], cum[i:] - cum[i - 1]
-                    cnts = cnts[i:] if cnts is not None else None
-                    self.lo[k] = vals[0]
-            if p + d < 1:
-                j = int(np.searchsorted(cum, (p + d) * self.seen - self.below[k], side="left"))
-                if j < vals.size - 1:
-                    vals = vals[: j + 1]
-                    cnts = cnts[: j + 1] if cnts is not None else None
-                    self.hi[k] = vals[-1]
+        if self.seen < self.total:
+            vals, cnts = self._narrow(k, vals, cnts)
         self.values[k], self.counts[k] = vals, cnts
+
+    def _narrow(self, k: int, vals: FloatArray, cnts: np.ndarray | None) -> tuple[FloatArray, np.ndarray | None]:
+        """Narrow level ``k``'s bracket around where its order statistic now lies."""
+        if not vals.size:
+            return vals, cnts
+        d = self._band(self.seen)[k]
+        p = self.levels[k]
+        cum = np.cumsum(cnts) if cnts is not None else np.arange(1, vals.size + 1)
+        if p - d > 0:
+            i = int(np.searchsorted(cum, (p - d) * self.seen - self.below[k], side="left"))
+            if 0 < i < vals.size:
+                self.below[k] += int(cum[i - 1])
+                vals, cum = vals[i:], cum[i:] - cum[i - 1]
+                cnts = cnts[i:] if cnts is not None else None
+                self.lo[k] = vals[0]
+        if p + d < 1:
+            j = int(np.searchsorted(cum, (p + d) * self.seen - self.below[k], side="left"))
+            if j < vals.size - 1:
+                vals = vals[: j + 1]
+                cnts = cnts[: j + 1] if cnts is not None else None
+                self.hi[k] = vals[-1]
+        return vals, cnts
 
     def merge(self, other: QuantileSketch) -> None:
         """Absorb a sketch of other values (another range of the same run).
@@ -160,17 +166,22 @@ class QuantileSketch:
                 vals.append(v[keep])
                 cnts.append(c[keep])
             allv = np.concatenate(vals)
+            merged_c: np.ndarray | None
             if self.counts[k] is None and other.counts[k] is None:
-                self.values[k], self.counts[k] = np.sort(allv), None
+                merged_v, merged_c = np.sort(allv, kind="stable"), None  # two sorted runs: linear
             else:
-                u, inv = np.unique(allv, return_inverse=True)
-                self.values[k] = u
-                self.counts[k] = np.bincount(inv.ravel(), weights=np.concatenate(cnts), minlength=u.size).astype(
-                    np.int64
-                )
+                merged_v, inv = np.unique(allv, return_inverse=True)
+                merged_c = np.bincount(inv.ravel(), weights=np.concatenate(cnts), minlength=merged_v.size)
+                merged_c = merged_c.astype(np.int64)
             self.lo[k], self.hi[k], self.below[k] = lo, hi, below
+            self.values[k], self.counts[k] = merged_v, merged_c
         self.seen += other.seen
         self.total += other.total
+        # the union is a bigger sample: its brackets can be as narrow as one
+        # sketch of that many values would keep (else merging many small
+        # ranges would keep a share of every value)
+        for k in range(len(self.levels)):
+            self.values[k], self.counts[k] = self._narrow(k, self.values[k], self.counts[k])
 
     @property
     def kept(self) -> int:

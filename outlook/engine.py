@@ -513,20 +513,30 @@ class _Partial:
     scen_counts: np.ndarray  # (nh, ns)
     ev_counts: np.ndarray  # (ne, nh)
     curve: np.ndarray  # (ne, n_curve_times), not cumulative
-    moments: np.ndarray  # (n_blocks, n_quantities, 5): count, mean, m2, min, max
+    moment_parts: list[tuple[int, np.ndarray]]  # (first block, (n_blocks, n_quantities, 5)): n, mean, m2, min, max
     sketches: list[QuantileSketch]
     cat_counts: dict[str, np.ndarray]
 
-    def merge(self, later: _Partial) -> None:
-        """Add the partial that covers the blocks right after this one's."""
-        self.scen_counts += later.scen_counts
-        self.ev_counts += later.ev_counts
-        self.curve += later.curve
-        self.moments = np.concatenate([self.moments, later.moments])
-        for a, b in zip(self.sketches, later.sketches):
+    def merge(self, other: _Partial) -> None:
+        """Add another range's accumulators, in any order.
+
+        Counts add (integers: exact in any order), sketches merge exactly,
+        and per-block moments are kept by block number, to be folded in
+        block order by :func:`_finish`.
+        """
+        self.scen_counts += other.scen_counts
+        self.ev_counts += other.ev_counts
+        self.curve += other.curve
+        self.moment_parts += other.moment_parts
+        for a, b in zip(self.sketches, other.sketches):
             a.merge(b)
-        for k, v in later.cat_counts.items():
+        for k, v in other.cat_counts.items():
             self.cat_counts[k] += v
+
+    @property
+    def moments(self) -> np.ndarray:
+        """(n_blocks, n_quantities, 5) per-block moments, in block order."""
+        return np.concatenate([m for _, m in sorted(self.moment_parts, key=lambda t: t[0])])
 
 
 def _run_blocks(
@@ -538,11 +548,16 @@ def _run_blocks(
     chunk: int,
     sampler: str = "random",
     progress: Callable[[int], None] | None = None,
+    into: _Partial | None = None,
+    sketch_total: int | None = None,
 ) -> _Partial:
     """Simulate blocks ``first_block:stop_block`` of a ``total``-sample run.
 
     The unit of work sent to a worker process or a Dask worker: a pure
     function of its arguments, so a retried range gives the same numbers.
+    With ``into``, the range is added to that partial (any blocks, in any
+    order) instead of a new one; ``sketch_total`` sizes a new partial's
+    sketches (default: the range's own size).
     """
     s = model.scenario
     nh, ns, ne = len(s.horizons), len(s.scenarios), len(s.events)
@@ -550,19 +565,24 @@ def _run_blocks(
     start = first_block * BLOCK_SIZE
     stop = min(stop_block * BLOCK_SIZE, total)
     grid = model.curve_times
-    part = _Partial(
-        first_block,
-        np.zeros((nh, ns), dtype=np.int64),
-        np.zeros((ne, nh), dtype=np.int64),
-        np.zeros((ne, grid.size), dtype=np.int64),
-        np.zeros((stop_block - first_block, len(names), 5)),
-        [QuantileSketch([p / 100 for p in PERCENTILES], stop - start) for _ in names],
-        {
-            d.id: np.zeros(len(d.distribution.categories))
-            for d in s.drivers
-            if isinstance(d.distribution, dist.Categorical)
-        },
-    )
+    moments = np.zeros((stop_block - first_block, len(names), 5))
+    if into is not None:
+        part = into
+        part.moment_parts.append((first_block, moments))
+    else:
+        part = _Partial(
+            first_block,
+            np.zeros((nh, ns), dtype=np.int64),
+            np.zeros((ne, nh), dtype=np.int64),
+            np.zeros((ne, grid.size), dtype=np.int64),
+            [(first_block, moments)],
+            [QuantileSketch([p / 100 for p in PERCENTILES], sketch_total or stop - start) for _ in names],
+            {
+                d.id: np.zeros(len(d.distribution.categories))
+                for d in s.drivers
+                if isinstance(d.distribution, dist.Categorical)
+            },
+        )
     done = start
     while done < stop:
         hi_ = min(done + chunk, stop)
@@ -590,7 +610,7 @@ def _run_blocks(
         for q, name in enumerate(names):
             x = env[name]
             for j, i in enumerate(range(0, n, BLOCK_SIZE)):
-                part.moments[b0 + j, q] = _block_moments(x[i : i + BLOCK_SIZE])
+                moments[b0 + j, q] = _block_moments(x[i : i + BLOCK_SIZE])
             part.sketches[q].update(x)
             counts = part.cat_counts.get(name)
             if counts is not None:
@@ -739,9 +759,10 @@ def _finish(
 ) -> Run:
     s = model.scenario
     stats: dict[str, QuantityStats] = {}
+    moments = part.moments
     for q, name in enumerate(model.quantities):
         st = QuantityStats(sketch=part.sketches[q])
-        for row in part.moments[:, q]:
+        for row in moments[:, q]:
             st.add_moments(*row)
         st.counts = part.cat_counts.get(name)
         stats[name] = st
