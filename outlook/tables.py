@@ -191,12 +191,20 @@ def summarise(run: Run, *, scale: str = "icd203") -> Outlook:
         "sampler": run.sampler,
         "precision": run.precision,
     }
+    # the evenly spaced curve times, and every horizon end from the events table
     grid = run.model.curve_times
+    times = np.unique(np.concatenate([grid, run.model.horizon_ends]))
+    counts = np.empty((len(s.events), times.size), dtype=np.int64)
+    if s.events:
+        on_grid = np.searchsorted(times, grid)
+        counts[:, on_grid] = run.curve_counts
+        at_end = np.searchsorted(times, run.model.horizon_ends)
+        counts[:, at_end] = run.event_counts  # equal where an end is also a grid time
     curves = pd.DataFrame(
         {
-            "event": np.repeat([e.id for e in s.events], grid.size),
-            "time": np.tile(grid, len(s.events)),
-            "p_by": (run.curve_counts / n).ravel() if s.events else np.empty(0),
+            "event": np.repeat([e.id for e in s.events], times.size),
+            "time": np.tile(times, len(s.events)),
+            "p_by": (counts / n).ravel(),
         }
     )
     curves["p_by_se"] = _se(curves["p_by"].to_numpy(dtype=np.float64), n)

@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import outlook
 from outlook import Scenario, simulate, summarise
@@ -128,3 +130,41 @@ def test_event_curve_matches_exponential_closed_form() -> None:
     exact = 1 - np.exp(-0.7 * t)
     se = np.sqrt(exact * (1 - exact) / 50_000)
     assert (np.abs(out.curves["p_by"].to_numpy() - exact) <= 4 * se + 1e-12).all()
+
+
+def test_curve_counts_equal_a_world_by_world_count() -> None:
+    """Each curve point counts exactly the worlds whose event time is at or before it."""
+    from outlook import compile_model, sample_worlds
+
+    s = Scenario.from_yaml(
+        "outlook: 1\nid: t\ntitle: T\nquestion: Q\nas_of: 2024-01-01\n"
+        "horizons: {a: {until: 7 months}, b: {until: 3y}}\n"
+        "drivers: {r: {range: [0.1, 2], shape: lognormal}}\n"
+        "events: {e: {rate: r}, f: {by: {a: 0.2, b: 0.5}, after: {e: 3}}}\n"
+        "scenarios: {yes: e, no: otherwise}\n"
+    )
+    model = compile_model(s)
+    run = simulate(model, samples=70_000, seed=8)
+    worlds = sample_worlds(model, samples=70_000, seed=8)
+    grid = model.curve_times
+    for k, e in enumerate(["e", "f"]):
+        t = worlds[f"time_{e}"].to_numpy()
+        reference = [(t <= g).sum() for g in grid]
+        assert reference == run.curve_counts[k].tolist()
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    times=st.lists(st.floats(0, 12, allow_nan=False), max_size=60),
+    end=st.sampled_from([1.0, 3.0, 10.0, 7 / 12, 0.1]),
+    points=st.integers(2, 130),
+)
+def test_curve_index_by_arithmetic_matches_searchsorted(times: list[float], end: float, points: int) -> None:
+    """Grid points themselves, and values a rounding away from them, land where searchsorted puts them."""
+    from outlook.engine import _curve_counts
+
+    grid = np.linspace(0.0, end, points)
+    t = np.array(times + grid.tolist() + np.nextafter(grid, np.inf).tolist() + [np.inf])
+    kept = t[t <= end]
+    expected = np.bincount(np.searchsorted(grid, kept, side="left"), minlength=points)
+    assert expected.tolist() == _curve_counts(t, grid).tolist()
