@@ -167,7 +167,9 @@ class Executor:
         advance: Callable[[int], None],
     ) -> _Partial:
         import multiprocessing
-        from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+        import queue
+        import threading
+        from concurrent.futures import Future, ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
         from .engine import BLOCK_SIZE, _run_blocks
@@ -181,53 +183,83 @@ class Executor:
                 max_workers=helpers, mp_context=ctx, initializer=_set_model, initargs=(model,)
             )
         pos = first
+        lock = threading.Lock()
+        done_q: queue.Queue[Future[_Partial]] = queue.Queue()
+        outstanding = 0  # submitted, not yet taken off done_q
 
-        def next_range() -> tuple[int, int]:
+        def next_range() -> tuple[int, int] | None:
             # guided: big ranges first, small at the end, so that no process
             # waits long for another's last range
             nonlocal pos
-            size = max(1, -(-(stop - pos) // (2 * self.workers)))
-            a, pos = pos, pos + size
-            return a, pos
+            with lock:
+                if pos >= stop:
+                    return None
+                size = max(1, -(-(stop - pos) // (2 * self.workers)))
+                a, pos = pos, pos + size
+                return a, pos
+
+        def submit_next() -> None:
+            nonlocal outstanding
+            r = next_range()
+            if r is None:
+                return
+            f = self._pool.submit(_run_worker_blocks, model.scenario.hash, seed, total, r[0], r[1], chunk, sampler)
+            where[f] = r
+            with lock:
+                outstanding += 1
+            f.add_done_callback(on_done)
+
+        def on_done(f: Future[_Partial]) -> None:
+            # a worker is free the moment its range ends: give it the next one
+            # at once, from the pool's thread, not when this process next looks
+            done_q.put(f)
+            if not f.cancelled() and f.exception() is None:
+                submit_next()
 
         acc: list[_Partial] = []  # this process's own ranges stream into acc[0]
         where: dict[Future[_Partial], tuple[int, int]] = {}
-        pending: set[Future[_Partial]] = set()
 
-        def top_up() -> None:
-            while pos < stop and len(pending) < 2 * helpers:
-                a, b = next_range()
-                f = self._pool.submit(_run_worker_blocks, model.scenario.hash, seed, total, a, b, chunk, sampler)
-                where[f] = (a, b)
-                pending.add(f)
-
-        def collect(timeout: float | None) -> None:
-            finished, _ = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
-            for f in finished:
-                pending.discard(f)
+        def take(block: bool) -> None:
+            nonlocal outstanding
+            while True:
+                try:
+                    f = done_q.get(block=block)
+                except queue.Empty:
+                    return
+                with lock:
+                    outstanding -= 1
                 a, b = where.pop(f)
-                acc[0].merge(f.result())  # any order: moments are kept by block
+                part = f.result()  # a worker's error is raised here
+                if acc:
+                    acc[0].merge(part)  # any order: moments are kept by block
+                else:
+                    acc.append(part)
                 advance(min(b * BLOCK_SIZE, total) - a * BLOCK_SIZE)
+                if block:
+                    return
 
         try:
-            top_up()
-            while pos < stop:
-                a, b = next_range()
+            for _ in range(helpers):
+                submit_next()
+            while (r := next_range()) is not None:
                 acc.append(
-                    _run_blocks(model, seed, total, a, b, chunk, sampler, advance, acc[0] if acc else None, total)
+                    _run_blocks(model, seed, total, r[0], r[1], chunk, sampler, advance, acc[0] if acc else None, total)
                 )
                 del acc[1:]
-                collect(0)
-                top_up()
-            if not acc:  # the pool took every range
-                acc.append(_run_blocks(model, seed, total, first, first, chunk, sampler, None, None, total))
-            while pending:
-                collect(None)
+                take(block=False)
+            while True:
+                with lock:
+                    left = outstanding
+                if not left:
+                    break
+                take(block=True)
         except BrokenProcessPool:
             msg = "a worker process died (killed, or out of memory); no table was produced"
             raise SimulationError(msg) from None
         finally:
-            for f in pending:
+            with lock:
+                pos = stop  # no more submissions from callbacks
+            for f in list(where):
                 f.cancel()
         return acc[0]
 

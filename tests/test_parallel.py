@@ -194,3 +194,33 @@ def test_unknown_sampler_is_a_value_error(small: outlook.Model, bad: object) -> 
 def test_bad_workers_is_a_value_error(small: outlook.Model, bad: object) -> None:
     with pytest.raises(ValueError, match="workers must be a positive integer"):
         simulate(small, samples=10, workers=bad)  # type: ignore[arg-type]
+
+
+def test_an_error_in_a_worker_process_reaches_the_caller() -> None:
+    """A derived quantity that is not a number in a worker's range: the same SimulationError, located."""
+    s = Scenario.from_yaml(
+        "outlook: 1\nid: e\ntitle: E\nquestion: Q?\nas_of: 2024-01-01\nhorizons: {a: {until: 1y}}\n"
+        "drivers: {x: {range: [-1, 1], shape: normal}}\nderived: {y: sqrt(x)}\nscenarios: {all: otherwise}\n",
+        path="e.yaml",
+    )
+    with pytest.raises(outlook.SimulationError, match=r"^e\.yaml:\d+:\d+: derived\.y: not a number in \d+ of"):
+        simulate(s, samples=6 * BLOCK_SIZE, seed=1, workers=2)
+
+
+def test_a_killed_worker_process_fails_the_run_clearly(small: outlook.Model) -> None:
+    """A worker process killed mid-run: a SimulationError, never a table from part of the worlds."""
+    import multiprocessing
+    import os
+    import signal
+
+    killed: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        for child in multiprocessing.active_children():
+            if not killed and child.pid is not None:
+                os.kill(child.pid, signal.SIGKILL)
+                killed.append(child.pid)
+
+    with pytest.raises(outlook.SimulationError, match=r"a worker process died .*; no table was produced"):
+        simulate(small, samples=40 * BLOCK_SIZE, seed=1, workers=2, progress=progress)
+    assert killed
