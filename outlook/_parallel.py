@@ -24,11 +24,12 @@ __all__ = [
 
 #: How long to try to reach a Dask scheduler before giving up.
 CONNECT_TIMEOUT = "10s"
-#: Ranges per worker: more than one so that a slow or restarted worker
+#: Dask ranges per worker: more than one so that a slow or restarted worker
 #: delays the run by a small range, not a whole share.
 RANGES_PER_WORKER = 4
-#: Blocks per range at most (about half a second of work each), so that
-#: at the end of a run no worker waits long for the last range of another.
+#: Blocks per Dask range at most (about half a second of work each), so that
+#: a dead worker costs little and no worker waits long for another's last
+#: range. (Local processes take guided ranges instead: see _run_processes.)
 MAX_RANGE_BLOCKS = 4
 
 
