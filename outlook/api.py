@@ -30,7 +30,7 @@ def run_outlook(
     progress: Callable[[int, int], None] | None = None,
     precision: float | None = None,
     sampler: str = "random",
-    workers: int = 1,
+    workers: int | None = None,
     scheduler: Any = None,
 ) -> Outlook:
     """Load, simulate and summarise a scenario in one call.

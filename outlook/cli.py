@@ -112,8 +112,9 @@ def _simulation_options(p: argparse.ArgumentParser) -> None:
         "--workers",
         "-j",
         type=_positive_int,
-        default=1,
-        help="local worker processes (default 1; 'outlook run -j 2' uses two cores)",
+        default=None,
+        help="processes working on the run, this one included (default 1; -j 2 uses two cores); "
+        "with --scheduler local, the LocalCluster's workers (default one per core)",
     )
     g.add_argument(
         "--scheduler",

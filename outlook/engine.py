@@ -649,7 +649,7 @@ def simulate(
     progress: Callable[[int, int], None] | None = None,
     precision: float | None = None,
     sampler: str = "random",
-    workers: int = 1,
+    workers: int | None = None,
     scheduler: Any = None,
 ) -> Run:
     """Simulate worlds and keep their summaries.
@@ -682,10 +682,12 @@ def simulate(
         quasi-Monte Carlo, one independent point set per block. Standard
         errors stay the binomial ones, an upper bound for these samplers.
     workers
-        Processes working on the run, this one included (1: this process
-        alone; 2 uses two cores). Blocks are split into contiguous ranges,
-        run here and in ``workers - 1`` spawned processes, and merged in
-        block order, so the numbers are identical to a one-process run.
+        Processes working on the run, this one included (default 1: this
+        process alone; 2 uses two cores). Blocks are split into contiguous
+        ranges, run here and in ``workers - 1`` spawned processes, and merged
+        in block order, so the numbers are identical to a one-process run.
+        With ``scheduler="local"``, the LocalCluster's worker processes
+        (default: one per core).
     scheduler
         Run the block ranges on Dask instead: ``"local"`` starts a
         ``dask.distributed.LocalCluster`` (``workers`` processes), an address
@@ -717,6 +719,10 @@ def simulate(
         cap = 100_000 if samples is None else samples
     cap, seed, chunk = _check_args(cap, seed, chunk_size)
     _check_sampler(sampler)
+    if workers is None:
+        from ._parallel import cpu_count
+
+        workers = cpu_count() if scheduler == "local" else 1
     if isinstance(workers, bool) or not isinstance(workers, int | np.integer) or workers < 1:
         msg = f"workers must be a positive integer (got {workers!r})"
         raise ValueError(msg)

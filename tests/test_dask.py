@@ -113,3 +113,22 @@ def test_without_dask_the_message_says_how_to_install(model: outlook.Model, monk
 def test_a_bad_scheduler_is_a_value_error(model: outlook.Model, bad: object) -> None:
     with pytest.raises(ValueError, match=r"scheduler must be 'local', a scheduler address or a distributed.Client"):
         simulate(model, samples=10, scheduler=bad)
+
+
+def test_the_command_line_runs_on_a_local_cluster(model: outlook.Model) -> None:
+    """`outlook run ID --scheduler local -j 2`: its own LocalCluster, the numbers of a local run."""
+    import io
+    import json
+
+    from outlook import cli
+
+    def run(*argv: str) -> dict[str, Any]:
+        out, err = io.StringIO(), io.StringIO()
+        assert 0 == cli.main(
+            ["run", "nk-troops-russia", "-n", "70000", "--format", "json", *argv], stdout=out, stderr=err
+        )
+        return dict(json.loads(out.getvalue()))
+
+    on_dask, here = run("--scheduler", "local", "-j", "2"), run()
+    for name in ("scenarios", "events", "drivers", "derived", "categories"):
+        assert here[name] == on_dask[name], name
