@@ -184,6 +184,10 @@ class Run:
         correlation matrix, a precision not reached).
     precision, sampler
         As passed to :func:`simulate`.
+    block_counts
+        For a quasi-Monte Carlo run of at least :data:`MIN_QMC_BLOCKS`
+        blocks: each block's :func:`reported_counts` (blocks, k) and size,
+        from which the tables take between-block standard errors.
     """
 
     model: Model
@@ -197,6 +201,7 @@ class Run:
     curve_counts: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
     precision: float | None = None
     sampler: str = "random"
+    block_counts: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def scenario(self) -> Scenario:
@@ -517,6 +522,8 @@ class _Partial:
     moment_parts: list[tuple[int, np.ndarray]]  # (first block, (n_blocks, n_quantities, 5)): n, mean, m2, min, max
     sketches: list[QuantileSketch]
     cat_counts: dict[str, np.ndarray]
+    #: (block, reported counts of that block, its size): kept for QMC runs only
+    block_counts: list[tuple[int, np.ndarray, int]] = field(default_factory=list)
 
     def merge(self, other: _Partial) -> None:
         """Add another range's accumulators, in any order.
@@ -533,6 +540,11 @@ class _Partial:
             a.merge(b)
         for k, v in other.cat_counts.items():
             self.cat_counts[k] += v
+        self.block_counts += other.block_counts
+
+    def reported(self) -> np.ndarray:
+        """The run-so-far's vector of :func:`reported_counts`."""
+        return reported_counts(self.scen_counts, self.ev_counts, list(self.cat_counts.values()))
 
     @property
     def moments(self) -> np.ndarray:
@@ -584,10 +596,14 @@ def _run_blocks(
                 if isinstance(d.distribution, dist.Categorical)
             },
         )
+    per_block = sampler != "random"  # QMC: keep each block's counts, for its standard errors
+    if per_block:
+        chunk = BLOCK_SIZE  # one block a chunk (chunks never change a number)
     done = start
     while done < stop:
         hi_ = min(done + chunk, stop)
         n = hi_ - done
+        before = part.reported() if per_block else None
         env, times = _chunk_worlds(model, seed, done, hi_, total, sampler)
         for hi, end in enumerate(model.horizon_ends):
             happened = {k: t <= end for k, t in times.items()}
@@ -614,6 +630,8 @@ def _run_blocks(
             counts = part.cat_counts.get(name)
             if counts is not None:
                 counts += np.bincount(x.astype(np.int64), minlength=counts.shape[0])
+        if before is not None:
+            part.block_counts.append((done // BLOCK_SIZE, part.reported() - before, n))
         if progress is not None:
             progress(n)
         done = hi_
@@ -633,6 +651,44 @@ def _curve_counts(t: FloatArray, grid: FloatArray) -> np.ndarray:
     idx -= (idx > 0) & (grid[idx - 1] >= t)  # the first grid time at or after t
     idx += grid[idx] < t
     return np.bincount(idx, minlength=grid.size)
+
+
+#: Blocks needed before a quasi-Monte Carlo run's standard errors come from
+#: the spread between blocks (each an independent randomisation); with fewer,
+#: the binomial standard error, an upper bound, is reported.
+MIN_QMC_BLOCKS = 8
+
+
+def reported_counts(
+    scenario_counts: np.ndarray, event_counts: np.ndarray, category_counts: list[np.ndarray]
+) -> np.ndarray:
+    """Every reported probability's count, as one vector.
+
+    In order: scenarios (horizon-major), events by each horizon
+    (event-major), events within each horizon, then each categorical
+    driver's categories. Linear in its inputs, so per-block vectors add up
+    to the run's.
+    """
+    within = np.diff(event_counts, axis=1, prepend=0)
+    parts = [scenario_counts.ravel(), event_counts.ravel(), within.ravel(), *[c.ravel() for c in category_counts]]
+    return np.concatenate([np.asarray(x, dtype=np.float64) for x in parts])
+
+
+def between_block_se(counts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Standard errors of pooled proportions from independent blocks.
+
+    ``counts`` is (blocks, k), ``sizes`` the worlds in each block. The pooled
+    estimate is ``p = sum(counts) / sum(sizes)`` (a ratio estimator); its
+    variance is ``sum((w_b / w_mean)^2 (p_b - p)^2) / (B (B - 1))``, which
+    for equal blocks is the familiar ``sd(p_b)^2 / B``.
+    """
+    w = np.asarray(sizes, dtype=np.float64)
+    b = w.size
+    p = counts.sum(axis=0) / w.sum()
+    pb = counts / w[:, None]
+    r = w / w.mean()
+    var = ((r[:, None] ** 2) * (pb - p) ** 2).sum(axis=0) / (b * (b - 1))
+    return np.asarray(np.sqrt(var), dtype=np.float64)
 
 
 #: Ways of drawing a block: independent pseudo-random numbers, or one of
@@ -679,8 +735,10 @@ def simulate(
     sampler
         ``"random"`` (default), or ``"sobol"`` (scrambled Sobol' points) or
         ``"lhs"`` (Latin hypercube) from :mod:`scipy.stats.qmc`: randomised
-        quasi-Monte Carlo, one independent point set per block. Standard
-        errors stay the binomial ones, an upper bound for these samplers.
+        quasi-Monte Carlo, one independent point set per block. With at
+        least :data:`MIN_QMC_BLOCKS` blocks, standard errors (and
+        ``precision``) are measured from the spread between blocks; with
+        fewer, the binomial ones are an upper bound.
     workers
         Processes working on the run, this one included (default 1: this
         process alone; 2 uses two cores). Blocks are split into contiguous
@@ -741,6 +799,10 @@ def simulate(
                     break
                 # aim 5% past the estimate, in whole blocks, at least one more block
                 target = max(total + BLOCK_SIZE, math.ceil(need * 1.05 / BLOCK_SIZE) * BLOCK_SIZE)
+                if sampler != "random" and total < MIN_QMC_BLOCKS * BLOCK_SIZE:
+                    # the binomial bound overstates QMC errors: first get enough
+                    # blocks to measure them
+                    target = min(target, MIN_QMC_BLOCKS * BLOCK_SIZE)
                 new_total = min(cap, target)
                 part.merge(
                     ex.run(model, seed, new_total, _blocks(total), _blocks(new_total), chunk, sampler, progress, cap)
@@ -760,12 +822,24 @@ def _blocks(samples: int) -> int:
 
 
 def _max_se(part: _Partial, n: int) -> float:
-    ps = [part.scen_counts.ravel() / n, part.ev_counts.ravel() / n]
-    within = np.diff(part.ev_counts, axis=1, prepend=0)
-    ps.append(within.ravel() / n)
-    ps += [c / n for c in part.cat_counts.values()]
-    p = np.concatenate(ps) if ps else np.zeros(1)
-    return float(np.sqrt(np.max(p * (1 - p)) / n)) if p.size else 0.0
+    """The largest standard error the tables would report now."""
+    se = _standard_errors(part.reported() / n, n, _block_matrix(part.block_counts))
+    return float(se.max()) if se.size else 0.0
+
+
+def _block_matrix(block_counts: list[tuple[int, np.ndarray, int]]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per-block counts (blocks, k) and sizes, in block order; ``None`` if too few blocks for QMC errors."""
+    if len(block_counts) < MIN_QMC_BLOCKS:
+        return None
+    rows = sorted(block_counts, key=lambda t: t[0])
+    return np.stack([r[1] for r in rows]), np.array([r[2] for r in rows], dtype=np.float64)
+
+
+def _standard_errors(p: np.ndarray, n: int, blocks: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+    """Binomial standard errors, or between-block ones where ``blocks`` are given."""
+    if blocks is None:
+        return np.asarray(np.sqrt(p * (1 - p) / n), dtype=np.float64)
+    return between_block_se(*blocks)
 
 
 def _samples_needed(part: _Partial, n: int, precision: float) -> int:
@@ -804,4 +878,5 @@ def _finish(
     )
     run.precision = precision
     run.sampler = sampler
+    run.block_counts = _block_matrix(part.block_counts)
     return run

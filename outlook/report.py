@@ -951,7 +951,16 @@ _SAMPLERS = {
 }
 
 
-def _sampling(sampler: str, precision: Any, n: int) -> list[_Parts]:
+def _qmc_errors(se_method: str) -> str:
+    if se_method.startswith("between blocks"):
+        return (
+            "The standard errors shown are measured from the spread between those blocks, each an independent "
+            "randomisation; they are smaller than the binomial ones random sampling would have."
+        )
+    return "The standard errors shown are the binomial ones, an upper bound for this sampler (too few blocks to measure them)."
+
+
+def _sampling(sampler: str, precision: Any, n: int, se_method: str = "") -> list[_Parts]:
     """Methods sentences for a quasi-Monte Carlo sampler or a precision target, if the run used one."""
     out: list[_Parts] = []
     if sampler != "random":
@@ -959,7 +968,7 @@ def _sampling(sampler: str, precision: Any, n: int) -> list[_Parts]:
         out.append(
             (
                 f"The driver draws are {kind} (randomised quasi-Monte Carlo, one independent point set per block "
-                "of samples). The standard errors shown are the binomial ones, an upper bound for this sampler.",
+                "of samples). " + _qmc_errors(se_method),
             )
         )
     if precision is not None:
@@ -988,7 +997,7 @@ def _methods(
             "falls in the first scenario whose rule holds. Because each event has one time per world, an event "
             "can never be less likely by a later horizon than by an earlier one.",
         ),
-        *_sampling(sampler, m.get("precision"), n),
+        *_sampling(sampler, m.get("precision"), n, str(m.get("standard_error", ""))),
         (
             "A stated range ",
             _Code("[a, b]"),

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ._version import __version__
-from .engine import BLOCK_SIZE, PERCENTILES, Run
+from .engine import BLOCK_SIZE, MIN_QMC_BLOCKS, PERCENTILES, Run, between_block_se
 from .errors import SimulationError
 from .words import get_scale
 
@@ -126,7 +126,11 @@ def summarise(run: Run, *, scale: str = "icd203") -> Outlook:
     Notes
     -----
     Each probability is a proportion of ``n`` worlds; its Monte Carlo
-    standard error is ``sqrt(p (1 - p) / n)``.
+    standard error is ``sqrt(p (1 - p) / n)``. For a quasi-Monte Carlo run
+    of at least :data:`~outlook.engine.MIN_QMC_BLOCKS` blocks it is measured
+    instead from the spread between blocks, each an independent
+    randomisation (:func:`~outlook.engine.between_block_se`); the manifest's
+    ``standard_error`` says which.
     """
     sc = get_scale(scale)
     s = run.scenario
@@ -176,6 +180,17 @@ def summarise(run: Run, *, scale: str = "icd203") -> Outlook:
                 crows.append((d.id, c, cnt / n))
     cat = pd.DataFrame(crows, columns=["driver", "category", "p"])
     cat["p_se"] = _se(cat["p"].to_numpy(), n)
+    se_method = "binomial: sqrt(p (1 - p) / n)"
+    if run.sampler != "random":
+        se_method += f", an upper bound under {run.sampler} (fewer than {MIN_QMC_BLOCKS} blocks to measure it)"
+    if run.block_counts is not None:  # QMC: measured from the spread between independent blocks
+        se = between_block_se(*run.block_counts)
+        a, b = scen.shape[0], ev.shape[0]
+        scen["p_se"] = se[:a]
+        ev["p_by_se"] = se[a : a + b]
+        ev["p_within_se"] = se[a + b : a + 2 * b]
+        cat["p_se"] = se[a + 2 * b :]
+        se_method = f"between blocks: {run.sampler} points, {run.block_counts[1].size} independent randomisations"
     manifest = {
         "scenario_id": s.id,
         "scenario_hash": s.hash,
@@ -190,6 +205,7 @@ def summarise(run: Run, *, scale: str = "icd203") -> Outlook:
         "percentiles": "exact (numpy.quantile, linear)",
         "sampler": run.sampler,
         "precision": run.precision,
+        "standard_error": se_method,
     }
     # the evenly spaced curve times, and every horizon end from the events table
     grid = run.model.curve_times

@@ -224,3 +224,81 @@ def test_a_killed_worker_process_fails_the_run_clearly(small: outlook.Model) -> 
     with pytest.raises(outlook.SimulationError, match=r"a worker process died .*; no table was produced"):
         simulate(small, samples=40 * BLOCK_SIZE, seed=1, workers=2, progress=progress)
     assert killed
+
+
+# --------------------------------------------------------------------------
+# standard errors under quasi-Monte Carlo
+
+
+def test_between_block_se_is_the_spread_of_block_estimates() -> None:
+    """Equal blocks: sd(p_b) / sqrt(B); unequal blocks: the ratio estimator, checked by hand."""
+    from outlook.engine import between_block_se
+
+    rng = np.random.default_rng(0)
+    sizes = np.full(10, 1000.0)
+    counts = rng.integers(200, 300, size=(10, 3)).astype(float)
+    expected = np.std(counts / 1000.0, axis=0, ddof=1) / math.sqrt(10)
+    assert np.allclose(expected, between_block_se(counts, sizes), rtol=1e-12)
+    sizes = np.array([1000.0, 1000.0, 1000.0, 400.0])
+    counts = np.array([[100.0], [140.0], [120.0], [30.0]])
+    p = counts.sum() / sizes.sum()
+    r = sizes / sizes.mean()
+    by_hand = math.sqrt(sum(r[i] ** 2 * (counts[i, 0] / sizes[i] - p) ** 2 for i in range(4)) / (4 * 3))
+    assert between_block_se(counts, sizes)[0] == pytest.approx(by_hand, rel=1e-12)
+
+
+def test_qmc_standard_errors_are_measured_and_honest(small: outlook.Model) -> None:
+    """With 8+ blocks a Sobol' run reports between-block SEs: below the binomial, near the real spread."""
+    n = 8 * BLOCK_SIZE
+    outs = [summarise(simulate(small, samples=n, seed=s, sampler="sobol")) for s in range(12)]
+    assert outs[0].manifest["standard_error"].startswith("between blocks: sobol points, 8 independent")
+    p = np.array([o.scenarios["p"].to_numpy() for o in outs])
+    se = np.array([o.scenarios["p_se"].to_numpy() for o in outs])
+    binomial = np.sqrt(p * (1 - p) / n)
+    assert (se.mean(axis=0) < 0.8 * binomial.mean(axis=0)).all()
+    ratio = se.mean(axis=0) / np.std(p, axis=0, ddof=1)
+    assert 0.5 < float(np.exp(np.mean(np.log(ratio)))) < 2.0  # geometric mean over scenarios
+
+
+def test_short_qmc_runs_report_the_binomial_bound(small: outlook.Model) -> None:
+    """Fewer than 8 blocks: the binomial SE, and the manifest says it is an upper bound."""
+    out = summarise(simulate(small, samples=3 * BLOCK_SIZE, seed=1, sampler="sobol"))
+    assert "an upper bound under sobol" in out.manifest["standard_error"]
+    p = out.scenarios["p"].to_numpy()
+    assert np.allclose(out.scenarios["p_se"], np.sqrt(p * (1 - p) / (3 * BLOCK_SIZE)), rtol=1e-12)
+
+
+def test_block_counts_add_up_to_the_run(small: outlook.Model) -> None:
+    """Each block's counts sum to the tables' counts."""
+    from outlook.engine import reported_counts
+
+    run = simulate(small, samples=9 * BLOCK_SIZE + 5, seed=2, sampler="lhs")
+    assert run.block_counts is not None
+    counts, sizes = run.block_counts
+    assert 10 == sizes.size
+    assert 9 * BLOCK_SIZE + 5 == sizes.sum()
+    cats = [st.counts for st in run.stats.values() if st.counts is not None]
+    assert counts.sum(axis=0).tolist() == reported_counts(run.scenario_counts, run.event_counts, cats).tolist()
+
+
+def test_qmc_with_workers_gives_identical_standard_errors(small: outlook.Model) -> None:
+    """Blocks from two processes, in any order: the same between-block SEs."""
+    n = 9 * BLOCK_SIZE
+    one = summarise(simulate(small, samples=n, seed=4, sampler="sobol"))
+    two = summarise(simulate(small, samples=n, seed=4, sampler="sobol", workers=2))
+    same_tables(one, two)
+    assert one.manifest["standard_error"].startswith("between blocks")
+
+
+def test_precision_under_qmc_uses_the_measured_errors(small: outlook.Model) -> None:
+    """A Sobol' precision run stops on between-block SEs, and that many samples reproduce it."""
+    run = simulate(small, precision=0.0006, seed=3, sampler="sobol")
+    out = summarise(run)
+    assert out.manifest["standard_error"].startswith("between blocks")
+    ses = np.concatenate(
+        [out.scenarios["p_se"], out.events["p_by_se"], out.events["p_within_se"], out.categories["p_se"]]
+    )
+    assert ses.max() <= 0.0006
+    p = np.concatenate([out.scenarios["p"], out.events["p_by"], out.events["p_within"], out.categories["p"]])
+    assert run.samples < (p * (1 - p)).max() / 0.0006**2  # fewer than random sampling would need
+    same_tables(out, summarise(simulate(small, samples=run.samples, seed=3, sampler="sobol")))

@@ -774,3 +774,18 @@ def test_bad_outputs_are_refused_before_anything_is_written(
 def test_format_from_suffix_or_override(tmp_path: Path, name: str, fmt: str | None, expected: str) -> None:
     """The format comes from the suffix unless given."""
     assert expected == check_output(tmp_path / name, format=fmt)
+
+
+@pytest.mark.parametrize(
+    ("blocks", "says"), [(8, "measured from the spread between those blocks"), (2, "an upper bound")]
+)
+def test_methods_say_how_qmc_errors_were_made(blocks: int, says: str) -> None:
+    """A Sobol' run's methods section says whether its errors were measured or are the binomial bound."""
+    s = outlook.Scenario.from_yaml(
+        "outlook: 1\nid: q\ntitle: Q\nquestion: Q?\nas_of: 2024-01-01\nhorizons: {a: {until: 1y}}\n"
+        "drivers: {r: {range: [0.1, 0.3], shape: lognormal}}\nevents: {it: {rate: r}}\n"
+        "scenarios: {yes: it, no: otherwise}\n"
+    )
+    tables = outlook.summarise(outlook.simulate(s, samples=blocks * 65536, seed=1, sampler="sobol"))
+    html = build_report(tables, figures=False)
+    assert says in html
