@@ -1,22 +1,25 @@
-"""Exact percentiles of a stream of values, in memory that does not grow with it.
+"""Exact percentiles of a stream of values, in memory that grows as its square root.
 
 Owns :class:`QuantileSketch`. It gives the very number ``numpy.quantile``
 (linear interpolation) would give over all values, without holding them.
 Never samples.
 
-How: the total count ``N`` is known in advance, so each percentile is a
-fixed pair of order statistics. The first batch sets, for each level ``p``,
+How: each percentile is a pair of order statistics of all ``N`` values.
+The first batch sets, for each level ``p``,
 a bracket of values ``[lo, hi]`` that holds the final order statistic with
 overwhelming probability (the empirical quantiles at ``p -/+ d`` with
 ``d = 8 sqrt(p (1 - p) / n) + 8 / n``). Afterwards only values inside a
 bracket are kept (as distinct values with counts, so atoms cost nothing), and
-values below it are counted. As more values arrive the bracket is narrowed,
+values below it are counted. As more values arrive the bracket is narrowed
+around where the order statistic now lies (``d`` for the count so far),
 so what is kept grows only as the square root of the count (about
 ``16 sqrt(p (1 - p) N)`` values a level: some 5 MB a quantity at 10^8).
 The brackets assume the values arrive in no particular order (the engine's
 worlds are independent draws). If an order statistic ever lies outside its
 bracket, as it does for a sorted stream, :meth:`result` says so and the caller
-gets an error, never a wrong number.
+gets an error, never a wrong number. Sketches of separate ranges merge
+exactly (:meth:`QuantileSketch.merge`), which is how worker processes and
+Dask workers combine.
 """
 
 from __future__ import annotations
@@ -109,8 +112,10 @@ class QuantileSketch:
             allc = np.concatenate([cnts, np.ones(new.size, dtype=np.int64)])
             vals, inv = np.unique(allv, return_inverse=True)
             cnts = np.bincount(inv.ravel(), weights=allc, minlength=vals.size).astype(np.int64)
-        if self.seen < self.total:
-            vals, cnts = self._narrow(k, vals, cnts)
+        # narrow whether or not more values are due: the band keeps the
+        # final order statistics even when this is all (d >= 8 / n), and a
+        # sketch that other ranges stream into must keep narrowing
+        vals, cnts = self._narrow(k, vals, cnts)
         self.values[k], self.counts[k] = vals, cnts
 
     def _narrow(self, k: int, vals: FloatArray, cnts: np.ndarray | None) -> tuple[FloatArray, np.ndarray | None]:

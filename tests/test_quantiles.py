@@ -128,3 +128,15 @@ def test_merging_an_empty_sketch_changes_nothing() -> None:
     sk = stream(x, 65536)
     sk.merge(QuantileSketch(LEVELS, 0))
     assert np.quantile(x, LEVELS).tolist() == sk.result().tolist()  # type: ignore[union-attr]
+
+
+def test_a_sketch_keeps_narrowing_past_its_stated_total() -> None:
+    """Streaming on past ``total`` (a worker's range merged, then more ranges): exact, and still small."""
+    rng = np.random.default_rng(6)
+    sk = QuantileSketch(LEVELS, 65_536)
+    xs = [rng.standard_normal(65_536) for _ in range(60)]
+    for x in xs:
+        sk.update(x)
+    allx = np.concatenate(xs)
+    assert sk.kept < 0.03 * allx.size
+    assert np.quantile(allx, LEVELS).tolist() == sk.result().tolist()  # type: ignore[union-attr]
