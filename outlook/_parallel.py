@@ -244,7 +244,7 @@ class Executor:
                 submit_next()
             while (r := next_range()) is not None:
                 acc.append(
-                    _run_blocks(model, seed, total, r[0], r[1], chunk, sampler, advance, acc[0] if acc else None, total)
+                    _run_blocks(model, seed, total, r[0], r[1], chunk, sampler, advance, acc[0] if acc else None)
                 )
                 del acc[1:]
                 take(block=False)

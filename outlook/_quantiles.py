@@ -41,11 +41,10 @@ _MIN_PENDING = 1 << 13  # values a level gathers before it is sorted in
 
 
 class QuantileSketch:
-    """Streaming exact quantiles at fixed ``levels`` of ``total`` values."""
+    """Streaming exact quantiles at fixed ``levels`` of however many values arrive."""
 
-    def __init__(self, levels: Sequence[float], total: int) -> None:
+    def __init__(self, levels: Sequence[float]) -> None:
         self.levels = np.asarray(levels, dtype=np.float64)
-        self.total = int(total)
         self.seen = 0
         k = len(self.levels)
         self.lo = np.full(k, -np.inf)
@@ -156,7 +155,7 @@ class QuantileSketch:
             self.lo, self.hi, self.below = other.lo.copy(), other.hi.copy(), other.below.copy()
             self.values = [v.copy() for v in other.values]
             self.counts = [None if c is None else c.copy() for c in other.counts]
-            self.seen, self.total, self.started = other.seen, self.total + other.total, True
+            self.seen, self.started = other.seen, True
             return
         for k in range(len(self.levels)):
             self._compact(k)
@@ -181,7 +180,6 @@ class QuantileSketch:
             self.lo[k], self.hi[k], self.below[k] = lo, hi, below
             self.values[k], self.counts[k] = merged_v, merged_c
         self.seen += other.seen
-        self.total += other.total
         # the union is a bigger sample: its brackets can be as narrow as one
         # sketch of that many values would keep (else merging many small
         # ranges would keep a share of every value)

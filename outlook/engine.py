@@ -515,7 +515,6 @@ def sample_worlds(
 class _Partial:
     """The accumulators of a contiguous range of blocks, mergeable in block order."""
 
-    first_block: int
     scen_counts: np.ndarray  # (nh, ns)
     ev_counts: np.ndarray  # (ne, nh)
     curve: np.ndarray  # (ne, n_curve_times), not cumulative
@@ -562,15 +561,13 @@ def _run_blocks(
     sampler: str = "random",
     progress: Callable[[int], None] | None = None,
     into: _Partial | None = None,
-    sketch_total: int | None = None,
 ) -> _Partial:
     """Simulate blocks ``first_block:stop_block`` of a ``total``-sample run.
 
     The unit of work sent to a worker process or a Dask worker: a pure
     function of its arguments, so a retried range gives the same numbers.
     With ``into``, the range is added to that partial (any blocks, in any
-    order) instead of a new one; ``sketch_total`` sizes a new partial's
-    sketches (default: the range's own size).
+    order) instead of a new one.
     """
     s = model.scenario
     nh, ns, ne = len(s.horizons), len(s.scenarios), len(s.events)
@@ -584,12 +581,11 @@ def _run_blocks(
         part.moment_parts.append((first_block, moments))
     else:
         part = _Partial(
-            first_block,
             np.zeros((nh, ns), dtype=np.int64),
             np.zeros((ne, nh), dtype=np.int64),
             np.zeros((ne, grid.size), dtype=np.int64),
             [(first_block, moments)],
-            [QuantileSketch([p / 100 for p in PERCENTILES], sketch_total or stop - start) for _ in names],
+            [QuantileSketch([p / 100 for p in PERCENTILES]) for _ in names],
             {
                 d.id: np.zeros(len(d.distribution.categories))
                 for d in s.drivers
