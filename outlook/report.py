@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 from urllib.parse import quote
 
+from ._text import markdown_escape
 from ._version import __version__
 from .errors import did_you_mean
 from .words import STRADDLE_K, Scale, get_scale, straddles
@@ -1187,12 +1188,9 @@ def _html_table(t: _Table) -> str:
 # --------------------------------------------------------------------------
 # Markdown
 
-_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|#~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
-
-
 def _md_esc(text: str) -> str:
     """Text that Markdown shows as written: no markup, no raw HTML, one line."""
-    return _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", str(text)))
+    return markdown_escape(text)
 
 
 def _md_code(text: str) -> str:

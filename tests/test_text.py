@@ -1,0 +1,78 @@
+"""Scenario text on its way to a terminal, Markdown or a page (outlook._text)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from outlook._text import BIDI_CONTROLS, balance_bidi, markdown_escape, strip_bidi, terminal_safe
+
+LRE, RLE, PDF, LRO, RLO = "\u202a", "\u202b", "\u202c", "\u202d", "\u202e"
+LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
+
+_bidi_text = st.text(alphabet=st.sampled_from(["a", "b", " ", LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI]), max_size=30)
+
+
+def _balanced(text: str) -> bool:
+    """A slow, obvious check: every opener closed by its own kind, in nesting order."""
+    stack: list[str] = []
+    for c in text:
+        if c in (LRE, RLE, LRO, RLO):
+            stack.append("emb")
+        elif c in (LRI, RLI, FSI):
+            stack.append("iso")
+        elif c == PDF:
+            if not stack or stack[-1] != "emb":
+                return False
+            stack.pop()
+        elif c == PDI:
+            if not stack or stack[-1] != "iso":
+                return False
+            stack.pop()
+    return not stack
+
+
+@given(_bidi_text)
+def test_balance_bidi_leaves_no_unbalanced_control(text: str) -> None:
+    """Whatever the input, the result's controls are balanced and properly nested."""
+    assert _balanced(balance_bidi(text))
+
+
+@given(_bidi_text)
+def test_balance_bidi_keeps_balanced_text_and_every_other_character(text: str) -> None:
+    """Balanced text is unchanged; only controls are ever removed; a second pass changes nothing."""
+    out = balance_bidi(text)
+    if _balanced(text):
+        assert text == out
+    assert strip_bidi(text) == strip_bidi(out)
+    assert out == balance_bidi(out)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a" + RLO + "b", "ab"),
+        ("a" + RLO + "b" + PDF + "c", "a" + RLO + "b" + PDF + "c"),
+        ("a" + PDF + "b", "ab"),
+        (RLI + "x" + RLO + "y" + PDI, RLI + "xy" + PDI),  # a PDI ends the override opened inside it
+        (RLO + "x" + RLI + "y" + PDF, "x" + "y"),  # a PDF cannot close past an isolate
+        ("\u200f" + "x", "\u200f" + "x"),  # an implicit mark is kept
+    ],
+    ids=["unclosed-override", "closed-override", "stray-pdf", "pdi-closes-inner", "pdf-not-past-isolate", "rlm"],
+)
+def test_balance_bidi_examples(text: str, expected: str) -> None:
+    """Worked cases of UAX #9's explicit formatting characters."""
+    assert expected == balance_bidi(text)
+
+
+def test_terminal_safe_shows_escapes_instead_of_obeying_them() -> None:
+    """ESC, BEL, C1 controls and DEL become visible escapes; tab and newline stay."""
+    assert "t\\x1b]0;x\\x07 \\x9b2J \\x7f\ta\nb" == terminal_safe("t\x1b]0;x\x07 \x9b2J \x7f\ta\nb")
+    assert "\x1b" not in terminal_safe("\x1b[2J" + RLO)
+    assert not set(terminal_safe("x" + RLO)) & BIDI_CONTROLS
+
+
+def test_markdown_escape_shows_html_and_markup_as_text() -> None:
+    """Raw HTML and Markdown markup are escaped; newlines become spaces."""
+    assert "\\<img src=x\\> \\*a\\* \\_b\\_ line" == markdown_escape("<img src=x> *a* _b_\nline")
