@@ -11,7 +11,9 @@ from outlook._text import BIDI_CONTROLS, balance_bidi, markdown_escape, strip_bi
 LRE, RLE, PDF, LRO, RLO = "\u202a", "\u202b", "\u202c", "\u202d", "\u202e"
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
 
-_bidi_text = st.text(alphabet=st.sampled_from(["a", "b", " ", LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI]), max_size=30)
+_bidi_text = st.text(
+    alphabet=st.sampled_from(["a", "b", " ", LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI]), max_size=30
+)
 
 
 def _balanced(text: str) -> bool:
