@@ -39,6 +39,8 @@ __all__ = [
     "Run",
     "SAMPLERS",
     "compile_model",
+    "correlation_changes",
+    "correlation_repair_note",
     "event_times",
     "sample_worlds",
     "simulate",
@@ -63,8 +65,15 @@ class Model:
     horizon_ends: FloatArray
     correlated: tuple[str, ...]
     cholesky: FloatArray | None
-    correlation_repaired: bool
+    #: The correlated drivers' rank correlations, judged as a whole (and
+    #: repaired if the file asks): ``None`` without correlations.
+    correlation: dist.CorrelationMatrix | None
     curve_times: FloatArray = field(default_factory=lambda: np.zeros(1))
+
+    @property
+    def correlation_repaired(self) -> bool:
+        """Whether the stated correlation matrix was invalid and replaced by the nearest valid one."""
+        return self.correlation is not None and self.correlation.repaired
 
     @property
     def quantities(self) -> tuple[str, ...]:
@@ -84,25 +93,41 @@ def compile_model(scenario: Scenario) -> Model:
     Returns
     -------
     Model
+
+    Raises
+    ------
+    SimulationError
+        If the rank correlations cannot hold together (their matrix is not
+        positive definite) and the scenario does not ask for
+        ``correlation_repair: nearest``. The loader refuses such a file
+        first; this guards scenarios built another way.
+
+    Notes
+    -----
+    The correlation matrix is judged, and repaired if asked, as a whole by
+    :func:`outlook.distributions.correlation_matrix`, the function the
+    loader uses: the order of the pairs changes nothing.
     """
     ends = np.array([h.until for h in scenario.horizons], dtype=np.float64)
     names = [d.id for d in scenario.drivers]
     involved = {c.a for c in scenario.correlations} | {c.b for c in scenario.correlations}
     correlated = tuple(n for n in names if n in involved)
     chol = None
-    repaired = False
+    judged = None
     if correlated:
-        pairs = [(correlated.index(c.a), correlated.index(c.b), c.rho) for c in scenario.correlations]
-        _, bad = dist.correlation_matrix(len(correlated), pairs)
-        repaired = bad is not None
-        m, bad = dist.correlation_matrix(len(correlated), pairs, repair=scenario.correlation_repair == "nearest")
-        if bad is not None:
-            c = scenario.correlations[bad]
-            msg = f"{c.where}: correlations: pair [{c.a}, {c.b}] makes the correlation matrix not positive definite"
+        index = {n: k for k, n in enumerate(correlated)}
+        pairs = [(index[c.a], index[c.b], c.rho) for c in scenario.correlations]
+        judged = dist.correlation_matrix(len(correlated), pairs, repair=scenario.correlation_repair == "nearest")
+        if not judged.valid and not judged.repaired:
+            c = scenario.correlations[judged.conflict_pairs(pairs)[0]]
+            msg = (
+                f"{c.where}: {c.where.key_path or 'correlations'}: {judged.describe_conflict(correlated, pairs)}; "
+                "change them, or set correlation_repair: nearest"
+            )
             raise SimulationError(msg)
-        chol = np.asarray(np.linalg.cholesky(m), dtype=np.float64)
+        chol = np.asarray(np.linalg.cholesky(judged.matrix), dtype=np.float64)
     grid = np.linspace(0.0, float(ends.max()), CURVE_POINTS)
-    return Model(scenario, ends, correlated, chol, repaired, grid)
+    return Model(scenario, ends, correlated, chol, judged, grid)
 
 
 @dataclass(slots=True)
@@ -807,6 +832,40 @@ def simulate(
     return _finish(model, part, total, seed, chunk, precision, sampler)
 
 
+def correlation_changes(model: Model) -> list[tuple[str, str, float, float]]:
+    """``(a, b, stated rho, used rho)`` for each rank correlation a repair moved (none without a repair).
+
+    Pairs of correlated drivers in file order, unstated pairs (stated 0)
+    included, when the Spearman correlation moved by at least
+    :data:`~outlook.distributions.REPAIR_SHOWN_CHANGE`.
+    """
+    if model.correlation is None:
+        return []
+    names = model.correlated
+    return [(names[i], names[j], a, b) for i, j, a, b in model.correlation.changes()]
+
+
+def correlation_repair_note(model: Model) -> str:
+    """The run's warning for a repaired correlation matrix: what was done and the largest change."""
+    assert model.correlation is not None
+    c = model.correlation
+    text = (
+        "the stated rank correlations cannot hold together (their matrix is not positive definite); as "
+        "correlation_repair: nearest asks, the nearest valid correlation matrix was used (Higham 2002)"
+    )
+    changes = correlation_changes(model)
+    if changes:
+        a, b, was, now = max(changes, key=lambda t: abs(t[3] - t[2]))
+        text += (
+            f": the largest change to a rank correlation is {c.max_change:.4f} "
+            f"([{a}, {b}]: {was:.4g} stated, {now:.4f} used; {len(changes)} "
+            f"{'pair' if len(changes) == 1 else 'pairs'} changed, listed in the manifest)"
+        )
+    if not c.converged:
+        text += f"; the iteration stopped at its cap of {dist.REPAIR_MAX_ITERATIONS} steps before converging"
+    return text
+
+
 def _check_sampler(sampler: object) -> None:
     if sampler not in SAMPLERS:
         msg = f"sampler must be one of {', '.join(SAMPLERS)} (got {sampler!r})"
@@ -857,8 +916,8 @@ def _finish(
         st.counts = part.cat_counts.get(name)
         stats[name] = st
     warnings: list[str] = []
-    if model.correlation_repaired:
-        warnings.append("the correlation matrix was not positive definite and was replaced by the nearest valid one")
+    if model.correlation is not None and model.correlation.repaired:
+        warnings.append(correlation_repair_note(model))
     for ri, rule in enumerate(s.scenarios):
         if not part.scen_counts[:, ri].any():
             warnings.append(f"scenario {rule.id!r} was reached by no simulated world at any horizon")

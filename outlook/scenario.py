@@ -1114,15 +1114,16 @@ class _Builder:
             if c is not None:
                 out.append(c)
         if len(out) == len(y.value) and out:
-            order = [d.id for d in drivers]
-            pairs = [(order.index(c.a), order.index(c.b), c.rho) for c in out]
-            _, bad = dist.correlation_matrix(len(order), pairs, repair=repair == "nearest")
-            if bad is not None:
-                c = out[bad]
+            # judged as a whole, over the correlated drivers in file order, as compile_model does
+            involved = {n for c in out for n in (c.a, c.b)}
+            order = [d.id for d in drivers if d.id in involved]
+            index = {n: k for k, n in enumerate(order)}
+            pairs = [(index[c.a], index[c.b], c.rho) for c in out]
+            judged = dist.correlation_matrix(len(order), pairs)  # compile_model repairs, if asked
+            if not judged.valid and repair != "nearest":
                 raise self.err(
-                    c.where,
-                    f"pair [{c.a}, {c.b}, {_num(c.rho)}] makes the correlation matrix not positive definite "
-                    "(the correlations contradict each other); change it, or set correlation_repair: nearest",
+                    out[judged.conflict_pairs(pairs)[0]].where,
+                    judged.describe_conflict(order, pairs) + "; change them, or set correlation_repair: nearest",
                 )
         return tuple(out)
 
