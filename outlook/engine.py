@@ -25,7 +25,7 @@ from . import distributions as dist
 from ._quantiles import QuantileSketch
 from ._types import FloatArray
 from .errors import SimulationError
-from .scenario import Event, Scenario
+from .scenario import Driver, Event, Scenario
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -176,10 +176,33 @@ class QuantityStats:
 
 
 def _block_moments(x: FloatArray) -> tuple[int, float, float, float, float]:
-    m = float(np.mean(x))
-    d = x - m
-    m2 = float(np.einsum("i,i->", d, d))  # not BLAS: no thread start-up per block
+    with np.errstate(over="ignore", invalid="ignore"):  # values near the float limit: see _check_moments
+        m = float(np.mean(x))
+        d = x - m
+        m2 = float(np.einsum("i,i->", d, d))  # not BLAS: no thread start-up per block
     return x.shape[0], m, m2, float(np.min(x)), float(np.max(x))
+
+
+def _quantity_where(model: Model, name: str) -> str:
+    """``path:line:col: drivers.x`` (or ``derived.x``) for a driver or derived quantity."""
+    s = model.scenario
+    for section, nodes in (("drivers", s.drivers), ("derived", s.derived)):
+        for node in nodes:
+            if node.id == name:
+                return f"{node.where}: {section}.{name}"
+    return name
+
+
+def _check_moments(model: Model, name: str, mean: float, m2: float, lo: float, hi: float) -> None:
+    """Stop the run if a quantity's mean or spread overflowed: a table must never show inf or a blank."""
+    if math.isfinite(mean) and math.isfinite(m2):
+        return
+    msg = (
+        f"{_quantity_where(model, name)}: values too large for a mean and standard deviation (they reach "
+        f"{max(abs(lo), abs(hi)):.4g}; sums of their squares pass the largest float, about 1.8e308); "
+        "express it in larger units or on a log scale"
+    )
+    raise SimulationError(msg)
 
 
 @dataclass(slots=True)
@@ -269,6 +292,7 @@ def _draw_block_qmc(
     (through normal scores and the Cholesky factor) and per event (an Exp(1)
     budget by inversion). Each block is its own scrambled Sobol' set of
     ``BLOCK_SIZE`` points (the first ``n`` used) or Latin hypercube of ``n``.
+    A coordinate of exactly 0 becomes 2^-31, so that every normal score is finite.
     """
     from scipy import special
     from scipy.stats import qmc
@@ -286,6 +310,9 @@ def _draw_block_qmc(
         u = qmc.Sobol(dims, scramble=True, rng=rng).random_base2(BLOCK_SIZE.bit_length() - 1)[:n]
     else:
         u = qmc.LatinHypercube(dims, rng=rng).random(n)
+    # A scrambled Sobol' coordinate is a multiple of 2^-30, so exactly 0 about once in 10^9: its normal
+    # score would be -inf. It stands for the cell [0, 2^-30); take the cell's midpoint.
+    u[u <= 0.0] = _U_ZERO
     for j, d in enumerate(indep):
         if isinstance(d.distribution, dist.Beta):  # betaincinv is slow: the tabulated normal-score route
             out[d.id] = d.distribution.from_normal(special.ndtri(u[:, j]))
@@ -299,6 +326,10 @@ def _draw_block_qmc(
             out[name] = s.driver(name).distribution.from_normal(z[:, j])
     exp = -np.log1p(-u[:, dims - len(s.events) :].T) if s.events else np.empty((0, n))
     return {d.id: out[d.id] for d in s.drivers}, np.ascontiguousarray(exp)
+
+
+#: Where a quasi-random coordinate of exactly 0 is moved (see :func:`_draw_block_qmc`).
+_U_ZERO = 2.0**-31
 
 
 def _draw_chunk(
@@ -404,10 +435,13 @@ def _event_hazard(model: Model, e: Event, env: Mapping[str, FloatArray], n: int)
     where = f"{e.where}: events.{e.id}"
     if e.rate is not None:
         r = e.rate.evaluate(env, n)
-        bad = ~(r >= 0)
+        bad = ~((r >= 0) & (r < np.inf))  # an infinite rate is an overflow or a division by zero, not "at once"
         if bad.any():
             i = int(np.argmax(bad))
-            msg = f"{where}.rate: rate is negative or not a number in {int(bad.sum())} of {n} worlds (e.g. {r[i]:g})"
+            msg = (
+                f"{where}.rate: rate is negative, infinite or not a number in {int(bad.sum())} of {n} worlds "
+                f"(e.g. {r[i]:g})"
+            )
             raise SimulationError(msg)
         return np.empty(0), r[:, None]
     s = model.scenario
@@ -416,7 +450,10 @@ def _event_hazard(model: Model, e: Event, env: Mapping[str, FloatArray], n: int)
     bad = ~((probs >= 0) & (probs <= 1))
     if bad.any():
         j = int(np.argmax(bad.any(axis=0)))
-        msg = f"{where}.by.{e.by[j][0]}: probability outside [0, 1] in {int(bad[:, j].sum())} of {n} worlds"
+        msg = (
+            f"{where}.by.{e.by[j][0]}: probability outside [0, 1] or not a number in {int(bad[:, j].sum())} "
+            f"of {n} worlds"
+        )
         raise SimulationError(msg)
     falls = np.diff(probs, axis=1) < 0
     if falls.any():
@@ -451,7 +488,10 @@ def _chunk_worlds(
     """Drivers, derived quantities and event times of worlds ``start:stop``."""
     s = model.scenario
     n = stop - start
-    env, exp = _draw_chunk(model, seed, start, stop, total, sampler)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below, located
+        env, exp = _draw_chunk(model, seed, start, stop, total, sampler)
+    for d in s.drivers:
+        _check_draws(d, env[d.id], n)
     for dv in s.derived:
         v = dv.expr.evaluate(env, n)
         nan = np.isnan(v)
@@ -470,6 +510,19 @@ def _chunk_worlds(
             raise SimulationError(msg)
         env[dv.id] = v
     return env, _times(model, env, exp, n)
+
+
+def _check_draws(d: Driver, x: FloatArray, n: int) -> None:
+    """Stop the run, located at the driver, if some of its draws are not finite numbers."""
+    if d.kind != "continuous" or bool(np.isfinite(x).all()):
+        return
+    bad = ~np.isfinite(x)
+    example = x[int(np.argmax(bad))]
+    msg = (
+        f"{d.where}: drivers.{d.id}: not finite in {int(bad.sum())} of {n} worlds (e.g. {example:g}: "
+        f"{d.distribution.describe()} overflows the largest float, about 1.8e308); choose smaller parameters"
+    )
+    raise SimulationError(msg)
 
 
 def _check_args(samples: object, seed: object, chunk_size: object) -> tuple[int, int, int]:
@@ -646,7 +699,8 @@ def _run_blocks(
         for q, name in enumerate(names):
             x = env[name]
             for j, i in enumerate(range(0, n, BLOCK_SIZE)):
-                moments[b0 + j, q] = _block_moments(x[i : i + BLOCK_SIZE])
+                moments[b0 + j, q] = row = _block_moments(x[i : i + BLOCK_SIZE])
+                _check_moments(model, name, *row[1:])
             part.sketches[q].update(x)
             counts = part.cat_counts.get(name)
             if counts is not None:
@@ -911,8 +965,10 @@ def _finish(
     moments = part.moments
     for q, name in enumerate(model.quantities):
         st = QuantityStats(sketch=part.sketches[q])
-        for row in moments[:, q]:
-            st.add_moments(*row)
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+            for row in moments[:, q]:
+                st.add_moments(*row)
+        _check_moments(model, name, st.mean, st.m2, st.lo, st.hi)
         st.counts = part.cat_counts.get(name)
         stats[name] = st
     warnings: list[str] = []

@@ -934,6 +934,9 @@ class _Builder:
         meta = self.meta(m, kp, ("label", "unit", "note"))
         source = self.guard(lambda: self.source_ref(m["source"], kp + ".source")) if "source" in m else None
         d, spec = self.distribution(form, m, kp)
+        overflow = dist.overflow_problem(d)  # known at load: refuse now rather than at run time
+        if overflow:
+            raise self.err(self.loc(m[form], f"{kp}.{form}"), overflow)
         return Driver(
             name, d, spec, meta.get("label", ""), meta.get("unit", ""), meta.get("note", ""), source, self.loc(y, kp)
         )

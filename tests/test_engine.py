@@ -410,7 +410,7 @@ scenarios: {hit: e, miss: otherwise}
     )
     with pytest.raises(
         SimulationError,
-        match=r"^t\.yaml:\d+:\d+: events\.e\.rate: rate is negative or not a number in \d+ of 1000 worlds",
+        match=r"^t\.yaml:\d+:\d+: events\.e\.rate: rate is negative, infinite or not a number in \d+ of 1000 worlds",
     ):
         simulate(s, samples=1000)
 
