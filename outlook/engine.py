@@ -33,11 +33,17 @@ if TYPE_CHECKING:
 __all__ = [
     "BLOCK_SIZE",
     "DEFAULT_CHUNK_SIZE",
+    "MAX_CHUNK_SIZE",
+    "MAX_SAMPLES",
+    "MAX_SEED",
+    "MAX_SUMMARY_BYTES",
+    "MAX_WORLD_VALUES",
     "Model",
     "PERCENTILES",
     "QuantityStats",
     "Run",
     "SAMPLERS",
+    "check_counts",
     "compile_model",
     "correlation_changes",
     "correlation_repair_note",
@@ -50,6 +56,23 @@ __all__ = [
 BLOCK_SIZE = 1 << 16
 #: Default samples per chunk (a whole number of blocks).
 DEFAULT_CHUNK_SIZE = BLOCK_SIZE
+#: The most samples a run may take (``samples``, or the cap of a ``precision``
+#: run): ten billion, 152,588 blocks. A run keeps each block's count, mean,
+#: squared deviations, min and max of every driver and derived quantity
+#: (40 bytes), so memory grows with the blocks: for the bundled scenario (33
+#: quantities) ten billion samples keep 200 MB and take about six core-hours.
+#: A model with many quantities may be held to fewer (see :data:`MAX_SUMMARY_BYTES`).
+MAX_SAMPLES = 10**10
+#: The most memory a run may keep in per-block summaries: 2 GiB.
+MAX_SUMMARY_BYTES = 1 << 31
+#: The most samples a chunk may hold in memory at once (64 blocks): a chunk
+#: holds every driver, derived quantity and event time of its worlds.
+MAX_CHUNK_SIZE = 1 << 22
+#: The largest seed, 2**128 - 1: ``SeedSequence`` pools its entropy in 128
+#: bits, so a larger seed adds nothing, and some would repeat smaller ones.
+MAX_SEED = (1 << 128) - 1
+#: The most values :func:`sample_worlds` may hold (worlds x columns): 800 MB.
+MAX_WORLD_VALUES = 10**8
 #: Percentiles reported for drivers and derived quantities.
 PERCENTILES = (5, 25, 50, 75, 95)
 #: Evenly spaced times from 0 to the last horizon's end at which event
@@ -525,18 +548,85 @@ def _check_draws(d: Driver, x: FloatArray, n: int) -> None:
     raise SimulationError(msg)
 
 
-def _check_args(samples: object, seed: object, chunk_size: object) -> tuple[int, int, int]:
-    if isinstance(samples, bool) or not isinstance(samples, int | np.integer) or samples < 1:
-        msg = f"samples must be a positive integer (got {samples!r})"
+def _shown(value: object) -> str:
+    """A value for a one-line message: a huge integer as ``1.000e+400``, not its 401 digits."""
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        v = int(value)
+        if abs(v) >= 10**15:
+            from decimal import Decimal
+
+            return format(Decimal(v), ".3e")
+    return repr(value)
+
+
+def _whole(name: str, value: object, low: int, high: int, high_text: str = "") -> int:
+    """``value`` as an int if it is a whole number in [low, high] (an int, or a float without a fraction)."""
+    v: int | None = None
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        v = int(value)
+    elif isinstance(value, float | np.floating) and math.isfinite(f := float(value)) and f.is_integer():
+        v = int(f) if abs(f) <= 2**53 else None  # beyond, a float is not the number that was meant
+    if v is None or not low <= v <= high:
+        msg = f"{name} must be a whole number from {low:,} to {high_text or f'{high:,}'} (got {_shown(value)})"
         raise ValueError(msg)
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        msg = f"seed must be a non-negative integer (got {seed!r})"
+    return v
+
+
+def check_counts(samples: object, seed: object, chunk_size: object) -> tuple[int, int, int]:
+    """Validate a run's counts at the door; return ``samples``, ``seed`` and the chunk in whole blocks.
+
+    Parameters
+    ----------
+    samples
+        A whole number from 1 to :data:`MAX_SAMPLES`.
+    seed
+        A whole number from 0 to :data:`MAX_SEED`.
+    chunk_size
+        A whole number from 1 to :data:`MAX_CHUNK_SIZE`; rounded up to a
+        whole number of blocks.
+
+    Raises
+    ------
+    ValueError
+        One line naming the setting, its limits and the value given.
+
+    Examples
+    --------
+    >>> check_counts(1e6, 0, 1000)
+    (1000000, 0, 65536)
+    >>> check_counts(1.5, 0, 1000)
+    Traceback (most recent call last):
+    ...
+    ValueError: samples must be a whole number from 1 to 10,000,000,000 (got 1.5)
+    """
+    n = _whole("samples", samples, 1, MAX_SAMPLES)
+    s = _whole("seed", seed, 0, MAX_SEED, "2**128 - 1")
+    c = _whole("chunk_size", chunk_size, 1, MAX_CHUNK_SIZE)
+    return n, s, max(1, math.ceil(c / BLOCK_SIZE)) * BLOCK_SIZE
+
+
+def _summary_bytes(model: Model, sampler: str) -> int:
+    """Bytes a run keeps per block: 40 per quantity, plus each reported count for a QMC run."""
+    s = model.scenario
+    per_block = 40 * len(model.quantities)
+    if sampler != "random":  # the block's reported counts, kept for between-block standard errors
+        k = len(s.horizons) * (len(s.scenarios) + 2 * len(s.events))
+        k += sum(len(d.categories or ()) for d in s.drivers)
+        per_block += 8 * k + 200
+    return per_block
+
+
+def _check_summary_memory(model: Model, samples: int, sampler: str) -> None:
+    """Refuse a sample count whose per-block summaries would pass :data:`MAX_SUMMARY_BYTES`."""
+    per_block = _summary_bytes(model, sampler)
+    limit = min(MAX_SAMPLES, (MAX_SUMMARY_BYTES // max(per_block, 1)) * BLOCK_SIZE)
+    if samples > limit:
+        msg = (
+            f"samples must be at most {limit:,} for this model (got {samples:,}): a run keeps "
+            f"{per_block:,} bytes of summaries for each block of {BLOCK_SIZE:,} samples, "
+            f"within {MAX_SUMMARY_BYTES >> 30} GiB"
+        )
         raise ValueError(msg)
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer) or chunk_size < 1:
-        msg = f"chunk_size must be a positive integer (got {chunk_size!r})"
-        raise ValueError(msg)
-    chunk = max(1, math.ceil(int(chunk_size) / BLOCK_SIZE)) * BLOCK_SIZE
-    return int(samples), int(seed), chunk
 
 
 def sample_worlds(
@@ -558,7 +648,8 @@ def sample_worlds(
     model
         From :func:`compile_model` (a Scenario is compiled first).
     samples, seed, chunk_size, sampler
-        As for :func:`simulate`.
+        As for :func:`simulate`; ``samples`` times the columns is at most
+        :data:`MAX_WORLD_VALUES`.
 
     Returns
     -------
@@ -566,13 +657,29 @@ def sample_worlds(
         One column per driver and derived quantity (a categorical driver as
         its category's name), then ``time_<event>`` for each event: years from
         ``as_of`` until it happens (``inf`` if never).
+
+    Raises
+    ------
+    ValueError
+        For a bad ``samples``, ``seed``, ``chunk_size`` or ``sampler``, or
+        more values than :data:`MAX_WORLD_VALUES`.
+    SimulationError
+        As for :func:`simulate`.
     """
     import pandas as pd
 
+    samples, seed, chunk = check_counts(samples, seed, chunk_size)
+    _check_sampler(sampler)
     if isinstance(model, Scenario):
         model = compile_model(model)
-    samples, seed, chunk = _check_args(samples, seed, chunk_size)
-    _check_sampler(sampler)
+    columns = len(model.quantities) + len(model.scenario.events)
+    if samples * columns > MAX_WORLD_VALUES:
+        msg = (
+            f"samples must be at most {MAX_WORLD_VALUES // columns:,} for sample_worlds of this model "
+            f"(got {samples:,}): it holds every value in memory ({columns:,} a world, at most "
+            f"{MAX_WORLD_VALUES:,} in all); summaries of larger runs come from simulate"
+        )
+        raise ValueError(msg)
     parts: list[dict[str, FloatArray]] = []
     done = 0
     while done < samples:
@@ -791,13 +898,17 @@ def simulate(
         From :func:`compile_model` (a Scenario is compiled first).
     samples
         Number of simulated worlds (default 100,000). With ``precision``, the
-        most it may take (default 100,000,000).
+        most it may take (default 100,000,000). A whole number from 1 to
+        :data:`MAX_SAMPLES` (ten billion), or fewer for a model whose
+        per-block summaries would pass :data:`MAX_SUMMARY_BYTES`.
     seed
-        Non-negative integer; the same seed gives the same numbers for any
-        ``chunk_size``, ``workers`` and ``scheduler``.
+        A whole number from 0 to :data:`MAX_SEED` (2**128 - 1); the same seed
+        gives the same numbers for any ``chunk_size``, ``workers`` and
+        ``scheduler``.
     chunk_size
-        Samples held in memory at once (per worker); rounded up to a whole
-        number of blocks of :data:`BLOCK_SIZE`.
+        Samples held in memory at once (per worker), at most
+        :data:`MAX_CHUNK_SIZE`; rounded up to a whole number of blocks of
+        :data:`BLOCK_SIZE`.
     progress
         Called as ``progress(done, samples)`` as work completes (``samples``
         is the cap while a ``precision`` run is still deciding).
@@ -841,8 +952,6 @@ def simulate(
         For a bad ``samples``, ``seed``, ``chunk_size``, ``precision``,
         ``sampler`` or ``workers``.
     """
-    if isinstance(model, Scenario):
-        model = compile_model(model)
     if precision is not None:
         if isinstance(precision, bool) or not isinstance(precision, int | float) or not 0 < precision < 0.5:
             msg = f"precision must be a standard error between 0 and 0.5 (got {precision!r})"
@@ -850,8 +959,11 @@ def simulate(
         cap = 100_000_000 if samples is None else samples
     else:
         cap = 100_000 if samples is None else samples
-    cap, seed, chunk = _check_args(cap, seed, chunk_size)
+    cap, seed, chunk = check_counts(cap, seed, chunk_size)
     _check_sampler(sampler)
+    if isinstance(model, Scenario):
+        model = compile_model(model)
+    _check_summary_memory(model, cap, sampler)
     if workers is None:
         from ._parallel import cpu_count
 
