@@ -636,8 +636,10 @@ def nearest_correlation(
     return _nearest_correlation(a, floor, tolerance, max_iterations)[0]
 
 
-def _nearest_correlation(a: FloatArray, floor: float, tolerance: float, max_iterations: int) -> tuple[FloatArray, bool]:
-    """:func:`nearest_correlation`, and whether every iteration converged.
+def _nearest_correlation(
+    a: FloatArray, floor: float, tolerance: float, max_iterations: int
+) -> tuple[FloatArray, int, bool]:
+    """:func:`nearest_correlation`, the iterations it took (all groups) and whether every group converged.
 
     Works on each group of variables linked by non-zero correlations apart:
     for a block-diagonal matrix the nearest correlation matrix is block
@@ -650,10 +652,10 @@ def _nearest_correlation(a: FloatArray, floor: float, tolerance: float, max_iter
 
     a = np.asarray(a, dtype=np.float64)
     if is_positive_definite(a):
-        return a.copy(), True
+        return a.copy(), 0, True
     out = a.copy()
     np.fill_diagonal(out, 1.0)
-    converged = True
+    iterations, converged = 0, True
     linked = a != 0.0
     np.fill_diagonal(linked, False)
     count, labels = connected_components(linked, directed=False)
@@ -661,21 +663,23 @@ def _nearest_correlation(a: FloatArray, floor: float, tolerance: float, max_iter
         group = np.flatnonzero(labels == k)
         block = np.ix_(group, group)
         if group.size > 1 and not is_positive_definite(out[block]):
-            out[block], done = _alternating_projections(out[block], floor, tolerance, max_iterations)
-            converged = converged and done
-    return out, converged
+            out[block], steps, done = _alternating_projections(out[block], floor, tolerance, max_iterations)
+            iterations, converged = iterations + steps, converged and done
+    return out, iterations, converged
 
 
 def _alternating_projections(
     a: FloatArray, floor: float, tolerance: float, max_iterations: int
-) -> tuple[FloatArray, bool]:
-    """Higham's Algorithm 3.3 on one group (see :func:`nearest_correlation`)."""
+) -> tuple[FloatArray, int, bool]:
+    """Higham's Algorithm 3.3 on one group (see :func:`nearest_correlation`): result, iterations, converged."""
     y = a.copy()
     np.fill_diagonal(y, 1.0)
     ds = np.zeros_like(y)
     x = y
     converged = False
-    for _ in range(max_iterations):
+    steps = 0
+    while steps < max_iterations:
+        steps += 1
         r = y - ds
         w, q = np.linalg.eigh(r)
         x_new = (q * np.maximum(w, floor)) @ q.T
@@ -698,7 +702,7 @@ def _alternating_projections(
         s = (floor - low) / (1.0 - floor)
         y = (y + s * np.eye(y.shape[0])) / (1.0 + s)
         np.fill_diagonal(y, 1.0)
-    return y, converged
+    return y, steps, converged
 
 
 def minimal_conflict(m: FloatArray) -> tuple[int, ...]:
@@ -789,6 +793,9 @@ class CorrelationMatrix:
         Whether ``stated`` is positive definite (:func:`is_positive_definite`).
     repaired
         Whether ``matrix`` is :func:`nearest_correlation` of an invalid ``stated``.
+    iterations
+        Iterations of Higham's algorithm the repair took, over all groups
+        (0 without a repair): each one eigendecomposition of a group's matrix.
     converged
         Whether that repair's iteration converged (always true without a repair).
     """
@@ -798,6 +805,7 @@ class CorrelationMatrix:
     matrix: FloatArray
     valid: bool
     repaired: bool = False
+    iterations: int = 0
     converged: bool = True
 
     @functools.cached_property
@@ -909,5 +917,5 @@ def correlation_matrix(
         return CorrelationMatrix(rho, stated, stated, True)
     if not repair:
         return CorrelationMatrix(rho, stated, stated, False)
-    fixed, converged = _nearest_correlation(stated, REPAIR_FLOOR, REPAIR_TOLERANCE, REPAIR_MAX_ITERATIONS)
-    return CorrelationMatrix(rho, stated, fixed, False, True, converged)
+    fixed, iterations, converged = _nearest_correlation(stated, REPAIR_FLOOR, REPAIR_TOLERANCE, REPAIR_MAX_ITERATIONS)
+    return CorrelationMatrix(rho, stated, fixed, False, True, iterations, converged)

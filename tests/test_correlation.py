@@ -209,24 +209,66 @@ def test_repaired_run_uses_the_repaired_rank_correlations() -> None:
     assert abs(got[0, 2] + 0.4826) < 0.02
 
 
+def random_pairs(rng: np.random.Generator, drivers: range, count: int) -> list[tuple[int, int, float]]:
+    """``count`` distinct pairs among ``drivers``, each with a rank correlation in [-0.9, 0.9]."""
+    pairs: dict[tuple[int, int], float] = {}
+    while len(pairs) < count:
+        i, j = sorted(int(k) for k in rng.choice(drivers, 2, replace=False))
+        pairs.setdefault((i, j), float(rng.uniform(-0.9, 0.9)))
+    return [(i, j, rho) for (i, j), rho in pairs.items()]
+
+
 def test_three_hundred_drivers_are_judged_and_repaired_quickly() -> None:
-    """A 300-driver matrix is judged (valid or not) and repaired in well under a second; bound: 5 s."""
+    """A 300-driver matrix is judged in one factorisation and repaired group by group; bound: 5 s (about 0.1 s)."""
     rng = np.random.default_rng(2)
     n = 300
     dense_valid = [(i, j, 0.3) for i, j in itertools.combinations(range(n), 2)]
-    sparse: list[tuple[int, int, float]] = []
-    seen: set[tuple[int, int]] = set()
-    while len(sparse) < 1000:
-        i, j = sorted(int(k) for k in rng.choice(n, 2, replace=False))
-        if (i, j) not in seen:
-            seen.add((i, j))
-            sparse.append((i, j, float(rng.uniform(-0.9, 0.9))))
+    connected = random_pairs(rng, range(n), 1000)  # one group of 300, contradictory
+    grouped = [p for g in range(0, n, 10) for p in random_pairs(rng, range(g, g + 10), 30)]  # 30 groups of 10
     start = time.perf_counter()
     assert dist.correlation_matrix(n, dense_valid).valid
-    judged = dist.correlation_matrix(n, sparse)
-    repaired = dist.correlation_matrix(n, sparse, repair=True)
+    judged = dist.correlation_matrix(n, connected)
+    conflict = judged.conflict
+    repaired = dist.correlation_matrix(n, grouped, repair=True)
     elapsed = time.perf_counter() - start
-    assert (False, True) == (judged.valid, bool(judged.conflict))
+    assert (False, True) == (judged.valid, bool(conflict))
     assert (True, True) == (repaired.repaired, repaired.converged)
     assert dist.is_positive_definite(repaired.matrix)
     assert elapsed < 5.0
+
+
+def test_one_group_of_three_hundred_is_repaired_in_few_iterations() -> None:
+    """The hardest shape, one contradictory group of 300: about 45 iterations of one 300 x 300 eigendecomposition.
+
+    That is about 0.4 s on one core; the count, not the time, is what is checked (multithreaded BLAS on a busy
+    machine can make each eigendecomposition many times slower), with a bound against a hang.
+    """
+    rng = np.random.default_rng(2)
+    start = time.perf_counter()
+    repaired = dist.correlation_matrix(300, random_pairs(rng, range(300), 1000), repair=True)
+    elapsed = time.perf_counter() - start
+    assert (True, True) == (repaired.repaired, repaired.converged)
+    assert repaired.iterations <= 60
+    assert dist.is_positive_definite(repaired.matrix)
+    assert elapsed < 120.0
+
+
+def test_report_states_the_repair_in_its_methods_and_manifest() -> None:
+    """The report's methods say the matrix was repaired and how much; its manifest lists each change."""
+    from outlook.report import build_report
+
+    text = scenario("abc", [("a", "b", 0.9), ("b", "c", 0.9), ("a", "c", -0.9)], repair=True)
+    out = summarise(simulate(Scenario.from_yaml(text, path="s.yaml"), samples=500))
+    markdown, _ = build_report(out, format="markdown", figures=False)
+    lines = markdown.splitlines()
+    assert (
+        "The stated rank correlations cannot hold together (their correlation matrix is not positive definite). "
+        "As the file asks (`correlation_repair: nearest`), the run used the nearest valid correlation matrix to the "
+        "stated normal-score correlations, in the Frobenius norm (Higham 2002, alternating projections with "
+        "Dykstra's correction). The largest change to a Spearman rank correlation is 0.4174; the manifest lists "
+        "each change."
+    ) in lines
+    assert (
+        "| `correlation_repair` | largest change 0.4174 (Spearman rank correlation): a–b 0.9 → 0.4826; "
+        "a–c -0.9 → -0.4826; b–c 0.9 → 0.4826 |"
+    ) in lines
