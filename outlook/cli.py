@@ -94,7 +94,9 @@ def _simulation_options(p: argparse.ArgumentParser) -> None:
         default=None,
         help="simulated worlds, at most 1e10 (default 100000; with --precision, the most it may take, default 1e8)",
     )
-    g.add_argument("--seed", "-s", type=_seed, default=0, help="random seed, a non-negative integer (default 0)")
+    g.add_argument(
+        "--seed", "-s", type=_seed, default=0, help="random seed, a whole number from 0 to 2**128 - 1 (default 0)"
+    )
     g.add_argument(
         "--precision",
         type=_precision,

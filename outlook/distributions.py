@@ -363,6 +363,8 @@ def overflow_share(d: Distribution) -> float:
     """
     if d.kind != "continuous":
         return 0.0
+    if isinstance(d, Beta):  # lo + (hi - lo) x with x in [0, 1]: finite exactly when the width is
+        return 0.0 if math.isfinite(d.hi - d.lo) else 1.0
     z = np.linspace(-OVERFLOW_Z, OVERFLOW_Z, 3601)
     with np.errstate(over="ignore", invalid="ignore"):
         x = d.from_normal(z)

@@ -164,6 +164,8 @@ def test_overflow_share_is_zero_for_ordinary_shapes() -> None:
     for shape in dist.RANGE_SHAPES:
         d = dist.from_range(shape, 0.1, 0.9, mode=0.5)
         assert 0.0 == dist.overflow_share(d)
+    assert 1.0 == dist.overflow_share(dist.Beta(2.0, 3.0, -1e308, 1e308))  # the width overflows
+    assert 0.0 == dist.overflow_share(dist.Beta(2.0, 3.0, -1e307, 1e307))
     assert None is dist.overflow_problem(
         outlook.load_scenario(outlook.find_scenario("nk-troops-russia")).drivers[0].distribution
     )
