@@ -90,11 +90,13 @@ def _simulation_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--samples",
         "-n",
-        type=_positive_int,
+        type=_samples,
         default=None,
-        help="simulated worlds (default 100000; with --precision, the most it may take, default 1e8)",
+        help="simulated worlds, at most 1e10 (default 100000; with --precision, the most it may take, default 1e8)",
     )
-    g.add_argument("--seed", "-s", type=_seed, default=0, help="random seed, a non-negative integer (default 0)")
+    g.add_argument(
+        "--seed", "-s", type=_seed, default=0, help="random seed, a whole number from 0 to 2**128 - 1 (default 0)"
+    )
     g.add_argument(
         "--precision",
         type=_precision,
@@ -125,7 +127,7 @@ def _simulation_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--chunk-size",
-        type=_positive_int,
+        type=_chunk_size,
         default=None,
         help="samples held in memory at once, per worker",
     )
@@ -165,28 +167,48 @@ def _precision(text: str) -> float:
     return v
 
 
-def _positive_int(text: str) -> int:
+def _whole(text: str, low: int, high: int, what: str) -> int:
+    """The whole number ``text`` writes, if within [low, high]; else a usage error stating the limits.
+
+    Accepts what Python reads as a number and is whole: ``1000000``,
+    ``1_000_000``, ``1e6``, ``2.5e6``. Refuses fractions (``1.5``,
+    ``1e-3``), ``nan``, ``inf``, hexadecimal and anything out of range
+    (``-0`` is 0). The value is read exactly (``decimal``), never through a
+    float, and compared with the limits before it becomes an int.
+    """
+    from decimal import Decimal, InvalidOperation
+
     try:
-        v = int(float(text)) if "e" in text.lower() else int(text)
-    except ValueError:
-        msg = f"expected a positive integer, got {text!r}"
-        raise argparse.ArgumentTypeError(msg) from None
-    if v < 1:
-        msg = f"expected a positive integer, got {text!r}"
+        float(text)  # Python's number syntax: refuses "0x10", "_1", "1__0"
+        d = Decimal(text.strip())
+    except (ValueError, InvalidOperation):
+        d = Decimal("nan")
+    if not (d.is_finite() and d == d.to_integral_value() and low <= d <= high):
+        msg = f"expected {what}, got {text!r}"
         raise argparse.ArgumentTypeError(msg)
-    return v
+    return int(d)
+
+
+def _samples(text: str) -> int:
+    from .engine import MAX_SAMPLES
+
+    return _whole(text, 1, MAX_SAMPLES, f"a whole number of samples from 1 to {MAX_SAMPLES:,}")
+
+
+def _chunk_size(text: str) -> int:
+    from .engine import MAX_CHUNK_SIZE
+
+    return _whole(text, 1, MAX_CHUNK_SIZE, f"a whole number of samples from 1 to {MAX_CHUNK_SIZE:,}")
+
+
+def _positive_int(text: str) -> int:
+    return _whole(text, 1, 2**63 - 1, "a positive whole number")
 
 
 def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        msg = f"expected a non-negative integer, got {text!r}"
-        raise argparse.ArgumentTypeError(msg) from None
-    if v < 0:
-        msg = f"expected a non-negative integer, got {text!r}"
-        raise argparse.ArgumentTypeError(msg)
-    return v
+    from .engine import MAX_SEED
+
+    return _whole(text, 0, MAX_SEED, "a whole number from 0 to 2**128 - 1")
 
 
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:

@@ -26,15 +26,29 @@ __all__ = [
     "Beta",
     "Categorical",
     "Constant",
+    "CorrelationMatrix",
     "Distribution",
     "LogNormal",
     "Normal",
+    "OVERFLOW_Z",
+    "PD_TOLERANCE",
     "RANGE_SHAPES",
+    "REPAIR_FLOOR",
+    "REPAIR_MAX_ITERATIONS",
+    "REPAIR_SHOWN_CHANGE",
+    "REPAIR_TOLERANCE",
     "Triangular",
     "Uniform",
     "correlation_matrix",
     "from_range",
+    "is_positive_definite",
+    "minimal_conflict",
+    "nearest_correlation",
+    "normal_score_correlation",
+    "overflow_problem",
+    "overflow_share",
     "pert",
+    "rank_correlation",
     "z_for",
 ]
 
@@ -310,6 +324,73 @@ class Categorical(Distribution):
         return "categorical(" + ", ".join(f"{c}={_g(p)}" for c, p in zip(self.categories, self.probs)) + ")"
 
 
+#: Normal scores over which :func:`overflow_share` looks: every draw but a
+#: share of about 2e-19 lies within them (the beta table's span, too).
+OVERFLOW_Z = 9.0
+
+
+def overflow_share(d: Distribution) -> float:
+    """The share of draws of ``d`` that are not finite numbers (too large for a float), as far as it can be seen.
+
+    Parameters
+    ----------
+    d
+        A distribution.
+
+    Returns
+    -------
+    float
+        0.0 if every draw at a normal score within +-:data:`OVERFLOW_Z` is
+        finite; else the probability of the scores where it is not (at least
+        about 1e-19), measured on a grid of 3,601 scores.
+
+    Notes
+    -----
+    Each shape's draws are a monotone function of a normal score ``z``
+    (:meth:`Distribution.from_normal`): the inverse CDF at ``Phi(z)``. A
+    float64 holds magnitudes up to about 1.8e308, so a lognormal with
+    ``mu + 9 sigma > 709.78`` or a normal with ``|mean| + 9 sd > 1.8e308``, or
+    a range whose width overflows, has draws that are infinite or not a
+    number. The share is ``sum Phi(z_hi) - Phi(z_lo)`` over the grid cells
+    where they are not finite.
+
+    Examples
+    --------
+    >>> overflow_share(LogNormal(0.0, 1.0))
+    0.0
+    >>> round(overflow_share(LogNormal(700.0, 100.0)), 2)
+    0.46
+    """
+    if d.kind != "continuous":
+        return 0.0
+    if isinstance(d, Beta):  # lo + (hi - lo) x with x in [0, 1]: finite exactly when the width is
+        return 0.0 if math.isfinite(d.hi - d.lo) else 1.0
+    z = np.linspace(-OVERFLOW_Z, OVERFLOW_Z, 3601)
+    with np.errstate(over="ignore", invalid="ignore"):
+        x = d.from_normal(z)
+    bad = ~np.isfinite(x)
+    if not bad.any():
+        return 0.0
+    edges = special.ndtr(np.concatenate([[-np.inf], (z[1:] + z[:-1]) / 2, [np.inf]]))
+    return float(max(np.sum(np.diff(edges)[bad]), 1e-19))
+
+
+def overflow_problem(d: Distribution) -> str | None:
+    """Why a scenario file must not state ``d``: its draws overflow (see :func:`overflow_share`), or ``None``.
+
+    >>> overflow_problem(LogNormal(700.0, 100.0))
+    'draws of lognormal(mu=700, sigma=100) would be too large for a float (beyond about 1.8e308) in about 46% of worlds; choose smaller parameters'
+    """
+    share = overflow_share(d)
+    if not share:
+        return None
+    where = "every world" if share > 1 - 1e-9 else f"about {100 * share:.2g}% of worlds"
+    return (
+        f"draws of {d.describe()} would be too large for a float (beyond about 1.8e308) in {where}; "
+        "choose smaller parameters"
+    )
+
+
 def _solve_bounds(make: object, lo: float, hi: float, q: float) -> tuple[float, float]:
     """Find bounds (a, b) with make(a, b).ppf at q and 1 - q equal to lo, hi."""
     from scipy import optimize  # only fitting needs it; keeps import time down
@@ -421,64 +502,422 @@ def from_range(
     raise ValueError(msg)
 
 
+# --------------------------------------------------------------------------
+# rank correlations: the matrix judged as a whole, repaired only on request
+
+#: A correlation matrix is accepted when the Cholesky factorisation of
+#: ``M - PD_TOLERANCE * I`` succeeds, that is when its smallest eigenvalue
+#: exceeds ``PD_TOLERANCE``: positive definite with room for the copula's
+#: Cholesky factor.
+PD_TOLERANCE = 1e-10
+#: The smallest eigenvalue :func:`nearest_correlation` leaves in a repaired
+#: matrix (the positive semidefinite projection keeps eigenvalues at least
+#: this), so that the result is positive definite, not only semidefinite.
+REPAIR_FLOOR = 1e-8
+#: :func:`nearest_correlation` stops when the relative changes of both
+#: iterates, and the relative gap between them, are at most this ...
+REPAIR_TOLERANCE = 1e-10
+#: ... or after this many iterations.
+REPAIR_MAX_ITERATIONS = 1000
+#: A repaired correlation is listed as changed when it moved by at least
+#: this much (it shows at four decimals).
+REPAIR_SHOWN_CHANGE = 5e-5
+
+
+def normal_score_correlation(rho: FloatArray | float) -> FloatArray:
+    """The Pearson correlation of normal scores whose Spearman rank correlation is ``rho``.
+
+    Notes
+    -----
+    For a bivariate normal pair with correlation ``r``, Spearman's rank
+    correlation is ``rho = (6 / pi) arcsin(r / 2)`` (Pearson 1907; Kruskal
+    1958, eq. 4.6), so ``r = 2 sin(pi rho / 6)``.
+
+    References
+    ----------
+    K. Pearson, "On further methods of determining correlation", Drapers'
+    Company Research Memoirs, Biometric Series IV (1907).
+    W. H. Kruskal, "Ordinal measures of association", J. Amer. Statist.
+    Assoc. 53 (1958) 814-861.
+
+    Examples
+    --------
+    >>> round(float(normal_score_correlation(0.5)), 4)
+    0.5176
+    """
+    return np.asarray(2.0 * np.sin(np.pi * np.asarray(rho, dtype=np.float64) / 6.0), dtype=np.float64)
+
+
+def rank_correlation(r: FloatArray | float) -> FloatArray:
+    """The inverse of :func:`normal_score_correlation`: ``rho = (6 / pi) arcsin(r / 2)``.
+
+    >>> round(float(rank_correlation(normal_score_correlation(0.3))), 12)
+    0.3
+    """
+    r = np.clip(np.asarray(r, dtype=np.float64), -1.0, 1.0)
+    return np.asarray(6.0 / np.pi * np.arcsin(r / 2.0), dtype=np.float64)
+
+
+def is_positive_definite(m: FloatArray, tolerance: float = PD_TOLERANCE) -> bool:
+    """Whether the symmetric matrix ``m`` has every eigenvalue above ``tolerance``.
+
+    Decided by one Cholesky factorisation of ``m - tolerance * I`` (it exists
+    exactly when every eigenvalue of ``m`` exceeds ``tolerance``).
+
+    >>> is_positive_definite(np.array([[1.0, 0.5], [0.5, 1.0]]))
+    True
+    >>> is_positive_definite(np.array([[1.0, 1.0], [1.0, 1.0]]))
+    False
+    """
+    m = np.asarray(m, dtype=np.float64)
+    if not np.all(np.isfinite(m)):
+        return False
+    try:
+        np.linalg.cholesky(m - tolerance * np.eye(m.shape[0]))
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
+def nearest_correlation(
+    a: FloatArray,
+    *,
+    floor: float = REPAIR_FLOOR,
+    tolerance: float = REPAIR_TOLERANCE,
+    max_iterations: int = REPAIR_MAX_ITERATIONS,
+) -> FloatArray:
+    """The correlation matrix nearest to ``a`` in the Frobenius norm.
+
+    Parameters
+    ----------
+    a
+        Shape ``(n, n)``: a symmetric matrix with a unit diagonal.
+    floor
+        The smallest eigenvalue the result may have (see Notes).
+    tolerance, max_iterations
+        Stop when the relative changes of both iterates and the relative gap
+        between them are at most ``tolerance``, or after ``max_iterations``.
+
+    Returns
+    -------
+    Shape ``(n, n)``: symmetric, unit diagonal, every eigenvalue at least
+    about ``floor``. A matrix that is already positive definite (see
+    :func:`is_positive_definite`) is returned unchanged.
+
+    Notes
+    -----
+    Higham's alternating projections with Dykstra's correction (Higham
+    2002, Algorithm 3.3, unweighted: ``W = I``): starting from
+    ``Y_0 = a``, ``dS_0 = 0``, repeat ``R = Y - dS``, ``X = P_S(R)``,
+    ``dS = X - R``, ``Y = P_U(X)``, where ``P_U`` sets the diagonal to 1 and
+    ``P_S`` projects onto the symmetric matrices with eigenvalues at least
+    ``floor``: ``Q diag(max(lambda_i, floor)) Q^T`` for ``R = Q diag(lambda) Q^T``.
+    With ``floor = 0`` this is Higham's projection onto the positive
+    semidefinite cone; a small positive floor makes the result positive
+    definite, as the copula's Cholesky factor needs, and moves it by about
+    ``floor`` from the semidefinite answer. The stopping rule is that of
+    Higham's ``nearcorr``. Groups of variables linked by non-zero
+    correlations are solved apart, and a group already positive definite is
+    left unchanged. If the last iterate still has an eigenvalue below
+    ``floor / 2`` (the iteration stopped at its cap), it is shrunk towards
+    the identity, ``(Y + s I) / (1 + s)``, just enough to lift it to ``floor``.
+
+    References
+    ----------
+    N. J. Higham, "Computing the nearest correlation matrix -- a problem from
+    finance", IMA J. Numer. Anal. 22 (2002) 329-343.
+
+    Examples
+    --------
+    Higham's example (Section 4 of the paper):
+
+    >>> a = np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0]])
+    >>> nearest_correlation(a).round(4).tolist()
+    [[1.0, 0.7607, 0.1573], [0.7607, 1.0, 0.7607], [0.1573, 0.7607, 1.0]]
+    """
+    return _nearest_correlation(a, floor, tolerance, max_iterations)[0]
+
+
+def _nearest_correlation(
+    a: FloatArray, floor: float, tolerance: float, max_iterations: int
+) -> tuple[FloatArray, int, bool]:
+    """:func:`nearest_correlation`, the iterations it took (all groups) and whether every group converged.
+
+    Works on each group of variables linked by non-zero correlations apart:
+    for a block-diagonal matrix the nearest correlation matrix is block
+    diagonal (zeroing the off-block part of any candidate keeps it a
+    correlation matrix with eigenvalues at least as large, by Cauchy
+    interlacing, and brings it nearer), so the groups are independent
+    problems, and a group that is already valid is left as it is.
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    a = np.asarray(a, dtype=np.float64)
+    if is_positive_definite(a):
+        return a.copy(), 0, True
+    out = a.copy()
+    np.fill_diagonal(out, 1.0)
+    iterations, converged = 0, True
+    linked = a != 0.0
+    np.fill_diagonal(linked, False)
+    count, labels = connected_components(linked, directed=False)
+    for k in range(count):
+        group = np.flatnonzero(labels == k)
+        block = np.ix_(group, group)
+        if group.size > 1 and not is_positive_definite(out[block]):
+            out[block], steps, done = _alternating_projections(out[block], floor, tolerance, max_iterations)
+            iterations, converged = iterations + steps, converged and done
+    return out, iterations, converged
+
+
+def _alternating_projections(
+    a: FloatArray, floor: float, tolerance: float, max_iterations: int
+) -> tuple[FloatArray, int, bool]:
+    """Higham's Algorithm 3.3 on one group (see :func:`nearest_correlation`): result, iterations, converged."""
+    y = a.copy()
+    np.fill_diagonal(y, 1.0)
+    ds = np.zeros_like(y)
+    x = y
+    converged = False
+    steps = 0
+    while steps < max_iterations:
+        steps += 1
+        r = y - ds
+        w, q = np.linalg.eigh(r)
+        x_new = (q * np.maximum(w, floor)) @ q.T
+        x_new = (x_new + x_new.T) / 2.0
+        ds = x_new - r
+        y_new = x_new.copy()
+        np.fill_diagonal(y_new, 1.0)
+        norm_y = np.linalg.norm(y_new)
+        change = max(
+            np.linalg.norm(x_new - x) / np.linalg.norm(x_new),
+            np.linalg.norm(y_new - y) / norm_y,
+            np.linalg.norm(y_new - x_new) / norm_y,
+        )
+        x, y = x_new, y_new
+        if change <= tolerance:
+            converged = True
+            break
+    low = float(np.linalg.eigvalsh(y)[0])
+    if low < floor / 2:
+        s = (floor - low) / (1.0 - floor)
+        y = (y + s * np.eye(y.shape[0])) / (1.0 + s)
+        np.fill_diagonal(y, 1.0)
+    return y, steps, converged
+
+
+def minimal_conflict(m: FloatArray) -> tuple[int, ...]:
+    """A small set of variables whose own correlation matrix is already invalid.
+
+    Parameters
+    ----------
+    m
+        Shape ``(n, n)``: a correlation matrix that is not positive definite
+        (see :func:`is_positive_definite`).
+
+    Returns
+    -------
+    Indices, ascending, of a set whose sub-matrix is not positive definite
+    while the sub-matrix of every set with one index fewer is: removing any
+    one of them resolves the contradiction among them. Empty if ``m`` is valid.
+
+    Notes
+    -----
+    The result depends on the matrix alone, never on the order in which its
+    entries were stated. Let ``v`` be the eigenvector of the smallest
+    eigenvalue: the variables most involved in the contradiction have the
+    largest ``|v_i|``. The smallest ``k`` for which the ``k`` variables of
+    largest ``|v_i|`` (ties: lower index first) already form an invalid
+    sub-matrix is found by bisection; adding a variable never makes a
+    sub-matrix valid again (Cauchy's interlacing theorem), so this is exact.
+    Then, while some variable can be dropped with the sub-matrix staying
+    invalid, the one with the smallest ``|v_i|`` (recomputed for the
+    sub-matrix; ties: lower index) is dropped.
+
+    Examples
+    --------
+    >>> r = normal_score_correlation(np.array([0.9, 0.9, -0.9]))
+    >>> m = np.eye(4)
+    >>> m[0, 1] = m[1, 0] = r[0]; m[0, 2] = m[2, 0] = r[1]; m[1, 2] = m[2, 1] = r[2]
+    >>> minimal_conflict(m)
+    (0, 1, 2)
+    """
+    m = np.asarray(m, dtype=np.float64)
+    if is_positive_definite(m):
+        return ()
+
+    def invalid(idx: list[int]) -> bool:
+        return not is_positive_definite(m[np.ix_(idx, idx)])
+
+    def weights(idx: list[int]) -> FloatArray:
+        _, vectors = np.linalg.eigh(m[np.ix_(idx, idx)])
+        return np.asarray(np.abs(vectors[:, 0]), dtype=np.float64)
+
+    everyone = list(range(m.shape[0]))
+    w = weights(everyone)
+    ranked = sorted(everyone, key=lambda i: (-w[i], i))
+    lo, hi = 1, len(ranked)  # invalid(ranked[:hi]) holds
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if invalid(ranked[:mid]):
+            hi = mid
+        else:
+            lo = mid + 1
+    chosen = sorted(ranked[:hi])
+    dropped = True
+    while dropped:
+        dropped = False
+        w = weights(chosen)
+        for k in sorted(range(len(chosen)), key=lambda k: (w[k], chosen[k])):
+            rest = chosen[:k] + chosen[k + 1 :]
+            if invalid(rest):
+                chosen, dropped = rest, True
+                break
+    return tuple(chosen)
+
+
+@dataclass(frozen=True, eq=False)
+class CorrelationMatrix:
+    """Stated rank correlations as the copula's normal-score matrix, judged as a whole.
+
+    Attributes
+    ----------
+    rho
+        Shape ``(n, n)``: the stated Spearman rank correlations, 0 for pairs
+        not stated, 1 on the diagonal.
+    stated
+        The same as the copula's normal-score correlations,
+        ``r = 2 sin(pi rho / 6)``.
+    matrix
+        The matrix the copula uses: ``stated``, or its repair.
+    valid
+        Whether ``stated`` is positive definite (:func:`is_positive_definite`).
+    repaired
+        Whether ``matrix`` is :func:`nearest_correlation` of an invalid ``stated``.
+    iterations
+        Iterations of Higham's algorithm the repair took, over all groups
+        (0 without a repair): each one eigendecomposition of a group's matrix.
+    converged
+        Whether that repair's iteration converged (always true without a repair).
+    """
+
+    rho: FloatArray
+    stated: FloatArray
+    matrix: FloatArray
+    valid: bool
+    repaired: bool = False
+    iterations: int = 0
+    converged: bool = True
+
+    @functools.cached_property
+    def conflict(self) -> tuple[int, ...]:
+        """The variables of :func:`minimal_conflict` of ``stated``, ascending (empty if it is valid)."""
+        return () if self.valid else minimal_conflict(self.stated)
+
+    def changes(self) -> list[tuple[int, int, float, float]]:
+        """``(i, j, stated rho, used rho)``, ``i < j``, for each Spearman correlation the repair moved.
+
+        Listed when it moved by at least :data:`REPAIR_SHOWN_CHANGE`,
+        including pairs not stated (stated 0).
+        """
+        if not self.repaired:
+            return []
+        a, b = self.rho, rank_correlation(self.matrix)
+        i, j = np.triu_indices(a.shape[0], 1)
+        moved = np.abs(b[i, j] - a[i, j]) >= REPAIR_SHOWN_CHANGE
+        return [(int(p), int(q), float(a[p, q]), float(b[p, q])) for p, q in zip(i[moved], j[moved])]
+
+    @property
+    def max_change(self) -> float:
+        """The largest absolute change of a Spearman rank correlation made by the repair."""
+        if not self.repaired:
+            return 0.0
+        return float(np.max(np.abs(rank_correlation(self.matrix) - self.rho), initial=0.0))
+
+    def conflict_pairs(self, pairs: list[tuple[int, int, float]]) -> list[int]:
+        """Positions in ``pairs`` (as given) of the stated pairs within :attr:`conflict`."""
+        inside = set(self.conflict)
+        return [k for k, (i, j, _) in enumerate(pairs) if i in inside and j in inside]
+
+    def describe_conflict(self, names: list[str] | tuple[str, ...], pairs: list[tuple[int, int, float]]) -> str:
+        """The contradiction among :attr:`conflict`, in words, for an error message.
+
+        ``names`` are the variables' names by index; ``pairs`` the stated
+        ``(i, j, rho)``, listed in the order given.
+        """
+        group = [names[i] for i in self.conflict]
+        stated = [pairs[k] for k in self.conflict_pairs(pairs)]
+        said = {frozenset((i, j)) for i, j, _ in stated}
+        unstated = [
+            (a, b) for x, a in enumerate(self.conflict) for b in self.conflict[x + 1 :] if frozenset((a, b)) not in said
+        ]
+        text = (
+            f"these rank correlations cannot hold together (the correlation matrix of {_listing(group)} "
+            "is not positive definite): "
+        )
+        text += _listing([f"[{names[i]}, {names[j]}, {rho:g}]" for i, j, rho in stated], limit=6, conjunction="")
+        if unstated:
+            shown = _listing([f"[{names[i]}, {names[j]}]" for i, j in unstated], limit=6)
+            text += f", and 0 for the unstated {'pair' if len(unstated) == 1 else 'pairs'} {shown}"
+        return text
+
+
+def _listing(items: list[str], *, limit: int = 8, conjunction: str = "and") -> str:
+    """``a, b and c``; past ``limit`` items, ``a, b, ... and 7 more``."""
+    if len(items) > limit:
+        return ", ".join(items[: limit - 1]) + f" and {len(items) - limit + 1} more"
+    if len(items) < 2 or not conjunction:
+        return ", ".join(items)
+    return ", ".join(items[:-1]) + f" {conjunction} {items[-1]}"
+
+
 def correlation_matrix(
     n: int,
     pairs: list[tuple[int, int, float]],
     *,
     repair: bool = False,
-) -> tuple[FloatArray, int | None]:
-    """The normal-score correlation matrix for Spearman rank correlations.
+) -> CorrelationMatrix:
+    """The copula's normal-score correlation matrix for Spearman rank correlations, judged as a whole.
 
     Parameters
     ----------
     n
         Number of variables.
     pairs
-        ``(i, j, rho)`` Spearman rank correlations, in the order given.
+        ``(i, j, rho)`` Spearman rank correlations; pairs not given are 0.
+        Their order changes nothing.
     repair
-        Replace a matrix that is not positive definite by the nearest valid
-        one (eigenvalues clipped, then rescaled to a unit diagonal).
+        If the matrix is not positive definite, use
+        :func:`nearest_correlation` instead of it.
 
     Returns
     -------
-    matrix, bad
-        The Pearson correlation matrix of the normal scores,
-        ``r = 2 sin(pi rho / 6)``, and the index of the first pair that made it
-        not positive definite (``None`` if valid or repaired).
+    CorrelationMatrix
+        The stated matrix, ``r = 2 sin(pi rho / 6)`` (see
+        :func:`normal_score_correlation`), whether it is positive definite
+        (:func:`is_positive_definite`), the matrix to use, and, for an
+        invalid matrix, :func:`minimal_conflict` (found when first asked for).
 
     Examples
     --------
-    >>> m, bad = correlation_matrix(2, [(0, 1, 0.5)])
-    >>> float(round(m[0, 1], 4)), bad
-    (0.5176, None)
+    Five variables all at 0.5 are valid, in whatever order the pairs come:
+
+    >>> import itertools
+    >>> pairs = [(i, j, 0.5) for i, j in itertools.combinations(range(5), 2)]
+    >>> correlation_matrix(5, pairs).valid, correlation_matrix(5, pairs[::-1]).valid
+    (True, True)
+    >>> m = correlation_matrix(3, [(0, 1, 0.9), (1, 2, 0.9)])
+    >>> m.valid, m.conflict
+    (False, (0, 1, 2))
     """
-    m = np.eye(n)
-    bad: int | None = None
-    for k, (i, j, rho) in enumerate(pairs):
-        r = 2.0 * math.sin(math.pi * rho / 6.0)
-        m[i, j] = m[j, i] = r
-        if bad is None and not _is_pd(m):
-            bad = k
-    if bad is not None and repair:
-        m = _nearest_correlation(m)
-        bad = None
-    return m, bad
-
-
-def _is_pd(m: FloatArray) -> bool:
-    try:
-        np.linalg.cholesky(m)
-    except np.linalg.LinAlgError:
-        return False
-    return bool(np.all(np.linalg.eigvalsh(m) > 1e-10))
-
-
-def _nearest_correlation(m: FloatArray) -> FloatArray:
-    for _ in range(100):
-        w, v = np.linalg.eigh(m)
-        m = (v * np.maximum(w, 1e-6)) @ v.T
-        d = np.sqrt(np.diag(m))
-        m = m / np.outer(d, d)
-        if _is_pd(m):
-            break
-    return m
+    rho, stated = np.eye(n), np.eye(n)
+    for i, j, value in pairs:
+        rho[i, j] = rho[j, i] = value
+        stated[i, j] = stated[j, i] = 2.0 * math.sin(math.pi * value / 6.0)  # normal_score_correlation
+    if is_positive_definite(stated):
+        return CorrelationMatrix(rho, stated, stated, True)
+    if not repair:
+        return CorrelationMatrix(rho, stated, stated, False)
+    fixed, iterations, converged = _nearest_correlation(stated, REPAIR_FLOOR, REPAIR_TOLERANCE, REPAIR_MAX_ITERATIONS)
+    return CorrelationMatrix(rho, stated, fixed, False, True, iterations, converged)

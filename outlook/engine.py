@@ -25,7 +25,7 @@ from . import distributions as dist
 from ._quantiles import QuantileSketch
 from ._types import FloatArray
 from .errors import SimulationError
-from .scenario import Event, Scenario
+from .scenario import Driver, Event, Scenario
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,12 +33,20 @@ if TYPE_CHECKING:
 __all__ = [
     "BLOCK_SIZE",
     "DEFAULT_CHUNK_SIZE",
+    "MAX_CHUNK_SIZE",
+    "MAX_SAMPLES",
+    "MAX_SEED",
+    "MAX_SUMMARY_BYTES",
+    "MAX_WORLD_VALUES",
     "Model",
     "PERCENTILES",
     "QuantityStats",
     "Run",
     "SAMPLERS",
+    "check_counts",
     "compile_model",
+    "correlation_changes",
+    "correlation_repair_note",
     "event_times",
     "sample_worlds",
     "simulate",
@@ -48,6 +56,23 @@ __all__ = [
 BLOCK_SIZE = 1 << 16
 #: Default samples per chunk (a whole number of blocks).
 DEFAULT_CHUNK_SIZE = BLOCK_SIZE
+#: The most samples a run may take (``samples``, or the cap of a ``precision``
+#: run): ten billion, 152,588 blocks. A run keeps each block's count, mean,
+#: squared deviations, min and max of every driver and derived quantity
+#: (40 bytes), so memory grows with the blocks: for the bundled scenario (33
+#: quantities) ten billion samples keep 200 MB and take about six core-hours.
+#: A model with many quantities may be held to fewer (see :data:`MAX_SUMMARY_BYTES`).
+MAX_SAMPLES = 10**10
+#: The most memory a run may keep in per-block summaries: 2 GiB.
+MAX_SUMMARY_BYTES = 1 << 31
+#: The most samples a chunk may hold in memory at once (64 blocks): a chunk
+#: holds every driver, derived quantity and event time of its worlds.
+MAX_CHUNK_SIZE = 1 << 22
+#: The largest seed, 2**128 - 1: ``SeedSequence`` pools its entropy in 128
+#: bits, so a larger seed adds nothing, and some would repeat smaller ones.
+MAX_SEED = (1 << 128) - 1
+#: The most values :func:`sample_worlds` may hold (worlds x columns): 800 MB.
+MAX_WORLD_VALUES = 10**8
 #: Percentiles reported for drivers and derived quantities.
 PERCENTILES = (5, 25, 50, 75, 95)
 #: Evenly spaced times from 0 to the last horizon's end at which event
@@ -63,8 +88,15 @@ class Model:
     horizon_ends: FloatArray
     correlated: tuple[str, ...]
     cholesky: FloatArray | None
-    correlation_repaired: bool
+    #: The correlated drivers' rank correlations, judged as a whole (and
+    #: repaired if the file asks): ``None`` without correlations.
+    correlation: dist.CorrelationMatrix | None
     curve_times: FloatArray = field(default_factory=lambda: np.zeros(1))
+
+    @property
+    def correlation_repaired(self) -> bool:
+        """Whether the stated correlation matrix was invalid and replaced by the nearest valid one."""
+        return self.correlation is not None and self.correlation.repaired
 
     @property
     def quantities(self) -> tuple[str, ...]:
@@ -84,25 +116,41 @@ def compile_model(scenario: Scenario) -> Model:
     Returns
     -------
     Model
+
+    Raises
+    ------
+    SimulationError
+        If the rank correlations cannot hold together (their matrix is not
+        positive definite) and the scenario does not ask for
+        ``correlation_repair: nearest``. The loader refuses such a file
+        first; this guards scenarios built another way.
+
+    Notes
+    -----
+    The correlation matrix is judged, and repaired if asked, as a whole by
+    :func:`outlook.distributions.correlation_matrix`, the function the
+    loader uses: the order of the pairs changes nothing.
     """
     ends = np.array([h.until for h in scenario.horizons], dtype=np.float64)
     names = [d.id for d in scenario.drivers]
     involved = {c.a for c in scenario.correlations} | {c.b for c in scenario.correlations}
     correlated = tuple(n for n in names if n in involved)
     chol = None
-    repaired = False
+    judged = None
     if correlated:
-        pairs = [(correlated.index(c.a), correlated.index(c.b), c.rho) for c in scenario.correlations]
-        _, bad = dist.correlation_matrix(len(correlated), pairs)
-        repaired = bad is not None
-        m, bad = dist.correlation_matrix(len(correlated), pairs, repair=scenario.correlation_repair == "nearest")
-        if bad is not None:
-            c = scenario.correlations[bad]
-            msg = f"{c.where}: correlations: pair [{c.a}, {c.b}] makes the correlation matrix not positive definite"
+        index = {n: k for k, n in enumerate(correlated)}
+        pairs = [(index[c.a], index[c.b], c.rho) for c in scenario.correlations]
+        judged = dist.correlation_matrix(len(correlated), pairs, repair=scenario.correlation_repair == "nearest")
+        if not judged.valid and not judged.repaired:
+            c = scenario.correlations[judged.conflict_pairs(pairs)[0]]
+            msg = (
+                f"{c.where}: {c.where.key_path or 'correlations'}: {judged.describe_conflict(correlated, pairs)}; "
+                "change them, or set correlation_repair: nearest"
+            )
             raise SimulationError(msg)
-        chol = np.asarray(np.linalg.cholesky(m), dtype=np.float64)
+        chol = np.asarray(np.linalg.cholesky(judged.matrix), dtype=np.float64)
     grid = np.linspace(0.0, float(ends.max()), CURVE_POINTS)
-    return Model(scenario, ends, correlated, chol, repaired, grid)
+    return Model(scenario, ends, correlated, chol, judged, grid)
 
 
 @dataclass(slots=True)
@@ -151,10 +199,33 @@ class QuantityStats:
 
 
 def _block_moments(x: FloatArray) -> tuple[int, float, float, float, float]:
-    m = float(np.mean(x))
-    d = x - m
-    m2 = float(np.einsum("i,i->", d, d))  # not BLAS: no thread start-up per block
+    with np.errstate(over="ignore", invalid="ignore"):  # values near the float limit: see _check_moments
+        m = float(np.mean(x))
+        d = x - m
+        m2 = float(np.einsum("i,i->", d, d))  # not BLAS: no thread start-up per block
     return x.shape[0], m, m2, float(np.min(x)), float(np.max(x))
+
+
+def _quantity_where(model: Model, name: str) -> str:
+    """``path:line:col: drivers.x`` (or ``derived.x``) for a driver or derived quantity."""
+    s = model.scenario
+    for section, nodes in (("drivers", s.drivers), ("derived", s.derived)):
+        for node in nodes:
+            if node.id == name:
+                return f"{node.where}: {section}.{name}"
+    return name
+
+
+def _check_moments(model: Model, name: str, mean: float, m2: float, lo: float, hi: float) -> None:
+    """Stop the run if a quantity's mean or spread overflowed: a table must never show inf or a blank."""
+    if math.isfinite(mean) and math.isfinite(m2):
+        return
+    msg = (
+        f"{_quantity_where(model, name)}: values too large for a mean and standard deviation (they reach "
+        f"{max(abs(lo), abs(hi)):.4g}; sums of their squares pass the largest float, about 1.8e308); "
+        "express it in larger units or on a log scale"
+    )
+    raise SimulationError(msg)
 
 
 @dataclass(slots=True)
@@ -244,6 +315,7 @@ def _draw_block_qmc(
     (through normal scores and the Cholesky factor) and per event (an Exp(1)
     budget by inversion). Each block is its own scrambled Sobol' set of
     ``BLOCK_SIZE`` points (the first ``n`` used) or Latin hypercube of ``n``.
+    A coordinate of exactly 0 becomes 2^-31, so that every normal score is finite.
     """
     from scipy import special
     from scipy.stats import qmc
@@ -261,6 +333,9 @@ def _draw_block_qmc(
         u = qmc.Sobol(dims, scramble=True, rng=rng).random_base2(BLOCK_SIZE.bit_length() - 1)[:n]
     else:
         u = qmc.LatinHypercube(dims, rng=rng).random(n)
+    # A scrambled Sobol' coordinate is a multiple of 2^-30, so exactly 0 about once in 10^9: its normal
+    # score would be -inf. It stands for the cell [0, 2^-30); take the cell's midpoint.
+    u[u <= 0.0] = _U_ZERO
     for j, d in enumerate(indep):
         if isinstance(d.distribution, dist.Beta):  # betaincinv is slow: the tabulated normal-score route
             out[d.id] = d.distribution.from_normal(special.ndtri(u[:, j]))
@@ -274,6 +349,10 @@ def _draw_block_qmc(
             out[name] = s.driver(name).distribution.from_normal(z[:, j])
     exp = -np.log1p(-u[:, dims - len(s.events) :].T) if s.events else np.empty((0, n))
     return {d.id: out[d.id] for d in s.drivers}, np.ascontiguousarray(exp)
+
+
+#: Where a quasi-random coordinate of exactly 0 is moved (see :func:`_draw_block_qmc`).
+_U_ZERO = 2.0**-31
 
 
 def _draw_chunk(
@@ -379,10 +458,13 @@ def _event_hazard(model: Model, e: Event, env: Mapping[str, FloatArray], n: int)
     where = f"{e.where}: events.{e.id}"
     if e.rate is not None:
         r = e.rate.evaluate(env, n)
-        bad = ~(r >= 0)
+        bad = ~((r >= 0) & (r < np.inf))  # an infinite rate is an overflow or a division by zero, not "at once"
         if bad.any():
             i = int(np.argmax(bad))
-            msg = f"{where}.rate: rate is negative or not a number in {int(bad.sum())} of {n} worlds (e.g. {r[i]:g})"
+            msg = (
+                f"{where}.rate: rate is negative, infinite or not a number in {int(bad.sum())} of {n} worlds "
+                f"(e.g. {r[i]:g})"
+            )
             raise SimulationError(msg)
         return np.empty(0), r[:, None]
     s = model.scenario
@@ -391,7 +473,10 @@ def _event_hazard(model: Model, e: Event, env: Mapping[str, FloatArray], n: int)
     bad = ~((probs >= 0) & (probs <= 1))
     if bad.any():
         j = int(np.argmax(bad.any(axis=0)))
-        msg = f"{where}.by.{e.by[j][0]}: probability outside [0, 1] in {int(bad[:, j].sum())} of {n} worlds"
+        msg = (
+            f"{where}.by.{e.by[j][0]}: probability outside [0, 1] or not a number in {int(bad[:, j].sum())} "
+            f"of {n} worlds"
+        )
         raise SimulationError(msg)
     falls = np.diff(probs, axis=1) < 0
     if falls.any():
@@ -426,7 +511,10 @@ def _chunk_worlds(
     """Drivers, derived quantities and event times of worlds ``start:stop``."""
     s = model.scenario
     n = stop - start
-    env, exp = _draw_chunk(model, seed, start, stop, total, sampler)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below, located
+        env, exp = _draw_chunk(model, seed, start, stop, total, sampler)
+    for d in s.drivers:
+        _check_draws(d, env[d.id], n)
     for dv in s.derived:
         v = dv.expr.evaluate(env, n)
         nan = np.isnan(v)
@@ -447,18 +535,98 @@ def _chunk_worlds(
     return env, _times(model, env, exp, n)
 
 
-def _check_args(samples: object, seed: object, chunk_size: object) -> tuple[int, int, int]:
-    if isinstance(samples, bool) or not isinstance(samples, int | np.integer) or samples < 1:
-        msg = f"samples must be a positive integer (got {samples!r})"
+def _check_draws(d: Driver, x: FloatArray, n: int) -> None:
+    """Stop the run, located at the driver, if some of its draws are not finite numbers."""
+    if d.kind != "continuous" or bool(np.isfinite(x).all()):
+        return
+    bad = ~np.isfinite(x)
+    example = x[int(np.argmax(bad))]
+    msg = (
+        f"{d.where}: drivers.{d.id}: not finite in {int(bad.sum())} of {n} worlds (e.g. {example:g}: "
+        f"{d.distribution.describe()} overflows the largest float, about 1.8e308); choose smaller parameters"
+    )
+    raise SimulationError(msg)
+
+
+def _shown(value: object) -> str:
+    """A value for a one-line message: a huge integer as ``1.000e+400``, not its 401 digits."""
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        v = int(value)
+        if abs(v) >= 10**15:
+            from decimal import Decimal
+
+            return format(Decimal(v), ".3e")
+    return repr(value)
+
+
+def _whole(name: str, value: object, low: int, high: int, high_text: str = "") -> int:
+    """``value`` as an int if it is a whole number in [low, high] (an int, or a float without a fraction)."""
+    v: int | None = None
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        v = int(value)
+    elif isinstance(value, float | np.floating) and math.isfinite(f := float(value)) and f.is_integer():
+        v = int(f) if abs(f) <= 2**53 else None  # beyond, a float is not the number that was meant
+    if v is None or not low <= v <= high:
+        msg = f"{name} must be a whole number from {low:,} to {high_text or f'{high:,}'} (got {_shown(value)})"
         raise ValueError(msg)
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        msg = f"seed must be a non-negative integer (got {seed!r})"
+    return v
+
+
+def check_counts(samples: object, seed: object, chunk_size: object) -> tuple[int, int, int]:
+    """Validate a run's counts at the door; return ``samples``, ``seed`` and the chunk in whole blocks.
+
+    Parameters
+    ----------
+    samples
+        A whole number from 1 to :data:`MAX_SAMPLES`.
+    seed
+        A whole number from 0 to :data:`MAX_SEED`.
+    chunk_size
+        A whole number from 1 to :data:`MAX_CHUNK_SIZE`; rounded up to a
+        whole number of blocks.
+
+    Raises
+    ------
+    ValueError
+        One line naming the setting, its limits and the value given.
+
+    Examples
+    --------
+    >>> check_counts(1e6, 0, 1000)
+    (1000000, 0, 65536)
+    >>> check_counts(1.5, 0, 1000)
+    Traceback (most recent call last):
+    ...
+    ValueError: samples must be a whole number from 1 to 10,000,000,000 (got 1.5)
+    """
+    n = _whole("samples", samples, 1, MAX_SAMPLES)
+    s = _whole("seed", seed, 0, MAX_SEED, "2**128 - 1")
+    c = _whole("chunk_size", chunk_size, 1, MAX_CHUNK_SIZE)
+    return n, s, max(1, math.ceil(c / BLOCK_SIZE)) * BLOCK_SIZE
+
+
+def _summary_bytes(model: Model, sampler: str) -> int:
+    """Bytes a run keeps per block: 40 per quantity, plus each reported count for a QMC run."""
+    s = model.scenario
+    per_block = 40 * len(model.quantities)
+    if sampler != "random":  # the block's reported counts, kept for between-block standard errors
+        k = len(s.horizons) * (len(s.scenarios) + 2 * len(s.events))
+        k += sum(len(d.categories or ()) for d in s.drivers)
+        per_block += 8 * k + 200
+    return per_block
+
+
+def _check_summary_memory(model: Model, samples: int, sampler: str) -> None:
+    """Refuse a sample count whose per-block summaries would pass :data:`MAX_SUMMARY_BYTES`."""
+    per_block = _summary_bytes(model, sampler)
+    limit = min(MAX_SAMPLES, (MAX_SUMMARY_BYTES // max(per_block, 1)) * BLOCK_SIZE)
+    if samples > limit:
+        msg = (
+            f"samples must be at most {limit:,} for this model (got {samples:,}): a run keeps "
+            f"{per_block:,} bytes of summaries for each block of {BLOCK_SIZE:,} samples, "
+            f"within {MAX_SUMMARY_BYTES >> 30} GiB"
+        )
         raise ValueError(msg)
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer) or chunk_size < 1:
-        msg = f"chunk_size must be a positive integer (got {chunk_size!r})"
-        raise ValueError(msg)
-    chunk = max(1, math.ceil(int(chunk_size) / BLOCK_SIZE)) * BLOCK_SIZE
-    return int(samples), int(seed), chunk
 
 
 def sample_worlds(
@@ -480,7 +648,8 @@ def sample_worlds(
     model
         From :func:`compile_model` (a Scenario is compiled first).
     samples, seed, chunk_size, sampler
-        As for :func:`simulate`.
+        As for :func:`simulate`; ``samples`` times the columns is at most
+        :data:`MAX_WORLD_VALUES`.
 
     Returns
     -------
@@ -488,13 +657,29 @@ def sample_worlds(
         One column per driver and derived quantity (a categorical driver as
         its category's name), then ``time_<event>`` for each event: years from
         ``as_of`` until it happens (``inf`` if never).
+
+    Raises
+    ------
+    ValueError
+        For a bad ``samples``, ``seed``, ``chunk_size`` or ``sampler``, or
+        more values than :data:`MAX_WORLD_VALUES`.
+    SimulationError
+        As for :func:`simulate`.
     """
     import pandas as pd
 
+    samples, seed, chunk = check_counts(samples, seed, chunk_size)
+    _check_sampler(sampler)
     if isinstance(model, Scenario):
         model = compile_model(model)
-    samples, seed, chunk = _check_args(samples, seed, chunk_size)
-    _check_sampler(sampler)
+    columns = len(model.quantities) + len(model.scenario.events)
+    if samples * columns > MAX_WORLD_VALUES:
+        msg = (
+            f"samples must be at most {MAX_WORLD_VALUES // columns:,} for sample_worlds of this model "
+            f"(got {samples:,}): it holds every value in memory ({columns:,} a world, at most "
+            f"{MAX_WORLD_VALUES:,} in all); summaries of larger runs come from simulate"
+        )
+        raise ValueError(msg)
     parts: list[dict[str, FloatArray]] = []
     done = 0
     while done < samples:
@@ -621,7 +806,8 @@ def _run_blocks(
         for q, name in enumerate(names):
             x = env[name]
             for j, i in enumerate(range(0, n, BLOCK_SIZE)):
-                moments[b0 + j, q] = _block_moments(x[i : i + BLOCK_SIZE])
+                moments[b0 + j, q] = row = _block_moments(x[i : i + BLOCK_SIZE])
+                _check_moments(model, name, *row[1:])
             part.sketches[q].update(x)
             counts = part.cat_counts.get(name)
             if counts is not None:
@@ -712,13 +898,17 @@ def simulate(
         From :func:`compile_model` (a Scenario is compiled first).
     samples
         Number of simulated worlds (default 100,000). With ``precision``, the
-        most it may take (default 100,000,000).
+        most it may take (default 100,000,000). A whole number from 1 to
+        :data:`MAX_SAMPLES` (ten billion), or fewer for a model whose
+        per-block summaries would pass :data:`MAX_SUMMARY_BYTES`.
     seed
-        Non-negative integer; the same seed gives the same numbers for any
-        ``chunk_size``, ``workers`` and ``scheduler``.
+        A whole number from 0 to :data:`MAX_SEED` (2**128 - 1); the same seed
+        gives the same numbers for any ``chunk_size``, ``workers`` and
+        ``scheduler``.
     chunk_size
-        Samples held in memory at once (per worker); rounded up to a whole
-        number of blocks of :data:`BLOCK_SIZE`.
+        Samples held in memory at once (per worker), at most
+        :data:`MAX_CHUNK_SIZE`; rounded up to a whole number of blocks of
+        :data:`BLOCK_SIZE`.
     progress
         Called as ``progress(done, samples)`` as work completes (``samples``
         is the cap while a ``precision`` run is still deciding).
@@ -762,8 +952,6 @@ def simulate(
         For a bad ``samples``, ``seed``, ``chunk_size``, ``precision``,
         ``sampler`` or ``workers``.
     """
-    if isinstance(model, Scenario):
-        model = compile_model(model)
     if precision is not None:
         if isinstance(precision, bool) or not isinstance(precision, int | float) or not 0 < precision < 0.5:
             msg = f"precision must be a standard error between 0 and 0.5 (got {precision!r})"
@@ -771,8 +959,11 @@ def simulate(
         cap = 100_000_000 if samples is None else samples
     else:
         cap = 100_000 if samples is None else samples
-    cap, seed, chunk = _check_args(cap, seed, chunk_size)
+    cap, seed, chunk = check_counts(cap, seed, chunk_size)
     _check_sampler(sampler)
+    if isinstance(model, Scenario):
+        model = compile_model(model)
+    _check_summary_memory(model, cap, sampler)
     if workers is None:
         from ._parallel import cpu_count
 
@@ -805,6 +996,40 @@ def simulate(
                 )
                 total = new_total
     return _finish(model, part, total, seed, chunk, precision, sampler)
+
+
+def correlation_changes(model: Model) -> list[tuple[str, str, float, float]]:
+    """``(a, b, stated rho, used rho)`` for each rank correlation a repair moved (none without a repair).
+
+    Pairs of correlated drivers in file order, unstated pairs (stated 0)
+    included, when the Spearman correlation moved by at least
+    :data:`~outlook.distributions.REPAIR_SHOWN_CHANGE`.
+    """
+    if model.correlation is None:
+        return []
+    names = model.correlated
+    return [(names[i], names[j], a, b) for i, j, a, b in model.correlation.changes()]
+
+
+def correlation_repair_note(model: Model) -> str:
+    """The run's warning for a repaired correlation matrix: what was done and the largest change."""
+    assert model.correlation is not None
+    c = model.correlation
+    text = (
+        "the stated rank correlations cannot hold together (their matrix is not positive definite); as "
+        "correlation_repair: nearest asks, the nearest valid correlation matrix was used (Higham 2002)"
+    )
+    changes = correlation_changes(model)
+    if changes:
+        a, b, was, now = max(changes, key=lambda t: abs(t[3] - t[2]))
+        text += (
+            f": the largest change to a rank correlation is {c.max_change:.4f} "
+            f"([{a}, {b}]: {was:.4g} stated, {now:.4f} used; {len(changes)} "
+            f"{'pair' if len(changes) == 1 else 'pairs'} changed, listed in the manifest)"
+        )
+    if not c.converged:
+        text += f"; the iteration stopped at its cap of {dist.REPAIR_MAX_ITERATIONS} steps before converging"
+    return text
 
 
 def _check_sampler(sampler: object) -> None:
@@ -852,13 +1077,15 @@ def _finish(
     moments = part.moments
     for q, name in enumerate(model.quantities):
         st = QuantityStats(sketch=part.sketches[q])
-        for row in moments[:, q]:
-            st.add_moments(*row)
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+            for row in moments[:, q]:
+                st.add_moments(*row)
+        _check_moments(model, name, st.mean, st.m2, st.lo, st.hi)
         st.counts = part.cat_counts.get(name)
         stats[name] = st
     warnings: list[str] = []
-    if model.correlation_repaired:
-        warnings.append("the correlation matrix was not positive definite and was replaced by the nearest valid one")
+    if model.correlation is not None and model.correlation.repaired:
+        warnings.append(correlation_repair_note(model))
     for ri, rule in enumerate(s.scenarios):
         if not part.scen_counts[:, ri].any():
             warnings.append(f"scenario {rule.id!r} was reached by no simulated world at any horizon")

@@ -895,7 +895,13 @@ def _document(tables: Outlook, figures: Sequence[str], figure_samples: int) -> _
             "manifest-table",
             ("Field", "Value"),
             (False, False),
-            tuple(_Row((_Cell((_Code(str(k)),)), _Cell((_plain(v),))), name=str(k)) for k, v in m.items()),
+            tuple(
+                _Row(
+                    (_Cell((_Code(str(k)),)), _Cell((_repair_text(v) if k == "correlation_repair" else _plain(v),))),
+                    name=str(k),
+                )
+                for k, v in m.items()
+            ),
         )
     )
     doc.add(_Para((f"Written by outlook {__version__}.",), cls="meta"))
@@ -905,6 +911,16 @@ def _document(tables: Outlook, figures: Sequence[str], figure_samples: int) -> _
 def _records(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """Rows of a drivers or derived table by name."""
     return {str(r["name"]): {str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")}
+
+
+def _repair_text(v: Any) -> str:
+    """The manifest's record of a repaired correlation matrix, as a line of text (``–`` for none)."""
+    if not v:
+        return "–"
+    shown = [f"{a}–{b} {was:.4g} → {now:.4f}" for a, b, was, now in v["pairs"][:12]]
+    more = len(v["pairs"]) - len(shown)
+    pairs = "; ".join(shown) + (f"; and {more} more (in the JSON manifest)" if more > 0 else "")
+    return f"largest change {v['max_change']:.4f} ({v['measure']}): {pairs or 'none shown at 4 decimals'}"
 
 
 def _plain(v: Any) -> str:
@@ -1032,6 +1048,18 @@ def _methods(
             "stated in the same sentence as a likelihood.",
         ),
     ]
+    repair = m.get("correlation_repair")
+    if repair:
+        out.append(
+            (
+                "The stated rank correlations cannot hold together (their correlation matrix is not positive "
+                "definite). As the file asks (",
+                _Code("correlation_repair: nearest"),
+                "), the run used the nearest valid correlation matrix to the stated normal-score correlations, in "
+                "the Frobenius norm (Higham 2002, alternating projections with Dykstra's correction). The largest "
+                f"change to a Spearman rank correlation is {repair['max_change']:.4f}; the manifest lists each change.",
+            )
+        )
     if any(k in figures for k in ("drivers", "derived")):
         shown = min(figure_samples, n)
         out.append(
@@ -1187,6 +1215,7 @@ def _html_table(t: _Table) -> str:
 
 # --------------------------------------------------------------------------
 # Markdown
+
 
 def _md_esc(text: str) -> str:
     """Text that Markdown shows as written: no markup, no raw HTML, one line."""

@@ -934,6 +934,9 @@ class _Builder:
         meta = self.meta(m, kp, ("label", "unit", "note"))
         source = self.guard(lambda: self.source_ref(m["source"], kp + ".source")) if "source" in m else None
         d, spec = self.distribution(form, m, kp)
+        overflow = dist.overflow_problem(d)  # known at load: refuse now rather than at run time
+        if overflow:
+            raise self.err(self.loc(m[form], f"{kp}.{form}"), overflow)
         return Driver(
             name, d, spec, meta.get("label", ""), meta.get("unit", ""), meta.get("note", ""), source, self.loc(y, kp)
         )
@@ -1114,15 +1117,16 @@ class _Builder:
             if c is not None:
                 out.append(c)
         if len(out) == len(y.value) and out:
-            order = [d.id for d in drivers]
-            pairs = [(order.index(c.a), order.index(c.b), c.rho) for c in out]
-            _, bad = dist.correlation_matrix(len(order), pairs, repair=repair == "nearest")
-            if bad is not None:
-                c = out[bad]
+            # judged as a whole, over the correlated drivers in file order, as compile_model does
+            involved = {n for c in out for n in (c.a, c.b)}
+            order = [d.id for d in drivers if d.id in involved]
+            index = {n: k for k, n in enumerate(order)}
+            pairs = [(index[c.a], index[c.b], c.rho) for c in out]
+            judged = dist.correlation_matrix(len(order), pairs)  # compile_model repairs, if asked
+            if not judged.valid and repair != "nearest":
                 raise self.err(
-                    c.where,
-                    f"pair [{c.a}, {c.b}, {_num(c.rho)}] makes the correlation matrix not positive definite "
-                    "(the correlations contradict each other); change it, or set correlation_repair: nearest",
+                    out[judged.conflict_pairs(pairs)[0]].where,
+                    judged.describe_conflict(order, pairs) + "; change them, or set correlation_repair: nearest",
                 )
         return tuple(out)
 

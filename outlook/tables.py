@@ -22,7 +22,11 @@ curves
     to the last horizon's end and at every horizon end (where it equals the
     events table). Not one of :attr:`Outlook.TABLES`: it is for plotting.
 manifest
-    The run's identity: scenario id and hash, seed, samples, versions.
+    The run's identity: scenario id and hash, seed, samples, versions; and
+    ``correlation_repair``: ``None``, or, when the stated correlation matrix
+    was invalid and replaced by the nearest valid one, the largest change of
+    a Spearman rank correlation (``max_change``) and ``[a, b, stated, used]``
+    for each pair that moved (``pairs``).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ._version import __version__
-from .engine import BLOCK_SIZE, MIN_QMC_BLOCKS, PERCENTILES, Run, between_block_se
+from .engine import BLOCK_SIZE, MIN_QMC_BLOCKS, PERCENTILES, Run, between_block_se, correlation_changes
 from .errors import SimulationError
 from .words import get_scale
 
@@ -106,6 +110,20 @@ def _jsonable(v: Any) -> Any:
     if isinstance(v, np.bool_):
         return bool(v)
     return v
+
+
+def _correlation_repair(run: Run) -> dict[str, Any] | None:
+    """The manifest's record of a repaired correlation matrix (``None`` if none was repaired)."""
+    c = run.model.correlation
+    if c is None or not c.repaired:
+        return None
+    return {
+        "method": "nearest correlation matrix to the normal-score matrix, Frobenius norm (Higham 2002)",
+        "measure": "Spearman rank correlation",
+        "max_change": c.max_change,
+        "converged": c.converged,
+        "pairs": [[a, b, was, now] for a, b, was, now in correlation_changes(run.model)],
+    }
 
 
 def summarise(run: Run, *, scale: str = "icd203") -> Outlook:
@@ -206,6 +224,7 @@ def summarise(run: Run, *, scale: str = "icd203") -> Outlook:
         "sampler": run.sampler,
         "precision": run.precision,
         "standard_error": se_method,
+        "correlation_repair": _correlation_repair(run),
     }
     # the evenly spaced curve times, and every horizon end from the events table
     grid = run.model.curve_times

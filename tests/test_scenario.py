@@ -359,8 +359,9 @@ scenarios:
   rest: otherwise
 """,
         [
-            "s.yaml:15:5: correlations[2]: pair [b, c, -0.9] makes the correlation matrix not positive definite "
-            "(the correlations contradict each other); change it, or set correlation_repair: nearest"
+            "s.yaml:13:5: correlations[0]: these rank correlations cannot hold together (the correlation matrix "
+            "of a, b and c is not positive definite): [a, b, 0.5], [a, c, 0.5], [b, c, -0.9]; change them, or set "
+            "correlation_repair: nearest"
         ],
     ),
     (

@@ -1,0 +1,167 @@
+"""Counts at the door: samples, seeds and chunk sizes are whole numbers within stated limits."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import pytest
+
+import outlook
+from outlook import Scenario, cli, run_outlook, sample_worlds, simulate
+from outlook.engine import MAX_CHUNK_SIZE, MAX_SAMPLES, MAX_SEED
+
+HEAD = """\
+outlook: 1
+id: t
+title: T
+question: Q?
+as_of: 2024-01-01
+horizons: {a: {until: 1y}}
+"""
+
+SMALL = HEAD + "drivers: {x: {normal: {mean: 0, sd: 1}}}\nscenarios: {all: otherwise}\n"
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+# --------------------------------------------------------------------------
+# the command line
+
+
+SAMPLES_LINE = (
+    "outlook run: error: argument --samples/-n: expected a whole number of samples from 1 to 10,000,000,000, got {!r}"
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1e400", "1e30", "1e15", "1.5", "1e-3", "nan", "inf", "-0", "0", "0x10", "1e999999999999", "_1", "ten"],
+)
+def test_bad_sample_counts_are_one_line_and_exit_2(text: str) -> None:
+    """A count that is not a whole number from 1 to 1e10 is refused with one line stating the limit, exit 2."""
+    code, out, err = run("run", "nk-troops-russia", "--samples", text)
+    assert (2, "") == (code, out)
+    assert SAMPLES_LINE.format(text) == err.splitlines()[-1]
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1e6", 10**6), ("1_000_000", 10**6), ("1000000", 10**6), ("2.5e6", 2_500_000), ("1E10", MAX_SAMPLES)],
+)
+def test_sample_counts_in_any_whole_notation(text: str, expected: int) -> None:
+    """1e6, 1_000_000, 1000000 and 2.5e6 all mean what they say."""
+    assert expected == cli._parser().parse_args(["run", "x", "--samples", text]).samples
+
+
+@pytest.mark.parametrize(
+    ("option", "text", "line"),
+    [
+        ("--seed", "1e400", "argument --seed/-s: expected a whole number from 0 to 2**128 - 1, got '1e400'"),
+        ("--seed", "-1", "argument --seed/-s: expected a whole number from 0 to 2**128 - 1, got '-1'"),
+        ("--seed", "2.5", "argument --seed/-s: expected a whole number from 0 to 2**128 - 1, got '2.5'"),
+        (
+            "--chunk-size",
+            "1e9",
+            "argument --chunk-size: expected a whole number of samples from 1 to 4,194,304, got '1e9'",
+        ),
+        ("--workers", "1e400", "argument --workers/-j: expected a positive whole number, got '1e400'"),
+    ],
+    ids=["seed-huge", "seed-negative", "seed-fraction", "chunk-huge", "workers-huge"],
+)
+def test_other_counts_are_one_line_and_exit_2(option: str, text: str, line: str) -> None:
+    """Seeds, chunk sizes and worker counts are refused the same way: one line, no traceback."""
+    code, _, err = run("run", "nk-troops-russia", option, text)
+    assert 2 == code
+    assert "outlook run: error: " + line == err.splitlines()[-1]
+
+
+def test_largest_seed_is_accepted() -> None:
+    """Every seed from 0 to 2**128 - 1 is accepted, in any whole notation."""
+    parse = cli._parser().parse_args
+    assert MAX_SEED == parse(["run", "x", "--seed", str(MAX_SEED)]).seed
+    assert 1000 == parse(["run", "x", "--seed", "1e3"]).seed
+
+
+# --------------------------------------------------------------------------
+# the API
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"samples": 10**15}, "samples must be a whole number from 1 to 10,000,000,000 (got 1.000e+15)"),
+        ({"samples": 10**400}, "samples must be a whole number from 1 to 10,000,000,000 (got 1.000e+400)"),
+        ({"samples": math.inf}, "samples must be a whole number from 1 to 10,000,000,000 (got inf)"),
+        ({"samples": math.nan}, "samples must be a whole number from 1 to 10,000,000,000 (got nan)"),
+        ({"samples": "1000"}, "samples must be a whole number from 1 to 10,000,000,000 (got '1000')"),
+        ({"samples": True}, "samples must be a whole number from 1 to 10,000,000,000 (got True)"),
+        ({"seed": 10**100}, "seed must be a whole number from 0 to 2**128 - 1 (got 1.000e+100)"),
+        ({"seed": 1e300}, "seed must be a whole number from 0 to 2**128 - 1 (got 1e+300)"),
+        ({"chunk_size": 10**9}, "chunk_size must be a whole number from 1 to 4,194,304 (got 1000000000)"),
+    ],
+    ids=[
+        "samples-1e15",
+        "samples-1e400",
+        "samples-inf",
+        "samples-nan",
+        "samples-text",
+        "samples-bool",
+        "seed-1e100",
+        "seed-float-1e300",
+        "chunk-1e9",
+    ],
+)
+@pytest.mark.parametrize("verb", ["simulate", "sample_worlds", "run_outlook"])
+def test_api_refuses_counts_at_the_door(verb: str, kw: dict[str, object], message: str) -> None:
+    """simulate, sample_worlds and run_outlook refuse a bad count with one line stating the limit."""
+    s = Scenario.from_yaml(SMALL, path="t.yaml")
+    fn = {"simulate": simulate, "sample_worlds": sample_worlds, "run_outlook": run_outlook}[verb]
+    with pytest.raises(ValueError, match=r"^\w+ must be") as info:
+        fn(s, **kw)  # type: ignore[operator]
+    assert message == str(info.value)
+
+
+def test_run_outlook_checks_counts_before_reading_the_scenario() -> None:
+    """A bad count is reported before any file is read: no error about a missing file."""
+    with pytest.raises(ValueError, match=r"^samples must be a whole number"):
+        run_outlook("no-such-file.yaml", samples=0)
+
+
+def test_whole_floats_are_counts() -> None:
+    """samples=2e3 is 2,000 samples; the largest chunk size is accepted."""
+    s = Scenario.from_yaml(SMALL, path="t.yaml")
+    assert 2000 == simulate(s, samples=2e3).samples  # type: ignore[arg-type]
+    assert 2000 == simulate(s, samples=2000, chunk_size=MAX_CHUNK_SIZE, seed=MAX_SEED).samples
+
+
+def test_samples_are_held_to_what_a_big_model_can_keep() -> None:
+    """A model with many quantities is held to the samples whose per-block summaries fit in 2 GiB."""
+    body = HEAD + "drivers:\n" + "".join(f"  d{i}: {{normal: {{mean: 0, sd: 1}}}}\n" for i in range(500))
+    s = Scenario.from_yaml(body + "scenarios: {all: otherwise}\n", path="t.yaml")
+    with pytest.raises(ValueError, match=r"^\w+ must be") as info:
+        simulate(s, samples=MAX_SAMPLES)
+    assert (
+        "samples must be at most 7,036,862,464 for this model (got 10,000,000,000): a run keeps 20,000 bytes of "
+        "summaries for each block of 65,536 samples, within 2 GiB"
+    ) == str(info.value)
+    with pytest.raises(ValueError, match=r"^\w+ must be") as info:
+        sample_worlds(s, samples=300_000)
+    assert (
+        "samples must be at most 200,000 for sample_worlds of this model (got 300,000): it holds every value in "
+        "memory (500 a world, at most 100,000,000 in all); summaries of larger runs come from simulate"
+    ) == str(info.value)
+
+
+def test_bundled_scenario_may_take_the_most_samples() -> None:
+    """The documented cap is reachable for the bundled scenario: its summaries at 1e10 samples fit."""
+    model = outlook.compile_model(outlook.load_scenario(outlook.find_scenario("nk-troops-russia")))
+    from outlook.engine import _check_summary_memory
+
+    _check_summary_memory(model, MAX_SAMPLES, "random")
+    _check_summary_memory(model, MAX_SAMPLES, "sobol")
