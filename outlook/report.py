@@ -8,8 +8,17 @@ atomically. Consumes :class:`~outlook.Outlook` tables and the figures of
 :mod:`outlook.plots`; never simulates, never prints.
 
 Text from the scenario file is untrusted data: it is escaped for HTML and for
-Markdown, links are made only from ``http(s)`` URLs, and the HTML carries a
-Content-Security-Policy that forbids scripts and every network load.
+Markdown (``$`` too, which Markdown renderers read as math), links are made
+only from ``http(s)`` URLs, and the HTML carries a Content-Security-Policy
+that forbids scripts and every network load. In HTML each piece of it is a
+bidirectional isolate (``<bdi>``), and an unbalanced bidirectional control is
+removed everywhere, so the file's text cannot reorder the report's.
+
+Writing never costs the user a file: only a regular file (or none) is
+replaced, never the scenario file, a link, a device or a pipe; nothing is
+written or removed outside the report's folder and its own figures folder;
+concurrent writers of one Markdown report take turns (``flock``); and
+SIGTERM and SIGHUP during a write clean up like Ctrl-C.
 
 The same tables give the same bytes: a report holds no timestamps and no
 random ids, and figures come from :func:`outlook.plots.figure_bytes`.
@@ -39,7 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 from urllib.parse import quote
 
-from ._text import markdown_escape
+from ._text import balance_bidi, markdown_escape
 from ._version import __version__
 from .errors import did_you_mean
 from .words import STRADDLE_K, Scale, get_scale, straddles
@@ -390,22 +399,31 @@ def _files_dir(path: Path) -> Path:
 
 
 @dataclass(frozen=True)
+class _User:
+    """Text from the scenario file: in HTML an isolate (``<bdi>``), so it cannot reorder what follows it."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class _Code:
     text: str
 
 
 @dataclass(frozen=True)
 class _Em:
-    text: str
+    text: str | _User
 
 
 @dataclass(frozen=True)
 class _Strong:
-    text: str
+    text: str | _User
 
 
 @dataclass(frozen=True)
 class _Link:
+    """A link to a source; its text is the source's title, from the scenario file."""
+
     text: str
     url: str
 
@@ -421,14 +439,14 @@ class _Break:
     pass
 
 
-_Inline: TypeAlias = "str | _Code | _Em | _Strong | _Link | _Span | _Break"
+_Inline: TypeAlias = "str | _User | _Code | _Em | _Strong | _Link | _Span | _Break"
 _Parts: TypeAlias = "tuple[_Inline, ...]"
 
 
 @dataclass(frozen=True)
 class _Heading:
     level: int
-    text: str
+    text: str | _User
     anchor: str = ""
 
 
@@ -463,7 +481,7 @@ class _Row:
 @dataclass(frozen=True)
 class _Table:
     anchor: str
-    header: tuple[str, ...]
+    header: tuple[str | _User, ...]
     numeric: tuple[bool, ...]
     rows: tuple[_Row, ...]
 
@@ -600,7 +618,7 @@ def _label(label: str, ident: str) -> _Parts:
     """A name as a reader sees it: its label, then its id in code."""
     label = _one_line(label)
     if label and label != ident:
-        return (label, " ", _Span("id", (_Code(ident),)))
+        return (_User(label), " ", _Span("id", (_Code(ident),)))
     return (_Code(ident),)
 
 
@@ -625,13 +643,13 @@ def _text_blocks(text: str) -> list[_Block]:
 
 
 def _inline_text(text: str) -> _Parts:
-    """Text with ``code`` spans kept as code; everything else stays text."""
+    """Scenario text with ``code`` spans kept as code; everything else stays (the file's) text."""
     parts: list[_Inline] = []
     for i, piece in enumerate(re.split(r"`([^`\n]+)`", text)):
         if i % 2:
             parts.append(_Code(piece))
         elif piece:
-            parts.append(piece)
+            parts.append(_User(piece))
     return tuple(parts)
 
 
@@ -652,7 +670,7 @@ def _source_parts(scenario: Scenario, ref: SourceRef | None) -> _Parts:
         return ("No source quoted.",)
     parts: list[_Inline] = ["Source: "]
     if ref.quote:
-        parts.append(f"“{_one_line(ref.quote)}”")
+        parts += ["“", _User(_one_line(ref.quote)), "”"]
     if ref.ref:
         parts.append(" — " if ref.quote else "")
         try:
@@ -663,7 +681,7 @@ def _source_parts(scenario: Scenario, ref: SourceRef | None) -> _Parts:
             parts.extend(_source_name(src.title or src.id, src.url))
             details = [_one_line(x) for x in (src.publisher, str(src.date or "")) if x]
             if details:
-                parts.append(f" ({', '.join(details)})")
+                parts += [" (", _User(", ".join(details)), ")"]
     parts.append(".")
     if ref.note:
         parts += [" ", *_inline_text(_one_line(ref.note))]
@@ -674,7 +692,7 @@ def _source_name(title: str, url: str) -> _Parts:
     title = _one_line(title)
     if url and re.match(r"^https?://", url.strip(), flags=re.IGNORECASE):
         return (_Link(title, url.strip()),)
-    return (_Em(title),)
+    return (_Em(_User(title)),)
 
 
 def _stated(d: Driver) -> _Parts:
@@ -698,14 +716,14 @@ def _stated(d: Driver) -> _Parts:
     if "probability" in spec:
         return (f"yes with probability {_pct(float(spec['probability']))}",)
     if "categorical" in spec:
-        return ("; ".join(f"{c} {_pct(float(p))}" for c, p in spec["categorical"]),)
+        return _join([(_User(str(c)), f" {_pct(float(p))}") for c, p in spec["categorical"]], "; ")
     items = []
     for form, params in spec.items():
         if isinstance(params, tuple) and all(isinstance(x, tuple) and len(x) == 2 for x in params):
             items.append(f"{form}: " + ", ".join(f"{k} {_num(v)}" for k, v in params))
         else:
             items.append(f"{form} {params}")
-    return ("; ".join(items),)
+    return (_User("; ".join(items)),)
 
 
 def _judgement(
@@ -723,14 +741,16 @@ def _judgement(
     rows = frame[frame["horizon"] == h.id].sort_values("p", ascending=False, kind="stable")
     top = rows.iloc[0]
     p1, se1 = float(top["p"]), float(top["p_se"])
-    lead = f"Over {_one_line(h.label)}" if h.label != h.id else f"Within {_duration(h.until)}"
-    lead += f" (to {_date(_end_date(scenario.as_of, h.until))}) it is "
+    lead: _Parts = ("Over ", _User(_one_line(h.label))) if h.label != h.id else (f"Within {_duration(h.until)}",)
     name = _one_line(rules[str(top["scenario"])].label) or str(top["scenario"])
     flagged = straddles(p1, se1, scale)
     parts: list[_Inline] = [
-        lead,
+        *lead,
+        f" (to {_date(_end_date(scenario.as_of, h.until))}) it is ",
         _Strong(str(top["word"]) + (_FLAG if flagged else "")),
-        f" ({_pct(p1)}, {_pm(se1)}) that the outcome is “{name}”",
+        f" ({_pct(p1)}, {_pm(se1)}) that the outcome is “",
+        _User(name),
+        "”",
     ]
     level = []
     for _, other in rows.iloc[1:].iterrows():
@@ -739,15 +759,15 @@ def _judgement(
         if p1 - p2 <= STRADDLE_K * se_diff:
             level.append(other)
     if level:
-        names = []
+        names: list[_Parts] = []
         for other in level:
             p2, se2 = float(other["p"]), float(other["p_se"])
             flag = _FLAG if straddles(p2, se2, scale) else ""
             flagged |= bool(flag)
             label = _one_line(rules[str(other["scenario"])].label) or str(other["scenario"])
-            names.append(f"“{label}” ({other['word']}{flag}, {_pct(p2)}, {_pm(se2)})")
-        joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        parts.append(f", level within Monte Carlo error with {joined}.")
+            names.append(("“", _User(label), f"” ({other['word']}{flag}, {_pct(p2)}, {_pm(se2)})"))
+        joined = names[0] if len(names) == 1 else (*_join(names[:-1], ", "), " and ", *names[-1])
+        parts += [", level within Monte Carlo error with ", *joined, "."]
     elif len(rows) == 2:
         parts.append(", the more probable of the two scenarios.")
     elif len(rows) > 2:
@@ -767,7 +787,8 @@ def _flag_note(scale: Scale) -> _Para:
     )
 
 
-def _document(tables: Outlook, figures: Sequence[str], figure_samples: int) -> _Doc:
+def _document(tables: Outlook, figures: Sequence[str], worlds: int) -> _Doc:
+    """The report's content; ``figures`` are the keys of the figures it has, ``worlds`` how many worlds they draw."""
     s = _scenario_of(tables)
     m = tables.manifest
     n = int(m["samples"])
@@ -778,11 +799,11 @@ def _document(tables: Outlook, figures: Sequence[str], figure_samples: int) -> _
     def figure(key: str) -> None:
         if key in figures:
             title, caption = _FIGURES[key]
-            doc.add(_Figure(key, next(fig_no), title, caption))
+            doc.add(_Figure(key, next(fig_no), title, caption + _shown(s, key)))
 
     # --- header
-    doc.add(_Heading(1, _one_line(s.title)))
-    doc.add(_Para((_Strong("Question."), " ", _one_line(s.question)), cls="question"))
+    doc.add(_Heading(1, _User(_one_line(s.title))))
+    doc.add(_Para((_Strong("Question."), " ", _User(_one_line(s.question))), cls="question"))
     doc.add(
         _Para(
             (
@@ -812,7 +833,7 @@ def _document(tables: Outlook, figures: Sequence[str], figure_samples: int) -> _
         doc.add(_flag_note(scale))
     if tables.warnings:
         doc.add(_Heading(3, "Warnings", "warnings"))
-        doc.add(_List(tuple((_one_line(w),) for w in tables.warnings), cls="warnings"))
+        doc.add(_List(tuple((_User(_one_line(w)),) for w in tables.warnings), cls="warnings"))
 
     # --- horizons and scenarios
     rules = {r.id: r for r in s.scenarios}
@@ -845,19 +866,20 @@ def _document(tables: Outlook, figures: Sequence[str], figure_samples: int) -> _
     )
     any_flag = False
     rows = []
+    sc_rows = _by(sc, "scenario")
     for r in s.scenarios:
         cells = [_Cell(_label(r.label, r.id))]
         for h in horizon_ids:
-            row = sc[(sc["horizon"] == h) & (sc["scenario"] == r.id)].iloc[0]
-            p, se = float(row["p"]), float(row["p_se"])
+            cell = sc_rows[(r.id, h)]
+            p, se = float(cell["p"]), float(cell["p_se"])
             flag = straddles(p, se, scale)
             any_flag |= flag
-            cells.append(_prob_cell(p, se, str(row["word"]), flag))
+            cells.append(_prob_cell(p, se, str(cell["word"]), flag))
         rows.append(_Row(tuple(cells), name=r.id))
     doc.add(
         _Table(
             "scenario-table",
-            ("Scenario", *(_one_line(h.label) for h in s.horizons)),
+            ("Scenario", *(_User(_one_line(h.label)) for h in s.horizons)),
             (False, *([True] * len(horizon_ids))),
             tuple(rows),
         )
@@ -899,22 +921,23 @@ def _document(tables: Outlook, figures: Sequence[str], figure_samples: int) -> _
         doc.add(_Heading(2, "Events by horizon", "events"))
         erows = []
         any_flag = False
+        ev_rows = _by(ev, "event")
         for e in s.events:
             cells = [_Cell(_label(e.label, e.id))]
             for i, h in enumerate(horizon_ids):
-                row = ev[(ev["horizon"] == h) & (ev["event"] == e.id)].iloc[0]
-                p, se = float(row["p_by"]), float(row["p_by_se"])
+                cell = ev_rows[(e.id, h)]
+                p, se = float(cell["p_by"]), float(cell["p_by_se"])
                 flag = straddles(p, se, scale)
                 any_flag |= flag
                 extra: _Parts = ()
                 if i:
-                    extra = (_Break(), _Span("within", (f"{_pct(float(row['p_within']))} in this window",)))
-                cells.append(_prob_cell(p, se, str(row["word"]), flag, extra=extra))
+                    extra = (_Break(), _Span("within", (f"{_pct(float(cell['p_within']))} in this window",)))
+                cells.append(_prob_cell(p, se, str(cell["word"]), flag, extra=extra))
             erows.append(_Row(tuple(cells), detail=_event_detail(s, e.id), name=e.id))
         doc.add(
             _Table(
                 "event-table",
-                ("Event", *(_one_line(h.label) for h in s.horizons)),
+                ("Event", *(_User(_one_line(h.label)) for h in s.horizons)),
                 (False, *([True] * len(horizon_ids))),
                 tuple(erows),
             )
@@ -958,7 +981,7 @@ def _document(tables: Outlook, figures: Sequence[str], figure_samples: int) -> _
             detail += [" ", _Em("Note:"), " ", *_inline_text(_one_line(d.note))]
         drows.append(
             _Row(
-                (_Cell(_label(d.label, d.id)), _Cell((_one_line(d.unit) or "–",)), _Cell(stated), *nums),
+                (_Cell(_label(d.label, d.id)), _Cell(_unit(d.unit)), _Cell(stated), *nums),
                 detail=tuple(detail),
                 name=d.id,
             )
@@ -981,7 +1004,7 @@ def _document(tables: Outlook, figures: Sequence[str], figure_samples: int) -> _
                 _Row(
                     (
                         _Cell((_Code(str(row["driver"])),)),
-                        _Cell((str(row["category"]),)),
+                        _Cell((_User(str(row["category"])),)),
                         _Cell(
                             (_pct(p), " ", _Span("se", (_pm(se),))),
                             num=True,
@@ -1018,7 +1041,7 @@ def _document(tables: Outlook, figures: Sequence[str], figure_samples: int) -> _
                 _Row(
                     (
                         _Cell(_label(q.label, q.id)),
-                        _Cell((_one_line(q.unit) or "–",)),
+                        _Cell(_unit(q.unit)),
                         _Cell((_Code(q.expr.text),)),
                         *(_value_cell(rec[c]) for c in ("mean", "p5", "p50", "p95")),
                     ),
@@ -1047,7 +1070,7 @@ def _document(tables: Outlook, figures: Sequence[str], figure_samples: int) -> _
             parts: list[_Inline] = [_Code(src.id), " ", *_source_name(src.title or src.id, src.url)]
             details = [_one_line(x) for x in (src.publisher, str(src.date or "")) if x]
             if details:
-                parts.append(f", {', '.join(details)}")
+                parts += [", ", _User(", ".join(details))]
             if src.file:
                 parts += [", file ", _Code(_one_line(src.file))]
             parts.append(".")
@@ -1058,7 +1081,7 @@ def _document(tables: Outlook, figures: Sequence[str], figure_samples: int) -> _
 
     # --- methods and manifest
     doc.add(_Heading(2, "Methods", "methods"))
-    for para in _methods(tables, s, scale, n, figures, figure_samples):
+    for para in _methods(tables, s, scale, n, figures, worlds):
         doc.add(_Para(para))
     doc.add(_Heading(2, "Run manifest", "manifest"))
     doc.add(
@@ -1066,11 +1089,22 @@ def _document(tables: Outlook, figures: Sequence[str], figure_samples: int) -> _
             "manifest-table",
             ("Field", "Value"),
             (False, False),
-            tuple(_Row((_Cell((_Code(str(k)),)), _Cell((_plain(v),))), name=str(k)) for k, v in m.items()),
+            tuple(_Row((_Cell((_Code(str(k)),)), _Cell((_User(_plain(v)),))), name=str(k)) for k, v in m.items()),
         )
     )
     doc.add(_Para((f"Written by outlook {__version__}.",), cls="meta"))
     return doc
+
+
+def _unit(unit: str) -> _Parts:
+    """A unit for a table cell: the file's text, or a dash for none."""
+    return (_User(_one_line(unit)),) if unit.strip() else ("–",)
+
+
+def _by(frame: pd.DataFrame, name: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """Rows of a scenarios or events table by (``name`` column, horizon): one pass, not a search per cell."""
+    rows = [{str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")]
+    return {(str(r[name]), str(r["horizon"])): r for r in rows}
 
 
 def _records(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
@@ -1105,7 +1139,7 @@ def _event_detail(s: Scenario, event_id: str) -> _Parts:
         parts += ["Hazard ", _Code(e.rate.text), " per year"]
     else:
         parts += ["Probability by horizon end: "]
-        parts += _join([(f"{s.horizon(h).label} ", _Code(x.text)) for h, x in e.by], "; ")
+        parts += _join([(_User(_one_line(s.horizon(h).label)), " ", _Code(x.text)) for h, x in e.by], "; ")
     if e.requires:
         parts += ["; only after ", *_join([(_Code(r),) for r in e.requires], ", ")]
     if e.after:
@@ -1153,9 +1187,21 @@ def _sampling(sampler: str, precision: Any, n: int, se_method: str = "") -> list
     return out
 
 
-def _methods(
-    tables: Outlook, s: Scenario, scale: Scale, n: int, figures: Sequence[str], figure_samples: int
-) -> list[_Parts]:
+def _shown(s: Scenario, key: str) -> str:
+    """A caption's last sentence where a figure shows only the first of many (plots.PANELS, plots.CURVES)."""
+    from .plots import CURVES, PANELS  # only reached when there are figures, so matplotlib is there
+
+    limit, items, noun = {
+        "events": (CURVES, s.events, "events"),
+        "drivers": (PANELS, s.drivers, "drivers"),
+        "derived": (PANELS, s.derived, "derived quantities"),
+    }.get(key, (0, (), ""))
+    if not limit or len(items) <= limit:
+        return ""
+    return f" It shows the first {limit} of the {len(items):,} {noun}, in the file's order; the table lists them all."
+
+
+def _methods(tables: Outlook, s: Scenario, scale: Scale, n: int, figures: Sequence[str], worlds: int) -> list[_Parts]:
     m = tables.manifest
     block = int(m.get("block_size", 65536))
     bands = "; ".join(f"{b.word} {100 * b.lo:g}–{100 * b.hi:g}%" for b in scale.bands)
@@ -1204,7 +1250,7 @@ def _methods(
         ),
     ]
     if any(k in figures for k in ("drivers", "derived")):
-        shown = min(figure_samples, n)
+        shown = worlds
         out.append(
             (
                 f"The distribution figures show the first {_count(shown)} worlds of the same run (same seed), "
@@ -1267,7 +1313,8 @@ _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri '
 
 
 def _esc(text: str) -> str:
-    return html.escape(str(text), quote=True)
+    """Text for HTML: escaped, and without an unbalanced bidirectional control (none can leak past it)."""
+    return html.escape(balance_bidi(str(text)), quote=True)
 
 
 def _h_inline(parts: _Parts) -> str:
@@ -1275,14 +1322,16 @@ def _h_inline(parts: _Parts) -> str:
     for p in parts:
         if isinstance(p, str):
             out.append(_esc(p))
-        elif isinstance(p, _Code):
-            out.append(f"<code>{_esc(p.text)}</code>")
+        elif isinstance(p, _User):
+            out.append(f"<bdi>{_esc(p.text)}</bdi>")
+        elif isinstance(p, _Code):  # code reads left to right; dir= makes it an isolate too
+            out.append(f'<code dir="ltr">{_esc(p.text)}</code>')
         elif isinstance(p, _Em):
-            out.append(f"<em>{_esc(p.text)}</em>")
+            out.append(f"<em>{_h_inline((p.text,))}</em>")
         elif isinstance(p, _Strong):
-            out.append(f"<strong>{_esc(p.text)}</strong>")
+            out.append(f"<strong>{_h_inline((p.text,))}</strong>")
         elif isinstance(p, _Link):
-            out.append(f'<a href="{_esc(p.url)}">{_esc(p.text)}</a>')
+            out.append(f'<a href="{_esc(p.url)}"><bdi>{_esc(p.text)}</bdi></a>')
         elif isinstance(p, _Span):
             out.append(f'<span class="{_esc(p.cls)}">{_h_inline(p.parts)}</span>')
         else:
@@ -1311,7 +1360,7 @@ def _render_html(doc: _Doc, figures: dict[str, tuple[str, bytes]]) -> str:
     for b in doc.blocks:
         if isinstance(b, _Heading):
             anchor = f' id="{_esc(b.anchor)}"' if b.anchor else ""
-            out.append(f"<h{b.level}{anchor}>{_esc(b.text)}</h{b.level}>")
+            out.append(f"<h{b.level}{anchor}>{_h_inline((b.text,))}</h{b.level}>")
         elif isinstance(b, _Para):
             cls = f' class="{_esc(b.cls)}"' if b.cls else ""
             out.append(f"<p{cls}>{_h_inline(b.parts)}</p>")
@@ -1335,7 +1384,9 @@ def _render_html(doc: _Doc, figures: dict[str, tuple[str, bytes]]) -> str:
 
 def _html_table(t: _Table) -> str:
     num_cls = ' class="num"'
-    head = "".join(f'<th scope="col"{num_cls if num else ""}>{_esc(h)}</th>' for h, num in zip(t.header, t.numeric))
+    head = "".join(
+        f'<th scope="col"{num_cls if num else ""}>{_h_inline((h,))}</th>' for h, num in zip(t.header, t.numeric)
+    )
     body = []
     for r in t.rows:
         cls = ' class="has-detail"' if r.detail else ""
@@ -1361,12 +1412,16 @@ def _html_table(t: _Table) -> str:
 
 
 def _md_esc(text: str) -> str:
-    """Text that Markdown shows as written: no markup, no raw HTML, one line."""
-    return markdown_escape(text)
+    """Text that Markdown shows as written: no markup, no raw HTML, no math, one line.
+
+    A ``$`` is escaped too: GitHub, GitLab, Jupyter and pandoc read
+    ``$...$`` as TeX math.
+    """
+    return markdown_escape(text).replace("$", "\\$")
 
 
 def _md_code(text: str) -> str:
-    text = _one_line(text)
+    text = balance_bidi(_one_line(text))
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
@@ -1378,12 +1433,14 @@ def _md_inline(parts: _Parts) -> str:
     for p in parts:
         if isinstance(p, str):
             out.append(_md_esc(p))
+        elif isinstance(p, _User):
+            out.append(_md_esc(p.text))
         elif isinstance(p, _Code):
             out.append(_md_code(p.text))
         elif isinstance(p, _Em):
-            out.append(f"*{_md_esc(p.text)}*")
+            out.append(f"*{_md_inline((p.text,))}*")
         elif isinstance(p, _Strong):
-            out.append(f"**{_md_esc(p.text)}**")
+            out.append(f"**{_md_inline((p.text,))}**")
         elif isinstance(p, _Link):
             url = quote(p.url.strip(), safe=":/?#&=%+@,;~!$'*.-_")
             out.append(f"[{_md_esc(p.text)}](<{url}>)")
@@ -1398,7 +1455,7 @@ def _render_markdown(doc: _Doc, links: dict[str, str]) -> str:
     out: list[str] = []
     for b in doc.blocks:
         if isinstance(b, _Heading):
-            out.append(f"{'#' * b.level} {_md_esc(b.text)}")
+            out.append(f"{'#' * b.level} {_md_inline((b.text,))}")
         elif isinstance(b, _Para):
             out.append(_md_inline(b.parts))
         elif isinstance(b, _List):
@@ -1415,7 +1472,7 @@ def _render_markdown(doc: _Doc, links: dict[str, str]) -> str:
 
 def _md_table(t: _Table) -> str:
     lines = [
-        "| " + " | ".join(_md_esc(h) for h in t.header) + " |",
+        "| " + " | ".join(_md_inline((h,)) for h in t.header) + " |",
         "|" + "|".join("---:" if num else "---" for num in t.numeric) + "|",
     ]
     details = []
@@ -1435,8 +1492,8 @@ def _md_table(t: _Table) -> str:
 
 def _figure_bytes(
     tables: Outlook, *, figure_format: str, figure_samples: int, dpi: int, progress: _Progress | None
-) -> dict[str, tuple[str, bytes]]:
-    """Every figure's bytes, by key; ``progress(done, total)`` after each step."""
+) -> tuple[dict[str, tuple[str, bytes]], int]:
+    """Every figure's bytes, by key, and how many worlds they draw; ``progress(done, total)`` after each step."""
     _require_matplotlib()
     from . import plots
 
@@ -1444,7 +1501,8 @@ def _figure_bytes(
     total = 3 + bool(s.events) + bool(s.derived)  # drawing the figures, then each one's bytes
     if progress is not None:
         progress(0, total)
-    figs = plots.figures(tables, samples=figure_samples)
+    worlds = plots.figure_worlds(tables, samples=figure_samples)
+    figs = plots.figures(tables, worlds=worlds)
     total = 1 + len(figs)
     if progress is not None:
         progress(1, total)
@@ -1453,7 +1511,7 @@ def _figure_bytes(
         out[key] = (figure_format, plots.figure_bytes(fig, figure_format, dpi=dpi))
         if progress is not None:
             progress(done, total)
-    return out
+    return out, len(worlds)
 
 
 @overload
@@ -1524,7 +1582,10 @@ def build_report(
     figures
         Whether to draw figures (``False`` needs no plotting and is quicker).
     figure_samples
-        Worlds drawn for the driver and derived distribution figures.
+        Worlds drawn for the driver and derived distribution figures (fewer
+        for a scenario with very many quantities: see
+        :func:`outlook.plots.figure_worlds`; the methods section says how
+        many).
     dpi
         Resolution of PNG figures.
     files_dir
@@ -1579,12 +1640,12 @@ def build_report(
     fmt = _report_format(Path("report"), format)
     ffmt = _figure_format(figure_format)
     _scenario_of(tables)
-    figs = (
+    figs, worlds = (
         _figure_bytes(tables, figure_format=ffmt, figure_samples=figure_samples, dpi=dpi, progress=progress)
         if figures
-        else {}
+        else ({}, 0)
     )
-    doc = _document(tables, [k for k in _FIGURES if k in figs], figure_samples)
+    doc = _document(tables, [k for k in _FIGURES if k in figs], worlds)
     if fmt == "html":
         return _render_html(doc, figs)
     files: dict[str, bytes] = {}
@@ -1727,7 +1788,7 @@ def _signals_unwind() -> Iterator[None]:
     Only a signal whose handler is the default (ending the process at once,
     leaving temporary files behind) is taken over, and only in the main
     thread, where Python runs signal handlers. A handler that the program
-    installed (outlook's command installs one), or ``SIG_IGN``, is left alone:
+    installed (as a command may, for its whole run), or ``SIG_IGN``, is left alone:
     it already runs in the main thread, and if it raises, the writer's
     clean-up runs as for any exception. The previous handlers are restored on
     the way out; a signal caught here is then raised again, so that the
