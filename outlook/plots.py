@@ -99,6 +99,7 @@ _EDGE = "0.25"
 _SPAN = "0.95"  # stated range: light fill, hatched
 _SPAN_EDGE = "0.6"
 _SALT = "outlook"  # svg.hashsalt: the same ids in every SVG
+_HUGE = 1e300  # beyond this, values are drawn in units of a power of ten (differences would overflow)
 #: Matplotlib's warnings about laying out and drawing this module's figures, which it handles itself: a layout
 #: that cannot fit (labels are cut to LINES lines, but a scenario may still have very many), and characters the
 #: font lacks (they draw as boxes; the report's text shows them).
@@ -824,18 +825,25 @@ def _panel(ax: Axes, q: _Quantity, stats: pd.Series | None, tables: Outlook, col
         ax.set_ylim(0.0, 1.0)
         ax.text(0.5, 0.5, "no finite values", transform=ax.transAxes, ha="center", va="center", fontsize=FONT)
         return
-    marks = {
-        k: (_finite(stats[k]) if stats is not None else float(np.quantile(finite, int(k[1:]) / 100)))
-        for k in ("p5", "p50", "p95")
-    }
     lo_v, hi_v = float(finite.min()), float(finite.max())
+    stated = q.stated
+    told = {k: _finite(stats[k]) for k in ("p5", "p50", "p95")} if stats is not None else {}
+    ends = [lo_v, hi_v, *(v for v in told.values() if v is not None), *(stated[:2] if stated else ())]
+    scale = _scale(max(abs(v) for v in ends))
+    if scale != 1.0:  # values so large that their differences overflow: draw them in units of `scale`
+        finite, lo_v, hi_v = finite / scale, lo_v / scale, hi_v / scale
+        told = {k: (v / scale if v is not None else None) for k, v in told.items()}
+        stated = (stated[0] / scale, stated[1] / scale, stated[2]) if stated else None
+        unit = f"×{scale:.0e} {q.unit}".strip()
+        ax.set_xlabel(_wrap(_with_unit(q.label, unit), WRAP_PANEL), fontsize=FONT, parse_math=False)
+    marks = told or {k: float(np.quantile(finite, int(k[1:]) / 100)) for k in ("p5", "p50", "p95")}
     if q.kind == "constant" or lo_v == hi_v:
-        _constant(ax, q, lo_v, finite.size / max(values.size, 1))
+        _constant(ax, q, lo_v, finite.size / max(values.size, 1), scale)
         return
     lo, hi = (float(v) for v in np.quantile(finite, [0.005, 0.995]))
     extra = [v for v in marks.values() if v is not None]
-    if q.stated is not None:
-        extra += [q.stated[0], q.stated[1]]
+    if stated is not None:
+        extra += [stated[0], stated[1]]
     lo, hi = min([lo, *extra]), max([hi, *extra])
     if not hi > lo:
         lo, hi = lo_v, hi_v
@@ -843,8 +851,8 @@ def _panel(ax: Axes, q: _Quantity, stats: pd.Series | None, tables: Outlook, col
     weights = np.full(finite.size, 1.0 / max(values.size, 1))
     ax.set_ylabel("share of worlds per bin", fontsize=FONT)
     ax.hist(finite, bins=edges.tolist(), weights=weights, color=_HIST, edgecolor=_EDGE, linewidth=0.4, zorder=2)
-    if q.stated is not None:
-        s_lo, s_hi, what = q.stated
+    if stated is not None:
+        s_lo, s_hi, what = stated
         ax.axvspan(
             s_lo,
             s_hi,
@@ -913,7 +921,14 @@ def _shares(ax: Axes, names: Sequence[str], shares: Sequence[float]) -> None:
     ax.set_yticks([0.0, 0.25, 0.5, 0.75, 1.0])
 
 
-def _constant(ax: Axes, q: _Quantity, value: float, share: float) -> None:
+def _scale(largest: float) -> float:
+    """A power of ten to draw values in, so that no difference of two of them overflows; 1 for most values."""
+    if largest <= _HUGE:
+        return 1.0
+    return float(10.0 ** (math.floor(math.log10(largest)) - 2))
+
+
+def _constant(ax: Axes, q: _Quantity, value: float, share: float, scale: float = 1.0) -> None:
     unit = q.unit
     ax.vlines([value], 0.0, share, color=_EDGE, linewidth=3.0, zorder=2, gid=f"p50.{q.name}")
     width = abs(value) * 0.1 if value != 0 else 1.0
@@ -923,7 +938,7 @@ def _constant(ax: Axes, q: _Quantity, value: float, share: float) -> None:
     ax.xaxis.set_major_locator(MaxNLocator(nbins=3))
     ax.xaxis.set_major_formatter(_Plain())
     ax.annotate(
-        f"constant: {value:,.6g}" + (f" {_wrap(unit, 40, 1)}" if unit.strip() else ""),
+        f"constant: {value * scale:,.6g}" + (f" {_wrap(unit, 40, 1)}" if unit.strip() else ""),
         xy=(value, share),
         xytext=(0, 3),
         textcoords="offset points",
