@@ -1761,14 +1761,8 @@ def write_report(
     )
     pairs = [(p.parent / rel, data) for rel, data in files.items()]
     pairs.append((p, md.encode("utf-8")))
-    with _signals_unwind(), _folder_lock(p, folder, create=bool(files)) as created:
-        try:
-            _write_atomically(pairs)
-        except BaseException:
-            if created:
-                with contextlib.suppress(OSError):  # not empty: another run's figures are in it
-                    folder.rmdir()
-            raise
+    with _signals_unwind(), _folder_lock(p, folder, create=bool(files)):
+        _write_atomically(pairs)
         _remove_unused_figures(p, folder, {Path(rel).name for rel in files})
     return p
 
@@ -1820,10 +1814,12 @@ def _signals_unwind() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _folder_lock(report: Path, folder: Path, *, create: bool) -> Iterator[bool]:
-    """Hold an exclusive advisory lock on the figures ``folder``; yield whether this call made the folder.
+def _folder_lock(report: Path, folder: Path, *, create: bool) -> Iterator[None]:
+    """Hold an exclusive advisory lock on the figures ``folder`` while the body runs.
 
-    With ``create`` the folder is made if it is missing. Without it, a
+    With ``create`` the folder is made if it is missing; if the body then
+    fails, the folder is removed again (while still locked, and only if it
+    is empty: another run's figures may be in it). Without ``create``, a
     missing folder is left missing and nothing is locked (the report then
     has no figures, and there is nothing to clean up). The folder is opened
     without following a symbolic link, and after the lock is granted it must
@@ -1839,13 +1835,14 @@ def _folder_lock(report: Path, folder: Path, *, create: bool) -> Iterator[bool]:
             except FileExistsError:
                 pass
         if sys.platform == "win32":  # no flock: make the folder, take no lock
-            yield created
+            with _removed_on_failure(folder if created else None):
+                yield
             return
         try:
             fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         except OSError as exc:
             if not create and exc.errno in (errno.ENOENT, errno.ENAMETOOLONG):  # no folder, so no figures
-                yield False
+                yield
                 return
             if exc.errno == errno.ENOENT:  # removed since it was made: make it again
                 created = False
@@ -1857,10 +1854,23 @@ def _folder_lock(report: Path, folder: Path, *, create: bool) -> Iterator[bool]:
             fcntl.flock(fd, fcntl.LOCK_EX)
             now = _lstat(folder)
             if now is not None and os.path.samestat(os.fstat(fd), now):
-                yield created
+                with _removed_on_failure(folder if created else None):
+                    yield
                 return
         finally:
             os.close(fd)  # and so unlock
+
+
+@contextlib.contextmanager
+def _removed_on_failure(folder: Path | None) -> Iterator[None]:
+    """Remove ``folder`` (one this run made) if the body fails, unless it is no longer empty."""
+    try:
+        yield
+    except BaseException:
+        if folder is not None:
+            with contextlib.suppress(OSError):  # not empty: another run's figures are in it
+                folder.rmdir()
+        raise
 
 
 def _remove_unused_figures(report: Path, folder: Path, ours: set[str]) -> None:
