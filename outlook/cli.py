@@ -53,10 +53,18 @@ def _parser() -> argparse.ArgumentParser:
         "report",
         help="simulate a scenario and write its report (HTML or Markdown)",
         description="Simulate a scenario and write the finished report: one self-contained HTML file, or "
-        "Markdown with its figures in <stem>_files/ beside it. The file is written atomically.",
+        "Markdown with its figures in <stem>_files/ beside it. The file is written atomically, and only ever "
+        "replaces a regular file; -o - writes the report to standard output.",
     )
     rep.add_argument("scenario", metavar="FILE|ID", help="a scenario file, or the id of a bundled scenario")
-    rep.add_argument("--output", "-o", required=True, metavar="PATH", help="the report to write (.html or .md)")
+    rep.add_argument(
+        "--output",
+        "-o",
+        required=True,
+        metavar="PATH",
+        help="the report to write (.html or .md; a regular file, never the scenario itself), "
+        "or - for standard output (HTML, or Markdown with --no-figures)",
+    )
     rep.add_argument(
         "--format",
         "-f",
@@ -311,13 +319,22 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .api import run_outlook
-    from .report import check_output, write_report
+    from .bundled import find_scenario
+    from .errors import ScenarioError
+    from .report import build_report, check_output, write_report
     from .words import get_scale
 
     # every check that needs no simulation comes first: a bad path fails at once
     figures = not args.no_figures
+    stream = args.output == "-"
     try:
-        fmt = check_output(args.output, format=args.format, figure_format=args.figures, figures=figures)
+        scenario = find_scenario(args.scenario)
+    except ScenarioError:
+        scenario = None  # run_outlook says what is wrong with it, after the output's checks
+    try:
+        fmt = check_output(
+            args.output, format=args.format, figure_format=args.figures, figures=figures, scenario=scenario
+        )
     except ImportError as exc:  # matplotlib, the plots extra, is missing
         print(f"outlook: error: {exc}", file=err)
         return 2
@@ -327,15 +344,29 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _notes(tables, args, err)
     try:
         with _progress(err, 1, quiet=args.quiet, desc="drawing figures", unit=" steps", unit_scale=False) as progress:
-            path = write_report(
-                tables, args.output, format=fmt, figure_format=args.figures, figures=figures, progress=progress
-            )
+            if stream:
+                built = build_report(tables, format=fmt, figure_format=args.figures, figures=figures, progress=progress)
+            else:
+                path = write_report(
+                    tables, args.output, format=fmt, figure_format=args.figures, figures=figures, progress=progress
+                )
+        if stream:  # as UTF-8 bytes where there is a binary buffer, whatever the locale's encoding
+            text = built if isinstance(built, str) else built[0]  # Markdown: (text, {}), no figures
+            raw = getattr(out, "buffer", None)
+            out.flush()
+            if raw is None:
+                out.write(text)
+                out.flush()
+            else:
+                raw.write(text.encode("utf-8"))
+                raw.flush()
     except OSError as exc:
         if args.traceback:
             traceback.print_exc(file=err)
-        print(f"outlook: error: cannot write {args.output}: {exc.strerror or exc}", file=err)
+        where = "the report to standard output" if stream else args.output
+        print(f"outlook: error: cannot write {where}: {exc.strerror or exc}", file=err)
         return 2
-    if not args.quiet:
+    if not args.quiet and not stream:
         print(f"wrote {path}", file=out)
     return 0
 

@@ -8,6 +8,15 @@ text placed and measured so that it does not overlap, and the figures' bytes
 worlds. Never uses pyplot or any other global state, never opens a window,
 never prints.
 
+Text from the scenario file is plain text in every figure (never mathtext: a
+``$`` is a dollar sign), with control characters shown as escapes, no
+bidirectional controls, and at most :data:`LINES` lines. A figure's cost is
+bounded whatever the scenario's size: at most :data:`PANELS` panels,
+:data:`CURVES` event curves, :data:`CATEGORIES` bars a panel and
+:data:`WORLD_VALUES` values drawn, each figure saying when it shows fewer
+than all. Matplotlib's warnings about laying out and drawing these figures
+are kept from the user (narrowly: see ``_quiet``).
+
 Every figure is a :class:`matplotlib.figure.Figure` with an Agg canvas and the
 constrained layout. Artists that tests and reports look for carry a ``gid``,
 unique within the figure (an SVG writes it as the element's id):
@@ -20,10 +29,12 @@ multiples), and in a panel ``stated-range.<name>``, ``stated-range-lo.<name>``,
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import textwrap
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,12 +45,14 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.text import Annotation
 from matplotlib.ticker import Formatter, MaxNLocator
 from matplotlib.transforms import Bbox
 
+from ._text import strip_bidi, terminal_safe
 from .engine import sample_worlds
 from .errors import did_you_mean
 
@@ -52,6 +65,7 @@ __all__ = [
     "driver_distributions",
     "event_curves",
     "figure_bytes",
+    "figure_worlds",
     "figures",
     "scenario_probabilities",
 ]
@@ -61,16 +75,39 @@ HATCHES = ("", "///", "...", "xxx", "\\\\\\", "+++", "ooo", "---", "|||", "***")
 #: Line styles and markers for event curves; paired so that each event differs.
 LINESTYLES: tuple[Any, ...] = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)))
 MARKERS = ("o", "s", "^", "D", "v", "x", "P", "*", "<", ">", "h")
+#: Panels a small-multiples figure shows at most: its first PANELS drivers (or derived quantities), in the file's
+#: order. Its title says how many it shows; the report's tables list them all. So a figure's cost is bounded
+#: however many quantities a scenario has.
+PANELS = 24
+#: Event curves :func:`event_curves` draws by default at most: the first CURVES events, in the file's order.
+CURVES = 12
+#: Bars a categorical driver's panel shows at most: its first CATEGORIES categories (the panel says so).
+CATEGORIES = 12
+#: Values (worlds × columns) drawn at most for the distribution figures by default: a scenario with many
+#: drivers, derived quantities and events gets fewer worlds, so that drawing them costs no more than the run.
+WORLD_VALUES = 4_000_000
 #: Dots per inch of a figure on screen; :func:`figure_bytes` picks its own.
 DPI = 100
 FONT = 8.0
 WRAP_PANEL = 40  # characters per line of a panel's axis label
 WRAP_LEGEND = 48  # characters per line of a legend entry
+#: Lines a label from the scenario file may take in a figure; a longer one ends in "…" (the report's tables give
+#: it whole). Titles take two lines, tick labels and legend entries three, a horizon's mark one.
+LINES = 3
 _HIST = "0.62"  # histogram and share bars
 _EDGE = "0.25"
 _SPAN = "0.95"  # stated range: light fill, hatched
 _SPAN_EDGE = "0.6"
 _SALT = "outlook"  # svg.hashsalt: the same ids in every SVG
+_HUGE = 1e300  # beyond this, values are drawn in units of a power of ten (differences would overflow)
+#: Matplotlib's warnings about laying out and drawing this module's figures, which it handles itself: a layout
+#: that cannot fit (labels are cut to LINES lines, but a scenario may still have very many), and characters the
+#: font lacks (they draw as boxes; the report's text shows them).
+_QUIET = (
+    r"constrained_layout not applied",
+    r"Glyph \d+ \(.*\) missing from font",
+    r"Matplotlib currently does not support .* natively",
+)
 
 
 # --------------------------------------------------------------------------
@@ -88,13 +125,32 @@ def _require_scenario(tables: Outlook) -> Scenario:
     return s
 
 
-def _wrap(text: str, width: int) -> str:
-    lines = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False)
-    return "\n".join(lines) if lines else text
+def _clean(text: str) -> str:
+    """Scenario text as a figure can show it: control characters as visible escapes, no bidirectional controls.
+
+    Matplotlib lays every line out left to right and has no glyphs for
+    control characters, so an escape or a bidirectional control would only
+    draw as a missing-glyph box (and warn); unlike a page, a figure has
+    nothing after the text for a control to reorder.
+    """
+    return strip_bidi(terminal_safe(str(text)))
+
+
+def _wrap(text: str, width: int, lines: int = LINES) -> str:
+    """``text``, cleaned (:func:`_clean`) and wrapped at ``width`` characters, in at most ``lines`` lines."""
+    clean = _clean(text)
+    out = textwrap.wrap(clean, width, break_long_words=True, break_on_hyphens=False, max_lines=lines, placeholder=" …")
+    return "\n".join(out) if out else clean
 
 
 def _with_unit(label: str, unit: str) -> str:
     return f"{label} ({unit})" if unit.strip() else label
+
+
+def _plain_legend(legend: Legend) -> None:
+    """A legend's entries (scenario text) as plain text: a ``$`` is a dollar sign, never mathtext."""
+    for t in (*legend.get_texts(), legend.get_title()):
+        t.set_parse_math(False)
 
 
 def _new_figure(width: float, height: float) -> Figure:
@@ -103,18 +159,43 @@ def _new_figure(width: float, height: float) -> Figure:
     return fig
 
 
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Keep matplotlib's layout and missing-glyph warnings about this module's figures from the user.
+
+    The filters are narrow: those messages only (:data:`_QUIET`), as
+    ``UserWarning``, raised from this module's own calls (matplotlib
+    attributes them to the first caller outside itself); anything else still
+    reaches the user.
+    """
+    with warnings.catch_warnings():
+        for message in _QUIET:
+            warnings.filterwarnings("ignore", message=message, category=UserWarning, module=r"outlook\.plots\Z")
+        yield
+
+
 def _layout(fig: Figure) -> Any:
     """Lay the figure out as it will be drawn and return a renderer to measure with."""
-    fig.draw_without_rendering()
+    with _quiet():
+        fig.draw_without_rendering()
     canvas = fig.canvas
     assert isinstance(canvas, FigureCanvasAgg)
     return canvas.get_renderer()  # type: ignore[no-untyped-call]
 
 
 def _overlapping(boxes: Sequence[Bbox], gap: float = 0.0) -> bool:
-    for i, a in enumerate(boxes):
-        for b in boxes[i + 1 :]:
-            if a.x0 < b.x1 + gap and b.x0 < a.x1 + gap and a.y0 < b.y1 + gap and b.y0 < a.y1 + gap:
+    """Whether any two boxes come within ``gap`` of each other.
+
+    A sweep from left to right: each box is compared only with the boxes
+    that start before it ends, so a row of tick labels costs about n log n,
+    not n².
+    """
+    ordered = sorted(boxes, key=lambda b: b.x0)
+    for i, a in enumerate(ordered):
+        for b in ordered[i + 1 :]:
+            if b.x0 >= a.x1 + gap:
+                break
+            if a.y0 < b.y1 + gap and b.y0 < a.y1 + gap:
                 return True
     return False
 
@@ -170,7 +251,7 @@ def _subtitle(tables: Outlook) -> str:
     m = tables.manifest
     n = m.get("samples")
     worlds = f"{n:,}" if isinstance(n, int) else "?"
-    return f"{m.get('scenario_id', '')}: {worlds} worlds, seed {m.get('seed', '?')}"
+    return f"{_clean(str(m.get('scenario_id', '')))}: {worlds} worlds, seed {m.get('seed', '?')}"
 
 
 class _Plain(Formatter):
@@ -199,7 +280,7 @@ class _Plain(Formatter):
 
 
 def _heading(s: Scenario, tables: Outlook, width: int) -> str:
-    return f"{_wrap(s.title, width)}\n{_subtitle(tables)}"
+    return f"{_wrap(s.title, width, 2)}\n{_subtitle(tables)}"
 
 
 def _finite(x: Any) -> float | None:
@@ -242,12 +323,12 @@ def scenario_probabilities(tables: Outlook) -> Figure:
     rules = s.scenarios
     nh = len(horizons)
     table = tables.scenarios
-    p = np.zeros((len(rules), nh))
-    for ri, r in enumerate(rules):
-        for hi, h in enumerate(horizons):
-            rows = table.loc[(table["horizon"] == h.id) & (table["scenario"] == r.id), "p"]
-            p[ri, hi] = float(rows.iloc[0]) if len(rows) else 0.0
-    fig = _new_figure(max(6.5, 1.2 * nh + 4.5), 5.0)
+    shown = dict(zip(zip(table["scenario"].astype(str), table["horizon"].astype(str)), table["p"]))
+    p = np.array([[float(shown.get((r.id, h.id), 0.0)) for h in horizons] for r in rules]).reshape(len(rules), nh)
+    labels = [_wrap(r.label or r.id, 28) for r in rules]
+    # tall enough for the legend: each entry is its handle's height or its lines, plus the spacing (in points)
+    legend = sum(max(1.6, 1.25 * (label.count("\n") + 1)) + 0.5 for label in labels) * FONT / 72.0
+    fig = _new_figure(max(6.5, 1.2 * nh + 4.5), max(5.0, legend + 1.4))
     ax = fig.add_subplot()
     x = np.arange(nh, dtype=np.float64)
     colours = _shades(len(rules), 0.05, 0.95)
@@ -276,27 +357,29 @@ def scenario_probabilities(tables: Outlook) -> Figure:
                 edgecolor=edge,
                 hatch=HATCHES[ri % len(HATCHES)],
                 linewidth=0.6,
-                label=_wrap(r.label or r.id, 28),
+                label=labels[ri],
             )
         )
         bottom = bottom + p[ri]
-    ax.set_xticks(x, [_wrap(h.label, 16) for h in horizons])
+    ax.set_xticks(x, [_wrap(h.label, 16) for h in horizons], parse_math=False)
     ax.set_xlim(-0.6, nh - 0.4)
     ax.set_ylim(0.0, 1.0)
     ax.set_xlabel("horizon (by the end of)")
     ax.set_ylabel("probability")
     ax.set_title("Scenario probabilities by horizon", fontsize=10)
-    fig.suptitle(_heading(s, tables, 90), fontsize=10)
-    fig.legend(
-        handles[::-1],
-        [str(h.get_label()) for h in handles[::-1]],
-        loc="outside right upper",
-        title="scenario (top to bottom)",
-        fontsize=FONT,
-        title_fontsize=FONT,
-        handleheight=1.6,
-        handlelength=2.2,
-        frameon=False,
+    fig.suptitle(_heading(s, tables, 90), fontsize=10, parse_math=False)
+    _plain_legend(
+        fig.legend(
+            handles[::-1],
+            [str(h.get_label()) for h in handles[::-1]],
+            loc="outside right upper",
+            title="scenario (top to bottom)",
+            fontsize=FONT,
+            title_fontsize=FONT,
+            handleheight=1.6,
+            handlelength=2.2,
+            frameon=False,
+        )
     )
     _declutter_xticks(fig, [ax])
     _label_segments(fig, ax, segments)
@@ -372,7 +455,8 @@ def event_curves(tables: Outlook, *, events: Sequence[str] | None = None) -> Fig
     tables
         From :func:`outlook.run_outlook` or :func:`outlook.summarise`.
     events
-        Event ids to draw, in this order; all of the scenario's by default.
+        Event ids to draw, in this order; by default the scenario's first
+        :data:`CURVES` (the axes' title says so when it has more).
 
     Returns
     -------
@@ -388,7 +472,7 @@ def event_curves(tables: Outlook, *, events: Sequence[str] | None = None) -> Fig
     s = _require_scenario(tables)
     known = [e.id for e in s.events]
     if events is None:
-        chosen = list(s.events)
+        chosen = list(s.events[:CURVES])
     else:
         if isinstance(events, str):
             events = [events]
@@ -430,7 +514,7 @@ def event_curves(tables: Outlook, *, events: Sequence[str] | None = None) -> Fig
             markerfacecolor="white" if (i // len(MARKERS)) % 2 else colour,
             color=colour,
             linewidth=1.5,
-            label=_wrap(e.label or e.id, WRAP_LEGEND),
+            label=_wrap(e.label or e.id, WRAP_LEGEND, 2),
             gid=f"event.{e.id}",
         )
         handles.append(line)
@@ -446,16 +530,21 @@ def event_curves(tables: Outlook, *, events: Sequence[str] | None = None) -> Fig
         ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", va="center")
     handles.append(Patch(facecolor="0.5", alpha=0.3, label="±2 standard errors"))
     handles.append(Line2D([], [], color="0.3", linewidth=0.9, linestyle=(0, (1, 2)), label="horizon end"))
-    fig.legend(
-        handles=handles,
-        loc="outside lower center",
-        ncols=2,
-        fontsize=FONT,
-        frameon=False,
-        handlelength=3.5,
+    _plain_legend(
+        fig.legend(
+            handles=handles,
+            loc="outside lower center",
+            ncols=2,
+            fontsize=FONT,
+            frameon=False,
+            handlelength=3.5,
+        )
     )
-    fig.suptitle(_heading(s, tables, 110), fontsize=10)
-    ax.set_title("Probability each event has happened by time t", fontsize=10)
+    fig.suptitle(_heading(s, tables, 110), fontsize=10, parse_math=False)
+    title = "Probability each event has happened by time t"
+    if events is None and len(s.events) > len(chosen):
+        title += f" (the first {len(chosen)} of {len(s.events):,} events)"
+    ax.set_title(title, fontsize=10)
     _declutter_xticks(fig, [ax])
     _label_horizons(fig, ax, s)
     return fig
@@ -466,7 +555,7 @@ def _label_horizons(fig: Figure, ax: Axes, s: Scenario) -> None:
     labels: list[Annotation] = []
     for h in s.horizons:
         a = ax.annotate(
-            h.label,
+            _wrap(h.label, 30, 1),
             xy=(h.until, 1.0),
             xycoords=("data", "axes fraction"),
             xytext=(0.0, 3.0),
@@ -477,6 +566,7 @@ def _label_horizons(fig: Figure, ax: Axes, s: Scenario) -> None:
             color="0.2",
             gid=f"horizon-label.{h.id}",
             annotation_clip=False,
+            parse_math=False,
         )
         labels.append(a)
     ax.set_title(ax.get_title(), fontsize=10, pad=6.0 + 1.5 * FONT)
@@ -541,8 +631,39 @@ def _worlds(tables: Outlook, worlds: pd.DataFrame | None, samples: int) -> pd.Da
     if isinstance(samples, bool) or not isinstance(samples, int | np.integer) or samples < 1:
         msg = f"samples must be a positive integer (got {samples!r})"
         raise ValueError(msg)
-    n = min(int(samples), int(tables.manifest.get("samples", samples)))
+    columns = len(s.drivers) + len(s.derived) + len(s.events)  # what sample_worlds gives for each world
+    n = min(int(samples), int(tables.manifest.get("samples", samples)), max(1, WORLD_VALUES // max(columns, 1)))
     return sample_worlds(s, samples=n, seed=int(tables.manifest.get("seed", 0)))
+
+
+def figure_worlds(tables: Outlook, *, samples: int = 20_000) -> pd.DataFrame:
+    """The worlds the distribution figures draw by default: the first ``samples`` worlds of the run.
+
+    Fewer where the run had fewer, and where the scenario has so many
+    drivers, derived quantities and events that ``samples`` worlds would
+    hold more than :data:`WORLD_VALUES` values (then
+    ``WORLD_VALUES // columns``), so that drawing them never costs more than
+    the run did.
+
+    Parameters
+    ----------
+    tables
+        From :func:`outlook.run_outlook` or :func:`outlook.summarise`.
+    samples
+        How many worlds to draw at most.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`outlook.sample_worlds` gives them, for the run's seed.
+
+    Raises
+    ------
+    ValueError
+        If ``tables.scenario`` is ``None`` or ``samples`` is not a positive
+        integer.
+    """
+    return _worlds(tables, None, samples)
 
 
 def driver_distributions(tables: Outlook, *, worlds: pd.DataFrame | None = None, samples: int = 20_000) -> Figure:
@@ -565,13 +686,14 @@ def driver_distributions(tables: Outlook, *, worlds: pd.DataFrame | None = None,
         the first ``samples`` worlds of the same run (its seed).
     samples
         How many worlds to draw when ``worlds`` is not given (at most the
-        run's own sample count).
+        run's own sample count; see :func:`figure_worlds`).
 
     Returns
     -------
     matplotlib.figure.Figure
-        Up to four panels a row; each panel titled with the driver's id and
-        labelled with its label and unit.
+        Up to four panels a row, for the first :data:`PANELS` drivers (the
+        title says so when there are more); each panel titled with the
+        driver's id and labelled with its label and unit.
 
     Raises
     ------
@@ -632,6 +754,8 @@ def _small_multiples(
     title: str,
     empty: str,
 ) -> Figure:
+    total = len(items)
+    items = items[:PANELS]
     missing = [q.name for q in items if q.name not in worlds.columns]
     if missing:
         msg = f"worlds has no column for {', '.join(missing)}; pass worlds from outlook.sample_worlds"
@@ -663,7 +787,9 @@ def _small_multiples(
         f"{_subtitle(tables)}; histograms of the first {len(worlds):,} worlds, "
         "each x axis showing at least the central 99 % of them"
     )
-    fig.suptitle(f"{_wrap(title, 110)}\n{note}", fontsize=10)
+    if total > n:
+        note += f"\nthe first {n} of {total:,} {empty.removeprefix('no ')} (the tables give them all)"
+    fig.suptitle(f"{_wrap(title, 110, 2)}\n{note}", fontsize=10, parse_math=False)
     if items:
         fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=FONT, frameon=False)
     _declutter_xticks(fig, used)
@@ -672,12 +798,15 @@ def _small_multiples(
 
 def _panel(ax: Axes, q: _Quantity, stats: pd.Series | None, tables: Outlook, column: pd.Series) -> None:
     ax.set_gid(f"panel.{q.name}")
-    ax.set_title(q.name, fontsize=9, family="monospace")
-    ax.set_xlabel(_wrap(_with_unit(q.label, q.unit), WRAP_PANEL), fontsize=FONT)
+    ax.set_title(_clean(q.name), fontsize=9, family="monospace", parse_math=False)
+    ax.set_xlabel(_wrap(_with_unit(q.label, q.unit), WRAP_PANEL), fontsize=FONT, parse_math=False)
     ax.set_ylabel("share of worlds", fontsize=FONT)
     ax.tick_params(labelsize=7)
     if q.kind == "categorical" or isinstance(column.dtype, pd.CategoricalDtype):
-        _shares(ax, *_category_shares(q, tables, column))
+        names, shares = _category_shares(q, tables, column)
+        _shares(ax, names[:CATEGORIES], shares[:CATEGORIES])
+        if len(names) > CATEGORIES:
+            _corner_note(ax, f"the first {CATEGORIES} of\n{len(names):,} categories")
         return
     if q.kind == "yes/no":
         mean = _finite(stats["mean"]) if stats is not None else None
@@ -690,33 +819,31 @@ def _panel(ax: Axes, q: _Quantity, stats: pd.Series | None, tables: Outlook, col
     finite = values[np.isfinite(values)]
     bad = values.size - finite.size
     if bad:
-        ax.text(
-            0.98,
-            0.97,
-            f"{bad / max(values.size, 1):.1%} of worlds\nnot finite (not shown)",
-            transform=ax.transAxes,
-            ha="right",
-            va="top",
-            fontsize=7,
-            bbox={"boxstyle": "square,pad=0.2", "facecolor": "white", "edgecolor": "0.6", "linewidth": 0.5},
-        )
+        _corner_note(ax, f"{bad / max(values.size, 1):.1%} of worlds\nnot finite (not shown)")
     if finite.size == 0:
         ax.set_yticks([0.0, 0.5, 1.0])
         ax.set_ylim(0.0, 1.0)
         ax.text(0.5, 0.5, "no finite values", transform=ax.transAxes, ha="center", va="center", fontsize=FONT)
         return
-    marks = {
-        k: (_finite(stats[k]) if stats is not None else float(np.quantile(finite, int(k[1:]) / 100)))
-        for k in ("p5", "p50", "p95")
-    }
     lo_v, hi_v = float(finite.min()), float(finite.max())
+    stated = q.stated
+    told = {k: _finite(stats[k]) for k in ("p5", "p50", "p95")} if stats is not None else {}
+    ends = [lo_v, hi_v, *(v for v in told.values() if v is not None), *(stated[:2] if stated else ())]
+    scale = _scale(max(abs(v) for v in ends))
+    if scale != 1.0:  # values so large that their differences overflow: draw them in units of `scale`
+        finite, lo_v, hi_v = finite / scale, lo_v / scale, hi_v / scale
+        told = {k: (v / scale if v is not None else None) for k, v in told.items()}
+        stated = (stated[0] / scale, stated[1] / scale, stated[2]) if stated else None
+        unit = f"×{scale:.0e} {q.unit}".strip()
+        ax.set_xlabel(_wrap(_with_unit(q.label, unit), WRAP_PANEL), fontsize=FONT, parse_math=False)
+    marks = told or {k: float(np.quantile(finite, int(k[1:]) / 100)) for k in ("p5", "p50", "p95")}
     if q.kind == "constant" or lo_v == hi_v:
-        _constant(ax, q, lo_v, finite.size / max(values.size, 1))
+        _constant(ax, q, lo_v, finite.size / max(values.size, 1), scale)
         return
     lo, hi = (float(v) for v in np.quantile(finite, [0.005, 0.995]))
     extra = [v for v in marks.values() if v is not None]
-    if q.stated is not None:
-        extra += [q.stated[0], q.stated[1]]
+    if stated is not None:
+        extra += [stated[0], stated[1]]
     lo, hi = min([lo, *extra]), max([hi, *extra])
     if not hi > lo:
         lo, hi = lo_v, hi_v
@@ -724,8 +851,8 @@ def _panel(ax: Axes, q: _Quantity, stats: pd.Series | None, tables: Outlook, col
     weights = np.full(finite.size, 1.0 / max(values.size, 1))
     ax.set_ylabel("share of worlds per bin", fontsize=FONT)
     ax.hist(finite, bins=edges.tolist(), weights=weights, color=_HIST, edgecolor=_EDGE, linewidth=0.4, zorder=2)
-    if q.stated is not None:
-        s_lo, s_hi, what = q.stated
+    if stated is not None:
+        s_lo, s_hi, what = stated
         ax.axvspan(
             s_lo,
             s_hi,
@@ -751,6 +878,20 @@ def _panel(ax: Axes, q: _Quantity, stats: pd.Series | None, tables: Outlook, col
     ax.xaxis.set_major_formatter(_Plain())
 
 
+def _corner_note(ax: Axes, text: str) -> None:
+    """A boxed note in a panel's upper right corner."""
+    ax.text(
+        0.98,
+        0.97,
+        text,
+        transform=ax.transAxes,
+        ha="right",
+        va="top",
+        fontsize=7,
+        bbox={"boxstyle": "square,pad=0.2", "facecolor": "white", "edgecolor": "0.6", "linewidth": 0.5},
+    )
+
+
 def _category_shares(q: _Quantity, tables: Outlook, column: pd.Series) -> tuple[list[str], list[float]]:
     cats = tables.categories
     rows = cats[cats["driver"] == q.name] if len(cats) else cats
@@ -774,13 +915,20 @@ def _shares(ax: Axes, names: Sequence[str], shares: Sequence[float]) -> None:
             va="bottom",
             fontsize=7,
         )
-    ax.set_xticks(x, [_wrap(str(c), 12) for c in names])
+    ax.set_xticks(x, [_wrap(str(c), 12) for c in names], parse_math=False)
     ax.set_xlim(-0.6, len(names) - 0.4)
     ax.set_ylim(0.0, 1.15)
     ax.set_yticks([0.0, 0.25, 0.5, 0.75, 1.0])
 
 
-def _constant(ax: Axes, q: _Quantity, value: float, share: float) -> None:
+def _scale(largest: float) -> float:
+    """A power of ten to draw values in, so that no difference of two of them overflows; 1 for most values."""
+    if largest <= _HUGE:
+        return 1.0
+    return float(10.0 ** (math.floor(math.log10(largest)) - 2))
+
+
+def _constant(ax: Axes, q: _Quantity, value: float, share: float, scale: float = 1.0) -> None:
     unit = q.unit
     ax.vlines([value], 0.0, share, color=_EDGE, linewidth=3.0, zorder=2, gid=f"p50.{q.name}")
     width = abs(value) * 0.1 if value != 0 else 1.0
@@ -790,13 +938,14 @@ def _constant(ax: Axes, q: _Quantity, value: float, share: float) -> None:
     ax.xaxis.set_major_locator(MaxNLocator(nbins=3))
     ax.xaxis.set_major_formatter(_Plain())
     ax.annotate(
-        f"constant: {value:,.6g}" + (f" {unit}" if unit.strip() else ""),
+        f"constant: {value * scale:,.6g}" + (f" {_wrap(unit, 40, 1)}" if unit.strip() else ""),
         xy=(value, share),
         xytext=(0, 3),
         textcoords="offset points",
         ha="center",
         va="bottom",
         fontsize=7,
+        parse_math=False,
     )
 
 
@@ -890,6 +1039,6 @@ def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: int = 110) -> bytes:
         raise ValueError(msg)
     metadata: dict[str, Any] = {"Software": None} if fmt == "png" else {"Date": None}
     buf = io.BytesIO()
-    with mpl.rc_context({"svg.hashsalt": _SALT}):
+    with mpl.rc_context({"svg.hashsalt": _SALT}), _quiet():
         fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata)
     return buf.getvalue()

@@ -8,8 +8,17 @@ atomically. Consumes :class:`~outlook.Outlook` tables and the figures of
 :mod:`outlook.plots`; never simulates, never prints.
 
 Text from the scenario file is untrusted data: it is escaped for HTML and for
-Markdown, links are made only from ``http(s)`` URLs, and the HTML carries a
-Content-Security-Policy that forbids scripts and every network load.
+Markdown (``$`` too, which Markdown renderers read as math), links are made
+only from ``http(s)`` URLs, and the HTML carries a Content-Security-Policy
+that forbids scripts and every network load. In HTML each piece of it is a
+bidirectional isolate (``<bdi>``), and an unbalanced bidirectional control is
+removed everywhere, so the file's text cannot reorder the report's.
+
+Writing never costs the user a file: only a regular file (or none) is
+replaced, never the scenario file, a link, a device or a pipe; nothing is
+written or removed outside the report's folder and its own figures folder;
+concurrent writers of one Markdown report take turns (``flock``); and
+SIGTERM and SIGHUP during a write clean up like Ctrl-C.
 
 The same tables give the same bytes: a report holds no timestamps and no
 random ids, and figures come from :func:`outlook.plots.figure_bytes`.
@@ -21,6 +30,7 @@ import base64
 import calendar
 import contextlib
 import datetime as dt
+import errno
 import hashlib
 import html
 import importlib
@@ -28,17 +38,23 @@ import math
 import os
 import re
 import secrets
+import signal
 import stat
-from collections.abc import Callable, Sequence
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 from urllib.parse import quote
 
-from ._text import markdown_escape
+from ._text import balance_bidi, markdown_escape
 from ._version import __version__
 from .errors import did_you_mean
 from .words import STRADDLE_K, Scale, get_scale, straddles
+
+if sys.platform != "win32":
+    import fcntl
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -98,7 +114,8 @@ _FIGURES = {
         "Simulated values of each derived quantity, with the run's 5th, 50th and 95th percentiles marked.",
     ),
 }
-_FIGURE_FILE = re.compile(r"^(?:scenarios|events|drivers|derived)-[0-9a-f]{12}\.(?:png|svg)$")
+_FIGURE_NAME = re.compile(r"(?:scenarios|events|drivers|derived)-[0-9a-f]{12}\.(?:png|svg)")
+_FIGURE_FILE = re.compile(rf"^{_FIGURE_NAME.pattern}$")
 
 
 # --------------------------------------------------------------------------
@@ -142,12 +159,143 @@ def _require_matplotlib() -> None:
         raise ImportError(msg) from exc
 
 
+#: ``path`` for standard output: ``outlook report -o -``.
+_STDOUT = "-"
+#: Longest file name (bytes) when the file system does not say (POSIX NAME_MAX on common file systems).
+_NAME_MAX = 255
+
+
+def _name_max(folder: Path) -> int:
+    """The longest file name, in bytes, that the file system holding ``folder`` allows."""
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (OSError, ValueError, AttributeError):  # no pathconf (Windows), or no limit stated
+        return _NAME_MAX
+
+
+def _lstat(path: str | os.PathLike[str]) -> os.stat_result | None:
+    """``os.lstat``, or ``None`` where there is nothing (or a parent is missing or is not a folder)."""
+    try:
+        return os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return None
+        raise
+
+
+def _stat(path: str | os.PathLike[str]) -> os.stat_result | None:
+    """``os.stat`` (links followed), or ``None`` where it cannot be had."""
+    try:
+        return os.stat(path)
+    except (OSError, ValueError):
+        return None
+
+
+def _kind(st: os.stat_result) -> str:
+    mode = st.st_mode
+    kinds = (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISLNK, "a symbolic link"),
+    )
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def _not_replaceable(p: Path, st: os.stat_result) -> str:
+    """Why ``p``, which is not a regular file, is never replaced by a report."""
+    if stat.S_ISDIR(st.st_mode):
+        return f"cannot write {p}: it is a directory"
+    if stat.S_ISLNK(st.st_mode):
+        target = os.readlink(p)
+        to = _stat(p)
+        hint = (
+            "write to the target itself, or remove the link"
+            if to is None or stat.S_ISREG(to.st_mode)
+            else "to stream a report, write it to standard output (-o -)"
+        )
+        return f"cannot write {p}: it is a symbolic link (to {target!r}), and a report never replaces a link; {hint}"
+    return (
+        f"cannot write {p}: it is {_kind(st)}, not a regular file, and a report replaces only a regular file; "
+        "to stream a report, write it to standard output (-o -)"
+    )
+
+
+def _check_replaceable(p: Path) -> bool:
+    """Whether ``p`` exists; raise ValueError unless it is absent or a regular file."""
+    st = _lstat(p)
+    if st is None:
+        return False
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError(_not_replaceable(p, st))
+    return True
+
+
+def _is_under(path: str | os.PathLike[str], folder: os.stat_result) -> bool:
+    """Whether the folder ``folder`` is ``path``'s folder or any folder above it."""
+    here = Path(os.path.realpath(path)).parent
+    for up in (here, *here.parents):
+        st = _stat(up)
+        if st is not None and os.path.samestat(st, folder):
+            return True
+    return False
+
+
+def _check_folder(p: Path, scenario: str | os.PathLike[str] | None, *, figures: bool) -> None:
+    """A Markdown report's figures folder, ``<stem>_files``: a real folder (or none yet), apart from the scenario."""
+    files = _files_dir(p)
+    limit = _name_max(p.parent)
+    size = len(os.fsencode(files.name))
+    if figures and size > limit:
+        most = limit - size + len(os.fsencode(p.name))
+        msg = (
+            f"cannot write {p}: its figures folder's name ({p.stem}_files) would be {size} bytes long, more than "
+            f"this file system allows ({limit}); use a name of at most {most} bytes, or leave the figures out"
+        )
+        raise ValueError(msg)
+    st = _lstat(files)
+    if st is None:
+        return
+    scen = _stat(scenario) if scenario is not None else None
+    if scenario is not None and scen is not None:
+        if os.path.samestat(st, scen):
+            msg = f"cannot write {p}: its figures folder {str(files)!r} is the scenario file; choose another name for the report"
+            raise ValueError(msg)
+        if stat.S_ISDIR(st.st_mode) and _is_under(scenario, st):
+            msg = (
+                f"cannot write {p}: its figures folder {str(files)!r} holds the scenario file "
+                f"{os.fspath(scenario)!r}; choose another name for the report"
+            )
+            raise ValueError(msg)
+    if stat.S_ISLNK(st.st_mode):
+        msg = (
+            f"cannot write {p}: its figures folder {str(files)!r} is a symbolic link; outlook writes and removes "
+            "figures only in a real folder beside the report: remove the link, or choose another name"
+        )
+        raise ValueError(msg)
+    if not stat.S_ISDIR(st.st_mode):
+        msg = f"cannot write {p}: its figures folder {str(files)!r} exists and is not a directory"
+        raise ValueError(msg)
+
+
+def _suggest(p: Path) -> str:
+    """Another name for a report that would overwrite its scenario."""
+    if p.suffix.lower() in _SUFFIXES:
+        return f"{p.stem}-report{p.suffix}"
+    return f"{p.stem}.html"
+
+
 def check_output(
     path: str | os.PathLike[str],
     *,
     format: str | None = None,
     figure_format: str = "png",
     figures: bool = True,
+    scenario: str | os.PathLike[str] | None = None,
 ) -> str:
     """Check that a report can be written at ``path``; return its format.
 
@@ -157,7 +305,9 @@ def check_output(
     Parameters
     ----------
     path
-        Where the report will go.
+        Where the report will go: a file, or ``"-"`` for standard output
+        (the format is then HTML unless ``format`` says otherwise, and a
+        Markdown report must leave its figures out: they are separate files).
     format
         ``html`` or ``markdown`` (``md`` also works); by default from the
         suffix of ``path``: ``.html``/``.htm`` or ``.md``/``.markdown``.
@@ -165,6 +315,11 @@ def check_output(
         ``png`` or ``svg``.
     figures
         Whether the report will have figures, which need matplotlib.
+    scenario
+        The scenario file the report is of (:attr:`outlook.Scenario.path`),
+        which the report must never replace. Compared as files (device and
+        inode), so a relative path, ``..``, a hard link or a symbolic link to
+        it are all caught.
 
     Returns
     -------
@@ -175,24 +330,52 @@ def check_output(
     ------
     ValueError
         If the format is unknown or cannot be told from the name, or the
-        path cannot be written: its folder does not exist, is not a folder or
-        is not writable, the path is a folder, or (Markdown) the figures
-        folder ``<stem>_files`` is a file.
+        path cannot be written: it is the scenario file; it is a directory,
+        a symbolic link, a device, a named pipe or a socket (a report
+        replaces only a regular file); its name, or for Markdown with figures
+        its figures folder's name, is longer than the file system allows; its
+        folder does not exist, is not a folder or is not writable; or
+        (Markdown) the figures folder ``<stem>_files`` is a file, a symbolic
+        link, or holds the scenario file. For standard output: a Markdown
+        report with figures.
     ImportError
         If ``figures`` and matplotlib is not installed.
     """
+    if os.fspath(path) == _STDOUT:
+        fmt = _report_format(Path(_STDOUT), format or "html")
+        _figure_format(figure_format)
+        if fmt == "markdown" and figures:
+            msg = (
+                "cannot write a Markdown report with figures to standard output: its figures are separate files; "
+                "leave them out (--no-figures), write HTML (--format html), or name a file"
+            )
+            raise ValueError(msg)
+        if figures:
+            _require_matplotlib()
+        return fmt
     p = Path(path)
+    if p.name in ("", ".", ".."):
+        msg = f"cannot write {str(path)!r}: not a file name"
+        raise ValueError(msg)
+    if scenario is not None:
+        scen, here = _stat(scenario), _stat(p)
+        if scen is not None and here is not None and os.path.samestat(scen, here):
+            msg = (
+                f"cannot write {p}: it is the scenario file itself ({os.fspath(scenario)}); "
+                f"choose another name for the report, such as {_suggest(p)!r}"
+            )
+            raise ValueError(msg)
     fmt = _report_format(p, format)
     _figure_format(figure_format)
     if figures:
         _require_matplotlib()
-    if p.name in ("", ".", ".."):
-        msg = f"cannot write {str(path)!r}: not a file name"
-        raise ValueError(msg)
-    if p.is_dir():
-        msg = f"cannot write {p}: it is a directory"
-        raise ValueError(msg)
     parent = p.parent
+    limit = _name_max(parent)
+    size = len(os.fsencode(p.name))
+    if size > limit:
+        msg = f"cannot write {p}: its name is {size} bytes long, more than this file system allows ({limit})"
+        raise ValueError(msg)
+    _check_replaceable(p)
     if not parent.exists():
         msg = f"cannot write {p}: no such directory {str(parent)!r}"
         raise ValueError(msg)
@@ -203,10 +386,7 @@ def check_output(
         msg = f"cannot write {p}: permission denied in {str(parent)!r}"
         raise ValueError(msg)
     if fmt == "markdown":
-        files = _files_dir(p)
-        if files.exists() and not files.is_dir():
-            msg = f"cannot write {p}: its figures folder {str(files)!r} exists and is not a directory"
-            raise ValueError(msg)
+        _check_folder(p, scenario, figures=figures)
     return fmt
 
 
@@ -219,22 +399,31 @@ def _files_dir(path: Path) -> Path:
 
 
 @dataclass(frozen=True)
+class _User:
+    """Text from the scenario file: in HTML an isolate (``<bdi>``), so it cannot reorder what follows it."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class _Code:
     text: str
 
 
 @dataclass(frozen=True)
 class _Em:
-    text: str
+    text: str | _User
 
 
 @dataclass(frozen=True)
 class _Strong:
-    text: str
+    text: str | _User
 
 
 @dataclass(frozen=True)
 class _Link:
+    """A link to a source; its text is the source's title, from the scenario file."""
+
     text: str
     url: str
 
@@ -250,14 +439,14 @@ class _Break:
     pass
 
 
-_Inline: TypeAlias = "str | _Code | _Em | _Strong | _Link | _Span | _Break"
+_Inline: TypeAlias = "str | _User | _Code | _Em | _Strong | _Link | _Span | _Break"
 _Parts: TypeAlias = "tuple[_Inline, ...]"
 
 
 @dataclass(frozen=True)
 class _Heading:
     level: int
-    text: str
+    text: str | _User
     anchor: str = ""
 
 
@@ -292,7 +481,7 @@ class _Row:
 @dataclass(frozen=True)
 class _Table:
     anchor: str
-    header: tuple[str, ...]
+    header: tuple[str | _User, ...]
     numeric: tuple[bool, ...]
     rows: tuple[_Row, ...]
 
@@ -429,7 +618,7 @@ def _label(label: str, ident: str) -> _Parts:
     """A name as a reader sees it: its label, then its id in code."""
     label = _one_line(label)
     if label and label != ident:
-        return (label, " ", _Span("id", (_Code(ident),)))
+        return (_User(label), " ", _Span("id", (_Code(ident),)))
     return (_Code(ident),)
 
 
@@ -454,13 +643,13 @@ def _text_blocks(text: str) -> list[_Block]:
 
 
 def _inline_text(text: str) -> _Parts:
-    """Text with ``code`` spans kept as code; everything else stays text."""
+    """Scenario text with ``code`` spans kept as code; everything else stays (the file's) text."""
     parts: list[_Inline] = []
     for i, piece in enumerate(re.split(r"`([^`\n]+)`", text)):
         if i % 2:
             parts.append(_Code(piece))
         elif piece:
-            parts.append(piece)
+            parts.append(_User(piece))
     return tuple(parts)
 
 
@@ -481,7 +670,7 @@ def _source_parts(scenario: Scenario, ref: SourceRef | None) -> _Parts:
         return ("No source quoted.",)
     parts: list[_Inline] = ["Source: "]
     if ref.quote:
-        parts.append(f"“{_one_line(ref.quote)}”")
+        parts += ["“", _User(_one_line(ref.quote)), "”"]
     if ref.ref:
         parts.append(" — " if ref.quote else "")
         try:
@@ -492,7 +681,7 @@ def _source_parts(scenario: Scenario, ref: SourceRef | None) -> _Parts:
             parts.extend(_source_name(src.title or src.id, src.url))
             details = [_one_line(x) for x in (src.publisher, str(src.date or "")) if x]
             if details:
-                parts.append(f" ({', '.join(details)})")
+                parts += [" (", _User(", ".join(details)), ")"]
     parts.append(".")
     if ref.note:
         parts += [" ", *_inline_text(_one_line(ref.note))]
@@ -503,7 +692,7 @@ def _source_name(title: str, url: str) -> _Parts:
     title = _one_line(title)
     if url and re.match(r"^https?://", url.strip(), flags=re.IGNORECASE):
         return (_Link(title, url.strip()),)
-    return (_Em(title),)
+    return (_Em(_User(title)),)
 
 
 def _stated(d: Driver) -> _Parts:
@@ -527,14 +716,14 @@ def _stated(d: Driver) -> _Parts:
     if "probability" in spec:
         return (f"yes with probability {_pct(float(spec['probability']))}",)
     if "categorical" in spec:
-        return ("; ".join(f"{c} {_pct(float(p))}" for c, p in spec["categorical"]),)
+        return _join([(_User(str(c)), f" {_pct(float(p))}") for c, p in spec["categorical"]], "; ")
     items = []
     for form, params in spec.items():
         if isinstance(params, tuple) and all(isinstance(x, tuple) and len(x) == 2 for x in params):
             items.append(f"{form}: " + ", ".join(f"{k} {_num(v)}" for k, v in params))
         else:
             items.append(f"{form} {params}")
-    return ("; ".join(items),)
+    return (_User("; ".join(items)),)
 
 
 def _judgement(
@@ -552,14 +741,16 @@ def _judgement(
     rows = frame[frame["horizon"] == h.id].sort_values("p", ascending=False, kind="stable")
     top = rows.iloc[0]
     p1, se1 = float(top["p"]), float(top["p_se"])
-    lead = f"Over {_one_line(h.label)}" if h.label != h.id else f"Within {_duration(h.until)}"
-    lead += f" (to {_date(_end_date(scenario.as_of, h.until))}) it is "
+    lead: _Parts = ("Over ", _User(_one_line(h.label))) if h.label != h.id else (f"Within {_duration(h.until)}",)
     name = _one_line(rules[str(top["scenario"])].label) or str(top["scenario"])
     flagged = straddles(p1, se1, scale)
     parts: list[_Inline] = [
-        lead,
+        *lead,
+        f" (to {_date(_end_date(scenario.as_of, h.until))}) it is ",
         _Strong(str(top["word"]) + (_FLAG if flagged else "")),
-        f" ({_pct(p1)}, {_pm(se1)}) that the outcome is “{name}”",
+        f" ({_pct(p1)}, {_pm(se1)}) that the outcome is “",
+        _User(name),
+        "”",
     ]
     level = []
     for _, other in rows.iloc[1:].iterrows():
@@ -568,15 +759,15 @@ def _judgement(
         if p1 - p2 <= STRADDLE_K * se_diff:
             level.append(other)
     if level:
-        names = []
+        names: list[_Parts] = []
         for other in level:
             p2, se2 = float(other["p"]), float(other["p_se"])
             flag = _FLAG if straddles(p2, se2, scale) else ""
             flagged |= bool(flag)
             label = _one_line(rules[str(other["scenario"])].label) or str(other["scenario"])
-            names.append(f"“{label}” ({other['word']}{flag}, {_pct(p2)}, {_pm(se2)})")
-        joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        parts.append(f", level within Monte Carlo error with {joined}.")
+            names.append(("“", _User(label), f"” ({other['word']}{flag}, {_pct(p2)}, {_pm(se2)})"))
+        joined = names[0] if len(names) == 1 else (*_join(names[:-1], ", "), " and ", *names[-1])
+        parts += [", level within Monte Carlo error with ", *joined, "."]
     elif len(rows) == 2:
         parts.append(", the more probable of the two scenarios.")
     elif len(rows) > 2:
@@ -596,7 +787,8 @@ def _flag_note(scale: Scale) -> _Para:
     )
 
 
-def _document(tables: Outlook, figures: Sequence[str], figure_samples: int) -> _Doc:
+def _document(tables: Outlook, figures: Sequence[str], worlds: int) -> _Doc:
+    """The report's content; ``figures`` are the keys of the figures it has, ``worlds`` how many worlds they draw."""
     s = _scenario_of(tables)
     m = tables.manifest
     n = int(m["samples"])
@@ -607,11 +799,11 @@ def _document(tables: Outlook, figures: Sequence[str], figure_samples: int) -> _
     def figure(key: str) -> None:
         if key in figures:
             title, caption = _FIGURES[key]
-            doc.add(_Figure(key, next(fig_no), title, caption))
+            doc.add(_Figure(key, next(fig_no), title, caption + _shown(s, key)))
 
     # --- header
-    doc.add(_Heading(1, _one_line(s.title)))
-    doc.add(_Para((_Strong("Question."), " ", _one_line(s.question)), cls="question"))
+    doc.add(_Heading(1, _User(_one_line(s.title))))
+    doc.add(_Para((_Strong("Question."), " ", _User(_one_line(s.question))), cls="question"))
     doc.add(
         _Para(
             (
@@ -641,7 +833,7 @@ def _document(tables: Outlook, figures: Sequence[str], figure_samples: int) -> _
         doc.add(_flag_note(scale))
     if tables.warnings:
         doc.add(_Heading(3, "Warnings", "warnings"))
-        doc.add(_List(tuple((_one_line(w),) for w in tables.warnings), cls="warnings"))
+        doc.add(_List(tuple((_User(_one_line(w)),) for w in tables.warnings), cls="warnings"))
 
     # --- horizons and scenarios
     rules = {r.id: r for r in s.scenarios}
@@ -674,19 +866,20 @@ def _document(tables: Outlook, figures: Sequence[str], figure_samples: int) -> _
     )
     any_flag = False
     rows = []
+    sc_rows = _by(sc, "scenario")
     for r in s.scenarios:
         cells = [_Cell(_label(r.label, r.id))]
         for h in horizon_ids:
-            row = sc[(sc["horizon"] == h) & (sc["scenario"] == r.id)].iloc[0]
-            p, se = float(row["p"]), float(row["p_se"])
+            cell = sc_rows[(r.id, h)]
+            p, se = float(cell["p"]), float(cell["p_se"])
             flag = straddles(p, se, scale)
             any_flag |= flag
-            cells.append(_prob_cell(p, se, str(row["word"]), flag))
+            cells.append(_prob_cell(p, se, str(cell["word"]), flag))
         rows.append(_Row(tuple(cells), name=r.id))
     doc.add(
         _Table(
             "scenario-table",
-            ("Scenario", *(_one_line(h.label) for h in s.horizons)),
+            ("Scenario", *(_User(_one_line(h.label)) for h in s.horizons)),
             (False, *([True] * len(horizon_ids))),
             tuple(rows),
         )
@@ -728,22 +921,23 @@ def _document(tables: Outlook, figures: Sequence[str], figure_samples: int) -> _
         doc.add(_Heading(2, "Events by horizon", "events"))
         erows = []
         any_flag = False
+        ev_rows = _by(ev, "event")
         for e in s.events:
             cells = [_Cell(_label(e.label, e.id))]
             for i, h in enumerate(horizon_ids):
-                row = ev[(ev["horizon"] == h) & (ev["event"] == e.id)].iloc[0]
-                p, se = float(row["p_by"]), float(row["p_by_se"])
+                cell = ev_rows[(e.id, h)]
+                p, se = float(cell["p_by"]), float(cell["p_by_se"])
                 flag = straddles(p, se, scale)
                 any_flag |= flag
                 extra: _Parts = ()
                 if i:
-                    extra = (_Break(), _Span("within", (f"{_pct(float(row['p_within']))} in this window",)))
-                cells.append(_prob_cell(p, se, str(row["word"]), flag, extra=extra))
+                    extra = (_Break(), _Span("within", (f"{_pct(float(cell['p_within']))} in this window",)))
+                cells.append(_prob_cell(p, se, str(cell["word"]), flag, extra=extra))
             erows.append(_Row(tuple(cells), detail=_event_detail(s, e.id), name=e.id))
         doc.add(
             _Table(
                 "event-table",
-                ("Event", *(_one_line(h.label) for h in s.horizons)),
+                ("Event", *(_User(_one_line(h.label)) for h in s.horizons)),
                 (False, *([True] * len(horizon_ids))),
                 tuple(erows),
             )
@@ -787,7 +981,7 @@ def _document(tables: Outlook, figures: Sequence[str], figure_samples: int) -> _
             detail += [" ", _Em("Note:"), " ", *_inline_text(_one_line(d.note))]
         drows.append(
             _Row(
-                (_Cell(_label(d.label, d.id)), _Cell((_one_line(d.unit) or "–",)), _Cell(stated), *nums),
+                (_Cell(_label(d.label, d.id)), _Cell(_unit(d.unit)), _Cell(stated), *nums),
                 detail=tuple(detail),
                 name=d.id,
             )
@@ -810,7 +1004,7 @@ def _document(tables: Outlook, figures: Sequence[str], figure_samples: int) -> _
                 _Row(
                     (
                         _Cell((_Code(str(row["driver"])),)),
-                        _Cell((str(row["category"]),)),
+                        _Cell((_User(str(row["category"])),)),
                         _Cell(
                             (_pct(p), " ", _Span("se", (_pm(se),))),
                             num=True,
@@ -847,7 +1041,7 @@ def _document(tables: Outlook, figures: Sequence[str], figure_samples: int) -> _
                 _Row(
                     (
                         _Cell(_label(q.label, q.id)),
-                        _Cell((_one_line(q.unit) or "–",)),
+                        _Cell(_unit(q.unit)),
                         _Cell((_Code(q.expr.text),)),
                         *(_value_cell(rec[c]) for c in ("mean", "p5", "p50", "p95")),
                     ),
@@ -876,7 +1070,7 @@ def _document(tables: Outlook, figures: Sequence[str], figure_samples: int) -> _
             parts: list[_Inline] = [_Code(src.id), " ", *_source_name(src.title or src.id, src.url)]
             details = [_one_line(x) for x in (src.publisher, str(src.date or "")) if x]
             if details:
-                parts.append(f", {', '.join(details)}")
+                parts += [", ", _User(", ".join(details))]
             if src.file:
                 parts += [", file ", _Code(_one_line(src.file))]
             parts.append(".")
@@ -887,7 +1081,7 @@ def _document(tables: Outlook, figures: Sequence[str], figure_samples: int) -> _
 
     # --- methods and manifest
     doc.add(_Heading(2, "Methods", "methods"))
-    for para in _methods(tables, s, scale, n, figures, figure_samples):
+    for para in _methods(tables, s, scale, n, figures, worlds):
         doc.add(_Para(para))
     doc.add(_Heading(2, "Run manifest", "manifest"))
     doc.add(
@@ -897,7 +1091,10 @@ def _document(tables: Outlook, figures: Sequence[str], figure_samples: int) -> _
             (False, False),
             tuple(
                 _Row(
-                    (_Cell((_Code(str(k)),)), _Cell((_repair_text(v) if k == "correlation_repair" else _plain(v),))),
+                    (
+                        _Cell((_Code(str(k)),)),
+                        _Cell((_User(_repair_text(v) if k == "correlation_repair" else _plain(v)),)),
+                    ),
                     name=str(k),
                 )
                 for k, v in m.items()
@@ -906,6 +1103,17 @@ def _document(tables: Outlook, figures: Sequence[str], figure_samples: int) -> _
     )
     doc.add(_Para((f"Written by outlook {__version__}.",), cls="meta"))
     return doc
+
+
+def _unit(unit: str) -> _Parts:
+    """A unit for a table cell: the file's text, or a dash for none."""
+    return (_User(_one_line(unit)),) if unit.strip() else ("–",)
+
+
+def _by(frame: pd.DataFrame, name: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """Rows of a scenarios or events table by (``name`` column, horizon): one pass, not a search per cell."""
+    rows = [{str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")]
+    return {(str(r[name]), str(r["horizon"])): r for r in rows}
 
 
 def _records(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
@@ -950,7 +1158,7 @@ def _event_detail(s: Scenario, event_id: str) -> _Parts:
         parts += ["Hazard ", _Code(e.rate.text), " per year"]
     else:
         parts += ["Probability by horizon end: "]
-        parts += _join([(f"{s.horizon(h).label} ", _Code(x.text)) for h, x in e.by], "; ")
+        parts += _join([(_User(_one_line(s.horizon(h).label)), " ", _Code(x.text)) for h, x in e.by], "; ")
     if e.requires:
         parts += ["; only after ", *_join([(_Code(r),) for r in e.requires], ", ")]
     if e.after:
@@ -998,9 +1206,21 @@ def _sampling(sampler: str, precision: Any, n: int, se_method: str = "") -> list
     return out
 
 
-def _methods(
-    tables: Outlook, s: Scenario, scale: Scale, n: int, figures: Sequence[str], figure_samples: int
-) -> list[_Parts]:
+def _shown(s: Scenario, key: str) -> str:
+    """A caption's last sentence where a figure shows only the first of many (plots.PANELS, plots.CURVES)."""
+    from .plots import CURVES, PANELS  # only reached when there are figures, so matplotlib is there
+
+    limit, items, noun = {
+        "events": (CURVES, s.events, "events"),
+        "drivers": (PANELS, s.drivers, "drivers"),
+        "derived": (PANELS, s.derived, "derived quantities"),
+    }.get(key, (0, (), ""))
+    if not limit or len(items) <= limit:
+        return ""
+    return f" It shows the first {limit} of the {len(items):,} {noun}, in the file's order; the table lists them all."
+
+
+def _methods(tables: Outlook, s: Scenario, scale: Scale, n: int, figures: Sequence[str], worlds: int) -> list[_Parts]:
     m = tables.manifest
     block = int(m.get("block_size", 65536))
     bands = "; ".join(f"{b.word} {100 * b.lo:g}–{100 * b.hi:g}%" for b in scale.bands)
@@ -1061,7 +1281,7 @@ def _methods(
             )
         )
     if any(k in figures for k in ("drivers", "derived")):
-        shown = min(figure_samples, n)
+        shown = worlds
         out.append(
             (
                 f"The distribution figures show the first {_count(shown)} worlds of the same run (same seed), "
@@ -1124,7 +1344,8 @@ _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri '
 
 
 def _esc(text: str) -> str:
-    return html.escape(str(text), quote=True)
+    """Text for HTML: escaped, and without an unbalanced bidirectional control (none can leak past it)."""
+    return html.escape(balance_bidi(str(text)), quote=True)
 
 
 def _h_inline(parts: _Parts) -> str:
@@ -1132,14 +1353,16 @@ def _h_inline(parts: _Parts) -> str:
     for p in parts:
         if isinstance(p, str):
             out.append(_esc(p))
-        elif isinstance(p, _Code):
-            out.append(f"<code>{_esc(p.text)}</code>")
+        elif isinstance(p, _User):
+            out.append(f"<bdi>{_esc(p.text)}</bdi>")
+        elif isinstance(p, _Code):  # code reads left to right; dir= makes it an isolate too
+            out.append(f'<code dir="ltr">{_esc(p.text)}</code>')
         elif isinstance(p, _Em):
-            out.append(f"<em>{_esc(p.text)}</em>")
+            out.append(f"<em>{_h_inline((p.text,))}</em>")
         elif isinstance(p, _Strong):
-            out.append(f"<strong>{_esc(p.text)}</strong>")
+            out.append(f"<strong>{_h_inline((p.text,))}</strong>")
         elif isinstance(p, _Link):
-            out.append(f'<a href="{_esc(p.url)}">{_esc(p.text)}</a>')
+            out.append(f'<a href="{_esc(p.url)}"><bdi>{_esc(p.text)}</bdi></a>')
         elif isinstance(p, _Span):
             out.append(f'<span class="{_esc(p.cls)}">{_h_inline(p.parts)}</span>')
         else:
@@ -1168,7 +1391,7 @@ def _render_html(doc: _Doc, figures: dict[str, tuple[str, bytes]]) -> str:
     for b in doc.blocks:
         if isinstance(b, _Heading):
             anchor = f' id="{_esc(b.anchor)}"' if b.anchor else ""
-            out.append(f"<h{b.level}{anchor}>{_esc(b.text)}</h{b.level}>")
+            out.append(f"<h{b.level}{anchor}>{_h_inline((b.text,))}</h{b.level}>")
         elif isinstance(b, _Para):
             cls = f' class="{_esc(b.cls)}"' if b.cls else ""
             out.append(f"<p{cls}>{_h_inline(b.parts)}</p>")
@@ -1192,7 +1415,9 @@ def _render_html(doc: _Doc, figures: dict[str, tuple[str, bytes]]) -> str:
 
 def _html_table(t: _Table) -> str:
     num_cls = ' class="num"'
-    head = "".join(f'<th scope="col"{num_cls if num else ""}>{_esc(h)}</th>' for h, num in zip(t.header, t.numeric))
+    head = "".join(
+        f'<th scope="col"{num_cls if num else ""}>{_h_inline((h,))}</th>' for h, num in zip(t.header, t.numeric)
+    )
     body = []
     for r in t.rows:
         cls = ' class="has-detail"' if r.detail else ""
@@ -1218,12 +1443,16 @@ def _html_table(t: _Table) -> str:
 
 
 def _md_esc(text: str) -> str:
-    """Text that Markdown shows as written: no markup, no raw HTML, one line."""
-    return markdown_escape(text)
+    """Text that Markdown shows as written: no markup, no raw HTML, no math, one line.
+
+    A ``$`` is escaped too: GitHub, GitLab, Jupyter and pandoc read
+    ``$...$`` as TeX math.
+    """
+    return markdown_escape(text).replace("$", "\\$")
 
 
 def _md_code(text: str) -> str:
-    text = _one_line(text)
+    text = balance_bidi(_one_line(text))
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
@@ -1235,12 +1464,14 @@ def _md_inline(parts: _Parts) -> str:
     for p in parts:
         if isinstance(p, str):
             out.append(_md_esc(p))
+        elif isinstance(p, _User):
+            out.append(_md_esc(p.text))
         elif isinstance(p, _Code):
             out.append(_md_code(p.text))
         elif isinstance(p, _Em):
-            out.append(f"*{_md_esc(p.text)}*")
+            out.append(f"*{_md_inline((p.text,))}*")
         elif isinstance(p, _Strong):
-            out.append(f"**{_md_esc(p.text)}**")
+            out.append(f"**{_md_inline((p.text,))}**")
         elif isinstance(p, _Link):
             url = quote(p.url.strip(), safe=":/?#&=%+@,;~!$'*.-_")
             out.append(f"[{_md_esc(p.text)}](<{url}>)")
@@ -1255,7 +1486,7 @@ def _render_markdown(doc: _Doc, links: dict[str, str]) -> str:
     out: list[str] = []
     for b in doc.blocks:
         if isinstance(b, _Heading):
-            out.append(f"{'#' * b.level} {_md_esc(b.text)}")
+            out.append(f"{'#' * b.level} {_md_inline((b.text,))}")
         elif isinstance(b, _Para):
             out.append(_md_inline(b.parts))
         elif isinstance(b, _List):
@@ -1272,7 +1503,7 @@ def _render_markdown(doc: _Doc, links: dict[str, str]) -> str:
 
 def _md_table(t: _Table) -> str:
     lines = [
-        "| " + " | ".join(_md_esc(h) for h in t.header) + " |",
+        "| " + " | ".join(_md_inline((h,)) for h in t.header) + " |",
         "|" + "|".join("---:" if num else "---" for num in t.numeric) + "|",
     ]
     details = []
@@ -1292,8 +1523,8 @@ def _md_table(t: _Table) -> str:
 
 def _figure_bytes(
     tables: Outlook, *, figure_format: str, figure_samples: int, dpi: int, progress: _Progress | None
-) -> dict[str, tuple[str, bytes]]:
-    """Every figure's bytes, by key; ``progress(done, total)`` after each step."""
+) -> tuple[dict[str, tuple[str, bytes]], int]:
+    """Every figure's bytes, by key, and how many worlds they draw; ``progress(done, total)`` after each step."""
     _require_matplotlib()
     from . import plots
 
@@ -1301,7 +1532,8 @@ def _figure_bytes(
     total = 3 + bool(s.events) + bool(s.derived)  # drawing the figures, then each one's bytes
     if progress is not None:
         progress(0, total)
-    figs = plots.figures(tables, samples=figure_samples)
+    worlds = plots.figure_worlds(tables, samples=figure_samples)
+    figs = plots.figures(tables, worlds=worlds)
     total = 1 + len(figs)
     if progress is not None:
         progress(1, total)
@@ -1310,7 +1542,7 @@ def _figure_bytes(
         out[key] = (figure_format, plots.figure_bytes(fig, figure_format, dpi=dpi))
         if progress is not None:
             progress(done, total)
-    return out
+    return out, len(worlds)
 
 
 @overload
@@ -1381,7 +1613,10 @@ def build_report(
     figures
         Whether to draw figures (``False`` needs no plotting and is quicker).
     figure_samples
-        Worlds drawn for the driver and derived distribution figures.
+        Worlds drawn for the driver and derived distribution figures (fewer
+        for a scenario with very many quantities: see
+        :func:`outlook.plots.figure_worlds`; the methods section says how
+        many).
     dpi
         Resolution of PNG figures.
     files_dir
@@ -1436,12 +1671,12 @@ def build_report(
     fmt = _report_format(Path("report"), format)
     ffmt = _figure_format(figure_format)
     _scenario_of(tables)
-    figs = (
+    figs, worlds = (
         _figure_bytes(tables, figure_format=ffmt, figure_samples=figure_samples, dpi=dpi, progress=progress)
         if figures
-        else {}
+        else ({}, 0)
     )
-    doc = _document(tables, [k for k in _FIGURES if k in figs], figure_samples)
+    doc = _document(tables, [k for k in _FIGURES if k in figs], worlds)
     if fmt == "html":
         return _render_html(doc, figs)
     files: dict[str, bytes] = {}
@@ -1472,8 +1707,11 @@ def write_report(
     tables
         As for :func:`build_report`.
     path
-        The report file. For Markdown its figures go into the folder
-        ``<stem>_files`` beside it.
+        The report file: absent or a regular file, never the scenario file
+        itself (see :func:`check_output`). For Markdown its figures go into
+        the folder ``<stem>_files`` beside it. To stream a report, write the
+        text of :func:`build_report` where it should go (``outlook report -o -``
+        does so to standard output).
     format
         ``html`` or ``markdown``; by default from the suffix of ``path``
         (``.html``, ``.htm``, ``.md``, ``.markdown``).
@@ -1488,7 +1726,8 @@ def write_report(
     Raises
     ------
     ValueError, ImportError
-        As for :func:`check_output`.
+        As for :func:`check_output` (with the scenario the tables carry), and
+        for ``path`` ``"-"``.
     OSError
         If writing fails; nothing is left behind and an existing report is
         unchanged.
@@ -1496,17 +1735,37 @@ def write_report(
     Notes
     -----
     The whole report is built in memory first. Each file is then written to
-    a temporary file in its own folder and renamed over its target
+    a temporary file in its own folder (``.outlook-<12 hex digits>.tmp``,
+    short whatever the report's name) and renamed over its target
     (``os.replace``), figures first and the report last, so a reader never
     sees a half-written report or a Markdown file whose figures are missing.
+    Only a regular file is ever replaced; a symbolic link, a device, a named
+    pipe or a socket in the way is refused, checked again just before each
+    rename.
+
     Figure files are named by a hash of their bytes, so the figures of an
     existing report are never overwritten by different ones; after the new
-    report is in place, figure files in ``<stem>_files`` that it does not use
-    are removed. On any failure, or an interrupt, the temporary files (and
-    any new figure files) are removed and an existing report is left as it was.
+    report is in place, figure files in ``<stem>_files`` that the report now
+    on disk does not link are removed. Writers of one Markdown report take
+    turns: each holds an advisory lock (``flock``) on the figures folder from
+    its first figure to the end of the clean-up, so two runs writing the same
+    report at once leave one of the two reports, whole, with all its
+    figures. (Windows has no such lock; there, do not write one report from
+    two runs at once.)
+
+    On any failure, or an interrupt (Ctrl-C, and in the main thread also
+    SIGTERM and SIGHUP), the temporary files (and any new figure files) are
+    removed and an existing report is left as it was. A SIGTERM or SIGHUP
+    whose handler is the default one is then delivered again, so the process
+    still ends as the signal says; a handler the program installed is left in
+    place and runs as usual (if it raises, the same clean-up runs first).
     """
+    if os.fspath(path) == _STDOUT:
+        msg = "write_report writes a file; to stream a report, write the text of build_report where it should go"
+        raise ValueError(msg)
     p = Path(path)
-    fmt = check_output(p, format=format, figure_format=figure_format, figures=figures)
+    scenario = tables.scenario.path if tables.scenario is not None else None
+    fmt = check_output(p, format=format, figure_format=figure_format, figures=figures, scenario=scenario)
     if fmt == "html":
         text = build_report(
             tables,
@@ -1517,7 +1776,8 @@ def write_report(
             dpi=dpi,
             progress=progress,
         )
-        _write_atomically([(p, text.encode("utf-8"))], make_dir=None)
+        with _signals_unwind():
+            _write_atomically([(p, text.encode("utf-8"))])
         return p
     folder = _files_dir(p)
     md, files = build_report(
@@ -1532,21 +1792,144 @@ def write_report(
     )
     pairs = [(p.parent / rel, data) for rel, data in files.items()]
     pairs.append((p, md.encode("utf-8")))
-    _write_atomically(pairs, make_dir=folder if files else None)
-    if folder.is_dir():
-        keep = {Path(rel).name for rel in files}
-        for old in folder.iterdir():
-            if _FIGURE_FILE.match(old.name) and old.name not in keep:
-                with contextlib.suppress(OSError):  # a stale figure left behind does no harm
-                    old.unlink()
+    with _signals_unwind(), _folder_lock(p, folder, create=bool(files)):
+        _write_atomically(pairs)
+        _remove_unused_figures(p, folder, {Path(rel).name for rel in files})
     return p
 
 
+class _Signalled(SystemExit):
+    """SIGTERM or SIGHUP arrived while a report was being written; unwinds so that the clean-up runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(128 + signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _signals_unwind() -> Iterator[None]:
+    """While writing, SIGTERM and SIGHUP unwind the stack (so clean-ups run), then end the process as before.
+
+    Only a signal whose handler is the default (ending the process at once,
+    leaving temporary files behind) is taken over, and only in the main
+    thread, where Python runs signal handlers. A handler that the program
+    installed (as a command may, for its whole run), or ``SIG_IGN``, is left alone:
+    it already runs in the main thread, and if it raises, the writer's
+    clean-up runs as for any exception. The previous handlers are restored on
+    the way out; a signal caught here is then raised again, so that the
+    default action, ending the process, takes place once the files are
+    clean.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+
+    def unwind(signum: int, frame: Any) -> None:
+        caught.append(signum)
+        raise _Signalled(signum)
+
+    taken = []
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) is signal.SIG_DFL:
+            signal.signal(sig, unwind)
+            taken.append(sig)
+    try:
+        yield
+    finally:
+        for sig in taken:
+            signal.signal(sig, signal.SIG_DFL)
+        if caught:
+            signal.raise_signal(caught[0])  # the default action: the process ends here
+
+
+@contextlib.contextmanager
+def _folder_lock(report: Path, folder: Path, *, create: bool) -> Iterator[None]:
+    """Hold an exclusive advisory lock on the figures ``folder`` while the body runs.
+
+    With ``create`` the folder is made if it is missing; if the body then
+    fails, the folder is removed again (while still locked, and only if it
+    is empty: another run's figures may be in it). Without ``create``, a
+    missing folder is left missing and nothing is locked (the report then
+    has no figures, and there is nothing to clean up). The folder is opened
+    without following a symbolic link, and after the lock is granted it must
+    still be the folder at that path (another run may have removed it while
+    this one waited); otherwise this starts again.
+    """
+    created = False
+    while True:
+        if create and not created:
+            try:
+                folder.mkdir()
+                created = True
+            except FileExistsError:
+                pass
+        if sys.platform == "win32":  # no flock: make the folder, take no lock
+            with _removed_on_failure(folder if created else None):
+                yield
+            return
+        try:
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError as exc:
+            if not create and exc.errno in (errno.ENOENT, errno.ENAMETOOLONG):  # no folder, so no figures
+                yield
+                return
+            if exc.errno == errno.ENOENT:  # removed since it was made: make it again
+                created = False
+                continue
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR):  # replaced by a link or a file since the checks
+                _check_folder(report, None, figures=False)
+            raise
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            now = _lstat(folder)
+            if now is not None and os.path.samestat(os.fstat(fd), now):
+                with _removed_on_failure(folder if created else None):
+                    yield
+                return
+        finally:
+            os.close(fd)  # and so unlock
+
+
+@contextlib.contextmanager
+def _removed_on_failure(folder: Path | None) -> Iterator[None]:
+    """Remove ``folder`` (one this run made) if the body fails, unless it is no longer empty."""
+    try:
+        yield
+    except BaseException:
+        if folder is not None:
+            with contextlib.suppress(OSError):  # not empty: another run's figures are in it
+                folder.rmdir()
+        raise
+
+
+def _remove_unused_figures(report: Path, folder: Path, ours: set[str]) -> None:
+    """Remove outlook's figure files in ``folder`` that neither this report nor the one on disk links."""
+    st = _lstat(folder)
+    if st is None or not stat.S_ISDIR(st.st_mode):
+        return
+    try:
+        on_disk = set(_FIGURE_NAME.findall(report.read_text(encoding="utf-8", errors="replace")))
+    except OSError:  # cannot tell which figures the report on disk needs: keep them all
+        return
+    keep = ours | on_disk
+    for entry in os.scandir(folder):
+        if _FIGURE_FILE.match(entry.name) and entry.name not in keep:
+            with contextlib.suppress(OSError):  # a stale figure left behind does no harm
+                os.unlink(entry.path)
+
+
 def _write_temp(target: Path, data: bytes) -> Path:
-    """Write ``data`` to a new temporary file beside ``target``; return its path."""
+    """Write ``data`` to a new temporary file beside ``target``; return its path.
+
+    The name is short (``.outlook-<12 hex digits>.tmp``, 25 bytes), so any
+    name the file system takes for ``target`` works; the file gets the mode
+    of the regular file it will replace, if any.
+    """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     while True:
-        tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+        tmp = target.with_name(f".outlook-{secrets.token_hex(6)}.tmp")
         try:
             fd = os.open(tmp, flags, 0o666)
         except FileExistsError:
@@ -1557,27 +1940,28 @@ def _write_temp(target: Path, data: bytes) -> Path:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        if target.exists():
-            os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
+        old = _lstat(target)
+        if old is not None and stat.S_ISREG(old.st_mode):
+            os.chmod(tmp, stat.S_IMODE(old.st_mode))
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return tmp
 
 
-def _write_atomically(pairs: Sequence[tuple[Path, bytes]], *, make_dir: Path | None) -> None:
-    """Write every file through a temporary file and a rename, in order; all or nothing."""
-    created_dir = False
+def _write_atomically(pairs: Sequence[tuple[Path, bytes]]) -> None:
+    """Write every file through a temporary file and a rename, in order; all or nothing.
+
+    Just before each rename the target must still be absent or a regular
+    file (:func:`_check_replaceable`).
+    """
     temps: list[tuple[Path, Path]] = []
     new_files: list[Path] = []
     try:
-        if make_dir is not None and not make_dir.is_dir():
-            make_dir.mkdir()
-            created_dir = True
         for target, data in pairs:
             temps.append((_write_temp(target, data), target))
         for tmp, target in temps:
-            existed = target.exists()
+            existed = _check_replaceable(target)
             os.replace(tmp, target)
             if not existed:
                 new_files.append(target)
@@ -1586,7 +1970,4 @@ def _write_atomically(pairs: Sequence[tuple[Path, bytes]], *, make_dir: Path | N
             tmp.unlink(missing_ok=True)
         for f in new_files:
             f.unlink(missing_ok=True)
-        if created_dir and make_dir is not None:
-            with contextlib.suppress(OSError):
-                make_dir.rmdir()
         raise

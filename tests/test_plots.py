@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -623,3 +625,241 @@ def test_no_events_chosen_says_so(nk: outlook.Outlook) -> None:
     (ax,) = plots.event_curves(nk, events=[]).axes
     assert [] == [ln for ln in ax.get_lines() if str(ln.get_gid()).startswith("event.")]
     assert "No events chosen." in [t.get_text() for t in ax.texts]
+
+
+# --------------------------------------------------------------------------
+# scenario text in figures: plain text, whatever it holds
+
+#: Labels that mathtext would read as TeX (a balanced pair, a bad expression, sub- and superscripts), backslashes,
+#: an unbalanced right-to-left override, a balanced one, and control characters.
+MATHY = r"""
+outlook: 1
+id: mathy
+title: 'Oil between $5 and $10, or $\frac{$ a barrel'
+question: 'Q?'
+as_of: 2024-01-01
+horizons:
+  soon: {label: 'by $x_1^2$', until: 1y}
+  later: {label: "then \u202eevil", until: 3y}
+drivers:
+  price: {range: [5, 10], shape: normal, label: 'price in $ (US$) \ back', unit: '$/bbl'}
+  mood: {categorical: {'$lo': 0.4, 'hi^$': 0.6}, label: "mood \u202ewhich\u202c and \x1b[31mred"}
+  k: {constant: 2, label: 'k', unit: '$^_^$'}
+derived:
+  cost: {expr: 'price * 2', label: '$\sqrt{2}$ cost', unit: '$'}
+events:
+  spike: {rate: 0.3, label: '$\mathrm{bad'}
+scenarios:
+  high: {when: spike, label: '$a$ wins \ $'}
+  calm: {when: otherwise, label: "calm\u202e"}
+"""
+
+#: What each label above should read as in a figure (controls shown or dropped, everything else as written).
+MATHY_SHOWN = [
+    r"Oil between $5 and $10, or $\frac{$ a barrel",
+    r"by $x_1^2$",
+    "then evil",
+    r"price in $ (US$) \ back ($/bbl)",
+    "$lo",
+    "hi^$",
+    "mood which and \\x1b[31mred",
+    "constant: 2 $^_^$",
+    r"$\sqrt{2}$ cost ($)",
+    r"$\mathrm{bad",
+    r"$a$ wins \ $",
+    "calm",
+]
+
+
+@pytest.fixture(scope="module")
+def mathy() -> dict[str, Figure]:
+    tables = outlook.run_outlook(outlook.Scenario.from_yaml(MATHY), samples=2_000, seed=1)
+    return plots.figures(tables, samples=500)
+
+
+def figure_texts(fig: Figure) -> list[Text]:
+    renderer_for(fig)
+    return [t for t in fig.findobj(Text) if isinstance(t, Text) and t.get_visible()]
+
+
+def test_scenario_text_is_plain_text_in_every_figure(mathy: dict[str, Figure]) -> None:
+    """`$`, `\\`, `^` and `_` in labels are drawn as written, never as mathtext, and every figure renders.
+
+    Each label reads exactly as written in some text of the figures (wrapping
+    aside); every text that holds a `$` is plain text; and each figure gives
+    its PNG and SVG bytes (a bad `$...$` would fail there).
+    """
+    texts = [t for fig in mathy.values() for t in figure_texts(fig)]
+    shown = [flat(t.get_text()) for t in texts]
+    assert [] == [label for label in MATHY_SHOWN if not any(label in s for s in shown)]
+    assert [] == [t.get_text() for t in texts if "$" in t.get_text() and t.get_parse_math()]
+    for fig in mathy.values():
+        assert plots.figure_bytes(fig, "png").startswith(PNG_SIGNATURE)
+        assert b"<svg" in plots.figure_bytes(fig, "svg")
+
+
+def test_figure_text_has_no_bidi_or_control_characters(mathy: dict[str, Figure]) -> None:
+    """Bidirectional controls are dropped and control characters shown as escapes: no text holds either."""
+    from outlook._text import BIDI_CONTROLS
+
+    bad = set(BIDI_CONTROLS) | {chr(c) for c in range(32) if chr(c) != "\n"} | {"\x7f"}
+    texts = [t.get_text() for fig in mathy.values() for t in figure_texts(fig)]
+    assert [] == [t for t in texts if bad & set(t)]
+
+
+LONG = "a label that goes on " * 15
+NOISY = f"""
+outlook: 1
+id: noisy
+title: '{LONG}'
+question: 'Q?'
+as_of: 2024-01-01
+horizons: {{{", ".join(f"h{i}: {{until: {i + 1}y, label: '{LONG}'}}" for i in range(4))}}}
+drivers:
+  x: {{range: [1, 2], shape: normal, label: '{LONG}', unit: '{LONG}'}}
+  c: {{categorical: {{'{LONG[:40]}a': 0.5, 日本語のカテゴリ: 0.5}}, label: 'ロケット 🚀 {LONG}'}}
+derived:
+  y: {{expr: 'x * 2', label: '{LONG}', unit: 'ক'}}
+events:
+  e: {{rate: 0.2, label: '{LONG}'}}
+scenarios:
+{"".join(f"  s{i}: {{when: e, label: '{LONG}'}}{chr(10)}" for i in range(12))}  rest: otherwise
+"""
+
+
+def test_long_labels_and_missing_glyphs_warn_nothing() -> None:
+    """Very long labels, many scenarios and characters the font lacks: no warning reaches the user.
+
+    Matplotlib used to warn that the constrained layout could not be applied
+    and that glyphs were missing from the font. Labels are cut to
+    ``plots.LINES`` lines (ending in "…"), and the figure of scenarios grows
+    to hold its legend, which stays inside the figure.
+    """
+    import warnings
+
+    tables = outlook.run_outlook(outlook.Scenario.from_yaml(NOISY), samples=2_000, seed=1)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        figs = plots.figures(tables, samples=500)
+        for fig in figs.values():
+            plots.figure_bytes(fig)
+    assert [] == [f"{w.category.__name__}: {w.message}" for w in seen]
+    legend = figs["scenarios"].legends[0].get_window_extent(renderer_for(figs["scenarios"]))
+    box = figs["scenarios"].bbox
+    assert box.y0 - 1 <= legend.y0
+    assert legend.y1 <= box.y1 + 1
+    labels = [flat(t.get_text()) for t in figs["scenarios"].legends[0].get_texts()]
+    assert labels[1].endswith(" …")
+    assert len(figs["scenarios"].legends[0].get_texts()[1].get_text().splitlines()) == plots.LINES
+
+
+# --------------------------------------------------------------------------
+# bounded figures for large scenarios
+
+
+def crowd(drivers: int, events: int, categories: int) -> outlook.Outlook:
+    """Tables of a scenario with many drivers, events and categories, from a small run."""
+    cats = ", ".join(f"k{i}: {1 / categories}" for i in range(categories))
+    lines = [
+        "outlook: 1",
+        "id: crowd",
+        "title: Crowd",
+        "question: Which?",
+        "as_of: 2024-01-01",
+        "horizons: {soon: {until: 1y}}",
+        "drivers:",
+        f"  c: {{categorical: {{{cats}}}}}",
+        *(f"  d{i}: {{range: [1, 2], shape: normal}}" for i in range(drivers - 1)),
+        "events:",
+        *(f"  e{i}: {{rate: 0.1}}" for i in range(events)),
+        "scenarios: {first: e0, other: otherwise}",
+    ]
+    return outlook.run_outlook(outlook.Scenario.from_yaml("\n".join(lines) + "\n"), samples=500, seed=1)
+
+
+@pytest.fixture(scope="module")
+def crowded() -> outlook.Outlook:
+    return crowd(plots.PANELS + 6, plots.CURVES + 3, plots.CATEGORIES + 8)
+
+
+@pytest.fixture(scope="module")
+def crowded_drivers(crowded: outlook.Outlook) -> Figure:
+    return plots.driver_distributions(crowded, samples=200)
+
+
+def test_small_multiples_show_the_first_panels_and_say_so(crowded_drivers: Figure) -> None:
+    """More drivers than PANELS: the first PANELS are drawn, in the file's order, and the title says how many."""
+    fig = crowded_drivers
+    assert ["c", *(f"d{i}" for i in range(plots.PANELS - 1))] == list(panels(fig))
+    assert f"the first {plots.PANELS} of {plots.PANELS + 6} drivers (the tables give them all)" in fig.get_suptitle()
+
+
+def test_event_curves_draw_the_first_curves_and_say_so(crowded: outlook.Outlook) -> None:
+    """More events than CURVES: the first CURVES are drawn unless chosen, and the axes' title says so."""
+    ax = plots.event_curves(crowded).axes[0]
+    drawn = [str(line.get_gid()) for line in ax.get_lines() if str(line.get_gid()).startswith("event.")]
+    assert [f"event.e{i}" for i in range(plots.CURVES)] == drawn
+    assert ax.get_title().endswith(f"(the first {plots.CURVES} of {plots.CURVES + 3} events)")
+    chosen = plots.event_curves(crowded, events=[f"e{i}" for i in range(plots.CURVES + 3)]).axes[0]
+    assert plots.CURVES + 3 == len([x for x in chosen.get_lines() if str(x.get_gid()).startswith("event.")])
+    assert "first" not in chosen.get_title()
+
+
+def test_a_categorical_panel_shows_the_first_categories_and_says_so(crowded_drivers: Figure) -> None:
+    """More categories than CATEGORIES: the first CATEGORIES bars, and a note in the panel."""
+    ax = panels(crowded_drivers)["c"]
+    assert [f"k{i}" for i in range(plots.CATEGORIES)] == [t.get_text() for t in ax.get_xticklabels()]
+    assert f"the first {plots.CATEGORIES} of\n{plots.CATEGORIES + 8} categories" in [t.get_text() for t in ax.texts]
+
+
+def test_figure_worlds_hold_a_bounded_number_of_values(
+    crowded: outlook.Outlook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The distribution figures draw at most WORLD_VALUES values: fewer worlds for a scenario with many columns."""
+    assert 200 == len(plots.figure_worlds(crowded, samples=200))
+    monkeypatch.setattr(plots, "WORLD_VALUES", 4_500)
+    columns = (plots.PANELS + 6) + (plots.CURVES + 3)
+    worlds = plots.figure_worlds(crowded, samples=200)
+    assert 4_500 // columns == len(worlds)
+    assert columns == worlds.shape[1]
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 50), st.integers(1, 20), st.integers(0, 30), st.integers(1, 20)), max_size=25),
+    st.sampled_from([0.0, 2.0]),
+)
+def test_overlap_sweep_agrees_with_every_pair(raw: list[tuple[int, int, int, int]], gap: float) -> None:
+    """The sweep that finds overlapping tick labels agrees with comparing every pair (the obvious reference)."""
+    boxes = [Bbox.from_bounds(x, y, w, h) for x, w, y, h in raw]
+    pairs = any(
+        a.x0 < b.x1 + gap and b.x0 < a.x1 + gap and a.y0 < b.y1 + gap and b.y0 < a.y1 + gap
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+    )
+    assert pairs == plots._overlapping(boxes, gap)
+
+
+def test_values_whose_differences_overflow_are_drawn_in_a_power_of_ten() -> None:
+    """Finite values near the largest float: the panel draws them in units of 1e+306, with no warning or error.
+
+    Their range (hi - lo) overflows, which used to end the report after the
+    run (numpy: "`bins` must increase monotonically"), with numpy's
+    RuntimeWarnings on the way.
+    """
+    text = WITH_EVENT.replace(
+        "drivers: {r: {constant: 0.7}}",
+        "drivers: {r: {constant: 0.7}, x: {uniform: {min: -1, max: 1}}}\nderived: {big: {expr: x * 1.0, unit: USD}}",
+    )
+    # a run of such values stops (their moments overflow: tests/test_finite.py);
+    # the figure is drawn from worlds given to it, here scaled after the run
+    scenario = outlook.Scenario.from_yaml(text)
+    tables = outlook.run_outlook(scenario, samples=2_000, seed=1)
+    worlds = outlook.sample_worlds(scenario, samples=500, seed=1)
+    worlds["big"] = worlds["big"] * 1.7e308
+    fig = plots.derived_distributions(tables, worlds=worlds)
+    ax = panels(fig)["big"]
+    assert "big (×1e+306 USD)" == ax.get_xlabel()
+    lo, hi = ax.get_xlim()
+    assert -180 < lo < -150
+    assert 150 < hi < 180
+    assert plots.figure_bytes(fig).startswith(PNG_SIGNATURE)

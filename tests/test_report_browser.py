@@ -10,6 +10,7 @@ reason, only where no Chromium is installed; ``.ci/run`` installs Debian's
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import re
 import shutil
@@ -169,3 +170,66 @@ def test_the_checks_catch_a_broken_page(report: Path, tmp_path: Path) -> None:
     assert 0 == images["broken"]["width"]
     assert 0 == images["remote"]["width"]
     assert seen["problems"]
+
+
+#: Records where the browser draws each character of a phrase in the first key judgement, left to right.
+ORDER_PROBE = """<script>
+window.addEventListener("load", () => {
+  const phrase = "the more probable of the two scenarios";
+  const li = document.querySelector("ul.judgements li");
+  const walker = document.createTreeWalker(li, NodeFilter.SHOW_TEXT);
+  let lefts = null;
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.data.indexOf(phrase);
+    if (at < 0) continue;
+    lefts = [];
+    for (let i = at; i < at + phrase.length; i++) {
+      const range = document.createRange();
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      const r = range.getBoundingClientRect();
+      if (r.width > 0) lefts.push(r.left);
+    }
+  }
+  const out = document.createElement("pre");
+  out.id = "outlook-probe";
+  out.textContent = JSON.stringify({lefts, text: li.textContent});
+  document.body.appendChild(out);
+});
+</script>"""
+
+REVERSING = """outlook: 1
+id: rlo
+title: Override
+question: Does it happen?
+as_of: 2024-01-01
+horizons: {soon: {until: 1y}}
+drivers: {r: {range: [0.01, 0.03], shape: lognormal}}
+events: {it: {rate: r}}
+scenarios: {happens: it, not_yet: {when: otherwise, label: "Not yet \\u202e (reversed?)"}}
+"""
+
+
+def test_a_right_to_left_override_in_a_label_does_not_reverse_what_follows(tmp_path: Path) -> None:
+    """A label holding an unbalanced U+202E: the sentence after it is still drawn left to right.
+
+    The first key judgement names the label and goes on ", the more
+    probable of the two scenarios."; in the browser each character of that
+    phrase must lie to the right of the one before.
+    """
+    tables = outlook.run_outlook(outlook.Scenario.from_yaml(REVERSING), samples=2_000, seed=1)
+    page = write_report(tables, tmp_path / "rlo.html", figures=False)
+    text = page.read_text(encoding="utf-8")
+    relaxed = text.replace("default-src 'none';", "default-src 'none'; script-src 'unsafe-inline';", 1)
+    copy = tmp_path / "probe-rlo.html"
+    copy.write_text(relaxed.replace("</head>", ORDER_PROBE + "\n</head>", 1), encoding="utf-8")
+    done = chromium("--dump-dom", "--virtual-time-budget=5000", copy.as_uri(), profile=tmp_path / "profile-rlo")
+    assert 0 == done.returncode, done.stderr[-2000:]
+    m = re.search(r'<pre id="outlook-probe">(.*?)</pre>', done.stdout, flags=re.DOTALL)
+    assert m, "the probe did not run: " + done.stdout[-500:]
+    seen = json.loads(html.unescape(m.group(1)))
+    assert "Not yet  (reversed?)" in seen["text"]
+    lefts = seen["lefts"]
+    assert lefts is not None
+    assert len(lefts) > 30
+    assert all(a < b for a, b in itertools.pairwise(lefts)), lefts
