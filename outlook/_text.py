@@ -36,7 +36,7 @@ _CLOSERS = {"\u202c": "emb", "\u2069": "iso"}
 
 # C0 controls but tab and newline, DEL, and the C1 controls
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|#~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|#~$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 
 
 def strip_bidi(text: str) -> str:
@@ -110,8 +110,9 @@ def markdown_escape(text: str) -> str:
 
     Every character with a meaning in CommonMark or GitHub Flavored Markdown
     at the places it can occur (``\\ ` * [ ] < > | # ~`` and an underscore
-    at a word's edge) is escaped with a backslash; whitespace runs, newlines
-    included, become one space.
+    at a word's edge) is escaped with a backslash, and so is ``$``, which
+    GitHub, GitLab, Jupyter and pandoc read as the start of TeX math;
+    whitespace runs, newlines included, become one space.
 
     >>> markdown_escape("<script>x</script> *bold*")
     '\\\\<script\\\\>x\\\\</script\\\\> \\\\*bold\\\\*'

@@ -1448,7 +1448,7 @@ def _md_esc(text: str) -> str:
     A ``$`` is escaped too: GitHub, GitLab, Jupyter and pandoc read
     ``$...$`` as TeX math.
     """
-    return markdown_escape(text).replace("$", "\\$")
+    return markdown_escape(text)
 
 
 def _md_code(text: str) -> str:

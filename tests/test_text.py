@@ -78,3 +78,4 @@ def test_terminal_safe_shows_escapes_instead_of_obeying_them() -> None:
 def test_markdown_escape_shows_html_and_markup_as_text() -> None:
     """Raw HTML and Markdown markup are escaped; newlines become spaces."""
     assert "\\<img src=x\\> \\*a\\* \\_b\\_ line" == markdown_escape("<img src=x> *a* _b_\nline")
+    assert "from \\$5 to \\$10" == markdown_escape("from $5 to $10")
