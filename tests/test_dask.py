@@ -132,3 +132,87 @@ def test_the_command_line_runs_on_a_local_cluster(model: outlook.Model) -> None:
     on_dask, here = run("--scheduler", "local", "-j", "2"), run()
     for name in ("scenarios", "events", "drivers", "derived", "categories"):
         assert here[name] == on_dask[name], name
+
+
+# --------------------------------------------------------------------------
+# no workers, unusable addresses
+
+
+@pytest.fixture(scope="module")
+def empty() -> Iterator[Any]:
+    """A scheduler with no worker at all."""
+    with (
+        distributed.LocalCluster(n_workers=0, processes=True, dashboard_address=":0") as c,
+        distributed.Client(c) as client,
+    ):
+        yield client
+
+
+def test_a_scheduler_without_workers_times_out(model: outlook.Model, empty: Any) -> None:
+    """No worker joins within worker_timeout: a SimulationError naming the scheduler, not a hang."""
+    address = empty.scheduler.address
+    for scheduler in (empty, address):
+        with pytest.raises(SimulationError) as exc:
+            simulate(model, samples=1000, scheduler=scheduler, worker_timeout=0.5)
+        assert (
+            f"no Dask worker joined the scheduler at {address} within 0.5 s; no table was produced "
+            "(start workers, or wait longer with worker_timeout)"
+        ) == str(exc.value)
+
+
+def test_a_run_whose_last_worker_dies_times_out(model: outlook.Model, empty: Any) -> None:
+    """The only worker (no nanny to restart it) is killed mid-run: a SimulationError after worker_timeout."""
+    import re
+    import subprocess
+    import time
+
+    address = empty.scheduler.address
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_worker", address, "--no-nanny", "--nthreads", "1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        empty.wait_for_workers(1, timeout=60)
+
+        def progress(done: int, total: int) -> None:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+
+        start = time.monotonic()
+        with pytest.raises(SimulationError) as exc:
+            simulate(model, samples=SAMPLES, seed=11, scheduler=empty, worker_timeout=1, progress=progress)
+        assert time.monotonic() - start < 30
+        assert re.fullmatch(
+            rf"every Dask worker left the scheduler at {re.escape(address)} and none joined within 1 s, with "
+            r"\d+ of \d+ block ranges unfinished; no table was produced "
+            r"\(start workers, or wait longer with worker_timeout\)",
+            str(exc.value),
+        ), str(exc.value)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        worker.wait()
+
+
+_ADDRESS_ERRORS = {
+    "tls://127.0.0.1:9": "tls needs a security configuration: set distributed.comm.tls.ca-file, .client.cert and "
+    ".client.key in Dask's configuration, or pass a distributed.Client made with a Security",
+    "ucx://127.0.0.1:9": "ucx needs UCX support, which distributed no longer includes: install distributed-ucxx, "
+    "or use tcp",
+    "inproc://x": "an inproc address works only inside the process that made it; give the scheduler's tcp address",
+    "foo://127.0.0.1:9": "unknown scheme 'foo' (known: tcp, tls, ucx, ws, wss)",
+    "tcp://127.0.0.1": "expected tcp://HOST:PORT, such as tcp://10.0.0.5:8786 "
+    "(missing port number in address '127.0.0.1')",
+}
+
+
+@pytest.mark.parametrize("address", list(_ADDRESS_ERRORS), ids=["tls", "ucx", "inproc", "unknown-scheme", "no-port"])
+def test_an_unusable_address_is_a_value_error(model: outlook.Model, address: str) -> None:
+    """An address Dask cannot use from here: one line naming it and why (bad input, not a failed run)."""
+    if address.startswith("tls") and distributed.security.Security().get_connection_args("client")["ssl_context"]:
+        pytest.skip("this machine's Dask configuration has TLS settings")
+    with pytest.raises(ValueError, match="cannot use the Dask scheduler address") as exc:
+        simulate(model, samples=10, scheduler=address)
+    assert f"cannot use the Dask scheduler address {address!r}: {_ADDRESS_ERRORS[address]}" == str(exc.value)
