@@ -4,8 +4,10 @@ Owns argument parsing, rendering tables as text, Markdown, CSV or JSON, and
 exit codes: 0 on success, 2 for bad input (one message per problem on
 stderr, no traceback unless ``--traceback``), 1 for a run that failed, 130
 when interrupted and 128 + the signal's number when terminated (SIGTERM,
-SIGHUP). Other libraries' warnings and log lines are kept off stderr.
-Never holds model logic.
+SIGHUP). Everything it writes passes through :func:`outlook._text.terminal_safe`
+(and Markdown and CSV through their own escapes), so a scenario file cannot
+drive the terminal; other libraries' warnings and log lines are kept off
+stderr. Never holds model logic.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import argparse
 import contextlib
 import io
 import math
+import re
 import signal
 import sys
 import threading
@@ -21,9 +24,9 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
-from ._text import terminal_safe
+from ._text import csv_safe, markdown_escape, terminal_safe
 
 __all__ = [
     "main",
@@ -238,8 +241,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     stdout, stderr
         Streams to write to (the process's by default).
     """
-    out = stdout if stdout is not None else sys.stdout
-    err = stderr if stderr is not None else sys.stderr
+    out = cast(TextIO, _SafeText(stdout if stdout is not None else sys.stdout))
+    err = cast(TextIO, _SafeText(stderr if stderr is not None else sys.stderr))
     parser = _parser()
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -289,6 +292,34 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
         with contextlib.suppress(Exception):
             out.flush()
             err.flush()
+
+
+class _SafeText(io.TextIOBase):
+    """A text stream that writes everything through :func:`terminal_safe`, line by line.
+
+    Every path by which the command writes (tables, notes, errors,
+    tracebacks, argparse's messages) goes through here, so that no text from
+    a scenario file reaches the terminal as control characters. Progress
+    bars, which are the command's own escapes, write to :attr:`raw`.
+    """
+
+    def __init__(self, raw: TextIO) -> None:
+        super().__init__()
+        self.raw = raw
+
+    def write(self, text: str) -> int:
+        self.raw.write("\n".join(terminal_safe(line) for line in text.split("\n")))
+        return len(text)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+    def isatty(self) -> bool:
+        isatty = getattr(self.raw, "isatty", None)
+        return bool(callable(isatty) and isatty())
+
+    def writable(self) -> bool:
+        return True
 
 
 class _Terminated(BaseException):
@@ -372,7 +403,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             data = {args.table: data[args.table], "manifest": data["manifest"], "warnings": data["warnings"]}
         import json
 
-        out.write(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+        out.write(_json_safe(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)) + "\n")
         return 0
     if args.format == "csv":
         for i, name in enumerate(names):
@@ -381,13 +412,12 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 if i:
                     out.write("\n")
                 out.write(f"# {name}\n")
-            buf = io.StringIO()
-            frame.to_csv(buf, index=False, lineterminator="\n")
-            out.write(buf.getvalue())
+            out.write(_csv(frame))
         return 0
     md = args.format == "markdown"
     m = tables.manifest
-    title = f"{m['scenario_id']}: {m['samples']} samples, seed {m['seed']}, scale {m['scale']}"
+    sid = terminal_safe(str(m["scenario_id"]))
+    title = f"{markdown_escape(sid) if md else sid}: {m['samples']} samples, seed {m['seed']}, scale {m['scale']}"
     out.write(f"# {title}\n" if md else f"{title}\n")
     for name in names:
         frame = tables.table(name)
@@ -550,7 +580,7 @@ def _progress(
 
     bar = tqdm(
         total=total or None,  # 0: not known in advance
-        file=stream,
+        file=getattr(stream, "raw", stream),  # the bar's own escapes pass unchanged
         delay=_PROGRESS_DELAY,
         desc=desc,
         unit=unit,
@@ -597,11 +627,14 @@ def _cell(v: object) -> str:
 
 
 def _render(frame: object, *, markdown: bool) -> str:
+    """A table as aligned text, or as a Markdown pipe table whose every cell shows as written."""
     import pandas as pd
 
     assert isinstance(frame, pd.DataFrame)
-    cols = [str(c) for c in frame.columns]
-    rows = [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
+    # cells are made safe before their widths are measured
+    text = markdown_escape if markdown else str
+    cols = [text(terminal_safe(str(c))) for c in frame.columns]
+    rows = [[text(terminal_safe(_cell(v))) for v in row] for row in frame.itertuples(index=False)]
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
     if markdown:
         lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
@@ -613,6 +646,46 @@ def _render(frame: object, *, markdown: bool) -> str:
         return "  ".join(c.rjust(w) if n else c.ljust(w) for c, w, n in zip(cells, widths, numeric)).rstrip()
 
     return "\n".join([line(cols)] + [line(r) for r in rows]) + "\n"
+
+
+def _csv(frame: object) -> str:
+    """A table as CSV: text cells through :func:`csv_safe` (no formula runs in a spreadsheet).
+
+    Numbers stay numbers (written as Python writes a float, as pandas does;
+    a missing one as an empty field); every other cell is text, made
+    terminal-safe and then CSV-safe.
+    """
+    import numpy as np
+    import pandas as pd
+
+    assert isinstance(frame, pd.DataFrame)
+
+    def field(v: object) -> str:
+        if isinstance(v, bool | np.bool_):
+            return str(bool(v))
+        if isinstance(v, int | np.integer):
+            return str(int(v))
+        if isinstance(v, float | np.floating):
+            return "" if math.isnan(v) else repr(float(v))
+        if v is None or v is pd.NA or v is pd.NaT:
+            return ""
+        return csv_safe(terminal_safe(str(v)))
+
+    lines = [",".join(field(str(c)) for c in frame.columns)]
+    lines += [",".join(field(v) for v in row) for row in frame.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
+#: Characters that json.dumps(ensure_ascii=False) leaves raw but a terminal
+#: obeys or reorders: DEL, the C1 controls, bidirectional controls and the
+#: Unicode line and paragraph separators. They can only occur inside JSON
+#: strings, where a \\u escape means the same character.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _json_safe(text: str) -> str:
+    """JSON text with every character a terminal would obey written as a ``\\uXXXX`` escape (same data)."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -466,7 +467,111 @@ def test_a_scheduler_that_cannot_be_reached_fails_in_one_line(good: Path, monkey
 
 
 # --------------------------------------------------------------------------
-# only outlook's own lines on stderr
+# text from a scenario file, on its way to a terminal, a Markdown page or a spreadsheet
+
+HOSTILE = r"""outlook: 1
+id: hostile
+title: Hostile
+question: Does it happen?
+as_of: 2024-01-01
+horizons: {soon: {until: 1y}}
+drivers:
+  r: {range: [0.1, 0.3], shape: lognormal, unit: "=HYPERLINK(\"http://evil/\"),\e]0;pwned\a"}
+  d: {range: [-5, -1], shape: normal, unit: "<img src=https://evil/x.png>"}
+  mood: {categorical: {"\e[2J-calm": 0.5, "+1|<script>alert(1)</script>": 0.3, "@SUM(A1)\u202e\x9b": 0.2}}
+events: {it: {rate: r}}
+scenarios: {happens: it, not_yet: otherwise}
+"""
+
+#: What a terminal obeys: C0 controls but tab and newline, DEL, C1 controls, and bidi controls.
+TERMINAL_CONTROLS = {chr(c) for c in [*range(0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]} | set(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+)
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    p = tmp_path / "hostile.yaml"
+    p.write_text(HOSTILE, encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "csv", "json"])
+def test_scenario_text_never_drives_the_terminal(hostile: Path, fmt: str) -> None:
+    """Escape sequences in units and category names come out as visible text, in every format."""
+    code, out, err = run("run", str(hostile), "-n", "2000", "--format", fmt)
+    assert (0, "") == (code, err)
+    assert set() == set(out) & TERMINAL_CONTROLS
+    assert "pwned" in out  # shown, not obeyed
+
+
+def test_table_rows_show_escapes_as_text(hostile: Path) -> None:
+    """The aligned table measures the escaped text, so its columns stay aligned."""
+    _, out, _ = run("run", str(hostile), "-n", "2000", "--table", "categories")
+    assert [
+        "driver  category                           p    p_se",
+        "mood    \\x1b[2J-calm                  0.5175  0.0112",
+        "mood    +1|<script>alert(1)</script>  0.2785  0.0100",
+        "mood    @SUM(A1)\\x9b                  0.2040  0.0090",
+    ] == out.splitlines()[3:7]
+
+
+def test_markdown_tables_show_html_and_markup_as_text(hostile: Path) -> None:
+    """`--format markdown`: no live <script> or <img>, no table broken by a |; numbers as they were."""
+    _, out, _ = run("run", str(hostile), "-n", "2000", "--format", "markdown")
+    lines = out.splitlines()
+    assert "| mood | +1\\|\\<script\\>alert(1)\\</script\\> | 0.2785 | 0.0100 |" in lines
+    assert "| mood | \\\\x1b\\[2J-calm | 0.5175 | 0.0112 |" in lines
+    assert any(line.startswith("| d | \\<img src=https://evil/x.png\\> | continuous | -3.0005 |") for line in lines)
+    assert [] == re.findall(r"(?<!\\)<", out)  # no tag left unescaped
+
+
+def test_csv_text_cells_cannot_start_a_formula(hostile: Path) -> None:
+    """Text cells starting with = + - @ get a leading quote and are quoted (OWASP); numbers stay numbers."""
+    import pandas as pd
+
+    _, out, _ = run("run", str(hostile), "-n", "2000", "--format", "csv", "--table", "categories")
+    assert [
+        "driver,category,p,p_se",
+        "mood,\\x1b[2J-calm,0.5175,0.011173489830845151",
+        'mood,"\'+1|<script>alert(1)</script>",0.2785,0.010023416333765649',
+        'mood,"\'@SUM(A1)\\x9b",0.204,0.009010660353159474',
+    ] == out.splitlines()
+    _, out, _ = run("run", str(hostile), "-n", "2000", "--format", "csv", "--table", "drivers")
+    frame = pd.read_csv(io.StringIO(out))
+    assert '\'=HYPERLINK("http://evil/"),\\x1b]0;pwned\\x07' == frame["unit"][0]
+    assert frame["mean"][1] < 0  # a negative mean is still a number
+    assert out.splitlines()[2].startswith("d,<img src=https://evil/x.png>,continuous,-3.000477381096034,")
+
+
+def test_json_escapes_every_terminal_control_and_keeps_the_data(hostile: Path) -> None:
+    """DEL, C1 and bidi controls, which json.dumps leaves raw, are \\u escapes: the same strings, read back."""
+    _, out, _ = run("run", str(hostile), "-n", "2000", "--format", "json", "--table", "categories")
+    assert '"category": "@SUM(A1)\\u202e\\u009b",' in out
+    names = [r["category"] for r in json.loads(out)["categories"]]
+    assert ["\x1b[2J-calm", "+1|<script>alert(1)</script>", "@SUM(A1)\u202e\x9b"] == names
+
+
+def test_check_shows_a_hostile_file_name_as_text(tmp_path: Path) -> None:
+    """`outlook check` echoes the name it was given: escapes shown, not obeyed."""
+    p = tmp_path / "t\x1b]0;x\x07.yaml"
+    p.write_text(GOOD)
+    code, out, err = run("check", str(p))
+    assert (0, "") == (code, err)
+    assert f"{tmp_path}/t\\x1b]0;x\\x07.yaml: ok (1 drivers, 0 derived, 1 events, 2 scenarios, 2 horizons)\n" == out
+
+
+def test_errors_and_notes_are_terminal_safe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever an error or a note carries, its escapes are shown as text (here from a failed run)."""
+    from outlook import SimulationError
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise SimulationError("rate \x1b]0;x\x07 is negative \u202e here")
+
+    monkeypatch.setattr("outlook.api.run_outlook", fail)
+    code, out, err = run("run", "nk-troops-russia")
+    assert (1, "") == (code, out)
+    assert "outlook: run failed: rate \\x1b]0;x\\x07 is negative  here\n" == err
 
 
 def test_other_libraries_warnings_and_logs_stay_off_stderr(
