@@ -125,7 +125,8 @@ def _simulation_options(p: argparse.ArgumentParser) -> None:
         type=_positive_int,
         default=None,
         help="processes working on the run, this one included (default 1; -j 2 uses two cores); "
-        "with --scheduler local, the LocalCluster's workers (default one per core)",
+        "with --scheduler local, the LocalCluster's workers (default one per core); "
+        "at most the cores this process may use (more are capped, with a note)",
     )
     g.add_argument(
         "--scheduler",
