@@ -2,15 +2,24 @@
 
 Owns the rules for untrusted text from a scenario file (labels, units,
 category names, key paths, quotes) on its way to a reader: control
-characters never reach a terminal, Markdown shows text as written, and
-unbalanced bidirectional controls never reverse the text that follows.
-Never formats numbers, never prints.
+characters never reach a terminal, Markdown shows text as written, a
+spreadsheet never runs a CSV cell as a formula, and unbalanced
+bidirectional controls never reverse the text that follows. Never formats
+numbers, never prints.
 
 References
 ----------
 Unicode Standard Annex #9, *Unicode Bidirectional Algorithm*, §2 (explicit
 formatting characters) and §3.3.2 (how embeddings, overrides and isolates
 are terminated at the end of a paragraph).
+
+OWASP Foundation, *CSV Injection*,
+https://owasp.org/www-community/attacks/CSV_Injection (the characters that
+start a formula, and the sanitisation: a leading single quote, the field in
+double quotes, double quotes doubled).
+
+Y. Shafranovich, *Common Format and MIME Type for Comma-Separated Values
+(CSV) Files*, RFC 4180, 2005, §2 (quoting a field).
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import re
 __all__ = [
     "BIDI_CONTROLS",
     "balance_bidi",
+    "csv_safe",
     "markdown_escape",
     "strip_bidi",
     "terminal_safe",
@@ -118,3 +128,30 @@ def markdown_escape(text: str) -> str:
     '\\\\<script\\\\>x\\\\</script\\\\> \\\\*bold\\\\*'
     """
     return _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", balance_bidi(str(text))))
+
+
+#: What makes a spreadsheet read a cell as a formula (OWASP, CSV Injection).
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(text: str) -> str:
+    """``text`` as one CSV field that a spreadsheet shows as text and never runs as a formula.
+
+    For text cells only: a number written by the caller stays a number (a
+    mean of -3.2 is not text). A field that begins with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return gets a leading single quote
+    and is enclosed in double quotes, with every double quote doubled (the
+    OWASP *CSV Injection* sanitisation); any other field that holds a
+    comma, a double quote or a line break is quoted the same way (RFC 4180);
+    the rest are written as they are.
+
+    >>> print(csv_safe('=HYPERLINK("http://x")'))
+    "'=HYPERLINK(""http://x"")"
+    >>> print(csv_safe("a, b"), csv_safe("calm"))
+    "a, b" calm
+    """
+    if text.startswith(CSV_FORMULA_STARTS):
+        return '"' + ("'" + text).replace('"', '""') + '"'
+    if any(c in text for c in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text

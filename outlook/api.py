@@ -32,6 +32,7 @@ def run_outlook(
     sampler: str = "random",
     workers: int | None = None,
     scheduler: Any = None,
+    worker_timeout: float = 60.0,
 ) -> Outlook:
     """Load, simulate and summarise a scenario in one call.
 
@@ -40,7 +41,7 @@ def run_outlook(
     scenario
         A path, a bundled scenario's id (see :func:`outlook.bundled_scenarios`),
         or a :class:`~outlook.Scenario`.
-    samples, seed, chunk_size, progress, precision, sampler, workers, scheduler
+    samples, seed, chunk_size, progress, precision, sampler, workers, scheduler, worker_timeout
         As for :func:`outlook.simulate` (``samples`` defaults to 100,000, or
         is the cap of a ``precision`` run).
     scale
@@ -70,5 +71,6 @@ def run_outlook(
         sampler=sampler,
         workers=workers,
         scheduler=scheduler,
+        worker_timeout=worker_timeout,
     )
     return summarise(run, scale=scale)

@@ -2,8 +2,12 @@
 
 Owns argument parsing, rendering tables as text, Markdown, CSV or JSON, and
 exit codes: 0 on success, 2 for bad input (one message per problem on
-stderr, no traceback unless ``--traceback``), 1 for a run that failed.
-Never holds model logic.
+stderr, no traceback unless ``--traceback``), 1 for a run that failed, 130
+when interrupted and 128 + the signal's number when terminated (SIGTERM,
+SIGHUP). Everything it writes passes through :func:`outlook._text.terminal_safe`
+(and Markdown and CSV through their own escapes), so a scenario file cannot
+drive the terminal; other libraries' warnings and log lines are kept off
+stderr. Never holds model logic.
 """
 
 from __future__ import annotations
@@ -12,10 +16,17 @@ import argparse
 import contextlib
 import io
 import math
+import re
+import signal
 import sys
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TextIO
+from types import FrameType
+from typing import Any, TextIO, cast
+
+from ._text import csv_safe, markdown_escape, terminal_safe
 
 __all__ = [
     "main",
@@ -47,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--scale", default="icd203", help="estimative-word scale (default icd203; see 'outlook scales')")
     run.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
-    run.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    run.add_argument("--quiet", "-q", action="store_true", help="no progress bar, and no note that a run will be long")
 
     rep = sub.add_parser(
         "report",
@@ -124,7 +135,8 @@ def _simulation_options(p: argparse.ArgumentParser) -> None:
         type=_positive_int,
         default=None,
         help="processes working on the run, this one included (default 1; -j 2 uses two cores); "
-        "with --scheduler local, the LocalCluster's workers (default one per core)",
+        "with --scheduler local, the LocalCluster's workers (default one per core); "
+        "at most the cores this process may use (more are capped, with a note)",
     )
     g.add_argument(
         "--scheduler",
@@ -132,6 +144,14 @@ def _simulation_options(p: argparse.ArgumentParser) -> None:
         metavar="ADDRESS",
         help="run on Dask: 'local' starts a LocalCluster, or a scheduler address such as tcp://host:8786 "
         "(needs outlook[dask])",
+    )
+    g.add_argument(
+        "--worker-timeout",
+        type=_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="with --scheduler: how long to wait for a Dask worker when the scheduler has none, "
+        "at the start or after the last one left (default 60)",
     )
     g.add_argument(
         "--chunk-size",
@@ -151,6 +171,8 @@ def _simulate_kwargs(args: argparse.Namespace, progress: Callable[[int, int], No
         def progress(done: int, total: int) -> None:
             bar(done, 0)
 
+    elif isinstance(progress, _Progress):
+        progress = _LongRunNote(progress, processes=_processes(args))
     return {
         "samples": args.samples,
         "seed": args.seed,
@@ -159,9 +181,30 @@ def _simulate_kwargs(args: argparse.Namespace, progress: Callable[[int, int], No
         "sampler": args.sampler,
         "workers": args.workers,
         "scheduler": args.scheduler,
+        "worker_timeout": args.worker_timeout,
         "scale": args.scale,
         "progress": progress,
     }
+
+
+def _processes(args: argparse.Namespace) -> int | None:
+    """Processes a local run uses (as the engine caps them); ``None`` on Dask."""
+    if args.scheduler is not None:
+        return None
+    from ._parallel import cpu_count
+
+    return min(args.workers or 1, cpu_count())
+
+
+def _seconds(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        v = math.nan
+    if not 0 < v < math.inf:
+        msg = f"expected a positive number of seconds, such as 60, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return v
 
 
 def _precision(text: str) -> float:
@@ -229,8 +272,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     stdout, stderr
         Streams to write to (the process's by default).
     """
-    out = stdout if stdout is not None else sys.stdout
-    err = stderr if stderr is not None else sys.stderr
+    out = cast(TextIO, _SafeText(stdout if stdout is not None else sys.stdout))
+    err = cast(TextIO, _SafeText(stderr if stderr is not None else sys.stderr))
     parser = _parser()
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -240,15 +283,16 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     from .errors import OutlookError, ScenarioError, ScenarioErrors
 
     try:
-        if args.command == "run":
-            return _run(args, out, err)
-        if args.command == "report":
-            return _report(args, out, err)
-        if args.command == "check":
-            return _check(args, out, err)
-        if args.command == "list":
-            return _list(out)
-        return _scales(out)
+        with _terminate_as_exception(), _quiet_libraries():
+            if args.command == "run":
+                return _run(args, out, err)
+            if args.command == "report":
+                return _report(args, out, err)
+            if args.command == "check":
+                return _check(args, out, err)
+            if args.command == "list":
+                return _list(out)
+            return _scales(out)
     except (ScenarioErrors, ScenarioError) as exc:
         if args.traceback:
             traceback.print_exc(file=err)
@@ -267,11 +311,112 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     except KeyboardInterrupt:
         print("outlook: interrupted", file=err)
         return 130
+    except _Terminated as exc:
+        print("outlook: terminated", file=err)
+        return 128 + exc.signum
     except Exception as exc:  # a bug: say so plainly, keep the details on request
         if args.traceback:
             traceback.print_exc(file=err)
         print(f"outlook: internal error: {type(exc).__name__}: {exc} (rerun with --traceback for details)", file=err)
         return 1
+    finally:
+        with contextlib.suppress(Exception):
+            out.flush()
+            err.flush()
+
+
+class _SafeText(io.TextIOBase):
+    """A text stream that writes everything through :func:`terminal_safe`, line by line.
+
+    Every path by which the command writes (tables, notes, errors,
+    tracebacks, argparse's messages) goes through here, so that no text from
+    a scenario file reaches the terminal as control characters. Progress
+    bars, which are the command's own escapes, write to :attr:`raw`.
+    """
+
+    def __init__(self, raw: TextIO) -> None:
+        super().__init__()
+        self.raw = raw
+
+    def write(self, text: str) -> int:
+        self.raw.write("\n".join(terminal_safe(line) for line in text.split("\n")))
+        return len(text)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+    def isatty(self) -> bool:
+        isatty = getattr(self.raw, "isatty", None)
+        return bool(callable(isatty) and isatty())
+
+    def writable(self) -> bool:
+        return True
+
+
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised in the main thread so that every ``finally`` runs.
+
+    A ``BaseException``, like ``KeyboardInterrupt``: ``except Exception``
+    does not swallow it.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _terminate_as_exception() -> Iterator[None]:
+    """While the command runs, SIGTERM and SIGHUP raise :class:`_Terminated` (once).
+
+    Only where they would otherwise end the process at once (the default
+    action: under ``nohup`` SIGHUP stays ignored) and only in the main
+    thread; the previous handlers come back afterwards. Code that installs
+    its own handler for a while (saving and restoring this one) composes
+    with it. A second signal while the first unwinds is ignored, so that the
+    cleanup it started (stopping worker processes) is not cut short.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    raised = False
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        nonlocal raised
+        if not raised:
+            raised = True
+            raise _Terminated(signum)
+
+    saved: dict[int, Any] = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)  # no SIGHUP on Windows
+        if sig is not None and signal.getsignal(sig) == signal.SIG_DFL:
+            saved[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in saved.items():
+            signal.signal(sig, old)
+
+
+@contextlib.contextmanager
+def _quiet_libraries() -> Iterator[None]:
+    """Keep other libraries' warnings and log lines off stderr while the command runs.
+
+    Only the command's own lines reach the user: what it has to say about a
+    run is in the run's warnings (printed as notes) or its errors.
+    """
+    import logging
+    import warnings
+
+    before = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logging.disable(before)
 
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -289,7 +434,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             data = {args.table: data[args.table], "manifest": data["manifest"], "warnings": data["warnings"]}
         import json
 
-        out.write(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+        out.write(_json_safe(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)) + "\n")
         return 0
     if args.format == "csv":
         for i, name in enumerate(names):
@@ -298,13 +443,12 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 if i:
                     out.write("\n")
                 out.write(f"# {name}\n")
-            buf = io.StringIO()
-            frame.to_csv(buf, index=False, lineterminator="\n")
-            out.write(buf.getvalue())
+            out.write(_csv(frame))
         return 0
     md = args.format == "markdown"
     m = tables.manifest
-    title = f"{m['scenario_id']}: {m['samples']} samples, seed {m['seed']}, scale {m['scale']}"
+    sid = terminal_safe(str(m["scenario_id"]))
+    title = f"{markdown_escape(sid) if md else sid}: {m['samples']} samples, seed {m['seed']}, scale {m['scale']}"
     out.write(f"# {title}\n" if md else f"{title}\n")
     for name in names:
         frame = tables.table(name)
@@ -352,11 +496,13 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 )
         if stream:  # as UTF-8 bytes where there is a binary buffer, whatever the locale's encoding
             text = built if isinstance(built, str) else built[0]  # Markdown: (text, {}), no figures
-            raw = getattr(out, "buffer", None)
-            out.flush()
+            # the report is a document, not terminal text: past _SafeText, to the stream itself
+            target = out.raw if isinstance(out, _SafeText) else out
+            raw = getattr(target, "buffer", None)
+            target.flush()
             if raw is None:
-                out.write(text)
-                out.flush()
+                target.write(text)
+                target.flush()
             else:
                 raw.write(text.encode("utf-8"))
                 raw.flush()
@@ -373,6 +519,93 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 #: Seconds a run must take before its progress bar appears.
 _PROGRESS_DELAY = 1.0
+#: A run estimated to take longer than this many seconds says so first.
+_LONG_RUN = 600.0
+#: Seconds of progress measured before a run's duration is estimated.
+_MEASURE_FOR = 2.0
+#: The clock progress is measured with (a test replaces it).
+_clock: Callable[[], float] = time.monotonic
+
+
+class _Progress:
+    """The ``progress(done, total)`` callback of a command: a bar on a terminal, and notes.
+
+    ``bar`` is a tqdm bar, or ``None`` when ``stream`` is not a terminal;
+    :meth:`note` prints a line either way, above the bar if there is one.
+    """
+
+    def __init__(self, stream: TextIO, bar: Any) -> None:
+        self.stream = stream
+        self.bar = bar
+        self.seen = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            return
+        if total and total != self.bar.total:
+            self.bar.total = total
+        self.bar.update(done - self.seen)
+        self.seen = done
+
+    def note(self, text: str) -> None:
+        line = f"outlook: note: {text}"
+        if self.bar is None:
+            print(line, file=self.stream)
+        else:  # clear the bar, write the line, draw the bar again
+            self.bar.write(terminal_safe(line), file=self.bar.fp)
+
+
+class _LongRunNote:
+    """Says once, on stderr, that a run will take long, from the speed of its first chunks.
+
+    The first call starts the clock (so that loading the scenario and
+    starting processes do not count); once :data:`_MEASURE_FOR` seconds of
+    progress have been seen, the speed so far gives the run's duration, and
+    if that is over :data:`_LONG_RUN` seconds a note says so. In a local
+    run the first progress is this process's own chunks (a worker's first
+    range ends much later), so the speed measured is one process's, and the
+    run's is that times ``processes``; on Dask (``processes`` is ``None``)
+    the ranges come back from every worker, and the speed is the cluster's.
+    """
+
+    def __init__(self, progress: _Progress, *, processes: int | None) -> None:
+        self.progress = progress
+        self.processes = processes
+        self.start: tuple[float, int] | None = None
+        self.decided = False
+
+    def __call__(self, done: int, total: int) -> None:
+        self.progress(done, total)
+        if self.decided:
+            return
+        now = _clock()
+        if self.start is None:
+            self.start = (now, done)
+            return
+        t0, d0 = self.start
+        if now - t0 < _MEASURE_FOR or done <= d0:
+            return
+        self.decided = True
+        speed = (done - d0) / (now - t0)
+        seconds = total / (speed * (self.processes or 1))
+        if seconds <= _LONG_RUN:
+            return
+        if self.processes is None:
+            how = f"{speed:,.0f} samples/s on the Dask cluster"
+        else:
+            n = self.processes
+            how = f"{speed:,.0f} samples/s per process, {n} {'process' if n == 1 else 'processes'}"
+        self.progress.note(
+            f"this run of {total} samples will take about {_duration(seconds)} at the measured speed ({how}); "
+            "Ctrl-C stops it, and --precision may need far fewer samples"
+        )
+
+
+def _duration(seconds: float) -> str:
+    """``"25 minutes"``, or ``"3.5 hours"`` from two hours on."""
+    if seconds < 7200:
+        return f"{round(seconds / 60)} minutes"
+    return f"{seconds / 3600:.1f} hours"
 
 
 @contextlib.contextmanager
@@ -387,20 +620,23 @@ def _progress(
 ) -> Iterator[Callable[[int, int], None] | None]:
     """A progress bar on ``stream``, as a ``progress(done, total)`` callback.
 
-    Yields ``None`` (no bar) with ``quiet`` or when ``stream`` is not a
-    terminal. The bar appears only once the work has taken
-    :data:`_PROGRESS_DELAY` seconds, and is cleared when it ends. A call
-    with a new ``total`` resizes the bar.
+    Yields ``None`` with ``quiet``; otherwise a :class:`_Progress`, with a
+    bar only when ``stream`` is a terminal. The bar appears only once the
+    work has taken :data:`_PROGRESS_DELAY` seconds, and is cleared when it
+    ends. A call with a new ``total`` resizes the bar.
     """
-    isatty = getattr(stream, "isatty", None)
-    if quiet or not (callable(isatty) and isatty()):
+    if quiet:
         yield None
+        return
+    isatty = getattr(stream, "isatty", None)
+    if not (callable(isatty) and isatty()):
+        yield _Progress(stream, None)
         return
     from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]  # no stubs in the pinned tools
 
     bar = tqdm(
         total=total or None,  # 0: not known in advance
-        file=stream,
+        file=getattr(stream, "raw", stream),  # the bar's own escapes pass unchanged
         delay=_PROGRESS_DELAY,
         desc=desc,
         unit=unit,
@@ -408,17 +644,8 @@ def _progress(
         leave=False,
         dynamic_ncols=True,
     )
-    seen = 0
-
-    def update(done: int, new_total: int) -> None:
-        nonlocal seen
-        if new_total and new_total != bar.total:
-            bar.total = new_total
-        bar.update(done - seen)
-        seen = done
-
     try:
-        yield update
+        yield _Progress(stream, bar)
     finally:
         bar.close()
 
@@ -456,11 +683,14 @@ def _cell(v: object) -> str:
 
 
 def _render(frame: object, *, markdown: bool) -> str:
+    """A table as aligned text, or as a Markdown pipe table whose every cell shows as written."""
     import pandas as pd
 
     assert isinstance(frame, pd.DataFrame)
-    cols = [str(c) for c in frame.columns]
-    rows = [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
+    # cells are made safe before their widths are measured
+    text = markdown_escape if markdown else str
+    cols = [text(terminal_safe(str(c))) for c in frame.columns]
+    rows = [[text(terminal_safe(_cell(v))) for v in row] for row in frame.itertuples(index=False)]
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
     if markdown:
         lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
@@ -472,6 +702,46 @@ def _render(frame: object, *, markdown: bool) -> str:
         return "  ".join(c.rjust(w) if n else c.ljust(w) for c, w, n in zip(cells, widths, numeric)).rstrip()
 
     return "\n".join([line(cols)] + [line(r) for r in rows]) + "\n"
+
+
+def _csv(frame: object) -> str:
+    """A table as CSV: text cells through :func:`csv_safe` (no formula runs in a spreadsheet).
+
+    Numbers stay numbers (written as Python writes a float, as pandas does;
+    a missing one as an empty field); every other cell is text, made
+    terminal-safe and then CSV-safe.
+    """
+    import numpy as np
+    import pandas as pd
+
+    assert isinstance(frame, pd.DataFrame)
+
+    def field(v: object) -> str:
+        if isinstance(v, bool | np.bool_):
+            return str(bool(v))
+        if isinstance(v, int | np.integer):
+            return str(int(v))
+        if isinstance(v, float | np.floating):
+            return "" if math.isnan(v) else repr(float(v))
+        if v is None or v is pd.NA or v is pd.NaT:
+            return ""
+        return csv_safe(terminal_safe(str(v)))
+
+    lines = [",".join(field(str(c)) for c in frame.columns)]
+    lines += [",".join(field(v) for v in row) for row in frame.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
+#: Characters that json.dumps(ensure_ascii=False) leaves raw but a terminal
+#: obeys or reorders: DEL, the C1 controls, bidirectional controls and the
+#: Unicode line and paragraph separators. They can only occur inside JSON
+#: strings, where a \\u escape means the same character.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _json_safe(text: str) -> str:
+    """JSON text with every character a terminal would obey written as a ``\\uXXXX`` escape (same data)."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

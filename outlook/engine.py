@@ -889,6 +889,7 @@ def simulate(
     sampler: str = "random",
     workers: int | None = None,
     scheduler: Any = None,
+    worker_timeout: float = 60.0,
 ) -> Run:
     """Simulate worlds and keep their summaries.
 
@@ -931,12 +932,19 @@ def simulate(
         ranges, run here and in ``workers - 1`` spawned processes, and merged
         in block order, so the numbers are identical to a one-process run.
         With ``scheduler="local"``, the LocalCluster's worker processes
-        (default: one per core).
+        (default: one per core). Either way, more than the cores this
+        process may use are not started: the count is capped, and the run's
+        warnings say so. The processes stop within seconds however the call
+        ends (an exception or an interrupt included).
     scheduler
         Run the block ranges on Dask instead: ``"local"`` starts a
         ``dask.distributed.LocalCluster`` (``workers`` processes), an address
         such as ``"tcp://10.0.0.5:8786"`` connects to a running scheduler, and
         a ``distributed.Client`` is used as it is. Needs ``outlook[dask]``.
+    worker_timeout
+        With ``scheduler``: seconds to wait for a Dask worker when the
+        scheduler has none, at the start or after the last one left mid-run,
+        before the run fails (default a minute).
 
     Returns
     -------
@@ -947,10 +955,13 @@ def simulate(
     SimulationError
         If a rate is negative, a probability leaves [0, 1] or a derived
         quantity is not a number or infinite in some worlds, or a worker
-        failed.
+        failed; if the Dask scheduler cannot be reached, or has had no
+        worker for ``worker_timeout`` seconds.
     ValueError
         For a bad ``samples``, ``seed``, ``chunk_size``, ``precision``,
-        ``sampler`` or ``workers``.
+        ``sampler``, ``workers``, ``worker_timeout`` or ``scheduler`` (an
+        address Dask cannot use: an unknown scheme, ``tls://`` without a
+        TLS configuration, no port).
     """
     if precision is not None:
         if isinstance(precision, bool) or not isinstance(precision, int | float) or not 0 < precision < 0.5:
@@ -973,7 +984,7 @@ def simulate(
         raise ValueError(msg)
     from ._parallel import Executor
 
-    with Executor(int(workers), scheduler) as ex:
+    with Executor(int(workers), scheduler, worker_timeout=worker_timeout) as ex:
         if precision is None:
             part = ex.run(model, seed, cap, 0, _blocks(cap), chunk, sampler, progress, cap)
             total = cap
@@ -995,7 +1006,9 @@ def simulate(
                     ex.run(model, seed, new_total, _blocks(total), _blocks(new_total), chunk, sampler, progress, cap)
                 )
                 total = new_total
-    return _finish(model, part, total, seed, chunk, precision, sampler)
+    run = _finish(model, part, total, seed, chunk, precision, sampler)
+    run.warnings[:0] = ex.notes  # a capped worker count
+    return run
 
 
 def correlation_changes(model: Model) -> list[tuple[str, str, float, float]]:

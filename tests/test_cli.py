@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -387,7 +388,8 @@ def test_progress_callback_counts_every_sample() -> None:
     with cli._progress(stream, 300, quiet=True) as quiet:
         assert quiet is None
     with cli._progress(io.StringIO(), 300, quiet=False) as off:
-        assert off is None
+        assert isinstance(off, cli._Progress)  # notes still go out; no bar off a terminal
+        assert off.bar is None
 
 
 def test_cli_import_stays_light() -> None:
@@ -462,3 +464,323 @@ def test_a_scheduler_that_cannot_be_reached_fails_in_one_line(good: Path, monkey
     assert 1 == code
     assert err.startswith("outlook: run failed: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
     assert 1 == len(err.strip().splitlines())
+
+
+# --------------------------------------------------------------------------
+# text from a scenario file, on its way to a terminal, a Markdown page or a spreadsheet
+
+HOSTILE = r"""outlook: 1
+id: hostile
+title: Hostile
+question: Does it happen?
+as_of: 2024-01-01
+horizons: {soon: {until: 1y}}
+drivers:
+  r: {range: [0.1, 0.3], shape: lognormal, unit: "=HYPERLINK(\"http://evil/\"),\e]0;pwned\a"}
+  d: {range: [-5, -1], shape: normal, unit: "<img src=https://evil/x.png>"}
+  mood: {categorical: {"\e[2J-calm": 0.5, "+1|<script>alert(1)</script>": 0.3, "@SUM(A1)\u202e\x9b": 0.2}}
+events: {it: {rate: r}}
+scenarios: {happens: it, not_yet: otherwise}
+"""
+
+#: What a terminal obeys: C0 controls but tab and newline, DEL, C1 controls, and bidi controls.
+TERMINAL_CONTROLS = {chr(c) for c in [*range(0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]} | set(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+)
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    p = tmp_path / "hostile.yaml"
+    p.write_text(HOSTILE, encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "csv", "json"])
+def test_scenario_text_never_drives_the_terminal(hostile: Path, fmt: str) -> None:
+    """Escape sequences in units and category names come out as visible text, in every format."""
+    code, out, err = run("run", str(hostile), "-n", "2000", "--format", fmt)
+    assert (0, "") == (code, err)
+    assert set() == set(out) & TERMINAL_CONTROLS
+    assert "pwned" in out  # shown, not obeyed
+
+
+def test_table_rows_show_escapes_as_text(hostile: Path) -> None:
+    """The aligned table measures the escaped text, so its columns stay aligned."""
+    _, out, _ = run("run", str(hostile), "-n", "2000", "--table", "categories")
+    assert [
+        "driver  category                           p    p_se",
+        "mood    \\x1b[2J-calm                  0.5175  0.0112",
+        "mood    +1|<script>alert(1)</script>  0.2785  0.0100",
+        "mood    @SUM(A1)\\x9b                  0.2040  0.0090",
+    ] == out.splitlines()[3:7]
+
+
+def test_markdown_tables_show_html_and_markup_as_text(hostile: Path) -> None:
+    """`--format markdown`: no live <script> or <img>, no table broken by a |; numbers as they were."""
+    _, out, _ = run("run", str(hostile), "-n", "2000", "--format", "markdown")
+    lines = out.splitlines()
+    assert "| mood | +1\\|\\<script\\>alert(1)\\</script\\> | 0.2785 | 0.0100 |" in lines
+    assert "| mood | \\\\x1b\\[2J-calm | 0.5175 | 0.0112 |" in lines
+    assert any(line.startswith("| d | \\<img src=https://evil/x.png\\> | continuous | -3.0005 |") for line in lines)
+    assert [] == re.findall(r"(?<!\\)<", out)  # no tag left unescaped
+
+
+def test_csv_text_cells_cannot_start_a_formula(hostile: Path) -> None:
+    """Text cells starting with = + - @ get a leading quote and are quoted (OWASP); numbers stay numbers."""
+    import pandas as pd
+
+    _, out, _ = run("run", str(hostile), "-n", "2000", "--format", "csv", "--table", "categories")
+    assert [
+        "driver,category,p,p_se",
+        "mood,\\x1b[2J-calm,0.5175,0.011173489830845151",
+        'mood,"\'+1|<script>alert(1)</script>",0.2785,0.010023416333765649',
+        'mood,"\'@SUM(A1)\\x9b",0.204,0.009010660353159474',
+    ] == out.splitlines()
+    _, out, _ = run("run", str(hostile), "-n", "2000", "--format", "csv", "--table", "drivers")
+    frame = pd.read_csv(io.StringIO(out))
+    assert '\'=HYPERLINK("http://evil/"),\\x1b]0;pwned\\x07' == frame["unit"][0]
+    assert frame["mean"][1] < 0  # a negative mean is still a number
+    assert out.splitlines()[2].startswith("d,<img src=https://evil/x.png>,continuous,-3.000477381096034,")
+
+
+def test_json_escapes_every_terminal_control_and_keeps_the_data(hostile: Path) -> None:
+    """DEL, C1 and bidi controls, which json.dumps leaves raw, are \\u escapes: the same strings, read back."""
+    _, out, _ = run("run", str(hostile), "-n", "2000", "--format", "json", "--table", "categories")
+    assert '"category": "@SUM(A1)\\u202e\\u009b",' in out
+    names = [r["category"] for r in json.loads(out)["categories"]]
+    assert ["\x1b[2J-calm", "+1|<script>alert(1)</script>", "@SUM(A1)\u202e\x9b"] == names
+
+
+def test_check_shows_a_hostile_file_name_as_text(tmp_path: Path) -> None:
+    """`outlook check` echoes the name it was given: escapes shown, not obeyed."""
+    p = tmp_path / "t\x1b]0;x\x07.yaml"
+    p.write_text(GOOD)
+    code, out, err = run("check", str(p))
+    assert (0, "") == (code, err)
+    assert f"{tmp_path}/t\\x1b]0;x\\x07.yaml: ok (1 drivers, 0 derived, 1 events, 2 scenarios, 2 horizons)\n" == out
+
+
+def test_errors_and_notes_are_terminal_safe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever an error or a note carries, its escapes are shown as text (here from a failed run)."""
+    from outlook import SimulationError
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise SimulationError("rate \x1b]0;x\x07 is negative \u202e here")
+
+    monkeypatch.setattr("outlook.api.run_outlook", fail)
+    code, out, err = run("run", "nk-troops-russia")
+    assert (1, "") == (code, out)
+    assert "outlook: run failed: rate \\x1b]0;x\\x07 is negative  here\n" == err
+
+
+def test_other_libraries_warnings_and_logs_stay_off_stderr(
+    good: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A library that warns or logs during a run: exit 0 and nothing on stderr but outlook's own lines."""
+    import logging
+    import sys
+    import warnings
+
+    import outlook.api
+
+    simulate = outlook.api.simulate
+
+    def noisy(*args: object, **kwargs: object) -> object:
+        warnings.warn("Port 8787 is already in use.", UserWarning, stacklevel=1)
+        warnings.warn("overflow encountered in exp", RuntimeWarning, stacklevel=1)
+        logging.getLogger("distributed.scheduler").warning("Received heartbeat from unregistered worker")
+        logging.getLogger("some.library").error("something a library says")
+        return simulate(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(outlook.api, "simulate", noisy)
+    handler = logging.StreamHandler(sys.stderr)  # as distributed installs on its loggers
+    logging.getLogger("distributed").addHandler(handler)
+    try:
+        code, _, err = run("run", str(good), "-n", "1000")
+    finally:
+        logging.getLogger("distributed").removeHandler(handler)
+    assert (0, "") == (code, err)
+    assert "" == capfd.readouterr().err
+
+
+# --------------------------------------------------------------------------
+# worker processes, Dask, signals
+
+
+def test_too_many_workers_are_capped_with_a_note(good: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--workers 3` where one core is usable: one process, and a note saying so."""
+    monkeypatch.setattr("outlook._parallel.cpu_count", lambda: 1)
+    code, _, err = run("run", str(good), "-n", "1000", "--workers", "3")
+    assert 0 == code
+    assert "outlook: note: 3 worker processes were asked for, but this process may use 1 core: 1 ran\n" == err
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "nan", "inf", "abc"])
+def test_bad_worker_timeout_is_a_usage_error(good: Path, bad: str) -> None:
+    code, _, err = run("run", str(good), "--worker-timeout", bad)
+    assert 2 == code
+    assert f"argument --worker-timeout: expected a positive number of seconds, such as 60, got {bad!r}" in err
+
+
+def test_worker_timeout_reaches_the_engine(good: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--worker-timeout 5` is passed on as worker_timeout=5.0 (default 60)."""
+    seen: list[object] = []
+    real = outlook.api.run_outlook
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.append(kwargs["worker_timeout"])
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("outlook.api.run_outlook", spy)
+    run("run", str(good), "-n", "1000", "--worker-timeout", "5")
+    run("run", str(good), "-n", "1000")
+    assert [5.0, 60.0] == seen
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
+def test_sigterm_and_sighup_end_the_command_through_its_cleanup(
+    good: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """SIGTERM or SIGHUP during a run: every `finally` runs, one line, exit 128 + signal; the handler is restored."""
+    import os
+    import signal
+    import time
+
+    signum = getattr(signal, name)
+    cleaned: list[bool] = []
+
+    def killed(*args: object, **kwargs: object) -> None:
+        # without a handler the signal would end this test process at once
+        assert signal.SIG_DFL != signal.getsignal(signum), f"no {name} handler while the command runs"
+        try:
+            os.kill(os.getpid(), signum)
+            time.sleep(10)  # interrupted by the handler's exception
+        finally:
+            cleaned.append(True)
+
+    monkeypatch.setattr("outlook.api.run_outlook", killed)
+    before = signal.getsignal(signum)
+    code, out, err = run("run", str(good))
+    assert (128 + signum, "", "outlook: terminated\n") == (code, out, err)
+    assert [True] == cleaned
+    assert before == signal.getsignal(signum)
+
+
+def test_a_handler_installed_for_a_while_composes(good: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Code that saves the current SIGTERM handler, installs its own and calls the saved one still ends the run."""
+    import os
+    import signal
+    import time
+
+    order: list[str] = []
+
+    def with_own_handler(*args: object, **kwargs: object) -> None:
+        saved = signal.getsignal(signal.SIGTERM)
+
+        def own(signum: int, frame: object) -> None:
+            order.append("own")
+            assert callable(saved)
+            saved(signum, frame)
+
+        signal.signal(signal.SIGTERM, own)
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(10)
+        finally:
+            signal.signal(signal.SIGTERM, saved)
+
+    monkeypatch.setattr("outlook.api.run_outlook", with_own_handler)
+    code, _, err = run("run", str(good))
+    assert (143, "outlook: terminated\n", ["own"]) == (code, err, order)
+
+
+def test_an_ignored_sighup_stays_ignored(good: Path) -> None:
+    """Under nohup (SIGHUP ignored) a hang-up does not end the run."""
+    import os
+    import signal
+
+    old = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        import outlook.api
+
+        real = outlook.api.run_outlook
+
+        def hung_up(*args: object, **kwargs: object) -> object:
+            os.kill(os.getpid(), signal.SIGHUP)
+            return real(*args, **kwargs)  # type: ignore[arg-type]
+
+        outlook.api.run_outlook = hung_up  # type: ignore[assignment]
+        try:
+            code, _, err = run("run", str(good), "-n", "1000")
+        finally:
+            outlook.api.run_outlook = real
+        assert (0, "") == (code, err)
+        assert signal.SIG_IGN == signal.getsignal(signal.SIGHUP)
+    finally:
+        signal.signal(signal.SIGHUP, old)
+
+
+# --------------------------------------------------------------------------
+# a long run says so before it starts
+
+
+class FakeClock:
+    """A clock that moves ``step`` seconds each time it is read."""
+
+    def __init__(self, step: float) -> None:
+        self.now = 0.0
+        self.step = step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+@pytest.mark.parametrize("tty", [False, True], ids=["not-a-terminal", "terminal"])
+def test_a_long_run_says_so_on_stderr(good: Path, monkeypatch: pytest.MonkeyPatch, tty: bool) -> None:
+    """At the measured speed (a chunk of 65,536 samples per 200 fake seconds) 400,000 samples take 20 minutes."""
+    monkeypatch.setattr(cli, "_clock", FakeClock(200.0))
+    code, _, err = (run_tty if tty else run)("run", str(good), "-n", "400000", "--table", "scenarios")
+    assert 0 == code
+    note = (
+        "outlook: note: this run of 400000 samples will take about 20 minutes at the measured speed "
+        "(328 samples/s per process, 1 process); Ctrl-C stops it, and --precision may need far fewer samples\n"
+    )
+    assert 1 == err.count(note)
+    if not tty:
+        assert note == err
+
+
+def test_a_short_run_and_a_quiet_one_say_nothing(good: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under ten minutes at the measured speed: no note; `--quiet`: no note either."""
+    monkeypatch.setattr(cli, "_clock", FakeClock(10.0))  # 6,554 samples/s: a minute
+    assert (0, "") == (run("run", str(good), "-n", "400000")[0], run("run", str(good), "-n", "400000")[2])
+    monkeypatch.setattr(cli, "_clock", FakeClock(200.0))
+    assert "" == run("run", str(good), "-n", "400000", "--quiet")[2]
+
+
+@pytest.mark.parametrize(
+    ("processes", "how"),
+    [
+        (4, "about 51 minutes at the measured speed (1,000 samples/s per process, 4 processes)"),
+        (None, "about 3.4 hours at the measured speed (1,000 samples/s on the Dask cluster)"),
+    ],
+    ids=["local", "dask"],
+)
+def test_the_estimate_counts_every_process(monkeypatch: pytest.MonkeyPatch, processes: int | None, how: str) -> None:
+    """One process's speed times the processes (the cluster's own on Dask), measured over two seconds, once."""
+    stream = io.StringIO()
+    times = iter([0.0, 1.0, 2.0, 3.0])
+    monkeypatch.setattr(cli, "_clock", lambda: next(times))
+    note = cli._LongRunNote(cli._Progress(stream, None), processes=processes)
+    note(1000, 12_345_678)  # the clock starts after the first chunk
+    note(2000, 12_345_678)  # one second measured: too soon
+    assert "" == stream.getvalue()
+    note(3000, 12_345_678)  # 2,000 samples in two seconds
+    note(4000, 12_345_678)  # said once
+    expected = (
+        f"outlook: note: this run of 12345678 samples will take {how}; "
+        "Ctrl-C stops it, and --precision may need far fewer samples\n"
+    )
+    assert expected == stream.getvalue()

@@ -127,8 +127,178 @@ def test_the_command_line_runs_on_a_local_cluster(model: outlook.Model) -> None:
         assert 0 == cli.main(
             ["run", "nk-troops-russia", "-n", "70000", "--format", "json", *argv], stdout=out, stderr=err
         )
+        if outlook._parallel.cpu_count() >= 2:
+            assert "" == err.getvalue()  # nothing from Dask: no log line, no warning
         return dict(json.loads(out.getvalue()))
 
     on_dask, here = run("--scheduler", "local", "-j", "2"), run()
     for name in ("scenarios", "events", "drivers", "derived", "categories"):
         assert here[name] == on_dask[name], name
+
+
+# --------------------------------------------------------------------------
+# no workers, unusable addresses, Ctrl-C
+
+
+@pytest.fixture(scope="module")
+def empty() -> Iterator[Any]:
+    """A scheduler with no worker at all."""
+    with (
+        distributed.LocalCluster(n_workers=0, processes=True, dashboard_address=":0") as c,
+        distributed.Client(c) as client,
+    ):
+        yield client
+
+
+def test_a_scheduler_without_workers_times_out(model: outlook.Model, empty: Any) -> None:
+    """No worker joins within worker_timeout: a SimulationError naming the scheduler, not a hang."""
+    address = empty.scheduler.address
+    for scheduler in (empty, address):
+        with pytest.raises(SimulationError) as exc:
+            simulate(model, samples=1000, scheduler=scheduler, worker_timeout=0.5)
+        assert (
+            f"no Dask worker joined the scheduler at {address} within 0.5 s; no table was produced "
+            "(start workers, or wait longer with worker_timeout)"
+        ) == str(exc.value)
+
+
+def test_the_command_line_waits_for_workers_as_long_as_it_is_told(empty: Any) -> None:
+    """`--worker-timeout 0.5` against a scheduler with no workers: exit 1 and one line."""
+    import io
+
+    from outlook import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    address = empty.scheduler.address
+    code = cli.main(
+        ["run", "nk-troops-russia", "-n", "1000", "--scheduler", address, "--worker-timeout", "0.5"],
+        stdout=out,
+        stderr=err,
+    )
+    assert (1, "") == (code, out.getvalue())
+    assert (
+        f"outlook: run failed: no Dask worker joined the scheduler at {address} within 0.5 s; no table was "
+        "produced (start workers, or wait longer with worker_timeout)\n"
+    ) == err.getvalue()
+
+
+def test_a_run_whose_last_worker_dies_times_out(model: outlook.Model, empty: Any) -> None:
+    """The only worker (no nanny to restart it) is killed mid-run: a SimulationError after worker_timeout."""
+    import re
+    import subprocess
+    import time
+
+    address = empty.scheduler.address
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_worker", address, "--no-nanny", "--nthreads", "1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        empty.wait_for_workers(1, timeout=60)
+
+        def progress(done: int, total: int) -> None:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+
+        start = time.monotonic()
+        with pytest.raises(SimulationError) as exc:
+            simulate(model, samples=SAMPLES, seed=11, scheduler=empty, worker_timeout=1, progress=progress)
+        assert time.monotonic() - start < 30
+        assert re.fullmatch(
+            rf"every Dask worker left the scheduler at {re.escape(address)} and none joined within 1 s, with "
+            r"\d+ of \d+ block ranges unfinished; no table was produced "
+            r"\(start workers, or wait longer with worker_timeout\)",
+            str(exc.value),
+        ), str(exc.value)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        worker.wait()
+
+
+_ADDRESS_ERRORS = {
+    "tls://127.0.0.1:9": "tls needs a security configuration: set distributed.comm.tls.ca-file, .client.cert and "
+    ".client.key in Dask's configuration, or pass a distributed.Client made with a Security",
+    "ucx://127.0.0.1:9": "ucx needs UCX support, which distributed no longer includes: install distributed-ucxx, "
+    "or use tcp",
+    "inproc://x": "an inproc address works only inside the process that made it; give the scheduler's tcp address",
+    "foo://127.0.0.1:9": "unknown scheme 'foo' (known: tcp, tls, ucx, ws, wss)",
+    "tcp://127.0.0.1": "expected tcp://HOST:PORT, such as tcp://10.0.0.5:8786 "
+    "(missing port number in address '127.0.0.1')",
+}
+
+
+@pytest.mark.parametrize("address", list(_ADDRESS_ERRORS), ids=["tls", "ucx", "inproc", "unknown-scheme", "no-port"])
+def test_an_unusable_address_is_a_value_error(model: outlook.Model, address: str) -> None:
+    """An address Dask cannot use from here: one line naming it and why (bad input, not a failed run)."""
+    if address.startswith("tls") and distributed.security.Security().get_connection_args("client")["ssl_context"]:
+        pytest.skip("this machine's Dask configuration has TLS settings")
+    with pytest.raises(ValueError, match="cannot use the Dask scheduler address") as exc:
+        simulate(model, samples=10, scheduler=address)
+    assert f"cannot use the Dask scheduler address {address!r}: {_ADDRESS_ERRORS[address]}" == str(exc.value)
+
+
+def test_the_command_line_refuses_an_unusable_address_with_exit_2() -> None:
+    """`--scheduler ucx://...`: exit 2 and one line, never an internal error."""
+    import io
+
+    from outlook import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(["run", "nk-troops-russia", "--scheduler", "ucx://127.0.0.1:9"], stdout=out, stderr=err)
+    assert (2, "") == (code, out.getvalue())
+    assert (
+        "outlook: error: cannot use the Dask scheduler address 'ucx://127.0.0.1:9': "
+        f"{_ADDRESS_ERRORS['ucx://127.0.0.1:9']}\n"
+    ) == err.getvalue()
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="process groups are POSIX")
+def test_ctrl_c_on_a_local_cluster_prints_one_line(tmp_path: Any) -> None:
+    """Ctrl-C (SIGINT to the whole process group) mid-run with --scheduler local: exit 130, one line."""
+    import subprocess
+    import time
+    from pathlib import Path
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(outlook.__file__).parents[1]), *sys.path])}
+    argv = ["run", "nk-troops-russia", "-n", "100000000", "--scheduler", "local", "-j", "2", "--quiet"]
+    main = subprocess.Popen(
+        [sys.executable, "-m", "outlook.cli", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    try:
+        # wait until the cluster's two worker processes are up and working
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and main.poll() is None:
+            if len(_busy_children(main.pid)) >= 2:
+                break
+            time.sleep(0.1)
+        assert main.poll() is None
+        os.killpg(main.pid, signal.SIGINT)
+        _, err = main.communicate(timeout=30)
+        assert (130, "outlook: interrupted\n") == (main.returncode, err)
+    finally:
+        if main.poll() is None:
+            os.killpg(main.pid, signal.SIGKILL)
+            main.communicate()
+
+
+def _busy_children(pid: int) -> list[int]:
+    """Children of ``pid`` that have used 0.7 s of CPU or more (a Dask worker starts in about 0.4 s)."""
+    from pathlib import Path
+
+    out = []
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid and (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") > 0.7:
+            out.append(int(entry.name))
+    return out

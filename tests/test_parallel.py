@@ -190,6 +190,13 @@ def test_unknown_sampler_is_a_value_error(small: outlook.Model, bad: object) -> 
         simulate(small, samples=10, sampler=bad)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("bad", [0, -1.0, math.nan, math.inf, True, "60"])
+def test_a_bad_worker_timeout_is_a_value_error(small: outlook.Model, bad: object) -> None:
+    with pytest.raises(ValueError, match="worker_timeout must be") as exc:
+        simulate(small, samples=10, worker_timeout=bad)  # type: ignore[arg-type]
+    assert f"worker_timeout must be a positive number of seconds (got {bad!r})" == str(exc.value)
+
+
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True])
 def test_bad_workers_is_a_value_error(small: outlook.Model, bad: object) -> None:
     with pytest.raises(ValueError, match="workers must be a positive integer"):
@@ -302,3 +309,52 @@ def test_precision_under_qmc_uses_the_measured_errors(small: outlook.Model) -> N
     p = np.concatenate([out.scenarios["p"], out.events["p_by"], out.events["p_within"], out.categories["p"]])
     assert run.samples < (p * (1 - p)).max() / 0.0006**2  # fewer than random sampling would need
     same_tables(out, summarise(simulate(small, samples=run.samples, seed=3, sampler="sobol")))
+
+
+# --------------------------------------------------------------------------
+# worker processes: how many, and how they stop
+
+
+def test_more_workers_than_cores_are_capped_with_a_note(small: outlook.Model, monkeypatch: pytest.MonkeyPatch) -> None:
+    """workers=3 where one core is usable: one process runs, the same numbers, and the warnings say so."""
+    monkeypatch.setattr("outlook._parallel.cpu_count", lambda: 1)
+    run = simulate(small, samples=2 * BLOCK_SIZE, seed=3, workers=3)
+    assert "3 worker processes were asked for, but this process may use 1 core: 1 ran" == run.warnings[0]
+    same_tables(summarise(simulate(small, samples=2 * BLOCK_SIZE, seed=3)), summarise(run))
+
+
+def test_workers_at_the_core_count_give_no_note(small: outlook.Model) -> None:
+    """No note when the count fits (the default of one process included)."""
+    from outlook._parallel import cpu_count
+
+    run = simulate(small, samples=BLOCK_SIZE, seed=3, workers=cpu_count())
+    assert not any("worker processes were asked for" in w for w in run.warnings)
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, ValueError], ids=["interrupt", "exception"])
+def test_a_run_that_ends_early_stops_its_worker_processes_at_once(small: outlook.Model, stop: type) -> None:
+    """An interrupt or an exception in this process: the call returns in seconds, no worker process left.
+
+    The worker's first range is a quarter of a billion samples (minutes); a pool shut down the
+    ordinary way waits for it.
+    """
+    import multiprocessing
+    import time
+
+    from outlook._parallel import cpu_count
+
+    if cpu_count() < 2:
+        pytest.skip("a worker process needs a second core")
+    seen: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.extend(p.pid for p in multiprocessing.active_children() if p.pid is not None)
+        if time.monotonic() - start > 1.0 and seen:  # the worker is up and working on its range
+            raise stop()
+
+    start = time.monotonic()
+    with pytest.raises(stop):
+        simulate(small, samples=1_000_000_000, seed=1, workers=2, progress=progress)
+    assert time.monotonic() - start < 10
+    assert seen
+    assert [] == [p.pid for p in multiprocessing.active_children() if p.pid in seen]

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from outlook._text import BIDI_CONTROLS, balance_bidi, markdown_escape, strip_bidi, terminal_safe
+from outlook._text import BIDI_CONTROLS, balance_bidi, csv_safe, markdown_escape, strip_bidi, terminal_safe
 
 LRE, RLE, PDF, LRO, RLO = "\u202a", "\u202b", "\u202c", "\u202d", "\u202e"
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
@@ -79,3 +79,54 @@ def test_markdown_escape_shows_html_and_markup_as_text() -> None:
     """Raw HTML and Markdown markup are escaped; newlines become spaces."""
     assert "\\<img src=x\\> \\*a\\* \\_b\\_ line" == markdown_escape("<img src=x> *a* _b_\nline")
     assert "from \\$5 to \\$10" == markdown_escape("from $5 to $10")
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("=1+2", '"\'=1+2"'),
+        ('=1+2";=1+2', '"\'=1+2"";=1+2"'),  # OWASP's own example
+        ("+1", '"\'+1"'),
+        ("-2+3", '"\'-2+3"'),
+        ("@SUM(A1)", '"\'@SUM(A1)"'),
+        ("\tx", '"\'\tx"'),
+        ("\rx", '"\'\rx"'),
+        ("a, b", '"a, b"'),
+        ('say "hi"', '"say ""hi"""'),
+        ("two\nlines", '"two\nlines"'),
+        ("calm", "calm"),
+        ("", ""),
+        ("x=1", "x=1"),
+    ],
+    ids=[
+        "equals",
+        "owasp-example",
+        "plus",
+        "minus",
+        "at",
+        "tab",
+        "carriage-return",
+        "comma",
+        "quote",
+        "newline",
+        "plain",
+        "empty",
+        "formula-char-inside",
+    ],
+)
+def test_csv_safe_neutralises_formulas_and_quotes_fields(text: str, field: str) -> None:
+    """A cell that would start a formula gets a leading quote and is quoted; others are quoted only as RFC 4180 needs."""
+    assert field == csv_safe(text)
+
+
+@given(st.text(max_size=20))
+def test_csv_safe_reads_back_as_text_that_starts_no_formula(text: str) -> None:
+    """Read back by a CSV reader: one field, the text itself or the text after a single quote, never a formula."""
+    import csv
+    import io
+
+    [row] = list(csv.reader(io.StringIO(csv_safe(text) + "\n"), strict=True))
+    value = row[0] if row else ""  # an empty line is a row without fields
+    assert len(row) == (1 if text else 0)
+    assert value in (text, "'" + text)
+    assert not value.startswith(("=", "+", "-", "@", "\t", "\r"))
