@@ -25,7 +25,7 @@ import yaml
 
 from . import distributions as dist
 from .errors import Location, ScenarioError, ScenarioErrors, did_you_mean
-from .expressions import FUNCTIONS, Expression, compile_expression
+from .expressions import ANY, FUNCTIONS, NUMBER, YES_NO, Expression, NameKind, compile_expression, names_in
 
 __all__ = [
     "FORMAT_VERSION",
@@ -705,7 +705,7 @@ class _Builder:
         self,
         y: _Y,
         kp: str,
-        names: dict[str, tuple[str, ...] | None],
+        names: dict[str, NameKind],
         refused: dict[str, str] | None = None,
     ) -> Expression:
         if y.kind != "scalar" or y.value is None or not isinstance(y.value, str | int | float | bool):
@@ -773,14 +773,14 @@ class _Builder:
             if raw is not None and raw.kind == "map":
                 for name in raw.value:
                     self.guard(lambda n=name, s=section, r=raw: self.claim(r, n, s))
-        cats = {d.id: d.categories for d in drivers}
-        derived = self.guard(lambda: self.derived(derived_raw, cats)) if derived_raw is not None else ()
-        events = self.guard(lambda: self.events(events_raw, cats, derived or ())) if events_raw is not None else ()
-        rules = (
-            self.guard(lambda: self.rules(top["scenarios"], cats, derived or (), events or ()))
-            if "scenarios" in top
-            else ()
-        )
+        # what each name holds; a driver or derived quantity that failed validation is still declared,
+        # of unknown kind (ANY): no "unknown name" or "not a condition" cascade
+        self.kinds: dict[str, NameKind] = {n: ANY for n, s in self.names.items() if s in ("drivers", "derived")}
+        self.kinds.update({d.id: _kind(d) for d in drivers})
+        derived = self.guard(lambda: self.derived(derived_raw)) if derived_raw is not None else ()
+        events = self.guard(lambda: self.events(events_raw)) if events_raw is not None else ()
+        rules = self.guard(lambda: self.rules(top["scenarios"])) if "scenarios" in top else ()
+
         if self.errors:
             raise ScenarioErrors(self.errors)
         return Scenario(
@@ -1126,50 +1126,59 @@ class _Builder:
                 )
         return tuple(out)
 
-    def value_names(
-        self, cats: dict[str, tuple[str, ...] | None], derived: bool = True
-    ) -> dict[str, tuple[str, ...] | None]:
-        names = dict(cats)
-        # a driver that failed validation is still declared: no "unknown name" cascade
-        names.update({n: None for n, s in self.names.items() if s == "drivers" and n not in names})
-        if derived:
-            names.update({n: None for n, s in self.names.items() if s == "derived"})
-        return names
+    def value_names(self) -> dict[str, NameKind]:
+        """Names an expression may read (drivers and derived quantities), each with its kind."""
+        return dict(self.kinds)
 
-    def derived(self, y: _Y, cats: dict[str, tuple[str, ...] | None]) -> tuple[Derived, ...]:
+    def derived(self, y: _Y) -> tuple[Derived, ...]:
         m = self.mapping(y, "derived", what="a mapping of derived quantities")
-        names = self.value_names(cats)
         refused = {
             n: "is an event; events can appear only in scenario rules" for n, s in self.names.items() if s == "events"
         }
-        items: dict[str, Derived] = {}
+        # read every entry first, then compile in the order they refer to each other, so that each
+        # one knows whether the quantities it reads are numbers or conditions
+        found: dict[str, tuple[_Y, str, dict[str, str], _Y]] = {}
         for name, dy in m.items():
             kp = f"derived.{name}"
 
-            def one(name: str = name, dy: _Y = dy, kp: str = kp) -> Derived:
+            def one(name: str = name, dy: _Y = dy, kp: str = kp) -> tuple[_Y, str, dict[str, str], _Y]:
                 if dy.kind == "map":
                     dm = self.mapping(dy, kp, required=("expr",), optional=("label", "unit", "note"))
                     meta = self.meta(dm, kp, ("label", "unit", "note"))
                     if "expr" not in dm:
                         raise _Bad()
-                    e = self.expr(dm["expr"], kp + ".expr", {k: v for k, v in names.items() if k != name}, refused)
-                else:
-                    meta = {}
-                    e = self.expr(dy, kp, {k: v for k, v in names.items() if k != name}, refused)
-                return Derived(
-                    name, e, meta.get("label", ""), meta.get("unit", ""), meta.get("note", ""), self.loc(dy, kp)
-                )
+                    return dm["expr"], kp + ".expr", meta, dy
+                return dy, kp, {}, dy
 
-            d = self.guard(one)
-            if d is not None:
-                items[name] = d
-        order = self.toposort(items, lambda d: [n for n in d.expr.names if n in items], "derived")
-        return tuple(items[n] for n in order)
+            item = self.guard(one)
+            if item is not None:
+                found[name] = item
+        deps = {n: [d for d in names_in(ey.value) if d in found and d != n] for n, (ey, _, _, _) in found.items()}
+        order = self.toposort(deps, {n: self.loc(dy, f"derived.{n}") for n, (_, _, _, dy) in found.items()}, "derived")
+        items: dict[str, Derived] = {}
+        for name in order:
+            ey, ekp, meta, dy = found[name]
+            names = {k: v for k, v in self.value_names().items() if k != name}
+            e = self.guard(lambda ey=ey, ekp=ekp, names=names: self.expr(ey, ekp, names, refused))
+            if e is None:
+                continue
+            self.kinds[name] = e.kind
+            items[name] = Derived(
+                name,
+                e,
+                meta.get("label", ""),
+                meta.get("unit", ""),
+                meta.get("note", ""),
+                self.loc(dy, f"derived.{name}"),
+            )
+        return tuple(items[n] for n in order if n in items)
 
-    def toposort(self, items: dict[str, Any], deps: Callable[[Any], list[str]], section: str) -> list[str]:
+    def toposort(self, deps: dict[str, list[str]], where: dict[str, Location], section: str) -> list[str]:
+        """``deps``' names, each after those it depends on; a cycle is reported once, at its first name."""
         order: list[str] = []
         state: dict[str, int] = {}
         reported: set[str] = set()
+        position = {n: i for i, n in enumerate(deps)}
 
         def visit(n: str, stack: list[str]) -> None:
             if state.get(n) == 2:
@@ -1183,21 +1192,21 @@ class _Builder:
                         if section == "events"
                         else f"{section} quantities refer to each other"
                     )
-                    self.err(items[n].where, f"{what} in a cycle: " + " -> ".join(cycle))
+                    self.err(where[n], f"{what} in a cycle: " + " -> ".join(cycle))
                 return
             state[n] = 1
-            for d in sorted(set(deps(items[n])), key=list(items).index):
+            for d in sorted(set(deps[n]), key=position.__getitem__):
                 visit(d, [*stack, n])
             state[n] = 2
             order.append(n)
 
-        for n in items:
+        for n in deps:
             visit(n, [])
         return order
 
-    def events(self, y: _Y, cats: dict[str, tuple[str, ...] | None], derived: tuple[Derived, ...]) -> tuple[Event, ...]:
+    def events(self, y: _Y) -> tuple[Event, ...]:
         m = self.mapping(y, "events", what="a mapping of events")
-        names = self.value_names(cats)
+        names = self.value_names()
         event_names = [n for n, s in self.names.items() if s == "events"]
         refused = dict.fromkeys(event_names, "is an event; use after: or requires: to make a hazard depend on it")
         items: dict[str, Event] = {}
@@ -1268,9 +1277,10 @@ class _Builder:
             e = self.guard(one)
             if e is not None:
                 items[name] = e
-        order = self.toposort(
-            items, lambda e: [n for n, _ in e.after if n in items] + [n for n in e.requires if n in items], "events"
-        )
+        deps = {
+            n: [o for o, _ in e.after if o in items] + [o for o in e.requires if o in items] for n, e in items.items()
+        }
+        order = self.toposort(deps, {n: e.where for n, e in items.items()}, "events")
         return tuple(items[n] for n in order)
 
     def event_name(self, parent: _Y, other: str, me: str, event_names: list[str], kp: str) -> str:
@@ -1285,7 +1295,7 @@ class _Builder:
         return other
 
     def by(
-        self, y: _Y, kp: str, names: dict[str, tuple[str, ...] | None], refused: dict[str, str]
+        self, y: _Y, kp: str, names: dict[str, NameKind], refused: dict[str, str]
     ) -> tuple[tuple[str, Expression], ...]:
         m = self.mapping(y, kp, what="a mapping of horizon: probability")
         if not m:
@@ -1319,12 +1329,10 @@ class _Builder:
             prev = (hid, e.constant)
         return tuple((h, e) for h, (e, _) in ordered)
 
-    def rules(
-        self, y: _Y, cats: dict[str, tuple[str, ...] | None], derived: tuple[Derived, ...], events: tuple[Event, ...]
-    ) -> tuple[Rule, ...]:
+    def rules(self, y: _Y) -> tuple[Rule, ...]:
         m = self.mapping(y, "scenarios", what="an ordered mapping of scenario: rule")
-        names = self.value_names(cats)
-        names.update({n: None for n, s in self.names.items() if s == "events"})
+        names = self.value_names()
+        names.update({n: YES_NO for n, s in self.names.items() if s == "events"})
         out: list[Rule] = []
         ids = list(m)
         for i, (sid, ry) in enumerate(m.items()):
@@ -1351,6 +1359,8 @@ class _Builder:
                     when = None
                 else:
                     when = self.expr(wy, wkp, names)
+                    if when.kind == NUMBER:
+                        raise self.err(when.where, "a scenario rule needs a condition, not a number", got=when.text)
                 return Rule(sid, when, meta.get("label", ""), meta.get("description", ""), self.loc(ry, kp))
 
             r = self.guard(one)
@@ -1366,6 +1376,13 @@ class _Builder:
                 "the last scenario must be 'otherwise', so that every world falls in some scenario",
             )
         return tuple(out)
+
+
+def _kind(d: Driver) -> NameKind:
+    """What a driver's name holds in an expression: its categories, a yes/no value, or a number."""
+    if d.categories is not None:
+        return d.categories
+    return YES_NO if d.kind == "yes/no" else None
 
 
 def _join(kp: str, key: str) -> str:

@@ -4,8 +4,8 @@
 takes): one to three increasing horizons, a few drivers of several forms, derived
 quantities, events with ``rate`` or ``by`` (and ``after``/``requires`` on earlier
 events only, so there are no cycles), and scenario rules over the events that end
-in ``otherwise``. ``arithmetic`` draws expression trees as pairs of text and a
-slow reference function over plain floats.
+in ``otherwise``. ``arithmetic`` draws well-typed expression trees as text, a
+slow reference function over plain floats, and whether the tree is a condition.
 """
 
 from __future__ import annotations
@@ -18,7 +18,13 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-__all__ = ["arithmetic", "driver_specs", "horizon_dicts", "probabilities", "scenario_dicts"]
+__all__ = [
+    "arithmetic",
+    "driver_specs",
+    "horizon_dicts",
+    "probabilities",
+    "scenario_dicts",
+]
 
 # -- numbers ------------------------------------------------------------------
 
@@ -189,8 +195,9 @@ def scenario_dicts(draw: st.DrawFn) -> dict[str, Any]:
 
 # -- expressions ----------------------------------------------------------------
 
-#: a tree is (text, reference) where reference(env) -> float over plain Python floats
-Tree = tuple[str, Callable[[dict[str, float]], float]]
+#: a tree is (text, reference, is_condition) where reference(env) -> float over plain Python floats
+#: and is_condition says whether the compiler should type it as a yes/no value
+Tree = tuple[str, Callable[[dict[str, float]], float], bool]
 
 _LEAF_NAMES = ("a", "b", "c")
 
@@ -198,8 +205,9 @@ _LEAF_NAMES = ("a", "b", "c")
 def _leaf() -> st.SearchStrategy[Tree]:
     numbers = st.one_of(st.integers(0, 9), st.floats(0.25, 8.0).map(lambda x: round(x, 2)))
     return st.one_of(
-        numbers.map(lambda v: (repr(v), lambda env, v=v: float(v))),
-        st.sampled_from(_LEAF_NAMES).map(lambda n: (n, lambda env, n=n: env[n])),
+        numbers.map(lambda v: (repr(v), lambda env, v=v: float(v), False)),
+        st.sampled_from(_LEAF_NAMES).map(lambda n: (n, lambda env, n=n: env[n], False)),
+        st.sampled_from(["true", "false"]).map(lambda t: (t, lambda env, t=t: float(t == "true"), True)),
     )
 
 
@@ -209,15 +217,35 @@ def _ref_div(x: float, y: float) -> float:
     return x / y
 
 
+def _cond(t: Tree) -> Tree:
+    """``t`` where a condition belongs: a number is tested explicitly (``!= 0``), never by truthiness."""
+    if t[2]:
+        return t
+    return (f"({t[0]} != 0)", lambda env, a=t[1]: float(a(env) != 0), True)
+
+
 def _combine(children: st.SearchStrategy[Tree]) -> st.SearchStrategy[Tree]:
     def binop(sym: str, f: Callable[[float, float], float]) -> st.SearchStrategy[Tree]:
         return st.tuples(children, children).map(
-            lambda t: (f"({t[0][0]} {sym} {t[1][0]})", lambda env, a=t[0][1], b=t[1][1]: f(a(env), b(env)))
+            lambda t: (f"({t[0][0]} {sym} {t[1][0]})", lambda env, a=t[0][1], b=t[1][1]: f(a(env), b(env)), False)
         )
 
     def cmp(sym: str, f: Callable[[float, float], bool]) -> st.SearchStrategy[Tree]:
         return st.tuples(children, children).map(
-            lambda t: (f"({t[0][0]} {sym} {t[1][0]})", lambda env, a=t[0][1], b=t[1][1]: float(f(a(env), b(env))))
+            lambda t: (
+                f"({t[0][0]} {sym} {t[1][0]})",
+                lambda env, a=t[0][1], b=t[1][1]: float(f(a(env), b(env))),
+                True,
+            )
+        )
+
+    def logic(word: str, f: Callable[[bool, bool], bool]) -> st.SearchStrategy[Tree]:
+        return st.tuples(children.map(_cond), children.map(_cond)).map(
+            lambda t: (
+                f"({t[0][0]} {word} {t[1][0]})",
+                lambda env, a=t[0][1], b=t[1][1]: float(f(bool(a(env)), bool(b(env)))),
+                True,
+            )
         )
 
     return st.one_of(
@@ -228,23 +256,39 @@ def _combine(children: st.SearchStrategy[Tree]) -> st.SearchStrategy[Tree]:
         cmp("<", lambda x, y: x < y),
         cmp(">=", lambda x, y: x >= y),
         cmp("==", lambda x, y: x == y),
-        children.map(lambda t: (f"(-{t[0]})", lambda env, a=t[1]: -a(env))),
-        children.map(lambda t: (f"(not {t[0]})", lambda env, a=t[1]: float(not a(env)))),
-        binop("and", lambda x, y: float(bool(x) and bool(y))),
-        binop("or", lambda x, y: float(bool(x) or bool(y))),
-        st.tuples(children, children, children).map(
+        children.map(lambda t: (f"(-{t[0]})", lambda env, a=t[1]: -a(env), False)),
+        children.map(_cond).map(lambda t: (f"(not {t[0]})", lambda env, a=t[1]: float(not a(env)), True)),
+        logic("and", lambda x, y: x and y),
+        logic("or", lambda x, y: x or y),
+        st.tuples(children, children.map(_cond), children).map(
             lambda t: (
                 f"({t[0][0]} if {t[1][0]} else {t[2][0]})",
                 lambda env, a=t[0][1], c=t[1][1], b=t[2][1]: a(env) if c(env) else b(env),
+                t[0][2] and t[2][2],
+            )
+        ),
+        st.tuples(children.map(_cond), children, children).map(
+            lambda t: (
+                f"where({t[0][0]}, {t[1][0]}, {t[2][0]})",
+                lambda env, c=t[0][1], a=t[1][1], b=t[2][1]: a(env) if c(env) else b(env),
+                t[1][2] and t[2][2],
             )
         ),
         st.tuples(children, children).map(
-            lambda t: (f"min({t[0][0]}, {t[1][0]})", lambda env, a=t[0][1], b=t[1][1]: _ref_min(a(env), b(env)))
+            lambda t: (
+                f"min({t[0][0]}, {t[1][0]})",
+                lambda env, a=t[0][1], b=t[1][1]: _ref_min(a(env), b(env)),
+                False,
+            )
         ),
         st.tuples(children, children).map(
-            lambda t: (f"max({t[0][0]}, {t[1][0]})", lambda env, a=t[0][1], b=t[1][1]: _ref_max(a(env), b(env)))
+            lambda t: (
+                f"max({t[0][0]}, {t[1][0]})",
+                lambda env, a=t[0][1], b=t[1][1]: _ref_max(a(env), b(env)),
+                False,
+            )
         ),
-        children.map(lambda t: (f"abs({t[0]})", lambda env, a=t[1]: abs(a(env)))),
+        children.map(lambda t: (f"abs({t[0]})", lambda env, a=t[1]: abs(a(env)), False)),
     )
 
 
@@ -256,5 +300,5 @@ def _ref_max(x: float, y: float) -> float:
     return math.nan if math.isnan(x) or math.isnan(y) else max(x, y)
 
 
-#: expression trees over the names a, b, c: (text, slow reference over floats)
+#: typed expression trees over the names a, b, c: (text, slow reference over floats, is a condition)
 arithmetic: st.SearchStrategy[Tree] = st.recursive(_leaf(), _combine, max_leaves=12)

@@ -708,3 +708,127 @@ scenarios: {hit: e, rest: otherwise}
     assert ["s.yaml:7:22: drivers.r.range: low 0.3 > high 0.1 (got [0.3, 0.1]). Did you mean [0.1, 0.3]?"] == [
         str(e) for e in info.value.errors
     ]
+
+
+# --------------------------------------------------------------------------
+# a scenario rule is a condition; a categorical driver is only compared with its categories
+
+RULE_BODY = """\
+horizons: {short: {until: 1y}}
+drivers:
+  x: {range: [1, 2], shape: normal}
+  p: {probability: 0.3}
+  c: {categorical: {north: 0.5, south: 0.5}}
+derived:
+  big: x > 1.5
+  double: x * 2
+events:
+  e: {rate: 0.1}
+"""
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ("0.5", "s.yaml:17:6: scenarios.a: a scenario rule needs a condition, not a number (got '0.5')"),
+        ("1", "s.yaml:17:6: scenarios.a: a scenario rule needs a condition, not a number (got '1')"),
+        ("x * 2", "s.yaml:17:6: scenarios.a: a scenario rule needs a condition, not a number (got 'x * 2')"),
+        ("x", "s.yaml:17:6: scenarios.a: a scenario rule needs a condition, not a number (got 'x')"),
+        ("double", "s.yaml:17:6: scenarios.a: a scenario rule needs a condition, not a number (got 'double')"),
+        ("(e) + (p)", "s.yaml:17:6: scenarios.a: a scenario rule needs a condition, not a number (got '(e) + (p)')"),
+        (
+            "e and x",
+            "s.yaml:17:12: scenarios.a: 'and' needs a condition, not a number (got 'x'). Did you mean 'x != 0'?",
+        ),
+        (
+            "c",
+            "s.yaml:17:6: scenarios.a: 'c' is a categorical driver; it may only be compared with one of its "
+            "categories, as in c == 'north' or c != 'north'",
+        ),
+        (
+            "c > 0",
+            "s.yaml:17:6: scenarios.a: 'c' is a categorical driver; it may only be compared with one of its "
+            "categories, as in c == 'north' or c != 'north'",
+        ),
+    ],
+    ids=[
+        "fraction",
+        "one",
+        "arithmetic",
+        "continuous-driver",
+        "numeric-derived",
+        "sum",
+        "and-a-number",
+        "category",
+        "category-vs-number",
+    ],
+)
+def test_a_rule_must_be_a_condition(rule: str, expected: str) -> None:
+    """A number as a rule was always true (or false); it is refused where it stands."""
+    assert [expected] == errors(RULE_BODY + f"scenarios:\n  a: {rule}\n  rest: otherwise\n")
+
+
+@pytest.mark.parametrize(
+    "rule",
+    ["e", "p", "big", "not e and (p or big)", "c == 'south'", "x > 1 and 'north' != c", "where(p, e, big)", "true"],
+)
+def test_conditions_are_rules(rule: str) -> None:
+    """Events, yes/no drivers, conditions among derived quantities and comparisons are rules."""
+    s = Scenario.from_yaml(HEAD + RULE_BODY + f"scenarios:\n  a: {rule}\n  rest: otherwise\n", path="s.yaml")
+    assert "yes/no" == s.scenarios[0].when.kind  # type: ignore[union-attr]
+
+
+def test_derived_conditions_are_known_in_any_order() -> None:
+    """A derived quantity may use one defined after it as a condition: they are typed in dependency order."""
+    s = Scenario.from_yaml(
+        HEAD
+        + """\
+horizons: {short: {until: 1y}}
+drivers: {x: {range: [1, 2], shape: normal}}
+derived:
+  share: where(high, 0.5, 0.1)
+  high: very or x > 1.5
+  very: x > 1.9
+events: {e: {rate: share}}
+scenarios: {a: high and e, rest: otherwise}
+""",
+        path="s.yaml",
+    )
+    assert ["very", "high", "share"] == [d.id for d in s.derived]
+    assert ["yes/no", "yes/no", "number"] == [d.expr.kind for d in s.derived]
+
+
+def test_categorical_arithmetic_is_refused_in_a_file() -> None:
+    """c + 1 used to add 1 to the category's index; it is refused at the name, in derived, rates and probabilities."""
+    cat = "'c' is a categorical driver; it may only be compared with one of its categories, as in c == 'a' or c != 'a'"
+    assert [
+        f"s.yaml:9:6: derived.d: {cat}",
+        f"s.yaml:11:13: events.e.rate: {cat}",
+        f"s.yaml:12:23: events.f.by.soon: {cat}",
+    ] == errors(
+        """\
+horizons: {soon: {until: 1y}}
+drivers: {c: {categorical: {a: 0.5, b: 0.5}}}
+derived:
+  d: c + 1
+events:
+  e: {rate: c}
+  f: {by: {soon: "min(c, 1)"}}
+scenarios: {rest: otherwise}
+"""
+    )
+
+
+def test_a_broken_driver_does_not_make_rules_on_it_wrong() -> None:
+    """A yes/no driver that fails validation is reported once; rules and derived quantities using it are not."""
+    assert ["s.yaml:8:20: drivers.p.probability: probability must lie in [0, 1] (got 2)"] == errors(
+        """\
+horizons: {soon: {until: 1y}}
+drivers:
+  p: {probability: 2}
+derived:
+  d: where(p, 1, 0)
+  q: not p
+scenarios: {a: p and q, rest: otherwise}
+"""
+    )
