@@ -119,6 +119,8 @@ def _rebuild_scenario_error(
 def _show(value: object) -> str:
     if isinstance(value, str):
         return repr(value)
+    if isinstance(value, bool):  # as YAML and expressions spell it
+        return "true" if value else "false"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     if isinstance(value, list | tuple):

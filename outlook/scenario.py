@@ -3,9 +3,10 @@
 Owns the file format (version 1, see ``docs/scenario-format.md``), locations
 (file:line:column and key path for every value) and "did you mean" hints.
 Every problem in a file is collected and raised together as
-:class:`~outlook.errors.ScenarioErrors`. YAML is composed with the safe loader
-and expressions go through :mod:`outlook.expressions`: loading never runs
-code. Never samples, never prints.
+:class:`~outlook.errors.ScenarioErrors`. YAML is composed by PyYAML's safe
+parser with YAML 1.2 core-schema scalars and no constructor; expressions go
+through :mod:`outlook.expressions`: loading never runs code. Never samples,
+never prints.
 """
 
 from __future__ import annotations
@@ -48,12 +49,25 @@ MAX_NODES = 200_000
 MAX_NESTING = 64
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: a date, or a YAML 1.1 timestamp (its time of day is ignored)
+_DATE = re.compile(
+    r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
+    r"(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?\Z"
+)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _DURATION = re.compile(
     r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(y|yr|yrs|year|years|mo|month|months|w|wk|week|weeks|d|day|days)\s*$"
 )
 _UNIT_YEARS = {"y": 1.0, "mo": 1.0 / 12.0, "w": 7.0 / 365.25, "d": 1.0 / 365.25}
 _RESERVED = set(keyword.kwlist) | set(FUNCTIONS) | {"true", "false", "pi", "otherwise"}
+#: names YAML reads as something other than text (YAML 1.2 core schema), so a rule could not name them
+_YAML_WORDS = {
+    "TRUE": "a yes/no value",
+    "FALSE": "a yes/no value",
+    "null": "nothing",
+    "Null": "nothing",
+    "NULL": "nothing",
+}
 
 
 def parse_duration(text: str) -> float:
@@ -334,7 +348,7 @@ class Scenario:
 
     def to_yaml(self) -> str:
         """The scenario as YAML text (comments are not kept)."""
-        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
+        return yaml.dump(self.to_dict(), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
     @property
     def hash(self) -> str:
@@ -425,7 +439,12 @@ def load_scenario(path: str | Path) -> Scenario:
 
 @dataclass(slots=True)
 class _Y:
-    """A YAML value with its position; mappings keep their keys' positions."""
+    """A YAML value with its position; mappings keep their keys' positions.
+
+    ``raw`` is a scalar's text as written in the file (``None`` for data that
+    came from a dict): what a number reads as where text belongs, and what a
+    message quotes.
+    """
 
     kind: str  # "map", "seq" or "scalar"
     value: Any
@@ -434,6 +453,7 @@ class _Y:
     text_col: int = 0  # column of the first character of a scalar's text
     text_line: int = 0  # line of that character, where not ``line`` (a block scalar)
     keys: dict[str, tuple[int, int]] = field(default_factory=dict)
+    raw: str | None = None
 
     def items(self) -> Iterator[tuple[str, _Y]]:
         yield from self.value.items()
@@ -443,12 +463,56 @@ def _mark(m: yaml.Mark | None) -> tuple[int, int]:
     return (m.line + 1, m.column + 1) if m is not None else (0, 0)
 
 
+# YAML 1.2 core schema (YAML 1.2.2, §10.3.2): the only plain scalars that are
+# not text. In YAML 1.1, which PyYAML follows, yes/no/on/off/y/n are booleans,
+# 1:30 is 90 and 2e4 is text; here they are text, text and a number.
+_CORE_NULL = re.compile(r"(?:~|null|Null|NULL|)\Z")
+_CORE_BOOL = re.compile(r"(?:true|True|TRUE|false|False|FALSE)\Z")
+_CORE_INT = re.compile(r"(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)\Z")
+_CORE_FLOAT = re.compile(
+    r"(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\Z"
+)
+_TAG = "tag:yaml.org,2002:"
+_STR, _NULL, _BOOL, _INT, _FLOAT, _SEQ, _MAP = (_TAG + t for t in ("str", "null", "bool", "int", "float", "seq", "map"))
+_CORE_RESOLVERS = (
+    (_NULL, _CORE_NULL, ["~", "n", "N", ""]),
+    (_BOOL, _CORE_BOOL, list("tTfF")),
+    (_INT, _CORE_INT, list("-+0123456789")),  # before floats: 1 is an int
+    (_FLOAT, _CORE_FLOAT, list("-+.0123456789")),
+)
+
+
+class _CoreResolver(yaml.resolver.BaseResolver):
+    """Resolves plain scalars by the YAML 1.2 core schema, and nothing else (no timestamps)."""
+
+    yaml_implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}  # noqa: RUF012 (PyYAML's own)
+
+
+for _tag, _regexp, _first in _CORE_RESOLVERS:
+    _CoreResolver.add_implicit_resolver(_tag, _regexp, _first)
+
+
+class _Loader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _CoreResolver):
+    """PyYAML's safe reader, scanner, parser and composer with YAML 1.2 core scalars.
+
+    It composes nodes only: it has no constructor, so it cannot build any
+    Python object.
+    """
+
+    def __init__(self, text: str) -> None:
+        yaml.reader.Reader.__init__(self, text)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        _CoreResolver.__init__(self)
+
+
 def _compose(text: str, path: str) -> _Y:
     where = Location(path)
     if len(text.encode("utf-8", errors="replace")) > MAX_FILE_BYTES:
         raise ScenarioErrors([ScenarioError(where, f"file is larger than {MAX_FILE_BYTES} bytes")])
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
         try:
             node = loader.get_single_node()
         except RecursionError:
@@ -472,7 +536,83 @@ def _compose(text: str, path: str) -> _Y:
     return y
 
 
-_PLAIN_TAGS = frozenset(t for t, f in yaml.SafeLoader.yaml_constructors.items() if t is not None)
+#: tag -> what it applies to; any other tag is refused
+_NODE_TAGS = {
+    _STR: "scalar",
+    _NULL: "scalar",
+    _BOOL: "scalar",
+    _INT: "scalar",
+    _FLOAT: "scalar",
+    _SEQ: "seq",
+    _MAP: "map",
+}
+_NODE_WHAT = {"scalar": "a single value", "seq": "a list", "map": "a mapping"}
+_MAX_DIGITS = 4300  # sys.int_info.default_max_str_digits
+
+
+class _BadScalar(Exception):
+    """A scalar whose explicit tag its text does not fit."""
+
+    def __init__(self, problem: str, *, show_text: bool = False) -> None:
+        super().__init__(problem)
+        self.show_text = show_text
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    """The value of a scalar node by the YAML 1.2 core schema (implicit or explicit tag).
+
+    Raises
+    ------
+    _BadScalar
+        With the problem, for text its tag does not accept (``!!bool maybe``).
+    """
+    text, tag = node.value, node.tag
+    if tag == _STR:
+        return text
+    if tag == _NULL:
+        if not _CORE_NULL.match(text):
+            raise _BadScalar("YAML tag '!!null' takes ~, null or nothing", show_text=True)
+        return None
+    if tag == _BOOL:
+        if not _CORE_BOOL.match(text):
+            raise _BadScalar("YAML tag '!!bool' takes true or false", show_text=True)
+        return text.lower() == "true"
+    if tag == _INT:
+        if not _CORE_INT.match(text):
+            raise _BadScalar("YAML tag '!!int' takes a whole number such as 42, 0o17 or 0x1F", show_text=True)
+        if len(text) > _MAX_DIGITS:  # Python 3.11+ refuses to convert more; 3.10 would, slowly
+            raise _BadScalar(f"number has too many digits ({len(text)})")
+        try:
+            return (
+                int(text[2:], 8) if text.startswith("0o") else int(text[2:], 16) if text.startswith("0x") else int(text)
+            )
+        except ValueError:  # a lower limit set with PYTHONINTMAXSTRDIGITS
+            raise _BadScalar(f"number has too many digits ({len(text)})") from None
+    if tag == _FLOAT:
+        if not _CORE_FLOAT.match(text):
+            raise _BadScalar("YAML tag '!!float' takes a number such as 2.5, 1e3, .inf or .nan", show_text=True)
+        low = text.lower()
+        if low.endswith(".nan"):
+            return math.nan
+        if low.endswith(".inf"):
+            return -math.inf if low.startswith("-") else math.inf
+        return float(text)
+    raise _BadScalar(f"YAML tag {_tag_text(tag)!r} is not allowed; a scenario file holds plain data only")
+
+
+def _tag_text(tag: str) -> str:
+    return tag.replace(_TAG, "!!")
+
+
+def _tag_problem(node: yaml.Node) -> str | None:
+    """Why a node's tag is refused, or ``None``: only the core schema's tags, each on its own kind of node."""
+    kind = "map" if isinstance(node, yaml.MappingNode) else "seq" if isinstance(node, yaml.SequenceNode) else "scalar"
+    fits = _NODE_TAGS.get(node.tag)
+    if fits is None:
+        return f"YAML tag {_tag_text(node.tag)!r} is not allowed; a scenario file holds plain data only"
+    if fits != kind:
+        return f"YAML tag {_tag_text(node.tag)!r} applies to {_NODE_WHAT[fits]}, not to {_NODE_WHAT[kind]}"
+    return None
 
 
 def _convert(
@@ -486,14 +626,9 @@ def _convert(
     if depth > MAX_NESTING:
         msg = f"values are nested too deeply (more than {MAX_NESTING} levels; an alias that contains itself?)"
         raise ScenarioErrors([ScenarioError(Location(path, line, col), msg)])
-    if node.tag not in _PLAIN_TAGS:
-        # the safe loader would refuse these too; say so here, for collections as well
-        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-        errors.append(
-            ScenarioError(
-                Location(path, line, col, kp), f"YAML tag {tag!r} is not allowed; a scenario file holds plain data only"
-            )
-        )
+    problem = _tag_problem(node)
+    if problem is not None:
+        errors.append(ScenarioError(Location(path, line, col, kp), problem))
         return _Y("scalar", None, line, col, col)
     if isinstance(node, yaml.MappingNode):
         out: dict[str, _Y] = {}
@@ -505,7 +640,16 @@ def _convert(
                     ScenarioError(Location(path, kl, kc, kp), "a key must be plain text, not a list or mapping")
                 )
                 continue
-            key = str(knode.value)
+            key = str(knode.value)  # a key is its text as written: `no:` and `1e3:` are names, not values
+            try:
+                problem = _tag_problem(knode)
+                if problem is not None:
+                    raise _BadScalar(problem)
+                _scalar(knode)
+            except _BadScalar as exc:
+                shown = (key if len(key) <= 60 else key[:57] + "...") if exc.show_text else None
+                errors.append(ScenarioError(Location(path, kl, kc, _join(kp, key)), str(exc), got=shown))
+                continue
             if key in out:
                 first = f"line {keys[key][0]}, column {keys[key][1]}"
                 errors.append(
@@ -519,24 +663,18 @@ def _convert(
         items = [_convert(v, path, errors, budget, f"{kp}[{i}]", depth + 1) for i, v in enumerate(node.value)]
         return _Y("seq", items, line, col, col)
     assert isinstance(node, yaml.ScalarNode)
+    raw = str(node.value)
     try:
-        value = yaml.SafeLoader("").construct_object(node, deep=True)
-    except yaml.YAMLError as exc:
-        problem = getattr(exc, "problem", None) or str(exc)
-        errors.append(ScenarioError(Location(path, line, col, kp), f"YAML error: {problem.strip()}"))
-        value = None
-    except ValueError as exc:  # a date such as 2024-02-30, or an integer too long to convert
-        where = Location(path, line, col, kp)
-        if node.tag.endswith(":int"):
-            errors.append(ScenarioError(where, f"number has too many digits ({len(node.value)})"))
-        else:
-            errors.append(ScenarioError(where, f"invalid value: {exc}", got=node.value))
-        value = None
+        value = _scalar(node)
+    except _BadScalar as exc:
+        shown = (raw if len(raw) <= 60 else raw[:57] + "...") if exc.show_text else None
+        errors.append(ScenarioError(Location(path, line, col, kp), str(exc), got=shown))
+        value, raw = None, ""
     if node.style in ("|", ">"):
         text_line, text_col = _block_text_start(node, line, col)
-        return _Y("scalar", value, line, col, text_col, text_line=text_line)
+        return _Y("scalar", value, line, col, text_col, text_line=text_line, raw=raw)
     text_col = col + 1 if node.style in ("'", '"') else col
-    return _Y("scalar", value, line, col, text_col)
+    return _Y("scalar", value, line, col, text_col, raw=raw)
 
 
 def _block_text_start(node: yaml.Node, line: int, col: int) -> tuple[int, int]:
@@ -563,6 +701,18 @@ def _from_plain(data: Any) -> _Y:
     if isinstance(data, list | tuple):
         return _Y("seq", [_from_plain(v) for v in data])
     return _Y("scalar", data)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Quotes every text that YAML 1.1 or the 1.2 core schema would read as anything but text.
+
+    So ``to_yaml`` output reads back the same here (``'2e4'`` stays text) and
+    in a YAML 1.1 reader (``'no'`` stays text).
+    """
+
+
+for _tag, _regexp, _first in _CORE_RESOLVERS:
+    _Dumper.add_implicit_resolver(_tag, _regexp, _first)
 
 
 # --------------------------------------------------------------------------
@@ -652,16 +802,29 @@ class _Builder:
                 self.err(self.loc(y, kp), f"missing required key {key!r}")
         return out
 
-    def text(self, y: _Y, kp: str) -> str:
-        if y.kind != "scalar" or y.value is None or isinstance(y.value, bool | dict | list):
-            raise self.err(self.loc(y, kp), "expected text", got=_show_y(y))
-        if isinstance(y.value, float | int | dt.date):
-            return str(y.value)
-        return str(y.value)
+    def text(self, y: _Y, kp: str, what: str = "text") -> str:
+        v = y.value
+        if y.kind == "scalar" and isinstance(v, bool):
+            raise self.yes_no(y, kp, what, f"quote it, '{y.raw}', for text")
+        if y.kind != "scalar" or v is None or isinstance(v, dict | list):
+            raise self.err(self.loc(y, kp), f"expected {what}", got=_show_y(y))
+        if isinstance(v, int | float) and y.raw:
+            return y.raw  # the text as written: `title: 2e4` is "2e4", not "20000.0"
+        return str(v)
+
+    def yes_no(self, y: _Y, kp: str, expected: str, fix: str) -> _Bad:
+        """A YAML true/false where something else belongs: say that YAML read it so."""
+        if y.raw is None:  # plain data, not YAML
+            return self.err(self.loc(y, kp), f"expected {expected}", got=y.value)
+        return self.err(
+            self.loc(y, kp), f"expected {expected} (got {y.raw}: YAML reads true/false as yes/no values; {fix})"
+        )
 
     def number(self, y: _Y, kp: str) -> float:
         v = y.value
-        if y.kind != "scalar" or isinstance(v, bool) or not isinstance(v, int | float):
+        if y.kind == "scalar" and isinstance(v, bool):
+            raise self.yes_no(y, kp, "a number", "write 1 or 0 for a number")
+        if y.kind != "scalar" or not isinstance(v, int | float):
             raise self.err(self.loc(y, kp), "expected a number", got=_show_y(y))
         try:
             f = float(v)
@@ -692,6 +855,12 @@ class _Builder:
             )
         if name in _RESERVED:
             raise self.err(self.key_loc(y, name, kp), f"{name!r} is a reserved word and cannot be a name")
+        if name in _YAML_WORDS:
+            raise self.err(
+                self.key_loc(y, name, kp),
+                f"{name!r} is a reserved word and cannot be a name (YAML reads it as {_YAML_WORDS[name]}, "
+                "so it could not be referred to)",
+            )
 
     def numbers(self, y: _Y, kp: str, n: int, what: str) -> list[float]:
         if y.kind != "seq" or len(y.value) != n:
@@ -707,7 +876,12 @@ class _Builder:
         kp: str,
         names: dict[str, NameKind],
         refused: dict[str, str] | None = None,
+        *,
+        number: bool = False,
     ) -> Expression:
+        """Compile an expression; ``number`` where a number belongs (a YAML true/false is then refused)."""
+        if number and y.kind == "scalar" and isinstance(y.value, bool):
+            raise self.yes_no(y, kp, "a number or an expression", "write 1 or 0 for a number")
         if y.kind != "scalar" or y.value is None or not isinstance(y.value, str | int | float | bool):
             raise self.err(self.loc(y, kp), "expected an expression or a number", got=_show_y(y))
         where = Location(self.path, y.text_line or y.line, y.text_col, kp)
@@ -780,7 +954,6 @@ class _Builder:
         derived = self.guard(lambda: self.derived(derived_raw)) if derived_raw is not None else ()
         events = self.guard(lambda: self.events(events_raw)) if events_raw is not None else ()
         rules = self.guard(lambda: self.rules(top["scenarios"])) if "scenarios" in top else ()
-
         if self.errors:
             raise ScenarioErrors(self.errors)
         return Scenario(
@@ -817,16 +990,18 @@ class _Builder:
         return s
 
     def date(self, y: _Y) -> dt.date:
+        """A date written as text, 2024-11-01 (YAML 1.2 has no date type; a YAML 1.1 timestamp's time is ignored)."""
         v = y.value
         if isinstance(v, dt.datetime):
             return v.date()
         if isinstance(v, dt.date):
             return v
-        if isinstance(v, str):
+        m = _DATE.match(v) if isinstance(v, str) else None
+        if m:
             try:
-                return dt.date.fromisoformat(v)
-            except ValueError:
-                pass
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError as exc:
+                raise self.err(self.loc(y, "as_of"), f"invalid value: {exc}", got=v) from None
         raise self.err(self.loc(y, "as_of"), "expected a date such as 2024-11-01", got=_show_y(y))
 
     def repair(self, y: _Y) -> str:
@@ -872,7 +1047,7 @@ class _Builder:
                 if "until" not in hm:
                     raise _Bad()
                 uy = hm["until"]
-                text = str(uy.value)
+                text = uy.raw if uy.raw is not None else str(uy.value)
                 try:
                     years = parse_duration(text)
                 except ValueError as exc:
@@ -1227,7 +1402,7 @@ class _Builder:
                 rate = None
                 by: tuple[tuple[str, Expression], ...] = ()
                 if "rate" in em:
-                    rate = self.expr(em["rate"], kp + ".rate", names, refused)
+                    rate = self.expr(em["rate"], kp + ".rate", names, refused, number=True)
                     if rate.constant is not None and rate.constant < 0:
                         raise self.err(
                             self.loc(em["rate"], kp + ".rate"), "rate must not be negative", got=rate.constant
@@ -1253,7 +1428,7 @@ class _Builder:
                     rlist = ry.value if ry.kind == "seq" else [ry]
                     for i, item in enumerate(rlist):
                         rkp = f"{kp}.requires[{i}]"
-                        n = self.guard(lambda item=item, rkp=rkp: self.text(item, rkp))
+                        n = self.guard(lambda item=item, rkp=rkp: self.text(item, rkp, "an event name"))
                         if (
                             n is not None
                             and self.guard(
@@ -1308,7 +1483,7 @@ class _Builder:
                     self.key_loc(y, hid, hkp), f"unknown horizon {hid!r}", hint=did_you_mean(hid, self.horizon_ids)
                 )
                 continue
-            e = self.guard(lambda py=py, hkp=hkp: self.expr(py, hkp, names, refused))
+            e = self.guard(lambda py=py, hkp=hkp: self.expr(py, hkp, names, refused, number=True))
             if e is None:
                 continue
             if e.constant is not None and not 0 <= e.constant <= 1:

@@ -35,6 +35,7 @@ def test_message_has_location_key_path_problem_got_and_hint() -> None:
         (WHERE, {"got": 2.0}, "scenarios/nk.yaml:23:5: drivers.troops.range: is wrong (got 2)"),
         (WHERE, {"got": 0.25}, "scenarios/nk.yaml:23:5: drivers.troops.range: is wrong (got 0.25)"),
         (WHERE, {"got": {"a": 1}}, "scenarios/nk.yaml:23:5: drivers.troops.range: is wrong (got {a: 1})"),
+        (WHERE, {"got": True}, "scenarios/nk.yaml:23:5: drivers.troops.range: is wrong (got true)"),
         (WHERE, {"got": 1, "show_got": False}, "scenarios/nk.yaml:23:5: drivers.troops.range: is wrong"),
         (
             WHERE,
@@ -50,6 +51,7 @@ def test_message_has_location_key_path_problem_got_and_hint() -> None:
         "got-whole-float",
         "got-float",
         "got-mapping",
+        "got-yes-no",
         "got-hidden",
         "hint",
     ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from pathlib import Path
@@ -608,10 +609,12 @@ def test_bundled_scenario_round_trips() -> None:
 
 
 @pytest.mark.parametrize(
-    "rate", ["1", "1e3", "0.5", "true", "2.50", "'3'"], ids=["int", "exp", "float", "bool", "trailing-0", "str"]
+    "rate",
+    ["1", "1e3", "0.5", "2.50", "'3'", ".5", "+1", "0o17", "0x1F", "'2e4'"],
+    ids=["int", "exp", "float", "trailing-0", "str", "leading-dot", "plus", "octal", "hex", "quoted-exp"],
 )
 def test_constant_rate_round_trips(rate: str) -> None:
-    """A constant written as 1, 1e3 or true keeps its text through a YAML round trip."""
+    """A constant written as 1, 1e3, .5 or 0x1F keeps its value and text through a YAML round trip."""
     s = Scenario.from_yaml(
         HEAD
         + f"horizons: {{a: {{until: 1y}}}}\ndrivers: {{}}\nevents: {{e: {{rate: {rate}}}}}\nscenarios: {{hit: e, rest: otherwise}}\n"
@@ -708,6 +711,171 @@ scenarios: {hit: e, rest: otherwise}
     assert ["s.yaml:7:22: drivers.r.range: low 0.3 > high 0.1 (got [0.3, 0.1]). Did you mean [0.1, 0.3]?"] == [
         str(e) for e in info.value.errors
     ]
+
+
+# --------------------------------------------------------------------------
+# YAML 1.2 core schema: only true/false are yes/no values, 2e4 is a number, 1:30 is text
+
+
+def test_yaml_1_1_words_are_names_everywhere() -> None:
+    """Ids named no, off, NO, y, yes, on, n are names as keys and wherever they are referred to, and text as values."""
+    s = Scenario.from_yaml(
+        HEAD
+        + """\
+horizons: {short: {until: 1y}}
+drivers:
+  NO: {probability: 0.5, label: no, unit: off}
+  y: {range: [1, 2], shape: normal}
+  yes: {range: [1, 2], shape: normal}
+correlations:
+  - [y, yes, 0.3]
+derived:
+  n: y * 2
+events:
+  no: {rate: 0.1, label: On}
+  off: {rate: n, requires: [no], after: {no: 2}}
+  on: {by: {short: 0.2}, requires: no}
+scenarios:
+  Y: no and off
+  N: {when: NO and not on, label: n}
+  rest: otherwise
+""",
+        path="s.yaml",
+    )
+    assert ["NO", "y", "yes"] == [d.id for d in s.drivers]
+    assert ("no", "off") == (s.driver("NO").label, s.driver("NO").unit)
+    assert [("y", "yes", 0.3)] == [(c.a, c.b, c.rho) for c in s.correlations]
+    assert {"no", "off", "on"} == {e.id for e in s.events}
+    assert (("no",), (("no", 2.0),)) == (s.event("off").requires, s.event("off").after)
+    assert ("On", ("no",)) == (s.event("no").label, s.event("on").requires)
+    assert [("Y", "no and off", ""), ("N", "NO and not on", "n"), ("rest", None, "")] == [
+        (r.id, r.when and r.when.text, r.label) for r in s.scenarios
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("2e4", 20000.0), ("5e-3", 0.005), ("1E3", 1000.0), (".5", 0.5), ("+1", 1.0), ("0o17", 15.0), ("0x1F", 31.0)],
+)
+def test_yaml_1_2_numbers_are_numbers(text: str, value: float) -> None:
+    """2e4, 5e-3, 1E3, .5, +1, 0o17 and 0x1F are numbers, as in the YAML 1.2 core schema."""
+    s = Scenario.from_yaml(HEAD + MINIMAL + f"drivers: {{k: {{constant: {text}}}, j: {text}}}\n", path="s.yaml")
+    assert [value, value] == [d.distribution.value for d in s.drivers]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "text", ["1:30", "yes", "no", "on", "off", "y", "N", "2e4", "0x1F", "0o17", "1_000", ".5", "+1", "=", "2024-11-01"]
+)
+def test_text_is_kept_as_written(text: str) -> None:
+    """Where text belongs, a value is its text as written: 1:30 is not 90, 0x1F is not 31, yes is not true."""
+    s = Scenario.from_yaml(HEAD.replace("title: T", f"title: {text}") + MINIMAL + "drivers: {}\n", path="s.yaml")
+    assert text == s.title
+
+
+YES_NO_WHERE_A_VALUE_BELONGS = """\
+horizons: {short: {until: 1y}}
+drivers:
+  p: {probability: true}
+  k: {constant: TRUE}
+  u: {uniform: {min: 0, max: 1}, label: false}
+events:
+  a: {rate: false}
+  b: {by: {short: True}, after: {a: true}, requires: [FALSE]}
+scenarios:
+  rest: otherwise
+"""
+
+
+def test_a_yes_no_value_where_something_else_belongs_says_yaml_read_it() -> None:
+    """A YAML true/false where a number, an expression, a name or text belongs is refused, saying why."""
+    yaml_reads = "YAML reads true/false as yes/no values"
+    assert [
+        f"s.yaml:8:20: drivers.p.probability: expected a number (got true: {yaml_reads}; write 1 or 0 for a number)",
+        f"s.yaml:9:17: drivers.k.constant: expected a number (got TRUE: {yaml_reads}; write 1 or 0 for a number)",
+        f"s.yaml:10:41: drivers.u.label: expected text (got false: {yaml_reads}; quote it, 'false', for text)",
+        f"s.yaml:12:13: events.a.rate: expected a number or an expression (got false: {yaml_reads}; "
+        "write 1 or 0 for a number)",
+        f"s.yaml:13:19: events.b.by.short: expected a number or an expression (got True: {yaml_reads}; "
+        "write 1 or 0 for a number)",
+        f"s.yaml:13:37: events.b.after.a: expected a number (got true: {yaml_reads}; write 1 or 0 for a number)",
+        f"s.yaml:13:55: events.b.requires[0]: expected an event name (got FALSE: {yaml_reads}; "
+        "quote it, 'FALSE', for text)",
+    ] == errors(YES_NO_WHERE_A_VALUE_BELONGS)
+
+
+@pytest.mark.parametrize("word", ["TRUE", "FALSE", "null", "Null", "NULL"])
+def test_words_yaml_reads_as_values_cannot_be_names(word: str) -> None:
+    """A name YAML would read as a yes/no value or as nothing could not be referred to, so it is refused."""
+    reads = "nothing" if word.lower() == "null" else "a yes/no value"
+    assert [
+        f"s.yaml:8:3: events.{word}: {word!r} is a reserved word and cannot be a name "
+        f"(YAML reads it as {reads}, so it could not be referred to)"
+    ] == errors(f"drivers: {{}}\nevents:\n  {word}: {{rate: 1}}\n{MINIMAL}")
+
+
+@pytest.mark.parametrize(
+    ("as_of", "expected"),
+    [
+        ("2024-11-01", dt.date(2024, 11, 1)),
+        ("'2024-11-01'", dt.date(2024, 11, 1)),
+        ("2024-11-01 10:30:00", dt.date(2024, 11, 1)),
+        ("2024-11-01T10:30:00Z", dt.date(2024, 11, 1)),
+    ],
+    ids=["plain", "quoted", "timestamp", "iso-timestamp"],
+)
+def test_dates_are_read_from_text(as_of: str, expected: dt.date) -> None:
+    """YAML 1.2 has no dates: as_of is read from its text, a YAML 1.1 timestamp's time of day ignored."""
+    s = Scenario.from_yaml(HEAD.replace("2024-01-01", as_of) + MINIMAL + "drivers: {}\n")
+    assert expected == s.as_of
+    assert s == Scenario.from_yaml(s.to_yaml())
+
+
+@pytest.mark.parametrize(
+    ("as_of", "expected"),
+    [
+        ("0000-01-01", "s.yaml:5:8: as_of: invalid value: year 0 is out of range (got '0000-01-01')"),
+        ("99999-01-01", "s.yaml:5:8: as_of: expected a date such as 2024-11-01 (got '99999-01-01')"),
+        ("2024-13-01", "s.yaml:5:8: as_of: invalid value: month must be in 1..12 (got '2024-13-01')"),
+        ("true", "s.yaml:5:8: as_of: expected a date such as 2024-11-01 (got true)"),
+    ],
+    ids=["year-0", "year-99999", "month-13", "yes-no"],
+)
+def test_impossible_dates_are_located_errors(as_of: str, expected: str) -> None:
+    """A date that does not exist is reported at its place."""
+    assert [expected] == errors("drivers: {}\n" + MINIMAL, head=HEAD.replace("2024-01-01", as_of))
+
+
+TRICKY_TEXT = [
+    "no",
+    "off",
+    "Yes",
+    "y",
+    "1:30",
+    "2e4",
+    "0o17",
+    "0x1F",
+    ".5",
+    "+1",
+    ".inf",
+    "null",
+    "~",
+    "true",
+    "=",
+    "<<",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY_TEXT)
+def test_to_yaml_keeps_text_that_yaml_could_read_otherwise(text: str) -> None:
+    """Text that YAML 1.1 or 1.2 would read as a number, a yes/no value or nothing round-trips as text."""
+    data = Scenario.from_yaml(HEAD + MINIMAL + "drivers: {}\n").to_dict()
+    data["title"] = data["question"] = text
+    data["horizons"]["soon"]["label"] = text
+    s = Scenario.from_dict(data)
+    back = Scenario.from_yaml(s.to_yaml())
+    assert (text, text, text) == (back.title, back.question, back.horizons[0].label)
+    assert s == back
+    assert s.hash == back.hash
 
 
 # --------------------------------------------------------------------------
@@ -831,4 +999,55 @@ derived:
   q: not p
 scenarios: {a: p and q, rest: otherwise}
 """
+    )
+
+
+# --------------------------------------------------------------------------
+# values that would pass check and fail later are refused at load
+
+
+TAGS = [
+    ("!!bool maybe", "YAML tag '!!bool' takes true or false (got 'maybe')"),
+    ("!!bool yes", "YAML tag '!!bool' takes true or false (got 'yes')"),
+    ("!!int x", "YAML tag '!!int' takes a whole number such as 42, 0o17 or 0x1F (got 'x')"),
+    ("!!int 1_000", "YAML tag '!!int' takes a whole number such as 42, 0o17 or 0x1F (got '1_000')"),
+    ("!!float y", "YAML tag '!!float' takes a number such as 2.5, 1e3, .inf or .nan (got 'y')"),
+    ("!!null z", "YAML tag '!!null' takes ~, null or nothing (got 'z')"),
+    ("!!timestamp x", "YAML tag '!!timestamp' is not allowed; a scenario file holds plain data only"),
+    ("!!timestamp 2024-01-01", "YAML tag '!!timestamp' is not allowed; a scenario file holds plain data only"),
+    ("!!binary aGVsbG8=", "YAML tag '!!binary' is not allowed; a scenario file holds plain data only"),
+    ("!!str {a: 1}", "YAML tag '!!str' applies to a single value, not to a mapping"),
+    ("!!int [1]", "YAML tag '!!int' applies to a single value, not to a list"),
+    ("!!map x", "YAML tag '!!map' applies to a mapping, not to a single value"),
+    ("!!set {a, b}", "YAML tag '!!set' is not allowed; a scenario file holds plain data only"),
+    ("!!omap [a: 1]", "YAML tag '!!omap' is not allowed; a scenario file holds plain data only"),
+    ("!local x", "YAML tag '!local' is not allowed; a scenario file holds plain data only"),
+]
+
+
+@pytest.mark.parametrize(("value", "problem"), TAGS, ids=[t[0] for t in TAGS])
+def test_explicit_tags_with_bad_values_are_located_errors(value: str, problem: str) -> None:
+    """An explicit YAML tag that does not fit its value is refused at load, never an internal error later."""
+    assert [f"s.yaml:10:14: drivers.k: {problem}"] == errors(MINIMAL + f"drivers: {{k: {value}}}\n")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("!!int 0x1F", 31.0), ("!!float 1", 1.0), ("!!float .inf", ".inf"), ("!!str 5", "5"), ("! 5", "5")],
+    ids=["int-hex", "float-of-int", "float-as-text", "str", "non-specific"],
+)
+def test_explicit_core_tags_that_fit_are_read(value: str, expected: object) -> None:
+    """Core-schema tags that fit their value are read as the tag says."""
+    if isinstance(expected, float):
+        s = Scenario.from_yaml(HEAD + MINIMAL + f"drivers: {{k: {{constant: {value}}}}}\n")
+        assert expected == s.driver("k").distribution.value  # type: ignore[attr-defined]
+    else:
+        s = Scenario.from_yaml(HEAD.replace("title: T", f"title: {value}") + MINIMAL + "drivers: {}\n")
+        assert expected == s.title
+
+
+def test_a_tag_on_a_key_is_checked() -> None:
+    """A key is its text, but a tag on it must still fit."""
+    assert ["s.yaml:10:11: drivers.x: YAML tag '!!bool' takes true or false (got 'x')"] == errors(
+        MINIMAL + "drivers: {!!bool x: {constant: 1}}\n"
     )
