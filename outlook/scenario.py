@@ -1087,8 +1087,10 @@ class _Builder:
     def driver(self, parent: _Y, name: str, y: _Y) -> Driver:
         kp = f"drivers.{name}"
         self.claim(parent, name, "drivers")
-        if y.kind == "scalar" and isinstance(y.value, int | float) and not isinstance(y.value, bool):
-            return Driver(name, dist.Constant(float(y.value)), (("constant", y.value),), where=self.loc(y, kp))
+        if y.kind == "scalar" and isinstance(y.value, int | float):
+            # the shorthand `k: 5` for `k: {constant: 5}`: the same number, validated the same way
+            v = self.number(y, kp)
+            return Driver(name, dist.Constant(v), (("constant", v),), where=self.loc(y, kp))
         if y.kind != "map":
             raise self.err(self.loc(y, kp), "expected a mapping with a distribution", got=_show_y(y))
         forms = [k for k in y.value if k in _FORMS]

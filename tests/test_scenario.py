@@ -776,7 +776,7 @@ YES_NO_WHERE_A_VALUE_BELONGS = """\
 horizons: {short: {until: 1y}}
 drivers:
   p: {probability: true}
-  k: {constant: TRUE}
+  k: TRUE
   u: {uniform: {min: 0, max: 1}, label: false}
 events:
   a: {rate: false}
@@ -791,7 +791,7 @@ def test_a_yes_no_value_where_something_else_belongs_says_yaml_read_it() -> None
     yaml_reads = "YAML reads true/false as yes/no values"
     assert [
         f"s.yaml:8:20: drivers.p.probability: expected a number (got true: {yaml_reads}; write 1 or 0 for a number)",
-        f"s.yaml:9:17: drivers.k.constant: expected a number (got TRUE: {yaml_reads}; write 1 or 0 for a number)",
+        f"s.yaml:9:6: drivers.k: expected a number (got TRUE: {yaml_reads}; write 1 or 0 for a number)",
         f"s.yaml:10:41: drivers.u.label: expected text (got false: {yaml_reads}; quote it, 'false', for text)",
         f"s.yaml:12:13: events.a.rate: expected a number or an expression (got false: {yaml_reads}; "
         "write 1 or 0 for a number)",
@@ -1000,6 +1000,39 @@ derived:
 scenarios: {a: p and q, rest: otherwise}
 """
     )
+
+
+# --------------------------------------------------------------------------
+# the constant shorthand is validated like every other number
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (".nan", "s.yaml:10:14: drivers.k: expected a finite number (got nan)"),
+        (".inf", "s.yaml:10:14: drivers.k: expected a finite number (got inf)"),
+        ("-.Inf", "s.yaml:10:14: drivers.k: expected a finite number (got -inf)"),
+        ("1e400", "s.yaml:10:14: drivers.k: expected a finite number (got inf)"),
+        ("9" * 400, "s.yaml:10:14: drivers.k: number is too large (400 digits)"),
+        ("9" * 5000, "s.yaml:10:14: drivers.k: number has too many digits (5000)"),
+        (
+            "true",
+            "s.yaml:10:14: drivers.k: expected a number (got true: YAML reads true/false as yes/no values; "
+            "write 1 or 0 for a number)",
+        ),
+    ],
+    ids=["nan", "inf", "minus-inf", "overflow", "400-digits", "5000-digits", "yes-no"],
+)
+def test_constant_shorthand_is_a_checked_number(value: str, expected: str) -> None:
+    """`k: .nan` (shorthand for `k: {constant: .nan}`) is refused as the long form is, never an OverflowError."""
+    assert [expected] == errors(MINIMAL + f"drivers: {{k: {value}}}\n")
+
+
+def test_constant_shorthand_equals_the_long_form() -> None:
+    """`k: 12000` and `k: {constant: 12000}` are the same driver with the same hash."""
+    short = Scenario.from_yaml(HEAD + MINIMAL + "drivers: {k: 12000}\n")
+    long = Scenario.from_yaml(HEAD + MINIMAL + "drivers: {k: {constant: 12000}}\n")
+    assert (short, short.hash) == (long, long.hash)
 
 
 # --------------------------------------------------------------------------
