@@ -11,6 +11,7 @@ never prints.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import hashlib
 import json
@@ -265,7 +266,11 @@ class Scenario:
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, path: str = "<dict>") -> Scenario:
         """Validate plain data (as :meth:`to_dict` returns or YAML gives)."""
-        return _Builder(path).build(_from_plain(data))
+        errors: list[ScenarioError] = []
+        root = _from_plain(data, path, errors)
+        if errors:
+            raise ScenarioErrors(errors)
+        return _Builder(path).build(root)
 
     # -- lookups -----------------------------------------------------------
 
@@ -520,12 +525,18 @@ def _compose(text: str, path: str) -> _Y:
             raise ScenarioErrors([ScenarioError(Location(path, *_mark(loader.get_mark())), msg)]) from None
         finally:
             loader.dispose()
+    except yaml.reader.ReaderError as exc:
+        # a character YAML does not allow in a file (a control character, a lone surrogate)
+        line, col = _position(text, exc.position)
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        msg = f"YAML syntax error: character U+{code:04X} is not allowed in a YAML file ({exc.reason})"
+        raise ScenarioErrors([ScenarioError(Location(path, line, col), msg)]) from None
     except yaml.MarkedYAMLError as exc:
         line, col = _mark(exc.problem_mark or exc.context_mark)
-        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        problem = " ".join((exc.problem or exc.context or "invalid YAML").split())
         raise ScenarioErrors([ScenarioError(Location(path, line, col), f"YAML syntax error: {problem}")]) from None
     except yaml.YAMLError as exc:
-        raise ScenarioErrors([ScenarioError(where, f"YAML error: {exc}")]) from None
+        raise ScenarioErrors([ScenarioError(where, "YAML error: " + " ".join(str(exc).split()))]) from None
     if node is None:
         raise ScenarioErrors([ScenarioError(Location(path, 1, 1), "file is empty")])
     errors: list[ScenarioError] = []
@@ -534,6 +545,12 @@ def _compose(text: str, path: str) -> _Y:
     if errors:
         raise ScenarioErrors(errors)
     return y
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of the character at ``index``."""
+    index = max(0, min(index, len(text)))
+    return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
 #: tag -> what it applies to; any other tag is refused
@@ -547,11 +564,12 @@ _NODE_TAGS = {
     _MAP: "map",
 }
 _NODE_WHAT = {"scalar": "a single value", "seq": "a list", "map": "a mapping"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _MAX_DIGITS = 4300  # sys.int_info.default_max_str_digits
 
 
 class _BadScalar(Exception):
-    """A scalar whose explicit tag its text does not fit."""
+    """A scalar whose explicit tag its text does not fit, or text that is not Unicode."""
 
     def __init__(self, problem: str, *, show_text: bool = False) -> None:
         super().__init__(problem)
@@ -564,9 +582,15 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     Raises
     ------
     _BadScalar
-        With the problem, for text its tag does not accept (``!!bool maybe``).
+        With the problem, for text its tag does not accept (``!!bool maybe``)
+        or text holding a lone surrogate.
     """
     text, tag = node.value, node.tag
+    bad = _SURROGATE.search(text)
+    if bad:
+        esc = f"\\u{ord(bad.group()):04x}"
+        msg = f"text contains a lone surrogate ({esc}), which is not a Unicode character; write the character itself"
+        raise _BadScalar(msg)
     if tag == _STR:
         return text
     if tag == _NULL:
@@ -615,6 +639,11 @@ def _tag_problem(node: yaml.Node) -> str | None:
     return None
 
 
+def _safe_key(key: str) -> str:
+    """A key as it can be shown: a lone surrogate becomes its escape."""
+    return key.encode("utf-8", "backslashreplace").decode("utf-8") if _SURROGATE.search(key) else key
+
+
 def _convert(
     node: yaml.Node, path: str, errors: list[ScenarioError], budget: list[int], kp: str = "", depth: int = 0
 ) -> _Y:
@@ -648,7 +677,7 @@ def _convert(
                 _scalar(knode)
             except _BadScalar as exc:
                 shown = (key if len(key) <= 60 else key[:57] + "...") if exc.show_text else None
-                errors.append(ScenarioError(Location(path, kl, kc, _join(kp, key)), str(exc), got=shown))
+                errors.append(ScenarioError(Location(path, kl, kc, _join(kp, _safe_key(key))), str(exc), got=shown))
                 continue
             if key in out:
                 first = f"line {keys[key][0]}, column {keys[key][1]}"
@@ -695,12 +724,26 @@ def _block_text_start(node: yaml.Node, line: int, col: int) -> tuple[int, int]:
     return line, col
 
 
-def _from_plain(data: Any) -> _Y:
+def _from_plain(data: Any, path: str, errors: list[ScenarioError], kp: str = "") -> _Y:
+    """Plain data as nodes without positions; text that is not Unicode is an error here too."""
     if isinstance(data, dict):
-        return _Y("map", {str(k): _from_plain(v) for k, v in data.items()})
+        out: dict[str, _Y] = {}
+        for k, v in data.items():
+            key = str(k)
+            if _SURROGATE.search(key):
+                errors.append(ScenarioError(Location(path, 0, 0, _join(kp, _safe_key(key))), _SURROGATE_MSG))
+                continue
+            out[key] = _from_plain(v, path, errors, _join(kp, key))
+        return _Y("map", out)
     if isinstance(data, list | tuple):
-        return _Y("seq", [_from_plain(v) for v in data])
+        return _Y("seq", [_from_plain(v, path, errors, f"{kp}[{i}]") for i, v in enumerate(data)])
+    if isinstance(data, str) and _SURROGATE.search(data):
+        errors.append(ScenarioError(Location(path, 0, 0, kp), _SURROGATE_MSG))
+        return _Y("scalar", None)
     return _Y("scalar", data)
+
+
+_SURROGATE_MSG = "text contains a lone surrogate, which is not a Unicode character"
 
 
 class _Dumper(yaml.SafeDumper):
@@ -929,7 +972,7 @@ class _Builder:
         description = self.guard(lambda: self.text(top["description"], "description")) if "description" in top else ""
         sources = self.guard(lambda: self.sources(top["sources"])) if "sources" in top else ()
         self.source_ids = [s.id for s in sources or ()]
-        horizons = self.guard(lambda: self.horizons(top["horizons"])) if "horizons" in top else ()
+        horizons = self.guard(lambda: self.horizons(top["horizons"], as_of)) if "horizons" in top else ()
         self.horizon_ids = [h.id for h in horizons or ()]
         self.names: dict[str, str] = {}
         drivers = self.guard(lambda: self.drivers(top["drivers"])) if "drivers" in top else ()
@@ -1032,7 +1075,7 @@ class _Builder:
                 out.append(s)
         return tuple(out)
 
-    def horizons(self, y: _Y) -> tuple[Horizon, ...]:
+    def horizons(self, y: _Y, as_of: dt.date | None) -> tuple[Horizon, ...]:
         m = self.mapping(y, "horizons", what="a mapping of horizon ids")
         if not m:
             raise self.err(self.loc(y, "horizons"), "at least one horizon is needed")
@@ -1052,6 +1095,12 @@ class _Builder:
                     years = parse_duration(text)
                 except ValueError as exc:
                     raise self.err(self.loc(uy, kp + ".until"), str(exc), got=uy.value) from None
+                if as_of is not None and _end_date(as_of, years) is None:
+                    raise self.err(
+                        self.loc(uy, kp + ".until"),
+                        f"horizon ends after the year 9999 ({as_of.isoformat()} + {text}), "
+                        "past the last date a report can show",
+                    )
                 return Horizon(hid, f.get("label") or hid, years, text, f.get("note", ""), self.loc(hy, kp))
 
             h = self.guard(one)
@@ -1560,6 +1609,23 @@ def _kind(d: Driver) -> NameKind:
     if d.categories is not None:
         return d.categories
     return YES_NO if d.kind == "yes/no" else None
+
+
+def _end_date(as_of: dt.date, years: float) -> dt.date | None:
+    """The date a horizon of ``years`` ends, as reports show it, or ``None`` past the year 9999.
+
+    Whole months are calendar months (the day kept, or the month's last day);
+    other durations are ``round(years * 365.25)`` days.
+    """
+    try:
+        months = years * 12.0
+        if abs(months - round(months)) < 1e-9:
+            y, m = divmod(as_of.month - 1 + round(months), 12)
+            year, month = as_of.year + y, m + 1
+            return dt.date(year, month, min(as_of.day, calendar.monthrange(year, month)[1]))
+        return as_of + dt.timedelta(days=round(years * 365.25))
+    except (OverflowError, ValueError):
+        return None
 
 
 def _join(kp: str, key: str) -> str:

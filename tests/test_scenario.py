@@ -1039,6 +1039,98 @@ def test_constant_shorthand_equals_the_long_form() -> None:
 # values that would pass check and fail later are refused at load
 
 
+SURROGATE = "text contains a lone surrogate (\\ud800), which is not a Unicode character; write the character itself"
+
+
+def test_lone_surrogates_are_refused_where_they_are() -> None:
+    """A \\ud800 escape (half a UTF-16 pair) in a label, a quote, a key or a category is refused at its place."""
+    assert [
+        f"s.yaml:7:17: horizons.soon.label: {SURROGATE}",
+        f"s.yaml:9:36: drivers.x.source.quote: {SURROGATE}",
+        f"s.yaml:10:21: drivers.c.categorical.\\ud800: {SURROGATE}",
+        f"s.yaml:11:3: drivers.\\ud800: {SURROGATE}",
+    ] == errors(
+        """\
+horizons:
+  soon: {label: "\\ud800", until: 1y}
+drivers:
+  x: {constant: 1, source: {quote: "a\\ud800b"}}
+  c: {categorical: {"\\ud800": 1}}
+  "\\ud800": {constant: 1}
+scenarios: {rest: otherwise}
+"""
+    )
+
+
+def test_lone_surrogates_are_refused_in_plain_data() -> None:
+    """from_dict refuses a lone surrogate too, naming the key path."""
+    data = Scenario.from_yaml(HEAD + MINIMAL + "drivers: {}\n").to_dict()
+    data["title"] = "a\ud800"
+    with pytest.raises(ScenarioErrors) as info:
+        Scenario.from_dict(data)
+    assert "<dict>: title: text contains a lone surrogate, which is not a Unicode character" == str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("until", "expected"),
+    [
+        (
+            "9000y",
+            "s.yaml:7:17: horizons.soon.until: horizon ends after the year 9999 (2024-01-01 + 9000y), "
+            "past the last date a report can show",
+        ),
+        (
+            "100000000000000000000d",
+            "s.yaml:7:17: horizons.soon.until: horizon ends after the year 9999 (2024-01-01 + 100000000000000000000d), "
+            "past the last date a report can show",
+        ),
+        ("1e308y", "s.yaml:7:17: horizons.soon.until: expected a duration such as 1y, 6mo, 2w or 90d (got '1e308y')"),
+        (".nan", "s.yaml:7:17: horizons.soon.until: expected a duration such as 1y, 6mo, 2w or 90d (got nan)"),
+    ],
+    ids=["9000-years", "huge-days", "exponent", "nan"],
+)
+def test_a_horizon_must_end_by_the_year_9999(until: str, expected: str) -> None:
+    """Reports show each horizon's end as a date; one past 9999-12-31 is refused at load, not in the report."""
+    assert [expected] == errors(
+        f"horizons:\n  soon: {{until: {until}}}\ndrivers: {{}}\nscenarios: {{rest: otherwise}}\n"
+    )
+
+
+def test_the_last_day_a_horizon_may_end() -> None:
+    """A horizon ending on 9999-12-01 is fine."""
+    head = HEAD.replace("2024-01-01", "9999-01-01")
+    s = Scenario.from_yaml(head + "horizons: {h: {until: 11mo}}\ndrivers: {}\nscenarios: {rest: otherwise}\n")
+    assert [11 / 12] == [h.until for h in s.horizons]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "drivers: {}\nevents: {e: {by: {soon: .nan}}}\n",
+            "s.yaml:11:25: events.e.by.soon: number is not finite (got nan)",
+        ),
+        ("drivers: {}\nevents: {e: {rate: -.inf}}\n", "s.yaml:11:20: events.e.rate: number is not finite (got -inf)"),
+        (
+            "drivers: {x: {normal: {mean: 0, sd: .inf}}}\n",
+            "s.yaml:10:37: drivers.x.normal.sd: expected a finite number (got inf)",
+        ),
+        (
+            "drivers: {x: {range: [1, 2], shape: normal, confidence: .nan}}\n",
+            "s.yaml:10:57: drivers.x.confidence: expected a finite number (got nan)",
+        ),
+        (
+            "drivers: {}\nevents: {e: {rate: 1}, f: {rate: 1, after: {e: .nan}}}\n",
+            "s.yaml:11:48: events.f.after.e: expected a finite number (got nan)",
+        ),
+    ],
+    ids=["by-nan", "rate-minus-inf", "sd-inf", "confidence-nan", "factor-nan"],
+)
+def test_numbers_that_are_not_finite_are_refused_everywhere(body: str, expected: str) -> None:
+    """.nan and .inf (YAML 1.2 numbers) are refused wherever a number or an expression belongs."""
+    assert [expected] == errors(MINIMAL + body)
+
+
 TAGS = [
     ("!!bool maybe", "YAML tag '!!bool' takes true or false (got 'maybe')"),
     ("!!bool yes", "YAML tag '!!bool' takes true or false (got 'yes')"),
@@ -1084,3 +1176,31 @@ def test_a_tag_on_a_key_is_checked() -> None:
     assert ["s.yaml:10:11: drivers.x: YAML tag '!!bool' takes true or false (got 'x')"] == errors(
         MINIMAL + "drivers: {!!bool x: {constant: 1}}\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "title: a\x00b\n",
+            "s.yaml:5:9: YAML syntax error: character U+0000 is not allowed in a YAML file "
+            "(special characters are not allowed)",
+        ),
+        (
+            "title: a\x1bb\n",
+            "s.yaml:5:9: YAML syntax error: character U+001B is not allowed in a YAML file "
+            "(special characters are not allowed)",
+        ),
+        (
+            "title: a\ud800b\n",
+            "s.yaml:5:9: YAML syntax error: character U+D800 is not allowed in a YAML file "
+            "(special characters are not allowed)",
+        ),
+    ],
+    ids=["nul", "escape", "surrogate"],
+)
+def test_characters_yaml_refuses_are_one_located_line(text: str, expected: str) -> None:
+    """A control character in the text is reported on one line at its place (PyYAML's message spans two)."""
+    with pytest.raises(ScenarioErrors) as info:
+        Scenario.from_yaml(HEAD.replace("title: T\n", "") + text + MINIMAL, path="s.yaml")
+    assert expected == str(info.value)
