@@ -5,8 +5,8 @@ Owns the file format (version 1, see ``docs/scenario-format.md``), locations
 Every problem in a file is collected and raised together as
 :class:`~outlook.errors.ScenarioErrors`. YAML is composed by PyYAML's safe
 parser with YAML 1.2 core-schema scalars and no constructor; expressions go
-through :mod:`outlook.expressions`: loading never runs code. Never samples,
-never prints.
+through :mod:`outlook.expressions`: loading never runs code. Only regular
+files are read, never past the size limit. Never samples, never prints.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ import hashlib
 import json
 import keyword
 import math
+import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -406,7 +408,8 @@ def load_scenario(path: str | Path) -> Scenario:
     Parameters
     ----------
     path
-        A ``.yaml`` file.
+        A ``.yaml`` file: a regular file (or a link to one) of at most
+        5,000,000 bytes of UTF-8 text.
 
     Returns
     -------
@@ -417,16 +420,33 @@ def load_scenario(path: str | Path) -> Scenario:
     ScenarioErrors
         Every problem in the file, each located at file:line:column.
     ScenarioError
-        If the file cannot be read.
+        If the file cannot be read, or is not a regular file (a directory, a
+        device such as ``/dev/zero``, a FIFO, a socket).
+
+    Notes
+    -----
+    Only a regular file is read, and never more than the size limit plus one
+    byte, whatever it claims to be: a device or a pipe has no size to check
+    beforehand, and would be read until memory ran out. The file is opened
+    without blocking, so a FIFO with no writer is refused, not waited for.
     """
-    p = Path(path)
     where = Location(str(path))
     try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            msg = f"file is larger than {MAX_FILE_BYTES} bytes"
-            raise ScenarioErrors([ScenarioError(where, msg, got=size)])
-        text = p.read_text(encoding="utf-8")
+        _regular(where, os.stat(path).st_mode)  # before opening: opening a device or a FIFO can block or act
+        fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | _O_CLOEXEC | _O_NOCTTY | _O_BINARY)
+        try:
+            info = os.fstat(fd)
+            _regular(where, info.st_mode)  # the same file: it may have been replaced since
+            if info.st_size > MAX_FILE_BYTES:
+                raise ScenarioErrors(
+                    [ScenarioError(where, f"file is larger than {MAX_FILE_BYTES} bytes", got=info.st_size)]
+                )
+            data = _read_at_most(fd, MAX_FILE_BYTES + 1)
+        finally:
+            os.close(fd)
+        if len(data) > MAX_FILE_BYTES:
+            raise ScenarioErrors([ScenarioError(where, f"file is larger than {MAX_FILE_BYTES} bytes")])
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # universal newlines, as in text mode
     except FileNotFoundError:
         raise ScenarioError(where, "no such file") from None
     except IsADirectoryError:
@@ -434,8 +454,44 @@ def load_scenario(path: str | Path) -> Scenario:
     except UnicodeDecodeError as exc:
         raise ScenarioError(where, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
-        raise ScenarioError(where, f"cannot read file: {exc.strerror}") from None
+        raise ScenarioError(where, f"cannot read file: {exc.strerror or exc}") from None
     return Scenario.from_yaml(text, path=str(path))
+
+
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_O_NOCTTY = getattr(os, "O_NOCTTY", 0)
+_O_BINARY = getattr(os, "O_BINARY", 0)
+
+#: what a file that is not a regular file is, for the message refusing it
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _regular(where: Location, mode: int) -> None:
+    """Refuse anything but a regular file, saying what it is."""
+    if stat.S_ISREG(mode):
+        return
+    what = next((name for test, name in _FILE_KINDS if test(mode)), "a special file")
+    raise ScenarioError(where, f"is {what}, not a scenario file")
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    """Up to ``limit`` bytes from ``fd``, however many the file has."""
+    chunks: list[bytes] = []
+    left = limit
+    while left > 0:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 # --------------------------------------------------------------------------

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import re
+import socket
+import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -1033,6 +1038,88 @@ def test_constant_shorthand_equals_the_long_form() -> None:
     short = Scenario.from_yaml(HEAD + MINIMAL + "drivers: {k: 12000}\n")
     long = Scenario.from_yaml(HEAD + MINIMAL + "drivers: {k: {constant: 12000}}\n")
     assert (short, short.hash) == (long, long.hash)
+
+
+# --------------------------------------------------------------------------
+# only regular files are read, and never more than the limit
+
+
+def _load_in_thread(path: Path, seconds: float = 10.0) -> str:
+    """The message load_scenario raises for ``path``, failing (not hanging) if it takes over ``seconds``."""
+    result: list[str] = []
+
+    def load() -> None:
+        try:
+            load_scenario(path)
+        except (ScenarioError, ScenarioErrors) as exc:
+            result.append(str(exc))
+        else:
+            result.append("loaded")
+
+    worker = threading.Thread(target=load, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"load_scenario({path}) still running after {seconds} s"
+    return result[0]
+
+
+@pytest.mark.skipif(not Path("/dev/null").exists(), reason="needs /dev/null")
+def test_a_character_device_is_refused(tmp_path: Path) -> None:
+    """/dev/null, or a link to it, is a character device, refused in one line before it is read."""
+    link = tmp_path / "s.yaml"
+    link.symlink_to("/dev/null")
+    assert "/dev/null: is a character device, not a scenario file" == _load_in_thread(Path("/dev/null"))
+    assert f"{link}: is a character device, not a scenario file" == _load_in_thread(link)
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_an_endless_device_is_refused_at_once(tmp_path: Path) -> None:
+    """/dev/zero has size 0 and no end: it is refused, not read until memory runs out."""
+    link = tmp_path / "zero.yaml"
+    link.symlink_to("/dev/zero")
+    assert f"{link}: is a character device, not a scenario file" == _load_in_thread(link)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    """A named pipe with no writer would block an open() forever; it is refused at once."""
+    fifo = tmp_path / "s.yaml"
+    os.mkfifo(fifo)
+    try:
+        assert f"{fifo}: is a FIFO (named pipe), not a scenario file" == _load_in_thread(fifo)
+    finally:
+        with contextlib.suppress(OSError):  # release a reader blocked in open(), should there be one
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+
+
+@pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="needs Unix sockets")
+def test_a_socket_is_refused() -> None:
+    """A Unix socket is not a scenario file (its path is kept short: sockets allow about 100 bytes)."""
+    with tempfile.TemporaryDirectory(dir="/tmp" if Path("/tmp").is_dir() else None) as d:
+        path = Path(d) / "s.yaml"
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+            server.bind(str(path))
+            assert f"{path}: is a socket, not a scenario file" == _load_in_thread(path)
+
+
+def test_a_directory_is_refused(tmp_path: Path) -> None:
+    """A directory is refused by name, as before."""
+    assert f"{tmp_path}: is a directory, not a scenario file" == _load_in_thread(tmp_path)
+
+
+def test_a_file_over_the_limit_is_refused_unread(tmp_path: Path) -> None:
+    """A regular file larger than 5,000,000 bytes is refused with its size, before it is read."""
+    p = tmp_path / "big.yaml"
+    with p.open("wb") as f:
+        f.truncate(5_000_001)
+    assert f"{p}: file is larger than 5000000 bytes (got 5000001)" == _load_in_thread(p)
+
+
+def test_a_link_to_a_scenario_loads(tmp_path: Path) -> None:
+    """A symbolic link to a regular file is read as that file."""
+    link = tmp_path / "nk.yaml"
+    link.symlink_to(BUNDLED)
+    assert load_scenario(BUNDLED) == load_scenario(link)
 
 
 # --------------------------------------------------------------------------
