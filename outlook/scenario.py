@@ -4,9 +4,10 @@ Owns the file format (version 1, see ``docs/scenario-format.md``), locations
 (file:line:column and key path for every value) and "did you mean" hints.
 Every problem in a file is collected and raised together as
 :class:`~outlook.errors.ScenarioErrors`. YAML is composed by PyYAML's safe
-parser with YAML 1.2 core-schema scalars and no constructor; expressions go
-through :mod:`outlook.expressions`: loading never runs code. Only regular
-files are read, never past the size limit. Never samples, never prints.
+parser with YAML 1.2 core-schema scalars and no constructor, counting values
+as it goes; expressions go through :mod:`outlook.expressions`: loading never
+runs code. Only regular files are read, never past the size limit. Never
+samples, never prints.
 """
 
 from __future__ import annotations
@@ -553,11 +554,22 @@ for _tag, _regexp, _first in _CORE_RESOLVERS:
     _CoreResolver.add_implicit_resolver(_tag, _regexp, _first)
 
 
+class _TooMuch(Exception):
+    """The file holds more values, or deeper ones, than a scenario can."""
+
+    def __init__(self, mark: Any, problem: str) -> None:
+        super().__init__(problem)
+        self.mark = mark
+        self.problem = problem
+
+
 class _Loader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _CoreResolver):
     """PyYAML's safe reader, scanner, parser and composer with YAML 1.2 core scalars.
 
     It composes nodes only: it has no constructor, so it cannot build any
-    Python object.
+    Python object, and it counts values and nesting as it composes, so a
+    file with millions of values is refused at the first value over the
+    budget, not after all of them are in memory.
     """
 
     def __init__(self, text: str) -> None:
@@ -566,6 +578,54 @@ class _Loader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml
         yaml.parser.Parser.__init__(self)
         yaml.composer.Composer.__init__(self)
         _CoreResolver.__init__(self)
+        self.budget = MAX_NODES
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        self.budget -= 1  # an alias counts too: a list of a million aliases is a million values
+        if self.budget < 0:
+            raise _TooMuch(event.start_mark, f"file has more than {MAX_NODES} values")
+        self.depth += 1
+        try:
+            if self.depth > MAX_NESTING:
+                raise _TooMuch(event.start_mark, f"values are nested too deeply (more than {MAX_NESTING} levels)")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _count_quickly(text: str) -> None:
+    """Refuse a file with more than MAX_NODES values fast, with libyaml's parser where PyYAML has it.
+
+    A first pass that only counts: libyaml parses a few hundred thousand
+    values in a tenth of a second where the pure-Python parser takes
+    seconds. It decides nothing else: the file is then read by the Python
+    parser, whose messages (and counting) are the same with or without
+    libyaml. Anything libyaml cannot parse is left to that parser to report.
+    """
+    try:
+        from yaml._yaml import CParser
+    except ImportError:  # PyYAML built without libyaml: the composer still counts
+        return
+    try:
+        parser = CParser(text)
+    except (UnicodeError, ValueError):  # text libyaml cannot take (a lone surrogate): the Python parser says why
+        return
+    n = 0
+    try:
+        while True:
+            event = parser.get_event()
+            if isinstance(event, yaml.ScalarEvent | yaml.SequenceStartEvent | yaml.MappingStartEvent | yaml.AliasEvent):
+                n += 1
+                if n > MAX_NODES:
+                    raise _TooMuch(event.start_mark, f"file has more than {MAX_NODES} values")
+            elif event is None or isinstance(event, yaml.StreamEndEvent):
+                return
+    except (yaml.YAMLError, UnicodeError, ValueError):
+        return
+    finally:
+        parser.dispose()
 
 
 def _compose(text: str, path: str) -> _Y:
@@ -573,6 +633,7 @@ def _compose(text: str, path: str) -> _Y:
     if len(text.encode("utf-8", errors="replace")) > MAX_FILE_BYTES:
         raise ScenarioErrors([ScenarioError(where, f"file is larger than {MAX_FILE_BYTES} bytes")])
     try:
+        _count_quickly(text)
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
@@ -581,6 +642,8 @@ def _compose(text: str, path: str) -> _Y:
             raise ScenarioErrors([ScenarioError(Location(path, *_mark(loader.get_mark())), msg)]) from None
         finally:
             loader.dispose()
+    except _TooMuch as exc:
+        raise ScenarioErrors([ScenarioError(Location(path, *_mark(exc.mark)), exc.problem)]) from None
     except yaml.reader.ReaderError as exc:
         # a character YAML does not allow in a file (a control character, a lone surrogate)
         line, col = _position(text, exc.position)
