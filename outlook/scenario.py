@@ -877,6 +877,19 @@ for _tag, _regexp, _first in _CORE_RESOLVERS:
     _Dumper.add_implicit_resolver(_tag, _regexp, _first)
 
 
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    """Text with a NEL or a Unicode line or paragraph separator is written double-quoted, as escapes.
+
+    Otherwise the emitter may write them raw inside quotes, where a reader
+    folds them into spaces: the text would not read back the same.
+    """
+    style = '"' if any(c in data for c in "\x85\u2028\u2029") else None
+    return dumper.represent_scalar(_STR, data, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
 # --------------------------------------------------------------------------
 # the builder: walks the nodes, collects every error
 
@@ -1187,6 +1200,8 @@ class _Builder:
                 self.ident(y, sid, kp)
                 sm = self.mapping(sy, kp, required=("title",), optional=("publisher", "date", "file", "url", "note"))
                 f = self.meta(sm, kp, ("title", "publisher", "date", "file", "url", "note"))
+                if "title" not in sm:
+                    raise _Bad()  # reported as a missing key
                 return Source(sid, where=self.loc(sy, kp), **f)
 
             s = self.guard(one)

@@ -13,17 +13,21 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
 from hypothesis import strategies as st
 
 __all__ = [
+    "VALID_YAML",
     "arithmetic",
     "driver_specs",
     "horizon_dicts",
     "probabilities",
     "scenario_dicts",
+    "yamlish_bytes",
+    "yamlish_texts",
 ]
 
 # -- numbers ------------------------------------------------------------------
@@ -114,6 +118,25 @@ def driver_specs() -> st.SearchStrategy[dict[str, Any]]:
 
 # -- whole scenarios ------------------------------------------------------------
 
+#: text that YAML 1.1 or 1.2 would read as something else if it were written unquoted
+_ODD_TEXT = [
+    "no",
+    "off",
+    "Y",
+    "2e4",
+    "1:30",
+    "0x1F",
+    "0o17",
+    ".5",
+    "+1",
+    "~",
+    "null",
+    "true",
+    "=",
+    "a\x85b",
+    "a\u2028b",
+]
+
 
 @st.composite
 def scenario_dicts(draw: st.DrawFn) -> dict[str, Any]:
@@ -125,7 +148,7 @@ def scenario_dicts(draw: st.DrawFn) -> dict[str, Any]:
     for i in range(draw(st.integers(0, 4))):
         spec = dict(draw(driver_specs()))
         if draw(st.booleans()):
-            spec["label"] = f"Driver {i}"
+            spec["label"] = draw(st.sampled_from([f"Driver {i}", *_ODD_TEXT]))
         drivers[f"d{i}"] = spec
     numeric = [n for n, s in drivers.items() if "categorical" not in s]
     categorical = {n: list(s["categorical"]) for n, s in drivers.items() if "categorical" in s}
@@ -162,7 +185,7 @@ def scenario_dicts(draw: st.DrawFn) -> dict[str, Any]:
         if earlier and draw(st.booleans()):
             event["requires"] = draw(st.lists(st.sampled_from(earlier), min_size=1, unique=True))
         if draw(st.booleans()):
-            event["label"] = f"Event {i}"
+            event["label"] = draw(st.sampled_from([f"Event {i}", *_ODD_TEXT]))
         events[name] = event
 
     rules: dict[str, Any] = {}
@@ -302,3 +325,207 @@ def _ref_max(x: float, y: float) -> float:
 
 #: typed expression trees over the names a, b, c: (text, slow reference over floats, is a condition)
 arithmetic: st.SearchStrategy[Tree] = st.recursive(_leaf(), _combine, max_leaves=12)
+
+
+# -- near-valid scenario files ------------------------------------------------------
+
+#: a small valid scenario file that uses every section and most of the syntax
+VALID_YAML = """\
+outlook: 1
+id: fuzz
+title: "Fuzz: a \\"small\\" scenario"
+question: >-
+  Does it happen
+  within two years?
+as_of: 2024-11-01
+description: |
+  Two lines
+  of text.
+sources:
+  ap: {title: A source, date: 2024-11-01, url: "https://example.org/a"}
+horizons:
+  short: {label: "0–12 months", until: 1y}
+  long: {label: 1–2 years, until: 24mo}
+drivers:
+  troops: {range: [8000, 12000], shape: normal, unit: soldiers, source: {ref: ap, quote: 'about ten thousand'}}
+  rate: {range: [0.1, 0.4], shape: lognormal}
+  share: {pert: {min: 0, mode: 0.2, max: 1}}
+  ok: {probability: 0.7}
+  k: 12
+  region: {categorical: {north: 0.5, south: 0.5}}
+correlations:
+  - [troops, rate, 0.3]
+derived:
+  per: troops / k
+  high: {expr: rate > 0.2 and ok, label: High}
+  boost: where(region == 'north', 1.5, 1)
+events:
+  first: {rate: rate * boost}
+  second: {by: {short: 0.2, long: 0.5}, after: {first: 2}}
+  third: {rate: 0.1, requires: [first]}
+scenarios:
+  both: first and second
+  one: {when: first or high, label: One}
+  rest: otherwise
+"""
+
+_TOKEN = re.compile(r"\n|[ \t]+|[A-Za-z_][A-Za-z0-9_]*|[0-9][0-9.]*|.", re.DOTALL)
+_BASE_TOKENS = _TOKEN.findall(VALID_YAML)
+
+#: tokens that YAML, the schema or the expression compiler treat specially
+_ODD = [
+    # tags, anchors, aliases, merge keys, directives
+    "!!bool ",
+    "!!int ",
+    "!!float ",
+    "!!str ",
+    "!!null ",
+    "!!map ",
+    "!!seq ",
+    "!!timestamp ",
+    "!!binary ",
+    "!!set ",
+    "!!omap ",
+    "!!python/name:os.system ",
+    "!!python/object/apply:os.system ",
+    "!local ",
+    "! ",
+    "&a ",
+    "*a",
+    "&b [1, *b]",
+    "*nope",
+    "<<: *a",
+    "%YAML 1.1\n---\n",
+    "---\n",
+    "...\n",
+    # scalars YAML 1.1 and 1.2 read differently, and odd numbers
+    "yes",
+    "no",
+    "on",
+    "off",
+    "y",
+    "n",
+    "NO",
+    "TRUE",
+    "False",
+    "null",
+    "~",
+    "Null",
+    "1:30",
+    "2e4",
+    "5e-3",
+    ".5",
+    "+1",
+    "0o17",
+    "0x1F",
+    "1_000",
+    ".nan",
+    ".inf",
+    "-.Inf",
+    "1e400",
+    "9" * 400,
+    "9" * 5000,
+    "-0",
+    "2024-02-30",
+    "0000-01-01",
+    "99999-01-01",
+    "9000y",
+    "1e308y",
+    "0d",
+    "=",
+    '""',
+    "''",
+    # escapes and characters YAML refuses or that reach a terminal
+    '"\\ud800"',
+    '"\\udfff x"',
+    '"a\\nb"',
+    '"\\u2028"',
+    '"\\r"',
+    '"\\L"',
+    '"\\N"',
+    '"\\x1b]0;t\\x07"',
+    '"\\0"',
+    '"\\u202e"',
+    "\x00",
+    "\x1b",
+    "\x7f",
+    "\x85",
+    "\u2028",
+    "\ufeff",
+    "\t",
+    "\r",
+    "\r\n",
+    "\u202e",
+    "é",
+    "😀",
+    # structure
+    "[",
+    "]",
+    "{",
+    "}",
+    "- ",
+    ": ",
+    ",",
+    "? ",
+    "|",
+    ">",
+    '"',
+    "'",
+    "#",
+    "\n  ",
+    "\n- ",
+    "[" * 80,
+    "{a: " * 40,
+    # expressions
+    " and ",
+    " or ",
+    "not ",
+    " + ",
+    " * ",
+    " > ",
+    " == ",
+    "where(",
+    ")",
+    "region",
+    "'north'",
+    "x.y",
+    "__import__('os')",
+    "lambda: 1",
+    "10**10**10",
+    "1 / 0",
+    "otherwise",
+]
+
+
+@st.composite
+def yamlish_texts(draw: st.DrawFn) -> str:
+    """``VALID_YAML`` with a few of its tokens replaced, dropped, doubled or followed by odd ones."""
+    tokens = list(_BASE_TOKENS)
+    odd = st.one_of(st.sampled_from(_ODD), st.sampled_from(_BASE_TOKENS), st.text(max_size=4))
+    for _ in range(draw(st.integers(1, 6))):
+        op = draw(st.sampled_from(["replace", "insert", "delete", "double", "swap-lines"]))
+        i = draw(st.integers(0, len(tokens) - 1)) if tokens else 0
+        if not tokens or op == "insert":
+            tokens.insert(i, draw(odd))
+        elif op == "replace":
+            tokens[i] = draw(odd)
+        elif op == "delete":
+            del tokens[i]
+        elif op == "double":
+            tokens.insert(i, tokens[i])
+        else:
+            lines = "".join(tokens).split("\n")
+            a, b = draw(st.integers(0, len(lines) - 1)), draw(st.integers(0, len(lines) - 1))
+            lines[a], lines[b] = lines[b], lines[a]
+            tokens = _TOKEN.findall("\n".join(lines))
+    return "".join(tokens)
+
+
+def yamlish_bytes() -> st.SearchStrategy[bytes]:
+    """Bytes for a scenario file: near-valid text in UTF-8 (sometimes cut or with a BOM), or random bytes."""
+    return st.one_of(
+        yamlish_texts().map(lambda t: t.encode("utf-8", "surrogatepass")),
+        st.tuples(yamlish_texts(), st.integers(0, 2000)).map(lambda t: t[0].encode("utf-8", "surrogatepass")[: t[1]]),
+        yamlish_texts().map(lambda t: "\ufeff".encode() + t.encode("utf-8", "surrogatepass")),
+        st.binary(max_size=300),
+    )
