@@ -53,6 +53,24 @@ class Location:
         return Location(self.path, self.line, self.col + col_offset, self.key_path)
 
 
+#: every character at which :meth:`str.splitlines` breaks a line
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def _one_line(text: str) -> str:
+    r"""``text`` with every line break shown as its escape, so that a message stays one line.
+
+    A key or a file name can hold a line break (``"a\nb": 1`` is a valid YAML
+    key); the message naming it must still be one line.
+
+    >>> _one_line("drivers.a\nb: unknown key")
+    'drivers.a\\nb: unknown key'
+    """
+    if not _LINE_BREAKS.intersection(text):
+        return text
+    return "".join(c.encode("unicode_escape").decode("ascii") if c in _LINE_BREAKS else c for c in text)
+
+
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
     """Return ``" Did you mean 'x'?"`` for the closest choice, or ``""``."""
     close = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.6)
@@ -96,7 +114,7 @@ class ScenarioError(OutlookError, ValueError):
         hint = self.hint.strip()
         if hint:
             text += f" {hint}" if text.endswith((".", "?", "!")) else f". {hint}"
-        return text
+        return _one_line(text)
 
     def __reduce__(self) -> tuple[object, ...]:
         return (
@@ -119,6 +137,8 @@ def _rebuild_scenario_error(
 def _show(value: object) -> str:
     if isinstance(value, str):
         return repr(value)
+    if isinstance(value, bool):  # as YAML and expressions spell it
+        return "true" if value else "false"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     if isinstance(value, list | tuple):

@@ -3,7 +3,10 @@
 Owns the whitelist: numbers, names, arithmetic, comparisons, ``and``/``or``/
 ``not``, ``x if c else y`` and a fixed list of numpy functions. The text is
 parsed with :func:`ast.parse` and each node is turned into a closure; nothing
-is ever passed to ``eval`` or ``exec``. Never samples, never reads YAML.
+is ever passed to ``eval`` or ``exec``. Owns the small type check too: every
+value is a number, a yes/no value (a condition) or a category, and a number
+is never read as a condition, nor a category as a number. Never samples,
+never reads YAML.
 """
 
 from __future__ import annotations
@@ -12,20 +15,43 @@ import ast
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 
 from ._types import FloatArray
 from .errors import ExpressionError, Location, did_you_mean
 
-__all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "Expression", "compile_expression"]
+__all__ = [
+    "ANY",
+    "FUNCTIONS",
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "NUMBER",
+    "YES_NO",
+    "Expression",
+    "NameKind",
+    "compile_expression",
+    "names_in",
+]
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 50
 
 Env = Mapping[str, FloatArray]
 Fn = Callable[[Env], "np.ndarray | float"]
+
+#: what a name holds, as ``names`` gives it to :func:`compile_expression`:
+#: ``None`` for a number, :data:`YES_NO` for a yes/no value (a condition:
+#: 1 for yes, 0 for no), the tuple of category names for a categorical
+#: driver, or :data:`ANY` for a name whose kind is not known (one that
+#: failed to compile: it is accepted anywhere, so one error does not cascade)
+NameKind: TypeAlias = "tuple[str, ...] | str | None"
+
+#: the kind of an expression's value: a number, or a yes/no value
+NUMBER = "number"
+YES_NO = "yes/no"
+ANY = "any"
 
 
 def _min(*xs: FloatArray) -> FloatArray:
@@ -114,7 +140,9 @@ class Expression:
     """A compiled expression: its text, the names it reads, and its function.
 
     Call :meth:`evaluate` with a mapping of name -> array of shape
-    ``(n_samples,)``; the result has shape ``(n_samples,)``.
+    ``(n_samples,)``; the result has shape ``(n_samples,)``. ``kind`` is
+    :data:`YES_NO` for a condition (its values are 1 and 0), else
+    :data:`NUMBER`.
     """
 
     text: str
@@ -122,8 +150,9 @@ class Expression:
     constant: float | None = None
     where: Location = field(default=Location(), compare=False, repr=False)
     fn: Fn = field(default=lambda env: 0.0, compare=False, repr=False)
-    #: (name, categories) of every name read: enough to compile ``text`` again
-    scope: tuple[tuple[str, tuple[str, ...] | None], ...] = field(default=(), compare=False, repr=False)
+    #: (name, kind) of every name read: enough to compile ``text`` again
+    scope: tuple[tuple[str, NameKind], ...] = field(default=(), compare=False, repr=False)
+    kind: str = field(default=NUMBER, compare=False, repr=False)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle as text, compiled again on loading (the function is a closure).
@@ -131,7 +160,7 @@ class Expression:
         This is what lets a model travel to worker processes and Dask workers.
         """
         if self.constant is not None and not self.names:
-            return (_constant, (self.text, self.constant, self.where))
+            return (_constant, (self.text, self.constant, self.where, self.kind))
         return (_recompile, (self.text, self.where, self.scope))
 
     def evaluate(self, env: Env, n: int) -> FloatArray:
@@ -153,7 +182,7 @@ def compile_expression(
     source: str | float | int | bool,
     *,
     where: Location,
-    names: Mapping[str, tuple[str, ...] | None],
+    names: Mapping[str, NameKind],
     refused_names: Mapping[str, str] | None = None,
 ) -> Expression:
     """Compile expression text into a vectorised function.
@@ -161,24 +190,39 @@ def compile_expression(
     Parameters
     ----------
     source
-        The expression text, or a number (a constant).
+        The expression text, or a number (a constant), or ``True``/``False``
+        (a yes/no constant).
     where
         Location of the first character of the text in its file.
     names
-        The names this expression may read. The value is the tuple of
-        categories for a categorical driver, else ``None``.
+        The names this expression may read, each with its kind: ``None`` for
+        a number, :data:`YES_NO` for a yes/no value, the tuple of categories
+        for a categorical driver, :data:`ANY` for a name of unknown kind.
     refused_names
         Names that exist but may not be used here, each with the reason.
 
     Returns
     -------
     Expression
+        With ``kind`` :data:`YES_NO` when the value is a condition.
 
     Raises
     ------
     ExpressionError
-        For syntax errors, unknown names, and anything outside the whitelist,
-        located at the offending character.
+        For syntax errors, unknown names, anything outside the whitelist, a
+        number where a condition belongs (the operands of ``and``, ``or`` and
+        ``not``, the test of ``if`` and of ``where``) and a categorical driver
+        anywhere but in ``c == 'name'`` or ``c != 'name'``, located at the
+        offending character.
+
+    Notes
+    -----
+    The kinds: numbers and ``pi`` are numbers; ``true`` and ``false``,
+    comparisons, ``and``/``or``/``not`` and a ``where`` or ``if`` whose two
+    branches are both conditions are conditions. A condition may be used as
+    the number 1 or 0 (``(x > 0) + (y > 0)`` counts), but a number is never
+    read as a condition: Python's truthiness (any nonzero number is true)
+    would silently give a meaning the writer rarely intends.
 
     Examples
     --------
@@ -186,10 +230,12 @@ def compile_expression(
     >>> e = compile_expression("a * 2 + 1", where=Location(), names={"a": None})
     >>> float(e.evaluate({"a": np.array([1.0])}, 1)[0])
     3.0
+    >>> compile_expression("a > 1 and not b", where=Location(), names={"a": None, "b": YES_NO}).kind
+    'yes/no'
     """
     if isinstance(source, bool):
         value = 1.0 if source else 0.0
-        return Expression(str(source).lower(), frozenset(), value, where, lambda env: value)
+        return Expression(str(source).lower(), frozenset(), value, where, lambda env: value, kind=YES_NO)
     if isinstance(source, int | float):
         value = _float(source)
         if not math.isfinite(value):
@@ -217,16 +263,34 @@ def compile_expression(
         msg = f"invalid expression: {exc}"
         raise ExpressionError(where, msg, got=text) from None
     compiler = _Compiler(text.strip(), where, len(text) - len(text.lstrip()), names, refused_names or {})
-    fn, const = compiler.compile(tree.body, 0)
+    fn, const, kind = compiler.compile(tree.body, 0)
     scope = tuple(sorted((k, names[k]) for k in compiler.used))
-    return Expression(text.strip(), frozenset(compiler.used), const, where, fn, scope)
+    return Expression(text.strip(), frozenset(compiler.used), const, where, fn, scope, kind)
 
 
-def _constant(text: str, value: float, where: Location) -> Expression:
-    return Expression(text, frozenset(), value, where, lambda env: value)
+def names_in(source: object) -> frozenset[str]:
+    """The names an expression's text mentions, without checking anything else.
+
+    What a builder needs to order expressions that refer to each other before
+    compiling them; text that does not parse mentions no names.
+
+    >>> sorted(names_in("a + max(b, 2) > c"))
+    ['a', 'b', 'c', 'max']
+    """
+    if not isinstance(source, str) or len(source) > MAX_LENGTH:
+        return frozenset()
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+        return frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return frozenset()
 
 
-def _recompile(text: str, where: Location, scope: tuple[tuple[str, tuple[str, ...] | None], ...]) -> Expression:
+def _constant(text: str, value: float, where: Location, kind: str = NUMBER) -> Expression:
+    return Expression(text, frozenset(), value, where, lambda env: value, kind=kind)
+
+
+def _recompile(text: str, where: Location, scope: tuple[tuple[str, NameKind], ...]) -> Expression:
     return compile_expression(text, where=where, names=dict(scope))
 
 
@@ -260,13 +324,24 @@ def _pair(cmp: Callable[[Any, Any], Any], lf: Fn, rf: Fn) -> Fn:
     return lambda env: cmp(lf(env), rf(env))
 
 
+def _both(a: str, b: str) -> str:
+    """The kind of a value that is one of two branches: a condition only if both are."""
+    if a == NUMBER or b == NUMBER:
+        return NUMBER
+    return YES_NO if a == b == YES_NO else ANY
+
+
+#: a compiled node: its function, its value if constant, its kind
+_Compiled = tuple[Fn, "float | None", str]
+
+
 class _Compiler:
     def __init__(
         self,
         text: str,
         where: Location,
         lead: int,
-        names: Mapping[str, tuple[str, ...] | None],
+        names: Mapping[str, NameKind],
         refused: Mapping[str, str],
     ) -> None:
         self.text = text
@@ -286,16 +361,28 @@ class _Compiler:
     def segment(self, node: ast.AST) -> str:
         return ast.get_source_segment(self.text, node) or type(node).__name__
 
-    def compile(self, node: ast.AST, depth: int) -> tuple[Fn, float | None]:
+    def compile(self, node: ast.AST, depth: int) -> _Compiled:
         if depth > MAX_DEPTH:
             raise self.error(node, f"expression is nested deeper than {MAX_DEPTH} levels")
-        fn, const = self._compile(node, depth + 1)
+        fn, const, kind = self._compile(node, depth + 1)
         if const is not None:
             c = const
-            return (lambda env: c), c
-        return fn, None
+            return (lambda env: c), c, kind
+        return fn, None, kind
 
-    def _compile(self, node: ast.AST, depth: int) -> tuple[Fn, float | None]:
+    def condition(self, node: ast.AST, depth: int, what: str) -> _Compiled:
+        """Compile ``node``, which must be a condition: ``what`` needs one."""
+        fn, const, kind = self.compile(node, depth)
+        if kind == NUMBER:
+            seg = self.segment(node)
+            hint = ""
+            if const is None:
+                shown = f"({seg})" if isinstance(node, ast.IfExp) else seg
+                hint = f"Did you mean '{shown} != 0'?"
+            raise self.error(node, f"{what} needs a condition, not a number", got=seg, hint=hint)
+        return fn, const, kind
+
+    def _compile(self, node: ast.AST, depth: int) -> _Compiled:
         if isinstance(node, ast.Constant):
             return self._constant(node)
         if isinstance(node, ast.Name):
@@ -305,7 +392,8 @@ class _Compiler:
         if isinstance(node, ast.UnaryOp):
             return self._unary(node, depth)
         if isinstance(node, ast.BoolOp):
-            parts = [self.compile(v, depth) for v in node.values]
+            word = "and" if isinstance(node.op, ast.And) else "or"
+            parts = [self.condition(v, depth, f"'{word}'") for v in node.values]
             op = np.logical_and if isinstance(node.op, ast.And) else np.logical_or
             fns = [p[0] for p in parts]
 
@@ -315,22 +403,24 @@ class _Compiler:
                     out = op(out, np.asarray(f(env)) != 0)
                 return _as_float(out)
 
-            return self._fold(node, boolop, [p[1] for p in parts])
+            return self._fold(node, boolop, [p[1] for p in parts], YES_NO)
         if isinstance(node, ast.Compare):
             return self._compare(node, depth)
         if isinstance(node, ast.IfExp):
-            (t, tc), (c, cc), (e, ec) = (
+            (t, tc, tk), (c, cc, _), (e, ec, ek) = (
                 self.compile(node.body, depth),
-                self.compile(node.test, depth),
+                self.condition(node.test, depth, "'if'"),
                 self.compile(node.orelse, depth),
             )
-            return self._fold(node, lambda env: np.where(np.asarray(c(env)) != 0, t(env), e(env)), [tc, cc, ec])
+            return self._fold(
+                node, lambda env: np.where(np.asarray(c(env)) != 0, t(env), e(env)), [tc, cc, ec], _both(tk, ek)
+            )
         if isinstance(node, ast.Call):
             return self._call(node, depth)
         what = _REFUSED.get(type(node), f"{type(node).__name__} syntax")
         raise self.error(node, f"{what} is not allowed in expressions", got=self.segment(node))
 
-    def _fold(self, node: ast.AST, fn: Fn, consts: list[float | None]) -> tuple[Fn, float | None]:
+    def _fold(self, node: ast.AST, fn: Fn, consts: list[float | None], kind: str) -> _Compiled:
         if all(c is not None for c in consts):
             try:
                 with np.errstate(all="raise", under="ignore"):
@@ -339,14 +429,15 @@ class _Compiler:
                 raise self.error(node, "constant part overflows or is undefined", got=self.segment(node)) from None
             if not math.isfinite(value):
                 raise self.error(node, "constant part is not finite", got=self.segment(node))
-            return fn, value
-        return fn, None
+            return fn, value, kind
+        return fn, None, kind
 
-    def _constant(self, node: ast.Constant) -> tuple[Fn, float | None]:
+    def _constant(self, node: ast.Constant) -> _Compiled:
         value = node.value
         if isinstance(value, bool):
             v = 1.0 if value else 0.0
-        elif isinstance(value, int | float):
+            return (lambda env: v), v, YES_NO
+        if isinstance(value, int | float):
             v = _float(value)
             if not math.isfinite(v):
                 raise self.error(node, "number is too large", got=self.segment(node))
@@ -358,16 +449,19 @@ class _Compiler:
             )
         else:
             raise self.error(node, "only numbers are allowed as constants", got=self.segment(node))
-        return (lambda env: v), v
+        return (lambda env: v), v, NUMBER
 
-    def _name(self, node: ast.Name) -> tuple[Fn, float | None]:
+    def _name(self, node: ast.Name) -> _Compiled:
         name = node.id
         if name in self.names:
+            kind = self.names[name]
+            if isinstance(kind, tuple):
+                raise self.error(node, _category_only(name, kind))
             self.used.add(name)
-            return (lambda env: env[name]), None
+            return (lambda env: env[name]), None, (YES_NO if kind == YES_NO else ANY if kind == ANY else NUMBER)
         if name in _CONSTANTS:
             v = _CONSTANTS[name]
-            return (lambda env: v), v
+            return (lambda env: v), v, (NUMBER if name == "pi" else YES_NO)
         if name in self.refused:
             raise self.error(node, f"{name!r} {self.refused[name]}")
         if name in FUNCTIONS:
@@ -375,26 +469,27 @@ class _Compiler:
         hint = did_you_mean(name, list(self.names) + list(self.refused))
         raise self.error(node, f"unknown name {name!r}", hint=hint)
 
-    def _binop(self, node: ast.BinOp, depth: int) -> tuple[Fn, float | None]:
+    def _binop(self, node: ast.BinOp, depth: int) -> _Compiled:
         op_type = type(node.op)
         if op_type not in _BINOPS:
             sym = _BINOP_TEXT.get(op_type, op_type.__name__)
             raise self.error(node, f"operator {sym!r} is not allowed", got=self.segment(node))
         op = _BINOPS[op_type]
-        (a, ac), (b, bc) = self.compile(node.left, depth), self.compile(node.right, depth)
-        return self._fold(node, lambda env: op(a(env), b(env)), [ac, bc])
+        (a, ac, _), (b, bc, _) = self.compile(node.left, depth), self.compile(node.right, depth)
+        return self._fold(node, lambda env: op(a(env), b(env)), [ac, bc], NUMBER)
 
-    def _unary(self, node: ast.UnaryOp, depth: int) -> tuple[Fn, float | None]:
-        f, c = self.compile(node.operand, depth)
-        if isinstance(node.op, ast.USub):
-            return self._fold(node, lambda env: np.negative(f(env)), [c])
-        if isinstance(node.op, ast.UAdd):
-            return f, c
+    def _unary(self, node: ast.UnaryOp, depth: int) -> _Compiled:
         if isinstance(node.op, ast.Not):
-            return self._fold(node, lambda env: _as_float(np.asarray(f(env)) == 0), [c])
+            f, c, _ = self.condition(node.operand, depth, "'not'")
+            return self._fold(node, lambda env: _as_float(np.asarray(f(env)) == 0), [c], YES_NO)
+        f, c, _ = self.compile(node.operand, depth)
+        if isinstance(node.op, ast.USub):
+            return self._fold(node, lambda env: np.negative(f(env)), [c], NUMBER)
+        if isinstance(node.op, ast.UAdd):
+            return f, c, NUMBER
         raise self.error(node, "operator '~' is not allowed", got=self.segment(node))
 
-    def _compare(self, node: ast.Compare, depth: int) -> tuple[Fn, float | None]:
+    def _compare(self, node: ast.Compare, depth: int) -> _Compiled:
         operands = [node.left, *node.comparators]
         pairs: list[Fn] = []
         consts: list[float | None] = []
@@ -414,28 +509,47 @@ class _Compiler:
                 out = np.logical_and(out, p(env))
             return _as_float(out)
 
-        return self._fold(node, compare, consts)
+        return self._fold(node, compare, consts, YES_NO)
+
+    def _categories(self, node: ast.expr) -> tuple[str, ...] | None:
+        """The categories of ``node`` if it names a categorical driver."""
+        if isinstance(node, ast.Name):
+            kind = self.names.get(node.id)
+            if isinstance(kind, tuple):
+                return kind
+        return None
 
     def _operand(self, node: ast.expr, other: ast.expr, op: ast.cmpop, depth: int) -> tuple[Fn, float | None]:
+        """One side of a comparison: a category name and a categorical driver only ever face each other."""
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            other_name = other.id if isinstance(other, ast.Name) else ""
-            cats = self.names.get(other_name) if other_name else None
+            cats = self._categories(other)
+            if isinstance(other, ast.Name) and self.names.get(other.id) == ANY:
+                return (lambda env: math.nan), math.nan  # a driver that failed: reported already
             if cats is None:
                 raise self.error(node, "a string may only be compared with a categorical driver", got=node.value)
             if not isinstance(op, ast.Eq | ast.NotEq):
                 raise self.error(node, "a category may only be compared with == or !=", got=node.value)
+            assert isinstance(other, ast.Name)
             if node.value not in cats:
                 hint = did_you_mean(node.value, cats)
                 raise self.error(
                     node,
-                    f"{node.value!r} is not a category of {other_name!r}; categories: {', '.join(cats)}",
+                    f"{node.value!r} is not a category of {other.id!r}; categories: {', '.join(cats)}",
                     hint=hint,
                 )
             code = float(cats.index(node.value))
             return (lambda env: code), code
-        return self.compile(node, depth)
+        cats = self._categories(node)
+        if cats is not None and isinstance(node, ast.Name):
+            if not (isinstance(other, ast.Constant) and isinstance(other.value, str)):
+                raise self.error(node, _category_only(node.id, cats))
+            name = node.id
+            self.used.add(name)
+            return (lambda env: env[name]), None
+        fn, const, _ = self.compile(node, depth)
+        return fn, const
 
-    def _call(self, node: ast.Call, depth: int) -> tuple[Fn, float | None]:
+    def _call(self, node: ast.Call, depth: int) -> _Compiled:
         if not isinstance(node.func, ast.Name):
             what = _REFUSED.get(type(node.func), "calling anything but a function name")
             raise self.error(node.func, f"{what} is not allowed in expressions", got=self.segment(node.func))
@@ -451,11 +565,23 @@ class _Compiler:
         if n < lo or (hi is not None and n > hi):
             want = f"{lo}" if lo == hi else (f"at least {lo}" if hi is None else f"{lo} to {hi}")
             raise self.error(node, f"{name}() takes {want} arguments", got=n)
+        if name == "where":
+            (c, cc, _), (a, ac, ak), (b, bc, bk) = (
+                self.condition(node.args[0], depth, "where()"),
+                self.compile(node.args[1], depth),
+                self.compile(node.args[2], depth),
+            )
+            return self._fold(
+                node, lambda env: np.where(np.asarray(c(env)) != 0, a(env), b(env)), [cc, ac, bc], _both(ak, bk)
+            )
         parts = [self.compile(a, depth) for a in node.args]
         fns = [p[0] for p in parts]
-        if name == "where":
-            c, a, b = fns
-            return self._fold(
-                node, lambda env: np.where(np.asarray(c(env)) != 0, a(env), b(env)), [p[1] for p in parts]
-            )
-        return self._fold(node, lambda env: func(*[f(env) for f in fns]), [p[1] for p in parts])
+        return self._fold(node, lambda env: func(*[f(env) for f in fns]), [p[1] for p in parts], NUMBER)
+
+
+def _category_only(name: str, cats: tuple[str, ...]) -> str:
+    example = cats[0] if cats else "name"
+    return (
+        f"{name!r} is a categorical driver; it may only be compared with one of its categories, "
+        f"as in {name} == {example!r} or {name} != {example!r}"
+    )

@@ -3,19 +3,24 @@
 Owns the file format (version 1, see ``docs/scenario-format.md``), locations
 (file:line:column and key path for every value) and "did you mean" hints.
 Every problem in a file is collected and raised together as
-:class:`~outlook.errors.ScenarioErrors`. YAML is composed with the safe loader
-and expressions go through :mod:`outlook.expressions`: loading never runs
-code. Never samples, never prints.
+:class:`~outlook.errors.ScenarioErrors`. YAML is composed by PyYAML's safe
+parser with YAML 1.2 core-schema scalars and no constructor, counting values
+as it goes; expressions go through :mod:`outlook.expressions`: loading never
+runs code. Only regular files are read, never past the size limit. Never
+samples, never prints.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import hashlib
 import json
 import keyword
 import math
+import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +30,7 @@ import yaml
 
 from . import distributions as dist
 from .errors import Location, ScenarioError, ScenarioErrors, did_you_mean
-from .expressions import FUNCTIONS, Expression, compile_expression
+from .expressions import ANY, FUNCTIONS, NUMBER, YES_NO, Expression, NameKind, compile_expression, names_in
 
 __all__ = [
     "FORMAT_VERSION",
@@ -48,12 +53,25 @@ MAX_NODES = 200_000
 MAX_NESTING = 64
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: a date, or a YAML 1.1 timestamp (its time of day is ignored)
+_DATE = re.compile(
+    r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
+    r"(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?\Z"
+)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _DURATION = re.compile(
     r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(y|yr|yrs|year|years|mo|month|months|w|wk|week|weeks|d|day|days)\s*$"
 )
 _UNIT_YEARS = {"y": 1.0, "mo": 1.0 / 12.0, "w": 7.0 / 365.25, "d": 1.0 / 365.25}
 _RESERVED = set(keyword.kwlist) | set(FUNCTIONS) | {"true", "false", "pi", "otherwise"}
+#: names YAML reads as something other than text (YAML 1.2 core schema), so a rule could not name them
+_YAML_WORDS = {
+    "TRUE": "a yes/no value",
+    "FALSE": "a yes/no value",
+    "null": "nothing",
+    "Null": "nothing",
+    "NULL": "nothing",
+}
 
 
 def parse_duration(text: str) -> float:
@@ -251,7 +269,11 @@ class Scenario:
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, path: str = "<dict>") -> Scenario:
         """Validate plain data (as :meth:`to_dict` returns or YAML gives)."""
-        return _Builder(path).build(_from_plain(data))
+        errors: list[ScenarioError] = []
+        root = _from_plain(data, path, errors)
+        if errors:
+            raise ScenarioErrors(errors)
+        return _Builder(path).build(root)
 
     # -- lookups -----------------------------------------------------------
 
@@ -334,7 +356,7 @@ class Scenario:
 
     def to_yaml(self) -> str:
         """The scenario as YAML text (comments are not kept)."""
-        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
+        return yaml.dump(self.to_dict(), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
     @property
     def hash(self) -> str:
@@ -387,7 +409,8 @@ def load_scenario(path: str | Path) -> Scenario:
     Parameters
     ----------
     path
-        A ``.yaml`` file.
+        A ``.yaml`` file: a regular file (or a link to one) of at most
+        5,000,000 bytes of UTF-8 text.
 
     Returns
     -------
@@ -398,16 +421,33 @@ def load_scenario(path: str | Path) -> Scenario:
     ScenarioErrors
         Every problem in the file, each located at file:line:column.
     ScenarioError
-        If the file cannot be read.
+        If the file cannot be read, or is not a regular file (a directory, a
+        device such as ``/dev/zero``, a FIFO, a socket).
+
+    Notes
+    -----
+    Only a regular file is read, and never more than the size limit plus one
+    byte, whatever it claims to be: a device or a pipe has no size to check
+    beforehand, and would be read until memory ran out. The file is opened
+    without blocking, so a FIFO with no writer is refused, not waited for.
     """
-    p = Path(path)
     where = Location(str(path))
     try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            msg = f"file is larger than {MAX_FILE_BYTES} bytes"
-            raise ScenarioErrors([ScenarioError(where, msg, got=size)])
-        text = p.read_text(encoding="utf-8")
+        _regular(where, os.stat(path).st_mode)  # before opening: opening a device or a FIFO can block or act
+        fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | _O_CLOEXEC | _O_NOCTTY | _O_BINARY)
+        try:
+            info = os.fstat(fd)
+            _regular(where, info.st_mode)  # the same file: it may have been replaced since
+            if info.st_size > MAX_FILE_BYTES:
+                raise ScenarioErrors(
+                    [ScenarioError(where, f"file is larger than {MAX_FILE_BYTES} bytes", got=info.st_size)]
+                )
+            data = _read_at_most(fd, MAX_FILE_BYTES + 1)
+        finally:
+            os.close(fd)
+        if len(data) > MAX_FILE_BYTES:
+            raise ScenarioErrors([ScenarioError(where, f"file is larger than {MAX_FILE_BYTES} bytes")])
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # universal newlines, as in text mode
     except FileNotFoundError:
         raise ScenarioError(where, "no such file") from None
     except IsADirectoryError:
@@ -415,8 +455,44 @@ def load_scenario(path: str | Path) -> Scenario:
     except UnicodeDecodeError as exc:
         raise ScenarioError(where, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
-        raise ScenarioError(where, f"cannot read file: {exc.strerror}") from None
+        raise ScenarioError(where, f"cannot read file: {exc.strerror or exc}") from None
     return Scenario.from_yaml(text, path=str(path))
+
+
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_O_NOCTTY = getattr(os, "O_NOCTTY", 0)
+_O_BINARY = getattr(os, "O_BINARY", 0)
+
+#: what a file that is not a regular file is, for the message refusing it
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _regular(where: Location, mode: int) -> None:
+    """Refuse anything but a regular file, saying what it is."""
+    if stat.S_ISREG(mode):
+        return
+    what = next((name for test, name in _FILE_KINDS if test(mode)), "a special file")
+    raise ScenarioError(where, f"is {what}, not a scenario file")
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    """Up to ``limit`` bytes from ``fd``, however many the file has."""
+    chunks: list[bytes] = []
+    left = limit
+    while left > 0:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 # --------------------------------------------------------------------------
@@ -425,7 +501,12 @@ def load_scenario(path: str | Path) -> Scenario:
 
 @dataclass(slots=True)
 class _Y:
-    """A YAML value with its position; mappings keep their keys' positions."""
+    """A YAML value with its position; mappings keep their keys' positions.
+
+    ``raw`` is a scalar's text as written in the file (``None`` for data that
+    came from a dict): what a number reads as where text belongs, and what a
+    message quotes.
+    """
 
     kind: str  # "map", "seq" or "scalar"
     value: Any
@@ -434,6 +515,7 @@ class _Y:
     text_col: int = 0  # column of the first character of a scalar's text
     text_line: int = 0  # line of that character, where not ``line`` (a block scalar)
     keys: dict[str, tuple[int, int]] = field(default_factory=dict)
+    raw: str | None = None
 
     def items(self) -> Iterator[tuple[str, _Y]]:
         yield from self.value.items()
@@ -443,12 +525,116 @@ def _mark(m: yaml.Mark | None) -> tuple[int, int]:
     return (m.line + 1, m.column + 1) if m is not None else (0, 0)
 
 
+# YAML 1.2 core schema (YAML 1.2.2, §10.3.2): the only plain scalars that are
+# not text. In YAML 1.1, which PyYAML follows, yes/no/on/off/y/n are booleans,
+# 1:30 is 90 and 2e4 is text; here they are text, text and a number.
+_CORE_NULL = re.compile(r"(?:~|null|Null|NULL|)\Z")
+_CORE_BOOL = re.compile(r"(?:true|True|TRUE|false|False|FALSE)\Z")
+_CORE_INT = re.compile(r"(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)\Z")
+_CORE_FLOAT = re.compile(
+    r"(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\Z"
+)
+_TAG = "tag:yaml.org,2002:"
+_STR, _NULL, _BOOL, _INT, _FLOAT, _SEQ, _MAP = (_TAG + t for t in ("str", "null", "bool", "int", "float", "seq", "map"))
+_CORE_RESOLVERS = (
+    (_NULL, _CORE_NULL, ["~", "n", "N", ""]),
+    (_BOOL, _CORE_BOOL, list("tTfF")),
+    (_INT, _CORE_INT, list("-+0123456789")),  # before floats: 1 is an int
+    (_FLOAT, _CORE_FLOAT, list("-+.0123456789")),
+)
+
+
+class _CoreResolver(yaml.resolver.BaseResolver):
+    """Resolves plain scalars by the YAML 1.2 core schema, and nothing else (no timestamps)."""
+
+    yaml_implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}  # noqa: RUF012 (PyYAML's own)
+
+
+for _tag, _regexp, _first in _CORE_RESOLVERS:
+    _CoreResolver.add_implicit_resolver(_tag, _regexp, _first)
+
+
+class _TooMuch(Exception):
+    """The file holds more values, or deeper ones, than a scenario can."""
+
+    def __init__(self, mark: Any, problem: str) -> None:
+        super().__init__(problem)
+        self.mark = mark
+        self.problem = problem
+
+
+class _Loader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _CoreResolver):
+    """PyYAML's safe reader, scanner, parser and composer with YAML 1.2 core scalars.
+
+    It composes nodes only: it has no constructor, so it cannot build any
+    Python object, and it counts values and nesting as it composes, so a
+    file with millions of values is refused at the first value over the
+    budget, not after all of them are in memory.
+    """
+
+    def __init__(self, text: str) -> None:
+        yaml.reader.Reader.__init__(self, text)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        _CoreResolver.__init__(self)
+        self.budget = MAX_NODES
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        self.budget -= 1  # an alias counts too: a list of a million aliases is a million values
+        if self.budget < 0:
+            raise _TooMuch(event.start_mark, f"file has more than {MAX_NODES} values")
+        self.depth += 1
+        try:
+            if self.depth > MAX_NESTING:
+                raise _TooMuch(event.start_mark, f"values are nested too deeply (more than {MAX_NESTING} levels)")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _count_quickly(text: str) -> None:
+    """Refuse a file with more than MAX_NODES values fast, with libyaml's parser where PyYAML has it.
+
+    A first pass that only counts: libyaml parses a few hundred thousand
+    values in a tenth of a second where the pure-Python parser takes
+    seconds. It decides nothing else: the file is then read by the Python
+    parser, whose messages (and counting) are the same with or without
+    libyaml. Anything libyaml cannot parse is left to that parser to report.
+    """
+    try:
+        from yaml._yaml import CParser
+    except ImportError:  # PyYAML built without libyaml: the composer still counts
+        return
+    try:
+        parser = CParser(text)
+    except (UnicodeError, ValueError):  # text libyaml cannot take (a lone surrogate): the Python parser says why
+        return
+    n = 0
+    try:
+        while True:
+            event = parser.get_event()
+            if isinstance(event, yaml.ScalarEvent | yaml.SequenceStartEvent | yaml.MappingStartEvent | yaml.AliasEvent):
+                n += 1
+                if n > MAX_NODES:
+                    raise _TooMuch(event.start_mark, f"file has more than {MAX_NODES} values")
+            elif event is None or isinstance(event, yaml.StreamEndEvent):
+                return
+    except (yaml.YAMLError, UnicodeError, ValueError):
+        return
+    finally:
+        parser.dispose()
+
+
 def _compose(text: str, path: str) -> _Y:
     where = Location(path)
     if len(text.encode("utf-8", errors="replace")) > MAX_FILE_BYTES:
         raise ScenarioErrors([ScenarioError(where, f"file is larger than {MAX_FILE_BYTES} bytes")])
     try:
-        loader = yaml.SafeLoader(text)
+        _count_quickly(text)
+        loader = _Loader(text)
         try:
             node = loader.get_single_node()
         except RecursionError:
@@ -456,12 +642,20 @@ def _compose(text: str, path: str) -> _Y:
             raise ScenarioErrors([ScenarioError(Location(path, *_mark(loader.get_mark())), msg)]) from None
         finally:
             loader.dispose()
+    except _TooMuch as exc:
+        raise ScenarioErrors([ScenarioError(Location(path, *_mark(exc.mark)), exc.problem)]) from None
+    except yaml.reader.ReaderError as exc:
+        # a character YAML does not allow in a file (a control character, a lone surrogate)
+        line, col = _position(text, exc.position)
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        msg = f"YAML syntax error: character U+{code:04X} is not allowed in a YAML file ({exc.reason})"
+        raise ScenarioErrors([ScenarioError(Location(path, line, col), msg)]) from None
     except yaml.MarkedYAMLError as exc:
         line, col = _mark(exc.problem_mark or exc.context_mark)
-        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        problem = " ".join((exc.problem or exc.context or "invalid YAML").split())
         raise ScenarioErrors([ScenarioError(Location(path, line, col), f"YAML syntax error: {problem}")]) from None
     except yaml.YAMLError as exc:
-        raise ScenarioErrors([ScenarioError(where, f"YAML error: {exc}")]) from None
+        raise ScenarioErrors([ScenarioError(where, "YAML error: " + " ".join(str(exc).split()))]) from None
     if node is None:
         raise ScenarioErrors([ScenarioError(Location(path, 1, 1), "file is empty")])
     errors: list[ScenarioError] = []
@@ -472,7 +666,101 @@ def _compose(text: str, path: str) -> _Y:
     return y
 
 
-_PLAIN_TAGS = frozenset(t for t, f in yaml.SafeLoader.yaml_constructors.items() if t is not None)
+def _position(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of the character at ``index``."""
+    index = max(0, min(index, len(text)))
+    return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+#: tag -> what it applies to; any other tag is refused
+_NODE_TAGS = {
+    _STR: "scalar",
+    _NULL: "scalar",
+    _BOOL: "scalar",
+    _INT: "scalar",
+    _FLOAT: "scalar",
+    _SEQ: "seq",
+    _MAP: "map",
+}
+_NODE_WHAT = {"scalar": "a single value", "seq": "a list", "map": "a mapping"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_MAX_DIGITS = 4300  # sys.int_info.default_max_str_digits
+
+
+class _BadScalar(Exception):
+    """A scalar whose explicit tag its text does not fit, or text that is not Unicode."""
+
+    def __init__(self, problem: str, *, show_text: bool = False) -> None:
+        super().__init__(problem)
+        self.show_text = show_text
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    """The value of a scalar node by the YAML 1.2 core schema (implicit or explicit tag).
+
+    Raises
+    ------
+    _BadScalar
+        With the problem, for text its tag does not accept (``!!bool maybe``)
+        or text holding a lone surrogate.
+    """
+    text, tag = node.value, node.tag
+    bad = _SURROGATE.search(text)
+    if bad:
+        esc = f"\\u{ord(bad.group()):04x}"
+        msg = f"text contains a lone surrogate ({esc}), which is not a Unicode character; write the character itself"
+        raise _BadScalar(msg)
+    if tag == _STR:
+        return text
+    if tag == _NULL:
+        if not _CORE_NULL.match(text):
+            raise _BadScalar("YAML tag '!!null' takes ~, null or nothing", show_text=True)
+        return None
+    if tag == _BOOL:
+        if not _CORE_BOOL.match(text):
+            raise _BadScalar("YAML tag '!!bool' takes true or false", show_text=True)
+        return text.lower() == "true"
+    if tag == _INT:
+        if not _CORE_INT.match(text):
+            raise _BadScalar("YAML tag '!!int' takes a whole number such as 42, 0o17 or 0x1F", show_text=True)
+        if len(text) > _MAX_DIGITS:  # Python 3.11+ refuses to convert more; 3.10 would, slowly
+            raise _BadScalar(f"number has too many digits ({len(text)})")
+        try:
+            return (
+                int(text[2:], 8) if text.startswith("0o") else int(text[2:], 16) if text.startswith("0x") else int(text)
+            )
+        except ValueError:  # a lower limit set with PYTHONINTMAXSTRDIGITS
+            raise _BadScalar(f"number has too many digits ({len(text)})") from None
+    if tag == _FLOAT:
+        if not _CORE_FLOAT.match(text):
+            raise _BadScalar("YAML tag '!!float' takes a number such as 2.5, 1e3, .inf or .nan", show_text=True)
+        low = text.lower()
+        if low.endswith(".nan"):
+            return math.nan
+        if low.endswith(".inf"):
+            return -math.inf if low.startswith("-") else math.inf
+        return float(text)
+    raise _BadScalar(f"YAML tag {_tag_text(tag)!r} is not allowed; a scenario file holds plain data only")
+
+
+def _tag_text(tag: str) -> str:
+    return tag.replace(_TAG, "!!")
+
+
+def _tag_problem(node: yaml.Node) -> str | None:
+    """Why a node's tag is refused, or ``None``: only the core schema's tags, each on its own kind of node."""
+    kind = "map" if isinstance(node, yaml.MappingNode) else "seq" if isinstance(node, yaml.SequenceNode) else "scalar"
+    fits = _NODE_TAGS.get(node.tag)
+    if fits is None:
+        return f"YAML tag {_tag_text(node.tag)!r} is not allowed; a scenario file holds plain data only"
+    if fits != kind:
+        return f"YAML tag {_tag_text(node.tag)!r} applies to {_NODE_WHAT[fits]}, not to {_NODE_WHAT[kind]}"
+    return None
+
+
+def _safe_key(key: str) -> str:
+    """A key as it can be shown: a lone surrogate becomes its escape."""
+    return key.encode("utf-8", "backslashreplace").decode("utf-8") if _SURROGATE.search(key) else key
 
 
 def _convert(
@@ -486,14 +774,9 @@ def _convert(
     if depth > MAX_NESTING:
         msg = f"values are nested too deeply (more than {MAX_NESTING} levels; an alias that contains itself?)"
         raise ScenarioErrors([ScenarioError(Location(path, line, col), msg)])
-    if node.tag not in _PLAIN_TAGS:
-        # the safe loader would refuse these too; say so here, for collections as well
-        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-        errors.append(
-            ScenarioError(
-                Location(path, line, col, kp), f"YAML tag {tag!r} is not allowed; a scenario file holds plain data only"
-            )
-        )
+    problem = _tag_problem(node)
+    if problem is not None:
+        errors.append(ScenarioError(Location(path, line, col, kp), problem))
         return _Y("scalar", None, line, col, col)
     if isinstance(node, yaml.MappingNode):
         out: dict[str, _Y] = {}
@@ -505,7 +788,16 @@ def _convert(
                     ScenarioError(Location(path, kl, kc, kp), "a key must be plain text, not a list or mapping")
                 )
                 continue
-            key = str(knode.value)
+            key = str(knode.value)  # a key is its text as written: `no:` and `1e3:` are names, not values
+            try:
+                problem = _tag_problem(knode)
+                if problem is not None:
+                    raise _BadScalar(problem)
+                _scalar(knode)
+            except _BadScalar as exc:
+                shown = (key if len(key) <= 60 else key[:57] + "...") if exc.show_text else None
+                errors.append(ScenarioError(Location(path, kl, kc, _join(kp, _safe_key(key))), str(exc), got=shown))
+                continue
             if key in out:
                 first = f"line {keys[key][0]}, column {keys[key][1]}"
                 errors.append(
@@ -519,24 +811,18 @@ def _convert(
         items = [_convert(v, path, errors, budget, f"{kp}[{i}]", depth + 1) for i, v in enumerate(node.value)]
         return _Y("seq", items, line, col, col)
     assert isinstance(node, yaml.ScalarNode)
+    raw = str(node.value)
     try:
-        value = yaml.SafeLoader("").construct_object(node, deep=True)
-    except yaml.YAMLError as exc:
-        problem = getattr(exc, "problem", None) or str(exc)
-        errors.append(ScenarioError(Location(path, line, col, kp), f"YAML error: {problem.strip()}"))
-        value = None
-    except ValueError as exc:  # a date such as 2024-02-30, or an integer too long to convert
-        where = Location(path, line, col, kp)
-        if node.tag.endswith(":int"):
-            errors.append(ScenarioError(where, f"number has too many digits ({len(node.value)})"))
-        else:
-            errors.append(ScenarioError(where, f"invalid value: {exc}", got=node.value))
-        value = None
+        value = _scalar(node)
+    except _BadScalar as exc:
+        shown = (raw if len(raw) <= 60 else raw[:57] + "...") if exc.show_text else None
+        errors.append(ScenarioError(Location(path, line, col, kp), str(exc), got=shown))
+        value, raw = None, ""
     if node.style in ("|", ">"):
         text_line, text_col = _block_text_start(node, line, col)
-        return _Y("scalar", value, line, col, text_col, text_line=text_line)
+        return _Y("scalar", value, line, col, text_col, text_line=text_line, raw=raw)
     text_col = col + 1 if node.style in ("'", '"') else col
-    return _Y("scalar", value, line, col, text_col)
+    return _Y("scalar", value, line, col, text_col, raw=raw)
 
 
 def _block_text_start(node: yaml.Node, line: int, col: int) -> tuple[int, int]:
@@ -557,12 +843,51 @@ def _block_text_start(node: yaml.Node, line: int, col: int) -> tuple[int, int]:
     return line, col
 
 
-def _from_plain(data: Any) -> _Y:
+def _from_plain(data: Any, path: str, errors: list[ScenarioError], kp: str = "") -> _Y:
+    """Plain data as nodes without positions; text that is not Unicode is an error here too."""
     if isinstance(data, dict):
-        return _Y("map", {str(k): _from_plain(v) for k, v in data.items()})
+        out: dict[str, _Y] = {}
+        for k, v in data.items():
+            key = str(k)
+            if _SURROGATE.search(key):
+                errors.append(ScenarioError(Location(path, 0, 0, _join(kp, _safe_key(key))), _SURROGATE_MSG))
+                continue
+            out[key] = _from_plain(v, path, errors, _join(kp, key))
+        return _Y("map", out)
     if isinstance(data, list | tuple):
-        return _Y("seq", [_from_plain(v) for v in data])
+        return _Y("seq", [_from_plain(v, path, errors, f"{kp}[{i}]") for i, v in enumerate(data)])
+    if isinstance(data, str) and _SURROGATE.search(data):
+        errors.append(ScenarioError(Location(path, 0, 0, kp), _SURROGATE_MSG))
+        return _Y("scalar", None)
     return _Y("scalar", data)
+
+
+_SURROGATE_MSG = "text contains a lone surrogate, which is not a Unicode character"
+
+
+class _Dumper(yaml.SafeDumper):
+    """Quotes every text that YAML 1.1 or the 1.2 core schema would read as anything but text.
+
+    So ``to_yaml`` output reads back the same here (``'2e4'`` stays text) and
+    in a YAML 1.1 reader (``'no'`` stays text).
+    """
+
+
+for _tag, _regexp, _first in _CORE_RESOLVERS:
+    _Dumper.add_implicit_resolver(_tag, _regexp, _first)
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    """Text with a NEL or a Unicode line or paragraph separator is written double-quoted, as escapes.
+
+    Otherwise the emitter may write them raw inside quotes, where a reader
+    folds them into spaces: the text would not read back the same.
+    """
+    style = '"' if any(c in data for c in "\x85\u2028\u2029") else None
+    return dumper.represent_scalar(_STR, data, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
 
 
 # --------------------------------------------------------------------------
@@ -652,16 +977,29 @@ class _Builder:
                 self.err(self.loc(y, kp), f"missing required key {key!r}")
         return out
 
-    def text(self, y: _Y, kp: str) -> str:
-        if y.kind != "scalar" or y.value is None or isinstance(y.value, bool | dict | list):
-            raise self.err(self.loc(y, kp), "expected text", got=_show_y(y))
-        if isinstance(y.value, float | int | dt.date):
-            return str(y.value)
-        return str(y.value)
+    def text(self, y: _Y, kp: str, what: str = "text") -> str:
+        v = y.value
+        if y.kind == "scalar" and isinstance(v, bool):
+            raise self.yes_no(y, kp, what, f"quote it, '{y.raw}', for text")
+        if y.kind != "scalar" or v is None or isinstance(v, dict | list):
+            raise self.err(self.loc(y, kp), f"expected {what}", got=_show_y(y))
+        if isinstance(v, int | float) and y.raw:
+            return y.raw  # the text as written: `title: 2e4` is "2e4", not "20000.0"
+        return str(v)
+
+    def yes_no(self, y: _Y, kp: str, expected: str, fix: str) -> _Bad:
+        """A YAML true/false where something else belongs: say that YAML read it so."""
+        if y.raw is None:  # plain data, not YAML
+            return self.err(self.loc(y, kp), f"expected {expected}", got=y.value)
+        return self.err(
+            self.loc(y, kp), f"expected {expected} (got {y.raw}: YAML reads true/false as yes/no values; {fix})"
+        )
 
     def number(self, y: _Y, kp: str) -> float:
         v = y.value
-        if y.kind != "scalar" or isinstance(v, bool) or not isinstance(v, int | float):
+        if y.kind == "scalar" and isinstance(v, bool):
+            raise self.yes_no(y, kp, "a number", "write 1 or 0 for a number")
+        if y.kind != "scalar" or not isinstance(v, int | float):
             raise self.err(self.loc(y, kp), "expected a number", got=_show_y(y))
         try:
             f = float(v)
@@ -692,6 +1030,12 @@ class _Builder:
             )
         if name in _RESERVED:
             raise self.err(self.key_loc(y, name, kp), f"{name!r} is a reserved word and cannot be a name")
+        if name in _YAML_WORDS:
+            raise self.err(
+                self.key_loc(y, name, kp),
+                f"{name!r} is a reserved word and cannot be a name (YAML reads it as {_YAML_WORDS[name]}, "
+                "so it could not be referred to)",
+            )
 
     def numbers(self, y: _Y, kp: str, n: int, what: str) -> list[float]:
         if y.kind != "seq" or len(y.value) != n:
@@ -705,9 +1049,14 @@ class _Builder:
         self,
         y: _Y,
         kp: str,
-        names: dict[str, tuple[str, ...] | None],
+        names: dict[str, NameKind],
         refused: dict[str, str] | None = None,
+        *,
+        number: bool = False,
     ) -> Expression:
+        """Compile an expression; ``number`` where a number belongs (a YAML true/false is then refused)."""
+        if number and y.kind == "scalar" and isinstance(y.value, bool):
+            raise self.yes_no(y, kp, "a number or an expression", "write 1 or 0 for a number")
         if y.kind != "scalar" or y.value is None or not isinstance(y.value, str | int | float | bool):
             raise self.err(self.loc(y, kp), "expected an expression or a number", got=_show_y(y))
         where = Location(self.path, y.text_line or y.line, y.text_col, kp)
@@ -755,7 +1104,7 @@ class _Builder:
         description = self.guard(lambda: self.text(top["description"], "description")) if "description" in top else ""
         sources = self.guard(lambda: self.sources(top["sources"])) if "sources" in top else ()
         self.source_ids = [s.id for s in sources or ()]
-        horizons = self.guard(lambda: self.horizons(top["horizons"])) if "horizons" in top else ()
+        horizons = self.guard(lambda: self.horizons(top["horizons"], as_of)) if "horizons" in top else ()
         self.horizon_ids = [h.id for h in horizons or ()]
         self.names: dict[str, str] = {}
         drivers = self.guard(lambda: self.drivers(top["drivers"])) if "drivers" in top else ()
@@ -773,14 +1122,13 @@ class _Builder:
             if raw is not None and raw.kind == "map":
                 for name in raw.value:
                     self.guard(lambda n=name, s=section, r=raw: self.claim(r, n, s))
-        cats = {d.id: d.categories for d in drivers}
-        derived = self.guard(lambda: self.derived(derived_raw, cats)) if derived_raw is not None else ()
-        events = self.guard(lambda: self.events(events_raw, cats, derived or ())) if events_raw is not None else ()
-        rules = (
-            self.guard(lambda: self.rules(top["scenarios"], cats, derived or (), events or ()))
-            if "scenarios" in top
-            else ()
-        )
+        # what each name holds; a driver or derived quantity that failed validation is still declared,
+        # of unknown kind (ANY): no "unknown name" or "not a condition" cascade
+        self.kinds: dict[str, NameKind] = {n: ANY for n, s in self.names.items() if s in ("drivers", "derived")}
+        self.kinds.update({d.id: _kind(d) for d in drivers})
+        derived = self.guard(lambda: self.derived(derived_raw)) if derived_raw is not None else ()
+        events = self.guard(lambda: self.events(events_raw)) if events_raw is not None else ()
+        rules = self.guard(lambda: self.rules(top["scenarios"])) if "scenarios" in top else ()
         if self.errors:
             raise ScenarioErrors(self.errors)
         return Scenario(
@@ -817,16 +1165,18 @@ class _Builder:
         return s
 
     def date(self, y: _Y) -> dt.date:
+        """A date written as text, 2024-11-01 (YAML 1.2 has no date type; a YAML 1.1 timestamp's time is ignored)."""
         v = y.value
         if isinstance(v, dt.datetime):
             return v.date()
         if isinstance(v, dt.date):
             return v
-        if isinstance(v, str):
+        m = _DATE.match(v) if isinstance(v, str) else None
+        if m:
             try:
-                return dt.date.fromisoformat(v)
-            except ValueError:
-                pass
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError as exc:
+                raise self.err(self.loc(y, "as_of"), f"invalid value: {exc}", got=v) from None
         raise self.err(self.loc(y, "as_of"), "expected a date such as 2024-11-01", got=_show_y(y))
 
     def repair(self, y: _Y) -> str:
@@ -850,6 +1200,8 @@ class _Builder:
                 self.ident(y, sid, kp)
                 sm = self.mapping(sy, kp, required=("title",), optional=("publisher", "date", "file", "url", "note"))
                 f = self.meta(sm, kp, ("title", "publisher", "date", "file", "url", "note"))
+                if "title" not in sm:
+                    raise _Bad()  # reported as a missing key
                 return Source(sid, where=self.loc(sy, kp), **f)
 
             s = self.guard(one)
@@ -857,7 +1209,7 @@ class _Builder:
                 out.append(s)
         return tuple(out)
 
-    def horizons(self, y: _Y) -> tuple[Horizon, ...]:
+    def horizons(self, y: _Y, as_of: dt.date | None) -> tuple[Horizon, ...]:
         m = self.mapping(y, "horizons", what="a mapping of horizon ids")
         if not m:
             raise self.err(self.loc(y, "horizons"), "at least one horizon is needed")
@@ -872,11 +1224,17 @@ class _Builder:
                 if "until" not in hm:
                     raise _Bad()
                 uy = hm["until"]
-                text = str(uy.value)
+                text = uy.raw if uy.raw is not None else str(uy.value)
                 try:
                     years = parse_duration(text)
                 except ValueError as exc:
                     raise self.err(self.loc(uy, kp + ".until"), str(exc), got=uy.value) from None
+                if as_of is not None and _end_date(as_of, years) is None:
+                    raise self.err(
+                        self.loc(uy, kp + ".until"),
+                        f"horizon ends after the year 9999 ({as_of.isoformat()} + {text}), "
+                        "past the last date a report can show",
+                    )
                 return Horizon(hid, f.get("label") or hid, years, text, f.get("note", ""), self.loc(hy, kp))
 
             h = self.guard(one)
@@ -912,8 +1270,10 @@ class _Builder:
     def driver(self, parent: _Y, name: str, y: _Y) -> Driver:
         kp = f"drivers.{name}"
         self.claim(parent, name, "drivers")
-        if y.kind == "scalar" and isinstance(y.value, int | float) and not isinstance(y.value, bool):
-            return Driver(name, dist.Constant(float(y.value)), (("constant", y.value),), where=self.loc(y, kp))
+        if y.kind == "scalar" and isinstance(y.value, int | float):
+            # the shorthand `k: 5` for `k: {constant: 5}`: the same number, validated the same way
+            v = self.number(y, kp)
+            return Driver(name, dist.Constant(v), (("constant", v),), where=self.loc(y, kp))
         if y.kind != "map":
             raise self.err(self.loc(y, kp), "expected a mapping with a distribution", got=_show_y(y))
         forms = [k for k in y.value if k in _FORMS]
@@ -1130,50 +1490,59 @@ class _Builder:
                 )
         return tuple(out)
 
-    def value_names(
-        self, cats: dict[str, tuple[str, ...] | None], derived: bool = True
-    ) -> dict[str, tuple[str, ...] | None]:
-        names = dict(cats)
-        # a driver that failed validation is still declared: no "unknown name" cascade
-        names.update({n: None for n, s in self.names.items() if s == "drivers" and n not in names})
-        if derived:
-            names.update({n: None for n, s in self.names.items() if s == "derived"})
-        return names
+    def value_names(self) -> dict[str, NameKind]:
+        """Names an expression may read (drivers and derived quantities), each with its kind."""
+        return dict(self.kinds)
 
-    def derived(self, y: _Y, cats: dict[str, tuple[str, ...] | None]) -> tuple[Derived, ...]:
+    def derived(self, y: _Y) -> tuple[Derived, ...]:
         m = self.mapping(y, "derived", what="a mapping of derived quantities")
-        names = self.value_names(cats)
         refused = {
             n: "is an event; events can appear only in scenario rules" for n, s in self.names.items() if s == "events"
         }
-        items: dict[str, Derived] = {}
+        # read every entry first, then compile in the order they refer to each other, so that each
+        # one knows whether the quantities it reads are numbers or conditions
+        found: dict[str, tuple[_Y, str, dict[str, str], _Y]] = {}
         for name, dy in m.items():
             kp = f"derived.{name}"
 
-            def one(name: str = name, dy: _Y = dy, kp: str = kp) -> Derived:
+            def one(name: str = name, dy: _Y = dy, kp: str = kp) -> tuple[_Y, str, dict[str, str], _Y]:
                 if dy.kind == "map":
                     dm = self.mapping(dy, kp, required=("expr",), optional=("label", "unit", "note"))
                     meta = self.meta(dm, kp, ("label", "unit", "note"))
                     if "expr" not in dm:
                         raise _Bad()
-                    e = self.expr(dm["expr"], kp + ".expr", {k: v for k, v in names.items() if k != name}, refused)
-                else:
-                    meta = {}
-                    e = self.expr(dy, kp, {k: v for k, v in names.items() if k != name}, refused)
-                return Derived(
-                    name, e, meta.get("label", ""), meta.get("unit", ""), meta.get("note", ""), self.loc(dy, kp)
-                )
+                    return dm["expr"], kp + ".expr", meta, dy
+                return dy, kp, {}, dy
 
-            d = self.guard(one)
-            if d is not None:
-                items[name] = d
-        order = self.toposort(items, lambda d: [n for n in d.expr.names if n in items], "derived")
-        return tuple(items[n] for n in order)
+            item = self.guard(one)
+            if item is not None:
+                found[name] = item
+        deps = {n: [d for d in names_in(ey.value) if d in found and d != n] for n, (ey, _, _, _) in found.items()}
+        order = self.toposort(deps, {n: self.loc(dy, f"derived.{n}") for n, (_, _, _, dy) in found.items()}, "derived")
+        items: dict[str, Derived] = {}
+        for name in order:
+            ey, ekp, meta, dy = found[name]
+            names = {k: v for k, v in self.value_names().items() if k != name}
+            e = self.guard(lambda ey=ey, ekp=ekp, names=names: self.expr(ey, ekp, names, refused))
+            if e is None:
+                continue
+            self.kinds[name] = e.kind
+            items[name] = Derived(
+                name,
+                e,
+                meta.get("label", ""),
+                meta.get("unit", ""),
+                meta.get("note", ""),
+                self.loc(dy, f"derived.{name}"),
+            )
+        return tuple(items[n] for n in order if n in items)
 
-    def toposort(self, items: dict[str, Any], deps: Callable[[Any], list[str]], section: str) -> list[str]:
+    def toposort(self, deps: dict[str, list[str]], where: dict[str, Location], section: str) -> list[str]:
+        """``deps``' names, each after those it depends on; a cycle is reported once, at its first name."""
         order: list[str] = []
         state: dict[str, int] = {}
         reported: set[str] = set()
+        position = {n: i for i, n in enumerate(deps)}
 
         def visit(n: str, stack: list[str]) -> None:
             if state.get(n) == 2:
@@ -1187,21 +1556,21 @@ class _Builder:
                         if section == "events"
                         else f"{section} quantities refer to each other"
                     )
-                    self.err(items[n].where, f"{what} in a cycle: " + " -> ".join(cycle))
+                    self.err(where[n], f"{what} in a cycle: " + " -> ".join(cycle))
                 return
             state[n] = 1
-            for d in sorted(set(deps(items[n])), key=list(items).index):
+            for d in sorted(set(deps[n]), key=position.__getitem__):
                 visit(d, [*stack, n])
             state[n] = 2
             order.append(n)
 
-        for n in items:
+        for n in deps:
             visit(n, [])
         return order
 
-    def events(self, y: _Y, cats: dict[str, tuple[str, ...] | None], derived: tuple[Derived, ...]) -> tuple[Event, ...]:
+    def events(self, y: _Y) -> tuple[Event, ...]:
         m = self.mapping(y, "events", what="a mapping of events")
-        names = self.value_names(cats)
+        names = self.value_names()
         event_names = [n for n, s in self.names.items() if s == "events"]
         refused = dict.fromkeys(event_names, "is an event; use after: or requires: to make a hazard depend on it")
         items: dict[str, Event] = {}
@@ -1222,7 +1591,7 @@ class _Builder:
                 rate = None
                 by: tuple[tuple[str, Expression], ...] = ()
                 if "rate" in em:
-                    rate = self.expr(em["rate"], kp + ".rate", names, refused)
+                    rate = self.expr(em["rate"], kp + ".rate", names, refused, number=True)
                     if rate.constant is not None and rate.constant < 0:
                         raise self.err(
                             self.loc(em["rate"], kp + ".rate"), "rate must not be negative", got=rate.constant
@@ -1248,7 +1617,7 @@ class _Builder:
                     rlist = ry.value if ry.kind == "seq" else [ry]
                     for i, item in enumerate(rlist):
                         rkp = f"{kp}.requires[{i}]"
-                        n = self.guard(lambda item=item, rkp=rkp: self.text(item, rkp))
+                        n = self.guard(lambda item=item, rkp=rkp: self.text(item, rkp, "an event name"))
                         if (
                             n is not None
                             and self.guard(
@@ -1272,9 +1641,10 @@ class _Builder:
             e = self.guard(one)
             if e is not None:
                 items[name] = e
-        order = self.toposort(
-            items, lambda e: [n for n, _ in e.after if n in items] + [n for n in e.requires if n in items], "events"
-        )
+        deps = {
+            n: [o for o, _ in e.after if o in items] + [o for o in e.requires if o in items] for n, e in items.items()
+        }
+        order = self.toposort(deps, {n: e.where for n, e in items.items()}, "events")
         return tuple(items[n] for n in order)
 
     def event_name(self, parent: _Y, other: str, me: str, event_names: list[str], kp: str) -> str:
@@ -1289,7 +1659,7 @@ class _Builder:
         return other
 
     def by(
-        self, y: _Y, kp: str, names: dict[str, tuple[str, ...] | None], refused: dict[str, str]
+        self, y: _Y, kp: str, names: dict[str, NameKind], refused: dict[str, str]
     ) -> tuple[tuple[str, Expression], ...]:
         m = self.mapping(y, kp, what="a mapping of horizon: probability")
         if not m:
@@ -1302,7 +1672,7 @@ class _Builder:
                     self.key_loc(y, hid, hkp), f"unknown horizon {hid!r}", hint=did_you_mean(hid, self.horizon_ids)
                 )
                 continue
-            e = self.guard(lambda py=py, hkp=hkp: self.expr(py, hkp, names, refused))
+            e = self.guard(lambda py=py, hkp=hkp: self.expr(py, hkp, names, refused, number=True))
             if e is None:
                 continue
             if e.constant is not None and not 0 <= e.constant <= 1:
@@ -1323,12 +1693,10 @@ class _Builder:
             prev = (hid, e.constant)
         return tuple((h, e) for h, (e, _) in ordered)
 
-    def rules(
-        self, y: _Y, cats: dict[str, tuple[str, ...] | None], derived: tuple[Derived, ...], events: tuple[Event, ...]
-    ) -> tuple[Rule, ...]:
+    def rules(self, y: _Y) -> tuple[Rule, ...]:
         m = self.mapping(y, "scenarios", what="an ordered mapping of scenario: rule")
-        names = self.value_names(cats)
-        names.update({n: None for n, s in self.names.items() if s == "events"})
+        names = self.value_names()
+        names.update({n: YES_NO for n, s in self.names.items() if s == "events"})
         out: list[Rule] = []
         ids = list(m)
         for i, (sid, ry) in enumerate(m.items()):
@@ -1355,6 +1723,8 @@ class _Builder:
                     when = None
                 else:
                     when = self.expr(wy, wkp, names)
+                    if when.kind == NUMBER:
+                        raise self.err(when.where, "a scenario rule needs a condition, not a number", got=when.text)
                 return Rule(sid, when, meta.get("label", ""), meta.get("description", ""), self.loc(ry, kp))
 
             r = self.guard(one)
@@ -1370,6 +1740,30 @@ class _Builder:
                 "the last scenario must be 'otherwise', so that every world falls in some scenario",
             )
         return tuple(out)
+
+
+def _kind(d: Driver) -> NameKind:
+    """What a driver's name holds in an expression: its categories, a yes/no value, or a number."""
+    if d.categories is not None:
+        return d.categories
+    return YES_NO if d.kind == "yes/no" else None
+
+
+def _end_date(as_of: dt.date, years: float) -> dt.date | None:
+    """The date a horizon of ``years`` ends, as reports show it, or ``None`` past the year 9999.
+
+    Whole months are calendar months (the day kept, or the month's last day);
+    other durations are ``round(years * 365.25)`` days.
+    """
+    try:
+        months = years * 12.0
+        if abs(months - round(months)) < 1e-9:
+            y, m = divmod(as_of.month - 1 + round(months), 12)
+            year, month = as_of.year + y, m + 1
+            return dt.date(year, month, min(as_of.day, calendar.monthrange(year, month)[1]))
+        return as_of + dt.timedelta(days=round(years * 365.25))
+    except (OverflowError, ValueError):
+        return None
 
 
 def _join(kp: str, key: str) -> str:

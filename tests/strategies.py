@@ -4,8 +4,8 @@
 takes): one to three increasing horizons, a few drivers of several forms, derived
 quantities, events with ``rate`` or ``by`` (and ``after``/``requires`` on earlier
 events only, so there are no cycles), and scenario rules over the events that end
-in ``otherwise``. ``arithmetic`` draws expression trees as pairs of text and a
-slow reference function over plain floats.
+in ``otherwise``. ``arithmetic`` draws well-typed expression trees as text, a
+slow reference function over plain floats, and whether the tree is a condition.
 """
 
 from __future__ import annotations
@@ -13,12 +13,22 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
 from hypothesis import strategies as st
 
-__all__ = ["arithmetic", "driver_specs", "horizon_dicts", "probabilities", "scenario_dicts"]
+__all__ = [
+    "VALID_YAML",
+    "arithmetic",
+    "driver_specs",
+    "horizon_dicts",
+    "probabilities",
+    "scenario_dicts",
+    "yamlish_bytes",
+    "yamlish_texts",
+]
 
 # -- numbers ------------------------------------------------------------------
 
@@ -108,6 +118,25 @@ def driver_specs() -> st.SearchStrategy[dict[str, Any]]:
 
 # -- whole scenarios ------------------------------------------------------------
 
+#: text that YAML 1.1 or 1.2 would read as something else if it were written unquoted
+_ODD_TEXT = [
+    "no",
+    "off",
+    "Y",
+    "2e4",
+    "1:30",
+    "0x1F",
+    "0o17",
+    ".5",
+    "+1",
+    "~",
+    "null",
+    "true",
+    "=",
+    "a\x85b",
+    "a\u2028b",
+]
+
 
 @st.composite
 def scenario_dicts(draw: st.DrawFn) -> dict[str, Any]:
@@ -119,7 +148,7 @@ def scenario_dicts(draw: st.DrawFn) -> dict[str, Any]:
     for i in range(draw(st.integers(0, 4))):
         spec = dict(draw(driver_specs()))
         if draw(st.booleans()):
-            spec["label"] = f"Driver {i}"
+            spec["label"] = draw(st.sampled_from([f"Driver {i}", *_ODD_TEXT]))
         drivers[f"d{i}"] = spec
     numeric = [n for n, s in drivers.items() if "categorical" not in s]
     categorical = {n: list(s["categorical"]) for n, s in drivers.items() if "categorical" in s}
@@ -156,7 +185,7 @@ def scenario_dicts(draw: st.DrawFn) -> dict[str, Any]:
         if earlier and draw(st.booleans()):
             event["requires"] = draw(st.lists(st.sampled_from(earlier), min_size=1, unique=True))
         if draw(st.booleans()):
-            event["label"] = f"Event {i}"
+            event["label"] = draw(st.sampled_from([f"Event {i}", *_ODD_TEXT]))
         events[name] = event
 
     rules: dict[str, Any] = {}
@@ -189,8 +218,9 @@ def scenario_dicts(draw: st.DrawFn) -> dict[str, Any]:
 
 # -- expressions ----------------------------------------------------------------
 
-#: a tree is (text, reference) where reference(env) -> float over plain Python floats
-Tree = tuple[str, Callable[[dict[str, float]], float]]
+#: a tree is (text, reference, is_condition) where reference(env) -> float over plain Python floats
+#: and is_condition says whether the compiler should type it as a yes/no value
+Tree = tuple[str, Callable[[dict[str, float]], float], bool]
 
 _LEAF_NAMES = ("a", "b", "c")
 
@@ -198,8 +228,9 @@ _LEAF_NAMES = ("a", "b", "c")
 def _leaf() -> st.SearchStrategy[Tree]:
     numbers = st.one_of(st.integers(0, 9), st.floats(0.25, 8.0).map(lambda x: round(x, 2)))
     return st.one_of(
-        numbers.map(lambda v: (repr(v), lambda env, v=v: float(v))),
-        st.sampled_from(_LEAF_NAMES).map(lambda n: (n, lambda env, n=n: env[n])),
+        numbers.map(lambda v: (repr(v), lambda env, v=v: float(v), False)),
+        st.sampled_from(_LEAF_NAMES).map(lambda n: (n, lambda env, n=n: env[n], False)),
+        st.sampled_from(["true", "false"]).map(lambda t: (t, lambda env, t=t: float(t == "true"), True)),
     )
 
 
@@ -209,15 +240,35 @@ def _ref_div(x: float, y: float) -> float:
     return x / y
 
 
+def _cond(t: Tree) -> Tree:
+    """``t`` where a condition belongs: a number is tested explicitly (``!= 0``), never by truthiness."""
+    if t[2]:
+        return t
+    return (f"({t[0]} != 0)", lambda env, a=t[1]: float(a(env) != 0), True)
+
+
 def _combine(children: st.SearchStrategy[Tree]) -> st.SearchStrategy[Tree]:
     def binop(sym: str, f: Callable[[float, float], float]) -> st.SearchStrategy[Tree]:
         return st.tuples(children, children).map(
-            lambda t: (f"({t[0][0]} {sym} {t[1][0]})", lambda env, a=t[0][1], b=t[1][1]: f(a(env), b(env)))
+            lambda t: (f"({t[0][0]} {sym} {t[1][0]})", lambda env, a=t[0][1], b=t[1][1]: f(a(env), b(env)), False)
         )
 
     def cmp(sym: str, f: Callable[[float, float], bool]) -> st.SearchStrategy[Tree]:
         return st.tuples(children, children).map(
-            lambda t: (f"({t[0][0]} {sym} {t[1][0]})", lambda env, a=t[0][1], b=t[1][1]: float(f(a(env), b(env))))
+            lambda t: (
+                f"({t[0][0]} {sym} {t[1][0]})",
+                lambda env, a=t[0][1], b=t[1][1]: float(f(a(env), b(env))),
+                True,
+            )
+        )
+
+    def logic(word: str, f: Callable[[bool, bool], bool]) -> st.SearchStrategy[Tree]:
+        return st.tuples(children.map(_cond), children.map(_cond)).map(
+            lambda t: (
+                f"({t[0][0]} {word} {t[1][0]})",
+                lambda env, a=t[0][1], b=t[1][1]: float(f(bool(a(env)), bool(b(env)))),
+                True,
+            )
         )
 
     return st.one_of(
@@ -228,23 +279,39 @@ def _combine(children: st.SearchStrategy[Tree]) -> st.SearchStrategy[Tree]:
         cmp("<", lambda x, y: x < y),
         cmp(">=", lambda x, y: x >= y),
         cmp("==", lambda x, y: x == y),
-        children.map(lambda t: (f"(-{t[0]})", lambda env, a=t[1]: -a(env))),
-        children.map(lambda t: (f"(not {t[0]})", lambda env, a=t[1]: float(not a(env)))),
-        binop("and", lambda x, y: float(bool(x) and bool(y))),
-        binop("or", lambda x, y: float(bool(x) or bool(y))),
-        st.tuples(children, children, children).map(
+        children.map(lambda t: (f"(-{t[0]})", lambda env, a=t[1]: -a(env), False)),
+        children.map(_cond).map(lambda t: (f"(not {t[0]})", lambda env, a=t[1]: float(not a(env)), True)),
+        logic("and", lambda x, y: x and y),
+        logic("or", lambda x, y: x or y),
+        st.tuples(children, children.map(_cond), children).map(
             lambda t: (
                 f"({t[0][0]} if {t[1][0]} else {t[2][0]})",
                 lambda env, a=t[0][1], c=t[1][1], b=t[2][1]: a(env) if c(env) else b(env),
+                t[0][2] and t[2][2],
+            )
+        ),
+        st.tuples(children.map(_cond), children, children).map(
+            lambda t: (
+                f"where({t[0][0]}, {t[1][0]}, {t[2][0]})",
+                lambda env, c=t[0][1], a=t[1][1], b=t[2][1]: a(env) if c(env) else b(env),
+                t[1][2] and t[2][2],
             )
         ),
         st.tuples(children, children).map(
-            lambda t: (f"min({t[0][0]}, {t[1][0]})", lambda env, a=t[0][1], b=t[1][1]: _ref_min(a(env), b(env)))
+            lambda t: (
+                f"min({t[0][0]}, {t[1][0]})",
+                lambda env, a=t[0][1], b=t[1][1]: _ref_min(a(env), b(env)),
+                False,
+            )
         ),
         st.tuples(children, children).map(
-            lambda t: (f"max({t[0][0]}, {t[1][0]})", lambda env, a=t[0][1], b=t[1][1]: _ref_max(a(env), b(env)))
+            lambda t: (
+                f"max({t[0][0]}, {t[1][0]})",
+                lambda env, a=t[0][1], b=t[1][1]: _ref_max(a(env), b(env)),
+                False,
+            )
         ),
-        children.map(lambda t: (f"abs({t[0]})", lambda env, a=t[1]: abs(a(env)))),
+        children.map(lambda t: (f"abs({t[0]})", lambda env, a=t[1]: abs(a(env)), False)),
     )
 
 
@@ -256,5 +323,209 @@ def _ref_max(x: float, y: float) -> float:
     return math.nan if math.isnan(x) or math.isnan(y) else max(x, y)
 
 
-#: expression trees over the names a, b, c: (text, slow reference over floats)
+#: typed expression trees over the names a, b, c: (text, slow reference over floats, is a condition)
 arithmetic: st.SearchStrategy[Tree] = st.recursive(_leaf(), _combine, max_leaves=12)
+
+
+# -- near-valid scenario files ------------------------------------------------------
+
+#: a small valid scenario file that uses every section and most of the syntax
+VALID_YAML = """\
+outlook: 1
+id: fuzz
+title: "Fuzz: a \\"small\\" scenario"
+question: >-
+  Does it happen
+  within two years?
+as_of: 2024-11-01
+description: |
+  Two lines
+  of text.
+sources:
+  ap: {title: A source, date: 2024-11-01, url: "https://example.org/a"}
+horizons:
+  short: {label: "0–12 months", until: 1y}
+  long: {label: 1–2 years, until: 24mo}
+drivers:
+  troops: {range: [8000, 12000], shape: normal, unit: soldiers, source: {ref: ap, quote: 'about ten thousand'}}
+  rate: {range: [0.1, 0.4], shape: lognormal}
+  share: {pert: {min: 0, mode: 0.2, max: 1}}
+  ok: {probability: 0.7}
+  k: 12
+  region: {categorical: {north: 0.5, south: 0.5}}
+correlations:
+  - [troops, rate, 0.3]
+derived:
+  per: troops / k
+  high: {expr: rate > 0.2 and ok, label: High}
+  boost: where(region == 'north', 1.5, 1)
+events:
+  first: {rate: rate * boost}
+  second: {by: {short: 0.2, long: 0.5}, after: {first: 2}}
+  third: {rate: 0.1, requires: [first]}
+scenarios:
+  both: first and second
+  one: {when: first or high, label: One}
+  rest: otherwise
+"""
+
+_TOKEN = re.compile(r"\n|[ \t]+|[A-Za-z_][A-Za-z0-9_]*|[0-9][0-9.]*|.", re.DOTALL)
+_BASE_TOKENS = _TOKEN.findall(VALID_YAML)
+
+#: tokens that YAML, the schema or the expression compiler treat specially
+_ODD = [
+    # tags, anchors, aliases, merge keys, directives
+    "!!bool ",
+    "!!int ",
+    "!!float ",
+    "!!str ",
+    "!!null ",
+    "!!map ",
+    "!!seq ",
+    "!!timestamp ",
+    "!!binary ",
+    "!!set ",
+    "!!omap ",
+    "!!python/name:os.system ",
+    "!!python/object/apply:os.system ",
+    "!local ",
+    "! ",
+    "&a ",
+    "*a",
+    "&b [1, *b]",
+    "*nope",
+    "<<: *a",
+    "%YAML 1.1\n---\n",
+    "---\n",
+    "...\n",
+    # scalars YAML 1.1 and 1.2 read differently, and odd numbers
+    "yes",
+    "no",
+    "on",
+    "off",
+    "y",
+    "n",
+    "NO",
+    "TRUE",
+    "False",
+    "null",
+    "~",
+    "Null",
+    "1:30",
+    "2e4",
+    "5e-3",
+    ".5",
+    "+1",
+    "0o17",
+    "0x1F",
+    "1_000",
+    ".nan",
+    ".inf",
+    "-.Inf",
+    "1e400",
+    "9" * 400,
+    "9" * 5000,
+    "-0",
+    "2024-02-30",
+    "0000-01-01",
+    "99999-01-01",
+    "9000y",
+    "1e308y",
+    "0d",
+    "=",
+    '""',
+    "''",
+    # escapes and characters YAML refuses or that reach a terminal
+    '"\\ud800"',
+    '"\\udfff x"',
+    '"a\\nb"',
+    '"\\u2028"',
+    '"\\r"',
+    '"\\L"',
+    '"\\N"',
+    '"\\x1b]0;t\\x07"',
+    '"\\0"',
+    '"\\u202e"',
+    "\x00",
+    "\x1b",
+    "\x7f",
+    "\x85",
+    "\u2028",
+    "\ufeff",
+    "\t",
+    "\r",
+    "\r\n",
+    "\u202e",
+    "é",
+    "😀",
+    # structure
+    "[",
+    "]",
+    "{",
+    "}",
+    "- ",
+    ": ",
+    ",",
+    "? ",
+    "|",
+    ">",
+    '"',
+    "'",
+    "#",
+    "\n  ",
+    "\n- ",
+    "[" * 80,
+    "{a: " * 40,
+    # expressions
+    " and ",
+    " or ",
+    "not ",
+    " + ",
+    " * ",
+    " > ",
+    " == ",
+    "where(",
+    ")",
+    "region",
+    "'north'",
+    "x.y",
+    "__import__('os')",
+    "lambda: 1",
+    "10**10**10",
+    "1 / 0",
+    "otherwise",
+]
+
+
+@st.composite
+def yamlish_texts(draw: st.DrawFn) -> str:
+    """``VALID_YAML`` with a few of its tokens replaced, dropped, doubled or followed by odd ones."""
+    tokens = list(_BASE_TOKENS)
+    odd = st.one_of(st.sampled_from(_ODD), st.sampled_from(_BASE_TOKENS), st.text(max_size=4))
+    for _ in range(draw(st.integers(1, 6))):
+        op = draw(st.sampled_from(["replace", "insert", "delete", "double", "swap-lines"]))
+        i = draw(st.integers(0, len(tokens) - 1)) if tokens else 0
+        if not tokens or op == "insert":
+            tokens.insert(i, draw(odd))
+        elif op == "replace":
+            tokens[i] = draw(odd)
+        elif op == "delete":
+            del tokens[i]
+        elif op == "double":
+            tokens.insert(i, tokens[i])
+        else:
+            lines = "".join(tokens).split("\n")
+            a, b = draw(st.integers(0, len(lines) - 1)), draw(st.integers(0, len(lines) - 1))
+            lines[a], lines[b] = lines[b], lines[a]
+            tokens = _TOKEN.findall("\n".join(lines))
+    return "".join(tokens)
+
+
+def yamlish_bytes() -> st.SearchStrategy[bytes]:
+    """Bytes for a scenario file: near-valid text in UTF-8 (sometimes cut or with a BOM), or random bytes."""
+    return st.one_of(
+        yamlish_texts().map(lambda t: t.encode("utf-8", "surrogatepass")),
+        st.tuples(yamlish_texts(), st.integers(0, 2000)).map(lambda t: t[0].encode("utf-8", "surrogatepass")[: t[1]]),
+        yamlish_texts().map(lambda t: "\ufeff".encode() + t.encode("utf-8", "surrogatepass")),
+        st.binary(max_size=300),
+    )

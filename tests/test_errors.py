@@ -35,6 +35,7 @@ def test_message_has_location_key_path_problem_got_and_hint() -> None:
         (WHERE, {"got": 2.0}, "scenarios/nk.yaml:23:5: drivers.troops.range: is wrong (got 2)"),
         (WHERE, {"got": 0.25}, "scenarios/nk.yaml:23:5: drivers.troops.range: is wrong (got 0.25)"),
         (WHERE, {"got": {"a": 1}}, "scenarios/nk.yaml:23:5: drivers.troops.range: is wrong (got {a: 1})"),
+        (WHERE, {"got": True}, "scenarios/nk.yaml:23:5: drivers.troops.range: is wrong (got true)"),
         (WHERE, {"got": 1, "show_got": False}, "scenarios/nk.yaml:23:5: drivers.troops.range: is wrong"),
         (
             WHERE,
@@ -50,6 +51,7 @@ def test_message_has_location_key_path_problem_got_and_hint() -> None:
         "got-whole-float",
         "got-float",
         "got-mapping",
+        "got-yes-no",
         "got-hidden",
         "hint",
     ],
@@ -147,3 +149,19 @@ def test_errors_pickle(err: Exception) -> None:
     assert str(err) == str(back)
     assert err.args == back.args
     assert _facts(err) == _facts(back)
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        (Location("s.yaml", 3, 1, "drivers.a\nb"), "s.yaml:3:1: drivers.a\\nb: is wrong (got 'x\\ny')"),
+        (Location("a\rb.yaml", 3, 1), "a\\rb.yaml:3:1: is wrong (got 'x\\ny')"),
+        (Location("s.yaml", 3, 1, "c\u2028d\x85"), "s.yaml:3:1: c\\u2028d\\x85: is wrong (got 'x\\ny')"),
+    ],
+    ids=["key-path", "path", "unicode-breaks"],
+)
+def test_a_message_is_one_line_whatever_it_names(where: Location, expected: str) -> None:
+    """A key or file name holding a line break (a YAML key can) is shown escaped: one problem, one line."""
+    err = ScenarioError(where, "is wrong", got="x\ny")
+    assert expected == str(err)
+    assert [expected] == str(ScenarioErrors([err])).splitlines()

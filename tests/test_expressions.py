@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import math
 import os
+import pickle
 import re
 import subprocess
 from collections.abc import Callable
@@ -122,6 +123,102 @@ EXACT = [
 def test_refusal_message_is_exact(text: str, expected: str) -> None:
     """Text outside the whitelist is refused with a one-line message located at the offending part."""
     assert expected == refusal(text)
+
+
+# --------------------------------------------------------------------------
+# kinds: a number is never read as a condition, a category never as a number
+
+KINDS: dict[str, tuple[str, ...] | str | None] = {**NAMES, "ok": "yes/no"}
+CATEGORY_ONLY = (
+    "'region' is a categorical driver; it may only be compared with one of its categories, "
+    "as in region == 'north' or region != 'north'"
+)
+
+TYPED = [
+    (
+        "and-of-numbers",
+        "x and y",
+        "s.yaml:3:10: derived.d: 'and' needs a condition, not a number (got 'x'). Did you mean 'x != 0'?",
+    ),
+    ("or-with-a-constant", "x > 0 or 2", "s.yaml:3:19: derived.d: 'or' needs a condition, not a number (got '2')"),
+    (
+        "not-of-a-number",
+        "not x",
+        "s.yaml:3:14: derived.d: 'not' needs a condition, not a number (got 'x'). Did you mean 'x != 0'?",
+    ),
+    (
+        "if-tests-a-number",
+        "1 if x - y else 0",
+        "s.yaml:3:15: derived.d: 'if' needs a condition, not a number (got 'x - y'). Did you mean 'x - y != 0'?",
+    ),
+    (
+        "where-tests-a-number",
+        "where(x, 1, 0)",
+        "s.yaml:3:16: derived.d: where() needs a condition, not a number (got 'x'). Did you mean 'x != 0'?",
+    ),
+    (
+        "numeric-branches-are-a-number",
+        "ok and (x if ok else y)",
+        "s.yaml:3:18: derived.d: 'and' needs a condition, not a number (got 'x if ok else y'). "
+        "Did you mean '(x if ok else y) != 0'?",
+    ),
+    ("category-plus-one", "region + 1", f"s.yaml:3:10: derived.d: {CATEGORY_ONLY}"),
+    ("category-equals-number", "region == 1", f"s.yaml:3:10: derived.d: {CATEGORY_ONLY}"),
+    ("number-equals-category", "1 == region", f"s.yaml:3:15: derived.d: {CATEGORY_ONLY}"),
+    ("category-ordered-by-number", "region > 0", f"s.yaml:3:10: derived.d: {CATEGORY_ONLY}"),
+    ("category-in-a-function", "sqrt(region)", f"s.yaml:3:15: derived.d: {CATEGORY_ONLY}"),
+    ("bare-category", "region", f"s.yaml:3:10: derived.d: {CATEGORY_ONLY}"),
+    ("category-equals-category", "region == region", f"s.yaml:3:10: derived.d: {CATEGORY_ONLY}"),
+    ("category-as-a-branch", "where(region == 'north', region, 0)", f"s.yaml:3:35: derived.d: {CATEGORY_ONLY}"),
+    ("category-as-a-condition", "region and ok", f"s.yaml:3:10: derived.d: {CATEGORY_ONLY}"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [c[1:] for c in TYPED], ids=[c[0] for c in TYPED])
+def test_kinds_are_checked(text: str, expected: str) -> None:
+    """A number where a condition belongs, or a categorical driver anywhere but ``c == 'name'``, is refused."""
+    assert expected == refusal(text, KINDS)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("x > 0", "yes/no"),
+        ("ok", "yes/no"),
+        ("not ok and x > y", "yes/no"),
+        ("true", "yes/no"),
+        ("region == 'north' or region != 'east'", "yes/no"),
+        ("where(ok, x > 0, false)", "yes/no"),
+        ("ok if x > 0 else not ok", "yes/no"),
+        ("x", "number"),
+        ("0.5", "number"),
+        ("pi", "number"),
+        ("(x > 0) + (y > 0)", "number"),
+        ("ok * 2", "number"),
+        ("where(ok, 1, 0)", "number"),
+        ("max(ok, x > 0)", "number"),
+        ("-ok", "number"),
+    ],
+)
+def test_the_kind_of_an_expression(text: str, kind: str) -> None:
+    """Comparisons, and/or/not, true/false, yes/no names and condition branches are conditions; the rest numbers."""
+    assert kind == compile_expression(text, where=W, names=KINDS).kind
+
+
+@pytest.mark.parametrize(
+    ("source", "kind"), [(True, "yes/no"), (False, "yes/no"), (0.5, "number"), (2, "number")], ids=str
+)
+def test_the_kind_of_a_constant(source: float, kind: str) -> None:
+    """A YAML true/false is a yes/no constant; a YAML number is a number."""
+    assert kind == compile_expression(source, where=W, names={}).kind
+
+
+@pytest.mark.parametrize("text", ["ok and x > 0", "true", "where(ok, 1, 2)", "region == 'east'"])
+def test_kind_survives_pickling(text: str) -> None:
+    """A compiled expression pickles as text and comes back with the same kind (workers need it)."""
+    e = compile_expression(text, where=W, names=KINDS)
+    back = pickle.loads(pickle.dumps(e))
+    assert (e, e.kind) == (back, back.kind)
 
 
 REFUSED = {
@@ -354,8 +451,8 @@ AGREE: list[tuple[str, str, Callable[[float, float], Any]]] = [
     ("not-equal", "x != y", lambda x, y: x != y),
     ("and", "x > 0 and y > 0", lambda x, y: x > 0 and y > 0),
     ("or", "x > 0 or y > 0", lambda x, y: x > 0 or y > 0),
-    ("truthiness", "x and y", lambda x, y: bool(x) and bool(y)),
-    ("not", "not x", lambda x, y: not x),
+    ("explicit-nonzero", "x != 0 and y != 0", lambda x, y: bool(x) and bool(y)),
+    ("not", "not x > 0", lambda x, y: not x > 0),
     ("if-else", "x if x > y else y * 2", lambda x, y: x if x > y else y * 2),
     ("where", "where(x > 0, x, -y)", lambda x, y: x if x > 0 else -y),
     ("min", "min(x, y, 1)", lambda x, y: min(x, y, 1)),
@@ -372,7 +469,9 @@ AGREE: list[tuple[str, str, Callable[[float, float], Any]]] = [
     ("log-of-zero", "log(x * 0)", lambda x, y: _safe_log(x * 0)),
     ("negated-comparison", "-(x > 0)", lambda x, y: -(x > 0)),
     ("difference-of-comparisons", "(x > 0) - (y > 0)", lambda x, y: (x > 0) - (y > 0)),
-    ("arithmetic-on-not", "(not x) * 3 - (x and y)", lambda x, y: (not x) * 3 - (bool(x) and bool(y))),
+    ("arithmetic-on-not", "(not x > 0) * 3 - (x > 0 and y > 0)", lambda x, y: (not x > 0) * 3 - (x > 0 and y > 0)),
+    ("sum-of-conditions", "(x > 0) + (y > 0)", lambda x, y: (x > 0) + (y > 0)),
+    ("condition-branches", "where(x > 0, y > 0, false) or true", lambda x, y: True),
 ]
 
 
@@ -435,10 +534,11 @@ def test_constant_expressions_fold(text: str, expected: float) -> None:
     arithmetic, st.lists(st.sampled_from([0.0, -0.0, 1.0, -1.0, 0.5, 2.0, -3.25, 7.0, 1e-3]), min_size=3, max_size=3)
 )
 def test_random_trees_agree_with_reference(
-    tree: tuple[str, Callable[[dict[str, float]], float]], values: list[float]
+    tree: tuple[str, Callable[[dict[str, float]], float], bool], values: list[float]
 ) -> None:
-    """Random trees of arithmetic, comparisons, and/or/not, if-else, min/max/abs agree with plain Python."""
-    text, ref = tree
+    """Random well-typed trees (arithmetic, comparisons, and/or/not, if-else, where, min/max/abs) agree with
+    plain Python, and the compiler types each as a condition exactly when it is one."""
+    text, ref, is_condition = tree
     names = dict.fromkeys("abc")
     try:
         e = compile_expression(text, where=W, names=names)
@@ -451,3 +551,4 @@ def test_random_trees_agree_with_reference(
     expected = [float(ref(d)) for d in envs]
     actual = e.evaluate(env, 2).tolist()
     assert same(expected, actual), (text, expected, actual)
+    assert ("yes/no" if is_condition else "number") == e.kind, text

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import os
 import re
+import socket
+import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -609,10 +615,12 @@ def test_bundled_scenario_round_trips() -> None:
 
 
 @pytest.mark.parametrize(
-    "rate", ["1", "1e3", "0.5", "true", "2.50", "'3'"], ids=["int", "exp", "float", "bool", "trailing-0", "str"]
+    "rate",
+    ["1", "1e3", "0.5", "2.50", "'3'", ".5", "+1", "0o17", "0x1F", "'2e4'"],
+    ids=["int", "exp", "float", "trailing-0", "str", "leading-dot", "plus", "octal", "hex", "quoted-exp"],
 )
 def test_constant_rate_round_trips(rate: str) -> None:
-    """A constant written as 1, 1e3 or true keeps its text through a YAML round trip."""
+    """A constant written as 1, 1e3, .5 or 0x1F keeps its value and text through a YAML round trip."""
     s = Scenario.from_yaml(
         HEAD
         + f"horizons: {{a: {{until: 1y}}}}\ndrivers: {{}}\nevents: {{e: {{rate: {rate}}}}}\nscenarios: {{hit: e, rest: otherwise}}\n"
@@ -709,3 +717,603 @@ scenarios: {hit: e, rest: otherwise}
     assert ["s.yaml:7:22: drivers.r.range: low 0.3 > high 0.1 (got [0.3, 0.1]). Did you mean [0.1, 0.3]?"] == [
         str(e) for e in info.value.errors
     ]
+
+
+# --------------------------------------------------------------------------
+# YAML 1.2 core schema: only true/false are yes/no values, 2e4 is a number, 1:30 is text
+
+
+def test_yaml_1_1_words_are_names_everywhere() -> None:
+    """Ids named no, off, NO, y, yes, on, n are names as keys and wherever they are referred to, and text as values."""
+    s = Scenario.from_yaml(
+        HEAD
+        + """\
+horizons: {short: {until: 1y}}
+drivers:
+  NO: {probability: 0.5, label: no, unit: off}
+  y: {range: [1, 2], shape: normal}
+  yes: {range: [1, 2], shape: normal}
+correlations:
+  - [y, yes, 0.3]
+derived:
+  n: y * 2
+events:
+  no: {rate: 0.1, label: On}
+  off: {rate: n, requires: [no], after: {no: 2}}
+  on: {by: {short: 0.2}, requires: no}
+scenarios:
+  Y: no and off
+  N: {when: NO and not on, label: n}
+  rest: otherwise
+""",
+        path="s.yaml",
+    )
+    assert ["NO", "y", "yes"] == [d.id for d in s.drivers]
+    assert ("no", "off") == (s.driver("NO").label, s.driver("NO").unit)
+    assert [("y", "yes", 0.3)] == [(c.a, c.b, c.rho) for c in s.correlations]
+    assert {"no", "off", "on"} == {e.id for e in s.events}
+    assert (("no",), (("no", 2.0),)) == (s.event("off").requires, s.event("off").after)
+    assert ("On", ("no",)) == (s.event("no").label, s.event("on").requires)
+    assert [("Y", "no and off", ""), ("N", "NO and not on", "n"), ("rest", None, "")] == [
+        (r.id, r.when and r.when.text, r.label) for r in s.scenarios
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("2e4", 20000.0), ("5e-3", 0.005), ("1E3", 1000.0), (".5", 0.5), ("+1", 1.0), ("0o17", 15.0), ("0x1F", 31.0)],
+)
+def test_yaml_1_2_numbers_are_numbers(text: str, value: float) -> None:
+    """2e4, 5e-3, 1E3, .5, +1, 0o17 and 0x1F are numbers, as in the YAML 1.2 core schema."""
+    s = Scenario.from_yaml(HEAD + MINIMAL + f"drivers: {{k: {{constant: {text}}}, j: {text}}}\n", path="s.yaml")
+    assert [value, value] == [d.distribution.value for d in s.drivers]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "text", ["1:30", "yes", "no", "on", "off", "y", "N", "2e4", "0x1F", "0o17", "1_000", ".5", "+1", "=", "2024-11-01"]
+)
+def test_text_is_kept_as_written(text: str) -> None:
+    """Where text belongs, a value is its text as written: 1:30 is not 90, 0x1F is not 31, yes is not true."""
+    s = Scenario.from_yaml(HEAD.replace("title: T", f"title: {text}") + MINIMAL + "drivers: {}\n", path="s.yaml")
+    assert text == s.title
+
+
+YES_NO_WHERE_A_VALUE_BELONGS = """\
+horizons: {short: {until: 1y}}
+drivers:
+  p: {probability: true}
+  k: TRUE
+  u: {uniform: {min: 0, max: 1}, label: false}
+events:
+  a: {rate: false}
+  b: {by: {short: True}, after: {a: true}, requires: [FALSE]}
+scenarios:
+  rest: otherwise
+"""
+
+
+def test_a_yes_no_value_where_something_else_belongs_says_yaml_read_it() -> None:
+    """A YAML true/false where a number, an expression, a name or text belongs is refused, saying why."""
+    yaml_reads = "YAML reads true/false as yes/no values"
+    assert [
+        f"s.yaml:8:20: drivers.p.probability: expected a number (got true: {yaml_reads}; write 1 or 0 for a number)",
+        f"s.yaml:9:6: drivers.k: expected a number (got TRUE: {yaml_reads}; write 1 or 0 for a number)",
+        f"s.yaml:10:41: drivers.u.label: expected text (got false: {yaml_reads}; quote it, 'false', for text)",
+        f"s.yaml:12:13: events.a.rate: expected a number or an expression (got false: {yaml_reads}; "
+        "write 1 or 0 for a number)",
+        f"s.yaml:13:19: events.b.by.short: expected a number or an expression (got True: {yaml_reads}; "
+        "write 1 or 0 for a number)",
+        f"s.yaml:13:37: events.b.after.a: expected a number (got true: {yaml_reads}; write 1 or 0 for a number)",
+        f"s.yaml:13:55: events.b.requires[0]: expected an event name (got FALSE: {yaml_reads}; "
+        "quote it, 'FALSE', for text)",
+    ] == errors(YES_NO_WHERE_A_VALUE_BELONGS)
+
+
+@pytest.mark.parametrize("word", ["TRUE", "FALSE", "null", "Null", "NULL"])
+def test_words_yaml_reads_as_values_cannot_be_names(word: str) -> None:
+    """A name YAML would read as a yes/no value or as nothing could not be referred to, so it is refused."""
+    reads = "nothing" if word.lower() == "null" else "a yes/no value"
+    assert [
+        f"s.yaml:8:3: events.{word}: {word!r} is a reserved word and cannot be a name "
+        f"(YAML reads it as {reads}, so it could not be referred to)"
+    ] == errors(f"drivers: {{}}\nevents:\n  {word}: {{rate: 1}}\n{MINIMAL}")
+
+
+@pytest.mark.parametrize(
+    ("as_of", "expected"),
+    [
+        ("2024-11-01", dt.date(2024, 11, 1)),
+        ("'2024-11-01'", dt.date(2024, 11, 1)),
+        ("2024-11-01 10:30:00", dt.date(2024, 11, 1)),
+        ("2024-11-01T10:30:00Z", dt.date(2024, 11, 1)),
+    ],
+    ids=["plain", "quoted", "timestamp", "iso-timestamp"],
+)
+def test_dates_are_read_from_text(as_of: str, expected: dt.date) -> None:
+    """YAML 1.2 has no dates: as_of is read from its text, a YAML 1.1 timestamp's time of day ignored."""
+    s = Scenario.from_yaml(HEAD.replace("2024-01-01", as_of) + MINIMAL + "drivers: {}\n")
+    assert expected == s.as_of
+    assert s == Scenario.from_yaml(s.to_yaml())
+
+
+@pytest.mark.parametrize(
+    ("as_of", "expected"),
+    [
+        ("0000-01-01", "s.yaml:5:8: as_of: invalid value: year 0 is out of range (got '0000-01-01')"),
+        ("99999-01-01", "s.yaml:5:8: as_of: expected a date such as 2024-11-01 (got '99999-01-01')"),
+        ("2024-13-01", "s.yaml:5:8: as_of: invalid value: month must be in 1..12 (got '2024-13-01')"),
+        ("true", "s.yaml:5:8: as_of: expected a date such as 2024-11-01 (got true)"),
+    ],
+    ids=["year-0", "year-99999", "month-13", "yes-no"],
+)
+def test_impossible_dates_are_located_errors(as_of: str, expected: str) -> None:
+    """A date that does not exist is reported at its place."""
+    assert [expected] == errors("drivers: {}\n" + MINIMAL, head=HEAD.replace("2024-01-01", as_of))
+
+
+TRICKY_TEXT = [
+    "no",
+    "off",
+    "Yes",
+    "y",
+    "1:30",
+    "2e4",
+    "0o17",
+    "0x1F",
+    ".5",
+    "+1",
+    ".inf",
+    "null",
+    "~",
+    "true",
+    "=",
+    "<<",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY_TEXT)
+def test_to_yaml_keeps_text_that_yaml_could_read_otherwise(text: str) -> None:
+    """Text that YAML 1.1 or 1.2 would read as a number, a yes/no value or nothing round-trips as text."""
+    data = Scenario.from_yaml(HEAD + MINIMAL + "drivers: {}\n").to_dict()
+    data["title"] = data["question"] = text
+    data["horizons"]["soon"]["label"] = text
+    s = Scenario.from_dict(data)
+    back = Scenario.from_yaml(s.to_yaml())
+    assert (text, text, text) == (back.title, back.question, back.horizons[0].label)
+    assert s == back
+    assert s.hash == back.hash
+
+
+# --------------------------------------------------------------------------
+# a scenario rule is a condition; a categorical driver is only compared with its categories
+
+RULE_BODY = """\
+horizons: {short: {until: 1y}}
+drivers:
+  x: {range: [1, 2], shape: normal}
+  p: {probability: 0.3}
+  c: {categorical: {north: 0.5, south: 0.5}}
+derived:
+  big: x > 1.5
+  double: x * 2
+events:
+  e: {rate: 0.1}
+"""
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ("0.5", "s.yaml:17:6: scenarios.a: a scenario rule needs a condition, not a number (got '0.5')"),
+        ("1", "s.yaml:17:6: scenarios.a: a scenario rule needs a condition, not a number (got '1')"),
+        ("x * 2", "s.yaml:17:6: scenarios.a: a scenario rule needs a condition, not a number (got 'x * 2')"),
+        ("x", "s.yaml:17:6: scenarios.a: a scenario rule needs a condition, not a number (got 'x')"),
+        ("double", "s.yaml:17:6: scenarios.a: a scenario rule needs a condition, not a number (got 'double')"),
+        ("(e) + (p)", "s.yaml:17:6: scenarios.a: a scenario rule needs a condition, not a number (got '(e) + (p)')"),
+        (
+            "e and x",
+            "s.yaml:17:12: scenarios.a: 'and' needs a condition, not a number (got 'x'). Did you mean 'x != 0'?",
+        ),
+        (
+            "c",
+            "s.yaml:17:6: scenarios.a: 'c' is a categorical driver; it may only be compared with one of its "
+            "categories, as in c == 'north' or c != 'north'",
+        ),
+        (
+            "c > 0",
+            "s.yaml:17:6: scenarios.a: 'c' is a categorical driver; it may only be compared with one of its "
+            "categories, as in c == 'north' or c != 'north'",
+        ),
+    ],
+    ids=[
+        "fraction",
+        "one",
+        "arithmetic",
+        "continuous-driver",
+        "numeric-derived",
+        "sum",
+        "and-a-number",
+        "category",
+        "category-vs-number",
+    ],
+)
+def test_a_rule_must_be_a_condition(rule: str, expected: str) -> None:
+    """A number as a rule was always true (or false); it is refused where it stands."""
+    assert [expected] == errors(RULE_BODY + f"scenarios:\n  a: {rule}\n  rest: otherwise\n")
+
+
+@pytest.mark.parametrize(
+    "rule",
+    ["e", "p", "big", "not e and (p or big)", "c == 'south'", "x > 1 and 'north' != c", "where(p, e, big)", "true"],
+)
+def test_conditions_are_rules(rule: str) -> None:
+    """Events, yes/no drivers, conditions among derived quantities and comparisons are rules."""
+    s = Scenario.from_yaml(HEAD + RULE_BODY + f"scenarios:\n  a: {rule}\n  rest: otherwise\n", path="s.yaml")
+    assert "yes/no" == s.scenarios[0].when.kind  # type: ignore[union-attr]
+
+
+def test_derived_conditions_are_known_in_any_order() -> None:
+    """A derived quantity may use one defined after it as a condition: they are typed in dependency order."""
+    s = Scenario.from_yaml(
+        HEAD
+        + """\
+horizons: {short: {until: 1y}}
+drivers: {x: {range: [1, 2], shape: normal}}
+derived:
+  share: where(high, 0.5, 0.1)
+  high: very or x > 1.5
+  very: x > 1.9
+events: {e: {rate: share}}
+scenarios: {a: high and e, rest: otherwise}
+""",
+        path="s.yaml",
+    )
+    assert ["very", "high", "share"] == [d.id for d in s.derived]
+    assert ["yes/no", "yes/no", "number"] == [d.expr.kind for d in s.derived]
+
+
+def test_categorical_arithmetic_is_refused_in_a_file() -> None:
+    """c + 1 used to add 1 to the category's index; it is refused at the name, in derived, rates and probabilities."""
+    cat = "'c' is a categorical driver; it may only be compared with one of its categories, as in c == 'a' or c != 'a'"
+    assert [
+        f"s.yaml:9:6: derived.d: {cat}",
+        f"s.yaml:11:13: events.e.rate: {cat}",
+        f"s.yaml:12:23: events.f.by.soon: {cat}",
+    ] == errors(
+        """\
+horizons: {soon: {until: 1y}}
+drivers: {c: {categorical: {a: 0.5, b: 0.5}}}
+derived:
+  d: c + 1
+events:
+  e: {rate: c}
+  f: {by: {soon: "min(c, 1)"}}
+scenarios: {rest: otherwise}
+"""
+    )
+
+
+def test_a_broken_driver_does_not_make_rules_on_it_wrong() -> None:
+    """A yes/no driver that fails validation is reported once; rules and derived quantities using it are not."""
+    assert ["s.yaml:8:20: drivers.p.probability: probability must lie in [0, 1] (got 2)"] == errors(
+        """\
+horizons: {soon: {until: 1y}}
+drivers:
+  p: {probability: 2}
+derived:
+  d: where(p, 1, 0)
+  q: not p
+scenarios: {a: p and q, rest: otherwise}
+"""
+    )
+
+
+# --------------------------------------------------------------------------
+# the constant shorthand is validated like every other number
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (".nan", "s.yaml:10:14: drivers.k: expected a finite number (got nan)"),
+        (".inf", "s.yaml:10:14: drivers.k: expected a finite number (got inf)"),
+        ("-.Inf", "s.yaml:10:14: drivers.k: expected a finite number (got -inf)"),
+        ("1e400", "s.yaml:10:14: drivers.k: expected a finite number (got inf)"),
+        ("9" * 400, "s.yaml:10:14: drivers.k: number is too large (400 digits)"),
+        ("9" * 5000, "s.yaml:10:14: drivers.k: number has too many digits (5000)"),
+        (
+            "true",
+            "s.yaml:10:14: drivers.k: expected a number (got true: YAML reads true/false as yes/no values; "
+            "write 1 or 0 for a number)",
+        ),
+    ],
+    ids=["nan", "inf", "minus-inf", "overflow", "400-digits", "5000-digits", "yes-no"],
+)
+def test_constant_shorthand_is_a_checked_number(value: str, expected: str) -> None:
+    """`k: .nan` (shorthand for `k: {constant: .nan}`) is refused as the long form is, never an OverflowError."""
+    assert [expected] == errors(MINIMAL + f"drivers: {{k: {value}}}\n")
+
+
+def test_constant_shorthand_equals_the_long_form() -> None:
+    """`k: 12000` and `k: {constant: 12000}` are the same driver with the same hash."""
+    short = Scenario.from_yaml(HEAD + MINIMAL + "drivers: {k: 12000}\n")
+    long = Scenario.from_yaml(HEAD + MINIMAL + "drivers: {k: {constant: 12000}}\n")
+    assert (short, short.hash) == (long, long.hash)
+
+
+# --------------------------------------------------------------------------
+# only regular files are read, and never more than the limit
+
+
+def _load_in_thread(path: Path, seconds: float = 10.0) -> str:
+    """The message load_scenario raises for ``path``, failing (not hanging) if it takes over ``seconds``."""
+    result: list[str] = []
+
+    def load() -> None:
+        try:
+            load_scenario(path)
+        except (ScenarioError, ScenarioErrors) as exc:
+            result.append(str(exc))
+        else:
+            result.append("loaded")
+
+    worker = threading.Thread(target=load, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"load_scenario({path}) still running after {seconds} s"
+    return result[0]
+
+
+@pytest.mark.skipif(not Path("/dev/null").exists(), reason="needs /dev/null")
+def test_a_character_device_is_refused(tmp_path: Path) -> None:
+    """/dev/null, or a link to it, is a character device, refused in one line before it is read."""
+    link = tmp_path / "s.yaml"
+    link.symlink_to("/dev/null")
+    assert "/dev/null: is a character device, not a scenario file" == _load_in_thread(Path("/dev/null"))
+    assert f"{link}: is a character device, not a scenario file" == _load_in_thread(link)
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_an_endless_device_is_refused_at_once(tmp_path: Path) -> None:
+    """/dev/zero has size 0 and no end: it is refused, not read until memory runs out."""
+    link = tmp_path / "zero.yaml"
+    link.symlink_to("/dev/zero")
+    assert f"{link}: is a character device, not a scenario file" == _load_in_thread(link)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    """A named pipe with no writer would block an open() forever; it is refused at once."""
+    fifo = tmp_path / "s.yaml"
+    os.mkfifo(fifo)
+    try:
+        assert f"{fifo}: is a FIFO (named pipe), not a scenario file" == _load_in_thread(fifo)
+    finally:
+        with contextlib.suppress(OSError):  # release a reader blocked in open(), should there be one
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+
+
+@pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="needs Unix sockets")
+def test_a_socket_is_refused() -> None:
+    """A Unix socket is not a scenario file (its path is kept short: sockets allow about 100 bytes)."""
+    with tempfile.TemporaryDirectory(dir="/tmp" if Path("/tmp").is_dir() else None) as d:
+        path = Path(d) / "s.yaml"
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+            server.bind(str(path))
+            assert f"{path}: is a socket, not a scenario file" == _load_in_thread(path)
+
+
+def test_a_directory_is_refused(tmp_path: Path) -> None:
+    """A directory is refused by name, as before."""
+    assert f"{tmp_path}: is a directory, not a scenario file" == _load_in_thread(tmp_path)
+
+
+def test_a_file_over_the_limit_is_refused_unread(tmp_path: Path) -> None:
+    """A regular file larger than 5,000,000 bytes is refused with its size, before it is read."""
+    p = tmp_path / "big.yaml"
+    with p.open("wb") as f:
+        f.truncate(5_000_001)
+    assert f"{p}: file is larger than 5000000 bytes (got 5000001)" == _load_in_thread(p)
+
+
+def test_a_link_to_a_scenario_loads(tmp_path: Path) -> None:
+    """A symbolic link to a regular file is read as that file."""
+    link = tmp_path / "nk.yaml"
+    link.symlink_to(BUNDLED)
+    assert load_scenario(BUNDLED) == load_scenario(link)
+
+
+# --------------------------------------------------------------------------
+# values are counted while parsing: a huge file is refused early
+
+
+def test_millions_of_values_are_refused_while_parsing() -> None:
+    """A 4.8 MB flow list of 2.4 million items is refused at the 200,001st value, in seconds, not minutes."""
+    text = HEAD + "x: [" + "1," * 2_400_000 + "1]\n"
+    start = time.perf_counter()
+    with pytest.raises(ScenarioErrors) as info:
+        Scenario.from_yaml(text, path="s.yaml")
+    elapsed = time.perf_counter() - start
+    # values before the list: the top mapping and 10 keys and values in HEAD, the key x and the list;
+    # so the 199,988th item (column 4 + 2 * 199,987) is the one over the budget
+    assert "s.yaml:6:399979: file has more than 200000 values" == str(info.value)
+    assert elapsed < 10  # about 0.15 s with libyaml, 3.5 s with PyYAML alone; composing all took a minute
+
+
+def test_a_million_aliases_are_refused_while_parsing() -> None:
+    """An alias is a value too: a list of a million aliases is refused while parsing, not expanded."""
+    text = HEAD + "a: &a x\nb: [" + "*a, " * 1_000_000 + "]\n"
+    start = time.perf_counter()
+    assert ["s.yaml:7:799945: file has more than 200000 values"] == errors(text[len(HEAD) :])
+    assert time.perf_counter() - start < 10
+
+
+# --------------------------------------------------------------------------
+# values that would pass check and fail later are refused at load
+
+
+SURROGATE = "text contains a lone surrogate (\\ud800), which is not a Unicode character; write the character itself"
+
+
+def test_lone_surrogates_are_refused_where_they_are() -> None:
+    """A \\ud800 escape (half a UTF-16 pair) in a label, a quote, a key or a category is refused at its place."""
+    assert [
+        f"s.yaml:7:17: horizons.soon.label: {SURROGATE}",
+        f"s.yaml:9:36: drivers.x.source.quote: {SURROGATE}",
+        f"s.yaml:10:21: drivers.c.categorical.\\ud800: {SURROGATE}",
+        f"s.yaml:11:3: drivers.\\ud800: {SURROGATE}",
+    ] == errors(
+        """\
+horizons:
+  soon: {label: "\\ud800", until: 1y}
+drivers:
+  x: {constant: 1, source: {quote: "a\\ud800b"}}
+  c: {categorical: {"\\ud800": 1}}
+  "\\ud800": {constant: 1}
+scenarios: {rest: otherwise}
+"""
+    )
+
+
+def test_lone_surrogates_are_refused_in_plain_data() -> None:
+    """from_dict refuses a lone surrogate too, naming the key path."""
+    data = Scenario.from_yaml(HEAD + MINIMAL + "drivers: {}\n").to_dict()
+    data["title"] = "a\ud800"
+    with pytest.raises(ScenarioErrors) as info:
+        Scenario.from_dict(data)
+    assert "<dict>: title: text contains a lone surrogate, which is not a Unicode character" == str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("until", "expected"),
+    [
+        (
+            "9000y",
+            "s.yaml:7:17: horizons.soon.until: horizon ends after the year 9999 (2024-01-01 + 9000y), "
+            "past the last date a report can show",
+        ),
+        (
+            "100000000000000000000d",
+            "s.yaml:7:17: horizons.soon.until: horizon ends after the year 9999 (2024-01-01 + 100000000000000000000d), "
+            "past the last date a report can show",
+        ),
+        ("1e308y", "s.yaml:7:17: horizons.soon.until: expected a duration such as 1y, 6mo, 2w or 90d (got '1e308y')"),
+        (".nan", "s.yaml:7:17: horizons.soon.until: expected a duration such as 1y, 6mo, 2w or 90d (got nan)"),
+    ],
+    ids=["9000-years", "huge-days", "exponent", "nan"],
+)
+def test_a_horizon_must_end_by_the_year_9999(until: str, expected: str) -> None:
+    """Reports show each horizon's end as a date; one past 9999-12-31 is refused at load, not in the report."""
+    assert [expected] == errors(
+        f"horizons:\n  soon: {{until: {until}}}\ndrivers: {{}}\nscenarios: {{rest: otherwise}}\n"
+    )
+
+
+def test_the_last_day_a_horizon_may_end() -> None:
+    """A horizon ending on 9999-12-01 is fine."""
+    head = HEAD.replace("2024-01-01", "9999-01-01")
+    s = Scenario.from_yaml(head + "horizons: {h: {until: 11mo}}\ndrivers: {}\nscenarios: {rest: otherwise}\n")
+    assert [11 / 12] == [h.until for h in s.horizons]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "drivers: {}\nevents: {e: {by: {soon: .nan}}}\n",
+            "s.yaml:11:25: events.e.by.soon: number is not finite (got nan)",
+        ),
+        ("drivers: {}\nevents: {e: {rate: -.inf}}\n", "s.yaml:11:20: events.e.rate: number is not finite (got -inf)"),
+        (
+            "drivers: {x: {normal: {mean: 0, sd: .inf}}}\n",
+            "s.yaml:10:37: drivers.x.normal.sd: expected a finite number (got inf)",
+        ),
+        (
+            "drivers: {x: {range: [1, 2], shape: normal, confidence: .nan}}\n",
+            "s.yaml:10:57: drivers.x.confidence: expected a finite number (got nan)",
+        ),
+        (
+            "drivers: {}\nevents: {e: {rate: 1}, f: {rate: 1, after: {e: .nan}}}\n",
+            "s.yaml:11:48: events.f.after.e: expected a finite number (got nan)",
+        ),
+    ],
+    ids=["by-nan", "rate-minus-inf", "sd-inf", "confidence-nan", "factor-nan"],
+)
+def test_numbers_that_are_not_finite_are_refused_everywhere(body: str, expected: str) -> None:
+    """.nan and .inf (YAML 1.2 numbers) are refused wherever a number or an expression belongs."""
+    assert [expected] == errors(MINIMAL + body)
+
+
+TAGS = [
+    ("!!bool maybe", "YAML tag '!!bool' takes true or false (got 'maybe')"),
+    ("!!bool yes", "YAML tag '!!bool' takes true or false (got 'yes')"),
+    ("!!int x", "YAML tag '!!int' takes a whole number such as 42, 0o17 or 0x1F (got 'x')"),
+    ("!!int 1_000", "YAML tag '!!int' takes a whole number such as 42, 0o17 or 0x1F (got '1_000')"),
+    ("!!float y", "YAML tag '!!float' takes a number such as 2.5, 1e3, .inf or .nan (got 'y')"),
+    ("!!null z", "YAML tag '!!null' takes ~, null or nothing (got 'z')"),
+    ("!!timestamp x", "YAML tag '!!timestamp' is not allowed; a scenario file holds plain data only"),
+    ("!!timestamp 2024-01-01", "YAML tag '!!timestamp' is not allowed; a scenario file holds plain data only"),
+    ("!!binary aGVsbG8=", "YAML tag '!!binary' is not allowed; a scenario file holds plain data only"),
+    ("!!str {a: 1}", "YAML tag '!!str' applies to a single value, not to a mapping"),
+    ("!!int [1]", "YAML tag '!!int' applies to a single value, not to a list"),
+    ("!!map x", "YAML tag '!!map' applies to a mapping, not to a single value"),
+    ("!!set {a, b}", "YAML tag '!!set' is not allowed; a scenario file holds plain data only"),
+    ("!!omap [a: 1]", "YAML tag '!!omap' is not allowed; a scenario file holds plain data only"),
+    ("!local x", "YAML tag '!local' is not allowed; a scenario file holds plain data only"),
+]
+
+
+@pytest.mark.parametrize(("value", "problem"), TAGS, ids=[t[0] for t in TAGS])
+def test_explicit_tags_with_bad_values_are_located_errors(value: str, problem: str) -> None:
+    """An explicit YAML tag that does not fit its value is refused at load, never an internal error later."""
+    assert [f"s.yaml:10:14: drivers.k: {problem}"] == errors(MINIMAL + f"drivers: {{k: {value}}}\n")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("!!int 0x1F", 31.0), ("!!float 1", 1.0), ("!!float .inf", ".inf"), ("!!str 5", "5"), ("! 5", "5")],
+    ids=["int-hex", "float-of-int", "float-as-text", "str", "non-specific"],
+)
+def test_explicit_core_tags_that_fit_are_read(value: str, expected: object) -> None:
+    """Core-schema tags that fit their value are read as the tag says."""
+    if isinstance(expected, float):
+        s = Scenario.from_yaml(HEAD + MINIMAL + f"drivers: {{k: {{constant: {value}}}}}\n")
+        assert expected == s.driver("k").distribution.value  # type: ignore[attr-defined]
+    else:
+        s = Scenario.from_yaml(HEAD.replace("title: T", f"title: {value}") + MINIMAL + "drivers: {}\n")
+        assert expected == s.title
+
+
+def test_a_tag_on_a_key_is_checked() -> None:
+    """A key is its text, but a tag on it must still fit."""
+    assert ["s.yaml:10:11: drivers.x: YAML tag '!!bool' takes true or false (got 'x')"] == errors(
+        MINIMAL + "drivers: {!!bool x: {constant: 1}}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "title: a\x00b\n",
+            "s.yaml:5:9: YAML syntax error: character U+0000 is not allowed in a YAML file "
+            "(special characters are not allowed)",
+        ),
+        (
+            "title: a\x1bb\n",
+            "s.yaml:5:9: YAML syntax error: character U+001B is not allowed in a YAML file "
+            "(special characters are not allowed)",
+        ),
+        (
+            "title: a\ud800b\n",
+            "s.yaml:5:9: YAML syntax error: character U+D800 is not allowed in a YAML file "
+            "(special characters are not allowed)",
+        ),
+    ],
+    ids=["nul", "escape", "surrogate"],
+)
+def test_characters_yaml_refuses_are_one_located_line(text: str, expected: str) -> None:
+    """A control character in the text is reported on one line at its place (PyYAML's message spans two)."""
+    with pytest.raises(ScenarioErrors) as info:
+        Scenario.from_yaml(HEAD.replace("title: T\n", "") + text + MINIMAL, path="s.yaml")
+    assert expected == str(info.value)
