@@ -20,7 +20,7 @@ from typing import Any, TypeAlias
 import numpy as np
 
 from ._types import FloatArray
-from .errors import ExpressionError, Location, did_you_mean
+from .errors import ExpressionError, Location, SimulationError, did_you_mean
 
 __all__ = [
     "ANY",
@@ -319,9 +319,31 @@ def _at(where: Location, lineno: int, col: int) -> Location:
     return where.shifted(col)
 
 
-def _pair(cmp: Callable[[Any, Any], Any], lf: Fn, rf: Fn) -> Fn:
-    """One comparison of a chain, as a function of the environment."""
-    return lambda env: cmp(lf(env), rf(env))
+def _pair(cmp: Callable[[Any, Any], Any], lf: Fn, rf: Fn, where: Location, text: str) -> Fn:
+    """One comparison of a chain, as a function of the environment.
+
+    A side that is not a number in some worlds (``log`` of a negative,
+    ``0/0``) would make the comparison silently false there, so it stops the
+    run instead, located at the comparison, as a derived quantity that is
+    not a number does.
+    """
+
+    def pair(env: Env) -> Any:
+        a, b = lf(env), rf(env)
+        for side in (a, b):
+            nan = np.isnan(side) if isinstance(side, np.ndarray | float) else None
+            if nan is not None and np.any(nan):
+                k = int(np.count_nonzero(nan))
+                n = max(np.size(a), np.size(b))
+                msg = (
+                    f"{where}: {where.key_path + ': ' if where.key_path else ''}a side of {text!r} is not a number "
+                    f"in {k} of {n} worlds (a log or sqrt of a negative, or 0/0?), so the comparison would be "
+                    "silently false there; guard it, e.g. with where()"
+                )
+                raise SimulationError(msg)
+        return cmp(a, b)
+
+    return pair
 
 
 def _both(a: str, b: str) -> str:
@@ -500,7 +522,7 @@ class _Compiler:
             lf, lc = self._operand(left, right, op, depth)
             rf, rc = self._operand(right, left, op, depth)
             cmp = _CMPOPS[type(op)]
-            pairs.append(_pair(cmp, lf, rf))
+            pairs.append(_pair(cmp, lf, rf, self.error(node, "").where, self.segment(node)))
             consts.extend([lc, rc])
 
         def compare(env: Env) -> np.ndarray:

@@ -169,3 +169,43 @@ def test_overflow_share_is_zero_for_ordinary_shapes() -> None:
     assert None is dist.overflow_problem(
         outlook.load_scenario(outlook.find_scenario("nk-troops-russia")).drivers[0].distribution
     )
+
+
+# --------------------------------------------------------------------------
+# a comparison with a side that is not a number
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "drivers: {x: {range: [-1, 3], shape: normal}}\nscenarios: {big: log(x) > 0.5, rest: otherwise}\n",
+            "t.yaml:8:18: scenarios.big: a side of 'log(x) > 0.5' is not a number in 7 of 40 worlds (a log or sqrt "
+            "of a negative, or 0/0?), so the comparison would be silently false there; guard it, e.g. with where()",
+        ),
+        (
+            "drivers: {x: {range: [-1, 3], shape: normal}}\nderived: {flag: sqrt(x) < 1}\n"
+            "scenarios: {rest: otherwise}\n",
+            "t.yaml:8:17: derived.flag: a side of 'sqrt(x) < 1' is not a number in 7 of 40 worlds (a log or sqrt "
+            "of a negative, or 0/0?), so the comparison would be silently false there; guard it, e.g. with where()",
+        ),
+    ],
+    ids=["rule", "derived"],
+)
+def test_a_comparison_with_a_side_that_is_not_a_number_stops_the_run(body: str, expected: str) -> None:
+    """NaN on either side of a comparison would make it silently false in those worlds: the run stops, located."""
+    with pytest.raises(SimulationError) as info:
+        simulate(make(body), samples=40, seed=3)
+    assert expected == str(info.value)
+
+
+def test_a_guarded_comparison_runs() -> None:
+    """where() picks the defined branch in every world, so the guarded rule has no NaN to compare."""
+    s = make(
+        "drivers: {x: {range: [-1, 3], shape: normal}}\n"
+        "scenarios: {big: 'where(x > 0, log(x), 0) > 0.5', rest: otherwise}\n"
+    )
+    worlds = outlook.sample_worlds(s, samples=2_000, seed=3)
+    x = worlds["x"].to_numpy()
+    expected = np.count_nonzero((x > 0) & (np.log(np.where(x > 0, x, 1.0)) > 0.5)) / 2_000
+    assert expected == summarise(simulate(s, samples=2_000, seed=3)).scenarios["p"].iloc[0]
