@@ -33,14 +33,13 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr_
         SimulationError,
     )
     from .scenario import Scenario, load_scenario
-    from .tables import Outlook, summarise
+    from .tables import Tables, summarise
     from .words import SCALES, estimative_word
 
 __all__ = [
     "ExpressionError",
     "Location",
     "Model",
-    "Outlook",
     "OutlookError",
     "Run",
     "SCALES",
@@ -48,6 +47,7 @@ __all__ = [
     "ScenarioError",
     "ScenarioErrors",
     "SimulationError",
+    "Tables",
     "__version__",
     "bundled_scenarios",
     "compile_model",
@@ -65,7 +65,6 @@ _LAZY = {
     "ExpressionError": "errors",
     "Location": "errors",
     "Model": "engine",
-    "Outlook": "tables",
     "OutlookError": "errors",
     "Run": "engine",
     "SCALES": "words",
@@ -73,6 +72,7 @@ _LAZY = {
     "ScenarioError": "errors",
     "ScenarioErrors": "errors",
     "SimulationError": "errors",
+    "Tables": "tables",
     "bundled_scenarios": "bundled",
     "compile_model": "engine",
     "estimative_word": "words",

@@ -13,7 +13,7 @@ from typing import Any
 from .bundled import find_scenario
 from .engine import DEFAULT_CHUNK_SIZE, check_counts, compile_model, simulate
 from .scenario import Scenario, load_scenario
-from .tables import Outlook, summarise
+from .tables import Tables, summarise
 
 __all__ = [
     "run_outlook",
@@ -33,7 +33,7 @@ def run_outlook(
     workers: int | None = None,
     scheduler: Any = None,
     worker_timeout: float = 60.0,
-) -> Outlook:
+) -> Tables:
     """Load, simulate and summarise a scenario in one call.
 
     Parameters
@@ -49,7 +49,7 @@ def run_outlook(
 
     Returns
     -------
-    Outlook
+    Tables
 
     Raises
     ------

@@ -658,9 +658,9 @@ def _bar_total(args: argparse.Namespace) -> int:
 
 def _notes(tables: object, args: argparse.Namespace, err: TextIO) -> None:
     """The run's warnings, and how many samples a precision run took, on stderr."""
-    from .tables import Outlook
+    from .tables import Tables
 
-    assert isinstance(tables, Outlook)
+    assert isinstance(tables, Tables)
     for w in tables.warnings:
         print(f"outlook: note: {w}", file=err)
     if args.precision is not None and not args.quiet:
@@ -759,7 +759,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             continue
         print(
             f"{f}: ok ({len(s.drivers)} drivers, {len(s.derived)} derived, {len(s.events)} events, "
-            f"{len(s.scenarios)} scenarios, {len(s.horizons)} horizons)",
+            f"{len(s.rules)} scenarios, {len(s.horizons)} horizons)",
             file=out,
         )
     return 2 if bad else 0

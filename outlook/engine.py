@@ -610,7 +610,7 @@ def _summary_bytes(model: Model, sampler: str) -> int:
     s = model.scenario
     per_block = 40 * len(model.quantities)
     if sampler != "random":  # the block's reported counts, kept for between-block standard errors
-        k = len(s.horizons) * (len(s.scenarios) + 2 * len(s.events))
+        k = len(s.horizons) * (len(s.rules) + 2 * len(s.events))
         k += sum(len(d.categories or ()) for d in s.drivers)
         per_block += 8 * k + 200
     return per_block
@@ -755,7 +755,7 @@ def _run_blocks(
     order) instead of a new one.
     """
     s = model.scenario
-    nh, ns, ne = len(s.horizons), len(s.scenarios), len(s.events)
+    nh, ns, ne = len(s.horizons), len(s.rules), len(s.events)
     names = model.quantities
     start = first_block * BLOCK_SIZE
     stop = min(stop_block * BLOCK_SIZE, total)
@@ -793,7 +793,7 @@ def _run_blocks(
             scope: dict[str, Any] = {**env, **happened}
             label = np.full(n, ns - 1, dtype=np.int64)
             free = np.ones(n, dtype=bool)
-            for ri, rule in enumerate(s.scenarios):
+            for ri, rule in enumerate(s.rules):
                 if rule.when is None:
                     break
                 hit = free & (rule.when.evaluate(scope, n) != 0)
@@ -1099,7 +1099,7 @@ def _finish(
     warnings: list[str] = []
     if model.correlation is not None and model.correlation.repaired:
         warnings.append(correlation_repair_note(model))
-    for ri, rule in enumerate(s.scenarios):
+    for ri, rule in enumerate(s.rules):
         if not part.scen_counts[:, ri].any():
             warnings.append(f"scenario {rule.id!r} was reached by no simulated world at any horizon")
     if precision is not None:

@@ -4,7 +4,7 @@ Owns the look of every figure: greyscale-readable (luminance, hatches, line
 styles and markers carry each distinction, not hue), units in axis labels,
 text placed and measured so that it does not overlap, and the figures' bytes
 (the same figure always gives the same PNG or SVG). Consumes an
-:class:`~outlook.Outlook` and, for distributions, a few thousand simulated
+:class:`~outlook.Tables` and, for distributions, a few thousand simulated
 worlds. Never uses pyplot or any other global state, never opens a window,
 never prints.
 
@@ -58,7 +58,7 @@ from .errors import did_you_mean
 
 if TYPE_CHECKING:
     from .scenario import Scenario
-    from .tables import Outlook
+    from .tables import Tables
 
 __all__ = [
     "derived_distributions",
@@ -114,7 +114,7 @@ _QUIET = (
 # helpers
 
 
-def _require_scenario(tables: Outlook) -> Scenario:
+def _require_scenario(tables: Tables) -> Scenario:
     s = tables.scenario
     if s is None:
         msg = (
@@ -247,7 +247,7 @@ def _as_of(s: Scenario) -> str:
     return s.as_of.isoformat()
 
 
-def _subtitle(tables: Outlook) -> str:
+def _subtitle(tables: Tables) -> str:
     m = tables.manifest
     n = m.get("samples")
     worlds = f"{n:,}" if isinstance(n, int) else "?"
@@ -279,7 +279,7 @@ class _Plain(Formatter):
         return f"{x:,.{self.decimals}f}"
 
 
-def _heading(s: Scenario, tables: Outlook, width: int) -> str:
+def _heading(s: Scenario, tables: Tables, width: int) -> str:
     return f"{_wrap(s.title, width, 2)}\n{_subtitle(tables)}"
 
 
@@ -295,7 +295,7 @@ def _finite(x: Any) -> float | None:
 # scenario probabilities
 
 
-def scenario_probabilities(tables: Outlook) -> Figure:
+def scenario_probabilities(tables: Tables) -> Figure:
     """Stacked bars: each horizon's scenario probabilities.
 
     One bar per horizon, labelled with the horizon's label; one segment per
@@ -320,7 +320,7 @@ def scenario_probabilities(tables: Outlook) -> Figure:
     """
     s = _require_scenario(tables)
     horizons = s.horizons
-    rules = s.scenarios
+    rules = s.rules
     nh = len(horizons)
     table = tables.scenarios
     shown = dict(zip(zip(table["scenario"].astype(str), table["horizon"].astype(str)), table["p"]))
@@ -417,7 +417,7 @@ def _label_segments(fig: Figure, ax: Axes, segments: list[tuple[str, str, float,
 # event curves
 
 
-def _curve(tables: Outlook, s: Scenario, event: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _curve(tables: Tables, s: Scenario, event: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     c = tables.curves
     rows = c[c["event"] == event] if len(c) else c
     if len(rows):
@@ -441,7 +441,7 @@ def _curve(tables: Outlook, s: Scenario, event: str) -> tuple[np.ndarray, np.nda
     return np.asarray(t), np.asarray(p), np.asarray(se)
 
 
-def event_curves(tables: Outlook, *, events: Sequence[str] | None = None) -> Figure:
+def event_curves(tables: Tables, *, events: Sequence[str] | None = None) -> Figure:
     """Cumulative event probabilities over time, with the horizon ends marked.
 
     For each event, the probability that it has happened by time ``t``, from
@@ -624,7 +624,7 @@ def _stated_range(spec: tuple[tuple[str, Any], ...]) -> tuple[float, float, str]
     return None
 
 
-def _worlds(tables: Outlook, worlds: pd.DataFrame | None, samples: int) -> pd.DataFrame:
+def _worlds(tables: Tables, worlds: pd.DataFrame | None, samples: int) -> pd.DataFrame:
     s = _require_scenario(tables)
     if worlds is not None:
         return worlds
@@ -636,7 +636,7 @@ def _worlds(tables: Outlook, worlds: pd.DataFrame | None, samples: int) -> pd.Da
     return sample_worlds(s, samples=n, seed=int(tables.manifest.get("seed", 0)))
 
 
-def figure_worlds(tables: Outlook, *, samples: int = 20_000) -> pd.DataFrame:
+def figure_worlds(tables: Tables, *, samples: int = 20_000) -> pd.DataFrame:
     """The worlds the distribution figures draw by default: the first ``samples`` worlds of the run.
 
     Fewer where the run had fewer, and where the scenario has so many
@@ -666,7 +666,7 @@ def figure_worlds(tables: Outlook, *, samples: int = 20_000) -> pd.DataFrame:
     return _worlds(tables, None, samples)
 
 
-def driver_distributions(tables: Outlook, *, worlds: pd.DataFrame | None = None, samples: int = 20_000) -> Figure:
+def driver_distributions(tables: Tables, *, worlds: pd.DataFrame | None = None, samples: int = 20_000) -> Figure:
     """Small multiples: one panel per driver.
 
     Each panel shows the driver's draws as a histogram of the share of worlds
@@ -708,7 +708,7 @@ def driver_distributions(tables: Outlook, *, worlds: pd.DataFrame | None = None,
     )
 
 
-def derived_distributions(tables: Outlook, *, worlds: pd.DataFrame | None = None, samples: int = 20_000) -> Figure:
+def derived_distributions(tables: Tables, *, worlds: pd.DataFrame | None = None, samples: int = 20_000) -> Figure:
     """Small multiples: one panel per derived quantity.
 
     As :func:`driver_distributions`, for the quantities the scenario computes
@@ -747,7 +747,7 @@ def derived_distributions(tables: Outlook, *, worlds: pd.DataFrame | None = None
 
 
 def _small_multiples(
-    tables: Outlook,
+    tables: Tables,
     items: list[_Quantity],
     table: pd.DataFrame,
     worlds: pd.DataFrame,
@@ -796,7 +796,7 @@ def _small_multiples(
     return fig
 
 
-def _panel(ax: Axes, q: _Quantity, stats: pd.Series | None, tables: Outlook, column: pd.Series) -> None:
+def _panel(ax: Axes, q: _Quantity, stats: pd.Series | None, tables: Tables, column: pd.Series) -> None:
     ax.set_gid(f"panel.{q.name}")
     ax.set_title(_clean(q.name), fontsize=9, family="monospace", parse_math=False)
     ax.set_xlabel(_wrap(_with_unit(q.label, q.unit), WRAP_PANEL), fontsize=FONT, parse_math=False)
@@ -892,7 +892,7 @@ def _corner_note(ax: Axes, text: str) -> None:
     )
 
 
-def _category_shares(q: _Quantity, tables: Outlook, column: pd.Series) -> tuple[list[str], list[float]]:
+def _category_shares(q: _Quantity, tables: Tables, column: pd.Series) -> tuple[list[str], list[float]]:
     cats = tables.categories
     rows = cats[cats["driver"] == q.name] if len(cats) else cats
     if len(rows):
@@ -953,7 +953,7 @@ def _constant(ax: Axes, q: _Quantity, value: float, share: float, scale: float =
 # all figures, and their bytes
 
 
-def figures(tables: Outlook, *, worlds: pd.DataFrame | None = None, samples: int = 20_000) -> dict[str, Figure]:
+def figures(tables: Tables, *, worlds: pd.DataFrame | None = None, samples: int = 20_000) -> dict[str, Figure]:
     """Every figure for a run, in report order.
 
     Parameters

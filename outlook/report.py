@@ -4,7 +4,7 @@ Owns what a report says and in which order (title, question and as-of date;
 key judgements; scenarios, events, drivers and derived quantities by horizon;
 sources; methods; the run manifest), its two renderings (one self-contained
 HTML file; Markdown with its figures in a folder beside it), and writing them
-atomically. Consumes :class:`~outlook.Outlook` tables and the figures of
+atomically. Consumes :class:`~outlook.Tables` tables and the figures of
 :mod:`outlook.plots`; never simulates, never prints.
 
 Text from the scenario file is untrusted data: it is escaped for HTML and for
@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .scenario import Driver, Scenario, SourceRef
-    from .tables import Outlook
+    from .tables import Tables
 
 __all__ = [
     "FIGURE_FORMATS",
@@ -657,10 +657,10 @@ def _inline_text(text: str) -> _Parts:
 # the content
 
 
-def _scenario_of(tables: Outlook) -> Scenario:
+def _scenario_of(tables: Tables) -> Scenario:
     s = tables.scenario
     if s is None:
-        msg = "these tables do not carry their scenario (Outlook.scenario is None); build them with outlook.summarise"
+        msg = "these tables do not carry their scenario (Tables.scenario is None); build them with outlook.summarise"
         raise ValueError(msg)
     return s
 
@@ -737,7 +737,7 @@ def _judgement(
     ``sqrt((p1 + p2 - (p1 - p2)**2) / n)``) are named as level with it.
     """
     h = scenario.horizons[horizon_index]
-    rules = {r.id: r for r in scenario.scenarios}
+    rules = {r.id: r for r in scenario.rules}
     rows = frame[frame["horizon"] == h.id].sort_values("p", ascending=False, kind="stable")
     top = rows.iloc[0]
     p1, se1 = float(top["p"]), float(top["p_se"])
@@ -787,7 +787,7 @@ def _flag_note(scale: Scale) -> _Para:
     )
 
 
-def _document(tables: Outlook, figures: Sequence[str], worlds: int) -> _Doc:
+def _document(tables: Tables, figures: Sequence[str], worlds: int) -> _Doc:
     """The report's content; ``figures`` are the keys of the figures it has, ``worlds`` how many worlds they draw."""
     s = _scenario_of(tables)
     m = tables.manifest
@@ -836,7 +836,7 @@ def _document(tables: Outlook, figures: Sequence[str], worlds: int) -> _Doc:
         doc.add(_List(tuple((_User(_one_line(w)),) for w in tables.warnings), cls="warnings"))
 
     # --- horizons and scenarios
-    rules = {r.id: r for r in s.scenarios}
+    rules = {r.id: r for r in s.rules}
     doc.add(_Heading(2, "Scenarios by horizon", "scenarios"))
     doc.add(
         _Para(
@@ -867,7 +867,7 @@ def _document(tables: Outlook, figures: Sequence[str], worlds: int) -> _Doc:
     any_flag = False
     rows = []
     sc_rows = _by(sc, "scenario")
-    for r in s.scenarios:
+    for r in s.rules:
         cells = [_Cell(_label(r.label, r.id))]
         for h in horizon_ids:
             cell = sc_rows[(r.id, h)]
@@ -1220,7 +1220,7 @@ def _shown(s: Scenario, key: str) -> str:
     return f" It shows the first {limit} of the {len(items):,} {noun}, in the file's order; the table lists them all."
 
 
-def _methods(tables: Outlook, s: Scenario, scale: Scale, n: int, figures: Sequence[str], worlds: int) -> list[_Parts]:
+def _methods(tables: Tables, s: Scenario, scale: Scale, n: int, figures: Sequence[str], worlds: int) -> list[_Parts]:
     m = tables.manifest
     block = int(m.get("block_size", 65536))
     bands = "; ".join(f"{b.word} {100 * b.lo:g}–{100 * b.hi:g}%" for b in scale.bands)
@@ -1522,7 +1522,7 @@ def _md_table(t: _Table) -> str:
 
 
 def _figure_bytes(
-    tables: Outlook, *, figure_format: str, figure_samples: int, dpi: int, progress: _Progress | None
+    tables: Tables, *, figure_format: str, figure_samples: int, dpi: int, progress: _Progress | None
 ) -> tuple[dict[str, tuple[str, bytes]], int]:
     """Every figure's bytes, by key, and how many worlds they draw; ``progress(done, total)`` after each step."""
     _require_matplotlib()
@@ -1547,7 +1547,7 @@ def _figure_bytes(
 
 @overload
 def build_report(
-    tables: Outlook,
+    tables: Tables,
     *,
     format: Literal["html"] = ...,
     figure_format: str = ...,
@@ -1561,7 +1561,7 @@ def build_report(
 
 @overload
 def build_report(
-    tables: Outlook,
+    tables: Tables,
     *,
     format: Literal["markdown", "md"],
     figure_format: str = ...,
@@ -1575,7 +1575,7 @@ def build_report(
 
 @overload
 def build_report(
-    tables: Outlook,
+    tables: Tables,
     *,
     format: str,
     figure_format: str = ...,
@@ -1588,7 +1588,7 @@ def build_report(
 
 
 def build_report(
-    tables: Outlook,
+    tables: Tables,
     *,
     format: str = "html",
     figure_format: str = "png",
@@ -1690,7 +1690,7 @@ def build_report(
 
 
 def write_report(
-    tables: Outlook,
+    tables: Tables,
     path: str | os.PathLike[str],
     *,
     format: str | None = None,

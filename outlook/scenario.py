@@ -39,7 +39,7 @@ __all__ = [
     "Driver",
     "Event",
     "Horizon",
-    "Rule",
+    "ScenarioRule",
     "Scenario",
     "Source",
     "SourceRef",
@@ -206,8 +206,8 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
-class Rule:
-    """A scenario: the worlds where ``when`` holds and no earlier rule did.
+class ScenarioRule:
+    """The rule that defines one scenario: the worlds where ``when`` holds and no earlier rule did.
 
     ``when`` is ``None`` for ``otherwise``.
     """
@@ -250,7 +250,7 @@ class Scenario:
     as_of: dt.date
     horizons: tuple[Horizon, ...]
     drivers: tuple[Driver, ...]
-    scenarios: tuple[Rule, ...]
+    rules: tuple[ScenarioRule, ...]
     derived: tuple[Derived, ...] = ()
     events: tuple[Event, ...] = ()
     correlations: tuple[Correlation, ...] = ()
@@ -350,7 +350,7 @@ class Scenario:
                 "when": "otherwise" if r.when is None else _expr_plain(r.when),
                 **_nonempty({"label": r.label, "description": r.description}),
             }
-            for r in self.scenarios
+            for r in self.rules
         }
         return out
 
@@ -1139,7 +1139,7 @@ class _Builder:
             as_of=as_of or dt.date(1970, 1, 1),
             horizons=tuple(horizons or ()),
             drivers=tuple(drivers),
-            scenarios=tuple(rules or ()),
+            rules=tuple(rules or ()),
             derived=tuple(derived or ()),
             events=tuple(events or ()),
             correlations=tuple(correlations or ()),
@@ -1693,16 +1693,16 @@ class _Builder:
             prev = (hid, e.constant)
         return tuple((h, e) for h, (e, _) in ordered)
 
-    def rules(self, y: _Y) -> tuple[Rule, ...]:
+    def rules(self, y: _Y) -> tuple[ScenarioRule, ...]:
         m = self.mapping(y, "scenarios", what="an ordered mapping of scenario: rule")
         names = self.value_names()
         names.update({n: YES_NO for n, s in self.names.items() if s == "events"})
-        out: list[Rule] = []
+        out: list[ScenarioRule] = []
         ids = list(m)
         for i, (sid, ry) in enumerate(m.items()):
             kp = f"scenarios.{sid}"
 
-            def one(sid: str = sid, ry: _Y = ry, kp: str = kp, i: int = i) -> Rule:
+            def one(sid: str = sid, ry: _Y = ry, kp: str = kp, i: int = i) -> ScenarioRule:
                 self.ident(y, sid, kp)
                 if sid in self.names:
                     raise self.err(self.key_loc(y, sid, kp), f"name {sid!r} is already used by {self.names[sid]}.{sid}")
@@ -1725,7 +1725,7 @@ class _Builder:
                     when = self.expr(wy, wkp, names)
                     if when.kind == NUMBER:
                         raise self.err(when.where, "a scenario rule needs a condition, not a number", got=when.text)
-                return Rule(sid, when, meta.get("label", ""), meta.get("description", ""), self.loc(ry, kp))
+                return ScenarioRule(sid, when, meta.get("label", ""), meta.get("description", ""), self.loc(ry, kp))
 
             r = self.guard(one)
             if r is not None:

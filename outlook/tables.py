@@ -20,7 +20,7 @@ curves
     ``event, time, p_by, p_by_se``: the probability that each event has
     happened by ``time`` (years from ``as_of``), at evenly spaced times from 0
     to the last horizon's end and at every horizon end (where it equals the
-    events table). Not one of :attr:`Outlook.TABLES`: it is for plotting.
+    events table). Not one of :attr:`Tables.TABLES`: it is for plotting.
 manifest
     The run's identity: scenario id and hash, seed, samples, versions; and
     ``correlation_repair``: ``None``, or, when the stated correlation matrix
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from .scenario import Scenario
 
 __all__ = [
-    "Outlook",
+    "Tables",
     "summarise",
 ]
 
@@ -61,7 +61,7 @@ def _se(p: np.ndarray | float, n: int) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class Outlook:
+class Tables:
     """The tables of one run, as pandas DataFrames, and its manifest."""
 
     scenarios: pd.DataFrame
@@ -126,7 +126,7 @@ def _correlation_repair(run: Run) -> dict[str, Any] | None:
     }
 
 
-def summarise(run: Run, *, scale: str = "icd203") -> Outlook:
+def summarise(run: Run, *, scale: str = "icd203") -> Tables:
     """Turn a run's accumulators into outlook tables.
 
     Parameters
@@ -139,7 +139,7 @@ def summarise(run: Run, *, scale: str = "icd203") -> Outlook:
 
     Returns
     -------
-    Outlook
+    Tables
 
     Notes
     -----
@@ -158,7 +158,7 @@ def summarise(run: Run, *, scale: str = "icd203") -> Outlook:
     p = run.scenario_counts / n
     rows = []
     for hi, h in enumerate(hz):
-        for ri, r in enumerate(s.scenarios):
+        for ri, r in enumerate(s.rules):
             rows.append((h, r.id, p[hi, ri]))
     scen = pd.DataFrame(rows, columns=["horizon", "scenario", "p"])
     scen["p_se"] = _se(scen["p"].to_numpy(), n)
@@ -243,4 +243,4 @@ def summarise(run: Run, *, scale: str = "icd203") -> Outlook:
         }
     )
     curves["p_by_se"] = _se(curves["p_by"].to_numpy(dtype=np.float64), n)
-    return Outlook(scen, ev, drv, der, cat, manifest, tuple(run.warnings), curves, s)
+    return Tables(scen, ev, drv, der, cat, manifest, tuple(run.warnings), curves, s)

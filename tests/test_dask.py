@@ -28,7 +28,7 @@ def model() -> outlook.Model:
 
 
 @pytest.fixture(scope="module")
-def local(model: outlook.Model) -> outlook.Outlook:
+def local(model: outlook.Model) -> outlook.Tables:
     return summarise(simulate(model, samples=SAMPLES, seed=11))
 
 
@@ -47,18 +47,18 @@ def client() -> Iterator[Any]:
     yield from cluster()
 
 
-def same_tables(a: outlook.Outlook, b: outlook.Outlook) -> None:
+def same_tables(a: outlook.Tables, b: outlook.Tables) -> None:
     for name in a.TABLES:
         assert a.table(name).equals(b.table(name)), name
     assert a.curves.equals(b.curves)
 
 
-def test_a_cluster_gives_the_local_numbers(model: outlook.Model, local: outlook.Outlook, client: Any) -> None:
+def test_a_cluster_gives_the_local_numbers(model: outlook.Model, local: outlook.Tables, client: Any) -> None:
     """Two worker processes, block ranges merged in order: every table identical."""
     same_tables(local, summarise(simulate(model, samples=SAMPLES, seed=11, scheduler=client)))
 
 
-def test_a_scheduler_address_gives_the_local_numbers(model: outlook.Model, local: outlook.Outlook, client: Any) -> None:
+def test_a_scheduler_address_gives_the_local_numbers(model: outlook.Model, local: outlook.Tables, client: Any) -> None:
     """Connecting by address, as `outlook run --scheduler ADDRESS` does."""
     address = client.scheduler.address
     assert address.startswith("tcp://")
@@ -73,7 +73,7 @@ def kill_a_busy_worker(client: Any) -> tuple[int, ...]:
     return tuple(sorted(pids.values()))
 
 
-def test_a_worker_dying_mid_run_changes_nothing(model: outlook.Model, local: outlook.Outlook, client: Any) -> None:
+def test_a_worker_dying_mid_run_changes_nothing(model: outlook.Model, local: outlook.Tables, client: Any) -> None:
     """Dask reruns the lost range on a live worker; the range is a pure function of its blocks."""
     killed: list[tuple[int, ...]] = []
 

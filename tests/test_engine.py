@@ -26,7 +26,7 @@ def make(body: str) -> Scenario:
     return Scenario.from_yaml(HEAD + body, path="t.yaml")
 
 
-def tables(body: str, samples: int = 50_000, seed: int = 1, **kw: int) -> outlook.Outlook:
+def tables(body: str, samples: int = 50_000, seed: int = 1, **kw: int) -> outlook.Tables:
     return summarise(simulate(make(body), samples=samples, seed=seed, **kw))
 
 
@@ -281,7 +281,7 @@ def slow_scenarios(s: Scenario, worlds: object, horizon_end: float) -> list[str]
             env[d.id] = np.array([float(w[d.id])])
         for e in s.events:
             env[e.id] = np.array([float(w[f"time_{e.id}"] <= horizon_end)])
-        for r in s.scenarios:
+        for r in s.rules:
             if r.when is None or r.when.evaluate(env, 1)[0] != 0:
                 labels.append(r.id)
                 break
@@ -297,7 +297,7 @@ def test_scenario_counts_match_slow_reference() -> None:
     for h in s.horizons:
         labels = slow_scenarios(s, worlds, h.until)
         got = out.scenarios[out.scenarios["horizon"] == h.id].set_index("scenario")["p"]
-        for r in s.scenarios:
+        for r in s.rules:
             assert labels.count(r.id) / n == got[r.id]
 
 

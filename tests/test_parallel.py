@@ -45,7 +45,7 @@ def small() -> outlook.Model:
     return compile_model(Scenario.from_yaml(SMALL, path="small.yaml"))
 
 
-def same_tables(a: outlook.Outlook, b: outlook.Outlook) -> None:
+def same_tables(a: outlook.Tables, b: outlook.Tables) -> None:
     for name in a.TABLES:
         pd_a, pd_b = a.table(name), b.table(name)
         assert pd_a.equals(pd_b), name

@@ -59,23 +59,23 @@ scenarios: {yes: e, no: otherwise}
 
 
 @pytest.fixture(scope="module")
-def nk() -> outlook.Outlook:
+def nk() -> outlook.Tables:
     return outlook.run_outlook("nk-troops-russia", samples=20_000, seed=5)
 
 
 @pytest.fixture(scope="module")
-def nk_worlds(nk: outlook.Outlook) -> pd.DataFrame:
+def nk_worlds(nk: outlook.Tables) -> pd.DataFrame:
     assert nk.scenario is not None
     return outlook.sample_worlds(nk.scenario, samples=3000, seed=5)
 
 
 @pytest.fixture(scope="module")
-def figs(nk: outlook.Outlook, nk_worlds: pd.DataFrame) -> dict[str, Figure]:
+def figs(nk: outlook.Tables, nk_worlds: pd.DataFrame) -> dict[str, Figure]:
     return plots.figures(nk, worlds=nk_worlds)
 
 
 @pytest.fixture(scope="module")
-def tiny() -> outlook.Outlook:
+def tiny() -> outlook.Tables:
     s = outlook.Scenario.from_yaml(TINY)
     return outlook.summarise(outlook.simulate(s, samples=4000, seed=2))
 
@@ -193,7 +193,7 @@ def test_no_overlap_check_catches_overlaps() -> None:
     assert overlaps(*boxes)
 
 
-def test_figures_of_tiny_tables_omit_events_and_keep_derived(tiny: outlook.Outlook) -> None:
+def test_figures_of_tiny_tables_omit_events_and_keep_derived(tiny: outlook.Tables) -> None:
     """A scenario without events gives no events figure; it still plots everything else."""
     figs = plots.figures(tiny, samples=1000)
     assert ["scenarios", "drivers", "derived"] == list(figs)
@@ -220,7 +220,7 @@ def test_figures_without_derived_omit_derived() -> None:
     ],
     ids=lambda f: f.__name__,
 )
-def test_tables_without_scenario_raise(nk: outlook.Outlook, fn: Any) -> None:
+def test_tables_without_scenario_raise(nk: outlook.Tables, fn: Any) -> None:
     """Plots need the scenario; tables without one give a ValueError that says so."""
     with pytest.raises(ValueError, match=r"tables\.scenario is None"):
         fn(dataclasses.replace(nk, scenario=None))
@@ -237,12 +237,12 @@ def test_importing_outlook_loads_no_matplotlib() -> None:
 # scenario probabilities
 
 
-def test_scenario_bars_are_the_table(nk: outlook.Outlook, figs: dict[str, Figure]) -> None:
+def test_scenario_bars_are_the_table(nk: outlook.Tables, figs: dict[str, Figure]) -> None:
     """One bar per horizon; its segments are the scenarios' p, in horizon order, summing to 1."""
     assert nk.scenario is not None
     (ax,) = figs["scenarios"].axes
     heights = []
-    for rule in nk.scenario.scenarios:
+    for rule in nk.scenario.rules:
         patches = [by_gid(ax, f"scenario.{rule.id}.{h.id}")[0] for h in nk.scenario.horizons]
         expected = nk.scenarios.loc[nk.scenarios["scenario"] == rule.id, "p"].tolist()
         assert expected == pytest.approx([p.get_height() for p in patches], rel=0, abs=1e-15)
@@ -253,12 +253,12 @@ def test_scenario_bars_are_the_table(nk: outlook.Outlook, figs: dict[str, Figure
     assert "probability" == ax.get_ylabel()
 
 
-def test_scenario_segments_differ_in_greyscale(nk: outlook.Outlook, figs: dict[str, Figure]) -> None:
+def test_scenario_segments_differ_in_greyscale(nk: outlook.Tables, figs: dict[str, Figure]) -> None:
     """Segments differ in hatch and luminance, so the figure reads in greyscale."""
     assert nk.scenario is not None
     (ax,) = figs["scenarios"].axes
     looks = []
-    for rule in nk.scenario.scenarios:
+    for rule in nk.scenario.rules:
         p = by_gid(ax, f"scenario.{rule.id}.short")[0]
         r, g, b, _ = p.get_facecolor()
         looks.append((p.get_hatch() or "", round(0.2126 * r + 0.7152 * g + 0.0722 * b, 2)))
@@ -268,7 +268,7 @@ def test_scenario_segments_differ_in_greyscale(nk: outlook.Outlook, figs: dict[s
     assert min(np.diff(lum)) >= 0.05
 
 
-def test_segment_labels_fit_inside_their_segment(nk: outlook.Outlook, figs: dict[str, Figure]) -> None:
+def test_segment_labels_fit_inside_their_segment(nk: outlook.Tables, figs: dict[str, Figure]) -> None:
     """Each percentage sits inside its own segment, says that segment's p, and tiny segments have none."""
     fig = figs["scenarios"]
     (ax,) = fig.axes
@@ -292,7 +292,7 @@ def test_segment_labels_fit_inside_their_segment(nk: outlook.Outlook, figs: dict
 # event curves
 
 
-def test_event_curves_are_the_curves_table(nk: outlook.Outlook, figs: dict[str, Figure]) -> None:
+def test_event_curves_are_the_curves_table(nk: outlook.Tables, figs: dict[str, Figure]) -> None:
     """One line per event whose points are the curves table's time and p_by."""
     assert nk.scenario is not None
     (ax,) = figs["events"].axes
@@ -307,7 +307,7 @@ def test_event_curves_are_the_curves_table(nk: outlook.Outlook, figs: dict[str, 
     assert all(by_gid(ax, f"band.{e.id}") for e in nk.scenario.events)
 
 
-def test_event_curves_mark_every_horizon_end(nk: outlook.Outlook, figs: dict[str, Figure]) -> None:
+def test_event_curves_mark_every_horizon_end(nk: outlook.Tables, figs: dict[str, Figure]) -> None:
     """A vertical line at each horizon end, labelled with the horizon's label; axes from 0 to the last end."""
     assert nk.scenario is not None
     (ax,) = figs["events"].axes
@@ -338,7 +338,7 @@ def test_crowded_horizon_labels_go_up_a_row() -> None:
     assert not any(overlaps(a, b) for i, (_, a) in enumerate(texts) for _, b in texts[i + 1 :])
 
 
-def test_event_curves_for_chosen_events(nk: outlook.Outlook) -> None:
+def test_event_curves_for_chosen_events(nk: outlook.Tables) -> None:
     """events= picks and orders the curves; an unknown id is a ValueError with a hint."""
     fig = plots.event_curves(nk, events=["tech_transfer", "ceasefire"])
     (ax,) = fig.axes
@@ -349,7 +349,7 @@ def test_event_curves_for_chosen_events(nk: outlook.Outlook) -> None:
         plots.event_curves(nk, events=["cease_fire"])
 
 
-def test_event_curves_without_events_say_so(tiny: outlook.Outlook) -> None:
+def test_event_curves_without_events_say_so(tiny: outlook.Tables) -> None:
     """A scenario without events still gives a figure: its horizon ends and a note."""
     fig = plots.event_curves(tiny)
     (ax,) = fig.axes
@@ -357,7 +357,7 @@ def test_event_curves_without_events_say_so(tiny: outlook.Outlook) -> None:
     assert by_gid(ax, "horizon.later")
 
 
-def test_event_curves_fall_back_to_the_events_table(nk: outlook.Outlook) -> None:
+def test_event_curves_fall_back_to_the_events_table(nk: outlook.Tables) -> None:
     """Tables without curves draw each event through its horizon ends, from 0."""
     bare = dataclasses.replace(nk, curves=nk.curves.iloc[0:0])
     (ax,) = plots.event_curves(bare, events=["ceasefire"]).axes
@@ -370,7 +370,7 @@ def test_event_curves_fall_back_to_the_events_table(nk: outlook.Outlook) -> None
 # driver and derived distributions
 
 
-def test_one_driver_panel_per_driver(nk: outlook.Outlook, figs: dict[str, Figure]) -> None:
+def test_one_driver_panel_per_driver(nk: outlook.Tables, figs: dict[str, Figure]) -> None:
     """A panel per driver, titled with its id, its x label the driver's label and unit."""
     assert nk.scenario is not None
     fig = figs["drivers"]
@@ -385,7 +385,7 @@ def test_one_driver_panel_per_driver(nk: outlook.Outlook, figs: dict[str, Figure
         assert all(len(line) <= plots.WRAP_PANEL for line in ax.get_xlabel().splitlines())
 
 
-def test_stated_range_is_drawn_at_its_ends(nk: outlook.Outlook, figs: dict[str, Figure]) -> None:
+def test_stated_range_is_drawn_at_its_ends(nk: outlook.Tables, figs: dict[str, Figure]) -> None:
     """A driver given as a range has it shaded and its ends drawn at exactly the stated low and high."""
     assert nk.scenario is not None
     ps = panels(figs["drivers"])
@@ -416,7 +416,7 @@ def test_stated_range_is_drawn_at_its_ends(nk: outlook.Outlook, figs: dict[str, 
 
 
 @pytest.mark.parametrize("which", ["drivers", "derived"])
-def test_percentiles_are_marked_at_table_values(nk: outlook.Outlook, figs: dict[str, Figure], which: str) -> None:
+def test_percentiles_are_marked_at_table_values(nk: outlook.Tables, figs: dict[str, Figure], which: str) -> None:
     """Each continuous panel marks the run's p5, p50 and p95 from the table."""
     table = getattr(nk, which)
     ps = panels(figs[which])
@@ -436,7 +436,7 @@ def test_percentiles_are_marked_at_table_values(nk: outlook.Outlook, figs: dict[
     assert marked >= 13
 
 
-def test_derived_panels_have_no_stated_range(nk: outlook.Outlook, figs: dict[str, Figure]) -> None:
+def test_derived_panels_have_no_stated_range(nk: outlook.Tables, figs: dict[str, Figure]) -> None:
     """Derived quantities have no stated range; their panels are labelled with label and unit."""
     assert nk.scenario is not None
     ps = panels(figs["derived"])
@@ -445,7 +445,7 @@ def test_derived_panels_have_no_stated_range(nk: outlook.Outlook, figs: dict[str
         assert f"{d.label} ({d.unit})" == flat(ps[d.id].get_xlabel())
 
 
-def test_discrete_and_constant_drivers(tiny: outlook.Outlook) -> None:
+def test_discrete_and_constant_drivers(tiny: outlook.Tables) -> None:
     """Categories and yes/no become share bars from the tables; a constant a single spike; no unit, no brackets."""
     ps = panels(plots.driver_distributions(tiny, samples=1000))
     cats = tiny.categories[tiny.categories["driver"] == "vote"]
@@ -466,7 +466,7 @@ def test_discrete_and_constant_drivers(tiny: outlook.Outlook) -> None:
     assert [2.0, 2.0] == list(lo_line.get_xdata())
 
 
-def test_constant_derived_quantity_is_a_spike(tiny: outlook.Outlook) -> None:
+def test_constant_derived_quantity_is_a_spike(tiny: outlook.Tables) -> None:
     """A derived quantity of zero width (2 × a constant) plots as one spike at its value."""
     ps = panels(plots.derived_distributions(tiny, samples=1000))
     (spike,) = marker(ps["twice"], "p50")
@@ -475,7 +475,7 @@ def test_constant_derived_quantity_is_a_spike(tiny: outlook.Outlook) -> None:
     assert "y (km)" == ps["y"].get_xlabel()
 
 
-def test_infinite_values_are_counted_not_drawn(tiny: outlook.Outlook) -> None:
+def test_infinite_values_are_counted_not_drawn(tiny: outlook.Tables) -> None:
     """Worlds where a quantity is infinite are counted in the panel; infinite percentiles are not marked."""
     assert tiny.scenario is not None
     worlds = outlook.sample_worlds(tiny.scenario, samples=1000, seed=2)
@@ -498,7 +498,7 @@ def test_infinite_values_are_counted_not_drawn(tiny: outlook.Outlook) -> None:
     assert not any(overlaps(a, b) for i, (_, a) in enumerate(texts) for _, b in texts[i + 1 :])
 
 
-def test_default_worlds_are_the_runs_first_worlds(tiny: outlook.Outlook) -> None:
+def test_default_worlds_are_the_runs_first_worlds(tiny: outlook.Tables) -> None:
     """Without worlds, the plot draws the run's first worlds (its seed), at most as many as it ran."""
     assert tiny.scenario is not None
 
@@ -513,13 +513,13 @@ def test_default_worlds_are_the_runs_first_worlds(tiny: outlook.Outlook) -> None
 
 
 @pytest.mark.parametrize("samples", [0, -5, 2.5, True], ids=["zero", "negative", "float", "bool"])
-def test_bad_sample_counts_raise(tiny: outlook.Outlook, samples: Any) -> None:
+def test_bad_sample_counts_raise(tiny: outlook.Tables, samples: Any) -> None:
     """samples must be a positive integer."""
     with pytest.raises(ValueError, match="samples must be a positive integer"):
         plots.driver_distributions(tiny, samples=samples)
 
 
-def test_worlds_without_a_column_raise(tiny: outlook.Outlook) -> None:
+def test_worlds_without_a_column_raise(tiny: outlook.Tables) -> None:
     """Worlds that lack a driver's column give a ValueError naming it."""
     assert tiny.scenario is not None
     worlds = outlook.sample_worlds(tiny.scenario, samples=100, seed=2).drop(columns=["x"])
@@ -549,7 +549,7 @@ def test_long_labels_are_wrapped() -> None:
 
 @pytest.mark.parametrize("fmt", ["png", "svg"])
 @pytest.mark.parametrize("fn", [plots.scenario_probabilities, plots.event_curves], ids=lambda f: f.__name__)
-def test_figure_bytes_are_deterministic(nk: outlook.Outlook, fn: Any, fmt: str) -> None:
+def test_figure_bytes_are_deterministic(nk: outlook.Tables, fn: Any, fmt: str) -> None:
     """The same figure twice, and a second figure from the same tables, give identical bytes."""
     fig = fn(nk)
     first = plots.figure_bytes(fig, fmt)
@@ -562,14 +562,14 @@ def test_figure_bytes_are_deterministic(nk: outlook.Outlook, fn: Any, fmt: str) 
         assert b"<dc:date>" not in first
 
 
-def test_distribution_bytes_are_deterministic(tiny: outlook.Outlook) -> None:
+def test_distribution_bytes_are_deterministic(tiny: outlook.Tables) -> None:
     """Small multiples built twice from the same tables give the same PNG."""
     a = plots.figure_bytes(plots.derived_distributions(tiny, samples=1000))
     b = plots.figure_bytes(plots.derived_distributions(tiny, samples=1000))
     assert a == b
 
 
-def test_svg_is_the_same_in_another_process(tiny: outlook.Outlook) -> None:
+def test_svg_is_the_same_in_another_process(tiny: outlook.Tables) -> None:
     """SVG ids come from a fixed salt, not from the process: another interpreter writes the same bytes."""
     code = textwrap.dedent(
         f"""
@@ -585,7 +585,7 @@ def test_svg_is_the_same_in_another_process(tiny: outlook.Outlook) -> None:
     assert plots.figure_bytes(plots.scenario_probabilities(tiny), "svg") == out.stdout
 
 
-def test_dpi_sets_the_png_size(nk: outlook.Outlook) -> None:
+def test_dpi_sets_the_png_size(nk: outlook.Tables) -> None:
     """dpi= scales the PNG: its width in pixels is the figure's width in inches times dpi."""
     fig = plots.scenario_probabilities(nk)
     png = plots.figure_bytes(fig, dpi=50)
@@ -594,7 +594,7 @@ def test_dpi_sets_the_png_size(nk: outlook.Outlook) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "PNG", "jpg", ""])
-def test_unknown_format_raises(nk: outlook.Outlook, fmt: str) -> None:
+def test_unknown_format_raises(nk: outlook.Tables, fmt: str) -> None:
     """Only png and svg are written; anything else is a ValueError."""
     with pytest.raises(ValueError, match=r"unknown figure format .*; expected 'png' or 'svg'"):
         plots.figure_bytes(plots.scenario_probabilities(nk), fmt)
@@ -620,7 +620,7 @@ def test_no_derived_quantities_gives_a_note() -> None:
     assert "This scenario has no derived quantities." in [t.get_text() for t in fig.texts]
 
 
-def test_no_events_chosen_says_so(nk: outlook.Outlook) -> None:
+def test_no_events_chosen_says_so(nk: outlook.Tables) -> None:
     """events=[] draws the horizon ends and a note, no curves."""
     (ax,) = plots.event_curves(nk, events=[]).axes
     assert [] == [ln for ln in ax.get_lines() if str(ln.get_gid()).startswith("event.")]
@@ -757,7 +757,7 @@ def test_long_labels_and_missing_glyphs_warn_nothing() -> None:
 # bounded figures for large scenarios
 
 
-def crowd(drivers: int, events: int, categories: int) -> outlook.Outlook:
+def crowd(drivers: int, events: int, categories: int) -> outlook.Tables:
     """Tables of a scenario with many drivers, events and categories, from a small run."""
     cats = ", ".join(f"k{i}: {1 / categories}" for i in range(categories))
     lines = [
@@ -778,12 +778,12 @@ def crowd(drivers: int, events: int, categories: int) -> outlook.Outlook:
 
 
 @pytest.fixture(scope="module")
-def crowded() -> outlook.Outlook:
+def crowded() -> outlook.Tables:
     return crowd(plots.PANELS + 6, plots.CURVES + 3, plots.CATEGORIES + 8)
 
 
 @pytest.fixture(scope="module")
-def crowded_drivers(crowded: outlook.Outlook) -> Figure:
+def crowded_drivers(crowded: outlook.Tables) -> Figure:
     return plots.driver_distributions(crowded, samples=200)
 
 
@@ -794,7 +794,7 @@ def test_small_multiples_show_the_first_panels_and_say_so(crowded_drivers: Figur
     assert f"the first {plots.PANELS} of {plots.PANELS + 6} drivers (the tables give them all)" in fig.get_suptitle()
 
 
-def test_event_curves_draw_the_first_curves_and_say_so(crowded: outlook.Outlook) -> None:
+def test_event_curves_draw_the_first_curves_and_say_so(crowded: outlook.Tables) -> None:
     """More events than CURVES: the first CURVES are drawn unless chosen, and the axes' title says so."""
     ax = plots.event_curves(crowded).axes[0]
     drawn = [str(line.get_gid()) for line in ax.get_lines() if str(line.get_gid()).startswith("event.")]
@@ -813,7 +813,7 @@ def test_a_categorical_panel_shows_the_first_categories_and_says_so(crowded_driv
 
 
 def test_figure_worlds_hold_a_bounded_number_of_values(
-    crowded: outlook.Outlook, monkeypatch: pytest.MonkeyPatch
+    crowded: outlook.Tables, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The distribution figures draw at most WORLD_VALUES values: fewer worlds for a scenario with many columns."""
     assert 200 == len(plots.figure_worlds(crowded, samples=200))

@@ -47,22 +47,22 @@ scenarios: {happens: it, not_yet: otherwise}
 
 
 @pytest.fixture(scope="module")
-def tables() -> outlook.Outlook:
+def tables() -> outlook.Tables:
     return outlook.run_outlook("nk-troops-russia", samples=SAMPLES, seed=SEED)
 
 
 @pytest.fixture(scope="module")
-def html_text(tables: outlook.Outlook) -> str:
+def html_text(tables: outlook.Tables) -> str:
     return build_report(tables, format="html")
 
 
 @pytest.fixture(scope="module")
-def markdown(tables: outlook.Outlook) -> tuple[str, dict[str, bytes]]:
+def markdown(tables: outlook.Tables) -> tuple[str, dict[str, bytes]]:
     return build_report(tables, format="markdown")
 
 
 @pytest.fixture(scope="module")
-def tiny() -> outlook.Outlook:
+def tiny() -> outlook.Tables:
     return outlook.run_outlook(outlook.Scenario.from_yaml(TINY), samples=2_000, seed=1)
 
 
@@ -266,7 +266,7 @@ def test_straddles_agrees_with_band_edges(p: float, se: float, scale: str) -> No
 # content: everything is named
 
 
-def test_html_names_everything(tables: outlook.Outlook, html_text: str) -> None:
+def test_html_names_everything(tables: outlook.Tables, html_text: str) -> None:
     """The HTML report names the title, question, as-of date and every scenario, horizon, driver, event."""
     s = tables.scenario
     assert s is not None
@@ -276,20 +276,20 @@ def test_html_names_everything(tables: outlook.Outlook, html_text: str) -> None:
     assert text.startswith(s.title)
     assert " ".join(s.question.split()) in text
     assert "As of 1 November 2024" in text
-    for item in (*s.scenarios, *s.drivers, *s.derived, *s.events):
+    for item in (*s.rules, *s.drivers, *s.derived, *s.events):
         assert item.id in text, item.id
         assert " ".join(item.label.split()) in text, item.label
     for h in s.horizons:
         assert h.label in text
     for src in s.sources:
         assert " ".join(src.title.split()) in text
-    assert [r.id for r in s.scenarios] == page.rows_named["scenario-table"]
+    assert [r.id for r in s.rules] == page.rows_named["scenario-table"]
     assert [e.id for e in s.events] == page.rows_named["event-table"]
     assert [d.id for d in s.drivers] == page.rows_named["driver-table"]
     assert [d.id for d in s.derived] == page.rows_named["derived-table"]
 
 
-def test_markdown_names_everything(tables: outlook.Outlook, markdown: tuple[str, dict[str, bytes]]) -> None:
+def test_markdown_names_everything(tables: outlook.Tables, markdown: tuple[str, dict[str, bytes]]) -> None:
     """The Markdown report names the same things, in headed sections."""
     s = tables.scenario
     assert s is not None
@@ -297,7 +297,7 @@ def test_markdown_names_everything(tables: outlook.Outlook, markdown: tuple[str,
     assert text.startswith(f"# {s.title}\n")
     assert " ".join(s.question.split()) in text
     assert "As of 1 November 2024" in text
-    for item in (*s.scenarios, *s.drivers, *s.derived, *s.events):
+    for item in (*s.rules, *s.drivers, *s.derived, *s.events):
         assert f"`{item.id}`" in text, item.id
         assert " ".join(item.label.split()) in text, item.label
     for h in s.horizons:
@@ -316,7 +316,7 @@ def test_markdown_names_everything(tables: outlook.Outlook, markdown: tuple[str,
     ] == headings
 
 
-def test_drivers_show_range_shape_unit_and_quoted_source(tables: outlook.Outlook, html_text: str) -> None:
+def test_drivers_show_range_shape_unit_and_quoted_source(tables: outlook.Tables, html_text: str) -> None:
     """Each driver's row shows its unit and stated range and shape; its detail row quotes its source."""
     s = tables.scenario
     assert s is not None
@@ -330,7 +330,7 @@ def test_drivers_show_range_shape_unit_and_quoted_source(tables: outlook.Outlook
             assert f"“{quote}” — {title}" in text, d.id
 
 
-def test_methods_and_manifest(tables: outlook.Outlook, markdown: tuple[str, dict[str, bytes]]) -> None:
+def test_methods_and_manifest(tables: outlook.Tables, markdown: tuple[str, dict[str, bytes]]) -> None:
     """Methods say how the numbers were made; the manifest gives hash, seed, samples and version."""
     text = md_plain(markdown[0])
     methods = md_section(text, "Methods")
@@ -348,7 +348,7 @@ def test_methods_and_manifest(tables: outlook.Outlook, markdown: tuple[str, dict
 # content: the numbers are the tables' numbers
 
 
-def test_html_scenario_and_event_numbers_equal_the_tables(tables: outlook.Outlook, html_text: str) -> None:
+def test_html_scenario_and_event_numbers_equal_the_tables(tables: outlook.Tables, html_text: str) -> None:
     """Every probability cell carries the table's p, p_se and word, shown correctly rounded and flagged."""
     s = tables.scenario
     assert s is not None
@@ -376,7 +376,7 @@ def test_html_scenario_and_event_numbers_equal_the_tables(tables: outlook.Outloo
 
 
 def test_markdown_scenario_and_event_numbers_equal_the_tables(
-    tables: outlook.Outlook, markdown: tuple[str, dict[str, bytes]]
+    tables: outlook.Tables, markdown: tuple[str, dict[str, bytes]]
 ) -> None:
     """The Markdown tables show the same probabilities, errors, words and flags."""
     s = tables.scenario
@@ -405,7 +405,7 @@ def test_markdown_scenario_and_event_numbers_equal_the_tables(
                     assert shown_close(m["within"], float(want["p_within"]), percent=True)
 
 
-def test_the_straddle_flag_is_exercised_and_explained(tables: outlook.Outlook, html_text: str) -> None:
+def test_the_straddle_flag_is_exercised_and_explained(tables: outlook.Tables, html_text: str) -> None:
     """The bundled run has flagged and unflagged words, and a note explains the mark."""
     flags = [straddles(float(r.p), float(r.p_se)) for r in tables.scenarios.itertuples()]
     assert any(flags)
@@ -416,7 +416,7 @@ def test_the_straddle_flag_is_exercised_and_explained(tables: outlook.Outlook, h
 
 @pytest.mark.parametrize("which", ["drivers", "derived"])
 def test_quantity_numbers_equal_the_tables(
-    tables: outlook.Outlook, html_text: str, markdown: tuple[str, dict[str, bytes]], which: str
+    tables: outlook.Tables, html_text: str, markdown: tuple[str, dict[str, bytes]], which: str
 ) -> None:
     """Mean, 5th, median and 95th percentile of every driver and derived quantity, in both formats."""
     frame: pd.DataFrame = getattr(tables, which).set_index("name")
@@ -439,7 +439,7 @@ def test_quantity_numbers_equal_the_tables(
     assert checked >= 4 * (len(frame) - 1)
 
 
-def test_categories_equal_the_table(tables: outlook.Outlook, html_text: str) -> None:
+def test_categories_equal_the_table(tables: outlook.Tables, html_text: str) -> None:
     """Each category's share of worlds is shown with its error."""
     page = Page(html_text)
     cats = tables.categories
@@ -467,14 +467,14 @@ def _judgements_md(text: str) -> list[str]:
 
 @pytest.mark.parametrize("fmt", ["html", "markdown"])
 def test_key_judgements_one_sentence_per_horizon(
-    tables: outlook.Outlook, html_text: str, markdown: tuple[str, dict[str, bytes]], fmt: str
+    tables: outlook.Tables, html_text: str, markdown: tuple[str, dict[str, bytes]], fmt: str
 ) -> None:
     """One sentence per horizon, in horizon order, with the most probable scenario's word and number."""
     s = tables.scenario
     assert s is not None
     sentences = _judgements_html(html_text) if fmt == "html" else _judgements_md(markdown[0])
     assert len(s.horizons) == len(sentences)
-    labels = {r.id: r.label for r in s.scenarios}
+    labels = {r.id: r.label for r in s.rules}
     for h, sentence in zip(s.horizons, sentences):
         assert sentence.startswith(f"Over {h.label} (to ")
         assert 1 == len(re.findall(r"[.!?](?:\s|$)", sentence)), sentence
@@ -487,7 +487,7 @@ def test_key_judgements_one_sentence_per_horizon(
         assert "confidence" not in sentence.lower()
 
 
-def test_key_judgement_wording(tables: outlook.Outlook, html_text: str) -> None:
+def test_key_judgement_wording(tables: outlook.Tables, html_text: str) -> None:
     """The first judgement reads as an analyst would write it (exact text for seed 3)."""
     first = _judgements_html(html_text)[0]
     row = tables.scenarios[tables.scenarios["horizon"] == "short"].sort_values("p").iloc[-1]
@@ -536,7 +536,7 @@ def test_html_loads_nothing(html_text: str) -> None:
     assert "default-src 'none'" in html_text
 
 
-def test_figures_are_the_plots_figures(tables: outlook.Outlook, html_text: str) -> None:
+def test_figures_are_the_plots_figures(tables: outlook.Tables, html_text: str) -> None:
     """Figures come in plots order and are decodable PNGs."""
     page = Page(html_text)
     images = [a for t, a in page.tags if t == "img"]
@@ -551,9 +551,7 @@ def test_figures_are_the_plots_figures(tables: outlook.Outlook, html_text: str) 
     ] == [a["alt"] for a in images]
 
 
-def test_same_inputs_same_bytes(
-    tables: outlook.Outlook, html_text: str, markdown: tuple[str, dict[str, bytes]]
-) -> None:
+def test_same_inputs_same_bytes(tables: outlook.Tables, html_text: str, markdown: tuple[str, dict[str, bytes]]) -> None:
     """Same inputs, same bytes: two builds draw identical figures, and a fresh run gives identical text.
 
     The HTML and the Markdown fixtures are two separate builds, each drawing
@@ -611,7 +609,7 @@ def test_untrusted_text_is_escaped_in_markdown() -> None:
     assert "# \\<script\\>alert(1)\\</script\\> & co\n" in text
 
 
-def test_svg_figures(tiny: outlook.Outlook) -> None:
+def test_svg_figures(tiny: outlook.Tables) -> None:
     """figure_format='svg' embeds SVG data URIs in HTML and writes .svg files for Markdown."""
     html = build_report(tiny, figure_format="svg")
     images = [a for t, a in Page(html).tags if t == "img"]
@@ -624,14 +622,14 @@ def test_svg_figures(tiny: outlook.Outlook) -> None:
         assert b"<svg" in data[:400]
 
 
-def test_progress_while_drawing_figures(tiny: outlook.Outlook) -> None:
+def test_progress_while_drawing_figures(tiny: outlook.Tables) -> None:
     """progress(done, total) is called as figures are drawn, rising to its total."""
     calls: list[tuple[int, int]] = []
     build_report(tiny, progress=lambda done, total: calls.append((done, total)))
     assert [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)] == calls
 
 
-def test_figures_need_matplotlib(tiny: outlook.Outlook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_figures_need_matplotlib(tiny: outlook.Tables, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without matplotlib (the plots extra) figures are refused with a clear ImportError; the text still builds."""
     import sys
 
@@ -644,16 +642,16 @@ def test_figures_need_matplotlib(tiny: outlook.Outlook, tmp_path: Path, monkeypa
     assert "<img" not in build_report(tiny, figures=False)
 
 
-def test_dates_and_unlabelled_horizons(tiny: outlook.Outlook) -> None:
+def test_dates_and_unlabelled_horizons(tiny: outlook.Tables) -> None:
     """Horizon ends are calendar dates (month ends clamp); a horizon without a label reads as a duration."""
     sentences = _judgements_html(build_report(tiny, figures=False))
     assert sentences[0].startswith("Over 0–6 months (to 31 July 2024) it is ")
     assert sentences[1].startswith("Within 5 years (to 31 January 2029) it is ")
 
 
-def test_tables_without_their_scenario_are_refused(tiny: outlook.Outlook) -> None:
+def test_tables_without_their_scenario_are_refused(tiny: outlook.Tables) -> None:
     """A report needs the scenario the tables came from."""
-    bare = outlook.Outlook(
+    bare = outlook.Tables(
         tiny.scenarios, tiny.events, tiny.drivers, tiny.derived, tiny.categories, tiny.manifest, scenario=None
     )
     with pytest.raises(ValueError, match="do not carry their scenario"):
@@ -668,14 +666,14 @@ def listing(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_write_html(tiny: outlook.Outlook, tmp_path: Path) -> None:
+def test_write_html(tiny: outlook.Tables, tmp_path: Path) -> None:
     """write_report writes exactly build_report's page, and nothing else."""
     path = write_report(tiny, tmp_path / "out.html")
     assert tmp_path / "out.html" == path
     assert {"out.html": build_report(tiny).encode("utf-8")} == listing(tmp_path)
 
 
-def test_write_markdown_and_replace_it(tiny: outlook.Outlook, tmp_path: Path) -> None:
+def test_write_markdown_and_replace_it(tiny: outlook.Tables, tmp_path: Path) -> None:
     """Markdown goes beside its figures in <stem>_files; a new report removes figures it no longer uses."""
     write_report(tiny, tmp_path / "out.md")
     text, files = build_report(tiny, format="md", files_dir="out_files")
@@ -690,7 +688,7 @@ def test_write_markdown_and_replace_it(tiny: outlook.Outlook, tmp_path: Path) ->
 
 @pytest.mark.parametrize("suffix", [".html", ".md"])
 def test_failed_figures_leave_the_old_report(
-    tiny: outlook.Outlook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+    tiny: outlook.Tables, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
 ) -> None:
     """A failure while building leaves an existing report byte for byte, and no temporary files."""
     write_report(tiny, tmp_path / f"out{suffix}")
@@ -708,7 +706,7 @@ def test_failed_figures_leave_the_old_report(
 
 @pytest.mark.parametrize(("suffix", "error"), [(".html", OSError), (".md", OSError), (".md", KeyboardInterrupt)])
 def test_failed_rename_leaves_the_old_report(
-    tiny: outlook.Outlook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str, error: type[BaseException]
+    tiny: outlook.Tables, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str, error: type[BaseException]
 ) -> None:
     """A failure (or an interrupt) when the report itself is renamed into place changes nothing.
 
@@ -734,7 +732,7 @@ def test_failed_rename_leaves_the_old_report(
 
 
 def test_failed_first_write_leaves_nothing(
-    tiny: outlook.Outlook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny: outlook.Tables, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With no earlier report, a failed Markdown write leaves no file and no figures folder."""
 
@@ -761,7 +759,7 @@ def test_failed_first_write_leaves_nothing(
     ids=["missing-dir", "inside-a-file", "a-directory", "unknown-suffix", "unknown-format", "figure-format", "clash"],
 )
 def test_bad_outputs_are_refused_before_anything_is_written(
-    tiny: outlook.Outlook, tmp_path: Path, name: str, kwargs: dict[str, str], message: str
+    tiny: outlook.Tables, tmp_path: Path, name: str, kwargs: dict[str, str], message: str
 ) -> None:
     """check_output and write_report refuse a path or format that cannot work, creating nothing."""
     (tmp_path / "afile").write_text("x")

@@ -75,7 +75,7 @@ def run(*argv: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture(scope="module")
-def tiny() -> outlook.Outlook:
+def tiny() -> outlook.Tables:
     return outlook.run_outlook(outlook.Scenario.from_yaml(TINY), samples=1_000, seed=1)
 
 
@@ -221,7 +221,7 @@ NODES = [
 @pytest.mark.parametrize(("make", "why"), NODES, ids=["fifo", "socket", "device", "link", "dangling-link", "dev-link"])
 @pytest.mark.parametrize("suffix", [".html", ".md"])
 def test_only_a_regular_file_is_replaced(
-    tiny: outlook.Outlook, tmp_path: Path, make: Any, why: str, suffix: str
+    tiny: outlook.Tables, tmp_path: Path, make: Any, why: str, suffix: str
 ) -> None:
     """A device, named pipe, socket or symbolic link at the output is refused and left as it was."""
     (tmp_path / "real.html").write_text("the link's target")
@@ -245,7 +245,7 @@ def test_the_command_refuses_a_named_pipe(tmp_path: Path, scenario: Path) -> Non
 
 
 def test_a_link_swapped_in_after_the_checks_is_not_replaced(
-    tiny: outlook.Outlook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny: outlook.Tables, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The output is checked again just before the rename: a link that appeared meanwhile is still refused."""
     target = tmp_path / "out.html"
@@ -302,7 +302,7 @@ def test_dash_streams_utf8_whatever_the_locale(scenario: Path) -> None:
     assert "0–6 months" in buf.getvalue().decode("utf-8")
 
 
-def test_write_report_writes_files_only(tiny: outlook.Outlook) -> None:
+def test_write_report_writes_files_only(tiny: outlook.Tables) -> None:
     """write_report refuses '-': streaming is build_report's text, written where it should go."""
     assert (
         "write_report writes a file; to stream a report, write the text of build_report where it should go"
@@ -314,7 +314,7 @@ def test_write_report_writes_files_only(tiny: outlook.Outlook) -> None:
 
 
 @pytest.mark.parametrize("figures", [True, False], ids=["figures", "no-figures"])
-def test_a_linked_figures_folder_is_refused(tiny: outlook.Outlook, tmp_path: Path, figures: bool) -> None:
+def test_a_linked_figures_folder_is_refused(tiny: outlook.Tables, tmp_path: Path, figures: bool) -> None:
     """`<stem>_files` that is a symbolic link is refused: nothing is written or removed through it."""
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -340,14 +340,14 @@ def name_max(folder: Path) -> int:
 
 
 @pytest.mark.parametrize(("suffix", "figures"), [(".html", True), (".md", False)], ids=["html", "markdown"])
-def test_a_name_at_the_limit_is_written(tiny: outlook.Outlook, tmp_path: Path, suffix: str, figures: bool) -> None:
+def test_a_name_at_the_limit_is_written(tiny: outlook.Tables, tmp_path: Path, suffix: str, figures: bool) -> None:
     """A report whose name is as long as the file system allows is written (its temporary names are short)."""
     name = "r" * (name_max(tmp_path) - len(suffix)) + suffix
     write_report(tiny, tmp_path / name, figures=figures)
     assert [name] == [p.name for p in tmp_path.iterdir()]
 
 
-def test_a_name_past_the_limit_is_refused_before_building(tiny: outlook.Outlook, tmp_path: Path) -> None:
+def test_a_name_past_the_limit_is_refused_before_building(tiny: outlook.Tables, tmp_path: Path) -> None:
     """A name longer than the file system allows is refused by the checks, with the limit."""
     limit = name_max(tmp_path)
     target = tmp_path / ("r" * limit + ".html")
@@ -356,7 +356,7 @@ def test_a_name_past_the_limit_is_refused_before_building(tiny: outlook.Outlook,
     ) == refusal(lambda: check_output(target))
 
 
-def test_markdown_figures_folder_name_must_fit(tiny: outlook.Outlook, tmp_path: Path) -> None:
+def test_markdown_figures_folder_name_must_fit(tiny: outlook.Tables, tmp_path: Path) -> None:
     """Markdown with figures: `<stem>_files` must fit the limit too; the longest name that does is written."""
     limit = name_max(tmp_path)
     long = "r" * (limit - 3) + ".md"
@@ -392,7 +392,7 @@ def test_racing_markdown_writers_leave_a_whole_report(tmp_path: Path, monkeypatc
     target = tmp_path / "r.md"
     errors: list[BaseException] = []
 
-    def write(tables: outlook.Outlook, start: threading.Barrier) -> None:
+    def write(tables: outlook.Tables, start: threading.Barrier) -> None:
         try:
             start.wait()
             write_report(tables, target)
@@ -455,7 +455,7 @@ CHILD = textwrap.dedent(
     ids=["sigterm-html", "sighup-html", "sigterm-md-figures-in-place"],
 )
 def test_a_signal_while_writing_leaves_the_old_report(
-    tiny: outlook.Outlook, tmp_path: Path, signum: int, suffix: str, stage: str
+    tiny: outlook.Tables, tmp_path: Path, signum: int, suffix: str, stage: str
 ) -> None:
     """SIGTERM or SIGHUP mid-write: no temporary file left, new figures removed, the old report byte for byte.
 
@@ -496,7 +496,7 @@ def test_a_signal_while_writing_leaves_the_old_report(
 
 
 def test_a_handler_the_program_installed_runs_and_the_files_are_clean(
-    tiny: outlook.Outlook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny: outlook.Tables, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With its own SIGTERM handler installed (as outlook's command has), the program's handler runs, raising as
     it likes; the write is cleaned up as for any exception, and the handler is still the program's afterwards."""
@@ -530,7 +530,7 @@ def test_a_handler_the_program_installed_runs_and_the_files_are_clean(
     assert before == listing(tmp_path)
 
 
-def test_signal_handlers_are_restored_after_a_write(tiny: outlook.Outlook, tmp_path: Path) -> None:
+def test_signal_handlers_are_restored_after_a_write(tiny: outlook.Tables, tmp_path: Path) -> None:
     """Writing a report leaves SIGTERM's and SIGHUP's handlers as it found them."""
     before = (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP))
     write_report(tiny, tmp_path / "out.html", figures=False)

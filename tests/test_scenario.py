@@ -637,7 +637,7 @@ def test_generated_scenarios_round_trip(data: dict[str, Any]) -> None:
     assert s == Scenario.from_yaml(s.to_yaml())
     assert s == Scenario.from_dict(s.to_dict())
     assert [h.id for h in s.horizons] == list(data["horizons"])
-    assert "otherwise" == s.to_dict()["scenarios"][s.scenarios[-1].id]["when"]
+    assert "otherwise" == s.to_dict()["scenarios"][s.rules[-1].id]["when"]
 
 
 # --------------------------------------------------------------------------
@@ -651,8 +651,8 @@ def test_bundled_scenario_loads() -> None:
     assert ["short", "medium", "long"] == [h.id for h in s.horizons]
     assert s.drivers
     assert s.events
-    assert "contained" == s.scenarios[-1].id
-    assert s.scenarios[-1].when is None
+    assert "contained" == s.rules[-1].id
+    assert s.rules[-1].when is None
 
 
 def _normalise(text: str) -> str:
@@ -755,7 +755,7 @@ scenarios:
     assert (("no",), (("no", 2.0),)) == (s.event("off").requires, s.event("off").after)
     assert ("On", ("no",)) == (s.event("no").label, s.event("on").requires)
     assert [("Y", "no and off", ""), ("N", "NO and not on", "n"), ("rest", None, "")] == [
-        (r.id, r.when and r.when.text, r.label) for r in s.scenarios
+        (r.id, r.when and r.when.text, r.label) for r in s.rules
     ]
 
 
@@ -949,7 +949,7 @@ def test_a_rule_must_be_a_condition(rule: str, expected: str) -> None:
 def test_conditions_are_rules(rule: str) -> None:
     """Events, yes/no drivers, conditions among derived quantities and comparisons are rules."""
     s = Scenario.from_yaml(HEAD + RULE_BODY + f"scenarios:\n  a: {rule}\n  rest: otherwise\n", path="s.yaml")
-    assert "yes/no" == s.scenarios[0].when.kind  # type: ignore[union-attr]
+    assert "yes/no" == s.rules[0].when.kind  # type: ignore[union-attr]
 
 
 def test_derived_conditions_are_known_in_any_order() -> None:

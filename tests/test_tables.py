@@ -15,11 +15,11 @@ from outlook import Scenario, simulate, summarise
 
 
 @pytest.fixture(scope="module")
-def nk() -> outlook.Outlook:
+def nk() -> outlook.Tables:
     return outlook.run_outlook("nk-troops-russia", samples=10_000, seed=3)
 
 
-def test_columns_are_stable(nk: outlook.Outlook) -> None:
+def test_columns_are_stable(nk: outlook.Tables) -> None:
     """Table column names are public API."""
     assert ["horizon", "scenario", "p", "p_se", "word"] == list(nk.scenarios.columns)
     assert ["horizon", "event", "p_by", "p_by_se", "p_within", "p_within_se", "word"] == list(nk.events.columns)
@@ -29,14 +29,14 @@ def test_columns_are_stable(nk: outlook.Outlook) -> None:
     assert ["driver", "category", "p", "p_se"] == list(nk.categories.columns)
 
 
-def test_standard_error_is_binomial(nk: outlook.Outlook) -> None:
+def test_standard_error_is_binomial(nk: outlook.Tables) -> None:
     """Each probability's standard error is sqrt(p (1 - p) / n)."""
     n = nk.manifest["samples"]
     p = nk.scenarios["p"].to_numpy()
     assert np.allclose(np.sqrt(p * (1 - p) / n), nk.scenarios["p_se"].to_numpy(), rtol=0, atol=0)
 
 
-def test_words_follow_the_scale(nk: outlook.Outlook) -> None:
+def test_words_follow_the_scale(nk: outlook.Tables) -> None:
     """The word column is the ICD 203 term of p."""
     assert [outlook.estimative_word(p) for p in nk.scenarios["p"]] == nk.scenarios["word"].tolist()
 
@@ -51,20 +51,20 @@ def test_other_scale_changes_words_only() -> None:
     assert "phia" == b.manifest["scale"]
 
 
-def test_within_is_difference_of_by(nk: outlook.Outlook) -> None:
+def test_within_is_difference_of_by(nk: outlook.Tables) -> None:
     """P(within a horizon's window) = P(by its end) - P(by the previous end)."""
     for _, ev in nk.events.groupby("event", sort=False):
         by = ev["p_by"].to_numpy()
         assert np.allclose(np.diff(np.concatenate([[0.0], by])), ev["p_within"].to_numpy())
 
 
-def test_categories_sum_to_one(nk: outlook.Outlook) -> None:
+def test_categories_sum_to_one(nk: outlook.Tables) -> None:
     """A categorical driver's shares sum to 1."""
     for _, g in nk.categories.groupby("driver"):
         assert math.isclose(g["p"].sum(), 1.0)
 
 
-def test_manifest_identifies_the_run(nk: outlook.Outlook) -> None:
+def test_manifest_identifies_the_run(nk: outlook.Tables) -> None:
     """The manifest holds the scenario hash, seed, samples and version."""
     m = nk.manifest
     s = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
@@ -77,7 +77,7 @@ def test_manifest_identifies_the_run(nk: outlook.Outlook) -> None:
     assert 64 == len(m["scenario_hash"])
 
 
-def test_json_is_one_object_with_row_lists(nk: outlook.Outlook) -> None:
+def test_json_is_one_object_with_row_lists(nk: outlook.Tables) -> None:
     """to_json gives every table as a list of row objects, plus the manifest."""
     data = json.loads(nk.to_json())
     assert {"scenarios", "events", "drivers", "derived", "categories", "manifest", "warnings"} == set(data)
@@ -85,7 +85,7 @@ def test_json_is_one_object_with_row_lists(nk: outlook.Outlook) -> None:
     assert nk.scenarios.iloc[0]["p"] == data["scenarios"][0]["p"]
 
 
-def test_unknown_table_is_a_value_error(nk: outlook.Outlook) -> None:
+def test_unknown_table_is_a_value_error(nk: outlook.Tables) -> None:
     """Asking for a table that does not exist names the ones that do."""
     with pytest.raises(ValueError, match="unknown table 'nope'; expected one of scenarios, events"):
         nk.table("nope")
@@ -104,7 +104,7 @@ def test_yes_no_driver_mean_is_its_probability() -> None:
     assert abs(row["mean"] - 0.3) < 4 * math.sqrt(0.21 / 40_000)
 
 
-def test_event_curves_rise_and_meet_the_events_table(nk: outlook.Outlook) -> None:
+def test_event_curves_rise_and_meet_the_events_table(nk: outlook.Tables) -> None:
     """Curves start at 0, never fall, and equal the events table at every horizon end."""
     assert ["event", "time", "p_by", "p_by_se"] == list(nk.curves.columns)
     assert nk.scenario is not None
