@@ -40,7 +40,11 @@ def find_scenario(name: str | Path) -> Path:
         If ``name`` is neither an existing file nor a bundled id.
     """
     p = Path(name)
-    if p.exists():
+    try:
+        exists = p.exists()
+    except (OSError, ValueError):  # a name too long for the system, or with a NUL: not a file
+        exists = False
+    if exists:
         return p
     bundled = bundled_scenarios()
     if str(name) in bundled:

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import io
 import math
+import os
 import re
 import signal
 import sys
@@ -272,14 +274,28 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     stdout, stderr
         Streams to write to (the process's by default).
     """
-    out = cast(TextIO, _SafeText(stdout if stdout is not None else sys.stdout))
-    err = cast(TextIO, _SafeText(stderr if stderr is not None else sys.stderr))
+    out = cast(TextIO, _SafeText(stdout if stdout is not None else sys.stdout, "output"))
+    err = cast(TextIO, _SafeText(stderr if stderr is not None else sys.stderr, "error"))
     parser = _parser()
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help, --version or a usage error
         return int(exc.code or 0)
+    except _WriteFailed as exc:
+        return _write_failed(exc, err, own_stdout=stdout is None)
+    try:
+        return _main(args, out, err)
+    except _WriteFailed as exc:
+        return _write_failed(exc, err, own_stdout=stdout is None)
+    finally:
+        with contextlib.suppress(Exception):
+            out.flush()
+        with contextlib.suppress(Exception):
+            err.flush()
+
+
+def _main(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .errors import OutlookError, ScenarioError, ScenarioErrors
 
     try:
@@ -314,15 +330,51 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     except _Terminated as exc:
         print("outlook: terminated", file=err)
         return 128 + exc.signum
+    except _WriteFailed:
+        raise  # main says it, once
     except Exception as exc:  # a bug: say so plainly, keep the details on request
         if args.traceback:
             traceback.print_exc(file=err)
         print(f"outlook: internal error: {type(exc).__name__}: {exc} (rerun with --traceback for details)", file=err)
         return 1
     finally:
-        with contextlib.suppress(Exception):
-            out.flush()
-            err.flush()
+        out.flush()  # a failed write of what is still buffered is reported like any other
+
+
+class _WriteFailed(Exception):
+    """Writing to standard output or standard error failed (closed, a broken pipe, a full disk)."""
+
+    def __init__(self, stream: str, cause: OSError) -> None:
+        super().__init__(f"cannot write to standard {stream}: {cause.strerror or cause}")
+        self.stream = stream
+        self.errno = cause.errno
+
+
+#: The exit code of a command whose reader went away (``outlook run ... | head -1``):
+#: 128 + SIGPIPE, as for a command the shell saw killed by SIGPIPE.
+_EXIT_BROKEN_PIPE = 141
+
+
+def _write_failed(exc: _WriteFailed, err: TextIO, *, own_stdout: bool) -> int:
+    """Exit code (and message, when one can be written) for a failed write to a standard stream.
+
+    A reader that went away (``EPIPE``) is no error to report: the command
+    stops quietly with :data:`_EXIT_BROKEN_PIPE`, and standard output is
+    pointed at ``/dev/null`` so that the interpreter's own flush at exit
+    cannot fail again (the recipe of the Python documentation, "Note on
+    SIGPIPE", in the ``signal`` module). Anything else (a closed stream, a
+    full disk) is said on standard error, exit code 1.
+    """
+    if exc.errno == errno.EPIPE:
+        if exc.stream == "output" and own_stdout:  # the process's own, not a stream given to main
+            with contextlib.suppress(Exception):
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+        return _EXIT_BROKEN_PIPE
+    if exc.stream == "output":
+        with contextlib.suppress(_WriteFailed):
+            print(f"outlook: error: {exc}", file=err)
+    return 1
 
 
 class _SafeText(io.TextIOBase):
@@ -334,16 +386,44 @@ class _SafeText(io.TextIOBase):
     bars, which are the command's own escapes, write to :attr:`raw`.
     """
 
-    def __init__(self, raw: TextIO) -> None:
+    def __init__(self, raw: TextIO | None, name: str) -> None:
         super().__init__()
         self.raw = raw
+        self.name = name  # "output" or "error", for messages
 
     def write(self, text: str) -> int:
-        self.raw.write("\n".join(terminal_safe(line) for line in text.split("\n")))
+        self.write_raw("\n".join(terminal_safe(line) for line in text.split("\n")))
         return len(text)
 
+    def write_raw(self, text: str | bytes) -> None:
+        """Write ``text`` as it is (bytes to the binary buffer), past the terminal-safe filter.
+
+        Raises
+        ------
+        _WriteFailed
+            If the stream is closed (``None``: the process started with the
+            descriptor closed) or the write fails.
+        """
+        try:
+            if self.raw is None:
+                raise OSError(errno.EBADF, "the stream is closed")
+            buffer = getattr(self.raw, "buffer", None) if isinstance(text, bytes) else None
+            if buffer is not None:
+                self.raw.flush()
+                buffer.write(text)
+                buffer.flush()
+            else:
+                self.raw.write(text.decode("utf-8") if isinstance(text, bytes) else text)
+        except OSError as exc:
+            raise _WriteFailed(self.name, exc) from exc
+
     def flush(self) -> None:
-        self.raw.flush()
+        if self.raw is None:
+            return
+        try:
+            self.raw.flush()
+        except OSError as exc:
+            raise _WriteFailed(self.name, exc) from exc
 
     def isatty(self) -> bool:
         isatty = getattr(self.raw, "isatty", None)
@@ -367,7 +447,14 @@ class _Terminated(BaseException):
 
 @contextlib.contextmanager
 def _terminate_as_exception() -> Iterator[None]:
-    """While the command runs, SIGTERM and SIGHUP raise :class:`_Terminated` (once).
+    """While the command runs, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 raise :class:`_Terminated` (once).
+
+    Each of them would otherwise end the process at once, leaving worker
+    processes and half-written files behind; handled, the command stops its
+    workers, removes its temporary files and exits with 128 + the signal's
+    number. (SIGKILL cannot be handled: the workers then notice their parent
+    is gone and stop, and Python's resource tracker removes what the pool
+    held, saying so on stderr.)
 
     Only where they would otherwise end the process at once (the default
     action: under ``nohup`` SIGHUP stays ignored) and only in the main
@@ -388,8 +475,8 @@ def _terminate_as_exception() -> Iterator[None]:
             raise _Terminated(signum)
 
     saved: dict[int, Any] = {}
-    for name in ("SIGTERM", "SIGHUP"):
-        sig = getattr(signal, name, None)  # no SIGHUP on Windows
+    for name in ("SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"):
+        sig = getattr(signal, name, None)  # only SIGTERM on Windows
         if sig is not None and signal.getsignal(sig) == signal.SIG_DFL:
             saved[sig] = signal.signal(sig, handler)
     try:
@@ -496,16 +583,8 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 )
         if stream:  # as UTF-8 bytes where there is a binary buffer, whatever the locale's encoding
             text = built if isinstance(built, str) else built[0]  # Markdown: (text, {}), no figures
-            # the report is a document, not terminal text: past _SafeText, to the stream itself
-            target = out.raw if isinstance(out, _SafeText) else out
-            raw = getattr(target, "buffer", None)
-            target.flush()
-            if raw is None:
-                target.write(text)
-                target.flush()
-            else:
-                raw.write(text.encode("utf-8"))
-                raw.flush()
+            # the report is a document, not terminal text: past the terminal-safe filter
+            cast(_SafeText, out).write_raw(text.encode("utf-8"))
     except OSError as exc:
         if args.traceback:
             traceback.print_exc(file=err)

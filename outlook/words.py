@@ -167,7 +167,7 @@ SCALES: Mapping[str, Scale] = {
         ),
         _scale(
             "nato-unverified",
-            "NATO AJP-2.1 (unverified)",
+            "NATO AJP-2.1",
             "AJP-2.1 Edition B (2016), as recalled in Mandel & Irwin (2021); not checked against the source",
             [
                 (0.0, 0.10, "highly unlikely"),

@@ -784,3 +784,75 @@ def test_the_estimate_counts_every_process(monkeypatch: pytest.MonkeyPatch, proc
         "Ctrl-C stops it, and --precision may need far fewer samples\n"
     )
     assert expected == stream.getvalue()
+
+
+class _FailingStream(io.StringIO):
+    """A stream whose every write fails with ``error`` (a broken pipe, a full disk)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__()
+        self.error = error
+
+    def write(self, text: str) -> int:
+        raise self.error
+
+
+@pytest.mark.parametrize("argv", [["list"], ["scales"], ["check", "nk-troops-russia"]])
+def test_a_reader_that_went_away_ends_quietly_with_141(argv: list[str]) -> None:
+    err = io.StringIO()
+    code = cli.main(argv, stdout=_FailingStream(BrokenPipeError(32, "Broken pipe")), stderr=err)
+    assert (code, err.getvalue()) == (141, "")
+
+
+def test_a_full_disk_is_one_line_exit_1(good: Path) -> None:
+    err = io.StringIO()
+    code = cli.main(
+        ["run", str(good), "-n", "1000"], stdout=_FailingStream(OSError(28, "No space left on device")), stderr=err
+    )
+    assert (code, err.getvalue()) == (1, "outlook: error: cannot write to standard output: No space left on device\n")
+
+
+def test_a_closed_standard_output_is_one_line_exit_1() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, os; os.close(1); sys.stdout = None; from outlook.cli import main; sys.exit(main(['list']))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=False, stderr=subprocess.PIPE, timeout=120)
+    assert (done.returncode, done.stderr.decode()) == (
+        1,
+        "outlook: error: cannot write to standard output: the stream is closed\n",
+    )
+
+
+_MAIN = "import sys; from outlook.cli import main; sys.exit(main())"
+
+
+def test_a_broken_pipe_leaves_no_message_at_exit(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    # the parent closes its end at once: the child's writes fail with EPIPE
+    child = subprocess.Popen(
+        [sys.executable, "-c", _MAIN, "run", "nk-troops-russia", "-n", "20000", "--table", "all"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdout is not None
+    assert child.stderr is not None
+    child.stdout.close()
+    with child.stderr:
+        err = child.stderr.read()
+    assert (child.wait(timeout=120), err.decode()) == (141, "")
+
+
+def test_a_name_too_long_for_the_system_is_not_a_file() -> None:
+    code, _, err = run("run", "x" * 300)
+    assert code == 2
+    assert err.endswith("no such file, and no bundled scenario with that id (bundled: nk-troops-russia)\n")
+
+
+def test_scales_flag_an_unverified_scale_once() -> None:
+    code, out, _ = run("scales")
+    assert code == 0
+    assert "nato-unverified: NATO AJP-2.1 (unverified)\n" in out
+    assert all(line.count("(unverified)") <= 1 for line in out.splitlines())

@@ -111,9 +111,11 @@ def gone_within(pid: int, seconds: float) -> bool:
     [
         (signal.SIGTERM, 128 + signal.SIGTERM, "outlook: terminated\n"),
         (signal.SIGHUP, 128 + signal.SIGHUP, "outlook: terminated\n"),
+        (signal.SIGQUIT, 128 + signal.SIGQUIT, "outlook: terminated\n"),
+        (signal.SIGUSR1, 128 + signal.SIGUSR1, "outlook: terminated\n"),
         (signal.SIGINT, 130, "outlook: interrupted\n"),
     ],
-    ids=["SIGTERM", "SIGHUP", "SIGINT-to-the-main-process-alone"],
+    ids=["SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGINT-to-the-main-process-alone"],
 )
 def test_a_signal_to_the_main_process_stops_its_workers(
     command: tuple[subprocess.Popen[str], int], signum: int, code: int, line: str
