@@ -183,9 +183,19 @@ SCALES: Mapping[str, Scale] = {
 
 
 def get_scale(name: str | Scale) -> Scale:
-    """The scale called ``name`` (one of :data:`SCALES`)."""
+    """The scale called ``name`` (one of :data:`SCALES`).
+
+    Raises
+    ------
+    TypeError
+        If ``name`` is neither a ``str`` nor a :class:`Scale`.
+    ValueError
+        If no scale has that name.
+    """
     if isinstance(name, Scale):
         return name
+    if not isinstance(name, str):
+        raise TypeError(f"scale must be a scale's name or a Scale, not {type(name).__name__}")
     try:
         return SCALES[name]
     except KeyError:

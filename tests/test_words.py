@@ -84,3 +84,10 @@ def test_unknown_scale_suggests_a_name() -> None:
     """A misspelt scale name gets a did-you-mean."""
     with pytest.raises(ValueError, match="Did you mean 'icd203'"):
         estimative_word(0.5, "icd230")
+
+
+@pytest.mark.parametrize("scale", [None, 3, ["icd203"]])
+def test_a_scale_that_is_not_a_name_is_a_type_error(scale: object) -> None:
+    """Not "'NoneType' object is not iterable": the error says what a scale must be."""
+    with pytest.raises(TypeError, match=r"^scale must be a scale's name or a Scale, not \w+$"):
+        estimative_word(0.5, scale)  # type: ignore[arg-type]
