@@ -32,11 +32,13 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr_
         ScenarioErrors,
         SimulationError,
     )
+    from .model.graph import DependencyGraph, dependency_graph
     from .scenario import Scenario, load_scenario
     from .tables import Tables, summarise
     from .words import SCALES, estimative_word
 
 __all__ = [
+    "DependencyGraph",
     "ExpressionError",
     "Location",
     "Model",
@@ -51,6 +53,7 @@ __all__ = [
     "__version__",
     "bundled_scenarios",
     "compile_model",
+    "dependency_graph",
     "estimative_word",
     "find_scenario",
     "load_scenario",
@@ -62,6 +65,7 @@ __all__ = [
 
 #: Public name -> the module (relative to this package) that defines it.
 _LAZY = {
+    "DependencyGraph": "model.graph",
     "ExpressionError": "errors",
     "Location": "errors",
     "Model": "engine",
@@ -75,6 +79,7 @@ _LAZY = {
     "Tables": "tables",
     "bundled_scenarios": "bundled",
     "compile_model": "engine",
+    "dependency_graph": "model.graph",
     "estimative_word": "words",
     "find_scenario": "bundled",
     "load_scenario": "scenario",

@@ -96,6 +96,18 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("files", nargs="+", metavar="FILE|ID")
     check.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
 
+    graph = sub.add_parser(
+        "graph",
+        help="print a scenario's dependency graph (Mermaid or DOT)",
+        description="Print who feeds whom in a scenario, from sources to drivers, derived quantities, events and "
+        "scenarios, as Mermaid (paste into a Markdown file that renders Mermaid) or Graphviz DOT (dot -Tsvg).",
+    )
+    graph.add_argument("scenario", metavar="FILE|ID", help="a scenario file, or the id of a bundled scenario")
+    graph.add_argument(
+        "--format", "-f", choices=("mermaid", "dot"), default="mermaid", help="output format (default mermaid)"
+    )
+    graph.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
+
     lst = sub.add_parser("list", help="list the bundled scenarios")
     lst.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
 
@@ -306,6 +318,8 @@ def _main(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 return _report(args, out, err)
             if args.command == "check":
                 return _check(args, out, err)
+            if args.command == "graph":
+                return _graph(args, out)
             if args.command == "list":
                 return _list(out)
             return _scales(out)
@@ -841,7 +855,33 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"{len(s.rules)} scenarios, {len(s.horizons)} horizons)",
             file=out,
         )
+        for warning in _unreached_warnings(s):
+            print(warning, file=err)
     return 2 if bad else 0
+
+
+def _unreached_warnings(scenario: Any) -> list[str]:
+    """One located line for each driver or derived quantity that reaches no probability."""
+    from .model.graph import dependency_graph
+
+    section = {"driver": "drivers", "derived": "derived"}
+    where = {f"driver:{d.id}": d.where for d in scenario.drivers} | {
+        f"derived:{d.id}": d.where for d in scenario.derived
+    }
+    return [
+        f"{where[n.key]}: warning: {section[n.kind]}.{n.id} reaches no event or scenario: it changes no probability"
+        for n in dependency_graph(scenario).unreached()
+    ]
+
+
+def _graph(args: argparse.Namespace, out: TextIO) -> int:
+    from .bundled import find_scenario
+    from .model.graph import dependency_graph
+    from .scenario import load_scenario
+
+    g = dependency_graph(load_scenario(find_scenario(args.scenario)))
+    out.write(g.to_mermaid() if args.format == "mermaid" else g.to_dot())
+    return 0
 
 
 def _list(out: TextIO) -> int:
