@@ -1,0 +1,791 @@
+"""What a report says, in order: its content, built from the tables and the scenario they carry.
+
+Owns the sections (title, question and as-of date; key judgements;
+scenarios, events, drivers and derived quantities by horizon; background;
+sources; methods; the run manifest) and how each number is shown in them.
+Never renders, never draws, never simulates.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from .._version import __version__
+from ..words import STRADDLE_K, Scale, get_scale, straddles
+from .document import (
+    _Break,
+    _Cell,
+    _Code,
+    _Doc,
+    _Em,
+    _Figure,
+    _Heading,
+    _Inline,
+    _inline_text,
+    _join,
+    _label,
+    _Link,
+    _List,
+    _one_line,
+    _Para,
+    _Parts,
+    _Row,
+    _Span,
+    _Strong,
+    _Table,
+    _text_blocks,
+    _User,
+)
+from .facts import _scenario_of
+from .figures import _FIGURES, _shown
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..scenario import Driver, Scenario, SourceRef
+    from ..tables import Tables
+
+__all__ = [
+    "_document",
+]
+
+
+_FLAG = "†"
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+# --------------------------------------------------------------------------
+# formatting numbers, dates and words
+
+
+def _pct(p: float) -> str:
+    """A probability as a percentage: one decimal, more if it would show 0 or 100."""
+    if math.isnan(p):
+        return "–"
+    d = 1
+    while d < 4 and 0.0 < p < 1.0 and round(100.0 * p, d) in (0.0, 100.0):
+        d += 1
+    return f"{100.0 * p:.{d}f}%"
+
+
+def _pm(se: float) -> str:
+    """The Monte Carlo error band's half-width, ``±k·se``, as a percentage."""
+    half = STRADDLE_K * se
+    d = 1
+    while d < 4 and half > 0 and round(100.0 * half, d) == 0.0:
+        d += 1
+    return f"±{100.0 * half:.{d}f}%"
+
+
+def _num(x: Any) -> str:
+    """A number for a table: four significant digits, thousands separated."""
+    v = float(x)
+    if math.isnan(v):
+        return "–"
+    if math.isinf(v):
+        return "∞" if v > 0 else "-∞"
+    if v == 0:
+        return "0"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:.4g}"
+
+
+def _count(n: int) -> str:
+    return f"{n:,}"
+
+
+def _date(d: dt.date) -> str:
+    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def _end_date(as_of: dt.date, years: float) -> dt.date:
+    """``as_of`` plus ``years``: calendar months where the duration is whole months."""
+    months = years * 12.0
+    if abs(months - round(months)) < 1e-9:
+        y, m = divmod(as_of.month - 1 + round(months), 12)
+        year, month = as_of.year + y, m + 1
+        return dt.date(year, month, min(as_of.day, calendar.monthrange(year, month)[1]))
+    return as_of + dt.timedelta(days=round(years * 365.25))
+
+
+def _duration(years: float) -> str:
+    if abs(years - round(years)) < 1e-9:
+        n = round(years)
+        return f"{n} year" if n == 1 else f"{n} years"
+    months = years * 12.0
+    if abs(months - round(months)) < 1e-9:
+        n = round(months)
+        return f"{n} month" if n == 1 else f"{n} months"
+    return f"{round(years * 365.25)} days"
+
+
+_SMALL = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def _small(n: int) -> str:
+    return _SMALL[n] if 0 <= n < len(_SMALL) else str(n)
+
+
+def _ordinal(q: float) -> str:
+    text = f"{q:g}"
+    if not text.isdigit():
+        return f"{text}th"
+    n = int(text)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _word_parts(word: str, flagged: bool) -> _Parts:
+    return (_Span("word", (word + (_FLAG if flagged else ""),)),)
+
+
+def _prob_cell(p: float, se: float, word: str, flagged: bool, *, extra: _Parts = ()) -> _Cell:
+    parts: _Parts = (
+        _pct(p),
+        " ",
+        _Span("se", (_pm(se),)),
+        _Break(),
+        *_word_parts(word, flagged),
+        *extra,
+    )
+    attrs = (("data-p", repr(float(p))), ("data-se", repr(float(se))), ("data-word", word))
+    return _Cell(parts, num=True, attrs=attrs)
+
+
+def _value_cell(x: Any) -> _Cell:
+    return _Cell((_num(x),), num=True, attrs=(("data-value", repr(float(x))),))
+
+
+# --------------------------------------------------------------------------
+# the content
+
+
+def _source_parts(scenario: Scenario, ref: SourceRef | None) -> _Parts:
+    if ref is None or not (ref.ref or ref.quote):
+        return ("No source quoted.",)
+    parts: list[_Inline] = ["Source: "]
+    if ref.quote:
+        parts += ["“", _User(_one_line(ref.quote)), "”"]
+    if ref.ref:
+        parts.append(" — " if ref.quote else "")
+        try:
+            src = scenario.source(ref.ref)
+        except KeyError:
+            parts.append(_Code(ref.ref))
+        else:
+            parts.extend(_source_name(src.title or src.id, src.url))
+            details = [_one_line(x) for x in (src.publisher, str(src.date or "")) if x]
+            if details:
+                parts += [" (", _User(", ".join(details)), ")"]
+    parts.append(".")
+    if ref.note:
+        parts += [" ", *_inline_text(_one_line(ref.note))]
+    return tuple(parts)
+
+
+def _source_name(title: str, url: str) -> _Parts:
+    title = _one_line(title)
+    if url and re.match(r"^https?://", url.strip(), flags=re.IGNORECASE):
+        return (_Link(title, url.strip()),)
+    return (_Em(_User(title)),)
+
+
+def _stated(d: Driver) -> _Parts:
+    """A driver's distribution as the scenario file states it."""
+    spec = dict(d.spec)
+    if "range" in spec:
+        lo, hi = spec["range"]
+        conf = float(spec.get("confidence", 0.9))
+        text = f"{_num(lo)} to {_num(hi)}"
+        if conf >= 1.0:
+            text += ", hard bounds"
+        else:
+            q = 100.0 * (1.0 - conf) / 2.0
+            text += f", {100.0 * conf:g}% interval ({_ordinal(q)} to {_ordinal(100.0 - q)} percentiles)"
+        text += f"; {spec.get('shape', 'normal')}"
+        if "mode" in spec:
+            text += f", mode {_num(spec['mode'])}"
+        return (text,)
+    if "constant" in spec:
+        return (f"constant {_num(spec['constant'])}",)
+    if "probability" in spec:
+        return (f"yes with probability {_pct(float(spec['probability']))}",)
+    if "categorical" in spec:
+        return _join([(_User(str(c)), f" {_pct(float(p))}") for c, p in spec["categorical"]], "; ")
+    items = []
+    for form, params in spec.items():
+        if isinstance(params, tuple) and all(isinstance(x, tuple) and len(x) == 2 for x in params):
+            items.append(f"{form}: " + ", ".join(f"{k} {_num(v)}" for k, v in params))
+        else:
+            items.append(f"{form} {params}")
+    return (_User("; ".join(items)),)
+
+
+def _judgement(
+    scenario: Scenario, scale: Scale, horizon_index: int, frame: pd.DataFrame, n: int
+) -> tuple[_Parts, bool]:
+    """One sentence: the most probable scenario at a horizon, in estimative words.
+
+    Returns the sentence and whether any word in it carries the straddle flag.
+    Scenarios whose difference from the most probable one is within
+    ``STRADDLE_K`` standard errors of the difference (multinomial:
+    ``sqrt((p1 + p2 - (p1 - p2)**2) / n)``) are named as level with it.
+    """
+    h = scenario.horizons[horizon_index]
+    rules = {r.id: r for r in scenario.rules}
+    rows = frame[frame["horizon"] == h.id].sort_values("p", ascending=False, kind="stable")
+    top = rows.iloc[0]
+    p1, se1 = float(top["p"]), float(top["p_se"])
+    lead: _Parts = ("Over ", _User(_one_line(h.label))) if h.label != h.id else (f"Within {_duration(h.until)}",)
+    name = _one_line(rules[str(top["scenario"])].label) or str(top["scenario"])
+    flagged = straddles(p1, se1, scale)
+    parts: list[_Inline] = [
+        *lead,
+        f" (to {_date(_end_date(scenario.as_of, h.until))}) it is ",
+        _Strong(str(top["word"]) + (_FLAG if flagged else "")),
+        f" ({_pct(p1)}, {_pm(se1)}) that the outcome is “",
+        _User(name),
+        "”",
+    ]
+    level = []
+    for _, other in rows.iloc[1:].iterrows():
+        p2 = float(other["p"])
+        se_diff = math.sqrt(max(p1 + p2 - (p1 - p2) ** 2, 0.0) / n)
+        if p1 - p2 <= STRADDLE_K * se_diff:
+            level.append(other)
+    if level:
+        names: list[_Parts] = []
+        for other in level:
+            p2, se2 = float(other["p"]), float(other["p_se"])
+            flag = _FLAG if straddles(p2, se2, scale) else ""
+            flagged |= bool(flag)
+            label = _one_line(rules[str(other["scenario"])].label) or str(other["scenario"])
+            names.append(("“", _User(label), f"” ({other['word']}{flag}, {_pct(p2)}, {_pm(se2)})"))
+        joined = names[0] if len(names) == 1 else (*_join(names[:-1], ", "), " and ", *names[-1])
+        parts += [", level within Monte Carlo error with ", *joined, "."]
+    elif len(rows) == 2:
+        parts.append(", the more probable of the two scenarios.")
+    elif len(rows) > 2:
+        parts.append(f", the most probable of the {_small(len(rows))} scenarios.")
+    else:
+        parts.append(".")
+    return tuple(parts), flagged
+
+
+def _flag_note(scale: Scale) -> _Para:
+    return _Para(
+        (
+            f"{_FLAG} The Monte Carlo error band, p ± {STRADDLE_K:g}·SE, crosses a boundary between words of the "
+            f"{scale.title} scale: with more samples the word could change. Read the number, or run more samples.",
+        ),
+        cls="note",
+    )
+
+
+def _document(tables: Tables, figures: Sequence[str], worlds: int) -> _Doc:
+    """The report's content; ``figures`` are the keys of the figures it has, ``worlds`` how many worlds they draw."""
+    s = _scenario_of(tables)
+    m = tables.manifest
+    n = int(m["samples"])
+    scale = get_scale(str(m.get("scale", "icd203")))
+    doc = _Doc(_one_line(s.title))
+    fig_no = iter(range(1, len(figures) + 1))
+
+    def figure(key: str) -> None:
+        if key in figures:
+            title, caption = _FIGURES[key]
+            doc.add(_Figure(key, next(fig_no), title, caption + _shown(s, key)))
+
+    # --- header
+    doc.add(_Heading(1, _User(_one_line(s.title))))
+    doc.add(_Para((_Strong("Question."), " ", _User(_one_line(s.question))), cls="question"))
+    doc.add(
+        _Para(
+            (
+                f"As of {_date(s.as_of)}. {_count(n)} simulated worlds, seed {m['seed']}; "
+                f"estimative words from the {scale.title} scale.",
+            ),
+            cls="meta",
+        )
+    )
+
+    # --- key judgements
+    sc = tables.scenarios
+    horizon_ids = [h.id for h in s.horizons]
+    doc.add(_Heading(2, "Key judgements", "key-judgements"))
+    judged = [_judgement(s, scale, i, sc, n) for i in range(len(horizon_ids))]
+    doc.add(_List(tuple(parts for parts, _ in judged), cls="judgements"))
+    doc.add(
+        _Para(
+            (
+                f"Each probability is followed by ±{STRADDLE_K:g} Monte Carlo standard errors: the simulation's "
+                "own noise, not a statement about the quality of the inputs.",
+            ),
+            cls="note",
+        )
+    )
+    if any(flagged for _, flagged in judged):
+        doc.add(_flag_note(scale))
+    if tables.warnings:
+        doc.add(_Heading(3, "Warnings", "warnings"))
+        doc.add(_List(tuple((_User(_one_line(w)),) for w in tables.warnings), cls="warnings"))
+
+    # --- horizons and scenarios
+    rules = {r.id: r for r in s.rules}
+    doc.add(_Heading(2, "Scenarios by horizon", "scenarios"))
+    doc.add(
+        _Para(
+            (
+                "Horizons are cumulative: each counts what has happened from the as-of date to its end. "
+                "In every simulated world, at every horizon, exactly one scenario holds, so each column sums to 100%.",
+            )
+        )
+    )
+    doc.add(
+        _Table(
+            "horizons",
+            ("Horizon", "Ends", "Note"),
+            (False, False, False),
+            tuple(
+                _Row(
+                    (
+                        _Cell(_label(h.label, h.id)),
+                        _Cell((_date(_end_date(s.as_of, h.until)), " ", _Span("id", (f"({h.text})",)))),
+                        _Cell(_inline_text(_one_line(h.note))),
+                    ),
+                    name=h.id,
+                )
+                for h in s.horizons
+            ),
+        )
+    )
+    any_flag = False
+    rows = []
+    sc_rows = _by(sc, "scenario")
+    for r in s.rules:
+        cells = [_Cell(_label(r.label, r.id))]
+        for h in horizon_ids:
+            cell = sc_rows[(r.id, h)]
+            p, se = float(cell["p"]), float(cell["p_se"])
+            flag = straddles(p, se, scale)
+            any_flag |= flag
+            cells.append(_prob_cell(p, se, str(cell["word"]), flag))
+        rows.append(_Row(tuple(cells), name=r.id))
+    doc.add(
+        _Table(
+            "scenario-table",
+            ("Scenario", *(_User(_one_line(h.label)) for h in s.horizons)),
+            (False, *([True] * len(horizon_ids))),
+            tuple(rows),
+        )
+    )
+    doc.add(
+        _Para(
+            (
+                f"Probability of each scenario by the end of each horizon, ±{STRADDLE_K:g} Monte Carlo standard "
+                f"errors, and its estimative word. n = {_count(n)} worlds.",
+            ),
+            cls="note",
+        )
+    )
+    if any_flag:
+        doc.add(_flag_note(scale))
+    figure("scenarios")
+    doc.add(_Heading(3, "What each scenario means", "scenario-definitions"))
+    doc.add(
+        _Para(("Scenarios are checked in this order; a world falls in the first whose rule holds at the horizon.",))
+    )
+    doc.add(
+        _List(
+            tuple(
+                (
+                    *_label(r.label, r.id),
+                    ": ",
+                    *((_Code(r.when.text),) if r.when is not None else ("every world no earlier rule took",)),
+                    *((". ", *_inline_text(_one_line(r.description))) if r.description else ()),
+                )
+                for r in rules.values()
+            ),
+            cls="definitions",
+        )
+    )
+
+    # --- events
+    if s.events:
+        ev = tables.events
+        doc.add(_Heading(2, "Events by horizon", "events"))
+        erows = []
+        any_flag = False
+        ev_rows = _by(ev, "event")
+        for e in s.events:
+            cells = [_Cell(_label(e.label, e.id))]
+            for i, h in enumerate(horizon_ids):
+                cell = ev_rows[(e.id, h)]
+                p, se = float(cell["p_by"]), float(cell["p_by_se"])
+                flag = straddles(p, se, scale)
+                any_flag |= flag
+                extra: _Parts = ()
+                if i:
+                    extra = (_Break(), _Span("within", (f"{_pct(float(cell['p_within']))} in this window",)))
+                cells.append(_prob_cell(p, se, str(cell["word"]), flag, extra=extra))
+            erows.append(_Row(tuple(cells), detail=_event_detail(s, e.id), name=e.id))
+        doc.add(
+            _Table(
+                "event-table",
+                ("Event", *(_User(_one_line(h.label)) for h in s.horizons)),
+                (False, *([True] * len(horizon_ids))),
+                tuple(erows),
+            )
+        )
+        doc.add(
+            _Para(
+                (
+                    f"Probability that each event has happened by the end of each horizon, ±{STRADDLE_K:g} Monte "
+                    "Carlo standard errors, and its estimative word; below it, the probability that it first "
+                    "happens within that horizon's own window (after the previous horizon's end).",
+                ),
+                cls="note",
+            )
+        )
+        if any_flag:
+            doc.add(_flag_note(scale))
+        figure("events")
+
+    # --- drivers
+    doc.add(_Heading(2, "Drivers", "drivers"))
+    doc.add(
+        _Para(
+            (
+                "The uncertain inputs, each drawn once per simulated world: the range and shape the scenario file "
+                "states, then the simulated mean and percentiles. Below each, the quoted source it rests on and the "
+                "analyst's note.",
+            )
+        )
+    )
+    dr = _records(tables.drivers)
+    drows = []
+    for d in s.drivers:
+        rec = dr[d.id]
+        stated = (*_stated(d), _Break(), _Span("id", (f"(sampled as {d.distribution.describe()})",)))
+        if d.kind == "categorical":
+            nums = tuple(_Cell(("–",), num=True) for _ in range(4))
+        else:
+            nums = tuple(_value_cell(rec[c]) for c in ("mean", "p5", "p50", "p95"))
+        detail: list[_Inline] = list(_source_parts(s, d.source))
+        if d.note:
+            detail += [" ", _Em("Note:"), " ", *_inline_text(_one_line(d.note))]
+        drows.append(
+            _Row(
+                (_Cell(_label(d.label, d.id)), _Cell(_unit(d.unit)), _Cell(stated), *nums),
+                detail=tuple(detail),
+                name=d.id,
+            )
+        )
+    doc.add(
+        _Table(
+            "driver-table",
+            ("Driver", "Unit", "Stated range and shape", "Mean", "5th", "Median", "95th"),
+            (False, False, False, True, True, True, True),
+            tuple(drows),
+        )
+    )
+    cats = tables.categories
+    if not cats.empty:
+        doc.add(_Heading(3, "Categorical drivers", "categories"))
+        crow = []
+        for _, row in cats.iterrows():
+            p, se = float(row["p"]), float(row["p_se"])
+            crow.append(
+                _Row(
+                    (
+                        _Cell((_Code(str(row["driver"])),)),
+                        _Cell((_User(str(row["category"])),)),
+                        _Cell(
+                            (_pct(p), " ", _Span("se", (_pm(se),))),
+                            num=True,
+                            attrs=(("data-p", repr(p)), ("data-se", repr(se))),
+                        ),
+                    ),
+                    name=f"{row['driver']}.{row['category']}",
+                )
+            )
+        doc.add(_Table("category-table", ("Driver", "Category", "Share of worlds"), (False, False, True), tuple(crow)))
+    if s.correlations:
+        doc.add(
+            _Para(
+                (
+                    "Drawn together (Spearman rank correlation, Gaussian copula): ",
+                    *_join(
+                        [(_Code(c.a), " and ", _Code(c.b), f" {c.rho:g}") for c in s.correlations],
+                        "; ",
+                    ),
+                    ".",
+                )
+            )
+        )
+    figure("drivers")
+
+    # --- derived
+    if s.derived:
+        doc.add(_Heading(2, "Derived quantities", "derived"))
+        dv = _records(tables.derived)
+        vrows = []
+        for q in s.derived:
+            rec = dv[q.id]
+            vrows.append(
+                _Row(
+                    (
+                        _Cell(_label(q.label, q.id)),
+                        _Cell(_unit(q.unit)),
+                        _Cell((_Code(q.expr.text),)),
+                        *(_value_cell(rec[c]) for c in ("mean", "p5", "p50", "p95")),
+                    ),
+                    detail=((_Em("Note:"), " ", *_inline_text(_one_line(q.note))) if q.note else ()),
+                    name=q.id,
+                )
+            )
+        doc.add(
+            _Table(
+                "derived-table",
+                ("Quantity", "Unit", "Computed as", "Mean", "5th", "Median", "95th"),
+                (False, False, False, True, True, True, True),
+                tuple(vrows),
+            )
+        )
+        figure("derived")
+
+    # --- background and sources
+    if s.description.strip():
+        doc.add(_Heading(2, "Background", "background"))
+        doc.add(*_text_blocks(s.description))
+    if s.sources:
+        doc.add(_Heading(2, "Sources", "sources"))
+        items = []
+        for src in s.sources:
+            parts: list[_Inline] = [_Code(src.id), " ", *_source_name(src.title or src.id, src.url)]
+            details = [_one_line(x) for x in (src.publisher, str(src.date or "")) if x]
+            if details:
+                parts += [", ", _User(", ".join(details))]
+            if src.file:
+                parts += [", file ", _Code(_one_line(src.file))]
+            parts.append(".")
+            if src.note:
+                parts += [" ", *_inline_text(_one_line(src.note))]
+            items.append(tuple(parts))
+        doc.add(_List(tuple(items), cls="sources"))
+
+    # --- methods and manifest
+    doc.add(_Heading(2, "Methods", "methods"))
+    for para in _methods(tables, s, scale, n, figures, worlds):
+        doc.add(_Para(para))
+    doc.add(_Heading(2, "Run manifest", "manifest"))
+    doc.add(
+        _Table(
+            "manifest-table",
+            ("Field", "Value"),
+            (False, False),
+            tuple(
+                _Row(
+                    (
+                        _Cell((_Code(str(k)),)),
+                        _Cell((_User(_repair_text(v) if k == "correlation_repair" else _plain(v)),)),
+                    ),
+                    name=str(k),
+                )
+                for k, v in m.items()
+            ),
+        )
+    )
+    doc.add(_Para((f"Written by outlook {__version__}.",), cls="meta"))
+    return doc
+
+
+def _unit(unit: str) -> _Parts:
+    """A unit for a table cell: the file's text, or a dash for none."""
+    return (_User(_one_line(unit)),) if unit.strip() else ("–",)
+
+
+def _by(frame: pd.DataFrame, name: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """Rows of a scenarios or events table by (``name`` column, horizon): one pass, not a search per cell."""
+    rows = [{str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")]
+    return {(str(r[name]), str(r["horizon"])): r for r in rows}
+
+
+def _records(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Rows of a drivers or derived table by name."""
+    return {str(r["name"]): {str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")}
+
+
+def _repair_text(v: Any) -> str:
+    """The manifest's record of a repaired correlation matrix, as a line of text (``–`` for none)."""
+    if not v:
+        return "–"
+    shown = [f"{a}–{b} {was:.4g} → {now:.4f}" for a, b, was, now in v["pairs"][:12]]
+    more = len(v["pairs"]) - len(shown)
+    pairs = "; ".join(shown) + (f"; and {more} more (in the JSON manifest)" if more > 0 else "")
+    return f"largest change {v['max_change']:.4f} ({v['measure']}): {pairs or 'none shown at 4 decimals'}"
+
+
+def _plain(v: Any) -> str:
+    """A manifest value as text (``–`` for none)."""
+    if v is None or v == "":
+        return "–"
+    if isinstance(v, dict):
+        return ", ".join(f"{k}: {_plain(x)}" for k, x in v.items()) or "–"
+    if isinstance(v, list | tuple):
+        return ", ".join(_plain(x) for x in v) or "–"
+    return str(v)
+
+
+def _event_detail(s: Scenario, event_id: str) -> _Parts:
+    e = s.event(event_id)
+    parts: list[_Inline] = []
+    if e.rate is not None:
+        parts += ["Hazard ", _Code(e.rate.text), " per year"]
+    else:
+        parts += ["Probability by horizon end: "]
+        parts += _join([(_User(_one_line(s.horizon(h).label)), " ", _Code(x.text)) for h, x in e.by], "; ")
+    if e.requires:
+        parts += ["; only after ", *_join([(_Code(r),) for r in e.requires], ", ")]
+    if e.after:
+        parts += ["; hazard ", *_join([(f"×{f:g} after ", _Code(a)) for a, f in e.after], ", ")]
+    parts.append(". ")
+    parts += _source_parts(s, e.source)
+    if e.note:
+        parts += [" ", _Em("Note:"), " ", *_inline_text(_one_line(e.note))]
+    return tuple(parts)
+
+
+_SAMPLERS = {
+    "sobol": "scrambled Sobol' points",
+    "lhs": "Latin hypercube points",
+}
+
+
+def _qmc_errors(se_method: str) -> str:
+    if se_method.startswith("between blocks"):
+        return (
+            "The standard errors shown are measured from the spread between those blocks, each an independent "
+            "randomisation; they are smaller than the binomial ones random sampling would have."
+        )
+    return "The standard errors shown are the binomial ones, an upper bound for this sampler (too few blocks to measure them)."
+
+
+def _sampling(sampler: str, precision: Any, n: int, se_method: str = "") -> list[_Parts]:
+    """Methods sentences for a quasi-Monte Carlo sampler or a precision target, if the run used one."""
+    out: list[_Parts] = []
+    if sampler != "random":
+        kind = _SAMPLERS.get(sampler, f"the {sampler} sampler")
+        out.append(
+            (
+                f"The driver draws are {kind} (randomised quasi-Monte Carlo, one independent point set per block "
+                "of samples). " + _qmc_errors(se_method),
+            )
+        )
+    if precision is not None:
+        out.append(
+            (
+                "The run kept sampling, a whole block at a time, until every probability's standard error was at "
+                f"most {float(precision):g}; it took {_count(n)} worlds.",
+            )
+        )
+    return out
+
+
+def _methods(tables: Tables, s: Scenario, scale: Scale, n: int, figures: Sequence[str], worlds: int) -> list[_Parts]:
+    m = tables.manifest
+    block = int(m.get("block_size", 65536))
+    bands = "; ".join(f"{b.word} {100 * b.lo:g}–{100 * b.hi:g}%" for b in scale.bands)
+    sampler = str(m.get("sampler") or "random")
+    out: list[_Parts] = [
+        (
+            f"outlook simulated {_count(n)} {'independent ' if sampler == 'random' else ''}worlds with seed "
+            f"{m['seed']}. In each world every driver is "
+            "drawn once (correlated drivers together, through a Gaussian copula), derived quantities are computed "
+            "from the drivers, every event gets one occurrence time from its hazard, and at each horizon the world "
+            "falls in the first scenario whose rule holds. Because each event has one time per world, an event "
+            "can never be less likely by a later horizon than by an earlier one.",
+        ),
+        *_sampling(sampler, m.get("precision"), n, str(m.get("standard_error", ""))),
+        (
+            "A stated range ",
+            _Code("[a, b]"),
+            " is a central interval: unless the file says otherwise, a and b are the 5th and 95th percentiles "
+            "(a 90% interval). Uniform, triangular and PERT bounds are hard bounds.",
+        ),
+        (
+            "A probability is the share of worlds, p = k / n. Its Monte Carlo standard error is "
+            f"SE = √(p (1 − p) / n); the tables show p ± {STRADDLE_K:g}·SE, about 95% of the simulation's noise. "
+            "That band measures only how many worlds were simulated; it says nothing about how good the "
+            "drivers are.",
+        ),
+        (
+            "Driver and derived summaries are the mean and the 5th, 50th and 95th percentiles over all worlds. "
+            "The percentiles are exact: the values numpy.quantile (linear interpolation) gives over all samples.",
+        ),
+        (
+            f"Samples are seeded in fixed blocks of {_count(block)}: block b draws from "
+            "numpy.random.SeedSequence(seed, spawn_key=(b,)), so the same seed and sample count give the same "
+            "numbers for any chunk size, and the same numbers on another machine with the same numpy.",
+        ),
+        (
+            f"Estimative words follow the {scale.title} ({scale.source}): {bands}. Bands are half-open "
+            "[lo, hi), the top band closed; beyond the ends of the scale the end terms apply."
+            + ("" if scale.verified else " This scale has not been checked against its source.")
+            + f" A word marked {_FLAG} is one whose error band p ± {STRADDLE_K:g}·SE crosses a boundary between words.",
+        ),
+        (
+            "This report states likelihoods only. Confidence in these judgements (the quality of the sources, "
+            "the weight of the assumptions, the gaps) is a separate judgement; following ICD 203, it is never "
+            "stated in the same sentence as a likelihood.",
+        ),
+    ]
+    repair = m.get("correlation_repair")
+    if repair:
+        out.append(
+            (
+                "The stated rank correlations cannot hold together (their correlation matrix is not positive "
+                "definite). As the file asks (",
+                _Code("correlation_repair: nearest"),
+                "), the run used the nearest valid correlation matrix to the stated normal-score correlations, in "
+                "the Frobenius norm (Higham 2002, alternating projections with Dykstra's correction). The largest "
+                f"change to a Spearman rank correlation is {repair['max_change']:.4f}; the manifest lists each change.",
+            )
+        )
+    if any(k in figures for k in ("drivers", "derived")):
+        shown = worlds
+        out.append(
+            (
+                f"The distribution figures show the first {_count(shown)} worlds of the same run (same seed), "
+                "drawn again with ",
+                _Code("outlook.sample_worlds"),
+                "; the tables, computed over all worlds, carry the numbers.",
+            )
+        )
+    out.append(
+        (
+            "The run manifest below identifies the run: the SHA-256 hash of the scenario's canonical data, the "
+            "seed, the sample count and the versions. The same run and the same report options give the same "
+            "report, byte for byte.",
+        )
+    )
+    return out
