@@ -817,7 +817,7 @@ def test_figure_worlds_hold_a_bounded_number_of_values(
 ) -> None:
     """The distribution figures draw at most WORLD_VALUES values: fewer worlds for a scenario with many columns."""
     assert 200 == len(plots.figure_worlds(crowded, samples=200))
-    monkeypatch.setattr(plots, "WORLD_VALUES", 4_500)
+    monkeypatch.setattr(plots.worlds, "WORLD_VALUES", 4_500)
     columns = (plots.PANELS + 6) + (plots.CURVES + 3)
     worlds = plots.figure_worlds(crowded, samples=200)
     assert 4_500 // columns == len(worlds)
@@ -836,7 +836,7 @@ def test_overlap_sweep_agrees_with_every_pair(raw: list[tuple[int, int, int, int
         for i, a in enumerate(boxes)
         for b in boxes[i + 1 :]
     )
-    assert pairs == plots._overlapping(boxes, gap)
+    assert pairs == plots._style._overlapping(boxes, gap)
 
 
 def test_values_whose_differences_overflow_are_drawn_in_a_power_of_ten() -> None:
