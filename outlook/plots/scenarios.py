@@ -13,6 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from ..display import percent_rounded
 from ._style import (
     FONT,
     HATCHES,
@@ -138,7 +139,7 @@ def _label_segments(fig: Figure, ax: Axes, segments: list[tuple[str, str, float,
             continue
         box = patch.get_window_extent(renderer)
         colour = patch.get_facecolor()
-        text = "<1%" if prob < 0.01 else ">99%" if 0.99 < prob < 1 else f"{prob:.0%}"
+        text = percent_rounded(prob)
         t = ax.text(
             patch.get_x() + patch.get_width() / 2,
             patch.get_y() + patch.get_height() / 2,

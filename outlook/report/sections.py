@@ -8,14 +8,13 @@ Never renders, never draws, never simulates.
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
 import math
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
+from ..display import count, duration, end_date, long_date, number, ordinal, percent, plus_minus, small_number
 from ..words import STRADDLE_K, Scale, get_scale, straddles
 from .document import (
     _Break,
@@ -56,102 +55,10 @@ __all__ = [
 
 
 _FLAG = "†"
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 # --------------------------------------------------------------------------
 # formatting numbers, dates and words
-
-
-def _pct(p: float) -> str:
-    """A probability as a percentage: one decimal, more if it would show 0 or 100."""
-    if math.isnan(p):
-        return "–"
-    d = 1
-    while d < 4 and 0.0 < p < 1.0 and round(100.0 * p, d) in (0.0, 100.0):
-        d += 1
-    return f"{100.0 * p:.{d}f}%"
-
-
-def _pm(se: float) -> str:
-    """The Monte Carlo error band's half-width, ``±k·se``, as a percentage."""
-    half = STRADDLE_K * se
-    d = 1
-    while d < 4 and half > 0 and round(100.0 * half, d) == 0.0:
-        d += 1
-    return f"±{100.0 * half:.{d}f}%"
-
-
-def _num(x: Any) -> str:
-    """A number for a table: four significant digits, thousands separated."""
-    v = float(x)
-    if math.isnan(v):
-        return "–"
-    if math.isinf(v):
-        return "∞" if v > 0 else "-∞"
-    if v == 0:
-        return "0"
-    if abs(v) >= 1000:
-        return f"{v:,.0f}"
-    return f"{v:.4g}"
-
-
-def _count(n: int) -> str:
-    return f"{n:,}"
-
-
-def _date(d: dt.date) -> str:
-    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
-
-
-def _end_date(as_of: dt.date, years: float) -> dt.date:
-    """``as_of`` plus ``years``: calendar months where the duration is whole months."""
-    months = years * 12.0
-    if abs(months - round(months)) < 1e-9:
-        y, m = divmod(as_of.month - 1 + round(months), 12)
-        year, month = as_of.year + y, m + 1
-        return dt.date(year, month, min(as_of.day, calendar.monthrange(year, month)[1]))
-    return as_of + dt.timedelta(days=round(years * 365.25))
-
-
-def _duration(years: float) -> str:
-    if abs(years - round(years)) < 1e-9:
-        n = round(years)
-        return f"{n} year" if n == 1 else f"{n} years"
-    months = years * 12.0
-    if abs(months - round(months)) < 1e-9:
-        n = round(months)
-        return f"{n} month" if n == 1 else f"{n} months"
-    return f"{round(years * 365.25)} days"
-
-
-_SMALL = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-
-
-def _small(n: int) -> str:
-    return _SMALL[n] if 0 <= n < len(_SMALL) else str(n)
-
-
-def _ordinal(q: float) -> str:
-    text = f"{q:g}"
-    if not text.isdigit():
-        return f"{text}th"
-    n = int(text)
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def _word_parts(word: str, flagged: bool) -> _Parts:
@@ -160,9 +67,9 @@ def _word_parts(word: str, flagged: bool) -> _Parts:
 
 def _prob_cell(p: float, se: float, word: str, flagged: bool, *, extra: _Parts = ()) -> _Cell:
     parts: _Parts = (
-        _pct(p),
+        percent(p),
         " ",
-        _Span("se", (_pm(se),)),
+        _Span("se", (plus_minus(se),)),
         _Break(),
         *_word_parts(word, flagged),
         *extra,
@@ -172,7 +79,7 @@ def _prob_cell(p: float, se: float, word: str, flagged: bool, *, extra: _Parts =
 
 
 def _value_cell(x: Any) -> _Cell:
-    return _Cell((_num(x),), num=True, attrs=(("data-value", repr(float(x))),))
+    return _Cell((number(x),), num=True, attrs=(("data-value", repr(float(x))),))
 
 
 # --------------------------------------------------------------------------
@@ -215,26 +122,26 @@ def _stated(d: Driver) -> _Parts:
     if "range" in spec:
         lo, hi = spec["range"]
         conf = float(spec.get("confidence", 0.9))
-        text = f"{_num(lo)} to {_num(hi)}"
+        text = f"{number(lo)} to {number(hi)}"
         if conf >= 1.0:
             text += ", hard bounds"
         else:
             q = 100.0 * (1.0 - conf) / 2.0
-            text += f", {100.0 * conf:g}% interval ({_ordinal(q)} to {_ordinal(100.0 - q)} percentiles)"
+            text += f", {100.0 * conf:g}% interval ({ordinal(q)} to {ordinal(100.0 - q)} percentiles)"
         text += f"; {spec.get('shape', 'normal')}"
         if "mode" in spec:
-            text += f", mode {_num(spec['mode'])}"
+            text += f", mode {number(spec['mode'])}"
         return (text,)
     if "constant" in spec:
-        return (f"constant {_num(spec['constant'])}",)
+        return (f"constant {number(spec['constant'])}",)
     if "probability" in spec:
-        return (f"yes with probability {_pct(float(spec['probability']))}",)
+        return (f"yes with probability {percent(float(spec['probability']))}",)
     if "categorical" in spec:
-        return _join([(_User(str(c)), f" {_pct(float(p))}") for c, p in spec["categorical"]], "; ")
+        return _join([(_User(str(c)), f" {percent(float(p))}") for c, p in spec["categorical"]], "; ")
     items = []
     for form, params in spec.items():
         if isinstance(params, tuple) and all(isinstance(x, tuple) and len(x) == 2 for x in params):
-            items.append(f"{form}: " + ", ".join(f"{k} {_num(v)}" for k, v in params))
+            items.append(f"{form}: " + ", ".join(f"{k} {number(v)}" for k, v in params))
         else:
             items.append(f"{form} {params}")
     return (_User("; ".join(items)),)
@@ -255,14 +162,14 @@ def _judgement(
     rows = frame[frame["horizon"] == h.id].sort_values("p", ascending=False, kind="stable")
     top = rows.iloc[0]
     p1, se1 = float(top["p"]), float(top["p_se"])
-    lead: _Parts = ("Over ", _User(_one_line(h.label))) if h.label != h.id else (f"Within {_duration(h.until)}",)
+    lead: _Parts = ("Over ", _User(_one_line(h.label))) if h.label != h.id else (f"Within {duration(h.until)}",)
     name = _one_line(rules[str(top["scenario"])].label) or str(top["scenario"])
     flagged = straddles(p1, se1, scale)
     parts: list[_Inline] = [
         *lead,
-        f" (to {_date(_end_date(scenario.as_of, h.until))}) it is ",
+        f" (to {long_date(end_date(scenario.as_of, h.until))}) it is ",
         _Strong(str(top["word"]) + (_FLAG if flagged else "")),
-        f" ({_pct(p1)}, {_pm(se1)}) that the outcome is “",
+        f" ({percent(p1)}, {plus_minus(se1)}) that the outcome is “",
         _User(name),
         "”",
     ]
@@ -279,13 +186,13 @@ def _judgement(
             flag = _FLAG if straddles(p2, se2, scale) else ""
             flagged |= bool(flag)
             label = _one_line(rules[str(other["scenario"])].label) or str(other["scenario"])
-            names.append(("“", _User(label), f"” ({other['word']}{flag}, {_pct(p2)}, {_pm(se2)})"))
+            names.append(("“", _User(label), f"” ({other['word']}{flag}, {percent(p2)}, {plus_minus(se2)})"))
         joined = names[0] if len(names) == 1 else (*_join(names[:-1], ", "), " and ", *names[-1])
         parts += [", level within Monte Carlo error with ", *joined, "."]
     elif len(rows) == 2:
         parts.append(", the more probable of the two scenarios.")
     elif len(rows) > 2:
-        parts.append(f", the most probable of the {_small(len(rows))} scenarios.")
+        parts.append(f", the most probable of the {small_number(len(rows))} scenarios.")
     else:
         parts.append(".")
     return tuple(parts), flagged
@@ -321,7 +228,7 @@ def _document(tables: Tables, figures: Sequence[str], worlds: int) -> _Doc:
     doc.add(
         _Para(
             (
-                f"As of {_date(s.as_of)}. {_count(n)} simulated worlds, seed {m['seed']}; "
+                f"As of {long_date(s.as_of)}. {count(n)} simulated worlds, seed {m['seed']}; "
                 f"estimative words from the {scale.title} scale.",
             ),
             cls="meta",
@@ -369,7 +276,7 @@ def _document(tables: Tables, figures: Sequence[str], worlds: int) -> _Doc:
                 _Row(
                     (
                         _Cell(_label(h.label, h.id)),
-                        _Cell((_date(_end_date(s.as_of, h.until)), " ", _Span("id", (f"({h.text})",)))),
+                        _Cell((long_date(end_date(s.as_of, h.until)), " ", _Span("id", (f"({h.text})",)))),
                         _Cell(_inline_text(_one_line(h.note))),
                     ),
                     name=h.id,
@@ -402,7 +309,7 @@ def _document(tables: Tables, figures: Sequence[str], worlds: int) -> _Doc:
         _Para(
             (
                 f"Probability of each scenario by the end of each horizon, ±{STRADDLE_K:g} Monte Carlo standard "
-                f"errors, and its estimative word. n = {_count(n)} worlds.",
+                f"errors, and its estimative word. n = {count(n)} worlds.",
             ),
             cls="note",
         )
@@ -445,7 +352,7 @@ def _document(tables: Tables, figures: Sequence[str], worlds: int) -> _Doc:
                 any_flag |= flag
                 extra: _Parts = ()
                 if i:
-                    extra = (_Break(), _Span("within", (f"{_pct(float(cell['p_within']))} in this window",)))
+                    extra = (_Break(), _Span("within", (f"{percent(float(cell['p_within']))} in this window",)))
                 cells.append(_prob_cell(p, se, str(cell["word"]), flag, extra=extra))
             erows.append(_Row(tuple(cells), detail=_event_detail(s, e.id), name=e.id))
         doc.add(
@@ -520,7 +427,7 @@ def _document(tables: Tables, figures: Sequence[str], worlds: int) -> _Doc:
                         _Cell((_Code(str(row["driver"])),)),
                         _Cell((_User(str(row["category"])),)),
                         _Cell(
-                            (_pct(p), " ", _Span("se", (_pm(se),))),
+                            (percent(p), " ", _Span("se", (plus_minus(se),))),
                             num=True,
                             attrs=(("data-p", repr(p)), ("data-se", repr(se))),
                         ),
@@ -705,7 +612,7 @@ def _sampling(sampler: str, precision: Any, n: int, se_method: str = "") -> list
         out.append(
             (
                 "The run kept sampling, a whole block at a time, until every probability's standard error was at "
-                f"most {float(precision):g}; it took {_count(n)} worlds.",
+                f"most {float(precision):g}; it took {count(n)} worlds.",
             )
         )
     return out
@@ -718,7 +625,7 @@ def _methods(tables: Tables, s: Scenario, scale: Scale, n: int, figures: Sequenc
     sampler = str(m.get("sampler") or "random")
     out: list[_Parts] = [
         (
-            f"outlook simulated {_count(n)} {'independent ' if sampler == 'random' else ''}worlds with seed "
+            f"outlook simulated {count(n)} {'independent ' if sampler == 'random' else ''}worlds with seed "
             f"{m['seed']}. In each world every driver is "
             "drawn once (correlated drivers together, through a Gaussian copula), derived quantities are computed "
             "from the drivers, every event gets one occurrence time from its hazard, and at each horizon the world "
@@ -743,7 +650,7 @@ def _methods(tables: Tables, s: Scenario, scale: Scale, n: int, figures: Sequenc
             "The percentiles are exact: the values numpy.quantile (linear interpolation) gives over all samples.",
         ),
         (
-            f"Samples are seeded in fixed blocks of {_count(block)}: block b draws from "
+            f"Samples are seeded in fixed blocks of {count(block)}: block b draws from "
             "numpy.random.SeedSequence(seed, spawn_key=(b,)), so the same seed and sample count give the same "
             "numbers for any chunk size, and the same numbers on another machine with the same numpy.",
         ),
@@ -775,7 +682,7 @@ def _methods(tables: Tables, s: Scenario, scale: Scale, n: int, figures: Sequenc
         shown = worlds
         out.append(
             (
-                f"The distribution figures show the first {_count(shown)} worlds of the same run (same seed), "
+                f"The distribution figures show the first {count(shown)} worlds of the same run (same seed), "
                 "drawn again with ",
                 _Code("outlook.sample_worlds"),
                 "; the tables, computed over all worlds, carry the numbers.",
