@@ -15,22 +15,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, overload
 from urllib.parse import quote
 
-from .facts import _scenario_of
-from .figures import _FIGURES, _figure_bytes, _Progress
+from .facts import scenario_of
+from .figures import FIGURES, Progress, draw_figures
 from .files import (
-    _STDOUT,
-    _figure_format,
-    _files_dir,
-    _folder_lock,
-    _remove_unused_figures,
-    _report_format,
-    _signals_unwind,
-    _write_atomically,
+    STDOUT,
     check_output,
+    figures_folder,
+    folder_lock,
+    remove_unused_figures,
+    resolve_figure_format,
+    resolve_report_format,
+    signals_unwind,
+    write_atomically,
 )
-from .html import _render_html
-from .markdown import _render_markdown
-from .sections import _document
+from .html import render_html
+from .markdown import render_markdown
+from .sections import build_document
 
 if TYPE_CHECKING:
     from ..tables import Tables
@@ -51,7 +51,7 @@ def build_report(
     figure_samples: int = ...,
     dpi: int = ...,
     files_dir: str = ...,
-    progress: _Progress | None = ...,
+    progress: Progress | None = ...,
 ) -> str: ...
 
 
@@ -65,7 +65,7 @@ def build_report(
     figure_samples: int = ...,
     dpi: int = ...,
     files_dir: str = ...,
-    progress: _Progress | None = ...,
+    progress: Progress | None = ...,
 ) -> tuple[str, dict[str, bytes]]: ...
 
 
@@ -79,7 +79,7 @@ def build_report(
     figure_samples: int = ...,
     dpi: int = ...,
     files_dir: str = ...,
-    progress: _Progress | None = ...,
+    progress: Progress | None = ...,
 ) -> str | tuple[str, dict[str, bytes]]: ...
 
 
@@ -92,7 +92,7 @@ def build_report(
     figure_samples: int = 20_000,
     dpi: int = 110,
     files_dir: str = "report_files",
-    progress: _Progress | None = None,
+    progress: Progress | None = None,
 ) -> str | tuple[str, dict[str, bytes]]:
     """Build the report of one run, in memory.
 
@@ -164,17 +164,17 @@ def build_report(
     >>> print(text.splitlines()[8])
     - Within 1 year (to 1 January 2025) it is **very likely** (83.8%, ±1.6%) that the outcome is “not_yet”, the more probable of the two scenarios.
     """
-    fmt = _report_format(Path("report"), format)
-    ffmt = _figure_format(figure_format)
-    _scenario_of(tables)
+    fmt = resolve_report_format(Path("report"), format)
+    ffmt = resolve_figure_format(figure_format)
+    scenario_of(tables)
     figs, worlds = (
-        _figure_bytes(tables, figure_format=ffmt, figure_samples=figure_samples, dpi=dpi, progress=progress)
+        draw_figures(tables, figure_format=ffmt, figure_samples=figure_samples, dpi=dpi, progress=progress)
         if figures
         else ({}, 0)
     )
-    doc = _document(tables, [k for k in _FIGURES if k in figs], worlds)
+    doc = build_document(tables, [k for k in FIGURES if k in figs], worlds)
     if fmt == "html":
-        return _render_html(doc, figs)
+        return render_html(doc, figs)
     files: dict[str, bytes] = {}
     links: dict[str, str] = {}
     for key, (ext, data) in figs.items():
@@ -182,7 +182,7 @@ def build_report(
         rel = f"{files_dir}/{name}" if files_dir else name
         files[rel] = data
         links[key] = quote(rel)
-    return _render_markdown(doc, links), files
+    return render_markdown(doc, links), files
 
 
 def write_report(
@@ -194,7 +194,7 @@ def write_report(
     figures: bool = True,
     figure_samples: int = 20_000,
     dpi: int = 110,
-    progress: _Progress | None = None,
+    progress: Progress | None = None,
 ) -> Path:
     """Write the report of one run to ``path``, atomically.
 
@@ -256,7 +256,7 @@ def write_report(
     still ends as the signal says; a handler the program installed is left in
     place and runs as usual (if it raises, the same clean-up runs first).
     """
-    if os.fspath(path) == _STDOUT:
+    if os.fspath(path) == STDOUT:
         msg = "write_report writes a file; to stream a report, write the text of build_report where it should go"
         raise ValueError(msg)
     p = Path(path)
@@ -272,10 +272,10 @@ def write_report(
             dpi=dpi,
             progress=progress,
         )
-        with _signals_unwind():
-            _write_atomically([(p, text.encode("utf-8"))])
+        with signals_unwind():
+            write_atomically([(p, text.encode("utf-8"))])
         return p
-    folder = _files_dir(p)
+    folder = figures_folder(p)
     md, files = build_report(
         tables,
         format="markdown",
@@ -288,7 +288,7 @@ def write_report(
     )
     pairs = [(p.parent / rel, data) for rel, data in files.items()]
     pairs.append((p, md.encode("utf-8")))
-    with _signals_unwind(), _folder_lock(p, folder, create=bool(files)):
-        _write_atomically(pairs)
-        _remove_unused_figures(p, folder, {Path(rel).name for rel in files})
+    with signals_unwind(), folder_lock(p, folder, create=bool(files)):
+        write_atomically(pairs)
+        remove_unused_figures(p, folder, {Path(rel).name for rel in files})
     return p

@@ -2,7 +2,7 @@
 
 Owns the small tree a report is built as, rendered twice (HTML and
 Markdown), and the helpers that turn scenario text into inline parts. Text
-from the scenario file is kept apart as ``_User`` parts, so that each
+from the scenario file is kept apart as ``User`` parts, so that each
 renderer can isolate and escape it. Never formats numbers, never renders.
 """
 
@@ -17,56 +17,56 @@ if TYPE_CHECKING:
     pass
 
 __all__ = [
-    "_Block",
-    "_Break",
-    "_Cell",
-    "_Code",
-    "_Doc",
-    "_Em",
-    "_Figure",
-    "_Heading",
-    "_Inline",
-    "_Link",
-    "_List",
-    "_Para",
-    "_Parts",
-    "_Row",
-    "_Span",
-    "_Strong",
-    "_Table",
-    "_User",
-    "_inline_text",
-    "_join",
-    "_label",
-    "_one_line",
-    "_text_blocks",
+    "Block",
+    "Break",
+    "Cell",
+    "Code",
+    "Doc",
+    "Em",
+    "Figure",
+    "Heading",
+    "Inline",
+    "Link",
+    "List",
+    "Para",
+    "Parts",
+    "Row",
+    "Span",
+    "Strong",
+    "Table",
+    "User",
+    "inline_text",
+    "join",
+    "named",
+    "one_line",
+    "text_blocks",
 ]
 
 
 @dataclass(frozen=True)
-class _User:
+class User:
     """Text from the scenario file: in HTML an isolate (``<bdi>``), so it cannot reorder what follows it."""
 
     text: str
 
 
 @dataclass(frozen=True)
-class _Code:
+class Code:
     text: str
 
 
 @dataclass(frozen=True)
-class _Em:
-    text: str | _User
+class Em:
+    text: str | User
 
 
 @dataclass(frozen=True)
-class _Strong:
-    text: str | _User
+class Strong:
+    text: str | User
 
 
 @dataclass(frozen=True)
-class _Link:
+class Link:
     """A link to a source; its text is the source's title, from the scenario file."""
 
     text: str
@@ -74,98 +74,98 @@ class _Link:
 
 
 @dataclass(frozen=True)
-class _Span:
+class Span:
     cls: str
-    parts: tuple[_Inline, ...]
+    parts: tuple[Inline, ...]
 
 
 @dataclass(frozen=True)
-class _Break:
+class Break:
     pass
 
 
-_Inline: TypeAlias = "str | _User | _Code | _Em | _Strong | _Link | _Span | _Break"
-_Parts: TypeAlias = "tuple[_Inline, ...]"
+Inline: TypeAlias = "str | User | Code | Em | Strong | Link | Span | Break"
+Parts: TypeAlias = "tuple[Inline, ...]"
 
 
 @dataclass(frozen=True)
-class _Heading:
+class Heading:
     level: int
-    text: str | _User
+    text: str | User
     anchor: str = ""
 
 
 @dataclass(frozen=True)
-class _Para:
-    parts: _Parts
+class Para:
+    parts: Parts
     cls: str = ""
 
 
 @dataclass(frozen=True)
-class _List:
-    items: tuple[_Parts, ...]
+class List:
+    items: tuple[Parts, ...]
     cls: str = ""
 
 
 @dataclass(frozen=True)
-class _Cell:
-    parts: _Parts
+class Cell:
+    parts: Parts
     num: bool = False
     attrs: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
-class _Row:
-    cells: tuple[_Cell, ...]
+class Row:
+    cells: tuple[Cell, ...]
     #: A line about the row (a driver's source and note); in Markdown it
     #: becomes a list item below the table.
-    detail: _Parts = ()
+    detail: Parts = ()
     name: str = ""
 
 
 @dataclass(frozen=True)
-class _Table:
+class Table:
     anchor: str
-    header: tuple[str | _User, ...]
+    header: tuple[str | User, ...]
     numeric: tuple[bool, ...]
-    rows: tuple[_Row, ...]
+    rows: tuple[Row, ...]
 
 
 @dataclass(frozen=True)
-class _Figure:
+class Figure:
     key: str
     number: int
     title: str
     caption: str
 
 
-_Block: TypeAlias = "_Heading | _Para | _List | _Table | _Figure"
+Block: TypeAlias = "Heading | Para | List | Table | Figure"
 
 
 @dataclass
-class _Doc:
+class Doc:
     title: str
-    blocks: list[_Block] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
 
-    def add(self, *blocks: _Block) -> None:
+    def add(self, *blocks: Block) -> None:
         self.blocks.extend(blocks)
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _label(label: str, ident: str) -> _Parts:
+def named(label: str, ident: str) -> Parts:
     """A name as a reader sees it: its label, then its id in code."""
-    label = _one_line(label)
+    label = one_line(label)
     if label and label != ident:
-        return (_User(label), " ", _Span("id", (_Code(ident),)))
-    return (_Code(ident),)
+        return (User(label), " ", Span("id", (Code(ident),)))
+    return (Code(ident),)
 
 
-def _text_blocks(text: str) -> list[_Block]:
+def text_blocks(text: str) -> list[Block]:
     """Plain text (a scenario's description) as paragraphs and simple lists."""
-    out: list[_Block] = []
+    out: list[Block] = []
     for chunk in re.split(r"\n\s*\n", text.strip()):
         lines = [ln.strip() for ln in chunk.splitlines() if ln.strip()]
         if not lines:
@@ -177,25 +177,25 @@ def _text_blocks(text: str) -> list[_Block]:
                     items.append([ln[2:]])
                 elif items:
                     items[-1].append(ln)
-            out.append(_List(tuple(_inline_text(" ".join(i)) for i in items)))
+            out.append(List(tuple(inline_text(" ".join(i)) for i in items)))
         else:
-            out.append(_Para(_inline_text(" ".join(lines))))
+            out.append(Para(inline_text(" ".join(lines))))
     return out
 
 
-def _inline_text(text: str) -> _Parts:
+def inline_text(text: str) -> Parts:
     """Scenario text with ``code`` spans kept as code; everything else stays (the file's) text."""
-    parts: list[_Inline] = []
+    parts: list[Inline] = []
     for i, piece in enumerate(re.split(r"`([^`\n]+)`", text)):
         if i % 2:
-            parts.append(_Code(piece))
+            parts.append(Code(piece))
         elif piece:
-            parts.append(_User(piece))
+            parts.append(User(piece))
     return tuple(parts)
 
 
-def _join(items: Sequence[_Parts], sep: str) -> _Parts:
-    out: list[_Inline] = []
+def join(items: Sequence[Parts], sep: str) -> Parts:
+    out: list[Inline] = []
     for i, item in enumerate(items):
         if i:
             out.append(sep)

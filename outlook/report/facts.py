@@ -13,11 +13,11 @@ if TYPE_CHECKING:
     from ..tables import Tables
 
 __all__ = [
-    "_scenario_of",
+    "scenario_of",
 ]
 
 
-def _scenario_of(tables: Tables) -> Scenario:
+def scenario_of(tables: Tables) -> Scenario:
     s = tables.scenario
     if s is None:
         msg = "these tables do not carry their scenario (Tables.scenario is None); build them with outlook.summarise"

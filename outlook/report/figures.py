@@ -13,25 +13,25 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeAlias
 
-from .facts import _scenario_of
+from .facts import scenario_of
 
 if TYPE_CHECKING:
     from ..scenario import Scenario
     from ..tables import Tables
 
 __all__ = [
-    "_FIGURES",
-    "_FIGURE_FILE",
-    "_FIGURE_NAME",
-    "_Progress",
-    "_figure_bytes",
-    "_require_matplotlib",
-    "_shown",
+    "FIGURES",
+    "FIGURE_FILE",
+    "FIGURE_NAME",
+    "Progress",
+    "draw_figures",
+    "require_matplotlib",
+    "shown_note",
 ]
 
 
 #: Figures a report may hold, in order: (title, caption).
-_FIGURES = {
+FIGURES = {
     "scenarios": (
         "Scenario probabilities by horizon",
         "One bar per horizon; its segments are the scenarios' probabilities, which sum to 1.",
@@ -51,14 +51,14 @@ _FIGURES = {
         "Simulated values of each derived quantity, with the run's 5th, 50th and 95th percentiles marked.",
     ),
 }
-_FIGURE_NAME = re.compile(r"(?:scenarios|events|drivers|derived)-[0-9a-f]{12}\.(?:png|svg)")
-_FIGURE_FILE = re.compile(rf"^{_FIGURE_NAME.pattern}$")
+FIGURE_NAME = re.compile(r"(?:scenarios|events|drivers|derived)-[0-9a-f]{12}\.(?:png|svg)")
+FIGURE_FILE = re.compile(rf"^{FIGURE_NAME.pattern}$")
 
 
-_Progress: TypeAlias = "Callable[[int, int], None]"
+Progress: TypeAlias = "Callable[[int, int], None]"
 
 
-def _require_matplotlib() -> None:
+def require_matplotlib() -> None:
     """Raise a clear ImportError if matplotlib (the ``plots`` extra) is missing."""
     try:
         importlib.import_module("matplotlib")
@@ -70,14 +70,14 @@ def _require_matplotlib() -> None:
         raise ImportError(msg) from exc
 
 
-def _figure_bytes(
-    tables: Tables, *, figure_format: str, figure_samples: int, dpi: int, progress: _Progress | None
+def draw_figures(
+    tables: Tables, *, figure_format: str, figure_samples: int, dpi: int, progress: Progress | None
 ) -> tuple[dict[str, tuple[str, bytes]], int]:
     """Every figure's bytes, by key, and how many worlds they draw; ``progress(done, total)`` after each step."""
-    _require_matplotlib()
+    require_matplotlib()
     from .. import plots
 
-    s = _scenario_of(tables)
+    s = scenario_of(tables)
     total = 3 + bool(s.events) + bool(s.derived)  # drawing the figures, then each one's bytes
     if progress is not None:
         progress(0, total)
@@ -94,7 +94,7 @@ def _figure_bytes(
     return out, len(worlds)
 
 
-def _shown(s: Scenario, key: str) -> str:
+def shown_note(s: Scenario, key: str) -> str:
     """A caption's last sentence where a figure shows only the first of many (plots.PANELS, plots.CURVES)."""
     from ..plots import CURVES, PANELS  # only reached when there are figures, so matplotlib is there
 

@@ -27,7 +27,7 @@ from ..errors import did_you_mean
 if sys.platform != "win32":
     import fcntl
 
-from .figures import _FIGURE_FILE, _FIGURE_NAME, _require_matplotlib
+from .figures import FIGURE_FILE, FIGURE_NAME, require_matplotlib
 
 if TYPE_CHECKING:
     pass
@@ -35,15 +35,14 @@ if TYPE_CHECKING:
 __all__ = [
     "FIGURE_FORMATS",
     "REPORT_FORMATS",
-    "_STDOUT",
-    "_check_folder",
-    "_figure_format",
-    "_files_dir",
-    "_folder_lock",
-    "_remove_unused_figures",
-    "_report_format",
-    "_signals_unwind",
-    "_write_atomically",
+    "STDOUT",
+    "resolve_figure_format",
+    "figures_folder",
+    "folder_lock",
+    "remove_unused_figures",
+    "resolve_report_format",
+    "signals_unwind",
+    "write_atomically",
     "check_output",
 ]
 
@@ -61,7 +60,7 @@ _SUFFIXES = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "m
 # output checks
 
 
-def _report_format(path: Path, format: str | None) -> str:
+def resolve_report_format(path: Path, format: str | None) -> str:
     if format is not None:
         name = _FORMAT_NAMES.get(str(format).lower())
         if name is None:
@@ -78,7 +77,7 @@ def _report_format(path: Path, format: str | None) -> str:
     return name
 
 
-def _figure_format(figure_format: str) -> str:
+def resolve_figure_format(figure_format: str) -> str:
     fmt = str(figure_format).lower()
     if fmt not in FIGURE_FORMATS:
         msg = f"unknown figure format {figure_format!r}; expected png or svg"
@@ -87,7 +86,7 @@ def _figure_format(figure_format: str) -> str:
 
 
 #: ``path`` for standard output: ``outlook report -o -``.
-_STDOUT = "-"
+STDOUT = "-"
 #: Longest file name (bytes) when the file system does not say (POSIX NAME_MAX on common file systems).
 _NAME_MAX = 255
 
@@ -174,7 +173,7 @@ def _is_under(path: str | os.PathLike[str], folder: os.stat_result) -> bool:
 
 def _check_folder(p: Path, scenario: str | os.PathLike[str] | None, *, figures: bool) -> None:
     """A Markdown report's figures folder, ``<stem>_files``: a real folder (or none yet), apart from the scenario."""
-    files = _files_dir(p)
+    files = figures_folder(p)
     limit = _name_max(p.parent)
     size = len(os.fsencode(files.name))
     if figures and size > limit:
@@ -268,9 +267,9 @@ def check_output(
     ImportError
         If ``figures`` and matplotlib is not installed.
     """
-    if os.fspath(path) == _STDOUT:
-        fmt = _report_format(Path(_STDOUT), format or "html")
-        _figure_format(figure_format)
+    if os.fspath(path) == STDOUT:
+        fmt = resolve_report_format(Path(STDOUT), format or "html")
+        resolve_figure_format(figure_format)
         if fmt == "markdown" and figures:
             msg = (
                 "cannot write a Markdown report with figures to standard output: its figures are separate files; "
@@ -278,7 +277,7 @@ def check_output(
             )
             raise ValueError(msg)
         if figures:
-            _require_matplotlib()
+            require_matplotlib()
         return fmt
     p = Path(path)
     if p.name in ("", ".", ".."):
@@ -292,10 +291,10 @@ def check_output(
                 f"choose another name for the report, such as {_suggest(p)!r}"
             )
             raise ValueError(msg)
-    fmt = _report_format(p, format)
-    _figure_format(figure_format)
+    fmt = resolve_report_format(p, format)
+    resolve_figure_format(figure_format)
     if figures:
-        _require_matplotlib()
+        require_matplotlib()
     parent = p.parent
     limit = _name_max(parent)
     size = len(os.fsencode(p.name))
@@ -317,7 +316,7 @@ def check_output(
     return fmt
 
 
-def _files_dir(path: Path) -> Path:
+def figures_folder(path: Path) -> Path:
     return path.with_name(f"{path.stem}_files")
 
 
@@ -330,7 +329,7 @@ class _Signalled(SystemExit):
 
 
 @contextlib.contextmanager
-def _signals_unwind() -> Iterator[None]:
+def signals_unwind() -> Iterator[None]:
     """While writing, SIGTERM and SIGHUP unwind the stack (so clean-ups run), then end the process as before.
 
     Only a signal whose handler is the default (ending the process at once,
@@ -368,7 +367,7 @@ def _signals_unwind() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _folder_lock(report: Path, folder: Path, *, create: bool) -> Iterator[None]:
+def folder_lock(report: Path, folder: Path, *, create: bool) -> Iterator[None]:
     """Hold an exclusive advisory lock on the figures ``folder`` while the body runs.
 
     With ``create`` the folder is made if it is missing; if the body then
@@ -427,18 +426,18 @@ def _removed_on_failure(folder: Path | None) -> Iterator[None]:
         raise
 
 
-def _remove_unused_figures(report: Path, folder: Path, ours: set[str]) -> None:
+def remove_unused_figures(report: Path, folder: Path, ours: set[str]) -> None:
     """Remove outlook's figure files in ``folder`` that neither this report nor the one on disk links."""
     st = _lstat(folder)
     if st is None or not stat.S_ISDIR(st.st_mode):
         return
     try:
-        on_disk = set(_FIGURE_NAME.findall(report.read_text(encoding="utf-8", errors="replace")))
+        on_disk = set(FIGURE_NAME.findall(report.read_text(encoding="utf-8", errors="replace")))
     except OSError:  # cannot tell which figures the report on disk needs: keep them all
         return
     keep = ours | on_disk
     for entry in os.scandir(folder):
-        if _FIGURE_FILE.match(entry.name) and entry.name not in keep:
+        if FIGURE_FILE.match(entry.name) and entry.name not in keep:
             with contextlib.suppress(OSError):  # a stale figure left behind does no harm
                 os.unlink(entry.path)
 
@@ -472,7 +471,7 @@ def _write_temp(target: Path, data: bytes) -> Path:
     return tmp
 
 
-def _write_atomically(pairs: Sequence[tuple[Path, bytes]]) -> None:
+def write_atomically(pairs: Sequence[tuple[Path, bytes]]) -> None:
     """Write every file through a temporary file and a rename, in order; all or nothing.
 
     Just before each rename the target must still be absent or a regular

@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .._text import balance_bidi
-from .document import _Code, _Doc, _Em, _Heading, _Link, _List, _Para, _Parts, _Span, _Strong, _Table, _User
+from .document import Code, Doc, Em, Heading, Link, List, Para, Parts, Span, Strong, Table, User
 
 if TYPE_CHECKING:
     pass
 
 __all__ = [
-    "_render_html",
+    "render_html",
 ]
 
 
@@ -77,22 +77,22 @@ def _esc(text: str) -> str:
     return html.escape(balance_bidi(str(text)), quote=True)
 
 
-def _h_inline(parts: _Parts) -> str:
+def _h_inline(parts: Parts) -> str:
     out = []
     for p in parts:
         if isinstance(p, str):
             out.append(_esc(p))
-        elif isinstance(p, _User):
+        elif isinstance(p, User):
             out.append(f"<bdi>{_esc(p.text)}</bdi>")
-        elif isinstance(p, _Code):  # code reads left to right; dir= makes it an isolate too
+        elif isinstance(p, Code):  # code reads left to right; dir= makes it an isolate too
             out.append(f'<code dir="ltr">{_esc(p.text)}</code>')
-        elif isinstance(p, _Em):
+        elif isinstance(p, Em):
             out.append(f"<em>{_h_inline((p.text,))}</em>")
-        elif isinstance(p, _Strong):
+        elif isinstance(p, Strong):
             out.append(f"<strong>{_h_inline((p.text,))}</strong>")
-        elif isinstance(p, _Link):
+        elif isinstance(p, Link):
             out.append(f'<a href="{_esc(p.url)}"><bdi>{_esc(p.text)}</bdi></a>')
-        elif isinstance(p, _Span):
+        elif isinstance(p, Span):
             out.append(f'<span class="{_esc(p.cls)}">{_h_inline(p.parts)}</span>')
         else:
             out.append("<br>")
@@ -103,7 +103,7 @@ def _h_attrs(attrs: Sequence[tuple[str, str]]) -> str:
     return "".join(f' {k}="{_esc(v)}"' for k, v in attrs)
 
 
-def _render_html(doc: _Doc, figures: dict[str, tuple[str, bytes]]) -> str:
+def render_html(doc: Doc, figures: dict[str, tuple[str, bytes]]) -> str:
     out = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -118,17 +118,17 @@ def _render_html(doc: _Doc, figures: dict[str, tuple[str, bytes]]) -> str:
         "<body>",
     ]
     for b in doc.blocks:
-        if isinstance(b, _Heading):
+        if isinstance(b, Heading):
             anchor = f' id="{_esc(b.anchor)}"' if b.anchor else ""
             out.append(f"<h{b.level}{anchor}>{_h_inline((b.text,))}</h{b.level}>")
-        elif isinstance(b, _Para):
+        elif isinstance(b, Para):
             cls = f' class="{_esc(b.cls)}"' if b.cls else ""
             out.append(f"<p{cls}>{_h_inline(b.parts)}</p>")
-        elif isinstance(b, _List):
+        elif isinstance(b, List):
             cls = f' class="{_esc(b.cls)}"' if b.cls else ""
             items = "".join(f"<li>{_h_inline(i)}</li>" for i in b.items)
             out.append(f"<ul{cls}>{items}</ul>")
-        elif isinstance(b, _Table):
+        elif isinstance(b, Table):
             out.append(_html_table(b))
         else:
             fmt, data = figures[b.key]
@@ -142,7 +142,7 @@ def _render_html(doc: _Doc, figures: dict[str, tuple[str, bytes]]) -> str:
     return "\n".join(out)
 
 
-def _html_table(t: _Table) -> str:
+def _html_table(t: Table) -> str:
     num_cls = ' class="num"'
     head = "".join(
         f'<th scope="col"{num_cls if num else ""}>{_h_inline((h,))}</th>' for h, num in zip(t.header, t.numeric)

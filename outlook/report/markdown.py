@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from .._text import balance_bidi, markdown_escape
-from .document import _Code, _Doc, _Em, _Heading, _Link, _List, _one_line, _Para, _Parts, _Span, _Strong, _Table, _User
+from .document import Code, Doc, Em, Heading, Link, List, Para, Parts, Span, Strong, Table, User, one_line
 
 if TYPE_CHECKING:
     pass
 
 __all__ = [
-    "_render_markdown",
+    "render_markdown",
 ]
 
 
@@ -36,46 +36,46 @@ def _md_esc(text: str) -> str:
 
 
 def _md_code(text: str) -> str:
-    text = balance_bidi(_one_line(text))
+    text = balance_bidi(one_line(text))
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def _md_inline(parts: _Parts) -> str:
+def _md_inline(parts: Parts) -> str:
     out = []
     for p in parts:
         if isinstance(p, str):
             out.append(_md_esc(p))
-        elif isinstance(p, _User):
+        elif isinstance(p, User):
             out.append(_md_esc(p.text))
-        elif isinstance(p, _Code):
+        elif isinstance(p, Code):
             out.append(_md_code(p.text))
-        elif isinstance(p, _Em):
+        elif isinstance(p, Em):
             out.append(f"*{_md_inline((p.text,))}*")
-        elif isinstance(p, _Strong):
+        elif isinstance(p, Strong):
             out.append(f"**{_md_inline((p.text,))}**")
-        elif isinstance(p, _Link):
+        elif isinstance(p, Link):
             url = quote(p.url.strip(), safe=":/?#&=%+@,;~!$'*.-_")
             out.append(f"[{_md_esc(p.text)}](<{url}>)")
-        elif isinstance(p, _Span):
+        elif isinstance(p, Span):
             out.append(_md_inline(p.parts))
         else:
             out.append(" ")
     return "".join(out)
 
 
-def _render_markdown(doc: _Doc, links: dict[str, str]) -> str:
+def render_markdown(doc: Doc, links: dict[str, str]) -> str:
     out: list[str] = []
     for b in doc.blocks:
-        if isinstance(b, _Heading):
+        if isinstance(b, Heading):
             out.append(f"{'#' * b.level} {_md_inline((b.text,))}")
-        elif isinstance(b, _Para):
+        elif isinstance(b, Para):
             out.append(_md_inline(b.parts))
-        elif isinstance(b, _List):
+        elif isinstance(b, List):
             out.append("\n".join(f"- {_md_inline(i)}" for i in b.items))
-        elif isinstance(b, _Table):
+        elif isinstance(b, Table):
             out.append(_md_table(b))
         else:
             out.append(
@@ -85,7 +85,7 @@ def _render_markdown(doc: _Doc, links: dict[str, str]) -> str:
     return "\n\n".join(out) + "\n"
 
 
-def _md_table(t: _Table) -> str:
+def _md_table(t: Table) -> str:
     lines = [
         "| " + " | ".join(_md_inline((h,)) for h in t.header) + " |",
         "|" + "|".join("---:" if num else "---" for num in t.numeric) + "|",

@@ -17,31 +17,31 @@ from .._version import __version__
 from ..display import count, duration, end_date, long_date, number, ordinal, percent, plus_minus, small_number
 from ..words import STRADDLE_K, Scale, get_scale, straddles
 from .document import (
-    _Break,
-    _Cell,
-    _Code,
-    _Doc,
-    _Em,
-    _Figure,
-    _Heading,
-    _Inline,
-    _inline_text,
-    _join,
-    _label,
-    _Link,
-    _List,
-    _one_line,
-    _Para,
-    _Parts,
-    _Row,
-    _Span,
-    _Strong,
-    _Table,
-    _text_blocks,
-    _User,
+    Break,
+    Cell,
+    Code,
+    Doc,
+    Em,
+    Figure,
+    Heading,
+    Inline,
+    Link,
+    List,
+    Para,
+    Parts,
+    Row,
+    Span,
+    Strong,
+    Table,
+    User,
+    inline_text,
+    join,
+    named,
+    one_line,
+    text_blocks,
 )
-from .facts import _scenario_of
-from .figures import _FIGURES, _shown
+from .facts import scenario_of
+from .figures import FIGURES, shown_note
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from ..tables import Tables
 
 __all__ = [
-    "_document",
+    "build_document",
 ]
 
 
@@ -61,62 +61,62 @@ _FLAG = "†"
 # formatting numbers, dates and words
 
 
-def _word_parts(word: str, flagged: bool) -> _Parts:
-    return (_Span("word", (word + (_FLAG if flagged else ""),)),)
+def _word_parts(word: str, flagged: bool) -> Parts:
+    return (Span("word", (word + (_FLAG if flagged else ""),)),)
 
 
-def _prob_cell(p: float, se: float, word: str, flagged: bool, *, extra: _Parts = ()) -> _Cell:
-    parts: _Parts = (
+def _prob_cell(p: float, se: float, word: str, flagged: bool, *, extra: Parts = ()) -> Cell:
+    parts: Parts = (
         percent(p),
         " ",
-        _Span("se", (plus_minus(se),)),
-        _Break(),
+        Span("se", (plus_minus(se),)),
+        Break(),
         *_word_parts(word, flagged),
         *extra,
     )
     attrs = (("data-p", repr(float(p))), ("data-se", repr(float(se))), ("data-word", word))
-    return _Cell(parts, num=True, attrs=attrs)
+    return Cell(parts, num=True, attrs=attrs)
 
 
-def _value_cell(x: Any) -> _Cell:
-    return _Cell((number(x),), num=True, attrs=(("data-value", repr(float(x))),))
+def _value_cell(x: Any) -> Cell:
+    return Cell((number(x),), num=True, attrs=(("data-value", repr(float(x))),))
 
 
 # --------------------------------------------------------------------------
 # the content
 
 
-def _source_parts(scenario: Scenario, ref: SourceRef | None) -> _Parts:
+def _source_parts(scenario: Scenario, ref: SourceRef | None) -> Parts:
     if ref is None or not (ref.ref or ref.quote):
         return ("No source quoted.",)
-    parts: list[_Inline] = ["Source: "]
+    parts: list[Inline] = ["Source: "]
     if ref.quote:
-        parts += ["“", _User(_one_line(ref.quote)), "”"]
+        parts += ["“", User(one_line(ref.quote)), "”"]
     if ref.ref:
         parts.append(" — " if ref.quote else "")
         try:
             src = scenario.source(ref.ref)
         except KeyError:
-            parts.append(_Code(ref.ref))
+            parts.append(Code(ref.ref))
         else:
             parts.extend(_source_name(src.title or src.id, src.url))
-            details = [_one_line(x) for x in (src.publisher, str(src.date or "")) if x]
+            details = [one_line(x) for x in (src.publisher, str(src.date or "")) if x]
             if details:
-                parts += [" (", _User(", ".join(details)), ")"]
+                parts += [" (", User(", ".join(details)), ")"]
     parts.append(".")
     if ref.note:
-        parts += [" ", *_inline_text(_one_line(ref.note))]
+        parts += [" ", *inline_text(one_line(ref.note))]
     return tuple(parts)
 
 
-def _source_name(title: str, url: str) -> _Parts:
-    title = _one_line(title)
+def _source_name(title: str, url: str) -> Parts:
+    title = one_line(title)
     if url and re.match(r"^https?://", url.strip(), flags=re.IGNORECASE):
-        return (_Link(title, url.strip()),)
-    return (_Em(_User(title)),)
+        return (Link(title, url.strip()),)
+    return (Em(User(title)),)
 
 
-def _stated(d: Driver) -> _Parts:
+def _stated(d: Driver) -> Parts:
     """A driver's distribution as the scenario file states it."""
     spec = dict(d.spec)
     if "range" in spec:
@@ -137,19 +137,17 @@ def _stated(d: Driver) -> _Parts:
     if "probability" in spec:
         return (f"yes with probability {percent(float(spec['probability']))}",)
     if "categorical" in spec:
-        return _join([(_User(str(c)), f" {percent(float(p))}") for c, p in spec["categorical"]], "; ")
+        return join([(User(str(c)), f" {percent(float(p))}") for c, p in spec["categorical"]], "; ")
     items = []
     for form, params in spec.items():
         if isinstance(params, tuple) and all(isinstance(x, tuple) and len(x) == 2 for x in params):
             items.append(f"{form}: " + ", ".join(f"{k} {number(v)}" for k, v in params))
         else:
             items.append(f"{form} {params}")
-    return (_User("; ".join(items)),)
+    return (User("; ".join(items)),)
 
 
-def _judgement(
-    scenario: Scenario, scale: Scale, horizon_index: int, frame: pd.DataFrame, n: int
-) -> tuple[_Parts, bool]:
+def _judgement(scenario: Scenario, scale: Scale, horizon_index: int, frame: pd.DataFrame, n: int) -> tuple[Parts, bool]:
     """One sentence: the most probable scenario at a horizon, in estimative words.
 
     Returns the sentence and whether any word in it carries the straddle flag.
@@ -162,15 +160,15 @@ def _judgement(
     rows = frame[frame["horizon"] == h.id].sort_values("p", ascending=False, kind="stable")
     top = rows.iloc[0]
     p1, se1 = float(top["p"]), float(top["p_se"])
-    lead: _Parts = ("Over ", _User(_one_line(h.label))) if h.label != h.id else (f"Within {duration(h.until)}",)
-    name = _one_line(rules[str(top["scenario"])].label) or str(top["scenario"])
+    lead: Parts = ("Over ", User(one_line(h.label))) if h.label != h.id else (f"Within {duration(h.until)}",)
+    name = one_line(rules[str(top["scenario"])].label) or str(top["scenario"])
     flagged = straddles(p1, se1, scale)
-    parts: list[_Inline] = [
+    parts: list[Inline] = [
         *lead,
         f" (to {long_date(end_date(scenario.as_of, h.until))}) it is ",
-        _Strong(str(top["word"]) + (_FLAG if flagged else "")),
+        Strong(str(top["word"]) + (_FLAG if flagged else "")),
         f" ({percent(p1)}, {plus_minus(se1)}) that the outcome is “",
-        _User(name),
+        User(name),
         "”",
     ]
     level = []
@@ -180,14 +178,14 @@ def _judgement(
         if p1 - p2 <= STRADDLE_K * se_diff:
             level.append(other)
     if level:
-        names: list[_Parts] = []
+        names: list[Parts] = []
         for other in level:
             p2, se2 = float(other["p"]), float(other["p_se"])
             flag = _FLAG if straddles(p2, se2, scale) else ""
             flagged |= bool(flag)
-            label = _one_line(rules[str(other["scenario"])].label) or str(other["scenario"])
-            names.append(("“", _User(label), f"” ({other['word']}{flag}, {percent(p2)}, {plus_minus(se2)})"))
-        joined = names[0] if len(names) == 1 else (*_join(names[:-1], ", "), " and ", *names[-1])
+            label = one_line(rules[str(other["scenario"])].label) or str(other["scenario"])
+            names.append(("“", User(label), f"” ({other['word']}{flag}, {percent(p2)}, {plus_minus(se2)})"))
+        joined = names[0] if len(names) == 1 else (*join(names[:-1], ", "), " and ", *names[-1])
         parts += [", level within Monte Carlo error with ", *joined, "."]
     elif len(rows) == 2:
         parts.append(", the more probable of the two scenarios.")
@@ -198,8 +196,8 @@ def _judgement(
     return tuple(parts), flagged
 
 
-def _flag_note(scale: Scale) -> _Para:
-    return _Para(
+def _flag_note(scale: Scale) -> Para:
+    return Para(
         (
             f"{_FLAG} The Monte Carlo error band, p ± {STRADDLE_K:g}·SE, crosses a boundary between words of the "
             f"{scale.title} scale: with more samples the word could change. Read the number, or run more samples.",
@@ -208,25 +206,25 @@ def _flag_note(scale: Scale) -> _Para:
     )
 
 
-def _document(tables: Tables, figures: Sequence[str], worlds: int) -> _Doc:
+def build_document(tables: Tables, figures: Sequence[str], worlds: int) -> Doc:
     """The report's content; ``figures`` are the keys of the figures it has, ``worlds`` how many worlds they draw."""
-    s = _scenario_of(tables)
+    s = scenario_of(tables)
     m = tables.manifest
     n = int(m["samples"])
     scale = get_scale(str(m.get("scale", "icd203")))
-    doc = _Doc(_one_line(s.title))
+    doc = Doc(one_line(s.title))
     fig_no = iter(range(1, len(figures) + 1))
 
     def figure(key: str) -> None:
         if key in figures:
-            title, caption = _FIGURES[key]
-            doc.add(_Figure(key, next(fig_no), title, caption + _shown(s, key)))
+            title, caption = FIGURES[key]
+            doc.add(Figure(key, next(fig_no), title, caption + shown_note(s, key)))
 
     # --- header
-    doc.add(_Heading(1, _User(_one_line(s.title))))
-    doc.add(_Para((_Strong("Question."), " ", _User(_one_line(s.question))), cls="question"))
+    doc.add(Heading(1, User(one_line(s.title))))
+    doc.add(Para((Strong("Question."), " ", User(one_line(s.question))), cls="question"))
     doc.add(
-        _Para(
+        Para(
             (
                 f"As of {long_date(s.as_of)}. {count(n)} simulated worlds, seed {m['seed']}; "
                 f"estimative words from the {scale.title} scale.",
@@ -238,11 +236,11 @@ def _document(tables: Tables, figures: Sequence[str], worlds: int) -> _Doc:
     # --- key judgements
     sc = tables.scenarios
     horizon_ids = [h.id for h in s.horizons]
-    doc.add(_Heading(2, "Key judgements", "key-judgements"))
+    doc.add(Heading(2, "Key judgements", "key-judgements"))
     judged = [_judgement(s, scale, i, sc, n) for i in range(len(horizon_ids))]
-    doc.add(_List(tuple(parts for parts, _ in judged), cls="judgements"))
+    doc.add(List(tuple(parts for parts, _ in judged), cls="judgements"))
     doc.add(
-        _Para(
+        Para(
             (
                 f"Each probability is followed by ±{STRADDLE_K:g} Monte Carlo standard errors: the simulation's "
                 "own noise, not a statement about the quality of the inputs.",
@@ -253,14 +251,14 @@ def _document(tables: Tables, figures: Sequence[str], worlds: int) -> _Doc:
     if any(flagged for _, flagged in judged):
         doc.add(_flag_note(scale))
     if tables.warnings:
-        doc.add(_Heading(3, "Warnings", "warnings"))
-        doc.add(_List(tuple((_User(_one_line(w)),) for w in tables.warnings), cls="warnings"))
+        doc.add(Heading(3, "Warnings", "warnings"))
+        doc.add(List(tuple((User(one_line(w)),) for w in tables.warnings), cls="warnings"))
 
     # --- horizons and scenarios
     rules = {r.id: r for r in s.rules}
-    doc.add(_Heading(2, "Scenarios by horizon", "scenarios"))
+    doc.add(Heading(2, "Scenarios by horizon", "scenarios"))
     doc.add(
-        _Para(
+        Para(
             (
                 "Horizons are cumulative: each counts what has happened from the as-of date to its end. "
                 "In every simulated world, at every horizon, exactly one scenario holds, so each column sums to 100%.",
@@ -268,16 +266,16 @@ def _document(tables: Tables, figures: Sequence[str], worlds: int) -> _Doc:
         )
     )
     doc.add(
-        _Table(
+        Table(
             "horizons",
             ("Horizon", "Ends", "Note"),
             (False, False, False),
             tuple(
-                _Row(
+                Row(
                     (
-                        _Cell(_label(h.label, h.id)),
-                        _Cell((long_date(end_date(s.as_of, h.until)), " ", _Span("id", (f"({h.text})",)))),
-                        _Cell(_inline_text(_one_line(h.note))),
+                        Cell(named(h.label, h.id)),
+                        Cell((long_date(end_date(s.as_of, h.until)), " ", Span("id", (f"({h.text})",)))),
+                        Cell(inline_text(one_line(h.note))),
                     ),
                     name=h.id,
                 )
@@ -289,24 +287,24 @@ def _document(tables: Tables, figures: Sequence[str], worlds: int) -> _Doc:
     rows = []
     sc_rows = _by(sc, "scenario")
     for r in s.rules:
-        cells = [_Cell(_label(r.label, r.id))]
+        cells = [Cell(named(r.label, r.id))]
         for h in horizon_ids:
             cell = sc_rows[(r.id, h)]
             p, se = float(cell["p"]), float(cell["p_se"])
             flag = straddles(p, se, scale)
             any_flag |= flag
             cells.append(_prob_cell(p, se, str(cell["word"]), flag))
-        rows.append(_Row(tuple(cells), name=r.id))
+        rows.append(Row(tuple(cells), name=r.id))
     doc.add(
-        _Table(
+        Table(
             "scenario-table",
-            ("Scenario", *(_User(_one_line(h.label)) for h in s.horizons)),
+            ("Scenario", *(User(one_line(h.label)) for h in s.horizons)),
             (False, *([True] * len(horizon_ids))),
             tuple(rows),
         )
     )
     doc.add(
-        _Para(
+        Para(
             (
                 f"Probability of each scenario by the end of each horizon, ±{STRADDLE_K:g} Monte Carlo standard "
                 f"errors, and its estimative word. n = {count(n)} worlds.",
@@ -317,18 +315,16 @@ def _document(tables: Tables, figures: Sequence[str], worlds: int) -> _Doc:
     if any_flag:
         doc.add(_flag_note(scale))
     figure("scenarios")
-    doc.add(_Heading(3, "What each scenario means", "scenario-definitions"))
+    doc.add(Heading(3, "What each scenario means", "scenario-definitions"))
+    doc.add(Para(("Scenarios are checked in this order; a world falls in the first whose rule holds at the horizon.",)))
     doc.add(
-        _Para(("Scenarios are checked in this order; a world falls in the first whose rule holds at the horizon.",))
-    )
-    doc.add(
-        _List(
+        List(
             tuple(
                 (
-                    *_label(r.label, r.id),
+                    *named(r.label, r.id),
                     ": ",
-                    *((_Code(r.when.text),) if r.when is not None else ("every world no earlier rule took",)),
-                    *((". ", *_inline_text(_one_line(r.description))) if r.description else ()),
+                    *((Code(r.when.text),) if r.when is not None else ("every world no earlier rule took",)),
+                    *((". ", *inline_text(one_line(r.description))) if r.description else ()),
                 )
                 for r in rules.values()
             ),
@@ -339,32 +335,32 @@ def _document(tables: Tables, figures: Sequence[str], worlds: int) -> _Doc:
     # --- events
     if s.events:
         ev = tables.events
-        doc.add(_Heading(2, "Events by horizon", "events"))
+        doc.add(Heading(2, "Events by horizon", "events"))
         erows = []
         any_flag = False
         ev_rows = _by(ev, "event")
         for e in s.events:
-            cells = [_Cell(_label(e.label, e.id))]
+            cells = [Cell(named(e.label, e.id))]
             for i, h in enumerate(horizon_ids):
                 cell = ev_rows[(e.id, h)]
                 p, se = float(cell["p_by"]), float(cell["p_by_se"])
                 flag = straddles(p, se, scale)
                 any_flag |= flag
-                extra: _Parts = ()
+                extra: Parts = ()
                 if i:
-                    extra = (_Break(), _Span("within", (f"{percent(float(cell['p_within']))} in this window",)))
+                    extra = (Break(), Span("within", (f"{percent(float(cell['p_within']))} in this window",)))
                 cells.append(_prob_cell(p, se, str(cell["word"]), flag, extra=extra))
-            erows.append(_Row(tuple(cells), detail=_event_detail(s, e.id), name=e.id))
+            erows.append(Row(tuple(cells), detail=_event_detail(s, e.id), name=e.id))
         doc.add(
-            _Table(
+            Table(
                 "event-table",
-                ("Event", *(_User(_one_line(h.label)) for h in s.horizons)),
+                ("Event", *(User(one_line(h.label)) for h in s.horizons)),
                 (False, *([True] * len(horizon_ids))),
                 tuple(erows),
             )
         )
         doc.add(
-            _Para(
+            Para(
                 (
                     f"Probability that each event has happened by the end of each horizon, ±{STRADDLE_K:g} Monte "
                     "Carlo standard errors, and its estimative word; below it, the probability that it first "
@@ -378,9 +374,9 @@ def _document(tables: Tables, figures: Sequence[str], worlds: int) -> _Doc:
         figure("events")
 
     # --- drivers
-    doc.add(_Heading(2, "Drivers", "drivers"))
+    doc.add(Heading(2, "Drivers", "drivers"))
     doc.add(
-        _Para(
+        Para(
             (
                 "The uncertain inputs, each drawn once per simulated world: the range and shape the scenario file "
                 "states, then the simulated mean and percentiles. Below each, the quoted source it rests on and the "
@@ -392,23 +388,23 @@ def _document(tables: Tables, figures: Sequence[str], worlds: int) -> _Doc:
     drows = []
     for d in s.drivers:
         rec = dr[d.id]
-        stated = (*_stated(d), _Break(), _Span("id", (f"(sampled as {d.distribution.describe()})",)))
+        stated = (*_stated(d), Break(), Span("id", (f"(sampled as {d.distribution.describe()})",)))
         if d.kind == "categorical":
-            nums = tuple(_Cell(("–",), num=True) for _ in range(4))
+            nums = tuple(Cell(("–",), num=True) for _ in range(4))
         else:
             nums = tuple(_value_cell(rec[c]) for c in ("mean", "p5", "p50", "p95"))
-        detail: list[_Inline] = list(_source_parts(s, d.source))
+        detail: list[Inline] = list(_source_parts(s, d.source))
         if d.note:
-            detail += [" ", _Em("Note:"), " ", *_inline_text(_one_line(d.note))]
+            detail += [" ", Em("Note:"), " ", *inline_text(one_line(d.note))]
         drows.append(
-            _Row(
-                (_Cell(_label(d.label, d.id)), _Cell(_unit(d.unit)), _Cell(stated), *nums),
+            Row(
+                (Cell(named(d.label, d.id)), Cell(_unit(d.unit)), Cell(stated), *nums),
                 detail=tuple(detail),
                 name=d.id,
             )
         )
     doc.add(
-        _Table(
+        Table(
             "driver-table",
             ("Driver", "Unit", "Stated range and shape", "Mean", "5th", "Median", "95th"),
             (False, False, False, True, True, True, True),
@@ -417,17 +413,17 @@ def _document(tables: Tables, figures: Sequence[str], worlds: int) -> _Doc:
     )
     cats = tables.categories
     if not cats.empty:
-        doc.add(_Heading(3, "Categorical drivers", "categories"))
+        doc.add(Heading(3, "Categorical drivers", "categories"))
         crow = []
         for _, row in cats.iterrows():
             p, se = float(row["p"]), float(row["p_se"])
             crow.append(
-                _Row(
+                Row(
                     (
-                        _Cell((_Code(str(row["driver"])),)),
-                        _Cell((_User(str(row["category"])),)),
-                        _Cell(
-                            (percent(p), " ", _Span("se", (plus_minus(se),))),
+                        Cell((Code(str(row["driver"])),)),
+                        Cell((User(str(row["category"])),)),
+                        Cell(
+                            (percent(p), " ", Span("se", (plus_minus(se),))),
                             num=True,
                             attrs=(("data-p", repr(p)), ("data-se", repr(se))),
                         ),
@@ -435,14 +431,14 @@ def _document(tables: Tables, figures: Sequence[str], worlds: int) -> _Doc:
                     name=f"{row['driver']}.{row['category']}",
                 )
             )
-        doc.add(_Table("category-table", ("Driver", "Category", "Share of worlds"), (False, False, True), tuple(crow)))
+        doc.add(Table("category-table", ("Driver", "Category", "Share of worlds"), (False, False, True), tuple(crow)))
     if s.correlations:
         doc.add(
-            _Para(
+            Para(
                 (
                     "Drawn together (Spearman rank correlation, Gaussian copula): ",
-                    *_join(
-                        [(_Code(c.a), " and ", _Code(c.b), f" {c.rho:g}") for c in s.correlations],
+                    *join(
+                        [(Code(c.a), " and ", Code(c.b), f" {c.rho:g}") for c in s.correlations],
                         "; ",
                     ),
                     ".",
@@ -453,25 +449,25 @@ def _document(tables: Tables, figures: Sequence[str], worlds: int) -> _Doc:
 
     # --- derived
     if s.derived:
-        doc.add(_Heading(2, "Derived quantities", "derived"))
+        doc.add(Heading(2, "Derived quantities", "derived"))
         dv = _records(tables.derived)
         vrows = []
         for q in s.derived:
             rec = dv[q.id]
             vrows.append(
-                _Row(
+                Row(
                     (
-                        _Cell(_label(q.label, q.id)),
-                        _Cell(_unit(q.unit)),
-                        _Cell((_Code(q.expr.text),)),
+                        Cell(named(q.label, q.id)),
+                        Cell(_unit(q.unit)),
+                        Cell((Code(q.expr.text),)),
                         *(_value_cell(rec[c]) for c in ("mean", "p5", "p50", "p95")),
                     ),
-                    detail=((_Em("Note:"), " ", *_inline_text(_one_line(q.note))) if q.note else ()),
+                    detail=((Em("Note:"), " ", *inline_text(one_line(q.note))) if q.note else ()),
                     name=q.id,
                 )
             )
         doc.add(
-            _Table(
+            Table(
                 "derived-table",
                 ("Quantity", "Unit", "Computed as", "Mean", "5th", "Median", "95th"),
                 (False, False, False, True, True, True, True),
@@ -482,39 +478,39 @@ def _document(tables: Tables, figures: Sequence[str], worlds: int) -> _Doc:
 
     # --- background and sources
     if s.description.strip():
-        doc.add(_Heading(2, "Background", "background"))
-        doc.add(*_text_blocks(s.description))
+        doc.add(Heading(2, "Background", "background"))
+        doc.add(*text_blocks(s.description))
     if s.sources:
-        doc.add(_Heading(2, "Sources", "sources"))
+        doc.add(Heading(2, "Sources", "sources"))
         items = []
         for src in s.sources:
-            parts: list[_Inline] = [_Code(src.id), " ", *_source_name(src.title or src.id, src.url)]
-            details = [_one_line(x) for x in (src.publisher, str(src.date or "")) if x]
+            parts: list[Inline] = [Code(src.id), " ", *_source_name(src.title or src.id, src.url)]
+            details = [one_line(x) for x in (src.publisher, str(src.date or "")) if x]
             if details:
-                parts += [", ", _User(", ".join(details))]
+                parts += [", ", User(", ".join(details))]
             if src.file:
-                parts += [", file ", _Code(_one_line(src.file))]
+                parts += [", file ", Code(one_line(src.file))]
             parts.append(".")
             if src.note:
-                parts += [" ", *_inline_text(_one_line(src.note))]
+                parts += [" ", *inline_text(one_line(src.note))]
             items.append(tuple(parts))
-        doc.add(_List(tuple(items), cls="sources"))
+        doc.add(List(tuple(items), cls="sources"))
 
     # --- methods and manifest
-    doc.add(_Heading(2, "Methods", "methods"))
+    doc.add(Heading(2, "Methods", "methods"))
     for para in _methods(tables, s, scale, n, figures, worlds):
-        doc.add(_Para(para))
-    doc.add(_Heading(2, "Run manifest", "manifest"))
+        doc.add(Para(para))
+    doc.add(Heading(2, "Run manifest", "manifest"))
     doc.add(
-        _Table(
+        Table(
             "manifest-table",
             ("Field", "Value"),
             (False, False),
             tuple(
-                _Row(
+                Row(
                     (
-                        _Cell((_Code(str(k)),)),
-                        _Cell((_User(_repair_text(v) if k == "correlation_repair" else _plain(v)),)),
+                        Cell((Code(str(k)),)),
+                        Cell((User(_repair_text(v) if k == "correlation_repair" else _plain(v)),)),
                     ),
                     name=str(k),
                 )
@@ -522,13 +518,13 @@ def _document(tables: Tables, figures: Sequence[str], worlds: int) -> _Doc:
             ),
         )
     )
-    doc.add(_Para((f"Written by outlook {__version__}.",), cls="meta"))
+    doc.add(Para((f"Written by outlook {__version__}.",), cls="meta"))
     return doc
 
 
-def _unit(unit: str) -> _Parts:
+def _unit(unit: str) -> Parts:
     """A unit for a table cell: the file's text, or a dash for none."""
-    return (_User(_one_line(unit)),) if unit.strip() else ("–",)
+    return (User(one_line(unit)),) if unit.strip() else ("–",)
 
 
 def _by(frame: pd.DataFrame, name: str) -> dict[tuple[str, str], dict[str, Any]]:
@@ -563,22 +559,22 @@ def _plain(v: Any) -> str:
     return str(v)
 
 
-def _event_detail(s: Scenario, event_id: str) -> _Parts:
+def _event_detail(s: Scenario, event_id: str) -> Parts:
     e = s.event(event_id)
-    parts: list[_Inline] = []
+    parts: list[Inline] = []
     if e.rate is not None:
-        parts += ["Hazard ", _Code(e.rate.text), " per year"]
+        parts += ["Hazard ", Code(e.rate.text), " per year"]
     else:
         parts += ["Probability by horizon end: "]
-        parts += _join([(_User(_one_line(s.horizon(h).label)), " ", _Code(x.text)) for h, x in e.by], "; ")
+        parts += join([(User(one_line(s.horizon(h).label)), " ", Code(x.text)) for h, x in e.by], "; ")
     if e.requires:
-        parts += ["; only after ", *_join([(_Code(r),) for r in e.requires], ", ")]
+        parts += ["; only after ", *join([(Code(r),) for r in e.requires], ", ")]
     if e.after:
-        parts += ["; hazard ", *_join([(f"×{f:g} after ", _Code(a)) for a, f in e.after], ", ")]
+        parts += ["; hazard ", *join([(f"×{f:g} after ", Code(a)) for a, f in e.after], ", ")]
     parts.append(". ")
     parts += _source_parts(s, e.source)
     if e.note:
-        parts += [" ", _Em("Note:"), " ", *_inline_text(_one_line(e.note))]
+        parts += [" ", Em("Note:"), " ", *inline_text(one_line(e.note))]
     return tuple(parts)
 
 
@@ -597,9 +593,9 @@ def _qmc_errors(se_method: str) -> str:
     return "The standard errors shown are the binomial ones, an upper bound for this sampler (too few blocks to measure them)."
 
 
-def _sampling(sampler: str, precision: Any, n: int, se_method: str = "") -> list[_Parts]:
+def _sampling(sampler: str, precision: Any, n: int, se_method: str = "") -> list[Parts]:
     """Methods sentences for a quasi-Monte Carlo sampler or a precision target, if the run used one."""
-    out: list[_Parts] = []
+    out: list[Parts] = []
     if sampler != "random":
         kind = _SAMPLERS.get(sampler, f"the {sampler} sampler")
         out.append(
@@ -618,12 +614,12 @@ def _sampling(sampler: str, precision: Any, n: int, se_method: str = "") -> list
     return out
 
 
-def _methods(tables: Tables, s: Scenario, scale: Scale, n: int, figures: Sequence[str], worlds: int) -> list[_Parts]:
+def _methods(tables: Tables, s: Scenario, scale: Scale, n: int, figures: Sequence[str], worlds: int) -> list[Parts]:
     m = tables.manifest
     block = int(m.get("block_size", 65536))
     bands = "; ".join(f"{b.word} {100 * b.lo:g}–{100 * b.hi:g}%" for b in scale.bands)
     sampler = str(m.get("sampler") or "random")
-    out: list[_Parts] = [
+    out: list[Parts] = [
         (
             f"outlook simulated {count(n)} {'independent ' if sampler == 'random' else ''}worlds with seed "
             f"{m['seed']}. In each world every driver is "
@@ -635,7 +631,7 @@ def _methods(tables: Tables, s: Scenario, scale: Scale, n: int, figures: Sequenc
         *_sampling(sampler, m.get("precision"), n, str(m.get("standard_error", ""))),
         (
             "A stated range ",
-            _Code("[a, b]"),
+            Code("[a, b]"),
             " is a central interval: unless the file says otherwise, a and b are the 5th and 95th percentiles "
             "(a 90% interval). Uniform, triangular and PERT bounds are hard bounds.",
         ),
@@ -672,7 +668,7 @@ def _methods(tables: Tables, s: Scenario, scale: Scale, n: int, figures: Sequenc
             (
                 "The stated rank correlations cannot hold together (their correlation matrix is not positive "
                 "definite). As the file asks (",
-                _Code("correlation_repair: nearest"),
+                Code("correlation_repair: nearest"),
                 "), the run used the nearest valid correlation matrix to the stated normal-score correlations, in "
                 "the Frobenius norm (Higham 2002, alternating projections with Dykstra's correction). The largest "
                 f"change to a Spearman rank correlation is {repair['max_change']:.4f}; the manifest lists each change.",
@@ -684,7 +680,7 @@ def _methods(tables: Tables, s: Scenario, scale: Scale, n: int, figures: Sequenc
             (
                 f"The distribution figures show the first {count(shown)} worlds of the same run (same seed), "
                 "drawn again with ",
-                _Code("outlook.sample_worlds"),
+                Code("outlook.sample_worlds"),
                 "; the tables, computed over all worlds, carry the numbers.",
             )
         )
