@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
 from ..display import count, duration, end_date, long_date, number, ordinal, percent, plus_minus, small_number
 from ..words import STRADDLE_K, Scale, get_scale, straddles
 from .document import (
+    Block,
     Break,
     Cell,
     Code,
@@ -40,7 +42,7 @@ from .document import (
     one_line,
     text_blocks,
 )
-from .facts import scenario_of
+from .facts import RunFacts, run_facts, scenario_of
 from .figures import FIGURES, shown_note
 
 if TYPE_CHECKING:
@@ -206,66 +208,102 @@ def _flag_note(scale: Scale) -> Para:
     )
 
 
+@dataclass
+class _Context:
+    """What every section reads: the tables, the scenario they carry, the run's facts and the figures it has."""
+
+    tables: Tables
+    s: Scenario
+    run: RunFacts
+    scale: Scale
+    figures: Sequence[str]
+    worlds: int
+    numbers: Iterator[int]
+
+    def figure(self, key: str) -> list[Block]:
+        """The figure ``key`` with its next number, if the report has it."""
+        if key not in self.figures:
+            return []
+        title, caption = FIGURES[key]
+        return [Figure(key, next(self.numbers), title, caption + shown_note(self.s, key))]
+
+
 def build_document(tables: Tables, figures: Sequence[str], worlds: int) -> Doc:
-    """The report's content; ``figures`` are the keys of the figures it has, ``worlds`` how many worlds they draw."""
+    """The report's content; ``figures`` are the keys of the figures it has, ``worlds`` how many worlds they draw.
+
+    One function per section, in the order a reader meets them.
+    """
     s = scenario_of(tables)
-    m = tables.manifest
-    n = int(m["samples"])
-    scale = get_scale(str(m.get("scale", "icd203")))
+    run = run_facts(tables)
+    ctx = _Context(tables, s, run, get_scale(run.scale), figures, worlds, iter(range(1, len(figures) + 1)))
     doc = Doc(one_line(s.title))
-    fig_no = iter(range(1, len(figures) + 1))
+    for section in (
+        _header,
+        _key_judgements,
+        _scenarios,
+        _events,
+        _drivers,
+        _derived,
+        _background,
+        _sources,
+        _methods,
+        _manifest,
+    ):
+        doc.add(*section(ctx))
+    return doc
 
-    def figure(key: str) -> None:
-        if key in figures:
-            title, caption = FIGURES[key]
-            doc.add(Figure(key, next(fig_no), title, caption + shown_note(s, key)))
 
-    # --- header
-    doc.add(Heading(1, User(one_line(s.title))))
-    doc.add(Para((Strong("Question."), " ", User(one_line(s.question))), cls="question"))
-    doc.add(
+def _header(ctx: _Context) -> list[Block]:
+    """Title, question, as-of date and the run in one line."""
+    s = ctx.s
+    return [
+        Heading(1, User(one_line(s.title))),
+        Para((Strong("Question."), " ", User(one_line(s.question))), cls="question"),
         Para(
             (
-                f"As of {long_date(s.as_of)}. {count(n)} simulated worlds, seed {m['seed']}; "
-                f"estimative words from the {scale.title} scale.",
+                f"As of {long_date(s.as_of)}. {count(ctx.run.samples)} simulated worlds, seed {ctx.run.seed}; "
+                f"estimative words from the {ctx.scale.title} scale.",
             ),
             cls="meta",
-        )
-    )
+        ),
+    ]
 
-    # --- key judgements
-    sc = tables.scenarios
-    horizon_ids = [h.id for h in s.horizons]
-    doc.add(Heading(2, "Key judgements", "key-judgements"))
-    judged = [_judgement(s, scale, i, sc, n) for i in range(len(horizon_ids))]
-    doc.add(List(tuple(parts for parts, _ in judged), cls="judgements"))
-    doc.add(
+
+def _key_judgements(ctx: _Context) -> list[Block]:
+    """One sentence per horizon naming its most probable scenario; then the run's warnings."""
+    s, scale = ctx.s, ctx.scale
+    judged = [_judgement(s, scale, i, ctx.tables.scenarios, ctx.run.samples) for i in range(len(s.horizons))]
+    out: list[Block] = [
+        Heading(2, "Key judgements", "key-judgements"),
+        List(tuple(parts for parts, _ in judged), cls="judgements"),
         Para(
             (
                 f"Each probability is followed by ±{STRADDLE_K:g} Monte Carlo standard errors: the simulation's "
                 "own noise, not a statement about the quality of the inputs.",
             ),
             cls="note",
-        )
-    )
+        ),
+    ]
     if any(flagged for _, flagged in judged):
-        doc.add(_flag_note(scale))
-    if tables.warnings:
-        doc.add(Heading(3, "Warnings", "warnings"))
-        doc.add(List(tuple((User(one_line(w)),) for w in tables.warnings), cls="warnings"))
+        out.append(_flag_note(scale))
+    if ctx.tables.warnings:
+        out.append(Heading(3, "Warnings", "warnings"))
+        out.append(List(tuple((User(one_line(w)),) for w in ctx.tables.warnings), cls="warnings"))
+    return out
 
-    # --- horizons and scenarios
-    rules = {r.id: r for r in s.rules}
-    doc.add(Heading(2, "Scenarios by horizon", "scenarios"))
-    doc.add(
+
+def _scenarios(ctx: _Context) -> list[Block]:
+    """The horizons, the scenario table by horizon, its figure, and what each scenario means."""
+    s, scale = ctx.s, ctx.scale
+    horizon_ids = [h.id for h in s.horizons]
+    out: list[Block] = [
+        Heading(2, "Scenarios by horizon", "scenarios"),
         Para(
             (
                 "Horizons are cumulative: each counts what has happened from the as-of date to its end. "
                 "In every simulated world, at every horizon, exactly one scenario holds, so each column sums to 100%.",
             )
-        )
-    )
-    doc.add(
+        ),
         Table(
             "horizons",
             ("Horizon", "Ends", "Note"),
@@ -281,11 +319,11 @@ def build_document(tables: Tables, figures: Sequence[str], worlds: int) -> Doc:
                 )
                 for h in s.horizons
             ),
-        )
-    )
+        ),
+    ]
     any_flag = False
     rows = []
-    sc_rows = _by(sc, "scenario")
+    sc_rows = _by(ctx.tables.scenarios, "scenario")
     for r in s.rules:
         cells = [Cell(named(r.label, r.id))]
         for h in horizon_ids:
@@ -295,7 +333,7 @@ def build_document(tables: Tables, figures: Sequence[str], worlds: int) -> Doc:
             any_flag |= flag
             cells.append(_prob_cell(p, se, str(cell["word"]), flag))
         rows.append(Row(tuple(cells), name=r.id))
-    doc.add(
+    out.append(
         Table(
             "scenario-table",
             ("Scenario", *(User(one_line(h.label)) for h in s.horizons)),
@@ -303,21 +341,23 @@ def build_document(tables: Tables, figures: Sequence[str], worlds: int) -> Doc:
             tuple(rows),
         )
     )
-    doc.add(
+    out.append(
         Para(
             (
                 f"Probability of each scenario by the end of each horizon, ±{STRADDLE_K:g} Monte Carlo standard "
-                f"errors, and its estimative word. n = {count(n)} worlds.",
+                f"errors, and its estimative word. n = {count(ctx.run.samples)} worlds.",
             ),
             cls="note",
         )
     )
     if any_flag:
-        doc.add(_flag_note(scale))
-    figure("scenarios")
-    doc.add(Heading(3, "What each scenario means", "scenario-definitions"))
-    doc.add(Para(("Scenarios are checked in this order; a world falls in the first whose rule holds at the horizon.",)))
-    doc.add(
+        out.append(_flag_note(scale))
+    out += ctx.figure("scenarios")
+    out.append(Heading(3, "What each scenario means", "scenario-definitions"))
+    out.append(
+        Para(("Scenarios are checked in this order; a world falls in the first whose rule holds at the horizon.",))
+    )
+    out.append(
         List(
             tuple(
                 (
@@ -326,65 +366,71 @@ def build_document(tables: Tables, figures: Sequence[str], worlds: int) -> Doc:
                     *((Code(r.when.text),) if r.when is not None else ("every world no earlier rule took",)),
                     *((". ", *inline_text(one_line(r.description))) if r.description else ()),
                 )
-                for r in rules.values()
+                for r in {r.id: r for r in s.rules}.values()
             ),
             cls="definitions",
         )
     )
+    return out
 
-    # --- events
-    if s.events:
-        ev = tables.events
-        doc.add(Heading(2, "Events by horizon", "events"))
-        erows = []
-        any_flag = False
-        ev_rows = _by(ev, "event")
-        for e in s.events:
-            cells = [Cell(named(e.label, e.id))]
-            for i, h in enumerate(horizon_ids):
-                cell = ev_rows[(e.id, h)]
-                p, se = float(cell["p_by"]), float(cell["p_by_se"])
-                flag = straddles(p, se, scale)
-                any_flag |= flag
-                extra: Parts = ()
-                if i:
-                    extra = (Break(), Span("within", (f"{percent(float(cell['p_within']))} in this window",)))
-                cells.append(_prob_cell(p, se, str(cell["word"]), flag, extra=extra))
-            erows.append(Row(tuple(cells), detail=_event_detail(s, e.id), name=e.id))
-        doc.add(
-            Table(
-                "event-table",
-                ("Event", *(User(one_line(h.label)) for h in s.horizons)),
-                (False, *([True] * len(horizon_ids))),
-                tuple(erows),
-            )
-        )
-        doc.add(
-            Para(
-                (
-                    f"Probability that each event has happened by the end of each horizon, ±{STRADDLE_K:g} Monte "
-                    "Carlo standard errors, and its estimative word; below it, the probability that it first "
-                    "happens within that horizon's own window (after the previous horizon's end).",
-                ),
-                cls="note",
-            )
-        )
-        if any_flag:
-            doc.add(_flag_note(scale))
-        figure("events")
 
-    # --- drivers
-    doc.add(Heading(2, "Drivers", "drivers"))
-    doc.add(
+def _events(ctx: _Context) -> list[Block]:
+    """The event table by horizon (by each end, and within each window) and its figure; nothing without events."""
+    s, scale = ctx.s, ctx.scale
+    if not s.events:
+        return []
+    horizon_ids = [h.id for h in s.horizons]
+    erows = []
+    any_flag = False
+    ev_rows = _by(ctx.tables.events, "event")
+    for e in s.events:
+        cells = [Cell(named(e.label, e.id))]
+        for i, h in enumerate(horizon_ids):
+            cell = ev_rows[(e.id, h)]
+            p, se = float(cell["p_by"]), float(cell["p_by_se"])
+            flag = straddles(p, se, scale)
+            any_flag |= flag
+            extra: Parts = ()
+            if i:
+                extra = (Break(), Span("within", (f"{percent(float(cell['p_within']))} in this window",)))
+            cells.append(_prob_cell(p, se, str(cell["word"]), flag, extra=extra))
+        erows.append(Row(tuple(cells), detail=_event_detail(s, e.id), name=e.id))
+    out: list[Block] = [
+        Heading(2, "Events by horizon", "events"),
+        Table(
+            "event-table",
+            ("Event", *(User(one_line(h.label)) for h in s.horizons)),
+            (False, *([True] * len(horizon_ids))),
+            tuple(erows),
+        ),
+        Para(
+            (
+                f"Probability that each event has happened by the end of each horizon, ±{STRADDLE_K:g} Monte "
+                "Carlo standard errors, and its estimative word; below it, the probability that it first "
+                "happens within that horizon's own window (after the previous horizon's end).",
+            ),
+            cls="note",
+        ),
+    ]
+    if any_flag:
+        out.append(_flag_note(scale))
+    return out + ctx.figure("events")
+
+
+def _drivers(ctx: _Context) -> list[Block]:
+    """The driver table (stated and simulated), categorical shares, correlations and the drivers' figure."""
+    s = ctx.s
+    out: list[Block] = [
+        Heading(2, "Drivers", "drivers"),
         Para(
             (
                 "The uncertain inputs, each drawn once per simulated world: the range and shape the scenario file "
                 "states, then the simulated mean and percentiles. Below each, the quoted source it rests on and the "
                 "analyst's note.",
             )
-        )
-    )
-    dr = _records(tables.drivers)
+        ),
+    ]
+    dr = _records(ctx.tables.drivers)
     drows = []
     for d in s.drivers:
         rec = dr[d.id]
@@ -403,7 +449,7 @@ def build_document(tables: Tables, figures: Sequence[str], worlds: int) -> Doc:
                 name=d.id,
             )
         )
-    doc.add(
+    out.append(
         Table(
             "driver-table",
             ("Driver", "Unit", "Stated range and shape", "Mean", "5th", "Median", "95th"),
@@ -411,29 +457,9 @@ def build_document(tables: Tables, figures: Sequence[str], worlds: int) -> Doc:
             tuple(drows),
         )
     )
-    cats = tables.categories
-    if not cats.empty:
-        doc.add(Heading(3, "Categorical drivers", "categories"))
-        crow = []
-        for _, row in cats.iterrows():
-            p, se = float(row["p"]), float(row["p_se"])
-            crow.append(
-                Row(
-                    (
-                        Cell((Code(str(row["driver"])),)),
-                        Cell((User(str(row["category"])),)),
-                        Cell(
-                            (percent(p), " ", Span("se", (plus_minus(se),))),
-                            num=True,
-                            attrs=(("data-p", repr(p)), ("data-se", repr(se))),
-                        ),
-                    ),
-                    name=f"{row['driver']}.{row['category']}",
-                )
-            )
-        doc.add(Table("category-table", ("Driver", "Category", "Share of worlds"), (False, False, True), tuple(crow)))
+    out += _categories(ctx.tables.categories)
     if s.correlations:
-        doc.add(
+        out.append(
             Para(
                 (
                     "Drawn together (Spearman rank correlation, Gaussian copula): ",
@@ -445,63 +471,100 @@ def build_document(tables: Tables, figures: Sequence[str], worlds: int) -> Doc:
                 )
             )
         )
-    figure("drivers")
+    return out + ctx.figure("drivers")
 
-    # --- derived
-    if s.derived:
-        doc.add(Heading(2, "Derived quantities", "derived"))
-        dv = _records(tables.derived)
-        vrows = []
-        for q in s.derived:
-            rec = dv[q.id]
-            vrows.append(
-                Row(
-                    (
-                        Cell(named(q.label, q.id)),
-                        Cell(_unit(q.unit)),
-                        Cell((Code(q.expr.text),)),
-                        *(_value_cell(rec[c]) for c in ("mean", "p5", "p50", "p95")),
+
+def _categories(cats: pd.DataFrame) -> list[Block]:
+    """The categorical drivers' shares of worlds; nothing without categorical drivers."""
+    if cats.empty:
+        return []
+    crow = []
+    for _, row in cats.iterrows():
+        p, se = float(row["p"]), float(row["p_se"])
+        crow.append(
+            Row(
+                (
+                    Cell((Code(str(row["driver"])),)),
+                    Cell((User(str(row["category"])),)),
+                    Cell(
+                        (percent(p), " ", Span("se", (plus_minus(se),))),
+                        num=True,
+                        attrs=(("data-p", repr(p)), ("data-se", repr(se))),
                     ),
-                    detail=((Em("Note:"), " ", *inline_text(one_line(q.note))) if q.note else ()),
-                    name=q.id,
-                )
-            )
-        doc.add(
-            Table(
-                "derived-table",
-                ("Quantity", "Unit", "Computed as", "Mean", "5th", "Median", "95th"),
-                (False, False, False, True, True, True, True),
-                tuple(vrows),
+                ),
+                name=f"{row['driver']}.{row['category']}",
             )
         )
-        figure("derived")
+    return [
+        Heading(3, "Categorical drivers", "categories"),
+        Table("category-table", ("Driver", "Category", "Share of worlds"), (False, False, True), tuple(crow)),
+    ]
 
-    # --- background and sources
-    if s.description.strip():
-        doc.add(Heading(2, "Background", "background"))
-        doc.add(*text_blocks(s.description))
-    if s.sources:
-        doc.add(Heading(2, "Sources", "sources"))
-        items = []
-        for src in s.sources:
-            parts: list[Inline] = [Code(src.id), " ", *_source_name(src.title or src.id, src.url)]
-            details = [one_line(x) for x in (src.publisher, str(src.date or "")) if x]
-            if details:
-                parts += [", ", User(", ".join(details))]
-            if src.file:
-                parts += [", file ", Code(one_line(src.file))]
-            parts.append(".")
-            if src.note:
-                parts += [" ", *inline_text(one_line(src.note))]
-            items.append(tuple(parts))
-        doc.add(List(tuple(items), cls="sources"))
 
-    # --- methods and manifest
-    doc.add(Heading(2, "Methods", "methods"))
-    for para in _methods(tables, s, scale, n, figures, worlds):
-        doc.add(Para(para))
-    doc.add(Heading(2, "Run manifest", "manifest"))
-    doc.add(
+def _derived(ctx: _Context) -> list[Block]:
+    """The derived quantities' table and figure; nothing without derived quantities."""
+    s = ctx.s
+    if not s.derived:
+        return []
+    dv = _records(ctx.tables.derived)
+    vrows = []
+    for q in s.derived:
+        rec = dv[q.id]
+        vrows.append(
+            Row(
+                (
+                    Cell(named(q.label, q.id)),
+                    Cell(_unit(q.unit)),
+                    Cell((Code(q.expr.text),)),
+                    *(_value_cell(rec[c]) for c in ("mean", "p5", "p50", "p95")),
+                ),
+                detail=((Em("Note:"), " ", *inline_text(one_line(q.note))) if q.note else ()),
+                name=q.id,
+            )
+        )
+    return [
+        Heading(2, "Derived quantities", "derived"),
+        Table(
+            "derived-table",
+            ("Quantity", "Unit", "Computed as", "Mean", "5th", "Median", "95th"),
+            (False, False, False, True, True, True, True),
+            tuple(vrows),
+        ),
+        *ctx.figure("derived"),
+    ]
+
+
+def _background(ctx: _Context) -> list[Block]:
+    """The scenario's description as paragraphs; nothing without one."""
+    if not ctx.s.description.strip():
+        return []
+    return [Heading(2, "Background", "background"), *text_blocks(ctx.s.description)]
+
+
+def _sources(ctx: _Context) -> list[Block]:
+    """The scenario's sources, one item each; nothing without sources."""
+    s = ctx.s
+    if not s.sources:
+        return []
+    items = []
+    for src in s.sources:
+        parts: list[Inline] = [Code(src.id), " ", *_source_name(src.title or src.id, src.url)]
+        details = [one_line(x) for x in (src.publisher, str(src.date or "")) if x]
+        if details:
+            parts += [", ", User(", ".join(details))]
+        if src.file:
+            parts += [", file ", Code(one_line(src.file))]
+        parts.append(".")
+        if src.note:
+            parts += [" ", *inline_text(one_line(src.note))]
+        items.append(tuple(parts))
+    return [Heading(2, "Sources", "sources"), List(tuple(items), cls="sources")]
+
+
+def _manifest(ctx: _Context) -> list[Block]:
+    """The run manifest, one row per field, and the version that wrote the report."""
+    return [
+        Heading(2, "Run manifest", "manifest"),
         Table(
             "manifest-table",
             ("Field", "Value"),
@@ -509,17 +572,16 @@ def build_document(tables: Tables, figures: Sequence[str], worlds: int) -> Doc:
             tuple(
                 Row(
                     (
-                        Cell((Code(str(k)),)),
+                        Cell((Code(k),)),
                         Cell((User(_repair_text(v) if k == "correlation_repair" else _plain(v)),)),
                     ),
-                    name=str(k),
+                    name=k,
                 )
-                for k, v in m.items()
+                for k, v in ctx.run.fields
             ),
-        )
-    )
-    doc.add(Para((f"Written by outlook {__version__}.",), cls="meta"))
-    return doc
+        ),
+        Para((f"Written by outlook {__version__}.",), cls="meta"),
+    ]
 
 
 def _unit(unit: str) -> Parts:
@@ -584,8 +646,9 @@ _SAMPLERS = {
 }
 
 
-def _qmc_errors(se_method: str) -> str:
-    if se_method.startswith("between blocks"):
+def _qmc_errors(between_blocks: bool) -> str:
+    """What the standard errors of a quasi-Monte Carlo run are."""
+    if between_blocks:
         return (
             "The standard errors shown are measured from the spread between those blocks, each an independent "
             "randomisation; they are smaller than the binomial ones random sampling would have."
@@ -593,7 +656,7 @@ def _qmc_errors(se_method: str) -> str:
     return "The standard errors shown are the binomial ones, an upper bound for this sampler (too few blocks to measure them)."
 
 
-def _sampling(sampler: str, precision: Any, n: int, se_method: str = "") -> list[Parts]:
+def _sampling(sampler: str, precision: float | None, n: int, between_blocks: bool = False) -> list[Parts]:
     """Methods sentences for a quasi-Monte Carlo sampler or a precision target, if the run used one."""
     out: list[Parts] = []
     if sampler != "random":
@@ -601,7 +664,7 @@ def _sampling(sampler: str, precision: Any, n: int, se_method: str = "") -> list
         out.append(
             (
                 f"The driver draws are {kind} (randomised quasi-Monte Carlo, one independent point set per block "
-                "of samples). " + _qmc_errors(se_method),
+                "of samples). " + _qmc_errors(between_blocks),
             )
         )
     if precision is not None:
@@ -614,21 +677,25 @@ def _sampling(sampler: str, precision: Any, n: int, se_method: str = "") -> list
     return out
 
 
-def _methods(tables: Tables, s: Scenario, scale: Scale, n: int, figures: Sequence[str], worlds: int) -> list[Parts]:
-    m = tables.manifest
-    block = int(m.get("block_size", 65536))
+def _methods(ctx: _Context) -> list[Block]:
+    """How the numbers were made, one paragraph per point."""
+    return [Heading(2, "Methods", "methods"), *(Para(parts) for parts in _method_sentences(ctx))]
+
+
+def _method_sentences(ctx: _Context) -> list[Parts]:
+    run, scale, n = ctx.run, ctx.scale, ctx.run.samples
     bands = "; ".join(f"{b.word} {100 * b.lo:g}–{100 * b.hi:g}%" for b in scale.bands)
-    sampler = str(m.get("sampler") or "random")
+    sampler = run.sampler
     out: list[Parts] = [
         (
             f"outlook simulated {count(n)} {'independent ' if sampler == 'random' else ''}worlds with seed "
-            f"{m['seed']}. In each world every driver is "
+            f"{run.seed}. In each world every driver is "
             "drawn once (correlated drivers together, through a Gaussian copula), derived quantities are computed "
             "from the drivers, every event gets one occurrence time from its hazard, and at each horizon the world "
             "falls in the first scenario whose rule holds. Because each event has one time per world, an event "
             "can never be less likely by a later horizon than by an earlier one.",
         ),
-        *_sampling(sampler, m.get("precision"), n, str(m.get("standard_error", ""))),
+        *_sampling(sampler, run.precision, n, run.between_blocks),
         (
             "A stated range ",
             Code("[a, b]"),
@@ -646,7 +713,7 @@ def _methods(tables: Tables, s: Scenario, scale: Scale, n: int, figures: Sequenc
             "The percentiles are exact: the values numpy.quantile (linear interpolation) gives over all samples.",
         ),
         (
-            f"Samples are seeded in fixed blocks of {count(block)}: block b draws from "
+            f"Samples are seeded in fixed blocks of {count(run.block_size)}: block b draws from "
             "numpy.random.SeedSequence(seed, spawn_key=(b,)), so the same seed and sample count give the same "
             "numbers for any chunk size, and the same numbers on another machine with the same numpy.",
         ),
@@ -662,7 +729,7 @@ def _methods(tables: Tables, s: Scenario, scale: Scale, n: int, figures: Sequenc
             "stated in the same sentence as a likelihood.",
         ),
     ]
-    repair = m.get("correlation_repair")
+    repair = run.correlation_repair
     if repair:
         out.append(
             (
@@ -674,8 +741,8 @@ def _methods(tables: Tables, s: Scenario, scale: Scale, n: int, figures: Sequenc
                 f"change to a Spearman rank correlation is {repair['max_change']:.4f}; the manifest lists each change.",
             )
         )
-    if any(k in figures for k in ("drivers", "derived")):
-        shown = worlds
+    if any(k in ctx.figures for k in ("drivers", "derived")):
+        shown = ctx.worlds
         out.append(
             (
                 f"The distribution figures show the first {count(shown)} worlds of the same run (same seed), "
