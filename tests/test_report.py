@@ -536,6 +536,15 @@ def test_html_loads_nothing(html_text: str) -> None:
     assert "default-src 'none'" in html_text
 
 
+def test_the_stylesheet_is_package_data_inlined_in_the_page(html_text: str) -> None:
+    """The page's styles are the package's style.css, read as package data (so it must ship in the wheel)."""
+    from importlib import resources
+
+    css = resources.files("outlook.report").joinpath("style.css").read_text(encoding="utf-8").strip()
+    assert css.startswith(":root")
+    assert f"<style>\n{css}\n</style>" in html_text
+
+
 def test_figures_are_the_plots_figures(tables: outlook.Tables, html_text: str) -> None:
     """Figures come in plots order and are decodable PNGs."""
     page = Page(html_text)

@@ -1,5 +1,6 @@
 """The HTML rendering: one self-contained page, styles and figures inline.
 
+The stylesheet is ``style.css``, package data read with :mod:`importlib.resources`.
 Text from the scenario file is untrusted data: it is escaped, links are
 made only from ``http(s)`` URLs, and the page carries a
 Content-Security-Policy that forbids scripts and every network load. Each
@@ -11,18 +12,17 @@ cannot reorder the report's. Never decides what a report says.
 from __future__ import annotations
 
 import base64
+import functools
 import html
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from importlib import resources
 
 from .._text import balance_bidi
 from .document import Code, Doc, Em, Heading, Link, List, Para, Parts, Span, Strong, Table, User
 
-if TYPE_CHECKING:
-    pass
-
 __all__ = [
     "render_html",
+    "stylesheet",
 ]
 
 
@@ -32,42 +32,12 @@ _MIME = {"png": "image/png", "svg": "image/svg+xml"}
 # --------------------------------------------------------------------------
 # HTML
 
-_CSS = """
-:root { color-scheme: light; }
-body { font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
-  color: #111; background: #fff; margin: 0 auto; max-width: 64rem; padding: 2rem 1.5rem 4rem; }
-h1 { font-size: 1.9rem; line-height: 1.2; margin: 0 0 .75rem; }
-h2 { font-size: 1.35rem; margin: 2.5rem 0 .75rem; padding-bottom: .2rem; border-bottom: 2px solid #111; }
-h3 { font-size: 1.05rem; margin: 1.5rem 0 .5rem; }
-p, li { max-width: 48rem; }
-.question { font-size: 1.1rem; }
-.meta { color: #444; }
-.note { font-size: .9rem; color: #333; }
-ul.judgements li { margin: .5rem 0; font-size: 1.05rem; }
-ul.warnings { border: 2px solid #111; padding: .5rem 1rem .5rem 2rem; }
-ul.definitions li, ul.sources li { margin: .35rem 0; }
-table { border-collapse: collapse; width: 100%; margin: .75rem 0; font-size: .9rem; }
-th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid #bbb; }
-thead th { border-bottom: 2px solid #111; vertical-align: bottom; }
-tbody th { font-weight: 600; }
-th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-tr.has-detail th, tr.has-detail td { border-bottom: none; }
-tr.detail td { font-size: .82rem; color: #333; padding-top: 0; padding-bottom: .6rem; border-bottom: 1px solid #888; }
-.word { font-style: italic; }
-.se, .id, .within { color: #555; font-size: .85em; }
-code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .85em;
-  background: #f1f1f1; padding: 0 .2em; border-radius: 2px; overflow-wrap: anywhere; }
-a { color: #1a4d8f; }
-figure { margin: 1.5rem 0; break-inside: avoid; }
-figure img { max-width: 100%; height: auto; display: block; margin: 0 auto; }
-figcaption { font-size: .9rem; color: #222; margin-top: .4rem; }
-@media print {
-  body { max-width: none; padding: 0; font-size: 10.5pt; }
-  h2, h3 { break-after: avoid; }
-  tr, figure, li { break-inside: avoid; }
-  a { color: inherit; }
-}
-""".strip()
+
+@functools.cache
+def stylesheet() -> str:
+    """The report's stylesheet, ``style.css`` shipped as package data beside this module."""
+    return resources.files("outlook.report").joinpath("style.css").read_text(encoding="utf-8").strip()
+
 
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
@@ -113,7 +83,7 @@ def render_html(doc: Doc, figures: dict[str, tuple[str, bytes]]) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="generator" content="outlook">',
         f"<title>{_esc(doc.title)}</title>",
-        f"<style>\n{_CSS}\n</style>",
+        f"<style>\n{stylesheet()}\n</style>",
         "</head>",
         "<body>",
     ]
