@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import io
 import math
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -269,3 +271,48 @@ def test_the_report_and_the_command_show_numbers_through_display() -> None:
     argv = ["run", "nk-troops-russia", "-n", "2000", "-s", "1", "--table", "scenarios"]
     assert 0 == cli.main(argv, stdout=out, stderr=io.StringIO())
     assert display.render_table(tables.scenarios) in out.getvalue()
+
+
+# --------------------------------------------------------------------------
+# imports flow one way
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Absolute names of the outlook modules a source file imports, function-level imports included."""
+    package = path.parent.relative_to(Path(outlook.__file__).parent.parent).parts  # the file's package
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else ()
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            out |= {module} | {f"{module}.{a.name}" for a in node.names}
+        elif isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+    return {m for m in out if m == "outlook" or m.startswith("outlook.")}
+
+
+_CONSUMERS = sorted(
+    [
+        *Path(outlook.__file__).parent.joinpath("report").glob("*.py"),
+        *Path(outlook.__file__).parent.joinpath("plots").glob("*.py"),
+        Path(outlook.__file__).parent / "display.py",
+    ]
+)
+#: What the presentation layer never imports: the engine and everything that runs a simulation.
+_UPSTREAM = ("outlook.engine", "outlook.model", "outlook._parallel", "outlook.api", "outlook.cli")
+
+
+@pytest.mark.parametrize("path", _CONSUMERS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_report_plots_and_display_consume_tables_only(path: Path) -> None:
+    """report, plots and display import no engine or runner; only plots' one worlds module obtains worlds.
+
+    display imports neither report nor plots, and plots never imports report: imports flow one way.
+    """
+    imported = _imported_modules(path)
+    allowed = ("outlook.engine", "outlook.model") if path.parent.name == "plots" and path.name == "worlds.py" else ()
+    upstream = {m for m in imported if m.startswith(_UPSTREAM) and not m.startswith(allowed)}
+    assert set() == upstream
+    if path.name == "display.py":
+        assert set() == {m for m in imported if m.startswith(("outlook.report", "outlook.plots"))}
+    if path.parent.name == "plots":
+        assert set() == {m for m in imported if m.startswith("outlook.report")}
