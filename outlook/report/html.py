@@ -2,7 +2,8 @@
 
 The stylesheet is ``style.css``, package data read with :mod:`importlib.resources`.
 Text from the scenario file is untrusted data: it is escaped, links are
-made only from ``http(s)`` URLs, and the page carries a
+made only from ``http(s)`` URLs, control characters (C0 but tab and newline, DEL, C1) show
+as visible escapes such as ``\\x1b``, and the page carries a
 Content-Security-Policy that forbids scripts and every network load. Each
 piece of the file's text is a bidirectional isolate (``<bdi>``), and an
 unbalanced bidirectional control is removed everywhere, so the file's text
@@ -17,7 +18,7 @@ import html
 from collections.abc import Sequence
 from importlib import resources
 
-from .._text import balance_bidi
+from .._text import terminal_safe
 from .document import Code, Doc, Em, Heading, Link, List, Para, Parts, Span, Strong, Table, User
 
 __all__ = [
@@ -43,8 +44,13 @@ _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri '
 
 
 def _esc(text: str) -> str:
-    """Text for HTML: escaped, and without an unbalanced bidirectional control (none can leak past it)."""
-    return html.escape(balance_bidi(str(text)), quote=True)
+    """Text for HTML: escaped, its controls shown, and without an unbalanced bidirectional control.
+
+    A control character other than tab and newline (C0, DEL, C1) is shown as
+    a visible escape such as ``\\x1b``, as on the terminal
+    (:func:`outlook._text.terminal_safe`): the page never holds one raw.
+    """
+    return html.escape(terminal_safe(str(text)), quote=True)
 
 
 def _h_inline(parts: Parts) -> str:

@@ -1,8 +1,9 @@
 """The Markdown rendering: text, with the figures as files in a folder beside it.
 
 Text from the scenario file shows as written: escaped for Markdown (``$``
-too, which Markdown renderers read as math), on one line, with no raw HTML
-and no unbalanced bidirectional control. Never decides what a report says.
+too, which Markdown renderers read as math), on one line, with no raw HTML,
+no raw control character (shown as an escape such as ``\\x1b``) and no
+unbalanced bidirectional control. Never decides what a report says.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from .._text import balance_bidi, markdown_escape
+from .._text import markdown_escape, terminal_safe
 from .document import Code, Doc, Em, Heading, Link, List, Para, Parts, Span, Strong, Table, User, one_line
 
 if TYPE_CHECKING:
@@ -30,13 +31,15 @@ def _md_esc(text: str) -> str:
     """Text that Markdown shows as written: no markup, no raw HTML, no math, one line.
 
     A ``$`` is escaped too: GitHub, GitLab, Jupyter and pandoc read
-    ``$...$`` as TeX math.
+    ``$...$`` as TeX math. A control character (C0 but tab and newline, DEL,
+    C1) shows as a visible escape such as ``\\x1b``
+    (:func:`outlook._text.terminal_safe`), never raw.
     """
-    return markdown_escape(text)
+    return markdown_escape(terminal_safe(text))
 
 
 def _md_code(text: str) -> str:
-    text = balance_bidi(one_line(text))
+    text = terminal_safe(one_line(text))
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
