@@ -331,6 +331,29 @@ def test_a_linked_figures_folder_is_refused(tiny: outlook.Tables, tmp_path: Path
     assert before == listing(tmp_path)
 
 
+def test_a_figures_folder_belongs_to_one_report(tiny: outlook.Tables, tmp_path: Path) -> None:
+    """r.md and r.markdown would share r_files/: the second is refused, and the first keeps its figures.
+
+    Without figures too (writing a Markdown report removes the figures in its
+    folder that it does not link); rewriting the first is never refused by its
+    own figures.
+    """
+    first = tmp_path / "r.md"
+    write_report(tiny, first)
+    before = listing(tmp_path)
+    message = (
+        f"cannot write {tmp_path}/r.markdown: its figures folder '{tmp_path}/r_files' holds the figures of another "
+        f"report, '{tmp_path}/r.md', which writing this one would remove; choose another name for this report"
+    )
+    assert message == refusal(lambda: check_output(tmp_path / "r.markdown"))
+    assert message == refusal(lambda: write_report(tiny, tmp_path / "r.markdown"))
+    assert before == listing(tmp_path)
+    write_report(tiny, first)
+    assert before == listing(tmp_path)
+    assert message == refusal(lambda: write_report(tiny, tmp_path / "r.markdown", figures=False))
+    assert before == listing(tmp_path)
+
+
 # --------------------------------------------------------------------------
 # names near the file system's limit
 

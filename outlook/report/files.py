@@ -21,6 +21,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from ..errors import did_you_mean
 
@@ -206,6 +207,39 @@ def _check_folder(p: Path, scenario: str | os.PathLike[str] | None, *, figures: 
     if not stat.S_ISDIR(st.st_mode):
         msg = f"cannot write {p}: its figures folder {str(files)!r} exists and is not a directory"
         raise ValueError(msg)
+    other = _other_report(p, files)
+    if other is not None:
+        msg = (
+            f"cannot write {p}: its figures folder {str(files)!r} holds the figures of another report, "
+            f"{str(other)!r}, which writing this one would remove; choose another name for this report"
+        )
+        raise ValueError(msg)
+
+
+#: How much of another report beside this one is read to see whether it links the figures folder.
+_SCAN_BYTES = 64 * 1024 * 1024
+
+
+def _other_report(p: Path, files: Path) -> Path | None:
+    """Another report beside ``p`` (same stem, another name: ``r.markdown`` for ``r.md``) linking into ``files``.
+
+    A figures folder belongs to one report: writing a report removes the
+    figures in its folder that it does not link, so two reports sharing a
+    folder would delete each other's figures. Only regular files are read.
+    """
+    needle = f"]({quote(files.name)}/".encode()
+    with os.scandir(p.parent) as entries:
+        for entry in entries:
+            q = Path(entry.path)
+            if q.name == p.name or q.stem != p.stem or not entry.is_file(follow_symlinks=False):
+                continue
+            try:
+                with open(q, "rb") as f:
+                    if needle in f.read(_SCAN_BYTES):
+                        return q
+            except OSError:  # unreadable: it cannot be shown with our figures either
+                continue
+    return None
 
 
 def _suggest(p: Path) -> str:
@@ -262,7 +296,8 @@ def check_output(
         its figures folder's name, is longer than the file system allows; its
         folder does not exist, is not a folder or is not writable; or
         (Markdown) the figures folder ``<stem>_files`` is a file, a symbolic
-        link, or holds the scenario file. For standard output: a Markdown
+        link, holds the scenario file, or holds the figures of another
+        report beside it (``r.markdown`` beside ``r.md``). For standard output: a Markdown
         report with figures.
     ImportError
         If ``figures`` and matplotlib is not installed.
