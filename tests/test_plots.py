@@ -445,6 +445,21 @@ def test_derived_panels_have_no_stated_range(nk: outlook.Tables, figs: dict[str,
         assert f"{d.label} ({d.unit})" == flat(ps[d.id].get_xlabel())
 
 
+def test_a_derived_condition_is_drawn_as_two_share_bars() -> None:
+    """A yes/no derived quantity (a condition) is bars of its shares, no and yes, as a yes/no driver is."""
+    text = TINY.replace(
+        "  y: {expr: x * 2, unit: km}", "  y: {expr: x * 2, unit: km}\n  far: {expr: x > 2, label: Far}"
+    )
+    tables = outlook.run_outlook(outlook.Scenario.from_yaml(text), samples=2_000, seed=1)
+    ps = panels(plots.derived_distributions(tables, samples=1000))
+    mean = float(tables.derived.loc[tables.derived["name"] == "far", "mean"].iloc[0])
+    assert 0.0 < mean < 1.0
+    assert [1 - mean, mean] == [p.get_height() for p in ps["far"].patches]
+    assert ["no", "yes"] == [t.get_text() for t in ps["far"].get_xticklabels()]
+    assert [] == marker(ps["far"], "p50")
+    assert [] != [p for p in ps["y"].patches if p.get_gid() is None]  # a number is still a histogram
+
+
 def test_discrete_and_constant_drivers(tiny: outlook.Tables) -> None:
     """Categories and yes/no become share bars from the tables; a constant a single spike; no unit, no brackets."""
     ps = panels(plots.driver_distributions(tiny, samples=1000))

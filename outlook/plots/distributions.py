@@ -143,7 +143,9 @@ def derived_distributions(tables: Tables, *, worlds: pd.DataFrame | None = None,
     As :func:`driver_distributions`, for the quantities the scenario computes
     from its drivers; they have no stated range. The run's 5th, 50th and 95th
     percentiles from ``tables.derived`` are marked. Worlds where a quantity is
-    infinite or undefined are counted in the panel, not drawn.
+    infinite or undefined are counted in the panel, not drawn. A condition
+    (a yes/no expression, such as ``r > 0.2``) is drawn as bars of its two
+    shares of worlds, no and yes, as a yes/no driver is.
 
     Parameters
     ----------
@@ -164,7 +166,10 @@ def derived_distributions(tables: Tables, *, worlds: pd.DataFrame | None = None,
         As for :func:`driver_distributions`.
     """
     s = _require_scenario(tables)
-    items = [_Quantity(d.id, d.label or d.id, d.unit, "derived") for d in s.derived]
+    # a condition (its expression's kind is yes/no) is drawn as bars of the two shares, as a yes/no driver is
+    items = [
+        _Quantity(d.id, d.label or d.id, d.unit, "yes/no" if d.expr.kind == "yes/no" else "derived") for d in s.derived
+    ]
     return _small_multiples(
         tables,
         items,
