@@ -878,3 +878,36 @@ def test_values_whose_differences_overflow_are_drawn_in_a_power_of_ten() -> None
     assert -180 < lo < -150
     assert 150 < hi < 180
     assert plots.figure_bytes(fig).startswith(PNG_SIGNATURE)
+
+
+def _panels_scenario(k: int) -> str:
+    drivers = ", ".join(
+        f"r{i}: {{range: [0.1, 0.3], shape: lognormal, label: Driver number {i} with a label}}" for i in range(k)
+    )
+    derived = ", ".join(f"d{i}: {{expr: r{i} * 2, label: Twice driver {i}}}" for i in range(k))
+    events = ", ".join(f"e{i}: {{rate: r{i}, label: Event number {i}}}" for i in range(k))
+    return f"""outlook: 1
+id: panels
+title: A title rather too long to fit on one line above a figure that has only a single narrow panel
+question: Does it happen?
+as_of: 2024-01-01
+horizons: {{soon: {{until: 1y}}, later: {{until: 5y}}}}
+drivers: {{{drivers}}}
+derived: {{{derived}}}
+events: {{{events}}}
+scenarios: {{happens: e0, not_yet: otherwise}}
+"""
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 9], ids=lambda k: f"{k}-panels")
+def test_nothing_is_cut_at_a_figures_edges(k: int) -> None:
+    """Every drawn text (title, subtitle, legend, labels, ticks) lies inside the figure, for 1, 2, 3 and many panels."""
+    tables = outlook.run_outlook(outlook.Scenario.from_yaml(_panels_scenario(k)), samples=1_000, seed=1)
+    for key, fig in plots.figures(tables, samples=500).items():
+        fig.canvas.draw()
+        drawn = fig.get_tightbbox(fig.canvas.get_renderer())  # inches; only what is drawn
+        width, height = fig.get_size_inches()
+        assert drawn.x0 >= 0.0, key
+        assert drawn.y0 >= 0.0, key
+        assert drawn.x1 <= width, key
+        assert drawn.y1 <= height, key

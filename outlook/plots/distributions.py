@@ -10,6 +10,7 @@ power of ten. Never simulates: it draws worlds it is given (or
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -180,6 +181,10 @@ def derived_distributions(tables: Tables, *, worlds: pd.DataFrame | None = None,
     )
 
 
+#: Characters of the 10-point heading one inch of figure holds (DejaVu Sans: about 5.5 pt a character).
+_CHARS_PER_INCH = 12
+
+
 def _small_multiples(
     tables: Tables,
     items: list[_Quantity],
@@ -223,9 +228,14 @@ def _small_multiples(
     )
     if total > n:
         note += f"\nthe first {n} of {total:,} {empty.removeprefix('no ')} (the tables give them all)"
-    fig.suptitle(f"{_wrap(title, 110, 2)}\n{note}", fontsize=10, parse_math=False)
+    # nothing may be cut at the figure's edges: the heading wraps at the characters its width holds, and the
+    # legend takes two columns when one row would be wider than one or two panels
+    chars = int(fig.get_figwidth() * _CHARS_PER_INCH)
+    note = "\n".join(textwrap.fill(line, chars, break_on_hyphens=False) for line in note.split("\n"))
+    fig.suptitle(f"{_wrap(title, min(110, chars), 2)}\n{note}", fontsize=10, parse_math=False)
     if items:
-        fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=FONT, frameon=False)
+        legend_cols = len(handles) if ncols >= 3 else 2
+        fig.legend(handles=handles, loc="outside lower center", ncols=legend_cols, fontsize=FONT, frameon=False)
     _declutter_xticks(fig, used)
     return fig
 
