@@ -1,13 +1,14 @@
 """The ``outlook`` command: a thin layer over the public API.
 
-Owns argument parsing, rendering tables as text, Markdown, CSV or JSON, and
-exit codes: 0 on success, 2 for bad input (one message per problem on
-stderr, no traceback unless ``--traceback``), 1 for a run that failed, 130
-when interrupted and 128 + the signal's number when terminated (SIGTERM,
-SIGHUP). Everything it writes passes through :func:`outlook._text.terminal_safe`
-(and Markdown and CSV through their own escapes), so a scenario file cannot
-drive the terminal; other libraries' warnings and log lines are kept off
-stderr. Never holds model logic.
+Owns argument parsing, which tables it writes in which format (JSON here;
+text, Markdown and CSV through :mod:`outlook.display`), and exit codes: 0 on
+success, 2 for bad input (one message per problem on stderr, no traceback
+unless ``--traceback``), 1 for a run that failed, 130 when interrupted and
+128 + the signal's number when terminated (SIGTERM, SIGHUP). Everything it
+writes passes through :func:`outlook._text.terminal_safe` (and Markdown and
+CSV through their own escapes), so a scenario file cannot drive the
+terminal; other libraries' warnings and log lines are kept off stderr.
+Never holds model logic.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
 from typing import Any, TextIO, cast
 
-from ._text import csv_safe, markdown_escape, terminal_safe
+from ._text import markdown_escape, terminal_safe
 
 __all__ = [
     "main",
@@ -522,6 +523,7 @@ def _quiet_libraries() -> Iterator[None]:
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .api import run_outlook
+    from .display import render_table
     from .words import get_scale
 
     get_scale(args.scale)
@@ -544,7 +546,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 if i:
                     out.write("\n")
                 out.write(f"# {name}\n")
-            out.write(_csv(frame))
+            out.write(render_table(frame, format="csv"))
         return 0
     md = args.format == "markdown"
     m = tables.manifest
@@ -556,7 +558,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if frame.empty:
             continue
         out.write(f"\n## {name}\n\n" if md else f"\n{name}\n")
-        out.write(_render(frame, markdown=md))
+        out.write(render_table(frame, format="markdown" if md else "text"))
     out.write("\n")
     out.write(f"scenario hash {m['scenario_hash'][:16]}, outlook {m['outlook_version']}\n")
     return 0
@@ -763,66 +765,6 @@ def _notes(tables: object, args: argparse.Namespace, err: TextIO) -> None:
             f"(rerun with --samples {n} --seed {args.seed} for the same numbers)",
             file=err,
         )
-
-
-def _cell(v: object) -> str:
-    if isinstance(v, float):
-        if math.isnan(v):
-            return ""
-        if v == 0 or 1e-4 <= abs(v) < 1e7:
-            return f"{v:.4f}" if abs(v) < 100 else f"{v:,.1f}"
-        return f"{v:.4g}"
-    return str(v)
-
-
-def _render(frame: object, *, markdown: bool) -> str:
-    """A table as aligned text, or as a Markdown pipe table whose every cell shows as written."""
-    import pandas as pd
-
-    assert isinstance(frame, pd.DataFrame)
-    # cells are made safe before their widths are measured
-    text = markdown_escape if markdown else str
-    cols = [text(terminal_safe(str(c))) for c in frame.columns]
-    rows = [[text(terminal_safe(_cell(v))) for v in row] for row in frame.itertuples(index=False)]
-    numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
-    if markdown:
-        lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
-        lines += ["| " + " | ".join(r) + " |" for r in rows]
-        return "\n".join(lines) + "\n"
-    widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(cols)]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.rjust(w) if n else c.ljust(w) for c, w, n in zip(cells, widths, numeric)).rstrip()
-
-    return "\n".join([line(cols)] + [line(r) for r in rows]) + "\n"
-
-
-def _csv(frame: object) -> str:
-    """A table as CSV: text cells through :func:`csv_safe` (no formula runs in a spreadsheet).
-
-    Numbers stay numbers (written as Python writes a float, as pandas does;
-    a missing one as an empty field); every other cell is text, made
-    terminal-safe and then CSV-safe.
-    """
-    import numpy as np
-    import pandas as pd
-
-    assert isinstance(frame, pd.DataFrame)
-
-    def field(v: object) -> str:
-        if isinstance(v, bool | np.bool_):
-            return str(bool(v))
-        if isinstance(v, int | np.integer):
-            return str(int(v))
-        if isinstance(v, float | np.floating):
-            return "" if math.isnan(v) else repr(float(v))
-        if v is None or v is pd.NA or v is pd.NaT:
-            return ""
-        return csv_safe(terminal_safe(str(v)))
-
-    lines = [",".join(field(str(c)) for c in frame.columns)]
-    lines += [",".join(field(v) for v in row) for row in frame.itertuples(index=False)]
-    return "\n".join(lines) + "\n"
 
 
 #: Characters that json.dumps(ensure_ascii=False) leaves raw but a terminal

@@ -445,6 +445,21 @@ def test_derived_panels_have_no_stated_range(nk: outlook.Tables, figs: dict[str,
         assert f"{d.label} ({d.unit})" == flat(ps[d.id].get_xlabel())
 
 
+def test_a_derived_condition_is_drawn_as_two_share_bars() -> None:
+    """A yes/no derived quantity (a condition) is bars of its shares, no and yes, as a yes/no driver is."""
+    text = TINY.replace(
+        "  y: {expr: x * 2, unit: km}", "  y: {expr: x * 2, unit: km}\n  far: {expr: x > 2, label: Far}"
+    )
+    tables = outlook.run_outlook(outlook.Scenario.from_yaml(text), samples=2_000, seed=1)
+    ps = panels(plots.derived_distributions(tables, samples=1000))
+    mean = float(tables.derived.loc[tables.derived["name"] == "far", "mean"].iloc[0])
+    assert 0.0 < mean < 1.0
+    assert [1 - mean, mean] == [p.get_height() for p in ps["far"].patches]
+    assert ["no", "yes"] == [t.get_text() for t in ps["far"].get_xticklabels()]
+    assert [] == marker(ps["far"], "p50")
+    assert [] != [p for p in ps["y"].patches if p.get_gid() is None]  # a number is still a histogram
+
+
 def test_discrete_and_constant_drivers(tiny: outlook.Tables) -> None:
     """Categories and yes/no become share bars from the tables; a constant a single spike; no unit, no brackets."""
     ps = panels(plots.driver_distributions(tiny, samples=1000))
@@ -817,7 +832,7 @@ def test_figure_worlds_hold_a_bounded_number_of_values(
 ) -> None:
     """The distribution figures draw at most WORLD_VALUES values: fewer worlds for a scenario with many columns."""
     assert 200 == len(plots.figure_worlds(crowded, samples=200))
-    monkeypatch.setattr(plots, "WORLD_VALUES", 4_500)
+    monkeypatch.setattr(plots.worlds, "WORLD_VALUES", 4_500)
     columns = (plots.PANELS + 6) + (plots.CURVES + 3)
     worlds = plots.figure_worlds(crowded, samples=200)
     assert 4_500 // columns == len(worlds)
@@ -836,7 +851,7 @@ def test_overlap_sweep_agrees_with_every_pair(raw: list[tuple[int, int, int, int
         for i, a in enumerate(boxes)
         for b in boxes[i + 1 :]
     )
-    assert pairs == plots._overlapping(boxes, gap)
+    assert pairs == plots._style._overlapping(boxes, gap)
 
 
 def test_values_whose_differences_overflow_are_drawn_in_a_power_of_ten() -> None:
@@ -863,3 +878,36 @@ def test_values_whose_differences_overflow_are_drawn_in_a_power_of_ten() -> None
     assert -180 < lo < -150
     assert 150 < hi < 180
     assert plots.figure_bytes(fig).startswith(PNG_SIGNATURE)
+
+
+def _panels_scenario(k: int) -> str:
+    drivers = ", ".join(
+        f"r{i}: {{range: [0.1, 0.3], shape: lognormal, label: Driver number {i} with a label}}" for i in range(k)
+    )
+    derived = ", ".join(f"d{i}: {{expr: r{i} * 2, label: Twice driver {i}}}" for i in range(k))
+    events = ", ".join(f"e{i}: {{rate: r{i}, label: Event number {i}}}" for i in range(k))
+    return f"""outlook: 1
+id: panels
+title: A title rather too long to fit on one line above a figure that has only a single narrow panel
+question: Does it happen?
+as_of: 2024-01-01
+horizons: {{soon: {{until: 1y}}, later: {{until: 5y}}}}
+drivers: {{{drivers}}}
+derived: {{{derived}}}
+events: {{{events}}}
+scenarios: {{happens: e0, not_yet: otherwise}}
+"""
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 9], ids=lambda k: f"{k}-panels")
+def test_nothing_is_cut_at_a_figures_edges(k: int) -> None:
+    """Every drawn text (title, subtitle, legend, labels, ticks) lies inside the figure, for 1, 2, 3 and many panels."""
+    tables = outlook.run_outlook(outlook.Scenario.from_yaml(_panels_scenario(k)), samples=1_000, seed=1)
+    for key, fig in plots.figures(tables, samples=500).items():
+        fig.canvas.draw()
+        drawn = fig.get_tightbbox(fig.canvas.get_renderer())  # inches; only what is drawn
+        width, height = fig.get_size_inches()
+        assert drawn.x0 >= 0.0, key
+        assert drawn.y0 >= 0.0, key
+        assert drawn.x1 <= width, key
+        assert drawn.y1 <= height, key

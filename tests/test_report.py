@@ -536,6 +536,15 @@ def test_html_loads_nothing(html_text: str) -> None:
     assert "default-src 'none'" in html_text
 
 
+def test_the_stylesheet_is_package_data_inlined_in_the_page(html_text: str) -> None:
+    """The page's styles are the package's style.css, read as package data (so it must ship in the wheel)."""
+    from importlib import resources
+
+    css = resources.files("outlook.report").joinpath("style.css").read_text(encoding="utf-8").strip()
+    assert css.startswith(":root")
+    assert f"<style>\n{css}\n</style>" in html_text
+
+
 def test_figures_are_the_plots_figures(tables: outlook.Tables, html_text: str) -> None:
     """Figures come in plots order and are decodable PNGs."""
     page = Page(html_text)
@@ -607,6 +616,49 @@ def test_untrusted_text_is_escaped_in_markdown() -> None:
     assert not re.search(r"(?<!\\)\]\(javascript:", text)
     assert "\\*\\*bold\\*\\*" in text
     assert "# \\<script\\>alert(1)\\</script\\> & co\n" in text
+
+
+#: A control-laden string: ESC (with an OSC retitle), BEL, NUL, DEL and the C1 CSI, each in YAML's escapes.
+_CTL = r'"x\e]0;owned\a\0\x7f\x9b[2Jy"'
+CONTROLS = f"""outlook: 1
+id: ctl
+title: {_CTL}
+question: {_CTL}
+description: {_CTL}
+as_of: 2024-01-31
+horizons: {{soon: {{label: {_CTL}, note: {_CTL}, until: 6mo}}, later: {{until: 5y}}}}
+sources: {{s: {{title: {_CTL}, publisher: {_CTL}, note: {_CTL}, url: "https://example.org/a"}}}}
+drivers:
+  r: {{range: [0.1, 0.3], shape: lognormal, unit: {_CTL}, label: {_CTL}, note: {_CTL},
+      source: {{ref: s, quote: {_CTL}, note: {_CTL}}}}}
+  c: {{categorical: {{{_CTL}: 0.5, plain: 0.5}}, label: {_CTL}}}
+derived: {{d: {{expr: r * 2, label: {_CTL}, unit: {_CTL}, note: {_CTL}}}}}
+events: {{it: {{rate: r, label: {_CTL}, note: {_CTL}, source: {{quote: {_CTL}}}}}}}
+scenarios: {{happens: {{when: it, label: {_CTL}, description: {_CTL}}}, not_yet: otherwise}}
+"""
+_SHOWN = r"x\x1b]0;owned\x07\x00\x7f\x9b[2Jy"
+
+
+@pytest.fixture(scope="module")
+def controls() -> outlook.Tables:
+    return outlook.run_outlook(outlook.Scenario.from_yaml(CONTROLS), samples=1_000, seed=1)
+
+
+@pytest.mark.parametrize("fmt", ["html", "markdown"])
+def test_no_control_character_from_the_scenario_reaches_a_report(controls: outlook.Tables, fmt: str) -> None:
+    """Control characters in any text field show as visible escapes (\\x1b), in every format, never raw.
+
+    Only tab and newline may appear raw; ESC, BEL, NUL, DEL and C1 never do, so
+    a report written to a terminal (``-o -``) cannot retitle it or clear it.
+    """
+    built = build_report(controls, format=fmt, figures=False)
+    text = built if isinstance(built, str) else built[0]
+    assert [] == re.findall(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", text)
+    shown = text if fmt == "html" else md_plain(text)
+    # title, question, description, horizon label and note, source title, publisher and note, driver label,
+    # unit, note, quote and its note, category, derived label, unit and note, event label, note and quote,
+    # scenario label and description: each field once at least
+    assert shown.count(_SHOWN) >= 20
 
 
 def test_svg_figures(tiny: outlook.Tables) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 import outlook
-import outlook.report
+import outlook.report.build
 from outlook import cli
 from outlook.report import build_report, check_output, write_report
 
@@ -249,14 +249,14 @@ def test_a_link_swapped_in_after_the_checks_is_not_replaced(
 ) -> None:
     """The output is checked again just before the rename: a link that appeared meanwhile is still refused."""
     target = tmp_path / "out.html"
-    real = outlook.report.build_report
+    real = outlook.report.build.build_report
 
     def build_then_swap(*args: Any, **kwargs: Any) -> Any:
         text = real(*args, **kwargs)
         target.symlink_to("elsewhere.html")
         return text
 
-    monkeypatch.setattr(outlook.report, "build_report", build_then_swap)
+    monkeypatch.setattr(outlook.report.build, "build_report", build_then_swap)
     expected = f"cannot write {target}: {NODES[4][1].replace('missing', 'elsewhere')}"
     assert expected == refusal(lambda: write_report(tiny, target, figures=False))
     assert {"out.html": ("link", "elsewhere.html")} == listing(tmp_path)
@@ -331,6 +331,29 @@ def test_a_linked_figures_folder_is_refused(tiny: outlook.Tables, tmp_path: Path
     assert before == listing(tmp_path)
 
 
+def test_a_figures_folder_belongs_to_one_report(tiny: outlook.Tables, tmp_path: Path) -> None:
+    """r.md and r.markdown would share r_files/: the second is refused, and the first keeps its figures.
+
+    Without figures too (writing a Markdown report removes the figures in its
+    folder that it does not link); rewriting the first is never refused by its
+    own figures.
+    """
+    first = tmp_path / "r.md"
+    write_report(tiny, first)
+    before = listing(tmp_path)
+    message = (
+        f"cannot write {tmp_path}/r.markdown: its figures folder '{tmp_path}/r_files' holds the figures of another "
+        f"report, '{tmp_path}/r.md', which writing this one would remove; choose another name for this report"
+    )
+    assert message == refusal(lambda: check_output(tmp_path / "r.markdown"))
+    assert message == refusal(lambda: write_report(tiny, tmp_path / "r.markdown"))
+    assert before == listing(tmp_path)
+    write_report(tiny, first)
+    assert before == listing(tmp_path)
+    assert message == refusal(lambda: write_report(tiny, tmp_path / "r.markdown", figures=False))
+    assert before == listing(tmp_path)
+
+
 # --------------------------------------------------------------------------
 # names near the file system's limit
 
@@ -385,10 +408,10 @@ def test_racing_markdown_writers_leave_a_whole_report(tmp_path: Path, monkeypatc
     not what races): the writers race on the files alone.
     """
     runs = [outlook.run_outlook(outlook.Scenario.from_yaml(TINY), samples=1_000, seed=s) for s in (1, 2, 3)]
-    real = outlook.report.build_report
+    real = outlook.report.build.build_report
     built = {id(t): real(t, format="markdown", files_dir="r_files") for t in runs}
     assert len({frozenset(files) for _, files in built.values()}) == 3  # every run has figures of its own
-    monkeypatch.setattr(outlook.report, "build_report", lambda tables, **kwargs: built[id(tables)])
+    monkeypatch.setattr(outlook.report.build, "build_report", lambda tables, **kwargs: built[id(tables)])
     target = tmp_path / "r.md"
     errors: list[BaseException] = []
 

@@ -1,0 +1,431 @@
+"""How numbers and tables are shown: one place for a probability, a value, a date, a table as text.
+
+Owns the number formats every reader sees (a probability as a percentage,
+its Monte Carlo error band, a value to four significant digits, a count, a
+date, a duration) and the tables as text for a terminal, as Markdown, as
+CSV and as HTML for a notebook. The report, the figures and the ``outlook``
+command all show numbers through here, so a probability reads the same
+everywhere.
+
+Text from a scenario file (labels, ids, category names) is untrusted: every
+cell passes through :func:`outlook._text.terminal_safe` (control characters
+shown as escapes, unbalanced bidirectional controls removed), then through
+the escape of its format (:func:`~outlook._text.markdown_escape`,
+:func:`~outlook._text.csv_safe`, HTML escaping with each text cell a
+bidirectional isolate). Never decides what is shown (which rows, which
+sections), never computes a number, never prints.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import html
+import math
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ._text import csv_safe, markdown_escape, terminal_safe
+from .words import STRADDLE_K
+
+__all__ = [
+    "TABLE_FORMATS",
+    "cell",
+    "count",
+    "duration",
+    "end_date",
+    "long_date",
+    "number",
+    "ordinal",
+    "percent",
+    "percent_rounded",
+    "plus_minus",
+    "render_table",
+    "small_number",
+]
+
+#: Table formats, by the name :func:`render_table` takes.
+TABLE_FORMATS = ("text", "markdown", "csv", "html")
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_SMALL = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+# --------------------------------------------------------------------------
+# numbers
+
+
+def percent(p: float) -> str:
+    """A probability as a percentage: one decimal, more if it would show 0 or 100.
+
+    Parameters
+    ----------
+    p
+        A probability in [0, 1], or NaN.
+
+    Returns
+    -------
+    str
+        ``"35.1%"``; up to four decimals where one would round a probability
+        strictly between 0 and 1 to ``0.0%`` or ``100.0%``; ``"–"`` for NaN.
+
+    Examples
+    --------
+    >>> percent(0.3512), percent(0.0004), percent(0.99996), percent(1.0)
+    ('35.1%', '0.04%', '99.996%', '100.0%')
+    """
+    if math.isnan(p):
+        return "–"
+    d = 1
+    while d < 4 and 0.0 < p < 1.0 and round(100.0 * p, d) in (0.0, 100.0):
+        d += 1
+    return f"{100.0 * p:.{d}f}%"
+
+
+def plus_minus(se: float) -> str:
+    """A probability's Monte Carlo error band, ``±k·se`` as a percentage (``k`` is ``STRADDLE_K``, 2).
+
+    Parameters
+    ----------
+    se
+        The probability's Monte Carlo standard error.
+
+    Returns
+    -------
+    str
+        ``"±0.7%"``: one decimal, more (up to four) where one would show a
+        positive half-width as ``±0.0%``.
+
+    Notes
+    -----
+    ``k = 2`` is close to the 1.96 of a normal 95 % interval; the same band
+    decides whether an estimative word straddles a boundary
+    (:func:`outlook.words.straddles`).
+
+    Examples
+    --------
+    >>> plus_minus(0.0034), plus_minus(0.00001)
+    ('±0.7%', '±0.002%')
+    """
+    half = STRADDLE_K * se
+    d = 1
+    while d < 4 and half > 0 and round(100.0 * half, d) == 0.0:
+        d += 1
+    return f"±{100.0 * half:.{d}f}%"
+
+
+def percent_rounded(p: float) -> str:
+    """A probability as a whole percentage, for a label on a figure: ``<1%`` and ``>99%`` at the ends.
+
+    Parameters
+    ----------
+    p
+        A probability in [0, 1].
+
+    Returns
+    -------
+    str
+        ``"35%"``; ``"<1%"`` above 0 and below 1 %, ``">99%"`` above 99 % and below 1,
+        so that a rare outcome never shows as 0 % nor a near-certain one as
+        100 %.
+
+    Examples
+    --------
+    >>> percent_rounded(0.351), percent_rounded(0.004), percent_rounded(0.996), percent_rounded(1.0)
+    ('35%', '<1%', '>99%', '100%')
+    """
+    return "<1%" if 0 < p < 0.01 else ">99%" if 0.99 < p < 1 else f"{p:.0%}"
+
+
+def number(x: Any) -> str:
+    """A value for a table: four significant digits, thousands separated.
+
+    Parameters
+    ----------
+    x
+        Anything ``float()`` accepts.
+
+    Returns
+    -------
+    str
+        ``"12,000"`` from 1,000 up (no decimals), ``"0.1235"`` below;
+        ``"0"``, ``"–"`` for NaN and ``"∞"`` or ``"-∞"``.
+
+    Examples
+    --------
+    >>> number(11987.6), number(0.123456), number(float("nan")), number(float("-inf"))
+    ('11,988', '0.1235', '–', '-∞')
+    """
+    v = float(x)
+    if math.isnan(v):
+        return "–"
+    if math.isinf(v):
+        return "∞" if v > 0 else "-∞"
+    if v == 0:
+        return "0"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:.4g}"
+
+
+def count(n: int) -> str:
+    """A whole number with thousands separated: ``count(200000)`` is ``"200,000"``."""
+    return f"{n:,}"
+
+
+def small_number(n: int) -> str:
+    """A count from 0 to 10 as a word (``"no"``, ``"one"``, … ``"ten"``), larger ones as digits.
+
+    >>> small_number(6), small_number(12)
+    ('six', '12')
+    """
+    return _SMALL[n] if 0 <= n < len(_SMALL) else str(n)
+
+
+def ordinal(q: float) -> str:
+    """A percentile's rank as an ordinal: ``5`` is ``"5th"``, ``2.5`` is ``"2.5th"``.
+
+    >>> ordinal(5), ordinal(21), ordinal(12), ordinal(2.5)
+    ('5th', '21st', '12th', '2.5th')
+    """
+    text = f"{q:g}"
+    if not text.isdigit():
+        return f"{text}th"
+    n = int(text)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+# --------------------------------------------------------------------------
+# dates and durations
+
+
+def long_date(d: dt.date) -> str:
+    """A date as a reader writes it: ``1 November 2025``."""
+    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def end_date(as_of: dt.date, years: float) -> dt.date:
+    """The date ``years`` after ``as_of``, as a report shows a horizon's end.
+
+    Parameters
+    ----------
+    as_of
+        The scenario's as-of date.
+    years
+        A horizon's length in years (``Horizon.until``).
+
+    Returns
+    -------
+    datetime.date
+        Where ``years`` is a whole number of months, that many calendar
+        months later (the same day, or the month's last day); otherwise
+        ``round(years * 365.25)`` days later.
+
+    Raises
+    ------
+    OverflowError, ValueError
+        Past the year 9999 (the loader refuses such a horizon).
+
+    Examples
+    --------
+    >>> end_date(dt.date(2024, 1, 31), 1 / 12), end_date(dt.date(2024, 1, 31), 7 / 365.25)
+    (datetime.date(2024, 2, 29), datetime.date(2024, 2, 7))
+    """
+    months = years * 12.0
+    if abs(months - round(months)) < 1e-9:
+        y, m = divmod(as_of.month - 1 + round(months), 12)
+        year, month = as_of.year + y, m + 1
+        return dt.date(year, month, min(as_of.day, calendar.monthrange(year, month)[1]))
+    return as_of + dt.timedelta(days=round(years * 365.25))
+
+
+def duration(years: float) -> str:
+    """A horizon's length in words: ``"5 years"``, ``"6 months"`` or ``"45 days"``.
+
+    >>> duration(1.0), duration(0.5), duration(45 / 365.25)
+    ('1 year', '6 months', '45 days')
+    """
+    if abs(years - round(years)) < 1e-9:
+        n = round(years)
+        return f"{n} year" if n == 1 else f"{n} years"
+    months = years * 12.0
+    if abs(months - round(months)) < 1e-9:
+        n = round(months)
+        return f"{n} month" if n == 1 else f"{n} months"
+    return f"{round(years * 365.25)} days"
+
+
+# --------------------------------------------------------------------------
+# tables
+
+
+def cell(v: object) -> str:
+    """A table cell as text: a float to four decimals (or four significant digits), anything else as ``str``.
+
+    Parameters
+    ----------
+    v
+        A cell of a table.
+
+    Returns
+    -------
+    str
+        A float of 0 or between 1e-4 and 100 with four decimals, between 100
+        and 1e7 with one decimal and thousands separated, any other float to
+        four significant digits; ``""`` for NaN. Not yet made safe: see
+        :func:`render_table`.
+
+    Examples
+    --------
+    >>> cell(0.35123), cell(12345.678), cell(3e-7), cell(float("nan")), cell("short")
+    ('0.3512', '12,345.7', '3e-07', '', 'short')
+    """
+    if isinstance(v, float):
+        if math.isnan(v):
+            return ""
+        if v == 0 or 1e-4 <= abs(v) < 1e7:
+            return f"{v:.4f}" if abs(v) < 100 else f"{v:,.1f}"
+        return f"{v:.4g}"
+    return str(v)
+
+
+def render_table(frame: pd.DataFrame, *, format: Literal["text", "markdown", "csv", "html"] = "text") -> str:
+    """A table as aligned text, a Markdown pipe table, CSV, or an HTML table.
+
+    Parameters
+    ----------
+    frame
+        One of the outlook tables, or any DataFrame (its index is left out).
+    format
+        ``text`` (columns aligned, numbers to the right: for a terminal),
+        ``markdown`` (every cell shows as written), ``csv`` (numbers stay
+        numbers, written as Python writes a float; text cells safe in a
+        spreadsheet) or ``html`` (a ``<table>`` for a notebook).
+
+    Returns
+    -------
+    str
+        The table, ending in a newline.
+
+    Raises
+    ------
+    ValueError
+        For an unknown format.
+
+    Notes
+    -----
+    Every text cell passes through :func:`outlook._text.terminal_safe`
+    before its width is measured or its format's escape applies, so a
+    scenario file cannot drive a terminal, break a Markdown table, run a
+    formula in a spreadsheet or reorder the cells after it.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"scenario": ["calm", "war"], "p": [0.75, 0.25]})
+    >>> print(render_table(frame), end="")
+    scenario       p
+    calm      0.7500
+    war       0.2500
+    >>> print(render_table(frame, format="markdown"), end="")
+    | scenario | p |
+    |---|---:|
+    | calm | 0.7500 |
+    | war | 0.2500 |
+    """
+    if format == "csv":
+        return _csv(frame)
+    if format == "html":
+        return _html(frame)
+    if format not in ("text", "markdown"):
+        msg = f"unknown table format {format!r}; expected one of {', '.join(TABLE_FORMATS)}"
+        raise ValueError(msg)
+    markdown = format == "markdown"
+    # cells are made safe before their widths are measured
+    text = markdown_escape if markdown else str
+    cols = [text(terminal_safe(str(c))) for c in frame.columns]
+    rows = [[text(terminal_safe(cell(v))) for v in row] for row in frame.itertuples(index=False)]
+    numeric = _numeric(frame)
+    if markdown:
+        lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        return "\n".join(lines) + "\n"
+    widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(cols)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) if n else c.ljust(w) for c, w, n in zip(cells, widths, numeric)).rstrip()
+
+    return "\n".join([line(cols)] + [line(r) for r in rows]) + "\n"
+
+
+def _numeric(frame: pd.DataFrame) -> list[bool]:
+    """Which columns hold numbers (aligned right)."""
+    return [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
+
+
+def _csv(frame: pd.DataFrame) -> str:
+    """A table as CSV: text cells through :func:`csv_safe` (no formula runs in a spreadsheet).
+
+    Numbers stay numbers (written as Python writes a float, as pandas does;
+    a missing one as an empty field); every other cell is text, made
+    terminal-safe and then CSV-safe.
+    """
+
+    def field(v: object) -> str:
+        if isinstance(v, bool | np.bool_):
+            return str(bool(v))
+        if isinstance(v, int | np.integer):
+            return str(int(v))
+        if isinstance(v, float | np.floating):
+            return "" if math.isnan(v) else repr(float(v))
+        if v is None or v is pd.NA or v is pd.NaT:
+            return ""
+        return csv_safe(terminal_safe(str(v)))
+
+    lines = [",".join(field(str(c)) for c in frame.columns)]
+    lines += [",".join(field(v) for v in row) for row in frame.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
+def _html(frame: pd.DataFrame) -> str:
+    """A table as an HTML ``<table>``: numbers as :func:`cell` shows them, each text cell an isolate.
+
+    Text is escaped (quotes too) after :func:`terminal_safe`; each text cell
+    is a ``<bdi>``, so a right-to-left label cannot reorder its row.
+    Numeric columns carry ``class="num"`` (for right alignment).
+    """
+
+    def esc(v: object) -> str:
+        return html.escape(terminal_safe(str(v)), quote=True)
+
+    numeric = _numeric(frame)
+    num = ' class="num"'
+    head = "".join(f'<th scope="col"{num if n else ""}>{esc(c)}</th>' for c, n in zip(frame.columns, numeric))
+    body = []
+    for row in frame.itertuples(index=False):
+        cells = (
+            f"<td{num}>{esc(cell(v))}</td>" if n else f"<td><bdi>{esc(cell(v))}</bdi></td>"
+            for v, n in zip(row, numeric)
+        )
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        f'<table class="outlook">\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
+        + "\n".join(body)
+        + "\n</tbody>\n</table>\n"
+    )

@@ -1,0 +1,59 @@
+"""Figures: outlook tables become matplotlib figures for notebooks and reports.
+
+Owns the look of every figure: greyscale-readable (luminance, hatches, line
+styles and markers carry each distinction, not hue), units in axis labels,
+text placed and measured so that it does not overlap, and the figures' bytes
+(the same figure always gives the same PNG or SVG). Consumes an
+:class:`~outlook.Tables` and, for distributions, a few thousand simulated
+worlds. Never uses pyplot or any other global state, never opens a window,
+never prints.
+
+Text from the scenario file is plain text in every figure (never mathtext: a
+``$`` is a dollar sign), with control characters shown as escapes, no
+bidirectional controls, and at most :data:`LINES` lines. A figure's cost is
+bounded whatever the scenario's size: at most :data:`PANELS` panels,
+:data:`CURVES` event curves, :data:`CATEGORIES` bars a panel and
+:data:`WORLD_VALUES` values drawn, each figure saying when it shows fewer
+than all. Matplotlib's warnings about laying out and drawing these figures
+are kept from the user (narrowly: see ``_quiet``).
+
+Every figure is a :class:`matplotlib.figure.Figure` with an Agg canvas and the
+constrained layout. Artists that tests and reports look for carry a ``gid``,
+unique within the figure (an SVG writes it as the element's id):
+``scenario.<id>.<horizon>`` (bar segments), ``pct.<scenario>.<horizon>``
+(in-bar labels), ``event.<id>`` and ``band.<id>`` (curves), ``horizon.<id>``
+and ``horizon-label.<id>`` (horizon ends), ``panel.<name>`` (small
+multiples), and in a panel ``stated-range.<name>``, ``stated-range-lo.<name>``,
+``stated-range-hi.<name>``, ``p5.<name>``, ``p50.<name>`` and ``p95.<name>``.
+"""
+
+from __future__ import annotations
+
+from ._style import DPI, FONT, HATCHES, LINES, LINESTYLES, MARKERS, WRAP_LEGEND, WRAP_PANEL
+from .distributions import CATEGORIES, PANELS, derived_distributions, driver_distributions
+from .events import CURVES, event_curves
+from .render import figure_bytes, figures
+from .scenarios import scenario_probabilities
+from .worlds import WORLD_VALUES, figure_worlds
+
+__all__ = [
+    "CATEGORIES",
+    "CURVES",
+    "DPI",
+    "FONT",
+    "HATCHES",
+    "LINES",
+    "LINESTYLES",
+    "MARKERS",
+    "PANELS",
+    "WORLD_VALUES",
+    "WRAP_LEGEND",
+    "WRAP_PANEL",
+    "derived_distributions",
+    "driver_distributions",
+    "event_curves",
+    "figure_bytes",
+    "figure_worlds",
+    "figures",
+    "scenario_probabilities",
+]

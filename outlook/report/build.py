@@ -1,0 +1,294 @@
+"""Building a report in memory, and writing it: the two public verbs.
+
+Owns ``build_report`` (the tables to one document, rendered as HTML or
+Markdown) and ``write_report`` (that document to disk through
+:mod:`outlook.report.files`). The same tables give the same bytes: a report
+holds no timestamps and no random ids, and figures come from
+:func:`outlook.plots.figure_bytes`. Never simulates, never prints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, overload
+from urllib.parse import quote
+
+from .facts import scenario_of
+from .figures import FIGURES, Progress, draw_figures
+from .files import (
+    STDOUT,
+    check_output,
+    figures_folder,
+    folder_lock,
+    remove_unused_figures,
+    resolve_figure_format,
+    resolve_report_format,
+    signals_unwind,
+    write_atomically,
+)
+from .html import render_html
+from .markdown import render_markdown
+from .sections import build_document
+
+if TYPE_CHECKING:
+    from ..tables import Tables
+
+__all__ = [
+    "build_report",
+    "write_report",
+]
+
+
+@overload
+def build_report(
+    tables: Tables,
+    *,
+    format: Literal["html"] = ...,
+    figure_format: str = ...,
+    figures: bool = ...,
+    figure_samples: int = ...,
+    dpi: int = ...,
+    files_dir: str = ...,
+    progress: Progress | None = ...,
+) -> str: ...
+
+
+@overload
+def build_report(
+    tables: Tables,
+    *,
+    format: Literal["markdown", "md"],
+    figure_format: str = ...,
+    figures: bool = ...,
+    figure_samples: int = ...,
+    dpi: int = ...,
+    files_dir: str = ...,
+    progress: Progress | None = ...,
+) -> tuple[str, dict[str, bytes]]: ...
+
+
+@overload
+def build_report(
+    tables: Tables,
+    *,
+    format: str,
+    figure_format: str = ...,
+    figures: bool = ...,
+    figure_samples: int = ...,
+    dpi: int = ...,
+    files_dir: str = ...,
+    progress: Progress | None = ...,
+) -> str | tuple[str, dict[str, bytes]]: ...
+
+
+def build_report(
+    tables: Tables,
+    *,
+    format: str = "html",
+    figure_format: str = "png",
+    figures: bool = True,
+    figure_samples: int = 20_000,
+    dpi: int = 110,
+    files_dir: str = "report_files",
+    progress: Progress | None = None,
+) -> str | tuple[str, dict[str, bytes]]:
+    """Build the report of one run, in memory.
+
+    Parameters
+    ----------
+    tables
+        From :func:`outlook.run_outlook` or :func:`outlook.summarise` (it
+        must carry its scenario).
+    format
+        ``html`` (default): one self-contained page, styles and figures
+        inline. ``markdown`` (or ``md``): text, with figures as separate files.
+    figure_format
+        ``png`` (default) or ``svg``.
+    figures
+        Whether to draw figures (``False`` needs no plotting and is quicker).
+    figure_samples
+        Worlds drawn for the driver and derived distribution figures (fewer
+        for a scenario with very many quantities: see
+        :func:`outlook.plots.figure_worlds`; the methods section says how
+        many).
+    dpi
+        Resolution of PNG figures.
+    files_dir
+        Markdown only: the folder, relative to the Markdown file, that its
+        figure links point into.
+    progress
+        Called as ``progress(done, total)`` while the figures are drawn
+        (drawing them is most of the time a report takes).
+
+    Returns
+    -------
+    str or tuple of (str, dict of str to bytes)
+        HTML: the page. Markdown: the text, and the figure files as
+        ``{relative path: bytes}``; each path is ``files_dir/<figure>-<hash>.<ext>``,
+        as linked from the text (the hash is of the figure's bytes).
+
+    Raises
+    ------
+    ValueError
+        For an unknown format or figure format, or tables without their scenario.
+    ImportError
+        If ``figures`` and matplotlib (the ``plots`` extra) is not installed.
+
+    Notes
+    -----
+    The same tables give the same bytes: nothing depends on the clock or on
+    random ids. Probabilities show ``p ± 2·SE`` with ``SE = sqrt(p (1 - p) / n)``;
+    a word whose band crosses a word boundary is marked ``†``
+    (:func:`outlook.words.straddles`).
+
+    Examples
+    --------
+    >>> import outlook
+    >>> s = outlook.Scenario.from_yaml('''
+    ... outlook: 1
+    ... id: demo
+    ... title: Demo
+    ... question: Does it happen?
+    ... as_of: 2024-01-01
+    ... horizons: {soon: {until: 1y}}
+    ... drivers: {r: {range: [0.1, 0.3], shape: lognormal}}
+    ... events: {it: {rate: r}}
+    ... scenarios: {happens: it, not_yet: otherwise}
+    ... ''')
+    >>> tables = outlook.summarise(outlook.simulate(s, samples=2_000, seed=1))
+    >>> build_report(tables, figures=False).startswith("<!DOCTYPE html>")
+    True
+    >>> text, files = build_report(tables, format="markdown", figures=False)
+    >>> print(text.splitlines()[8])
+    - Within 1 year (to 1 January 2025) it is **very likely** (83.8%, ±1.6%) that the outcome is “not_yet”, the more probable of the two scenarios.
+    """
+    fmt = resolve_report_format(Path("report"), format)
+    ffmt = resolve_figure_format(figure_format)
+    scenario_of(tables)
+    figs, worlds = (
+        draw_figures(tables, figure_format=ffmt, figure_samples=figure_samples, dpi=dpi, progress=progress)
+        if figures
+        else ({}, 0)
+    )
+    doc = build_document(tables, [k for k in FIGURES if k in figs], worlds)
+    if fmt == "html":
+        return render_html(doc, figs)
+    files: dict[str, bytes] = {}
+    links: dict[str, str] = {}
+    for key, (ext, data) in figs.items():
+        name = f"{key}-{hashlib.sha256(data).hexdigest()[:12]}.{ext}"
+        rel = f"{files_dir}/{name}" if files_dir else name
+        files[rel] = data
+        links[key] = quote(rel)
+    return render_markdown(doc, links), files
+
+
+def write_report(
+    tables: Tables,
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    figure_format: str = "png",
+    figures: bool = True,
+    figure_samples: int = 20_000,
+    dpi: int = 110,
+    progress: Progress | None = None,
+) -> Path:
+    """Write the report of one run to ``path``, atomically.
+
+    Parameters
+    ----------
+    tables
+        As for :func:`build_report`.
+    path
+        The report file: absent or a regular file, never the scenario file
+        itself (see :func:`check_output`). For Markdown its figures go into
+        the folder ``<stem>_files`` beside it. To stream a report, write the
+        text of :func:`build_report` where it should go (``outlook report -o -``
+        does so to standard output).
+    format
+        ``html`` or ``markdown``; by default from the suffix of ``path``
+        (``.html``, ``.htm``, ``.md``, ``.markdown``).
+    figure_format, figures, figure_samples, dpi, progress
+        As for :func:`build_report`.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError, ImportError
+        As for :func:`check_output` (with the scenario the tables carry), and
+        for ``path`` ``"-"``.
+    OSError
+        If writing fails; nothing is left behind and an existing report is
+        unchanged.
+
+    Notes
+    -----
+    The whole report is built in memory first. Each file is then written to
+    a temporary file in its own folder (``.outlook-<12 hex digits>.tmp``,
+    short whatever the report's name) and renamed over its target
+    (``os.replace``), figures first and the report last, so a reader never
+    sees a half-written report or a Markdown file whose figures are missing.
+    Only a regular file is ever replaced; a symbolic link, a device, a named
+    pipe or a socket in the way is refused, checked again just before each
+    rename.
+
+    Figure files are named by a hash of their bytes, so the figures of an
+    existing report are never overwritten by different ones; after the new
+    report is in place, figure files in ``<stem>_files`` that the report now
+    on disk does not link are removed. Writers of one Markdown report take
+    turns: each holds an advisory lock (``flock``) on the figures folder from
+    its first figure to the end of the clean-up, so two runs writing the same
+    report at once leave one of the two reports, whole, with all its
+    figures. (Windows has no such lock; there, do not write one report from
+    two runs at once.)
+
+    On any failure, or an interrupt (Ctrl-C, and in the main thread also
+    SIGTERM and SIGHUP), the temporary files (and any new figure files) are
+    removed and an existing report is left as it was. A SIGTERM or SIGHUP
+    whose handler is the default one is then delivered again, so the process
+    still ends as the signal says; a handler the program installed is left in
+    place and runs as usual (if it raises, the same clean-up runs first).
+    """
+    if os.fspath(path) == STDOUT:
+        msg = "write_report writes a file; to stream a report, write the text of build_report where it should go"
+        raise ValueError(msg)
+    p = Path(path)
+    scenario = tables.scenario.path if tables.scenario is not None else None
+    fmt = check_output(p, format=format, figure_format=figure_format, figures=figures, scenario=scenario)
+    if fmt == "html":
+        text = build_report(
+            tables,
+            format="html",
+            figure_format=figure_format,
+            figures=figures,
+            figure_samples=figure_samples,
+            dpi=dpi,
+            progress=progress,
+        )
+        with signals_unwind():
+            write_atomically([(p, text.encode("utf-8"))])
+        return p
+    folder = figures_folder(p)
+    md, files = build_report(
+        tables,
+        format="markdown",
+        figure_format=figure_format,
+        figures=figures,
+        figure_samples=figure_samples,
+        dpi=dpi,
+        files_dir=folder.name,
+        progress=progress,
+    )
+    pairs = [(p.parent / rel, data) for rel, data in files.items()]
+    pairs.append((p, md.encode("utf-8")))
+    with signals_unwind(), folder_lock(p, folder, create=bool(files)):
+        write_atomically(pairs)
+        remove_unused_figures(p, folder, {Path(rel).name for rel in files})
+    return p

@@ -1,0 +1,761 @@
+"""What a report says, in order: its content, built from the tables and the scenario they carry.
+
+Owns the sections (title, question and as-of date; key judgements;
+scenarios, events, drivers and derived quantities by horizon; background;
+sources; methods; the run manifest) and how each number is shown in them.
+Never renders, never draws, never simulates.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .._version import __version__
+from ..display import count, duration, end_date, long_date, number, ordinal, percent, plus_minus, small_number
+from ..words import STRADDLE_K, Scale, get_scale, straddles
+from .document import (
+    Block,
+    Break,
+    Cell,
+    Code,
+    Doc,
+    Em,
+    Figure,
+    Heading,
+    Inline,
+    Link,
+    List,
+    Para,
+    Parts,
+    Row,
+    Span,
+    Strong,
+    Table,
+    User,
+    inline_text,
+    join,
+    named,
+    one_line,
+    text_blocks,
+)
+from .facts import RunFacts, run_facts, scenario_of
+from .figures import FIGURES, shown_note
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..scenario import Driver, Scenario, SourceRef
+    from ..tables import Tables
+
+__all__ = [
+    "build_document",
+]
+
+
+_FLAG = "†"
+
+
+# --------------------------------------------------------------------------
+# formatting numbers, dates and words
+
+
+def _word_parts(word: str, flagged: bool) -> Parts:
+    return (Span("word", (word + (_FLAG if flagged else ""),)),)
+
+
+def _prob_cell(p: float, se: float, word: str, flagged: bool, *, extra: Parts = ()) -> Cell:
+    parts: Parts = (
+        percent(p),
+        " ",
+        Span("se", (plus_minus(se),)),
+        Break(),
+        *_word_parts(word, flagged),
+        *extra,
+    )
+    attrs = (("data-p", repr(float(p))), ("data-se", repr(float(se))), ("data-word", word))
+    return Cell(parts, num=True, attrs=attrs)
+
+
+def _value_cell(x: Any) -> Cell:
+    return Cell((number(x),), num=True, attrs=(("data-value", repr(float(x))),))
+
+
+# --------------------------------------------------------------------------
+# the content
+
+
+def _source_parts(scenario: Scenario, ref: SourceRef | None) -> Parts:
+    if ref is None or not (ref.ref or ref.quote):
+        return ("No source quoted.",)
+    parts: list[Inline] = ["Source: "]
+    if ref.quote:
+        parts += ["“", User(one_line(ref.quote)), "”"]
+    if ref.ref:
+        parts.append(" — " if ref.quote else "")
+        try:
+            src = scenario.source(ref.ref)
+        except KeyError:
+            parts.append(Code(ref.ref))
+        else:
+            parts.extend(_source_name(src.title or src.id, src.url))
+            details = [one_line(x) for x in (src.publisher, str(src.date or "")) if x]
+            if details:
+                parts += [" (", User(", ".join(details)), ")"]
+    parts.append(".")
+    if ref.note:
+        parts += [" ", *inline_text(one_line(ref.note))]
+    return tuple(parts)
+
+
+def _source_name(title: str, url: str) -> Parts:
+    title = one_line(title)
+    if url and re.match(r"^https?://", url.strip(), flags=re.IGNORECASE):
+        return (Link(title, url.strip()),)
+    return (Em(User(title)),)
+
+
+def _stated(d: Driver) -> Parts:
+    """A driver's distribution as the scenario file states it."""
+    spec = dict(d.spec)
+    if "range" in spec:
+        lo, hi = spec["range"]
+        conf = float(spec.get("confidence", 0.9))
+        text = f"{number(lo)} to {number(hi)}"
+        if conf >= 1.0:
+            text += ", hard bounds"
+        else:
+            q = 100.0 * (1.0 - conf) / 2.0
+            text += f", {100.0 * conf:g}% interval ({ordinal(q)} to {ordinal(100.0 - q)} percentiles)"
+        text += f"; {spec.get('shape', 'normal')}"
+        if "mode" in spec:
+            text += f", mode {number(spec['mode'])}"
+        return (text,)
+    if "constant" in spec:
+        return (f"constant {number(spec['constant'])}",)
+    if "probability" in spec:
+        return (f"yes with probability {percent(float(spec['probability']))}",)
+    if "categorical" in spec:
+        return join([(User(str(c)), f" {percent(float(p))}") for c, p in spec["categorical"]], "; ")
+    items = []
+    for form, params in spec.items():
+        if isinstance(params, tuple) and all(isinstance(x, tuple) and len(x) == 2 for x in params):
+            items.append(f"{form}: " + ", ".join(f"{k} {number(v)}" for k, v in params))
+        else:
+            items.append(f"{form} {params}")
+    return (User("; ".join(items)),)
+
+
+def _judgement(scenario: Scenario, scale: Scale, horizon_index: int, frame: pd.DataFrame, n: int) -> tuple[Parts, bool]:
+    """One sentence: the most probable scenario at a horizon, in estimative words.
+
+    Returns the sentence and whether any word in it carries the straddle flag.
+    Scenarios whose difference from the most probable one is within
+    ``STRADDLE_K`` standard errors of the difference (multinomial:
+    ``sqrt((p1 + p2 - (p1 - p2)**2) / n)``) are named as level with it.
+    """
+    h = scenario.horizons[horizon_index]
+    rules = {r.id: r for r in scenario.rules}
+    rows = frame[frame["horizon"] == h.id].sort_values("p", ascending=False, kind="stable")
+    top = rows.iloc[0]
+    p1, se1 = float(top["p"]), float(top["p_se"])
+    lead: Parts = ("Over ", User(one_line(h.label))) if h.label != h.id else (f"Within {duration(h.until)}",)
+    name = one_line(rules[str(top["scenario"])].label) or str(top["scenario"])
+    flagged = straddles(p1, se1, scale)
+    parts: list[Inline] = [
+        *lead,
+        f" (to {long_date(end_date(scenario.as_of, h.until))}) it is ",
+        Strong(str(top["word"]) + (_FLAG if flagged else "")),
+        f" ({percent(p1)}, {plus_minus(se1)}) that the outcome is “",
+        User(name),
+        "”",
+    ]
+    level = []
+    for _, other in rows.iloc[1:].iterrows():
+        p2 = float(other["p"])
+        se_diff = math.sqrt(max(p1 + p2 - (p1 - p2) ** 2, 0.0) / n)
+        if p1 - p2 <= STRADDLE_K * se_diff:
+            level.append(other)
+    if level:
+        names: list[Parts] = []
+        for other in level:
+            p2, se2 = float(other["p"]), float(other["p_se"])
+            flag = _FLAG if straddles(p2, se2, scale) else ""
+            flagged |= bool(flag)
+            label = one_line(rules[str(other["scenario"])].label) or str(other["scenario"])
+            names.append(("“", User(label), f"” ({other['word']}{flag}, {percent(p2)}, {plus_minus(se2)})"))
+        joined = names[0] if len(names) == 1 else (*join(names[:-1], ", "), " and ", *names[-1])
+        parts += [", level within Monte Carlo error with ", *joined, "."]
+    elif len(rows) == 2:
+        parts.append(", the more probable of the two scenarios.")
+    elif len(rows) > 2:
+        parts.append(f", the most probable of the {small_number(len(rows))} scenarios.")
+    else:
+        parts.append(".")
+    return tuple(parts), flagged
+
+
+def _flag_note(scale: Scale) -> Para:
+    return Para(
+        (
+            f"{_FLAG} The Monte Carlo error band, p ± {STRADDLE_K:g}·SE, crosses a boundary between words of the "
+            f"{scale.title} scale: with more samples the word could change. Read the number, or run more samples.",
+        ),
+        cls="note",
+    )
+
+
+@dataclass
+class _Context:
+    """What every section reads: the tables, the scenario they carry, the run's facts and the figures it has."""
+
+    tables: Tables
+    s: Scenario
+    run: RunFacts
+    scale: Scale
+    figures: Sequence[str]
+    worlds: int
+    numbers: Iterator[int]
+
+    def figure(self, key: str) -> list[Block]:
+        """The figure ``key`` with its next number, if the report has it."""
+        if key not in self.figures:
+            return []
+        title, caption = FIGURES[key]
+        return [Figure(key, next(self.numbers), title, caption + shown_note(self.s, key))]
+
+
+def build_document(tables: Tables, figures: Sequence[str], worlds: int) -> Doc:
+    """The report's content; ``figures`` are the keys of the figures it has, ``worlds`` how many worlds they draw.
+
+    One function per section, in the order a reader meets them.
+    """
+    s = scenario_of(tables)
+    run = run_facts(tables)
+    ctx = _Context(tables, s, run, get_scale(run.scale), figures, worlds, iter(range(1, len(figures) + 1)))
+    doc = Doc(one_line(s.title))
+    for section in (
+        _header,
+        _key_judgements,
+        _scenarios,
+        _events,
+        _drivers,
+        _derived,
+        _background,
+        _sources,
+        _methods,
+        _manifest,
+    ):
+        doc.add(*section(ctx))
+    return doc
+
+
+def _header(ctx: _Context) -> list[Block]:
+    """Title, question, as-of date and the run in one line."""
+    s = ctx.s
+    return [
+        Heading(1, User(one_line(s.title))),
+        Para((Strong("Question."), " ", User(one_line(s.question))), cls="question"),
+        Para(
+            (
+                f"As of {long_date(s.as_of)}. {count(ctx.run.samples)} simulated worlds, seed {ctx.run.seed}; "
+                f"estimative words from the {ctx.scale.title} scale.",
+            ),
+            cls="meta",
+        ),
+    ]
+
+
+def _key_judgements(ctx: _Context) -> list[Block]:
+    """One sentence per horizon naming its most probable scenario; then the run's warnings."""
+    s, scale = ctx.s, ctx.scale
+    judged = [_judgement(s, scale, i, ctx.tables.scenarios, ctx.run.samples) for i in range(len(s.horizons))]
+    out: list[Block] = [
+        Heading(2, "Key judgements", "key-judgements"),
+        List(tuple(parts for parts, _ in judged), cls="judgements"),
+        Para(
+            (
+                f"Each probability is followed by ±{STRADDLE_K:g} Monte Carlo standard errors: the simulation's "
+                "own noise, not a statement about the quality of the inputs.",
+            ),
+            cls="note",
+        ),
+    ]
+    if any(flagged for _, flagged in judged):
+        out.append(_flag_note(scale))
+    if ctx.tables.warnings:
+        out.append(Heading(3, "Warnings", "warnings"))
+        out.append(List(tuple((User(one_line(w)),) for w in ctx.tables.warnings), cls="warnings"))
+    return out
+
+
+def _scenarios(ctx: _Context) -> list[Block]:
+    """The horizons, the scenario table by horizon, its figure, and what each scenario means."""
+    s, scale = ctx.s, ctx.scale
+    horizon_ids = [h.id for h in s.horizons]
+    out: list[Block] = [
+        Heading(2, "Scenarios by horizon", "scenarios"),
+        Para(
+            (
+                "Horizons are cumulative: each counts what has happened from the as-of date to its end. "
+                "In every simulated world, at every horizon, exactly one scenario holds, so each column sums to 100%.",
+            )
+        ),
+        Table(
+            "horizons",
+            ("Horizon", "Ends", "Note"),
+            (False, False, False),
+            tuple(
+                Row(
+                    (
+                        Cell(named(h.label, h.id)),
+                        Cell((long_date(end_date(s.as_of, h.until)), " ", Span("id", (f"({h.text})",)))),
+                        Cell(inline_text(one_line(h.note))),
+                    ),
+                    name=h.id,
+                )
+                for h in s.horizons
+            ),
+        ),
+    ]
+    any_flag = False
+    rows = []
+    sc_rows = _by(ctx.tables.scenarios, "scenario")
+    for r in s.rules:
+        cells = [Cell(named(r.label, r.id))]
+        for h in horizon_ids:
+            cell = sc_rows[(r.id, h)]
+            p, se = float(cell["p"]), float(cell["p_se"])
+            flag = straddles(p, se, scale)
+            any_flag |= flag
+            cells.append(_prob_cell(p, se, str(cell["word"]), flag))
+        rows.append(Row(tuple(cells), name=r.id))
+    out.append(
+        Table(
+            "scenario-table",
+            ("Scenario", *(User(one_line(h.label)) for h in s.horizons)),
+            (False, *([True] * len(horizon_ids))),
+            tuple(rows),
+        )
+    )
+    out.append(
+        Para(
+            (
+                f"Probability of each scenario by the end of each horizon, ±{STRADDLE_K:g} Monte Carlo standard "
+                f"errors, and its estimative word. n = {count(ctx.run.samples)} worlds.",
+            ),
+            cls="note",
+        )
+    )
+    if any_flag:
+        out.append(_flag_note(scale))
+    out += ctx.figure("scenarios")
+    out.append(Heading(3, "What each scenario means", "scenario-definitions"))
+    out.append(
+        Para(("Scenarios are checked in this order; a world falls in the first whose rule holds at the horizon.",))
+    )
+    out.append(
+        List(
+            tuple(
+                (
+                    *named(r.label, r.id),
+                    ": ",
+                    *((Code(r.when.text),) if r.when is not None else ("every world no earlier rule took",)),
+                    *((". ", *inline_text(one_line(r.description))) if r.description else ()),
+                )
+                for r in {r.id: r for r in s.rules}.values()
+            ),
+            cls="definitions",
+        )
+    )
+    return out
+
+
+def _events(ctx: _Context) -> list[Block]:
+    """The event table by horizon (by each end, and within each window) and its figure; nothing without events."""
+    s, scale = ctx.s, ctx.scale
+    if not s.events:
+        return []
+    horizon_ids = [h.id for h in s.horizons]
+    erows = []
+    any_flag = False
+    ev_rows = _by(ctx.tables.events, "event")
+    for e in s.events:
+        cells = [Cell(named(e.label, e.id))]
+        for i, h in enumerate(horizon_ids):
+            cell = ev_rows[(e.id, h)]
+            p, se = float(cell["p_by"]), float(cell["p_by_se"])
+            flag = straddles(p, se, scale)
+            any_flag |= flag
+            extra: Parts = ()
+            if i:
+                extra = (Break(), Span("within", (f"{percent(float(cell['p_within']))} in this window",)))
+            cells.append(_prob_cell(p, se, str(cell["word"]), flag, extra=extra))
+        erows.append(Row(tuple(cells), detail=_event_detail(s, e.id), name=e.id))
+    out: list[Block] = [
+        Heading(2, "Events by horizon", "events"),
+        Table(
+            "event-table",
+            ("Event", *(User(one_line(h.label)) for h in s.horizons)),
+            (False, *([True] * len(horizon_ids))),
+            tuple(erows),
+        ),
+        Para(
+            (
+                f"Probability that each event has happened by the end of each horizon, ±{STRADDLE_K:g} Monte "
+                "Carlo standard errors, and its estimative word; below it, the probability that it first "
+                "happens within that horizon's own window (after the previous horizon's end).",
+            ),
+            cls="note",
+        ),
+    ]
+    if any_flag:
+        out.append(_flag_note(scale))
+    return out + ctx.figure("events")
+
+
+def _drivers(ctx: _Context) -> list[Block]:
+    """The driver table (stated and simulated), categorical shares, correlations and the drivers' figure."""
+    s = ctx.s
+    out: list[Block] = [
+        Heading(2, "Drivers", "drivers"),
+        Para(
+            (
+                "The uncertain inputs, each drawn once per simulated world: the range and shape the scenario file "
+                "states, then the simulated mean and percentiles. Below each, the quoted source it rests on and the "
+                "analyst's note.",
+            )
+        ),
+    ]
+    dr = _records(ctx.tables.drivers)
+    drows = []
+    for d in s.drivers:
+        rec = dr[d.id]
+        stated = (*_stated(d), Break(), Span("id", (f"(sampled as {d.distribution.describe()})",)))
+        if d.kind == "categorical":
+            nums = tuple(Cell(("–",), num=True) for _ in range(4))
+        else:
+            nums = tuple(_value_cell(rec[c]) for c in ("mean", "p5", "p50", "p95"))
+        detail: list[Inline] = list(_source_parts(s, d.source))
+        if d.note:
+            detail += [" ", Em("Note:"), " ", *inline_text(one_line(d.note))]
+        drows.append(
+            Row(
+                (Cell(named(d.label, d.id)), Cell(_unit(d.unit)), Cell(stated), *nums),
+                detail=tuple(detail),
+                name=d.id,
+            )
+        )
+    out.append(
+        Table(
+            "driver-table",
+            ("Driver", "Unit", "Stated range and shape", "Mean", "5th", "Median", "95th"),
+            (False, False, False, True, True, True, True),
+            tuple(drows),
+        )
+    )
+    out += _categories(ctx.tables.categories)
+    if s.correlations:
+        out.append(
+            Para(
+                (
+                    "Drawn together (Spearman rank correlation, Gaussian copula): ",
+                    *join(
+                        [(Code(c.a), " and ", Code(c.b), f" {c.rho:g}") for c in s.correlations],
+                        "; ",
+                    ),
+                    ".",
+                )
+            )
+        )
+    return out + ctx.figure("drivers")
+
+
+def _categories(cats: pd.DataFrame) -> list[Block]:
+    """The categorical drivers' shares of worlds; nothing without categorical drivers."""
+    if cats.empty:
+        return []
+    crow = []
+    for _, row in cats.iterrows():
+        p, se = float(row["p"]), float(row["p_se"])
+        crow.append(
+            Row(
+                (
+                    Cell((Code(str(row["driver"])),)),
+                    Cell((User(str(row["category"])),)),
+                    Cell(
+                        (percent(p), " ", Span("se", (plus_minus(se),))),
+                        num=True,
+                        attrs=(("data-p", repr(p)), ("data-se", repr(se))),
+                    ),
+                ),
+                name=f"{row['driver']}.{row['category']}",
+            )
+        )
+    return [
+        Heading(3, "Categorical drivers", "categories"),
+        Table("category-table", ("Driver", "Category", "Share of worlds"), (False, False, True), tuple(crow)),
+    ]
+
+
+def _derived(ctx: _Context) -> list[Block]:
+    """The derived quantities' table and figure; nothing without derived quantities."""
+    s = ctx.s
+    if not s.derived:
+        return []
+    dv = _records(ctx.tables.derived)
+    vrows = []
+    for q in s.derived:
+        rec = dv[q.id]
+        vrows.append(
+            Row(
+                (
+                    Cell(named(q.label, q.id)),
+                    Cell(_unit(q.unit)),
+                    Cell((Code(q.expr.text),)),
+                    *(_value_cell(rec[c]) for c in ("mean", "p5", "p50", "p95")),
+                ),
+                detail=((Em("Note:"), " ", *inline_text(one_line(q.note))) if q.note else ()),
+                name=q.id,
+            )
+        )
+    return [
+        Heading(2, "Derived quantities", "derived"),
+        Table(
+            "derived-table",
+            ("Quantity", "Unit", "Computed as", "Mean", "5th", "Median", "95th"),
+            (False, False, False, True, True, True, True),
+            tuple(vrows),
+        ),
+        *ctx.figure("derived"),
+    ]
+
+
+def _background(ctx: _Context) -> list[Block]:
+    """The scenario's description as paragraphs; nothing without one."""
+    if not ctx.s.description.strip():
+        return []
+    return [Heading(2, "Background", "background"), *text_blocks(ctx.s.description)]
+
+
+def _sources(ctx: _Context) -> list[Block]:
+    """The scenario's sources, one item each; nothing without sources."""
+    s = ctx.s
+    if not s.sources:
+        return []
+    items = []
+    for src in s.sources:
+        parts: list[Inline] = [Code(src.id), " ", *_source_name(src.title or src.id, src.url)]
+        details = [one_line(x) for x in (src.publisher, str(src.date or "")) if x]
+        if details:
+            parts += [", ", User(", ".join(details))]
+        if src.file:
+            parts += [", file ", Code(one_line(src.file))]
+        parts.append(".")
+        if src.note:
+            parts += [" ", *inline_text(one_line(src.note))]
+        items.append(tuple(parts))
+    return [Heading(2, "Sources", "sources"), List(tuple(items), cls="sources")]
+
+
+def _manifest(ctx: _Context) -> list[Block]:
+    """The run manifest, one row per field, and the version that wrote the report."""
+    return [
+        Heading(2, "Run manifest", "manifest"),
+        Table(
+            "manifest-table",
+            ("Field", "Value"),
+            (False, False),
+            tuple(
+                Row(
+                    (
+                        Cell((Code(k),)),
+                        Cell((User(_repair_text(v) if k == "correlation_repair" else _plain(v)),)),
+                    ),
+                    name=k,
+                )
+                for k, v in ctx.run.fields
+            ),
+        ),
+        Para((f"Written by outlook {__version__}.",), cls="meta"),
+    ]
+
+
+def _unit(unit: str) -> Parts:
+    """A unit for a table cell: the file's text, or a dash for none."""
+    return (User(one_line(unit)),) if unit.strip() else ("–",)
+
+
+def _by(frame: pd.DataFrame, name: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """Rows of a scenarios or events table by (``name`` column, horizon): one pass, not a search per cell."""
+    rows = [{str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")]
+    return {(str(r[name]), str(r["horizon"])): r for r in rows}
+
+
+def _records(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Rows of a drivers or derived table by name."""
+    return {str(r["name"]): {str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")}
+
+
+def _repair_text(v: Any) -> str:
+    """The manifest's record of a repaired correlation matrix, as a line of text (``–`` for none)."""
+    if not v:
+        return "–"
+    shown = [f"{a}–{b} {was:.4g} → {now:.4f}" for a, b, was, now in v["pairs"][:12]]
+    more = len(v["pairs"]) - len(shown)
+    pairs = "; ".join(shown) + (f"; and {more} more (in the JSON manifest)" if more > 0 else "")
+    return f"largest change {v['max_change']:.4f} ({v['measure']}): {pairs or 'none shown at 4 decimals'}"
+
+
+def _plain(v: Any) -> str:
+    """A manifest value as text (``–`` for none)."""
+    if v is None or v == "":
+        return "–"
+    if isinstance(v, dict):
+        return ", ".join(f"{k}: {_plain(x)}" for k, x in v.items()) or "–"
+    if isinstance(v, list | tuple):
+        return ", ".join(_plain(x) for x in v) or "–"
+    return str(v)
+
+
+def _event_detail(s: Scenario, event_id: str) -> Parts:
+    e = s.event(event_id)
+    parts: list[Inline] = []
+    if e.rate is not None:
+        parts += ["Hazard ", Code(e.rate.text), " per year"]
+    else:
+        parts += ["Probability by horizon end: "]
+        parts += join([(User(one_line(s.horizon(h).label)), " ", Code(x.text)) for h, x in e.by], "; ")
+    if e.requires:
+        parts += ["; only after ", *join([(Code(r),) for r in e.requires], ", ")]
+    if e.after:
+        parts += ["; hazard ", *join([(f"×{f:g} after ", Code(a)) for a, f in e.after], ", ")]
+    parts.append(". ")
+    parts += _source_parts(s, e.source)
+    if e.note:
+        parts += [" ", Em("Note:"), " ", *inline_text(one_line(e.note))]
+    return tuple(parts)
+
+
+_SAMPLERS = {
+    "sobol": "scrambled Sobol' points",
+    "lhs": "Latin hypercube points",
+}
+
+
+def _qmc_errors(between_blocks: bool) -> str:
+    """What the standard errors of a quasi-Monte Carlo run are."""
+    if between_blocks:
+        return (
+            "The standard errors shown are measured from the spread between those blocks, each an independent "
+            "randomisation; they are smaller than the binomial ones random sampling would have."
+        )
+    return "The standard errors shown are the binomial ones, an upper bound for this sampler (too few blocks to measure them)."
+
+
+def _sampling(sampler: str, precision: float | None, n: int, between_blocks: bool = False) -> list[Parts]:
+    """Methods sentences for a quasi-Monte Carlo sampler or a precision target, if the run used one."""
+    out: list[Parts] = []
+    if sampler != "random":
+        kind = _SAMPLERS.get(sampler, f"the {sampler} sampler")
+        out.append(
+            (
+                f"The driver draws are {kind} (randomised quasi-Monte Carlo, one independent point set per block "
+                "of samples). " + _qmc_errors(between_blocks),
+            )
+        )
+    if precision is not None:
+        out.append(
+            (
+                "The run kept sampling, a whole block at a time, until every probability's standard error was at "
+                f"most {float(precision):g}; it took {count(n)} worlds.",
+            )
+        )
+    return out
+
+
+def _methods(ctx: _Context) -> list[Block]:
+    """How the numbers were made, one paragraph per point."""
+    return [Heading(2, "Methods", "methods"), *(Para(parts) for parts in _method_sentences(ctx))]
+
+
+def _method_sentences(ctx: _Context) -> list[Parts]:
+    run, scale, n = ctx.run, ctx.scale, ctx.run.samples
+    bands = "; ".join(f"{b.word} {100 * b.lo:g}–{100 * b.hi:g}%" for b in scale.bands)
+    sampler = run.sampler
+    out: list[Parts] = [
+        (
+            f"outlook simulated {count(n)} {'independent ' if sampler == 'random' else ''}worlds with seed "
+            f"{run.seed}. In each world every driver is "
+            "drawn once (correlated drivers together, through a Gaussian copula), derived quantities are computed "
+            "from the drivers, every event gets one occurrence time from its hazard, and at each horizon the world "
+            "falls in the first scenario whose rule holds. Because each event has one time per world, an event "
+            "can never be less likely by a later horizon than by an earlier one.",
+        ),
+        *_sampling(sampler, run.precision, n, run.between_blocks),
+        (
+            "A stated range ",
+            Code("[a, b]"),
+            " is a central interval: unless the file says otherwise, a and b are the 5th and 95th percentiles "
+            "(a 90% interval). Uniform, triangular and PERT bounds are hard bounds.",
+        ),
+        (
+            "A probability is the share of worlds, p = k / n. Its Monte Carlo standard error is "
+            f"SE = √(p (1 − p) / n); the tables show p ± {STRADDLE_K:g}·SE, about 95% of the simulation's noise. "
+            "That band measures only how many worlds were simulated; it says nothing about how good the "
+            "drivers are.",
+        ),
+        (
+            "Driver and derived summaries are the mean and the 5th, 50th and 95th percentiles over all worlds. "
+            "The percentiles are exact: the values numpy.quantile (linear interpolation) gives over all samples.",
+        ),
+        (
+            f"Samples are seeded in fixed blocks of {count(run.block_size)}: block b draws from "
+            "numpy.random.SeedSequence(seed, spawn_key=(b,)), so the same seed and sample count give the same "
+            "numbers for any chunk size, and the same numbers on another machine with the same numpy.",
+        ),
+        (
+            f"Estimative words follow the {scale.title} ({scale.source}): {bands}. Bands are half-open "
+            "[lo, hi), the top band closed; beyond the ends of the scale the end terms apply."
+            + ("" if scale.verified else " This scale has not been checked against its source.")
+            + f" A word marked {_FLAG} is one whose error band p ± {STRADDLE_K:g}·SE crosses a boundary between words.",
+        ),
+        (
+            "This report states likelihoods only. Confidence in these judgements (the quality of the sources, "
+            "the weight of the assumptions, the gaps) is a separate judgement; following ICD 203, it is never "
+            "stated in the same sentence as a likelihood.",
+        ),
+    ]
+    repair = run.correlation_repair
+    if repair:
+        out.append(
+            (
+                "The stated rank correlations cannot hold together (their correlation matrix is not positive "
+                "definite). As the file asks (",
+                Code("correlation_repair: nearest"),
+                "), the run used the nearest valid correlation matrix to the stated normal-score correlations, in "
+                "the Frobenius norm (Higham 2002, alternating projections with Dykstra's correction). The largest "
+                f"change to a Spearman rank correlation is {repair['max_change']:.4f}; the manifest lists each change.",
+            )
+        )
+    if any(k in ctx.figures for k in ("drivers", "derived")):
+        shown = ctx.worlds
+        out.append(
+            (
+                f"The distribution figures show the first {count(shown)} worlds of the same run (same seed), "
+                "drawn again with ",
+                Code("outlook.sample_worlds"),
+                "; the tables, computed over all worlds, carry the numbers.",
+            )
+        )
+    out.append(
+        (
+            "The run manifest below identifies the run: the SHA-256 hash of the scenario's canonical data, the "
+            "seed, the sample count and the versions. The same run and the same report options give the same "
+            "report, byte for byte.",
+        )
+    )
+    return out
