@@ -22,7 +22,6 @@ from ._version import __version__
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr__
     from .api import run_outlook
-    from .bundled import bundled_scenarios, find_scenario
     from .engine import Model, Run, compile_model, sample_worlds, simulate
     from .errors import (
         ExpressionError,
@@ -32,7 +31,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr_
         ScenarioErrors,
         SimulationError,
     )
-    from .scenario import Scenario, load_scenario
+    from .scenario import Scenario, bundled_scenarios, find_scenario, load_scenario
     from .tables import Tables, summarise
     from .words import SCALES, estimative_word
 
@@ -73,10 +72,10 @@ _LAZY = {
     "ScenarioErrors": "errors",
     "SimulationError": "errors",
     "Tables": "tables",
-    "bundled_scenarios": "bundled",
+    "bundled_scenarios": "scenario",
     "compile_model": "engine",
     "estimative_word": "words",
-    "find_scenario": "bundled",
+    "find_scenario": "scenario",
     "load_scenario": "scenario",
     "run_outlook": "api",
     "sample_worlds": "engine",

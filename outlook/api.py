@@ -10,9 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .bundled import find_scenario
 from .engine import DEFAULT_CHUNK_SIZE, check_counts, compile_model, simulate
-from .scenario import Scenario, load_scenario
+from .scenario import Scenario, find_scenario, load_scenario
 from .tables import Tables, summarise
 
 __all__ = [

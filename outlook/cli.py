@@ -463,9 +463,9 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .api import run_outlook
-    from .bundled import find_scenario
     from .errors import ScenarioError
     from .report import build_report, check_output, write_report
+    from .scenario import find_scenario
     from .words import get_scale
 
     # every check that needs no simulation comes first: a bad path fails at once
@@ -745,9 +745,8 @@ def _json_safe(text: str) -> str:
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .bundled import find_scenario
     from .errors import ScenarioError, ScenarioErrors
-    from .scenario import load_scenario
+    from .scenario import find_scenario, load_scenario
 
     bad = 0
     for f in args.files:
@@ -766,8 +765,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _list(out: TextIO) -> int:
-    from .bundled import bundled_scenarios
-    from .scenario import load_scenario
+    from .scenario import bundled_scenarios, load_scenario
 
     for sid, path in bundled_scenarios().items():
         try:

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from strategies import arithmetic
 
 from outlook import ExpressionError, Location, Scenario, ScenarioErrors
-from outlook.expressions import compile_expression
+from outlook.scenario.expressions import compile_expression
 
 #: the text starts at line 3, column 10 of s.yaml, under key derived.d
 W = Location("s.yaml", 3, 10, "derived.d")

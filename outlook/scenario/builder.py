@@ -1,56 +1,39 @@
-"""Scenario files: YAML text becomes a frozen, validated :class:`Scenario`.
+"""The builder: walks the nodes of a scenario file and validates every section.
 
-Owns the file format (version 1, see ``docs/scenario-format.md``), locations
-(file:line:column and key path for every value) and "did you mean" hints.
-Every problem in a file is collected and raised together as
-:class:`~outlook.errors.ScenarioErrors`. YAML is composed by PyYAML's safe
-parser with YAML 1.2 core-schema scalars and no constructor, counting values
-as it goes; expressions go through :mod:`outlook.expressions`: loading never
-runs code. Only regular files are read, never past the size limit. Never
-samples, never prints.
+Owns the schema: which keys each section takes, what each value must be, and
+the located message for each problem; every problem in a file is collected.
+Never samples, never prints.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import hashlib
-import json
 import keyword
 import math
-import os
 import re
-import stat
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any
 
-import yaml
-
-from . import distributions as dist
-from .errors import Location, ScenarioError, ScenarioErrors, did_you_mean
+from .. import distributions as dist
+from ..errors import Location, ScenarioError, ScenarioErrors, did_you_mean
+from .durations import end_date, parse_duration
 from .expressions import ANY, FUNCTIONS, NUMBER, YES_NO, Expression, NameKind, compile_expression, names_in
+from .reading import Node, join_key
+from .records import (
+    FORMAT_VERSION,
+    Correlation,
+    Derived,
+    Driver,
+    Event,
+    Horizon,
+    ScenarioRule,
+    Source,
+    SourceRef,
+)
 
 __all__ = [
-    "FORMAT_VERSION",
-    "Correlation",
-    "Derived",
-    "Driver",
-    "Event",
-    "Horizon",
-    "ScenarioRule",
-    "Scenario",
-    "Source",
-    "SourceRef",
-    "load_scenario",
-    "parse_duration",
+    "build",
 ]
-
-FORMAT_VERSION = 1
-MAX_FILE_BYTES = 5_000_000
-MAX_NODES = 200_000
-MAX_NESTING = 64
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: a date, or a YAML 1.1 timestamp (its time of day is ignored)
@@ -59,10 +42,6 @@ _DATE = re.compile(
     r"(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?\Z"
 )
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_DURATION = re.compile(
-    r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(y|yr|yrs|year|years|mo|month|months|w|wk|week|weeks|d|day|days)\s*$"
-)
-_UNIT_YEARS = {"y": 1.0, "mo": 1.0 / 12.0, "w": 7.0 / 365.25, "d": 1.0 / 365.25}
 _RESERVED = set(keyword.kwlist) | set(FUNCTIONS) | {"true", "false", "pi", "otherwise"}
 #: names YAML reads as something other than text (YAML 1.2 core schema), so a rule could not name them
 _YAML_WORDS = {
@@ -72,827 +51,6 @@ _YAML_WORDS = {
     "Null": "nothing",
     "NULL": "nothing",
 }
-
-
-def parse_duration(text: str) -> float:
-    """Years in a duration such as ``1y``, ``6mo``, ``2w`` or ``90d``.
-
-    >>> parse_duration("18mo")
-    1.5
-
-    Raises
-    ------
-    ValueError
-        If the text is not a positive number followed by a unit.
-    """
-    m = _DURATION.match(str(text))
-    if not m:
-        msg = "expected a duration such as 1y, 6mo, 2w or 90d"
-        raise ValueError(msg)
-    unit = m.group(2)
-    key = "mo" if unit.startswith("mo") else unit[0]
-    value = float(m.group(1)) * _UNIT_YEARS[key]
-    if value <= 0:
-        msg = "a duration must be positive"
-        raise ValueError(msg)
-    if not math.isfinite(value):
-        msg = "a duration must be finite"
-        raise ValueError(msg)
-    return value
-
-
-# --------------------------------------------------------------------------
-# value objects
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """A document the scenario rests on."""
-
-    id: str
-    title: str
-    publisher: str = ""
-    date: str = ""
-    file: str = ""
-    url: str = ""
-    note: str = ""
-    where: Location = field(default=Location(), compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class SourceRef:
-    """Where a driver or event comes from: a source id and a quote."""
-
-    ref: str = ""
-    quote: str = ""
-    note: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Horizon:
-    """A cumulative horizon: "by the end of" ``until`` years after ``as_of``."""
-
-    id: str
-    label: str
-    until: float
-    text: str
-    note: str = ""
-    where: Location = field(default=Location(), compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Driver:
-    """An uncertain input, drawn once per simulated world."""
-
-    id: str
-    distribution: dist.Distribution
-    spec: tuple[tuple[str, Any], ...]
-    label: str = ""
-    unit: str = ""
-    note: str = ""
-    source: SourceRef | None = None
-    where: Location = field(default=Location(), compare=False, repr=False)
-
-    @property
-    def kind(self) -> str:
-        """``continuous``, ``constant``, ``yes/no`` or ``categorical``."""
-        return self.distribution.kind
-
-    @property
-    def categories(self) -> tuple[str, ...] | None:
-        d = self.distribution
-        return d.categories if isinstance(d, dist.Categorical) else None
-
-
-@dataclass(frozen=True, slots=True)
-class Correlation:
-    """A Spearman rank correlation between two drivers."""
-
-    a: str
-    b: str
-    rho: float
-    where: Location = field(default=Location(), compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Derived:
-    """A quantity computed from drivers and other derived quantities."""
-
-    id: str
-    expr: Expression
-    label: str = ""
-    unit: str = ""
-    note: str = ""
-    where: Location = field(default=Location(), compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """Something that may happen: one occurrence time per world.
-
-    Exactly one of ``rate`` (hazard per year) and ``by`` (cumulative
-    probability by the end of horizons, in horizon order) is set.
-    """
-
-    id: str
-    rate: Expression | None = None
-    by: tuple[tuple[str, Expression], ...] = ()
-    after: tuple[tuple[str, float], ...] = ()
-    requires: tuple[str, ...] = ()
-    label: str = ""
-    note: str = ""
-    source: SourceRef | None = None
-    where: Location = field(default=Location(), compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class ScenarioRule:
-    """The rule that defines one scenario: the worlds where ``when`` holds and no earlier rule did.
-
-    ``when`` is ``None`` for ``otherwise``.
-    """
-
-    id: str
-    when: Expression | None
-    label: str = ""
-    description: str = ""
-    where: Location = field(default=Location(), compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Scenario:
-    """A validated scenario file. Frozen: a what-if is ``dataclasses.replace``.
-
-    Build one with :func:`load_scenario`, :meth:`from_yaml` or
-    :meth:`from_dict`; :meth:`to_dict` gives the data back.
-
-    Examples
-    --------
-    >>> s = Scenario.from_yaml('''
-    ... outlook: 1
-    ... id: demo
-    ... title: Demo
-    ... question: Does it happen?
-    ... as_of: 2024-01-01
-    ... horizons: {soon: {until: 1y}}
-    ... drivers: {r: {range: [0.1, 0.3], shape: lognormal}}
-    ... events: {it: {rate: r}}
-    ... scenarios: {happens: it, not_yet: otherwise}
-    ... ''')
-    >>> [h.until for h in s.horizons], [d.id for d in s.drivers]
-    ([1.0], ['r'])
-    """
-
-    version: int
-    id: str
-    title: str
-    question: str
-    as_of: dt.date
-    horizons: tuple[Horizon, ...]
-    drivers: tuple[Driver, ...]
-    rules: tuple[ScenarioRule, ...]
-    derived: tuple[Derived, ...] = ()
-    events: tuple[Event, ...] = ()
-    correlations: tuple[Correlation, ...] = ()
-    correlation_repair: str = "none"
-    sources: tuple[Source, ...] = ()
-    description: str = ""
-    path: str = field(default="<scenario>", compare=False)
-
-    # -- constructors ------------------------------------------------------
-
-    @classmethod
-    def from_yaml(cls, text: str, *, path: str = "<scenario>") -> Scenario:
-        """Parse and validate scenario YAML text; ``path`` names it in errors."""
-        return _Builder(path).build(_compose(text, path))
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], *, path: str = "<dict>") -> Scenario:
-        """Validate plain data (as :meth:`to_dict` returns or YAML gives)."""
-        errors: list[ScenarioError] = []
-        root = _from_plain(data, path, errors)
-        if errors:
-            raise ScenarioErrors(errors)
-        return _Builder(path).build(root)
-
-    # -- lookups -----------------------------------------------------------
-
-    def driver(self, name: str) -> Driver:
-        """The driver called ``name``."""
-        return _find(self.drivers, name, "driver")
-
-    def event(self, name: str) -> Event:
-        """The event called ``name``."""
-        return _find(self.events, name, "event")
-
-    def horizon(self, name: str) -> Horizon:
-        """The horizon called ``name``."""
-        return _find(self.horizons, name, "horizon")
-
-    def source(self, name: str) -> Source:
-        """The source called ``name``."""
-        return _find(self.sources, name, "source")
-
-    # -- output ------------------------------------------------------------
-
-    def to_dict(self) -> dict[str, Any]:
-        """The scenario as plain data; ``from_dict(to_dict())`` is equal."""
-        out: dict[str, Any] = {
-            "outlook": self.version,
-            "id": self.id,
-            "title": self.title,
-            "question": self.question,
-            "as_of": self.as_of,
-        }
-        if self.description:
-            out["description"] = self.description
-        if self.sources:
-            out["sources"] = {
-                s.id: _nonempty({f: getattr(s, f) for f in ("title", "publisher", "date", "file", "url", "note")})
-                for s in self.sources
-            }
-        out["horizons"] = {h.id: _nonempty({"label": h.label, "until": h.text, "note": h.note}) for h in self.horizons}
-        out["drivers"] = {
-            d.id: {
-                **_nonempty({"label": d.label, "unit": d.unit, "note": d.note}),
-                **{k: _plain(v) for k, v in d.spec},
-                **({"source": _ref_dict(d.source)} if d.source else {}),
-            }
-            for d in self.drivers
-        }
-        if self.correlations:
-            out["correlations"] = [[c.a, c.b, c.rho] for c in self.correlations]
-        if self.correlation_repair != "none":
-            out["correlation_repair"] = self.correlation_repair
-        if self.derived:
-            out["derived"] = {
-                d.id: {"expr": _expr_plain(d.expr), **_nonempty({"label": d.label, "unit": d.unit, "note": d.note})}
-                for d in self.derived
-            }
-        if self.events:
-            events: dict[str, Any] = {}
-            for e in self.events:
-                item: dict[str, Any] = _nonempty({"label": e.label, "note": e.note})
-                if e.rate is not None:
-                    item["rate"] = _expr_plain(e.rate)
-                else:
-                    item["by"] = {h: _expr_plain(x) for h, x in e.by}
-                if e.after:
-                    item["after"] = dict(e.after)
-                if e.requires:
-                    item["requires"] = list(e.requires)
-                if e.source:
-                    item["source"] = _ref_dict(e.source)
-                events[e.id] = item
-            out["events"] = events
-        out["scenarios"] = {
-            r.id: {
-                "when": "otherwise" if r.when is None else _expr_plain(r.when),
-                **_nonempty({"label": r.label, "description": r.description}),
-            }
-            for r in self.rules
-        }
-        return out
-
-    def to_yaml(self) -> str:
-        """The scenario as YAML text (comments are not kept)."""
-        return yaml.dump(self.to_dict(), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
-
-    @property
-    def hash(self) -> str:
-        """SHA-256 of the scenario's canonical data: its identity in a manifest."""
-        blob = json.dumps(self.to_dict(), sort_keys=True, default=str, ensure_ascii=False)
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
-_T = TypeVar("_T", "Driver", "Event", "Horizon", "Source")
-
-
-def _find(items: tuple[_T, ...], name: str, what: str) -> _T:
-    for item in items:
-        if item.id == name:
-            return item
-    hint = did_you_mean(name, [i.id for i in items])
-    msg = f"no {what} {name!r}.{hint}"
-    raise KeyError(msg)
-
-
-def _nonempty(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in d.items() if v not in ("", None)}
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, tuple):
-        if v and all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in v):
-            return {k: _plain(x) for k, x in v}
-        return [_plain(x) for x in v]
-    return v
-
-
-def _ref_dict(r: SourceRef) -> dict[str, str]:
-    return _nonempty({"ref": r.ref, "quote": r.quote, "note": r.note})
-
-
-def _expr_plain(e: Expression) -> Any:
-    """A number where one reads back as the same text (``1``, ``0.5``), else the text (``1e3``)."""
-    c = e.constant
-    if not e.names and c is not None:
-        for v in (c, int(c) if c.is_integer() else None):
-            if v is not None and repr(v) == e.text:
-                return v
-    return e.text
-
-
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file.
-
-    Parameters
-    ----------
-    path
-        A ``.yaml`` file: a regular file (or a link to one) of at most
-        5,000,000 bytes of UTF-8 text.
-
-    Returns
-    -------
-    Scenario
-
-    Raises
-    ------
-    ScenarioErrors
-        Every problem in the file, each located at file:line:column.
-    ScenarioError
-        If the file cannot be read, or is not a regular file (a directory, a
-        device such as ``/dev/zero``, a FIFO, a socket).
-
-    Notes
-    -----
-    Only a regular file is read, and never more than the size limit plus one
-    byte, whatever it claims to be: a device or a pipe has no size to check
-    beforehand, and would be read until memory ran out. The file is opened
-    without blocking, so a FIFO with no writer is refused, not waited for.
-    """
-    where = Location(str(path))
-    try:
-        _regular(where, os.stat(path).st_mode)  # before opening: opening a device or a FIFO can block or act
-        fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | _O_CLOEXEC | _O_NOCTTY | _O_BINARY)
-        try:
-            info = os.fstat(fd)
-            _regular(where, info.st_mode)  # the same file: it may have been replaced since
-            if info.st_size > MAX_FILE_BYTES:
-                raise ScenarioErrors(
-                    [ScenarioError(where, f"file is larger than {MAX_FILE_BYTES} bytes", got=info.st_size)]
-                )
-            data = _read_at_most(fd, MAX_FILE_BYTES + 1)
-        finally:
-            os.close(fd)
-        if len(data) > MAX_FILE_BYTES:
-            raise ScenarioErrors([ScenarioError(where, f"file is larger than {MAX_FILE_BYTES} bytes")])
-        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # universal newlines, as in text mode
-    except FileNotFoundError:
-        raise ScenarioError(where, "no such file") from None
-    except IsADirectoryError:
-        raise ScenarioError(where, "is a directory, not a scenario file") from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(where, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise ScenarioError(where, f"cannot read file: {exc.strerror or exc}") from None
-    return Scenario.from_yaml(text, path=str(path))
-
-
-_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
-_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_O_NOCTTY = getattr(os, "O_NOCTTY", 0)
-_O_BINARY = getattr(os, "O_BINARY", 0)
-
-#: what a file that is not a regular file is, for the message refusing it
-_FILE_KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISFIFO, "a FIFO (named pipe)"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
-def _regular(where: Location, mode: int) -> None:
-    """Refuse anything but a regular file, saying what it is."""
-    if stat.S_ISREG(mode):
-        return
-    what = next((name for test, name in _FILE_KINDS if test(mode)), "a special file")
-    raise ScenarioError(where, f"is {what}, not a scenario file")
-
-
-def _read_at_most(fd: int, limit: int) -> bytes:
-    """Up to ``limit`` bytes from ``fd``, however many the file has."""
-    chunks: list[bytes] = []
-    left = limit
-    while left > 0:
-        chunk = os.read(fd, min(left, 1 << 20))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
-
-
-# --------------------------------------------------------------------------
-# YAML nodes with positions
-
-
-@dataclass(slots=True)
-class _Y:
-    """A YAML value with its position; mappings keep their keys' positions.
-
-    ``raw`` is a scalar's text as written in the file (``None`` for data that
-    came from a dict): what a number reads as where text belongs, and what a
-    message quotes.
-    """
-
-    kind: str  # "map", "seq" or "scalar"
-    value: Any
-    line: int = 0
-    col: int = 0
-    text_col: int = 0  # column of the first character of a scalar's text
-    text_line: int = 0  # line of that character, where not ``line`` (a block scalar)
-    keys: dict[str, tuple[int, int]] = field(default_factory=dict)
-    raw: str | None = None
-
-    def items(self) -> Iterator[tuple[str, _Y]]:
-        yield from self.value.items()
-
-
-def _mark(m: yaml.Mark | None) -> tuple[int, int]:
-    return (m.line + 1, m.column + 1) if m is not None else (0, 0)
-
-
-# YAML 1.2 core schema (YAML 1.2.2, §10.3.2): the only plain scalars that are
-# not text. In YAML 1.1, which PyYAML follows, yes/no/on/off/y/n are booleans,
-# 1:30 is 90 and 2e4 is text; here they are text, text and a number.
-_CORE_NULL = re.compile(r"(?:~|null|Null|NULL|)\Z")
-_CORE_BOOL = re.compile(r"(?:true|True|TRUE|false|False|FALSE)\Z")
-_CORE_INT = re.compile(r"(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)\Z")
-_CORE_FLOAT = re.compile(
-    r"(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\Z"
-)
-_TAG = "tag:yaml.org,2002:"
-_STR, _NULL, _BOOL, _INT, _FLOAT, _SEQ, _MAP = (_TAG + t for t in ("str", "null", "bool", "int", "float", "seq", "map"))
-_CORE_RESOLVERS = (
-    (_NULL, _CORE_NULL, ["~", "n", "N", ""]),
-    (_BOOL, _CORE_BOOL, list("tTfF")),
-    (_INT, _CORE_INT, list("-+0123456789")),  # before floats: 1 is an int
-    (_FLOAT, _CORE_FLOAT, list("-+.0123456789")),
-)
-
-
-class _CoreResolver(yaml.resolver.BaseResolver):
-    """Resolves plain scalars by the YAML 1.2 core schema, and nothing else (no timestamps)."""
-
-    yaml_implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}  # noqa: RUF012 (PyYAML's own)
-
-
-for _tag, _regexp, _first in _CORE_RESOLVERS:
-    _CoreResolver.add_implicit_resolver(_tag, _regexp, _first)
-
-
-class _TooMuch(Exception):
-    """The file holds more values, or deeper ones, than a scenario can."""
-
-    def __init__(self, mark: Any, problem: str) -> None:
-        super().__init__(problem)
-        self.mark = mark
-        self.problem = problem
-
-
-class _Loader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _CoreResolver):
-    """PyYAML's safe reader, scanner, parser and composer with YAML 1.2 core scalars.
-
-    It composes nodes only: it has no constructor, so it cannot build any
-    Python object, and it counts values and nesting as it composes, so a
-    file with millions of values is refused at the first value over the
-    budget, not after all of them are in memory.
-    """
-
-    def __init__(self, text: str) -> None:
-        yaml.reader.Reader.__init__(self, text)
-        yaml.scanner.Scanner.__init__(self)
-        yaml.parser.Parser.__init__(self)
-        yaml.composer.Composer.__init__(self)
-        _CoreResolver.__init__(self)
-        self.budget = MAX_NODES
-        self.depth = 0
-
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        self.budget -= 1  # an alias counts too: a list of a million aliases is a million values
-        if self.budget < 0:
-            raise _TooMuch(event.start_mark, f"file has more than {MAX_NODES} values")
-        self.depth += 1
-        try:
-            if self.depth > MAX_NESTING:
-                raise _TooMuch(event.start_mark, f"values are nested too deeply (more than {MAX_NESTING} levels)")
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
-
-
-def _count_quickly(text: str) -> None:
-    """Refuse a file with more than MAX_NODES values fast, with libyaml's parser where PyYAML has it.
-
-    A first pass that only counts: libyaml parses a few hundred thousand
-    values in a tenth of a second where the pure-Python parser takes
-    seconds. It decides nothing else: the file is then read by the Python
-    parser, whose messages (and counting) are the same with or without
-    libyaml. Anything libyaml cannot parse is left to that parser to report.
-    """
-    try:
-        from yaml._yaml import CParser
-    except ImportError:  # PyYAML built without libyaml: the composer still counts
-        return
-    try:
-        parser = CParser(text)
-    except (UnicodeError, ValueError):  # text libyaml cannot take (a lone surrogate): the Python parser says why
-        return
-    n = 0
-    try:
-        while True:
-            event = parser.get_event()
-            if isinstance(event, yaml.ScalarEvent | yaml.SequenceStartEvent | yaml.MappingStartEvent | yaml.AliasEvent):
-                n += 1
-                if n > MAX_NODES:
-                    raise _TooMuch(event.start_mark, f"file has more than {MAX_NODES} values")
-            elif event is None or isinstance(event, yaml.StreamEndEvent):
-                return
-    except (yaml.YAMLError, UnicodeError, ValueError):
-        return
-    finally:
-        parser.dispose()
-
-
-def _compose(text: str, path: str) -> _Y:
-    where = Location(path)
-    if len(text.encode("utf-8", errors="replace")) > MAX_FILE_BYTES:
-        raise ScenarioErrors([ScenarioError(where, f"file is larger than {MAX_FILE_BYTES} bytes")])
-    try:
-        _count_quickly(text)
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-        except RecursionError:
-            msg = f"values are nested too deeply (more than {MAX_NESTING} levels)"
-            raise ScenarioErrors([ScenarioError(Location(path, *_mark(loader.get_mark())), msg)]) from None
-        finally:
-            loader.dispose()
-    except _TooMuch as exc:
-        raise ScenarioErrors([ScenarioError(Location(path, *_mark(exc.mark)), exc.problem)]) from None
-    except yaml.reader.ReaderError as exc:
-        # a character YAML does not allow in a file (a control character, a lone surrogate)
-        line, col = _position(text, exc.position)
-        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
-        msg = f"YAML syntax error: character U+{code:04X} is not allowed in a YAML file ({exc.reason})"
-        raise ScenarioErrors([ScenarioError(Location(path, line, col), msg)]) from None
-    except yaml.MarkedYAMLError as exc:
-        line, col = _mark(exc.problem_mark or exc.context_mark)
-        problem = " ".join((exc.problem or exc.context or "invalid YAML").split())
-        raise ScenarioErrors([ScenarioError(Location(path, line, col), f"YAML syntax error: {problem}")]) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioErrors([ScenarioError(where, "YAML error: " + " ".join(str(exc).split()))]) from None
-    if node is None:
-        raise ScenarioErrors([ScenarioError(Location(path, 1, 1), "file is empty")])
-    errors: list[ScenarioError] = []
-    budget = [MAX_NODES]
-    y = _convert(node, path, errors, budget)
-    if errors:
-        raise ScenarioErrors(errors)
-    return y
-
-
-def _position(text: str, index: int) -> tuple[int, int]:
-    """1-based line and column of the character at ``index``."""
-    index = max(0, min(index, len(text)))
-    return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
-
-
-#: tag -> what it applies to; any other tag is refused
-_NODE_TAGS = {
-    _STR: "scalar",
-    _NULL: "scalar",
-    _BOOL: "scalar",
-    _INT: "scalar",
-    _FLOAT: "scalar",
-    _SEQ: "seq",
-    _MAP: "map",
-}
-_NODE_WHAT = {"scalar": "a single value", "seq": "a list", "map": "a mapping"}
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_MAX_DIGITS = 4300  # sys.int_info.default_max_str_digits
-
-
-class _BadScalar(Exception):
-    """A scalar whose explicit tag its text does not fit, or text that is not Unicode."""
-
-    def __init__(self, problem: str, *, show_text: bool = False) -> None:
-        super().__init__(problem)
-        self.show_text = show_text
-
-
-def _scalar(node: yaml.ScalarNode) -> Any:
-    """The value of a scalar node by the YAML 1.2 core schema (implicit or explicit tag).
-
-    Raises
-    ------
-    _BadScalar
-        With the problem, for text its tag does not accept (``!!bool maybe``)
-        or text holding a lone surrogate.
-    """
-    text, tag = node.value, node.tag
-    bad = _SURROGATE.search(text)
-    if bad:
-        esc = f"\\u{ord(bad.group()):04x}"
-        msg = f"text contains a lone surrogate ({esc}), which is not a Unicode character; write the character itself"
-        raise _BadScalar(msg)
-    if tag == _STR:
-        return text
-    if tag == _NULL:
-        if not _CORE_NULL.match(text):
-            raise _BadScalar("YAML tag '!!null' takes ~, null or nothing", show_text=True)
-        return None
-    if tag == _BOOL:
-        if not _CORE_BOOL.match(text):
-            raise _BadScalar("YAML tag '!!bool' takes true or false", show_text=True)
-        return text.lower() == "true"
-    if tag == _INT:
-        if not _CORE_INT.match(text):
-            raise _BadScalar("YAML tag '!!int' takes a whole number such as 42, 0o17 or 0x1F", show_text=True)
-        if len(text) > _MAX_DIGITS:  # Python 3.11+ refuses to convert more; 3.10 would, slowly
-            raise _BadScalar(f"number has too many digits ({len(text)})")
-        try:
-            return (
-                int(text[2:], 8) if text.startswith("0o") else int(text[2:], 16) if text.startswith("0x") else int(text)
-            )
-        except ValueError:  # a lower limit set with PYTHONINTMAXSTRDIGITS
-            raise _BadScalar(f"number has too many digits ({len(text)})") from None
-    if tag == _FLOAT:
-        if not _CORE_FLOAT.match(text):
-            raise _BadScalar("YAML tag '!!float' takes a number such as 2.5, 1e3, .inf or .nan", show_text=True)
-        low = text.lower()
-        if low.endswith(".nan"):
-            return math.nan
-        if low.endswith(".inf"):
-            return -math.inf if low.startswith("-") else math.inf
-        return float(text)
-    raise _BadScalar(f"YAML tag {_tag_text(tag)!r} is not allowed; a scenario file holds plain data only")
-
-
-def _tag_text(tag: str) -> str:
-    return tag.replace(_TAG, "!!")
-
-
-def _tag_problem(node: yaml.Node) -> str | None:
-    """Why a node's tag is refused, or ``None``: only the core schema's tags, each on its own kind of node."""
-    kind = "map" if isinstance(node, yaml.MappingNode) else "seq" if isinstance(node, yaml.SequenceNode) else "scalar"
-    fits = _NODE_TAGS.get(node.tag)
-    if fits is None:
-        return f"YAML tag {_tag_text(node.tag)!r} is not allowed; a scenario file holds plain data only"
-    if fits != kind:
-        return f"YAML tag {_tag_text(node.tag)!r} applies to {_NODE_WHAT[fits]}, not to {_NODE_WHAT[kind]}"
-    return None
-
-
-def _safe_key(key: str) -> str:
-    """A key as it can be shown: a lone surrogate becomes its escape."""
-    return key.encode("utf-8", "backslashreplace").decode("utf-8") if _SURROGATE.search(key) else key
-
-
-def _convert(
-    node: yaml.Node, path: str, errors: list[ScenarioError], budget: list[int], kp: str = "", depth: int = 0
-) -> _Y:
-    budget[0] -= 1
-    line, col = _mark(node.start_mark)
-    if budget[0] < 0:
-        msg = f"file has more than {MAX_NODES} values (an alias bomb?)"
-        raise ScenarioErrors([ScenarioError(Location(path, line, col), msg)])
-    if depth > MAX_NESTING:
-        msg = f"values are nested too deeply (more than {MAX_NESTING} levels; an alias that contains itself?)"
-        raise ScenarioErrors([ScenarioError(Location(path, line, col), msg)])
-    problem = _tag_problem(node)
-    if problem is not None:
-        errors.append(ScenarioError(Location(path, line, col, kp), problem))
-        return _Y("scalar", None, line, col, col)
-    if isinstance(node, yaml.MappingNode):
-        out: dict[str, _Y] = {}
-        keys: dict[str, tuple[int, int]] = {}
-        for knode, vnode in node.value:
-            kl, kc = _mark(knode.start_mark)
-            if not isinstance(knode, yaml.ScalarNode):
-                errors.append(
-                    ScenarioError(Location(path, kl, kc, kp), "a key must be plain text, not a list or mapping")
-                )
-                continue
-            key = str(knode.value)  # a key is its text as written: `no:` and `1e3:` are names, not values
-            try:
-                problem = _tag_problem(knode)
-                if problem is not None:
-                    raise _BadScalar(problem)
-                _scalar(knode)
-            except _BadScalar as exc:
-                shown = (key if len(key) <= 60 else key[:57] + "...") if exc.show_text else None
-                errors.append(ScenarioError(Location(path, kl, kc, _join(kp, _safe_key(key))), str(exc), got=shown))
-                continue
-            if key in out:
-                first = f"line {keys[key][0]}, column {keys[key][1]}"
-                errors.append(
-                    ScenarioError(Location(path, kl, kc, _join(kp, key)), f"duplicate key {key!r} (first at {first})")
-                )
-                continue
-            keys[key] = (kl, kc)
-            out[key] = _convert(vnode, path, errors, budget, _join(kp, key), depth + 1)
-        return _Y("map", out, line, col, col, keys=keys)
-    if isinstance(node, yaml.SequenceNode):
-        items = [_convert(v, path, errors, budget, f"{kp}[{i}]", depth + 1) for i, v in enumerate(node.value)]
-        return _Y("seq", items, line, col, col)
-    assert isinstance(node, yaml.ScalarNode)
-    raw = str(node.value)
-    try:
-        value = _scalar(node)
-    except _BadScalar as exc:
-        shown = (raw if len(raw) <= 60 else raw[:57] + "...") if exc.show_text else None
-        errors.append(ScenarioError(Location(path, line, col, kp), str(exc), got=shown))
-        value, raw = None, ""
-    if node.style in ("|", ">"):
-        text_line, text_col = _block_text_start(node, line, col)
-        return _Y("scalar", value, line, col, text_col, text_line=text_line, raw=raw)
-    text_col = col + 1 if node.style in ("'", '"') else col
-    return _Y("scalar", value, line, col, text_col, raw=raw)
-
-
-def _block_text_start(node: yaml.Node, line: int, col: int) -> tuple[int, int]:
-    """Line and column of the first character of a ``|`` or ``>`` scalar's text."""
-    mark = node.start_mark
-    buf = getattr(mark, "buffer", None)
-    if not isinstance(buf, str):
-        return line, col
-    i = buf.find("\n", mark.pointer)
-    n = line
-    while i != -1:
-        j = buf.find("\n", i + 1)
-        seg = buf[i + 1 : j if j != -1 else len(buf)].rstrip("\0")
-        n += 1
-        if seg.strip():
-            return n, len(seg) - len(seg.lstrip(" ")) + 1
-        i = j
-    return line, col
-
-
-def _from_plain(data: Any, path: str, errors: list[ScenarioError], kp: str = "") -> _Y:
-    """Plain data as nodes without positions; text that is not Unicode is an error here too."""
-    if isinstance(data, dict):
-        out: dict[str, _Y] = {}
-        for k, v in data.items():
-            key = str(k)
-            if _SURROGATE.search(key):
-                errors.append(ScenarioError(Location(path, 0, 0, _join(kp, _safe_key(key))), _SURROGATE_MSG))
-                continue
-            out[key] = _from_plain(v, path, errors, _join(kp, key))
-        return _Y("map", out)
-    if isinstance(data, list | tuple):
-        return _Y("seq", [_from_plain(v, path, errors, f"{kp}[{i}]") for i, v in enumerate(data)])
-    if isinstance(data, str) and _SURROGATE.search(data):
-        errors.append(ScenarioError(Location(path, 0, 0, kp), _SURROGATE_MSG))
-        return _Y("scalar", None)
-    return _Y("scalar", data)
-
-
-_SURROGATE_MSG = "text contains a lone surrogate, which is not a Unicode character"
-
-
-class _Dumper(yaml.SafeDumper):
-    """Quotes every text that YAML 1.1 or the 1.2 core schema would read as anything but text.
-
-    So ``to_yaml`` output reads back the same here (``'2e4'`` stays text) and
-    in a YAML 1.1 reader (``'no'`` stays text).
-    """
-
-
-for _tag, _regexp, _first in _CORE_RESOLVERS:
-    _Dumper.add_implicit_resolver(_tag, _regexp, _first)
-
-
-def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    """Text with a NEL or a Unicode line or paragraph separator is written double-quoted, as escapes.
-
-    Otherwise the emitter may write them raw inside quotes, where a reader
-    folds them into spaces: the text would not read back the same.
-    """
-    style = '"' if any(c in data for c in "\x85\u2028\u2029") else None
-    return dumper.represent_scalar(_STR, data, style=style)
-
-
-_Dumper.add_representer(str, _represent_str)
-
-
-# --------------------------------------------------------------------------
-# the builder: walks the nodes, collects every error
-
 
 _FORMS = (
     "range",
@@ -918,6 +76,17 @@ _DRIVER_META = ("label", "unit", "note", "source")
 _RANGE_EXTRA = ("shape", "confidence", "mode", "lambda")
 
 
+def build(root: Node, path: str) -> dict[str, Any]:
+    """The fields of a :class:`~outlook.scenario.Scenario` from the nodes of a file.
+
+    Raises
+    ------
+    ScenarioErrors
+        Every problem found, each located.
+    """
+    return _Builder(path).build(root)
+
+
 class _Bad(Exception):
     """Raised inside the builder once an error is recorded, to skip a value."""
 
@@ -929,10 +98,10 @@ class _Builder:
 
     # -- helpers ---------------------------------------------------------
 
-    def loc(self, y: _Y, key_path: str) -> Location:
+    def loc(self, y: Node, key_path: str) -> Location:
         return Location(self.path, y.line, y.col, key_path)
 
-    def key_loc(self, parent: _Y, key: str, key_path: str) -> Location:
+    def key_loc(self, parent: Node, key: str, key_path: str) -> Location:
         line, col = parent.keys.get(key, (parent.line, parent.col))
         return Location(self.path, line, col, key_path)
 
@@ -951,22 +120,22 @@ class _Builder:
 
     def mapping(
         self,
-        y: _Y,
+        y: Node,
         kp: str,
         *,
         required: tuple[str, ...] = (),
         optional: tuple[str, ...] = (),
         what: str = "a mapping",
-    ) -> dict[str, _Y]:
+    ) -> dict[str, Node]:
         if y.kind != "map":
             raise self.err(self.loc(y, kp), f"expected {what}", got=_show_y(y))
         allowed = required + optional
         free = not allowed
-        out: dict[str, _Y] = {}
+        out: dict[str, Node] = {}
         for key, value in y.items():
             if not free and key not in allowed:
                 self.err(
-                    self.key_loc(y, key, _join(kp, key)),
+                    self.key_loc(y, key, join_key(kp, key)),
                     f"unknown key {key!r}",
                     hint=did_you_mean(key, allowed),
                 )
@@ -977,7 +146,7 @@ class _Builder:
                 self.err(self.loc(y, kp), f"missing required key {key!r}")
         return out
 
-    def text(self, y: _Y, kp: str, what: str = "text") -> str:
+    def text(self, y: Node, kp: str, what: str = "text") -> str:
         v = y.value
         if y.kind == "scalar" and isinstance(v, bool):
             raise self.yes_no(y, kp, what, f"quote it, '{y.raw}', for text")
@@ -987,7 +156,7 @@ class _Builder:
             return y.raw  # the text as written: `title: 2e4` is "2e4", not "20000.0"
         return str(v)
 
-    def yes_no(self, y: _Y, kp: str, expected: str, fix: str) -> _Bad:
+    def yes_no(self, y: Node, kp: str, expected: str, fix: str) -> _Bad:
         """A YAML true/false where something else belongs: say that YAML read it so."""
         if y.raw is None:  # plain data, not YAML
             return self.err(self.loc(y, kp), f"expected {expected}", got=y.value)
@@ -995,7 +164,7 @@ class _Builder:
             self.loc(y, kp), f"expected {expected} (got {y.raw}: YAML reads true/false as yes/no values; {fix})"
         )
 
-    def number(self, y: _Y, kp: str) -> float:
+    def number(self, y: Node, kp: str) -> float:
         v = y.value
         if y.kind == "scalar" and isinstance(v, bool):
             raise self.yes_no(y, kp, "a number", "write 1 or 0 for a number")
@@ -1009,19 +178,19 @@ class _Builder:
             raise self.err(self.loc(y, kp), "expected a finite number", got=v)
         return f
 
-    def prob(self, y: _Y, kp: str) -> float:
+    def prob(self, y: Node, kp: str) -> float:
         p = self.number(y, kp)
         if not 0.0 <= p <= 1.0:
             raise self.err(self.loc(y, kp), "probability must lie in [0, 1]", got=p)
         return p
 
-    def positive(self, y: _Y, kp: str) -> float:
+    def positive(self, y: Node, kp: str) -> float:
         v = self.number(y, kp)
         if v <= 0:
             raise self.err(self.loc(y, kp), "must be positive", got=v)
         return v
 
-    def ident(self, y: _Y, name: str, kp: str) -> None:
+    def ident(self, y: Node, name: str, kp: str) -> None:
         if not _IDENT.match(name):
             raise self.err(
                 self.key_loc(y, name, kp),
@@ -1037,7 +206,7 @@ class _Builder:
                 "so it could not be referred to)",
             )
 
-    def numbers(self, y: _Y, kp: str, n: int, what: str) -> list[float]:
+    def numbers(self, y: Node, kp: str, n: int, what: str) -> list[float]:
         if y.kind != "seq" or len(y.value) != n:
             raise self.err(self.loc(y, kp), f"expected {what}", got=_show_y(y))
         vals = [self.guard(lambda i=i, v=v: self.number(v, f"{kp}[{i}]")) for i, v in enumerate(y.value)]
@@ -1047,7 +216,7 @@ class _Builder:
 
     def expr(
         self,
-        y: _Y,
+        y: Node,
         kp: str,
         names: dict[str, NameKind],
         refused: dict[str, str] | None = None,
@@ -1062,7 +231,7 @@ class _Builder:
         where = Location(self.path, y.text_line or y.line, y.text_col, kp)
         return compile_expression(y.value, where=where, names=names, refused_names=refused)
 
-    def source_ref(self, y: _Y, kp: str) -> SourceRef:
+    def source_ref(self, y: Node, kp: str) -> SourceRef:
         m = self.mapping(y, kp, optional=("ref", "quote", "note"))
         ref = self.guard(lambda: self.text(m["ref"], kp + ".ref")) if "ref" in m else ""
         if ref and ref not in self.source_ids:
@@ -1073,7 +242,7 @@ class _Builder:
         note = self.guard(lambda: self.text(m["note"], kp + ".note")) if "note" in m else ""
         return SourceRef(ref or "", quote or "", note or "")
 
-    def meta(self, m: dict[str, _Y], kp: str, keys: tuple[str, ...]) -> dict[str, str]:
+    def meta(self, m: dict[str, Node], kp: str, keys: tuple[str, ...]) -> dict[str, str]:
         out = {}
         for k in keys:
             if k in m:
@@ -1082,7 +251,7 @@ class _Builder:
 
     # -- the file ----------------------------------------------------------
 
-    def build(self, root: _Y) -> Scenario:
+    def build(self, root: Node) -> dict[str, Any]:
         top = self.guard(
             lambda: self.mapping(
                 root,
@@ -1131,25 +300,25 @@ class _Builder:
         rules = self.guard(lambda: self.rules(top["scenarios"])) if "scenarios" in top else ()
         if self.errors:
             raise ScenarioErrors(self.errors)
-        return Scenario(
-            version=int(version or FORMAT_VERSION),
-            id=sid or "",
-            title=title or "",
-            question=question or "",
-            as_of=as_of or dt.date(1970, 1, 1),
-            horizons=tuple(horizons or ()),
-            drivers=tuple(drivers),
-            rules=tuple(rules or ()),
-            derived=tuple(derived or ()),
-            events=tuple(events or ()),
-            correlations=tuple(correlations or ()),
-            correlation_repair=repair or "none",
-            sources=tuple(sources or ()),
-            description=description or "",
-            path=self.path,
-        )
+        return {
+            "version": int(version or FORMAT_VERSION),
+            "id": sid or "",
+            "title": title or "",
+            "question": question or "",
+            "as_of": as_of or dt.date(1970, 1, 1),
+            "horizons": tuple(horizons or ()),
+            "drivers": tuple(drivers),
+            "rules": tuple(rules or ()),
+            "derived": tuple(derived or ()),
+            "events": tuple(events or ()),
+            "correlations": tuple(correlations or ()),
+            "correlation_repair": repair or "none",
+            "sources": tuple(sources or ()),
+            "description": description or "",
+            "path": self.path,
+        }
 
-    def version(self, y: _Y) -> int:
+    def version(self, y: Node) -> int:
         if y.value != FORMAT_VERSION or isinstance(y.value, bool):
             raise self.err(
                 self.loc(y, "outlook"),
@@ -1158,13 +327,13 @@ class _Builder:
             )
         return FORMAT_VERSION
 
-    def slug(self, y: _Y) -> str:
+    def slug(self, y: Node) -> str:
         s = self.text(y, "id")
         if not _SLUG.match(s):
             raise self.err(self.loc(y, "id"), "id must be lowercase letters, digits and '-'", got=s)
         return s
 
-    def date(self, y: _Y) -> dt.date:
+    def date(self, y: Node) -> dt.date:
         """A date written as text, 2024-11-01 (YAML 1.2 has no date type; a YAML 1.1 timestamp's time is ignored)."""
         v = y.value
         if isinstance(v, dt.datetime):
@@ -1179,7 +348,7 @@ class _Builder:
                 raise self.err(self.loc(y, "as_of"), f"invalid value: {exc}", got=v) from None
         raise self.err(self.loc(y, "as_of"), "expected a date such as 2024-11-01", got=_show_y(y))
 
-    def repair(self, y: _Y) -> str:
+    def repair(self, y: Node) -> str:
         v = self.text(y, "correlation_repair")
         if v not in ("none", "nearest"):
             raise self.err(
@@ -1190,13 +359,13 @@ class _Builder:
             )
         return v
 
-    def sources(self, y: _Y) -> tuple[Source, ...]:
+    def sources(self, y: Node) -> tuple[Source, ...]:
         m = self.mapping(y, "sources", what="a mapping of source ids")
         out = []
         for sid, sy in m.items():
             kp = f"sources.{sid}"
 
-            def one(sid: str = sid, sy: _Y = sy, kp: str = kp) -> Source:
+            def one(sid: str = sid, sy: Node = sy, kp: str = kp) -> Source:
                 self.ident(y, sid, kp)
                 sm = self.mapping(sy, kp, required=("title",), optional=("publisher", "date", "file", "url", "note"))
                 f = self.meta(sm, kp, ("title", "publisher", "date", "file", "url", "note"))
@@ -1209,7 +378,7 @@ class _Builder:
                 out.append(s)
         return tuple(out)
 
-    def horizons(self, y: _Y, as_of: dt.date | None) -> tuple[Horizon, ...]:
+    def horizons(self, y: Node, as_of: dt.date | None) -> tuple[Horizon, ...]:
         m = self.mapping(y, "horizons", what="a mapping of horizon ids")
         if not m:
             raise self.err(self.loc(y, "horizons"), "at least one horizon is needed")
@@ -1217,7 +386,7 @@ class _Builder:
         for hid, hy in m.items():
             kp = f"horizons.{hid}"
 
-            def one(hid: str = hid, hy: _Y = hy, kp: str = kp) -> Horizon:
+            def one(hid: str = hid, hy: Node = hy, kp: str = kp) -> Horizon:
                 self.ident(y, hid, kp)
                 hm = self.mapping(hy, kp, required=("until",), optional=("label", "note"))
                 f = self.meta(hm, kp, ("label", "note"))
@@ -1229,7 +398,7 @@ class _Builder:
                     years = parse_duration(text)
                 except ValueError as exc:
                     raise self.err(self.loc(uy, kp + ".until"), str(exc), got=uy.value) from None
-                if as_of is not None and _end_date(as_of, years) is None:
+                if as_of is not None and end_date(as_of, years) is None:
                     raise self.err(
                         self.loc(uy, kp + ".until"),
                         f"horizon ends after the year 9999 ({as_of.isoformat()} + {text}), "
@@ -1249,7 +418,7 @@ class _Builder:
             out.append(h)
         return tuple(out)
 
-    def claim(self, parent: _Y, name: str, section: str) -> None:
+    def claim(self, parent: Node, name: str, section: str) -> None:
         kp = f"{section}.{name}"
         self.ident(parent, name, kp)
         if name in self.names:
@@ -1258,7 +427,7 @@ class _Builder:
             )
         self.names[name] = section
 
-    def drivers(self, y: _Y) -> tuple[Driver, ...]:
+    def drivers(self, y: Node) -> tuple[Driver, ...]:
         m = self.mapping(y, "drivers", what="a mapping of driver ids")
         out = []
         for name, dy in m.items():
@@ -1267,7 +436,7 @@ class _Builder:
                 out.append(d)
         return tuple(out)
 
-    def driver(self, parent: _Y, name: str, y: _Y) -> Driver:
+    def driver(self, parent: Node, name: str, y: Node) -> Driver:
         kp = f"drivers.{name}"
         self.claim(parent, name, "drivers")
         if y.kind == "scalar" and isinstance(y.value, int | float):
@@ -1302,7 +471,7 @@ class _Builder:
         )
 
     def distribution(
-        self, form: str, m: dict[str, _Y], kp: str
+        self, form: str, m: dict[str, Node], kp: str
     ) -> tuple[dist.Distribution, tuple[tuple[str, Any], ...]]:
         fy = m[form]
         fkp = f"{kp}.{form}"
@@ -1369,7 +538,7 @@ class _Builder:
             raise self.err(where, "lambda must be positive", got=lam)
         return dist.pert(lo, mode, hi, lam), spec
 
-    def range_dist(self, m: dict[str, _Y], kp: str) -> tuple[dist.Distribution, tuple[tuple[str, Any], ...]]:
+    def range_dist(self, m: dict[str, Node], kp: str) -> tuple[dist.Distribution, tuple[tuple[str, Any], ...]]:
         ry = m["range"]
         rkp = kp + ".range"
         lo, hi = self.numbers(ry, rkp, 2, "[low, high]")
@@ -1437,7 +606,7 @@ class _Builder:
             raise self.err(self.loc(ry, rkp), str(exc), got=[lo, hi]) from None
         return d, tuple(spec)
 
-    def correlations(self, y: _Y, drivers: tuple[Driver, ...], repair: str) -> tuple[Correlation, ...]:
+    def correlations(self, y: Node, drivers: tuple[Driver, ...], repair: str) -> tuple[Correlation, ...]:
         if y.kind != "seq":
             raise self.err(self.loc(y, "correlations"), "expected a list of [driver, driver, rho]", got=_show_y(y))
         by_name = {d.id: d for d in drivers}
@@ -1446,7 +615,7 @@ class _Builder:
         for i, item in enumerate(y.value):
             kp = f"correlations[{i}]"
 
-            def one(item: _Y = item, kp: str = kp, i: int = i) -> Correlation:
+            def one(item: Node = item, kp: str = kp, i: int = i) -> Correlation:
                 if item.kind != "seq" or len(item.value) != 3:
                     raise self.err(self.loc(item, kp), "expected [driver, driver, rho]", got=_show_y(item))
                 a, b = (self.text(v, f"{kp}[{j}]") for j, v in enumerate(item.value[:2]))
@@ -1494,18 +663,18 @@ class _Builder:
         """Names an expression may read (drivers and derived quantities), each with its kind."""
         return dict(self.kinds)
 
-    def derived(self, y: _Y) -> tuple[Derived, ...]:
+    def derived(self, y: Node) -> tuple[Derived, ...]:
         m = self.mapping(y, "derived", what="a mapping of derived quantities")
         refused = {
             n: "is an event; events can appear only in scenario rules" for n, s in self.names.items() if s == "events"
         }
         # read every entry first, then compile in the order they refer to each other, so that each
         # one knows whether the quantities it reads are numbers or conditions
-        found: dict[str, tuple[_Y, str, dict[str, str], _Y]] = {}
+        found: dict[str, tuple[Node, str, dict[str, str], Node]] = {}
         for name, dy in m.items():
             kp = f"derived.{name}"
 
-            def one(name: str = name, dy: _Y = dy, kp: str = kp) -> tuple[_Y, str, dict[str, str], _Y]:
+            def one(name: str = name, dy: Node = dy, kp: str = kp) -> tuple[Node, str, dict[str, str], Node]:
                 if dy.kind == "map":
                     dm = self.mapping(dy, kp, required=("expr",), optional=("label", "unit", "note"))
                     meta = self.meta(dm, kp, ("label", "unit", "note"))
@@ -1568,7 +737,7 @@ class _Builder:
             visit(n, [])
         return order
 
-    def events(self, y: _Y) -> tuple[Event, ...]:
+    def events(self, y: Node) -> tuple[Event, ...]:
         m = self.mapping(y, "events", what="a mapping of events")
         names = self.value_names()
         event_names = [n for n, s in self.names.items() if s == "events"]
@@ -1577,7 +746,7 @@ class _Builder:
         for name, ey in m.items():
             kp = f"events.{name}"
 
-            def one(name: str = name, ey: _Y = ey, kp: str = kp) -> Event:
+            def one(name: str = name, ey: Node = ey, kp: str = kp) -> Event:
                 em = self.mapping(ey, kp, optional=("rate", "by", "after", "requires", "label", "note", "source"))
                 meta = self.meta(em, kp, ("label", "note"))
                 source = self.guard(lambda: self.source_ref(em["source"], kp + ".source")) if "source" in em else None
@@ -1647,10 +816,10 @@ class _Builder:
         order = self.toposort(deps, {n: e.where for n, e in items.items()}, "events")
         return tuple(items[n] for n in order)
 
-    def event_name(self, parent: _Y, other: str, me: str, event_names: list[str], kp: str) -> str:
+    def event_name(self, parent: Node, other: str, me: str, event_names: list[str], kp: str) -> str:
         return self.event_ref(parent, other, me, event_names, kp, key=True)
 
-    def event_ref(self, y: _Y, other: str, me: str, event_names: list[str], kp: str, key: bool = False) -> str:
+    def event_ref(self, y: Node, other: str, me: str, event_names: list[str], kp: str, key: bool = False) -> str:
         where = self.key_loc(y, other, kp) if key else self.loc(y, kp)
         if other == me:
             raise self.err(where, f"event {me!r} cannot depend on itself")
@@ -1659,12 +828,12 @@ class _Builder:
         return other
 
     def by(
-        self, y: _Y, kp: str, names: dict[str, NameKind], refused: dict[str, str]
+        self, y: Node, kp: str, names: dict[str, NameKind], refused: dict[str, str]
     ) -> tuple[tuple[str, Expression], ...]:
         m = self.mapping(y, kp, what="a mapping of horizon: probability")
         if not m:
             raise self.err(self.loc(y, kp), "needs at least one horizon: probability")
-        got: dict[str, tuple[Expression, _Y]] = {}
+        got: dict[str, tuple[Expression, Node]] = {}
         for hid, py in m.items():
             hkp = f"{kp}.{hid}"
             if hid not in self.horizon_ids:
@@ -1693,7 +862,7 @@ class _Builder:
             prev = (hid, e.constant)
         return tuple((h, e) for h, (e, _) in ordered)
 
-    def rules(self, y: _Y) -> tuple[ScenarioRule, ...]:
+    def rules(self, y: Node) -> tuple[ScenarioRule, ...]:
         m = self.mapping(y, "scenarios", what="an ordered mapping of scenario: rule")
         names = self.value_names()
         names.update({n: YES_NO for n, s in self.names.items() if s == "events"})
@@ -1702,7 +871,7 @@ class _Builder:
         for i, (sid, ry) in enumerate(m.items()):
             kp = f"scenarios.{sid}"
 
-            def one(sid: str = sid, ry: _Y = ry, kp: str = kp, i: int = i) -> ScenarioRule:
+            def one(sid: str = sid, ry: Node = ry, kp: str = kp, i: int = i) -> ScenarioRule:
                 self.ident(y, sid, kp)
                 if sid in self.names:
                     raise self.err(self.key_loc(y, sid, kp), f"name {sid!r} is already used by {self.names[sid]}.{sid}")
@@ -1749,32 +918,11 @@ def _kind(d: Driver) -> NameKind:
     return YES_NO if d.kind == "yes/no" else None
 
 
-def _end_date(as_of: dt.date, years: float) -> dt.date | None:
-    """The date a horizon of ``years`` ends, as reports show it, or ``None`` past the year 9999.
-
-    Whole months are calendar months (the day kept, or the month's last day);
-    other durations are ``round(years * 365.25)`` days.
-    """
-    try:
-        months = years * 12.0
-        if abs(months - round(months)) < 1e-9:
-            y, m = divmod(as_of.month - 1 + round(months), 12)
-            year, month = as_of.year + y, m + 1
-            return dt.date(year, month, min(as_of.day, calendar.monthrange(year, month)[1]))
-        return as_of + dt.timedelta(days=round(years * 365.25))
-    except (OverflowError, ValueError):
-        return None
-
-
-def _join(kp: str, key: str) -> str:
-    return f"{kp}.{key}" if kp else key
-
-
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
 
 
-def _show_y(y: _Y) -> object:
+def _show_y(y: Node) -> object:
     if y.kind == "map":
         return "a mapping"
     if y.kind == "seq":

@@ -19,8 +19,8 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
-from ._types import FloatArray
-from .errors import ExpressionError, Location, SimulationError, did_you_mean
+from .._types import FloatArray
+from ..errors import ExpressionError, Location, SimulationError, did_you_mean
 
 __all__ = [
     "ANY",

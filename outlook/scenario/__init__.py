@@ -1,0 +1,52 @@
+"""Scenario files: YAML text becomes a frozen, validated :class:`Scenario`.
+
+Owns the file format (version 1, see ``docs/scenario-format.md``), locations
+(file:line:column and key path for every value) and "did you mean" hints.
+Every problem in a file is collected and raised together as
+:class:`~outlook.errors.ScenarioErrors`. YAML is composed by PyYAML's safe
+parser with YAML 1.2 core-schema scalars and no constructor, counting values
+as it goes; expressions go through :mod:`.expressions`, a whitelist
+compiler: loading never runs code. Only regular files are read, never past
+the size limit. Never samples, never prints.
+
+The modules, in the order they build on each other: :mod:`.expressions`
+(the whitelist compiler), :mod:`.durations`, :mod:`.records` (the frozen
+parts), :mod:`.reading` (safe reading, YAML to positioned nodes),
+:mod:`.builder` (every section checked), :mod:`.scenario` (the
+:class:`Scenario` value and :func:`load_scenario`) and :mod:`.bundled` (the
+scenarios that ship with outlook).
+"""
+
+from __future__ import annotations
+
+from .bundled import bundled_scenarios, find_scenario
+from .durations import parse_duration
+from .records import (
+    FORMAT_VERSION,
+    Correlation,
+    Derived,
+    Driver,
+    Event,
+    Horizon,
+    ScenarioRule,
+    Source,
+    SourceRef,
+)
+from .scenario import Scenario, load_scenario
+
+__all__ = [
+    "FORMAT_VERSION",
+    "Correlation",
+    "Derived",
+    "Driver",
+    "Event",
+    "Horizon",
+    "Scenario",
+    "ScenarioRule",
+    "Source",
+    "SourceRef",
+    "bundled_scenarios",
+    "find_scenario",
+    "load_scenario",
+    "parse_duration",
+]
