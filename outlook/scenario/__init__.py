@@ -9,12 +9,14 @@ as it goes; expressions go through :mod:`.expressions`, a whitelist
 compiler: loading never runs code. Only regular files are read, never past
 the size limit. Never samples, never prints.
 
-The modules, in the order they build on each other: :mod:`.expressions`
-(the whitelist compiler), :mod:`.durations`, :mod:`.records` (the frozen
-parts), :mod:`.reading` (safe reading, YAML to positioned nodes),
-:mod:`.builder` (every section checked), :mod:`.scenario` (the
-:class:`Scenario` value and :func:`load_scenario`) and :mod:`.bundled` (the
-scenarios that ship with outlook).
+The modules, each building on those before it: :mod:`.expressions` (the
+whitelist compiler), :mod:`.durations`, :mod:`.records` (the frozen parts),
+:mod:`.reading` (safe reading; YAML to nodes that keep their positions),
+:mod:`.values` (one value read and checked, every problem kept),
+:mod:`.drivers` and :mod:`.sections` (one function per section of the
+file), :mod:`.scenario` (the :class:`Scenario` value and
+:func:`load_scenario`) and :mod:`.bundled` (the scenarios that ship with
+outlook).
 """
 
 from __future__ import annotations

@@ -17,10 +17,10 @@ from typing import Any, TypeVar
 import yaml
 
 from ..errors import ScenarioError, ScenarioErrors, did_you_mean
-from .builder import build
 from .expressions import Expression
 from .reading import CORE_RESOLVERS, STR_TAG, compose, from_plain, read_text
 from .records import Correlation, Derived, Driver, Event, Horizon, ScenarioRule, Source, SourceRef
+from .sections import build
 
 __all__ = [
     "Scenario",
