@@ -19,6 +19,7 @@ __all__ = [
     "ScenarioErrors",
     "SimulationError",
     "did_you_mean",
+    "number_text",
 ]
 
 
@@ -75,6 +76,15 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
     """Return ``" Did you mean 'x'?"`` for the closest choice, or ``""``."""
     close = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.6)
     return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def number_text(x: float) -> str:
+    """A number as a message writes it: ``12000`` for a whole number, else the shortest ``%g`` form.
+
+    >>> number_text(12000.0), number_text(0.25)
+    ('12000', '0.25')
+    """
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
 
 
 class OutlookError(Exception):

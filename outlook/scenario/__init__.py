@@ -10,11 +10,13 @@ compiler: loading never runs code. Only regular files are read, never past
 the size limit. Never samples, never prints.
 
 The modules, each building on those before it: :mod:`.expressions` (the
-whitelist compiler), :mod:`.durations`, :mod:`.records` (the frozen parts),
+whitelist compiler), :mod:`.durations`, :mod:`.stated` (what a driver states, and the one
+place its distribution is derived), :mod:`.records` (the frozen parts),
 :mod:`.reading` (safe reading; YAML to nodes that keep their positions),
 :mod:`.values` (one value read and checked, every problem kept),
 :mod:`.drivers` and :mod:`.sections` (one function per section of the
-file), :mod:`.scenario` (the :class:`Scenario` value and
+file), :mod:`.canonical` (plain data, the canonical form and the hash),
+:mod:`.scenario` (the :class:`Scenario` value and
 :func:`load_scenario`) and :mod:`.bundled` (the scenarios that ship with
 outlook).
 """
@@ -35,18 +37,42 @@ from .records import (
     SourceRef,
 )
 from .scenario import Scenario, load_scenario
+from .stated import (
+    BetaForm,
+    CategoricalForm,
+    ConstantForm,
+    Form,
+    LogNormalForm,
+    NormalForm,
+    PertForm,
+    ProbabilityForm,
+    RangeForm,
+    TriangularForm,
+    UniformForm,
+)
 
 __all__ = [
     "FORMAT_VERSION",
+    "BetaForm",
+    "CategoricalForm",
+    "ConstantForm",
     "Correlation",
     "Derived",
     "Driver",
     "Event",
+    "Form",
     "Horizon",
+    "LogNormalForm",
+    "NormalForm",
+    "PertForm",
+    "ProbabilityForm",
+    "RangeForm",
     "Scenario",
     "ScenarioRule",
     "Source",
     "SourceRef",
+    "TriangularForm",
+    "UniformForm",
     "bundled_scenarios",
     "find_scenario",
     "load_scenario",

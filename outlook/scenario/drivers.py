@@ -8,13 +8,25 @@ each problem in one. Never samples.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from .. import distributions as dist
-from ..errors import did_you_mean
 from .reading import Node
 from .records import Driver
-from .values import Reader, Skip, number_text, shown
+from .stated import (
+    BetaForm,
+    CategoricalForm,
+    ConstantForm,
+    Form,
+    LogNormalForm,
+    NormalForm,
+    PertForm,
+    ProbabilityForm,
+    RangeForm,
+    TriangularForm,
+    UniformForm,
+)
+from .values import Reader, Skip, shown
 
 __all__ = [
     "FORMS",
@@ -43,10 +55,16 @@ _PARAMS: dict[str, tuple[str, ...]] = {
     "pert": ("min", "mode", "max"),
     "beta": ("alpha", "beta"),
 }
+#: the record of each form written as a mapping or a list
+_PARAMETRIC: dict[str, Callable[..., Form]] = {
+    "normal": NormalForm,
+    "lognormal": LogNormalForm,
+    "uniform": UniformForm,
+    "triangular": TriangularForm,
+    "beta": BetaForm,
+}
 _DESCRIPTION = ("label", "unit", "note", "source")
 _RANGE_OPTIONS = ("shape", "confidence", "mode", "lambda")
-
-_Spec = tuple[tuple[str, Any], ...]
 
 
 def drivers(r: Reader, node: Node) -> tuple[Driver, ...]:
@@ -60,13 +78,13 @@ def drivers(r: Reader, node: Node) -> tuple[Driver, ...]:
 
 
 def driver(r: Reader, parent: Node, name: str, node: Node) -> Driver:
-    """One driver: its name declared, its form and description read."""
+    """One driver: its name declared, its form and description read, its values checked where written."""
     kp = f"drivers.{name}"
     r.claim(parent, name, "drivers")
     if node.kind == "scalar" and isinstance(node.value, int | float):
         # the shorthand `k: 5` for `k: {constant: 5}`: the same number, validated the same way
-        v = r.number(node, kp)
-        return Driver(name, dist.Constant(v), (("constant", v),), where=r.at(node, kp))
+        with r.placing(node, kp):
+            return Driver(name, ConstantForm(r.number(node, kp)), where=r.at(node, kp))
     if node.kind != "map":
         raise r.fail(r.at(node, kp), "expected a mapping with a distribution", got=shown(node))
     form = _form(r, node, kp)
@@ -77,13 +95,11 @@ def driver(r: Reader, parent: Node, name: str, node: Node) -> Driver:
     if "source" in m:
         with r.collecting():
             source = r.source_ref(m["source"], kp + ".source")
-    d, spec = _distribution(r, form, m, kp)
-    overflow = dist.overflow_problem(d)  # known at load: refuse now rather than at run time
-    if overflow:
-        raise r.fail(r.at(m[form], f"{kp}.{form}"), overflow)
-    return Driver(
-        name, d, spec, text.get("label", ""), text.get("unit", ""), text.get("note", ""), source, r.at(node, kp)
-    )
+    stated = _stated(r, form, m, kp)
+    with r.placing(node, kp):  # the form's own checks (low > high, sd <= 0, ...), at the value they concern
+        return Driver(
+            name, stated, text.get("label", ""), text.get("unit", ""), text.get("note", ""), source, r.at(node, kp)
+        )
 
 
 def _form(r: Reader, node: Node, kp: str) -> str:
@@ -101,24 +117,30 @@ def _form(r: Reader, node: Node, kp: str) -> str:
     return forms[0]
 
 
-def _distribution(r: Reader, form: str, m: dict[str, Node], kp: str) -> tuple[dist.Distribution, _Spec]:
-    """The distribution ``form`` states, and the form as (key, value) pairs."""
+def _stated(r: Reader, form: str, m: dict[str, Node], kp: str) -> Form:
+    """What ``form`` states, each value read as the kind it must be (its limits are the form's own checks)."""
     fnode = m[form]
     fkp = f"{kp}.{form}"
     if form == "range":
         return _range(r, m, kp)
     if form == "constant":
-        v = r.number(fnode, fkp)
-        return dist.Constant(v), (("constant", v),)
+        return ConstantForm(r.number(fnode, fkp))
     if form == "probability":
-        p = r.probability(fnode, fkp)
-        return dist.Bernoulli(p), (("probability", p),)
+        return ProbabilityForm(r.probability(fnode, fkp))
     if form == "categorical":
         return _categorical(r, fnode, fkp)
-    return _parametric(r, form, m, kp)
+    values = _parameters(r, form, fnode, fkp)
+    if form == "pert":
+        if "lambda" in m:
+            if "lambda" in values:
+                raise r.fail(r.at_key(fnode, "lambda", fkp + ".lambda"), "lambda is given twice, here and beside pert")
+            values["lambda"] = r.positive(m["lambda"], kp + ".lambda")
+        lam = values.pop("lambda", None)
+        return PertForm(**values, lam=lam)
+    return _PARAMETRIC[form](**values)
 
 
-def _categorical(r: Reader, node: Node, kp: str) -> tuple[dist.Distribution, _Spec]:
+def _categorical(r: Reader, node: Node, kp: str) -> CategoricalForm:
     cm = r.mapping(node, kp, what="a mapping of category: probability")
     if not cm:
         raise r.fail(r.at(node, kp), "needs at least one category")
@@ -129,65 +151,27 @@ def _categorical(r: Reader, node: Node, kp: str) -> tuple[dist.Distribution, _Sp
             probs[c] = r.probability(v, f"{kp}.{c}")
     if len(r.errors) > before:
         raise Skip()
-    total = sum(probs.values())
-    if abs(total - 1.0) > 1e-9:
-        raise r.fail(r.at(node, kp), "category probabilities must sum to 1", got=round(total, 12))
-    cats = tuple(str(c) for c in probs)
-    ps = tuple(float(p) for p in probs.values())
-    return dist.Categorical(cats, ps), (("categorical", tuple(zip(cats, ps))),)
+    return CategoricalForm(tuple(probs.items()))
 
 
-def _parametric(r: Reader, form: str, m: dict[str, Node], kp: str) -> tuple[dist.Distribution, _Spec]:
-    """``normal``, ``lognormal``, ``uniform``, ``triangular``, ``pert`` or ``beta``, as a mapping or a list."""
-    fnode = m[form]
-    fkp = f"{kp}.{form}"
+def _parameters(r: Reader, form: str, node: Node, kp: str) -> dict[str, float]:
+    """The numbers of ``normal``, ``lognormal``, ``uniform``, ``triangular``, ``pert`` or ``beta``: a mapping or a list."""
     params = _PARAMS[form]
-    if fnode.kind == "seq" and len(fnode.value) == len(params):
-        vals = dict(zip(params, r.numbers(fnode, fkp, len(params), "")))
-    else:
-        extra = ("lambda",) if form == "pert" else ()
-        pm = r.mapping(fnode, fkp, required=params, optional=extra, what=f"a mapping {{{', '.join(params)}}}")
-        before = len(r.errors)
-        vals = {}
-        for k in pm:
-            with r.collecting():
-                vals[k] = r.number(pm[k], f"{fkp}.{k}")
-        if len(r.errors) > before or any(k not in vals for k in params):
-            raise Skip()
-    where = r.at(fnode, fkp)
-    spec: _Spec = ((form, tuple(vals.items())),)
-    if form == "normal":
-        if vals["sd"] <= 0:
-            raise r.fail(where, "sd must be positive", got=vals["sd"])
-        return dist.Normal(vals["mean"], vals["sd"]), spec
-    if form == "lognormal":
-        if vals["sigma"] <= 0:
-            raise r.fail(where, "sigma must be positive", got=vals["sigma"])
-        return dist.LogNormal(vals["mu"], vals["sigma"]), spec
-    if form == "beta":
-        if vals["alpha"] <= 0 or vals["beta"] <= 0:
-            raise r.fail(where, "alpha and beta must be positive", got=[vals["alpha"], vals["beta"]])
-        return dist.Beta(vals["alpha"], vals["beta"]), spec
-    lo, hi = vals["min"], vals["max"]
-    if lo >= hi:
-        raise r.fail(where, f"min {number_text(lo)} must be below max {number_text(hi)}", got=[lo, hi])
-    if form == "uniform":
-        return dist.Uniform(lo, hi), spec
-    mode = vals["mode"]
-    if not lo <= mode <= hi:
-        raise r.fail(where, f"mode {number_text(mode)} must lie between min and max", got=[lo, mode, hi])
-    if form == "triangular":
-        return dist.Triangular(lo, mode, hi), spec
-    lam = vals.get("lambda", 4.0)
-    if "lambda" in m and "lambda" not in vals:
-        lam = r.positive(m["lambda"], kp + ".lambda")
-        spec = (*spec, ("lambda", lam))
-    if lam <= 0:
-        raise r.fail(where, "lambda must be positive", got=lam)
-    return dist.pert(lo, mode, hi, lam), spec
+    if node.kind == "seq" and len(node.value) == len(params):
+        return dict(zip(params, r.numbers(node, kp, len(params), "")))
+    extra = ("lambda",) if form == "pert" else ()
+    pm = r.mapping(node, kp, required=params, optional=extra, what=f"a mapping {{{', '.join(params)}}}")
+    before = len(r.errors)
+    values = {}
+    for k in pm:
+        with r.collecting():
+            values[k] = r.number(pm[k], f"{kp}.{k}")
+    if len(r.errors) > before or any(k not in values for k in params):
+        raise Skip()
+    return values
 
 
-def _range(r: Reader, m: dict[str, Node], kp: str) -> tuple[dist.Distribution, _Spec]:
+def _range(r: Reader, m: dict[str, Node], kp: str) -> RangeForm:
     """``range: [low, high]`` with a ``shape`` and its options."""
     rnode = m["range"]
     rkp = kp + ".range"
@@ -195,61 +179,7 @@ def _range(r: Reader, m: dict[str, Node], kp: str) -> tuple[dist.Distribution, _
     if "shape" not in m:
         raise r.fail(r.at(rnode, rkp), "a range needs a shape: one of " + ", ".join(dist.RANGE_SHAPES))
     shape = r.text(m["shape"], kp + ".shape")
-    if shape not in dist.RANGE_SHAPES:
-        raise r.fail(
-            r.at(m["shape"], kp + ".shape"),
-            "unknown shape; expected one of " + ", ".join(dist.RANGE_SHAPES),
-            got=shape,
-            hint=did_you_mean(shape, dist.RANGE_SHAPES),
-        )
-    if lo > hi:
-        raise r.fail(
-            r.at(rnode, rkp),
-            f"low {number_text(lo)} > high {number_text(hi)}",
-            got=[lo, hi],
-            hint=f"Did you mean [{number_text(hi)}, {number_text(lo)}]?",
-        )
-    if lo == hi:
-        raise r.fail(r.at(rnode, rkp), "low equals high; use constant: for a fixed value", got=[lo, hi])
-    bounded = shape in ("uniform", "triangular", "pert")
-    conf = 0.9
-    spec: list[tuple[str, Any]] = [("range", (lo, hi)), ("shape", shape)]
-    if "confidence" in m:
-        cnode = m["confidence"]
-        conf = r.number(cnode, kp + ".confidence")
-        if not (0 < conf < 1 or (conf == 1 and bounded)):
-            allowed = "(0, 1], 1 meaning hard bounds" if bounded else "(0, 1)"
-            raise r.fail(r.at(cnode, kp + ".confidence"), f"confidence must lie in {allowed}", got=conf)
-        spec.append(("confidence", conf))
-    if shape == "lognormal" and lo <= 0:
-        raise r.fail(r.at(rnode, rkp), "a lognormal range must be positive", got=[lo, hi])
-    if shape == "beta" and not (0 < lo and hi < 1):
-        raise r.fail(r.at(rnode, rkp), "a beta range must lie inside (0, 1)", got=[lo, hi])
-    mode = None
-    if shape in ("triangular", "pert"):
-        if "mode" not in m:
-            raise r.fail(r.at(rnode, rkp), f"a {shape} range needs a mode")
-        mode = r.number(m["mode"], kp + ".mode")
-        if not lo < mode < hi:
-            raise r.fail(
-                r.at(m["mode"], kp + ".mode"),
-                f"mode must lie inside the range [{number_text(lo)}, {number_text(hi)}]",
-                got=mode,
-            )
-        spec.append(("mode", mode))
-    elif "mode" in m:
-        raise r.fail(
-            r.at_key(m["mode"], "mode", kp + ".mode"),
-            f"mode applies only to triangular and pert ranges, not {shape}",
-        )
-    lam = 4.0
-    if "lambda" in m:
-        if shape != "pert":
-            raise r.fail(r.at(m["lambda"], kp + ".lambda"), f"lambda applies only to pert ranges, not {shape}")
-        lam = r.positive(m["lambda"], kp + ".lambda")
-        spec.append(("lambda", lam))
-    try:
-        d = dist.from_range(shape, lo, hi, confidence=conf, mode=mode, lam=lam)
-    except ValueError as exc:
-        raise r.fail(r.at(rnode, rkp), str(exc), got=[lo, hi]) from None
-    return d, tuple(spec)
+    confidence = r.number(m["confidence"], kp + ".confidence") if "confidence" in m else None
+    mode = r.number(m["mode"], kp + ".mode") if "mode" in m else None
+    lam = r.positive(m["lambda"], kp + ".lambda") if "lambda" in m else None
+    return RangeForm(lo, hi, shape, confidence, mode, lam)

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import distributions as dist
-from ..errors import Location
+from ..errors import Location, ScenarioError
 from .expressions import Expression
+from .stated import Form, RangeForm, distribution_of, form_data, form_problems
 
 __all__ = [
     "FORMAT_VERSION",
@@ -66,16 +67,47 @@ class Horizon:
 
 @dataclass(frozen=True, slots=True)
 class Driver:
-    """An uncertain input, drawn once per simulated world."""
+    """An uncertain input, drawn once per simulated world.
+
+    ``stated`` is what the file states (a form such as :class:`RangeForm`);
+    ``distribution``, what is sampled, is derived from it by
+    :func:`~outlook.scenario.stated.distribution_of` when the driver is made
+    and cannot be given: a driver built any way (a file, a dict, an
+    override, ``dataclasses.replace``) samples what it states.
+
+    Raises
+    ------
+    ScenarioError
+        If the form states values that cannot be sampled (a range whose low
+        end is above its high end, a negative sd, ...), located at the
+        driver and named by the key path of the value
+        (``drivers.troops.range``).
+    """
 
     id: str
-    distribution: dist.Distribution
-    spec: tuple[tuple[str, Any], ...]
+    stated: Form
     label: str = ""
     unit: str = ""
     note: str = ""
     source: SourceRef | None = None
     where: Location = field(default=Location(), compare=False, repr=False)
+    distribution: dist.Distribution = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for part, problem, got, hint in form_problems(self.stated):
+            raise ScenarioError(self._at(part), problem, got=got, hint=hint)
+        try:
+            d = distribution_of(self.stated)
+        except ValueError as exc:  # a range no distribution of its shape fits
+            got = [self.stated.low, self.stated.high] if isinstance(self.stated, RangeForm) else None
+            raise ScenarioError(self._at(self.stated.form), str(exc), got=got) from None
+        overflow = dist.overflow_problem(d)  # known now: refuse it rather than at run time
+        if overflow:
+            raise ScenarioError(self._at(self.stated.form), overflow)
+        object.__setattr__(self, "distribution", d)
+
+    def _at(self, part: str) -> Location:
+        return Location(self.where.path, self.where.line, self.where.col, f"drivers.{self.id}.{part}")
 
     @property
     def kind(self) -> str:
@@ -84,8 +116,27 @@ class Driver:
 
     @property
     def categories(self) -> tuple[str, ...] | None:
+        """The category names of a categorical driver, else ``None``."""
         d = self.distribution
         return d.categories if isinstance(d, dist.Categorical) else None
+
+    @property
+    def spec(self) -> tuple[tuple[str, Any], ...]:
+        """What the file states, as (key, value) pairs with tuples for lists and mappings (for display).
+
+        ``(("range", (8000.0, 12000.0)), ("shape", "normal"))``; the typed
+        record is :attr:`stated`.
+        """
+        return tuple((k, _pairs(v)) for k, v in form_data(self.stated).items())
+
+
+def _pairs(value: Any) -> Any:
+    """Lists as tuples, mappings as tuples of (key, value) pairs."""
+    if isinstance(value, dict):
+        return tuple((k, _pairs(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return tuple(_pairs(v) for v in value)
+    return value
 
 
 @dataclass(frozen=True, slots=True)

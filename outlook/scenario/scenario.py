@@ -8,18 +8,24 @@ checking each section :mod:`.builder`'s. Never samples, never prints.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
-
 from ..errors import ScenarioError, ScenarioErrors, did_you_mean
-from .expressions import Expression
-from .reading import CORE_RESOLVERS, STR_TAG, compose, from_plain, read_text
-from .records import Correlation, Derived, Driver, Event, Horizon, ScenarioRule, Source, SourceRef
+from .canonical import (
+    correlation_data,
+    derived_data,
+    digest,
+    driver_data,
+    event_data,
+    horizon_data,
+    rule_data,
+    source_data,
+    to_yaml,
+)
+from .reading import compose, from_plain, read_text
+from .records import Correlation, Derived, Driver, Event, Horizon, ScenarioRule, Source
 from .sections import build
 
 __all__ = [
@@ -105,7 +111,25 @@ class Scenario:
     # -- output ------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        """The scenario as plain data; ``from_dict(to_dict())`` is equal."""
+        """What the scenario states, as plain data; ``from_dict(to_dict())`` is equal."""
+        return self._data(canonical=False)
+
+    def to_yaml(self) -> str:
+        """The scenario as YAML text (comments are not kept); it reads back as an equal scenario."""
+        return to_yaml(self.to_dict())
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 of what the scenario states, in canonical form: its identity in a run's manifest.
+
+        Equal hashes mean equal statements, so equal numbers for the same
+        seed; restating a value (``8000`` as ``8000.0``) keeps the hash, and
+        any change to what is stated, a label included, gives a new one. The
+        canonical form is described in :mod:`outlook.scenario.canonical`.
+        """
+        return digest(self._data(canonical=True))
+
+    def _data(self, *, canonical: bool) -> dict[str, Any]:
         out: dict[str, Any] = {
             "outlook": self.version,
             "id": self.id,
@@ -116,62 +140,19 @@ class Scenario:
         if self.description:
             out["description"] = self.description
         if self.sources:
-            out["sources"] = {
-                s.id: _nonempty({f: getattr(s, f) for f in ("title", "publisher", "date", "file", "url", "note")})
-                for s in self.sources
-            }
-        out["horizons"] = {h.id: _nonempty({"label": h.label, "until": h.text, "note": h.note}) for h in self.horizons}
-        out["drivers"] = {
-            d.id: {
-                **_nonempty({"label": d.label, "unit": d.unit, "note": d.note}),
-                **{k: _plain(v) for k, v in d.spec},
-                **({"source": _ref_dict(d.source)} if d.source else {}),
-            }
-            for d in self.drivers
-        }
+            out["sources"] = {s.id: source_data(s) for s in self.sources}
+        out["horizons"] = {h.id: horizon_data(h) for h in self.horizons}
+        out["drivers"] = {d.id: driver_data(d) for d in self.drivers}
         if self.correlations:
-            out["correlations"] = [[c.a, c.b, c.rho] for c in self.correlations]
+            out["correlations"] = [correlation_data(c) for c in self.correlations]
         if self.correlation_repair != "none":
             out["correlation_repair"] = self.correlation_repair
         if self.derived:
-            out["derived"] = {
-                d.id: {"expr": _expr_plain(d.expr), **_nonempty({"label": d.label, "unit": d.unit, "note": d.note})}
-                for d in self.derived
-            }
+            out["derived"] = {d.id: derived_data(d, canonical=canonical) for d in self.derived}
         if self.events:
-            events: dict[str, Any] = {}
-            for e in self.events:
-                item: dict[str, Any] = _nonempty({"label": e.label, "note": e.note})
-                if e.rate is not None:
-                    item["rate"] = _expr_plain(e.rate)
-                else:
-                    item["by"] = {h: _expr_plain(x) for h, x in e.by}
-                if e.after:
-                    item["after"] = dict(e.after)
-                if e.requires:
-                    item["requires"] = list(e.requires)
-                if e.source:
-                    item["source"] = _ref_dict(e.source)
-                events[e.id] = item
-            out["events"] = events
-        out["scenarios"] = {
-            r.id: {
-                "when": "otherwise" if r.when is None else _expr_plain(r.when),
-                **_nonempty({"label": r.label, "description": r.description}),
-            }
-            for r in self.rules
-        }
+            out["events"] = {e.id: event_data(e, canonical=canonical) for e in self.events}
+        out["scenarios"] = {r.id: rule_data(r, canonical=canonical) for r in self.rules}
         return out
-
-    def to_yaml(self) -> str:
-        """The scenario as YAML text (comments are not kept)."""
-        return yaml.dump(self.to_dict(), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
-
-    @property
-    def hash(self) -> str:
-        """SHA-256 of the scenario's canonical data: its identity in a manifest."""
-        blob = json.dumps(self.to_dict(), sort_keys=True, default=str, ensure_ascii=False)
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
 _T = TypeVar("_T", "Driver", "Event", "Horizon", "Source")
@@ -184,32 +165,6 @@ def _find(items: tuple[_T, ...], name: str, what: str) -> _T:
     hint = did_you_mean(name, [i.id for i in items])
     msg = f"no {what} {name!r}.{hint}"
     raise KeyError(msg)
-
-
-def _nonempty(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in d.items() if v not in ("", None)}
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, tuple):
-        if v and all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in v):
-            return {k: _plain(x) for k, x in v}
-        return [_plain(x) for x in v]
-    return v
-
-
-def _ref_dict(r: SourceRef) -> dict[str, str]:
-    return _nonempty({"ref": r.ref, "quote": r.quote, "note": r.note})
-
-
-def _expr_plain(e: Expression) -> Any:
-    """A number where one reads back as the same text (``1``, ``0.5``), else the text (``1e3``)."""
-    c = e.constant
-    if not e.names and c is not None:
-        for v in (c, int(c) if c.is_integer() else None):
-            if v is not None and repr(v) == e.text:
-                return v
-    return e.text
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -241,28 +196,3 @@ def load_scenario(path: str | Path) -> Scenario:
     without blocking, so a FIFO with no writer is refused, not waited for.
     """
     return Scenario.from_yaml(read_text(path), path=str(path))
-
-
-class _Dumper(yaml.SafeDumper):
-    """Quotes every text that YAML 1.1 or the 1.2 core schema would read as anything but text.
-
-    So ``to_yaml`` output reads back the same here (``'2e4'`` stays text) and
-    in a YAML 1.1 reader (``'no'`` stays text).
-    """
-
-
-for _tag, _regexp, _first in CORE_RESOLVERS:
-    _Dumper.add_implicit_resolver(_tag, _regexp, _first)
-
-
-def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    """Text with a NEL or a Unicode line or paragraph separator is written double-quoted, as escapes.
-
-    Otherwise the emitter may write them raw inside quotes, where a reader
-    folds them into spaces: the text would not read back the same.
-    """
-    style = '"' if any(c in data for c in "\x85\u2028\u2029") else None
-    return dumper.represent_scalar(STR_TAG, data, style=style)
-
-
-_Dumper.add_representer(str, _represent_str)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import distributions as dist
-from ..errors import Location, ScenarioErrors, did_you_mean
+from ..errors import Location, ScenarioErrors, did_you_mean, number_text
 from .drivers import drivers as read_drivers
 from .durations import end_date, parse_duration
 from .expressions import ANY, NUMBER, YES_NO, Expression, NameKind, names_in
@@ -30,7 +30,7 @@ from .records import (
     ScenarioRule,
     Source,
 )
-from .values import Reader, Skip, number_text, shown
+from .values import Reader, Skip, shown
 
 __all__ = [
     "build",

@@ -23,7 +23,6 @@ from .records import SourceRef
 __all__ = [
     "Reader",
     "Skip",
-    "number_text",
     "shown",
 ]
 
@@ -78,6 +77,31 @@ class Reader:
             pass
         except ScenarioError as exc:  # from the expression compiler, or a record's own checks
             self.errors.append(exc)
+
+    @contextlib.contextmanager
+    def placing(self, node: Node, kp: str) -> Iterator[None]:
+        """Locate the problems a record finds in itself: at the node below ``node`` that their key path names.
+
+        A record checks its own invariants when it is made, and names a
+        problem by key path alone (``drivers.troops.range``); the reader,
+        which knows where ``node`` (the value at ``kp``) and its children
+        are written, gives the problem that place.
+        """
+        try:
+            yield
+        except ScenarioError as exc:
+            raise self._placed(exc, node, kp) from None
+
+    def _placed(self, exc: ScenarioError, node: Node, kp: str) -> ScenarioError:
+        key_path = exc.where.key_path
+        target = node
+        if key_path.startswith(kp + "."):
+            for part in key_path[len(kp) + 1 :].split("."):
+                if target.kind != "map" or part not in target.value:
+                    break
+                target = target.value[part]
+        where = Location(self.path, target.line, target.col, key_path)
+        return type(exc)(where, exc.problem, got=exc.got, hint=exc.hint, show_got=exc.show_got)
 
     def fail(self, where: Location, problem: str, *, got: object = None, hint: str = "") -> Skip:
         """Record a problem; return the :class:`Skip` to raise if the value cannot be used."""
@@ -253,11 +277,6 @@ class Reader:
                 self.at(m["ref"], kp + ".ref"), f"unknown source {ref!r}", hint=did_you_mean(ref, self.source_ids)
             )
         return SourceRef(ref, f.get("quote", ""), f.get("note", ""))
-
-
-def number_text(x: float) -> str:
-    """A number as a message shows it: ``12000``, ``0.3``."""
-    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
 
 
 def shown(node: Node) -> object:
