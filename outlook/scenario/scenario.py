@@ -26,6 +26,7 @@ from .canonical import (
 )
 from .reading import compose, from_plain, read_text
 from .records import Correlation, Derived, Driver, Event, Horizon, ScenarioRule, Source
+from .references import reference_problems
 from .sections import build
 
 __all__ = [
@@ -73,6 +74,10 @@ class Scenario:
     sources: tuple[Source, ...] = ()
     description: str = ""
     path: str = field(default="<scenario>", compare=False)
+
+    def __post_init__(self) -> None:
+        for problem in reference_problems(self):  # a dangling reference is refused, however the value was made
+            raise problem
 
     # -- constructors ------------------------------------------------------
 
