@@ -20,6 +20,7 @@ from strategies import arithmetic
 
 from outlook import ExpressionError, Location, Scenario, ScenarioErrors
 from outlook.scenario.expressions import compile_expression
+from outlook.testing import HEADER
 
 #: the text starts at line 3, column 10 of s.yaml, under key derived.d
 W = Location("s.yaml", 3, 10, "derived.d")
@@ -274,12 +275,9 @@ def test_power_tower_is_refused_quickly() -> None:
 
 def test_expression_in_a_file_is_located_in_that_file() -> None:
     """An expression error inside YAML points at the character in the file, quoted or not."""
-    text = """\
-outlook: 1
-id: t
-title: T
-question: Q?
-as_of: 2024-01-01
+    text = (
+        HEADER
+        + """\
 horizons: {soon: {until: 1y}}
 drivers: {x: 1}
 derived:
@@ -288,6 +286,7 @@ derived:
   c: 'open(x)'
 scenarios: {rest: otherwise}
 """
+    )
     with pytest.raises(ScenarioErrors) as info:
         Scenario.from_yaml(text, path="s.yaml")
     assert [

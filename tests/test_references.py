@@ -9,6 +9,7 @@ import pytest
 
 from outlook import Scenario, ScenarioError, load_scenario
 from outlook.scenario import CategoricalForm, find_scenario
+from outlook.testing import HEADER
 
 BUNDLED = find_scenario("nk-troops-russia")
 
@@ -86,7 +87,7 @@ def test_every_kind_of_dangling_reference_is_refused(nk: Scenario, change: Any, 
 def test_a_driver_whose_kind_changed_under_an_expression_is_refused() -> None:
     """An expression compiled for a number cannot silently read a categorical driver's category codes."""
     s = Scenario.from_yaml(
-        "outlook: 1\nid: t\ntitle: T\nquestion: Q?\nas_of: 2024-01-01\nhorizons: {a: {until: 1y}}\n"
+        HEADER + "horizons: {a: {until: 1y}}\n"
         "drivers: {x: {constant: 1}}\nevents: {e: {rate: x}}\nscenarios: {hit: e, rest: otherwise}\n",
         path="s.yaml",
     )

@@ -22,10 +22,11 @@ from outlook.scenario import (
     find_scenario,
 )
 from outlook.scenario.stated import distribution_of, form_data
+from outlook.testing import HEADER
 
 BUNDLED = find_scenario("nk-troops-russia")
 
-HEAD = "outlook: 1\nid: t\ntitle: T\nquestion: Q?\nas_of: 2024-01-01\nhorizons: {soon: {until: 1y}}\n"
+HEAD = HEADER + "horizons: {soon: {until: 1y}}\n"
 
 
 def one_driver(text: str) -> Driver:
