@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from strategies import arithmetic
 
-from outlook import ExpressionError, Location, Scenario, ScenarioErrors
+from outlook import ExpressionError, Location, Scenario, ScenarioErrors, SimulationError
 from outlook.scenario.expressions import compile_expression
 from outlook.testing import HEADER
 
@@ -548,6 +548,11 @@ def test_random_trees_agree_with_reference(
     envs = [{"a": values[0], "b": values[1], "c": values[2]}, {"a": values[2], "b": values[0], "c": values[1]}]
     env = {k: np.array([d[k] for d in envs]) for k in "abc"}
     expected = [float(ref(d)) for d in envs]
-    actual = e.evaluate(env, 2).tolist()
+    try:
+        actual = e.evaluate(env, 2).tolist()
+    except SimulationError as exc:
+        # a comparison with a side that is not a number ((0 / a) != 0 at a = 0) stops the run on purpose
+        assume("is not a number" not in str(exc))
+        raise
     assert same(expected, actual), (text, expected, actual)
     assert ("yes/no" if is_condition else "number") == e.kind, text
