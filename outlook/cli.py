@@ -57,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
         help="which table to print (default all)",
     )
     run.add_argument("--scale", default="icd203", help="estimative-word scale (default icd203; see 'outlook scales')")
+    _set_option(run)
     run.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress bar, and no note that a run will be long")
 
@@ -87,11 +88,13 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--no-figures", action="store_true", help="leave the figures out (no matplotlib needed)")
     _simulation_options(rep)
     rep.add_argument("--scale", default="icd203", help="estimative-word scale (default icd203; see 'outlook scales')")
+    _set_option(rep)
     rep.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no closing message")
     rep.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
 
     check = sub.add_parser("check", help="validate scenario files without running them")
     check.add_argument("files", nargs="+", metavar="FILE|ID")
+    _set_option(check)
     check.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
 
     lst = sub.add_parser("list", help="list the bundled scenarios")
@@ -100,6 +103,39 @@ def _parser() -> argparse.ArgumentParser:
     scales = sub.add_parser("scales", help="list the estimative-word scales")
     scales.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
     return p
+
+
+def _set_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        dest="overrides",
+        metavar="KEY=VALUE",
+        help="a what-if: a new value for what the scenario states, by key path, as YAML "
+        "(--set drivers.troops.range=[9000,13000]; --set 'drivers.x={constant: 1}'; "
+        "--set correlations[0]=drop); repeatable, applied in order",
+    )
+
+
+def _overrides(args: argparse.Namespace) -> list[Any]:
+    """The --set options as overrides; every one that cannot be read is reported together."""
+    if not args.overrides:
+        return []
+    from .errors import ScenarioError, ScenarioErrors
+    from .scenario import parse_override
+
+    out, errors = [], []
+    for text in args.overrides:
+        try:
+            out.append(parse_override(text))
+        except ScenarioError as exc:
+            errors.append(exc)
+        except ScenarioErrors as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise ScenarioErrors(errors)
+    return out
 
 
 def _simulation_options(p: argparse.ArgumentParser) -> None:
@@ -424,8 +460,9 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .words import get_scale
 
     get_scale(args.scale)
+    overrides = _overrides(args)
     with _progress(err, _bar_total(args), quiet=args.quiet) as progress:
-        tables = run_outlook(args.scenario, **_simulate_kwargs(args, progress))
+        tables = run_outlook(args.scenario, overrides=overrides, **_simulate_kwargs(args, progress))
     _notes(tables, args, err)
     names = tables.TABLES if args.table == "all" else (args.table,)
     if args.format == "json":
@@ -469,6 +506,7 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .words import get_scale
 
     # every check that needs no simulation comes first: a bad path fails at once
+    overrides = _overrides(args)
     figures = not args.no_figures
     stream = args.output == "-"
     try:
@@ -484,7 +522,7 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 2
     get_scale(args.scale)
     with _progress(err, _bar_total(args), quiet=args.quiet) as progress:
-        tables = run_outlook(args.scenario, **_simulate_kwargs(args, progress))
+        tables = run_outlook(args.scenario, overrides=overrides, **_simulate_kwargs(args, progress))
     _notes(tables, args, err)
     try:
         with _progress(err, 1, quiet=args.quiet, desc="drawing figures", unit=" steps", unit_scale=False) as progress:
@@ -748,16 +786,18 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .errors import ScenarioError, ScenarioErrors
     from .scenario import find_scenario, load_scenario
 
+    overrides = _overrides(args)
+    changed = f" with {len(overrides)} override{'s' if len(overrides) > 1 else ''}" if overrides else ""
     bad = 0
     for f in args.files:
         try:
-            s = load_scenario(find_scenario(f))
+            s = load_scenario(find_scenario(f)).with_overrides(overrides)
         except (ScenarioErrors, ScenarioError) as exc:
             print(str(exc), file=err)
             bad += 1
             continue
         print(
-            f"{f}: ok ({len(s.drivers)} drivers, {len(s.derived)} derived, {len(s.events)} events, "
+            f"{f}: ok{changed} ({len(s.drivers)} drivers, {len(s.derived)} derived, {len(s.events)} events, "
             f"{len(s.rules)} scenarios, {len(s.horizons)} horizons)",
             file=out,
         )

@@ -28,14 +28,20 @@ class Location:
     """A place in a scenario file: path, 1-based line and column, key path.
 
     ``line`` and ``col`` are 0 when unknown (a scenario built from a dict).
+    ``override`` is the key path of the override a value came from
+    (:meth:`outlook.Scenario.with_overrides`), or ``""`` for a value the file
+    states; such a place is shown as ``override drivers.troops.range``.
     """
 
     path: str = "<scenario>"
     line: int = 0
     col: int = 0
     key_path: str = ""
+    override: str = ""
 
     def __str__(self) -> str:
+        if self.override:
+            return f"override {self.override}"
         if self.line:
             return f"{self.path}:{self.line}:{self.col}"
         return self.path
@@ -47,11 +53,11 @@ class Location:
             kp = f"{self.key_path}.{part}"
         else:
             kp = f"{self.key_path}{part}"
-        return Location(self.path, line or self.line, col or self.col, kp)
+        return Location(self.path, line or self.line, col or self.col, kp, self.override)
 
     def shifted(self, col_offset: int) -> Location:
         """The same place, ``col_offset`` characters further right."""
-        return Location(self.path, self.line, self.col + col_offset, self.key_path)
+        return Location(self.path, self.line, self.col + col_offset, self.key_path, self.override)
 
 
 #: every character at which :meth:`str.splitlines` breaks a line
@@ -95,7 +101,9 @@ class ScenarioError(OutlookError, ValueError):
     """One problem in a scenario: where, what is wrong, what was seen.
 
     The message has the shape
-    ``path:line:col: key.path: what is wrong (got X). Hint``.
+    ``path:line:col: key.path: what is wrong (got X). Hint``; for a value an
+    override gave, ``override key.path: what is wrong (got X). Hint`` (and
+    the key path of the value, if it lies below the override's).
     """
 
     def __init__(
@@ -116,7 +124,7 @@ class ScenarioError(OutlookError, ValueError):
 
     def __str__(self) -> str:
         text = f"{self.where}: "
-        if self.where.key_path:
+        if self.where.key_path and self.where.key_path != self.where.override:
             text += f"{self.where.key_path}: "
         text += self.problem
         if self.show_got:

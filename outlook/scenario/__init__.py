@@ -16,7 +16,8 @@ place its distribution is derived), :mod:`.records` (the frozen parts),
 :mod:`.values` (one value read and checked, every problem kept),
 :mod:`.drivers` and :mod:`.sections` (one function per section of the
 file), :mod:`.canonical` (plain data, the canonical form and the hash),
-:mod:`.scenario` (the :class:`Scenario` value and
+:mod:`.references` (what keeps a scenario assembled by hand consistent),
+:mod:`.overrides` (what-ifs by key path), :mod:`.scenario` (the :class:`Scenario` value and
 :func:`load_scenario`) and :mod:`.bundled` (the scenarios that ship with
 outlook).
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 from .bundled import bundled_scenarios, find_scenario
 from .durations import parse_duration
+from .overrides import DROP, Override, parse_override
 from .records import (
     FORMAT_VERSION,
     Correlation,
@@ -52,6 +54,7 @@ from .stated import (
 )
 
 __all__ = [
+    "DROP",
     "FORMAT_VERSION",
     "BetaForm",
     "CategoricalForm",
@@ -64,6 +67,7 @@ __all__ = [
     "Horizon",
     "LogNormalForm",
     "NormalForm",
+    "Override",
     "PertForm",
     "ProbabilityForm",
     "RangeForm",
@@ -77,4 +81,5 @@ __all__ = [
     "find_scenario",
     "load_scenario",
     "parse_duration",
+    "parse_override",
 ]

@@ -45,6 +45,7 @@ __all__ = [
     "horizon_data",
     "rule_data",
     "source_data",
+    "to_flow_yaml",
     "to_yaml",
 ]
 
@@ -188,3 +189,13 @@ _Dumper.add_representer(str, _represent_str)
 def to_yaml(data: dict[str, Any]) -> str:
     """Plain data as YAML text that reads back as the same data (comments are not kept)."""
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def to_flow_yaml(value: Any) -> str:
+    """A value as one line of YAML flow style that reads back as the same value: ``[9000, 13000]``.
+
+    >>> to_flow_yaml({"constant": 1.0}), to_flow_yaml("2e4")
+    ('{constant: 1.0}', "'2e4'")
+    """
+    text = yaml.dump(value, Dumper=_Dumper, default_flow_style=True, allow_unicode=True, width=1 << 30)
+    return text.removesuffix("\n").removesuffix("\n...").strip()

@@ -315,7 +315,7 @@ def _char_col(text: str, lineno: int, byte_col: int) -> int:
 
 def _at(where: Location, lineno: int, col: int) -> Location:
     if lineno > 1:
-        return Location(where.path, where.line + lineno - 1, col + 1, where.key_path)
+        return Location(where.path, where.line + lineno - 1, col + 1, where.key_path, where.override)
     return where.shifted(col)
 
 

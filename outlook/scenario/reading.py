@@ -124,7 +124,8 @@ class Node:
 
     ``raw`` is a scalar's text as written in the file (``None`` for data that
     came from a dict): what a number reads as where text belongs, and what a
-    message quotes.
+    message quotes. ``override`` is the key path of the override the value
+    came from (see :mod:`.overrides`), ``""`` for a value of the file.
     """
 
     kind: str  # "map", "seq" or "scalar"
@@ -135,9 +136,18 @@ class Node:
     text_line: int = 0  # line of that character, where not ``line`` (a block scalar)
     keys: dict[str, tuple[int, int]] = field(default_factory=dict)
     raw: str | None = None
+    override: str = ""
 
     def items(self) -> Iterator[tuple[str, Node]]:
         yield from self.value.items()
+
+    def to_plain(self) -> Any:
+        """The value as plain data: dicts, lists and scalars."""
+        if self.kind == "map":
+            return {k: v.to_plain() for k, v in self.value.items()}
+        if self.kind == "seq":
+            return [v.to_plain() for v in self.value]
+        return self.value
 
 
 def _mark(m: yaml.Mark | None) -> tuple[int, int]:

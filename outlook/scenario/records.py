@@ -107,7 +107,8 @@ class Driver:
         object.__setattr__(self, "distribution", d)
 
     def _at(self, part: str) -> Location:
-        return Location(self.where.path, self.where.line, self.where.col, f"drivers.{self.id}.{part}")
+        w = self.where
+        return Location(w.path, w.line, w.col, f"drivers.{self.id}.{part}", w.override)
 
     @property
     def kind(self) -> str:

@@ -1,14 +1,16 @@
-"""The scenario: YAML text becomes a frozen, validated :class:`Scenario`.
+"""The scenario: YAML text becomes a frozen, validated :class:`Scenario`; a what-if is a new one.
 
-Owns the :class:`Scenario` value (its constructors, lookups, plain data and
-hash) and :func:`load_scenario`. Reading the file is :mod:`.reading`'s job,
-checking each section :mod:`.builder`'s. Never samples, never prints.
+Owns the :class:`Scenario` value (its constructors, what-ifs by override,
+lookups, plain data and hash) and :func:`load_scenario`. Reading a file is
+:mod:`.reading`'s job, checking each section :mod:`.sections`', applying
+overrides :mod:`.overrides`'. Never samples, never prints.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,7 +26,8 @@ from .canonical import (
     source_data,
     to_yaml,
 )
-from .reading import compose, from_plain, read_text
+from .overrides import Override, apply_overrides, as_overrides, stated_nodes
+from .reading import Node, compose, from_plain, read_text
 from .records import Correlation, Derived, Driver, Event, Horizon, ScenarioRule, Source
 from .references import reference_problems
 from .sections import build
@@ -37,26 +40,24 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
-    """A validated scenario file. Frozen: a what-if is ``dataclasses.replace``.
+    """A validated scenario. Frozen: a what-if is :meth:`with_overrides`, a new, revalidated scenario.
 
     Build one with :func:`load_scenario`, :meth:`from_yaml` or
-    :meth:`from_dict`; :meth:`to_dict` gives the data back.
+    :meth:`from_dict`; :meth:`to_dict` gives back what it states, and
+    :attr:`hash` identifies that. Every reference between its parts is
+    checked when it is made, however it is made: ``dataclasses.replace``
+    that leaves a name dangling raises a :class:`~outlook.ScenarioError`
+    naming it. To change what a scenario states, use :meth:`with_overrides`:
+    it checks the result as a file is checked and records what was changed.
 
     Examples
     --------
-    >>> s = Scenario.from_yaml('''
-    ... outlook: 1
-    ... id: demo
-    ... title: Demo
-    ... question: Does it happen?
-    ... as_of: 2024-01-01
-    ... horizons: {soon: {until: 1y}}
-    ... drivers: {r: {range: [0.1, 0.3], shape: lognormal}}
-    ... events: {it: {rate: r}}
-    ... scenarios: {happens: it, not_yet: otherwise}
-    ... ''')
-    >>> [h.until for h in s.horizons], [d.id for d in s.drivers]
-    ([1.0], ['r'])
+    >>> from outlook.testing import tiny_scenario
+    >>> s = tiny_scenario(drivers={"r": {"range": [0.1, 0.3], "shape": "lognormal"}}, events={"it": {"rate": "r"}})
+    >>> [h.until for h in s.horizons], [d.id for d in s.drivers], [r.id for r in s.rules]
+    ([1.0], ['r'], ['it_happens', 'rest'])
+    >>> s.with_overrides({"drivers.r.range": [0.2, 0.5]}).driver("r").stated
+    RangeForm(low=0.2, high=0.5, shape='lognormal', confidence=None, mode=None, lam=None)
     """
 
     version: int
@@ -74,17 +75,30 @@ class Scenario:
     sources: tuple[Source, ...] = ()
     description: str = ""
     path: str = field(default="<scenario>", compare=False)
+    #: the overrides that made this scenario from what a file states, in the order applied
+    overrides: tuple[Override, ...] = field(default=(), compare=False)
+    #: the nodes it was read from: where each value is written, for the messages of a later what-if
+    nodes: Node | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for problem in reference_problems(self):  # a dangling reference is refused, however the value was made
             raise problem
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        """Pickled without :attr:`nodes` (only a later what-if's messages need them): a third of the size."""
+        return tuple(None if f.name == "nodes" else getattr(self, f.name) for f in fields(self))
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        for f, value in zip(fields(self), state):
+            object.__setattr__(self, f.name, value)
 
     # -- constructors ------------------------------------------------------
 
     @classmethod
     def from_yaml(cls, text: str, *, path: str = "<scenario>") -> Scenario:
         """Parse and validate scenario YAML text; ``path`` names it in errors."""
-        return cls(**build(compose(text, path), path))
+        root = compose(text, path)
+        return cls(**build(root, path), nodes=root)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, path: str = "<dict>") -> Scenario:
@@ -93,7 +107,63 @@ class Scenario:
         root = from_plain(data, path, errors)
         if errors:
             raise ScenarioErrors(errors)
-        return cls(**build(root, path))
+        return cls(**build(root, path), nodes=root)
+
+    # -- what-ifs ------------------------------------------------------------
+
+    def with_overrides(self, overrides: Mapping[str, Any] | Iterable[Override | tuple[str, Any]]) -> Scenario:
+        """A what-if: this scenario with new values for what it states, checked again as a whole.
+
+        Parameters
+        ----------
+        overrides
+            Key path -> new value, applied in order: the key paths messages
+            print (``drivers.troops.range``, ``events.e.after.ceasefire``,
+            ``correlations[0]``, ``scenarios.s.when``, ``title``, ...), and
+            values as a scenario file writes them (``[9000, 13000]``,
+            ``{"constant": 1.0}``, ``"troops > 10000"``), or :data:`DROP`
+            to remove an entry or a list's item. Setting a whole driver to
+            a distribution form keeps its label, unit, note and source.
+
+        Returns
+        -------
+        Scenario
+            A new scenario; this one is unchanged. Its :attr:`overrides`
+            are this one's followed by these; its :attr:`hash` is that of
+            what it states, so restating a value keeps the hash and any
+            change to what is stated (a label too) gives a new one.
+
+        Raises
+        ------
+        ScenarioErrors
+            Every problem: a key path that names nothing (with a "did you
+            mean"), a value that is not valid there
+            (``override drivers.troops.range: low 13000 > high 9000 (got
+            [13000, 9000]). Did you mean [9000, 13000]?``), and any problem
+            the change causes elsewhere, located where the file writes it.
+
+        Examples
+        --------
+        >>> from outlook.testing import tiny_scenario
+        >>> s = tiny_scenario(drivers={"k": 5}, events={"e": {"rate": "k / 100"}})
+        >>> s.with_overrides({"drivers.k": 8}).driver("k").stated
+        ConstantForm(value=8.0)
+        >>> s.with_overrides({"drivers.k": {"normal": {"mean": 5, "sd": 0}}})
+        Traceback (most recent call last):
+        ...
+        outlook.errors.ScenarioErrors: override drivers.k: drivers.k.normal: sd must be positive (got 0)
+        """
+        applied = as_overrides(overrides)
+        if not applied:
+            return self
+        root, problems = apply_overrides(stated_nodes(self.to_dict(), self.nodes, self.path), applied, self.path)
+        try:
+            fields = build(root, self.path)
+        except ScenarioErrors as exc:
+            raise ScenarioErrors([*problems, *exc.errors]) from None
+        if problems:
+            raise ScenarioErrors(problems)
+        return Scenario(**fields, overrides=(*self.overrides, *applied), nodes=root)
 
     # -- lookups -----------------------------------------------------------
 

@@ -284,7 +284,11 @@ def correlation(r: Reader, item: Node, kp: str, by_name: dict[str, Driver]) -> C
         if n not in by_name:
             raise r.fail(r.at(item.value[j], f"{kp}[{j}]"), f"unknown driver {n!r}", hint=did_you_mean(n, by_name))
         if by_name[n].kind == "constant":
-            raise r.fail(r.at(item.value[j], f"{kp}[{j}]"), f"driver {n!r} is a constant and cannot be correlated")
+            raise r.fail(
+                r.at(item.value[j], f"{kp}[{j}]"),
+                f"driver {n!r} is a constant and cannot be correlated",
+                hint=f"Remove the pair; a what-if drops it with {kp}=drop.",
+            )
     if a == b:
         raise r.fail(r.at(item, kp), f"a driver cannot be correlated with itself ({a!r})")
     rho = r.number(item.value[2], f"{kp}[2]")

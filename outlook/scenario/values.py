@@ -100,7 +100,7 @@ class Reader:
                 if target.kind != "map" or part not in target.value:
                     break
                 target = target.value[part]
-        where = Location(self.path, target.line, target.col, key_path)
+        where = Location(self.path, target.line, target.col, key_path, target.override)
         return type(exc)(where, exc.problem, got=exc.got, hint=exc.hint, show_got=exc.show_got)
 
     def fail(self, where: Location, problem: str, *, got: object = None, hint: str = "") -> Skip:
@@ -109,13 +109,16 @@ class Reader:
         return Skip()
 
     def at(self, node: Node, key_path: str) -> Location:
-        """Where ``node`` is, named by ``key_path``."""
-        return Location(self.path, node.line, node.col, key_path)
+        """Where ``node`` is, named by ``key_path``: its place in the file, or the override that gave it."""
+        return Location(self.path, node.line, node.col, key_path, node.override)
 
     def at_key(self, parent: Node, key: str, key_path: str) -> Location:
-        """Where the key ``key`` of the mapping ``parent`` is written."""
+        """Where the key ``key`` of the mapping ``parent`` is written (by the override that gave it, if one did)."""
+        child = parent.value.get(key) if parent.kind == "map" else None
+        if child is not None and child.override and child.override != parent.override:
+            return Location(self.path, 0, 0, key_path, child.override)
         line, col = parent.keys.get(key, (parent.line, parent.col))
-        return Location(self.path, line, col, key_path)
+        return Location(self.path, line, col, key_path, parent.override)
 
     # -- single values -------------------------------------------------------
 
@@ -235,7 +238,7 @@ class Reader:
             raise self.yes_no(node, kp, "a number or an expression", "write 1 or 0 for a number")
         if node.kind != "scalar" or node.value is None or not isinstance(node.value, str | int | float | bool):
             raise self.fail(self.at(node, kp), "expected an expression or a number", got=shown(node))
-        where = Location(self.path, node.text_line or node.line, node.text_col, kp)
+        where = Location(self.path, node.text_line or node.line, node.text_col, kp, node.override)
         return compile_expression(node.value, where=where, names=names, refused_names=refused)
 
     # -- names -------------------------------------------------------------------
