@@ -554,9 +554,9 @@ def test_alias_bomb_is_refused() -> None:
 
 
 def test_alias_that_contains_itself_is_refused() -> None:
-    """A recursive alias is a located error, not a RecursionError."""
+    """A recursive alias is a located error at the alias that recurses (`*d`), not a RecursionError."""
     assert [
-        "s.yaml:6:10: values are nested too deeply (more than 64 levels; an alias that contains itself?)"
+        "s.yaml:6:17: values are nested too deeply (more than 64 levels; an alias that contains itself?)"
     ] == errors("drivers: &d {x: *d}\n" + MINIMAL)
 
 

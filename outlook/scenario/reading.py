@@ -9,6 +9,7 @@ the same nodes, without positions. Never interprets what the values mean.
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import re
@@ -48,9 +49,16 @@ def read_text(path: str | Path) -> str:
     ScenarioErrors
         If the file is larger than :data:`MAX_FILE_BYTES`.
     ScenarioError
-        If the file cannot be read, is not UTF-8, or is not a regular file.
+        If ``path`` is not a path (``0``, which ``os.stat`` would take as a
+        file descriptor) or holds a NUL character, or the file cannot be
+        read, is not UTF-8, or is not a regular file.
     """
+    if not isinstance(path, str | os.PathLike) or isinstance(os.fspath(path), bytes):
+        # os.stat(0) would read file descriptor 0, os.stat(b"x") a bytes path: a scenario is named by text
+        raise ScenarioError(Location("<scenario>"), "expected the path of a scenario file", got=path)
     where = Location(str(path))
+    if "\0" in str(path):
+        raise ScenarioError(Location(str(path).replace("\0", "\\0")), "a path cannot hold a NUL character")
     try:
         _regular(where, os.stat(path).st_mode)  # before opening: opening a device or a FIFO can block or act
         fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | _O_CLOEXEC | _O_NOCTTY | _O_BINARY)
@@ -186,7 +194,7 @@ for _tag, _regexp, _first in CORE_RESOLVERS:
 
 
 class _TooMuch(Exception):
-    """The file holds more values, or deeper ones, than a scenario can."""
+    """The file holds more values, or deeper ones, than a scenario can, or says it is not YAML 1.2."""
 
     def __init__(self, mark: Any, problem: str) -> None:
         super().__init__(problem)
@@ -212,6 +220,17 @@ class _Loader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml
         self.budget = MAX_NODES
         self.depth = 0
 
+    def scan_directive(self) -> Any:
+        """A ``%YAML`` directive other than 1.2 is refused: its values would be read otherwise (``010`` as 8)."""
+        token = super().scan_directive()
+        if token.name == "YAML" and tuple(token.value) != (1, 2):
+            version = ".".join(str(v) for v in token.value)
+            problem = (
+                f"%YAML {version} is not read here: a scenario file is YAML 1.2 (write %YAML 1.2, or no directive)"
+            )
+            raise _TooMuch(token.start_mark, problem)
+        return token
+
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         event = self.peek_event()  # type: ignore[no-untyped-call]
         self.budget -= 1  # an alias counts too: a list of a million aliases is a million values
@@ -221,7 +240,12 @@ class _Loader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml
         try:
             if self.depth > MAX_NESTING:
                 raise _TooMuch(event.start_mark, f"values are nested too deeply (more than {MAX_NESTING} levels)")
-            return super().compose_node(parent, index)
+            node = super().compose_node(parent, index)
+            if isinstance(event, yaml.AliasEvent) and node is not None:
+                # the anchored node, placed where the alias is written: a message about it points at its use
+                node = copy.copy(node)
+                node.start_mark, node.end_mark = event.start_mark, event.end_mark
+            return node
         finally:
             self.depth -= 1
 
