@@ -13,7 +13,7 @@ from typing import Any
 from .. import distributions as dist
 from ..errors import Location, ScenarioError
 from .expressions import Expression
-from .stated import Form, RangeForm, distribution_of, form_data, form_problems
+from .stated import Form, RangeForm, distribution_of, form_data, form_problems, sampling_problem
 
 __all__ = [
     "FORMAT_VERSION",
@@ -104,6 +104,10 @@ class Driver:
         overflow = dist.overflow_problem(d)  # known now: refuse it rather than at run time
         if overflow:
             raise ScenarioError(self._at(self.stated.form), overflow)
+        unsafe = sampling_problem(d)  # finite parameters, summaries that stay finite
+        if unsafe:
+            got = [self.stated.low, self.stated.high] if isinstance(self.stated, RangeForm) else None
+            raise ScenarioError(self._at(self.stated.form), unsafe, got=got)
         object.__setattr__(self, "distribution", d)
 
     def _at(self, part: str) -> Location:

@@ -17,11 +17,14 @@ import math
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, TypeAlias
 
+import numpy as np
+
 from .. import distributions as dist
 from ..errors import did_you_mean
 from ..errors import number_text as _num
 
 __all__ = [
+    "MAX_MAGNITUDE",
     "DEFAULT_CONFIDENCE",
     "DEFAULT_LAMBDA",
     "BetaForm",
@@ -39,6 +42,7 @@ __all__ = [
     "distribution_of",
     "form_data",
     "form_problems",
+    "sampling_problem",
 ]
 
 #: the share of the distribution a ``range`` holds when ``confidence`` is not stated
@@ -263,6 +267,59 @@ def _categorical_problems(form: CategoricalForm) -> list[Problem]:
     return []
 
 
+#: The largest magnitude a driver's draws may reach: 1e150. A run sums each
+#: quantity's squared deviations over blocks of 65,536 worlds
+#: (:data:`outlook.engine.BLOCK_SIZE`); with every draw within +-1e150 a
+#: deviation is at most 2e150 and a block's sum at most 65,536 * 4e300, about
+#: 2.6e305, below the largest float (about 1.8e308), so no mean or standard
+#: deviation of a driver overflows at run time.
+MAX_MAGNITUDE = 1e150
+
+
+def sampling_problem(d: dist.Distribution) -> str | None:
+    """Why ``d`` cannot be sampled as finite numbers whose summaries stay finite, or ``None``.
+
+    Checks that every parameter is a finite number, that a scale (``sd``,
+    ``sigma``, ``alpha``, ``beta``, the width of bounds) is positive, and
+    that the draws at normal scores within +-9 (see
+    :func:`outlook.distributions.overflow_share`) stay within
+    :data:`MAX_MAGNITUDE`. A range whose numbers are too extreme for
+    floating point (``confidence: 0.9999999999999999``, whose z is infinite,
+    gives a normal with ``sd`` 0) is caught here, not at run time.
+
+    >>> sampling_problem(dist.Normal(1.5, 0.0))
+    'gives normal(mean=1.5, sd=0) whose sd is not a positive finite number; state a wider range or a smaller confidence'
+    >>> sampling_problem(dist.Constant(1e308))
+    'values reach 1e+308, beyond 1e+150: too large for a run to summarise; express it in larger units'
+    """
+    params = {f.name: getattr(d, f.name) for f in fields(d) if isinstance(getattr(d, f.name), float)}  # type: ignore[arg-type]
+    scales = [n for n in ("sd", "sigma", "alpha", "beta") if n in params]
+    bad = [n for n, v in params.items() if not math.isfinite(v)] or [n for n in scales if not params[n] > 0]
+    if not bad and "lo" in params and "hi" in params and not params["lo"] < params["hi"]:
+        bad = ["hi"]
+    if bad:
+        return (
+            f"gives {d.describe()} whose {bad[0]} is not a positive finite number; "
+            "state a wider range or a smaller confidence"
+            if bad[0] in scales
+            else f"gives {d.describe()} whose {bad[0]} is not a finite number; state less extreme numbers"
+        )
+    if d.kind == "constant":
+        reach = abs(params["value"])
+    elif d.kind == "continuous":
+        with np.errstate(over="ignore", invalid="ignore"):
+            x = d.from_normal(np.linspace(-dist.OVERFLOW_Z, dist.OVERFLOW_Z, 181))
+        reach = float(np.max(np.abs(x))) if np.isfinite(x).all() else math.inf
+    else:
+        return None
+    if reach > MAX_MAGNITUDE:
+        return (
+            f"values reach {reach:.4g}, beyond {MAX_MAGNITUDE:.4g}: too large for a run to summarise; "
+            "express it in larger units"
+        )
+    return None
+
+
 @functools.lru_cache(maxsize=1024)
 def distribution_of(form: Form) -> dist.Distribution:
     """The distribution that is sampled for what a driver states: the one place it is derived.
@@ -281,7 +338,8 @@ def distribution_of(form: Form) -> dist.Distribution:
     Raises
     ------
     ValueError
-        If a range cannot be fitted (:func:`outlook.distributions.from_range`).
+        If a range cannot be fitted (:func:`outlook.distributions.from_range`),
+        including a fit that divides by zero or overflows.
 
     Notes
     -----
@@ -296,14 +354,18 @@ def distribution_of(form: Form) -> dist.Distribution:
     'normal(mean=10000, sd=1215.91)'
     """
     if isinstance(form, RangeForm):
-        return dist.from_range(
-            form.shape,
-            form.low,
-            form.high,
-            confidence=DEFAULT_CONFIDENCE if form.confidence is None else form.confidence,
-            mode=form.mode,
-            lam=DEFAULT_LAMBDA if form.lam is None else form.lam,
-        )
+        try:
+            return dist.from_range(
+                form.shape,
+                form.low,
+                form.high,
+                confidence=DEFAULT_CONFIDENCE if form.confidence is None else form.confidence,
+                mode=form.mode,
+                lam=DEFAULT_LAMBDA if form.lam is None else form.lam,
+            )
+        except ArithmeticError:  # a division by zero or an overflow while fitting: numbers too extreme for floats
+            msg = "this range cannot be fitted in floating point: its ends or confidence are too extreme"
+            raise ValueError(msg) from None
     if isinstance(form, NormalForm):
         return dist.Normal(form.mean, form.sd)
     if isinstance(form, LogNormalForm):
