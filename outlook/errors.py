@@ -8,6 +8,7 @@ workers send errors back). Never prints, never formats tables.
 from __future__ import annotations
 
 import difflib
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -78,9 +79,37 @@ def _one_line(text: str) -> str:
     return "".join(c.encode("unicode_escape").decode("ascii") if c in _LINE_BREAKS else c for c in text)
 
 
+#: the most choices :func:`did_you_mean` compares with one name: those closest in length
+MAX_SUGGESTION_CANDIDATES = 200
+
+
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
-    """Return ``" Did you mean 'x'?"`` for the closest choice, or ``""``."""
-    close = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.6)
+    """Return ``" Did you mean 'x'?"`` for the closest choice, or ``""``.
+
+    The closest is :func:`difflib.get_close_matches`' (ratio at least 0.6).
+    Only choices whose length allows that ratio are compared: ratio is
+    ``2 M / (len(a) + len(b))`` with ``M <= min(len(a), len(b))``, so a choice
+    more than 7/3 times longer or shorter cannot reach 0.6. Of those, at most
+    :data:`MAX_SUGGESTION_CANDIDATES`, the closest in length, are compared, so
+    one suggestion among 20,000 names costs one pass over them, not 20,000
+    comparisons.
+
+    >>> did_you_mean("trops", ["troops", "total_casualties"])
+    " Did you mean 'troops'?"
+    """
+    n = len(name)
+    shortest, longest = -(-3 * n // 7), 7 * n // 3
+    by_length: dict[int, list[str]] = {}
+    names = list(choices)
+    for c, length in zip(names, map(len, names)):
+        if shortest <= length <= longest:
+            by_length.setdefault(length, []).append(c)
+    fits: list[str] = []
+    for length in sorted(by_length, key=lambda k: (abs(k - n), k)):
+        fits += heapq.nsmallest(MAX_SUGGESTION_CANDIDATES - len(fits), by_length[length])
+        if len(fits) >= MAX_SUGGESTION_CANDIDATES:
+            break
+    close = difflib.get_close_matches(name, sorted(fits), n=1, cutoff=0.6)
     return f" Did you mean {close[0]!r}?" if close else ""
 
 

@@ -9,9 +9,10 @@ Never samples, never prints.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from .. import distributions as dist
@@ -325,44 +326,69 @@ def derived(r: Reader, node: Node) -> tuple[Derived, ...]:
     items: dict[str, Derived] = {}
     for name in order:
         enode, ekp, text, dnode = found[name]
-        names = {k: v for k, v in r.kinds.items() if k != name}
         with r.collecting():
-            e = r.expression(enode, ekp, names, refused)
+            with _without(r.kinds, name) as names:  # not a copy per quantity: linear in their number
+                e = r.expression(enode, ekp, names, refused)
             r.kinds[name] = e.kind
             where = r.at(dnode, f"derived.{name}")
             items[name] = Derived(name, e, text.get("label", ""), text.get("unit", ""), text.get("note", ""), where)
     return tuple(items[n] for n in order if n in items)
 
 
+@contextlib.contextmanager
+def _without(kinds: dict[str, NameKind], name: str) -> Iterator[dict[str, NameKind]]:
+    """``kinds`` without ``name`` for the time of the block (a quantity cannot read itself), then as before."""
+    had = name in kinds
+    kind = kinds.pop(name, None)
+    try:
+        yield kinds
+    finally:
+        if had:
+            kinds[name] = kind
+
+
 def toposort(r: Reader, deps: dict[str, list[str]], where: dict[str, Location], section: str) -> list[str]:
-    """``deps``' names, each after those it depends on; a cycle is reported once, at its first name."""
+    """``deps``' names, each after those it depends on; a cycle is reported once, at its first name.
+
+    A depth-first search with its own stack, not recursion: a chain of
+    50,000 quantities is sorted in time linear in names and uses, and never
+    reaches Python's recursion limit. Each name's uses are visited in the
+    order the names are written.
+    """
     order: list[str] = []
-    state: dict[str, int] = {}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
     reported: set[str] = set()
     position = {n: i for i, n in enumerate(deps)}
-
-    def visit(n: str, stack: list[str]) -> None:
-        if state.get(n) == 2:
-            return
-        if state.get(n) == 1:
-            cycle = [*stack[stack.index(n) :], n]
-            if not reported.intersection(cycle):
-                reported.update(cycle)
-                what = (
-                    "events depend on each other through after/requires"
-                    if section == "events"
-                    else f"{section} quantities refer to each other"
-                )
-                r.fail(where[n], f"{what} in a cycle: " + " -> ".join(cycle))
-            return
-        state[n] = 1
-        for d in sorted(set(deps[n]), key=position.__getitem__):
-            visit(d, [*stack, n])
-        state[n] = 2
-        order.append(n)
-
-    for n in deps:
-        visit(n, [])
+    what = (
+        "events depend on each other through after/requires"
+        if section == "events"
+        else f"{section} quantities refer to each other"
+    )
+    for start in deps:
+        if start in state:
+            continue
+        path: list[str] = [start]  # the names being visited, each using the next
+        on_path = {start: 0}
+        todo = [iter(sorted(set(deps[start]), key=position.__getitem__))]
+        state[start] = 1
+        while todo:
+            d = next(todo[-1], None)
+            if d is None:  # every use of path[-1] is placed: place it
+                todo.pop()
+                n = path.pop()
+                del on_path[n]
+                state[n] = 2
+                order.append(n)
+            elif state.get(d) == 1:
+                cycle = [*path[on_path[d] :], d]
+                if not reported.intersection(cycle):
+                    reported.update(cycle)
+                    r.fail(where[d], f"{what} in a cycle: " + " -> ".join(cycle))
+            elif d not in state:
+                state[d] = 1
+                on_path[d] = len(path)
+                path.append(d)
+                todo.append(iter(sorted(set(deps[d]), key=position.__getitem__)))
     return order
 
 
