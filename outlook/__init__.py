@@ -22,7 +22,6 @@ from ._version import __version__
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr__
     from .api import run_outlook
-    from .bundled import bundled_scenarios, find_scenario
     from .engine import Model, Run, compile_model, sample_worlds, simulate
     from .errors import (
         ExpressionError,
@@ -33,7 +32,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr_
         SimulationError,
     )
     from .model.graph import DependencyGraph, dependency_graph
-    from .scenario import Scenario, load_scenario
+    from .scenario import Scenario, bundled_scenarios, find_scenario, load_scenario
     from .tables import Tables, summarise
     from .words import SCALES, estimative_word
 
@@ -77,11 +76,11 @@ _LAZY = {
     "ScenarioErrors": "errors",
     "SimulationError": "errors",
     "Tables": "tables",
-    "bundled_scenarios": "bundled",
+    "bundled_scenarios": "scenario",
     "compile_model": "engine",
     "dependency_graph": "model.graph",
     "estimative_word": "words",
-    "find_scenario": "bundled",
+    "find_scenario": "scenario",
     "load_scenario": "scenario",
     "run_outlook": "api",
     "sample_worlds": "engine",

@@ -6,13 +6,12 @@ Owns nothing but chaining load -> compile -> simulate -> summarise, the way
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .bundled import find_scenario
 from .engine import DEFAULT_CHUNK_SIZE, check_counts, compile_model, simulate
-from .scenario import Scenario, load_scenario
+from .scenario import Override, Scenario, find_scenario, load_scenario
 from .tables import Tables, summarise
 
 __all__ = [
@@ -33,6 +32,7 @@ def run_outlook(
     workers: int | None = None,
     scheduler: Any = None,
     worker_timeout: float = 60.0,
+    overrides: Mapping[str, Any] | Iterable[Override | tuple[str, Any]] | None = None,
 ) -> Tables:
     """Load, simulate and summarise a scenario in one call.
 
@@ -46,6 +46,9 @@ def run_outlook(
         is the cap of a ``precision`` run).
     scale
         As for :func:`outlook.summarise`.
+    overrides
+        A what-if: new values for what the scenario states, by key path, as
+        for :meth:`outlook.Scenario.with_overrides`, applied before the run.
 
     Returns
     -------
@@ -57,10 +60,14 @@ def run_outlook(
         For a ``samples``, ``seed`` or ``chunk_size`` that is not a whole
         number within its limits (:func:`outlook.engine.check_counts`),
         checked before the scenario is read; and as for :func:`outlook.simulate`.
+    ScenarioErrors
+        For a scenario, or overrides, that are not valid.
     """
     check_counts(1 if samples is None else samples, seed, chunk_size)  # at the door, before any work
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(find_scenario(scenario))
+    if overrides:
+        scenario = scenario.with_overrides(overrides)
     run = simulate(
         compile_model(scenario),
         samples=samples,

@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
         help="which table to print (default all)",
     )
     run.add_argument("--scale", default="icd203", help="estimative-word scale (default icd203; see 'outlook scales')")
+    _set_option(run)
     run.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress bar, and no note that a run will be long")
 
@@ -90,11 +91,13 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--no-figures", action="store_true", help="leave the figures out (no matplotlib needed)")
     _simulation_options(rep)
     rep.add_argument("--scale", default="icd203", help="estimative-word scale (default icd203; see 'outlook scales')")
+    _set_option(rep)
     rep.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no closing message")
     rep.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
 
     check = sub.add_parser("check", help="validate scenario files without running them")
     check.add_argument("files", nargs="+", metavar="FILE|ID")
+    _set_option(check)
     check.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
 
     graph = sub.add_parser(
@@ -107,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument(
         "--format", "-f", choices=("mermaid", "dot"), default="mermaid", help="output format (default mermaid)"
     )
+    _set_option(graph)
     graph.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
 
     lst = sub.add_parser("list", help="list the bundled scenarios")
@@ -115,6 +119,39 @@ def _parser() -> argparse.ArgumentParser:
     scales = sub.add_parser("scales", help="list the estimative-word scales")
     scales.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
     return p
+
+
+def _set_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        dest="overrides",
+        metavar="KEY=VALUE",
+        help="a what-if: a new value for what the scenario states, by key path, as YAML "
+        "(--set drivers.troops.range=[9000,13000]; --set 'drivers.x={constant: 1}'; "
+        "--set correlations[0]=drop); repeatable, applied in order",
+    )
+
+
+def _overrides(args: argparse.Namespace) -> list[Any]:
+    """The --set options as overrides; every one that cannot be read is reported together."""
+    if not args.overrides:
+        return []
+    from .errors import ScenarioError, ScenarioErrors
+    from .scenario import parse_override
+
+    out, errors = [], []
+    for text in args.overrides:
+        try:
+            out.append(parse_override(text))
+        except ScenarioError as exc:
+            errors.append(exc)
+        except ScenarioErrors as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise ScenarioErrors(errors)
+    return out
 
 
 def _simulation_options(p: argparse.ArgumentParser) -> None:
@@ -527,8 +564,9 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .words import get_scale
 
     get_scale(args.scale)
+    overrides = _overrides(args)
     with _progress(err, _bar_total(args), quiet=args.quiet) as progress:
-        tables = run_outlook(args.scenario, **_simulate_kwargs(args, progress))
+        tables = run_outlook(args.scenario, overrides=overrides, **_simulate_kwargs(args, progress))
     _notes(tables, args, err)
     names = tables.TABLES if args.table == "all" else (args.table,)
     if args.format == "json":
@@ -566,12 +604,13 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .api import run_outlook
-    from .bundled import find_scenario
     from .errors import ScenarioError
     from .report import build_report, check_output, write_report
+    from .scenario import find_scenario
     from .words import get_scale
 
     # every check that needs no simulation comes first: a bad path fails at once
+    overrides = _overrides(args)
     figures = not args.no_figures
     stream = args.output == "-"
     try:
@@ -587,7 +626,7 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 2
     get_scale(args.scale)
     with _progress(err, _bar_total(args), quiet=args.quiet) as progress:
-        tables = run_outlook(args.scenario, **_simulate_kwargs(args, progress))
+        tables = run_outlook(args.scenario, overrides=overrides, **_simulate_kwargs(args, progress))
     _notes(tables, args, err)
     try:
         with _progress(err, 1, quiet=args.quiet, desc="drawing figures", unit=" steps", unit_scale=False) as progress:
@@ -780,20 +819,21 @@ def _json_safe(text: str) -> str:
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .bundled import find_scenario
     from .errors import ScenarioError, ScenarioErrors
-    from .scenario import load_scenario
+    from .scenario import find_scenario, load_scenario
 
+    overrides = _overrides(args)
+    changed = f" with {len(overrides)} override{'s' if len(overrides) > 1 else ''}" if overrides else ""
     bad = 0
     for f in args.files:
         try:
-            s = load_scenario(find_scenario(f))
+            s = load_scenario(find_scenario(f)).with_overrides(overrides)
         except (ScenarioErrors, ScenarioError) as exc:
             print(str(exc), file=err)
             bad += 1
             continue
         print(
-            f"{f}: ok ({len(s.drivers)} drivers, {len(s.derived)} derived, {len(s.events)} events, "
+            f"{f}: ok{changed} ({len(s.drivers)} drivers, {len(s.derived)} derived, {len(s.events)} events, "
             f"{len(s.rules)} scenarios, {len(s.horizons)} horizons)",
             file=out,
         )
@@ -817,18 +857,16 @@ def _unreached_warnings(scenario: Any) -> list[str]:
 
 
 def _graph(args: argparse.Namespace, out: TextIO) -> int:
-    from .bundled import find_scenario
     from .model.graph import dependency_graph
-    from .scenario import load_scenario
+    from .scenario import find_scenario, load_scenario
 
-    g = dependency_graph(load_scenario(find_scenario(args.scenario)))
+    g = dependency_graph(load_scenario(find_scenario(args.scenario)).with_overrides(_overrides(args)))
     out.write(g.to_mermaid() if args.format == "mermaid" else g.to_dot())
     return 0
 
 
 def _list(out: TextIO) -> int:
-    from .bundled import bundled_scenarios
-    from .scenario import load_scenario
+    from .scenario import bundled_scenarios, load_scenario
 
     for sid, path in bundled_scenarios().items():
         try:

@@ -8,6 +8,7 @@ workers send errors back). Never prints, never formats tables.
 from __future__ import annotations
 
 import difflib
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ __all__ = [
     "ScenarioErrors",
     "SimulationError",
     "did_you_mean",
+    "number_text",
 ]
 
 
@@ -27,14 +29,20 @@ class Location:
     """A place in a scenario file: path, 1-based line and column, key path.
 
     ``line`` and ``col`` are 0 when unknown (a scenario built from a dict).
+    ``override`` is the key path of the override a value came from
+    (:meth:`outlook.Scenario.with_overrides`), or ``""`` for a value the file
+    states; such a place is shown as ``override drivers.troops.range``.
     """
 
     path: str = "<scenario>"
     line: int = 0
     col: int = 0
     key_path: str = ""
+    override: str = ""
 
     def __str__(self) -> str:
+        if self.override:
+            return f"override {self.override}"
         if self.line:
             return f"{self.path}:{self.line}:{self.col}"
         return self.path
@@ -46,11 +54,11 @@ class Location:
             kp = f"{self.key_path}.{part}"
         else:
             kp = f"{self.key_path}{part}"
-        return Location(self.path, line or self.line, col or self.col, kp)
+        return Location(self.path, line or self.line, col or self.col, kp, self.override)
 
     def shifted(self, col_offset: int) -> Location:
         """The same place, ``col_offset`` characters further right."""
-        return Location(self.path, self.line, self.col + col_offset, self.key_path)
+        return Location(self.path, self.line, self.col + col_offset, self.key_path, self.override)
 
 
 #: every character at which :meth:`str.splitlines` breaks a line
@@ -71,10 +79,47 @@ def _one_line(text: str) -> str:
     return "".join(c.encode("unicode_escape").decode("ascii") if c in _LINE_BREAKS else c for c in text)
 
 
+#: the most choices :func:`did_you_mean` compares with one name: those closest in length
+MAX_SUGGESTION_CANDIDATES = 200
+
+
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
-    """Return ``" Did you mean 'x'?"`` for the closest choice, or ``""``."""
-    close = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.6)
+    """Return ``" Did you mean 'x'?"`` for the closest choice, or ``""``.
+
+    The closest is :func:`difflib.get_close_matches`' (ratio at least 0.6).
+    Only choices whose length allows that ratio are compared: ratio is
+    ``2 M / (len(a) + len(b))`` with ``M <= min(len(a), len(b))``, so a choice
+    more than 7/3 times longer or shorter cannot reach 0.6. Of those, at most
+    :data:`MAX_SUGGESTION_CANDIDATES`, the closest in length, are compared, so
+    one suggestion among 20,000 names costs one pass over them, not 20,000
+    comparisons.
+
+    >>> did_you_mean("trops", ["troops", "total_casualties"])
+    " Did you mean 'troops'?"
+    """
+    n = len(name)
+    shortest, longest = -(-3 * n // 7), 7 * n // 3
+    by_length: dict[int, list[str]] = {}
+    names = list(choices)
+    for c, length in zip(names, map(len, names)):
+        if shortest <= length <= longest:
+            by_length.setdefault(length, []).append(c)
+    fits: list[str] = []
+    for length in sorted(by_length, key=lambda k: (abs(k - n), k)):
+        fits += heapq.nsmallest(MAX_SUGGESTION_CANDIDATES - len(fits), by_length[length])
+        if len(fits) >= MAX_SUGGESTION_CANDIDATES:
+            break
+    close = difflib.get_close_matches(name, sorted(fits), n=1, cutoff=0.6)
     return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def number_text(x: float) -> str:
+    """A number as a message writes it: ``12000`` for a whole number, else the shortest ``%g`` form.
+
+    >>> number_text(12000.0), number_text(0.25)
+    ('12000', '0.25')
+    """
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
 
 
 class OutlookError(Exception):
@@ -85,7 +130,9 @@ class ScenarioError(OutlookError, ValueError):
     """One problem in a scenario: where, what is wrong, what was seen.
 
     The message has the shape
-    ``path:line:col: key.path: what is wrong (got X). Hint``.
+    ``path:line:col: key.path: what is wrong (got X). Hint``; for a value an
+    override gave, ``override key.path: what is wrong (got X). Hint`` (and
+    the key path of the value, if it lies below the override's).
     """
 
     def __init__(
@@ -106,7 +153,7 @@ class ScenarioError(OutlookError, ValueError):
 
     def __str__(self) -> str:
         text = f"{self.where}: "
-        if self.where.key_path:
+        if self.where.key_path and self.where.key_path != self.where.override:
             text += f"{self.where.key_path}: "
         text += self.problem
         if self.show_got:

@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from strategies import arithmetic
 
-from outlook import ExpressionError, Location, Scenario, ScenarioErrors
-from outlook.expressions import compile_expression
+from outlook import ExpressionError, Location, Scenario, ScenarioErrors, SimulationError
+from outlook.scenario.expressions import compile_expression
+from outlook.testing import HEADER
 
 #: the text starts at line 3, column 10 of s.yaml, under key derived.d
 W = Location("s.yaml", 3, 10, "derived.d")
@@ -274,12 +275,9 @@ def test_power_tower_is_refused_quickly() -> None:
 
 def test_expression_in_a_file_is_located_in_that_file() -> None:
     """An expression error inside YAML points at the character in the file, quoted or not."""
-    text = """\
-outlook: 1
-id: t
-title: T
-question: Q?
-as_of: 2024-01-01
+    text = (
+        HEADER
+        + """\
 horizons: {soon: {until: 1y}}
 drivers: {x: 1}
 derived:
@@ -288,6 +286,7 @@ derived:
   c: 'open(x)'
 scenarios: {rest: otherwise}
 """
+    )
     with pytest.raises(ScenarioErrors) as info:
         Scenario.from_yaml(text, path="s.yaml")
     assert [
@@ -549,6 +548,11 @@ def test_random_trees_agree_with_reference(
     envs = [{"a": values[0], "b": values[1], "c": values[2]}, {"a": values[2], "b": values[0], "c": values[1]}]
     env = {k: np.array([d[k] for d in envs]) for k in "abc"}
     expected = [float(ref(d)) for d in envs]
-    actual = e.evaluate(env, 2).tolist()
+    try:
+        actual = e.evaluate(env, 2).tolist()
+    except SimulationError as exc:
+        # a comparison with a side that is not a number ((0 / a) != 0 at a = 0) stops the run on purpose
+        assume("is not a number" not in str(exc))
+        raise
     assert same(expected, actual), (text, expected, actual)
     assert ("yes/no" if is_condition else "number") == e.kind, text

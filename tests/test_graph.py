@@ -12,9 +12,8 @@ from strategies import scenario_dicts
 
 import outlook
 from outlook import cli
-from outlook.bundled import find_scenario
 from outlook.model.graph import DependencyGraph, Edge, Node, dependency_graph
-from outlook.scenario import Scenario, load_scenario
+from outlook.scenario import Scenario, find_scenario, load_scenario
 
 
 def scenario(**parts: Any) -> Scenario:

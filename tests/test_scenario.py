@@ -18,15 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from strategies import scenario_dicts
 
 from outlook import Scenario, ScenarioError, ScenarioErrors, load_scenario
+from outlook.testing import HEADER
 
-HEAD = """\
-outlook: 1
-id: t
-title: T
-question: Q?
-as_of: 2024-01-01
-"""
-# HEAD is lines 1-5, so every body below starts on line 6
+#: the tiny scenarios' five-line header, so every body below starts on line 6
+HEAD = HEADER
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED = REPO / "scenarios" / "nk-troops-russia.yaml"
@@ -559,9 +554,9 @@ def test_alias_bomb_is_refused() -> None:
 
 
 def test_alias_that_contains_itself_is_refused() -> None:
-    """A recursive alias is a located error, not a RecursionError."""
+    """A recursive alias is a located error at the alias that recurses (`*d`), not a RecursionError."""
     assert [
-        "s.yaml:6:10: values are nested too deeply (more than 64 levels; an alias that contains itself?)"
+        "s.yaml:6:17: values are nested too deeply (more than 64 levels; an alias that contains itself?)"
     ] == errors("drivers: &d {x: *d}\n" + MINIMAL)
 
 
@@ -702,16 +697,15 @@ def test_bundled_quotes_appear_verbatim_in_their_seed(name: str, file: str, quot
 
 def test_a_broken_driver_does_not_make_its_users_unknown() -> None:
     """A driver with a bad range is reported once; expressions using it are not flagged too."""
-    text = """outlook: 1
-id: t
-title: T
-question: Q
-as_of: 2024-01-01
+    text = (
+        HEAD
+        + """\
 horizons: {a: {until: 1y}}
 drivers: {r: {range: [0.3, 0.1], shape: lognormal}}
 events: {e: {rate: r}}
 scenarios: {hit: e, rest: otherwise}
 """
+    )
     with pytest.raises(ScenarioErrors) as info:
         Scenario.from_yaml(text, path="s.yaml")
     assert ["s.yaml:7:22: drivers.r.range: low 0.3 > high 0.1 (got [0.3, 0.1]). Did you mean [0.1, 0.3]?"] == [
@@ -774,7 +768,7 @@ def test_yaml_1_2_numbers_are_numbers(text: str, value: float) -> None:
 )
 def test_text_is_kept_as_written(text: str) -> None:
     """Where text belongs, a value is its text as written: 1:30 is not 90, 0x1F is not 31, yes is not true."""
-    s = Scenario.from_yaml(HEAD.replace("title: T", f"title: {text}") + MINIMAL + "drivers: {}\n", path="s.yaml")
+    s = Scenario.from_yaml(HEAD.replace("title: Tiny", f"title: {text}") + MINIMAL + "drivers: {}\n", path="s.yaml")
     assert text == s.title
 
 
@@ -1280,7 +1274,7 @@ def test_explicit_core_tags_that_fit_are_read(value: str, expected: object) -> N
         s = Scenario.from_yaml(HEAD + MINIMAL + f"drivers: {{k: {{constant: {value}}}}}\n")
         assert expected == s.driver("k").distribution.value  # type: ignore[attr-defined]
     else:
-        s = Scenario.from_yaml(HEAD.replace("title: T", f"title: {value}") + MINIMAL + "drivers: {}\n")
+        s = Scenario.from_yaml(HEAD.replace("title: Tiny", f"title: {value}") + MINIMAL + "drivers: {}\n")
         assert expected == s.title
 
 
@@ -1315,5 +1309,5 @@ def test_a_tag_on_a_key_is_checked() -> None:
 def test_characters_yaml_refuses_are_one_located_line(text: str, expected: str) -> None:
     """A control character in the text is reported on one line at its place (PyYAML's message spans two)."""
     with pytest.raises(ScenarioErrors) as info:
-        Scenario.from_yaml(HEAD.replace("title: T\n", "") + text + MINIMAL, path="s.yaml")
+        Scenario.from_yaml(HEAD.replace("title: Tiny\n", "") + text + MINIMAL, path="s.yaml")
     assert expected == str(info.value)

@@ -19,8 +19,8 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
-from ._types import FloatArray
-from .errors import ExpressionError, Location, SimulationError, did_you_mean
+from .._types import FloatArray
+from ..errors import ExpressionError, Location, SimulationError, did_you_mean
 
 __all__ = [
     "ANY",
@@ -315,7 +315,7 @@ def _char_col(text: str, lineno: int, byte_col: int) -> int:
 
 def _at(where: Location, lineno: int, col: int) -> Location:
     if lineno > 1:
-        return Location(where.path, where.line + lineno - 1, col + 1, where.key_path)
+        return Location(where.path, where.line + lineno - 1, col + 1, where.key_path, where.override)
     return where.shifted(col)
 
 

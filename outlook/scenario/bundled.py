@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import Location, ScenarioError, did_you_mean
+from ..errors import Location, ScenarioError, did_you_mean
 
 __all__ = [
     "bundled_scenarios",
@@ -18,8 +18,8 @@ __all__ = [
 
 
 def _dirs() -> list[Path]:
-    here = Path(__file__).resolve().parent
-    return [d for d in (here / "scenarios", here.parent / "scenarios") if d.is_dir()]
+    package = Path(__file__).resolve().parent.parent  # outlook/
+    return [d for d in (package / "scenarios", package.parent / "scenarios") if d.is_dir()]
 
 
 def bundled_scenarios() -> dict[str, Path]:

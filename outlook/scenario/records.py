@@ -1,0 +1,199 @@
+"""The parts of a scenario: frozen value objects that know where they came from.
+
+Owns the records a scenario file becomes (sources, horizons, drivers,
+correlations, derived quantities, events, scenario rules). Never reads YAML,
+never samples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import distributions as dist
+from ..errors import Location, ScenarioError
+from .expressions import Expression
+from .stated import Form, RangeForm, distribution_of, form_data, form_problems, sampling_problem
+
+__all__ = [
+    "FORMAT_VERSION",
+    "Correlation",
+    "Derived",
+    "Driver",
+    "Event",
+    "Horizon",
+    "ScenarioRule",
+    "Source",
+    "SourceRef",
+]
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A document the scenario rests on."""
+
+    id: str
+    title: str
+    publisher: str = ""
+    date: str = ""
+    file: str = ""
+    url: str = ""
+    note: str = ""
+    where: Location = field(default=Location(), compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where a driver or event comes from: a source id and a quote."""
+
+    ref: str = ""
+    quote: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Horizon:
+    """A cumulative horizon: "by the end of" ``until`` years after ``as_of``."""
+
+    id: str
+    label: str
+    until: float
+    text: str
+    note: str = ""
+    where: Location = field(default=Location(), compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Driver:
+    """An uncertain input, drawn once per simulated world.
+
+    ``stated`` is what the file states (a form such as :class:`RangeForm`);
+    ``distribution``, what is sampled, is derived from it by
+    :func:`~outlook.scenario.stated.distribution_of` when the driver is made
+    and cannot be given: a driver built any way (a file, a dict, an
+    override, ``dataclasses.replace``) samples what it states.
+
+    Raises
+    ------
+    ScenarioError
+        If the form states values that cannot be sampled (a range whose low
+        end is above its high end, a negative sd, ...), located at the
+        driver and named by the key path of the value
+        (``drivers.troops.range``).
+    """
+
+    id: str
+    stated: Form
+    label: str = ""
+    unit: str = ""
+    note: str = ""
+    source: SourceRef | None = None
+    where: Location = field(default=Location(), compare=False, repr=False)
+    distribution: dist.Distribution = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for part, problem, got, hint in form_problems(self.stated):
+            raise ScenarioError(self._at(part), problem, got=got, hint=hint)
+        try:
+            d = distribution_of(self.stated)
+        except ValueError as exc:  # a range no distribution of its shape fits
+            got = [self.stated.low, self.stated.high] if isinstance(self.stated, RangeForm) else None
+            raise ScenarioError(self._at(self.stated.form), str(exc), got=got) from None
+        overflow = dist.overflow_problem(d)  # known now: refuse it rather than at run time
+        if overflow:
+            raise ScenarioError(self._at(self.stated.form), overflow)
+        unsafe = sampling_problem(d)  # finite parameters, summaries that stay finite
+        if unsafe:
+            got = [self.stated.low, self.stated.high] if isinstance(self.stated, RangeForm) else None
+            raise ScenarioError(self._at(self.stated.form), unsafe, got=got)
+        object.__setattr__(self, "distribution", d)
+
+    def _at(self, part: str) -> Location:
+        w = self.where
+        return Location(w.path, w.line, w.col, f"drivers.{self.id}.{part}", w.override)
+
+    @property
+    def kind(self) -> str:
+        """``continuous``, ``constant``, ``yes/no`` or ``categorical``."""
+        return self.distribution.kind
+
+    @property
+    def categories(self) -> tuple[str, ...] | None:
+        """The category names of a categorical driver, else ``None``."""
+        d = self.distribution
+        return d.categories if isinstance(d, dist.Categorical) else None
+
+    @property
+    def spec(self) -> tuple[tuple[str, Any], ...]:
+        """What the file states, as (key, value) pairs with tuples for lists and mappings (for display).
+
+        ``(("range", (8000.0, 12000.0)), ("shape", "normal"))``; the typed
+        record is :attr:`stated`.
+        """
+        return tuple((k, _pairs(v)) for k, v in form_data(self.stated).items())
+
+
+def _pairs(value: Any) -> Any:
+    """Lists as tuples, mappings as tuples of (key, value) pairs."""
+    if isinstance(value, dict):
+        return tuple((k, _pairs(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return tuple(_pairs(v) for v in value)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Correlation:
+    """A Spearman rank correlation between two drivers."""
+
+    a: str
+    b: str
+    rho: float
+    where: Location = field(default=Location(), compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """A quantity computed from drivers and other derived quantities."""
+
+    id: str
+    expr: Expression
+    label: str = ""
+    unit: str = ""
+    note: str = ""
+    where: Location = field(default=Location(), compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that may happen: one occurrence time per world.
+
+    Exactly one of ``rate`` (hazard per year) and ``by`` (cumulative
+    probability by the end of horizons, in horizon order) is set.
+    """
+
+    id: str
+    rate: Expression | None = None
+    by: tuple[tuple[str, Expression], ...] = ()
+    after: tuple[tuple[str, float], ...] = ()
+    requires: tuple[str, ...] = ()
+    label: str = ""
+    note: str = ""
+    source: SourceRef | None = None
+    where: Location = field(default=Location(), compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioRule:
+    """The rule that defines one scenario: the worlds where ``when`` holds and no earlier rule did.
+
+    ``when`` is ``None`` for ``otherwise``.
+    """
+
+    id: str
+    when: Expression | None
+    label: str = ""
+    description: str = ""
+    where: Location = field(default=Location(), compare=False, repr=False)

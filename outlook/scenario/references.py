@@ -1,0 +1,215 @@
+"""The references between the parts of a scenario, checked whoever assembles it.
+
+Owns :func:`reference_problems`: every name that an expression, a
+correlation, an event's ``after``, ``requires`` or ``by``, or a source
+reference uses is defined, holds what the expression was compiled for (a
+number, a condition, those categories), and, where order matters, comes
+first (derived quantities and events are held in the order they use each
+other); names are unique; horizons increase; only the last scenario rule is
+``otherwise``. The sections check a file as they read it, with located
+messages; these checks are what keeps a :class:`~outlook.scenario.Scenario`
+assembled by hand (``dataclasses.replace(s, drivers=s.drivers[1:])``) from
+being held with a dangling reference. Never reads YAML, never samples.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Set
+from typing import Protocol
+
+from ..errors import Location, ScenarioError, did_you_mean
+from .expressions import ANY, NUMBER, YES_NO, Expression, NameKind
+from .records import Correlation, Derived, Driver, Event, Horizon, ScenarioRule, Source, SourceRef
+
+__all__ = [
+    "Parts",
+    "reference_problems",
+]
+
+
+class Parts(Protocol):
+    """What :func:`reference_problems` reads: the parts of a scenario."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def horizons(self) -> tuple[Horizon, ...]: ...
+    @property
+    def drivers(self) -> tuple[Driver, ...]: ...
+    @property
+    def rules(self) -> tuple[ScenarioRule, ...]: ...
+    @property
+    def derived(self) -> tuple[Derived, ...]: ...
+    @property
+    def events(self) -> tuple[Event, ...]: ...
+    @property
+    def correlations(self) -> tuple[Correlation, ...]: ...
+    @property
+    def sources(self) -> tuple[Source, ...]: ...
+
+
+def reference_problems(s: Parts) -> Iterator[ScenarioError]:
+    """Every dangling, misplaced or ambiguous reference in ``s``, in section order.
+
+    Each problem is located where the part that makes the reference is
+    (its file position, if it came from a file) and named by its key path.
+    """
+    yield from _unique(s)
+    yield from _horizons(s)
+    yield from _sources(s)
+    yield from _correlations(s)
+    kinds: dict[str, NameKind] = {d.id: _driver_kind(d) for d in s.drivers}
+    later = {d.id for d in s.derived}
+    for d in s.derived:
+        later.discard(d.id)
+        yield from _expression(s, d.expr, kinds, "a driver or a derived quantity", later)
+        kinds[d.id] = d.expr.kind
+    yield from _events(s, kinds)
+    kinds.update(dict.fromkeys((e.id for e in s.events), YES_NO))
+    if not s.rules:
+        yield ScenarioError(Location(s.path, key_path="scenarios"), "at least one scenario is needed")
+    for i, r in enumerate(s.rules):
+        last = i == len(s.rules) - 1
+        if r.when is None and not last:
+            yield ScenarioError(_at(r.where, f"scenarios.{r.id}"), "only the last scenario may be 'otherwise'")
+        elif r.when is not None and last:
+            yield ScenarioError(
+                _at(r.where, f"scenarios.{r.id}"),
+                "the last scenario must be 'otherwise', so that every world falls in some scenario",
+            )
+        if r.when is not None:
+            yield from _expression(s, r.when, kinds, "a driver, a derived quantity or an event")
+
+
+def _at(where: Location, key_path: str) -> Location:
+    return dataclasses.replace(where, key_path=key_path)
+
+
+def _unique(s: Parts) -> Iterator[ScenarioError]:
+    seen: dict[str, str] = {}
+    for section, items in (("drivers", s.drivers), ("derived", s.derived), ("events", s.events)):
+        for item in items:
+            if item.id in seen:
+                yield ScenarioError(
+                    _at(item.where, f"{section}.{item.id}"), f"name {item.id!r} is already used by {seen[item.id]}"
+                )
+            seen.setdefault(item.id, f"{section}.{item.id}")
+    for section, ids in (
+        ("horizons", [(h.id, h.where) for h in s.horizons]),
+        ("sources", [(x.id, x.where) for x in s.sources]),
+        ("scenarios", [(r.id, r.where) for r in s.rules]),
+    ):
+        names: set[str] = set()
+        for name, where in ids:
+            if name in names or (section == "scenarios" and name in seen):
+                used = f"{section}.{name}" if name in names else seen[name]
+                yield ScenarioError(_at(where, f"{section}.{name}"), f"name {name!r} is already used by {used}")
+            names.add(name)
+
+
+def _horizons(s: Parts) -> Iterator[ScenarioError]:
+    if not s.horizons:
+        yield ScenarioError(Location(s.path, key_path="horizons"), "at least one horizon is needed")
+    for before, h in zip(s.horizons, s.horizons[1:]):
+        if h.until <= before.until:
+            yield ScenarioError(
+                _at(h.where, f"horizons.{h.id}.until"),
+                f"horizons must be in increasing order: {h.text} is not after {before.id} ({before.text})",
+            )
+
+
+def _sources(s: Parts) -> Iterator[ScenarioError]:
+    known = [x.id for x in s.sources]
+    refs: list[tuple[str, SourceRef, Location]] = [
+        *((f"drivers.{d.id}", d.source, d.where) for d in s.drivers if d.source is not None),
+        *((f"events.{e.id}", e.source, e.where) for e in s.events if e.source is not None),
+    ]
+    for kp, ref, where in refs:
+        if ref.ref and ref.ref not in known:
+            hint = did_you_mean(ref.ref, known)
+            yield ScenarioError(_at(where, f"{kp}.source.ref"), f"unknown source {ref.ref!r}", hint=hint)
+
+
+def _correlations(s: Parts) -> Iterator[ScenarioError]:
+    drivers = {d.id: d for d in s.drivers}
+    seen: dict[frozenset[str], int] = {}
+    for i, c in enumerate(s.correlations):
+        where = _at(c.where, f"correlations[{i}]")
+        for j, name in ((0, c.a), (1, c.b)):
+            if name not in drivers:
+                hint = did_you_mean(name, drivers)
+                yield ScenarioError(_at(where, f"correlations[{i}][{j}]"), f"unknown driver {name!r}", hint=hint)
+            elif drivers[name].kind == "constant":
+                problem = f"driver {name!r} is a constant and cannot be correlated"
+                yield ScenarioError(_at(where, f"correlations[{i}][{j}]"), problem)
+        if c.a == c.b:
+            yield ScenarioError(where, f"a driver cannot be correlated with itself ({c.a!r})")
+        if not -1 <= c.rho <= 1:
+            yield ScenarioError(_at(where, f"correlations[{i}][2]"), "rank correlation must lie in [-1, 1]", got=c.rho)
+        key = frozenset((c.a, c.b))
+        if key in seen:
+            yield ScenarioError(where, f"pair [{c.a}, {c.b}] is already given at correlations[{seen[key]}]")
+        seen.setdefault(key, i)
+
+
+def _events(s: Parts, kinds: dict[str, NameKind]) -> Iterator[ScenarioError]:
+    horizons = [h.id for h in s.horizons]
+    earlier: list[str] = []
+    every = [e.id for e in s.events]
+    for e in s.events:
+        kp = f"events.{e.id}"
+        if (e.rate is None) == (not e.by):
+            yield ScenarioError(_at(e.where, kp), "needs exactly one of 'rate' and 'by'")
+        for x in (e.rate, *(x for _, x in e.by)):
+            if x is not None:
+                yield from _expression(s, x, kinds, "a driver or a derived quantity")
+        given = [h for h, _ in e.by]
+        for h in given:
+            if h not in horizons:
+                hint = did_you_mean(h, horizons)
+                yield ScenarioError(_at(e.where, f"{kp}.by.{h}"), f"unknown horizon {h!r}", hint=hint)
+        if [h for h in horizons if h in given] != given:
+            yield ScenarioError(_at(e.where, f"{kp}.by"), "horizons must be given in the order the scenario has them")
+        for other, key in [*((o, f"after.{o}") for o, _ in e.after), *((o, "requires") for o in e.requires)]:
+            if other not in earlier:
+                problem = (
+                    f"unknown event {other!r}"
+                    if other not in every
+                    else f"event {other!r} must come before {e.id!r}: events are held in the order they depend on each other"
+                )
+                yield ScenarioError(_at(e.where, f"{kp}.{key}"), problem, hint=did_you_mean(other, every))
+        earlier.append(e.id)
+
+
+def _expression(
+    s: Parts, e: Expression, kinds: dict[str, NameKind], what: str, later: Set[str] = frozenset()
+) -> Iterator[ScenarioError]:
+    """The names ``e`` reads are defined before it (``later`` are defined after), and hold what it was compiled for."""
+    for name, compiled in e.scope:
+        if name in later:
+            problem = f"refers to {name!r}, which comes after it: derived quantities are held in the order they use each other"
+            yield ScenarioError(e.where, problem)
+        elif name not in kinds:
+            hint = did_you_mean(name, kinds)
+            yield ScenarioError(e.where, f"refers to {name!r}, which is not {what} of this scenario", hint=hint)
+        elif _shown(compiled) != _shown(kinds[name]):
+            yield ScenarioError(
+                e.where,
+                f"was compiled with {name!r} as {_shown(compiled)}, but it is {_shown(kinds[name])} in this scenario",
+            )
+
+
+def _driver_kind(d: Driver) -> NameKind:
+    if d.categories is not None:
+        return d.categories
+    return YES_NO if d.kind == "yes/no" else None
+
+
+def _shown(kind: NameKind) -> str:
+    """A kind as a message names it: a number, a condition, or the categories."""
+    if isinstance(kind, tuple):
+        return "categories " + ", ".join(kind)
+    if kind == YES_NO:
+        return "a condition"
+    return "a value of any kind" if kind == ANY else "a number" if kind in (None, NUMBER) else str(kind)

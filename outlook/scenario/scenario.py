@@ -1,0 +1,273 @@
+"""The scenario: YAML text becomes a frozen, validated :class:`Scenario`; a what-if is a new one.
+
+Owns the :class:`Scenario` value (its constructors, what-ifs by override,
+lookups, plain data and hash) and :func:`load_scenario`. Reading a file is
+:mod:`.reading`'s job, checking each section :mod:`.sections`', applying
+overrides :mod:`.overrides`'. Never samples, never prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ..errors import ScenarioError, ScenarioErrors, did_you_mean
+from .canonical import (
+    correlation_data,
+    derived_data,
+    digest,
+    driver_data,
+    event_data,
+    horizon_data,
+    rule_data,
+    source_data,
+    to_yaml,
+)
+from .overrides import Override, apply_overrides, as_overrides, stated_nodes
+from .reading import Node, compose, from_plain, read_text
+from .records import Correlation, Derived, Driver, Event, Horizon, ScenarioRule, Source
+from .references import reference_problems
+from .sections import build
+
+__all__ = [
+    "Scenario",
+    "load_scenario",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A validated scenario. Frozen: a what-if is :meth:`with_overrides`, a new, revalidated scenario.
+
+    Build one with :func:`load_scenario`, :meth:`from_yaml` or
+    :meth:`from_dict`; :meth:`to_dict` gives back what it states, and
+    :attr:`hash` identifies that. Every reference between its parts is
+    checked when it is made, however it is made: ``dataclasses.replace``
+    that leaves a name dangling raises a :class:`~outlook.ScenarioError`
+    naming it. To change what a scenario states, use :meth:`with_overrides`:
+    it checks the result as a file is checked and records what was changed.
+
+    Examples
+    --------
+    >>> from outlook.testing import tiny_scenario
+    >>> s = tiny_scenario(drivers={"r": {"range": [0.1, 0.3], "shape": "lognormal"}}, events={"it": {"rate": "r"}})
+    >>> [h.until for h in s.horizons], [d.id for d in s.drivers], [r.id for r in s.rules]
+    ([1.0], ['r'], ['it_happens', 'rest'])
+    >>> s.with_overrides({"drivers.r.range": [0.2, 0.5]}).driver("r").stated
+    RangeForm(low=0.2, high=0.5, shape='lognormal', confidence=None, mode=None, lam=None)
+    """
+
+    version: int
+    id: str
+    title: str
+    question: str
+    as_of: dt.date
+    horizons: tuple[Horizon, ...]
+    drivers: tuple[Driver, ...]
+    rules: tuple[ScenarioRule, ...]
+    derived: tuple[Derived, ...] = ()
+    events: tuple[Event, ...] = ()
+    correlations: tuple[Correlation, ...] = ()
+    correlation_repair: str = "none"
+    sources: tuple[Source, ...] = ()
+    description: str = ""
+    path: str = field(default="<scenario>", compare=False)
+    #: the overrides that made this scenario from what a file states, in the order applied
+    overrides: tuple[Override, ...] = field(default=(), compare=False)
+    #: the nodes it was read from: where each value is written, for the messages of a later what-if
+    nodes: Node | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for problem in reference_problems(self):  # a dangling reference is refused, however the value was made
+            raise problem
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        """Pickled without :attr:`nodes` (only a later what-if's messages need them): a third of the size."""
+        return tuple(None if f.name == "nodes" else getattr(self, f.name) for f in fields(self))
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        for f, value in zip(fields(self), state):
+            object.__setattr__(self, f.name, value)
+
+    # -- constructors ------------------------------------------------------
+
+    @classmethod
+    def from_yaml(cls, text: str, *, path: str = "<scenario>") -> Scenario:
+        """Parse and validate scenario YAML text; ``path`` names it in errors."""
+        root = compose(text, path)
+        return cls(**build(root, path), nodes=root)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, path: str = "<dict>") -> Scenario:
+        """Validate plain data (as :meth:`to_dict` returns or YAML gives)."""
+        errors: list[ScenarioError] = []
+        root = from_plain(data, path, errors)
+        if errors:
+            raise ScenarioErrors(errors)
+        return cls(**build(root, path), nodes=root)
+
+    # -- what-ifs ------------------------------------------------------------
+
+    def with_overrides(self, overrides: Mapping[str, Any] | Iterable[Override | tuple[str, Any]]) -> Scenario:
+        """A what-if: this scenario with new values for what it states, checked again as a whole.
+
+        Parameters
+        ----------
+        overrides
+            Key path -> new value, applied in order: the key paths messages
+            print (``drivers.troops.range``, ``events.e.after.ceasefire``,
+            ``correlations[0]``, ``scenarios.s.when``, ``title``, ...), and
+            values as a scenario file writes them (``[9000, 13000]``,
+            ``{"constant": 1.0}``, ``"troops > 10000"``), or :data:`DROP`
+            to remove an entry or a list's item. Setting a whole driver to
+            a distribution form keeps its label, unit, note and source.
+
+        Returns
+        -------
+        Scenario
+            A new scenario; this one is unchanged. Its :attr:`overrides`
+            are this one's followed by these; its :attr:`hash` is that of
+            what it states, so restating a value keeps the hash and any
+            change to what is stated (a label too) gives a new one.
+
+        Raises
+        ------
+        ScenarioErrors
+            Every problem: a key path that names nothing (with a "did you
+            mean"), a value that is not valid there
+            (``override drivers.troops.range: low 13000 > high 9000 (got
+            [13000, 9000]). Did you mean [9000, 13000]?``), and any problem
+            the change causes elsewhere, located where the file writes it.
+
+        Examples
+        --------
+        >>> from outlook.testing import tiny_scenario
+        >>> s = tiny_scenario(drivers={"k": 5}, events={"e": {"rate": "k / 100"}})
+        >>> s.with_overrides({"drivers.k": 8}).driver("k").stated
+        ConstantForm(value=8.0)
+        >>> s.with_overrides({"drivers.k": {"normal": {"mean": 5, "sd": 0}}})
+        Traceback (most recent call last):
+        ...
+        outlook.errors.ScenarioErrors: override drivers.k: drivers.k.normal: sd must be positive (got 0)
+        """
+        applied = as_overrides(overrides)
+        if not applied:
+            return self
+        root, problems = apply_overrides(stated_nodes(self.to_dict(), self.nodes, self.path), applied, self.path)
+        try:
+            fields = build(root, self.path)
+        except ScenarioErrors as exc:
+            raise ScenarioErrors([*problems, *exc.errors]) from None
+        if problems:
+            raise ScenarioErrors(problems)
+        return Scenario(**fields, overrides=(*self.overrides, *applied), nodes=root)
+
+    # -- lookups -----------------------------------------------------------
+
+    def driver(self, name: str) -> Driver:
+        """The driver called ``name``."""
+        return _find(self.drivers, name, "driver")
+
+    def event(self, name: str) -> Event:
+        """The event called ``name``."""
+        return _find(self.events, name, "event")
+
+    def horizon(self, name: str) -> Horizon:
+        """The horizon called ``name``."""
+        return _find(self.horizons, name, "horizon")
+
+    def source(self, name: str) -> Source:
+        """The source called ``name``."""
+        return _find(self.sources, name, "source")
+
+    # -- output ------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """What the scenario states, as plain data; ``from_dict(to_dict())`` is equal."""
+        return self._data(canonical=False)
+
+    def to_yaml(self) -> str:
+        """The scenario as YAML text (comments are not kept); it reads back as an equal scenario."""
+        return to_yaml(self.to_dict())
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 of what the scenario states, in canonical form: its identity in a run's manifest.
+
+        Equal hashes mean equal statements, so equal numbers for the same
+        seed; restating a value (``8000`` as ``8000.0``) keeps the hash, and
+        any change to what is stated, a label included, gives a new one. The
+        canonical form is described in :mod:`outlook.scenario.canonical`.
+        """
+        return digest(self._data(canonical=True))
+
+    def _data(self, *, canonical: bool) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "outlook": self.version,
+            "id": self.id,
+            "title": self.title,
+            "question": self.question,
+            "as_of": self.as_of,
+        }
+        if self.description:
+            out["description"] = self.description
+        if self.sources:
+            out["sources"] = {s.id: source_data(s) for s in self.sources}
+        out["horizons"] = {h.id: horizon_data(h) for h in self.horizons}
+        out["drivers"] = {d.id: driver_data(d) for d in self.drivers}
+        if self.correlations:
+            out["correlations"] = [correlation_data(c) for c in self.correlations]
+        if self.correlation_repair != "none":
+            out["correlation_repair"] = self.correlation_repair
+        if self.derived:
+            out["derived"] = {d.id: derived_data(d, canonical=canonical) for d in self.derived}
+        if self.events:
+            out["events"] = {e.id: event_data(e, canonical=canonical) for e in self.events}
+        out["scenarios"] = {r.id: rule_data(r, canonical=canonical) for r in self.rules}
+        return out
+
+
+_T = TypeVar("_T", "Driver", "Event", "Horizon", "Source")
+
+
+def _find(items: tuple[_T, ...], name: str, what: str) -> _T:
+    for item in items:
+        if item.id == name:
+            return item
+    hint = did_you_mean(name, [i.id for i in items])
+    msg = f"no {what} {name!r}.{hint}"
+    raise KeyError(msg)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file.
+
+    Parameters
+    ----------
+    path
+        A ``.yaml`` file: a regular file (or a link to one) of at most
+        5,000,000 bytes of UTF-8 text.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioErrors
+        Every problem in the file, each located at file:line:column.
+    ScenarioError
+        If the file cannot be read, or is not a regular file (a directory, a
+        device such as ``/dev/zero``, a FIFO, a socket).
+
+    Notes
+    -----
+    Only a regular file is read, and never more than the size limit plus one
+    byte, whatever it claims to be: a device or a pipe has no size to check
+    beforehand, and would be read until memory ran out. The file is opened
+    without blocking, so a FIFO with no writer is refused, not waited for.
+    """
+    return Scenario.from_yaml(read_text(path), path=str(path))

@@ -1,0 +1,575 @@
+"""The sections of a scenario file, one function each, read in the order they depend on each other.
+
+Owns the schema of every section but the drivers (:mod:`.drivers`): the top
+level, ``sources``, ``horizons``, ``correlations``, ``derived``, ``events``
+and ``scenarios``, what each key must hold and the located message for each
+problem. :func:`build` reads them all and raises every problem together.
+Never samples, never prints.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from .. import distributions as dist
+from ..errors import Location, ScenarioErrors, did_you_mean, number_text
+from .drivers import drivers as read_drivers
+from .durations import end_date, parse_duration
+from .expressions import ANY, NUMBER, YES_NO, Expression, NameKind, names_in
+from .reading import Node
+from .records import (
+    FORMAT_VERSION,
+    Correlation,
+    Derived,
+    Driver,
+    Event,
+    Horizon,
+    ScenarioRule,
+    Source,
+)
+from .values import Reader, Skip, shown
+
+__all__ = [
+    "build",
+]
+
+_REQUIRED = ("outlook", "id", "title", "question", "as_of", "horizons", "drivers", "scenarios")
+_OPTIONAL = ("description", "sources", "correlations", "correlation_repair", "derived", "events")
+#: a date, or a YAML 1.1 timestamp (its time of day is ignored)
+_DATE = re.compile(
+    r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
+    r"(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?\Z"
+)
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def build(root: Node, path: str) -> dict[str, Any]:
+    """The fields of a :class:`~outlook.scenario.Scenario` from the nodes of a file.
+
+    Sections are read in the order they depend on each other (sources and
+    horizons before the drivers and events that name them); a section that
+    fails is left empty, and names it declared stay known, so that one
+    problem is reported once, not again wherever the name is used.
+
+    Raises
+    ------
+    ScenarioErrors
+        Every problem found, each located.
+    """
+    r = Reader(path)
+    top: dict[str, Node] = {}
+    with r.collecting():
+        top = r.mapping(root, "", required=_REQUIRED, optional=_OPTIONAL, what="a mapping of scenario keys")
+    if not top and r.errors:
+        raise ScenarioErrors(r.errors)
+    if "outlook" in top:
+        before = len(r.errors)
+        with r.collecting():
+            version(r, top["outlook"])
+        if len(r.errors) > before:  # a file of another version: nothing else in it can be judged
+            raise ScenarioErrors(r.errors)
+    fields: dict[str, Any] = {"version": FORMAT_VERSION, "id": "", "title": "", "question": "", "description": ""}
+    with r.collecting():
+        fields["id"] = slug(r, top["id"]) if "id" in top else ""
+    for key in ("title", "question", "description"):
+        if key in top:
+            with r.collecting():
+                fields[key] = r.text(top[key], key)
+    as_of = None
+    if "as_of" in top:
+        with r.collecting():
+            as_of = date(r, top["as_of"])
+    fields["as_of"] = as_of or dt.date(1970, 1, 1)
+    fields["sources"] = _section(r, top, "sources", sources)
+    r.source_ids = [s.id for s in fields["sources"]]
+    fields["horizons"] = _section(r, top, "horizons", lambda r, node: horizons(r, node, as_of))
+    r.horizon_ids = [h.id for h in fields["horizons"]]
+    drivers: tuple[Driver, ...] = _section(r, top, "drivers", read_drivers)
+    fields["drivers"] = drivers
+    repair = "none"
+    if "correlation_repair" in top:
+        with r.collecting():
+            repair = correlation_repair(r, top["correlation_repair"])
+    fields["correlation_repair"] = repair
+    fields["correlations"] = _section(r, top, "correlations", lambda r, node: correlations(r, node, drivers, repair))
+    _declare(r, top, drivers)
+    fields["derived"] = _section(r, top, "derived", derived)
+    fields["events"] = _section(r, top, "events", events)
+    fields["rules"] = _section(r, top, "scenarios", rules)
+    if r.errors:
+        raise ScenarioErrors(r.errors)
+    return {**fields, "path": path}
+
+
+def _section(
+    r: Reader, top: dict[str, Node], key: str, read: Callable[[Reader, Node], Iterable[Any]]
+) -> tuple[Any, ...]:
+    """``read(r, node)`` of the section ``key``, or ``()`` if it is absent or fails."""
+    if key not in top:
+        return ()
+    with r.collecting():
+        return tuple(read(r, top[key]))
+    return ()
+
+
+def _declare(r: Reader, top: dict[str, Node], drivers: tuple[Driver, ...]) -> None:
+    """Declare every derived quantity and event first, so that order in the file does not matter.
+
+    What each name holds is recorded too: a driver or derived quantity that
+    failed validation is still declared, of unknown kind (``ANY``), so that
+    there is no "unknown name" or "not a condition" cascade.
+    """
+    for section in ("derived", "events"):
+        node = top.get(section)
+        if node is not None and node.kind == "map":
+            for name in node.value:
+                with r.collecting():
+                    r.claim(node, name, section)
+    r.kinds = {n: ANY for n, s in r.names.items() if s in ("drivers", "derived")}
+    r.kinds.update({d.id: _kind(d) for d in drivers})
+
+
+# -- the top level -----------------------------------------------------------
+
+
+def version(r: Reader, node: Node) -> int:
+    """``outlook: 1``."""
+    if node.value != FORMAT_VERSION or isinstance(node.value, bool):
+        raise r.fail(
+            r.at(node, "outlook"),
+            f"unsupported format version; this outlook reads version {FORMAT_VERSION}",
+            got=node.value,
+        )
+    return FORMAT_VERSION
+
+
+def slug(r: Reader, node: Node) -> str:
+    """``id``: lowercase letters, digits and '-'."""
+    s = r.text(node, "id")
+    if not _SLUG.match(s):
+        raise r.fail(r.at(node, "id"), "id must be lowercase letters, digits and '-'", got=s)
+    return s
+
+
+def date(r: Reader, node: Node) -> dt.date:
+    """A date written as text, 2024-11-01 (YAML 1.2 has no date type; a YAML 1.1 timestamp's time is ignored)."""
+    v = node.value
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    m = _DATE.match(v) if isinstance(v, str) else None
+    if m:
+        try:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError as exc:
+            raise r.fail(r.at(node, "as_of"), f"invalid value: {exc}", got=v) from None
+    raise r.fail(r.at(node, "as_of"), "expected a date such as 2024-11-01", got=shown(node))
+
+
+def correlation_repair(r: Reader, node: Node) -> str:
+    """``none`` or ``nearest``."""
+    v = r.text(node, "correlation_repair")
+    if v not in ("none", "nearest"):
+        raise r.fail(
+            r.at(node, "correlation_repair"),
+            "expected 'none' or 'nearest'",
+            got=v,
+            hint=did_you_mean(v, ("none", "nearest")),
+        )
+    return v
+
+
+# -- sources and horizons ------------------------------------------------------
+
+
+def sources(r: Reader, node: Node) -> tuple[Source, ...]:
+    """``sources``: id -> ``{title, publisher, date, file, url, note}``."""
+    m = r.mapping(node, "sources", what="a mapping of source ids")
+    out = []
+    for sid, snode in m.items():
+        kp = f"sources.{sid}"
+        with r.collecting():
+            r.name(node, sid, kp)
+            sm = r.mapping(snode, kp, required=("title",), optional=("publisher", "date", "file", "url", "note"))
+            f = r.texts(sm, kp, ("title", "publisher", "date", "file", "url", "note"))
+            if "title" in sm:  # else reported as a missing key
+                out.append(Source(sid, where=r.at(snode, kp), **f))
+    return tuple(out)
+
+
+def horizons(r: Reader, node: Node, as_of: dt.date | None) -> tuple[Horizon, ...]:
+    """``horizons``: id -> ``{label, until, note}``, in increasing order."""
+    m = r.mapping(node, "horizons", what="a mapping of horizon ids")
+    if not m:
+        raise r.fail(r.at(node, "horizons"), "at least one horizon is needed")
+    out: list[Horizon] = []
+    for hid, hnode in m.items():
+        kp = f"horizons.{hid}"
+        with r.collecting():
+            h = horizon(r, node, hid, hnode, as_of)
+            if out and h.until <= out[-1].until:
+                raise r.fail(
+                    r.at(hnode.value["until"], kp + ".until"),
+                    f"horizons must be in increasing order: {h.text} is not after {out[-1].id} ({out[-1].text})",
+                )
+            out.append(h)
+    return tuple(out)
+
+
+def horizon(r: Reader, parent: Node, hid: str, node: Node, as_of: dt.date | None) -> Horizon:
+    """One horizon; it must end by the year 9999, the last date a report can show."""
+    kp = f"horizons.{hid}"
+    r.name(parent, hid, kp)
+    hm = r.mapping(node, kp, required=("until",), optional=("label", "note"))
+    f = r.texts(hm, kp, ("label", "note"))
+    if "until" not in hm:
+        raise Skip()
+    unode = hm["until"]
+    text = unode.raw if unode.raw is not None else str(unode.value)
+    try:
+        years = parse_duration(text)
+    except ValueError as exc:
+        raise r.fail(r.at(unode, kp + ".until"), str(exc), got=unode.value) from None
+    if as_of is not None and end_date(as_of, years) is None:
+        raise r.fail(
+            r.at(unode, kp + ".until"),
+            f"horizon ends after the year 9999 ({as_of.isoformat()} + {text}), past the last date a report can show",
+        )
+    return Horizon(hid, f.get("label") or hid, years, text, f.get("note", ""), r.at(node, kp))
+
+
+# -- correlations --------------------------------------------------------------
+
+
+def correlations(r: Reader, node: Node, drivers: tuple[Driver, ...], repair: str) -> tuple[Correlation, ...]:
+    """``correlations``: ``[driver, driver, rho]`` pairs, judged as a whole unless repaired."""
+    if node.kind != "seq":
+        raise r.fail(r.at(node, "correlations"), "expected a list of [driver, driver, rho]", got=shown(node))
+    by_name = {d.id: d for d in drivers}
+    out: list[Correlation] = []
+    seen: dict[frozenset[str], int] = {}
+    for i, item in enumerate(node.value):
+        with r.collecting():
+            c = correlation(r, item, f"correlations[{i}]", by_name)
+            key = frozenset((c.a, c.b))
+            if key in seen:
+                raise r.fail(c.where, f"pair [{c.a}, {c.b}] is already given at correlations[{seen[key]}]")
+            seen[key] = i
+            out.append(c)
+    if len(out) == len(node.value) and out:
+        # judged as a whole, over the correlated drivers in file order, as compile_model does
+        involved = {n for c in out for n in (c.a, c.b)}
+        order = [d.id for d in drivers if d.id in involved]
+        index = {n: k for k, n in enumerate(order)}
+        pairs = [(index[c.a], index[c.b], c.rho) for c in out]
+        judged = dist.correlation_matrix(len(order), pairs)  # compile_model repairs, if asked
+        if not judged.valid and repair != "nearest":
+            raise r.fail(
+                out[judged.conflict_pairs(pairs)[0]].where,
+                judged.describe_conflict(order, pairs) + "; change them, or set correlation_repair: nearest",
+            )
+    return tuple(out)
+
+
+def correlation(r: Reader, item: Node, kp: str, by_name: dict[str, Driver]) -> Correlation:
+    """One ``[driver, driver, rho]``: two different drivers that vary, and a rank correlation."""
+    if item.kind != "seq" or len(item.value) != 3:
+        raise r.fail(r.at(item, kp), "expected [driver, driver, rho]", got=shown(item))
+    a, b = (r.text(v, f"{kp}[{j}]") for j, v in enumerate(item.value[:2]))
+    for j, n in ((0, a), (1, b)):
+        if n not in by_name:
+            raise r.fail(r.at(item.value[j], f"{kp}[{j}]"), f"unknown driver {n!r}", hint=did_you_mean(n, by_name))
+        if by_name[n].kind == "constant":
+            raise r.fail(
+                r.at(item.value[j], f"{kp}[{j}]"),
+                f"driver {n!r} is a constant and cannot be correlated",
+                hint=f"Remove the pair; a what-if drops it with {kp}=drop.",
+            )
+    if a == b:
+        raise r.fail(r.at(item, kp), f"a driver cannot be correlated with itself ({a!r})")
+    rho = r.number(item.value[2], f"{kp}[2]")
+    if not -1 <= rho <= 1:
+        raise r.fail(r.at(item.value[2], f"{kp}[2]"), "rank correlation must lie in [-1, 1]", got=rho)
+    return Correlation(a, b, rho, r.at(item, kp))
+
+
+# -- derived quantities ----------------------------------------------------------
+
+
+def derived(r: Reader, node: Node) -> tuple[Derived, ...]:
+    """``derived``: id -> expression, or ``{expr, label, unit, note}``; in the order they use each other.
+
+    Every entry is read first, then compiled in dependency order, so that
+    each knows whether the quantities it reads are numbers or conditions.
+    """
+    m = r.mapping(node, "derived", what="a mapping of derived quantities")
+    refused = {n: "is an event; events can appear only in scenario rules" for n, s in r.names.items() if s == "events"}
+    found: dict[str, tuple[Node, str, dict[str, str], Node]] = {}
+    for name, dnode in m.items():
+        kp = f"derived.{name}"
+        with r.collecting():
+            if dnode.kind == "map":
+                dm = r.mapping(dnode, kp, required=("expr",), optional=("label", "unit", "note"))
+                text = r.texts(dm, kp, ("label", "unit", "note"))
+                if "expr" not in dm:
+                    raise Skip()
+                found[name] = (dm["expr"], kp + ".expr", text, dnode)
+            else:
+                found[name] = (dnode, kp, {}, dnode)
+    deps = {n: [d for d in names_in(e.value) if d in found and d != n] for n, (e, _, _, _) in found.items()}
+    order = toposort(r, deps, {n: r.at(dnode, f"derived.{n}") for n, (_, _, _, dnode) in found.items()}, "derived")
+    items: dict[str, Derived] = {}
+    for name in order:
+        enode, ekp, text, dnode = found[name]
+        with r.collecting():
+            with _without(r.kinds, name) as names:  # not a copy per quantity: linear in their number
+                e = r.expression(enode, ekp, names, refused)
+            r.kinds[name] = e.kind
+            where = r.at(dnode, f"derived.{name}")
+            items[name] = Derived(name, e, text.get("label", ""), text.get("unit", ""), text.get("note", ""), where)
+    return tuple(items[n] for n in order if n in items)
+
+
+@contextlib.contextmanager
+def _without(kinds: dict[str, NameKind], name: str) -> Iterator[dict[str, NameKind]]:
+    """``kinds`` without ``name`` for the time of the block (a quantity cannot read itself), then as before."""
+    had = name in kinds
+    kind = kinds.pop(name, None)
+    try:
+        yield kinds
+    finally:
+        if had:
+            kinds[name] = kind
+
+
+def toposort(r: Reader, deps: dict[str, list[str]], where: dict[str, Location], section: str) -> list[str]:
+    """``deps``' names, each after those it depends on; a cycle is reported once, at its first name.
+
+    A depth-first search with its own stack, not recursion: a chain of
+    50,000 quantities is sorted in time linear in names and uses, and never
+    reaches Python's recursion limit. Each name's uses are visited in the
+    order the names are written.
+    """
+    order: list[str] = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    reported: set[str] = set()
+    position = {n: i for i, n in enumerate(deps)}
+    what = (
+        "events depend on each other through after/requires"
+        if section == "events"
+        else f"{section} quantities refer to each other"
+    )
+    for start in deps:
+        if start in state:
+            continue
+        path: list[str] = [start]  # the names being visited, each using the next
+        on_path = {start: 0}
+        todo = [iter(sorted(set(deps[start]), key=position.__getitem__))]
+        state[start] = 1
+        while todo:
+            d = next(todo[-1], None)
+            if d is None:  # every use of path[-1] is placed: place it
+                todo.pop()
+                n = path.pop()
+                del on_path[n]
+                state[n] = 2
+                order.append(n)
+            elif state.get(d) == 1:
+                cycle = [*path[on_path[d] :], d]
+                if not reported.intersection(cycle):
+                    reported.update(cycle)
+                    r.fail(where[d], f"{what} in a cycle: " + " -> ".join(cycle))
+            elif d not in state:
+                state[d] = 1
+                on_path[d] = len(path)
+                path.append(d)
+                todo.append(iter(sorted(set(deps[d]), key=position.__getitem__)))
+    return order
+
+
+# -- events ------------------------------------------------------------------------
+
+
+def events(r: Reader, node: Node) -> tuple[Event, ...]:
+    """``events``: id -> event; in the order their ``after`` and ``requires`` need."""
+    m = r.mapping(node, "events", what="a mapping of events")
+    items: dict[str, Event] = {}
+    for name, enode in m.items():
+        with r.collecting():
+            items[name] = event(r, name, enode)
+    deps = {n: [o for o, _ in e.after if o in items] + [o for o in e.requires if o in items] for n, e in items.items()}
+    order = toposort(r, deps, {n: e.where for n, e in items.items()}, "events")
+    return tuple(items[n] for n in order)
+
+
+def event(r: Reader, name: str, node: Node) -> Event:
+    """One event: exactly one of ``rate`` and ``by``, and what it depends on."""
+    kp = f"events.{name}"
+    em = r.mapping(node, kp, optional=("rate", "by", "after", "requires", "label", "note", "source"))
+    text = r.texts(em, kp, ("label", "note"))
+    source = None
+    if "source" in em:
+        with r.collecting():
+            source = r.source_ref(em["source"], kp + ".source")
+    if ("rate" in em) == ("by" in em):
+        what = (
+            "has both 'rate' and 'by'"
+            if "rate" in em
+            else "needs 'rate' (hazard per year) or 'by' (probabilities by horizon)"
+        )
+        raise r.fail(r.at(node, kp), what)
+    names = dict(r.kinds)
+    refused = dict.fromkeys(_event_names(r), "is an event; use after: or requires: to make a hazard depend on it")
+    rate = None
+    by: tuple[tuple[str, Expression], ...] = ()
+    if "rate" in em:
+        rate = r.expression(em["rate"], kp + ".rate", names, refused, number=True)
+        if rate.constant is not None and rate.constant < 0:
+            raise r.fail(r.at(em["rate"], kp + ".rate"), "rate must not be negative", got=rate.constant)
+    else:
+        by = by_horizon(r, em["by"], kp + ".by", names, refused)
+    after = _after(r, em["after"], name, kp + ".after") if "after" in em else ()
+    requires = _requires(r, em["requires"], name, kp) if "requires" in em else ()
+    return Event(name, rate, by, after, requires, text.get("label", ""), text.get("note", ""), source, r.at(node, kp))
+
+
+def _event_names(r: Reader) -> list[str]:
+    return [n for n, s in r.names.items() if s == "events"]
+
+
+def _after(r: Reader, node: Node, me: str, kp: str) -> tuple[tuple[str, float], ...]:
+    """``after: {event: factor}``: other events, each with a factor of at least 0."""
+    am = r.mapping(node, kp, what="a mapping of event: factor")
+    out: list[tuple[str, float]] = []
+    for other, fnode in am.items():
+        akp = f"{kp}.{other}"
+        with r.collecting():
+            event_ref(r, r.at_key(node, other, akp), other, me)
+        with r.collecting():
+            f = r.number(fnode, akp)
+            if f < 0:
+                raise r.fail(r.at(fnode, akp), "factor must not be negative", got=f)
+            out.append((other, f))
+    return tuple(out)
+
+
+def _requires(r: Reader, node: Node, me: str, kp: str) -> tuple[str, ...]:
+    """``requires: [event, ...]`` (or one event name)."""
+    items = node.value if node.kind == "seq" else [node]
+    out: list[str] = []
+    for i, item in enumerate(items):
+        rkp = f"{kp}.requires[{i}]"
+        with r.collecting():
+            other = r.text(item, rkp, "an event name")
+            out.append(event_ref(r, r.at(item, rkp), other, me))
+    return tuple(out)
+
+
+def event_ref(r: Reader, where: Location, other: str, me: str) -> str:
+    """``other`` names another event."""
+    if other == me:
+        raise r.fail(where, f"event {me!r} cannot depend on itself")
+    names = _event_names(r)
+    if other not in names:
+        raise r.fail(where, f"unknown event {other!r}", hint=did_you_mean(other, names))
+    return other
+
+
+def by_horizon(
+    r: Reader, node: Node, kp: str, names: dict[str, NameKind], refused: dict[str, str]
+) -> tuple[tuple[str, Expression], ...]:
+    """``by: {horizon: probability}``: known horizons, in horizon order, never falling."""
+    m = r.mapping(node, kp, what="a mapping of horizon: probability")
+    if not m:
+        raise r.fail(r.at(node, kp), "needs at least one horizon: probability")
+    got: dict[str, tuple[Expression, Node]] = {}
+    for hid, pnode in m.items():
+        hkp = f"{kp}.{hid}"
+        if hid not in r.horizon_ids:
+            r.fail(r.at_key(node, hid, hkp), f"unknown horizon {hid!r}", hint=did_you_mean(hid, r.horizon_ids))
+            continue
+        with r.collecting():
+            e = r.expression(pnode, hkp, names, refused, number=True)
+            if e.constant is not None and not 0 <= e.constant <= 1:
+                raise r.fail(r.at(pnode, hkp), "probability must lie in [0, 1]", got=e.constant)
+            got[hid] = (e, pnode)
+    ordered = [(h, got[h]) for h in r.horizon_ids if h in got]
+    prev: tuple[str, float] | None = None
+    for hid, (e, pnode) in ordered:
+        if e.constant is None:
+            continue
+        if prev is not None and e.constant < prev[1]:
+            r.fail(
+                r.at(pnode, f"{kp}.{hid}"),
+                f"cumulative probability falls from {number_text(prev[1])} by {prev[0]} to "
+                f"{number_text(e.constant)} by {hid}; it cannot decrease over time",
+            )
+        prev = (hid, e.constant)
+    return tuple((h, e) for h, (e, _) in ordered)
+
+
+# -- scenario rules ------------------------------------------------------------------
+
+
+def rules(r: Reader, node: Node) -> tuple[ScenarioRule, ...]:
+    """``scenarios``: id -> rule, or ``{when, label, description}``; the last is ``otherwise``."""
+    m = r.mapping(node, "scenarios", what="an ordered mapping of scenario: rule")
+    names = dict(r.kinds)
+    names.update(dict.fromkeys(_event_names(r), YES_NO))
+    ids = list(m)
+    out: list[ScenarioRule] = []
+    for i, (sid, rnode) in enumerate(m.items()):
+        with r.collecting():
+            out.append(rule(r, node, sid, rnode, names, ids[i + 1] if i + 1 < len(ids) else None))
+    if not ids:
+        raise r.fail(r.at(node, "scenarios"), "at least one scenario is needed")
+    last = m[ids[-1]]
+    last_when = last.value.get("when") if last.kind == "map" else last
+    if last_when is None or last_when.kind != "scalar" or last_when.value != "otherwise":
+        r.fail(
+            r.at(last, f"scenarios.{ids[-1]}"),
+            "the last scenario must be 'otherwise', so that every world falls in some scenario",
+        )
+    return tuple(out)
+
+
+def rule(
+    r: Reader, parent: Node, sid: str, node: Node, names: dict[str, NameKind], following: str | None
+) -> ScenarioRule:
+    """One scenario's rule: a condition, or ``otherwise`` (only last: ``following`` is the next id)."""
+    kp = f"scenarios.{sid}"
+    r.name(parent, sid, kp)
+    if sid in r.names:
+        raise r.fail(r.at_key(parent, sid, kp), f"name {sid!r} is already used by {r.names[sid]}.{sid}")
+    text: dict[str, str] = {}
+    wnode, wkp = node, kp
+    if node.kind == "map":
+        rm = r.mapping(node, kp, required=("when",), optional=("label", "description"))
+        text = r.texts(rm, kp, ("label", "description"))
+        if "when" not in rm:
+            raise Skip()
+        wnode, wkp = rm["when"], kp + ".when"
+    when = None
+    if wnode.kind == "scalar" and wnode.value == "otherwise":
+        if following is not None:
+            raise r.fail(
+                r.at(wnode, wkp),
+                f"'otherwise' must be the last scenario; {following!r} after it would never be reached",
+            )
+    else:
+        when = r.expression(wnode, wkp, names)
+        if when.kind == NUMBER:
+            raise r.fail(when.where, "a scenario rule needs a condition, not a number", got=when.text)
+    return ScenarioRule(sid, when, text.get("label", ""), text.get("description", ""), r.at(node, kp))
+
+
+def _kind(d: Driver) -> NameKind:
+    """What a driver's name holds in an expression: its categories, a yes/no value, or a number."""
+    if d.categories is not None:
+        return d.categories
+    return YES_NO if d.kind == "yes/no" else None

@@ -1,0 +1,409 @@
+"""What a scenario states about a driver, and the one place its distribution is derived from that.
+
+Owns the distribution forms as typed, frozen records, one per form a file
+may write (:class:`RangeForm`, :class:`NormalForm`, ... :class:`CategoricalForm`),
+their invariants (:func:`form_problems`), their plain data as a file writes
+them (:func:`form_data`) and :func:`distribution_of`, the only function that
+turns what is stated into the :class:`~outlook.distributions.Distribution`
+that is sampled. A driver holds its form; its distribution is always
+``distribution_of(form)``, however the driver was built. Never reads YAML,
+never samples.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, TypeAlias
+
+import numpy as np
+
+from .. import distributions as dist
+from ..errors import did_you_mean
+from ..errors import number_text as _num
+
+__all__ = [
+    "MAX_MAGNITUDE",
+    "DEFAULT_CONFIDENCE",
+    "DEFAULT_LAMBDA",
+    "BetaForm",
+    "CategoricalForm",
+    "ConstantForm",
+    "Form",
+    "LogNormalForm",
+    "NormalForm",
+    "PertForm",
+    "ProbabilityForm",
+    "Problem",
+    "RangeForm",
+    "TriangularForm",
+    "UniformForm",
+    "distribution_of",
+    "form_data",
+    "form_problems",
+    "sampling_problem",
+]
+
+#: the share of the distribution a ``range`` holds when ``confidence`` is not stated
+DEFAULT_CONFIDENCE = 0.9
+#: PERT's ``lambda`` when not stated (Malcolm et al. 1959; Vose 2008, ch. 9)
+DEFAULT_LAMBDA = 4.0
+
+
+class _Numbers:
+    """Numeric fields are kept as floats, so ``[8000, 12000]`` and ``[8000.0, 12000]`` state the same."""
+
+    __slots__ = ()
+
+    def __post_init__(self) -> None:
+        for f in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if isinstance(value, int | float) and not isinstance(value, bool) and f.name != "shape":
+                object.__setattr__(self, f.name, float(value))
+
+
+@dataclass(frozen=True, slots=True)
+class RangeForm(_Numbers):
+    """``range: [low, high]`` with a ``shape``: the central interval holding ``confidence`` of the mass.
+
+    ``confidence``, ``mode`` and ``lam`` (the file's ``lambda``) are
+    ``None`` when the file does not state them; ``confidence`` then counts
+    as 0.9 and ``lam`` as 4.
+    """
+
+    low: float
+    high: float
+    shape: str
+    confidence: float | None = None
+    mode: float | None = None
+    lam: float | None = None
+    form: ClassVar[str] = "range"
+
+
+@dataclass(frozen=True, slots=True)
+class NormalForm(_Numbers):
+    """``normal: {mean, sd}``."""
+
+    mean: float
+    sd: float
+    form: ClassVar[str] = "normal"
+
+
+@dataclass(frozen=True, slots=True)
+class LogNormalForm(_Numbers):
+    """``lognormal: {mu, sigma}``: ``exp`` of a normal with mean ``mu`` and sd ``sigma``."""
+
+    mu: float
+    sigma: float
+    form: ClassVar[str] = "lognormal"
+
+
+@dataclass(frozen=True, slots=True)
+class UniformForm(_Numbers):
+    """``uniform: {min, max}``."""
+
+    min: float
+    max: float
+    form: ClassVar[str] = "uniform"
+
+
+@dataclass(frozen=True, slots=True)
+class TriangularForm(_Numbers):
+    """``triangular: {min, mode, max}``."""
+
+    min: float
+    mode: float
+    max: float
+    form: ClassVar[str] = "triangular"
+
+
+@dataclass(frozen=True, slots=True)
+class PertForm(_Numbers):
+    """``pert: {min, mode, max, lambda}``; ``lam`` is ``None`` when not stated (then 4)."""
+
+    min: float
+    mode: float
+    max: float
+    lam: float | None = None
+    form: ClassVar[str] = "pert"
+
+
+@dataclass(frozen=True, slots=True)
+class BetaForm(_Numbers):
+    """``beta: {alpha, beta}``: a beta distribution on [0, 1]."""
+
+    alpha: float
+    beta: float
+    form: ClassVar[str] = "beta"
+
+
+@dataclass(frozen=True, slots=True)
+class ConstantForm(_Numbers):
+    """``constant: value`` (or the shorthand ``name: value``)."""
+
+    value: float
+    form: ClassVar[str] = "constant"
+
+
+@dataclass(frozen=True, slots=True)
+class ProbabilityForm(_Numbers):
+    """``probability: p``: a yes/no driver, 1 with probability ``p``."""
+
+    p: float
+    form: ClassVar[str] = "probability"
+
+
+@dataclass(frozen=True, slots=True)
+class CategoricalForm:
+    """``categorical: {name: p, ...}``: each category with its probability, in the file's order."""
+
+    categories: tuple[tuple[str, float], ...]
+    form: ClassVar[str] = "categorical"
+
+    def __post_init__(self) -> None:
+        pairs = tuple((str(c), float(p)) for c, p in self.categories)
+        object.__setattr__(self, "categories", pairs)
+
+
+#: any of the forms a driver may state
+Form: TypeAlias = (
+    "RangeForm | NormalForm | LogNormalForm | UniformForm | TriangularForm | PertForm"
+    " | BetaForm | ConstantForm | ProbabilityForm | CategoricalForm"
+)
+
+#: a problem with a form: the key it concerns (below the driver, e.g. ``range`` or
+#: ``categorical.a``), what is wrong, what was seen (or ``None``) and a hint
+Problem: TypeAlias = tuple[str, str, object, str]
+
+
+def form_problems(form: Form) -> list[Problem]:
+    """What is wrong with the values a form states; empty when it can be sampled.
+
+    These are the form's invariants, checked whoever built it (a file, a
+    dict, an override, ``dataclasses.replace``). Checks stop at the first
+    problem of a form, but every bad category probability is listed.
+
+    Examples
+    --------
+    >>> form_problems(RangeForm(12000, 8000, "normal"))
+    [('range', 'low 12000 > high 8000', [12000.0, 8000.0], 'Did you mean [8000, 12000]?')]
+    """
+    if isinstance(form, RangeForm):
+        return _range_problems(form)
+    for name, value in ((f.name, getattr(form, f.name)) for f in fields(form)):
+        if isinstance(value, float) and not math.isfinite(value):
+            return [(form.form, f"{name} must be a finite number", value, "")]
+    if isinstance(form, NormalForm) and form.sd <= 0:
+        return [("normal", "sd must be positive", form.sd, "")]
+    if isinstance(form, LogNormalForm) and form.sigma <= 0:
+        return [("lognormal", "sigma must be positive", form.sigma, "")]
+    if isinstance(form, BetaForm) and (form.alpha <= 0 or form.beta <= 0):
+        return [("beta", "alpha and beta must be positive", [form.alpha, form.beta], "")]
+    if isinstance(form, UniformForm | TriangularForm | PertForm) and form.min >= form.max:
+        return [(form.form, f"min {_num(form.min)} must be below max {_num(form.max)}", [form.min, form.max], "")]
+    if isinstance(form, TriangularForm | PertForm) and not form.min <= form.mode <= form.max:
+        got = [form.min, form.mode, form.max]
+        return [(form.form, f"mode {_num(form.mode)} must lie between min and max", got, "")]
+    if isinstance(form, PertForm) and form.lam is not None and form.lam <= 0:
+        return [("pert", "lambda must be positive", form.lam, "")]
+    if isinstance(form, ProbabilityForm) and not 0 <= form.p <= 1:
+        return [("probability", "probability must lie in [0, 1]", form.p, "")]
+    if isinstance(form, CategoricalForm):
+        return _categorical_problems(form)
+    return []
+
+
+def _range_problems(form: RangeForm) -> list[Problem]:
+    lo, hi, shape = form.low, form.high, form.shape
+    if shape not in dist.RANGE_SHAPES:
+        expected = "unknown shape; expected one of " + ", ".join(dist.RANGE_SHAPES)
+        return [("shape", expected, shape, did_you_mean(shape, dist.RANGE_SHAPES))]
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return [("range", "expected finite numbers", [lo, hi], "")]
+    if lo > hi:
+        return [("range", f"low {_num(lo)} > high {_num(hi)}", [lo, hi], f"Did you mean [{_num(hi)}, {_num(lo)}]?")]
+    if lo == hi:
+        return [("range", "low equals high; use constant: for a fixed value", [lo, hi], "")]
+    bounded = shape in ("uniform", "triangular", "pert")
+    conf = form.confidence
+    if conf is not None and not (0 < conf < 1 or (conf == 1 and bounded)):
+        allowed = "(0, 1], 1 meaning hard bounds" if bounded else "(0, 1)"
+        return [("confidence", f"confidence must lie in {allowed}", conf, "")]
+    if shape == "lognormal" and lo <= 0:
+        return [("range", "a lognormal range must be positive", [lo, hi], "")]
+    if shape == "beta" and not (0 < lo and hi < 1):
+        return [("range", "a beta range must lie inside (0, 1)", [lo, hi], "")]
+    if shape in ("triangular", "pert"):
+        if form.mode is None:
+            return [("range", f"a {shape} range needs a mode", None, "")]
+        if not lo < form.mode < hi:
+            return [("mode", f"mode must lie inside the range [{_num(lo)}, {_num(hi)}]", form.mode, "")]
+    elif form.mode is not None:
+        return [("mode", f"mode applies only to triangular and pert ranges, not {shape}", None, "")]
+    if form.lam is not None:
+        if shape != "pert":
+            return [("lambda", f"lambda applies only to pert ranges, not {shape}", None, "")]
+        if form.lam <= 0:
+            return [("lambda", "must be positive", form.lam, "")]
+    return []
+
+
+def _categorical_problems(form: CategoricalForm) -> list[Problem]:
+    if not form.categories:
+        return [("categorical", "needs at least one category", None, "")]
+    bad: list[Problem] = [
+        (f"categorical.{c}", "probability must lie in [0, 1]", p, "") for c, p in form.categories if not 0 <= p <= 1
+    ]
+    if bad:
+        return bad
+    names = [c for c, _ in form.categories]
+    twice = sorted({c for c in names if names.count(c) > 1})
+    if twice:
+        return [("categorical", f"category {twice[0]!r} is given twice", None, "")]
+    total = sum(p for _, p in form.categories)
+    if abs(total - 1.0) > 1e-9:
+        return [("categorical", "category probabilities must sum to 1", round(total, 12), "")]
+    return []
+
+
+#: The largest magnitude a driver's draws may reach: 1e150. A run sums each
+#: quantity's squared deviations over blocks of 65,536 worlds
+#: (:data:`outlook.engine.BLOCK_SIZE`); with every draw within +-1e150 a
+#: deviation is at most 2e150 and a block's sum at most 65,536 * 4e300, about
+#: 2.6e305, below the largest float (about 1.8e308), so no mean or standard
+#: deviation of a driver overflows at run time.
+MAX_MAGNITUDE = 1e150
+
+
+def sampling_problem(d: dist.Distribution) -> str | None:
+    """Why ``d`` cannot be sampled as finite numbers whose summaries stay finite, or ``None``.
+
+    Checks that every parameter is a finite number, that a scale (``sd``,
+    ``sigma``, ``alpha``, ``beta``, the width of bounds) is positive, and
+    that the draws at normal scores within +-9 (see
+    :func:`outlook.distributions.overflow_share`) stay within
+    :data:`MAX_MAGNITUDE`. A range whose numbers are too extreme for
+    floating point (``confidence: 0.9999999999999999``, whose z is infinite,
+    gives a normal with ``sd`` 0) is caught here, not at run time.
+
+    >>> sampling_problem(dist.Normal(1.5, 0.0))
+    'gives normal(mean=1.5, sd=0) whose sd is not a positive finite number; state a wider range or a smaller confidence'
+    >>> sampling_problem(dist.Constant(1e308))
+    'values reach 1e+308, beyond 1e+150: too large for a run to summarise; express it in larger units'
+    """
+    params = {f.name: getattr(d, f.name) for f in fields(d) if isinstance(getattr(d, f.name), float)}  # type: ignore[arg-type]
+    scales = [n for n in ("sd", "sigma", "alpha", "beta") if n in params]
+    bad = [n for n, v in params.items() if not math.isfinite(v)] or [n for n in scales if not params[n] > 0]
+    if not bad and "lo" in params and "hi" in params and not params["lo"] < params["hi"]:
+        bad = ["hi"]
+    if bad:
+        return (
+            f"gives {d.describe()} whose {bad[0]} is not a positive finite number; "
+            "state a wider range or a smaller confidence"
+            if bad[0] in scales
+            else f"gives {d.describe()} whose {bad[0]} is not a finite number; state less extreme numbers"
+        )
+    if d.kind == "constant":
+        reach = abs(params["value"])
+    elif d.kind == "continuous":
+        with np.errstate(over="ignore", invalid="ignore"):
+            x = d.from_normal(np.linspace(-dist.OVERFLOW_Z, dist.OVERFLOW_Z, 181))
+        reach = float(np.max(np.abs(x))) if np.isfinite(x).all() else math.inf
+    else:
+        return None
+    if reach > MAX_MAGNITUDE:
+        return (
+            f"values reach {reach:.4g}, beyond {MAX_MAGNITUDE:.4g}: too large for a run to summarise; "
+            "express it in larger units"
+        )
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def distribution_of(form: Form) -> dist.Distribution:
+    """The distribution that is sampled for what a driver states: the one place it is derived.
+
+    Parameters
+    ----------
+    form
+        A form without problems (:func:`form_problems` is empty).
+
+    Returns
+    -------
+    Distribution
+        A frozen value, shared between equal forms (the result is cached:
+        fitting a triangular, PERT or beta range solves equations).
+
+    Raises
+    ------
+    ValueError
+        If a range cannot be fitted (:func:`outlook.distributions.from_range`),
+        including a fit that divides by zero or overflows.
+
+    Notes
+    -----
+    A range becomes the distribution of its shape whose central
+    ``confidence`` interval is [low, high] (:func:`outlook.distributions.from_range`,
+    which gives the formulas); PERT is Beta-PERT (:func:`outlook.distributions.pert`);
+    every other form is the distribution of the same name and parameters.
+
+    Examples
+    --------
+    >>> distribution_of(RangeForm(8000, 12000, "normal")).describe()
+    'normal(mean=10000, sd=1215.91)'
+    """
+    if isinstance(form, RangeForm):
+        try:
+            return dist.from_range(
+                form.shape,
+                form.low,
+                form.high,
+                confidence=DEFAULT_CONFIDENCE if form.confidence is None else form.confidence,
+                mode=form.mode,
+                lam=DEFAULT_LAMBDA if form.lam is None else form.lam,
+            )
+        except ArithmeticError:  # a division by zero or an overflow while fitting: numbers too extreme for floats
+            msg = "this range cannot be fitted in floating point: its ends or confidence are too extreme"
+            raise ValueError(msg) from None
+    if isinstance(form, NormalForm):
+        return dist.Normal(form.mean, form.sd)
+    if isinstance(form, LogNormalForm):
+        return dist.LogNormal(form.mu, form.sigma)
+    if isinstance(form, UniformForm):
+        return dist.Uniform(form.min, form.max)
+    if isinstance(form, TriangularForm):
+        return dist.Triangular(form.min, form.mode, form.max)
+    if isinstance(form, PertForm):
+        return dist.pert(form.min, form.mode, form.max, DEFAULT_LAMBDA if form.lam is None else form.lam)
+    if isinstance(form, BetaForm):
+        return dist.Beta(form.alpha, form.beta)
+    if isinstance(form, ConstantForm):
+        return dist.Constant(form.value)
+    if isinstance(form, ProbabilityForm):
+        return dist.Bernoulli(form.p)
+    return dist.Categorical(tuple(c for c, _ in form.categories), tuple(p for _, p in form.categories))
+
+
+def form_data(form: Form) -> dict[str, Any]:
+    """The form as a file writes it: ``{"range": [lo, hi], "shape": ...}``, ``{"normal": {...}}``, ...
+
+    Only what is stated: an option that is ``None`` is left out.
+
+    >>> form_data(RangeForm(8000, 12000, "normal"))
+    {'range': [8000.0, 12000.0], 'shape': 'normal'}
+    """
+    if isinstance(form, RangeForm):
+        out: dict[str, Any] = {"range": [form.low, form.high], "shape": form.shape}
+        for key, value in (("confidence", form.confidence), ("mode", form.mode), ("lambda", form.lam)):
+            if value is not None:
+                out[key] = value
+        return out
+    if isinstance(form, ConstantForm):
+        return {"constant": form.value}
+    if isinstance(form, ProbabilityForm):
+        return {"probability": form.p}
+    if isinstance(form, CategoricalForm):
+        return {"categorical": dict(form.categories)}
+    params = {("lambda" if f.name == "lam" else f.name): getattr(form, f.name) for f in fields(form)}
+    return {form.form: {k: v for k, v in params.items() if v is not None}}

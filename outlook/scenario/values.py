@@ -1,0 +1,296 @@
+"""Reading single values of a scenario file: each one checked, each problem located and kept.
+
+Owns :class:`Reader`: where a node is (file:line:column and key path), the
+error-collecting context :meth:`Reader.collecting` that lets a section carry
+on past a problem, the readers of one value (a mapping and its allowed keys,
+text, a number, a probability, a name, an expression) and the names the
+file has declared so far. Never decides what a section means; never samples.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import keyword
+import math
+import re
+from collections.abc import Iterator
+
+from ..errors import Location, ScenarioError, did_you_mean
+from .expressions import FUNCTIONS, Expression, NameKind, compile_expression
+from .reading import Node, join_key
+from .records import SourceRef
+
+__all__ = [
+    "Reader",
+    "Skip",
+    "shown",
+]
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_RESERVED = set(keyword.kwlist) | set(FUNCTIONS) | {"true", "false", "pi", "otherwise"}
+#: names YAML reads as something other than text (YAML 1.2 core schema), so a rule could not name them
+_YAML_WORDS = {
+    "TRUE": "a yes/no value",
+    "FALSE": "a yes/no value",
+    "null": "nothing",
+    "Null": "nothing",
+    "NULL": "nothing",
+}
+
+
+class Skip(Exception):
+    """A problem has been recorded: skip the value it was found in (see :meth:`Reader.collecting`)."""
+
+
+class Reader:
+    """Reads the values of one scenario file, keeping every problem it finds.
+
+    A reader method either returns a checked value or records a problem and
+    raises :class:`Skip`. A section wraps each independent part in
+    ``with reader.collecting(): ...``, so one bad value costs only that
+    part and every problem in a file is reported together.
+
+    Parameters
+    ----------
+    path
+        The file's name, as messages show it.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.errors: list[ScenarioError] = []
+        #: every name declared so far (drivers, derived quantities, events) -> its section
+        self.names: dict[str, str] = {}
+        #: what each driver's and derived quantity's name holds in an expression
+        self.kinds: dict[str, NameKind] = {}
+        self.source_ids: list[str] = []
+        self.horizon_ids: list[str] = []
+
+    # -- collecting problems -----------------------------------------------
+
+    @contextlib.contextmanager
+    def collecting(self) -> Iterator[None]:
+        """Run a block; a problem raised inside it is kept, and the rest of the block skipped."""
+        try:
+            yield
+        except Skip:
+            pass
+        except ScenarioError as exc:  # from the expression compiler, or a record's own checks
+            self.errors.append(exc)
+
+    @contextlib.contextmanager
+    def placing(self, node: Node, kp: str) -> Iterator[None]:
+        """Locate the problems a record finds in itself: at the node below ``node`` that their key path names.
+
+        A record checks its own invariants when it is made, and names a
+        problem by key path alone (``drivers.troops.range``); the reader,
+        which knows where ``node`` (the value at ``kp``) and its children
+        are written, gives the problem that place.
+        """
+        try:
+            yield
+        except ScenarioError as exc:
+            raise self._placed(exc, node, kp) from None
+
+    def _placed(self, exc: ScenarioError, node: Node, kp: str) -> ScenarioError:
+        key_path = exc.where.key_path
+        target = node
+        if key_path.startswith(kp + "."):
+            for part in key_path[len(kp) + 1 :].split("."):
+                if target.kind != "map" or part not in target.value:
+                    break
+                target = target.value[part]
+        where = Location(self.path, target.line, target.col, key_path, target.override)
+        return type(exc)(where, exc.problem, got=exc.got, hint=exc.hint, show_got=exc.show_got)
+
+    def fail(self, where: Location, problem: str, *, got: object = None, hint: str = "") -> Skip:
+        """Record a problem; return the :class:`Skip` to raise if the value cannot be used."""
+        self.errors.append(ScenarioError(where, problem, got=got, hint=hint))
+        return Skip()
+
+    def at(self, node: Node, key_path: str) -> Location:
+        """Where ``node`` is, named by ``key_path``: its place in the file, or the override that gave it."""
+        return Location(self.path, node.line, node.col, key_path, node.override)
+
+    def at_key(self, parent: Node, key: str, key_path: str) -> Location:
+        """Where the key ``key`` of the mapping ``parent`` is written (by the override that gave it, if one did)."""
+        child = parent.value.get(key) if parent.kind == "map" else None
+        if child is not None and child.override and child.override != parent.override:
+            return Location(self.path, 0, 0, key_path, child.override)
+        line, col = parent.keys.get(key, (parent.line, parent.col))
+        return Location(self.path, line, col, key_path, parent.override)
+
+    # -- single values -------------------------------------------------------
+
+    def mapping(
+        self,
+        node: Node,
+        kp: str,
+        *,
+        required: tuple[str, ...] = (),
+        optional: tuple[str, ...] = (),
+        what: str = "a mapping",
+    ) -> dict[str, Node]:
+        """A mapping's entries; unknown keys (with a hint) and missing required keys are problems.
+
+        With neither ``required`` nor ``optional`` any key is allowed. An
+        unknown key is left out; a missing one is reported and the mapping
+        returned all the same, so the caller decides whether it can go on.
+        """
+        if node.kind != "map":
+            raise self.fail(self.at(node, kp), f"expected {what}", got=shown(node))
+        allowed = required + optional
+        out: dict[str, Node] = {}
+        for key, value in node.items():
+            if allowed and key not in allowed:
+                self.fail(
+                    self.at_key(node, key, join_key(kp, key)), f"unknown key {key!r}", hint=did_you_mean(key, allowed)
+                )
+                continue
+            out[key] = value
+        for key in required:
+            if key not in node.value:
+                self.fail(self.at(node, kp), f"missing required key {key!r}")
+        return out
+
+    def text(self, node: Node, kp: str, what: str = "text") -> str:
+        """Text, kept as written: ``title: 2e4`` is ``"2e4"``; a YAML true/false is refused."""
+        v = node.value
+        if node.kind == "scalar" and isinstance(v, bool):
+            raise self.yes_no(node, kp, what, f"quote it, '{node.raw}', for text")
+        if node.kind != "scalar" or v is None or isinstance(v, dict | list):
+            raise self.fail(self.at(node, kp), f"expected {what}", got=shown(node))
+        if isinstance(v, int | float) and node.raw:
+            return node.raw  # the text as written: `title: 2e4` is "2e4", not "20000.0"
+        return str(v)
+
+    def texts(self, entries: dict[str, Node], kp: str, keys: tuple[str, ...]) -> dict[str, str]:
+        """The text of each of ``keys`` present in ``entries``; a bad one is reported and left empty."""
+        out = {}
+        for k in keys:
+            if k in entries:
+                out[k] = ""
+                with self.collecting():
+                    out[k] = self.text(entries[k], f"{kp}.{k}")
+        return out
+
+    def yes_no(self, node: Node, kp: str, expected: str, fix: str) -> Skip:
+        """A YAML true/false where something else belongs: say that YAML read it so."""
+        if node.raw is None:  # plain data, not YAML
+            return self.fail(self.at(node, kp), f"expected {expected}", got=node.value)
+        return self.fail(
+            self.at(node, kp), f"expected {expected} (got {node.raw}: YAML reads true/false as yes/no values; {fix})"
+        )
+
+    def number(self, node: Node, kp: str) -> float:
+        """A finite number, as a float."""
+        v = node.value
+        if node.kind == "scalar" and isinstance(v, bool):
+            raise self.yes_no(node, kp, "a number", "write 1 or 0 for a number")
+        if node.kind != "scalar" or not isinstance(v, int | float):
+            raise self.fail(self.at(node, kp), "expected a number", got=shown(node))
+        try:
+            f = float(v)
+        except OverflowError:
+            raise self.fail(self.at(node, kp), f"number is too large ({len(str(abs(v)))} digits)") from None
+        if not math.isfinite(f):
+            raise self.fail(self.at(node, kp), "expected a finite number", got=v)
+        return f
+
+    def numbers(self, node: Node, kp: str, n: int, what: str) -> list[float]:
+        """A list of exactly ``n`` numbers; every bad item is reported."""
+        if node.kind != "seq" or len(node.value) != n:
+            raise self.fail(self.at(node, kp), f"expected {what}", got=shown(node))
+        before = len(self.errors)
+        values: list[float] = []
+        for i, item in enumerate(node.value):
+            with self.collecting():
+                values.append(self.number(item, f"{kp}[{i}]"))
+        if len(self.errors) > before:
+            raise Skip()
+        return values
+
+    def probability(self, node: Node, kp: str) -> float:
+        """A number in [0, 1]."""
+        p = self.number(node, kp)
+        if not 0.0 <= p <= 1.0:
+            raise self.fail(self.at(node, kp), "probability must lie in [0, 1]", got=p)
+        return p
+
+    def positive(self, node: Node, kp: str) -> float:
+        """A number above 0."""
+        v = self.number(node, kp)
+        if v <= 0:
+            raise self.fail(self.at(node, kp), "must be positive", got=v)
+        return v
+
+    def expression(
+        self,
+        node: Node,
+        kp: str,
+        names: dict[str, NameKind],
+        refused: dict[str, str] | None = None,
+        *,
+        number: bool = False,
+    ) -> Expression:
+        """An expression compiled over ``names``; ``number`` where a number belongs (a YAML true/false is refused)."""
+        if number and node.kind == "scalar" and isinstance(node.value, bool):
+            raise self.yes_no(node, kp, "a number or an expression", "write 1 or 0 for a number")
+        if node.kind != "scalar" or node.value is None or not isinstance(node.value, str | int | float | bool):
+            raise self.fail(self.at(node, kp), "expected an expression or a number", got=shown(node))
+        where = Location(self.path, node.text_line or node.line, node.text_col, kp, node.override)
+        return compile_expression(node.value, where=where, names=names, refused_names=refused)
+
+    # -- names -------------------------------------------------------------------
+
+    def name(self, parent: Node, name: str, kp: str) -> None:
+        """Check that ``name``, a key of ``parent``, can be a name: an identifier, not a reserved word."""
+        if not _IDENT.match(name):
+            raise self.fail(
+                self.at_key(parent, name, kp),
+                "a name must start with a letter or _ and hold only letters, digits and _",
+                got=name,
+            )
+        if name in _RESERVED:
+            raise self.fail(self.at_key(parent, name, kp), f"{name!r} is a reserved word and cannot be a name")
+        if name in _YAML_WORDS:
+            raise self.fail(
+                self.at_key(parent, name, kp),
+                f"{name!r} is a reserved word and cannot be a name (YAML reads it as {_YAML_WORDS[name]}, "
+                "so it could not be referred to)",
+            )
+
+    def claim(self, parent: Node, name: str, section: str) -> None:
+        """Declare ``name`` for ``section``: one name means one thing across drivers, derived and events."""
+        kp = f"{section}.{name}"
+        self.name(parent, name, kp)
+        if name in self.names:
+            raise self.fail(
+                self.at_key(parent, name, kp), f"name {name!r} is already used by {self.names[name]}.{name}"
+            )
+        self.names[name] = section
+
+    def source_ref(self, node: Node, kp: str) -> SourceRef:
+        """``source: {ref, quote, note}``; ``ref`` names a declared source."""
+        m = self.mapping(node, kp, optional=("ref", "quote", "note"))
+        f = self.texts(m, kp, ("ref", "quote", "note"))
+        ref = f.get("ref", "")
+        if ref and ref not in self.source_ids:
+            self.fail(
+                self.at(m["ref"], kp + ".ref"), f"unknown source {ref!r}", hint=did_you_mean(ref, self.source_ids)
+            )
+        return SourceRef(ref, f.get("quote", ""), f.get("note", ""))
+
+
+def shown(node: Node) -> object:
+    """What a message shows for a value that is not what was expected."""
+    if node.kind == "map":
+        return "a mapping"
+    if node.kind == "seq":
+        try:
+            return [v.value if v.kind == "scalar" else "..." for v in node.value]
+        except AttributeError:
+            return "a list"
+    if node.value is None:
+        return "nothing"
+    return node.value
