@@ -796,7 +796,7 @@ def _run_blocks(
             for ri, rule in enumerate(s.rules):
                 if rule.when is None:
                     break
-                hit = free & (rule.when.evaluate(scope, n) != 0)
+                hit = free & (rule.when.evaluate(scope, n, needed=free) == 1)
                 label[hit] = ri
                 free &= ~hit
             part.scen_counts[hi] += np.bincount(label, minlength=ns)

@@ -183,13 +183,15 @@ def test_overflow_share_is_zero_for_ordinary_shapes() -> None:
         (
             "drivers: {x: {range: [-1, 3], shape: normal}}\nscenarios: {big: log(x) > 0.5, rest: otherwise}\n",
             "t.yaml:8:18: scenarios.big: a side of 'log(x) > 0.5' is not a number in 7 of 40 worlds (a log or sqrt "
-            "of a negative, or 0/0?), so the comparison would be silently false there; guard it, e.g. with where()",
+            "of a negative, or 0/0?), so the comparison would be silently false there; guard it with a condition "
+            "that decides those worlds, e.g. 'x > 0 and log(x) > 1' or where()",
         ),
         (
             "drivers: {x: {range: [-1, 3], shape: normal}}\nderived: {flag: sqrt(x) < 1}\n"
             "scenarios: {rest: otherwise}\n",
             "t.yaml:8:17: derived.flag: a side of 'sqrt(x) < 1' is not a number in 7 of 40 worlds (a log or sqrt "
-            "of a negative, or 0/0?), so the comparison would be silently false there; guard it, e.g. with where()",
+            "of a negative, or 0/0?), so the comparison would be silently false there; guard it with a condition "
+            "that decides those worlds, e.g. 'x > 0 and log(x) > 1' or where()",
         ),
     ],
     ids=["rule", "derived"],
@@ -211,3 +213,63 @@ def test_a_guarded_comparison_runs() -> None:
     x = worlds["x"].to_numpy()
     expected = np.count_nonzero((x > 0) & (np.log(np.where(x > 0, x, 1.0)) > 0.5)) / 2_000
     assert expected == summarise(simulate(s, samples=2_000, seed=3)).scenarios["p"].iloc[0]
+
+
+def _guarded_reference(x: np.ndarray, rule: str) -> np.ndarray:
+    """The share each guarded rule should give, computed world by world in plain Python (short-circuit)."""
+
+    def one(v: float) -> bool:
+        if rule == "and":
+            return v > 0 and math.log(v) > 0.5
+        if rule == "or":
+            return v <= 0 or math.log(v) > 0.5
+        if rule == "if":
+            return (math.log(v) if v > 0 else 0.0) > 0.5
+        if rule == "not":
+            return not (v <= 0 or math.log(v) < 0.5)
+        raise AssertionError(rule)
+
+    return np.array([one(float(v)) for v in x])
+
+
+@pytest.mark.parametrize(
+    ("rule", "text"),
+    [
+        ("and", "x > 0 and log(x) > 0.5"),
+        ("or", "x <= 0 or log(x) > 0.5"),
+        ("if", "(log(x) if x > 0 else 0) > 0.5"),
+        ("not", "not (x <= 0 or log(x) < 0.5)"),
+    ],
+)
+def test_a_comparison_guarded_by_and_or_if_not_runs(rule: str, text: str) -> None:
+    """A guard that decides the worlds where a side is not a number is enough (Kleene's three-valued logic)."""
+    s = make(f"drivers: {{x: {{range: [-1, 3], shape: normal}}}}\nscenarios: {{big: '{text}', rest: otherwise}}\n")
+    worlds = outlook.sample_worlds(s, samples=3_000, seed=3)
+    expected = np.count_nonzero(_guarded_reference(worlds["x"].to_numpy(), rule)) / 3_000
+    assert np.count_nonzero(worlds["x"].to_numpy() <= 0) > 100  # the guard matters
+    assert expected == summarise(simulate(s, samples=3_000, seed=3)).scenarios["p"].iloc[0]
+
+
+def test_an_earlier_rule_guards_a_later_one() -> None:
+    """Worlds an earlier rule took are never compared by a later rule: rule order is a guard too."""
+    s = make(
+        "drivers: {x: {range: [-1, 3], shape: normal}}\n"
+        "scenarios: {negative: x <= 0, big: log(x) > 0.5, rest: otherwise}\n"
+    )
+    worlds = outlook.sample_worlds(s, samples=3_000, seed=3)
+    x = worlds["x"].to_numpy()
+    big = np.count_nonzero((x > 0) & (np.log(np.where(x > 0, x, 1.0)) > 0.5)) / 3_000
+    p = summarise(simulate(s, samples=3_000, seed=3)).scenarios.set_index("scenario")["p"]
+    assert (p["negative"], p["big"]) == (np.count_nonzero(x <= 0) / 3_000, big)
+
+
+def test_a_guard_that_leaves_worlds_undecided_still_stops_the_run() -> None:
+    """'x > -5 and log(x) > 0.5' decides nothing where x <= 0: still refused, naming the comparison."""
+    s = make(
+        "drivers: {x: {range: [-1, 3], shape: normal}}\nscenarios: {big: x > -5 and log(x) > 0.5, rest: otherwise}\n"
+    )
+    with pytest.raises(
+        SimulationError,
+        match=r"^t\.yaml:8:29: scenarios\.big: a side of 'log\(x\) > 0\.5' is not a number in \d+ of 40 worlds",
+    ):
+        simulate(s, samples=40, seed=3)

@@ -12,6 +12,7 @@ never reads YAML.
 from __future__ import annotations
 
 import ast
+import contextvars
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -163,10 +164,29 @@ class Expression:
             return (_constant, (self.text, self.constant, self.where, self.kind))
         return (_recompile, (self.text, self.where, self.scope))
 
-    def evaluate(self, env: Env, n: int) -> FloatArray:
-        """Evaluate over ``n`` samples; a constant is broadcast to ``(n,)``."""
-        with np.errstate(all="ignore"):
-            value = self.fn(env)
+    def evaluate(self, env: Env, n: int, *, needed: np.ndarray | None = None) -> FloatArray:
+        """Evaluate over ``n`` samples; a constant is broadcast to ``(n,)``.
+
+        ``needed`` (boolean, shape ``(n,)``) marks the worlds whose value is
+        used (a scenario rule's, the worlds no earlier rule took); by default
+        every world's is.
+
+        Raises
+        ------
+        SimulationError
+            If a comparison with a side that is not a number leaves the value
+            undecided in some world: the message names the comparison, its
+            location and the number of worlds (see :func:`_pair`).
+        """
+        token = _UNDECIDED.set([])
+        try:
+            with np.errstate(all="ignore"):
+                value = self.fn(env)
+            undecided = _UNDECIDED.get()
+        finally:
+            _UNDECIDED.reset(token)
+        if undecided:
+            _refuse_undecided(np.asarray(value), undecided, needed)
         arr = np.asarray(value)
         if arr.dtype == bool:
             arr = arr.astype(np.float64)
@@ -320,30 +340,75 @@ def _at(where: Location, lineno: int, col: int) -> Location:
 
 
 def _pair(cmp: Callable[[Any, Any], Any], lf: Fn, rf: Fn, where: Location, text: str) -> Fn:
-    """One comparison of a chain, as a function of the environment.
+    """One comparison of a chain, as a function of the environment: 1.0, 0.0, or NaN (undecided).
 
     A side that is not a number in some worlds (``log`` of a negative,
-    ``0/0``) would make the comparison silently false there, so it stops the
-    run instead, located at the comparison, as a derived quantity that is
-    not a number does.
+    ``0/0``) leaves the comparison *undecided* there (NaN), never silently
+    false. Undecided values go through ``and``, ``or``, ``not``, ``if`` and
+    ``where()`` by Kleene's three-valued logic, so a guard such as
+    ``x > 0 and log(x) > 1`` decides every world; if the whole expression is
+    still undecided in some world, :meth:`Expression.evaluate` stops the run,
+    naming this comparison (recorded here while an evaluation is watching).
     """
 
     def pair(env: Env) -> Any:
         a, b = lf(env), rf(env)
-        for side in (a, b):
-            nan = np.isnan(side) if isinstance(side, np.ndarray | float) else None
-            if nan is not None and np.any(nan):
-                k = int(np.count_nonzero(nan))
-                n = max(np.size(a), np.size(b))
-                msg = (
-                    f"{where}: {where.key_path + ': ' if where.key_path else ''}a side of {text!r} is not a number "
-                    f"in {k} of {n} worlds (a log or sqrt of a negative, or 0/0?), so the comparison would be "
-                    "silently false there; guard it, e.g. with where()"
-                )
-                raise SimulationError(msg)
-        return cmp(a, b)
+        undecided = np.isnan(a) | np.isnan(b)
+        value = _as_float(cmp(a, b))
+        if np.any(undecided):
+            watching = _UNDECIDED.get()
+            if watching is not None:
+                watching.append((where, text, np.broadcast_to(undecided, np.shape(value))))
+            value = np.where(undecided, np.nan, value)
+        return value
 
     return pair
+
+
+def _refuse_undecided(
+    value: np.ndarray, undecided: list[tuple[Location, str, np.ndarray]], needed: np.ndarray | None
+) -> None:
+    """Stop the run if the value is not a number where a comparison was undecided, naming the first such."""
+    nan = np.isnan(value) if needed is None else np.isnan(value) & needed
+    for where, text, mask in undecided:
+        hit = nan & mask
+        if np.any(hit):
+            k, n = int(np.count_nonzero(hit)), int(np.size(mask))
+            msg = (
+                f"{where}: {where.key_path + ': ' if where.key_path else ''}a side of {text!r} is not a number "
+                f"in {k} of {n} worlds (a log or sqrt of a negative, or 0/0?), so the comparison would be "
+                "silently false there; guard it with a condition that decides those worlds, e.g. "
+                "'x > 0 and log(x) > 1' or where()"
+            )
+            raise SimulationError(msg)
+
+
+def _truth(value: Any) -> np.ndarray:
+    """A value as a condition: 1.0 where nonzero, 0.0 where zero, NaN where undecided (not a number)."""
+    v = np.asarray(value, dtype=np.float64)
+    return np.where(np.isnan(v), np.nan, _as_float(v != 0))
+
+
+def _and(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Kleene's strong conjunction on 1/0/NaN: false if either is false, else undecided if either is."""
+    return np.where((a == 0) | (b == 0), 0.0, np.where(np.isnan(a) | np.isnan(b), np.nan, 1.0))
+
+
+def _or(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Kleene's strong disjunction on 1/0/NaN: true if either is true, else undecided if either is."""
+    return np.where((a == 1) | (b == 1), 1.0, np.where(np.isnan(a) | np.isnan(b), np.nan, 0.0))
+
+
+def _choose(c: Any, a: Any, b: Any) -> np.ndarray:
+    """``a`` where the condition holds, ``b`` where it does not, NaN where it is undecided."""
+    t = _truth(c)
+    return np.where(np.isnan(t), np.nan, np.where(t != 0, a, b))
+
+
+#: While :meth:`Expression.evaluate` runs: the comparisons found undecided, in evaluation order.
+_UNDECIDED: contextvars.ContextVar[list[tuple[Location, str, np.ndarray]] | None] = contextvars.ContextVar(
+    "outlook_undecided", default=None
+)
 
 
 def _both(a: str, b: str) -> str:
@@ -416,14 +481,14 @@ class _Compiler:
         if isinstance(node, ast.BoolOp):
             word = "and" if isinstance(node.op, ast.And) else "or"
             parts = [self.condition(v, depth, f"'{word}'") for v in node.values]
-            op = np.logical_and if isinstance(node.op, ast.And) else np.logical_or
+            op = _and if isinstance(node.op, ast.And) else _or
             fns = [p[0] for p in parts]
 
             def boolop(env: Env) -> np.ndarray:
-                out = np.asarray(fns[0](env)) != 0
+                out = _truth(fns[0](env))
                 for f in fns[1:]:
-                    out = op(out, np.asarray(f(env)) != 0)
-                return _as_float(out)
+                    out = op(out, _truth(f(env)))
+                return out
 
             return self._fold(node, boolop, [p[1] for p in parts], YES_NO)
         if isinstance(node, ast.Compare):
@@ -434,9 +499,7 @@ class _Compiler:
                 self.condition(node.test, depth, "'if'"),
                 self.compile(node.orelse, depth),
             )
-            return self._fold(
-                node, lambda env: np.where(np.asarray(c(env)) != 0, t(env), e(env)), [tc, cc, ec], _both(tk, ek)
-            )
+            return self._fold(node, lambda env: _choose(c(env), t(env), e(env)), [tc, cc, ec], _both(tk, ek))
         if isinstance(node, ast.Call):
             return self._call(node, depth)
         what = _REFUSED.get(type(node), f"{type(node).__name__} syntax")
@@ -503,7 +566,7 @@ class _Compiler:
     def _unary(self, node: ast.UnaryOp, depth: int) -> _Compiled:
         if isinstance(node.op, ast.Not):
             f, c, _ = self.condition(node.operand, depth, "'not'")
-            return self._fold(node, lambda env: _as_float(np.asarray(f(env)) == 0), [c], YES_NO)
+            return self._fold(node, lambda env: 1.0 - _truth(f(env)), [c], YES_NO)
         f, c, _ = self.compile(node.operand, depth)
         if isinstance(node.op, ast.USub):
             return self._fold(node, lambda env: np.negative(f(env)), [c], NUMBER)
@@ -526,10 +589,10 @@ class _Compiler:
             consts.extend([lc, rc])
 
         def compare(env: Env) -> np.ndarray:
-            out = np.asarray(pairs[0](env))
+            out = np.asarray(pairs[0](env), dtype=np.float64)
             for p in pairs[1:]:
-                out = np.logical_and(out, p(env))
-            return _as_float(out)
+                out = _and(out, np.asarray(p(env), dtype=np.float64))
+            return out
 
         return self._fold(node, compare, consts, YES_NO)
 
@@ -593,9 +656,7 @@ class _Compiler:
                 self.compile(node.args[1], depth),
                 self.compile(node.args[2], depth),
             )
-            return self._fold(
-                node, lambda env: np.where(np.asarray(c(env)) != 0, a(env), b(env)), [cc, ac, bc], _both(ak, bk)
-            )
+            return self._fold(node, lambda env: _choose(c(env), a(env), b(env)), [cc, ac, bc], _both(ak, bk))
         parts = [self.compile(a, depth) for a in node.args]
         fns = [p[0] for p in parts]
         return self._fold(node, lambda env: func(*[f(env) for f in fns]), [p[1] for p in parts], NUMBER)
