@@ -23,7 +23,6 @@ from ._version import __version__
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr__
     from .api import run_outlook
     from .bundled import bundled_scenarios, find_scenario
-    from .engine import Model, Run, compile_model, sample_worlds, simulate
     from .errors import (
         ExpressionError,
         Location,
@@ -32,6 +31,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr_
         ScenarioErrors,
         SimulationError,
     )
+    from .model import Model, Run, compile_model, sample_worlds, simulate
     from .scenario import Scenario, load_scenario
     from .tables import Tables, summarise
     from .words import SCALES, estimative_word
@@ -64,9 +64,9 @@ __all__ = [
 _LAZY = {
     "ExpressionError": "errors",
     "Location": "errors",
-    "Model": "engine",
+    "Model": "model",
     "OutlookError": "errors",
-    "Run": "engine",
+    "Run": "model",
     "SCALES": "words",
     "Scenario": "scenario",
     "ScenarioError": "errors",
@@ -74,13 +74,13 @@ _LAZY = {
     "SimulationError": "errors",
     "Tables": "tables",
     "bundled_scenarios": "bundled",
-    "compile_model": "engine",
+    "compile_model": "model",
     "estimative_word": "words",
     "find_scenario": "bundled",
     "load_scenario": "scenario",
     "run_outlook": "api",
-    "sample_worlds": "engine",
-    "simulate": "engine",
+    "sample_worlds": "model",
+    "simulate": "model",
     "summarise": "tables",
 }
 
@@ -109,7 +109,7 @@ def __getattr__(name: str) -> object:
         value = getattr(importlib.import_module(f".{module}", __name__), name)
         globals()[name] = value
         return value
-    if not name.startswith("__"):  # outlook.engine without importing it first
+    if not name.startswith("__"):  # outlook.model without importing it first
         try:
             return importlib.import_module(f".{name}", __name__)
         except ModuleNotFoundError as exc:

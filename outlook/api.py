@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .bundled import find_scenario
-from .engine import DEFAULT_CHUNK_SIZE, check_counts, compile_model, simulate
+from .model import DEFAULT_CHUNK_SIZE, check_counts, compile_model, simulate
 from .scenario import Scenario, load_scenario
 from .tables import Tables, summarise
 
@@ -55,7 +55,7 @@ def run_outlook(
     ------
     ValueError
         For a ``samples``, ``seed`` or ``chunk_size`` that is not a whole
-        number within its limits (:func:`outlook.engine.check_counts`),
+        number within its limits (:func:`outlook.model.check_counts`),
         checked before the scenario is read; and as for :func:`outlook.simulate`.
     """
     check_counts(1 if samples is None else samples, seed, chunk_size)  # at the door, before any work

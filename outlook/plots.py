@@ -53,8 +53,8 @@ from matplotlib.ticker import Formatter, MaxNLocator
 from matplotlib.transforms import Bbox
 
 from ._text import strip_bidi, terminal_safe
-from .engine import sample_worlds
 from .errors import did_you_mean
+from .model import sample_worlds
 
 if TYPE_CHECKING:
     from .scenario import Scenario

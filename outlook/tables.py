@@ -41,8 +41,8 @@ import numpy as np
 import pandas as pd
 
 from ._version import __version__
-from .engine import BLOCK_SIZE, MIN_QMC_BLOCKS, PERCENTILES, Run, between_block_se, correlation_changes
 from .errors import SimulationError
+from .model import BLOCK_SIZE, MIN_QMC_BLOCKS, PERCENTILES, Run, between_block_se, correlation_changes
 from .words import get_scale
 
 if TYPE_CHECKING:
@@ -145,9 +145,9 @@ def summarise(run: Run, *, scale: str = "icd203") -> Tables:
     -----
     Each probability is a proportion of ``n`` worlds; its Monte Carlo
     standard error is ``sqrt(p (1 - p) / n)``. For a quasi-Monte Carlo run
-    of at least :data:`~outlook.engine.MIN_QMC_BLOCKS` blocks it is measured
+    of at least :data:`~outlook.model.MIN_QMC_BLOCKS` blocks it is measured
     instead from the spread between blocks, each an independent
-    randomisation (:func:`~outlook.engine.between_block_se`); the manifest's
+    randomisation (:func:`~outlook.model.between_block_se`); the manifest's
     ``standard_error`` says which.
     """
     sc = get_scale(scale)

@@ -459,7 +459,7 @@ def test_unknown_sampler_is_a_usage_error(good: Path) -> None:
 def test_a_scheduler_that_cannot_be_reached_fails_in_one_line(good: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No scheduler listens there: exit 1, one line naming the address, no traceback."""
     pytest.importorskip("distributed", reason="dask[distributed] is not installed: pip install 'outlook[dask]'")
-    monkeypatch.setattr("outlook._parallel.CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr("outlook.model.runner.CONNECT_TIMEOUT", "1s")
     code, _, err = run("run", str(good), "-n", "1000", "--scheduler", "tcp://127.0.0.1:9")
     assert 1 == code
     assert err.startswith("outlook: run failed: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
@@ -610,7 +610,7 @@ def test_other_libraries_warnings_and_logs_stay_off_stderr(
 
 def test_too_many_workers_are_capped_with_a_note(good: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`--workers 3` where one core is usable: one process, and a note saying so."""
-    monkeypatch.setattr("outlook._parallel.cpu_count", lambda: 1)
+    monkeypatch.setattr("outlook.model.runner.cpu_count", lambda: 1)
     code, _, err = run("run", str(good), "-n", "1000", "--workers", "3")
     assert 0 == code
     assert "outlook: note: 3 worker processes were asked for, but this process may use 1 core: 1 ran\n" == err

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import outlook
 from outlook import Scenario, SimulationError, compile_model, sample_worlds, simulate, summarise
-from outlook.engine import BLOCK_SIZE, MAX_CHUNK_SIZE, event_times
+from outlook.model import BLOCK_SIZE, MAX_CHUNK_SIZE, event_times
 
 HEAD = """
 outlook: 1

@@ -11,7 +11,7 @@ import pytest
 import outlook
 from outlook import Scenario, ScenarioErrors, SimulationError, compile_model, simulate, summarise
 from outlook import distributions as dist
-from outlook.engine import BLOCK_SIZE
+from outlook.model import BLOCK_SIZE
 
 HEAD = """\
 outlook: 1
@@ -98,7 +98,7 @@ def test_draws_that_are_not_finite_stop_the_run(sampler: str, correlated: bool) 
 
 def test_sobol_point_at_zero_gives_a_finite_draw() -> None:
     """A scrambled Sobol' coordinate of exactly 0 (seed 0, block 4885, point 10931) gives a finite normal draw."""
-    from outlook.engine import _chunk_worlds  # that block alone: a public run would need 320 million worlds
+    from outlook.model.worlds import _chunk_worlds  # that block alone: a public run would need 320 million worlds
 
     model = compile_model(make("drivers: {x: {normal: {mean: 0, sd: 1}}}\nscenarios: {all: otherwise}\n"))
     start = 4885 * BLOCK_SIZE

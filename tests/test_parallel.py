@@ -10,8 +10,8 @@ import pytest
 
 import outlook
 from outlook import Scenario, compile_model, sample_worlds, simulate, summarise
-from outlook._parallel import split
-from outlook.engine import BLOCK_SIZE
+from outlook.model import BLOCK_SIZE
+from outlook.model.runner import split
 
 SMALL = """
 outlook: 1
@@ -239,7 +239,7 @@ def test_a_killed_worker_process_fails_the_run_clearly(small: outlook.Model) -> 
 
 def test_between_block_se_is_the_spread_of_block_estimates() -> None:
     """Equal blocks: sd(p_b) / sqrt(B); unequal blocks: the ratio estimator, checked by hand."""
-    from outlook.engine import between_block_se
+    from outlook.model import between_block_se
 
     rng = np.random.default_rng(0)
     sizes = np.full(10, 1000.0)
@@ -277,7 +277,7 @@ def test_short_qmc_runs_report_the_binomial_bound(small: outlook.Model) -> None:
 
 def test_block_counts_add_up_to_the_run(small: outlook.Model) -> None:
     """Each block's counts sum to the tables' counts."""
-    from outlook.engine import reported_counts
+    from outlook.model import reported_counts
 
     run = simulate(small, samples=9 * BLOCK_SIZE + 5, seed=2, sampler="lhs")
     assert run.block_counts is not None
@@ -317,7 +317,7 @@ def test_precision_under_qmc_uses_the_measured_errors(small: outlook.Model) -> N
 
 def test_more_workers_than_cores_are_capped_with_a_note(small: outlook.Model, monkeypatch: pytest.MonkeyPatch) -> None:
     """workers=3 where one core is usable: one process runs, the same numbers, and the warnings say so."""
-    monkeypatch.setattr("outlook._parallel.cpu_count", lambda: 1)
+    monkeypatch.setattr("outlook.model.runner.cpu_count", lambda: 1)
     run = simulate(small, samples=2 * BLOCK_SIZE, seed=3, workers=3)
     assert "3 worker processes were asked for, but this process may use 1 core: 1 ran" == run.warnings[0]
     same_tables(summarise(simulate(small, samples=2 * BLOCK_SIZE, seed=3)), summarise(run))
@@ -325,7 +325,7 @@ def test_more_workers_than_cores_are_capped_with_a_note(small: outlook.Model, mo
 
 def test_workers_at_the_core_count_give_no_note(small: outlook.Model) -> None:
     """No note when the count fits (the default of one process included)."""
-    from outlook._parallel import cpu_count
+    from outlook.model.runner import cpu_count
 
     run = simulate(small, samples=BLOCK_SIZE, seed=3, workers=cpu_count())
     assert not any("worker processes were asked for" in w for w in run.warnings)
@@ -341,7 +341,7 @@ def test_a_run_that_ends_early_stops_its_worker_processes_at_once(small: outlook
     import multiprocessing
     import time
 
-    from outlook._parallel import cpu_count
+    from outlook.model.runner import cpu_count
 
     if cpu_count() < 2:
         pytest.skip("a worker process needs a second core")

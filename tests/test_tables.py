@@ -161,7 +161,7 @@ def test_curve_counts_equal_a_world_by_world_count() -> None:
 )
 def test_curve_index_by_arithmetic_matches_searchsorted(times: list[float], end: float, points: int) -> None:
     """Grid points themselves, and values a rounding away from them, land where searchsorted puts them."""
-    from outlook.engine import _curve_counts
+    from outlook.model.accumulate import _curve_counts
 
     grid = np.linspace(0.0, end, points)
     t = np.array(times + grid.tolist() + np.nextafter(grid, np.inf).tolist() + [np.inf])

@@ -6,7 +6,7 @@ the numbers never depend on where or in what order the ranges ran; and the
 lives of those workers: however a run ends (it returns, raises, or is
 interrupted), the processes it started stop within seconds, and a worker
 process whose parent has died stops on its own. Never samples itself (that
-is :func:`outlook.engine._run_blocks`), never prints, and keeps the logs of
+is :func:`outlook.model.accumulate._run_blocks`), never prints, and keeps the logs of
 a Dask cluster it started out of the caller's stderr.
 """
 
@@ -24,10 +24,11 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from .errors import OutlookError, SimulationError
+from ..errors import OutlookError, SimulationError
 
 if TYPE_CHECKING:
-    from .engine import Model, _Partial
+    from .accumulate import _Partial
+    from .compile import Model
 
 __all__ = [
     "Executor",
@@ -243,7 +244,7 @@ class Executor:
         cap: int,
     ) -> _Partial:
         """Simulate blocks ``first:stop`` of a ``total``-sample run; merged in block order."""
-        from .engine import _run_blocks
+        from .accumulate import _run_blocks
 
         def advance(n: int) -> None:
             self.done += n
@@ -276,7 +277,8 @@ class Executor:
         from concurrent.futures import Future, ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
-        from .engine import BLOCK_SIZE, _run_blocks
+        from .accumulate import _run_blocks
+        from .settings import BLOCK_SIZE
 
         helpers = self.workers - 1  # this process works too, while the others start
         if self._pool is None:
@@ -388,8 +390,9 @@ class Executor:
         except ImportError:  # pragma: no cover - moved in some releases
             from distributed import KilledWorker
 
-        from ._version import __version__
-        from .engine import BLOCK_SIZE, _run_blocks
+        from .._version import __version__
+        from .accumulate import _run_blocks
+        from .settings import BLOCK_SIZE
 
         client = self._client
         nworkers = self._wait_for_workers()
@@ -524,7 +527,7 @@ def _watch_parent(parent: int) -> None:
 
 
 def _run_worker_blocks(key: str, seed: int, total: int, a: int, b: int, chunk: int, sampler: str) -> _Partial:
-    from .engine import _run_blocks
+    from .accumulate import _run_blocks
 
     return _run_blocks(_MODEL[key], seed, total, a, b, chunk, sampler)
 

@@ -1,0 +1,77 @@
+"""The model stage: a Scenario becomes a Model, a Model becomes a Run.
+
+Owns sampling, block by block, from one ``numpy.random.SeedSequence``:
+drivers (with rank correlations through a Gaussian copula), derived
+quantities, event times, and the scenario each world falls in at each
+horizon; the accumulators a run keeps instead of every sample; Monte Carlo
+standard errors; and where block ranges run (this process, worker processes,
+Dask). Never formats output, never prints.
+
+The modules, in pipeline order:
+
+``settings``
+    the block size and the limits; counts checked at the door
+``compile``
+    :class:`Model` and :func:`compile_model`
+``streams``
+    which generator draws which numbers
+``worlds``
+    drawing the worlds of a range of samples; :func:`sample_worlds`
+``hazards``
+    event times from piecewise cumulative hazards
+``accumulate``
+    the mergeable partial accumulators of a range of blocks
+``quantiles``
+    the exact percentile sketch
+``standard_errors``
+    binomial and between-block standard errors
+``simulation``
+    :func:`simulate` and :class:`Run`
+``runner``
+    where block ranges run; imports nothing from the model
+"""
+
+from __future__ import annotations
+
+from .accumulate import PERCENTILES, QuantityStats
+from .compile import Model, compile_model, correlation_changes, correlation_repair_note
+from .hazards import event_times
+from .settings import (
+    BLOCK_SIZE,
+    DEFAULT_CHUNK_SIZE,
+    MAX_CHUNK_SIZE,
+    MAX_SAMPLES,
+    MAX_SEED,
+    MAX_SUMMARY_BYTES,
+    MAX_WORLD_VALUES,
+    SAMPLERS,
+    check_counts,
+)
+from .simulation import Run, simulate
+from .standard_errors import MIN_QMC_BLOCKS, between_block_se, reported_counts
+from .worlds import sample_worlds
+
+__all__ = [
+    "BLOCK_SIZE",
+    "DEFAULT_CHUNK_SIZE",
+    "MAX_CHUNK_SIZE",
+    "MAX_SAMPLES",
+    "MAX_SEED",
+    "MAX_SUMMARY_BYTES",
+    "MAX_WORLD_VALUES",
+    "MIN_QMC_BLOCKS",
+    "Model",
+    "PERCENTILES",
+    "QuantityStats",
+    "Run",
+    "SAMPLERS",
+    "between_block_se",
+    "check_counts",
+    "compile_model",
+    "correlation_changes",
+    "correlation_repair_note",
+    "event_times",
+    "reported_counts",
+    "sample_worlds",
+    "simulate",
+]

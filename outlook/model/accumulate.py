@@ -1,0 +1,247 @@
+"""Accumulators: what a range of blocks keeps of its worlds, mergeable in block order.
+
+Owns the partial accumulators of a contiguous range of blocks (counts of
+scenarios, events and categories, event-curve counts, per-block moments and
+percentile sketches), how two of them merge, and :func:`_run_blocks`, the
+unit of work sent to a worker. Never decides where a range runs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .. import distributions as dist
+from .._types import FloatArray
+from ..errors import SimulationError
+from .compile import Model
+from .quantiles import QuantileSketch
+from .settings import BLOCK_SIZE
+from .standard_errors import reported_counts
+from .worlds import _chunk_worlds
+
+__all__ = [
+    "PERCENTILES",
+    "QuantityStats",
+]
+
+#: Percentiles reported for drivers and derived quantities.
+PERCENTILES = (5, 25, 50, 75, 95)
+
+
+@dataclass(slots=True)
+class QuantityStats:
+    """Streaming summary of one driver or derived quantity."""
+
+    n: int = 0
+    mean: float = 0.0
+    m2: float = 0.0
+    lo: float = math.inf
+    hi: float = -math.inf
+    sketch: QuantileSketch | None = None
+    counts: FloatArray | None = None  # categories of a categorical driver
+
+    def update(self, x: FloatArray) -> None:
+        """Add a chunk that starts on a block boundary.
+
+        Moments are merged block by block (Chan et al.'s pairwise update), so
+        the floating-point result does not depend on how blocks were chunked.
+        """
+        for i in range(0, x.shape[0], BLOCK_SIZE):
+            self._update_block(x[i : i + BLOCK_SIZE])
+        if self.sketch is not None:
+            self.sketch.update(x)
+
+    def _update_block(self, x: FloatArray) -> None:
+        if x.shape[0]:
+            self.add_moments(*_block_moments(x))
+
+    def add_moments(self, k: float, m: float, m2: float, lo: float, hi: float) -> None:
+        """Merge one block's count, mean, sum of squared deviations, min and max."""
+        k = int(k)
+        if k == 0:
+            return
+        delta = m - self.mean
+        tot = self.n + k
+        self.mean += delta * k / tot
+        self.m2 += m2 + delta * delta * self.n * k / tot
+        self.n = tot
+        self.lo = min(self.lo, lo)
+        self.hi = max(self.hi, hi)
+
+    @property
+    def sd(self) -> float:
+        return math.sqrt(self.m2 / (self.n - 1)) if self.n > 1 else 0.0
+
+
+def _block_moments(x: FloatArray) -> tuple[int, float, float, float, float]:
+    with np.errstate(over="ignore", invalid="ignore"):  # values near the float limit: see _check_moments
+        m = float(np.mean(x))
+        d = x - m
+        m2 = float(np.einsum("i,i->", d, d))  # not BLAS: no thread start-up per block
+    return x.shape[0], m, m2, float(np.min(x)), float(np.max(x))
+
+
+def _quantity_where(model: Model, name: str) -> str:
+    """``path:line:col: drivers.x`` (or ``derived.x``) for a driver or derived quantity."""
+    s = model.scenario
+    for section, nodes in (("drivers", s.drivers), ("derived", s.derived)):
+        for node in nodes:
+            if node.id == name:
+                return f"{node.where}: {section}.{name}"
+    return name
+
+
+def _check_moments(model: Model, name: str, mean: float, m2: float, lo: float, hi: float) -> None:
+    """Stop the run if a quantity's mean or spread overflowed: a table must never show inf or a blank."""
+    if math.isfinite(mean) and math.isfinite(m2):
+        return
+    msg = (
+        f"{_quantity_where(model, name)}: values too large for a mean and standard deviation (they reach "
+        f"{max(abs(lo), abs(hi)):.4g}; sums of their squares pass the largest float, about 1.8e308); "
+        "express it in larger units or on a log scale"
+    )
+    raise SimulationError(msg)
+
+
+@dataclass(slots=True)
+class _Partial:
+    """The accumulators of a contiguous range of blocks, mergeable in block order."""
+
+    scen_counts: np.ndarray  # (nh, ns)
+    ev_counts: np.ndarray  # (ne, nh)
+    curve: np.ndarray  # (ne, n_curve_times), not cumulative
+    moment_parts: list[tuple[int, np.ndarray]]  # (first block, (n_blocks, n_quantities, 5)): n, mean, m2, min, max
+    sketches: list[QuantileSketch]
+    cat_counts: dict[str, np.ndarray]
+    #: (block, reported counts of that block, its size): kept for QMC runs only
+    block_counts: list[tuple[int, np.ndarray, int]] = field(default_factory=list)
+
+    def merge(self, other: _Partial) -> None:
+        """Add another range's accumulators, in any order.
+
+        Counts add (integers: exact in any order), sketches merge exactly,
+        and per-block moments are kept by block number, to be folded in
+        block order by :func:`_finish`.
+        """
+        self.scen_counts += other.scen_counts
+        self.ev_counts += other.ev_counts
+        self.curve += other.curve
+        self.moment_parts += other.moment_parts
+        for a, b in zip(self.sketches, other.sketches):
+            a.merge(b)
+        for k, v in other.cat_counts.items():
+            self.cat_counts[k] += v
+        self.block_counts += other.block_counts
+
+    def reported(self) -> np.ndarray:
+        """The run-so-far's vector of :func:`reported_counts`."""
+        return reported_counts(self.scen_counts, self.ev_counts, list(self.cat_counts.values()))
+
+    @property
+    def moments(self) -> np.ndarray:
+        """(n_blocks, n_quantities, 5) per-block moments, in block order."""
+        return np.concatenate([m for _, m in sorted(self.moment_parts, key=lambda t: t[0])])
+
+
+def _run_blocks(
+    model: Model,
+    seed: int,
+    total: int,
+    first_block: int,
+    stop_block: int,
+    chunk: int,
+    sampler: str = "random",
+    progress: Callable[[int], None] | None = None,
+    into: _Partial | None = None,
+) -> _Partial:
+    """Simulate blocks ``first_block:stop_block`` of a ``total``-sample run.
+
+    The unit of work sent to a worker process or a Dask worker: a pure
+    function of its arguments, so a retried range gives the same numbers.
+    With ``into``, the range is added to that partial (any blocks, in any
+    order) instead of a new one.
+    """
+    s = model.scenario
+    nh, ns, ne = len(s.horizons), len(s.rules), len(s.events)
+    names = model.quantities
+    start = first_block * BLOCK_SIZE
+    stop = min(stop_block * BLOCK_SIZE, total)
+    grid = model.curve_times
+    moments = np.zeros((stop_block - first_block, len(names), 5))
+    if into is not None:
+        part = into
+        part.moment_parts.append((first_block, moments))
+    else:
+        part = _Partial(
+            np.zeros((nh, ns), dtype=np.int64),
+            np.zeros((ne, nh), dtype=np.int64),
+            np.zeros((ne, grid.size), dtype=np.int64),
+            [(first_block, moments)],
+            [QuantileSketch([p / 100 for p in PERCENTILES]) for _ in names],
+            {
+                d.id: np.zeros(len(d.distribution.categories))
+                for d in s.drivers
+                if isinstance(d.distribution, dist.Categorical)
+            },
+        )
+    per_block = sampler != "random"  # QMC: keep each block's counts, for its standard errors
+    if per_block:
+        chunk = BLOCK_SIZE  # one block a chunk (chunks never change a number)
+    done = start
+    while done < stop:
+        hi_ = min(done + chunk, stop)
+        n = hi_ - done
+        before = part.reported() if per_block else None
+        env, times = _chunk_worlds(model, seed, done, hi_, total, sampler)
+        for hi, end in enumerate(model.horizon_ends):
+            happened = {k: t <= end for k, t in times.items()}
+            for k, e in enumerate(s.events):
+                part.ev_counts[k, hi] += int(np.count_nonzero(happened[e.id]))
+            scope: dict[str, Any] = {**env, **happened}
+            label = np.full(n, ns - 1, dtype=np.int64)
+            free = np.ones(n, dtype=bool)
+            for ri, rule in enumerate(s.rules):
+                if rule.when is None:
+                    break
+                hit = free & (rule.when.evaluate(scope, n) != 0)
+                label[hit] = ri
+                free &= ~hit
+            part.scen_counts[hi] += np.bincount(label, minlength=ns)
+        for k, e in enumerate(s.events):
+            part.curve[k] += _curve_counts(times[e.id], grid)
+        b0 = (done - start) // BLOCK_SIZE
+        for q, name in enumerate(names):
+            x = env[name]
+            for j, i in enumerate(range(0, n, BLOCK_SIZE)):
+                moments[b0 + j, q] = row = _block_moments(x[i : i + BLOCK_SIZE])
+                _check_moments(model, name, *row[1:])
+            part.sketches[q].update(x)
+            counts = part.cat_counts.get(name)
+            if counts is not None:
+                counts += np.bincount(x.astype(np.int64), minlength=counts.shape[0])
+        if before is not None:
+            part.block_counts.append((done // BLOCK_SIZE, part.reported() - before, n))
+        if progress is not None:
+            progress(n)
+        done = hi_
+    return part
+
+
+def _curve_counts(t: FloatArray, grid: FloatArray) -> np.ndarray:
+    """Worlds whose time first reaches each point of an evenly spaced ``grid`` (not cumulative).
+
+    The index is found by arithmetic (searchsorted of unsorted values is
+    several times slower), then corrected by one where rounding put it off.
+    """
+    t = t[t <= grid[-1]]  # most worlds of a rare event: never, off the curve
+    if grid.size == 1 or grid[-1] <= 0:
+        return np.bincount(np.zeros(t.size, dtype=np.intp), minlength=grid.size)
+    idx = np.minimum(np.ceil(t * ((grid.size - 1) / grid[-1])), grid.size - 1).astype(np.intp)
+    idx -= (idx > 0) & (grid[idx - 1] >= t)  # the first grid time at or after t
+    idx += grid[idx] < t
+    return np.bincount(idx, minlength=grid.size)
