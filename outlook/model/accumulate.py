@@ -45,21 +45,6 @@ class QuantityStats:
     sketch: QuantileSketch | None = None
     counts: FloatArray | None = None  # categories of a categorical driver
 
-    def update(self, x: FloatArray) -> None:
-        """Add a chunk that starts on a block boundary.
-
-        Moments are merged block by block (Chan et al.'s pairwise update), so
-        the floating-point result does not depend on how blocks were chunked.
-        """
-        for i in range(0, x.shape[0], BLOCK_SIZE):
-            self._update_block(x[i : i + BLOCK_SIZE])
-        if self.sketch is not None:
-            self.sketch.update(x)
-
-    def _update_block(self, x: FloatArray) -> None:
-        if x.shape[0]:
-            self.add_moments(*_block_moments(x))
-
     def add_moments(self, k: float, m: float, m2: float, lo: float, hi: float) -> None:
         """Merge one block's count, mean, sum of squared deviations, min and max."""
         k = int(k)

@@ -44,11 +44,6 @@ class Model:
     curve_times: FloatArray = field(default_factory=lambda: np.zeros(1))
 
     @property
-    def correlation_repaired(self) -> bool:
-        """Whether the stated correlation matrix was invalid and replaced by the nearest valid one."""
-        return self.correlation is not None and self.correlation.repaired
-
-    @property
     def quantities(self) -> tuple[str, ...]:
         """Driver and derived names, in table order."""
         s = self.scenario
