@@ -10,7 +10,7 @@ import pytest
 
 import outlook
 from outlook import Scenario, compile_model, sample_worlds, simulate, summarise
-from outlook.model import BLOCK_SIZE
+from outlook.model import BLOCK_SIZE, between_block_se
 from outlook.model.runner import split
 
 SMALL = """
@@ -239,8 +239,6 @@ def test_a_killed_worker_process_fails_the_run_clearly(small: outlook.Model) -> 
 
 def test_between_block_se_is_the_spread_of_block_estimates() -> None:
     """Equal blocks: sd(p_b) / sqrt(B); unequal blocks: the ratio estimator, checked by hand."""
-    from outlook.model import between_block_se
-
     rng = np.random.default_rng(0)
     sizes = np.full(10, 1000.0)
     counts = rng.integers(200, 300, size=(10, 3)).astype(float)
@@ -276,16 +274,32 @@ def test_short_qmc_runs_report_the_binomial_bound(small: outlook.Model) -> None:
 
 
 def test_block_counts_add_up_to_the_run(small: outlook.Model) -> None:
-    """Each block's counts sum to the tables' counts."""
-    from outlook.model import reported_counts
-
+    """Each block's counts, field by field, sum to the run's counts."""
     run = simulate(small, samples=9 * BLOCK_SIZE + 5, seed=2, sampler="lhs")
-    assert run.block_counts is not None
-    counts, sizes = run.block_counts
-    assert 10 == sizes.size
-    assert 9 * BLOCK_SIZE + 5 == sizes.sum()
-    cats = [st.counts for st in run.stats.values() if st.counts is not None]
-    assert counts.sum(axis=0).tolist() == reported_counts(run.scenario_counts, run.event_counts, cats).tolist()
+    assert 10 == len(run.block_counts)
+    assert 9 * BLOCK_SIZE + 5 == sum(size for _, size in run.block_counts)
+    blocks = [c for c, _ in run.block_counts]
+    assert run.counts.scenarios.tolist() == sum(c.scenarios for c in blocks).tolist()
+    assert run.counts.events.tolist() == sum(c.events for c in blocks).tolist()
+    assert ["mood"] == list(run.counts.categories)
+    assert run.counts.categories["mood"].tolist() == sum(c.categories["mood"] for c in blocks).tolist()
+    assert ("between blocks", 10) == (run.standard_errors.method, run.standard_errors.blocks)
+
+
+def test_standard_errors_are_named_not_positional(small: outlook.Model) -> None:
+    """Each table's p_se column is the run's standard error of that very probability, by name."""
+    run = simulate(small, samples=9 * BLOCK_SIZE, seed=2, sampler="sobol")
+    out = summarise(run)
+    se = run.standard_errors
+    assert se.scenarios.ravel().tolist() == out.scenarios["p_se"].tolist()
+    assert se.events_by.ravel().tolist() == out.events["p_by_se"].tolist()
+    assert se.events_within.ravel().tolist() == out.events["p_within_se"].tolist()
+    assert se.categories["mood"].tolist() == out.categories["p_se"].tolist()
+    by_hand = between_block_se(
+        np.stack([c.events[:, 1] - c.events[:, 0] for c, _ in run.block_counts]),
+        np.array([n for _, n in run.block_counts]),
+    )
+    assert by_hand.tolist() == se.events_within[:, 1].tolist()
 
 
 def test_qmc_with_workers_gives_identical_standard_errors(small: outlook.Model) -> None:

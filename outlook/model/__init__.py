@@ -48,11 +48,12 @@ from .settings import (
     check_counts,
 )
 from .simulation import Run, simulate
-from .standard_errors import MIN_QMC_BLOCKS, between_block_se, reported_counts
+from .standard_errors import MIN_QMC_BLOCKS, Counts, StandardErrors, between_block_se, binomial_se, standard_errors
 from .worlds import sample_worlds
 
 __all__ = [
     "BLOCK_SIZE",
+    "Counts",
     "DEFAULT_CHUNK_SIZE",
     "MAX_CHUNK_SIZE",
     "MAX_SAMPLES",
@@ -65,13 +66,15 @@ __all__ = [
     "QuantityStats",
     "Run",
     "SAMPLERS",
+    "StandardErrors",
     "between_block_se",
+    "binomial_se",
     "check_counts",
     "compile_model",
     "correlation_changes",
     "correlation_repair_note",
     "event_times",
-    "reported_counts",
     "sample_worlds",
     "simulate",
+    "standard_errors",
 ]

@@ -15,13 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from .. import distributions as dist
 from .._types import FloatArray
 from ..errors import SimulationError
 from .compile import Model
 from .quantiles import QuantileSketch
 from .settings import BLOCK_SIZE
-from .standard_errors import reported_counts
+from .standard_errors import Counts
 from .worlds import _chunk_worlds
 
 __all__ = [
@@ -43,7 +42,6 @@ class QuantityStats:
     lo: float = math.inf
     hi: float = -math.inf
     sketch: QuantileSketch | None = None
-    counts: FloatArray | None = None  # categories of a categorical driver
 
     def add_moments(self, k: float, m: float, m2: float, lo: float, hi: float) -> None:
         """Merge one block's count, mean, sum of squared deviations, min and max."""
@@ -97,14 +95,12 @@ def _check_moments(model: Model, name: str, mean: float, m2: float, lo: float, h
 class _Partial:
     """The accumulators of a contiguous range of blocks, mergeable in block order."""
 
-    scen_counts: np.ndarray  # (nh, ns)
-    ev_counts: np.ndarray  # (ne, nh)
+    counts: Counts
     curve: np.ndarray  # (ne, n_curve_times), not cumulative
     moment_parts: list[tuple[int, np.ndarray]]  # (first block, (n_blocks, n_quantities, 5)): n, mean, m2, min, max
     sketches: list[QuantileSketch]
-    cat_counts: dict[str, np.ndarray]
-    #: (block, reported counts of that block, its size): kept for QMC runs only
-    block_counts: list[tuple[int, np.ndarray, int]] = field(default_factory=list)
+    #: (block, that block's counts, its size): kept for QMC runs only
+    block_counts: list[tuple[int, Counts, int]] = field(default_factory=list)
 
     def merge(self, other: _Partial) -> None:
         """Add another range's accumulators, in any order.
@@ -113,19 +109,16 @@ class _Partial:
         and per-block moments are kept by block number, to be folded in
         block order by :func:`_finish`.
         """
-        self.scen_counts += other.scen_counts
-        self.ev_counts += other.ev_counts
+        self.counts.add(other.counts)
         self.curve += other.curve
         self.moment_parts += other.moment_parts
         for a, b in zip(self.sketches, other.sketches):
             a.merge(b)
-        for k, v in other.cat_counts.items():
-            self.cat_counts[k] += v
         self.block_counts += other.block_counts
 
-    def reported(self) -> np.ndarray:
-        """The run-so-far's vector of :func:`reported_counts`."""
-        return reported_counts(self.scen_counts, self.ev_counts, list(self.cat_counts.values()))
+    def blocks(self) -> list[tuple[Counts, int]]:
+        """Each block's counts and size, in block order (QMC runs; empty otherwise)."""
+        return [(c, n) for _, c, n in sorted(self.block_counts, key=lambda t: t[0])]
 
     @property
     def moments(self) -> np.ndarray:
@@ -152,7 +145,7 @@ def _run_blocks(
     order) instead of a new one.
     """
     s = model.scenario
-    nh, ns, ne = len(s.horizons), len(s.rules), len(s.events)
+    ns, ne = len(s.rules), len(s.events)
     names = model.quantities
     start = first_block * BLOCK_SIZE
     stop = min(stop_block * BLOCK_SIZE, total)
@@ -163,16 +156,10 @@ def _run_blocks(
         part.moment_parts.append((first_block, moments))
     else:
         part = _Partial(
-            np.zeros((nh, ns), dtype=np.int64),
-            np.zeros((ne, nh), dtype=np.int64),
+            _zero_counts(model),
             np.zeros((ne, grid.size), dtype=np.int64),
             [(first_block, moments)],
             [QuantileSketch([p / 100 for p in PERCENTILES]) for _ in names],
-            {
-                d.id: np.zeros(len(d.distribution.categories))
-                for d in s.drivers
-                if isinstance(d.distribution, dist.Categorical)
-            },
         )
     per_block = sampler != "random"  # QMC: keep each block's counts, for its standard errors
     if per_block:
@@ -181,12 +168,12 @@ def _run_blocks(
     while done < stop:
         hi_ = min(done + chunk, stop)
         n = hi_ - done
-        before = part.reported() if per_block else None
+        counts = _zero_counts(model)
         env, times = _chunk_worlds(model, seed, done, hi_, total, sampler)
         for hi, end in enumerate(model.horizon_ends):
             happened = {k: t <= end for k, t in times.items()}
             for k, e in enumerate(s.events):
-                part.ev_counts[k, hi] += int(np.count_nonzero(happened[e.id]))
+                counts.events[k, hi] += int(np.count_nonzero(happened[e.id]))
             scope: dict[str, Any] = {**env, **happened}
             label = np.full(n, ns - 1, dtype=np.int64)
             free = np.ones(n, dtype=bool)
@@ -196,7 +183,7 @@ def _run_blocks(
                 hit = free & (rule.when.evaluate(scope, n) != 0)
                 label[hit] = ri
                 free &= ~hit
-            part.scen_counts[hi] += np.bincount(label, minlength=ns)
+            counts.scenarios[hi] += np.bincount(label, minlength=ns)
         for k, e in enumerate(s.events):
             part.curve[k] += _curve_counts(times[e.id], grid)
         b0 = (done - start) // BLOCK_SIZE
@@ -206,15 +193,23 @@ def _run_blocks(
                 moments[b0 + j, q] = row = _block_moments(x[i : i + BLOCK_SIZE])
                 _check_moments(model, name, *row[1:])
             part.sketches[q].update(x)
-            counts = part.cat_counts.get(name)
-            if counts is not None:
-                counts += np.bincount(x.astype(np.int64), minlength=counts.shape[0])
-        if before is not None:
-            part.block_counts.append((done // BLOCK_SIZE, part.reported() - before, n))
+            cats = counts.categories.get(name)
+            if cats is not None:
+                cats += np.bincount(x.astype(np.int64), minlength=cats.shape[0])
+        part.counts.add(counts)
+        if per_block:
+            part.block_counts.append((done // BLOCK_SIZE, counts, n))
         if progress is not None:
             progress(n)
         done = hi_
     return part
+
+
+def _zero_counts(model: Model) -> Counts:
+    """Counts of no worlds yet, shaped for ``model``."""
+    s = model.scenario
+    categorical = {d.id: len(d.categories) for d in s.drivers if d.categories}
+    return Counts.zeros(len(s.horizons), len(s.rules), len(s.events), categorical)
 
 
 def _curve_counts(t: FloatArray, grid: FloatArray) -> np.ndarray:

@@ -19,7 +19,7 @@ from ..scenario import Scenario
 from .accumulate import QuantityStats, _check_moments, _Partial
 from .compile import Model, compile_model, correlation_repair_note
 from .settings import BLOCK_SIZE, DEFAULT_CHUNK_SIZE, _blocks, _check_sampler, _check_summary_memory, check_counts
-from .standard_errors import MIN_QMC_BLOCKS, _block_matrix, _standard_errors
+from .standard_errors import MIN_QMC_BLOCKS, Counts, StandardErrors, standard_errors
 
 __all__ = [
     "Run",
@@ -37,41 +37,43 @@ class Run:
         The compiled model that ran.
     samples, seed, chunk_size
         The run's settings.
-    scenario_counts
-        Shape ``(n_horizons, n_scenarios)``: worlds in each scenario by the
-        end of each horizon.
-    event_counts
-        Shape ``(n_events, n_horizons)``: worlds where the event happened by
-        the end of each horizon.
+    counts
+        The worlds counted for every reported probability (:class:`Counts`):
+        scenarios ``(n_horizons, n_scenarios)``, events by each horizon
+        ``(n_events, n_horizons)``, categories of each categorical driver.
+    stats
+        Name -> :class:`QuantityStats` for every driver and derived quantity.
+    standard_errors
+        The Monte Carlo standard error of every probability in ``counts``,
+        named as they are (:class:`StandardErrors`): binomial, or for a
+        quasi-Monte Carlo run of at least :data:`MIN_QMC_BLOCKS` blocks,
+        measured between blocks.
+    warnings
+        Things a reader should know (a scenario no world reached, a repaired
+        correlation matrix, a precision not reached).
     curve_counts
         Shape ``(n_events, len(model.curve_times))``: worlds where the event
         happened by each of the model's curve times (evenly spaced from 0 to
         the last horizon's end).
-    stats
-        Name -> :class:`QuantityStats` for every driver and derived quantity.
-    warnings
-        Things a reader should know (a scenario no world reached, a repaired
-        correlation matrix, a precision not reached).
     precision, sampler
         As passed to :func:`simulate`.
     block_counts
-        For a quasi-Monte Carlo run of at least :data:`MIN_QMC_BLOCKS`
-        blocks: each block's :func:`reported_counts` (blocks, k) and size,
-        from which the tables take between-block standard errors.
+        For a quasi-Monte Carlo run: each block's counts and size, in block
+        order (empty for a pseudo-random run).
     """
 
     model: Model
     samples: int
     seed: int
     chunk_size: int
-    scenario_counts: np.ndarray
-    event_counts: np.ndarray
+    counts: Counts
     stats: dict[str, QuantityStats]
+    standard_errors: StandardErrors
     warnings: list[str] = field(default_factory=list)
     curve_counts: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
     precision: float | None = None
     sampler: str = "random"
-    block_counts: tuple[np.ndarray, np.ndarray] | None = None
+    block_counts: tuple[tuple[Counts, int], ...] = ()
 
     @property
     def scenario(self) -> Scenario:
@@ -213,8 +215,7 @@ def simulate(
 
 def _max_se(part: _Partial, n: int) -> float:
     """The largest standard error the tables would report now."""
-    se = _standard_errors(part.reported() / n, n, _block_matrix(part.block_counts))
-    return float(se.max()) if se.size else 0.0
+    return standard_errors(part.counts, n, part.blocks()).largest()
 
 
 def _samples_needed(part: _Partial, n: int, precision: float) -> int:
@@ -235,25 +236,31 @@ def _finish(
             for row in moments[:, q]:
                 st.add_moments(*row)
         _check_moments(model, name, st.mean, st.m2, st.lo, st.hi)
-        st.counts = part.cat_counts.get(name)
         stats[name] = st
     warnings: list[str] = []
     if model.correlation is not None and model.correlation.repaired:
         warnings.append(correlation_repair_note(model))
     for ri, rule in enumerate(s.rules):
-        if not part.scen_counts[:, ri].any():
+        if not part.counts.scenarios[:, ri].any():
             warnings.append(f"scenario {rule.id!r} was reached by no simulated world at any horizon")
-    if precision is not None:
-        se = _max_se(part, total)
-        if se > precision:
-            warnings.append(
-                f"precision {precision:g} was not reached: the largest standard error is {se:.3g} "
-                f"at the cap of {total} samples"
-            )
-    run = Run(
-        model, total, seed, chunk, part.scen_counts, part.ev_counts, stats, warnings, np.cumsum(part.curve, axis=1)
+    blocks = part.blocks()
+    se = standard_errors(part.counts, total, blocks)
+    if precision is not None and se.largest() > precision:
+        warnings.append(
+            f"precision {precision:g} was not reached: the largest standard error is {se.largest():.3g} "
+            f"at the cap of {total} samples"
+        )
+    return Run(
+        model,
+        total,
+        seed,
+        chunk,
+        part.counts,
+        stats,
+        se,
+        warnings,
+        np.cumsum(part.curve, axis=1),
+        precision,
+        sampler,
+        tuple(blocks),
     )
-    run.precision = precision
-    run.sampler = sampler
-    run.block_counts = _block_matrix(part.block_counts)
-    return run
