@@ -98,13 +98,13 @@ def test_draws_that_are_not_finite_stop_the_run(sampler: str, correlated: bool) 
 
 def test_sobol_point_at_zero_gives_a_finite_draw() -> None:
     """A scrambled Sobol' coordinate of exactly 0 (seed 0, block 4885, point 10931) gives a finite normal draw."""
-    from outlook.model.worlds import _chunk_worlds  # that block alone: a public run would need 320 million worlds
+    from outlook.model.worlds import draw_worlds  # that block alone: a public run would need 320 million worlds
 
     model = compile_model(make("drivers: {x: {normal: {mean: 0, sd: 1}}}\nscenarios: {all: otherwise}\n"))
     start = 4885 * BLOCK_SIZE
-    env, _ = _chunk_worlds(model, 0, start, start + BLOCK_SIZE, start + BLOCK_SIZE, "sobol")
-    assert np.isfinite(env["x"]).all()
-    assert -6.2 < env["x"][10931] < -6.0
+    x = draw_worlds(model, 0, start, start + BLOCK_SIZE, total=start + BLOCK_SIZE, sampler="sobol").values["x"]
+    assert np.isfinite(x).all()
+    assert -6.2 < x[10931] < -6.0
 
 
 def test_infinite_rate_is_a_simulation_error() -> None:

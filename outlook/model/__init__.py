@@ -33,7 +33,7 @@ The modules, in pipeline order:
 
 from __future__ import annotations
 
-from .accumulate import PERCENTILES, QuantityStats
+from .accumulate import PERCENTILES, QuantityStats, count_worlds
 from .compile import Model, compile_model, correlation_changes, correlation_repair_note
 from .hazards import event_times
 from .settings import (
@@ -49,7 +49,7 @@ from .settings import (
 )
 from .simulation import Run, simulate
 from .standard_errors import MIN_QMC_BLOCKS, Counts, StandardErrors, between_block_se, binomial_se, standard_errors
-from .worlds import sample_worlds
+from .worlds import WorldBlock, draw_worlds, iter_worlds, sample_worlds
 
 __all__ = [
     "BLOCK_SIZE",
@@ -67,13 +67,17 @@ __all__ = [
     "Run",
     "SAMPLERS",
     "StandardErrors",
+    "WorldBlock",
     "between_block_se",
     "binomial_se",
     "check_counts",
     "compile_model",
     "correlation_changes",
     "correlation_repair_note",
+    "count_worlds",
+    "draw_worlds",
     "event_times",
+    "iter_worlds",
     "sample_worlds",
     "simulate",
     "standard_errors",

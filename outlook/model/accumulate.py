@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -21,11 +20,12 @@ from .compile import Model
 from .quantiles import QuantileSketch
 from .settings import BLOCK_SIZE
 from .standard_errors import Counts
-from .worlds import _chunk_worlds
+from .worlds import WorldBlock, draw_worlds
 
 __all__ = [
     "PERCENTILES",
     "QuantityStats",
+    "count_worlds",
 ]
 
 #: Percentiles reported for drivers and derived quantities.
@@ -144,8 +144,6 @@ def _run_blocks(
     With ``into``, the range is added to that partial (any blocks, in any
     order) instead of a new one.
     """
-    s = model.scenario
-    ns, ne = len(s.rules), len(s.events)
     names = model.quantities
     start = first_block * BLOCK_SIZE
     stop = min(stop_block * BLOCK_SIZE, total)
@@ -157,52 +155,60 @@ def _run_blocks(
     else:
         part = _Partial(
             _zero_counts(model),
-            np.zeros((ne, grid.size), dtype=np.int64),
+            np.zeros((len(model.scenario.events), grid.size), dtype=np.int64),
             [(first_block, moments)],
             [QuantileSketch([p / 100 for p in PERCENTILES]) for _ in names],
         )
     per_block = sampler != "random"  # QMC: keep each block's counts, for its standard errors
     if per_block:
         chunk = BLOCK_SIZE  # one block a chunk (chunks never change a number)
-    done = start
-    while done < stop:
-        hi_ = min(done + chunk, stop)
-        n = hi_ - done
-        counts = _zero_counts(model)
-        env, times = _chunk_worlds(model, seed, done, hi_, total, sampler)
-        for hi, end in enumerate(model.horizon_ends):
-            happened = {k: t <= end for k, t in times.items()}
-            for k, e in enumerate(s.events):
-                counts.events[k, hi] += int(np.count_nonzero(happened[e.id]))
-            scope: dict[str, Any] = {**env, **happened}
-            label = np.full(n, ns - 1, dtype=np.int64)
-            free = np.ones(n, dtype=bool)
-            for ri, rule in enumerate(s.rules):
-                if rule.when is None:
-                    break
-                hit = free & (rule.when.evaluate(scope, n) != 0)
-                label[hit] = ri
-                free &= ~hit
-            counts.scenarios[hi] += np.bincount(label, minlength=ns)
-        for k, e in enumerate(s.events):
-            part.curve[k] += _curve_counts(times[e.id], grid)
-        b0 = (done - start) // BLOCK_SIZE
+    for lo in range(start, stop, chunk):
+        worlds = draw_worlds(model, seed, lo, min(lo + chunk, stop), total=total, sampler=sampler)
+        n = worlds.size
+        counts = count_worlds(model, worlds)
+        for k, e in enumerate(model.scenario.events):
+            part.curve[k] += _curve_counts(worlds.times[e.id], grid)
+        b0 = (lo - start) // BLOCK_SIZE
         for q, name in enumerate(names):
-            x = env[name]
+            x = worlds.values[name]
             for j, i in enumerate(range(0, n, BLOCK_SIZE)):
                 moments[b0 + j, q] = row = _block_moments(x[i : i + BLOCK_SIZE])
                 _check_moments(model, name, *row[1:])
             part.sketches[q].update(x)
-            cats = counts.categories.get(name)
-            if cats is not None:
-                cats += np.bincount(x.astype(np.int64), minlength=cats.shape[0])
         part.counts.add(counts)
         if per_block:
-            part.block_counts.append((done // BLOCK_SIZE, counts, n))
+            part.block_counts.append((lo // BLOCK_SIZE, counts, n))
         if progress is not None:
             progress(n)
-        done = hi_
     return part
+
+
+def count_worlds(model: Model, worlds: WorldBlock) -> Counts:
+    """The worlds of a block in each scenario, with each event, in each category, by the end of each horizon.
+
+    Parameters
+    ----------
+    model
+        The model that drew ``worlds``.
+    worlds
+        From :func:`~outlook.model.worlds.draw_worlds`.
+
+    Returns
+    -------
+    Counts
+        Counted from ``worlds.labels``, ``worlds.times`` (``time <= end``)
+        and the categorical drivers' values: the tables' probabilities are
+        exactly these shares of these worlds.
+    """
+    counts = _zero_counts(model)
+    ns = counts.scenarios.shape[1]
+    for hi, end in enumerate(model.horizon_ends):
+        counts.scenarios[hi] = np.bincount(worlds.labels[hi], minlength=ns)
+        for k, e in enumerate(model.scenario.events):
+            counts.events[k, hi] = np.count_nonzero(worlds.times[e.id] <= end)
+    for name, cats in counts.categories.items():
+        cats += np.bincount(worlds.values[name].astype(np.int64), minlength=cats.shape[0])
+    return counts
 
 
 def _zero_counts(model: Model) -> Counts:

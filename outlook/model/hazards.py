@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "event_times",
+    "occurrence_times",
 ]
 
 
@@ -140,11 +141,38 @@ def _event_hazard(model: Model, e: Event, env: Mapping[str, FloatArray], n: int)
     return ends[:-1], rates
 
 
-def _times(model: Model, env: Mapping[str, FloatArray], exp: FloatArray, n: int) -> dict[str, FloatArray]:
+def occurrence_times(
+    model: Model, values: Mapping[str, FloatArray], budgets: FloatArray, n: int
+) -> dict[str, FloatArray]:
+    """Every event's occurrence time in ``n`` worlds.
+
+    Parameters
+    ----------
+    model
+        From :func:`~outlook.model.compile_model`.
+    values
+        Every driver and derived quantity, shape ``(n,)`` each.
+    budgets
+        Shape ``(n_events, n)``: each event's Exp(1) draws, in the order of ``scenario.events``.
+    n
+        The number of worlds.
+
+    Returns
+    -------
+    dict
+        Event id -> shape ``(n,)``: years from ``as_of`` (``inf``: never).
+        ``scenario.events`` lists each event after those its ``after`` and
+        ``requires`` read, so their times are known when it is reached.
+
+    Raises
+    ------
+    SimulationError
+        Located at the event, for a rate or ``by`` probability out of range in some world.
+    """
     times: dict[str, FloatArray] = {}
     for k, e in enumerate(model.scenario.events):
-        ends, rates = _event_hazard(model, e, env, n)
+        ends, rates = _event_hazard(model, e, values, n)
         mods: list[tuple[FloatArray, float, float]] = [(times[o], 1.0, f) for o, f in e.after]
         mods += [(times[o], 0.0, 1.0) for o in e.requires]
-        times[e.id] = event_times(exp[k], ends, rates, mods)
+        times[e.id] = event_times(budgets[k], ends, rates, mods)
     return times

@@ -1,23 +1,28 @@
-"""Worlds: drivers, derived quantities and event times of a range of samples.
+"""Worlds: every driver, derived quantity, event time and scenario label of a range of samples.
 
-Owns drawing the worlds of samples ``start:stop`` exactly as the blocks
-define them (pseudo-random or quasi-random points), checking that every draw
-and derived value is a finite number, and :func:`sample_worlds`, every world
-of a run as a DataFrame. Never summarises, never prints.
+Owns :class:`WorldBlock` and :func:`draw_worlds`, the one place where the
+worlds of samples ``start:stop`` are computed, exactly as the seeding blocks
+define them (pseudo-random or quasi-random points): drivers, derived
+quantities, event times and the scenario each world falls in at each
+horizon, each checked to be a finite number where it must be. The run's
+accumulators and :func:`sample_worlds` (every world as a DataFrame) both go
+through it. Never summarises, never prints.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import distributions as dist
-from .._types import FloatArray
+from .._types import FloatArray, IntArray
 from ..errors import SimulationError
 from ..scenario import Driver, Scenario
 from .compile import Model, compile_model
-from .hazards import _times
+from .hazards import occurrence_times
 from .settings import BLOCK_SIZE, DEFAULT_CHUNK_SIZE, MAX_WORLD_VALUES, _check_sampler, check_counts
 from .streams import _block_rng
 
@@ -25,8 +30,41 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "WorldBlock",
+    "draw_worlds",
+    "iter_worlds",
     "sample_worlds",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class WorldBlock:
+    """Worlds ``start:start + size`` of a run: every value the tables summarise, one entry per world.
+
+    Attributes
+    ----------
+    start
+        The index of the first world in the run.
+    values
+        Every driver, then every derived quantity, in the scenario's order
+        (a categorical driver as its category's index): shape ``(size,)`` each.
+    times
+        Every event: years from ``as_of`` until it happens (``inf`` if
+        never), shape ``(size,)``.
+    labels
+        Shape ``(n_horizons, size)``: the index, in ``scenario.rules``, of
+        the scenario each world is in by the end of each horizon.
+    """
+
+    start: int
+    values: Mapping[str, FloatArray]
+    times: Mapping[str, FloatArray]
+    labels: IntArray
+
+    @property
+    def size(self) -> int:
+        """The number of worlds."""
+        return int(self.labels.shape[1])
 
 
 def _draw_block(
@@ -127,34 +165,87 @@ def _draw_chunk(
     return env, exp
 
 
-def _chunk_worlds(
-    model: Model, seed: int, start: int, stop: int, total: int, sampler: str = "random"
-) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
-    """Drivers, derived quantities and event times of worlds ``start:stop``."""
+def draw_worlds(model: Model, seed: int, start: int, stop: int, *, total: int, sampler: str = "random") -> WorldBlock:
+    """The worlds ``start:stop`` of a ``total``-sample run, exactly as :func:`simulate` draws them.
+
+    Parameters
+    ----------
+    model
+        From :func:`compile_model`.
+    seed
+        The run's seed (checked by the caller: see :func:`check_counts`).
+    start, stop
+        The worlds, ``0 <= start < stop <= total``; any range (a whole
+        number of blocks needs no copying).
+    total
+        The run's sample count: a short last block is drawn as its size
+        requires (a Latin hypercube of that many points, say).
+    sampler
+        ``"random"``, ``"sobol"`` or ``"lhs"``.
+
+    Returns
+    -------
+    WorldBlock
+
+    Raises
+    ------
+    SimulationError
+        Located at the node, if a driver's draws or a derived quantity are
+        not finite numbers in some worlds, a rate or ``by`` probability is
+        out of range, or a rule compares a value that is not a number.
+    """
     s = model.scenario
     n = stop - start
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below, located
-        env, exp = _draw_chunk(model, seed, start, stop, total, sampler)
+        values, budgets = _draw_chunk(model, seed, start, stop, total, sampler)
     for d in s.drivers:
-        _check_draws(d, env[d.id], n)
+        _check_draws(d, values[d.id], n)
     for dv in s.derived:
-        v = dv.expr.evaluate(env, n)
-        nan = np.isnan(v)
-        if nan.any():
-            msg = (
-                f"{dv.where}: derived.{dv.id}: not a number in {int(nan.sum())} of {n} worlds "
-                "(a log or sqrt of a negative, or 0/0?)"
-            )
-            raise SimulationError(msg)
-        inf = np.isinf(v)
-        if inf.any():  # its mean, spread and upper percentiles would be meaningless
-            msg = (
-                f"{dv.where}: derived.{dv.id}: infinite in {int(inf.sum())} of {n} worlds "
-                "(a division by zero, or log of 0?); bound it, e.g. with min() or where()"
-            )
-            raise SimulationError(msg)
-        env[dv.id] = v
-    return env, _times(model, env, exp, n)
+        values[dv.id] = _derived(dv.id, dv.expr.evaluate(values, n), dv.where, n)
+    times = occurrence_times(model, values, budgets, n)
+    return WorldBlock(start, values, times, label_worlds(model, values, times, n))
+
+
+def _derived(name: str, v: FloatArray, where: object, n: int) -> FloatArray:
+    """A derived quantity's values, or a located SimulationError if some are not finite."""
+    nan = np.isnan(v)
+    if nan.any():
+        msg = (
+            f"{where}: derived.{name}: not a number in {int(nan.sum())} of {n} worlds "
+            "(a log or sqrt of a negative, or 0/0?)"
+        )
+        raise SimulationError(msg)
+    inf = np.isinf(v)
+    if inf.any():  # its mean, spread and upper percentiles would be meaningless
+        msg = (
+            f"{where}: derived.{name}: infinite in {int(inf.sum())} of {n} worlds "
+            "(a division by zero, or log of 0?); bound it, e.g. with min() or where()"
+        )
+        raise SimulationError(msg)
+    return v
+
+
+def label_worlds(model: Model, values: Mapping[str, FloatArray], times: Mapping[str, FloatArray], n: int) -> IntArray:
+    """The scenario of each world by the end of each horizon: shape ``(n_horizons, n)``.
+
+    A world is in the first scenario whose rule holds, reading an event's
+    name as "it happened by the end of the horizon" (``time <= end``); the
+    last rule is ``otherwise``.
+    """
+    rules = model.scenario.rules
+    labels = np.empty((model.horizon_ends.size, n), dtype=np.intp)
+    for hi, end in enumerate(model.horizon_ends):
+        scope: dict[str, Any] = {**values, **{k: t <= end for k, t in times.items()}}
+        label = labels[hi]
+        label.fill(len(rules) - 1)
+        free = np.ones(n, dtype=bool)
+        for ri, rule in enumerate(rules):
+            if rule.when is None:
+                break
+            hit = free & (rule.when.evaluate(scope, n) != 0)
+            label[hit] = ri
+            free &= ~hit
+    return labels
 
 
 def _check_draws(d: Driver, x: FloatArray, n: int) -> None:
@@ -221,13 +312,10 @@ def sample_worlds(
             f"{MAX_WORLD_VALUES:,} in all); summaries of larger runs come from simulate"
         )
         raise ValueError(msg)
-    parts: list[dict[str, FloatArray]] = []
-    done = 0
-    while done < samples:
-        stop = min(done + chunk, samples)
-        env, times = _chunk_worlds(model, seed, done, stop, samples, sampler)
-        parts.append({**env, **{f"time_{k}": v for k, v in times.items()}})
-        done = stop
+    parts = [
+        {**w.values, **{f"time_{k}": v for k, v in w.times.items()}}
+        for w in _blocks_of(model, seed, samples, chunk, sampler)
+    ]
     cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     frame = pd.DataFrame(cols)
     for d in model.scenario.drivers:
@@ -235,3 +323,45 @@ def sample_worlds(
             codes = frame[d.id].to_numpy().astype(np.int64)
             frame[d.id] = pd.Categorical.from_codes(codes, categories=pd.Index(list(d.categories)))
     return frame
+
+
+def iter_worlds(
+    model: Model | Scenario,
+    *,
+    samples: int,
+    seed: int = 0,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    sampler: str = "random",
+) -> Iterator[WorldBlock]:
+    """The worlds of a run, a chunk at a time: the very worlds :func:`simulate` summarises.
+
+    Parameters
+    ----------
+    model
+        From :func:`compile_model` (a Scenario is compiled first).
+    samples, seed, chunk_size, sampler
+        As for :func:`simulate`; checked at once, before the first block.
+
+    Returns
+    -------
+    Iterator[WorldBlock]
+        Consecutive blocks of at most ``chunk_size`` worlds (rounded up to a
+        whole number of seeding blocks), covering ``0:samples`` in order.
+
+    Raises
+    ------
+    ValueError
+        For a bad ``samples``, ``seed``, ``chunk_size`` or ``sampler``, when called.
+    SimulationError
+        As :func:`draw_worlds`, while iterating.
+    """
+    samples, seed, chunk = check_counts(samples, seed, chunk_size)
+    _check_sampler(sampler)
+    if isinstance(model, Scenario):
+        model = compile_model(model)
+    return _blocks_of(model, seed, samples, chunk, sampler)
+
+
+def _blocks_of(model: Model, seed: int, samples: int, chunk: int, sampler: str) -> Iterator[WorldBlock]:
+    for start in range(0, samples, chunk):
+        yield draw_worlds(model, seed, start, min(start + chunk, samples), total=samples, sampler=sampler)
