@@ -11,7 +11,7 @@ import pytest
 import outlook
 from outlook import Scenario, compile_model, sample_worlds, simulate, summarise
 from outlook.model import BLOCK_SIZE, between_block_se
-from outlook.model.runner import split
+from outlook.model.runner import guided, split
 
 SMALL = """
 outlook: 1
@@ -50,6 +50,36 @@ def same_tables(a: outlook.Tables, b: outlook.Tables) -> None:
         pd_a, pd_b = a.table(name), b.table(name)
         assert pd_a.equals(pd_b), name
     assert a.curves.equals(b.curves)
+
+
+def test_the_runner_imports_nothing_from_the_model() -> None:
+    """outlook.model.runner is given its work: no import of the model, at module level or in a function."""
+    import ast
+    from pathlib import Path
+
+    import outlook.model.runner as runner
+
+    tree = ast.parse(Path(runner.__file__).read_text(encoding="utf-8"))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            imported.add("." * node.level + (node.module or ""))
+        elif isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+    ours = {name for name in imported if name.startswith(".") or name.startswith("outlook")}
+    assert {"..errors"} == ours
+
+
+def test_guided_ranges_shrink_and_cover_every_block_once() -> None:
+    """Guided ranges: contiguous, never growing, each a 2N-th of what is left, covering the blocks exactly."""
+    for n in range(1, 60):
+        for workers in range(1, 6):
+            r = guided(5, 5 + n, workers)
+            assert (5, 5 + n) == (r[0][0], r[-1][1])
+            assert all(r[i][1] == r[i + 1][0] for i in range(len(r) - 1))
+            sizes = [b - a for a, b in r]
+            assert sizes == sorted(sizes, reverse=True)
+            assert all(b - a == max(1, -(-(5 + n - a) // (2 * workers))) for a, b in r)
 
 
 def test_split_covers_every_block_once() -> None:

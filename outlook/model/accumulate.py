@@ -2,7 +2,7 @@
 
 Owns the partial accumulators of a contiguous range of blocks (counts of
 scenarios, events and categories, event-curve counts, per-block moments and
-percentile sketches), how two of them merge, and :func:`_run_blocks`, the
+percentile sketches), how two of them merge, and :func:`run_blocks`, the
 unit of work sent to a worker. Never decides where a range runs.
 """
 
@@ -26,6 +26,7 @@ __all__ = [
     "PERCENTILES",
     "QuantityStats",
     "count_worlds",
+    "run_blocks",
 ]
 
 #: Percentiles reported for drivers and derived quantities.
@@ -126,23 +127,43 @@ class _Partial:
         return np.concatenate([m for _, m in sorted(self.moment_parts, key=lambda t: t[0])])
 
 
-def _run_blocks(
+def run_blocks(
     model: Model,
-    seed: int,
-    total: int,
     first_block: int,
     stop_block: int,
+    seed: int,
+    total: int,
     chunk: int,
     sampler: str = "random",
-    progress: Callable[[int], None] | None = None,
+    *,
     into: _Partial | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> _Partial:
-    """Simulate blocks ``first_block:stop_block`` of a ``total``-sample run.
+    """Simulate blocks ``first_block:stop_block`` of a ``total``-sample run and keep their accumulators.
 
-    The unit of work sent to a worker process or a Dask worker: a pure
-    function of its arguments, so a retried range gives the same numbers.
-    With ``into``, the range is added to that partial (any blocks, in any
-    order) instead of a new one.
+    The unit of work the runner sends to this process, a worker process or
+    a Dask worker (:class:`~outlook.model.runner.Work`): a pure function of
+    its arguments, so a retried range gives the same numbers.
+
+    Parameters
+    ----------
+    model
+        From :func:`~outlook.model.compile_model`.
+    first_block, stop_block
+        The blocks, of :data:`BLOCK_SIZE` worlds each (the last one of the
+        run may be short).
+    seed, total, chunk, sampler
+        The run's seed, sample count, chunk size (a whole number of blocks)
+        and sampler.
+    into
+        Add the range to these accumulators (of any other blocks) and return
+        them, instead of new ones.
+    progress
+        Called with the worlds done after each chunk.
+
+    Returns
+    -------
+    _Partial
     """
     names = model.quantities
     start = first_block * BLOCK_SIZE

@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from .._version import __version__
 from ..scenario import Scenario
-from .accumulate import QuantityStats, _check_moments, _Partial
+from .accumulate import QuantityStats, _check_moments, _Partial, run_blocks
 from .compile import Model, compile_model, correlation_repair_note
 from .settings import BLOCK_SIZE, DEFAULT_CHUNK_SIZE, _blocks, _check_sampler, _check_summary_memory, check_counts
 from .standard_errors import MIN_QMC_BLOCKS, Counts, StandardErrors, standard_errors
@@ -184,32 +185,56 @@ def simulate(
     if isinstance(workers, bool) or not isinstance(workers, int | np.integer) or workers < 1:
         msg = f"workers must be a positive integer (got {workers!r})"
         raise ValueError(msg)
-    from .runner import Executor
+    from .runner import Runner
 
-    with Executor(int(workers), scheduler, worker_timeout=worker_timeout) as ex:
-        if precision is None:
-            part = ex.run(model, seed, cap, 0, _blocks(cap), chunk, sampler, progress, cap)
-            total = cap
-        else:
-            total = min(cap, BLOCK_SIZE)
-            part = ex.run(model, seed, total, 0, _blocks(total), chunk, sampler, progress, cap)
-            while total < cap:
-                need = _samples_needed(part, total, float(precision))
-                if need <= total:
-                    break
-                # aim 5% past the estimate, in whole blocks, at least one more block
-                target = max(total + BLOCK_SIZE, math.ceil(need * 1.05 / BLOCK_SIZE) * BLOCK_SIZE)
-                if sampler != "random" and total < MIN_QMC_BLOCKS * BLOCK_SIZE:
-                    # the binomial bound overstates QMC errors: first get enough
-                    # blocks to measure them
-                    target = min(target, MIN_QMC_BLOCKS * BLOCK_SIZE)
-                new_total = min(cap, target)
-                part.merge(
-                    ex.run(model, seed, new_total, _blocks(total), _blocks(new_total), chunk, sampler, progress, cap)
-                )
-                total = new_total
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, cap)
+
+    def blocks(first: int, stop: int, total: int) -> _Partial:
+        """The accumulators of blocks ``first:stop`` of a ``total``-sample run, wherever they ran."""
+        parts: list[_Partial] = []
+
+        def merge(part: _Partial) -> None:
+            if parts:
+                parts[0].merge(part)  # in any order: moments are kept by block
+            else:
+                parts.append(part)
+
+        runner.run(
+            run_blocks,
+            model,
+            first,
+            stop,
+            args=(seed, total, chunk, sampler),
+            key=f"{model.scenario.hash[:16]}-{seed}-{total}-{chunk}-{sampler}-{__version__}",
+            size=lambda a, b: min(b * BLOCK_SIZE, total) - a * BLOCK_SIZE,
+            merge=merge,
+            progress=advance,
+        )
+        return parts[0]
+
+    with Runner(int(workers), scheduler, worker_timeout=worker_timeout) as runner:
+        total = cap if precision is None else min(cap, BLOCK_SIZE)
+        part = blocks(0, _blocks(total), total)
+        while precision is not None and total < cap:
+            need = _samples_needed(part, total, float(precision))
+            if need <= total:
+                break
+            # aim 5% past the estimate, in whole blocks, at least one more block
+            target = max(total + BLOCK_SIZE, math.ceil(need * 1.05 / BLOCK_SIZE) * BLOCK_SIZE)
+            if sampler != "random" and total < MIN_QMC_BLOCKS * BLOCK_SIZE:
+                # the binomial bound overstates QMC errors: first get enough blocks to measure them
+                target = min(target, MIN_QMC_BLOCKS * BLOCK_SIZE)
+            new_total = min(cap, target)
+            part.merge(blocks(_blocks(total), _blocks(new_total), new_total))
+            total = new_total
     run = _finish(model, part, total, seed, chunk, precision, sampler)
-    run.warnings[:0] = ex.notes  # a capped worker count
+    run.warnings[:0] = runner.notes  # a capped worker count
     return run
 
 
