@@ -24,7 +24,7 @@ from ..scenario import Driver, Scenario
 from .compile import Model, compile_model
 from .hazards import occurrence_times
 from .settings import BLOCK_SIZE, DEFAULT_CHUNK_SIZE, MAX_WORLD_VALUES, _check_sampler, check_counts
-from .streams import _block_rng
+from .streams import node_rng
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,6 +33,7 @@ __all__ = [
     "WorldBlock",
     "draw_worlds",
     "iter_worlds",
+    "qmc_dimensions",
     "sample_worlds",
 ]
 
@@ -68,71 +69,101 @@ class WorldBlock:
 
 
 def _draw_block(
-    model: Model, n: int, rng: np.random.Generator, sampler: str = "random"
+    model: Model, seed: int, block: int, n: int, sampler: str = "random"
 ) -> tuple[dict[str, FloatArray], FloatArray]:
+    """The drivers and the events' Exp(1) budgets ``(n_events, n)`` of the first ``n`` worlds of a block.
+
+    Every driver and every event draws from its own stream
+    (:func:`~outlook.model.streams.node_rng`): a driver its shape's draws
+    (a correlated driver its standard normal scores, mixed with the other
+    correlated drivers' by the Cholesky factor, then mapped through its
+    inverse CDF), an event its Exp(1) budgets.
+    """
     if sampler != "random":
-        return _draw_block_qmc(model, n, rng, sampler)
+        return _draw_block_qmc(model, seed, block, n, sampler)
     s = model.scenario
     out: dict[str, FloatArray] = {}
-    corr_done = False
     for d in s.drivers:
-        if d.id in model.correlated:
-            if not corr_done:
-                assert model.cholesky is not None
-                # einsum, not @: BLAS would wake a helper thread per block that then spins
-                z = np.einsum("nk,jk->nj", rng.standard_normal((n, len(model.correlated))), model.cholesky)
-                for j, name in enumerate(model.correlated):
-                    out[name] = s.driver(name).distribution.from_normal(z[:, j])
-                corr_done = True
-            continue
-        out[d.id] = d.distribution.sample(n, rng)
-    exp = rng.standard_exponential((len(s.events), n)) if s.events else np.empty((0, n))
-    return out, exp
+        if d.id not in model.correlated:
+            out[d.id] = d.distribution.sample(n, node_rng(seed, block, "driver", d.id))
+    if model.correlated:
+        z = np.empty((len(model.correlated), n))
+        for j, name in enumerate(model.correlated):
+            node_rng(seed, block, "driver", name).standard_normal(n, out=z[j])
+        out.update(_correlated(model, z))
+    budgets = np.empty((len(s.events), n))
+    for k, e in enumerate(s.events):
+        node_rng(seed, block, "event", e.id).standard_exponential(n, out=budgets[k])
+    return {d.id: out[d.id] for d in s.drivers}, budgets
+
+
+def _correlated(model: Model, z: FloatArray) -> dict[str, FloatArray]:
+    """The correlated drivers from their independent standard normal scores ``z``, shape ``(k, n)``.
+
+    ``x = L z`` (``L`` the Cholesky factor of the normal-score correlation
+    matrix) has that correlation; each row goes through its driver's
+    inverse CDF (a Gaussian copula).
+    """
+    assert model.cholesky is not None
+    # einsum, not @: BLAS would wake a helper thread per block that then spins
+    x = np.einsum("jk,kn->jn", model.cholesky, z)
+    s = model.scenario
+    return {name: s.driver(name).distribution.from_normal(x[j]) for j, name in enumerate(model.correlated)}
+
+
+def qmc_dimensions(scenario: Scenario) -> tuple[tuple[str, str], ...]:
+    """The coordinates of a quasi-Monte Carlo point: one per driver and one per event, sorted by (kind, id).
+
+    Every driver has one, a constant too, so that turning a driver into a
+    constant (or back) keeps every other node's coordinates; the order
+    depends on the ids alone, not on the file's order.
+    """
+    return tuple(sorted([("driver", d.id) for d in scenario.drivers] + [("event", e.id) for e in scenario.events]))
 
 
 def _draw_block_qmc(
-    model: Model, n: int, rng: np.random.Generator, sampler: str
+    model: Model, seed: int, block: int, n: int, sampler: str
 ) -> tuple[dict[str, FloatArray], FloatArray]:
     """A block from one randomised low-discrepancy point set (``scipy.stats.qmc``).
 
-    One dimension per independent non-constant driver, per correlated driver
-    (through normal scores and the Cholesky factor) and per event (an Exp(1)
-    budget by inversion). Each block is its own scrambled Sobol' set of
-    ``BLOCK_SIZE`` points (the first ``n`` used) or Latin hypercube of ``n``.
-    A coordinate of exactly 0 becomes 2^-31, so that every normal score is finite.
+    One coordinate per driver and per event (:func:`qmc_dimensions`): an
+    independent driver through its inverse CDF (beta and PERT through the
+    tabulated normal scores), a correlated one through its normal score and
+    the Cholesky factor, an event as an Exp(1) budget by inversion. Each
+    block is its own scrambled Sobol' set of ``BLOCK_SIZE`` points (the
+    first ``n`` used) or Latin hypercube of ``n``, randomised by the
+    block's ``points`` stream. A coordinate of exactly 0 becomes 2^-31, so
+    that every normal score is finite.
     """
     from scipy import special
     from scipy.stats import qmc
 
     s = model.scenario
-    indep = [d for d in s.drivers if d.id not in model.correlated and not isinstance(d.distribution, dist.Constant)]
-    dims = len(indep) + len(model.correlated) + len(s.events)
-    out: dict[str, FloatArray] = {}
-    for d in s.drivers:
-        if isinstance(d.distribution, dist.Constant) and d.id not in model.correlated:
-            out[d.id] = d.distribution.sample(n, rng)
-    if dims == 0:
-        return out, np.empty((0, n))
+    dims = {key: j for j, key in enumerate(qmc_dimensions(s))}
+    if not dims:
+        return {}, np.empty((0, n))
+    rng = node_rng(seed, block, "points", sampler)
     if sampler == "sobol":
-        u = qmc.Sobol(dims, scramble=True, rng=rng).random_base2(BLOCK_SIZE.bit_length() - 1)[:n]
+        u = qmc.Sobol(len(dims), scramble=True, rng=rng).random_base2(BLOCK_SIZE.bit_length() - 1)[:n]
     else:
-        u = qmc.LatinHypercube(dims, rng=rng).random(n)
+        u = qmc.LatinHypercube(len(dims), rng=rng).random(n)
     # A scrambled Sobol' coordinate is a multiple of 2^-30, so exactly 0 about once in 10^9: its normal
     # score would be -inf. It stands for the cell [0, 2^-30); take the cell's midpoint.
     u[u <= 0.0] = _U_ZERO
-    for j, d in enumerate(indep):
+    out: dict[str, FloatArray] = {}
+    for d in s.drivers:
+        if d.id in model.correlated:
+            continue
+        col = u[:, dims["driver", d.id]]
         if isinstance(d.distribution, dist.Beta):  # betaincinv is slow: the tabulated normal-score route
-            out[d.id] = d.distribution.from_normal(special.ndtri(u[:, j]))
+            out[d.id] = d.distribution.from_normal(special.ndtri(col))
         else:
-            out[d.id] = np.asarray(d.distribution.ppf(u[:, j]), dtype=np.float64)
+            out[d.id] = np.asarray(d.distribution.ppf(col), dtype=np.float64)
     if model.correlated:
-        assert model.cholesky is not None
-        k = len(indep)
-        z = np.einsum("nk,jk->nj", special.ndtri(u[:, k : k + len(model.correlated)]), model.cholesky)
-        for j, name in enumerate(model.correlated):
-            out[name] = s.driver(name).distribution.from_normal(z[:, j])
-    exp = -np.log1p(-u[:, dims - len(s.events) :].T) if s.events else np.empty((0, n))
-    return {d.id: out[d.id] for d in s.drivers}, np.ascontiguousarray(exp)
+        cols = [dims["driver", name] for name in model.correlated]
+        out.update(_correlated(model, np.ascontiguousarray(special.ndtri(u[:, cols]).T)))
+    budgets = -np.log1p(-u[:, [dims["event", e.id] for e in s.events]].T)
+    return {d.id: out[d.id] for d in s.drivers}, np.ascontiguousarray(budgets)
 
 
 #: Where a quasi-random coordinate of exactly 0 is moved (see :func:`_draw_block_qmc`).
@@ -147,7 +178,7 @@ def _draw_chunk(
     n = stop - start
     b0 = start // BLOCK_SIZE
     if start == b0 * BLOCK_SIZE and stop == min(start + BLOCK_SIZE, total):
-        return _draw_block(model, n, _block_rng(seed, b0), sampler)  # one whole block: no copy
+        return _draw_block(model, seed, b0, n, sampler)  # one whole block: no copy
     env = {d.id: np.empty(n) for d in s.drivers}
     exp = np.empty((len(s.events), n))
     pos = start
@@ -155,7 +186,7 @@ def _draw_chunk(
         b = pos // BLOCK_SIZE
         bstart = b * BLOCK_SIZE
         bstop = min(bstart + BLOCK_SIZE, total)
-        vals, e = _draw_block(model, bstop - bstart, _block_rng(seed, b), sampler)
+        vals, e = _draw_block(model, seed, b, bstop - bstart, sampler)
         lo, hi = max(pos, bstart) - bstart, min(stop, bstop) - bstart
         i0 = pos - start
         for k, v in vals.items():
