@@ -510,9 +510,9 @@ def test_table_rows_show_escapes_as_text(hostile: Path) -> None:
     _, out, _ = run("run", str(hostile), "-n", "2000", "--table", "categories")
     assert [
         "driver  category                           p    p_se",
-        "mood    \\x1b[2J-calm                  0.5175  0.0112",
-        "mood    +1|<script>alert(1)</script>  0.2785  0.0100",
-        "mood    @SUM(A1)\\x9b                  0.2040  0.0090",
+        "mood    \\x1b[2J-calm                  0.4780  0.0112",
+        "mood    +1|<script>alert(1)</script>  0.3025  0.0103",
+        "mood    @SUM(A1)\\x9b                  0.2195  0.0093",
     ] == out.splitlines()[3:7]
 
 
@@ -520,9 +520,9 @@ def test_markdown_tables_show_html_and_markup_as_text(hostile: Path) -> None:
     """`--format markdown`: no live <script> or <img>, no table broken by a |; numbers as they were."""
     _, out, _ = run("run", str(hostile), "-n", "2000", "--format", "markdown")
     lines = out.splitlines()
-    assert "| mood | +1\\|\\<script\\>alert(1)\\</script\\> | 0.2785 | 0.0100 |" in lines
-    assert "| mood | \\\\x1b\\[2J-calm | 0.5175 | 0.0112 |" in lines
-    assert any(line.startswith("| d | \\<img src=https://evil/x.png\\> | continuous | -3.0005 |") for line in lines)
+    assert "| mood | +1\\|\\<script\\>alert(1)\\</script\\> | 0.3025 | 0.0103 |" in lines
+    assert "| mood | \\\\x1b\\[2J-calm | 0.4780 | 0.0112 |" in lines
+    assert any(line.startswith("| d | \\<img src=https://evil/x.png\\> | continuous | -2.9983 |") for line in lines)
     assert [] == re.findall(r"(?<!\\)<", out)  # no tag left unescaped
 
 
@@ -533,15 +533,15 @@ def test_csv_text_cells_cannot_start_a_formula(hostile: Path) -> None:
     _, out, _ = run("run", str(hostile), "-n", "2000", "--format", "csv", "--table", "categories")
     assert [
         "driver,category,p,p_se",
-        "mood,\\x1b[2J-calm,0.5175,0.011173489830845151",
-        'mood,"\'+1|<script>alert(1)</script>",0.2785,0.010023416333765649',
-        'mood,"\'@SUM(A1)\\x9b",0.204,0.009010660353159474',
+        "mood,\\x1b[2J-calm,0.478,0.0111695120752878",
+        'mood,"\'+1|<script>alert(1)</script>",0.3025,0.010271167168340705',
+        'mood,"\'@SUM(A1)\\x9b",0.2195,0.009255262016820486',
     ] == out.splitlines()
     _, out, _ = run("run", str(hostile), "-n", "2000", "--format", "csv", "--table", "drivers")
     frame = pd.read_csv(io.StringIO(out))
     assert '\'=HYPERLINK("http://evil/"),\\x1b]0;pwned\\x07' == frame["unit"][0]
     assert frame["mean"][1] < 0  # a negative mean is still a number
-    assert out.splitlines()[2].startswith("d,<img src=https://evil/x.png>,continuous,-3.000477381096034,")
+    assert out.splitlines()[2].startswith("d,<img src=https://evil/x.png>,continuous,-2.9983364315974317,")
 
 
 def test_json_escapes_every_terminal_control_and_keeps_the_data(hostile: Path) -> None:
