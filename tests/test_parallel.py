@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -154,6 +155,37 @@ def test_precision_cap_is_reported_not_hidden(small: outlook.Model) -> None:
 def test_bad_precision_is_a_value_error(small: outlook.Model, bad: object) -> None:
     with pytest.raises(ValueError, match=r"precision must be a standard error between 0 and 0\.5"):
         simulate(small, precision=bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("tiny", [1e-300, 5e-324, 9.9e-11])
+def test_precision_no_run_could_reach_is_refused_at_the_door(small: outlook.Model, tiny: float) -> None:
+    """Below 1 / MAX_SAMPLES no proportion's standard error can get; 1e-300 squared would underflow to 0."""
+    with pytest.raises(ValueError, match="precision must be at least") as info:
+        simulate(small, precision=tiny)
+    assert (
+        f"precision must be at least 1e-10 (got {tiny!r}): a smaller standard error needs more than "
+        "10,000,000,000 samples"
+    ) == str(info.value)
+
+
+def test_cli_refuses_a_precision_no_run_could_reach(tmp_path: Path) -> None:
+    """`--precision 1e-300`: a one-line error, exit 2, no ZeroDivisionError."""
+    import io
+
+    from outlook import cli
+
+    p = tmp_path / "t.yaml"
+    p.write_text(
+        "outlook: 1\nid: t\ntitle: T\nquestion: Q\nas_of: 2024-01-01\nhorizons: {h: {until: 1y}}\n"
+        "drivers: {}\nevents: {e: {rate: 1}}\nscenarios: {yes: e, no: otherwise}\n"
+    )
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(["run", str(p), "--precision", "1e-300"], stdout=out, stderr=err)
+    assert (2, "") == (code, out.getvalue())
+    assert (
+        "outlook: error: precision must be at least 1e-10 (got 1e-300): a smaller standard error needs more than "
+        "10,000,000,000 samples\n"
+    ) == err.getvalue()
 
 
 # --------------------------------------------------------------------------

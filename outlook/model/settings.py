@@ -24,6 +24,7 @@ __all__ = [
     "MAX_SEED",
     "MAX_SUMMARY_BYTES",
     "MAX_WORLD_VALUES",
+    "MIN_PRECISION",
     "SAMPLERS",
     "check_counts",
 ]
@@ -43,6 +44,14 @@ DEFAULT_CHUNK_SIZE = BLOCK_SIZE
 #: quantities) ten billion samples keep 200 MB and take about six core-hours.
 #: A model with many quantities may be held to fewer (see :data:`MAX_SUMMARY_BYTES`).
 MAX_SAMPLES = 10**10
+
+
+#: The smallest ``precision`` a run accepts: 1 / MAX_SAMPLES. A proportion
+#: strictly between 0 and 1 estimated from ``n`` samples has a binomial
+#: standard error ``sqrt(p (1 - p) / n)`` of at least about ``1 / n``
+#: (``p = 1 / n``), so no run within :data:`MAX_SAMPLES` could reach a
+#: smaller one (and its square, in the sample count, would underflow).
+MIN_PRECISION = 1 / MAX_SAMPLES
 
 
 #: The most memory a run may keep in per-block summaries: 2 GiB.

@@ -19,7 +19,16 @@ from .._version import __version__
 from ..scenario import Scenario
 from .accumulate import QuantityStats, _check_moments, _Partial, run_blocks
 from .compile import Model, compile_model, correlation_repair_note
-from .settings import BLOCK_SIZE, DEFAULT_CHUNK_SIZE, _blocks, _check_sampler, _check_summary_memory, check_counts
+from .settings import (
+    BLOCK_SIZE,
+    DEFAULT_CHUNK_SIZE,
+    MAX_SAMPLES,
+    MIN_PRECISION,
+    _blocks,
+    _check_sampler,
+    _check_summary_memory,
+    check_counts,
+)
 from .standard_errors import MIN_QMC_BLOCKS, Counts, StandardErrors, standard_errors
 
 __all__ = [
@@ -121,7 +130,9 @@ def simulate(
         reported probability's standard error ``sqrt(p (1 - p) / n)`` is at
         most this; ``Run.samples`` says how many it took, and a run with that
         many ``samples`` and the same seed gives the very same numbers. If
-        the cap is reached first, the run says so in its warnings.
+        the cap is reached first, the run says so in its warnings. At
+        least :data:`MIN_PRECISION` (1e-10): a smaller one could not be
+        reached within :data:`MAX_SAMPLES`.
     sampler
         ``"random"`` (default), or ``"sobol"`` (scrambled Sobol' points) or
         ``"lhs"`` (Latin hypercube) from :mod:`scipy.stats.qmc`: randomised
@@ -169,6 +180,12 @@ def simulate(
     if precision is not None:
         if isinstance(precision, bool) or not isinstance(precision, int | float) or not 0 < precision < 0.5:
             msg = f"precision must be a standard error between 0 and 0.5 (got {precision!r})"
+            raise ValueError(msg)
+        if precision < MIN_PRECISION:
+            msg = (
+                f"precision must be at least {MIN_PRECISION:g} (got {precision!r}): a smaller standard error "
+                f"needs more than {MAX_SAMPLES:,} samples"
+            )
             raise ValueError(msg)
         cap = 100_000_000 if samples is None else samples
     else:
