@@ -13,7 +13,9 @@ events
     probability that the event has happened by the end of the horizon, and
     within the horizon's own window (after the previous horizon's end).
 drivers, derived
-    ``name, unit, kind, mean, sd, min, p5, p25, p50, p75, p95, max``.
+    ``name, unit, kind, mean, sd, min, p5, p25, p50, p75, p95, max``. A
+    categorical driver's numbers are empty (NaN): its shares are in the
+    categories table.
 categories
     ``driver, category, p, p_se``: shares of each categorical driver.
 curves
@@ -176,6 +178,8 @@ def summarise(run: Run, *, scale: str = "icd203") -> Tables:
     cols = ["name", "unit", "kind", "mean", "sd", "min", *pct_cols, "max"]
 
     def qrow(name: str, unit: str, kind: str) -> list[Any]:
+        if kind == "categorical":  # the mean or a percentile of a category's index means nothing
+            return [name, unit, kind, *[math.nan] * (len(cols) - 3)]
         st = run.stats[name]
         assert st.sketch is not None
         qs = st.sketch.result()
