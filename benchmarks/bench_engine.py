@@ -44,7 +44,7 @@ from common import check_agreement, outlook_arrays, via_outlook
 from handwritten import MODELS, Model
 
 import outlook
-from outlook.engine import DEFAULT_CHUNK_SIZE
+from outlook.model import DEFAULT_CHUNK_SIZE
 
 TARGET = 1.2  # outlook within 1.2x of hand-written numpy (the target)
 

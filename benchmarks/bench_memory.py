@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.chunk_size is None:
         sys.path.insert(0, str(ROOT))
-        from outlook.engine import DEFAULT_CHUNK_SIZE
+        from outlook.model import DEFAULT_CHUNK_SIZE
 
         args.chunk_size = DEFAULT_CHUNK_SIZE
     path = args.scenario.resolve()

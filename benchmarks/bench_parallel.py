@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # benchmark this checkout, not an installed copy
 
 import outlook  # noqa: E402
-from outlook._parallel import cpu_count  # noqa: E402
+from outlook.model.runner import cpu_count  # noqa: E402
 
 TARGET = 0.6
 

@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # benchmark this checkout, not an installed copy
 
 import outlook  # noqa: E402
-from outlook.engine import SAMPLERS  # noqa: E402
+from outlook.model import SAMPLERS  # noqa: E402
 
 MODELS = {
     "bundled": HERE.parent / "scenarios" / "nk-troops-russia.yaml",

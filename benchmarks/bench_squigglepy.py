@@ -47,7 +47,7 @@ from common import check_agreement, outlook_arrays, via_outlook
 from handwritten import PCTS, TEN_DRIVERS, Array, Result, by_rates, fit_beta, outcome, switch_time
 
 import outlook
-from outlook.engine import DEFAULT_CHUNK_SIZE
+from outlook.model import DEFAULT_CHUNK_SIZE
 
 TARGET = 3.0  # outlook at least 3x faster than squigglepy (the target)
 

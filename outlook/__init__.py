@@ -22,7 +22,6 @@ from ._version import __version__
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr__
     from .api import run_outlook
-    from .engine import Model, Run, compile_model, sample_worlds, simulate
     from .errors import (
         ExpressionError,
         Location,
@@ -31,6 +30,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr_
         ScenarioErrors,
         SimulationError,
     )
+    from .model import Model, Run, compile_model, sample_worlds, simulate
     from .model.graph import DependencyGraph, dependency_graph
     from .scenario import Scenario, bundled_scenarios, find_scenario, load_scenario
     from .tables import Tables, summarise
@@ -67,9 +67,9 @@ _LAZY = {
     "DependencyGraph": "model.graph",
     "ExpressionError": "errors",
     "Location": "errors",
-    "Model": "engine",
+    "Model": "model",
     "OutlookError": "errors",
-    "Run": "engine",
+    "Run": "model",
     "SCALES": "words",
     "Scenario": "scenario",
     "ScenarioError": "errors",
@@ -77,14 +77,14 @@ _LAZY = {
     "SimulationError": "errors",
     "Tables": "tables",
     "bundled_scenarios": "scenario",
-    "compile_model": "engine",
+    "compile_model": "model",
     "dependency_graph": "model.graph",
     "estimative_word": "words",
     "find_scenario": "scenario",
     "load_scenario": "scenario",
     "run_outlook": "api",
-    "sample_worlds": "engine",
-    "simulate": "engine",
+    "sample_worlds": "model",
+    "simulate": "model",
     "summarise": "tables",
 }
 
@@ -113,7 +113,7 @@ def __getattr__(name: str) -> object:
         value = getattr(importlib.import_module(f".{module}", __name__), name)
         globals()[name] = value
         return value
-    if not name.startswith("__"):  # outlook.engine without importing it first
+    if not name.startswith("__"):  # outlook.model without importing it first
         try:
             return importlib.import_module(f".{name}", __name__)
         except ModuleNotFoundError as exc:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .engine import DEFAULT_CHUNK_SIZE, check_counts, compile_model, simulate
+from .model import DEFAULT_CHUNK_SIZE, check_counts, compile_model, simulate
 from .scenario import Override, Scenario, find_scenario, load_scenario
 from .tables import Tables, summarise
 
@@ -58,7 +58,7 @@ def run_outlook(
     ------
     ValueError
         For a ``samples``, ``seed`` or ``chunk_size`` that is not a whole
-        number within its limits (:func:`outlook.engine.check_counts`),
+        number within its limits (:func:`outlook.model.check_counts`),
         checked before the scenario is read; and as for :func:`outlook.simulate`.
     ScenarioErrors
         For a scenario, or overrides, that are not valid.

@@ -215,7 +215,7 @@ def _simulation_options(p: argparse.ArgumentParser) -> None:
 
 def _simulate_kwargs(args: argparse.Namespace, progress: Callable[[int, int], None] | None) -> dict[str, Any]:
     """run_outlook's keyword arguments from the simulation options."""
-    from .engine import DEFAULT_CHUNK_SIZE
+    from .model import DEFAULT_CHUNK_SIZE
 
     if progress is not None and args.precision is not None:
         bar = progress  # the total is unknown until the precision is reached
@@ -243,7 +243,7 @@ def _processes(args: argparse.Namespace) -> int | None:
     """Processes a local run uses (as the engine caps them); ``None`` on Dask."""
     if args.scheduler is not None:
         return None
-    from ._parallel import cpu_count
+    from .model.runner import cpu_count
 
     return min(args.workers or 1, cpu_count())
 
@@ -293,13 +293,13 @@ def _whole(text: str, low: int, high: int, what: str) -> int:
 
 
 def _samples(text: str) -> int:
-    from .engine import MAX_SAMPLES
+    from .model import MAX_SAMPLES
 
     return _whole(text, 1, MAX_SAMPLES, f"a whole number of samples from 1 to {MAX_SAMPLES:,}")
 
 
 def _chunk_size(text: str) -> int:
-    from .engine import MAX_CHUNK_SIZE
+    from .model import MAX_CHUNK_SIZE
 
     return _whole(text, 1, MAX_CHUNK_SIZE, f"a whole number of samples from 1 to {MAX_CHUNK_SIZE:,}")
 
@@ -309,7 +309,7 @@ def _positive_int(text: str) -> int:
 
 
 def _seed(text: str) -> int:
-    from .engine import MAX_SEED
+    from .model import MAX_SEED
 
     return _whole(text, 0, MAX_SEED, "a whole number from 0 to 2**128 - 1")
 

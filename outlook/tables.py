@@ -13,7 +13,9 @@ events
     probability that the event has happened by the end of the horizon, and
     within the horizon's own window (after the previous horizon's end).
 drivers, derived
-    ``name, unit, kind, mean, sd, min, p5, p25, p50, p75, p95, max``.
+    ``name, unit, kind, mean, sd, min, p5, p25, p50, p75, p95, max``. A
+    categorical driver's numbers are empty (NaN): its shares are in the
+    categories table.
 categories
     ``driver, category, p, p_se``: shares of each categorical driver.
 curves
@@ -41,8 +43,8 @@ import numpy as np
 import pandas as pd
 
 from ._version import __version__
-from .engine import BLOCK_SIZE, MIN_QMC_BLOCKS, PERCENTILES, Run, between_block_se, correlation_changes
 from .errors import SimulationError
+from .model import BLOCK_SIZE, MIN_QMC_BLOCKS, PERCENTILES, Run, binomial_se, correlation_changes
 from .words import get_scale
 
 if TYPE_CHECKING:
@@ -52,12 +54,6 @@ __all__ = [
     "Tables",
     "summarise",
 ]
-
-
-def _se(p: np.ndarray | float, n: int) -> np.ndarray:
-    """Monte Carlo standard error of a proportion: sqrt(p (1 - p) / n)."""
-    p = np.asarray(p, dtype=np.float64)
-    return np.sqrt(p * (1.0 - p) / n)
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,41 +141,45 @@ def summarise(run: Run, *, scale: str = "icd203") -> Tables:
     -----
     Each probability is a proportion of ``n`` worlds; its Monte Carlo
     standard error is ``sqrt(p (1 - p) / n)``. For a quasi-Monte Carlo run
-    of at least :data:`~outlook.engine.MIN_QMC_BLOCKS` blocks it is measured
+    of at least :data:`~outlook.model.MIN_QMC_BLOCKS` blocks it is measured
     instead from the spread between blocks, each an independent
-    randomisation (:func:`~outlook.engine.between_block_se`); the manifest's
+    randomisation (:func:`~outlook.model.between_block_se`); the manifest's
     ``standard_error`` says which.
     """
     sc = get_scale(scale)
     s = run.scenario
     n = run.samples
+    se = run.standard_errors
     hz = [h.id for h in s.horizons]
-    # scenarios
-    p = run.scenario_counts / n
-    rows = []
-    for hi, h in enumerate(hz):
-        for ri, r in enumerate(s.rules):
-            rows.append((h, r.id, p[hi, ri]))
-    scen = pd.DataFrame(rows, columns=["horizon", "scenario", "p"])
-    scen["p_se"] = _se(scen["p"].to_numpy(), n)
+    # scenarios: one row per horizon and scenario, horizon-major
+    scen = pd.DataFrame(
+        {
+            "horizon": np.repeat(hz, len(s.rules)),
+            "scenario": np.tile([r.id for r in s.rules], len(hz)),
+            "p": (run.counts.scenarios / n).ravel(),
+            "p_se": se.scenarios.ravel(),
+        }
+    )
     scen["word"] = [sc.word(x) for x in scen["p"]]
-    # events
-    erows = []
-    for k, e in enumerate(s.events):
-        prev = 0.0
-        for hi, h in enumerate(hz):
-            by = run.event_counts[k, hi] / n
-            erows.append((h, e.id, by, by - prev))
-            prev = by
-    ev = pd.DataFrame(erows, columns=["horizon", "event", "p_by", "p_within"])
-    ev.insert(3, "p_by_se", _se(ev["p_by"].to_numpy(), n))
-    ev["p_within_se"] = _se(ev["p_within"].to_numpy(), n)
+    # events: one row per event and horizon, event-major
+    ev = pd.DataFrame(
+        {
+            "horizon": np.tile(hz, len(s.events)),
+            "event": np.repeat([e.id for e in s.events], len(hz)),
+            "p_by": (run.counts.events / n).ravel(),
+            "p_by_se": se.events_by.ravel(),
+            "p_within": (run.counts.events_within / n).ravel(),
+            "p_within_se": se.events_within.ravel(),
+        }
+    )
     ev["word"] = [sc.word(x) for x in ev["p_by"]]
     # quantities
     pct_cols = [f"p{q}" for q in PERCENTILES]
     cols = ["name", "unit", "kind", "mean", "sd", "min", *pct_cols, "max"]
 
     def qrow(name: str, unit: str, kind: str) -> list[Any]:
+        if kind == "categorical":  # the mean or a percentile of a category's index means nothing
+            return [name, unit, kind, *[math.nan] * (len(cols) - 3)]
         st = run.stats[name]
         assert st.sketch is not None
         qs = st.sketch.result()
@@ -192,23 +192,16 @@ def summarise(run: Run, *, scale: str = "icd203") -> Tables:
     der = pd.DataFrame([qrow(d.id, d.unit, "derived") for d in s.derived], columns=cols)
     crows = []
     for d in s.drivers:
-        st = run.stats[d.id]
-        if st.counts is not None and d.categories:
-            for c, cnt in zip(d.categories, st.counts):
-                crows.append((d.id, c, cnt / n))
-    cat = pd.DataFrame(crows, columns=["driver", "category", "p"])
-    cat["p_se"] = _se(cat["p"].to_numpy(), n)
-    se_method = "binomial: sqrt(p (1 - p) / n)"
-    if run.sampler != "random":
-        se_method += f", an upper bound under {run.sampler} (fewer than {MIN_QMC_BLOCKS} blocks to measure it)"
-    if run.block_counts is not None:  # QMC: measured from the spread between independent blocks
-        se = between_block_se(*run.block_counts)
-        a, b = scen.shape[0], ev.shape[0]
-        scen["p_se"] = se[:a]
-        ev["p_by_se"] = se[a : a + b]
-        ev["p_within_se"] = se[a + b : a + 2 * b]
-        cat["p_se"] = se[a + 2 * b :]
-        se_method = f"between blocks: {run.sampler} points, {run.block_counts[1].size} independent randomisations"
+        if d.categories:
+            counts, ses = run.counts.categories[d.id], se.categories[d.id]
+            crows += [(d.id, c, k / n, e) for c, k, e in zip(d.categories, counts, ses)]
+    cat = pd.DataFrame(crows, columns=["driver", "category", "p", "p_se"])
+    if se.method == "between blocks":  # QMC: measured from the spread between independent blocks
+        se_method = f"between blocks: {run.sampler} points, {se.blocks} independent randomisations"
+    else:
+        se_method = "binomial: sqrt(p (1 - p) / n)"
+        if run.sampler != "random":
+            se_method += f", an upper bound under {run.sampler} (fewer than {MIN_QMC_BLOCKS} blocks to measure it)"
     manifest = {
         "scenario_id": s.id,
         "scenario_hash": s.hash,
@@ -234,7 +227,7 @@ def summarise(run: Run, *, scale: str = "icd203") -> Tables:
         on_grid = np.searchsorted(times, grid)
         counts[:, on_grid] = run.curve_counts
         at_end = np.searchsorted(times, run.model.horizon_ends)
-        counts[:, at_end] = run.event_counts  # equal where an end is also a grid time
+        counts[:, at_end] = run.counts.events  # equal where an end is also a grid time
     curves = pd.DataFrame(
         {
             "event": np.repeat([e.id for e in s.events], times.size),
@@ -242,5 +235,5 @@ def summarise(run: Run, *, scale: str = "icd203") -> Tables:
             "p_by": (counts / n).ravel(),
         }
     )
-    curves["p_by_se"] = _se(curves["p_by"].to_numpy(dtype=np.float64), n)
+    curves["p_by_se"] = binomial_se(curves["p_by"].to_numpy(dtype=np.float64), n)
     return Tables(scen, ev, drv, der, cat, manifest, tuple(run.warnings), curves, s)

@@ -459,7 +459,7 @@ def test_unknown_sampler_is_a_usage_error(good: Path) -> None:
 def test_a_scheduler_that_cannot_be_reached_fails_in_one_line(good: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No scheduler listens there: exit 1, one line naming the address, no traceback."""
     pytest.importorskip("distributed", reason="dask[distributed] is not installed: pip install 'outlook[dask]'")
-    monkeypatch.setattr("outlook._parallel.CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr("outlook.model.runner.CONNECT_TIMEOUT", "1s")
     code, _, err = run("run", str(good), "-n", "1000", "--scheduler", "tcp://127.0.0.1:9")
     assert 1 == code
     assert err.startswith("outlook: run failed: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
@@ -510,9 +510,9 @@ def test_table_rows_show_escapes_as_text(hostile: Path) -> None:
     _, out, _ = run("run", str(hostile), "-n", "2000", "--table", "categories")
     assert [
         "driver  category                           p    p_se",
-        "mood    \\x1b[2J-calm                  0.5175  0.0112",
-        "mood    +1|<script>alert(1)</script>  0.2785  0.0100",
-        "mood    @SUM(A1)\\x9b                  0.2040  0.0090",
+        "mood    \\x1b[2J-calm                  0.4780  0.0112",
+        "mood    +1|<script>alert(1)</script>  0.3025  0.0103",
+        "mood    @SUM(A1)\\x9b                  0.2195  0.0093",
     ] == out.splitlines()[3:7]
 
 
@@ -520,9 +520,9 @@ def test_markdown_tables_show_html_and_markup_as_text(hostile: Path) -> None:
     """`--format markdown`: no live <script> or <img>, no table broken by a |; numbers as they were."""
     _, out, _ = run("run", str(hostile), "-n", "2000", "--format", "markdown")
     lines = out.splitlines()
-    assert "| mood | +1\\|\\<script\\>alert(1)\\</script\\> | 0.2785 | 0.0100 |" in lines
-    assert "| mood | \\\\x1b\\[2J-calm | 0.5175 | 0.0112 |" in lines
-    assert any(line.startswith("| d | \\<img src=https://evil/x.png\\> | continuous | -3.0005 |") for line in lines)
+    assert "| mood | +1\\|\\<script\\>alert(1)\\</script\\> | 0.3025 | 0.0103 |" in lines
+    assert "| mood | \\\\x1b\\[2J-calm | 0.4780 | 0.0112 |" in lines
+    assert any(line.startswith("| d | \\<img src=https://evil/x.png\\> | continuous | -2.9983 |") for line in lines)
     assert [] == re.findall(r"(?<!\\)<", out)  # no tag left unescaped
 
 
@@ -533,15 +533,15 @@ def test_csv_text_cells_cannot_start_a_formula(hostile: Path) -> None:
     _, out, _ = run("run", str(hostile), "-n", "2000", "--format", "csv", "--table", "categories")
     assert [
         "driver,category,p,p_se",
-        "mood,\\x1b[2J-calm,0.5175,0.011173489830845151",
-        'mood,"\'+1|<script>alert(1)</script>",0.2785,0.010023416333765649',
-        'mood,"\'@SUM(A1)\\x9b",0.204,0.009010660353159474',
+        "mood,\\x1b[2J-calm,0.478,0.0111695120752878",
+        'mood,"\'+1|<script>alert(1)</script>",0.3025,0.010271167168340705',
+        'mood,"\'@SUM(A1)\\x9b",0.2195,0.009255262016820486',
     ] == out.splitlines()
     _, out, _ = run("run", str(hostile), "-n", "2000", "--format", "csv", "--table", "drivers")
     frame = pd.read_csv(io.StringIO(out))
     assert '\'=HYPERLINK("http://evil/"),\\x1b]0;pwned\\x07' == frame["unit"][0]
     assert frame["mean"][1] < 0  # a negative mean is still a number
-    assert out.splitlines()[2].startswith("d,<img src=https://evil/x.png>,continuous,-3.000477381096034,")
+    assert out.splitlines()[2].startswith("d,<img src=https://evil/x.png>,continuous,-2.9983364315974317,")
 
 
 def test_json_escapes_every_terminal_control_and_keeps_the_data(hostile: Path) -> None:
@@ -610,7 +610,7 @@ def test_other_libraries_warnings_and_logs_stay_off_stderr(
 
 def test_too_many_workers_are_capped_with_a_note(good: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`--workers 3` where one core is usable: one process, and a note saying so."""
-    monkeypatch.setattr("outlook._parallel.cpu_count", lambda: 1)
+    monkeypatch.setattr("outlook.model.runner.cpu_count", lambda: 1)
     code, _, err = run("run", str(good), "-n", "1000", "--workers", "3")
     assert 0 == code
     assert "outlook: note: 3 worker processes were asked for, but this process may use 1 core: 1 ran\n" == err

@@ -9,7 +9,7 @@ import pytest
 
 import outlook
 from outlook import Scenario, cli, run_outlook, sample_worlds, simulate
-from outlook.engine import MAX_CHUNK_SIZE, MAX_SAMPLES, MAX_SEED
+from outlook.model import MAX_CHUNK_SIZE, MAX_SAMPLES, MAX_SEED
 
 HEAD = """\
 outlook: 1
@@ -161,7 +161,7 @@ def test_samples_are_held_to_what_a_big_model_can_keep() -> None:
 def test_bundled_scenario_may_take_the_most_samples() -> None:
     """The documented cap is reachable for the bundled scenario: its summaries at 1e10 samples fit."""
     model = outlook.compile_model(outlook.load_scenario(outlook.find_scenario("nk-troops-russia")))
-    from outlook.engine import _check_summary_memory
+    from outlook.model.settings import _check_summary_memory
 
     _check_summary_memory(model, MAX_SAMPLES, "random")
     _check_summary_memory(model, MAX_SAMPLES, "sobol")

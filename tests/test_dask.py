@@ -12,7 +12,7 @@ import pytest
 
 import outlook
 from outlook import SimulationError, compile_model, find_scenario, load_scenario, simulate, summarise
-from outlook.engine import BLOCK_SIZE
+from outlook.model import BLOCK_SIZE
 
 distributed = pytest.importorskip(
     "distributed", reason="dask[distributed] is not installed: pip install 'outlook[dask]'"
@@ -127,7 +127,7 @@ def test_the_command_line_runs_on_a_local_cluster(model: outlook.Model) -> None:
         assert 0 == cli.main(
             ["run", "nk-troops-russia", "-n", "70000", "--format", "json", *argv], stdout=out, stderr=err
         )
-        if outlook._parallel.cpu_count() >= 2:
+        if outlook.model.runner.cpu_count() >= 2:
             assert "" == err.getvalue()  # nothing from Dask: no log line, no warning
         return dict(json.loads(out.getvalue()))
 

@@ -62,7 +62,7 @@ def test_a_driver_that_cannot_give_finite_numbers_is_refused_at_load(driver: str
 
 def test_the_magnitude_limit_keeps_a_blocks_sums_finite() -> None:
     """65,536 worlds' squared deviations of draws within +-MAX_MAGNITUDE stay below the largest float."""
-    from outlook.engine import BLOCK_SIZE
+    from outlook.model import BLOCK_SIZE
 
     assert BLOCK_SIZE * (2 * MAX_MAGNITUDE) ** 2 < 1.7976931348623157e308
     assert 1e150 == Scenario.from_yaml(HEADER + REST + "drivers: {x: 1e150}\n").driver("x").stated.value  # type: ignore[union-attr]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import outlook
 from outlook import Scenario, SimulationError, compile_model, sample_worlds, simulate, summarise
-from outlook.engine import BLOCK_SIZE, MAX_CHUNK_SIZE, event_times
+from outlook.model import BLOCK_SIZE, MAX_CHUNK_SIZE, event_times, iter_worlds
 
 HEAD = """
 outlook: 1
@@ -299,6 +299,24 @@ def test_scenario_counts_match_slow_reference() -> None:
         got = out.scenarios[out.scenarios["horizon"] == h.id].set_index("scenario")["p"]
         for r in s.rules:
             assert labels.count(r.id) / n == got[r.id]
+
+
+def test_labelled_worlds_give_the_scenario_probabilities_exactly() -> None:
+    """The share of worlds labelled with a scenario at a horizon is that scenario's p, exactly, for any chunk size."""
+    s = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    n = BLOCK_SIZE + 4321
+    out = summarise(simulate(s, samples=n, seed=12))
+    blocks = list(iter_worlds(compile_model(s), samples=n, seed=12, chunk_size=1000))
+    assert [0, BLOCK_SIZE] == [b.start for b in blocks]
+    labels = np.concatenate([b.labels for b in blocks], axis=1)
+    assert (len(s.horizons), n) == labels.shape
+    for hi, h in enumerate(s.horizons):
+        got = out.scenarios[out.scenarios["horizon"] == h.id]["p"].tolist()
+        assert got == [np.count_nonzero(labels[hi] == ri) / n for ri in range(len(s.rules))]
+    worlds = sample_worlds(s, samples=n, seed=12)
+    assert slow_scenarios(s, worlds.iloc[:300], s.horizons[1].until) == [s.rules[k].id for k in labels[1, :300]]
+    for e in s.events:
+        assert worlds[f"time_{e.id}"].tolist() == np.concatenate([b.times[e.id] for b in blocks]).tolist()
 
 
 def test_summaries_match_the_worlds_exactly() -> None:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import math
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import outlook
 from outlook import Scenario, compile_model, sample_worlds, simulate, summarise
-from outlook._parallel import split
-from outlook.engine import BLOCK_SIZE
+from outlook.model import BLOCK_SIZE, between_block_se
+from outlook.model.runner import guided, split
 
 SMALL = """
 outlook: 1
@@ -50,6 +51,36 @@ def same_tables(a: outlook.Tables, b: outlook.Tables) -> None:
         pd_a, pd_b = a.table(name), b.table(name)
         assert pd_a.equals(pd_b), name
     assert a.curves.equals(b.curves)
+
+
+def test_the_runner_imports_nothing_from_the_model() -> None:
+    """outlook.model.runner is given its work: no import of the model, at module level or in a function."""
+    import ast
+    from pathlib import Path
+
+    import outlook.model.runner as runner
+
+    tree = ast.parse(Path(runner.__file__).read_text(encoding="utf-8"))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            imported.add("." * node.level + (node.module or ""))
+        elif isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+    ours = {name for name in imported if name.startswith(".") or name.startswith("outlook")}
+    assert {"..errors"} == ours
+
+
+def test_guided_ranges_shrink_and_cover_every_block_once() -> None:
+    """Guided ranges: contiguous, never growing, each a 2N-th of what is left, covering the blocks exactly."""
+    for n in range(1, 60):
+        for workers in range(1, 6):
+            r = guided(5, 5 + n, workers)
+            assert (5, 5 + n) == (r[0][0], r[-1][1])
+            assert all(r[i][1] == r[i + 1][0] for i in range(len(r) - 1))
+            sizes = [b - a for a, b in r]
+            assert sizes == sorted(sizes, reverse=True)
+            assert all(b - a == max(1, -(-(5 + n - a) // (2 * workers))) for a, b in r)
 
 
 def test_split_covers_every_block_once() -> None:
@@ -124,6 +155,37 @@ def test_precision_cap_is_reported_not_hidden(small: outlook.Model) -> None:
 def test_bad_precision_is_a_value_error(small: outlook.Model, bad: object) -> None:
     with pytest.raises(ValueError, match=r"precision must be a standard error between 0 and 0\.5"):
         simulate(small, precision=bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("tiny", [1e-300, 5e-324, 9.9e-11])
+def test_precision_no_run_could_reach_is_refused_at_the_door(small: outlook.Model, tiny: float) -> None:
+    """Below 1 / MAX_SAMPLES no proportion's standard error can get; 1e-300 squared would underflow to 0."""
+    with pytest.raises(ValueError, match="precision must be at least") as info:
+        simulate(small, precision=tiny)
+    assert (
+        f"precision must be at least 1e-10 (got {tiny!r}): a smaller standard error needs more than "
+        "10,000,000,000 samples"
+    ) == str(info.value)
+
+
+def test_cli_refuses_a_precision_no_run_could_reach(tmp_path: Path) -> None:
+    """`--precision 1e-300`: a one-line error, exit 2, no ZeroDivisionError."""
+    import io
+
+    from outlook import cli
+
+    p = tmp_path / "t.yaml"
+    p.write_text(
+        "outlook: 1\nid: t\ntitle: T\nquestion: Q\nas_of: 2024-01-01\nhorizons: {h: {until: 1y}}\n"
+        "drivers: {}\nevents: {e: {rate: 1}}\nscenarios: {yes: e, no: otherwise}\n"
+    )
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(["run", str(p), "--precision", "1e-300"], stdout=out, stderr=err)
+    assert (2, "") == (code, out.getvalue())
+    assert (
+        "outlook: error: precision must be at least 1e-10 (got 1e-300): a smaller standard error needs more than "
+        "10,000,000,000 samples\n"
+    ) == err.getvalue()
 
 
 # --------------------------------------------------------------------------
@@ -239,8 +301,6 @@ def test_a_killed_worker_process_fails_the_run_clearly(small: outlook.Model) -> 
 
 def test_between_block_se_is_the_spread_of_block_estimates() -> None:
     """Equal blocks: sd(p_b) / sqrt(B); unequal blocks: the ratio estimator, checked by hand."""
-    from outlook.engine import between_block_se
-
     rng = np.random.default_rng(0)
     sizes = np.full(10, 1000.0)
     counts = rng.integers(200, 300, size=(10, 3)).astype(float)
@@ -276,16 +336,32 @@ def test_short_qmc_runs_report_the_binomial_bound(small: outlook.Model) -> None:
 
 
 def test_block_counts_add_up_to_the_run(small: outlook.Model) -> None:
-    """Each block's counts sum to the tables' counts."""
-    from outlook.engine import reported_counts
-
+    """Each block's counts, field by field, sum to the run's counts."""
     run = simulate(small, samples=9 * BLOCK_SIZE + 5, seed=2, sampler="lhs")
-    assert run.block_counts is not None
-    counts, sizes = run.block_counts
-    assert 10 == sizes.size
-    assert 9 * BLOCK_SIZE + 5 == sizes.sum()
-    cats = [st.counts for st in run.stats.values() if st.counts is not None]
-    assert counts.sum(axis=0).tolist() == reported_counts(run.scenario_counts, run.event_counts, cats).tolist()
+    assert 10 == len(run.block_counts)
+    assert 9 * BLOCK_SIZE + 5 == sum(size for _, size in run.block_counts)
+    blocks = [c for c, _ in run.block_counts]
+    assert run.counts.scenarios.tolist() == sum(c.scenarios for c in blocks).tolist()
+    assert run.counts.events.tolist() == sum(c.events for c in blocks).tolist()
+    assert ["mood"] == list(run.counts.categories)
+    assert run.counts.categories["mood"].tolist() == sum(c.categories["mood"] for c in blocks).tolist()
+    assert ("between blocks", 10) == (run.standard_errors.method, run.standard_errors.blocks)
+
+
+def test_standard_errors_are_named_not_positional(small: outlook.Model) -> None:
+    """Each table's p_se column is the run's standard error of that very probability, by name."""
+    run = simulate(small, samples=9 * BLOCK_SIZE, seed=2, sampler="sobol")
+    out = summarise(run)
+    se = run.standard_errors
+    assert se.scenarios.ravel().tolist() == out.scenarios["p_se"].tolist()
+    assert se.events_by.ravel().tolist() == out.events["p_by_se"].tolist()
+    assert se.events_within.ravel().tolist() == out.events["p_within_se"].tolist()
+    assert se.categories["mood"].tolist() == out.categories["p_se"].tolist()
+    by_hand = between_block_se(
+        np.stack([c.events[:, 1] - c.events[:, 0] for c, _ in run.block_counts]),
+        np.array([n for _, n in run.block_counts]),
+    )
+    assert by_hand.tolist() == se.events_within[:, 1].tolist()
 
 
 def test_qmc_with_workers_gives_identical_standard_errors(small: outlook.Model) -> None:
@@ -317,7 +393,7 @@ def test_precision_under_qmc_uses_the_measured_errors(small: outlook.Model) -> N
 
 def test_more_workers_than_cores_are_capped_with_a_note(small: outlook.Model, monkeypatch: pytest.MonkeyPatch) -> None:
     """workers=3 where one core is usable: one process runs, the same numbers, and the warnings say so."""
-    monkeypatch.setattr("outlook._parallel.cpu_count", lambda: 1)
+    monkeypatch.setattr("outlook.model.runner.cpu_count", lambda: 1)
     run = simulate(small, samples=2 * BLOCK_SIZE, seed=3, workers=3)
     assert "3 worker processes were asked for, but this process may use 1 core: 1 ran" == run.warnings[0]
     same_tables(summarise(simulate(small, samples=2 * BLOCK_SIZE, seed=3)), summarise(run))
@@ -325,7 +401,7 @@ def test_more_workers_than_cores_are_capped_with_a_note(small: outlook.Model, mo
 
 def test_workers_at_the_core_count_give_no_note(small: outlook.Model) -> None:
     """No note when the count fits (the default of one process included)."""
-    from outlook._parallel import cpu_count
+    from outlook.model.runner import cpu_count
 
     run = simulate(small, samples=BLOCK_SIZE, seed=3, workers=cpu_count())
     assert not any("worker processes were asked for" in w for w in run.warnings)
@@ -341,7 +417,7 @@ def test_a_run_that_ends_early_stops_its_worker_processes_at_once(small: outlook
     import multiprocessing
     import time
 
-    from outlook._parallel import cpu_count
+    from outlook.model.runner import cpu_count
 
     if cpu_count() < 2:
         pytest.skip("a worker process needs a second core")

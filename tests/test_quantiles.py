@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from outlook._quantiles import QuantileSketch
+from outlook.model.quantiles import QuantileSketch
 
 LEVELS = [0.05, 0.25, 0.5, 0.75, 0.95]
 

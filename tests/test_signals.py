@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import outlook
-from outlook._parallel import cpu_count
+from outlook.model.runner import cpu_count
 
 pytestmark = [
     pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc"),

@@ -161,10 +161,26 @@ def test_curve_counts_equal_a_world_by_world_count() -> None:
 )
 def test_curve_index_by_arithmetic_matches_searchsorted(times: list[float], end: float, points: int) -> None:
     """Grid points themselves, and values a rounding away from them, land where searchsorted puts them."""
-    from outlook.engine import _curve_counts
+    from outlook.model.accumulate import _curve_counts
 
     grid = np.linspace(0.0, end, points)
     t = np.array(times + grid.tolist() + np.nextafter(grid, np.inf).tolist() + [np.inf])
     kept = t[t <= end]
     expected = np.bincount(np.searchsorted(grid, kept, side="left"), minlength=points)
     assert expected.tolist() == _curve_counts(t, grid).tolist()
+
+
+def test_a_categorical_driver_has_no_mean_or_percentiles() -> None:
+    """The mean of a category's index means nothing: those cells are empty; the shares are in categories."""
+    s = Scenario.from_yaml(
+        "outlook: 1\nid: t\ntitle: T\nquestion: Q\nas_of: 2024-01-01\nhorizons: {h: {until: 1y}}\n"
+        "drivers: {mood: {categorical: {calm: 0.2, tense: 0.8}}, x: {uniform: {min: 0, max: 1}}}\n"
+        "events: {e: {rate: 1}}\nscenarios: {yes: e, no: otherwise}\n"
+    )
+    t = summarise(simulate(s, samples=5_000, seed=1))
+    mood = t.drivers.set_index("name").loc["mood"]
+    assert "categorical" == mood["kind"]
+    assert mood.drop(["unit", "kind"]).isna().all()
+    assert t.drivers.set_index("name").loc["x"].drop(["unit", "kind"]).notna().all()
+    assert ["calm", "tense"] == t.categories["category"].tolist()
+    assert None is json.loads(t.to_json())["drivers"][0]["mean"]

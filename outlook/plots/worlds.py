@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..engine import sample_worlds
+from ..model import sample_worlds
 from ._style import (
     _require_scenario,
 )

@@ -162,7 +162,7 @@ def build_report(
     True
     >>> text, files = build_report(tables, format="markdown", figures=False)
     >>> print(text.splitlines()[8])
-    - Within 1 year (to 1 January 2025) it is **very likely** (83.8%, ±1.6%) that the outcome is “not_yet”, the more probable of the two scenarios.
+    - Within 1 year (to 1 January 2025) it is **very likely** (84.6%, ±1.6%) that the outcome is “not_yet”, the more probable of the two scenarios.
     """
     fmt = resolve_report_format(Path("report"), format)
     ffmt = resolve_figure_format(figure_format)

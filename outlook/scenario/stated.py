@@ -269,7 +269,7 @@ def _categorical_problems(form: CategoricalForm) -> list[Problem]:
 
 #: The largest magnitude a driver's draws may reach: 1e150. A run sums each
 #: quantity's squared deviations over blocks of 65,536 worlds
-#: (:data:`outlook.engine.BLOCK_SIZE`); with every draw within +-1e150 a
+#: (:data:`outlook.model.BLOCK_SIZE`); with every draw within +-1e150 a
 #: deviation is at most 2e150 and a block's sum at most 65,536 * 4e300, about
 #: 2.6e305, below the largest float (about 1.8e308), so no mean or standard
 #: deviation of a driver overflows at run time.

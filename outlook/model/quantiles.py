@@ -29,7 +29,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._types import FloatArray
+from .._types import FloatArray
 
 __all__ = [
     "QuantileSketch",

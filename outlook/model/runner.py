@@ -1,13 +1,22 @@
-"""Where block ranges run: this process, local worker processes, or Dask.
+"""Where ranges of blocks run: this process, local worker processes, or Dask.
 
-Owns splitting a run's blocks into contiguous ranges, sending them to
-workers and merging the partial accumulators back in block order, so that
-the numbers never depend on where or in what order the ranges ran; and the
-lives of those workers: however a run ends (it returns, raises, or is
-interrupted), the processes it started stop within seconds, and a worker
-process whose parent has died stops on its own. Never samples itself (that
-is :func:`outlook.engine._run_blocks`), never prints, and keeps the logs of
-a Dask cluster it started out of the caller's stderr.
+Owns splitting ``first:stop`` into contiguous ranges, running a given work
+function over them (here, in worker processes, or on a Dask cluster) and
+handing each result back to be merged, so that the numbers never depend on
+where or in what order the ranges ran; and the lives of those workers:
+however a run ends (it returns, raises, or is interrupted), the processes
+it started stop within seconds, and a worker process whose parent has died
+stops on its own. Imports nothing from the model: it is given a picklable
+work function, the object the work reads (sent once to each worker
+process) and the work's arguments. Never samples, never prints, and keeps
+the logs of a Dask cluster it started out of the caller's stderr.
+
+The work protocol: ``work(shared, first, stop, *args, into=None,
+progress=None)`` returns a result for the blocks ``first:stop``. In this
+process it is given ``progress`` (called with the samples done as it goes)
+and ``into``, the result of this process's previous range, to add the new
+range to and return (so that this process's ranges are never merged one by
+one); elsewhere neither.
 """
 
 from __future__ import annotations
@@ -22,16 +31,25 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
-from .errors import OutlookError, SimulationError
-
-if TYPE_CHECKING:
-    from .engine import Model, _Partial
+from ..errors import OutlookError, SimulationError
 
 __all__ = [
-    "Executor",
+    "Runner",
+    "Work",
+    "cpu_count",
+    "guided",
+    "split",
 ]
+
+R = TypeVar("R")
+
+
+#: A unit of work: ``work(shared, first, stop, *args, into=None, progress=None)``,
+#: the result of blocks ``first:stop`` (see the module docstring).
+Work = Callable[..., R]
+
 
 #: How long to try to reach a Dask scheduler before giving up.
 CONNECT_TIMEOUT = "10s"
@@ -51,8 +69,13 @@ PARENT_POLL = 0.25
 RANGES_PER_WORKER = 4
 #: Blocks per Dask range at most (about half a second of work each), so that
 #: a dead worker costs little and no worker waits long for another's last
-#: range. (Local processes take guided ranges instead: see _run_processes.)
+#: range. (Local processes take guided ranges instead: see :func:`guided`.)
 MAX_RANGE_BLOCKS = 4
+#: Seconds between looks for finished Dask ranges, while none has finished.
+DASK_POLL = 0.02
+#: Ranges handed to each local worker process at a time: the one it runs and
+#: the next, so that it never waits for this process to hand one out.
+AHEAD = 2
 
 
 def split(first: int, stop: int, parts: int) -> list[tuple[int, int]]:
@@ -73,8 +96,27 @@ def split(first: int, stop: int, parts: int) -> list[tuple[int, int]]:
     return out
 
 
-class Executor:
-    """Runs block ranges for :func:`outlook.simulate`; a context manager.
+def guided(first: int, stop: int, workers: int) -> list[tuple[int, int]]:
+    """Contiguous ranges covering ``first:stop``, each a ``2 workers``-th of what is left (at least one block).
+
+    Big ranges first and small ones at the end, so that no process waits
+    long for another's last range (guided self-scheduling, Polychronopoulos
+    and Kuck 1987, with the ranges computed in advance).
+
+    >>> guided(0, 20, 2)
+    [(0, 5), (5, 9), (9, 12), (12, 14), (14, 16), (16, 17), (17, 18), (18, 19), (19, 20)]
+    """
+    out = []
+    a = first
+    while a < stop:
+        b = a + max(1, -(-(stop - a) // (2 * workers)))
+        out.append((a, b))
+        a = b
+    return out
+
+
+class Runner:
+    """Runs ranges of blocks for :func:`outlook.simulate`; a context manager.
 
     Parameters
     ----------
@@ -129,8 +171,8 @@ class Executor:
         self.workers = workers
         self.scheduler = scheduler
         self.worker_timeout = float(worker_timeout)
-        self.done = 0
         self._pool: Any = None
+        self._shared: Any = None  # what the pool's worker processes were given
         self._client: Any = None
         self._cluster: Any = None
         self._own_client = False
@@ -144,7 +186,7 @@ class Executor:
 
     # -- lifecycle ---------------------------------------------------------
 
-    def __enter__(self) -> Executor:
+    def __enter__(self) -> Runner:
         return self
 
     def __exit__(
@@ -232,155 +274,147 @@ class Executor:
 
     def run(
         self,
-        model: Model,
-        seed: int,
-        total: int,
+        work: Work[R],
+        shared: Any,
         first: int,
         stop: int,
-        chunk: int,
-        sampler: str,
-        progress: Callable[[int, int], None] | None,
-        cap: int,
-    ) -> _Partial:
-        """Simulate blocks ``first:stop`` of a ``total``-sample run; merged in block order."""
-        from .engine import _run_blocks
+        *,
+        args: tuple[Any, ...] = (),
+        key: str,
+        size: Callable[[int, int], int],
+        merge: Callable[[R], None],
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Run ``work`` over contiguous ranges covering blocks ``first:stop``; ``merge`` each result.
 
-        def advance(n: int) -> None:
-            self.done += n
-            if progress is not None:
-                progress(self.done, cap)
+        Parameters
+        ----------
+        work
+            A module-level function (so that it pickles by name), following
+            the work protocol of the module docstring.
+        shared
+            What ``work`` reads besides its arguments (the model): sent once
+            to each worker process, and with each Dask task.
+        first, stop
+            The blocks.
+        args
+            The rest of ``work``'s arguments, after the range.
+        key
+            Names ``shared``, ``work`` and ``args`` exactly: the same key is the
+            same results (a Dask task is ``outlook-{key}-{first}-{stop}``).
+        size
+            The progress units of a range (its samples), reported when a range
+            run elsewhere is merged.
+        merge
+            Called in this thread with each result, in any order, once each.
+        progress
+            Called in this thread with the units done, as they are done.
 
+        Raises
+        ------
+        SimulationError
+            If a worker process died, or Dask gave up on a range or lost the run.
+        """
         if self._client is not None:
-            return self._run_dask(model, seed, total, first, stop, chunk, sampler, advance)
-        if self.workers == 1 or stop - first == 1:
-            return _run_blocks(model, seed, total, first, stop, chunk, sampler, advance)
-        return self._run_processes(model, seed, total, first, stop, chunk, sampler, advance)
-
-    def _ranges(self, first: int, stop: int, workers: int) -> list[tuple[int, int]]:
-        return split(first, stop, max(workers * RANGES_PER_WORKER, -(-(stop - first) // MAX_RANGE_BLOCKS)))
+            self._run_dask(work, shared, first, stop, args, key, size, merge, progress)
+        elif self.workers == 1 or stop - first == 1:
+            merge(work(shared, first, stop, *args, progress=progress))
+        else:
+            self._run_processes(work, shared, first, stop, args, size, merge, progress)
 
     def _run_processes(
         self,
-        model: Model,
-        seed: int,
-        total: int,
+        work: Work[R],
+        shared: Any,
         first: int,
         stop: int,
-        chunk: int,
-        sampler: str,
-        advance: Callable[[int], None],
-    ) -> _Partial:
-        import multiprocessing
-        import queue
-        import threading
-        from concurrent.futures import Future, ProcessPoolExecutor
+        args: tuple[Any, ...],
+        size: Callable[[int, int], int],
+        merge: Callable[[R], None],
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        """Guided ranges, computed up front, taken in order by this process and the worker processes.
+
+        Each worker process is kept :data:`AHEAD` ranges ahead (one running,
+        the next waiting), so it never waits for this process; this process
+        works on the next range in line and, between chunks of its own work,
+        merges finished ranges and hands out the next ones. No lock, queue or
+        callback: everything happens in this thread.
+        """
+        from concurrent.futures import FIRST_COMPLETED, Future, wait
         from concurrent.futures.process import BrokenProcessPool
 
-        from .engine import BLOCK_SIZE, _run_blocks
+        pool = self._process_pool(shared)
+        todo = guided(first, stop, self.workers)[::-1]  # popped from the end: in order
+        running: dict[Future[R], tuple[int, int]] = {}
 
-        helpers = self.workers - 1  # this process works too, while the others start
-        if self._pool is None:
-            # spawn, not fork: a forked child of a threaded parent can deadlock;
-            # the model travels once, to each worker as it starts
-            ctx = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(
-                max_workers=helpers, mp_context=ctx, initializer=_start_worker, initargs=(model, os.getpid())
-            )
-        pos = first
-        lock = threading.Lock()
-        done_q: queue.Queue[Future[_Partial]] = queue.Queue()
-        outstanding = 0  # submitted, not yet taken off done_q
+        def tend() -> None:
+            """Merge the ranges that finished; hand out ranges until each worker process has AHEAD."""
+            for f in [f for f in running if f.done()]:
+                merge(f.result())  # a worker's error is raised here
+                if progress is not None:
+                    progress(size(*running.pop(f)))
+            if todo and len(running) < AHEAD * (self.workers - 1):
+                with _sigint_held():  # a worker process may start now: see _start_worker
+                    while todo and len(running) < AHEAD * (self.workers - 1):
+                        a, b = todo.pop()
+                        running[pool.submit(_run_shared, work, a, b, args)] = (a, b)
 
-        def next_range() -> tuple[int, int] | None:
-            # guided: big ranges first, small at the end, so that no process
-            # waits long for another's last range
-            nonlocal pos
-            with lock:
-                if pos >= stop:
-                    return None
-                size = max(1, -(-(stop - pos) // (2 * self.workers)))
-                a, pos = pos, pos + size
-                return a, pos
-
-        def submit_next() -> None:
-            nonlocal outstanding
-            r = next_range()
-            if r is None:
-                return
-            f = self._pool.submit(_run_worker_blocks, model.scenario.hash, seed, total, r[0], r[1], chunk, sampler)
-            where[f] = r
-            with lock:
-                outstanding += 1
-            f.add_done_callback(on_done)
-
-        def on_done(f: Future[_Partial]) -> None:
-            # a worker is free the moment its range ends: give it the next one
-            # at once, from the pool's thread, not when this process next looks
-            done_q.put(f)
-            if not f.cancelled() and f.exception() is None:
-                submit_next()
-
-        acc: list[_Partial] = []  # this process's own ranges stream into acc[0]
-        where: dict[Future[_Partial], tuple[int, int]] = {}
-
-        def take(block: bool) -> None:
-            nonlocal outstanding
-            while True:
-                try:
-                    f = done_q.get(block=block)
-                except queue.Empty:
-                    return
-                with lock:
-                    outstanding -= 1
-                a, b = where.pop(f)
-                part = f.result()  # a worker's error is raised here
-                if acc:
-                    acc[0].merge(part)  # any order: moments are kept by block
-                else:
-                    acc.append(part)
-                advance(min(b * BLOCK_SIZE, total) - a * BLOCK_SIZE)
-                if block:
-                    return
+        def mine_progress(n: int) -> None:
+            if progress is not None:
+                progress(n)
+            tend()
 
         try:
-            with _sigint_held():  # the worker processes start now: see _start_worker
-                for _ in range(helpers):
-                    submit_next()
-            while (r := next_range()) is not None:
-                acc.append(
-                    _run_blocks(model, seed, total, r[0], r[1], chunk, sampler, advance, acc[0] if acc else None)
-                )
-                del acc[1:]
-                take(block=False)
-            while True:
-                with lock:
-                    left = outstanding
-                if not left:
-                    break
-                take(block=True)
+            tend()
+            mine = None
+            while todo:
+                a, b = todo.pop()
+                mine = work(shared, a, b, *args, into=mine, progress=mine_progress)
+            if mine is not None:
+                merge(mine)
+            while running:
+                wait(running, return_when=FIRST_COMPLETED)
+                tend()
         except BrokenProcessPool:
             msg = "a worker process died (killed, or out of memory); no table was produced"
             raise SimulationError(msg) from None
-        finally:
-            with lock:
-                pos = stop  # no more submissions from callbacks
-            for f in list(where):
-                f.cancel()
-        return acc[0]
+
+    def _process_pool(self, shared: Any) -> Any:
+        """The pool of ``workers - 1`` processes (this one works too), started for ``shared``."""
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        if self._pool is not None and self._shared is not shared:
+            pool, self._pool = self._pool, None
+            _stop_pool(pool, terminate=False)
+        if self._pool is None:
+            # spawn, not fork: a forked child of a threaded parent can deadlock;
+            # what the work reads travels once, to each worker as it starts
+            ctx = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers - 1,
+                mp_context=ctx,
+                initializer=_start_worker,
+                initargs=(shared, os.getpid()),
+            )
+            self._shared = shared
+        return self._pool
 
     def _run_dask(
         self,
-        model: Model,
-        seed: int,
-        total: int,
+        work: Work[R],
+        shared: Any,
         first: int,
         stop: int,
-        chunk: int,
-        sampler: str,
-        advance: Callable[[int], None],
-    ) -> _Partial:
-        import queue
-
+        args: tuple[Any, ...],
+        key: str,
+        size: Callable[[int, int], int],
+        merge: Callable[[R], None],
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        """Every range submitted up front; finished ones merged as they come, workers watched meanwhile."""
+        from distributed import as_completed
         from distributed.client import FutureCancelledError
 
         try:
@@ -388,55 +422,31 @@ class Executor:
         except ImportError:  # pragma: no cover - moved in some releases
             from distributed import KilledWorker
 
-        from ._version import __version__
-        from .engine import BLOCK_SIZE, _run_blocks
-
         client = self._client
-        nworkers = self._wait_for_workers()
-        ranges = self._ranges(first, stop, nworkers)
-        # the key names the work exactly: the same key is the same numbers
-        tag = f"{model.scenario.hash[:16]}-{seed}-{total}-{chunk}-{sampler}-{__version__}"
-        acc: list[_Partial] = []
-        futures = [
-            client.submit(
-                _run_blocks, model, seed, total, a, b, chunk, sampler, key=f"outlook-{tag}-{a}-{b}", pure=False
-            )
+        ranges = split(
+            first, stop, max(self._wait_for_workers() * RANGES_PER_WORKER, -(-(stop - first) // MAX_RANGE_BLOCKS))
+        )
+        futures = {
+            client.submit(work, shared, a, b, *args, key=f"outlook-{key}-{a}-{b}", pure=False): (a, b)
             for a, b in ranges
-        ]
-        where = {f.key: (a, b) for f, (a, b) in zip(futures, ranges)}
-        done_q: queue.Queue[Any] = queue.Queue()
-        for f in futures:
-            f.add_done_callback(done_q.put)
+        }
+        finished = as_completed(list(futures), loop=client.loop)
         left = len(futures)
-        alone_since: float | None = None  # when the cluster was first seen without workers
+        heard = time.monotonic()  # when a range last finished, or workers were last seen
         try:
             while left:
-                try:
-                    f = done_q.get(timeout=WORKER_POLL)
-                except queue.Empty:
-                    # ranges pending and none finishing: are there workers at all?
-                    if self._count_workers():
-                        alone_since = None
-                        continue
-                    now = time.monotonic()
-                    alone_since = now if alone_since is None else alone_since
-                    if now - alone_since >= self.worker_timeout:
-                        msg = (
-                            f"every Dask worker left the scheduler at {self._address()} and none joined within "
-                            f"{self.worker_timeout:g} s, with {left} of {len(futures)} block ranges unfinished; "
-                            "no table was produced (start workers, or wait longer with worker_timeout)"
-                        )
-                        raise SimulationError(msg) from None
+                batch = finished.next_batch(block=False)
+                if not batch:
+                    time.sleep(DASK_POLL)
+                    heard = self._check_workers(heard, left, len(futures))
                     continue
-                left -= 1
-                a, b = where[f.key]
-                part = f.result()
-                if acc:
-                    acc[0].merge(part)  # in any order: moments are kept by block
-                else:
-                    acc.append(part)
-                f.release()
-                advance(min(b * BLOCK_SIZE, total) - a * BLOCK_SIZE)
+                heard = time.monotonic()
+                for f in batch:
+                    left -= 1
+                    merge(f.result())
+                    f.release()
+                    if progress is not None:
+                        progress(size(*futures[f]))
         except KilledWorker as exc:
             msg = (
                 f"Dask gave up on blocks after workers died running them ({exc}); "
@@ -451,7 +461,22 @@ class Executor:
         finally:
             for f in futures:
                 f.release()
-        return acc[0]
+
+    def _check_workers(self, heard: float, left: int, ranges: int) -> float:
+        """While no range finishes: when workers were last seen; a SimulationError after ``worker_timeout`` without."""
+        now = time.monotonic()
+        if now - heard < WORKER_POLL:
+            return heard
+        if self._count_workers():
+            return now
+        if now - heard >= self.worker_timeout:
+            msg = (
+                f"every Dask worker left the scheduler at {self._address()} and none joined within "
+                f"{self.worker_timeout:g} s, with {left} of {ranges} block ranges unfinished; "
+                "no table was produced (start workers, or wait longer with worker_timeout)"
+            )
+            raise SimulationError(msg) from None
+        return heard
 
     def _address(self) -> str:
         return str(getattr(self._client.scheduler, "address", None) or self.scheduler)
@@ -476,11 +501,12 @@ class Executor:
         return max(1, self._count_workers())
 
 
-_MODEL: dict[str, Model] = {}
+#: In a worker process: what its work reads (the ``shared`` its pool was started with).
+_SHARED: list[Any] = []
 
 
-def _start_worker(model: Model, parent: int) -> None:
-    """Worker-process initializer: watch the parent, leave SIGINT to it, keep the run's model.
+def _start_worker(shared: Any, parent: int) -> None:
+    """Worker-process initializer: watch the parent, leave SIGINT to it, keep what the work reads.
 
     SIGINT is ignored (a Ctrl-C at a terminal reaches the whole process
     group: the parent decides, and stops its workers; until this runs, the
@@ -494,8 +520,7 @@ def _start_worker(model: Model, parent: int) -> None:
     import warnings
 
     warnings.simplefilter("ignore")
-    _MODEL.clear()
-    _MODEL[model.scenario.hash] = model
+    _SHARED[:] = [shared]
 
 
 def _watch_parent(parent: int) -> None:
@@ -523,10 +548,9 @@ def _watch_parent(parent: int) -> None:
     threading.Thread(target=watch, name="outlook-parent-watch", daemon=True).start()
 
 
-def _run_worker_blocks(key: str, seed: int, total: int, a: int, b: int, chunk: int, sampler: str) -> _Partial:
-    from .engine import _run_blocks
-
-    return _run_blocks(_MODEL[key], seed, total, a, b, chunk, sampler)
+def _run_shared(work: Work[R], first: int, stop: int, args: tuple[Any, ...]) -> R:
+    """In a worker process: ``work`` over blocks ``first:stop``, reading what the pool was started with."""
+    return work(_SHARED[0], first, stop, *args)
 
 
 def _stop_pool(pool: Any, *, terminate: bool) -> None:

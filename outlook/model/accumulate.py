@@ -1,0 +1,254 @@
+"""Accumulators: what a range of blocks keeps of its worlds, mergeable in block order.
+
+Owns the partial accumulators of a contiguous range of blocks (counts of
+scenarios, events and categories, event-curve counts, per-block moments and
+percentile sketches), how two of them merge, and :func:`run_blocks`, the
+unit of work sent to a worker. Never decides where a range runs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._types import FloatArray
+from ..errors import SimulationError
+from .compile import Model
+from .quantiles import QuantileSketch
+from .settings import BLOCK_SIZE
+from .standard_errors import Counts
+from .worlds import WorldBlock, draw_worlds
+
+__all__ = [
+    "PERCENTILES",
+    "QuantityStats",
+    "count_worlds",
+    "run_blocks",
+]
+
+#: Percentiles reported for drivers and derived quantities.
+PERCENTILES = (5, 25, 50, 75, 95)
+
+
+@dataclass(slots=True)
+class QuantityStats:
+    """Streaming summary of one driver or derived quantity."""
+
+    n: int = 0
+    mean: float = 0.0
+    m2: float = 0.0
+    lo: float = math.inf
+    hi: float = -math.inf
+    sketch: QuantileSketch | None = None
+
+    def add_moments(self, k: float, m: float, m2: float, lo: float, hi: float) -> None:
+        """Merge one block's count, mean, sum of squared deviations, min and max."""
+        k = int(k)
+        if k == 0:
+            return
+        delta = m - self.mean
+        tot = self.n + k
+        self.mean += delta * k / tot
+        self.m2 += m2 + delta * delta * self.n * k / tot
+        self.n = tot
+        self.lo = min(self.lo, lo)
+        self.hi = max(self.hi, hi)
+
+    @property
+    def sd(self) -> float:
+        return math.sqrt(self.m2 / (self.n - 1)) if self.n > 1 else 0.0
+
+
+def _block_moments(x: FloatArray) -> tuple[int, float, float, float, float]:
+    with np.errstate(over="ignore", invalid="ignore"):  # values near the float limit: see _check_moments
+        m = float(np.mean(x))
+        d = x - m
+        m2 = float(np.einsum("i,i->", d, d))  # not BLAS: no thread start-up per block
+    return x.shape[0], m, m2, float(np.min(x)), float(np.max(x))
+
+
+def _quantity_where(model: Model, name: str) -> str:
+    """``path:line:col: drivers.x`` (or ``derived.x``) for a driver or derived quantity."""
+    s = model.scenario
+    for section, nodes in (("drivers", s.drivers), ("derived", s.derived)):
+        for node in nodes:
+            if node.id == name:
+                return f"{node.where}: {section}.{name}"
+    return name
+
+
+def _check_moments(model: Model, name: str, mean: float, m2: float, lo: float, hi: float) -> None:
+    """Stop the run if a quantity's mean or spread overflowed: a table must never show inf or a blank."""
+    if math.isfinite(mean) and math.isfinite(m2):
+        return
+    msg = (
+        f"{_quantity_where(model, name)}: values too large for a mean and standard deviation (they reach "
+        f"{max(abs(lo), abs(hi)):.4g}; sums of their squares pass the largest float, about 1.8e308); "
+        "express it in larger units or on a log scale"
+    )
+    raise SimulationError(msg)
+
+
+@dataclass(slots=True)
+class _Partial:
+    """The accumulators of a contiguous range of blocks, mergeable in block order."""
+
+    counts: Counts
+    curve: np.ndarray  # (ne, n_curve_times), not cumulative
+    moment_parts: list[tuple[int, np.ndarray]]  # (first block, (n_blocks, n_quantities, 5)): n, mean, m2, min, max
+    sketches: list[QuantileSketch]
+    #: (block, that block's counts, its size): kept for QMC runs only
+    block_counts: list[tuple[int, Counts, int]] = field(default_factory=list)
+
+    def merge(self, other: _Partial) -> None:
+        """Add another range's accumulators, in any order.
+
+        Counts add (integers: exact in any order), sketches merge exactly,
+        and per-block moments are kept by block number, to be folded in
+        block order by :func:`_finish`.
+        """
+        self.counts.add(other.counts)
+        self.curve += other.curve
+        self.moment_parts += other.moment_parts
+        for a, b in zip(self.sketches, other.sketches):
+            a.merge(b)
+        self.block_counts += other.block_counts
+
+    def blocks(self) -> list[tuple[Counts, int]]:
+        """Each block's counts and size, in block order (QMC runs; empty otherwise)."""
+        return [(c, n) for _, c, n in sorted(self.block_counts, key=lambda t: t[0])]
+
+    @property
+    def moments(self) -> np.ndarray:
+        """(n_blocks, n_quantities, 5) per-block moments, in block order."""
+        return np.concatenate([m for _, m in sorted(self.moment_parts, key=lambda t: t[0])])
+
+
+def run_blocks(
+    model: Model,
+    first_block: int,
+    stop_block: int,
+    seed: int,
+    total: int,
+    chunk: int,
+    sampler: str = "random",
+    *,
+    into: _Partial | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> _Partial:
+    """Simulate blocks ``first_block:stop_block`` of a ``total``-sample run and keep their accumulators.
+
+    The unit of work the runner sends to this process, a worker process or
+    a Dask worker (:class:`~outlook.model.runner.Work`): a pure function of
+    its arguments, so a retried range gives the same numbers.
+
+    Parameters
+    ----------
+    model
+        From :func:`~outlook.model.compile_model`.
+    first_block, stop_block
+        The blocks, of :data:`BLOCK_SIZE` worlds each (the last one of the
+        run may be short).
+    seed, total, chunk, sampler
+        The run's seed, sample count, chunk size (a whole number of blocks)
+        and sampler.
+    into
+        Add the range to these accumulators (of any other blocks) and return
+        them, instead of new ones.
+    progress
+        Called with the worlds done after each chunk.
+
+    Returns
+    -------
+    _Partial
+    """
+    names = model.quantities
+    start = first_block * BLOCK_SIZE
+    stop = min(stop_block * BLOCK_SIZE, total)
+    grid = model.curve_times
+    moments = np.zeros((stop_block - first_block, len(names), 5))
+    if into is not None:
+        part = into
+        part.moment_parts.append((first_block, moments))
+    else:
+        part = _Partial(
+            _zero_counts(model),
+            np.zeros((len(model.scenario.events), grid.size), dtype=np.int64),
+            [(first_block, moments)],
+            [QuantileSketch([p / 100 for p in PERCENTILES]) for _ in names],
+        )
+    per_block = sampler != "random"  # QMC: keep each block's counts, for its standard errors
+    if per_block:
+        chunk = BLOCK_SIZE  # one block a chunk (chunks never change a number)
+    for lo in range(start, stop, chunk):
+        worlds = draw_worlds(model, seed, lo, min(lo + chunk, stop), total=total, sampler=sampler)
+        n = worlds.size
+        counts = count_worlds(model, worlds)
+        for k, e in enumerate(model.scenario.events):
+            part.curve[k] += _curve_counts(worlds.times[e.id], grid)
+        b0 = (lo - start) // BLOCK_SIZE
+        for q, name in enumerate(names):
+            x = worlds.values[name]
+            for j, i in enumerate(range(0, n, BLOCK_SIZE)):
+                moments[b0 + j, q] = row = _block_moments(x[i : i + BLOCK_SIZE])
+                _check_moments(model, name, *row[1:])
+            part.sketches[q].update(x)
+        part.counts.add(counts)
+        if per_block:
+            part.block_counts.append((lo // BLOCK_SIZE, counts, n))
+        if progress is not None:
+            progress(n)
+    return part
+
+
+def count_worlds(model: Model, worlds: WorldBlock) -> Counts:
+    """The worlds of a block in each scenario, with each event, in each category, by the end of each horizon.
+
+    Parameters
+    ----------
+    model
+        The model that drew ``worlds``.
+    worlds
+        From :func:`~outlook.model.worlds.draw_worlds`.
+
+    Returns
+    -------
+    Counts
+        Counted from ``worlds.labels``, ``worlds.times`` (``time <= end``)
+        and the categorical drivers' values: the tables' probabilities are
+        exactly these shares of these worlds.
+    """
+    counts = _zero_counts(model)
+    ns = counts.scenarios.shape[1]
+    for hi, end in enumerate(model.horizon_ends):
+        counts.scenarios[hi] = np.bincount(worlds.labels[hi], minlength=ns)
+        for k, e in enumerate(model.scenario.events):
+            counts.events[k, hi] = np.count_nonzero(worlds.times[e.id] <= end)
+    for name, cats in counts.categories.items():
+        cats += np.bincount(worlds.values[name].astype(np.int64), minlength=cats.shape[0])
+    return counts
+
+
+def _zero_counts(model: Model) -> Counts:
+    """Counts of no worlds yet, shaped for ``model``."""
+    s = model.scenario
+    categorical = {d.id: len(d.categories) for d in s.drivers if d.categories}
+    return Counts.zeros(len(s.horizons), len(s.rules), len(s.events), categorical)
+
+
+def _curve_counts(t: FloatArray, grid: FloatArray) -> np.ndarray:
+    """Worlds whose time first reaches each point of an evenly spaced ``grid`` (not cumulative).
+
+    The index is found by arithmetic (searchsorted of unsorted values is
+    several times slower), then corrected by one where rounding put it off.
+    """
+    t = t[t <= grid[-1]]  # most worlds of a rare event: never, off the curve
+    if grid.size == 1 or grid[-1] <= 0:
+        return np.bincount(np.zeros(t.size, dtype=np.intp), minlength=grid.size)
+    idx = np.minimum(np.ceil(t * ((grid.size - 1) / grid[-1])), grid.size - 1).astype(np.intp)
+    idx -= (idx > 0) & (grid[idx - 1] >= t)  # the first grid time at or after t
+    idx += grid[idx] < t
+    return np.bincount(idx, minlength=grid.size)

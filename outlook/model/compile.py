@@ -1,0 +1,132 @@
+"""A Scenario becomes a Model: what sampling needs, prepared once.
+
+Owns :class:`Model` and :func:`compile_model`: the horizon ends, the
+correlated drivers and the Cholesky factor of their (judged, perhaps
+repaired) correlation matrix, and the times at which event curves are
+counted; and the run's note on a repaired matrix. Never samples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import distributions as dist
+from .._types import FloatArray
+from ..errors import SimulationError
+from ..scenario import Scenario
+
+__all__ = [
+    "CURVE_POINTS",
+    "Model",
+    "compile_model",
+    "correlation_changes",
+    "correlation_repair_note",
+]
+
+#: Evenly spaced times from 0 to the last horizon's end at which event
+#: probabilities are counted for curves (the tables add the horizon ends).
+CURVE_POINTS = 121
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """A scenario compiled for sampling: draw order, copula, horizon ends."""
+
+    scenario: Scenario
+    horizon_ends: FloatArray
+    correlated: tuple[str, ...]
+    cholesky: FloatArray | None
+    #: The correlated drivers' rank correlations, judged as a whole (and
+    #: repaired if the file asks): ``None`` without correlations.
+    correlation: dist.CorrelationMatrix | None
+    curve_times: FloatArray = field(default_factory=lambda: np.zeros(1))
+
+    @property
+    def quantities(self) -> tuple[str, ...]:
+        """Driver and derived names, in table order."""
+        s = self.scenario
+        return tuple(d.id for d in s.drivers) + tuple(d.id for d in s.derived)
+
+
+def compile_model(scenario: Scenario) -> Model:
+    """Prepare a validated scenario for :func:`simulate`.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`~outlook.scenario.Scenario`.
+
+    Returns
+    -------
+    Model
+
+    Raises
+    ------
+    SimulationError
+        If the rank correlations cannot hold together (their matrix is not
+        positive definite) and the scenario does not ask for
+        ``correlation_repair: nearest``. The loader refuses such a file
+        first; this guards scenarios built another way.
+
+    Notes
+    -----
+    The correlation matrix is judged, and repaired if asked, as a whole by
+    :func:`outlook.distributions.correlation_matrix`, the function the
+    loader uses: the order of the pairs changes nothing.
+    """
+    ends = np.array([h.until for h in scenario.horizons], dtype=np.float64)
+    names = [d.id for d in scenario.drivers]
+    involved = {c.a for c in scenario.correlations} | {c.b for c in scenario.correlations}
+    correlated = tuple(n for n in names if n in involved)
+    chol = None
+    judged = None
+    if correlated:
+        index = {n: k for k, n in enumerate(correlated)}
+        pairs = [(index[c.a], index[c.b], c.rho) for c in scenario.correlations]
+        judged = dist.correlation_matrix(len(correlated), pairs, repair=scenario.correlation_repair == "nearest")
+        if not judged.valid and not judged.repaired:
+            c = scenario.correlations[judged.conflict_pairs(pairs)[0]]
+            msg = (
+                f"{c.where}: {c.where.key_path or 'correlations'}: {judged.describe_conflict(correlated, pairs)}; "
+                "change them, or set correlation_repair: nearest"
+            )
+            raise SimulationError(msg)
+        chol = np.asarray(np.linalg.cholesky(judged.matrix), dtype=np.float64)
+    grid = np.linspace(0.0, float(ends.max()), CURVE_POINTS)
+    return Model(scenario, ends, correlated, chol, judged, grid)
+
+
+def correlation_changes(model: Model) -> list[tuple[str, str, float, float]]:
+    """``(a, b, stated rho, used rho)`` for each rank correlation a repair moved (none without a repair).
+
+    Pairs of correlated drivers in file order, unstated pairs (stated 0)
+    included, when the Spearman correlation moved by at least
+    :data:`~outlook.distributions.REPAIR_SHOWN_CHANGE`.
+    """
+    if model.correlation is None:
+        return []
+    names = model.correlated
+    return [(names[i], names[j], a, b) for i, j, a, b in model.correlation.changes()]
+
+
+def correlation_repair_note(model: Model) -> str:
+    """The run's warning for a repaired correlation matrix: what was done and the largest change."""
+    assert model.correlation is not None
+    c = model.correlation
+    text = (
+        "the stated rank correlations cannot hold together (their matrix is not positive definite); as "
+        "correlation_repair: nearest asks, the nearest valid correlation matrix was used (Higham 2002)"
+    )
+    changes = correlation_changes(model)
+    if changes:
+        a, b, was, now = max(changes, key=lambda t: abs(t[3] - t[2]))
+        text += (
+            f": the largest change to a rank correlation is {c.max_change:.4f} "
+            f"([{a}, {b}]: {was:.4g} stated, {now:.4f} used; {len(changes)} "
+            f"{'pair' if len(changes) == 1 else 'pairs'} changed, listed in the manifest)"
+        )
+    if not c.converged:
+        text += f"; the iteration stopped at its cap of {dist.REPAIR_MAX_ITERATIONS} steps before converging"
+    return text

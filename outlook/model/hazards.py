@@ -1,0 +1,178 @@
+"""Event times: the time at which each world's cumulative hazard reaches its Exp(1) budget.
+
+Owns an event's hazard (a ``rate``, or ``by`` probabilities turned into a
+piecewise-constant hazard, checked in every world), the modifiers of
+``after`` and ``requires``, and the exact inversion of the piecewise-linear
+cumulative hazard. Never draws random numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .._types import FloatArray
+from ..errors import SimulationError
+from ..scenario import Event
+
+if TYPE_CHECKING:
+    from .compile import Model
+
+__all__ = [
+    "event_times",
+    "occurrence_times",
+]
+
+
+def event_times(
+    exp: FloatArray,
+    ends: FloatArray,
+    rates: FloatArray,
+    modifiers: list[tuple[FloatArray, float, float]],
+) -> FloatArray:
+    """Occurrence times from a piecewise-constant hazard with event modifiers.
+
+    Parameters
+    ----------
+    exp
+        Shape ``(n,)``: Exp(1) draws, one per world.
+    ends
+        Shape ``(k - 1,)``: ends of the first ``k - 1`` hazard segments (years);
+        the last segment has no end.
+    rates
+        Shape ``(n, k)``: base hazard per year on each segment.
+    modifiers
+        ``(times, before, after)``: the hazard is multiplied by ``before``
+        until ``times`` (shape ``(n,)``) and by ``after`` from then on.
+
+    Returns
+    -------
+    Shape ``(n,)``: the time ``T`` solving ``H(T) = exp``, where ``H`` is the
+    cumulative hazard; ``inf`` where the hazard never accumulates that much.
+
+    Notes
+    -----
+    ``H`` is piecewise linear between breakpoints (segment ends and the
+    modifying events' times), so it is inverted exactly.
+    """
+    n = exp.shape[0]
+    if not modifiers and ends.size == 0:
+        r = rates[:, 0]
+        with np.errstate(all="ignore"):  # a tiny rate overflows to inf: never
+            return np.where(r > 0, exp / np.where(r > 0, r, 1.0), np.inf)
+    pieces: list[tuple[FloatArray | float, FloatArray | float, FloatArray]]  # start, length, rate
+    if not modifiers:  # the same breakpoints in every world
+        edges = [0.0, *ends.tolist(), math.inf]
+        pieces = [(edges[k], edges[k + 1] - edges[k], rates[:, k]) for k in range(rates.shape[1])]
+    elif ends.size == 0 and len(modifiers) == 1:  # one rate, one switch: no sorting needed
+        times, before, after = modifiers[0]
+        pieces = [(0.0, times, rates[:, 0] * before), (times, np.inf, rates[:, 0] * after)]
+    else:  # pieces x worlds, so that every step runs over contiguous rows
+        cols = [np.zeros(n)] + [np.full(n, e) for e in ends] + [m[0] for m in modifiers]
+        bp = np.sort(np.stack(cols), axis=0)  # (m, n): per-world breakpoints in time order
+        rate = np.empty_like(bp)
+        rate[:] = rates[:, 0]
+        for k, e in enumerate(ends):  # the base segment of each piece
+            np.copyto(rate, rates[:, k + 1], where=bp >= e)
+        for times, before, after in modifiers:
+            rate *= np.where(bp >= times, after, before)
+        with np.errstate(invalid="ignore"):
+            length = np.diff(bp, axis=0, append=np.inf)  # inf - inf: an empty piece at infinity
+        pieces = [(bp[k], length[k], rate[k]) for k in range(bp.shape[0])]
+    # walk the pieces in time order, spending each world's Exp(1) budget
+    remaining = exp.astype(np.float64, copy=True)
+    t = np.full(n, np.inf)
+    open_ = np.ones(n, dtype=bool)
+    with np.errstate(all="ignore"):
+        for start, width, r in pieces:
+            inc = np.asarray(r * width)
+            inc[np.isnan(inc)] = 0.0  # 0 * inf or inf * 0: nothing accumulates
+            hit = open_ & (inc >= remaining)
+            # an infinite rate puts the event at the piece's start; a zero one
+            # is hit only by a zero budget, also at the start
+            t = np.where(hit, start + np.where(r > 0, remaining / r, 0.0), t)
+            open_ &= ~hit
+            remaining -= inc
+    return t
+
+
+def _event_hazard(model: Model, e: Event, env: Mapping[str, FloatArray], n: int) -> tuple[FloatArray, FloatArray]:
+    """Segment ends and per-world base hazards of an event."""
+    where = f"{e.where}: events.{e.id}"
+    if e.rate is not None:
+        r = e.rate.evaluate(env, n)
+        bad = ~((r >= 0) & (r < np.inf))  # an infinite rate is an overflow or a division by zero, not "at once"
+        if bad.any():
+            i = int(np.argmax(bad))
+            msg = (
+                f"{where}.rate: rate is negative, infinite or not a number in {int(bad.sum())} of {n} worlds "
+                f"(e.g. {r[i]:g})"
+            )
+            raise SimulationError(msg)
+        return np.empty(0), r[:, None]
+    s = model.scenario
+    ends = np.array([s.horizon(h).until for h, _ in e.by])
+    probs = np.stack([x.evaluate(env, n) for _, x in e.by], axis=1)
+    bad = ~((probs >= 0) & (probs <= 1))
+    if bad.any():
+        j = int(np.argmax(bad.any(axis=0)))
+        msg = (
+            f"{where}.by.{e.by[j][0]}: probability outside [0, 1] or not a number in {int(bad[:, j].sum())} "
+            f"of {n} worlds"
+        )
+        raise SimulationError(msg)
+    falls = np.diff(probs, axis=1) < 0
+    if falls.any():
+        j = int(np.argmax(falls.any(axis=0)))
+        msg = (
+            f"{where}.by.{e.by[j + 1][0]}: cumulative probability falls below that by "
+            f"{e.by[j][0]} in {int(falls[:, j].sum())} of {n} worlds; it cannot decrease over time"
+        )
+        raise SimulationError(msg)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cumh = -np.log1p(-probs)  # cumulative hazard at each end
+        prev = np.concatenate([np.zeros((n, 1)), cumh[:, :-1]], axis=1)
+        widths = np.diff(np.concatenate([[0.0], ends]))
+        rates = (cumh - prev) / widths
+    rates = np.where(np.isnan(rates), 0.0, rates)  # past certainty: nothing left to happen
+    return ends[:-1], rates
+
+
+def occurrence_times(
+    model: Model, values: Mapping[str, FloatArray], budgets: FloatArray, n: int
+) -> dict[str, FloatArray]:
+    """Every event's occurrence time in ``n`` worlds.
+
+    Parameters
+    ----------
+    model
+        From :func:`~outlook.model.compile_model`.
+    values
+        Every driver and derived quantity, shape ``(n,)`` each.
+    budgets
+        Shape ``(n_events, n)``: each event's Exp(1) draws, in the order of ``scenario.events``.
+    n
+        The number of worlds.
+
+    Returns
+    -------
+    dict
+        Event id -> shape ``(n,)``: years from ``as_of`` (``inf``: never).
+        ``scenario.events`` lists each event after those its ``after`` and
+        ``requires`` read, so their times are known when it is reached.
+
+    Raises
+    ------
+    SimulationError
+        Located at the event, for a rate or ``by`` probability out of range in some world.
+    """
+    times: dict[str, FloatArray] = {}
+    for k, e in enumerate(model.scenario.events):
+        ends, rates = _event_hazard(model, e, values, n)
+        mods: list[tuple[FloatArray, float, float]] = [(times[o], 1.0, f) for o, f in e.after]
+        mods += [(times[o], 0.0, 1.0) for o in e.requires]
+        times[e.id] = event_times(budgets[k], ends, rates, mods)
+    return times
