@@ -797,13 +797,25 @@ def _notes(tables: object, args: argparse.Namespace, err: TextIO) -> None:
     assert isinstance(tables, Tables)
     for w in tables.warnings:
         print(f"outlook: note: {w}", file=err)
-    if args.precision is not None and not args.quiet:
+    if args.precision is not None and not args.quiet and _largest_se(tables) <= args.precision:
+        # (not reached: the run's warning above says so, and this note would contradict it)
         n = tables.manifest["samples"]
         print(
             f"outlook: note: {n} samples for a standard error of at most {args.precision:g} "
             f"(rerun with --samples {n} --seed {args.seed} for the same numbers)",
             file=err,
         )
+
+
+def _largest_se(tables: Any) -> float:
+    """The largest standard error of any probability in the tables (0 if none)."""
+    largest = 0.0
+    for name in tables.TABLES:
+        frame = tables.table(name)
+        for column in frame.columns:
+            if str(column).endswith("_se") and len(frame):
+                largest = max(largest, float(frame[column].max()))
+    return largest
 
 
 #: Characters that json.dumps(ensure_ascii=False) leaves raw but a terminal

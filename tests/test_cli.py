@@ -856,3 +856,12 @@ def test_scales_flag_an_unverified_scale_once() -> None:
     assert code == 0
     assert "nato-unverified: NATO AJP-2.1 (unverified)\n" in out
     assert all(line.count("(unverified)") <= 1 for line in out.splitlines())
+
+
+def test_a_precision_not_reached_gets_one_note_not_two(good: Path) -> None:
+    """At the cap the run says the precision was not reached, and not also that it was."""
+    code, _, err = run("run", str(good), "--precision", "0.0001", "--samples", "2000", "--seed", "3")
+    assert code == 0
+    notes = [line for line in err.splitlines() if line.startswith("outlook: note:")]
+    assert len(notes) == 1
+    assert notes[0].startswith("outlook: note: precision 0.0001 was not reached: the largest standard error is ")
