@@ -236,3 +236,23 @@ def test_a_bad_scenario_is_one_line_for_graph(tmp_path: Any) -> None:
     assert code == 2
     assert out == ""
     assert err.startswith(f"{p}:")
+
+
+def test_what_the_graph_calls_unreached_changes_no_probability() -> None:
+    """Cross-check with simulation: widening each unreached driver's range moves no scenario or event number.
+
+    Correlated ones included (russian_daily_losses): a driver's own range changes
+    its marginal, not the normal scores its group shares (docs/methods.md).
+    """
+    s = load_scenario(find_scenario("nk-troops-russia"))
+    base = outlook.run_outlook(s, samples=20_000, seed=11)
+    drivers = [n.id for n in dependency_graph(s).unreached() if n.kind == "driver"]
+    assert "russian_daily_losses" in drivers
+    for name in drivers:
+        stated = s.driver(name).stated
+        if not hasattr(stated, "low"):
+            continue  # a constant or categorical driver: nothing to widen
+        lo, hi = stated.low, stated.high  # type: ignore[attr-defined]
+        what_if = outlook.run_outlook(s, samples=20_000, seed=11, overrides={f"drivers.{name}.range": [lo / 2, hi * 2]})
+        assert base.scenarios.equals(what_if.scenarios), name
+        assert base.events.equals(what_if.events), name
