@@ -15,15 +15,9 @@ from hypothesis import strategies as st
 import outlook
 from outlook import Scenario, ScenarioErrors, SimulationError, compile_model, simulate, summarise
 from outlook import distributions as dist
+from outlook.testing import HEADER
 
-HEAD = """\
-outlook: 1
-id: t
-title: T
-question: Q?
-as_of: 2024-01-01
-horizons: {a: {until: 1y}}
-"""
+HEAD = HEADER + "horizons: {a: {until: 1y}}\n"
 
 
 def scenario(names: str, pairs: list[tuple[str, str, float]], repair: bool = False) -> str:

@@ -13,15 +13,9 @@ import outlook
 from outlook import Scenario, ScenarioErrors, SimulationError, compile_model, simulate, summarise
 from outlook import distributions as dist
 from outlook.model import BLOCK_SIZE
+from outlook.testing import HEADER
 
-HEAD = """\
-outlook: 1
-id: t
-title: T
-question: Q?
-as_of: 2024-01-01
-horizons: {a: {until: 1y}}
-"""
+HEAD = HEADER + "horizons: {a: {until: 1y}}\n"
 
 
 def make(body: str) -> Scenario:

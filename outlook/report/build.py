@@ -146,17 +146,12 @@ def build_report(
     Examples
     --------
     >>> import outlook
-    >>> s = outlook.Scenario.from_yaml('''
-    ... outlook: 1
-    ... id: demo
-    ... title: Demo
-    ... question: Does it happen?
-    ... as_of: 2024-01-01
-    ... horizons: {soon: {until: 1y}}
-    ... drivers: {r: {range: [0.1, 0.3], shape: lognormal}}
-    ... events: {it: {rate: r}}
-    ... scenarios: {happens: it, not_yet: otherwise}
-    ... ''')
+    >>> from outlook.testing import tiny_scenario
+    >>> s = tiny_scenario(
+    ...     drivers={"r": {"range": [0.1, 0.3], "shape": "lognormal"}},
+    ...     events={"it": {"rate": "r"}},
+    ...     rules={"happens": "it", "not_yet": "otherwise"},
+    ... )
     >>> tables = outlook.summarise(outlook.simulate(s, samples=2_000, seed=1))
     >>> build_report(tables, figures=False).startswith("<!DOCTYPE html>")
     True
