@@ -58,7 +58,7 @@ from .model import (
 from .model.accumulate import weighted_moments
 from .model.quantiles import weighted_quantile
 from .model.standard_errors import check_weights, effective_sample_size, weighted_se
-from .model.worlds import scenario_column
+from .model.worlds import scenario_column, worlds_frame
 from .words import get_scale
 
 if TYPE_CHECKING:
@@ -95,6 +95,9 @@ class Tables:
     curves: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["event", "time", "p_by", "p_by_se"]))
     #: The scenario that ran, for reports and plots (``None`` if not known).
     scenario: Scenario | None = None
+    #: The run's first worlds (at most 20,000), as :func:`outlook.sample_worlds` lays them out: the very worlds
+    #: the run drew and summarised, for figures and reports (``None`` if not known).
+    worlds: pd.DataFrame | None = None
 
     TABLES = ("scenarios", "events", "drivers", "derived", "categories")
 
@@ -212,7 +215,11 @@ def summarise(run: Run, *, scale: str = "icd203") -> Tables:
         counts[:, at_end] = run.counts.events  # equal where an end is also a grid time
     p_curve = counts / n
     curves = _curves(s, times, p_curve, binomial_se(p_curve, n))
-    return Tables(scen, ev, drv, der, cat, manifest, tuple(run.warnings), curves, s)
+    worlds = None
+    if run.worlds is not None:
+        worlds = worlds_frame(run.model, [run.worlds])
+        worlds.attrs.update(seed=run.seed, samples=run.worlds.size, sampler=run.sampler, scenario_hash=s.hash)
+    return Tables(scen, ev, drv, der, cat, manifest, tuple(run.warnings), curves, s, worlds)
 
 
 #: A probability and its standard error, each shaped as the table's counts.
@@ -447,7 +454,7 @@ def summarise_worlds(
             f"the weights leave an effective sample size of {n_eff:,.1f} of {n:,} worlds (below "
             f"{LOW_EFFECTIVE_SHARE:.0%}): few worlds carry the weight; simulate the new assumptions instead"
         )
-    return Tables(*frames, manifest, tuple(warnings), _curves(s, grid, p_curve, weighted_se(p_curve, n_eff)), s)
+    return Tables(*frames, manifest, tuple(warnings), _curves(s, grid, p_curve, weighted_se(p_curve, n_eff)), s, worlds)
 
 
 def _store_columns(s: Scenario) -> list[str]:

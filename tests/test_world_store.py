@@ -76,3 +76,35 @@ def test_the_store_has_a_scenario_label_per_horizon_and_a_weight() -> None:
         assert [r.id for r in s.rules] == list(worlds[c].cat.categories)
     assert "weight" == worlds.columns[-1]
     assert {"seed": 2, "samples": 500, "sampler": "random", "scenario_hash": s.hash} == worlds.attrs
+
+
+def test_tables_carry_the_runs_first_worlds() -> None:
+    """Tables.worlds: the run's first 20,000 worlds as drawn, the same for any chunk size or worker count."""
+    s = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    one = outlook.run_outlook(s, samples=70_000, seed=6)
+    assert one.worlds is not None
+    assert one.worlds.equals(sample_worlds(s, samples=20_000, seed=6))
+    two = outlook.run_outlook(s, samples=70_000, seed=6, chunk_size=200_000, workers=2)
+    assert two.worlds is not None
+    assert one.worlds.equals(two.worlds)
+    small = outlook.run_outlook(s, samples=300, seed=6, sampler="lhs")
+    assert small.worlds is not None
+    assert small.worlds.equals(sample_worlds(s, samples=300, seed=6, sampler="lhs"))
+
+
+def test_figures_and_report_read_the_runs_worlds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report with figures simulates nothing again: it reads the worlds the tables carry."""
+    import outlook.model.worlds
+    import outlook.plots.worlds
+    from outlook.report import build_report
+
+    tables = outlook.run_outlook("nk-troops-russia", samples=5000, seed=1)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("figures simulated again")
+
+    for module in (outlook.model.worlds, outlook.plots.worlds, outlook.model):
+        monkeypatch.setattr(module, "sample_worlds", refuse)
+    monkeypatch.setattr(outlook.model.worlds, "draw_worlds", refuse)
+    html = build_report(tables, format="html")
+    assert "<img" in html or "<svg" in html

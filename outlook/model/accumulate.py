@@ -25,13 +25,33 @@ from .worlds import WorldBlock, draw_worlds
 __all__ = [
     "PERCENTILES",
     "QuantityStats",
+    "KEPT_WORLDS",
+    "KEPT_WORLD_VALUES",
     "count_worlds",
+    "kept_worlds",
     "weighted_moments",
     "run_blocks",
 ]
 
 #: Percentiles reported for drivers and derived quantities.
 PERCENTILES = (5, 25, 50, 75, 95)
+
+#: The most worlds a run keeps (its first ones) for figures and reports: :func:`kept_worlds`.
+KEPT_WORLDS = 20_000
+
+#: The most values (worlds x columns) a run keeps: a scenario with many columns keeps fewer worlds.
+KEPT_WORLD_VALUES = 4_000_000
+
+
+def kept_worlds(model: Model, total: int) -> int:
+    """How many of its first worlds a ``total``-sample run keeps: at most :data:`KEPT_WORLDS`.
+
+    Fewer where the run has fewer, and where the scenario has so many drivers,
+    derived quantities and events that they would hold more than
+    :data:`KEPT_WORLD_VALUES` values (then ``KEPT_WORLD_VALUES // columns``).
+    """
+    columns = len(model.quantities) + len(model.scenario.events)
+    return min(total, KEPT_WORLDS, max(1, KEPT_WORLD_VALUES // max(columns, 1)))
 
 
 @dataclass(slots=True)
@@ -103,6 +123,8 @@ class _Partial:
     sketches: list[QuantileSketch]
     #: (block, that block's counts, its size): kept for QMC runs only
     block_counts: list[tuple[int, Counts, int]] = field(default_factory=list)
+    #: The run's first :func:`kept_worlds` worlds, held by the range that starts at world 0
+    head: WorldBlock | None = None
 
     def merge(self, other: _Partial) -> None:
         """Add another range's accumulators, in any order.
@@ -117,6 +139,8 @@ class _Partial:
         for a, b in zip(self.sketches, other.sketches):
             a.merge(b)
         self.block_counts += other.block_counts
+        if self.head is None:
+            self.head = other.head
 
     def blocks(self) -> list[tuple[Counts, int]]:
         """Each block's counts and size, in block order (QMC runs; empty otherwise)."""
@@ -198,6 +222,8 @@ def run_blocks(
                 _check_moments(model, name, *row[1:])
             part.sketches[q].update(x)
         part.counts.add(counts)
+        if lo == 0:  # the chunk of the run's first worlds (a chunk is at least a block: all of them)
+            part.head = worlds.head(kept_worlds(model, total))
         if per_block:
             part.block_counts.append((lo // BLOCK_SIZE, counts, n))
         if progress is not None:

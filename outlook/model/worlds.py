@@ -11,7 +11,7 @@ through it. Never summarises, never prints.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,7 @@ __all__ = [
     "qmc_dimensions",
     "sample_worlds",
     "scenario_column",
+    "worlds_frame",
 ]
 
 
@@ -67,6 +68,15 @@ class WorldBlock:
     def size(self) -> int:
         """The number of worlds."""
         return int(self.labels.shape[1])
+
+    def head(self, k: int) -> WorldBlock:
+        """The first ``k`` worlds, copied (so that the block's memory can go)."""
+        return WorldBlock(
+            self.start,
+            {name: v[:k].copy() for name, v in self.values.items()},
+            {name: v[:k].copy() for name, v in self.times.items()},
+            self.labels[:, :k].copy(),
+        )
 
 
 def _draw_block(
@@ -338,7 +348,6 @@ def sample_worlds(
     SimulationError
         As for :func:`simulate`.
     """
-    import pandas as pd
 
     samples, seed, chunk = check_counts(samples, seed, chunk_size)
     _check_sampler(sampler)
@@ -352,6 +361,15 @@ def sample_worlds(
             f"{MAX_WORLD_VALUES:,} in all); summaries of larger runs come from simulate"
         )
         raise ValueError(msg)
+    frame = worlds_frame(model, _blocks_of(model, seed, samples, chunk, sampler))
+    frame.attrs.update(seed=seed, samples=samples, sampler=sampler, scenario_hash=model.scenario.hash)
+    return frame
+
+
+def worlds_frame(model: Model, blocks: Iterable[WorldBlock]) -> pd.DataFrame:
+    """Consecutive blocks of worlds as one DataFrame, in the layout :func:`sample_worlds` documents."""
+    import pandas as pd
+
     s = model.scenario
     parts = [
         {
@@ -359,7 +377,7 @@ def sample_worlds(
             **{f"time_{k}": v for k, v in w.times.items()},
             **{scenario_column(h.id): w.labels[i] for i, h in enumerate(s.horizons)},
         }
-        for w in _blocks_of(model, seed, samples, chunk, sampler)
+        for w in blocks
     ]
     cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     frame = pd.DataFrame(cols)
@@ -371,7 +389,6 @@ def sample_worlds(
     for h in s.horizons:
         frame[scenario_column(h.id)] = pd.Categorical.from_codes(frame[scenario_column(h.id)], categories=rule_ids)
     frame["weight"] = 1.0
-    frame.attrs.update(seed=seed, samples=samples, sampler=sampler, scenario_hash=s.hash)
     return frame
 
 
