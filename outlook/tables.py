@@ -36,8 +36,9 @@ from __future__ import annotations
 import json
 import math
 import platform
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -62,7 +63,7 @@ from .model.worlds import scenario_column, worlds_frame
 from .words import get_scale
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
 
     from ._types import FloatArray
     from .scenario import Scenario
@@ -70,6 +71,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LOW_EFFECTIVE_SHARE",
+    "Manifest",
+    "StandardErrorMethod",
     "Tables",
     "summarise",
     "summarise_worlds",
@@ -78,6 +81,104 @@ __all__ = [
 #: Below this share of the worlds, a weighted summary's effective sample size is too small to trust:
 #: its tables warn that the worlds should be simulated again under the new assumptions.
 LOW_EFFECTIVE_SHARE = 0.1
+
+
+#: How a table's standard errors were found: ``"binomial"`` (``sqrt(p (1 - p) / n)``), ``"binomial_bound"``
+#: (the same, an upper bound for a quasi-Monte Carlo run of too few blocks to measure), ``"between_blocks"``
+#: (measured from the spread between independently randomised quasi-Monte Carlo blocks) or ``"kish"``
+#: (``sqrt(p (1 - p) / n_eff)`` for weighted worlds, Kish's effective sample size).
+StandardErrorMethod = Literal["binomial", "binomial_bound", "between_blocks", "kish"]
+
+
+@dataclass(frozen=True)
+class Manifest(Mapping[str, Any]):
+    """The identity of a run's tables: a typed record, read by field or, as a mapping, by name.
+
+    ``manifest.samples`` and ``manifest["samples"]`` are the same; iterating
+    gives the field names in order (the report's manifest table and the JSON
+    output list them so).
+
+    Attributes
+    ----------
+    scenario_id, title
+        The scenario's id and title.
+    scenario_hash
+        SHA-256 of the canonical stated content of the scenario that ran:
+        the overridden one when ``overrides`` were applied.
+    overrides
+        The what-if's ``KEY=VALUE`` overrides, in the order applied (empty
+        for the file as it stands).
+    seed, samples, chunk_size
+        The run's settings (``chunk_size`` ``None`` for tables from a world
+        store; ``seed`` ``None`` when the store did not record it).
+    block_size
+        Samples per seeded block.
+    scale
+        The estimative-word scale.
+    format_version
+        The scenario file format's version.
+    sampler
+        ``"random"``, ``"sobol"`` or ``"lhs"``.
+    precision
+        The standard-error target the run sampled to, or ``None``.
+    standard_error_method
+        How standard errors were found (:data:`StandardErrorMethod`).
+    standard_error
+        The same in words, with the formula.
+    correlation_repair
+        ``None``, or the record of a repaired correlation matrix.
+    effective_sample_size
+        Kish's ``(sum w)^2 / sum w^2`` of the worlds summarised: ``samples``
+        for a run's own tables.
+    percentiles
+        How percentiles were found.
+    outlook_version, numpy_version, scipy_version, pandas_version, python_version
+        The software that made the tables.
+    """
+
+    scenario_id: str
+    title: str
+    scenario_hash: str
+    overrides: tuple[str, ...]
+    seed: Any
+    samples: int
+    chunk_size: int | None
+    block_size: int
+    scale: str
+    format_version: int
+    sampler: Any
+    precision: float | None
+    standard_error_method: StandardErrorMethod
+    standard_error: str
+    correlation_repair: dict[str, Any] | None
+    effective_sample_size: float
+    percentiles: str = "exact (numpy.quantile, linear)"
+    outlook_version: str = __version__
+    numpy_version: str = np.__version__
+    scipy_version: str = field(default_factory=lambda: _version_of("scipy"))
+    pandas_version: str = pd.__version__
+    python_version: str = field(default_factory=platform.python_version)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self.__dataclass_fields__:
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.__dataclass_fields__)
+
+    def __len__(self) -> int:
+        return len(self.__dataclass_fields__)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field by name, ready for JSON (``overrides`` as a list)."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in self.items()}
+
+
+def _version_of(package: str) -> str:
+    from importlib.metadata import version
+
+    return version(package)
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,7 +190,7 @@ class Tables:
     drivers: pd.DataFrame
     derived: pd.DataFrame
     categories: pd.DataFrame
-    manifest: dict[str, Any]
+    manifest: Manifest
     warnings: tuple[str, ...] = field(default=())
     #: Event probabilities over time (see the module docstring); for plots.
     curves: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["event", "time", "p_by", "p_by_se"]))
@@ -115,7 +216,7 @@ class Tables:
         for name in self.TABLES:
             rows = self.table(name).to_dict(orient="records")
             out[name] = [{k: _jsonable(v) for k, v in row.items()} for row in rows]
-        out["manifest"] = self.manifest
+        out["manifest"] = self.manifest.to_dict()
         out["warnings"] = list(self.warnings)
         return out
 
@@ -197,13 +298,22 @@ def summarise(run: Run, *, scale: str = "icd203") -> Tables:
         cats,
         quantity,
     )
+    method: StandardErrorMethod
     if se.method == "between blocks":  # QMC: measured from the spread between independent blocks
-        se_method = f"between blocks: {run.sampler} points, {se.blocks} independent randomisations"
+        method, words = (
+            "between_blocks",
+            f"between blocks: {run.sampler} points, {se.blocks} independent randomisations",
+        )
+    elif run.sampler != "random":
+        method = "binomial_bound"
+        words = (
+            f"binomial: sqrt(p (1 - p) / n), an upper bound under {run.sampler} (fewer than {MIN_QMC_BLOCKS} "
+            "blocks to measure it)"
+        )
     else:
-        se_method = "binomial: sqrt(p (1 - p) / n)"
-        if run.sampler != "random":
-            se_method += f", an upper bound under {run.sampler} (fewer than {MIN_QMC_BLOCKS} blocks to measure it)"
-    manifest = _manifest(s, sc.name, run.seed, n, run.sampler, run.precision, se_method, run.model, float(n))
+        method, words = "binomial", "binomial: sqrt(p (1 - p) / n)"
+    manifest = _manifest(s, sc.name, run.seed, n, run.sampler, run.precision, (method, words), run.model, float(n))
+    manifest = replace(manifest, chunk_size=run.chunk_size)
     # the evenly spaced curve times, and every horizon end from the events table
     grid = run.model.curve_times
     times = np.unique(np.concatenate([grid, run.model.horizon_ends]))
@@ -304,29 +414,29 @@ def _manifest(
     samples: int,
     sampler: Any,
     precision: float | None,
-    se_method: str,
+    se_method: tuple[StandardErrorMethod, str],
     model: Model,
     n_eff: float,
-) -> dict[str, Any]:
+) -> Manifest:
     """The manifest of tables of ``samples`` worlds whose Kish effective sample size is ``n_eff``."""
-    return {
-        "scenario_id": s.id,
-        "scenario_hash": s.hash,
-        "seed": seed,
-        "samples": samples,
-        "block_size": BLOCK_SIZE,
-        "scale": scale,
-        "format_version": s.version,
-        "outlook_version": __version__,
-        "numpy_version": np.__version__,
-        "python_version": platform.python_version(),
-        "percentiles": "exact (numpy.quantile, linear)",
-        "sampler": sampler,
-        "precision": precision,
-        "standard_error": se_method,
-        "correlation_repair": _correlation_repair(model),
-        "effective_sample_size": n_eff,
-    }
+    return Manifest(
+        scenario_id=s.id,
+        title=s.title,
+        scenario_hash=s.hash,
+        overrides=tuple(str(o) for o in s.overrides),
+        seed=seed,
+        samples=samples,
+        chunk_size=None,
+        block_size=BLOCK_SIZE,
+        scale=scale,
+        format_version=s.version,
+        sampler=sampler,
+        precision=precision,
+        standard_error_method=se_method[0],
+        standard_error=se_method[1],
+        correlation_repair=_correlation_repair(model),
+        effective_sample_size=n_eff,
+    )
 
 
 def summarise_worlds(
@@ -443,7 +553,11 @@ def summarise_worlds(
         order = np.argsort(times[e.id], kind="stable")
         cum = np.concatenate([[0.0], np.cumsum(w[order])])
         p_curve[k] = cum[np.searchsorted(times[e.id][order], grid, side="right")] / total
-    se_method = "binomial: sqrt(p (1 - p) / n)" if weights is None else "weighted: sqrt(p (1 - p) / n_eff), Kish"
+    se_method: tuple[StandardErrorMethod, str] = (
+        ("binomial", "binomial: sqrt(p (1 - p) / n)")
+        if weights is None
+        else ("kish", "weighted: sqrt(p (1 - p) / n_eff), n_eff = (sum w)^2 / sum w^2 (Kish 1965)")
+    )
     attrs = worlds.attrs
     manifest = _manifest(s, sc.name, attrs.get("seed"), n, attrs.get("sampler"), None, se_method, model, n_eff)
     warnings: list[str] = []
