@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr_
     from .model import Model, Run, compile_model, sample_worlds, simulate
     from .model.graph import DependencyGraph, dependency_graph
     from .scenario import Scenario, bundled_scenarios, find_scenario, load_scenario
-    from .tables import Tables, summarise
+    from .tables import Tables, summarise, summarise_worlds
     from .words import SCALES, estimative_word
 
 __all__ = [
@@ -60,6 +60,7 @@ __all__ = [
     "sample_worlds",
     "simulate",
     "summarise",
+    "summarise_worlds",
 ]
 
 #: Public name -> the module (relative to this package) that defines it.
@@ -86,6 +87,7 @@ _LAZY = {
     "sample_worlds": "model",
     "simulate": "model",
     "summarise": "tables",
+    "summarise_worlds": "tables",
 }
 
 

@@ -36,24 +36,149 @@ from __future__ import annotations
 import json
 import math
 import platform
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from ._version import __version__
 from .errors import SimulationError
-from .model import BLOCK_SIZE, MIN_QMC_BLOCKS, PERCENTILES, Run, binomial_se, correlation_changes
+from .model import (
+    BLOCK_SIZE,
+    MIN_QMC_BLOCKS,
+    PERCENTILES,
+    Model,
+    Run,
+    binomial_se,
+    compile_model,
+    correlation_changes,
+    correlation_repair_note,
+)
+from .model.accumulate import weighted_moments
+from .model.quantiles import weighted_quantile
+from .model.standard_errors import check_weights, effective_sample_size, weighted_se
+from .model.worlds import scenario_column, worlds_frame
 from .words import get_scale
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ._types import FloatArray
     from .scenario import Scenario
+    from .words import Scale
 
 __all__ = [
+    "LOW_EFFECTIVE_SHARE",
+    "Manifest",
+    "StandardErrorMethod",
     "Tables",
     "summarise",
+    "summarise_worlds",
 ]
+
+#: Below this share of the worlds, a weighted summary's effective sample size is too small to trust:
+#: its tables warn that the worlds should be simulated again under the new assumptions.
+LOW_EFFECTIVE_SHARE = 0.1
+
+
+#: How a table's standard errors were found: ``"binomial"`` (``sqrt(p (1 - p) / n)``), ``"binomial_bound"``
+#: (the same, an upper bound for a quasi-Monte Carlo run of too few blocks to measure), ``"between_blocks"``
+#: (measured from the spread between independently randomised quasi-Monte Carlo blocks) or ``"kish"``
+#: (``sqrt(p (1 - p) / n_eff)`` for weighted worlds, Kish's effective sample size).
+StandardErrorMethod = Literal["binomial", "binomial_bound", "between_blocks", "kish"]
+
+
+@dataclass(frozen=True)
+class Manifest(Mapping[str, Any]):
+    """The identity of a run's tables: a typed record, read by field or, as a mapping, by name.
+
+    ``manifest.samples`` and ``manifest["samples"]`` are the same; iterating
+    gives the field names in order (the report's manifest table and the JSON
+    output list them so).
+
+    Attributes
+    ----------
+    scenario_id, title
+        The scenario's id and title.
+    scenario_hash
+        SHA-256 of the canonical stated content of the scenario that ran:
+        the overridden one when ``overrides`` were applied.
+    overrides
+        The what-if's ``KEY=VALUE`` overrides, in the order applied (empty
+        for the file as it stands).
+    seed, samples, chunk_size
+        The run's settings (``chunk_size`` ``None`` for tables from a world
+        store; ``seed`` ``None`` when the store did not record it).
+    block_size
+        Samples per seeded block.
+    scale
+        The estimative-word scale.
+    format_version
+        The scenario file format's version.
+    sampler
+        ``"random"``, ``"sobol"`` or ``"lhs"``.
+    precision
+        The standard-error target the run sampled to, or ``None``.
+    standard_error_method
+        How standard errors were found (:data:`StandardErrorMethod`).
+    standard_error
+        The same in words, with the formula.
+    correlation_repair
+        ``None``, or the record of a repaired correlation matrix.
+    effective_sample_size
+        Kish's ``(sum w)^2 / sum w^2`` of the worlds summarised: ``samples``
+        for a run's own tables.
+    percentiles
+        How percentiles were found.
+    outlook_version, numpy_version, scipy_version, pandas_version, python_version
+        The software that made the tables.
+    """
+
+    scenario_id: str
+    title: str
+    scenario_hash: str
+    overrides: tuple[str, ...]
+    seed: Any
+    samples: int
+    chunk_size: int | None
+    block_size: int
+    scale: str
+    format_version: int
+    sampler: Any
+    precision: float | None
+    standard_error_method: StandardErrorMethod
+    standard_error: str
+    correlation_repair: dict[str, Any] | None
+    effective_sample_size: float
+    percentiles: str = "exact (numpy.quantile, linear)"
+    outlook_version: str = __version__
+    numpy_version: str = np.__version__
+    scipy_version: str = field(default_factory=lambda: _version_of("scipy"))
+    pandas_version: str = pd.__version__
+    python_version: str = field(default_factory=platform.python_version)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self.__dataclass_fields__:
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.__dataclass_fields__)
+
+    def __len__(self) -> int:
+        return len(self.__dataclass_fields__)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field by name, ready for JSON (``overrides`` as a list)."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in self.items()}
+
+
+def _version_of(package: str) -> str:
+    from importlib.metadata import version
+
+    return version(package)
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,12 +190,15 @@ class Tables:
     drivers: pd.DataFrame
     derived: pd.DataFrame
     categories: pd.DataFrame
-    manifest: dict[str, Any]
+    manifest: Manifest
     warnings: tuple[str, ...] = field(default=())
     #: Event probabilities over time (see the module docstring); for plots.
     curves: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["event", "time", "p_by", "p_by_se"]))
     #: The scenario that ran, for reports and plots (``None`` if not known).
     scenario: Scenario | None = None
+    #: The run's first worlds (at most 20,000), as :func:`outlook.sample_worlds` lays them out: the very worlds
+    #: the run drew and summarised, for figures and reports (``None`` if not known).
+    worlds: pd.DataFrame | None = None
 
     TABLES = ("scenarios", "events", "drivers", "derived", "categories")
 
@@ -88,7 +216,7 @@ class Tables:
         for name in self.TABLES:
             rows = self.table(name).to_dict(orient="records")
             out[name] = [{k: _jsonable(v) for k, v in row.items()} for row in rows]
-        out["manifest"] = self.manifest
+        out["manifest"] = self.manifest.to_dict()
         out["warnings"] = list(self.warnings)
         return out
 
@@ -108,9 +236,9 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-def _correlation_repair(run: Run) -> dict[str, Any] | None:
+def _correlation_repair(model: Model) -> dict[str, Any] | None:
     """The manifest's record of a repaired correlation matrix (``None`` if none was repaired)."""
-    c = run.model.correlation
+    c = model.correlation
     if c is None or not c.repaired:
         return None
     return {
@@ -118,7 +246,7 @@ def _correlation_repair(run: Run) -> dict[str, Any] | None:
         "measure": "Spearman rank correlation",
         "max_change": c.max_change,
         "converged": c.converged,
-        "pairs": [[a, b, was, now] for a, b, was, now in correlation_changes(run.model)],
+        "pairs": [[a, b, was, now] for a, b, was, now in correlation_changes(model)],
     }
 
 
@@ -150,75 +278,42 @@ def summarise(run: Run, *, scale: str = "icd203") -> Tables:
     s = run.scenario
     n = run.samples
     se = run.standard_errors
-    hz = [h.id for h in s.horizons]
-    # scenarios: one row per horizon and scenario, horizon-major
-    scen = pd.DataFrame(
-        {
-            "horizon": np.repeat(hz, len(s.rules)),
-            "scenario": np.tile([r.id for r in s.rules], len(hz)),
-            "p": (run.counts.scenarios / n).ravel(),
-            "p_se": se.scenarios.ravel(),
-        }
-    )
-    scen["word"] = [sc.word(x) for x in scen["p"]]
-    # events: one row per event and horizon, event-major
-    ev = pd.DataFrame(
-        {
-            "horizon": np.tile(hz, len(s.events)),
-            "event": np.repeat([e.id for e in s.events], len(hz)),
-            "p_by": (run.counts.events / n).ravel(),
-            "p_by_se": se.events_by.ravel(),
-            "p_within": (run.counts.events_within / n).ravel(),
-            "p_within_se": se.events_within.ravel(),
-        }
-    )
-    ev["word"] = [sc.word(x) for x in ev["p_by"]]
-    # quantities
-    pct_cols = [f"p{q}" for q in PERCENTILES]
-    cols = ["name", "unit", "kind", "mean", "sd", "min", *pct_cols, "max"]
 
-    def qrow(name: str, unit: str, kind: str) -> list[Any]:
-        if kind == "categorical":  # the mean or a percentile of a category's index means nothing
-            return [name, unit, kind, *[math.nan] * (len(cols) - 3)]
+    def quantity(name: str) -> tuple[float, float, float, float, list[float]]:
         st = run.stats[name]
         assert st.sketch is not None
         qs = st.sketch.result()
         if qs is None:
             msg = f"percentiles of {name!r} could not be found exactly; rerun with another chunk_size"
             raise SimulationError(msg)
-        return [name, unit, kind, st.mean, st.sd, st.lo, *qs.tolist(), st.hi]
+        return st.mean, st.sd, st.lo, st.hi, qs.tolist()
 
-    drv = pd.DataFrame([qrow(d.id, d.unit, d.kind) for d in s.drivers], columns=cols)
-    der = pd.DataFrame([qrow(d.id, d.unit, "derived") for d in s.derived], columns=cols)
-    crows = []
-    for d in s.drivers:
-        if d.categories:
-            counts, ses = run.counts.categories[d.id], se.categories[d.id]
-            crows += [(d.id, c, k / n, e) for c, k, e in zip(d.categories, counts, ses)]
-    cat = pd.DataFrame(crows, columns=["driver", "category", "p", "p_se"])
+    cats = {d: (run.counts.categories[d] / n, se.categories[d]) for d in run.counts.categories}
+    scen, ev, drv, der, cat = _frames(
+        s,
+        sc,
+        (run.counts.scenarios / n, se.scenarios),
+        (run.counts.events / n, se.events_by),
+        (run.counts.events_within / n, se.events_within),
+        cats,
+        quantity,
+    )
+    method: StandardErrorMethod
     if se.method == "between blocks":  # QMC: measured from the spread between independent blocks
-        se_method = f"between blocks: {run.sampler} points, {se.blocks} independent randomisations"
+        method, words = (
+            "between_blocks",
+            f"between blocks: {run.sampler} points, {se.blocks} independent randomisations",
+        )
+    elif run.sampler != "random":
+        method = "binomial_bound"
+        words = (
+            f"binomial: sqrt(p (1 - p) / n), an upper bound under {run.sampler} (fewer than {MIN_QMC_BLOCKS} "
+            "blocks to measure it)"
+        )
     else:
-        se_method = "binomial: sqrt(p (1 - p) / n)"
-        if run.sampler != "random":
-            se_method += f", an upper bound under {run.sampler} (fewer than {MIN_QMC_BLOCKS} blocks to measure it)"
-    manifest = {
-        "scenario_id": s.id,
-        "scenario_hash": s.hash,
-        "seed": run.seed,
-        "samples": n,
-        "block_size": BLOCK_SIZE,
-        "scale": sc.name,
-        "format_version": s.version,
-        "outlook_version": __version__,
-        "numpy_version": np.__version__,
-        "python_version": platform.python_version(),
-        "percentiles": "exact (numpy.quantile, linear)",
-        "sampler": run.sampler,
-        "precision": run.precision,
-        "standard_error": se_method,
-        "correlation_repair": _correlation_repair(run),
-    }
+        method, words = "binomial", "binomial: sqrt(p (1 - p) / n)"
+    manifest = _manifest(s, sc.name, run.seed, n, run.sampler, run.precision, (method, words), run.model, float(n))
+    manifest = replace(manifest, chunk_size=run.chunk_size)
     # the evenly spaced curve times, and every horizon end from the events table
     grid = run.model.curve_times
     times = np.unique(np.concatenate([grid, run.model.horizon_ends]))
@@ -228,12 +323,259 @@ def summarise(run: Run, *, scale: str = "icd203") -> Tables:
         counts[:, on_grid] = run.curve_counts
         at_end = np.searchsorted(times, run.model.horizon_ends)
         counts[:, at_end] = run.counts.events  # equal where an end is also a grid time
-    curves = pd.DataFrame(
+    p_curve = counts / n
+    curves = _curves(s, times, p_curve, binomial_se(p_curve, n))
+    worlds = None
+    if run.worlds is not None:
+        worlds = worlds_frame(run.model, [run.worlds])
+        worlds.attrs.update(seed=run.seed, samples=run.worlds.size, sampler=run.sampler, scenario_hash=s.hash)
+    return Tables(scen, ev, drv, der, cat, manifest, tuple(run.warnings), curves, s, worlds)
+
+
+#: A probability and its standard error, each shaped as the table's counts.
+_Pair = tuple["FloatArray", "FloatArray"]
+
+
+def _frames(
+    s: Scenario,
+    sc: Scale,
+    scenarios: _Pair,
+    events_by: _Pair,
+    events_within: _Pair,
+    categories: Mapping[str, _Pair],
+    quantity: Callable[[str], tuple[float, float, float, float, list[float]]],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The scenarios, events, drivers, derived and categories tables from their probabilities and summaries.
+
+    ``scenarios`` is shaped ``(n_horizons, n_scenarios)``, ``events_by`` and
+    ``events_within`` ``(n_events, n_horizons)``, each category's
+    ``(n_categories,)``; ``quantity(name)`` gives a numeric quantity's mean,
+    sd, min, max and percentiles (:data:`PERCENTILES`).
+    """
+    hz = [h.id for h in s.horizons]
+    # scenarios: one row per horizon and scenario, horizon-major
+    scen = pd.DataFrame(
+        {
+            "horizon": np.repeat(hz, len(s.rules)),
+            "scenario": np.tile([r.id for r in s.rules], len(hz)),
+            "p": scenarios[0].ravel(),
+            "p_se": scenarios[1].ravel(),
+        }
+    )
+    scen["word"] = [sc.word(x) for x in scen["p"]]
+    # events: one row per event and horizon, event-major
+    ev = pd.DataFrame(
+        {
+            "horizon": np.tile(hz, len(s.events)),
+            "event": np.repeat([e.id for e in s.events], len(hz)),
+            "p_by": events_by[0].ravel(),
+            "p_by_se": events_by[1].ravel(),
+            "p_within": events_within[0].ravel(),
+            "p_within_se": events_within[1].ravel(),
+        }
+    )
+    ev["word"] = [sc.word(x) for x in ev["p_by"]]
+    pct_cols = [f"p{q}" for q in PERCENTILES]
+    cols = ["name", "unit", "kind", "mean", "sd", "min", *pct_cols, "max"]
+
+    def qrow(name: str, unit: str, kind: str) -> list[Any]:
+        if kind == "categorical":  # the mean or a percentile of a category's index means nothing
+            return [name, unit, kind, *[math.nan] * (len(cols) - 3)]
+        mean, sd, lo, hi, qs = quantity(name)
+        return [name, unit, kind, mean, sd, lo, *qs, hi]
+
+    drv = pd.DataFrame([qrow(d.id, d.unit, d.kind) for d in s.drivers], columns=cols)
+    der = pd.DataFrame([qrow(d.id, d.unit, "derived") for d in s.derived], columns=cols)
+    crows = []
+    for d in s.drivers:
+        if d.categories:
+            ps, ses = categories[d.id]
+            crows += [(d.id, c, float(p), float(e)) for c, p, e in zip(d.categories, ps, ses)]
+    cat = pd.DataFrame(crows, columns=["driver", "category", "p", "p_se"])
+    return scen, ev, drv, der, cat
+
+
+def _curves(s: Scenario, times: FloatArray, p: FloatArray, se: FloatArray) -> pd.DataFrame:
+    """The curves table from ``p`` and ``se``, shape ``(n_events, len(times))``."""
+    return pd.DataFrame(
         {
             "event": np.repeat([e.id for e in s.events], times.size),
             "time": np.tile(times, len(s.events)),
-            "p_by": (counts / n).ravel(),
+            "p_by": p.ravel(),
+            "p_by_se": se.ravel(),
         }
     )
-    curves["p_by_se"] = binomial_se(curves["p_by"].to_numpy(dtype=np.float64), n)
-    return Tables(scen, ev, drv, der, cat, manifest, tuple(run.warnings), curves, s)
+
+
+def _manifest(
+    s: Scenario,
+    scale: str,
+    seed: Any,
+    samples: int,
+    sampler: Any,
+    precision: float | None,
+    se_method: tuple[StandardErrorMethod, str],
+    model: Model,
+    n_eff: float,
+) -> Manifest:
+    """The manifest of tables of ``samples`` worlds whose Kish effective sample size is ``n_eff``."""
+    return Manifest(
+        scenario_id=s.id,
+        title=s.title,
+        scenario_hash=s.hash,
+        overrides=tuple(str(o) for o in s.overrides),
+        seed=seed,
+        samples=samples,
+        chunk_size=None,
+        block_size=BLOCK_SIZE,
+        scale=scale,
+        format_version=s.version,
+        sampler=sampler,
+        precision=precision,
+        standard_error_method=se_method[0],
+        standard_error=se_method[1],
+        correlation_repair=_correlation_repair(model),
+        effective_sample_size=n_eff,
+    )
+
+
+def summarise_worlds(
+    scenario: Scenario | Model,
+    worlds: pd.DataFrame,
+    *,
+    weights: object = None,
+    scale: str = "icd203",
+) -> Tables:
+    """Tables from a world store, each world counted with a weight: what-ifs and updates without re-simulating.
+
+    Parameters
+    ----------
+    scenario
+        The scenario (or its compiled model) whose worlds these are.
+    worlds
+        From :func:`outlook.sample_worlds`: a column per driver and derived
+        quantity, ``time_<event>`` per event and ``scenario@<horizon>`` per
+        horizon (scenario ids); any other columns (``weight``) are ignored.
+        Its ``attrs`` give the manifest's ``seed`` and ``sampler`` (``None``
+        if absent).
+    weights
+        ``None`` (every world 1), or one weight per world, shape
+        ``(len(worlds),)``: finite, none negative, not all 0. Importance
+        weights ``f_new(x) / f_old(x)`` give the tables under a new driver
+        distribution ``f_new``; an indicator (1 where an observation holds,
+        else 0) gives them conditional on it. Only ratios matter.
+    scale
+        As for :func:`summarise`.
+
+    Returns
+    -------
+    Tables
+        Every probability is ``sum w 1{.} / sum w``, with standard error
+        ``sqrt(p (1 - p) / n_eff)`` for Kish's effective sample size
+        ``n_eff = (sum w)^2 / sum w^2`` (Kish 1965; the manifest's
+        ``effective_sample_size``); means and standard deviations as
+        :func:`outlook.model.accumulate.weighted_moments` gives them,
+        percentiles as :func:`outlook.model.quantiles.weighted_quantile`.
+        With every weight 1, the tables of the worlds of a run
+        (``sample_worlds`` with its seed, samples and sampler) equal its
+        :func:`summarise` tables exactly, but for the standard errors of a
+        quasi-Monte Carlo run (binomial here, between blocks there). When
+        ``n_eff`` is below :data:`LOW_EFFECTIVE_SHARE` of the worlds, the
+        warnings say so: few worlds carry the weight, so simulate the new
+        assumptions instead.
+
+    Raises
+    ------
+    ValueError
+        If ``worlds`` lacks a column, names a scenario the scenario does
+        not have, or has no rows; for bad ``weights`` (one line saying
+        which); for an unknown ``scale``.
+    """
+    sc = get_scale(scale)
+    model = scenario if isinstance(scenario, Model) else compile_model(scenario)
+    s = model.scenario
+    n = len(worlds)
+    missing = [c for c in _store_columns(s) if c not in worlds.columns]
+    if missing:
+        msg = f"worlds has no column for {', '.join(missing)}; pass worlds from outlook.sample_worlds"
+        raise ValueError(msg)
+    if n == 0:
+        msg = "worlds has no rows: there is nothing to summarise"
+        raise ValueError(msg)
+    w = np.ones(n) if weights is None else check_weights(weights, n)
+    total = float(np.sum(w))
+    n_eff = effective_sample_size(w)
+
+    def share(mask: np.ndarray) -> float:
+        return float(np.sum(w[mask])) / total
+
+    rule_ids = [r.id for r in s.rules]
+    p_scen = np.empty((len(s.horizons), len(rule_ids)))
+    for hi, h in enumerate(s.horizons):
+        codes = np.asarray(pd.Categorical(worlds[scenario_column(h.id)], categories=rule_ids).codes)
+        if (codes < 0).any():
+            bad = worlds[scenario_column(h.id)].iloc[int(np.argmax(codes < 0))]
+            msg = f"worlds column {scenario_column(h.id)} names {bad!r}, not one of the scenario's {len(rule_ids)}"
+            raise ValueError(msg)
+        p_scen[hi] = np.bincount(codes, weights=w, minlength=len(rule_ids)) / total
+    ends = model.horizon_ends
+    times = {e.id: worlds[f"time_{e.id}"].to_numpy(dtype=np.float64) for e in s.events}
+    p_by = np.array([[share(times[e.id] <= end) for end in ends] for e in s.events]).reshape(len(s.events), ends.size)
+    starts = np.concatenate([[-np.inf], ends[:-1]])
+    p_within = np.array(
+        [[share((times[e.id] > a) & (times[e.id] <= b)) for a, b in zip(starts, ends)] for e in s.events]
+    ).reshape(len(s.events), ends.size)
+    cats: dict[str, _Pair] = {}
+    for d in s.drivers:
+        if d.categories:
+            codes = np.asarray(pd.Categorical(worlds[d.id], categories=list(d.categories)).codes)
+            p = np.bincount(codes[codes >= 0], weights=w[codes >= 0], minlength=len(d.categories)) / total
+            cats[d.id] = (p, weighted_se(p, n_eff))
+    levels = [q / 100 for q in PERCENTILES]
+
+    def quantity(name: str) -> tuple[float, float, float, float, list[float]]:
+        x = worlds[name].to_numpy(dtype=np.float64)
+        mean, sd, lo, hi = weighted_moments(x, w)
+        return mean, sd, lo, hi, weighted_quantile(x, w, levels).tolist()
+
+    frames = _frames(
+        s,
+        sc,
+        (p_scen, weighted_se(p_scen, n_eff)),
+        (p_by, weighted_se(p_by, n_eff)),
+        (p_within, weighted_se(p_within, n_eff)),
+        cats,
+        quantity,
+    )
+    grid = np.unique(np.concatenate([model.curve_times, ends]))
+    p_curve = np.empty((len(s.events), grid.size))
+    for k, e in enumerate(s.events):
+        order = np.argsort(times[e.id], kind="stable")
+        cum = np.concatenate([[0.0], np.cumsum(w[order])])
+        p_curve[k] = cum[np.searchsorted(times[e.id][order], grid, side="right")] / total
+    se_method: tuple[StandardErrorMethod, str] = (
+        ("binomial", "binomial: sqrt(p (1 - p) / n)")
+        if weights is None
+        else ("kish", "weighted: sqrt(p (1 - p) / n_eff), n_eff = (sum w)^2 / sum w^2 (Kish 1965)")
+    )
+    attrs = worlds.attrs
+    manifest = _manifest(s, sc.name, attrs.get("seed"), n, attrs.get("sampler"), None, se_method, model, n_eff)
+    warnings: list[str] = []
+    if model.correlation is not None and model.correlation.repaired:
+        warnings.append(correlation_repair_note(model))
+    if n_eff < LOW_EFFECTIVE_SHARE * n:
+        warnings.append(
+            f"the weights leave an effective sample size of {n_eff:,.1f} of {n:,} worlds (below "
+            f"{LOW_EFFECTIVE_SHARE:.0%}): few worlds carry the weight; simulate the new assumptions instead"
+        )
+    return Tables(*frames, manifest, tuple(warnings), _curves(s, grid, p_curve, weighted_se(p_curve, n_eff)), s, worlds)
+
+
+def _store_columns(s: Scenario) -> list[str]:
+    """The columns of a world store that a summary reads."""
+    return [
+        *(d.id for d in s.drivers),
+        *(d.id for d in s.derived),
+        *(f"time_{e.id}" for e in s.events),
+        *(scenario_column(h.id) for h in s.horizons),
+    ]

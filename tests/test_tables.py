@@ -184,3 +184,39 @@ def test_a_categorical_driver_has_no_mean_or_percentiles() -> None:
     assert t.drivers.set_index("name").loc["x"].drop(["unit", "kind"]).notna().all()
     assert ["calm", "tense"] == t.categories["category"].tolist()
     assert None is json.loads(t.to_json())["drivers"][0]["mean"]
+
+
+def test_the_manifest_is_a_typed_record_read_also_by_name(nk: outlook.Tables) -> None:
+    """Named fields, the same values by name, in order; the standard-error method is a name, not a sentence."""
+    m = nk.manifest
+    assert isinstance(m, outlook.tables.Manifest)
+    assert (m.samples, m.seed, m.chunk_size) == (m["samples"], m["seed"], m["chunk_size"]) == (10_000, 3, 65_536)
+    assert ("binomial", "random", 10_000.0, ()) == (
+        m.standard_error_method,
+        m.sampler,
+        m.effective_sample_size,
+        m.overrides,
+    )
+    assert list(m)[:4] == ["scenario_id", "title", "scenario_hash", "overrides"]
+    assert {"outlook_version", "numpy_version", "scipy_version", "pandas_version", "python_version"} <= set(m)
+    with pytest.raises(KeyError):
+        m["nothing"]
+
+
+def test_overrides_and_the_overridden_hash_are_in_the_manifest_json_and_report() -> None:
+    """A what-if's KEY=VALUE overrides and its scenario's hash are recorded everywhere the manifest is shown."""
+    from outlook.report import build_report
+
+    base = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    over = {"drivers.troops.range": [9000, 13000]}
+    t = outlook.run_outlook(base, samples=2000, seed=1, overrides=over)
+    m = t.manifest
+    assert ("drivers.troops.range=[9000, 13000]",) == m.overrides
+    assert base.with_overrides(over).hash == m.scenario_hash != base.hash
+    data = json.loads(t.to_json())
+    assert ["drivers.troops.range=[9000, 13000]"] == data["manifest"]["overrides"]
+    assert m.scenario_hash == data["manifest"]["scenario_hash"]
+    text, _ = build_report(t, format="markdown", figures=False)
+    section = text[text.index("Run manifest") :].replace("\\[", "[").replace("\\]", "]")  # markdown escapes
+    assert "drivers.troops.range=[9000, 13000]" in section
+    assert m.scenario_hash in section

@@ -25,12 +25,33 @@ from .worlds import WorldBlock, draw_worlds
 __all__ = [
     "PERCENTILES",
     "QuantityStats",
+    "KEPT_WORLDS",
+    "KEPT_WORLD_VALUES",
     "count_worlds",
+    "kept_worlds",
+    "weighted_moments",
     "run_blocks",
 ]
 
 #: Percentiles reported for drivers and derived quantities.
 PERCENTILES = (5, 25, 50, 75, 95)
+
+#: The most worlds a run keeps (its first ones) for figures and reports: :func:`kept_worlds`.
+KEPT_WORLDS = 20_000
+
+#: The most values (worlds x columns) a run keeps: a scenario with many columns keeps fewer worlds.
+KEPT_WORLD_VALUES = 4_000_000
+
+
+def kept_worlds(model: Model, total: int) -> int:
+    """How many of its first worlds a ``total``-sample run keeps: at most :data:`KEPT_WORLDS`.
+
+    Fewer where the run has fewer, and where the scenario has so many drivers,
+    derived quantities and events that they would hold more than
+    :data:`KEPT_WORLD_VALUES` values (then ``KEPT_WORLD_VALUES // columns``).
+    """
+    columns = len(model.quantities) + len(model.scenario.events)
+    return min(total, KEPT_WORLDS, max(1, KEPT_WORLD_VALUES // max(columns, 1)))
 
 
 @dataclass(slots=True)
@@ -102,6 +123,8 @@ class _Partial:
     sketches: list[QuantileSketch]
     #: (block, that block's counts, its size): kept for QMC runs only
     block_counts: list[tuple[int, Counts, int]] = field(default_factory=list)
+    #: The run's first :func:`kept_worlds` worlds, held by the range that starts at world 0
+    head: WorldBlock | None = None
 
     def merge(self, other: _Partial) -> None:
         """Add another range's accumulators, in any order.
@@ -116,6 +139,8 @@ class _Partial:
         for a, b in zip(self.sketches, other.sketches):
             a.merge(b)
         self.block_counts += other.block_counts
+        if self.head is None:
+            self.head = other.head
 
     def blocks(self) -> list[tuple[Counts, int]]:
         """Each block's counts and size, in block order (QMC runs; empty otherwise)."""
@@ -197,6 +222,8 @@ def run_blocks(
                 _check_moments(model, name, *row[1:])
             part.sketches[q].update(x)
         part.counts.add(counts)
+        if lo == 0:  # the chunk of the run's first worlds (a chunk is at least a block: all of them)
+            part.head = worlds.head(kept_worlds(model, total))
         if per_block:
             part.block_counts.append((lo // BLOCK_SIZE, counts, n))
         if progress is not None:
@@ -252,3 +279,39 @@ def _curve_counts(t: FloatArray, grid: FloatArray) -> np.ndarray:
     idx -= (idx > 0) & (grid[idx - 1] >= t)  # the first grid time at or after t
     idx += grid[idx] < t
     return np.bincount(idx, minlength=grid.size)
+
+
+def weighted_moments(x: FloatArray, w: FloatArray) -> tuple[float, float, float, float]:
+    """The weighted mean, standard deviation, min and max of values ``x`` (shape ``(n,)``) with weights ``w``.
+
+    Computed a seeding block (:data:`BLOCK_SIZE` worlds) at a time and the
+    blocks merged in order, as a run merges its blocks (Chan, Golub &
+    LeVeque 1979, with each block's total weight for its count), so that
+    with every weight 1 the numbers are bit for bit a run's. The mean is
+    ``sum w x / sum w``; the standard deviation
+    ``sqrt(sum w (x - mean)^2 / (V1 - V2 / V1))``, ``V1 = sum w`` and
+    ``V2 = sum w^2``: the unbiased estimate for reliability weights, which
+    is ``n - 1`` in the denominator for unit weights. Min and max are over
+    the worlds of positive weight. ``w`` as
+    :func:`~outlook.model.standard_errors.check_weights` accepts it.
+    """
+    total, mean, m2 = 0.0, 0.0, 0.0
+    for i in range(0, x.shape[0], BLOCK_SIZE):
+        xb, wb = x[i : i + BLOCK_SIZE], w[i : i + BLOCK_SIZE]
+        k = float(np.sum(wb))
+        if k == 0:
+            continue
+        with np.errstate(over="ignore", invalid="ignore"):  # near the float limit: the caller checks
+            m = float(np.sum(wb * xb)) / k
+            d = xb - m
+            mb = float(np.einsum("i,i->", wb * d, d))
+        delta = m - mean
+        tot = total + k
+        mean += delta * k / tot
+        m2 += mb + delta * delta * total * k / tot
+        total = tot
+    v2 = float(np.einsum("i,i->", w, w))
+    dof = total - v2 / total
+    sd = math.sqrt(m2 / dof) if dof > 0 else 0.0
+    kept = x[w > 0]
+    return mean, sd, float(np.min(kept)), float(np.max(kept))

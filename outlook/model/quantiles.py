@@ -33,6 +33,7 @@ from .._types import FloatArray
 
 __all__ = [
     "QuantileSketch",
+    "weighted_quantile",
 ]
 
 _MARGIN = 8.0
@@ -226,3 +227,51 @@ def _lerp(a: float, b: float, t: float) -> float:
     """Linear interpolation exactly as ``numpy.quantile`` does it."""
     diff = b - a
     return b - diff * (1 - t) if t >= 0.5 else a + diff * t
+
+
+def weighted_quantile(x: FloatArray, w: FloatArray, levels: Sequence[float]) -> FloatArray:
+    """Quantiles of values ``x`` with weights ``w``: numpy's ``"linear"`` method when every weight is 1, exactly.
+
+    Parameters
+    ----------
+    x, w
+        Shape ``(n,)``: finite values and their weights, finite and
+        ``>= 0`` with a positive sum (checked by the caller:
+        :func:`~outlook.model.standard_errors.check_weights`).
+    levels
+        Probabilities in [0, 1].
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(levels),)``, in the units of ``x``.
+
+    Notes
+    -----
+    The weighted generalisation of Hyndman & Fan's (1996) definition 7
+    (numpy's ``"linear"``). Worlds of weight 0 are dropped; the rest are
+    sorted, ``x_(1) <= ... <= x_(m)`` with weights ``w_(k)``, and the
+    ``k``-th is placed at the weight before it, ``C_k = w_(1) + ... +
+    w_(k-1)``. The quantile at level ``p`` is at the weighted index
+    ``h = p (W - w_(m))``, ``W`` the total weight, interpolated linearly
+    between the neighbouring ``x_(k)`` with ``C_k <= h < C_(k+1)``:
+    ``x_(k) + (h - C_k) / w_(k) (x_(k+1) - x_(k))``. With unit weights
+    ``C_k = k - 1`` and ``h = p (m - 1)``, type 7's virtual index, and the
+    interpolation is numpy's own (``numpy.lib._function_base_impl._lerp``),
+    so the result is bit for bit ``numpy.quantile(x, p, method="linear")``.
+    With indicator weights it is that of the worlds of weight 1.
+    """
+    keep = w > 0
+    xs, ws = (x, w) if bool(keep.all()) else (x[keep], w[keep])
+    order = np.argsort(xs, kind="stable")
+    xs, ws = xs[order], ws[order]
+    before = np.concatenate([[0.0], np.cumsum(ws[:-1])])  # C_k: the weight before each sorted value
+    p = np.asarray(levels, dtype=np.float64)
+    h = p * before[-1]  # W - w_(m) is the weight before the last value
+    k = np.clip(np.searchsorted(before, h, side="right") - 1, 0, xs.size - 1)
+    k1 = np.minimum(k + 1, xs.size - 1)
+    t = np.where(k1 > k, (h - before[k]) / ws[k], 0.0)
+    a, b = xs[k], xs[k1]
+    diff = b - a
+    out = a + diff * t
+    return np.asarray(np.where(t >= 0.5, b - diff * (1 - t), out), dtype=np.float64)

@@ -30,6 +30,7 @@ from .settings import (
     check_counts,
 )
 from .standard_errors import MIN_QMC_BLOCKS, Counts, StandardErrors, standard_errors
+from .worlds import WorldBlock
 
 __all__ = [
     "Run",
@@ -70,6 +71,11 @@ class Run:
     block_counts
         For a quasi-Monte Carlo run: each block's counts and size, in block
         order (empty for a pseudo-random run).
+    worlds
+        The run's first worlds (:func:`~outlook.model.accumulate.kept_worlds`
+        of them, at most 20,000), kept as the run drew them: the same for
+        any ``chunk_size``, ``workers`` or scheduler, since block seeding
+        fixes every world. ``None`` only for a Run built by hand.
     """
 
     model: Model
@@ -84,6 +90,7 @@ class Run:
     precision: float | None = None
     sampler: str = "random"
     block_counts: tuple[tuple[Counts, int], ...] = ()
+    worlds: WorldBlock | None = None
 
     @property
     def scenario(self) -> Scenario:
@@ -305,4 +312,5 @@ def _finish(
         precision,
         sampler,
         tuple(blocks),
+        part.head,
     )

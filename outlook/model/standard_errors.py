@@ -22,7 +22,10 @@ __all__ = [
     "StandardErrors",
     "between_block_se",
     "binomial_se",
+    "check_weights",
+    "effective_sample_size",
     "standard_errors",
+    "weighted_se",
 ]
 
 #: Blocks needed before a quasi-Monte Carlo run's standard errors come from
@@ -192,3 +195,54 @@ def standard_errors(counts: Counts, n: int, blocks: Sequence[tuple[Counts, int]]
         method,
         measured,
     )
+
+
+def effective_sample_size(weights: FloatArray) -> float:
+    """Kish's (1965) effective sample size of weighted worlds: ``(sum w)^2 / sum w^2``.
+
+    ``n`` for ``n`` equal weights, ``m`` for an indicator of ``m`` worlds;
+    ``weights`` as :func:`check_weights` accepts them, shape ``(n,)``.
+    Source: L. Kish, *Survey Sampling* (Wiley, 1965), section 11.7.
+    """
+    total = float(np.sum(weights))
+    return total * total / float(np.einsum("i,i->", weights, weights))
+
+
+def weighted_se(p: FloatArray | float, n_eff: float) -> FloatArray:
+    """The standard error of a weighted proportion ``p``: ``sqrt(p (1 - p) / n_eff)``, ``n_eff`` Kish's.
+
+    The binomial standard error with the effective sample size of
+    :func:`effective_sample_size` for ``n`` (Kish 1965); equal to
+    :func:`binomial_se` when every weight is equal.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    return np.asarray(np.sqrt(p * (1.0 - p) / n_eff), dtype=np.float64)
+
+
+def check_weights(weights: object, n: int) -> FloatArray:
+    """Per-world weights as a float array of shape ``(n,)``, or a one-line ValueError saying what is wrong.
+
+    Weights must be finite numbers, none negative, not all 0.
+    """
+    try:
+        w = np.asarray(weights, dtype=np.float64)
+    except (TypeError, ValueError):
+        msg = f"weights must be numbers, one for each of the {n:,} worlds (got {type(weights).__name__})"
+        raise ValueError(msg) from None
+    if w.shape != (n,):
+        msg = f"weights must have shape ({n},), one for each world (got shape {w.shape})"
+        raise ValueError(msg)
+    bad = ~np.isfinite(w)
+    if bad.any():
+        i = int(np.argmax(bad))
+        msg = f"weights must be finite numbers (world {i} has {float(w[i])!r})"
+        raise ValueError(msg)
+    neg = w < 0
+    if neg.any():
+        i = int(np.argmax(neg))
+        msg = f"weights must not be negative (world {i} has {float(w[i])!r})"
+        raise ValueError(msg)
+    if not (w > 0).any():
+        msg = "weights must not all be 0: no world would count"
+        raise ValueError(msg)
+    return w

@@ -11,7 +11,7 @@ through it. Never summarises, never prints.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,8 @@ __all__ = [
     "iter_worlds",
     "qmc_dimensions",
     "sample_worlds",
+    "scenario_column",
+    "worlds_frame",
 ]
 
 
@@ -66,6 +68,15 @@ class WorldBlock:
     def size(self) -> int:
         """The number of worlds."""
         return int(self.labels.shape[1])
+
+    def head(self, k: int) -> WorldBlock:
+        """The first ``k`` worlds, copied (so that the block's memory can go)."""
+        return WorldBlock(
+            self.start,
+            {name: v[:k].copy() for name, v in self.values.items()},
+            {name: v[:k].copy() for name, v in self.times.items()},
+            self.labels[:, :k].copy(),
+        )
 
 
 def _draw_block(
@@ -317,9 +328,17 @@ def sample_worlds(
     Returns
     -------
     pandas.DataFrame
-        One column per driver and derived quantity (a categorical driver as
-        its category's name), then ``time_<event>`` for each event: years from
-        ``as_of`` until it happens (``inf`` if never).
+        One row per world, in run order. One column per driver and derived
+        quantity (a categorical driver as its category's name), then
+        ``time_<event>`` for each event: years from ``as_of`` until it
+        happens (``inf`` if never), then ``scenario@<horizon>`` for each
+        horizon: the scenario id the world is in by that horizon's end (a
+        categorical in the scenarios' order), then ``weight``: 1.0 for
+        every world (the store's worlds are equally likely; reweighting
+        them is :func:`outlook.summarise_worlds`'s ``weights``). The share
+        of rows with a scenario id at a horizon equals that scenario's ``p``
+        in the run's tables exactly, and an event's share of times at most a
+        horizon's end its ``p_by``.
 
     Raises
     ------
@@ -329,13 +348,12 @@ def sample_worlds(
     SimulationError
         As for :func:`simulate`.
     """
-    import pandas as pd
 
     samples, seed, chunk = check_counts(samples, seed, chunk_size)
     _check_sampler(sampler)
     if isinstance(model, Scenario):
         model = compile_model(model)
-    columns = len(model.quantities) + len(model.scenario.events)
+    columns = len(model.quantities) + len(model.scenario.events)  # the labels and weights are small beside them
     if samples * columns > MAX_WORLD_VALUES:
         msg = (
             f"samples must be at most {MAX_WORLD_VALUES // columns:,} for sample_worlds of this model "
@@ -343,17 +361,40 @@ def sample_worlds(
             f"{MAX_WORLD_VALUES:,} in all); summaries of larger runs come from simulate"
         )
         raise ValueError(msg)
+    frame = worlds_frame(model, _blocks_of(model, seed, samples, chunk, sampler))
+    frame.attrs.update(seed=seed, samples=samples, sampler=sampler, scenario_hash=model.scenario.hash)
+    return frame
+
+
+def worlds_frame(model: Model, blocks: Iterable[WorldBlock]) -> pd.DataFrame:
+    """Consecutive blocks of worlds as one DataFrame, in the layout :func:`sample_worlds` documents."""
+    import pandas as pd
+
+    s = model.scenario
     parts = [
-        {**w.values, **{f"time_{k}": v for k, v in w.times.items()}}
-        for w in _blocks_of(model, seed, samples, chunk, sampler)
+        {
+            **w.values,
+            **{f"time_{k}": v for k, v in w.times.items()},
+            **{scenario_column(h.id): w.labels[i] for i, h in enumerate(s.horizons)},
+        }
+        for w in blocks
     ]
     cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     frame = pd.DataFrame(cols)
-    for d in model.scenario.drivers:
+    for d in s.drivers:
         if d.categories:
             codes = frame[d.id].to_numpy().astype(np.int64)
             frame[d.id] = pd.Categorical.from_codes(codes, categories=pd.Index(list(d.categories)))
+    rule_ids = pd.Index([r.id for r in s.rules])
+    for h in s.horizons:
+        frame[scenario_column(h.id)] = pd.Categorical.from_codes(frame[scenario_column(h.id)], categories=rule_ids)
+    frame["weight"] = 1.0
     return frame
+
+
+def scenario_column(horizon: str) -> str:
+    """The world store's column naming the scenario each world is in by the end of ``horizon``."""
+    return f"scenario@{horizon}"
 
 
 def iter_worlds(

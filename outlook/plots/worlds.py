@@ -1,7 +1,9 @@
-"""The worlds the distribution figures draw: the one place the plots obtain simulated worlds.
+"""The worlds the distribution figures show: the one place the plots obtain simulated worlds.
 
-Owns how many worlds a figure draws (at most :data:`WORLD_VALUES` values)
-and where they come from. Never draws.
+Owns which worlds a figure shows: the run's own first worlds, carried with
+its tables (:attr:`outlook.Tables.worlds`). Never draws, never simulates,
+except for tables that carry no worlds (built by hand), whose worlds are
+drawn again from the run's seed as before.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import sample_worlds
+from ..model.accumulate import KEPT_WORLD_VALUES
 from ._style import (
     _require_scenario,
 )
@@ -25,9 +28,9 @@ __all__ = [
     "figure_worlds",
 ]
 
-#: Values (worlds × columns) drawn at most for the distribution figures by default: a scenario with many
-#: drivers, derived quantities and events gets fewer worlds, so that drawing them costs no more than the run.
-WORLD_VALUES = 4_000_000
+#: Values (worlds × columns) shown at most by the distribution figures: a scenario with many drivers, derived
+#: quantities and events gets fewer worlds (what a run keeps: :data:`outlook.model.accumulate.KEPT_WORLD_VALUES`).
+WORLD_VALUES = KEPT_WORLD_VALUES
 
 
 def _worlds(tables: Tables, worlds: pd.DataFrame | None, samples: int) -> pd.DataFrame:
@@ -39,29 +42,32 @@ def _worlds(tables: Tables, worlds: pd.DataFrame | None, samples: int) -> pd.Dat
         raise ValueError(msg)
     columns = len(s.drivers) + len(s.derived) + len(s.events)  # what sample_worlds gives for each world
     n = min(int(samples), int(tables.manifest.get("samples", samples)), max(1, WORLD_VALUES // max(columns, 1)))
+    if tables.worlds is not None:  # the run's own worlds: nothing is simulated again
+        return tables.worlds.head(n)
     return sample_worlds(s, samples=n, seed=int(tables.manifest.get("seed", 0)))
 
 
 def figure_worlds(tables: Tables, *, samples: int = 20_000) -> pd.DataFrame:
-    """The worlds the distribution figures draw by default: the first ``samples`` worlds of the run.
+    """The worlds the distribution figures show by default: the first ``samples`` worlds of the run.
 
-    Fewer where the run had fewer, and where the scenario has so many
-    drivers, derived quantities and events that ``samples`` worlds would
-    hold more than :data:`WORLD_VALUES` values (then
-    ``WORLD_VALUES // columns``), so that drawing them never costs more than
-    the run did.
+    They are :attr:`outlook.Tables.worlds`, the worlds the run itself drew
+    and kept (at most 20,000, fewer where the run had fewer or the scenario
+    has so many columns that they would hold more than
+    :data:`WORLD_VALUES` values), so a figure costs no simulation. Tables
+    that carry no worlds (built by hand) have theirs drawn again from the
+    run's seed.
 
     Parameters
     ----------
     tables
         From :func:`outlook.run_outlook` or :func:`outlook.summarise`.
     samples
-        How many worlds to draw at most.
+        How many worlds to show at most.
 
     Returns
     -------
     pandas.DataFrame
-        As :func:`outlook.sample_worlds` gives them, for the run's seed.
+        As :func:`outlook.sample_worlds` lays them out.
 
     Raises
     ------

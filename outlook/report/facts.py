@@ -68,23 +68,20 @@ class RunFacts:
 
 
 def run_facts(tables: Tables) -> RunFacts:
-    """The run's facts: the one function that reads :attr:`Tables.manifest`.
+    """The run's facts: the one function that reads :attr:`Tables.manifest` (a typed :class:`~outlook.tables.Manifest`).
 
-    When the manifest becomes a typed record, only this function changes.
-    Which standard errors a run reports is the one fact the tables do not
-    hold other than as a sentence (the manifest's ``standard_error``); it is
-    read here, and only here, by its leading words.
+    Which standard errors the run reports is its named
+    ``standard_error_method``, not a sentence.
     """
     m = tables.manifest
-    precision = m.get("precision")
     return RunFacts(
-        samples=int(m["samples"]),
-        seed=m["seed"],
-        scale=str(m.get("scale", "icd203")),
-        sampler=str(m.get("sampler") or "random"),
-        precision=None if precision is None else float(precision),
-        block_size=int(m.get("block_size", 65536)),
-        between_blocks=str(m.get("standard_error", "")).startswith("between blocks"),
-        correlation_repair=m.get("correlation_repair") or None,
-        fields=tuple((str(k), v) for k, v in m.items()),
+        samples=int(m.samples),
+        seed=m.seed,
+        scale=m.scale,
+        sampler=str(m.sampler or "random"),
+        precision=None if m.precision is None else float(m.precision),
+        block_size=m.block_size,
+        between_blocks=m.standard_error_method == "between_blocks",
+        correlation_repair=m.correlation_repair or None,
+        fields=tuple(m.items()),
     )
