@@ -223,3 +223,18 @@ def test_no_change_copies_every_array() -> None:
     assert all(got.values[k] is block.values[k] for k in block.values)
     assert got.labels is block.labels
     assert np.array_equal(got.labels, block.labels)
+
+
+@pytest.mark.parametrize("by", [{"soon": 1.0}, {"soon": 1.0, "later": 1.0}], ids=["one-segment", "two-segments"])
+def test_a_certain_event_stopped_by_another_warns_of_nothing(by: dict[str, float]) -> None:
+    """Found by the property above: a ``by`` probability of 1 (an infinite hazard) times an ``after`` factor 0.
+
+    The product is nan, which the inversion already reads as "nothing accumulates"; it must not
+    escape as a RuntimeWarning (an error under ``filterwarnings = error``).
+    """
+    s = tiny_scenario(
+        horizons={"soon": {"until": "1y"}, "later": {"until": "2y"}},
+        events={"e": {"rate": 1}, "f": {"by": by, "after": {"e": 0}}},
+    )
+    w = draw_worlds(compile_model(s), 0, 0, 1000, total=1000)
+    assert bool((w.times["f"] == 0.0).all())  # an infinite hazard from the start: at once
