@@ -39,19 +39,22 @@ Arrays of nodes that are copied are the base block's own arrays, not
 copies: treat worlds as read-only.
 
 Private helpers composed from :mod:`.worlds` and :mod:`.hazards`:
-``_check_draws``, ``_correlated``, ``_derived``, ``label_worlds`` and
-``_event_hazard``, so that a recomputed node runs the very code of a full draw.
+``_check_draws``, ``_correlated``, ``_derived`` and ``_event_hazard``, so
+that a recomputed node runs the very code of a full draw; labels are
+recomputed from the first rule the change reaches (:func:`_relabel`, the
+loop of ``label_worlds`` started there).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from .._types import FloatArray
+from .._types import FloatArray, IntArray
 from ..scenario import Event, Scenario
 from ..scenario.canonical import expression_data
 from ..scenario.expressions import Expression
@@ -60,7 +63,7 @@ from .graph import dependency_graph
 from .hazards import _event_hazard, event_times
 from .settings import BLOCK_SIZE, _check_sampler
 from .streams import node_rng
-from .worlds import WorldBlock, _check_draws, _correlated, _derived, draw_worlds, label_worlds
+from .worlds import WorldBlock, _check_draws, _correlated, _derived, draw_worlds
 
 __all__ = [
     "NUMERIC_KINDS",
@@ -325,11 +328,40 @@ def recompute_worlds(
             times[e.id] = event_times(budgets[e.id], ends, rates, mods)
         else:
             times[e.id] = base_block.times[e.id]
-    if any(f"scenario:{r.id}" in redo for r in s.rules):
-        labels = label_worlds(new_model, values, times, n)
-    else:
-        labels = base_block.labels
+    first = next((i for i, r in enumerate(s.rules) if f"scenario:{r.id}" in redo), None)
+    labels = base_block.labels if first is None else _relabel(new_model, base_block.labels, values, times, first)
     return dataclasses.replace(base_block, values=values, times=times, labels=labels)
+
+
+def _relabel(
+    model: Model, base: IntArray, values: Mapping[str, FloatArray], times: Mapping[str, FloatArray], first: int
+) -> IntArray:
+    """The labels of :func:`~outlook.model.worlds.label_worlds`, trying only rules ``first`` onwards.
+
+    Rules before ``first`` are the base's, at the same places, and read
+    nothing that changed: a world the base labelled with one of them keeps
+    it, and every other world had none of them hold, so it is exactly the
+    set ``label_worlds`` still has free when it reaches rule ``first``. Only
+    the names the rules tried read are compared with the horizon's end.
+    """
+    rules = model.scenario.rules
+    n = base.shape[1]
+    names = frozenset().union(*(r.when.names for r in rules[first:] if r.when is not None))
+    labels = base.copy()
+    for hi, end in enumerate(model.horizon_ends):
+        scope: dict[str, Any] = {k: v for k, v in values.items() if k in names}
+        scope.update({k: t <= end for k, t in times.items() if k in names})
+        label = labels[hi]
+        free = label >= first
+        label[free] = len(rules) - 1
+        for ri in range(first, len(rules)):
+            when = rules[ri].when
+            if when is None:
+                break
+            hit = free & (when.evaluate(scope, n, needed=free) == 1)
+            label[hit] = ri
+            free &= ~hit
+    return labels
 
 
 def iter_recomputed(
