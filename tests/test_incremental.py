@@ -238,3 +238,12 @@ def test_a_certain_event_stopped_by_another_warns_of_nothing(by: dict[str, float
     )
     w = draw_worlds(compile_model(s), 0, 0, 1000, total=1000)
     assert bool((w.times["f"] == 0.0).all())  # an infinite hazard from the start: at once
+
+
+def test_a_total_smaller_than_the_block_is_refused() -> None:
+    """The block does not record its run's sample count; one that cannot be it is refused in one line."""
+    model = compile_model(_CORRELATED)
+    block = draw_worlds(model, 1, 0, 100, total=100)
+    with pytest.raises(ValueError, match=r"^total must") as info:
+        recompute_worlds(model, block, model, seed=1, total=50)
+    assert "total must be the base run's sample count, at least 100 for this block (got 50)" == str(info.value)

@@ -287,6 +287,8 @@ def recompute_worlds(
     ------
     SimulationError
         As :func:`~outlook.model.draw_worlds` on ``new_model`` (the same first error).
+    ValueError
+        If ``total`` is smaller than the block's end, or ``sampler`` is unknown.
 
     Examples
     --------
@@ -302,6 +304,9 @@ def recompute_worlds(
     if plan is None:
         plan = plan_recompute(base_model, new_model, sampler=sampler)
     start, n = base_block.start, base_block.size
+    if start + n > total:
+        msg = f"total must be the base run's sample count, at least {start + n:,} for this block (got {total:,})"
+        raise ValueError(msg)
     if plan.full:
         return draw_worlds(new_model, seed, start, start + n, total=total, sampler=sampler)
     s = new_model.scenario
