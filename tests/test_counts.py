@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+from pathlib import Path
 
 import pytest
 
@@ -165,3 +166,62 @@ def test_bundled_scenario_may_take_the_most_samples() -> None:
 
     _check_summary_memory(model, MAX_SAMPLES, "random")
     _check_summary_memory(model, MAX_SAMPLES, "sobol")
+
+
+# --------------------------------------------------------------------------
+# a block's working memory
+
+
+def _chained_events(k: int) -> str:
+    """A scenario whose ``k`` events each modify their hazard after the first: the hardening report's shape."""
+    lines = [HEAD, "drivers: {r: {range: [0.1, 0.3], shape: uniform}}\n", "events:\n", "  e0: {rate: r}\n"]
+    lines += [f"  e{i}: {{rate: 0.1, after: {{e0: 2.0}}}}\n" for i in range(1, k)]
+    return "".join(lines) + "scenarios: {all: otherwise}\n"
+
+
+def test_a_model_over_the_working_memory_budget_is_refused_at_the_door(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model whose block would pass the budget is refused with one line, before anything is allocated."""
+    from outlook.model import settings
+
+    monkeypatch.setattr(settings, "MAX_WORKING_BYTES", 64 << 20)
+    s = Scenario.from_yaml(_chained_events(300), path="t.yaml")
+    with pytest.raises(ValueError, match=r"^this model needs") as info:
+        simulate(s, samples=100_000)
+    assert (
+        "this model needs about 0.36 GiB of working memory for 65,536 worlds at once (1 driver, 0 derived "
+        "quantities, 300 events), over the budget of 0.0625 GiB per process: use fewer quantities, or at most "
+        "11,479 samples"
+    ) == str(info.value)
+    assert 11_479 == simulate(s, samples=11_479).samples  # the count the message names is taken
+
+
+def test_the_command_refuses_a_model_over_the_budget_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``outlook run`` says it in one line and exits 2: never an internal error or a MemoryError."""
+    from outlook.model import settings
+
+    monkeypatch.setattr(settings, "MAX_WORKING_BYTES", 64 << 20)
+    path = tmp_path / "chained.yaml"
+    path.write_text(_chained_events(300), encoding="utf-8")
+    code, out, err = run("run", str(path), "--samples", "100000")
+    assert (2, "") == (code, out)
+    assert 1 == len(err.splitlines())
+    assert err.startswith("outlook: error: this model needs about 0.36 GiB of working memory")
+
+
+def test_the_hardening_reports_3000_chained_events_are_refused_not_out_of_memory() -> None:
+    """The reported shape (3,000 events each after one, a file of about 100 KB) is refused under the real budget."""
+    text = _chained_events(3000)
+    assert len(text.encode()) < 120_000
+    s = Scenario.from_yaml(text, path="t.yaml")
+    with pytest.raises(ValueError, match=r"^this model needs about 3\.\d\d GiB .* over the budget of 2 GiB"):
+        simulate(s, samples=100_000)
+
+
+def test_the_bundled_scenario_is_far_under_the_working_memory_budget() -> None:
+    """The bundled scenario needs well under a twentieth of the budget for a block."""
+    from outlook.model.settings import MAX_WORKING_BYTES, working_bytes
+
+    model = outlook.compile_model(outlook.load_scenario(outlook.find_scenario("nk-troops-russia")))
+    assert working_bytes(model) < MAX_WORKING_BYTES / 20

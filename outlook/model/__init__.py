@@ -31,6 +31,8 @@ The modules, in pipeline order:
     where block ranges run; imports nothing from the model
 ``graph``
     the dependency graph: who feeds whom, what a change reaches
+``incremental``
+    a what-if's worlds from a base run's, recomputing only what the change reaches
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from .accumulate import PERCENTILES, QuantityStats, count_worlds
 from .compile import Model, compile_model, correlation_changes, correlation_repair_note
 from .graph import DependencyGraph, dependency_graph
 from .hazards import event_times
+from .incremental import Recompute, iter_recomputed, plan_recompute, recompute_worlds
 from .settings import (
     BLOCK_SIZE,
     DEFAULT_CHUNK_SIZE,
@@ -68,6 +71,7 @@ __all__ = [
     "Model",
     "PERCENTILES",
     "QuantityStats",
+    "Recompute",
     "Run",
     "SAMPLERS",
     "StandardErrors",
@@ -82,7 +86,10 @@ __all__ = [
     "dependency_graph",
     "draw_worlds",
     "event_times",
+    "iter_recomputed",
     "iter_worlds",
+    "plan_recompute",
+    "recompute_worlds",
     "sample_worlds",
     "simulate",
     "standard_errors",

@@ -69,7 +69,8 @@ def event_times(
         pieces = [(edges[k], edges[k + 1] - edges[k], rates[:, k]) for k in range(rates.shape[1])]
     elif ends.size == 0 and len(modifiers) == 1:  # one rate, one switch: no sorting needed
         times, before, after = modifiers[0]
-        pieces = [(0.0, times, rates[:, 0] * before), (times, np.inf, rates[:, 0] * after)]
+        with np.errstate(invalid="ignore"):  # an infinite rate times 0: nan, nothing accumulates (below)
+            pieces = [(0.0, times, rates[:, 0] * before), (times, np.inf, rates[:, 0] * after)]
     else:  # pieces x worlds, so that every step runs over contiguous rows
         cols = [np.zeros(n)] + [np.full(n, e) for e in ends] + [m[0] for m in modifiers]
         bp = np.sort(np.stack(cols), axis=0)  # (m, n): per-world breakpoints in time order
@@ -78,7 +79,8 @@ def event_times(
         for k, e in enumerate(ends):  # the base segment of each piece
             np.copyto(rate, rates[:, k + 1], where=bp >= e)
         for times, before, after in modifiers:
-            rate *= np.where(bp >= times, after, before)
+            with np.errstate(invalid="ignore"):  # an infinite rate times 0: as above
+                rate *= np.where(bp >= times, after, before)
         with np.errstate(invalid="ignore"):
             length = np.diff(bp, axis=0, append=np.inf)  # inf - inf: an empty piece at infinity
         pieces = [(bp[k], length[k], rate[k]) for k in range(bp.shape[0])]

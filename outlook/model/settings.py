@@ -1,9 +1,10 @@
 """What a run may be asked for: the block size, the limits, and checking counts at the door.
 
 Owns the constants of the seeding format (:data:`BLOCK_SIZE`), the limits on
-``samples``, ``seed``, ``chunk_size``, summary memory and :func:`sample_worlds`
-values, the samplers' names, and the one-line ``ValueError`` that refuses a
-setting outside them. Never samples.
+``samples``, ``seed``, ``chunk_size``, summary memory, a block's working
+memory and :func:`sample_worlds` values, the samplers' names, and the
+one-line ``ValueError`` that refuses a setting (or a model) outside them.
+Never samples.
 """
 
 from __future__ import annotations
@@ -23,10 +24,13 @@ __all__ = [
     "MAX_SAMPLES",
     "MAX_SEED",
     "MAX_SUMMARY_BYTES",
+    "MAX_WORKING_BYTES",
     "MAX_WORLD_VALUES",
     "MIN_PRECISION",
     "SAMPLERS",
     "check_counts",
+    "check_working_memory",
+    "working_bytes",
 ]
 
 #: Samples per seeding block: a constant of the format, not a tuning knob.
@@ -56,6 +60,12 @@ MIN_PRECISION = 1 / MAX_SAMPLES
 
 #: The most memory a run may keep in per-block summaries: 2 GiB.
 MAX_SUMMARY_BYTES = 1 << 31
+
+
+#: The most working memory one process may need to draw and count one block of worlds: 2 GiB.
+#: A block holds every driver, derived quantity and event time of its worlds at once (see
+#: :func:`working_bytes`); a model needing more is refused at the door, not ended by a MemoryError.
+MAX_WORKING_BYTES = 1 << 31
 
 
 #: The most samples a chunk may hold in memory at once (64 blocks): a chunk
@@ -141,7 +151,12 @@ def _summary_bytes(model: Model, sampler: str) -> int:
 
 
 def _check_summary_memory(model: Model, samples: int, sampler: str) -> None:
-    """Refuse a sample count whose per-block summaries would pass :data:`MAX_SUMMARY_BYTES`."""
+    """Refuse a sample count whose per-block summaries would pass :data:`MAX_SUMMARY_BYTES`.
+
+    And a model whose worlds held at once, at least ``min(samples, BLOCK_SIZE)``, would pass
+    :data:`MAX_WORKING_BYTES` (:func:`check_working_memory`).
+    """
+    check_working_memory(model, min(samples, BLOCK_SIZE))
     per_block = _summary_bytes(model, sampler)
     limit = min(MAX_SAMPLES, (MAX_SUMMARY_BYTES // max(per_block, 1)) * BLOCK_SIZE)
     if samples > limit:
@@ -166,3 +181,96 @@ def _check_sampler(sampler: object) -> None:
 
 def _blocks(samples: int) -> int:
     return -(-samples // BLOCK_SIZE)
+
+
+def working_bytes(model: Model, n: int = BLOCK_SIZE) -> int:
+    """An upper estimate of the memory one process needs to draw and count ``n`` worlds of ``model``.
+
+    Parameters
+    ----------
+    model
+        From :func:`~outlook.model.compile_model`.
+    n
+        The worlds held at once: a block (:data:`BLOCK_SIZE`), or a run's
+        sample count if smaller.
+
+    Returns
+    -------
+    int
+        Bytes: ``8 n`` times the 8-byte values a world needs.
+
+    Notes
+    -----
+    Measured with ``tracemalloc`` over ``draw_worlds`` and ``simulate`` of
+    one block of generated models (one kind of node scaled to 200 at a
+    time; 2026-12-05), a world holds, in 8-byte values:
+
+    * 1.25 per driver and derived quantity (its values, and the summaries'
+      temporaries; measured 1.02 to 1.14);
+    * 2 more per correlated driver (its normal score and the copula's
+      product; measured 1.99);
+    * 2.25 per event (its Exp(1) budget and its time; measured 2.13), and
+      1/8 per event and horizon (a yes/no per event while labelling a
+      horizon; measured 0.135);
+    * 1 per horizon (the labels);
+    * 4 per hazard piece of the event with the most (``1 + len(by) +
+      len(after) + len(requires)``: breakpoints, rates, lengths and a
+      temporary while that event is inverted; measured 3.9 to 4.0);
+    * 8 for the rest (measured 4.3 for a one-driver, one-event model).
+
+    Examples
+    --------
+    >>> from outlook import compile_model
+    >>> from outlook.testing import tiny_scenario
+    >>> model = compile_model(tiny_scenario(drivers={"k": 2}, events={"e": {"rate": "k / 10"}}))
+    >>> working_bytes(model, 1000)
+    133000
+    """
+    s = model.scenario
+    pieces = max((1 + len(e.by) + len(e.after) + len(e.requires) for e in s.events), default=0)
+    values = (
+        1.25 * len(model.quantities)
+        + 2 * len(model.correlated)
+        + 2.25 * len(s.events)
+        + 0.125 * len(s.events) * len(s.horizons)
+        + len(s.horizons)
+        + 4 * pieces
+        + 8
+    )
+    return math.ceil(values * 8 * n)
+
+
+def check_working_memory(model: Model, n: int) -> None:
+    """Refuse, at the door, a model whose ``n`` worlds at once would need more than :data:`MAX_WORKING_BYTES`.
+
+    Parameters
+    ----------
+    model
+        From :func:`~outlook.model.compile_model`.
+    n
+        The worlds a process holds at once: ``min(samples, chunk)``.
+
+    Raises
+    ------
+    ValueError
+        One line: the estimate (:func:`working_bytes`), the budget, the
+        model's counts and what to do.
+    """
+    need = working_bytes(model, n)
+    if need <= MAX_WORKING_BYTES:
+        return
+    s = model.scenario
+    fits = MAX_WORKING_BYTES * n // need
+    msg = (
+        f"this model needs about {need / 2**30:.2f} GiB of working memory for {n:,} worlds at once "
+        f"({_count(len(s.drivers), 'driver')}, {_count(len(s.derived), 'derived quantity', 'derived quantities')}, "
+        f"{_count(len(s.events), 'event')}), "
+        f"over the budget of {MAX_WORKING_BYTES / 2**30:g} GiB per process: use fewer quantities"
+        + (f", or at most {fits:,} samples" if fits >= 1 else "")
+    )
+    raise ValueError(msg)
+
+
+def _count(k: int, one: str, many: str = "") -> str:
+    """``1 driver``, ``2 drivers``."""
+    return f"{k:,} {one if k == 1 else many or one + 's'}"
