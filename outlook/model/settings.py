@@ -266,7 +266,7 @@ def check_working_memory(model: Model, n: int) -> None:
         f"({_count(len(s.drivers), 'driver')}, {_count(len(s.derived), 'derived quantity', 'derived quantities')}, "
         f"{_count(len(s.events), 'event')}), "
         f"over the budget of {MAX_WORKING_BYTES / 2**30:g} GiB per process: use fewer quantities"
-        + (f", or at most {fits:,} samples" if fits >= 1 else "")
+        + (f", or at most {fits:,} worlds at once (a smaller chunk size, or fewer samples)" if fits >= 1 else "")
     )
     raise ValueError(msg)
 

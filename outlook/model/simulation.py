@@ -28,6 +28,7 @@ from .settings import (
     _check_sampler,
     _check_summary_memory,
     check_counts,
+    check_working_memory,
 )
 from .standard_errors import MIN_QMC_BLOCKS, Counts, StandardErrors, standard_errors
 from .worlds import WorldBlock
@@ -202,6 +203,7 @@ def simulate(
     if isinstance(model, Scenario):
         model = compile_model(model)
     _check_summary_memory(model, cap, sampler)
+    check_working_memory(model, min(cap, chunk))  # a range of chunk_size worlds is drawn at once
     if workers is None:
         from .runner import cpu_count
 

@@ -23,7 +23,14 @@ from ..errors import SimulationError
 from ..scenario import Driver, Scenario
 from .compile import Model, compile_model
 from .hazards import occurrence_times
-from .settings import BLOCK_SIZE, DEFAULT_CHUNK_SIZE, MAX_WORLD_VALUES, _check_sampler, check_counts
+from .settings import (
+    BLOCK_SIZE,
+    DEFAULT_CHUNK_SIZE,
+    MAX_WORLD_VALUES,
+    _check_sampler,
+    check_counts,
+    check_working_memory,
+)
 from .streams import node_rng
 
 if TYPE_CHECKING:
@@ -361,6 +368,7 @@ def sample_worlds(
             f"{MAX_WORLD_VALUES:,} in all); summaries of larger runs come from simulate"
         )
         raise ValueError(msg)
+    check_working_memory(model, min(samples, chunk))
     frame = worlds_frame(model, _blocks_of(model, seed, samples, chunk, sampler))
     frame.attrs.update(seed=seed, samples=samples, sampler=sampler, scenario_hash=model.scenario.hash)
     return frame
@@ -431,6 +439,7 @@ def iter_worlds(
     _check_sampler(sampler)
     if isinstance(model, Scenario):
         model = compile_model(model)
+    check_working_memory(model, min(samples, chunk))
     return _blocks_of(model, seed, samples, chunk, sampler)
 
 
