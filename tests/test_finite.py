@@ -267,3 +267,28 @@ def test_a_guard_that_leaves_worlds_undecided_still_stops_the_run() -> None:
         match=r"^t\.yaml:8:29: scenarios\.big: a side of 'log\(x\) > 0\.5' is not a number in \d+ of 40 worlds",
     ):
         simulate(s, samples=40, seed=3)
+
+
+def test_clip_with_bounds_the_wrong_way_round_is_refused() -> None:
+    """numpy's clip gives hi everywhere when lo > hi: a silent wrong number. Constant bounds at load, others per world."""
+    assert load_errors(
+        "drivers: {x: {uniform: {min: 0, max: 1}}}\nderived:\n  y: clip(x, 1, 0)\nscenarios: {rest: otherwise}\n"
+    ) == ["t.yaml:9:6: derived.y: clip(x, lo, hi) needs lo <= hi; here lo 1 > hi 0 (got 'clip(x, 1, 0)')"]
+    s = make(
+        "drivers: {x: {uniform: {min: 0, max: 1}}, lo: {uniform: {min: 0, max: 1}}}\n"
+        "derived:\n  z: clip(x, lo, 0.5)\nscenarios: {rest: otherwise}\n"
+    )
+    with pytest.raises(SimulationError) as info:
+        simulate(s, samples=1000, seed=1)
+    worlds_lo = outlook.sample_worlds(
+        make("drivers: {lo: {uniform: {min: 0, max: 1}}}\nscenarios: {rest: otherwise}\n"), samples=1000, seed=1
+    )["lo"]
+    k = int((worlds_lo > 0.5).sum())  # the driver's own stream: the same draws in both scenarios
+    assert str(info.value) == (
+        f"t.yaml:9:6: derived.z: clip(x, lo, hi) needs lo <= hi, but lo > hi in {k} of 1000 worlds in 'clip(x, lo, 0.5)'"
+    )
+    ok = make(
+        "drivers: {x: {uniform: {min: 0, max: 1}}}\nderived:\n  y: clip(x, 0.2, 0.8)\nscenarios: {rest: otherwise}\n"
+    )
+    y = outlook.sample_worlds(ok, samples=1000, seed=1)
+    assert np.array_equal(y["y"].to_numpy(), np.clip(y["x"].to_numpy(), 0.2, 0.8))

@@ -659,7 +659,33 @@ class _Compiler:
             return self._fold(node, lambda env: _choose(c(env), a(env), b(env)), [cc, ac, bc], _both(ak, bk))
         parts = [self.compile(a, depth) for a in node.args]
         fns = [p[0] for p in parts]
+        if name == "clip":
+            return self._clip(node, parts)
         return self._fold(node, lambda env: func(*[f(env) for f in fns]), [p[1] for p in parts], NUMBER)
+
+    def _clip(self, node: ast.Call, parts: list[_Compiled]) -> _Compiled:
+        """``clip(x, lo, hi)``, which needs ``lo <= hi``: numpy would silently give ``hi`` everywhere.
+
+        Constant bounds are checked here; bounds that vary are checked in
+        every world, and a world where ``lo > hi`` stops the run, located.
+        """
+        (x, xc, _), (lo, loc, _), (hi, hic, _) = parts
+        where, text = self.error(node, "").where, self.segment(node)
+        if loc is not None and hic is not None and loc > hic:
+            raise self.error(node, f"clip(x, lo, hi) needs lo <= hi; here lo {loc:g} > hi {hic:g}", got=text)
+
+        def clip(env: Env) -> Any:
+            a, b = lo(env), hi(env)
+            bad = np.asarray(a > b)
+            if np.any(bad):
+                k, n = int(np.count_nonzero(bad)), int(np.size(bad))
+                prefix = f"{where}: {where.key_path + ': ' if where.key_path else ''}"
+                raise SimulationError(
+                    f"{prefix}clip(x, lo, hi) needs lo <= hi, but lo > hi in {k} of {n} worlds in {text!r}"
+                )
+            return np.clip(x(env), a, b)
+
+        return self._fold(node, clip, [xc, loc, hic], NUMBER)
 
 
 def _category_only(name: str, cats: tuple[str, ...]) -> str:
