@@ -348,6 +348,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
 def _main(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .errors import OutlookError, ScenarioError, ScenarioErrors
 
+    _received.clear()
     try:
         with _terminate_as_exception(), _quiet_libraries():
             if args.command == "run":
@@ -377,20 +378,37 @@ def _main(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"outlook: run failed: {exc}", file=err)
         return 1
     except KeyboardInterrupt:
+        _silence_logging()
         print("outlook: interrupted", file=err)
         return 130
     except _Terminated as exc:
+        _silence_logging()
         print("outlook: terminated", file=err)
         return 128 + exc.signum
     except _WriteFailed:
         raise  # main says it, once
-    except Exception as exc:  # a bug: say so plainly, keep the details on request
+    except Exception as exc:
+        if _received:  # the signal's exception, changed on its way (e.g. raised inside an extension's import)
+            _silence_logging()
+            print("outlook: terminated", file=err)
+            return 128 + _received[-1]  # a bug: say so plainly, keep the details on request
         if args.traceback:
             traceback.print_exc(file=err)
         print(f"outlook: internal error: {type(exc).__name__}: {exc} (rerun with --traceback for details)", file=err)
         return 1
     finally:
         out.flush()  # a failed write of what is still buffered is reported like any other
+
+
+def _silence_logging() -> None:
+    """Keep libraries' log lines off stderr after an interrupted command, while their threads shut down.
+
+    (A Dask cluster closing after Ctrl-C logs its closed connections, with
+    tracebacks, from background threads that outlive the command.)
+    """
+    import logging
+
+    logging.disable(logging.CRITICAL)
 
 
 class _WriteFailed(Exception):
@@ -497,6 +515,10 @@ class _Terminated(BaseException):
         self.signum = signum
 
 
+#: The termination signals received while the command ran (see :func:`_terminate_as_exception`).
+_received: list[int] = []
+
+
 @contextlib.contextmanager
 def _terminate_as_exception() -> Iterator[None]:
     """While the command runs, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 raise :class:`_Terminated` (once).
@@ -524,6 +546,7 @@ def _terminate_as_exception() -> Iterator[None]:
         nonlocal raised
         if not raised:
             raised = True
+            _received.append(signum)  # an extension module's import may turn the exception into ImportError
             raise _Terminated(signum)
 
     saved: dict[int, Any] = {}
@@ -622,6 +645,8 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             args.output, format=args.format, figure_format=args.figures, figures=figures, scenario=scenario
         )
     except ImportError as exc:  # matplotlib, the plots extra, is missing
+        if _received:
+            raise _Terminated(_received[-1]) from exc  # a signal during the import, not a missing extra
         print(f"outlook: error: {exc}", file=err)
         return 2
     get_scale(args.scale)

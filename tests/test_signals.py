@@ -134,3 +134,22 @@ def test_a_worker_whose_parent_was_killed_stops_on_its_own(command: tuple[subpro
     os.kill(main.pid, signal.SIGKILL)
     main.wait(timeout=STOP_WITHIN)
     assert gone_within(worker, STOP_WITHIN), "the orphaned worker process kept computing"
+
+
+def test_a_signal_that_arrives_during_an_import_still_ends_as_terminated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An extension module's import turns the signal's exception into ImportError: still 'terminated', 143."""
+    import io
+
+    from outlook import cli
+
+    def scales(out: object) -> int:
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler raises first
+        except BaseException as exc:  # what CPython does when an extension's initialisation is interrupted
+            raise ImportError("initialization failed") from exc
+        return 0
+
+    monkeypatch.setattr(cli, "_scales", scales)
+    err = io.StringIO()
+    assert (143, "outlook: terminated\n") == (cli.main(["scales"], stdout=io.StringIO(), stderr=err), err.getvalue())
