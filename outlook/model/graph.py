@@ -207,11 +207,8 @@ class DependencyGraph:
         distribution is still summarised). ``outlook check`` warns of each.
         """
         probabilities = {n.key for n in self.nodes if n.kind in ("event", "scenario")}
-        found = []
-        for n in self.nodes:
-            if n.kind in ("driver", "derived") and not (_reach({n.key}, self._out) & probabilities):
-                found.append(n)
-        return tuple(found)
+        reaching = _reach(probabilities, self._in)  # one walk upstream from every probability: linear
+        return tuple(n for n in self.nodes if n.kind in ("driver", "derived") and n.key not in reaching)
 
     def to_mermaid(self) -> str:
         """The graph as a Mermaid flowchart (left to right), one line per node and edge.
