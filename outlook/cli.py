@@ -816,10 +816,18 @@ def _bar_total(args: argparse.Namespace) -> int:
 
 
 def _notes(tables: object, args: argparse.Namespace, err: TextIO) -> None:
-    """The run's warnings, and how many samples a precision run took, on stderr."""
+    """Where the run ran (a capped worker count), its warnings, and how many samples a precision run took."""
+    from .model.runner import cpu_count
     from .tables import Tables
 
     assert isinstance(tables, Tables)
+    workers, cores = args.workers, cpu_count()
+    if workers is not None and workers > cores and args.scheduler in (None, "local"):
+        print(
+            f"outlook: note: {workers} worker processes were asked for, but this process may use "
+            f"{cores} {'core' if cores == 1 else 'cores'}: {cores} ran",
+            file=err,
+        )
     for w in tables.warnings:
         print(f"outlook: note: {w}", file=err)
     if args.precision is not None and not args.quiet and _largest_se(tables) <= args.precision:

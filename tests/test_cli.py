@@ -865,3 +865,16 @@ def test_a_precision_not_reached_gets_one_note_not_two(good: Path) -> None:
     notes = [line for line in err.splitlines() if line.startswith("outlook: note:")]
     assert len(notes) == 1
     assert notes[0].startswith("outlook: note: precision 0.0001 was not reached: the largest standard error is ")
+
+
+def test_a_report_is_the_same_for_any_worker_count(good: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A capped worker count is a note on stderr, never part of the report."""
+    monkeypatch.setattr("outlook.model.runner.cpu_count", lambda: 1)
+    one, three = tmp_path / "one.md", tmp_path / "three.md"
+    assert 0 == run("report", str(good), "-n", "1000", "--no-figures", "-q", "-o", str(one))[0]
+    code, _, err = run("report", str(good), "-n", "1000", "--no-figures", "-q", "-o", str(three), "--workers", "3")
+    assert (0, "outlook: note: 3 worker processes were asked for, but this process may use 1 core: 1 ran\n") == (
+        code,
+        err,
+    )
+    assert one.read_bytes() == three.read_bytes()

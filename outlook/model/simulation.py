@@ -77,6 +77,10 @@ class Run:
         of them, at most 20,000), kept as the run drew them: the same for
         any ``chunk_size``, ``workers`` or scheduler, since block seeding
         fixes every world. ``None`` only for a Run built by hand.
+    notes
+        Facts about where the run ran, not about its results (a worker
+        count capped at the usable cores): never in the tables or a report,
+        which are the same however the run was spread.
     """
 
     model: Model
@@ -92,6 +96,7 @@ class Run:
     sampler: str = "random"
     block_counts: tuple[tuple[Counts, int], ...] = ()
     worlds: WorldBlock | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def scenario(self) -> Scenario:
@@ -260,7 +265,7 @@ def simulate(
             part.merge(blocks(_blocks(total), _blocks(new_total), new_total))
             total = new_total
     run = _finish(model, part, total, seed, chunk, precision, sampler)
-    run.warnings[:0] = runner.notes  # a capped worker count
+    run.notes[:] = runner.notes  # a capped worker count: execution, not results
     return run
 
 
