@@ -92,6 +92,8 @@ def check_agreement(model: Model, a: Result, b: Result, n: int, names: tuple[str
     zm, worst_pct = [], (0.0, "")
     for name in model.drivers + model.derived:
         qa, qb = stats_a[name], stats_b[name]
+        if math.isnan(qa[0]) or math.isnan(qb[0]):
+            continue  # a categorical driver: no mean (its shares are in the categories table)
         sd = max(qa[1], qb[1], 1e-300)
         zm.append((qa[0] - qb[0]) / (sd * math.sqrt(2 / n)))
         rel = max(abs(x - y) for x, y in zip(qa[3:8], qb[3:8])) / sd
