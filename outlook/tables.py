@@ -455,12 +455,16 @@ def summarise_worlds(
     worlds
         From :func:`outlook.sample_worlds`: a column per driver and derived
         quantity, ``time_<event>`` per event and ``scenario@<horizon>`` per
-        horizon (scenario ids); any other columns (``weight``) are ignored.
-        Its ``attrs`` give the manifest's ``seed`` and ``sampler`` (``None``
-        if absent).
+        horizon (scenario ids), and optionally ``weight``; other columns
+        are ignored. Its ``attrs`` give the manifest's ``seed`` and
+        ``sampler`` (``None`` if absent), and its ``scenario_hash``, when
+        present, must be the scenario's: worlds drawn from another scenario
+        are refused.
     weights
-        ``None`` (every world 1), or one weight per world, shape
-        ``(len(worlds),)``: finite, none negative, not all 0. Importance
+        ``None`` (the ``weight`` column if ``worlds`` has one, else every
+        world 1), or one weight per world, shape ``(len(worlds),)``, in the
+        worlds' row order (a Series must have the worlds' index): finite,
+        none negative, not all 0. Importance
         weights ``f_new(x) / f_old(x)`` give the tables under a new driver
         distribution ``f_new``; an indicator (1 where an observation holds,
         else 0) gives them conditional on it. Only ratios matter.
@@ -488,8 +492,9 @@ def summarise_worlds(
     ------
     ValueError
         If ``worlds`` lacks a column, names a scenario the scenario does
-        not have, or has no rows; for bad ``weights`` (one line saying
-        which); for an unknown ``scale``.
+        not have, has no rows, or was drawn from another scenario; for bad
+        ``weights`` (one line saying which), or a Series of weights with
+        another index; for an unknown ``scale``.
     """
     sc = get_scale(scale)
     model = scenario if isinstance(scenario, Model) else compile_model(scenario)
@@ -501,6 +506,22 @@ def summarise_worlds(
         raise ValueError(msg)
     if n == 0:
         msg = "worlds has no rows: there is nothing to summarise"
+        raise ValueError(msg)
+    drawn_from = worlds.attrs.get("scenario_hash")
+    if drawn_from is not None and drawn_from != s.hash:
+        msg = (
+            f"worlds were drawn from another scenario (hash {str(drawn_from)[:16]}, not {s.hash[:16]}); "
+            "a what-if's worlds are drawn from the what-if (sample_worlds, or outlook.model.iter_recomputed), "
+            "or reweighted with importance weights from the scenario they came from"
+        )
+        raise ValueError(msg)
+    if weights is None and "weight" in worlds.columns:
+        weights = worlds["weight"]
+    if isinstance(weights, pd.Series) and not weights.index.equals(worlds.index):
+        msg = (
+            "weights is a Series whose index is not the worlds' index: align it first "
+            "(weights.reindex(worlds.index)), or pass an array in the worlds' row order"
+        )
         raise ValueError(msg)
     w = np.ones(n) if weights is None else check_weights(weights, n)
     total = float(np.sum(w))

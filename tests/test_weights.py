@@ -161,3 +161,41 @@ def test_summarise_worlds_checks_weights_and_columns(nk: outlook.Scenario) -> No
         summarise_worlds(nk, worlds, weights=-np.ones(100))
     with pytest.raises(ValueError, match=r"^worlds has no column for scenario@"):
         summarise_worlds(nk, worlds.drop(columns=[f"scenario@{nk.horizons[0].id}"]))
+
+
+def test_worlds_from_another_scenario_are_refused() -> None:
+    """A what-if summarised over the base run's worlds would carry the what-if's name over the base's numbers."""
+    import outlook
+
+    base = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    worlds = outlook.sample_worlds(base, samples=2_000, seed=1)
+    what_if = base.with_overrides({"drivers.troops.range": [9000, 13000]})
+    with pytest.raises(
+        ValueError, match=r"^worlds were drawn from another scenario \(hash [0-9a-f]{16}, not [0-9a-f]{16}\)"
+    ):
+        outlook.summarise_worlds(what_if, worlds)
+
+
+def test_a_series_of_weights_must_have_the_worlds_index() -> None:
+    import outlook
+
+    s = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    worlds = outlook.sample_worlds(s, samples=2_000, seed=1)
+    w = (worlds["troops"] > 10_000).astype(float)
+    aligned = outlook.summarise_worlds(s, worlds, weights=w)
+    with pytest.raises(ValueError, match=r"^weights is a Series whose index is not the worlds' index"):
+        outlook.summarise_worlds(s, worlds, weights=w.sample(frac=1, random_state=0))
+    assert aligned.scenarios.equals(outlook.summarise_worlds(s, worlds, weights=w.to_numpy()).scenarios)
+
+
+def test_the_stores_weight_column_is_used_when_no_weights_are_given() -> None:
+    import outlook
+
+    s = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    worlds = outlook.sample_worlds(s, samples=2_000, seed=1)
+    w = (worlds["troops"] > 10_000).astype(float)
+    weighted = worlds.assign(weight=w)
+    expected = outlook.summarise_worlds(s, worlds, weights=w.to_numpy())
+    got = outlook.summarise_worlds(s, weighted)
+    assert got.scenarios.equals(expected.scenarios)
+    assert got.manifest["effective_sample_size"] == float(w.sum())
