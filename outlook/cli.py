@@ -614,6 +614,9 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     sid = terminal_safe(str(m["scenario_id"]))
     title = f"{markdown_escape(sid) if md else sid}: {m['samples']} samples, seed {m['seed']}, scale {m['scale']}"
     out.write(f"# {title}\n" if md else f"{title}\n")
+    if m["overrides"]:  # a what-if's tables say so, whatever is pasted from them
+        what_if = "; ".join(terminal_safe(str(o)) for o in m["overrides"])
+        out.write(f"\nWhat-if: {markdown_escape(what_if)}\n" if md else f"what-if: {what_if}\n")
     for name in names:
         frame = tables.table(name)
         if frame.empty:

@@ -878,3 +878,18 @@ def test_a_report_is_the_same_for_any_worker_count(good: Path, tmp_path: Path, m
         err,
     )
     assert one.read_bytes() == three.read_bytes()
+
+
+def test_a_what_ifs_tables_and_report_say_it_is_a_what_if() -> None:
+    """Pasted from the terminal or read in a report, a what-if cannot pass for the scenario as stated."""
+    setting = ["--set", "drivers.troops.range=[9000,13000]"]
+    code, out, _ = run("run", "nk-troops-russia", "-n", "2000", "-q", "--table", "scenarios", *setting)
+    assert code == 0
+    assert out.splitlines()[1] == "what-if: drivers.troops.range=[9000,13000]"
+    code, out, _ = run("run", "nk-troops-russia", "-n", "2000", "-q", "--table", "scenarios")
+    assert "what-if" not in out.lower()
+    code, out, _ = run(
+        "report", "nk-troops-russia", "-n", "2000", "-q", "--no-figures", "-f", "markdown", "-o", "-", *setting
+    )
+    assert code == 0
+    assert "**What-if.** Not the scenario as its file states it: drivers.troops.range=\\[9000,13000\\].\n" in out

@@ -199,3 +199,19 @@ def test_the_stores_weight_column_is_used_when_no_weights_are_given() -> None:
     got = outlook.summarise_worlds(s, weighted)
     assert got.scenarios.equals(expected.scenarios)
     assert got.manifest["effective_sample_size"] == float(w.sum())
+
+
+def test_a_weighted_report_says_it_is_weighted() -> None:
+    import outlook
+    from outlook.report import build_report
+
+    s = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    worlds = outlook.sample_worlds(s, samples=2_000, seed=1)
+    w = (worlds["troops"] > 10_000).astype(float)
+    text, _ = build_report(outlook.summarise_worlds(s, worlds, weights=w), format="markdown", figures=False)
+    assert (
+        f"**Weighted.** The worlds are weighted (reweighted or conditioned): they count as {w.sum():,.0f} equally"
+        in text
+    )
+    plain, _ = build_report(outlook.summarise_worlds(s, worlds), format="markdown", figures=False)
+    assert "**Weighted.**" not in plain

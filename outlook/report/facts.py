@@ -7,6 +7,7 @@ something that is not a table: :func:`scenario_of` and :func:`run_facts`
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +53,12 @@ class RunFacts:
         blocks (quasi-Monte Carlo with enough blocks) rather than binomial.
     correlation_repair
         The record of a repaired correlation matrix, or ``None``.
+    overrides
+        The what-if's overrides, as ``KEY=VALUE`` texts in order (empty for
+        the scenario as its file states it).
+    effective_sample_size
+        Kish's effective sample size when the worlds were weighted
+        (:func:`outlook.summarise_worlds`), else ``None``.
     fields
         Every manifest field, in order, for the manifest table.
     """
@@ -65,6 +72,8 @@ class RunFacts:
     between_blocks: bool
     correlation_repair: dict[str, Any] | None
     fields: tuple[tuple[str, Any], ...]
+    overrides: tuple[str, ...] = ()
+    effective_sample_size: float | None = None
 
 
 def run_facts(tables: Tables) -> RunFacts:
@@ -84,4 +93,13 @@ def run_facts(tables: Tables) -> RunFacts:
         between_blocks=m.standard_error_method == "between_blocks",
         correlation_repair=m.correlation_repair or None,
         fields=tuple(m.items()),
+        overrides=tuple(str(o) for o in (m.overrides or ())),
+        effective_sample_size=_weighted(m.standard_error_method, m.effective_sample_size, m.samples),
     )
+
+
+def _weighted(method: str, effective: float | None, samples: int) -> float | None:
+    """Kish's effective sample size of weighted worlds; ``None`` when every world counts fully (equal weights)."""
+    if method != "kish" or effective is None or math.isclose(float(effective), float(samples), rel_tol=1e-12):
+        return None
+    return float(effective)

@@ -256,7 +256,7 @@ def build_document(tables: Tables, figures: Sequence[str], worlds: int) -> Doc:
 def _header(ctx: _Context) -> list[Block]:
     """Title, question, as-of date and the run in one line."""
     s = ctx.s
-    return [
+    out: list[Block] = [
         Heading(1, User(one_line(s.title))),
         Para((Strong("Question."), " ", User(one_line(s.question))), cls="question"),
         Para(
@@ -267,6 +267,31 @@ def _header(ctx: _Context) -> list[Block]:
             cls="meta",
         ),
     ]
+    if ctx.run.overrides:  # a what-if says so before anything else is read
+        out.append(
+            Para(
+                (
+                    Strong("What-if."),
+                    " Not the scenario as its file states it: ",
+                    User("; ".join(ctx.run.overrides)),
+                    ".",
+                ),
+                cls="meta",
+            )
+        )
+    if ctx.run.effective_sample_size is not None:
+        out.append(
+            Para(
+                (
+                    Strong("Weighted."),
+                    f" The worlds are weighted (reweighted or conditioned): they count as "
+                    f"{ctx.run.effective_sample_size:,.0f} equally weighted worlds (Kish's effective sample size), "
+                    "and the standard errors use that count.",
+                ),
+                cls="meta",
+            )
+        )
+    return out
 
 
 def _key_judgements(ctx: _Context) -> list[Block]:
