@@ -507,23 +507,7 @@ def summarise_worlds(
     if n == 0:
         msg = "worlds has no rows: there is nothing to summarise"
         raise ValueError(msg)
-    drawn_from = worlds.attrs.get("scenario_hash")
-    if drawn_from is not None and drawn_from != s.hash:
-        msg = (
-            f"worlds were drawn from another scenario (hash {str(drawn_from)[:16]}, not {s.hash[:16]}); "
-            "a what-if's worlds are drawn from the what-if (sample_worlds, or outlook.model.iter_recomputed), "
-            "or reweighted with importance weights from the scenario they came from"
-        )
-        raise ValueError(msg)
-    if weights is None and "weight" in worlds.columns:
-        weights = worlds["weight"]
-    if isinstance(weights, pd.Series) and not weights.index.equals(worlds.index):
-        msg = (
-            "weights is a Series whose index is not the worlds' index: align it first "
-            "(weights.reindex(worlds.index)), or pass an array in the worlds' row order"
-        )
-        raise ValueError(msg)
-    w = np.ones(n) if weights is None else check_weights(weights, n)
+    w = _store_weights(s, worlds, weights)
     total = float(np.sum(w))
     n_eff = effective_sample_size(w)
 
@@ -590,6 +574,28 @@ def summarise_worlds(
             f"{LOW_EFFECTIVE_SHARE:.0%}): few worlds carry the weight; simulate the new assumptions instead"
         )
     return Tables(*frames, manifest, tuple(warnings), _curves(s, grid, p_curve, weighted_se(p_curve, n_eff)), s, worlds)
+
+
+def _store_weights(s: Scenario, worlds: pd.DataFrame, weights: object) -> np.ndarray:
+    """The weights of a world store's rows, checked (see :func:`summarise_worlds`)."""
+    n = len(worlds)
+    drawn_from = worlds.attrs.get("scenario_hash")
+    if drawn_from is not None and drawn_from != s.hash:
+        msg = (
+            f"worlds were drawn from another scenario (hash {str(drawn_from)[:16]}, not {s.hash[:16]}); "
+            "a what-if's worlds are drawn from the what-if (sample_worlds, or outlook.model.iter_recomputed), "
+            "or reweighted with importance weights from the scenario they came from"
+        )
+        raise ValueError(msg)
+    if weights is None and "weight" in worlds.columns:
+        weights = worlds["weight"]
+    if isinstance(weights, pd.Series) and not weights.index.equals(worlds.index):
+        msg = (
+            "weights is a Series whose index is not the worlds' index: align it first "
+            "(weights.reindex(worlds.index)), or pass an array in the worlds' row order"
+        )
+        raise ValueError(msg)
+    return np.ones(n) if weights is None else check_weights(weights, n)
 
 
 def _store_columns(s: Scenario) -> list[str]:

@@ -256,3 +256,11 @@ def test_what_the_graph_calls_unreached_changes_no_probability() -> None:
         what_if = outlook.run_outlook(s, samples=20_000, seed=11, overrides={f"drivers.{name}.range": [lo / 2, hi * 2]})
         assert base.scenarios.equals(what_if.scenarios), name
         assert base.events.equals(what_if.events), name
+
+
+def test_a_bare_id_is_a_key_error_that_shows_the_key() -> None:
+    g = dependency_graph(load_scenario(find_scenario("nk-troops-russia")))
+    with pytest.raises(
+        KeyError, match=r"no node 'troops' in the dependency graph; keys are 'kind:id', e\.g\. 'driver:troops'"
+    ):
+        g.downstream("troops")

@@ -55,7 +55,7 @@ from .settings import (
 )
 from .simulation import Run, simulate
 from .standard_errors import MIN_QMC_BLOCKS, Counts, StandardErrors, between_block_se, binomial_se, standard_errors
-from .worlds import WorldBlock, draw_worlds, iter_worlds, sample_worlds
+from .worlds import WorldBlock, draw_worlds, iter_worlds, sample_worlds, worlds_frame
 
 __all__ = [
     "BLOCK_SIZE",
@@ -93,4 +93,5 @@ __all__ = [
     "sample_worlds",
     "simulate",
     "standard_errors",
+    "worlds_frame",
 ]

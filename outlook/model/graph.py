@@ -145,9 +145,14 @@ class DependencyGraph:
         Raises
         ------
         KeyError
-            If there is no such node.
+            If there is no such node (saying which keys would be, for a bare id).
         """
-        return self._index[key]
+        try:
+            return self._index[key]
+        except KeyError:
+            kinds = [n.key for n in self.nodes if n.id == key]
+            hint = f"; keys are 'kind:id', e.g. {', '.join(repr(k) for k in kinds)}" if kinds else ""
+            raise KeyError(f"no node {key!r} in the dependency graph{hint}") from None
 
     def inputs(self, key: str) -> tuple[str, ...]:
         """The keys of the nodes with an edge into ``key`` (what it reads), in edge order."""
