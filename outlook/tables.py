@@ -507,6 +507,7 @@ def summarise_worlds(
     if n == 0:
         msg = "worlds has no rows: there is nothing to summarise"
         raise ValueError(msg)
+    _check_store_values(s, worlds)
     w = _store_weights(s, worlds, weights)
     total = float(np.sum(w))
     n_eff = effective_sample_size(w)
@@ -517,11 +518,13 @@ def summarise_worlds(
     rule_ids = [r.id for r in s.rules]
     p_scen = np.empty((len(s.horizons), len(rule_ids)))
     for hi, h in enumerate(s.horizons):
-        codes = np.asarray(pd.Categorical(worlds[scenario_column(h.id)], categories=rule_ids).codes)
-        if (codes < 0).any():
-            bad = worlds[scenario_column(h.id)].iloc[int(np.argmax(codes < 0))]
+        labels = worlds[scenario_column(h.id)]
+        unknown = ~labels.isin(rule_ids).to_numpy()
+        if unknown.any():
+            bad = labels.iloc[int(np.argmax(unknown))]
             msg = f"worlds column {scenario_column(h.id)} names {bad!r}, not one of the scenario's {len(rule_ids)}"
             raise ValueError(msg)
+        codes = np.asarray(pd.Categorical(labels, categories=rule_ids).codes)
         p_scen[hi] = np.bincount(codes, weights=w, minlength=len(rule_ids)) / total
     ends = model.horizon_ends
     times = {e.id: worlds[f"time_{e.id}"].to_numpy(dtype=np.float64) for e in s.events}
@@ -534,7 +537,7 @@ def summarise_worlds(
     for d in s.drivers:
         if d.categories:
             codes = np.asarray(pd.Categorical(worlds[d.id], categories=list(d.categories)).codes)
-            p = np.bincount(codes[codes >= 0], weights=w[codes >= 0], minlength=len(d.categories)) / total
+            p = np.bincount(codes, weights=w, minlength=len(d.categories)) / total  # codes checked: none -1
             cats[d.id] = (p, weighted_se(p, n_eff))
     levels = [q / 100 for q in PERCENTILES]
 
@@ -560,7 +563,7 @@ def summarise_worlds(
         p_curve[k] = cum[np.searchsorted(times[e.id][order], grid, side="right")] / total
     se_method: tuple[StandardErrorMethod, str] = (
         ("binomial", "binomial: sqrt(p (1 - p) / n)")
-        if weights is None
+        if weights is None and bool(np.all(w == w[0]))
         else ("kish", "weighted: sqrt(p (1 - p) / n_eff), n_eff = (sum w)^2 / sum w^2 (Kish 1965)")
     )
     attrs = worlds.attrs
@@ -574,6 +577,43 @@ def summarise_worlds(
             f"{LOW_EFFECTIVE_SHARE:.0%}): few worlds carry the weight; simulate the new assumptions instead"
         )
     return Tables(*frames, manifest, tuple(warnings), _curves(s, grid, p_curve, weighted_se(p_curve, n_eff)), s, worlds)
+
+
+def _check_store_values(s: Scenario, worlds: pd.DataFrame) -> None:
+    """Refuse a world store whose values no run could have drawn, naming the column and the first bad row.
+
+    A driver or derived quantity is a finite number (a categorical driver,
+    one of its categories); an event time is a number of years, at least 0,
+    or ``inf`` for never.
+    """
+
+    def refuse(column: str, row: int, what: str) -> None:
+        value = worlds[column].iloc[row]
+        raise ValueError(
+            f"worlds column {column} {what} (row {row}: {value!r}); pass worlds from outlook.sample_worlds"
+        )
+
+    for d in s.drivers:
+        if d.categories:
+            unknown = ~worlds[d.id].isin(list(d.categories)).to_numpy()
+            if unknown.any():
+                refuse(d.id, int(np.argmax(unknown)), f"holds a value that is not one of {list(d.categories)}")
+    numeric = [d.id for d in s.drivers if not d.categories] + [q.id for q in s.derived]
+    times = [f"time_{e.id}" for e in s.events]
+    for column in numeric + times:
+        try:
+            x = worlds[column].to_numpy(dtype=np.float64)
+        except (TypeError, ValueError):
+            x = pd.to_numeric(worlds[column], errors="coerce").to_numpy(dtype=np.float64)
+            refuse(column, int(np.argmax(np.isnan(x))), "holds a value that is not a number")
+        bad = ~np.isfinite(x) if column in numeric else (np.isnan(x) | (x < 0))
+        if bad.any():
+            what = (
+                "holds a value that is not a finite number"
+                if column in numeric
+                else "holds a time that is not 0 or more years (or inf: never)"
+            )
+            refuse(column, int(np.argmax(bad)), what)
 
 
 def _store_weights(s: Scenario, worlds: pd.DataFrame, weights: object) -> np.ndarray:

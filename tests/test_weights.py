@@ -144,7 +144,7 @@ def test_integer_weights_act_as_repeated_worlds_at_the_extremes() -> None:
         ([1.0, 1.0, float("inf")], "weights must be finite numbers (world 2 has inf)"),
         ([1.0, -0.5, 1.0], "weights must not be negative (world 1 has -0.5)"),
         ([0.0, 0.0, 0.0], "weights must not all be 0: no world would count"),
-        (["a", "b", "c"], "weights must be numbers, one for each of the 3 worlds (got list)"),
+        (["a", "b", "c"], "weights must be real numbers or booleans, one for each of the 3 worlds (got list of <U1)"),
     ],
 )
 def test_bad_weights_are_refused_in_one_line(weights: object, message: str) -> None:
@@ -215,3 +215,64 @@ def test_a_weighted_report_says_it_is_weighted() -> None:
     )
     plain, _ = build_report(outlook.summarise_worlds(s, worlds), format="markdown", figures=False)
     assert "**Weighted.**" not in plain
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e-320, 1e308])
+def test_only_ratios_of_weights_matter_at_the_ends_of_the_floats(scale: float) -> None:
+    """Weights near 1e-320 or 1e308 (finite, valid) give the tables of unit weights, not a crash."""
+    import outlook
+
+    s = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    worlds = outlook.sample_worlds(s, samples=500, seed=1)
+    got = outlook.summarise_worlds(s, worlds, weights=np.full(500, scale))
+    ones = outlook.summarise_worlds(s, worlds, weights=np.ones(500))
+    assert got.scenarios.equals(ones.scenarios)
+    assert got.manifest["effective_sample_size"] == 500.0
+
+
+@pytest.mark.parametrize(
+    ("weights", "kind"),
+    [(["1"] * 500, "<U1"), (np.ones(500, dtype=complex), "complex128"), (list(range(500)), None)],
+)
+def test_weights_are_real_numbers(weights: object, kind: str | None) -> None:
+    import outlook
+
+    s = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    worlds = outlook.sample_worlds(s, samples=500, seed=1)
+    if kind is None:
+        outlook.summarise_worlds(s, worlds, weights=weights)  # ints are numbers
+        return
+    with pytest.raises(
+        ValueError,
+        match=rf"^weights must be real numbers or booleans, one for each of the 500 worlds \(got \w+ of {kind}\)$",
+    ):
+        outlook.summarise_worlds(s, worlds, weights=weights)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        (
+            "us_election",
+            "bogus",
+            "worlds column us_election holds a value that is not one of ['harris', 'trump'] (row 0: 'bogus')",
+        ),
+        ("troops", np.nan, "worlds column troops holds a value that is not a finite number (row 0: nan)"),
+        (
+            "time_ceasefire",
+            -5.0,
+            "worlds column time_ceasefire holds a time that is not 0 or more years (or inf: never) (row 0: -5.0)",
+        ),
+        ("time_ceasefire", "abc", "worlds column time_ceasefire holds a value that is not a number (row 0: 'abc')"),
+    ],
+)
+def test_a_store_with_values_no_run_could_draw_is_refused(column: str, value: object, message: str) -> None:
+    import outlook
+
+    s = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    worlds = outlook.sample_worlds(s, samples=500, seed=1)
+    worlds[column] = worlds[column].astype(object)
+    worlds.loc[worlds.index[0], column] = value
+    with pytest.raises(ValueError, match=r"^worlds column ") as info:
+        outlook.summarise_worlds(s, worlds)
+    assert str(info.value) == message + "; pass worlds from outlook.sample_worlds"

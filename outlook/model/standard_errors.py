@@ -222,13 +222,19 @@ def weighted_se(p: FloatArray | float, n_eff: float) -> FloatArray:
 def check_weights(weights: object, n: int) -> FloatArray:
     """Per-world weights as a float array of shape ``(n,)``, or a one-line ValueError saying what is wrong.
 
-    Weights must be finite numbers, none negative, not all 0.
+    Weights must be real numbers (or booleans), finite, none negative, not
+    all 0. Only their ratios matter, so they are returned divided by the
+    largest (in (0, 1]): sums of weights and of their squares then neither
+    overflow (weights near 1e308) nor underflow (weights near 1e-320).
     """
-    try:
-        w = np.asarray(weights, dtype=np.float64)
-    except (TypeError, ValueError):
-        msg = f"weights must be numbers, one for each of the {n:,} worlds (got {type(weights).__name__})"
-        raise ValueError(msg) from None
+    raw = np.asarray(weights)
+    if raw.dtype.kind not in "biuf":  # not text, dates, objects or complex numbers read as floats
+        msg = (
+            f"weights must be real numbers or booleans, one for each of the {n:,} worlds "
+            f"(got {type(weights).__name__} of {raw.dtype})"
+        )
+        raise ValueError(msg)
+    w = raw.astype(np.float64)
     if w.shape != (n,):
         msg = f"weights must have shape ({n},), one for each world (got shape {w.shape})"
         raise ValueError(msg)
@@ -245,4 +251,4 @@ def check_weights(weights: object, n: int) -> FloatArray:
     if not (w > 0).any():
         msg = "weights must not all be 0: no world would count"
         raise ValueError(msg)
-    return w
+    return np.asarray(w / w.max(), dtype=np.float64)
