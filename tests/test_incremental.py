@@ -247,3 +247,38 @@ def test_a_total_smaller_than_the_block_is_refused() -> None:
     with pytest.raises(ValueError, match=r"^total must") as info:
         recompute_worlds(model, block, model, seed=1, total=50)
     assert "total must be the base run's sample count, at least 100 for this block (got 50)" == str(info.value)
+
+
+def test_a_block_from_another_seed_sampler_run_or_scenario_is_refused() -> None:
+    """Recomputed nodes from one seed and copied ones from another would match no full draw, silently."""
+    from outlook.model import compile_model, draw_worlds
+    from outlook.model.incremental import recompute_worlds
+    from outlook.scenario import find_scenario, load_scenario
+    from outlook.testing import tiny_scenario
+
+    s = load_scenario(find_scenario("nk-troops-russia"))
+    base, new = compile_model(s), compile_model(s.with_overrides({"drivers.troops.range": [9000, 13000]}))
+    block = draw_worlds(base, 1, 0, 1000, total=1000)
+    for kwargs, message in [
+        ({"seed": 2, "total": 1000}, "the base block was drawn with seed 1, not 2: give the base run's own seed"),
+        (
+            {"seed": 1, "total": 2000},
+            "the base block was drawn with total 1000, not 2000: give the base run's own total",
+        ),
+        (
+            {"seed": 1, "total": 1000, "sampler": "sobol"},
+            "the base block was drawn with sampler 'random', not 'sobol': give the base run's own sampler",
+        ),
+    ]:
+        with pytest.raises(ValueError, match=r"^the base block was drawn with ") as info:
+            recompute_worlds(base, block, new, **kwargs)  # type: ignore[arg-type]
+        assert str(info.value) == message
+    other = compile_model(
+        tiny_scenario(drivers={"r": {"range": [0.1, 0.3], "shape": "uniform"}}, events={"it": {"rate": "r"}})
+    )
+    with pytest.raises(
+        ValueError, match=r"^the base block was drawn from another scenario \(hash [0-9a-f]{16}, not base_model's"
+    ):
+        recompute_worlds(base, draw_worlds(other, 1, 0, 1000, total=1000), new, seed=1, total=1000)
+    result = recompute_worlds(base, block, new, seed=1, total=1000)
+    assert result.scenario_hash == new.scenario.hash

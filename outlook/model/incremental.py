@@ -270,8 +270,8 @@ def recompute_worlds(
     new_model
         The what-if's model.
     seed, total, sampler
-        The base run's seed, sample count and sampler (the block does not
-        record them: give the ones it was drawn with).
+        The base run's seed, sample count and sampler: those the block
+        records, when it records them (a block from ``draw_worlds`` does).
     plan
         From :func:`plan_recompute` (computed if not given): reuse one plan
         for every block of a run.
@@ -288,7 +288,9 @@ def recompute_worlds(
     SimulationError
         As :func:`~outlook.model.draw_worlds` on ``new_model`` (the same first error).
     ValueError
-        If ``total`` is smaller than the block's end, or ``sampler`` is unknown.
+        If ``total`` is smaller than the block's end, or ``sampler`` is
+        unknown; if the block was drawn with another seed, sample count or
+        sampler, or from another scenario than ``base_model``'s.
 
     Examples
     --------
@@ -307,8 +309,41 @@ def recompute_worlds(
     if start + n > total:
         msg = f"total must be the base run's sample count, at least {start + n:,} for this block (got {total:,})"
         raise ValueError(msg)
+    _check_origin(base_model, base_block, seed, total, sampler)
     if plan.full:
         return draw_worlds(new_model, seed, start, start + n, total=total, sampler=sampler)
+    return _recompute(base_block, new_model, seed, total, plan)
+
+
+def _check_origin(base_model: Model, block: WorldBlock, seed: int, total: int, sampler: str) -> None:
+    """Refuse a block that was not drawn from ``base_model`` with this seed, sample count and sampler.
+
+    Recomputed nodes would come from the given seed and the rest from the
+    block's: worlds that match no full draw, silently.
+    """
+    said = {"seed": seed, "total": total, "sampler": sampler}
+    drawn = {"seed": block.seed, "total": block.total, "sampler": block.sampler}
+    for key, value in said.items():
+        if drawn[key] is not None and drawn[key] != value:
+            msg = f"the base block was drawn with {key} {drawn[key]!r}, not {value!r}: give the base run's own {key}"
+            raise ValueError(msg)
+    h = base_model.scenario.hash
+    if block.scenario_hash is not None and block.scenario_hash != h:
+        msg = (
+            f"the base block was drawn from another scenario (hash {block.scenario_hash[:16]}, "
+            f"not base_model's {h[:16]})"
+        )
+        raise ValueError(msg)
+    missing = [d.id for d in base_model.scenario.drivers if d.id not in block.values]
+    missing += [e.id for e in base_model.scenario.events if e.id not in block.times]
+    if missing:
+        msg = f"the base block has no worlds for {', '.join(missing[:5])}: it was not drawn from base_model"
+        raise ValueError(msg)
+
+
+def _recompute(base_block: WorldBlock, new_model: Model, seed: int, total: int, plan: Recompute) -> WorldBlock:
+    """The nodes in ``plan.nodes`` recomputed, every other one the base block's own array."""
+    start, n = base_block.start, base_block.size
     s = new_model.scenario
     redo = plan.nodes
     drivers = frozenset(d.id for d in s.drivers if f"driver:{d.id}" in redo)
@@ -335,7 +370,9 @@ def recompute_worlds(
             times[e.id] = base_block.times[e.id]
     first = next((i for i, r in enumerate(s.rules) if f"scenario:{r.id}" in redo), None)
     labels = base_block.labels if first is None else _relabel(new_model, base_block.labels, values, times, first)
-    return dataclasses.replace(base_block, values=values, times=times, labels=labels)
+    return dataclasses.replace(
+        base_block, values=values, times=times, labels=labels, scenario_hash=new_model.scenario.hash
+    )
 
 
 def _relabel(

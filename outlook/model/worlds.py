@@ -64,12 +64,21 @@ class WorldBlock:
     labels
         Shape ``(n_horizons, size)``: the index, in ``scenario.rules``, of
         the scenario each world is in by the end of each horizon.
+    seed, total, sampler, scenario_hash
+        Where the worlds come from: the run's seed, sample count and
+        sampler, and the hash of the scenario drawn (``None`` for a block
+        built by hand). What uses a block with a model or a run checks them
+        (:func:`~outlook.model.incremental.recompute_worlds`).
     """
 
     start: int
     values: Mapping[str, FloatArray]
     times: Mapping[str, FloatArray]
     labels: IntArray
+    seed: int | None = None
+    total: int | None = None
+    sampler: str | None = None
+    scenario_hash: str | None = None
 
     @property
     def size(self) -> int:
@@ -83,6 +92,10 @@ class WorldBlock:
             {name: v[:k].copy() for name, v in self.values.items()},
             {name: v[:k].copy() for name, v in self.times.items()},
             self.labels[:, :k].copy(),
+            self.seed,
+            self.total,
+            self.sampler,
+            self.scenario_hash,
         )
 
 
@@ -252,7 +265,8 @@ def draw_worlds(model: Model, seed: int, start: int, stop: int, *, total: int, s
     for dv in s.derived:
         values[dv.id] = _derived(dv.id, dv.expr.evaluate(values, n), dv.where, n)
     times = occurrence_times(model, values, budgets, n)
-    return WorldBlock(start, values, times, label_worlds(model, values, times, n))
+    labels = label_worlds(model, values, times, n)
+    return WorldBlock(start, values, times, labels, seed, total, sampler, s.hash)
 
 
 def _derived(name: str, v: FloatArray, where: object, n: int) -> FloatArray:
