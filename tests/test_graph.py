@@ -264,3 +264,16 @@ def test_a_bare_id_is_a_key_error_that_shows_the_key() -> None:
         KeyError, match=r"no node 'troops' in the dependency graph; keys are 'kind:id', e\.g\. 'driver:troops'"
     ):
         g.downstream("troops")
+
+
+def test_graph_text_carries_no_bidi_or_control_character() -> None:
+    """A label with RLO ... PDF (balanced, so kept in a terminal) or ESC is inert in Mermaid and DOT text."""
+    label = "abc\u202edef\u202c \x1b]0;x\x07"
+    g = dependency_graph(
+        scenario(
+            drivers={"a": {"constant": 1, "label": label}, "b": {"constant": 1}, "c": {"constant": 1}, "lonely": 1}
+        )
+    )
+    for text, shown in ((g.to_mermaid(), "abcdef \\x1b]0;x\\x07"), (g.to_dot(), "abcdef \\\\x1b]0;x\\\\x07")):
+        assert not any(ch in text for ch in "\u202e\u202c\x1b\x07")
+        assert shown in text  # DOT doubles the escape's backslash

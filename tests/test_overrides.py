@@ -401,3 +401,42 @@ def test_tiny_scenario_takes_overrides() -> None:
     """A tiny scenario from outlook.testing is a scenario like any other."""
     s = tiny_scenario(drivers={"k": 5}, events={"e": {"rate": "k / 100"}})
     assert ConstantForm(8.0) == s.with_overrides({"drivers.k": 8}).driver("k").stated
+
+
+def _nested(depth: int) -> object:
+    x: object = 1
+    for _ in range(depth):
+        x = [x]
+    return x
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        (
+            {"drivers.troops.range": _nested(10_000)},
+            "override drivers.troops.range: the value is nested too deeply (more than 64 levels)",
+        ),
+        (
+            {"title": b"bytes"},
+            "override title: a value must be text, a number, a yes/no, a date, a list or a mapping (got bytes)",
+        ),
+        (
+            {"title": object()},
+            "override title: a value must be text, a number, a yes/no, a date, a list or a mapping (got object)",
+        ),
+        (
+            {"as_of": __import__("datetime").datetime(2024, 1, 1, 23, 59)},
+            "override as_of: expected a date, not a date and time (got 2024-01-01T23:59:00)",
+        ),
+        ({"": 1}, "override '': expected a key path such as drivers.troops.range or correlations[0] (got '')"),
+    ],
+    ids=["deep", "bytes", "object", "datetime", "empty-path"],
+)
+def test_python_values_a_file_could_not_state_are_refused(
+    nk: Scenario, override: dict[str, object], message: str
+) -> None:
+    """Not a RecursionError, a silent repr of bytes, a datetime losing its time, or a YAML writer's error."""
+    with pytest.raises(ScenarioErrors) as info:
+        nk.with_overrides(override)
+    assert [str(e) for e in info.value.errors] == [message]

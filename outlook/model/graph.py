@@ -36,6 +36,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .._text import strip_bidi, terminal_safe
+
 if TYPE_CHECKING:  # the graph is read from a scenario; it imports none at run time
     from ..scenario import Scenario
 
@@ -246,7 +248,8 @@ class DependencyGraph:
         lines = ["digraph outlook {", "  rankdir=LR;"]
         for n in self.nodes:
             shape = _DOT_SHAPES[n.kind]
-            lines.append(f"  {_dot_quote(n.key)} [label={_dot_quote(f'{n.kind}: {n.label}')}, shape={shape}];")
+            label = _dot_quote(f"{n.kind}: {_plain_label(n.label)}")
+            lines.append(f"  {_dot_quote(n.key)} [label={label}, shape={shape}];")
         for e in self.edges:
             style = "" if e.kind in ("reads", "names") else f" [label={_dot_quote(e.kind)}]"
             lines.append(f"  {_dot_quote(e.source)} -> {_dot_quote(e.target)}{style};")
@@ -376,7 +379,13 @@ _DOT_SHAPES = {"source": "note", "driver": "box", "derived": "ellipse", "event":
 _MERMAID_ESCAPES = {'"': "#quot;", "#": "#35;", "<": "#lt;", ">": "#gt;", "&": "#amp;", "`": "#96;"}
 
 
+def _plain_label(text: str) -> str:
+    """A label as inert text: bidi controls removed (no reordering, "Trojan Source"), other controls escaped."""
+    return terminal_safe(strip_bidi(text))
+
+
 def _mermaid_text(kind: str, label: str, id_: str) -> str:
+    label = _plain_label(label)
     text = f"{kind}: {label}" if label == id_ else f"{kind}: {label} ({id_})"
     text = "".join(_MERMAID_ESCAPES.get(ch, ch) for ch in " ".join(text.split()))
     return text

@@ -19,6 +19,7 @@ new (a new entry of a mapping, or the item one past the end of a list).
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import difflib
 import numbers
 import re
@@ -169,19 +170,47 @@ def as_overrides(overrides: Mapping[str, Any] | Iterable[Override | tuple[str, A
     return tuple(out)
 
 
-def _plain(value: Any) -> Any:
-    """Plain data: tuples as lists, numpy's numbers as Python's."""
-    if value is DROP or isinstance(value, str | bool) or value is None:
+#: How deeply an override's value may nest, as for ``--set`` (the YAML reader's limit).
+_MAX_DEPTH = 64
+
+
+def _plain(value: Any, depth: int = 0) -> Any:
+    """Plain data: tuples as lists, numpy's numbers as Python's (nesting past the limit is left for the check)."""
+    if value is DROP or isinstance(value, str | bool) or value is None or depth > _MAX_DEPTH:
         return value
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, numbers.Real):
         return float(value)
     if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: _plain(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [_plain(v, depth + 1) for v in value]
     return value
+
+
+def _check_plain(value: Any, where: Location) -> None:
+    """Refuse a Python value a scenario file could not state: nested too deeply, or of a type YAML data has not.
+
+    Without this, ``b"x"`` would become the text ``"b'x'"``, a datetime
+    would lose its time, and an object would fail inside the YAML writer.
+    """
+    todo: list[tuple[Any, int]] = [(value, 0)]
+    while todo:
+        v, depth = todo.pop()
+        if depth > _MAX_DEPTH:
+            raise ScenarioError(where, f"the value is nested too deeply (more than {_MAX_DEPTH} levels)")
+        if isinstance(v, Mapping):
+            todo += [(k, depth + 1) for k in v] + [(x, depth + 1) for x in v.values()]
+        elif isinstance(v, list):
+            todo += [(x, depth + 1) for x in v]
+        elif isinstance(v, dt.datetime):
+            raise ScenarioError(where, f"expected a date, not a date and time (got {v.isoformat()})")
+        elif not (v is DROP or v is None or isinstance(v, str | bool | int | float | dt.date)):
+            what = type(v).__name__
+            raise ScenarioError(
+                where, f"a value must be text, a number, a yes/no, a date, a list or a mapping (got {what})"
+            )
 
 
 def apply_overrides(root: Node, overrides: tuple[Override, ...], path: str) -> tuple[Node, list[ScenarioError]]:
@@ -208,7 +237,7 @@ def apply_overrides(root: Node, overrides: tuple[Override, ...], path: str) -> t
 
 
 def _apply(root: Node, o: Override, path: str) -> None:
-    where = Location(path, 0, 0, o.key_path, o.key_path)
+    where = Location(path, 0, 0, o.key_path, o.key_path or "''")  # an empty key path is still an override's
     parts = parse_key_path(o.key_path, where=where)
     parent = root
     for i, part in enumerate(parts[:-1]):
@@ -246,6 +275,7 @@ def _node(o: Override, path: str) -> Node:
     if o.source is not None:
         node = compose(o.source, f"--set {o.key_path}")
     else:
+        _check_plain(o.value, Location(path, 0, 0, o.key_path, o.key_path))
         errors: list[ScenarioError] = []
         node = from_plain(o.value, path, errors, o.key_path)
         if errors:
