@@ -877,7 +877,10 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         try:
             s = load_scenario(find_scenario(f)).with_overrides(overrides)
         except (ScenarioErrors, ScenarioError) as exc:
-            print(str(exc), file=err)
+            lines = str(exc).split("\n")
+            if len(args.files) > 1:  # say which file an override's problem is in
+                lines = [f"{f}: {line}" if line.startswith("override ") else line for line in lines]
+            print("\n".join(lines), file=err)
             bad += 1
             continue
         print(

@@ -893,3 +893,10 @@ def test_a_what_ifs_tables_and_report_say_it_is_a_what_if() -> None:
     )
     assert code == 0
     assert "**What-if.** Not the scenario as its file states it: drivers.troops.range=\\[9000,13000\\].\n" in out
+
+
+def test_check_of_several_files_says_which_file_an_override_fails_in(good: Path) -> None:
+    code, out, err = run("check", "nk-troops-russia", str(good), "--set", "drivers.troops.range=[9000,13000]")
+    assert code == 2
+    assert out.startswith("nk-troops-russia: ok with 1 override")
+    assert f"\n{good}: override drivers.troops.range: unknown key path: drivers has no 'troops'" in err
