@@ -190,7 +190,7 @@ def test_a_model_over_the_working_memory_budget_is_refused_at_the_door(monkeypat
     assert (
         "this model needs about 0.36 GiB of working memory for 65,536 worlds at once (1 driver, 0 derived "
         "quantities, 300 events), over the budget of 0.0625 GiB per process: use fewer quantities, or at most "
-        "11,479 worlds at once (a smaller chunk size, or fewer samples)"
+        "11,479 samples (a run draws a block of 65,536 worlds at once)"
     ) == str(info.value)
     assert 11_479 == simulate(s, samples=11_479).samples  # the count the message names is taken
     with pytest.raises(ValueError, match=r"^this model needs about 0\.\d+ GiB of working memory for 20,000 worlds"):

@@ -265,10 +265,18 @@ def check_working_memory(model: Model, n: int) -> None:
         f"this model needs about {need / 2**30:.2f} GiB of working memory for {n:,} worlds at once "
         f"({_count(len(s.drivers), 'driver')}, {_count(len(s.derived), 'derived quantity', 'derived quantities')}, "
         f"{_count(len(s.events), 'event')}), "
-        f"over the budget of {MAX_WORKING_BYTES / 2**30:g} GiB per process: use fewer quantities"
-        + (f", or at most {fits:,} worlds at once (a smaller chunk size, or fewer samples)" if fits >= 1 else "")
+        f"over the budget of {MAX_WORKING_BYTES / 2**30:g} GiB per process: use fewer quantities" + _fewer(fits)
     )
     raise ValueError(msg)
+
+
+def _fewer(fits: int) -> str:
+    """What else would fit: a chunk of whole blocks (a run draws at least one block at once), or fewer samples."""
+    if fits >= BLOCK_SIZE:
+        return f", or a chunk size of at most {fits // BLOCK_SIZE * BLOCK_SIZE:,} ({fits // BLOCK_SIZE} blocks)"
+    if fits >= 1:
+        return f", or at most {fits:,} samples (a run draws a block of {BLOCK_SIZE:,} worlds at once)"
+    return ""
 
 
 def _count(k: int, one: str, many: str = "") -> str:
