@@ -227,3 +227,13 @@ def test_the_bundled_scenario_is_far_under_the_working_memory_budget() -> None:
 
     model = outlook.compile_model(outlook.load_scenario(outlook.find_scenario("nk-troops-russia")))
     assert working_bytes(model) < MAX_WORKING_BYTES / 20
+
+
+def test_a_chunk_too_large_for_the_budget_is_refused_with_the_chunk_that_fits() -> None:
+    """A process draws a whole chunk at once: the bundled scenario's largest chunk needs 3.35 GiB."""
+    s = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    with pytest.raises(
+        ValueError, match=r"^this model needs about 3\.35 GiB of working memory for 4,000,000 worlds"
+    ) as info:
+        simulate(s, samples=4_000_000, chunk_size=4_194_304)
+    assert str(info.value).endswith("use fewer quantities, or a chunk size of at most 2,359,296 (36 blocks)")
