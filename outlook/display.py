@@ -18,7 +18,6 @@ sections), never computes a number, never prints.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import html
 import math
@@ -247,12 +246,13 @@ def end_date(as_of: dt.date, years: float) -> dt.date:
     >>> end_date(dt.date(2024, 1, 31), 1 / 12), end_date(dt.date(2024, 1, 31), 7 / 365.25)
     (datetime.date(2024, 2, 29), datetime.date(2024, 2, 7))
     """
-    months = years * 12.0
-    if abs(months - round(months)) < 1e-9:
-        y, m = divmod(as_of.month - 1 + round(months), 12)
-        year, month = as_of.year + y, m + 1
-        return dt.date(year, month, min(as_of.day, calendar.monthrange(year, month)[1]))
-    return as_of + dt.timedelta(days=round(years * 365.25))
+    from .scenario.durations import end_date as ends  # one rule for the date a horizon ends
+
+    date = ends(as_of, years)
+    if date is None:
+        msg = f"a horizon of {years:g} years from {as_of.isoformat()} ends after the year 9999"
+        raise ValueError(msg)
+    return date
 
 
 def duration(years: float) -> str:
