@@ -238,7 +238,7 @@ def end_date(as_of: dt.date, years: float) -> dt.date:
 
     Raises
     ------
-    OverflowError, ValueError
+    ValueError
         Past the year 9999 (the loader refuses such a horizon).
 
     Examples
