@@ -354,13 +354,13 @@ def _pair(cmp: Callable[[Any, Any], Any], lf: Fn, rf: Fn, where: Location, text:
     def pair(env: Env) -> Any:
         a, b = lf(env), rf(env)
         undecided = np.isnan(a) | np.isnan(b)
-        value = _as_float(cmp(a, b))
+        value = cmp(a, b)
         if np.any(undecided):
             watching = _UNDECIDED.get()
             if watching is not None:
                 watching.append((where, text, np.broadcast_to(undecided, np.shape(value))))
-            value = np.where(undecided, np.nan, value)
-        return value
+            value = np.where(undecided, np.nan, _as_float(value))
+        return value  # boolean where every world is decided (the common case: no extra pass)
 
     return pair
 
@@ -384,24 +384,48 @@ def _refuse_undecided(
 
 
 def _truth(value: Any) -> np.ndarray:
-    """A value as a condition: 1.0 where nonzero, 0.0 where zero, NaN where undecided (not a number)."""
-    v = np.asarray(value, dtype=np.float64)
-    return np.where(np.isnan(v), np.nan, _as_float(v != 0))
+    """A value as a condition: boolean where every world is decided, else 1.0/0.0 with NaN where undecided.
+
+    Booleans stay booleans, so that conditions over numbers that are never
+    NaN cost what they did before three-valued logic.
+    """
+    v = np.asarray(value)
+    if v.dtype == bool:
+        return v
+    v = v.astype(np.float64, copy=False)
+    nan = np.isnan(v)
+    if not nan.any():
+        return np.asarray(v != 0)
+    return np.where(nan, np.nan, _as_float(v != 0))
 
 
 def _and(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Kleene's strong conjunction on 1/0/NaN: false if either is false, else undecided if either is."""
-    return np.where((a == 0) | (b == 0), 0.0, np.where(np.isnan(a) | np.isnan(b), np.nan, 1.0))
+    """Kleene's strong conjunction: false if either is false, else undecided (NaN) if either is."""
+    if a.dtype == bool and b.dtype == bool:
+        return np.asarray(a & b)
+    fa, fb = _as_float(a), _as_float(b)
+    return np.where((fa == 0) | (fb == 0), 0.0, np.where(np.isnan(fa) | np.isnan(fb), np.nan, 1.0))
 
 
 def _or(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Kleene's strong disjunction on 1/0/NaN: true if either is true, else undecided if either is."""
-    return np.where((a == 1) | (b == 1), 1.0, np.where(np.isnan(a) | np.isnan(b), np.nan, 0.0))
+    """Kleene's strong disjunction: true if either is true, else undecided (NaN) if either is."""
+    if a.dtype == bool and b.dtype == bool:
+        return np.asarray(a | b)
+    fa, fb = _as_float(a), _as_float(b)
+    return np.where((fa == 1) | (fb == 1), 1.0, np.where(np.isnan(fa) | np.isnan(fb), np.nan, 0.0))
+
+
+def _not(value: Any) -> np.ndarray:
+    """Negation: NaN (undecided) stays undecided."""
+    t = _truth(value)
+    return _as_float(~t) if t.dtype == bool else 1.0 - t
 
 
 def _choose(c: Any, a: Any, b: Any) -> np.ndarray:
     """``a`` where the condition holds, ``b`` where it does not, NaN where it is undecided."""
     t = _truth(c)
+    if t.dtype == bool:
+        return np.asarray(np.where(t, a, b))
     return np.where(np.isnan(t), np.nan, np.where(t != 0, a, b))
 
 
@@ -488,7 +512,7 @@ class _Compiler:
                 out = _truth(fns[0](env))
                 for f in fns[1:]:
                     out = op(out, _truth(f(env)))
-                return out
+                return _as_float(out)
 
             return self._fold(node, boolop, [p[1] for p in parts], YES_NO)
         if isinstance(node, ast.Compare):
@@ -566,7 +590,7 @@ class _Compiler:
     def _unary(self, node: ast.UnaryOp, depth: int) -> _Compiled:
         if isinstance(node.op, ast.Not):
             f, c, _ = self.condition(node.operand, depth, "'not'")
-            return self._fold(node, lambda env: 1.0 - _truth(f(env)), [c], YES_NO)
+            return self._fold(node, lambda env: _not(f(env)), [c], YES_NO)
         f, c, _ = self.compile(node.operand, depth)
         if isinstance(node.op, ast.USub):
             return self._fold(node, lambda env: np.negative(f(env)), [c], NUMBER)
@@ -589,10 +613,10 @@ class _Compiler:
             consts.extend([lc, rc])
 
         def compare(env: Env) -> np.ndarray:
-            out = np.asarray(pairs[0](env), dtype=np.float64)
+            out = np.asarray(pairs[0](env))
             for p in pairs[1:]:
-                out = _and(out, np.asarray(p(env), dtype=np.float64))
-            return out
+                out = _and(out, np.asarray(p(env)))
+            return _as_float(out)
 
         return self._fold(node, compare, consts, YES_NO)
 
