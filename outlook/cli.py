@@ -118,6 +118,11 @@ def _parser() -> argparse.ArgumentParser:
 
     scales = sub.add_parser("scales", help="list the estimative-word scales")
     scales.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
+
+    from .commands import COMMANDS, command_module
+
+    for name in COMMANDS:
+        command_module(name).add_parser(sub)
     return p
 
 
@@ -361,7 +366,11 @@ def _main(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 return _graph(args, out)
             if args.command == "list":
                 return _list(out)
-            return _scales(out)
+            if args.command == "scales":
+                return _scales(out)
+            from .commands import command_module
+
+            return int(command_module(args.command).run(args, out, err))
     except (ScenarioErrors, ScenarioError) as exc:
         if args.traceback:
             traceback.print_exc(file=err)

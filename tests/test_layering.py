@@ -11,7 +11,7 @@ layers above it in this list, never one below:
 5. ``outlook.analysis`` (tables and worlds in, tables out)
 6. ``outlook.display``, ``outlook.plots``, ``outlook.report`` (consume tables)
 7. ``outlook.api`` (the shortcut that chains the stages)
-8. ``outlook.cli`` (the command)
+8. ``outlook.cli`` (the command) and ``outlook.commands`` (sub-commands kept in their own modules)
 
 and the package ``outlook`` itself, the lazy public namespace above them all,
 which only the command imports (for ``__version__``).
@@ -53,7 +53,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("outlook.analysis",),
     ("outlook.display", "outlook.plots", "outlook.report"),
     ("outlook.api",),
-    ("outlook.cli",),
+    ("outlook.cli", "outlook.commands"),
 )
 
 #: Functions allowed over :data:`MAX_FUNCTION_LINES` lines: qualified name -> why it is one idea.
@@ -164,7 +164,11 @@ _PRESENTATION = ("outlook.display", "outlook.plots", "outlook.report")
 def _why(name: str, t: str) -> str:
     """Why ``name`` may not import ``t`` (empty if it may)."""
     if t == "outlook":
-        return "" if name in ("outlook", "outlook.cli") else "only the command imports the package's lazy namespace"
+        return (
+            ""
+            if name in ("outlook", "outlook.cli") or _in(name, "outlook.commands")
+            else "only the command imports the package's lazy namespace"
+        )
     if name != "outlook" and rank(t) > rank(name):
         return f"layer {rank(name)} imports layer {rank(t)} below it"
     if _in(t, "outlook.testing") and name != "outlook.testing":

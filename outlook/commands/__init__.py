@@ -1,0 +1,30 @@
+"""Sub-commands of the ``outlook`` command that live outside :mod:`outlook.cli`.
+
+This package owns the registry of such commands; it never parses arguments
+itself. Each command is a module of this package that defines
+``add_parser(sub)`` (add the sub-command to the :mod:`argparse`
+sub-parsers, importing nothing heavy at module level) and
+``run(args, out, err) -> int`` (carry it out through the public API; return
+the exit code). Errors raised by ``run`` are reported by :mod:`outlook.cli`
+as for every other command: a located scenario error or a ``ValueError``
+exits 2, another :class:`~outlook.errors.OutlookError` exits 1.
+
+To add a command: write its module, then add a loader (a function with a
+literal import, so that the import graph stays visible) to :data:`COMMANDS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import ModuleType
+
+__all__ = ["COMMANDS", "command_module"]
+
+
+#: Command name -> a function returning its module, in the order ``outlook --help`` lists them.
+COMMANDS: dict[str, Callable[[], ModuleType]] = {}
+
+
+def command_module(name: str) -> ModuleType:
+    """The module that implements command ``name`` (a key of :data:`COMMANDS`)."""
+    return COMMANDS[name]()
