@@ -145,7 +145,7 @@ class Manifest(Mapping[str, Any]):
     chunk_size: int | None
     block_size: int
     scale: str
-    format_version: int
+    format_version: float
     sampler: Any
     precision: float | None
     standard_error_method: StandardErrorMethod

@@ -29,6 +29,7 @@ from .durations import parse_duration
 from .overrides import DROP, Override, parse_override
 from .records import (
     FORMAT_VERSION,
+    FORMAT_VERSIONS,
     Correlation,
     Derived,
     Driver,
@@ -56,6 +57,7 @@ from .stated import (
 __all__ = [
     "DROP",
     "FORMAT_VERSION",
+    "FORMAT_VERSIONS",
     "BetaForm",
     "CategoricalForm",
     "ConstantForm",

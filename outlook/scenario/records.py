@@ -17,6 +17,7 @@ from .stated import Form, RangeForm, distribution_of, form_data, form_problems, 
 
 __all__ = [
     "FORMAT_VERSION",
+    "FORMAT_VERSIONS",
     "Correlation",
     "Derived",
     "Driver",
@@ -27,7 +28,11 @@ __all__ = [
     "SourceRef",
 ]
 
-FORMAT_VERSION = 1
+#: The newest format version this outlook reads (what ``outlook: ...`` at the top of a file names).
+FORMAT_VERSION = 1.1
+#: Every format version this outlook reads, oldest first. A file that says ``outlook: 1`` loads
+#: exactly as before format 1.1; the additions of 1.1 need ``outlook: 1.1``.
+FORMAT_VERSIONS = (1, 1.1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,7 +60,7 @@ class Scenario:
     RangeForm(low=0.2, high=0.5, shape='lognormal', confidence=None, mode=None, lam=None)
     """
 
-    version: int
+    version: float
     id: str
     title: str
     question: str

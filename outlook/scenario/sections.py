@@ -22,7 +22,7 @@ from .durations import end_date, parse_duration
 from .expressions import ANY, NUMBER, YES_NO, Expression, NameKind, names_in
 from .reading import Node
 from .records import (
-    FORMAT_VERSION,
+    FORMAT_VERSIONS,
     Correlation,
     Derived,
     Driver,
@@ -69,10 +69,10 @@ def build(root: Node, path: str) -> dict[str, Any]:
     if "outlook" in top:
         before = len(r.errors)
         with r.collecting():
-            version(r, top["outlook"])
+            r.version = version(r, top["outlook"])
         if len(r.errors) > before:  # a file of another version: nothing else in it can be judged
             raise ScenarioErrors(r.errors)
-    fields: dict[str, Any] = {"version": FORMAT_VERSION, "id": "", "title": "", "question": "", "description": ""}
+    fields: dict[str, Any] = {"version": r.version, "id": "", "title": "", "question": "", "description": ""}
     with r.collecting():
         fields["id"] = slug(r, top["id"]) if "id" in top else ""
     for key in ("title", "question", "description"):
@@ -136,15 +136,19 @@ def _declare(r: Reader, top: dict[str, Node], drivers: tuple[Driver, ...]) -> No
 # -- the top level -----------------------------------------------------------
 
 
-def version(r: Reader, node: Node) -> int:
-    """``outlook: 1``."""
-    if node.value != FORMAT_VERSION or isinstance(node.value, bool):
+def version(r: Reader, node: Node) -> float:
+    """``outlook: 1`` or ``outlook: 1.1`` (a number: one of :data:`FORMAT_VERSIONS`)."""
+    v = node.value
+    names = " and ".join(str(x) for x in FORMAT_VERSIONS)
+    if isinstance(v, str) and v.strip() in {str(x) for x in FORMAT_VERSIONS}:
         raise r.fail(
             r.at(node, "outlook"),
-            f"unsupported format version; this outlook reads version {FORMAT_VERSION}",
-            got=node.value,
+            f"the format version must be the number {v.strip()}, not text: write it without quotes",
+            got=v,
         )
-    return FORMAT_VERSION
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or v not in FORMAT_VERSIONS:
+        raise r.fail(r.at(node, "outlook"), f"unsupported format version; this outlook reads versions {names}", got=v)
+    return 1 if v == 1 else float(v)
 
 
 def slug(r: Reader, node: Node) -> str:

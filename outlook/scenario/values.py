@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from ..errors import Location, ScenarioError, did_you_mean
 from .expressions import FUNCTIONS, Expression, NameKind, compile_expression
 from .reading import Node, join_key
-from .records import SourceRef
+from .records import FORMAT_VERSIONS, SourceRef
 
 __all__ = [
     "Reader",
@@ -65,6 +65,8 @@ class Reader:
         self.kinds: dict[str, NameKind] = {}
         self.source_ids: list[str] = []
         self.horizon_ids: list[str] = []
+        #: the format version the file declares (``outlook: 1`` or ``1.1``); the newest until it is read
+        self.version: float = FORMAT_VERSIONS[-1]
 
     # -- collecting problems -----------------------------------------------
 
@@ -107,6 +109,19 @@ class Reader:
         """Record a problem; return the :class:`Skip` to raise if the value cannot be used."""
         self.errors.append(ScenarioError(where, problem, got=got, hint=hint))
         return Skip()
+
+    def needs_format(self, where: Location, feature: str, version: float = 1.1) -> None:
+        """Refuse ``feature`` (a short noun phrase) in a file that declares a format older than ``version``.
+
+        Raises
+        ------
+        Skip
+            After recording ``<feature> is new in format 1.1: write 'outlook: 1.1' at the top of the file``.
+        """
+        if self.version < version:
+            raise self.fail(
+                where, f"{feature} is new in format {version}: write 'outlook: {version}' at the top of the file"
+            )
 
     def at(self, node: Node, key_path: str) -> Location:
         """Where ``node`` is, named by ``key_path``: its place in the file, or the override that gave it."""
