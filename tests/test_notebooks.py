@@ -1,14 +1,26 @@
-"""Notebooks run end to end: every code cell, in order, in one namespace."""
+"""Notebooks run end to end and show their figures; outlook's figures display inline in Jupyter.
+
+The executed-notebook tests run a real Jupyter kernel through nbconvert, as
+``jupyter nbconvert --to notebook --execute`` does (they are skipped where
+nbconvert or ipykernel is not installed; the ``test`` extra installs both).
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import textwrap
+import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
+QUICKSTART = Path(__file__).parents[1] / "notebooks" / "quickstart.ipynb"
+IMAGES = ("image/png", "image/svg+xml")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -29,3 +41,124 @@ def test_notebook_runs(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_there_is_a_notebook() -> None:
     """The notebooks folder is not empty."""
     assert NOTEBOOKS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_is_valid_nbformat_with_cell_ids(path: Path) -> None:
+    """Every cell has a unique id (nbformat 4.5), so nbformat validates the file without a warning."""
+    nbformat = pytest.importorskip("nbformat")
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    assert (nb["nbformat"], nb["nbformat_minor"]) >= (4, 5)
+    ids = [c.get("id") for c in nb["cells"]]
+    assert None not in ids
+    assert len(set(ids)) == len(ids)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nbformat.validate(nbformat.reads(path.read_text(encoding="utf-8"), as_version=4))
+
+
+def _outputs(cell: dict[str, Any]) -> list[dict[str, Any]]:
+    return [o for o in cell.get("outputs", []) if o["output_type"] in ("display_data", "execute_result")]
+
+
+@pytest.fixture(scope="module")
+def executed_quickstart(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The quickstart, executed by nbconvert in a fresh Jupyter kernel (with a small sample count)."""
+    nbformat = pytest.importorskip("nbformat")
+    pytest.importorskip("ipykernel")
+    execute = pytest.importorskip("nbconvert.preprocessors")
+    nb = nbformat.reads(QUICKSTART.read_text(encoding="utf-8"), as_version=4)
+    # the kernel inherits this environment: this checkout's outlook, few samples, a working folder for any files
+    root = str(Path(__file__).parents[1])
+    env = {
+        "OUTLOOK_NOTEBOOK_SAMPLES": "5000",
+        "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+    }
+    work = tmp_path_factory.mktemp("quickstart")
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        ep = execute.ExecutePreprocessor(timeout=600, kernel_name="python3")
+        ep.preprocess(nb, {"metadata": {"path": str(work)}})
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return nb
+
+
+def test_executed_quickstart_shows_its_figures(executed_quickstart: Any) -> None:
+    """Executed with nbconvert, every cell that calls ``plots.`` shows a picture: no magic line, no pyplot."""
+    code = [c for c in executed_quickstart.cells if c.cell_type == "code"]
+    plotting = [c for c in code if "plots." in c.source]
+    assert len(plotting) >= 2
+    for cell in plotting:
+        outs = _outputs(cell)
+        assert any(m in o.get("data", {}) for o in outs for m in IMAGES), (cell.id, outs)
+        png = next(o["data"]["image/png"] for o in outs if "image/png" in o.get("data", {}))
+        assert png.startswith("iVBORw0KGgo")  # base64 of the PNG signature
+    assert not any(o["output_type"] == "error" for c in code for o in c.get("outputs", []))
+    assert "%matplotlib" not in "".join(c.source for c in code)
+    assert "pyplot" not in "".join(c.source for c in code)
+
+
+def test_figures_display_through_ipython_without_pyplot() -> None:
+    """IPython's own display formatter gives an outlook figure a PNG (its bytes) and never imports pyplot.
+
+    In a fresh interpreter, as a kernel starts: a formatter for ``Figure`` is
+    only registered once pyplot is imported, so the figure must show itself.
+    """
+    pytest.importorskip("IPython")
+    code = textwrap.dedent(
+        """
+        import sys
+        from IPython.core.formatters import DisplayFormatter
+        from matplotlib.figure import Figure
+        import outlook
+        from outlook import plots
+        s = outlook.Scenario.from_yaml('''
+        outlook: 1
+        id: demo
+        title: Demo
+        question: Does it happen?
+        as_of: 2024-01-01
+        horizons: {soon: {until: 1y}}
+        drivers: {r: {range: [0.1, 0.3], shape: lognormal}}
+        events: {it: {rate: r}}
+        scenarios: {happens: it, not_yet: otherwise}
+        ''')
+        fig = plots.scenario_probabilities(outlook.run_outlook(s, samples=2000, seed=1))
+        data, _ = DisplayFormatter().format(fig)
+        assert isinstance(fig, Figure)
+        assert data["image/png"] == plots.figure_bytes(fig, "png"), "the PNG is the figure's bytes"
+        assert data["text/plain"].startswith("<OutlookFigure size"), data["text/plain"]
+        assert "matplotlib.pyplot" not in sys.modules, "pyplot was imported"
+        print("ok")
+        """
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH")])),
+    }
+    env.pop("MPLBACKEND", None)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
+
+
+def test_every_figure_is_a_figure_that_shows_itself() -> None:
+    """Every figure of a run is a real matplotlib Figure whose PNG for display is its figure_bytes."""
+    import outlook
+    from outlook import plots
+    from outlook.testing import tiny_scenario
+
+    s = tiny_scenario(drivers={"r": {"range": [0.1, 0.3], "shape": "lognormal"}}, events={"it": {"rate": "r"}})
+    figs = plots.figures(outlook.run_outlook(s, samples=2000, seed=1), samples=300)
+    from matplotlib.figure import Figure
+
+    for name, fig in figs.items():
+        assert isinstance(fig, Figure), name
+        assert isinstance(fig, plots.OutlookFigure), name
+        assert fig._repr_png_() == plots.figure_bytes(fig), name

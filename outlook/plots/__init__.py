@@ -18,9 +18,10 @@ than all. Matplotlib's warnings about laying out and drawing these figures
 are kept from the user (narrowly: see ``_quiet``).
 
 Every figure is a :class:`matplotlib.figure.Figure` with an Agg canvas and the
-constrained layout. Artists that tests and reports look for carry a ``gid``,
-unique within the figure (an SVG writes it as the element's id):
-``scenario.<id>.<horizon>`` (bar segments), ``pct.<scenario>.<horizon>``
+constrained layout: an :class:`OutlookFigure`, which Jupyter shows inline with
+no magic line (and which ``plt.show()`` neither shows nor repeats). Artists
+that tests and reports look for carry a ``gid``, unique within the figure (an
+SVG writes it as the element's id): ``scenario.<id>.<horizon>`` (bar segments), ``pct.<scenario>.<horizon>``
 (in-bar labels), ``event.<id>`` and ``band.<id>`` (curves), ``horizon.<id>``
 and ``horizon-label.<id>`` (horizon ends), ``panel.<name>`` (small
 multiples), and in a panel ``stated-range.<name>``, ``stated-range-lo.<name>``,
@@ -32,6 +33,7 @@ from __future__ import annotations
 from ._style import DPI, FONT, HATCHES, LINES, LINESTYLES, MARKERS, WRAP_LEGEND, WRAP_PANEL
 from .distributions import CATEGORIES, PANELS, derived_distributions, driver_distributions
 from .events import CURVES, event_curves
+from .figure import OutlookFigure
 from .render import figure_bytes, figures
 from .scenarios import scenario_probabilities
 from .worlds import WORLD_VALUES, figure_worlds
@@ -45,6 +47,7 @@ __all__ = [
     "LINES",
     "LINESTYLES",
     "MARKERS",
+    "OutlookFigure",
     "PANELS",
     "WORLD_VALUES",
     "WRAP_LEGEND",

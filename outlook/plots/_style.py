@@ -28,6 +28,7 @@ from matplotlib.ticker import Formatter, MaxNLocator
 from matplotlib.transforms import Bbox
 
 from .._text import strip_bidi, terminal_safe
+from .figure import OutlookFigure
 
 if TYPE_CHECKING:
     from ..scenario import Scenario
@@ -134,8 +135,9 @@ def _plain_legend(legend: Legend) -> None:
         t.set_parse_math(False)
 
 
-def _new_figure(width: float, height: float) -> Figure:
-    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+def _new_figure(width: float, height: float) -> OutlookFigure:
+    """A new figure: an :class:`OutlookFigure` (so that Jupyter shows it) with an Agg canvas and no pyplot."""
+    fig = OutlookFigure(figsize=(width, height), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)  # attaches itself: text can be measured, no GUI, no pyplot
     return fig
 
