@@ -30,10 +30,9 @@ multiples), and in a panel ``stated-range.<name>``, ``stated-range-lo.<name>``,
 
 from __future__ import annotations
 
-from ._style import DPI, FONT, HATCHES, LINES, LINESTYLES, MARKERS, WRAP_LEGEND, WRAP_PANEL
+from ._style import DPI, FONT, HATCHES, LINES, LINESTYLES, MARKERS, WRAP_LEGEND, WRAP_PANEL, OutlookFigure
 from .distributions import CATEGORIES, PANELS, derived_distributions, driver_distributions
 from .events import CURVES, event_curves
-from .figure import OutlookFigure
 from .render import figure_bytes, figures
 from .scenarios import scenario_probabilities
 from .worlds import WORLD_VALUES, figure_worlds

@@ -1,6 +1,8 @@
 """The look shared by every figure: shades, line styles, fonts, safe text, layout and measuring.
 
-Owns what makes the figures read alike and in greyscale (luminance,
+Owns the figure object every plot returns (:class:`OutlookFigure`, which
+Jupyter shows inline) and a figure's bytes (:func:`figure_bytes`), and
+what makes the figures read alike and in greyscale (luminance,
 hatches, line styles and markers carry each distinction, not hue), how
 scenario text is shown in a figure (plain text, never mathtext, escapes
 for control characters, no bidirectional controls, at most :data:`LINES`
@@ -12,6 +14,7 @@ warnings about these figures from the user. Never draws a figure's content.
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 import textwrap
 import warnings
@@ -28,7 +31,6 @@ from matplotlib.ticker import Formatter, MaxNLocator
 from matplotlib.transforms import Bbox
 
 from .._text import strip_bidi, terminal_safe
-from .figure import OutlookFigure
 
 if TYPE_CHECKING:
     from ..scenario import Scenario
@@ -41,6 +43,7 @@ __all__ = [
     "LINES",
     "LINESTYLES",
     "MARKERS",
+    "OutlookFigure",
     "WRAP_LEGEND",
     "WRAP_PANEL",
     "_Plain",
@@ -63,6 +66,7 @@ __all__ = [
     "_subtitle",
     "_with_unit",
     "_wrap",
+    "figure_bytes",
 ]
 
 #: Fill patterns for scenario segments, in order; distinct in greyscale print.
@@ -90,6 +94,70 @@ _QUIET = (
     r"Glyph \d+ \(.*\) missing from font",
     r"Matplotlib currently does not support .* natively",
 )
+
+
+_SALT = "outlook"  # svg.hashsalt: the same ids in every SVG
+
+
+class OutlookFigure(Figure):
+    """A :class:`matplotlib.figure.Figure` that shows itself inline in Jupyter, with no magic line.
+
+    It is a real ``Figure`` in every other respect: ``savefig``, its axes
+    and artists, and :func:`~outlook.plots.figure_bytes` behave as for any
+    figure, and drawing is unchanged (the same bytes). It is not one of
+    pyplot's figures, so ``plt.show()`` neither shows nor repeats it; in a
+    notebook it shows as a cell's value or through
+    ``IPython.display.display(fig)``, and elsewhere ``fig.savefig(path)``
+    writes it.
+
+    Notes
+    -----
+    IPython looks up a type's registered formatter first and a
+    ``_repr_png_`` method second (IPython's "Rich display" documentation),
+    so where pyplot's inline backend has registered its formatter for
+    ``Figure`` that one is used instead, and the figure still shows once.
+    """
+
+    def _repr_png_(self) -> bytes:
+        """The figure as PNG bytes, as :func:`~outlook.plots.figure_bytes` writes it: for IPython's display."""
+        return figure_bytes(self, "png")
+
+
+def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: int = 110) -> bytes:
+    """A figure as PNG or SVG bytes; the same figure always gives the same bytes.
+
+    Parameters
+    ----------
+    fig
+        Any figure, such as one from this module.
+    fmt
+        ``"png"`` or ``"svg"``.
+    dpi
+        Dots per inch of a PNG (an SVG is drawn in points).
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    ValueError
+        If ``fmt`` is neither ``png`` nor ``svg``.
+
+    Notes
+    -----
+    PNGs are written without the ``Software`` entry and SVGs without a date;
+    SVG ids come from a fixed ``svg.hashsalt``, so they do not change from
+    one call or process to the next.
+    """
+    if fmt not in ("png", "svg"):
+        msg = f"unknown figure format {fmt!r}; expected 'png' or 'svg'"
+        raise ValueError(msg)
+    metadata: dict[str, Any] = {"Software": None} if fmt == "png" else {"Date": None}
+    buf = io.BytesIO()
+    with mpl.rc_context({"svg.hashsalt": _SALT}), _quiet():
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata)
+    return buf.getvalue()
 
 
 # --------------------------------------------------------------------------

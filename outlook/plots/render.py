@@ -1,20 +1,18 @@
-"""Every figure of a run, in report order, and a figure's bytes (PNG or SVG, the same every time).
+"""Every figure of a run, in report order; and, from :mod:`._style`, a figure's bytes (PNG or SVG, the same every time).
 
 Never draws a figure's content itself.
 """
 
 from __future__ import annotations
 
-import io
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import matplotlib as mpl
 import pandas as pd
 from matplotlib.figure import Figure
 
 from ._style import (
-    _quiet,
     _require_scenario,
+    figure_bytes,
 )
 from .distributions import derived_distributions, driver_distributions
 from .events import event_curves
@@ -28,9 +26,6 @@ __all__ = [
     "figure_bytes",
     "figures",
 ]
-
-_SALT = "outlook"  # svg.hashsalt: the same ids in every SVG
-
 
 # --------------------------------------------------------------------------
 # all figures, and their bytes
@@ -88,40 +83,3 @@ def figures(tables: Tables, *, worlds: pd.DataFrame | None = None, samples: int 
     if s.derived:
         out["derived"] = derived_distributions(tables, worlds=w)
     return out
-
-
-def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: int = 110) -> bytes:
-    """A figure as PNG or SVG bytes; the same figure always gives the same bytes.
-
-    Parameters
-    ----------
-    fig
-        Any figure, such as one from this module.
-    fmt
-        ``"png"`` or ``"svg"``.
-    dpi
-        Dots per inch of a PNG (an SVG is drawn in points).
-
-    Returns
-    -------
-    bytes
-
-    Raises
-    ------
-    ValueError
-        If ``fmt`` is neither ``png`` nor ``svg``.
-
-    Notes
-    -----
-    PNGs are written without the ``Software`` entry and SVGs without a date;
-    SVG ids come from a fixed ``svg.hashsalt``, so they do not change from
-    one call or process to the next.
-    """
-    if fmt not in ("png", "svg"):
-        msg = f"unknown figure format {fmt!r}; expected 'png' or 'svg'"
-        raise ValueError(msg)
-    metadata: dict[str, Any] = {"Software": None} if fmt == "png" else {"Date": None}
-    buf = io.BytesIO()
-    with mpl.rc_context({"svg.hashsalt": _SALT}), _quiet():
-        fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata)
-    return buf.getvalue()
