@@ -60,6 +60,7 @@ from .model.accumulate import weighted_moments
 from .model.quantiles import weighted_quantile
 from .model.standard_errors import check_weights, effective_sample_size, weighted_se
 from .model.worlds import scenario_column, worlds_frame
+from .scenario import _repr
 from .words import get_scale
 
 if TYPE_CHECKING:
@@ -210,6 +211,109 @@ class Tables:
         frame: pd.DataFrame = getattr(self, name)
         return frame
 
+    def grid(self, values: Literal["p", "p_se", "word"] = "p") -> pd.DataFrame:
+        """The scenario × horizon grid: the scenarios table, wide.
+
+        Parameters
+        ----------
+        values
+            What each cell holds: ``"p"`` (the probability, a float, so
+            that the grid can be computed with), ``"p_se"`` (its Monte
+            Carlo standard error) or ``"word"`` (its estimative word).
+            ``grid()`` and ``grid("word")`` side by side give a reader
+            both, as the notebook display of the tables does.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per scenario and one column per horizon, each in the
+            scenario file's order (ordered categorical indexes named
+            ``scenario`` and ``horizon``). With ``values="p"`` each column
+            sums to 1.
+
+        Raises
+        ------
+        ValueError
+            For any other ``values``.
+
+        Examples
+        --------
+        >>> import outlook
+        >>> from outlook.testing import tiny_scenario
+        >>> s = tiny_scenario(
+        ...     horizons={"y5": {"until": "5y"}, "y10": {"until": "10y"}},
+        ...     drivers={"r": {"constant": 0.2}},
+        ...     events={"it": {"rate": "r"}},
+        ... )
+        >>> g = outlook.run_outlook(s, samples=1000, seed=1).grid()
+        >>> list(g.columns), list(g.index)
+        (['y5', 'y10'], ['it_happens', 'rest'])
+        >>> bool(((g.sum() - 1).abs() < 1e-12).all())
+        True
+        """
+        if values not in ("p", "p_se", "word"):
+            msg = f"unknown grid values {values!r}; expected 'p', 'p_se' or 'word'"
+            raise ValueError(msg)
+        frame = self.scenarios
+        rows, cols = _file_order(frame["scenario"]), _file_order(frame["horizon"])
+        wide = frame.pivot(index="scenario", columns="horizon", values=values).reindex(index=rows, columns=cols)
+        wide.index = pd.CategoricalIndex(rows, categories=rows, ordered=True, name="scenario")
+        wide.columns = pd.CategoricalIndex(cols, categories=cols, ordered=True, name="horizon")
+        return wide
+
+    def __repr__(self) -> str:
+        """One line: the scenario's id and shape and the run's identity; the tables themselves are attributes."""
+        m = self.manifest
+        return f"<Tables {_repr.short(m.scenario_id, 40)}: {self._shape()}; {self._identity()}>"
+
+    def _shape(self) -> str:
+        n_scen, n_hz = self.scenarios["scenario"].nunique(), self.scenarios["horizon"].nunique()
+        return (
+            f"{_repr.counted(n_scen, 'scenario')} × {_repr.counted(n_hz, 'horizon')}, "
+            f"{_repr.counted(self.events['event'].nunique(), 'event')}, {_repr.counted(len(self.drivers), 'driver')}"
+        )
+
+    def _identity(self) -> str:
+        m = self.manifest
+        n_eff = "" if m.effective_sample_size == m.samples else f" (effective {m.effective_sample_size:,.0f})"
+        sampler = f", {m.sampler} sampler" if m.sampler is not None else ""
+        warned = f", {_repr.counted(len(self.warnings), 'warning')}" if self.warnings else ""
+        return (
+            f"{_repr.counted(m.samples, 'world')}{n_eff}, seed {m.seed}{sampler}, hash {m.scenario_hash[:12]}{warned}"
+        )
+
+    def _repr_html_(self) -> str:
+        """For notebooks: the scenario × horizon grid, each cell a probability and its word, and the run's identity.
+
+        Scenario text is escaped and cut short and the grid is bounded
+        (:mod:`outlook.scenario._repr`), so the HTML stays small and inert
+        whatever the scenario holds. Rows and columns are labelled with the
+        scenario's labels where it has them, else the ids.
+        """
+        m = self.manifest
+        p, words = self.grid().to_numpy(dtype=np.float64), self.grid("word")
+        label = {r.id: r.label for r in self.scenario.rules} if self.scenario else {}
+        horizon = {h.id: h.label for h in self.scenario.horizons} if self.scenario else {}
+        rows = [
+            (
+                _repr.html_text(label.get(str(sid)) or sid),
+                [
+                    f"{_repr.percent(float(p[i, j]))} <em>{_repr.html_text(words.iat[i, j])}</em>"
+                    for j in range(p.shape[1])
+                ],
+            )
+            for i, sid in enumerate(words.index)
+        ]
+        cols = [_repr.html_text(horizon.get(str(h)) or h) for h in words.columns]
+        table = _repr.html_table("scenario", cols, rows)
+        heading = f"<code>{_repr.html_text(m.scenario_id, 40)}</code>: {_repr.html_text(m.title, 120)}"
+        lines = [
+            _repr.html_text(self._identity(), 200),
+            f"{_repr.html_text(m.scale)} words; tables: {', '.join(self.TABLES)}, curves; wide view: <code>.grid()</code>",
+        ]
+        lines += [f"warning: {_repr.html_text(w, 200)}" for w in self.warnings[:3]]
+        return _repr.html_block("Tables", heading, lines, table)
+
     def to_dict(self) -> dict[str, Any]:
         """Tables as lists of row objects, plus the manifest and warnings."""
         out: dict[str, Any] = {}
@@ -223,6 +327,13 @@ class Tables:
     def to_json(self, *, indent: int | None = 2) -> str:
         """One JSON object: every table as a list of rows, and the manifest."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+
+
+def _file_order(column: pd.Series) -> list[str]:
+    """A column's ids in the scenario file's order: its categories, or for plain strings the order they appear in."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return [str(c) for c in column.cat.categories]
+    return [str(c) for c in pd.unique(column)]
 
 
 def _jsonable(v: Any) -> Any:
@@ -353,11 +464,13 @@ def _frames(
     sd, min, max and percentiles (:data:`PERCENTILES`).
     """
     hz = [h.id for h in s.horizons]
+    rules = [r.id for r in s.rules]
+    events = [e.id for e in s.events]
     # scenarios: one row per horizon and scenario, horizon-major
     scen = pd.DataFrame(
         {
-            "horizon": np.repeat(hz, len(s.rules)),
-            "scenario": np.tile([r.id for r in s.rules], len(hz)),
+            "horizon": _in_file_order(np.repeat(hz, len(rules)), hz),
+            "scenario": _in_file_order(np.tile(rules, len(hz)), rules),
             "p": scenarios[0].ravel(),
             "p_se": scenarios[1].ravel(),
         }
@@ -366,8 +479,8 @@ def _frames(
     # events: one row per event and horizon, event-major
     ev = pd.DataFrame(
         {
-            "horizon": np.tile(hz, len(s.events)),
-            "event": np.repeat([e.id for e in s.events], len(hz)),
+            "horizon": _in_file_order(np.tile(hz, len(events)), hz),
+            "event": _in_file_order(np.repeat(events, len(hz)), events),
             "p_by": events_by[0].ravel(),
             "p_by_se": events_by[1].ravel(),
             "p_within": events_within[0].ravel(),
@@ -395,11 +508,23 @@ def _frames(
     return scen, ev, drv, der, cat
 
 
+def _in_file_order(values: Any, ids: list[str]) -> pd.Categorical:
+    """``values`` as an ordered categorical whose categories are ``ids``, in the scenario file's order.
+
+    So that sorting, ``groupby`` and ``pivot`` order horizons, scenarios and
+    events as the file does (``short, medium, long``; ``y1, y5, y10``), not
+    alphabetically; the values themselves, and so the JSON and CSV output,
+    are the same strings.
+    """
+    return pd.Categorical(values, categories=ids, ordered=True)
+
+
 def _curves(s: Scenario, times: FloatArray, p: FloatArray, se: FloatArray) -> pd.DataFrame:
     """The curves table from ``p`` and ``se``, shape ``(n_events, len(times))``."""
+    events = [e.id for e in s.events]
     return pd.DataFrame(
         {
-            "event": np.repeat([e.id for e in s.events], times.size),
+            "event": _in_file_order(np.repeat(events, times.size), events),
             "time": np.tile(times, len(s.events)),
             "p_by": p.ravel(),
             "p_by_se": se.ravel(),
