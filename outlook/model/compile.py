@@ -15,7 +15,7 @@ import numpy as np
 from .. import distributions as dist
 from .._types import FloatArray
 from ..errors import SimulationError
-from ..scenario import Scenario
+from ..scenario import Scenario, _repr
 
 __all__ = [
     "CURVE_POINTS",
@@ -42,6 +42,30 @@ class Model:
     #: repaired if the file asks): ``None`` without correlations.
     correlation: dist.CorrelationMatrix | None
     curve_times: FloatArray = field(default_factory=lambda: np.zeros(1))
+
+    def __repr__(self) -> str:
+        """One line: the scenario's id, its drivers (how many correlated) and horizons; never the arrays."""
+        return f"<Model {_repr.short(self.scenario.id, 40)}: {self._facts()}>"
+
+    def _facts(self) -> str:
+        s = self.scenario
+        copula = f" ({len(self.correlated):,} correlated{', repaired' if self._repaired() else ''})"
+        ends = f" to {float(self.horizon_ends.max()):g} years" if self.horizon_ends.size else ""
+        return (
+            f"{_repr.counted(len(s.drivers), 'driver')}{copula if self.correlated else ''}, "
+            f"{_repr.counted(len(s.derived), 'derived quantity', 'derived quantities')}, "
+            f"{_repr.counted(len(s.events), 'event')}, {_repr.counted(len(s.horizons), 'horizon')}{ends}"
+        )
+
+    def _repaired(self) -> bool:
+        return self.correlation is not None and self.correlation.repaired
+
+    def _repr_html_(self) -> str:
+        """For notebooks: the scenario it was compiled from and what sampling will draw (escaped, bounded)."""
+        s = self.scenario
+        heading = f"<code>{_repr.html_text(s.id, 40)}</code>: {_repr.html_text(s.title, 120)}"
+        lines = [_repr.html_text(self._facts(), 300), f"scenario hash <code>{s.hash[:16]}</code>"]
+        return _repr.html_block("Model", heading, lines)
 
     @property
     def quantities(self) -> tuple[str, ...]:

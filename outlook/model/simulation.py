@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._version import __version__
-from ..scenario import Scenario
+from ..scenario import Scenario, _repr
 from .accumulate import QuantityStats, _check_moments, _Partial, run_blocks
 from .compile import Model, compile_model, correlation_repair_note
 from .settings import (
@@ -101,6 +101,36 @@ class Run:
     @property
     def scenario(self) -> Scenario:
         return self.model.scenario
+
+    def __repr__(self) -> str:
+        """One line: the scenario's id, the run's identity (worlds, seed, sampler) and its shape; never the counts."""
+        return f"<Run {_repr.short(self.scenario.id, 40)}: {self._identity()}, {self._shape()}>"
+
+    def _identity(self) -> str:
+        warned = f", {_repr.counted(len(self.warnings), 'warning')}" if self.warnings else ""
+        return f"{_repr.counted(self.samples, 'world')}, seed {self.seed}, {self.sampler} sampler{warned}"
+
+    def _shape(self) -> str:
+        s = self.scenario
+        return f"{_repr.counted(len(s.rules), 'scenario')} × {_repr.counted(len(s.horizons), 'horizon')}"
+
+    def _repr_html_(self) -> str:
+        """For notebooks: the run's identity and its scenario × horizon probabilities (escaped, bounded).
+
+        The probabilities are the counts' shares of the worlds; their words
+        and standard errors are in :func:`outlook.summarise`'s tables.
+        """
+        s = self.scenario
+        shares = self.counts.scenarios / max(self.samples, 1)  # (n_horizons, n_scenarios)
+        rows = [
+            (_repr.html_text(r.label or r.id), [_repr.percent(float(p)) for p in shares[:, k]])
+            for k, r in enumerate(s.rules)
+        ]
+        table = _repr.html_table("scenario", [_repr.html_text(h.label or h.id) for h in s.horizons], rows)
+        heading = f"<code>{_repr.html_text(s.id, 40)}</code>: {_repr.html_text(s.title, 120)}"
+        lines = [_repr.html_text(self._identity(), 200), "the share of worlds in each scenario by each horizon's end"]
+        lines += [f"warning: {_repr.html_text(w, 200)}" for w in self.warnings[:3]]
+        return _repr.html_block("Run", heading, lines, table)
 
 
 def simulate(

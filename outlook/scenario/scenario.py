@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import ScenarioError, ScenarioErrors, did_you_mean
+from . import _repr
 from .canonical import (
     correlation_data,
     derived_data,
@@ -26,6 +27,7 @@ from .canonical import (
     source_data,
     to_yaml,
 )
+from .durations import end_date
 from .overrides import Override, apply_overrides, as_overrides, stated_nodes
 from .reading import Node, compose, from_plain, read_text
 from .records import Correlation, Derived, Driver, Event, Horizon, ScenarioRule, Source
@@ -91,6 +93,49 @@ class Scenario:
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         for f, value in zip(fields(self), state):
             object.__setattr__(self, f.name, value)
+
+    # -- how it introduces itself ---------------------------------------------
+
+    def __repr__(self) -> str:
+        """One line: the id, the title (cut short), what it holds, and its overrides if it is a what-if.
+
+        Never the whole scenario (``to_yaml`` gives that): a repr stays short
+        however many drivers it has.
+        """
+        what_if = f", {_repr.counted(len(self.overrides), 'override')}" if self.overrides else ""
+        return f"<Scenario {_repr.short(self.id, 40)} {_repr.short(self.title)!r}: {self._counts()}{what_if}>"
+
+    def _counts(self) -> str:
+        parts = [
+            _repr.counted(len(self.horizons), "horizon"),
+            _repr.counted(len(self.rules), "scenario"),
+            _repr.counted(len(self.drivers), "driver"),
+            _repr.counted(len(self.derived), "derived quantity", "derived quantities"),
+            _repr.counted(len(self.events), "event"),
+        ]
+        return ", ".join(parts)
+
+    def _repr_html_(self) -> str:
+        """For notebooks: title, question, as-of date, counts, and each horizon with the date it ends.
+
+        Scenario text is escaped and cut short (:mod:`._repr`), and at most
+        :data:`._repr.ROWS` horizons are listed, so the HTML stays small and
+        inert whatever the file holds.
+        """
+        lines = [
+            _repr.html_text(self.question, 300),
+            f"as of {self.as_of.isoformat()} · {_repr.html_text(self._counts(), 200)}",
+        ]
+        if self.overrides:
+            shown = "; ".join(str(o) for o in self.overrides[:3]) + ("; …" if len(self.overrides) > 3 else "")
+            lines.append(f"what-if: {_repr.html_text(shown, 200)}")
+        rows = []
+        for h in self.horizons:
+            end = end_date(self.as_of, h.until)
+            rows.append((_repr.html_text(h.label or h.id), [f"{h.until:g}", end.isoformat() if end else "–"]))
+        table = _repr.html_table("horizon", ["years", "ends"], rows)
+        heading = f"<code>{_repr.html_text(self.id, 40)}</code>: {_repr.html_text(self.title, 120)}"
+        return _repr.html_block("Scenario", heading, lines, table)
 
     # -- constructors ------------------------------------------------------
 
