@@ -162,3 +162,12 @@ def test_every_figure_is_a_figure_that_shows_itself() -> None:
         assert isinstance(fig, Figure), name
         assert isinstance(fig, plots.OutlookFigure), name
         assert fig._repr_png_() == plots.figure_bytes(fig), name
+
+
+def test_executed_quickstart_shows_the_tables_as_html(executed_quickstart: Any) -> None:
+    """The cell whose value is the tables shows their HTML summary (the grid with words), not 36,000 characters."""
+    cell = next(c for c in executed_quickstart.cells if c.get("id") == "tables-summary")
+    data = _outputs(cell)[0]["data"]
+    assert data["text/html"].startswith("<div class='outlook-repr'")
+    assert data["text/plain"].startswith("<Tables nk-troops-russia:")
+    assert len(data["text/plain"]) < 200
