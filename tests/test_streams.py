@@ -66,7 +66,9 @@ def _downstream(data: dict[str, Any], node: str) -> set[str]:
 
 
 def _rows(frame: pd.DataFrame, column: str, name: str) -> pd.DataFrame:
-    return frame[frame[column] == name].reset_index(drop=True)
+    rows = frame[frame[column] == name].reset_index(drop=True)
+    # id columns are categoricals over each scenario's own ids: compare the rows' values, as strings
+    return rows.astype({c: str for c, t in rows.dtypes.items() if isinstance(t, pd.CategoricalDtype)})
 
 
 def _insert(items: dict[str, Any], key: str, value: Any, at: int) -> dict[str, Any]:
