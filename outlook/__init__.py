@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from ._version import __version__
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr__
+    from .analysis.compare import compare
     from .api import run_outlook
     from .errors import (
         ExpressionError,
@@ -51,6 +52,7 @@ __all__ = [
     "Tables",
     "__version__",
     "bundled_scenarios",
+    "compare",
     "compile_model",
     "dependency_graph",
     "estimative_word",
@@ -78,6 +80,7 @@ _LAZY = {
     "SimulationError": "errors",
     "Tables": "tables",
     "bundled_scenarios": "scenario",
+    "compare": "analysis.compare",
     "compile_model": "model",
     "dependency_graph": "model.graph",
     "estimative_word": "words",

@@ -18,9 +18,24 @@ summarising them:
 Tables and worlds in, tables out. Imports only upstream stages (``model``,
 ``tables``, ``words``, ``scenario`` and the foundation), never
 ``display``, ``plots``, ``report``, ``api`` or ``cli`` (tests/test_layering.py).
-Never plots, never prints. Empty until its first technique lands.
+Never plots, never prints.
+
+:mod:`.compare`
+    the paired comparison of two runs on common random numbers: the primitive
+    every what-if, diff and assumptions check is built on
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from .compare import COMPARE_COLUMNS, PairedCounts, Target, compare, compare_worlds, is_flip, paired_delta, targets
+
+__all__: list[str] = [
+    "COMPARE_COLUMNS",
+    "PairedCounts",
+    "Target",
+    "compare",
+    "compare_worlds",
+    "is_flip",
+    "paired_delta",
+    "targets",
+]
