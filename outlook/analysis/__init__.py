@@ -23,13 +23,20 @@ Never plots, never prints.
 :mod:`.compare`
     the paired comparison of two runs on common random numbers: the primitive
     every what-if, diff and assumptions check is built on
+:mod:`.assumptions`
+    the key assumptions check: which key judgements flip if an assumption is false
+:mod:`.tipping`
+    tipping points: the shift of a driver at which a judgement changes word
 """
 
 from __future__ import annotations
 
+from .assumptions import AssumptionsCheck, assumptions_check
 from .compare import COMPARE_COLUMNS, PairedCounts, Target, compare, compare_worlds, is_flip, paired_delta, targets
+from .tipping import TippingPoint, tipping_point
 
 __all__: list[str] = [
+    "AssumptionsCheck",
     "COMPARE_COLUMNS",
     "PairedCounts",
     "Target",
@@ -38,4 +45,7 @@ __all__: list[str] = [
     "is_flip",
     "paired_delta",
     "targets",
+    "TippingPoint",
+    "tipping_point",
+    "assumptions_check",
 ]
