@@ -157,7 +157,7 @@ def test_a_tipping_point_on_a_range_shifts_the_whole_range() -> None:
     low, high = tp.value["range"]
     assert high - low == pytest.approx(0.2)
     assert low == pytest.approx(0.2 + tp.shift)
-    assert "r shifts up by" in tp.sentence
+    assert "if the range of r shifts up by" in tp.sentence
 
 
 def test_a_probability_stops_at_one() -> None:

@@ -142,6 +142,12 @@ class TippingPoint:
         sign = "≥" if self.direction == "up" else "≤"
         if "constant" in self.value or "probability" in self.value:
             condition = f"{self.driver} {sign} {_num(next(iter(self.value.values())))}"
+        elif "range" in self.value:
+            low, high = self.value["range"]
+            by = _num(abs(self.shift))
+            condition = (
+                f"the range of {self.driver} shifts {self.direction} by {by} or more (to {_num(low)}-{_num(high)})"
+            )
         else:
             condition = f"{self.driver} shifts {self.direction} by {_num(abs(self.shift))} or more"
         return f"{subject} becomes {self.word_tip} if {condition} (now {self.word_base}: {self.p_base:.0%})."
