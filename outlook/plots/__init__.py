@@ -30,6 +30,7 @@ multiples), and in a panel ``stated-range.<name>``, ``stated-range-lo.<name>``,
 from __future__ import annotations
 
 from ._style import DPI, FONT, HATCHES, LINES, LINESTYLES, MARKERS, WRAP_LEGEND, WRAP_PANEL
+from .assumptions import DUMBBELLS, assumptions_dumbbell
 from .distributions import CATEGORIES, PANELS, derived_distributions, driver_distributions
 from .events import CURVES, event_curves
 from .render import figure_bytes, figures
@@ -40,6 +41,7 @@ __all__ = [
     "CATEGORIES",
     "CURVES",
     "DPI",
+    "DUMBBELLS",
     "FONT",
     "HATCHES",
     "LINES",
@@ -49,6 +51,7 @@ __all__ = [
     "WORLD_VALUES",
     "WRAP_LEGEND",
     "WRAP_PANEL",
+    "assumptions_dumbbell",
     "derived_distributions",
     "driver_distributions",
     "event_curves",
