@@ -21,6 +21,9 @@ from typing import TYPE_CHECKING
 from ._version import __version__
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr__
+    from .analysis.assumptions import assumptions_check
+    from .analysis.compare import compare
+    from .analysis.tipping import tipping_point
     from .api import run_outlook
     from .errors import (
         ExpressionError,
@@ -50,7 +53,9 @@ __all__ = [
     "SimulationError",
     "Tables",
     "__version__",
+    "assumptions_check",
     "bundled_scenarios",
+    "compare",
     "compile_model",
     "dependency_graph",
     "estimative_word",
@@ -61,6 +66,7 @@ __all__ = [
     "simulate",
     "summarise",
     "summarise_worlds",
+    "tipping_point",
 ]
 
 #: Public name -> the module (relative to this package) that defines it.
@@ -78,6 +84,9 @@ _LAZY = {
     "SimulationError": "errors",
     "Tables": "tables",
     "bundled_scenarios": "scenario",
+    "assumptions_check": "analysis.assumptions",
+    "compare": "analysis.compare",
+    "tipping_point": "analysis.tipping",
     "compile_model": "model",
     "dependency_graph": "model.graph",
     "estimative_word": "words",

@@ -18,9 +18,34 @@ summarising them:
 Tables and worlds in, tables out. Imports only upstream stages (``model``,
 ``tables``, ``words``, ``scenario`` and the foundation), never
 ``display``, ``plots``, ``report``, ``api`` or ``cli`` (tests/test_layering.py).
-Never plots, never prints. Empty until its first technique lands.
+Never plots, never prints.
+
+:mod:`.compare`
+    the paired comparison of two runs on common random numbers: the primitive
+    every what-if, diff and assumptions check is built on
+:mod:`.assumptions`
+    the key assumptions check: which key judgements flip if an assumption is false
+:mod:`.tipping`
+    tipping points: the shift of a driver at which a judgement changes word
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from .assumptions import AssumptionsCheck, assumptions_check
+from .compare import COMPARE_COLUMNS, PairedCounts, Target, compare, compare_worlds, is_flip, paired_delta, targets
+from .tipping import TippingPoint, tipping_point
+
+__all__: list[str] = [
+    "AssumptionsCheck",
+    "COMPARE_COLUMNS",
+    "PairedCounts",
+    "Target",
+    "compare",
+    "compare_worlds",
+    "is_flip",
+    "paired_delta",
+    "targets",
+    "TippingPoint",
+    "tipping_point",
+    "assumptions_check",
+]

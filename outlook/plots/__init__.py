@@ -31,6 +31,7 @@ multiples), and in a panel ``stated-range.<name>``, ``stated-range-lo.<name>``,
 from __future__ import annotations
 
 from ._style import DPI, FONT, HATCHES, LINES, LINESTYLES, MARKERS, WRAP_LEGEND, WRAP_PANEL, OutlookFigure
+from .assumptions import DUMBBELLS, assumptions_dumbbell
 from .distributions import CATEGORIES, PANELS, derived_distributions, driver_distributions
 from .events import CURVES, event_curves
 from .render import figure_bytes, figures
@@ -41,6 +42,7 @@ __all__ = [
     "CATEGORIES",
     "CURVES",
     "DPI",
+    "DUMBBELLS",
     "FONT",
     "HATCHES",
     "LINES",
@@ -51,6 +53,7 @@ __all__ = [
     "WORLD_VALUES",
     "WRAP_LEGEND",
     "WRAP_PANEL",
+    "assumptions_dumbbell",
     "derived_distributions",
     "driver_distributions",
     "event_curves",

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from ..errors import ScenarioError, ScenarioErrors, did_you_mean
 from . import _repr
+from .assumptions import Assumption, assumption_data
 from .canonical import (
     correlation_data,
     derived_data,
@@ -76,6 +77,8 @@ class Scenario:
     correlation_repair: str = "none"
     sources: tuple[Source, ...] = ()
     description: str = ""
+    #: the key assumptions the file states (format 1.1), each with the overrides that hold if it is false
+    assumptions: tuple[Assumption, ...] = ()
     path: str = field(default="<scenario>", compare=False)
     #: the overrides that made this scenario from what a file states, in the order applied
     overrides: tuple[Override, ...] = field(default=(), compare=False)
@@ -272,6 +275,8 @@ class Scenario:
         if self.events:
             out["events"] = {e.id: event_data(e, canonical=canonical) for e in self.events}
         out["scenarios"] = {r.id: rule_data(r, canonical=canonical) for r in self.rules}
+        if self.assumptions:
+            out["assumptions"] = {a.id: assumption_data(a) for a in self.assumptions}
         return out
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import distributions as dist
 from ..errors import Location, ScenarioErrors, did_you_mean, number_text
+from .assumptions import assumptions as read_assumptions
 from .drivers import drivers as read_drivers
 from .durations import end_date, parse_duration
 from .expressions import ANY, NUMBER, YES_NO, Expression, NameKind, names_in
@@ -38,7 +39,7 @@ __all__ = [
 ]
 
 _REQUIRED = ("outlook", "id", "title", "question", "as_of", "horizons", "drivers", "scenarios")
-_OPTIONAL = ("description", "sources", "correlations", "correlation_repair", "derived", "events")
+_OPTIONAL = ("description", "sources", "correlations", "correlation_repair", "derived", "events", "assumptions")
 #: a date, or a YAML 1.1 timestamp (its time of day is ignored)
 _DATE = re.compile(
     r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
@@ -100,6 +101,7 @@ def build(root: Node, path: str) -> dict[str, Any]:
     fields["derived"] = _section(r, top, "derived", derived)
     fields["events"] = _section(r, top, "events", events)
     fields["rules"] = _section(r, top, "scenarios", rules)
+    fields["assumptions"] = _section(r, top, "assumptions", lambda r, node: read_assumptions(r, node, root, build))
     if r.errors:
         raise ScenarioErrors(r.errors)
     return {**fields, "path": path}
