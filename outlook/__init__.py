@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from ._version import __version__
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr__
-    from .analysis.compare import compare
+    from .analysis.compare import compare, whatif
     from .api import run_outlook
     from .errors import (
         ExpressionError,
@@ -63,6 +63,7 @@ __all__ = [
     "simulate",
     "summarise",
     "summarise_worlds",
+    "whatif",
 ]
 
 #: Public name -> the module (relative to this package) that defines it.
@@ -91,6 +92,7 @@ _LAZY = {
     "simulate": "model",
     "summarise": "tables",
     "summarise_worlds": "tables",
+    "whatif": "analysis.compare",
 }
 
 
