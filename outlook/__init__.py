@@ -22,6 +22,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr__
     from .analysis.compare import compare, whatif
+    from .analysis.diff import diff_scenarios
     from .api import run_outlook
     from .errors import (
         ExpressionError,
@@ -55,6 +56,7 @@ __all__ = [
     "compare",
     "compile_model",
     "dependency_graph",
+    "diff_scenarios",
     "estimative_word",
     "find_scenario",
     "load_scenario",
@@ -84,6 +86,7 @@ _LAZY = {
     "compare": "analysis.compare",
     "compile_model": "model",
     "dependency_graph": "model.graph",
+    "diff_scenarios": "analysis.diff",
     "estimative_word": "words",
     "find_scenario": "scenario",
     "load_scenario": "scenario",

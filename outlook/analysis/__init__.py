@@ -22,15 +22,34 @@ Never plots, never prints.
 
 :mod:`.compare`
     the paired comparison of two runs on common random numbers: the primitive
-    every what-if, diff and assumptions check is built on
+    every what-if, diff and assumptions check is built on; :func:`whatif`
+:mod:`.diff`
+    version diff: changed inputs, moved judgements, Shapley attribution
 """
 
 from __future__ import annotations
 
-from .compare import COMPARE_COLUMNS, PairedCounts, Target, compare, compare_worlds, is_flip, paired_delta, targets
+from .compare import (
+    COMPARE_COLUMNS,
+    PairedCounts,
+    Target,
+    compare,
+    compare_worlds,
+    is_flip,
+    paired_delta,
+    targets,
+    whatif,
+)
+from .diff import DIFF_COLUMNS, MAX_SHAPLEY, VersionDiff, diff_scenarios, shapley_values
 
 __all__: list[str] = [
     "COMPARE_COLUMNS",
+    "DIFF_COLUMNS",
+    "MAX_SHAPLEY",
+    "VersionDiff",
+    "diff_scenarios",
+    "shapley_values",
+    "whatif",
     "PairedCounts",
     "Target",
     "compare",
