@@ -34,6 +34,15 @@ def _whatif() -> ModuleType:
 COMMANDS["whatif"] = _whatif
 
 
+def _diff() -> ModuleType:
+    from . import diff
+
+    return diff
+
+
+COMMANDS["diff"] = _diff
+
+
 def command_module(name: str) -> ModuleType:
     """The module that implements command ``name`` (a key of :data:`COMMANDS`)."""
     return COMMANDS[name]()
