@@ -22,7 +22,8 @@ from ._version import __version__
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr__
     from .analysis.assumptions import assumptions_check
-    from .analysis.compare import compare
+    from .analysis.compare import compare, whatif
+    from .analysis.diff import diff_scenarios
     from .analysis.tipping import tipping_point
     from .api import run_outlook
     from .errors import (
@@ -58,6 +59,7 @@ __all__ = [
     "compare",
     "compile_model",
     "dependency_graph",
+    "diff_scenarios",
     "estimative_word",
     "find_scenario",
     "load_scenario",
@@ -67,6 +69,7 @@ __all__ = [
     "summarise",
     "summarise_worlds",
     "tipping_point",
+    "whatif",
 ]
 
 #: Public name -> the module (relative to this package) that defines it.
@@ -89,6 +92,7 @@ _LAZY = {
     "tipping_point": "analysis.tipping",
     "compile_model": "model",
     "dependency_graph": "model.graph",
+    "diff_scenarios": "analysis.diff",
     "estimative_word": "words",
     "find_scenario": "scenario",
     "load_scenario": "scenario",
@@ -97,6 +101,7 @@ _LAZY = {
     "simulate": "model",
     "summarise": "tables",
     "summarise_worlds": "tables",
+    "whatif": "analysis.compare",
 }
 
 

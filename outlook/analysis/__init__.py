@@ -22,7 +22,9 @@ Never plots, never prints.
 
 :mod:`.compare`
     the paired comparison of two runs on common random numbers: the primitive
-    every what-if, diff and assumptions check is built on
+    every what-if, diff and assumptions check is built on; :func:`whatif`
+:mod:`.diff`
+    version diff: changed inputs, moved judgements, Shapley attribution
 :mod:`.assumptions`
     the key assumptions check: which key judgements flip if an assumption is false
 :mod:`.tipping`
@@ -32,12 +34,29 @@ Never plots, never prints.
 from __future__ import annotations
 
 from .assumptions import AssumptionsCheck, assumptions_check
-from .compare import COMPARE_COLUMNS, PairedCounts, Target, compare, compare_worlds, is_flip, paired_delta, targets
+from .compare import (
+    COMPARE_COLUMNS,
+    PairedCounts,
+    Target,
+    compare,
+    compare_worlds,
+    is_flip,
+    paired_delta,
+    targets,
+    whatif,
+)
+from .diff import DIFF_COLUMNS, MAX_SHAPLEY, VersionDiff, diff_scenarios, shapley_values
 from .tipping import TippingPoint, tipping_point
 
 __all__: list[str] = [
     "AssumptionsCheck",
     "COMPARE_COLUMNS",
+    "DIFF_COLUMNS",
+    "MAX_SHAPLEY",
+    "VersionDiff",
+    "diff_scenarios",
+    "shapley_values",
+    "whatif",
     "PairedCounts",
     "Target",
     "compare",

@@ -1,10 +1,11 @@
 """Paired comparison: two scenarios run on the same random streams, and what moved between them.
 
 Owns :func:`compare` (two scenarios in, one row per judgement out),
+:func:`whatif` (a scenario against itself with overrides, flips first),
 :func:`compare_worlds` (the same from two streams of paired
 :class:`~outlook.model.WorldBlock`, for techniques that build their own
 worlds), :class:`PairedCounts` (the mergeable 2x2 counts behind a row) and
-:func:`is_flip`. Never plots, never prints, never reads files.
+:func:`is_flip`. Never plots, never prints, never writes a file.
 
 Why the worlds are paired
 -------------------------
@@ -52,13 +53,24 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._types import IntArray
-from ..model import DEFAULT_CHUNK_SIZE, Model, WorldBlock, compile_model, iter_worlds, plan_recompute, recompute_worlds
-from ..scenario import Scenario
+from ..model import (
+    DEFAULT_CHUNK_SIZE,
+    Model,
+    WorldBlock,
+    check_counts,
+    compile_model,
+    iter_worlds,
+    plan_recompute,
+    recompute_worlds,
+)
+from ..scenario import Override, Scenario, find_scenario, load_scenario
+from ..scenario.overrides import as_overrides
 from ..words import STRADDLE_K, get_scale, straddles
 
 if TYPE_CHECKING:
@@ -73,6 +85,7 @@ __all__ = [
     "is_flip",
     "paired_delta",
     "targets",
+    "whatif",
 ]
 
 #: The columns of :func:`compare`'s table, in order.
@@ -412,3 +425,71 @@ def compare(
     frame = _table(model_a, model_b, pairs, scale, renamed, None)
     frame.attrs.update(seed=seed, recomputed="full" if plan.full else len(plan.nodes))
     return frame
+
+
+def whatif(
+    scenario: Scenario | str | Path,
+    overrides: Mapping[str, Any] | Iterable[Override | tuple[str, Any]],
+    *,
+    samples: int = 100_000,
+    seed: int = 0,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    sampler: str = "random",
+    scale: str = "icd203",
+) -> pd.DataFrame:
+    """A what-if: the scenario against itself with ``overrides``, compared judgement by judgement, flips first.
+
+    The file is read, never written: the what-if lives in memory
+    (:meth:`outlook.Scenario.with_overrides`).
+
+    Parameters
+    ----------
+    scenario
+        A :class:`~outlook.Scenario`, a path, or a bundled scenario's id.
+    overrides
+        New values by key path, as for :meth:`outlook.Scenario.with_overrides`
+        (``{"drivers.china_brake": {"constant": 1.0}}``).
+    samples, seed, chunk_size, sampler, scale
+        As for :func:`compare` (``samples`` defaults to 100,000, as a run's).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`compare`'s table of the base (``a``) against the what-if
+        (``b``), rows sorted with the flips first, then by ``|delta|``
+        from largest (ties in table order). ``attrs["overrides"]`` lists the
+        overrides as text.
+
+    Raises
+    ------
+    ScenarioErrors
+        For a scenario, or overrides, that are not valid (located).
+    ValueError
+        As for :func:`compare`.
+
+    Examples
+    --------
+    >>> t = whatif("nk-troops-russia", {"drivers.china_brake": {"constant": 1.0}}, samples=20_000)
+    >>> top = t.iloc[0]
+    >>> bool(top.flip), top.target, top.horizon, top.word_a, "->", top.word_b
+    (True, 'further_deployment', 'long', 'roughly even chance', '->', 'likely')
+    """
+
+    check_counts(samples, seed, chunk_size)  # at the door, before the file is read
+    base = scenario if isinstance(scenario, Scenario) else load_scenario(find_scenario(scenario))
+    changes = as_overrides(overrides)
+    frame = compare(
+        base,
+        base.with_overrides(changes),
+        samples=samples,
+        seed=seed,
+        chunk_size=chunk_size,
+        sampler=sampler,
+        scale=scale,
+    )
+    flip = frame["flip"].to_numpy(dtype=bool)
+    size = np.abs(frame["delta"].to_numpy(dtype=np.float64))
+    order = np.lexsort((np.arange(len(frame)), -size, ~flip))  # the last key sorts first
+    out = frame.iloc[order].reset_index(drop=True)
+    out.attrs = {**frame.attrs, "overrides": [str(o) for o in changes]}
+    return out

@@ -34,6 +34,24 @@ def _assumptions() -> ModuleType:
 COMMANDS["assumptions"] = _assumptions
 
 
+def _whatif() -> ModuleType:
+    from . import whatif
+
+    return whatif
+
+
+COMMANDS["whatif"] = _whatif
+
+
+def _diff() -> ModuleType:
+    from . import diff
+
+    return diff
+
+
+COMMANDS["diff"] = _diff
+
+
 def command_module(name: str) -> ModuleType:
     """The module that implements command ``name`` (a key of :data:`COMMANDS`)."""
     return COMMANDS[name]()

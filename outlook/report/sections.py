@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .._version import __version__
 from ..display import count, duration, end_date, long_date, number, ordinal, percent, plus_minus, small_number
 from ..words import STRADDLE_K, Scale, get_scale, straddles
+from .change import change_section
 from .document import (
     Block,
     Break,
@@ -240,6 +241,7 @@ def build_document(tables: Tables, figures: Sequence[str], worlds: int) -> Doc:
     for section in (
         _header,
         _key_judgements,
+        lambda ctx: change_section(ctx.tables),  # when the scenario names what it supersedes
         _scenarios,
         _events,
         _drivers,

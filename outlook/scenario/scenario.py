@@ -29,6 +29,7 @@ from .canonical import (
     to_yaml,
 )
 from .durations import end_date
+from .lineage import Lineage, lineage_data
 from .overrides import Override, apply_overrides, as_overrides, stated_nodes
 from .reading import Node, compose, from_plain, read_text
 from .records import Correlation, Derived, Driver, Event, Horizon, ScenarioRule, Source
@@ -84,6 +85,8 @@ class Scenario:
     overrides: tuple[Override, ...] = field(default=(), compare=False)
     #: the nodes it was read from: where each value is written, for the messages of a later what-if
     nodes: Node | None = field(default=None, compare=False, repr=False)
+    #: what it supersedes and the ids it renamed since (format 1.1; :mod:`.lineage`)
+    lineage: Lineage = field(default_factory=Lineage)
 
     def __post_init__(self) -> None:
         for problem in reference_problems(self):  # a dangling reference is refused, however the value was made
@@ -262,6 +265,7 @@ class Scenario:
         }
         if self.description:
             out["description"] = self.description
+        out.update(lineage_data(self.lineage))
         if self.sources:
             out["sources"] = {s.id: source_data(s) for s in self.sources}
         out["horizons"] = {h.id: horizon_data(h) for h in self.horizons}

@@ -21,6 +21,7 @@ from .assumptions import assumptions as read_assumptions
 from .drivers import drivers as read_drivers
 from .durations import end_date, parse_duration
 from .expressions import ANY, NUMBER, YES_NO, Expression, NameKind, names_in
+from .lineage import LINEAGE_KEYS, lineage
 from .reading import Node
 from .records import (
     FORMAT_VERSIONS,
@@ -64,7 +65,9 @@ def build(root: Node, path: str) -> dict[str, Any]:
     r = Reader(path)
     top: dict[str, Node] = {}
     with r.collecting():
-        top = r.mapping(root, "", required=_REQUIRED, optional=_OPTIONAL, what="a mapping of scenario keys")
+        top = r.mapping(
+            root, "", required=_REQUIRED, optional=_OPTIONAL + LINEAGE_KEYS, what="a mapping of scenario keys"
+        )
     if not top and r.errors:
         raise ScenarioErrors(r.errors)
     if "outlook" in top:
@@ -89,6 +92,7 @@ def build(root: Node, path: str) -> dict[str, Any]:
     r.source_ids = [s.id for s in fields["sources"]]
     fields["horizons"] = _section(r, top, "horizons", lambda r, node: horizons(r, node, as_of))
     r.horizon_ids = [h.id for h in fields["horizons"]]
+    fields.update(lineage(r, top))
     drivers: tuple[Driver, ...] = _section(r, top, "drivers", read_drivers)
     fields["drivers"] = drivers
     repair = "none"

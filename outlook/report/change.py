@@ -1,0 +1,144 @@
+"""The report's "Change from previous analysis" section (ICD 203, standard 7), when the scenario names what it supersedes.
+
+Owns reading the superseded version (``supersedes:``, relative to the
+scenario's file), running the version diff
+(:func:`outlook.analysis.diff.diff_scenarios`) and what the section says:
+the template sentences of the judgements that changed word, a table of the
+judgements whose word changed or that cannot be compared, and the changed
+inputs. Never renders, never draws, never writes a file.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..display import percent, plus_minus
+from ..errors import ScenarioError
+from .document import Block, Cell, Heading, List, Para, Row, Table, User, one_line
+from .facts import run_facts, scenario_of
+
+if TYPE_CHECKING:
+    from ..analysis.diff import VersionDiff
+    from ..scenario import Scenario
+    from ..tables import Tables
+
+__all__ = ["CHANGE_SAMPLES", "change_section", "superseded_scenario"]
+
+#: The most worlds the section's diff draws (the run's own count if smaller), with the run's seed.
+CHANGE_SAMPLES = 100_000
+
+#: The most changed inputs the section lists.
+_MAX_CHANGES = 20
+
+
+def superseded_scenario(scenario: Scenario) -> Scenario | None:
+    """The version ``scenario`` supersedes, or ``None`` if it names none.
+
+    Raises
+    ------
+    ScenarioError
+        Located at ``supersedes``, if the file is missing or cannot be read.
+    ScenarioErrors
+        If it is read but is not a valid scenario (located in that file).
+    """
+    from ..scenario import load_scenario
+    from ..scenario.lineage import superseded_path
+
+    if not scenario.lineage.supersedes:
+        return None
+    path = superseded_path(scenario.lineage, scenario.path)
+    try:
+        return load_scenario(path)
+    except ScenarioError as exc:
+        if exc.where.key_path:  # a problem inside the file: its own location says it
+            raise
+        msg = f"cannot read the superseded file {str(path)!r}: {exc.problem}"
+        raise ScenarioError(scenario.lineage.where, msg) from None
+
+
+def change_section(tables: Tables) -> list[Block]:
+    """The section, or nothing if the scenario names no superseded file."""
+    from ..analysis.diff import diff_scenarios
+
+    s = scenario_of(tables)
+    old = superseded_scenario(s)
+    if old is None:
+        return []
+    run = run_facts(tables)
+    n = min(run.samples, CHANGE_SAMPLES)
+    d = diff_scenarios(old, s, samples=n, seed=int(run.seed), scale=run.scale)
+    out: list[Block] = [
+        Heading(2, "Change from previous analysis", "change"),
+        Para(
+            (
+                "This analysis supersedes ",
+                User(one_line(old.title)),
+                f" (as of {old.as_of.isoformat()}, file {s.lineage.supersedes}).",
+            )
+        ),
+    ]
+    if d.sentences:
+        out.append(List(tuple((User(t),) for t in d.sentences), cls="changes"))
+    else:
+        out.append(Para(("No judgement changes its estimative word beyond the simulation's noise.",)))
+    table = _judgement_table(d)
+    if table is not None:
+        out.append(table)
+    if len(d.changes):
+        out.append(_changes_table(d))
+    out.append(
+        Para(
+            (
+                f"Both versions were run on the same {n:,} worlds (seed {run.seed}, common random numbers), so each "
+                "change is a paired difference, shown ±2 standard errors. A word counts as changed only when the "
+                "change exceeds twice its standard error and neither probability is within two Monte Carlo "
+                f"standard errors of a word boundary. Causes: {_method(d)}.",
+            ),
+            cls="note",
+        )
+    )
+    return out
+
+
+def _method(d: VersionDiff) -> str:
+    if d.method == "shapley":
+        return "exact Shapley values over the changed blocks of inputs"
+    if d.method == "one-at-a-time":
+        return "each changed block substituted one at a time (more than 8 blocks)"
+    return "no change to the inputs moves a number"
+
+
+def _judgement_table(d: VersionDiff) -> Table | None:
+    j = d.judgements
+    rows = j[(j["word_old"] != j["word_new"]) | (j["status"] != "comparable")]
+    if rows.empty:
+        return None
+    out = []
+    for r in rows.to_dict(orient="records"):
+        if r["status"] == "comparable":
+            change = f"{float(r['delta']):+.1%} {plus_minus(float(r['delta_se']))}"
+        else:
+            change = str(r["status"])
+        cells = (
+            Cell((User(str(r["target"])),)),
+            Cell((str(r["horizon"]),)),
+            Cell((_p(float(r["p_old"]), str(r["word_old"])),)),
+            Cell((_p(float(r["p_new"]), str(r["word_new"])),)),
+            Cell((change,), num=True),
+            Cell((User(str(r["top_causes"])),)),
+        )
+        out.append(Row(cells, name=f"{r['kind']}:{r['target']}@{r['horizon']}"))
+    header = ("Judgement", "Horizon", "Previously", "Now", "Change", "Chief causes")
+    return Table("change-table", header, (False, False, False, False, True, False), tuple(out))
+
+
+def _p(p: float, word: str) -> str:
+    return "—" if p != p else f"{word} ({percent(float(p))})"
+
+
+def _changes_table(d: VersionDiff) -> Table:
+    rows = [
+        Row(tuple(Cell((User(str(r[k])),)) for k in ("key_path", "old", "new")))
+        for r in d.changes.head(_MAX_CHANGES).to_dict(orient="records")
+    ]
+    return Table("change-inputs", ("Input", "Before", "Now"), (False, False, False), tuple(rows))

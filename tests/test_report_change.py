@@ -1,0 +1,51 @@
+"""The report's "Change from previous analysis" section: only with supersedes:, located error if the file is missing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import outlook
+from outlook.errors import ScenarioError
+from outlook.report import build_report
+from outlook.scenario import find_scenario
+
+
+def _write(tmp_path: Path, supersedes: str | None) -> Path:
+    text = find_scenario("nk-troops-russia").read_text(encoding="utf-8")
+    (tmp_path / "old.yaml").write_text(text, encoding="utf-8")
+    new = text.replace("outlook: 1\n", "outlook: 1.1\n", 1).replace(
+        "    uniform: {min: 0.5, max: 1.0}", "    constant: 1.0", 1
+    )
+    if supersedes is not None:
+        new = new.replace("as_of: 2024-11-01\n", f"as_of: 2024-11-01\nsupersedes: {supersedes}\n", 1)
+    path = tmp_path / "new.yaml"
+    path.write_text(new, encoding="utf-8")
+    return path
+
+
+def test_the_section_says_what_changed_and_why(tmp_path: Path) -> None:
+    tables = outlook.run_outlook(_write(tmp_path, "old.yaml"), samples=4_000, seed=2)
+    text, _ = build_report(tables, format="markdown", figures=False)
+    assert "## Change from previous analysis" in text
+    section = text.split("## Change from previous analysis", 1)[1].split("\n## ", 1)[0]
+    assert "- We now assess A further North Korean contingent" in section
+    assert "chiefly because of the revised China's restraint on the deepening alliance estimate." in section
+    assert "| drivers.china_brake.constant |  | 1 |" in section
+    assert "same 4,000 worlds (seed 2" in section
+
+
+def test_no_section_without_supersedes(tmp_path: Path) -> None:
+    tables = outlook.run_outlook(_write(tmp_path, None), samples=1_000)
+    text, _ = build_report(tables, format="markdown", figures=False)
+    assert "Change from previous analysis" not in text
+
+
+def test_a_missing_superseded_file_is_a_located_error(tmp_path: Path) -> None:
+    path = _write(tmp_path, "gone.yaml")
+    tables = outlook.run_outlook(path, samples=1_000)
+    with pytest.raises(ScenarioError) as info:
+        build_report(tables, format="markdown", figures=False)
+    gone = str(tmp_path / "gone.yaml")
+    assert str(info.value) == f"{path}:9:13: supersedes: cannot read the superseded file {gone!r}: no such file"
