@@ -275,7 +275,7 @@ class Reader:
         self,
         node: Node,
         kp: str,
-        names: dict[str, NameKind],
+        names: Mapping[str, NameKind],
         refused: dict[str, str] | None = None,
         *,
         number: bool = False,
