@@ -53,7 +53,16 @@ drivers: {}
 horizons:
 \tsoon: {until: 1y}
 """,
-        ["s.yaml:7:1: YAML syntax error: found character '\\t' that cannot start any token"],
+        ["s.yaml:7:1: YAML does not allow tabs for indentation; use spaces"],
+    ),
+    (
+        "yaml-tab-after-spaces",
+        """\
+horizons:
+  soon: {until: 1y}
+  \tlater: {until: 2y}
+""",
+        ["s.yaml:8:3: YAML does not allow tabs for indentation; use spaces"],
     ),
     (
         "unknown-top-level-key",

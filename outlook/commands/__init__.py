@@ -21,8 +21,14 @@ from types import ModuleType
 __all__ = ["COMMANDS", "command_module"]
 
 
+def _schema() -> ModuleType:
+    from . import schema
+
+    return schema
+
+
 #: Command name -> a function returning its module, in the order ``outlook --help`` lists them.
-COMMANDS: dict[str, Callable[[], ModuleType]] = {}
+COMMANDS: dict[str, Callable[[], ModuleType]] = {"schema": _schema}
 
 
 def _assumptions() -> ModuleType:

@@ -307,6 +307,10 @@ def compose(text: str, path: str) -> Node:
         raise ScenarioErrors([ScenarioError(Location(path, line, col), msg)]) from None
     except yaml.MarkedYAMLError as exc:
         line, col = _mark(exc.problem_mark or exc.context_mark)
+        tab = _indenting_tab(text, line)
+        if tab:
+            msg = "YAML does not allow tabs for indentation; use spaces"
+            raise ScenarioErrors([ScenarioError(Location(path, line, tab), msg)]) from None
         problem = " ".join((exc.problem or exc.context or "invalid YAML").split())
         raise ScenarioErrors([ScenarioError(Location(path, line, col), f"YAML syntax error: {problem}")]) from None
     except yaml.YAMLError as exc:
@@ -319,6 +323,21 @@ def compose(text: str, path: str) -> Node:
     if errors:
         raise ScenarioErrors(errors)
     return y
+
+
+def _indenting_tab(text: str, line: int) -> int:
+    """The 1-based column of the first tab in line ``line``'s indentation, or 0 if it is indented by spaces only.
+
+    YAML 1.2.2, §6.1: "tab characters must not be used in indentation". A
+    syntax error on a line indented with a tab is that, whatever PyYAML's
+    scanner calls it ("found character '\\t' that cannot start any token").
+    """
+    lines = text.split("\n")
+    if not 1 <= line <= len(lines):
+        return 0
+    s = lines[line - 1]
+    indent = s[: len(s) - len(s.lstrip(" \t"))]
+    return indent.index("\t") + 1 if "\t" in indent else 0
 
 
 def _position(text: str, index: int) -> tuple[int, int]:

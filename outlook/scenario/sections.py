@@ -70,6 +70,7 @@ def build(root: Node, path: str) -> dict[str, Any]:
         )
     if not top and r.errors:
         raise ScenarioErrors(r.errors)
+    _defined(r, root, top)
     if "outlook" in top:
         before = len(r.errors)
         with r.collecting():
@@ -120,6 +121,30 @@ def _section(
     with r.collecting():
         return tuple(read(r, top[key]))
     return ()
+
+
+#: the sections that define names, so that a reference to one of them is checked
+_NAMING = ("sources", "horizons", "drivers", "derived", "events")
+
+
+def _defined(r: Reader, root: Node, top: dict[str, Node]) -> None:
+    """Record every name each section defines, valid or not, and the sections whose names cannot be known.
+
+    A section cannot be known when it is not a mapping, when it is written
+    under a misspelt key (``driver:``, an unknown key whose suggestion is
+    the section) or, being required, is missing: each is reported once where
+    it is, and the names used elsewhere are not reported as unknown again.
+    """
+    for key in _NAMING:
+        node = top.get(key)
+        if node is not None and node.kind == "map":
+            r.defined[key] = frozenset(node.value)
+        elif node is not None or key in _REQUIRED:
+            r.unknowable.add(key)
+    if root.kind == "map":
+        for key in root.value:
+            if key not in top:  # an unknown top-level key: the section it was meant to be cannot be known
+                r.unknowable.update(k for k in _NAMING if k not in top and did_you_mean(key, (k,)))
 
 
 def _declare(r: Reader, top: dict[str, Node], drivers: tuple[Driver, ...]) -> None:
@@ -291,9 +316,12 @@ def correlation(r: Reader, item: Node, kp: str, by_name: dict[str, Driver]) -> C
     if item.kind != "seq" or len(item.value) != 3:
         raise r.fail(r.at(item, kp), "expected [driver, driver, rho]", got=shown(item))
     a, b = (r.text(v, f"{kp}[{j}]") for j, v in enumerate(item.value[:2]))
+    if not (a in by_name and b in by_name):  # each unknown one reported (a driver defined but invalid is not)
+        for j, n in ((0, a), (1, b)):
+            if n not in by_name:
+                r.unknown(r.at(item.value[j], f"{kp}[{j}]"), "driver", n, by_name, "drivers")
+        raise Skip()
     for j, n in ((0, a), (1, b)):
-        if n not in by_name:
-            raise r.fail(r.at(item.value[j], f"{kp}[{j}]"), f"unknown driver {n!r}", hint=did_you_mean(n, by_name))
         if by_name[n].kind == "constant":
             raise r.fail(
                 r.at(item.value[j], f"{kp}[{j}]"),
@@ -486,7 +514,7 @@ def event_ref(r: Reader, where: Location, other: str, me: str) -> str:
         raise r.fail(where, f"event {me!r} cannot depend on itself")
     names = _event_names(r)
     if other not in names:
-        raise r.fail(where, f"unknown event {other!r}", hint=did_you_mean(other, names))
+        raise r.unknown(where, "event", other, names, "events")
     return other
 
 
@@ -501,7 +529,7 @@ def by_horizon(
     for hid, pnode in m.items():
         hkp = f"{kp}.{hid}"
         if hid not in r.horizon_ids:
-            r.fail(r.at_key(node, hid, hkp), f"unknown horizon {hid!r}", hint=did_you_mean(hid, r.horizon_ids))
+            r.unknown(r.at_key(node, hid, hkp), "horizon", hid, r.horizon_ids, "horizons")
             continue
         with r.collecting():
             e = r.expression(pnode, hkp, names, refused, number=True)

@@ -13,10 +13,10 @@ import contextlib
 import keyword
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 from ..errors import Location, ScenarioError, did_you_mean
-from .expressions import FUNCTIONS, Expression, NameKind, compile_expression
+from .expressions import ANY, FUNCTIONS, Expression, NameKind, compile_expression
 from .reading import Node, join_key
 from .records import FORMAT_VERSIONS, SourceRef
 
@@ -67,6 +67,10 @@ class Reader:
         self.horizon_ids: list[str] = []
         #: the format version the file declares (``outlook: 1`` or ``1.1``); the newest until it is read
         self.version: float = FORMAT_VERSIONS[-1]
+        #: every name each section defines, valid or not: section -> names (see :meth:`unknown`)
+        self.defined: dict[str, frozenset[str]] = {}
+        #: the sections whose names cannot be known: absent, misspelt or not a mapping (see :meth:`unknown`)
+        self.unknowable: set[str] = set()
 
     # -- collecting problems -----------------------------------------------
 
@@ -122,6 +126,34 @@ class Reader:
             raise self.fail(
                 where, f"{feature} is new in format {version}: write 'outlook: {version}' at the top of the file"
             )
+
+    # -- references to names -----------------------------------------------
+
+    def defined_but_invalid(self, section: str, name: str) -> bool:
+        """Whether ``name``, missing from ``section``'s valid names, is one the file does define (or may define).
+
+        True where ``section`` defines ``name`` but its entry failed, or where
+        ``section`` itself could not be read (absent though required, written
+        under a misspelt key, or not a mapping): its problem is reported
+        where it is written, and a reference to the name is no new mistake.
+        """
+        return section in self.unknowable or name in self.defined.get(section, ())
+
+    def unknown(self, where: Location, what: str, name: str, known: Iterable[str], section: str) -> Skip:
+        """Record ``unknown <what> '<name>'``; return the :class:`Skip` to raise.
+
+        The suggestion is drawn from ``known`` and every name ``section``
+        defines, valid or not (the name meant may be the one that is invalid).
+
+        Nothing is recorded for a name that ``section`` defines but could not
+        read (:meth:`defined_but_invalid`): one bad entry is one problem, not
+        one more wherever the name is used (a driver with a reversed range is
+        not "unknown driver" in a correlation).
+        """
+        if not self.defined_but_invalid(section, name):
+            hint = did_you_mean(name, dict.fromkeys([*known, *sorted(self.defined.get(section, ()))]))
+            self.fail(where, f"unknown {what} {name!r}", hint=hint)
+        return Skip()
 
     def at(self, node: Node, key_path: str) -> Location:
         """Where ``node`` is, named by ``key_path``: its place in the file, or the override that gave it."""
@@ -243,7 +275,7 @@ class Reader:
         self,
         node: Node,
         kp: str,
-        names: dict[str, NameKind],
+        names: Mapping[str, NameKind],
         refused: dict[str, str] | None = None,
         *,
         number: bool = False,
@@ -254,6 +286,8 @@ class Reader:
         if node.kind != "scalar" or node.value is None or not isinstance(node.value, str | int | float | bool):
             raise self.fail(self.at(node, kp), "expected an expression or a number", got=shown(node))
         where = Location(self.path, node.text_line or node.line, node.text_col, kp, node.override)
+        if self.unknowable & {"drivers", "derived", "events"}:
+            names = _Open(names, refused or {})  # a name such a section would define is no new mistake
         return compile_expression(node.value, where=where, names=names, refused_names=refused)
 
     # -- names -------------------------------------------------------------------
@@ -291,10 +325,34 @@ class Reader:
         f = self.texts(m, kp, ("ref", "quote", "note"))
         ref = f.get("ref", "")
         if ref and ref not in self.source_ids:
-            self.fail(
-                self.at(m["ref"], kp + ".ref"), f"unknown source {ref!r}", hint=did_you_mean(ref, self.source_ids)
-            )
+            self.unknown(self.at(m["ref"], kp + ".ref"), "source", ref, self.source_ids, "sources")
         return SourceRef(ref, f.get("quote", ""), f.get("note", ""))
+
+
+class _Open(Mapping[str, NameKind]):
+    """Names for an expression when a section that declares names could not be read: any other name is of any kind.
+
+    Iterating gives the known names only, so suggestions are drawn from them;
+    reserved words, functions and ``refused`` names keep their meaning.
+    """
+
+    def __init__(self, names: Mapping[str, NameKind], refused: Mapping[str, str]) -> None:
+        self._names = names
+        self._refused = refused
+
+    def __getitem__(self, name: str) -> NameKind:
+        return self._names.get(name, ANY)
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        return name in self._names or not (name in _RESERVED or name == "inf" or name in self._refused)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 def shown(node: Node) -> object:

@@ -1,0 +1,296 @@
+"""A JSON Schema (draft 2020-12) of the scenario file format, for editors.
+
+Owns :func:`json_schema`: the keys of each section and the shape of each
+value, as plain data, so that an editor (the YAML language server in VS Code
+and others) completes keys and flags mistakes while a file is typed. It
+covers format 1 and the format 1.1 additions (dates for ``until:`` and as
+``by:`` keys, the distribution forms ``mixture``, ``gamma``, ``t``,
+``loguniform``, ``lognormal: {mean, sd}``, ``truncate``, ``coverage``,
+percentages such as ``"40%"``, expressions as parameters and ``after:``
+factors) and the analyst toolkit's ``assumptions``, ``supersedes`` and
+``renamed``. The schema is deliberately looser than the loader: what it
+cannot say (references between names, ranges in increasing order, shares
+summing to 1, expressions' grammar) the loader checks with located
+messages (``outlook check``). Never reads files, never validates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import distributions as dist
+
+__all__ = [
+    "SCHEMA_ID",
+    "json_schema",
+]
+
+#: the schema's ``$id``
+SCHEMA_ID = "https://outlook.invalid/schema/scenario-1.1.json"
+
+_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+#: a duration such as 1y, 6mo, 2w or 90d (:func:`outlook.scenario.parse_duration`)
+_DURATION = r"^\s*(\d+(\.\d*)?|\.\d+)\s*(y|yr|yrs|year|years|mo|month|months|w|wk|week|weeks|d|day|days)\s*$"
+_PERCENT = r"^\s*[0-9]+(\.[0-9]*)?\s*%\s*$"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/$defs/{name}"}
+
+
+def _object(properties: dict[str, Any], required: tuple[str, ...] = (), **more: Any) -> dict[str, Any]:
+    """A mapping with exactly these keys (an unknown key is flagged, as the loader refuses it)."""
+    out: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        out["required"] = list(required)
+    return {**out, **more}
+
+
+def _named(value: dict[str, Any], description: str) -> dict[str, Any]:
+    """A mapping from names (identifiers) to ``value``."""
+    return {
+        "type": "object",
+        "description": description,
+        "propertyNames": {"pattern": _NAME},
+        "additionalProperties": value,
+    }
+
+
+def _params(*names: str) -> dict[str, Any]:
+    """A form's parameters: a mapping of exactly ``names``, or a list of them in that order."""
+    return {
+        "oneOf": [
+            _object({n: _ref("parameter") for n in names}, names),
+            {"type": "array", "items": _ref("parameter"), "minItems": len(names), "maxItems": len(names)},
+        ]
+    }
+
+
+def _forms() -> dict[str, Any]:
+    """Every distribution form, by its key."""
+    return {
+        "range": {
+            "type": "array",
+            "description": "[low, high]: the central range holding `coverage` of the mass; needs `shape`",
+            "prefixItems": [_ref("bound"), _ref("bound")],
+            "items": False,
+            "minItems": 2,
+        },
+        "normal": _params("mean", "sd"),
+        "lognormal": {"anyOf": [_params("mu", "sigma"), _params("mean", "sd")]},
+        "uniform": _params("min", "max"),
+        "loguniform": _params("min", "max"),
+        "triangular": _params("min", "mode", "max"),
+        "pert": {
+            "oneOf": [
+                _object({n: _ref("parameter") for n in ("min", "mode", "max", "lambda")}, ("min", "mode", "max")),
+                {"type": "array", "items": _ref("parameter"), "minItems": 3, "maxItems": 3},
+            ]
+        },
+        "beta": _params("alpha", "beta"),
+        "gamma": {
+            "anyOf": [_params("shape", "scale"), _params("shape", "rate"), _params("mean", "sd")],
+        },
+        "t": {
+            "type": "object",
+            "description": "Student's t: degrees of freedom `df`, location and scale",
+            "properties": {k: _ref("parameter") for k in ("df", "loc", "scale", "mean", "sd")},
+            "required": ["df"],
+            "additionalProperties": False,
+        },
+        "constant": _ref("parameter"),
+        "probability": _ref("probability"),
+        "categorical": {
+            "type": "object",
+            "description": "category: share; the shares sum to 1",
+            "minProperties": 1,
+            "additionalProperties": _ref("probability"),
+        },
+        "mixture": {
+            "type": "array",
+            "description": "components, each a distribution with a `weight`",
+            "minItems": 1,
+            "items": _ref("component"),
+        },
+    }
+
+
+#: the keys beside a form that describe or shape it
+_OPTIONS: dict[str, Any] = {
+    "shape": {"enum": list(dist.RANGE_SHAPES), "description": "the shape of a `range`"},
+    "coverage": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+    "confidence": {"type": "number", "deprecated": True, "description": "deprecated: write `coverage`"},
+    "mode": {"type": "number"},
+    "lambda": {"type": "number", "exclusiveMinimum": 0},
+    "truncate": {
+        "type": "array",
+        "prefixItems": [_ref("bound"), _ref("bound")],
+        "items": False,
+        "minItems": 2,
+    },
+}
+_TEXT = {"type": ["string", "number"]}
+_DESCRIBE = {"label": _TEXT, "unit": _TEXT, "note": _TEXT}
+
+
+def _distribution(extra: dict[str, Any], description: str) -> dict[str, Any]:
+    """A mapping with exactly one distribution form, its options and the ``extra`` keys."""
+    forms = _forms()
+    return {
+        "type": "object",
+        "description": description,
+        "properties": {**forms, **_OPTIONS, **extra},
+        "additionalProperties": False,
+        "oneOf": [{"required": [f]} for f in forms],
+        "dependentRequired": {"range": ["shape"]},
+    }
+
+
+def _defs() -> dict[str, Any]:
+    expression = {"type": "string", "minLength": 1, "description": "an expression over drivers and derived values"}
+    return {
+        "text": _TEXT,
+        "date": {"type": "string", "format": "date"},
+        "duration": {"type": "string", "pattern": _DURATION},
+        "expression": expression,
+        "percent": {"type": "string", "pattern": _PERCENT},
+        "bound": {"anyOf": [{"type": "number"}, _ref("percent")]},
+        "parameter": {"anyOf": [{"type": "number"}, expression]},
+        "probability": {"anyOf": [{"type": "number", "minimum": 0, "maximum": 1}, _ref("percent"), expression]},
+        "source_ref": _object({"ref": {"type": "string"}, "quote": _TEXT, "note": _TEXT}),
+        "component": _distribution({"weight": {"type": "number", "minimum": 0}}, "a mixture component"),
+        "driver": {
+            "anyOf": [
+                {"type": "number", "description": "a constant"},
+                _distribution({**_DESCRIBE, "source": _ref("source_ref")}, "a driver: one distribution form"),
+            ]
+        },
+    }
+
+
+def _sections() -> dict[str, Any]:
+    name_list = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+    return {
+        "sources": _named(
+            _object(dict.fromkeys(("title", "publisher", "date", "file", "url", "note"), _TEXT), ("title",)),
+            "source id: where a judgement comes from",
+        ),
+        "horizons": {
+            **_named(
+                _object(
+                    {"until": {"anyOf": [_ref("duration"), _ref("date")]}, "label": _TEXT, "note": _TEXT}, ("until",)
+                ),
+                "horizon id: {until: a duration after as_of, or a date}, in increasing order",
+            ),
+            "minProperties": 1,
+        },
+        "drivers": _named(_ref("driver"), "driver id: a distribution"),
+        "correlations": {
+            "type": "array",
+            "description": "[driver, driver, rank correlation]",
+            "items": {
+                "type": "array",
+                "prefixItems": [
+                    {"type": "string"},
+                    {"type": "string"},
+                    {"type": "number", "minimum": -1, "maximum": 1},
+                ],
+                "items": False,
+                "minItems": 3,
+            },
+        },
+        "correlation_repair": {"enum": ["none", "nearest"]},
+        "derived": _named(
+            {
+                "anyOf": [
+                    {"type": ["string", "number"]},
+                    _object({"expr": {"type": ["string", "number"]}, **_DESCRIBE}, ("expr",)),
+                ]
+            },
+            "name: an expression, or {expr, label, unit, note}",
+        ),
+        "events": _named(_event(name_list), "event id: {rate} or {by}"),
+        "scenarios": {
+            **_named(
+                {
+                    "anyOf": [
+                        {"type": "string"},
+                        _object({"when": {"type": "string"}, "label": _TEXT, "description": _TEXT}, ("when",)),
+                    ]
+                },
+                "scenario id: a condition; the last is `otherwise`",
+            ),
+            "minProperties": 1,
+        },
+        "assumptions": _named(
+            _object(
+                {
+                    "statement": _TEXT,
+                    "rating": {"enum": ["solid", "caveated", "unsupported"]},
+                    "basis": _TEXT,
+                    "if_false": {"type": "object", "description": "key path (as --set takes it): value, or `drop`"},
+                    "combine": {"type": "array", "items": {"type": "string"}},
+                    "indicators": {"type": "array", "items": {"type": "string"}},
+                },
+                ("statement",),
+            ),
+            "key assumption id: statement, rating, basis, if_false",
+        ),
+        "supersedes": {"type": "string", "description": "the file or id of the analysis this one replaces"},
+        "renamed": {"type": "object", "additionalProperties": {"type": "string"}, "description": "old id: new id"},
+    }
+
+
+def _event(name_list: dict[str, Any]) -> dict[str, Any]:
+    return _object(
+        {
+            "rate": _ref("parameter"),
+            "by": {
+                "type": "object",
+                "description": "horizon id, duration or date: cumulative probability",
+                "minProperties": 1,
+                "additionalProperties": _ref("probability"),
+            },
+            "after": {"type": "object", "additionalProperties": _ref("parameter")},
+            "requires": name_list,
+            "label": _TEXT,
+            "note": _TEXT,
+            "source": _ref("source_ref"),
+        },
+        oneOf=[{"required": ["rate"]}, {"required": ["by"]}],
+    )
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a scenario file, format 1.1 (which reads format 1 too).
+
+    Returns
+    -------
+    dict
+        Plain data, ready for :func:`json.dumps`. Dates are strings with
+        ``format: date``; durations strings such as ``6mo``; expressions
+        and percentages (``"40%"``) strings.
+
+    Notes
+    -----
+    JSON Schema draft 2020-12: https://json-schema.org/draft/2020-12/schema.
+    """
+    top: dict[str, Any] = {
+        "outlook": {"enum": [1, 1.1], "description": "the format version: 1 or 1.1, a number"},
+        "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"},
+        "title": _TEXT,
+        "question": _TEXT,
+        "description": _TEXT,
+        "as_of": _ref("date"),
+        **_sections(),
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "outlook scenario file (format 1.1)",
+        "type": "object",
+        "properties": top,
+        "required": ["outlook", "id", "title", "question", "as_of", "horizons", "drivers", "scenarios"],
+        "additionalProperties": False,
+        "$defs": _defs(),
+    }
