@@ -200,7 +200,7 @@ def _simulation_options(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="ADDRESS",
         help="run on Dask: 'local' starts a LocalCluster, or a scheduler address such as tcp://host:8786 "
-        "(needs outlook[dask])",
+        "(needs the dask extra: pip install 'scenario-outlook[dask]')",
     )
     g.add_argument(
         "--worker-timeout",

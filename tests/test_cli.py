@@ -410,7 +410,10 @@ def test_report_without_matplotlib(good: Path, tmp_path: Path, monkeypatch: pyte
     target = tmp_path / "r.html"
     code, out, err = run("report", str(good), "-n", "1000", "-o", str(target))
     assert (2, "") == (code, out)
-    assert "outlook: error: the report's figures need matplotlib: pip install 'outlook[plots]'" in err
+    assert (
+        "outlook: error: the report's figures need matplotlib, a dependency of scenario-outlook: pip install matplotlib"
+        in err
+    )
     assert 1 == len(err.splitlines())
     assert not target.exists()
     code, _, err = run("report", str(good), "-n", "1000", "-o", str(target), "--no-figures")
@@ -458,7 +461,9 @@ def test_unknown_sampler_is_a_usage_error(good: Path) -> None:
 
 def test_a_scheduler_that_cannot_be_reached_fails_in_one_line(good: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No scheduler listens there: exit 1, one line naming the address, no traceback."""
-    pytest.importorskip("distributed", reason="dask[distributed] is not installed: pip install 'outlook[dask]'")
+    pytest.importorskip(
+        "distributed", reason="dask[distributed] is not installed: pip install 'scenario-outlook[dask]'"
+    )
     monkeypatch.setattr("outlook.model.runner.CONNECT_TIMEOUT", "1s")
     code, _, err = run("run", str(good), "-n", "1000", "--scheduler", "tcp://127.0.0.1:9")
     assert 1 == code
