@@ -51,7 +51,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("outlook.model", "outlook.testing"),
     ("outlook.tables", "outlook.words"),
     ("outlook.analysis",),
-    ("outlook.display", "outlook.plots", "outlook.report"),
+    ("outlook.display", "outlook.plots", "outlook.report", "outlook.spreadsheet"),
     ("outlook.api",),
     ("outlook.cli", "outlook.commands"),
 )
