@@ -689,7 +689,9 @@ def key_judgements(tables: Any) -> list[str]:
             said += ", level within Monte Carlo error with " + (
                 level[0] if len(level) == 1 else ", ".join(level[:-1]) + " and " + level[-1]
             )
-        elif len(rows) > 1:
+        elif len(rows) == 2:
+            said += ", the more probable of the two scenarios"
+        elif len(rows) > 2:
             said += f", the most probable of the {small_number(len(rows))} scenarios"
         out.append(f"{label} ({end}): {said}." if end else f"{label}: {said}.")
     return out
