@@ -1062,11 +1062,16 @@ def _graph(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _list(out: TextIO) -> int:
-    from .scenario import bundled_scenarios, load_scenario
+    """Each bundled scenario's id and title; the title read from its line where that is plain (no YAML loaded)."""
+    from ._bundled import bundled_paths, plain_title
 
-    for sid, path in bundled_scenarios().items():
+    for sid, path in bundled_paths().items():
         try:
-            title = load_scenario(path).title
+            title = plain_title(path.read_text(encoding="utf-8"))
+            if title is None:  # a title the quick reading cannot take: the loader reads it
+                from .scenario import load_scenario
+
+                title = load_scenario(path).title
         except Exception:  # a broken bundled file must not hide the others
             title = "(does not load: run 'outlook check' on it)"
         print(f"{sid}  {title}", file=out)

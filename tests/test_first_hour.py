@@ -284,3 +284,62 @@ def test_a_pipe_to_head_ends_quietly() -> None:
     assert (0, "") == (done.returncode, done.stderr)
     assert done.stdout.startswith("nk-troops-russia: 20000 samples, seed 0, sampler random")
     assert 1 == len(done.stdout.splitlines())
+
+
+# --------------------------------------------------------------------------
+# bundled ids, and error lines that never quote a whole file
+
+
+def test_load_scenario_takes_a_bundled_id() -> None:
+    """load_scenario("nk-troops-russia") loads the bundled file, as run_outlook("nk-troops-russia") runs it."""
+    by_id = outlook.load_scenario("nk-troops-russia")
+    assert outlook.load_scenario(outlook.bundled_scenarios()["nk-troops-russia"]) == by_id
+    assert "nk-troops-russia" == by_id.id
+
+
+def test_an_error_line_quotes_a_short_prefix_of_a_long_value(tmp_path: Path) -> None:
+    """`outlook run` on a file of 1,300 characters that is no scenario: one short line, the length said."""
+    p = tmp_path / "passwd"
+    text = "root:x:0:0:root:/root:/bin/bash " * 40 + "end"
+    p.write_text(text, encoding="utf-8")
+    code, _, err = run("run", str(p))
+    assert 2 == code
+    assert (f"{p}:1:1: expected a mapping of scenario keys (got {text[:60]!r}… ({len(text):,} characters))\n") == err
+
+
+# --------------------------------------------------------------------------
+# outlook list costs what outlook scales costs
+
+
+def test_list_loads_no_heavy_module() -> None:
+    """`outlook list`, like `outlook scales`, imports neither numpy, pandas, scipy nor yaml (in a fresh interpreter)."""
+    probe = (
+        "import io, sys\nfrom outlook.cli import main\nassert main(['list'], stdout=io.StringIO()) == 0\n"
+        "print(' '.join(m for m in ('numpy', 'pandas', 'scipy', 'yaml', 'matplotlib') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert "" == done.stdout.strip()
+
+
+def test_list_shows_the_titles_the_loader_reads() -> None:
+    code, out, _ = run("list")
+    want = [f"{sid}  {outlook.load_scenario(path).title}" for sid, path in outlook.bundled_scenarios().items()]
+    assert (0, want) == (code, out.splitlines())
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")), max_size=40))
+def test_a_quick_title_is_the_yaml_title(title: str) -> None:
+    """Where the quick reading takes a title line, it reads what YAML reads (plain and single-quoted forms)."""
+    import yaml
+
+    from outlook._bundled import plain_title
+
+    for line in (f"title: {title}", "title: '" + title.replace("'", "''") + "'"):
+        text = f"outlook: 1\n{line}\nquestion: q\n"
+        try:
+            loaded = yaml.safe_load(text)
+        except yaml.YAMLError:
+            continue
+        quick = plain_title(text)
+        if quick is not None:
+            assert str(loaded["title"]) == quick, text
