@@ -663,6 +663,9 @@ def _check_run_output(args: argparse.Namespace) -> None:
     if args.format == "xlsx" and args.output is None:
         msg = "--format xlsx writes a workbook to a file: name it with -o FILE (such as -o outlook.xlsx)"
         raise ValueError(msg)
+    if args.output == "-":
+        msg = "a workbook is not text for standard output: name a file with -o FILE (such as -o outlook.xlsx)"
+        raise ValueError(msg)
     if args.output is not None and args.format != "xlsx":
         msg = f"-o is for --format xlsx; --format {args.format} writes to standard output (redirect it with >)"
         raise ValueError(msg)

@@ -172,8 +172,9 @@ def test_json_by_default_holds_the_curves(coin: Path) -> None:
         (["--format", "csv", "--all"], "outlook: error: CSV holds one table: choose it with --table NAME"),
         (["--format", "xlsx"], "outlook: error: --format xlsx writes a workbook to a file: name it with -o FILE"),
         (["-o", "x.json", "--format", "json"], "outlook: error: -o is for --format xlsx; --format json writes"),
+        (["-o", "-", "--format", "xlsx"], "outlook: error: a workbook is not text for standard output"),
     ],
-    ids=["csv-all", "xlsx-needs-o", "o-needs-xlsx"],
+    ids=["csv-all", "xlsx-needs-o", "o-needs-xlsx", "xlsx-to-stdout"],
 )
 def test_combinations_that_cannot_work_exit_2(coin: Path, argv: list[str], message: str) -> None:
     code, out, err = run("run", str(coin), "-n", "1000", *argv)
