@@ -22,6 +22,7 @@ import os
 import re
 import signal
 import sys
+import textwrap
 import threading
 import time
 import traceback
@@ -35,7 +36,9 @@ __all__ = [
     "main",
 ]
 
-_FORMATS = ("table", "markdown", "csv", "json")
+_FORMATS = ("table", "markdown", "csv", "json", "xlsx")
+#: The tables ``--table`` names: the run's tables and the event curves (plot data).
+_TABLES = ("scenarios", "events", "drivers", "derived", "categories", "curves")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,20 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    run = sub.add_parser("run", help="simulate a scenario and print its outlook tables")
-    run.add_argument("scenario", metavar="FILE|ID", help="a scenario file, or the id of a bundled scenario")
-    _simulation_options(run)
-    run.add_argument("--format", "-f", choices=_FORMATS, default="table", help="output format (default table)")
-    run.add_argument(
-        "--table",
-        choices=("all", "scenarios", "events", "drivers", "derived", "categories"),
-        default="all",
-        help="which table to print (default all)",
-    )
-    run.add_argument("--scale", default="icd203", help="estimative-word scale (default icd203; see 'outlook scales')")
-    _set_option(run)
-    run.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
-    run.add_argument("--quiet", "-q", action="store_true", help="no progress bar, and no note that a run will be long")
+    _run_parser(sub)
 
     rep = sub.add_parser(
         "report",
@@ -124,6 +114,41 @@ def _parser() -> argparse.ArgumentParser:
     for name in COMMANDS:
         command_module(name).add_parser(sub)
     return p
+
+
+def _run_parser(sub: Any) -> None:
+    """The ``run`` sub-command's arguments."""
+    run = sub.add_parser(
+        "run",
+        help="simulate a scenario and print its key judgements and scenario grid",
+        description="Simulate a scenario. At the terminal (and as Markdown): the key judgements per horizon, then "
+        "the scenario x horizon grid; --all adds the scenario, event, driver, derived and category tables, "
+        "--table NAME prints one table. JSON holds every table; CSV one table (scenarios unless --table says); "
+        "xlsx, to a file (-o), every table as a sheet with the manifest.",
+    )
+    run.add_argument("scenario", metavar="FILE|ID", help="a scenario file, or the id of a bundled scenario")
+    _simulation_options(run)
+    run.add_argument("--format", "-f", choices=_FORMATS, default="table", help="output format (default table)")
+    run.add_argument(
+        "--table",
+        choices=(*_TABLES, "all"),
+        default=None,
+        help="print this table alone (curves: event probabilities over time); all is --all",
+    )
+    run.add_argument(
+        "--all", action="store_true", help="after the key judgements and the grid, every table (not the curves)"
+    )
+    run.add_argument(
+        "--output",
+        "-o",
+        default=None,
+        metavar="FILE",
+        help="with --format xlsx: the workbook to write (a regular file, never the scenario itself)",
+    )
+    run.add_argument("--scale", default="icd203", help="estimative-word scale (default icd203; see 'outlook scales')")
+    _set_option(run)
+    run.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
+    run.add_argument("--quiet", "-q", action="store_true", help="no progress bar, and no note that a run will be long")
 
 
 def _set_option(p: argparse.ArgumentParser) -> None:
@@ -200,7 +225,7 @@ def _simulation_options(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="ADDRESS",
         help="run on Dask: 'local' starts a LocalCluster, or a scheduler address such as tcp://host:8786 "
-        "(needs outlook[dask])",
+        "(needs the dask extra: pip install 'scenario-outlook[dask]')",
     )
     g.add_argument(
         "--worker-timeout",
@@ -592,49 +617,163 @@ def _quiet_libraries() -> Iterator[None]:
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .api import run_outlook
-    from .display import render_table
     from .words import get_scale
 
     get_scale(args.scale)
     overrides = _overrides(args)
+    if args.table == "all":
+        args.table, args.all = None, True
+    _check_run_output(args)
+    if args.format == "xlsx":
+        from .spreadsheet import require_openpyxl
+
+        try:
+            require_openpyxl()  # before the run: a missing extra fails at once
+        except ImportError as exc:
+            print(f"outlook: error: {exc}", file=err)
+            return 2
     with _progress(err, _bar_total(args), quiet=args.quiet) as progress:
         tables = run_outlook(args.scenario, overrides=overrides, **_simulate_kwargs(args, progress))
     _notes(tables, args, err)
-    names = tables.TABLES if args.table == "all" else (args.table,)
     if args.format == "json":
-        data = tables.to_dict()
-        if args.table != "all":
-            data = {args.table: data[args.table], "manifest": data["manifest"], "warnings": data["warnings"]}
-        import json
-
-        out.write(_json_safe(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)) + "\n")
-        return 0
+        return _run_json(tables, args, out)
     if args.format == "csv":
-        for i, name in enumerate(names):
-            frame = tables.table(name)
-            if args.table == "all":
-                if i:
-                    out.write("\n")
-                out.write(f"# {name}\n")
-            out.write(render_table(frame, format="csv"))
+        from .display import render_table
+
+        if args.table is None and not args.quiet:
+            others = ", ".join(t for t in _TABLES if t != "scenarios")
+            print(
+                f"outlook: note: CSV holds one table, this is 'scenarios'; the others need --table NAME ({others}), "
+                "or --format xlsx -o FILE for all of them",
+                file=err,
+            )
+        out.write(render_table(_table(tables, args.table or "scenarios"), format="csv"))
         return 0
+    if args.format == "xlsx":
+        return _run_xlsx(tables, args, out)
+    _run_text(tables, args, out)
+    return 0
+
+
+def _check_run_output(args: argparse.Namespace) -> None:
+    """The combinations of --format, --table, --all and -o that cannot work, refused before the run (exit 2)."""
+    if args.format == "csv" and args.all:
+        msg = "CSV holds one table: choose it with --table NAME, or write them all with --format xlsx -o FILE or --format json"
+        raise ValueError(msg)
+    if args.format == "xlsx" and args.output is None:
+        msg = "--format xlsx writes a workbook to a file: name it with -o FILE (such as -o outlook.xlsx)"
+        raise ValueError(msg)
+    if args.output == "-":
+        msg = "a workbook is not text for standard output: name a file with -o FILE (such as -o outlook.xlsx)"
+        raise ValueError(msg)
+    if args.output is not None and args.format != "xlsx":
+        msg = f"-o is for --format xlsx; --format {args.format} writes to standard output (redirect it with >)"
+        raise ValueError(msg)
+    if args.output is not None:
+        from .report import check_output
+        from .scenario import find_scenario
+
+        try:
+            scenario = find_scenario(args.scenario)
+        except Exception:  # run_outlook says what is wrong with it
+            scenario = None
+        # a workbook goes where a report may go: the same refusals (a directory, the scenario itself, a link)
+        check_output(args.output, format="html", figures=False, scenario=scenario)
+
+
+def _table(tables: Any, name: str) -> Any:
+    """A table by name: one of the run's tables, or the event curves."""
+    return tables.curves if name == "curves" else tables.table(name)
+
+
+def _run_json(tables: Any, args: argparse.Namespace, out: TextIO) -> int:
+    """Every table and the curves (or the one --table names), the manifest and the warnings, as one object."""
+    import json
+
+    data = tables.to_dict()
+    data["curves"] = [
+        {"event": str(r.event), "time": _finite(r.time), "p_by": _finite(r.p_by), "p_by_se": _finite(r.p_by_se)}
+        for r in tables.curves.itertuples(index=False)
+    ]
+    if args.table is not None:
+        data = {args.table: data[args.table], "manifest": data["manifest"], "warnings": data["warnings"]}
+    out.write(_json_safe(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)) + "\n")
+    return 0
+
+
+def _finite(v: Any) -> float | None:
+    """A float for JSON: ``None`` for NaN or an infinity (JSON has neither)."""
+    f = float(v)
+    return f if math.isfinite(f) else None
+
+
+def _run_xlsx(tables: Any, args: argparse.Namespace, out: TextIO) -> int:
+    """Every table (or the one --table names) as a sheet, with the manifest, written atomically to -o."""
+    from pathlib import Path
+
+    from .report.files import write_atomically
+    from .spreadsheet import xlsx_bytes
+
+    names = (args.table,) if args.table is not None else _TABLES
+    data = xlsx_bytes({name: _table(tables, name) for name in names}, tables.manifest, tables.warnings)
+    path = Path(args.output)
+    write_atomically([(path, data)])
+    if not args.quiet:
+        print(f"wrote {path}", file=out)
+    return 0
+
+
+def _run_text(tables: Any, args: argparse.Namespace, out: TextIO) -> None:
+    """The terminal's (or Markdown's) view: the key judgements and the grid; then every table, or one."""
+    from .display import key_judgements, long_date, render_table, scenario_grid
+
     md = args.format == "markdown"
     m = tables.manifest
     sid = terminal_safe(str(m["scenario_id"]))
-    title = f"{markdown_escape(sid) if md else sid}: {m['samples']} samples, seed {m['seed']}, scale {m['scale']}"
+    title = (
+        f"{markdown_escape(sid) if md else sid}: {m['samples']} samples, seed {m['seed']}, "
+        f"sampler {m['sampler']}, scale {m['scale']}"
+    )
     out.write(f"# {title}\n" if md else f"{title}\n")
     if m["overrides"]:  # a what-if's tables say so, whatever is pasted from them
         what_if = "; ".join(terminal_safe(str(o)) for o in m["overrides"])
         out.write(f"\nWhat-if: {markdown_escape(what_if)}\n" if md else f"what-if: {what_if}\n")
+    esc = markdown_escape if md else str
+    if args.table is None:
+        s = tables.scenario
+        if s is not None:
+            about = f"{' '.join(s.title.split())}, as of {long_date(s.as_of)}"
+            out.write(f"\n{esc(terminal_safe(about))}\n")
+        out.write("\n## Key judgements\n\n" if md else "\nKey judgements\n")
+        for line in key_judgements(tables):
+            if md:
+                out.write(f"- {esc(line)}\n")
+            else:  # a paragraph a horizon, wrapped for a terminal, the horizon standing out
+                out.write(
+                    textwrap.fill(
+                        line,
+                        width=100,
+                        initial_indent="  ",
+                        subsequent_indent="    ",
+                        break_long_words=False,
+                        break_on_hyphens=False,
+                    )
+                    + "\n"
+                )
+        out.write("\n## Scenarios by horizon\n\n" if md else "\n")
+        out.write(scenario_grid(tables, format="markdown" if md else "text"))
+    names = (args.table,) if args.table is not None else tables.TABLES if args.all else ()
     for name in names:
-        frame = tables.table(name)
+        frame = _table(tables, name)
         if frame.empty:
             continue
         out.write(f"\n## {name}\n\n" if md else f"\n{name}\n")
         out.write(render_table(frame, format="markdown" if md else "text"))
     out.write("\n")
+    if args.table is None and not args.all:
+        more = "events, drivers, derived quantities and categories: --all, or --table NAME"
+        out.write(f"{esc(more)}\n")
     out.write(f"scenario hash {m['scenario_hash'][:16]}, outlook {m['outlook_version']}\n")
-    return 0
 
 
 def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -926,11 +1065,16 @@ def _graph(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _list(out: TextIO) -> int:
-    from .scenario import bundled_scenarios, load_scenario
+    """Each bundled scenario's id and title; the title read from its line where that is plain (no YAML loaded)."""
+    from ._bundled import bundled_paths, plain_title
 
-    for sid, path in bundled_scenarios().items():
+    for sid, path in bundled_paths().items():
         try:
-            title = load_scenario(path).title
+            title = plain_title(path.read_text(encoding="utf-8"))
+            if title is None:  # a title the quick reading cannot take: the loader reads it
+                from .scenario import load_scenario
+
+                title = load_scenario(path).title
         except Exception:  # a broken bundled file must not hide the others
             title = "(does not load: run 'outlook check' on it)"
         print(f"{sid}  {title}", file=out)

@@ -41,7 +41,13 @@ __all__ = [
     "percent",
     "percent_rounded",
     "plus_minus",
+    "column_format",
+    "grid_percent",
+    "horizon_heading",
+    "key_judgements",
     "render_table",
+    "scenario_grid",
+    "short_date",
     "small_number",
 ]
 
@@ -219,6 +225,15 @@ def long_date(d: dt.date) -> str:
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
+def short_date(d: dt.date) -> str:
+    """A date for a column heading, the month cut to three letters: ``1 Nov 2025``.
+
+    >>> short_date(dt.date(2025, 11, 1)), short_date(dt.date(2029, 6, 30))
+    ('1 Nov 2025', '30 Jun 2029')
+    """
+    return f"{d.day} {_MONTHS[d.month - 1][:3]} {d.year}"
+
+
 def end_date(as_of: dt.date, years: float) -> dt.date:
     """The date ``years`` after ``as_of``, as a report shows a horizon's end.
 
@@ -305,6 +320,65 @@ def cell(v: object) -> str:
     return str(v)
 
 
+def column_format(values: Any) -> Any:
+    """One number format for a whole column of floats, so that every row reads alike.
+
+    Parameters
+    ----------
+    values
+        The column's values (a Series or any iterable of numbers; NaN and
+        infinities are skipped when choosing).
+
+    Returns
+    -------
+    Callable[[object], str]
+        Formats one value of the column: fixed decimals, thousands separated,
+        four decimals for a column below 100 and one from 100 up, more (up to
+        six) until the smallest non-zero value shows two significant digits;
+        scientific notation with four significant digits for the whole column
+        where a value reaches 1e7 or a non-zero one is below 1e-6. NaN is
+        ``""``; a value that is not a float is shown as :func:`cell` shows it.
+
+    Notes
+    -----
+    The rule keeps ``3.231e-05`` from standing beside ``0.0001`` in a column of
+    standard errors: both read ``0.000032`` and ``0.000100``.
+
+    Examples
+    --------
+    >>> f = column_format([0.2290, 3.231e-05, 0.0001])
+    >>> f(0.2290), f(3.231e-05), f(0.0001)
+    ('0.229000', '0.000032', '0.000100')
+    >>> f = column_format([9993.0, 0.35])
+    >>> f(9993.0), f(0.35)
+    ('9,993.00', '0.35')
+    >>> column_format([2.5e7, 1.0])(1.0)
+    '1.000e+00'
+    """
+    finite = [abs(float(v)) for v in values if isinstance(v, float | np.floating) and math.isfinite(v)]
+    nonzero = [v for v in finite if v > 0]
+    hi = max(finite, default=0.0)
+    lo = min(nonzero, default=1.0)
+    if hi >= 1e7 or lo < 1e-6:
+        spec = ".3e"
+    else:
+        d = 4 if hi < 100 else 1
+        while d < 6 and lo < 10.0 ** (1 - d):
+            d += 1
+        spec = f",.{d}f"
+
+    def fmt(v: object) -> str:
+        if not isinstance(v, float | np.floating):
+            return cell(v)
+        if math.isnan(v):
+            return ""
+        if math.isinf(v):
+            return "∞" if v > 0 else "-∞"
+        return format(float(v), spec)
+
+    return fmt
+
+
 def render_table(frame: pd.DataFrame, *, format: Literal["text", "markdown", "csv", "html"] = "text") -> str:
     """A table as aligned text, a Markdown pipe table, CSV, or an HTML table.
 
@@ -360,7 +434,8 @@ def render_table(frame: pd.DataFrame, *, format: Literal["text", "markdown", "cs
     # cells are made safe before their widths are measured
     text = markdown_escape if markdown else str
     cols = [text(terminal_safe(str(c))) for c in frame.columns]
-    rows = [[text(terminal_safe(cell(v))) for v in row] for row in frame.itertuples(index=False)]
+    formats = [column_format(frame[c]) if pd.api.types.is_float_dtype(frame[c]) else cell for c in frame.columns]
+    rows = [[text(terminal_safe(f(v))) for f, v in zip(formats, row)] for row in frame.itertuples(index=False)]
     numeric = _numeric(frame)
     if markdown:
         lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
@@ -415,13 +490,14 @@ def _html(frame: pd.DataFrame) -> str:
         return html.escape(terminal_safe(str(v)), quote=True)
 
     numeric = _numeric(frame)
+    formats = [column_format(frame[c]) if pd.api.types.is_float_dtype(frame[c]) else cell for c in frame.columns]
     num = ' class="num"'
     head = "".join(f'<th scope="col"{num if n else ""}>{esc(c)}</th>' for c, n in zip(frame.columns, numeric))
     body = []
     for row in frame.itertuples(index=False):
         cells = (
-            f"<td{num}>{esc(cell(v))}</td>" if n else f"<td><bdi>{esc(cell(v))}</bdi></td>"
-            for v, n in zip(row, numeric)
+            f"<td{num}>{esc(f(v))}</td>" if n else f"<td><bdi>{esc(f(v))}</bdi></td>"
+            for v, n, f in zip(row, numeric, formats)
         )
         body.append(f"<tr>{''.join(cells)}</tr>")
     return (
@@ -429,3 +505,193 @@ def _html(frame: pd.DataFrame) -> str:
         + "\n".join(body)
         + "\n</tbody>\n</table>\n"
     )
+
+
+# --------------------------------------------------------------------------
+# the scenario grid and the key judgements (the first screen of `outlook run`)
+
+
+def grid_percent(p: float) -> str:
+    """A probability in the scenario grid: one decimal always, so that a column reads alike.
+
+    Parameters
+    ----------
+    p
+        A probability in [0, 1], or NaN.
+
+    Returns
+    -------
+    str
+        ``"34.1%"``; ``"<0.1%"`` above 0 and below 0.05 %, ``">99.9%"`` at or
+        above 99.95 % and below 1, so that a rare outcome never shows as 0 %
+        nor a near-certain one as 100 %; ``"–"`` for NaN.
+
+    Examples
+    --------
+    >>> grid_percent(0.3411), grid_percent(0.0004), grid_percent(0.0), grid_percent(0.99996)
+    ('34.1%', '<0.1%', '0.0%', '>99.9%')
+    """
+    if math.isnan(p):
+        return "–"
+    if 0.0 < p < 0.0005:
+        return "<0.1%"
+    if 0.9995 <= p < 1.0:
+        return ">99.9%"
+    return f"{100.0 * p:.1f}%"
+
+
+def horizon_heading(label: str, as_of: dt.date | None, until: float) -> tuple[str, str]:
+    """A horizon's column heading: its label, and the date it ends.
+
+    Parameters
+    ----------
+    label
+        The horizon's label as the scenario file writes it (``"0–12 months"``).
+    as_of
+        The scenario's as-of date, or ``None`` when unknown.
+    until
+        The horizon's length in years.
+
+    Returns
+    -------
+    tuple of str
+        ``("0–12 months", "to 1 Nov 2025")``; the second is ``""`` without
+        an as-of date (or past the year 9999).
+
+    Examples
+    --------
+    >>> horizon_heading("0–12 months", dt.date(2024, 11, 1), 1.0)
+    ('0–12 months', 'to 1 Nov 2025')
+    """
+    if as_of is None:
+        return (label, "")
+    try:
+        return (label, f"to {short_date(end_date(as_of, until))}")
+    except ValueError:
+        return (label, "")
+
+
+def _grid_parts(tables: Any) -> tuple[list[tuple[str, str, float]], list[tuple[str, str]], pd.DataFrame]:
+    """Horizons (id, label, years), scenarios (id, label) in file order, and the long scenarios table."""
+    frame = tables.scenarios
+    s = tables.scenario
+    if s is not None:
+        horizons = [(h.id, " ".join(h.label.split()) or h.id, float(h.until)) for h in s.horizons]
+        rules = [(r.id, " ".join(r.label.split()) or r.id) for r in s.rules]
+    else:  # tables made by hand: the order the table gives
+        horizons = [(str(h), str(h), math.nan) for h in dict.fromkeys(frame["horizon"].astype(str))]
+        rules = [(str(r), str(r)) for r in dict.fromkeys(frame["scenario"].astype(str))]
+    return horizons, rules, frame
+
+
+def scenario_grid(tables: Any, *, format: Literal["text", "markdown"] = "text") -> str:
+    """The scenario × horizon grid: one row per scenario, one column per horizon, probability and word in each cell.
+
+    Parameters
+    ----------
+    tables
+        An :class:`outlook.Tables` (its ``scenarios`` table and, for labels
+        and end dates, its ``scenario``).
+    format
+        ``text`` (aligned, for a terminal; each heading on two lines, the
+        label and the end date) or ``markdown`` (a pipe table).
+
+    Returns
+    -------
+    str
+        The grid, ending in a newline. Rows and columns in the scenario
+        file's order; probabilities by :func:`grid_percent`, right-aligned
+        within their column, each followed by its estimative word.
+
+    """
+    horizons, rules, frame = _grid_parts(tables)
+    as_of = tables.scenario.as_of if tables.scenario is not None else None
+    by = {
+        (str(h), str(r)): (float(p), str(w))
+        for h, r, p, w in zip(frame["horizon"], frame["scenario"], frame["p"], frame["word"])
+    }
+    md = format == "markdown"
+    esc = markdown_escape if md else str
+    heads = [
+        horizon_heading(label, as_of, years) if not math.isnan(years) else (label, "") for _, label, years in horizons
+    ]
+    widths = [max([len(grid_percent(by[(h, r)][0])) for r, _ in rules if (h, r) in by] + [1]) for h, _, _ in horizons]
+    rows = []
+    for rid, label in rules:
+        cells = []
+        for (hid, _, _), w in zip(horizons, widths):
+            if (hid, rid) in by:
+                p, word = by[(hid, rid)]
+                cells.append(f"{grid_percent(p).rjust(0 if md else w)} {terminal_safe(word)}")
+            else:
+                cells.append("")
+        rows.append([esc(terminal_safe(label))] + [esc(c) for c in cells])
+    if md:
+        head = ["Scenario"] + [esc(terminal_safe(f"{a} ({b})" if b else a)) for a, b in heads]
+        lines = ["| " + " | ".join(head) + " |", "|---|" + "---|" * len(heads)]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        return "\n".join(lines) + "\n"
+    top = ["Scenario"] + [terminal_safe(a) for a, _ in heads]
+    second = [""] + [terminal_safe(b) for _, b in heads]
+    cols = [max(len(x) for x in col) for col in zip(top, second, *rows)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, cols)).rstrip()
+
+    out = [line(top)] + ([line(second)] if any(second) else []) + [line(r) for r in rows]
+    return "\n".join(out) + "\n"
+
+
+def key_judgements(tables: Any) -> list[str]:
+    """One sentence a horizon: the most probable scenario, in estimative words, as the report's key judgements.
+
+    Parameters
+    ----------
+    tables
+        An :class:`outlook.Tables`.
+
+    Returns
+    -------
+    list of str
+        ``"0–12 months (to 1 Nov 2025): it is unlikely (34.1%, ±0.7%) that the
+        outcome is “Contained”, the most probable of the six scenarios."``;
+        scenarios whose difference from the most probable is within
+        ``STRADDLE_K`` standard errors of the difference are named as level
+        with it. Not yet terminal-safe (the command's stream makes it so).
+
+    Notes
+    -----
+    The standard error of the difference of two multinomial proportions from
+    ``n`` draws is ``sqrt((p1 + p2 - (p1 - p2)**2) / n)`` (the covariance of
+    two categories is ``-p1 p2 / n``), as the report's key judgements use it;
+    ``n`` is the manifest's effective sample size.
+    """
+    horizons, rules, frame = _grid_parts(tables)
+    as_of = tables.scenario.as_of if tables.scenario is not None else None
+    labels = dict(rules)
+    n = float(tables.manifest["effective_sample_size"]) or 1.0
+    out = []
+    for hid, label, years in horizons:
+        rows = frame[frame["horizon"].astype(str) == hid].sort_values("p", ascending=False, kind="stable")
+        if rows.empty:
+            continue
+        _, end = horizon_heading(label, as_of, years) if not math.isnan(years) else (label, "")
+        top = rows.iloc[0]
+        p1 = float(top["p"])
+        said = f"it is {top['word']} ({percent(p1)}, {plus_minus(float(top['p_se']))}) that the outcome is “{labels.get(str(top['scenario']), str(top['scenario']))}”"
+        level = []
+        for _, other in rows.iloc[1:].iterrows():
+            p2 = float(other["p"])
+            if p1 - p2 <= STRADDLE_K * math.sqrt(max(p1 + p2 - (p1 - p2) ** 2, 0.0) / n):
+                name = labels.get(str(other["scenario"]), str(other["scenario"]))
+                level.append(f"“{name}” ({other['word']}, {percent(p2)}, {plus_minus(float(other['p_se']))})")
+        if level:
+            said += ", level within Monte Carlo error with " + (
+                level[0] if len(level) == 1 else ", ".join(level[:-1]) + " and " + level[-1]
+            )
+        elif len(rows) == 2:
+            said += ", the more probable of the two scenarios"
+        elif len(rows) > 2:
+            said += f", the most probable of the {small_number(len(rows))} scenarios"
+        out.append(f"{label} ({end}): {said}." if end else f"{label}: {said}.")
+    return out

@@ -16,11 +16,14 @@ __all__ = [
     "ExpressionError",
     "Location",
     "OutlookError",
+    "SHOWN_LIMIT",
+    "SHOWN_PREFIX",
     "ScenarioError",
     "ScenarioErrors",
     "SimulationError",
     "did_you_mean",
     "number_text",
+    "shown_value",
 ]
 
 
@@ -157,7 +160,7 @@ class ScenarioError(OutlookError, ValueError):
             text += f"{self.where.key_path}: "
         text += self.problem
         if self.show_got:
-            text += f" (got {_show(self.got)})"
+            text += f" (got {shown_value(self.got)})"
         hint = self.hint.strip()
         if hint:
             text += f" {hint}" if text.endswith((".", "?", "!")) else f". {hint}"
@@ -179,6 +182,43 @@ def _rebuild_scenario_error(
     show_got: bool,
 ) -> ScenarioError:
     return cls(where, problem, got=got, hint=hint, show_got=show_got)
+
+
+#: The longest value an error line quotes whole; a longer one is cut to :data:`SHOWN_PREFIX` characters.
+SHOWN_LIMIT = 80
+#: How much of a longer value an error line quotes.
+SHOWN_PREFIX = 60
+
+
+def shown_value(value: object) -> str:
+    """A value as an error line quotes it, cut to a short prefix when long (an error never quotes a whole file).
+
+    Parameters
+    ----------
+    value
+        What was found: a string, number, boolean, list or mapping.
+
+    Returns
+    -------
+    str
+        As the scenario file would spell it (strings quoted), whole up to
+        :data:`SHOWN_LIMIT` characters; a longer string as its first
+        :data:`SHOWN_PREFIX` characters, quoted, then ``…`` and its length;
+        any other long value cut the same way.
+
+    Examples
+    --------
+    >>> shown_value("short"), shown_value([1, 2.0, True])
+    ("'short'", '[1, 2, true]')
+    >>> shown_value("x" * 1300)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'… (1,300 characters)"
+    """
+    text = _show(value)
+    if len(text) <= SHOWN_LIMIT:
+        return text
+    if isinstance(value, str):
+        return f"{value[:SHOWN_PREFIX]!r}… ({len(value):,} characters)"
+    return f"{text[:SHOWN_PREFIX]}… ({len(text):,} characters)"
 
 
 def _show(value: object) -> str:

@@ -39,8 +39,8 @@ def good(tmp_path: Path) -> Path:
 
 
 def test_run_prints_tables(good: Path) -> None:
-    """`outlook run FILE` prints every table, exit 0, nothing on stderr."""
-    code, out, err = run("run", str(good), "--samples", "2000")
+    """`outlook run FILE --all` prints every table, exit 0, nothing on stderr."""
+    code, out, err = run("run", str(good), "--samples", "2000", "--all")
     assert (0, "") == (code, err)
     for word in ("scenarios", "events", "drivers", "happens", "not_yet", "soon", "later"):
         assert word in out
@@ -58,7 +58,7 @@ def test_json_is_one_object(good: Path) -> None:
     code, out, _ = run("run", str(good), "-n", "2000", "--seed", "7", "--format", "json")
     data = json.loads(out)
     assert 0 == code
-    assert {"scenarios", "events", "drivers", "derived", "categories", "manifest", "warnings"} == set(data)
+    assert {"scenarios", "events", "drivers", "derived", "categories", "curves", "manifest", "warnings"} == set(data)
     assert (7, 2000) == (data["manifest"]["seed"], data["manifest"]["samples"])
     total = sum(r["p"] for r in data["scenarios"] if r["horizon"] == "soon")
     assert abs(total - 1) < 1e-12
@@ -82,17 +82,22 @@ def test_csv_single_table_parses(good: Path) -> None:
     assert 4 == len(frame)
 
 
-def test_csv_all_tables_are_marked(good: Path) -> None:
-    """`--format csv` marks each table with a `# name` line."""
-    _, out, _ = run("run", str(good), "-n", "1000", "--format", "csv")
-    assert ["# scenarios", "# events", "# drivers", "# derived", "# categories"] == [
-        line for line in out.splitlines() if line.startswith("#")
-    ]
+def test_csv_without_table_is_the_scenarios_table_alone(good: Path) -> None:
+    """`--format csv` without --table: the scenarios table, which pandas reads, and a note naming the others."""
+    import pandas as pd
+
+    code, out, err = run("run", str(good), "-n", "1000", "--format", "csv")
+    assert 0 == code
+    assert ["horizon", "scenario", "p", "p_se", "word"] == list(pd.read_csv(io.StringIO(out)).columns)
+    assert [
+        "outlook: note: CSV holds one table, this is 'scenarios'; the others need --table NAME "
+        "(events, drivers, derived, categories, curves), or --format xlsx -o FILE for all of them"
+    ] == err.splitlines()
 
 
 def test_markdown_has_pipe_tables(good: Path) -> None:
     """`--format markdown` prints headed pipe tables."""
-    code, out, _ = run("run", str(good), "-n", "1000", "--format", "markdown")
+    code, out, _ = run("run", str(good), "-n", "1000", "--format", "markdown", "--all")
     assert 0 == code
     assert "## scenarios" in out
     assert "| horizon | scenario | p | p_se | word |" in out
@@ -410,7 +415,10 @@ def test_report_without_matplotlib(good: Path, tmp_path: Path, monkeypatch: pyte
     target = tmp_path / "r.html"
     code, out, err = run("report", str(good), "-n", "1000", "-o", str(target))
     assert (2, "") == (code, out)
-    assert "outlook: error: the report's figures need matplotlib: pip install 'outlook[plots]'" in err
+    assert (
+        "outlook: error: the report's figures need matplotlib, a dependency of scenario-outlook: pip install matplotlib"
+        in err
+    )
     assert 1 == len(err.splitlines())
     assert not target.exists()
     code, _, err = run("report", str(good), "-n", "1000", "-o", str(target), "--no-figures")
@@ -458,7 +466,9 @@ def test_unknown_sampler_is_a_usage_error(good: Path) -> None:
 
 def test_a_scheduler_that_cannot_be_reached_fails_in_one_line(good: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No scheduler listens there: exit 1, one line naming the address, no traceback."""
-    pytest.importorskip("distributed", reason="dask[distributed] is not installed: pip install 'outlook[dask]'")
+    pytest.importorskip(
+        "distributed", reason="dask[distributed] is not installed: pip install 'scenario-outlook[dask]'"
+    )
     monkeypatch.setattr("outlook.model.runner.CONNECT_TIMEOUT", "1s")
     code, _, err = run("run", str(good), "-n", "1000", "--scheduler", "tcp://127.0.0.1:9")
     assert 1 == code
@@ -499,7 +509,8 @@ def hostile(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("fmt", ["table", "markdown", "csv", "json"])
 def test_scenario_text_never_drives_the_terminal(hostile: Path, fmt: str) -> None:
     """Escape sequences in units and category names come out as visible text, in every format."""
-    code, out, err = run("run", str(hostile), "-n", "2000", "--format", fmt)
+    every = {"csv": ["--table", "drivers"], "json": []}.get(fmt, ["--all"])  # the tables that show the text
+    code, out, err = run("run", str(hostile), "-n", "2000", "--format", fmt, *every)
     assert (0, "") == (code, err)
     assert set() == set(out) & TERMINAL_CONTROLS
     assert "pwned" in out  # shown, not obeyed
@@ -518,7 +529,7 @@ def test_table_rows_show_escapes_as_text(hostile: Path) -> None:
 
 def test_markdown_tables_show_html_and_markup_as_text(hostile: Path) -> None:
     """`--format markdown`: no live <script> or <img>, no table broken by a |; numbers as they were."""
-    _, out, _ = run("run", str(hostile), "-n", "2000", "--format", "markdown")
+    _, out, _ = run("run", str(hostile), "-n", "2000", "--format", "markdown", "--all")
     lines = out.splitlines()
     assert "| mood | +1\\|\\<script\\>alert(1)\\</script\\> | 0.3025 | 0.0103 |" in lines
     assert "| mood | \\\\x1b\\[2J-calm | 0.4780 | 0.0112 |" in lines

@@ -15,7 +15,7 @@ from outlook import SimulationError, compile_model, find_scenario, load_scenario
 from outlook.model import BLOCK_SIZE
 
 distributed = pytest.importorskip(
-    "distributed", reason="dask[distributed] is not installed: pip install 'outlook[dask]'"
+    "distributed", reason="dask[distributed] is not installed: pip install 'scenario-outlook[dask]'"
 )
 dask = pytest.importorskip("dask")
 
@@ -105,7 +105,10 @@ def test_when_dask_gives_up_the_run_fails_clearly(model: outlook.Model) -> None:
 
 def test_without_dask_the_message_says_how_to_install(model: outlook.Model, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "distributed", None)
-    with pytest.raises(ValueError, match=r"running on Dask needs the dask extra: pip install 'outlook\[dask\]'"):
+    with pytest.raises(
+        ValueError,
+        match=r"running on Dask needs the dask extra: pip install 'scenario-outlook\[dask\]' \(from a checkout: pip install '\.\[dask\]'\)",
+    ):
         simulate(model, samples=10, scheduler="local")
 
 

@@ -45,13 +45,13 @@ ROOT = Path(outlook.__file__).parent
 
 #: The layers, upstream first: (rank, module prefixes).
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("outlook._text", "outlook._types", "outlook._version", "outlook.errors"),
+    ("outlook._text", "outlook._types", "outlook._version", "outlook.errors", "outlook._bundled"),
     ("outlook.distributions",),
     ("outlook.scenario",),
     ("outlook.model", "outlook.testing"),
     ("outlook.tables", "outlook.words"),
     ("outlook.analysis",),
-    ("outlook.display", "outlook.plots", "outlook.report"),
+    ("outlook.display", "outlook.plots", "outlook.report", "outlook.spreadsheet"),
     ("outlook.api",),
     ("outlook.cli", "outlook.commands"),
 )

@@ -686,7 +686,12 @@ def test_figures_need_matplotlib(tiny: outlook.Tables, tmp_path: Path, monkeypat
     import sys
 
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    with pytest.raises(ImportError, match=re.escape("pip install 'outlook[plots]'")):
+    with pytest.raises(
+        ImportError,
+        match=re.escape(
+            "pip install matplotlib (or reinstall: pip install scenario-outlook; from a checkout: pip install .)"
+        ),
+    ):
         build_report(tiny)
     with pytest.raises(ImportError, match="need matplotlib"):
         check_output(tmp_path / "r.html")

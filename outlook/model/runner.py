@@ -229,7 +229,7 @@ class Runner:
         try:
             from distributed import Client, LocalCluster
         except ImportError:
-            msg = "running on Dask needs the dask extra: pip install 'outlook[dask]'"
+            msg = "running on Dask needs the dask extra: pip install 'scenario-outlook[dask]' (from a checkout: pip install '.[dask]')"
             raise ValueError(msg) from None
         s = self.scheduler
         if isinstance(s, Client):

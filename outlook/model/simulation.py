@@ -197,7 +197,7 @@ def simulate(
         Run the block ranges on Dask instead: ``"local"`` starts a
         ``dask.distributed.LocalCluster`` (``workers`` processes), an address
         such as ``"tcp://10.0.0.5:8786"`` connects to a running scheduler, and
-        a ``distributed.Client`` is used as it is. Needs ``outlook[dask]``.
+        a ``distributed.Client`` is used as it is. Needs the ``dask`` extra (``pip install 'scenario-outlook[dask]'``).
     worker_timeout
         With ``scheduler``: seconds to wait for a Dask worker when the
         scheduler has none, at the start or after the last one left mid-run,

@@ -30,6 +30,15 @@ multiples), and in a panel ``stated-range.<name>``, ``stated-range-lo.<name>``,
 
 from __future__ import annotations
 
+try:
+    import matplotlib  # noqa: F401  (a core dependency: only a broken install lacks it)
+except ImportError as exc:  # say how to install it, not just which module is missing
+    msg = (
+        "outlook.plots needs matplotlib, a dependency of scenario-outlook: pip install matplotlib "
+        "(or reinstall: pip install scenario-outlook; from a checkout: pip install .)"
+    )
+    raise ImportError(msg) from exc
+
 from ._style import DPI, FONT, HATCHES, LINES, LINESTYLES, MARKERS, WRAP_LEGEND, WRAP_PANEL, OutlookFigure
 from .assumptions import DUMBBELLS, assumptions_dumbbell
 from .distributions import CATEGORIES, PANELS, derived_distributions, driver_distributions

@@ -59,12 +59,13 @@ Progress: TypeAlias = "Callable[[int, int], None]"
 
 
 def require_matplotlib() -> None:
-    """Raise a clear ImportError if matplotlib (the ``plots`` extra) is missing."""
+    """Raise a clear ImportError, saying how to install it, if matplotlib (a core dependency) is missing."""
     try:
         importlib.import_module("matplotlib")
     except ImportError as exc:
         msg = (
-            "the report's figures need matplotlib: pip install 'outlook[plots]', "
+            "the report's figures need matplotlib, a dependency of scenario-outlook: pip install matplotlib "
+            "(or reinstall: pip install scenario-outlook; from a checkout: pip install .), "
             "or leave the figures out (--no-figures, figures=False)"
         )
         raise ImportError(msg) from exc

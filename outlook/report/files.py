@@ -315,6 +315,10 @@ def check_output(
             require_matplotlib()
         return fmt
     p = Path(path)
+    here = _stat(p)
+    if here is not None and stat.S_ISDIR(here.st_mode):  # before the format: "-o reports/" is a directory first
+        msg = f"cannot write {os.fspath(path)}: it is a directory; name a file in it"
+        raise ValueError(msg)
     if p.name in ("", ".", ".."):
         msg = f"cannot write {str(path)!r}: not a file name"
         raise ValueError(msg)

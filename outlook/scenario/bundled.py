@@ -9,26 +9,34 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .._bundled import bundled_paths
 from ..errors import Location, ScenarioError, did_you_mean
 
 __all__ = [
+    "bundled_id",
     "bundled_scenarios",
     "find_scenario",
 ]
 
 
-def _dirs() -> list[Path]:
-    package = Path(__file__).resolve().parent.parent  # outlook/
-    return [d for d in (package / "scenarios", package.parent / "scenarios") if d.is_dir()]
-
-
 def bundled_scenarios() -> dict[str, Path]:
     """Scenario id (the file name without ``.yaml``) -> path, sorted by id."""
-    found: dict[str, Path] = {}
-    for d in _dirs():
-        for p in sorted(d.glob("*.yaml")):
-            found.setdefault(p.stem, p)
-    return dict(sorted(found.items()))
+    return bundled_paths()
+
+
+def bundled_id(name: str | Path) -> Path | None:
+    """The bundled scenario's path if ``name`` is its id and no file of that name exists; else ``None``.
+
+    A path always wins over an id, as in :func:`find_scenario`.
+    """
+    if not isinstance(name, str) or "/" in name or name.endswith(".yaml"):
+        return None
+    try:
+        if Path(name).exists():
+            return None
+    except (OSError, ValueError):
+        return None
+    return bundled_scenarios().get(name)
 
 
 def find_scenario(name: str | Path) -> Path:

@@ -303,7 +303,9 @@ def load_scenario(path: str | Path) -> Scenario:
     ----------
     path
         A ``.yaml`` file: a regular file (or a link to one) of at most
-        5,000,000 bytes of UTF-8 text.
+        5,000,000 bytes of UTF-8 text; or the id of a bundled scenario
+        (:func:`outlook.bundled_scenarios`), as :func:`outlook.run_outlook`
+        takes it, where no file of that name exists.
 
     Returns
     -------
@@ -324,4 +326,7 @@ def load_scenario(path: str | Path) -> Scenario:
     beforehand, and would be read until memory ran out. The file is opened
     without blocking, so a FIFO with no writer is refused, not waited for.
     """
+    from .bundled import bundled_id
+
+    path = bundled_id(path) or path
     return Scenario.from_yaml(read_text(path), path=str(path))
