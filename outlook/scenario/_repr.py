@@ -77,11 +77,12 @@ def percent(p: float) -> str:
     """
     if not math.isfinite(p):
         return "–"
-    if 0 < p < 0.005:
+    shown = f"{p:.0%}"  # decided on the formatted text: 0.005 is just below a half in binary, and shows "0%"
+    if shown == "0%" and p > 0:
         return "<1%"
-    if 0.995 <= p < 1:
+    if shown == "100%" and p < 1:
         return ">99%"
-    return f"{p:.0%}"
+    return shown
 
 
 def counted(n: int, one: str, many: str | None = None) -> str:
