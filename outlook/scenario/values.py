@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 
 from ..errors import Location, ScenarioError, did_you_mean
-from .expressions import FUNCTIONS, Expression, NameKind, compile_expression
+from .expressions import FUNCTIONS, NEW_IN, Expression, NameKind, compile_expression
 from .reading import Node, join_key
 from .records import FORMAT_VERSIONS, SourceRef
 
@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_RESERVED = set(keyword.kwlist) | set(FUNCTIONS) | {"true", "false", "pi", "otherwise"}
+_RESERVED = set(keyword.kwlist) | (set(FUNCTIONS) - set(NEW_IN)) | {"true", "false", "pi", "otherwise"}
 #: names YAML reads as something other than text (YAML 1.2 core schema), so a rule could not name them
 _YAML_WORDS = {
     "TRUE": "a yes/no value",
@@ -254,7 +254,9 @@ class Reader:
         if node.kind != "scalar" or node.value is None or not isinstance(node.value, str | int | float | bool):
             raise self.fail(self.at(node, kp), "expected an expression or a number", got=shown(node))
         where = Location(self.path, node.text_line or node.line, node.text_col, kp, node.override)
-        return compile_expression(node.value, where=where, names=names, refused_names=refused)
+        return compile_expression(
+            node.value, where=where, names=names, refused_names=refused, format_version=self.version
+        )
 
     # -- names -------------------------------------------------------------------
 
@@ -266,7 +268,7 @@ class Reader:
                 "a name must start with a letter or _ and hold only letters, digits and _",
                 got=name,
             )
-        if name in _RESERVED:
+        if name in _RESERVED or (name in NEW_IN and NEW_IN[name] <= self.version):
             raise self.fail(self.at_key(parent, name, kp), f"{name!r} is a reserved word and cannot be a name")
         if name in _YAML_WORDS:
             raise self.fail(
