@@ -114,7 +114,7 @@ FUNCTIONS = {**FUNCTIONS, **FUNCTIONS_1_1}
 #: the constants format 1.1 adds: ``inf`` (never folded, so ``x < inf`` and ``-inf`` compile)
 CONSTANTS_1_1 = frozenset({"inf"})
 #: the format version that first has each function and constant added since format 1
-NEW_IN: Mapping[str, float] = {name: 1.1 for name in (*FUNCTIONS_1_1, *CONSTANTS_1_1)}
+NEW_IN: Mapping[str, float] = dict.fromkeys((*FUNCTIONS_1_1, *CONSTANTS_1_1), 1.1)
 
 _CONSTANTS = {"true": 1.0, "false": 0.0, "True": 1.0, "False": 0.0, "pi": math.pi}
 
