@@ -26,6 +26,8 @@ __all__ = [
     "shown",
 ]
 
+#: a percentage as YAML text: ``40%``, ``2.5 %``, ``.5%`` (no sign, no exponent)
+_PERCENT = re.compile(r"^\s*(\d+(\.\d*)?|\.\d+)\s*%\s*$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _RESERVED = set(keyword.kwlist) | (set(FUNCTIONS) - set(NEW_IN)) | {"true", "false", "pi", "otherwise"}
 #: names YAML reads as something other than text (YAML 1.2 core schema), so a rule could not name them
@@ -225,9 +227,20 @@ class Reader:
             raise Skip()
         return values
 
+    def is_percentage(self, node: Node) -> bool:
+        """Whether ``node`` is written as a percentage, ``40%`` (YAML reads it as text)."""
+        return node.kind == "scalar" and isinstance(node.value, str) and bool(_PERCENT.match(node.value))
+
+    def share(self, node: Node, kp: str) -> float:
+        """A number, or since format 1.1 a percentage (``40%`` is 0.4): a share of something."""
+        if not self.is_percentage(node):
+            return self.number(node, kp)
+        self.needs_format(self.at(node, kp), "a percentage")
+        return float(str(node.value).strip()[:-1]) / 100.0
+
     def probability(self, node: Node, kp: str) -> float:
-        """A number in [0, 1]."""
-        p = self.number(node, kp)
+        """A number in [0, 1] (or a percentage in [0%, 100%], since format 1.1)."""
+        p = self.share(node, kp)
         if not 0.0 <= p <= 1.0:
             raise self.fail(self.at(node, kp), "probability must lie in [0, 1]", got=p)
         return p
