@@ -229,3 +229,37 @@ def test_a_version_1_file_loads_confidence_as_before() -> None:
 )  # fmt: skip
 def test_new_errors_are_exact(body: str, expected: str) -> None:
     assert [expected] == errors(HEAD_11 + f"drivers: {{x: {body}}}\n")
+
+
+def test_the_format_docs_examples_load() -> None:
+    """Every YAML example of docs/scenario-format.md's section on format 1.1 drivers loads in a 1.1 file."""
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "docs" / "scenario-format.md").read_text(encoding="utf-8")
+    section = text.split("## Drivers in format 1.1", 1)[1].split("\n## ", 1)[0]
+    blocks = [b.split("```", 1)[0] for b in section.split("```yaml\n")[1:]]
+    assert len(blocks) == 5
+    for block in blocks:
+        s = Scenario.from_yaml(HEAD_11 + block)
+        assert s.drivers
+
+
+def test_outlook_check_prints_the_deprecation_note(tmp_path: object) -> None:
+    """The note reaches the user as a located warning of ``outlook check`` (library code never prints)."""
+    import io
+    from pathlib import Path
+
+    from outlook import cli
+
+    path = Path(str(tmp_path)) / "s.yaml"
+    path.write_text(
+        HEAD_11.replace("scenarios: {rest: otherwise}\n", "scenarios: {yes: it, rest: otherwise}\n")
+        + "drivers: {r: {range: [0.1, 0.3], shape: lognormal, confidence: 0.8}}\nevents: {it: {rate: r}}\n",
+        encoding="utf-8",
+    )
+    out, err = io.StringIO(), io.StringIO()
+    assert 0 == cli.main(["check", str(path)], stdout=out, stderr=err)
+    assert err.getvalue() == (
+        f"{path}:8:52: drivers.r.confidence: warning: 'confidence' is deprecated: write 'coverage' (the share of "
+        "the distribution inside the range; format 1.1), which means the same\n"
+    )
