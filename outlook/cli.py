@@ -1036,7 +1036,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"{len(s.rules)} scenarios, {len(s.horizons)} horizons)",
             file=out,
         )
-        for warning in _unreached_warnings(s):
+        for warning in [note for d in s.drivers for note in d.notes] + _unreached_warnings(s):
             print(warning, file=err)
     return 2 if bad else 0
 

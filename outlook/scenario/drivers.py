@@ -2,12 +2,16 @@
 
 Owns the distribution forms a file may state (``range`` with a shape,
 ``normal``, ``lognormal``, ``uniform``, ``triangular``, ``pert``, ``beta``,
-``constant``, ``probability``, ``categorical``) and the located message for
-each problem in one. Never samples.
+``constant``, ``probability``, ``categorical``; since format 1.1 also
+``gamma``, ``student_t``, ``loguniform``, ``mixture``, ``lognormal: {mean,
+sd}``, ``truncate:`` beside any continuous form, ``coverage:`` for
+``confidence:`` and percentages where a probability is expected) and the
+located message for each problem in one. Never samples.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from .. import distributions as dist
@@ -18,13 +22,20 @@ from .stated import (
     CategoricalForm,
     ConstantForm,
     Form,
+    GammaForm,
     LogNormalForm,
+    LogNormalMomentsForm,
+    LogUniformForm,
+    MixtureForm,
     NormalForm,
     PertForm,
     ProbabilityForm,
     RangeForm,
+    StudentTForm,
     TriangularForm,
+    TruncatedForm,
     UniformForm,
+    form_problems,
 )
 from .values import Reader, Skip, shown
 
@@ -45,7 +56,13 @@ FORMS = (
     "constant",
     "probability",
     "categorical",
+    "gamma",
+    "student_t",
+    "loguniform",
+    "mixture",
 )
+#: the forms format 1.1 adds (an older file may not state them)
+_NEW_FORMS = ("gamma", "student_t", "loguniform", "mixture")
 #: the parameters of the forms written as a mapping or a list
 _PARAMS: dict[str, tuple[str, ...]] = {
     "normal": ("mean", "sd"),
@@ -54,7 +71,12 @@ _PARAMS: dict[str, tuple[str, ...]] = {
     "triangular": ("min", "mode", "max"),
     "pert": ("min", "mode", "max"),
     "beta": ("alpha", "beta"),
+    "gamma": ("shape", "scale"),
+    "student_t": ("df", "location", "scale"),
+    "loguniform": ("min", "max"),
 }
+#: parameters that may be left out, with the value they then take
+_DEFAULTS: dict[str, dict[str, float]] = {"student_t": {"location": 0.0, "scale": 1.0}}
 #: the record of each form written as a mapping or a list
 _PARAMETRIC: dict[str, Callable[..., Form]] = {
     "normal": NormalForm,
@@ -62,9 +84,26 @@ _PARAMETRIC: dict[str, Callable[..., Form]] = {
     "uniform": UniformForm,
     "triangular": TriangularForm,
     "beta": BetaForm,
+    "gamma": GammaForm,
+    "student_t": StudentTForm,
+    "loguniform": LogUniformForm,
 }
 _DESCRIPTION = ("label", "unit", "note", "source")
-_RANGE_OPTIONS = ("shape", "confidence", "mode", "lambda")
+_RANGE_OPTIONS = ("shape", "coverage", "confidence", "mode", "lambda")
+#: the forms ``truncate:`` may stand beside
+_TRUNCATABLE = (
+    "range",
+    "normal",
+    "lognormal",
+    "uniform",
+    "triangular",
+    "pert",
+    "beta",
+    "gamma",
+    "student_t",
+    "loguniform",
+    "mixture",
+)
 
 
 def drivers(r: Reader, node: Node) -> tuple[Driver, ...]:
@@ -88,18 +127,60 @@ def driver(r: Reader, parent: Node, name: str, node: Node) -> Driver:
     if node.kind != "map":
         raise r.fail(r.at(node, kp), "expected a mapping with a distribution", got=shown(node))
     form = _form(r, node, kp)
-    options = _RANGE_OPTIONS if form == "range" else ("lambda",) if form == "pert" else ()
-    m = r.mapping(node, kp, optional=(*_DESCRIPTION, form, *options))
+    m = r.mapping(node, kp, optional=(*_DESCRIPTION, form, *_options(form)))
     text = r.texts(m, kp, ("label", "unit", "note"))
     source = None
     if "source" in m:
         with r.collecting():
             source = r.source_ref(m["source"], kp + ".source")
-    stated = _stated(r, form, m, kp)
+    stated = _truncated(r, m, kp, _stated(r, form, m, kp))
+    notes = _deprecations(r, node, kp)
     with r.placing(node, kp):  # the form's own checks (low > high, sd <= 0, ...), at the value they concern
         return Driver(
-            name, stated, text.get("label", ""), text.get("unit", ""), text.get("note", ""), source, r.at(node, kp)
+            name,
+            stated,
+            text.get("label", ""),
+            text.get("unit", ""),
+            text.get("note", ""),
+            source,
+            r.at(node, kp),
+            notes=notes,
         )
+
+
+def _options(form: str) -> tuple[str, ...]:
+    """The keys allowed beside ``form`` (besides the description)."""
+    options = _RANGE_OPTIONS if form == "range" else ("lambda",) if form == "pert" else ()
+    return (*options, "truncate") if form in _TRUNCATABLE else options
+
+
+def _deprecations(r: Reader, node: Node, kp: str) -> tuple[str, ...]:
+    """The located notes for deprecated keys of a driver's mapping (``confidence:``, now ``coverage:``)."""
+    if "confidence" not in node.value:
+        return ()
+    where = r.at_key(node, "confidence", kp + ".confidence")
+    return (
+        f"{where}: {kp}.confidence: warning: 'confidence' is deprecated: write 'coverage' (the share of the "
+        "distribution inside the range; format 1.1), which means the same",
+    )
+
+
+def _truncated(r: Reader, m: dict[str, Node], kp: str, stated: Form) -> Form:
+    """``stated`` conditioned on ``truncate: [low, high]`` when the mapping has one (format 1.1)."""
+    if "truncate" not in m:
+        return stated
+    tnode, tkp = m["truncate"], kp + ".truncate"
+    r.needs_format(r.at(tnode, tkp), "truncate")
+    if tnode.kind != "seq" or len(tnode.value) != 2:
+        raise r.fail(r.at(tnode, tkp), "expected [low, high] (null for no bound)", got=shown(tnode))
+    ends = []
+    for i, (item, unbounded) in enumerate(zip(tnode.value, (-math.inf, math.inf))):
+        v = item.value
+        if item.kind == "scalar" and (v is None or (isinstance(v, float) and v == unbounded)):
+            ends.append(unbounded)
+        else:
+            ends.append(r.number(item, f"{tkp}[{i}]"))
+    return TruncatedForm(stated, ends[0], ends[1])
 
 
 def _form(r: Reader, node: Node, kp: str) -> str:
@@ -108,12 +189,14 @@ def _form(r: Reader, node: Node, kp: str) -> str:
     if not forms:
         # a misspelt form ("rnage") is better reported as an unknown key with a hint
         before = len(r.errors)
-        r.mapping(node, kp, optional=(*_DESCRIPTION, *FORMS, *_RANGE_OPTIONS))
+        r.mapping(node, kp, optional=(*_DESCRIPTION, *FORMS, *_RANGE_OPTIONS, "truncate"))
         if len(r.errors) > before:
             raise Skip()
         raise r.fail(r.at(node, kp), "missing a distribution: one of " + ", ".join(FORMS))
     if len(forms) > 1:
         raise r.fail(r.at_key(node, forms[1], kp), f"has both {forms[0]!r} and {forms[1]!r}; give one distribution")
+    if forms[0] in _NEW_FORMS:
+        r.needs_format(r.at_key(node, forms[0], f"{kp}.{forms[0]}"), f"the form {forms[0]!r}")
     return forms[0]
 
 
@@ -129,6 +212,14 @@ def _stated(r: Reader, form: str, m: dict[str, Node], kp: str) -> Form:
         return ProbabilityForm(r.probability(fnode, fkp))
     if form == "categorical":
         return _categorical(r, fnode, fkp)
+    if form == "mixture":
+        return _mixture(r, fnode, fkp)
+    if form == "lognormal" and fnode.kind == "map" and ("mean" in fnode.value or "sd" in fnode.value):
+        r.needs_format(r.at(fnode, fkp), "lognormal: {mean, sd}")
+        pm = r.mapping(fnode, fkp, required=("mean", "sd"), what="a mapping {mean, sd}")
+        if set(pm) != {"mean", "sd"}:
+            raise Skip()
+        return LogNormalMomentsForm(r.number(pm["mean"], fkp + ".mean"), r.number(pm["sd"], fkp + ".sd"))
     values = _parameters(r, form, fnode, fkp)
     if form == "pert":
         if "lambda" in m:
@@ -159,10 +250,12 @@ def _parameters(r: Reader, form: str, node: Node, kp: str) -> dict[str, float]:
     params = _PARAMS[form]
     if node.kind == "seq" and len(node.value) == len(params):
         return dict(zip(params, r.numbers(node, kp, len(params), "")))
-    extra = ("lambda",) if form == "pert" else ()
-    pm = r.mapping(node, kp, required=params, optional=extra, what=f"a mapping {{{', '.join(params)}}}")
+    defaults = _DEFAULTS.get(form, {})
+    extra = ("lambda",) if form == "pert" else tuple(defaults)
+    required = tuple(p for p in params if p not in defaults)
+    pm = r.mapping(node, kp, required=required, optional=extra, what=f"a mapping {{{', '.join(params)}}}")
     before = len(r.errors)
-    values = {}
+    values = dict(defaults)
     for k in pm:
         with r.collecting():
             values[k] = r.number(pm[k], f"{kp}.{k}")
@@ -172,14 +265,72 @@ def _parameters(r: Reader, form: str, node: Node, kp: str) -> dict[str, float]:
 
 
 def _range(r: Reader, m: dict[str, Node], kp: str) -> RangeForm:
-    """``range: [low, high]`` with a ``shape`` and its options."""
+    """``range: [low, high]`` with a ``shape`` and its options (``coverage``, or the older ``confidence``)."""
     rnode = m["range"]
     rkp = kp + ".range"
-    lo, hi = r.numbers(rnode, rkp, 2, "[low, high]")
+    percent = rnode.kind == "seq" and any(r.is_percentage(item) for item in rnode.value)
+    if not percent:
+        lo, hi = r.numbers(rnode, rkp, 2, "[low, high]")
     if "shape" not in m:
         raise r.fail(r.at(rnode, rkp), "a range needs a shape: one of " + ", ".join(dist.RANGE_SHAPES))
     shape = r.text(m["shape"], kp + ".shape")
-    confidence = r.number(m["confidence"], kp + ".confidence") if "confidence" in m else None
+    if percent:
+        lo, hi = _percent_ends(r, rnode, rkp, shape)
+    if "coverage" in m and "confidence" in m:
+        raise r.fail(
+            r.at(m["confidence"], kp + ".confidence"),
+            "give coverage or confidence, not both ('confidence' is deprecated)",
+        )
+    coverage = None
+    for key in ("coverage", "confidence"):
+        if key in m:
+            if key == "coverage":
+                r.needs_format(r.at(m[key], kp + ".coverage"), "coverage")
+            coverage = r.share(m[key], f"{kp}.{key}")
     mode = r.number(m["mode"], kp + ".mode") if "mode" in m else None
     lam = r.positive(m["lambda"], kp + ".lambda") if "lambda" in m else None
-    return RangeForm(lo, hi, shape, confidence, mode, lam)
+    return RangeForm(lo, hi, shape, coverage, mode, lam)
+
+
+def _percent_ends(r: Reader, node: Node, kp: str, shape: str) -> tuple[float, float]:
+    """A range's [low, high] in percentages (``[20%, 60%]``): only a beta range's values are shares."""
+    if shape != "beta":
+        raise r.fail(r.at(node, kp), "a range in percentages is a range of probabilities: it needs shape: beta")
+    if len(node.value) != 2:
+        raise r.fail(r.at(node, kp), "expected [low, high]", got=shown(node))
+    before = len(r.errors)
+    ends = []
+    for i, item in enumerate(node.value):
+        with r.collecting():
+            ends.append(r.share(item, f"{kp}[{i}]"))
+    if len(r.errors) > before:
+        raise Skip()
+    return ends[0], ends[1]
+
+
+def _mixture(r: Reader, node: Node, kp: str) -> MixtureForm:
+    """``mixture: [{weight: w, <form>...}, ...]``: each component a form of its own, checked where it is written."""
+    if node.kind != "seq" or not node.value:
+        raise r.fail(r.at(node, kp), "expected a list of components, each {weight: w, <distribution>}", got=shown(node))
+    before = len(r.errors)
+    parts: list[tuple[float, Form]] = []
+    for k, item in enumerate(node.value):
+        ckp = f"{kp}[{k}]"
+        with r.collecting():
+            if item.kind != "map":
+                raise r.fail(r.at(item, ckp), "expected a mapping {weight: w, <distribution>}", got=shown(item))
+            if "weight" not in item.value:
+                raise r.fail(r.at(item, ckp), "missing required key 'weight'")
+            form = _form(r, item, ckp)
+            if form in ("probability", "categorical", "mixture"):
+                raise r.fail(r.at_key(item, form, f"{ckp}.{form}"), f"a mixture's component cannot be {form}")
+            cm = r.mapping(item, ckp, required=("weight",), optional=(form, *_options(form)))
+            weight = r.share(cm["weight"], ckp + ".weight")
+            stated = _truncated(r, cm, ckp, _stated(r, form, cm, ckp))
+            for part, problem, got, hint in form_problems(stated):
+                target = cm.get(part.split(".")[0], item)
+                raise r.fail(r.at(target, f"{ckp}.{part}"), problem, got=got, hint=hint)
+            parts.append((weight, stated))
+    if len(r.errors) > before:
+        raise Skip()
+    return MixtureForm(tuple(parts))

@@ -25,8 +25,11 @@ from ..errors import ExpressionError, Location, SimulationError, did_you_mean
 
 __all__ = [
     "ANY",
+    "CONSTANTS_1_1",
     "FUNCTIONS",
+    "FUNCTIONS_1_1",
     "MAX_DEPTH",
+    "NEW_IN",
     "MAX_LENGTH",
     "NUMBER",
     "YES_NO",
@@ -84,6 +87,34 @@ FUNCTIONS: Mapping[str, tuple[Callable[..., Any], int, int | None]] = {
     "sqrt": (np.sqrt, 1, 1),
     "where": (np.where, 3, 3),
 }
+
+
+def _erf(x: FloatArray) -> FloatArray:
+    from scipy import special  # lazily: ``import outlook`` stays fast
+
+    return np.asarray(special.erf(x), dtype=np.float64)
+
+
+#: the functions format 1.1 adds (an older file may not call them): trigonometric, hyperbolic and the
+#: error function, so that analytic test functions such as Ishigami's can be written
+FUNCTIONS_1_1: Mapping[str, tuple[Callable[..., Any], int, int | None]] = {
+    "sin": (np.sin, 1, 1),
+    "cos": (np.cos, 1, 1),
+    "tan": (np.tan, 1, 1),
+    "asin": (np.arcsin, 1, 1),
+    "acos": (np.arccos, 1, 1),
+    "atan": (np.arctan, 1, 1),
+    "atan2": (np.arctan2, 2, 2),
+    "sinh": (np.sinh, 1, 1),
+    "cosh": (np.cosh, 1, 1),
+    "tanh": (np.tanh, 1, 1),
+    "erf": (_erf, 1, 1),
+}
+FUNCTIONS = {**FUNCTIONS, **FUNCTIONS_1_1}
+#: the constants format 1.1 adds: ``inf`` (never folded, so ``x < inf`` and ``-inf`` compile)
+CONSTANTS_1_1 = frozenset({"inf"})
+#: the format version that first has each function and constant added since format 1
+NEW_IN: Mapping[str, float] = dict.fromkeys((*FUNCTIONS_1_1, *CONSTANTS_1_1), 1.1)
 
 _CONSTANTS = {"true": 1.0, "false": 0.0, "True": 1.0, "False": 0.0, "pi": math.pi}
 
@@ -204,6 +235,7 @@ def compile_expression(
     where: Location,
     names: Mapping[str, NameKind],
     refused_names: Mapping[str, str] | None = None,
+    format_version: float | None = None,
 ) -> Expression:
     """Compile expression text into a vectorised function.
 
@@ -220,6 +252,9 @@ def compile_expression(
         for a categorical driver, :data:`ANY` for a name of unknown kind.
     refused_names
         Names that exist but may not be used here, each with the reason.
+    format_version
+        The scenario format the text is written in (``None``: the newest). A
+        function or constant newer than it (:data:`NEW_IN`) is refused.
 
     Returns
     -------
@@ -283,6 +318,7 @@ def compile_expression(
         msg = f"invalid expression: {exc}"
         raise ExpressionError(where, msg, got=text) from None
     compiler = _Compiler(text.strip(), where, len(text) - len(text.lstrip()), names, refused_names or {})
+    compiler.version = format_version
     fn, const, kind = compiler.compile(tree.body, 0)
     scope = tuple(sorted((k, names[k]) for k in compiler.used))
     return Expression(text.strip(), frozenset(compiler.used), const, where, fn, scope, kind)
@@ -461,6 +497,8 @@ class _Compiler:
         self.names = names
         self.refused = refused
         self.used: set[str] = set()
+        #: the file's format version (``None``: the newest); see :meth:`_newer`
+        self.version: float | None = None
 
     def error(self, node: ast.AST, msg: str, *, got: object = None, hint: str = "") -> ExpressionError:
         lineno = getattr(node, "lineno", 1)
@@ -571,12 +609,21 @@ class _Compiler:
         if name in _CONSTANTS:
             v = _CONSTANTS[name]
             return (lambda env: v), v, (NUMBER if name == "pi" else YES_NO)
+        if name in CONSTANTS_1_1 and name not in self.refused:
+            self._newer(node, name, f"the constant {name!r}")
+            return (lambda env: math.inf), None, NUMBER  # not a folded constant: -inf and x < inf are fine
         if name in self.refused:
             raise self.error(node, f"{name!r} {self.refused[name]}")
         if name in FUNCTIONS:
             raise self.error(node, f"function {name!r} must be called")
         hint = did_you_mean(name, list(self.names) + list(self.refused))
         raise self.error(node, f"unknown name {name!r}", hint=hint)
+
+    def _newer(self, node: ast.AST, name: str, what: str) -> None:
+        """Refuse ``name`` (a function or constant added after format 1) in a file of an older format."""
+        new = NEW_IN.get(name)
+        if new is not None and self.version is not None and self.version < new:
+            raise self.error(node, f"{what} is new in format {new}: write 'outlook: {new}' at the top of the file")
 
     def _binop(self, node: ast.BinOp, depth: int) -> _Compiled:
         op_type = type(node.op)
@@ -663,10 +710,17 @@ class _Compiler:
             what = _REFUSED.get(type(node.func), "calling anything but a function name")
             raise self.error(node.func, f"{what} is not allowed in expressions", got=self.segment(node.func))
         name = node.func.id
-        if name not in FUNCTIONS:
-            hint = did_you_mean(name, FUNCTIONS)
-            allowed = ", ".join(sorted(FUNCTIONS))
-            raise self.error(node.func, f"function {name!r} is not allowed; allowed: {allowed}", hint=hint)
+        if name not in FUNCTIONS or (self.version is not None and NEW_IN.get(name, 0.0) > self.version):
+            known = [f for f in FUNCTIONS if NEW_IN.get(f, 0.0) <= (self.version or math.inf)]
+            if name in FUNCTIONS:
+                self._newer(node.func, name, f"the function {name!r}")
+            # suggest only a function the call could have meant: one that takes this many arguments
+            n_args = len(node.args)
+            fits = [f for f in known if FUNCTIONS[f][1] <= n_args and (FUNCTIONS[f][2] or n_args) >= n_args]
+            allowed = ", ".join(sorted(known))
+            raise self.error(
+                node.func, f"function {name!r} is not allowed; allowed: {allowed}", hint=did_you_mean(name, fits)
+            )
         if node.keywords:
             raise self.error(node.keywords[0], f"{name}() takes no keyword arguments", got=self.segment(node))
         func, lo, hi = FUNCTIONS[name]

@@ -97,6 +97,8 @@ class Driver:
     source: SourceRef | None = None
     where: Location = field(default=Location(), compare=False, repr=False)
     distribution: dist.Distribution = field(init=False, compare=False, repr=False)
+    #: located warnings about how the file states the driver (a deprecated key), for ``outlook check``
+    notes: tuple[str, ...] = field(default=(), compare=False, repr=False, kw_only=True)
 
     def __post_init__(self) -> None:
         for part, problem, got, hint in form_problems(self.stated):

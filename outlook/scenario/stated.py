@@ -31,13 +31,19 @@ __all__ = [
     "CategoricalForm",
     "ConstantForm",
     "Form",
+    "GammaForm",
     "LogNormalForm",
+    "LogNormalMomentsForm",
+    "LogUniformForm",
+    "MixtureForm",
     "NormalForm",
     "PertForm",
     "ProbabilityForm",
     "Problem",
     "RangeForm",
+    "StudentTForm",
     "TriangularForm",
+    "TruncatedForm",
     "UniformForm",
     "distribution_of",
     "form_data",
@@ -139,6 +145,72 @@ class BetaForm(_Numbers):
 
 
 @dataclass(frozen=True, slots=True)
+class LogNormalMomentsForm(_Numbers):
+    """``lognormal: {mean, sd}`` (format 1.1): a lognormal stated by its own mean and standard deviation."""
+
+    mean: float
+    sd: float
+    form: ClassVar[str] = "lognormal"
+
+
+@dataclass(frozen=True, slots=True)
+class GammaForm(_Numbers):
+    """``gamma: {shape, scale}`` (format 1.1): mean ``shape * scale``, variance ``shape * scale^2``."""
+
+    shape: float
+    scale: float
+    form: ClassVar[str] = "gamma"
+
+
+@dataclass(frozen=True, slots=True)
+class StudentTForm(_Numbers):
+    """``student_t: {df, location, scale}`` (format 1.1): Student's t, shifted and stretched."""
+
+    df: float
+    location: float = 0.0
+    scale: float = 1.0
+    form: ClassVar[str] = "student_t"
+
+
+@dataclass(frozen=True, slots=True)
+class LogUniformForm(_Numbers):
+    """``loguniform: {min, max}`` (format 1.1): the logarithm is uniform; ``0 < min < max``."""
+
+    min: float
+    max: float
+    form: ClassVar[str] = "loguniform"
+
+
+@dataclass(frozen=True, slots=True)
+class TruncatedForm:
+    """Any continuous form with ``truncate: [low, high]`` (format 1.1): conditioned on lying between them.
+
+    Either end may be infinite: no bound on that side (``null``, ``.inf`` or
+    ``-.inf`` in YAML; :func:`form_data` writes ``null``).
+    """
+
+    base: Form
+    low: float
+    high: float
+    form: ClassVar[str] = "truncate"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "low", float(self.low))
+        object.__setattr__(self, "high", float(self.high))
+
+
+@dataclass(frozen=True, slots=True)
+class MixtureForm:
+    """``mixture: [{weight, <form>}, ...]`` (format 1.1): each component form with its weight, in the file's order."""
+
+    components: tuple[tuple[float, Form], ...]
+    form: ClassVar[str] = "mixture"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "components", tuple((float(w), f) for w, f in self.components))
+
+
+@dataclass(frozen=True, slots=True)
 class ConstantForm(_Numbers):
     """``constant: value`` (or the shorthand ``name: value``)."""
 
@@ -170,6 +242,7 @@ class CategoricalForm:
 Form: TypeAlias = (
     "RangeForm | NormalForm | LogNormalForm | UniformForm | TriangularForm | PertForm"
     " | BetaForm | ConstantForm | ProbabilityForm | CategoricalForm"
+    " | LogNormalMomentsForm | GammaForm | StudentTForm | LogUniformForm | TruncatedForm | MixtureForm"
 )
 
 #: a problem with a form: the key it concerns (below the driver, e.g. ``range`` or
@@ -191,6 +264,8 @@ def form_problems(form: Form) -> list[Problem]:
     """
     if isinstance(form, RangeForm):
         return _range_problems(form)
+    if isinstance(form, TruncatedForm | MixtureForm):
+        return _composite_problems(form)
     for name, value in ((f.name, getattr(form, f.name)) for f in fields(form)):
         if isinstance(value, float) and not math.isfinite(value):
             return [(form.form, f"{name} must be a finite number", value, "")]
@@ -198,6 +273,9 @@ def form_problems(form: Form) -> list[Problem]:
         return [("normal", "sd must be positive", form.sd, "")]
     if isinstance(form, LogNormalForm) and form.sigma <= 0:
         return [("lognormal", "sigma must be positive", form.sigma, "")]
+    newer = _new_form_problems(form)
+    if newer:
+        return newer
     if isinstance(form, BetaForm) and (form.alpha <= 0 or form.beta <= 0):
         return [("beta", "alpha and beta must be positive", [form.alpha, form.beta], "")]
     if isinstance(form, UniformForm | TriangularForm | PertForm) and form.min >= form.max:
@@ -211,6 +289,65 @@ def form_problems(form: Form) -> list[Problem]:
         return [("probability", "probability must lie in [0, 1]", form.p, "")]
     if isinstance(form, CategoricalForm):
         return _categorical_problems(form)
+    return []
+
+
+def _new_form_problems(form: Form) -> list[Problem]:
+    """The invariants of the parametric forms of format 1.1."""
+    if isinstance(form, LogNormalMomentsForm) and not (form.mean > 0 and form.sd > 0):
+        return [("lognormal", "mean and sd must be positive", [form.mean, form.sd], "")]
+    if isinstance(form, GammaForm) and not (form.shape > 0 and form.scale > 0):
+        return [("gamma", "shape and scale must be positive", [form.shape, form.scale], "")]
+    if isinstance(form, StudentTForm) and not (form.df > 0 and form.scale > 0):
+        return [("student_t", "df and scale must be positive", [form.df, form.scale], "")]
+    if isinstance(form, LogUniformForm) and not 0 < form.min < form.max:
+        return [("loguniform", "needs 0 < min < max", [form.min, form.max], "")]
+    return []
+
+
+#: the forms a mixture's component or a truncated form may be: those with a density (a constant, too, in a mixture)
+_CONTINUOUS = (
+    "range",
+    "normal",
+    "lognormal",
+    "uniform",
+    "triangular",
+    "pert",
+    "beta",
+    "gamma",
+    "student_t",
+    "loguniform",
+)
+
+
+def _composite_problems(form: TruncatedForm | MixtureForm) -> list[Problem]:
+    """A truncation's ends and base; a mixture's weights and components (each named by its place, ``mixture[1]``)."""
+    if isinstance(form, TruncatedForm):
+        if form.base.form not in (*_CONTINUOUS, "mixture"):
+            return [("truncate", f"truncate applies to a continuous distribution, not {form.base.form}", None, "")]
+        lo, hi = form.low, form.high
+        if math.isnan(lo) or math.isnan(hi) or not lo < hi:
+            return [("truncate", "expected [low, high] with low below high", [lo, hi], "")]
+        return [(f"{p}", problem, got, hint) for p, problem, got, hint in form_problems(form.base)]
+    if not form.components:
+        return [("mixture", "needs at least one component", None, "")]
+    for k, (w, c) in enumerate(form.components):
+        if not (math.isfinite(w) and w > 0):
+            return [(f"mixture[{k}].weight", "a weight must be a positive number", w, "")]
+        if c.form not in (*_CONTINUOUS, "constant", "truncate"):
+            return [
+                (
+                    f"mixture[{k}]",
+                    f"a component must be a continuous distribution or a constant, not {c.form}",
+                    None,
+                    "",
+                )
+            ]
+        for p, problem, got, hint in form_problems(c):
+            return [(f"mixture[{k}].{p}", problem, got, hint)]
+    total = sum(w for w, _ in form.components)
+    if abs(total - 1.0) > 1e-9:
+        return [("mixture", "the weights must sum to 1", round(total, 12), "")]
     return []
 
 
@@ -292,8 +429,10 @@ def sampling_problem(d: dist.Distribution) -> str | None:
     >>> sampling_problem(dist.Constant(1e308))
     'values reach 1e+308, beyond 1e+150: too large for a run to summarise; express it in larger units'
     """
+    if isinstance(d, dist.Truncated | dist.Mixture):
+        return _composite_sampling_problem(d)
     params = {f.name: getattr(d, f.name) for f in fields(d) if isinstance(getattr(d, f.name), float)}  # type: ignore[arg-type]
-    scales = [n for n in ("sd", "sigma", "alpha", "beta") if n in params]
+    scales = [n for n in ("sd", "sigma", "alpha", "beta", "shape", "scale", "df") if n in params]
     bad = [n for n, v in params.items() if not math.isfinite(v)] or [n for n in scales if not params[n] > 0]
     if not bad and "lo" in params and "hi" in params and not params["lo"] < params["hi"]:
         bad = ["hi"]
@@ -312,6 +451,23 @@ def sampling_problem(d: dist.Distribution) -> str | None:
         reach = float(np.max(np.abs(x))) if np.isfinite(x).all() else math.inf
     else:
         return None
+    if reach > MAX_MAGNITUDE:
+        return (
+            f"values reach {reach:.4g}, beyond {MAX_MAGNITUDE:.4g}: too large for a run to summarise; "
+            "express it in larger units"
+        )
+    return None
+
+
+def _composite_sampling_problem(d: dist.Truncated | dist.Mixture) -> str | None:
+    """:func:`sampling_problem` of each part, then of the draws' reach (at normal scores within +-9)."""
+    for part in d.components if isinstance(d, dist.Mixture) else (d.base,):
+        problem = sampling_problem(part)
+        if problem and not (isinstance(d, dist.Truncated) and problem.startswith("values reach")):
+            return problem
+    with np.errstate(over="ignore", invalid="ignore"):
+        x = d.from_normal(np.linspace(-dist.OVERFLOW_Z, dist.OVERFLOW_Z, 181))
+    reach = float(np.max(np.abs(x))) if np.isfinite(x).all() else math.inf
     if reach > MAX_MAGNITUDE:
         return (
             f"values reach {reach:.4g}, beyond {MAX_MAGNITUDE:.4g}: too large for a run to summarise; "
@@ -380,9 +536,56 @@ def distribution_of(form: Form) -> dist.Distribution:
         return dist.Beta(form.alpha, form.beta)
     if isinstance(form, ConstantForm):
         return dist.Constant(form.value)
+    newer = _new_distribution(form)
+    if newer is not None:
+        return newer
     if isinstance(form, ProbabilityForm):
         return dist.Bernoulli(form.p)
+    assert isinstance(form, CategoricalForm)
     return dist.Categorical(tuple(c for c, _ in form.categories), tuple(p for _, p in form.categories))
+
+
+#: A truncation must keep at least this share of its distribution's mass: below it the draws would rest on
+#: the last digits of the CDF (the share 1e-12 leaves about four significant digits of it).
+MIN_TRUNCATED_MASS = 1e-12
+
+
+def _new_distribution(form: Form) -> dist.Distribution | None:
+    """The distribution of a form of format 1.1 (``None`` for the older forms).
+
+    ``lognormal: {mean, sd}`` is ``sigma^2 = ln(1 + sd^2 / mean^2)``,
+    ``mu = ln(mean) - sigma^2 / 2`` (the lognormal's moments: Johnson, Kotz
+    and Balakrishnan 1994, eq. 14.8a-b); gamma, Student's t and log-uniform
+    are those of :mod:`outlook.distributions`; a truncation is its base
+    conditioned on [low, high]; a mixture's components are each derived
+    the same way.
+
+    Raises
+    ------
+    ValueError
+        If a truncation keeps less than :data:`MIN_TRUNCATED_MASS` of the mass.
+    """
+    if isinstance(form, LogNormalMomentsForm):
+        s2 = math.log1p((form.sd / form.mean) ** 2)
+        return dist.LogNormal(math.log(form.mean) - s2 / 2, math.sqrt(s2))
+    if isinstance(form, GammaForm):
+        return dist.Gamma(form.shape, form.scale)
+    if isinstance(form, StudentTForm):
+        return dist.StudentT(form.df, form.location, form.scale)
+    if isinstance(form, LogUniformForm):
+        return dist.LogUniform(form.min, form.max)
+    if isinstance(form, MixtureForm):
+        return dist.Mixture(tuple(distribution_of(c) for _, c in form.components), tuple(w for w, _ in form.components))
+    if isinstance(form, TruncatedForm):
+        t = dist.Truncated(distribution_of(form.base), form.low, form.high)
+        if not t.mass() >= MIN_TRUNCATED_MASS:
+            msg = (
+                f"truncate [{_num(form.low)}, {_num(form.high)}] keeps a share {t.mass():.3g} of "
+                f"{t.base.describe()}, below {MIN_TRUNCATED_MASS:g}: widen it"
+            )
+            raise ValueError(msg)
+        return t
+    return None
 
 
 def form_data(form: Form) -> dict[str, Any]:
@@ -405,5 +608,10 @@ def form_data(form: Form) -> dict[str, Any]:
         return {"probability": form.p}
     if isinstance(form, CategoricalForm):
         return {"categorical": dict(form.categories)}
+    if isinstance(form, TruncatedForm):
+        ends = [end if math.isfinite(end) else None for end in (form.low, form.high)]  # null: no bound
+        return {**form_data(form.base), "truncate": ends}
+    if isinstance(form, MixtureForm):
+        return {"mixture": [{"weight": w, **form_data(c)} for w, c in form.components]}
     params = {("lambda" if f.name == "lam" else f.name): getattr(form, f.name) for f in fields(form)}
     return {form.form: {k: v for k, v in params.items() if v is not None}}

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 
 from ..errors import Location, ScenarioError, did_you_mean
-from .expressions import ANY, FUNCTIONS, Expression, NameKind, compile_expression
+from .expressions import ANY, FUNCTIONS, NEW_IN, Expression, NameKind, compile_expression
 from .reading import Node, join_key
 from .records import FORMAT_VERSIONS, SourceRef
 
@@ -26,8 +26,10 @@ __all__ = [
     "shown",
 ]
 
+#: a percentage as YAML text: ``40%``, ``2.5 %``, ``.5%`` (no sign, no exponent)
+_PERCENT = re.compile(r"^\s*(\d+(\.\d*)?|\.\d+)\s*%\s*$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_RESERVED = set(keyword.kwlist) | set(FUNCTIONS) | {"true", "false", "pi", "otherwise"}
+_RESERVED = set(keyword.kwlist) | (set(FUNCTIONS) - set(NEW_IN)) | {"true", "false", "pi", "otherwise"}
 #: names YAML reads as something other than text (YAML 1.2 core schema), so a rule could not name them
 _YAML_WORDS = {
     "TRUE": "a yes/no value",
@@ -257,9 +259,20 @@ class Reader:
             raise Skip()
         return values
 
+    def is_percentage(self, node: Node) -> bool:
+        """Whether ``node`` is written as a percentage, ``40%`` (YAML reads it as text)."""
+        return node.kind == "scalar" and isinstance(node.value, str) and bool(_PERCENT.match(node.value))
+
+    def share(self, node: Node, kp: str) -> float:
+        """A number, or since format 1.1 a percentage (``40%`` is 0.4): a share of something."""
+        if not self.is_percentage(node):
+            return self.number(node, kp)
+        self.needs_format(self.at(node, kp), "a percentage")
+        return float(str(node.value).strip()[:-1]) / 100.0
+
     def probability(self, node: Node, kp: str) -> float:
-        """A number in [0, 1]."""
-        p = self.number(node, kp)
+        """A number in [0, 1] (or a percentage in [0%, 100%], since format 1.1)."""
+        p = self.share(node, kp)
         if not 0.0 <= p <= 1.0:
             raise self.fail(self.at(node, kp), "probability must lie in [0, 1]", got=p)
         return p
@@ -288,7 +301,9 @@ class Reader:
         where = Location(self.path, node.text_line or node.line, node.text_col, kp, node.override)
         if self.unknowable & {"drivers", "derived", "events"}:
             names = _Open(names, refused or {})  # a name such a section would define is no new mistake
-        return compile_expression(node.value, where=where, names=names, refused_names=refused)
+        return compile_expression(
+            node.value, where=where, names=names, refused_names=refused, format_version=self.version
+        )
 
     # -- names -------------------------------------------------------------------
 
@@ -300,7 +315,7 @@ class Reader:
                 "a name must start with a letter or _ and hold only letters, digits and _",
                 got=name,
             )
-        if name in _RESERVED:
+        if name in _RESERVED or (name in NEW_IN and NEW_IN[name] <= self.version):
             raise self.fail(self.at_key(parent, name, kp), f"{name!r} is a reserved word and cannot be a name")
         if name in _YAML_WORDS:
             raise self.fail(
