@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from strategies import scenario_dicts
 
 from outlook import Scenario, ScenarioErrors, cli
@@ -84,8 +84,15 @@ def test_every_valid_scenario_in_the_docs_and_tests_passes(where: str, text: str
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario_dicts())
 def test_every_generated_scenario_passes(data: dict[str, Any]) -> None:
-    """The property: whatever the loader accepts, the schema accepts (checked on plain data)."""
-    Scenario.from_dict(data)
+    """The property: whatever the loader accepts, the schema accepts (checked on plain data).
+
+    The generator can make a scenario the loader refuses (a range of width 5e-324 gives sd 0):
+    that is no case of the property, so it is rejected, not counted.
+    """
+    try:
+        Scenario.from_dict(data)
+    except ScenarioErrors:
+        reject()
     assert [e.message for e in VALIDATOR.iter_errors(json.loads(json.dumps(data, default=str)))] == []
 
 
