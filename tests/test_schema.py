@@ -160,7 +160,7 @@ drivers:
   old: {range: [1, 3], shape: normal, confidence: 0.9}
   m: {lognormal: {mean: 10, sd: 3}}
   g: {gamma: {shape: 2, scale: 1}}
-  s: {t: {df: 3, loc: 0, scale: 1}, truncate: [-5, 5]}
+  s: {student_t: {df: 3, location: 0, scale: 1}, truncate: [-5, 5]}
   u: {loguniform: [1, 100]}
   mix:
     mixture:
@@ -203,3 +203,43 @@ def test_format_1_1_mistakes_are_flagged(change: str, path: str) -> None:
     errors = schema_errors(FORMAT_1_1.replace(old, new))
     assert errors
     assert all(e.startswith(path) for e in errors), errors
+
+
+#: every driver form and option of format 1.1 as the loader reads it, one per line
+DRIVERS_1_1 = {
+    "gamma": "{gamma: {shape: 2, scale: 3}}",
+    "student_t": "{student_t: {df: 3, location: 0, scale: 1.5}}",
+    "student_t-defaults": "{student_t: {df: 5}}",
+    "loguniform": "{loguniform: {min: 1, max: 100}}",
+    "lognormal-moments": "{lognormal: {mean: 10, sd: 3}}",
+    "truncate": "{normal: {mean: 0, sd: 1}, truncate: [0, null]}",
+    "truncate-range": "{range: [10, 20], shape: lognormal, truncate: [12, 30]}",
+    "coverage": "{range: [10, 20], shape: normal, coverage: 0.8}",
+    "coverage-percent": "{range: [10, 20], shape: normal, coverage: 80%}",
+    "probability-percent": "{probability: 40%}",
+    "beta-percent": "{range: [20%, 60%], shape: beta}",
+    "mixture": "{mixture: [{weight: 0.7, range: [1, 10], shape: lognormal}, {weight: 0.3, normal: {mean: 20, sd: 2}}]}",
+    "mixture-percent-truncated": "{mixture: [{weight: 70%, gamma: {shape: 2, scale: 1}, truncate: [null, 5]}, "
+    "{weight: 30%, constant: 4}]}",
+}
+
+
+@pytest.mark.parametrize("driver", list(DRIVERS_1_1.values()), ids=list(DRIVERS_1_1))
+def test_every_format_1_1_driver_form_passes(driver: str) -> None:
+    """The schema names the 1.1 forms and options as the loader does (gamma, student_t, truncate, mixture, %)."""
+    text = (
+        "outlook: 1.1\nid: forms\ntitle: Forms\nquestion: Does it happen?\nas_of: 2024-01-01\n"
+        f"horizons: {{a: {{until: 1y}}}}\ndrivers:\n  x: {driver}\nscenarios: {{rest: otherwise}}\n"
+    )
+    assert loads(text)
+    assert schema_errors(text) == []
+
+
+def test_a_form_the_loader_does_not_know_fails() -> None:
+    """``t:`` is not a form (Student's t is ``student_t``): both refuse it."""
+    text = (
+        "outlook: 1.1\nid: forms\ntitle: Forms\nquestion: Does it happen?\nas_of: 2024-01-01\n"
+        "horizons: {a: {until: 1y}}\ndrivers:\n  x: {t: {df: 3}}\nscenarios: {rest: otherwise}\n"
+    )
+    assert not loads(text)
+    assert schema_errors(text) != []

@@ -4,7 +4,7 @@ Owns :func:`json_schema`: the keys of each section and the shape of each
 value, as plain data, so that an editor (the YAML language server in VS Code
 and others) completes keys and flags mistakes while a file is typed. It
 covers format 1 and the format 1.1 additions (dates for ``until:`` and as
-``by:`` keys, the distribution forms ``mixture``, ``gamma``, ``t``,
+``by:`` keys, the distribution forms ``mixture``, ``gamma``, ``student_t``,
 ``loguniform``, ``lognormal: {mean, sd}``, ``truncate``, ``coverage``,
 percentages such as ``"40%"``, expressions as parameters and ``after:``
 factors) and the analyst toolkit's ``assumptions``, ``supersedes`` and
@@ -88,13 +88,11 @@ def _forms() -> dict[str, Any]:
             ]
         },
         "beta": _params("alpha", "beta"),
-        "gamma": {
-            "anyOf": [_params("shape", "scale"), _params("shape", "rate"), _params("mean", "sd")],
-        },
-        "t": {
+        "gamma": _params("shape", "scale"),
+        "student_t": {
             "type": "object",
-            "description": "Student's t: degrees of freedom `df`, location and scale",
-            "properties": {k: _ref("parameter") for k in ("df", "loc", "scale", "mean", "sd")},
+            "description": "Student's t: degrees of freedom `df`, `location` (default 0) and `scale` (default 1)",
+            "properties": {k: _ref("parameter") for k in ("df", "location", "scale")},
             "required": ["df"],
             "additionalProperties": False,
         },
@@ -118,13 +116,18 @@ def _forms() -> dict[str, Any]:
 #: the keys beside a form that describe or shape it
 _OPTIONS: dict[str, Any] = {
     "shape": {"enum": list(dist.RANGE_SHAPES), "description": "the shape of a `range`"},
-    "coverage": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
-    "confidence": {"type": "number", "deprecated": True, "description": "deprecated: write `coverage`"},
+    "coverage": {"anyOf": [{"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}, _ref("percent")]},
+    "confidence": {
+        "anyOf": [{"type": "number"}, _ref("percent")],
+        "deprecated": True,
+        "description": "deprecated: write `coverage`",
+    },
     "mode": {"type": "number"},
     "lambda": {"type": "number", "exclusiveMinimum": 0},
     "truncate": {
         "type": "array",
-        "prefixItems": [_ref("bound"), _ref("bound")],
+        "description": "[low, high]: the form conditioned on lying between them; null leaves a side open",
+        "prefixItems": [{"anyOf": [_ref("bound"), {"type": "null"}]}, {"anyOf": [_ref("bound"), {"type": "null"}]}],
         "items": False,
         "minItems": 2,
     },
@@ -158,7 +161,9 @@ def _defs() -> dict[str, Any]:
         "parameter": {"anyOf": [{"type": "number"}, expression]},
         "probability": {"anyOf": [{"type": "number", "minimum": 0, "maximum": 1}, _ref("percent"), expression]},
         "source_ref": _object({"ref": {"type": "string"}, "quote": _TEXT, "note": _TEXT}),
-        "component": _distribution({"weight": {"type": "number", "minimum": 0}}, "a mixture component"),
+        "component": _distribution(
+            {"weight": {"anyOf": [{"type": "number", "minimum": 0}, _ref("percent")]}}, "a mixture component"
+        ),
         "driver": {
             "anyOf": [
                 {"type": "number", "description": "a constant"},
