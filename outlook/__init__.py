@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from ._version import __version__
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr__
+    from .analysis import first_order_indices, tornado
     from .api import run_outlook
     from .errors import (
         ExpressionError,
@@ -55,12 +56,14 @@ __all__ = [
     "dependency_graph",
     "estimative_word",
     "find_scenario",
+    "first_order_indices",
     "load_scenario",
     "run_outlook",
     "sample_worlds",
     "simulate",
     "summarise",
     "summarise_worlds",
+    "tornado",
 ]
 
 #: Public name -> the module (relative to this package) that defines it.
@@ -82,12 +85,14 @@ _LAZY = {
     "dependency_graph": "model.graph",
     "estimative_word": "words",
     "find_scenario": "scenario",
+    "first_order_indices": "analysis",
     "load_scenario": "scenario",
     "run_outlook": "api",
     "sample_worlds": "model",
     "simulate": "model",
     "summarise": "tables",
     "summarise_worlds": "tables",
+    "tornado": "analysis",
 }
 
 

@@ -23,4 +23,8 @@ Never plots, never prints. Empty until its first technique lands.
 
 from __future__ import annotations
 
-__all__: list[str] = []
+__all__ = ["discover", "first_order", "first_order_indices", "tornado"]
+
+from .discovery import discover
+from .indices import first_order, first_order_indices
+from .sensitivity import tornado

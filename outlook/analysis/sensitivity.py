@@ -54,7 +54,7 @@ from ..words import estimative_word
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["TORNADO_COLUMNS", "Target", "Tornado", "parse_target", "tornado"]
+__all__ = ["TORNADO_COLUMNS", "Target", "Tornado", "feeding_drivers", "parse_target", "tornado"]
 
 #: The columns of :attr:`Tornado.table`, in order.
 TORNADO_COLUMNS = ("driver", "low", "high", "p_low", "p_high", "swing", "word_low", "word_high")
@@ -233,11 +233,7 @@ def tornado(
     graph = dependency_graph(s)
     wanted = _wanted(s, graph, tgt)
     corr = _correlation(model)
-    direct = {d.id for d in s.drivers if f"driver:{d.id}" in wanted}
-    feeding_ids = set(direct)
-    for i, name in enumerate(model.correlated):  # a correlated driver moves those it is correlated with
-        if any(corr[j, i] != 0.0 and other in direct for j, other in enumerate(model.correlated)):
-            feeding_ids.add(name)
+    feeding_ids = feeding_drivers(model, tgt)
     apart = [(d.id, "feeds nothing the target reads") for d in s.drivers if d.id not in feeding_ids]
     settings: dict[str, tuple[float, float]] = {}
     for d in s.drivers:
@@ -281,6 +277,23 @@ class _Plan:
     derived: tuple[str, ...]
     events: tuple[str, ...]
     rules: bool
+
+
+def feeding_drivers(model: Model, target: Target) -> frozenset[str]:
+    """The drivers that can move ``target``: those upstream of it, and those correlated with one of them.
+
+    For a scenario the earlier rules count too (a world takes the first rule
+    that holds). A driver outside this set changes the target in no world.
+    """
+    s = model.scenario
+    wanted = _wanted(s, dependency_graph(s), target)
+    corr = _correlation(model)
+    direct = {d.id for d in s.drivers if f"driver:{d.id}" in wanted}
+    out = set(direct)
+    for i, name in enumerate(model.correlated):
+        if any(corr[j, i] != 0.0 and other in direct for j, other in enumerate(model.correlated)):
+            out.add(name)
+    return frozenset(out)
 
 
 def _wanted(s: Scenario, graph: Any, tgt: Target) -> frozenset[str]:

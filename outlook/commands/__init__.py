@@ -25,6 +25,15 @@ __all__ = ["COMMANDS", "command_module"]
 COMMANDS: dict[str, Callable[[], ModuleType]] = {}
 
 
+def _sensitivity() -> ModuleType:
+    from . import sensitivity
+
+    return sensitivity
+
+
+COMMANDS["sensitivity"] = _sensitivity
+
+
 def command_module(name: str) -> ModuleType:
     """The module that implements command ``name`` (a key of :data:`COMMANDS`)."""
     return COMMANDS[name]()
