@@ -470,18 +470,26 @@ def _invert_by(
     remaining = budget.astype(np.float64, copy=True)
     t = np.full(n, np.inf)
     open_ = np.ones(n, dtype=bool)
+    finite = bool(np.isfinite(rates).all())  # else 0 * inf can make nan: nothing accumulates
+    at_zero = any(bool((m[0] <= 0.0).any()) for m in mods)
     with np.errstate(all="ignore"):
         for start, stop in zip(starts, stops, strict=True):
-            rate = rates[:, 0]
-            for k, x in enumerate(seg):
-                rate = np.where(start >= x, rates[:, k + 1], rate)
-            for times, before, after in mods:
-                rate = rate * np.where(start >= times, after, before)
+            if isinstance(start, float) and not at_zero:  # the first piece: every modifier still "before"
+                rate = rates[:, 0] * float(np.prod([m[1] for m in mods])) if mods else rates[:, 0]
+            else:
+                rate = rates[:, 0]
+                for k, x in enumerate(seg):
+                    rate = np.where(start >= x, rates[:, k + 1], rate)
+                for times, before, after in mods:
+                    rate = rate * np.where(start >= times, after, before)
             inc = np.asarray(rate * (np.asarray(stop) - start))
-            inc[np.isnan(inc)] = 0.0
-            hit = open_ & (inc >= remaining)
-            t = np.where(hit, start + np.where(rate > 0, remaining / rate, 0.0), t)
-            open_ &= ~hit
+            if not finite:
+                inc[np.isnan(inc)] = 0.0
+            hit = np.flatnonzero(open_ & (inc >= remaining))
+            if hit.size:
+                r = rate[hit]
+                t[hit] = (start if isinstance(start, float) else start[hit]) + np.where(r > 0, remaining[hit] / r, 0.0)
+                open_[hit] = False
             remaining -= inc
     return np.where(t <= end, t, np.inf)
 
