@@ -50,12 +50,14 @@ def tornado_chart(result: Tornado, *, bars: int = BARS) -> Figure:
     fig = _new_figure(8.0, 1.6 + 0.32 * max(n, 1))
     ax = fig.add_subplot()
     base = result.p
-    for i, row in enumerate(table.itertuples()):
+    drivers = [str(d) for d in table["driver"]]
+    lows, highs = table["p_low"].to_numpy(dtype=float), table["p_high"].to_numpy(dtype=float)
+    for i, name in enumerate(drivers):
         y = n - 1 - i
-        for value, side, face, hatch in ((row.p_low, "low", "0.85", "///"), (row.p_high, "high", "0.3", "")):
+        for value, side, face, hatch in ((lows[i], "low", "0.85", "///"), (highs[i], "high", "0.3", "")):
             ax.barh(
-                y, value - base, left=base, height=0.7, color=face, hatch=hatch, edgecolor="0.1", linewidth=0.6,
-                gid=f"{side}.{row.driver}",
+                y, float(value) - base, left=base, height=0.7, color=face, hatch=hatch, edgecolor="0.1",
+                linewidth=0.6, gid=f"{side}.{name}",
             )  # fmt: skip
     ax.set_yticks(range(n), [_wrap(str(d), WRAP_PANEL, 1) for d in reversed(list(table["driver"]))])
     ax.axvline(base, color="0", linewidth=1.0, gid="base")
@@ -104,10 +106,11 @@ def indices_bars(indices: pd.DataFrame, target: str, *, bars: int = BARS) -> Fig
     n = len(rows)
     fig = _new_figure(8.0, 1.6 + 0.32 * n)
     ax = fig.add_subplot()
-    for i, row in enumerate(rows.itertuples()):
+    s1, se = rows["S1"].to_numpy(dtype=float), rows["S1_se"].to_numpy(dtype=float)
+    for i, name in enumerate(str(d) for d in rows["driver"]):
         ax.barh(
-            n - 1 - i, max(row.S1, 0.0), xerr=2 * row.S1_se, height=0.7, color="0.45", edgecolor="0.1",
-            linewidth=0.6, error_kw={"ecolor": "0", "linewidth": 0.8, "capsize": 2}, gid=f"s1.{row.driver}",
+            n - 1 - i, max(float(s1[i]), 0.0), xerr=2 * float(se[i]), height=0.7, color="0.45", edgecolor="0.1",
+            linewidth=0.6, error_kw={"ecolor": "0", "linewidth": 0.8, "capsize": 2}, gid=f"s1.{name}",
         )  # fmt: skip
     ax.set_yticks(range(n), [_wrap(str(d), WRAP_PANEL, 1) for d in reversed(list(rows["driver"]))])
     ax.set_xlabel(f"first-order index S1 of {_clean(target)} (share of its variance; ±2 standard errors)")
