@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from ._version import __version__
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr__
+    from .analysis import first_order_indices, tornado
     from .analysis.assumptions import assumptions_check
     from .analysis.compare import compare, whatif
     from .analysis.diff import diff_scenarios
@@ -62,6 +63,7 @@ __all__ = [
     "diff_scenarios",
     "estimative_word",
     "find_scenario",
+    "first_order_indices",
     "load_scenario",
     "run_outlook",
     "sample_worlds",
@@ -69,6 +71,7 @@ __all__ = [
     "summarise",
     "summarise_worlds",
     "tipping_point",
+    "tornado",
     "whatif",
 ]
 
@@ -95,6 +98,7 @@ _LAZY = {
     "diff_scenarios": "analysis.diff",
     "estimative_word": "words",
     "find_scenario": "scenario",
+    "first_order_indices": "analysis",
     "load_scenario": "scenario",
     "run_outlook": "api",
     "sample_worlds": "model",
@@ -102,6 +106,7 @@ _LAZY = {
     "summarise": "tables",
     "summarise_worlds": "tables",
     "whatif": "analysis.compare",
+    "tornado": "analysis",
 }
 
 

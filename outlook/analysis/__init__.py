@@ -29,6 +29,12 @@ Never plots, never prints.
     the key assumptions check: which key judgements flip if an assumption is false
 :mod:`.tipping`
     tipping points: the shift of a driver at which a judgement changes word
+:mod:`.sensitivity`
+    the tornado: each driver at its 5th and 95th percentile, on common random numbers
+:mod:`.indices`
+    first-order indices of every driver for every target, from one run's worlds
+:mod:`.discovery`
+    scenario discovery (PRIM): the driver conditions under which a scenario mostly happens
 """
 
 from __future__ import annotations
@@ -46,6 +52,9 @@ from .compare import (
     whatif,
 )
 from .diff import DIFF_COLUMNS, MAX_SHAPLEY, VersionDiff, diff_scenarios, shapley_values
+from .discovery import discover
+from .indices import first_order, first_order_indices
+from .sensitivity import tornado
 from .tipping import TippingPoint, tipping_point
 
 __all__: list[str] = [
@@ -67,4 +76,8 @@ __all__: list[str] = [
     "TippingPoint",
     "tipping_point",
     "assumptions_check",
+    "discover",
+    "first_order",
+    "first_order_indices",
+    "tornado",
 ]

@@ -58,6 +58,15 @@ def _diff() -> ModuleType:
 COMMANDS["diff"] = _diff
 
 
+def _sensitivity() -> ModuleType:
+    from . import sensitivity
+
+    return sensitivity
+
+
+COMMANDS["sensitivity"] = _sensitivity
+
+
 def command_module(name: str) -> ModuleType:
     """The module that implements command ``name`` (a key of :data:`COMMANDS`)."""
     return COMMANDS[name]()

@@ -45,6 +45,7 @@ from .distributions import CATEGORIES, PANELS, derived_distributions, driver_dis
 from .events import CURVES, event_curves
 from .render import figure_bytes, figures
 from .scenarios import scenario_probabilities
+from .sensitivity import indices_bars, tornado_chart
 from .worlds import WORLD_VALUES, figure_worlds
 
 __all__ = [
@@ -69,5 +70,7 @@ __all__ = [
     "figure_bytes",
     "figure_worlds",
     "figures",
+    "indices_bars",
     "scenario_probabilities",
+    "tornado_chart",
 ]

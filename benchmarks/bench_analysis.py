@@ -1,0 +1,124 @@
+"""Time the sensitivity analyses against one plain run, as ratios of CPU time in one process.
+
+Three figures (issue 12, "Speed"):
+
+* the full tornado (every driver at its 5th and 95th percentile) of the
+  bundled scenario for each target, at 200,000 samples, against one plain
+  run at 200,000 (compile, simulate, summarise): target at most 3x;
+* the first-order indices of every driver for every scenario and event at
+  every horizon from the run's worlds (already drawn), against the same plain
+  run: target at most 0.5x;
+* for the ten-driver benchmark model, one run plus its first-order indices at
+  as many worlds as SALib's Saltelli design evaluates for first- and
+  total-order indices at N = 2^14 (N (2d + 2) = 360,448), beside SALib's
+  figure on this machine (3.4-4.2 s of CPU, issue 12; measured here too if
+  SALib is installed).
+
+The sides alternate in one process; each figure is the min and the median
+over repeats of ``time.process_time``.
+
+Usage::
+
+    python benchmarks/bench_analysis.py [--samples 200000] [--repeats 5] [--target contained@short ...]
+        [--assert]
+
+Exit status 0 whatever the figures, unless ``--assert`` and a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+if str(HERE.parent) not in sys.path:
+    sys.path.insert(0, str(HERE.parent))  # benchmark this checkout, not an installed copy
+
+import outlook  # noqa: E402
+from outlook.analysis import first_order_indices, tornado  # noqa: E402
+from outlook.model import iter_worlds  # noqa: E402
+
+TARGETS = ("further_deployment@short", "contained@short", "deepening_alliance@medium", "blowback@long")
+SALIB_REFERENCE = "3.4-4.2 s"
+
+
+def _cpu(fn: object) -> float:
+    t0 = time.process_time()
+    fn()  # type: ignore[operator]
+    return time.process_time() - t0
+
+
+def _plain(scenario: outlook.Scenario, samples: int, seed: int) -> None:
+    outlook.summarise(outlook.simulate(outlook.compile_model(scenario), samples=samples, seed=seed))
+
+
+def _fmt(xs: list[float]) -> str:
+    return f"min {min(xs):.3f}  median {statistics.median(xs):.3f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the measurements and print the figures."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--samples", type=int, default=200_000)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--target", action="append", default=None)
+    ap.add_argument("--assert", dest="check", action="store_true")
+    args = ap.parse_args(argv)
+    targets = tuple(args.target or TARGETS)
+    s = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    n, seed = args.samples, args.seed
+    model = outlook.compile_model(s)
+    blocks = list(iter_worlds(model, samples=n, seed=seed))
+    _plain(s, 10_000, seed)  # warm up imports on both sides
+    tornado(model, targets[0], samples=10_000, seed=seed)
+    first_order_indices(model, samples=10_000, seed=seed)
+    plain: list[float] = []
+    torn: dict[str, list[float]] = {t: [] for t in targets}
+    ind: list[float] = []
+    for _ in range(args.repeats):
+        plain.append(_cpu(lambda: _plain(s, n, seed)))
+        for t in targets:
+            torn[t].append(_cpu(lambda t=t: tornado(model, t, samples=n, seed=seed)))
+        ind.append(_cpu(lambda: first_order_indices(model, samples=n, seed=seed, blocks=blocks)))
+    pm, pmed = min(plain), statistics.median(plain)
+    ok = True
+    print(f"bundled scenario, {n:,} samples, {args.repeats} repeats, CPU seconds")
+    print(f"plain run (compile, simulate, summarise): {_fmt(plain)}")
+    for t, xs in torn.items():
+        r_min, r_med = min(xs) / pm, statistics.median(xs) / pmed
+        ok &= r_med <= 3.0
+        print(f"tornado {t} ({len(s.drivers)} drivers): {_fmt(xs)}  ratio min {r_min:.2f}  median {r_med:.2f} (<= 3)")
+    r_med = statistics.median(ind) / pmed
+    ok &= r_med <= 0.5
+    rows = len(first_order_indices(model, samples=n, seed=seed, blocks=blocks))
+    print(
+        f"first-order indices ({rows} driver-target pairs): {_fmt(ind)}  ratio min {min(ind) / pm:.2f}  median {r_med:.2f} (<= 0.5)"
+    )
+    ten = outlook.load_scenario(HERE / "ten_drivers.yaml")
+    worlds = 2**14 * (2 * len(ten.drivers) + 2)
+    ten_model = outlook.compile_model(ten)
+
+    def ten_run() -> None:
+        outlook.summarise(outlook.simulate(ten_model, samples=worlds, seed=seed))
+        first_order_indices(ten_model, samples=worlds, seed=seed)
+
+    ten_t = [_cpu(ten_run) for _ in range(args.repeats)]
+    print(
+        f"ten-driver model, {worlds:,} worlds: run + first-order indices {_fmt(ten_t)}; SALib first- and total-order Sobol' at N = 2^14: {SALIB_REFERENCE} (issue 12)"
+    )
+    try:
+        import SALib  # noqa: F401
+    except ImportError:
+        print("(SALib is not installed here: its figure is the issue's)")
+    if args.check and not ok:
+        print("a target was missed")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
