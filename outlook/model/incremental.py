@@ -50,7 +50,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -63,7 +62,7 @@ from .graph import dependency_graph
 from .hazards import _event_hazard, event_times
 from .settings import BLOCK_SIZE, _check_sampler
 from .streams import node_rng
-from .worlds import WorldBlock, _check_draws, _correlated, _derived, draw_worlds
+from .worlds import WorldBlock, _check_draws, _correlated, _derived, draw_worlds, rule_scope
 
 __all__ = [
     "NUMERIC_KINDS",
@@ -389,10 +388,10 @@ def _relabel(
     rules = model.scenario.rules
     n = base.shape[1]
     names = frozenset().union(*(r.when.names for r in rules[first:] if r.when is not None))
+    timed = frozenset().union(*(r.when.times_read for r in rules[first:] if r.when is not None))
     labels = base.copy()
     for hi, end in enumerate(model.horizon_ends):
-        scope: dict[str, Any] = {k: v for k, v in values.items() if k in names}
-        scope.update({k: t <= end for k, t in times.items() if k in names})
+        scope = rule_scope(values, times, float(end), timed, names)
         label = labels[hi]
         free = label >= first
         label[free] = len(rules) - 1

@@ -21,6 +21,7 @@ from .. import distributions as dist
 from .._types import FloatArray, IntArray
 from ..errors import SimulationError
 from ..scenario import Driver, Scenario
+from ..scenario.expressions import T_KEY, time_key
 from .compile import Model, compile_model
 from .hazards import occurrence_times
 from .settings import (
@@ -41,6 +42,7 @@ __all__ = [
     "draw_worlds",
     "iter_worlds",
     "qmc_dimensions",
+    "rule_scope",
     "sample_worlds",
     "scenario_column",
     "worlds_frame",
@@ -293,12 +295,14 @@ def label_worlds(model: Model, values: Mapping[str, FloatArray], times: Mapping[
 
     A world is in the first scenario whose rule holds, reading an event's
     name as "it happened by the end of the horizon" (``time <= end``); the
-    last rule is ``otherwise``.
+    last rule is ``otherwise``. Each horizon's rules see what has happened
+    by its end and nothing later (:func:`rule_scope`).
     """
     rules = model.scenario.rules
     labels = np.empty((model.horizon_ends.size, n), dtype=np.intp)
+    timed = frozenset().union(*(r.when.times_read for r in rules if r.when is not None))
     for hi, end in enumerate(model.horizon_ends):
-        scope: dict[str, Any] = {**values, **{k: t <= end for k, t in times.items()}}
+        scope = rule_scope(values, times, float(end), timed)
         label = labels[hi]
         label.fill(len(rules) - 1)
         free = np.ones(n, dtype=bool)
@@ -309,6 +313,32 @@ def label_worlds(model: Model, values: Mapping[str, FloatArray], times: Mapping[
             label[hit] = ri
             free &= ~hit
     return labels
+
+
+def rule_scope(
+    values: Mapping[str, FloatArray],
+    times: Mapping[str, FloatArray],
+    end: float,
+    timed: Iterable[str] = (),
+    names: Iterable[str] | None = None,
+) -> dict[str, Any]:
+    """What a scenario rule reads at the horizon ending at ``end`` (years from ``as_of``).
+
+    Every value (or only ``names``, if given); each event's name as
+    "happened by ``end``" (``time <= end``); for each event in ``timed``,
+    its time as ``time(e)`` reads it, ``inf`` where it happens after
+    ``end`` (so that nothing later than the horizon is seen, and
+    ``happened(e, by=X)`` with ``X`` past ``end`` means by ``end``); and
+    ``t``, ``end`` itself.
+    """
+    keep = None if names is None else frozenset(names)
+    scope: dict[str, Any] = {k: v for k, v in values.items() if keep is None or k in keep}
+    scope.update({k: t <= end for k, t in times.items() if keep is None or k in keep})
+    for k in timed:
+        t = times[k]
+        scope[time_key(k)] = np.where(t <= end, t, np.inf)
+    scope[T_KEY] = end
+    return scope
 
 
 def _check_draws(d: Driver, x: FloatArray, n: int) -> None:

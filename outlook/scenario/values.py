@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 
 from ..errors import Location, ScenarioError, did_you_mean
-from .expressions import FUNCTIONS, Expression, NameKind, compile_expression
+from .expressions import FUNCTIONS, Expression, NameKind, Timing, compile_expression
 from .reading import Node, join_key
 from .records import FORMAT_VERSIONS, SourceRef
 
@@ -247,14 +247,20 @@ class Reader:
         refused: dict[str, str] | None = None,
         *,
         number: bool = False,
+        timing: Timing | None = None,
     ) -> Expression:
-        """An expression compiled over ``names``; ``number`` where a number belongs (a YAML true/false is refused)."""
+        """An expression compiled over ``names``; ``number`` where a number belongs (a YAML true/false is refused).
+
+        ``timing`` allows the time-aware constructs of format 1.1, each
+        refused by :meth:`needs_format` in a format 1 file.
+        """
         if number and node.kind == "scalar" and isinstance(node.value, bool):
             raise self.yes_no(node, kp, "a number or an expression", "write 1 or 0 for a number")
         if node.kind != "scalar" or node.value is None or not isinstance(node.value, str | int | float | bool):
             raise self.fail(self.at(node, kp), "expected an expression or a number", got=shown(node))
         where = Location(self.path, node.text_line or node.line, node.text_col, kp, node.override)
-        return compile_expression(node.value, where=where, names=names, refused_names=refused)
+        gate = None if timing is None else self.needs_format
+        return compile_expression(node.value, where=where, names=names, refused_names=refused, timing=timing, gate=gate)
 
     # -- names -------------------------------------------------------------------
 
