@@ -144,7 +144,7 @@ def test_durations_and_dates() -> None:
     assert 0.0 == point_in_time("2024-01-01", dt.date(2024, 1, 1))
     assert 1.5 == point_in_time("18mo", dt.date(2024, 1, 1))
     assert dt.date(2024, 2, 29) == parse_date("2024-02-29")
-    with pytest.raises(ValueError, match="^not a date: day is out of range for month$"):
+    with pytest.raises(ValueError, match=r"^not a date: day is out of range for month$"):
         parse_date("2023-02-29")
 
 
@@ -231,7 +231,7 @@ def test_format_1_loads_as_before_and_refuses_the_new_constructs() -> None:
          "s.yaml:9:23: scenarios.x: years() takes a duration written as text, such as years('6mo') (got '6')"),
         ("horizons: {a: {until: 1y}}\ndrivers: {}\nevents: {e: {rate: 0.1}, f: {rate: 't / 10'}}\n"
          "scenarios: {rest: otherwise}\n",
-         "s.yaml:8:37: events.f.rate: 't', the end of the horizon, can be read only in scenario rules"),
+         "s.yaml:8:37: events.f.rate: 't', the end of the horizon, can be read only in derived quantities and scenario rules"),
         ("horizons: {a: {until: 1y}}\ndrivers: {}\nevents: {e: {rate: 0.1}}\nderived: {d: 'time(e)'}\n"
          "scenarios: {rest: otherwise}\n",
          "s.yaml:9:20: derived.d: 'e' is an event; events can appear only in scenario rules"),
@@ -254,3 +254,89 @@ def test_a_declared_t_is_the_declared_name() -> None:
         HEADER,
     )
     assert 1.0 == p_scenario(s, "x", "a", samples=1000)
+
+
+GROWTH = (
+    "horizons: {y1: {until: 1y}, y5: {until: 5y}}\n"
+    "drivers: {g: {range: [0.05, 0.15], shape: uniform}, u0: 1000}\n"
+    "derived:\n"
+    "  users: u0 * (1 + g) ** t\n"
+    "  big: users > 1500\n"
+    "  twice_g: 2 * g\n"
+    "events: {e: {rate: 0.2}}\n"
+    "scenarios: {boom: big and not e, rest: otherwise}\n"
+)
+
+
+def test_a_derived_quantity_of_t_is_per_horizon() -> None:
+    """``t`` is each horizon's end: a value per horizon in the worlds, the tables and the rules that read it.
+
+    ``users = u0 (1 + g)^t`` is exact per world; ``big`` reads it, so it is per
+    horizon too; ``twice_g`` is not. With g uniform over [0.05, 0.15] as a 90%
+    range (so over 0.05 -/+ 0.1/0.9 * 0.05 around 0.1), P(big at 5y) =
+    P(g > 1.5^(1/5) - 1), and the rule ``big and not e`` has that times e^-1.
+    """
+    import outlook
+
+    s = load(GROWTH)
+    w = outlook.sample_worlds(s, samples=2000, seed=1)
+    assert ["g", "u0", "users@y1", "users@y5", "big@y1", "big@y5", "twice_g", "time_e"] == list(w.columns[:8])
+    assert np.allclose(w["users@y5"], 1000 * (1 + w["g"]) ** 5, rtol=1e-12)
+    assert np.allclose(w["users@y1"], 1000 * (1 + w["g"]), rtol=1e-12)
+    t = outlook.summarise_worlds(s, w)
+    assert ["name", "horizon", "unit", "kind", "mean"] == list(t.derived.columns[:5])
+    assert [("users", "y1"), ("users", "y5"), ("big", "y1"), ("big", "y5"), ("twice_g", "")] == list(
+        zip(t.derived["name"], t.derived["horizon"])
+    )
+    lo, hi = 0.1 - 0.05 / 0.9, 0.1 + 0.05 / 0.9
+    p_big = (hi - (1.5**0.2 - 1)) / (hi - lo)
+    assert 0.0 == p_scenario(s, "boom", "y1")
+    assert close(p_scenario(s, "boom", "y5"), p_big * math.exp(-1.0))
+
+
+def test_without_t_the_derived_table_keeps_its_columns() -> None:
+    """The ``horizon`` column appears only where a quantity reads ``t``: other tables do not move."""
+    import outlook
+
+    s = load(GROWTH.replace("u0 * (1 + g) ** t", "u0 * (1 + g) ** 5"))
+    t = outlook.run_outlook(s, samples=2000, seed=1)
+    assert ["name", "unit", "kind", "mean", "sd", "min", "p5", "p25", "p50", "p75", "p95", "max"] == list(
+        t.derived.columns
+    )
+
+
+def test_per_horizon_worlds_are_the_same_for_any_chunk_and_in_a_what_if() -> None:
+    """Chunking changes nothing, and an incremental what-if gives the worlds a full draw gives."""
+    from outlook.model import compile_model
+    from outlook.model.incremental import recompute_worlds
+    from outlook.model.worlds import draw_worlds
+
+    s = load(GROWTH)
+    a = simulate(s, samples=10_000, seed=2, chunk_size=2048)
+    b = simulate(s, samples=10_000, seed=2, chunk_size=10_000)
+    assert np.array_equal(a.counts.scenarios, b.counts.scenarios)
+    assert a.stats["users@y5"].mean == b.stats["users@y5"].mean
+    base, what_if = compile_model(s), compile_model(s.with_overrides({"drivers.u0": 2000}))
+    block = draw_worlds(base, 2, 0, 4096, total=4096)
+    new = recompute_worlds(base, block, what_if, seed=2, total=4096)
+    full = draw_worlds(what_if, 2, 0, 4096, total=4096)
+    for k, v in full.values.items():
+        assert np.array_equal(v, new.values[k]), k
+    assert np.array_equal(full.labels, new.labels)
+
+
+def test_a_hazard_cannot_read_a_quantity_of_t() -> None:
+    assert [
+        "s.yaml:12:36: events.f.rate: 'users' reads t, the end of the horizon, so it has a value per horizon; "
+        "a hazard cannot read it"
+    ] == errors(GROWTH.replace("events: {e: {rate: 0.2}}\n", "events: {e: {rate: 0.2}, f: {rate: users / 1e4}}\n"))
+
+
+def test_a_quantity_of_t_that_is_not_finite_names_the_horizon() -> None:
+    from outlook import SimulationError
+
+    s = load(GROWTH.replace("u0 * (1 + g) ** t", "u0 / (t - 5)"))
+    with pytest.raises(
+        SimulationError, match=r"^s\.yaml:\d+:\d+: derived\.users: infinite in 10 of 10 worlds at horizon y5 "
+    ):
+        simulate(s, samples=10)

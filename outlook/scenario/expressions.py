@@ -813,7 +813,8 @@ class Timing:
         all of them; elsewhere none).
     t
         Whether ``t``, the end of the horizon being evaluated, may be read
-        (scenario rules, which are evaluated at each horizon).
+        (derived quantities and scenario rules, evaluated at each horizon;
+        not hazards).
     """
 
     as_of: dt.date
@@ -831,7 +832,7 @@ def _horizon_end(c: _Compiler, node: ast.Name) -> _Compiled:
     """``t``: the end of the horizon being evaluated, in years (a number; one value a horizon)."""
     assert c.timing is not None
     if not c.timing.t:
-        raise c.error(node, "'t', the end of the horizon, can be read only in scenario rules")
+        raise c.error(node, "'t', the end of the horizon, can be read only in derived quantities and scenario rules")
     _gate(c, node, "'t' (the end of the horizon)")
     c.reads_t = True
     return (lambda env: env[T_KEY]), None, NUMBER

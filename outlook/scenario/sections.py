@@ -32,6 +32,7 @@ from .records import (
     ScenarioRule,
     Source,
 )
+from .timing import per_horizon
 from .values import Reader, Skip, shown
 
 __all__ = [
@@ -100,7 +101,8 @@ def build(root: Node, path: str) -> dict[str, Any]:
     _declare(r, top, drivers)
     timing = Timing(fields["as_of"], tuple((h.id, h.until) for h in fields["horizons"]))
     fields["derived"] = _section(r, top, "derived", lambda r, node: derived(r, node, timing))
-    fields["events"] = _section(r, top, "events", lambda r, node: events(r, node, timing))
+    varying = per_horizon(fields["derived"])
+    fields["events"] = _section(r, top, "events", lambda r, node: events(r, node, timing, varying))
     fields["rules"] = _section(r, top, "scenarios", lambda r, node: rules(r, node, timing))
     if r.errors:
         raise ScenarioErrors(r.errors)
@@ -329,9 +331,10 @@ def derived(r: Reader, node: Node, timing: Timing) -> tuple[Derived, ...]:
 
     Every entry is read first, then compiled in dependency order, so that
     each knows whether the quantities it reads are numbers or conditions.
-    A quantity may read ``date()`` and ``years()`` (format 1.1); not events,
-    nor ``t`` (a quantity has one value a world, not one a horizon).
+    A quantity may read ``t``, the end of the horizon (format 1.1): it then
+    has a value per horizon; and ``date()`` and ``years()``; not events.
     """
+    timing = dataclasses.replace(timing, t=True)
     m = r.mapping(node, "derived", what="a mapping of derived quantities")
     refused = {n: "is an event; events can appear only in scenario rules" for n, s in r.names.items() if s == "events"}
     found: dict[str, tuple[Node, str, dict[str, str], Node]] = {}
@@ -420,19 +423,23 @@ def toposort(r: Reader, deps: dict[str, list[str]], where: dict[str, Location], 
 # -- events ------------------------------------------------------------------------
 
 
-def events(r: Reader, node: Node, timing: Timing) -> tuple[Event, ...]:
-    """``events``: id -> event; in the order their ``after`` and ``requires`` need."""
+def events(r: Reader, node: Node, timing: Timing, varying: frozenset[str] = frozenset()) -> tuple[Event, ...]:
+    """``events``: id -> event; in the order their ``after`` and ``requires`` need.
+
+    ``varying``: the derived quantities with a value per horizon (they read
+    ``t``), which a hazard cannot read.
+    """
     m = r.mapping(node, "events", what="a mapping of events")
     items: dict[str, Event] = {}
     for name, enode in m.items():
         with r.collecting():
-            items[name] = event(r, name, enode, timing)
+            items[name] = event(r, name, enode, timing, varying)
     deps = {n: [o for o, _ in e.after if o in items] + [o for o in e.requires if o in items] for n, e in items.items()}
     order = toposort(r, deps, {n: e.where for n, e in items.items()}, "events")
     return tuple(items[n] for n in order)
 
 
-def event(r: Reader, name: str, node: Node, timing: Timing) -> Event:
+def event(r: Reader, name: str, node: Node, timing: Timing, varying: frozenset[str] = frozenset()) -> Event:
     """One event: exactly one of ``rate`` and ``by``, and what it depends on."""
     kp = f"events.{name}"
     em = r.mapping(node, kp, optional=("rate", "by", "after", "requires", "label", "note", "source"))
@@ -448,8 +455,9 @@ def event(r: Reader, name: str, node: Node, timing: Timing) -> Event:
             else "needs 'rate' (hazard per year) or 'by' (probabilities by horizon)"
         )
         raise r.fail(r.at(node, kp), what)
-    names = dict(r.kinds)
+    names = {k: v for k, v in r.kinds.items() if k not in varying}
     refused = dict.fromkeys(_event_names(r), "is an event; use after: or requires: to make a hazard depend on it")
+    refused.update(dict.fromkeys(varying, _VARYING))
     rate = None
     by: tuple[tuple[str, Expression], ...] = ()
     if "rate" in em:
@@ -461,6 +469,10 @@ def event(r: Reader, name: str, node: Node, timing: Timing) -> Event:
     after = _after(r, em["after"], name, kp + ".after") if "after" in em else ()
     requires = _requires(r, em["requires"], name, kp) if "requires" in em else ()
     return Event(name, rate, by, after, requires, text.get("label", ""), text.get("note", ""), source, r.at(node, kp))
+
+
+#: why a hazard cannot read a derived quantity that reads ``t``
+_VARYING = "reads t, the end of the horizon, so it has a value per horizon; a hazard cannot read it"
 
 
 def _event_names(r: Reader) -> list[str]:
