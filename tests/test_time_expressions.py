@@ -340,3 +340,17 @@ def test_a_quantity_of_t_that_is_not_finite_names_the_horizon() -> None:
         SimulationError, match=r"^s\.yaml:\d+:\d+: derived\.users: infinite in 10 of 10 worlds at horizon y5 "
     ):
         simulate(s, samples=10)
+
+
+def test_the_documented_example_loads_and_runs() -> None:
+    """The example in docs/scenario-format.md's "Time in expressions" is a valid file, and what it says of y1 holds."""
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "scenario-format.md").read_text(encoding="utf-8")
+    section = doc.split("## Time in expressions (format 1.1)", 1)[1]
+    text = re.search(r"```yaml\n(.*?)```", section, re.DOTALL)
+    assert text is not None
+    s = Scenario.from_yaml(text.group(1), path="doc.yaml")
+    assert 0.0 == p_scenario(s, "second_year", "y1", samples=5000)
+    assert ["users@y1", "users@y2"] == [c for c in simulate(s, samples=100).stats if c.startswith("users@")]
