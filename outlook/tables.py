@@ -15,7 +15,11 @@ events
 drivers, derived
     ``name, unit, kind, mean, sd, min, p5, p25, p50, p75, p95, max``. A
     categorical driver's numbers are empty (NaN): its shares are in the
-    categories table.
+    categories table. A derived quantity that reads ``t``, the end of the
+    horizon (format 1.1), has one row per horizon, in horizon order; a
+    scenario with one has a ``horizon`` column after ``name`` in its derived
+    table, naming the row's horizon (empty for the other quantities, which
+    have one value whatever the horizon). Without one the table is as before.
 categories
     ``driver, category, p, p_se``: shares of each categorical driver.
 curves
@@ -36,7 +40,7 @@ from __future__ import annotations
 import json
 import math
 import platform
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -61,6 +65,7 @@ from .model.quantiles import weighted_quantile
 from .model.standard_errors import check_weights, effective_sample_size, weighted_se
 from .model.worlds import scenario_column, worlds_frame
 from .scenario import _repr
+from .scenario.timing import horizon_column, per_horizon
 from .words import get_scale
 
 if TYPE_CHECKING:
@@ -498,7 +503,7 @@ def _frames(
         return [name, unit, kind, mean, sd, lo, *qs, hi]
 
     drv = pd.DataFrame([qrow(d.id, d.unit, d.kind) for d in s.drivers], columns=cols)
-    der = pd.DataFrame([qrow(d.id, d.unit, "derived") for d in s.derived], columns=cols)
+    der = _derived_frame(s, cols, qrow)
     crows = []
     for d in s.drivers:
         if d.categories:
@@ -517,6 +522,26 @@ def _in_file_order(values: Any, ids: list[str]) -> pd.Categorical:
     are the same strings.
     """
     return pd.Categorical(values, categories=ids, ordered=True)
+
+
+def _derived_frame(s: Scenario, cols: list[str], qrow: Callable[[str, str, str], list[Any]]) -> pd.DataFrame:
+    """The derived table: a row per quantity, or per quantity and horizon for one that reads ``t``.
+
+    The ``horizon`` column is added only where some quantity reads ``t``, so
+    that every other scenario's table keeps its columns.
+    """
+    varying = per_horizon(s.derived)
+    if not varying:
+        return pd.DataFrame([qrow(d.id, d.unit, "derived") for d in s.derived], columns=cols)
+    rows = []
+    for d in s.derived:
+        if d.id in varying:
+            for h in s.horizons:
+                row = qrow(horizon_column(d.id, h.id), d.unit, "derived")
+                rows.append([d.id, h.id, *row[1:]])
+        else:
+            rows.append([d.id, "", *qrow(d.id, d.unit, "derived")[1:]])
+    return pd.DataFrame(rows, columns=[cols[0], "horizon", *cols[1:]])
 
 
 def _curves(s: Scenario, times: FloatArray, p: FloatArray, se: FloatArray) -> pd.DataFrame:
@@ -723,7 +748,7 @@ def _check_store_values(s: Scenario, worlds: pd.DataFrame) -> None:
             unknown = ~worlds[d.id].isin(list(d.categories)).to_numpy()
             if unknown.any():
                 refuse(d.id, int(np.argmax(unknown)), f"holds a value that is not one of {list(d.categories)}")
-    numeric = [d.id for d in s.drivers if not d.categories] + [q.id for q in s.derived]
+    numeric = [d.id for d in s.drivers if not d.categories] + _derived_columns(s)
     times = [f"time_{e.id}" for e in s.events]
     for column in numeric + times:
         try:
@@ -763,11 +788,20 @@ def _store_weights(s: Scenario, worlds: pd.DataFrame, weights: object) -> np.nda
     return np.ones(n) if weights is None else check_weights(weights, n)
 
 
+def _derived_columns(s: Scenario) -> list[str]:
+    """The world store's columns of derived quantities: one each, or one per horizon for one that reads ``t``."""
+    varying = per_horizon(s.derived)
+    out: list[str] = []
+    for d in s.derived:
+        out += [horizon_column(d.id, h.id) for h in s.horizons] if d.id in varying else [d.id]
+    return out
+
+
 def _store_columns(s: Scenario) -> list[str]:
     """The columns of a world store that a summary reads."""
     return [
         *(d.id for d in s.drivers),
-        *(d.id for d in s.derived),
+        *_derived_columns(s),
         *(f"time_{e.id}" for e in s.events),
         *(scenario_column(h.id) for h in s.horizons),
     ]

@@ -4,7 +4,8 @@
 takes): one to three increasing horizons, a few drivers of several forms, derived
 quantities, events with ``rate`` or ``by`` (and ``after``/``requires`` on earlier
 events only, so there are no cycles), and scenario rules over the events that end
-in ``otherwise``. ``arithmetic`` draws well-typed expression trees as text, a
+in ``otherwise``; half of them are format 1.1, with ``time()``, ``happened(e, by=...)``
+and a derived quantity of ``t`` that a rule may read. ``arithmetic`` draws well-typed expression trees as text, a
 slow reference function over plain floats, and whether the tree is a condition.
 """
 
@@ -190,16 +191,21 @@ def scenario_dicts(draw: st.DrawFn) -> dict[str, Any]:
 
     rules: dict[str, Any] = {}
     names = list(events)
+    forms = ["{a}", "{a} and not {b}", "{a} or {b}", "not {a}"]
+    timed = draw(st.booleans())  # format 1.1: event times in rules, and a derived quantity of t
+    if timed:
+        forms += ["time({a}) < time({b})", "happened({a}, by={h}) and not happened({b}, by='6mo')", "{a} and xt > 1"]
+        derived["xt"] = f"{draw(st.sampled_from(numeric))} * t" if numeric else "t * 2"
     for i in range(draw(st.integers(0, 3))):
         a = draw(st.sampled_from(names))
         b = draw(st.sampled_from(names))
-        form = draw(st.sampled_from(["{a}", "{a} and not {b}", "{a} or {b}", "not {a}"]))
-        when = form.format(a=a, b=b)
+        form = draw(st.sampled_from(forms))
+        when = form.format(a=a, b=b, h=draw(st.sampled_from(hids)))
         rules[f"s{i}"] = {"when": when, "label": f"Scenario {i}"} if draw(st.booleans()) else when
     rules["rest"] = "otherwise" if draw(st.booleans()) else {"when": "otherwise", "description": "The rest."}
 
     data: dict[str, Any] = {
-        "outlook": 1,
+        "outlook": 1.1 if timed else 1,
         "id": draw(st.from_regex(r"\A[a-z0-9][a-z0-9-]{0,10}\Z")),
         "title": "Generated",
         "question": "Does it happen?",

@@ -33,7 +33,8 @@ def _assert_store_equals_tables(s: Scenario, samples: int, seed: int, sampler: s
         for row in frame.itertuples():
             if row.kind == "categorical":
                 continue
-            x = worlds[row.name].to_numpy(dtype=np.float64)
+            horizon = getattr(row, "horizon", "")  # a derived quantity of t: a column per horizon (format 1.1)
+            x = worlds[f"{row.name}@{horizon}" if horizon else row.name].to_numpy(dtype=np.float64)
             expected = np.quantile(x, levels, method="linear")
             got = np.array([getattr(row, f"p{q}") for q in PERCENTILES])
             assert (expected == got).all(), row.name

@@ -16,6 +16,7 @@ from .. import distributions as dist
 from .._types import FloatArray
 from ..errors import SimulationError
 from ..scenario import Scenario, _repr
+from ..scenario.timing import horizon_column, per_horizon
 
 __all__ = [
     "CURVE_POINTS",
@@ -69,9 +70,22 @@ class Model:
 
     @property
     def quantities(self) -> tuple[str, ...]:
-        """Driver and derived names, in table order."""
+        """Driver and derived names, in table order; a derived quantity that reads ``t`` once per horizon.
+
+        Such a quantity is named :func:`~outlook.scenario.timing.horizon_column` at each horizon
+        (``users@y1``, ``users@y2``), in horizon order.
+        """
         s = self.scenario
-        return tuple(d.id for d in s.drivers) + tuple(d.id for d in s.derived)
+        varying = self.per_horizon
+        out = [d.id for d in s.drivers]
+        for d in s.derived:
+            out += [horizon_column(d.id, h.id) for h in s.horizons] if d.id in varying else [d.id]
+        return tuple(out)
+
+    @property
+    def per_horizon(self) -> frozenset[str]:
+        """The derived quantities with a value per horizon: :func:`~outlook.scenario.timing.per_horizon`."""
+        return per_horizon(self.scenario.derived)
 
 
 def compile_model(scenario: Scenario) -> Model:

@@ -1,7 +1,8 @@
 """Event times: the time at which each world's cumulative hazard reaches its Exp(1) budget.
 
-Owns an event's hazard (a ``rate``, or ``by`` probabilities turned into a
-piecewise-constant hazard, checked in every world), the modifiers of
+Owns an event's hazard (a ``rate``, or ``by`` probabilities, at horizons'
+ends or at any duration or date, turned into a piecewise-constant hazard,
+checked in every world), the modifiers of
 ``after`` and ``requires``, and the exact inversion of the piecewise-linear
 cumulative hazard. Never draws random numbers.
 """
@@ -17,6 +18,7 @@ import numpy as np
 from .._types import FloatArray
 from ..errors import SimulationError
 from ..scenario import Event
+from ..scenario.timing import by_years
 
 if TYPE_CHECKING:
     from .compile import Model
@@ -116,7 +118,7 @@ def _event_hazard(model: Model, e: Event, env: Mapping[str, FloatArray], n: int)
             raise SimulationError(msg)
         return np.empty(0), r[:, None]
     s = model.scenario
-    ends = np.array([s.horizon(h).until for h, _ in e.by])
+    ends = np.array([by_years(h, s.horizons, s.as_of) for h, _ in e.by])  # a horizon's end, a duration or a date
     probs = np.stack([x.evaluate(env, n) for _, x in e.by], axis=1)
     bad = ~((probs >= 0) & (probs <= 1))
     if bad.any():

@@ -39,7 +39,7 @@ Arrays of nodes that are copied are the base block's own arrays, not
 copies: treat worlds as read-only.
 
 Private helpers composed from :mod:`.worlds` and :mod:`.hazards`:
-``_check_draws``, ``_correlated``, ``_derived`` and ``_event_hazard``, so
+``_check_draws``, ``_correlated``, ``derive`` and ``_event_hazard``, so
 that a recomputed node runs the very code of a full draw; labels are
 recomputed from the first rule the change reaches (:func:`_relabel`, the
 loop of ``label_worlds`` started there).
@@ -50,7 +50,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -63,7 +62,7 @@ from .graph import dependency_graph
 from .hazards import _event_hazard, event_times
 from .settings import BLOCK_SIZE, _check_sampler
 from .streams import node_rng
-from .worlds import WorldBlock, _check_draws, _correlated, _derived, draw_worlds
+from .worlds import WorldBlock, _check_draws, _correlated, derive, draw_worlds, horizon_column, rule_scope
 
 __all__ = [
     "NUMERIC_KINDS",
@@ -354,9 +353,12 @@ def _recompute(base_block: WorldBlock, new_model: Model, seed: int, total: int, 
         if d.id in drivers:
             _check_draws(d, drawn[d.id], n)
     values = {d.id: drawn[d.id] if d.id in drivers else base_block.values[d.id] for d in s.drivers}
+    varying = new_model.per_horizon
     for dv in s.derived:
         if f"derived:{dv.id}" in redo:
-            values[dv.id] = _derived(dv.id, dv.expr.evaluate(values, n), dv.where, n)
+            derive(new_model, dv, values, n, varying)
+        elif dv.id in varying:
+            values.update({(c := horizon_column(dv.id, h.id)): base_block.values[c] for h in s.horizons})
         else:
             values[dv.id] = base_block.values[dv.id]
     times: dict[str, FloatArray] = {}
@@ -389,10 +391,12 @@ def _relabel(
     rules = model.scenario.rules
     n = base.shape[1]
     names = frozenset().union(*(r.when.names for r in rules[first:] if r.when is not None))
+    timed = frozenset().union(*(r.when.times_read for r in rules[first:] if r.when is not None))
+    varying = model.per_horizon
     labels = base.copy()
     for hi, end in enumerate(model.horizon_ends):
-        scope: dict[str, Any] = {k: v for k, v in values.items() if k in names}
-        scope.update({k: t <= end for k, t in times.items() if k in names})
+        at = {k: horizon_column(k, model.scenario.horizons[hi].id) for k in varying}
+        scope = rule_scope(values, times, float(end), timed, names, at)
         label = labels[hi]
         free = label >= first
         label[free] = len(rules) - 1

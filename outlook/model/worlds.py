@@ -20,7 +20,9 @@ import numpy as np
 from .. import distributions as dist
 from .._types import FloatArray, IntArray
 from ..errors import SimulationError
-from ..scenario import Driver, Scenario
+from ..scenario import Derived, Driver, Scenario
+from ..scenario.expressions import T_KEY, time_key
+from ..scenario.timing import horizon_column
 from .compile import Model, compile_model
 from .hazards import occurrence_times
 from .settings import (
@@ -38,9 +40,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "WorldBlock",
+    "derive",
     "draw_worlds",
+    "horizon_column",
     "iter_worlds",
     "qmc_dimensions",
+    "rule_scope",
     "sample_worlds",
     "scenario_column",
     "worlds_frame",
@@ -262,26 +267,50 @@ def draw_worlds(model: Model, seed: int, start: int, stop: int, *, total: int, s
         values, budgets = _draw_chunk(model, seed, start, stop, total, sampler)
     for d in s.drivers:
         _check_draws(d, values[d.id], n)
+    varying = model.per_horizon
     for dv in s.derived:
-        values[dv.id] = _derived(dv.id, dv.expr.evaluate(values, n), dv.where, n)
+        derive(model, dv, values, n, varying)
     times = occurrence_times(model, values, budgets, n)
     labels = label_worlds(model, values, times, n)
     return WorldBlock(start, values, times, labels, seed, total, sampler, s.hash)
 
 
-def _derived(name: str, v: FloatArray, where: object, n: int) -> FloatArray:
+def derive(model: Model, dv: Derived, values: dict[str, FloatArray], n: int, varying: frozenset[str]) -> None:
+    """Add a derived quantity's values to ``values``: once, or at each horizon if it reads ``t``.
+
+    A quantity in ``varying`` (:attr:`Model.per_horizon`) is evaluated at
+    each horizon, with ``t`` the horizon's end in years and every
+    per-horizon quantity it reads at that horizon, into
+    ``values[horizon_column(id, horizon)]``; any other into ``values[id]``.
+
+    Raises
+    ------
+    SimulationError
+        Located at the quantity (and naming the horizon), if some values are not finite.
+    """
+    if dv.id not in varying:
+        values[dv.id] = _derived(dv.id, dv.expr.evaluate(values, n), dv.where, n)
+        return
+    for h, end in zip(model.scenario.horizons, model.horizon_ends):
+        env: dict[str, Any] = {k: values[horizon_column(k, h.id) if k in varying else k] for k in dv.expr.names}
+        env[T_KEY] = float(end)
+        values[horizon_column(dv.id, h.id)] = _derived(dv.id, dv.expr.evaluate(env, n), dv.where, n, h.id)
+
+
+def _derived(name: str, v: FloatArray, where: object, n: int, horizon: str = "") -> FloatArray:
     """A derived quantity's values, or a located SimulationError if some are not finite."""
+    at = f" at horizon {horizon}" if horizon else ""
     nan = np.isnan(v)
     if nan.any():
         msg = (
-            f"{where}: derived.{name}: not a number in {int(nan.sum())} of {n} worlds "
+            f"{where}: derived.{name}: not a number in {int(nan.sum())} of {n} worlds{at} "
             "(a log or sqrt of a negative, or 0/0?)"
         )
         raise SimulationError(msg)
     inf = np.isinf(v)
     if inf.any():  # its mean, spread and upper percentiles would be meaningless
         msg = (
-            f"{where}: derived.{name}: infinite in {int(inf.sum())} of {n} worlds "
+            f"{where}: derived.{name}: infinite in {int(inf.sum())} of {n} worlds{at} "
             "(a division by zero, or log of 0?); bound it, e.g. with min() or where()"
         )
         raise SimulationError(msg)
@@ -293,12 +322,16 @@ def label_worlds(model: Model, values: Mapping[str, FloatArray], times: Mapping[
 
     A world is in the first scenario whose rule holds, reading an event's
     name as "it happened by the end of the horizon" (``time <= end``); the
-    last rule is ``otherwise``.
+    last rule is ``otherwise``. Each horizon's rules see what has happened
+    by its end and nothing later (:func:`rule_scope`).
     """
     rules = model.scenario.rules
     labels = np.empty((model.horizon_ends.size, n), dtype=np.intp)
+    timed = frozenset().union(*(r.when.times_read for r in rules if r.when is not None))
+    varying = model.per_horizon
     for hi, end in enumerate(model.horizon_ends):
-        scope: dict[str, Any] = {**values, **{k: t <= end for k, t in times.items()}}
+        at = {k: horizon_column(k, model.scenario.horizons[hi].id) for k in varying}
+        scope = rule_scope(values, times, float(end), timed, at=at)
         label = labels[hi]
         label.fill(len(rules) - 1)
         free = np.ones(n, dtype=bool)
@@ -309,6 +342,38 @@ def label_worlds(model: Model, values: Mapping[str, FloatArray], times: Mapping[
             label[hit] = ri
             free &= ~hit
     return labels
+
+
+def rule_scope(
+    values: Mapping[str, FloatArray],
+    times: Mapping[str, FloatArray],
+    end: float,
+    timed: Iterable[str] = (),
+    names: Iterable[str] | None = None,
+    at: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """What a scenario rule reads at the horizon ending at ``end`` (years from ``as_of``).
+
+    Every value (or only ``names``, if given), a per-horizon derived
+    quantity as its value at this horizon (``at``: its name -> its
+    :func:`horizon_column`); each event's name as
+    "happened by ``end``" (``time <= end``); for each event in ``timed``,
+    its time as ``time(e)`` reads it, ``inf`` where it happens after
+    ``end`` (so that nothing later than the horizon is seen, and
+    ``happened(e, by=X)`` with ``X`` past ``end`` means by ``end``); and
+    ``t``, ``end`` itself.
+    """
+    keep = None if names is None else frozenset(names)
+    scope: dict[str, Any] = {k: v for k, v in values.items() if keep is None or k in keep}
+    for k, column in (at or {}).items():
+        if keep is None or k in keep:
+            scope[k] = values[column]
+    scope.update({k: t <= end for k, t in times.items() if keep is None or k in keep})
+    for k in timed:
+        t = times[k]
+        scope[time_key(k)] = np.where(t <= end, t, np.inf)
+    scope[T_KEY] = end
+    return scope
 
 
 def _check_draws(d: Driver, x: FloatArray, n: int) -> None:

@@ -24,6 +24,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from ..scenario.timing import horizon_column, per_horizon
 from ._style import (
     FONT,
     WRAP_PANEL,
@@ -168,13 +169,24 @@ def derived_distributions(tables: Tables, *, worlds: pd.DataFrame | None = None,
     """
     s = _require_scenario(tables)
     # a condition (its expression's kind is yes/no) is drawn as bars of the two shares, as a yes/no driver is
-    items = [
-        _Quantity(d.id, d.label or d.id, d.unit, "yes/no" if d.expr.kind == "yes/no" else "derived") for d in s.derived
-    ]
+    varying = per_horizon(s.derived)  # format 1.1: a quantity that reads t has a panel per horizon
+    items = []
+    for d in s.derived:
+        kind = "yes/no" if d.expr.kind == "yes/no" else "derived"
+        if d.id in varying:
+            items += [
+                _Quantity(horizon_column(d.id, h.id), f"{d.label or d.id} ({h.label})", d.unit, kind)
+                for h in s.horizons
+            ]
+        else:
+            items.append(_Quantity(d.id, d.label or d.id, d.unit, kind))
+    table = tables.derived
+    if varying:  # its rows by their world-store column, as the panels name them
+        table = table.assign(name=[horizon_column(n, h) if h else n for n, h in zip(table["name"], table["horizon"])])
     return _small_multiples(
         tables,
         items,
-        tables.derived,
+        table,
         _worlds(tables, worlds, samples),
         f"Derived quantities — {s.title}",
         "no derived quantities",

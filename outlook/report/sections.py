@@ -533,22 +533,27 @@ def _derived(ctx: _Context) -> list[Block]:
     s = ctx.s
     if not s.derived:
         return []
-    dv = _records(ctx.tables.derived)
+    dv: dict[str, list[dict[str, Any]]] = {}  # a quantity that reads t (format 1.1) has a row per horizon
+    for r in ctx.tables.derived.to_dict(orient="records"):
+        dv.setdefault(str(r["name"]), []).append({str(k): v for k, v in r.items()})
+    labels = {h.id: h.label for h in s.horizons}
     vrows = []
     for q in s.derived:
-        rec = dv[q.id]
-        vrows.append(
-            Row(
-                (
-                    Cell(named(q.label, q.id)),
-                    Cell(_unit(q.unit)),
-                    Cell((Code(q.expr.text),)),
-                    *(_value_cell(rec[c]) for c in ("mean", "p5", "p50", "p95")),
-                ),
-                detail=((Em("Note:"), " ", *inline_text(one_line(q.note))) if q.note else ()),
-                name=q.id,
+        for i, rec in enumerate(dv[q.id]):
+            horizon = str(rec.get("horizon") or "")
+            at = (" (", User(one_line(labels[horizon])), ")") if horizon else ()
+            vrows.append(
+                Row(
+                    (
+                        Cell((*named(q.label, q.id), *at)),
+                        Cell(_unit(q.unit)),
+                        Cell((Code(q.expr.text),)),
+                        *(_value_cell(rec[c]) for c in ("mean", "p5", "p50", "p95")),
+                    ),
+                    detail=((Em("Note:"), " ", *inline_text(one_line(q.note))) if q.note and i == 0 else ()),
+                    name=q.id if i == 0 else f"{q.id}@{horizon}",
+                )
             )
-        )
     return [
         Heading(2, "Derived quantities", "derived"),
         Table(
@@ -655,7 +660,10 @@ def _event_detail(s: Scenario, event_id: str) -> Parts:
         parts += ["Hazard ", Code(e.rate.text), " per year"]
     else:
         parts += ["Probability by horizon end: "]
-        parts += join([(User(one_line(s.horizon(h).label)), " ", Code(x.text)) for h, x in e.by], "; ")
+        horizons = {
+            h.id: h.label for h in s.horizons
+        }  # format 1.1: a key may be a duration or a date, shown as written
+        parts += join([(User(one_line(horizons.get(h, h))), " ", Code(x.text)) for h, x in e.by], "; ")
     if e.requires:
         parts += ["; only after ", *join([(Code(r),) for r in e.requires], ", ")]
     if e.after:

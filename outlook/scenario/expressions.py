@@ -5,14 +5,18 @@ Owns the whitelist: numbers, names, arithmetic, comparisons, ``and``/``or``/
 parsed with :func:`ast.parse` and each node is turned into a closure; nothing
 is ever passed to ``eval`` or ``exec``. Owns the small type check too: every
 value is a number, a yes/no value (a condition) or a category, and a number
-is never read as a condition, nor a category as a number. Never samples,
-never reads YAML.
+is never read as a condition, nor a category as a number. Owns, too, the
+time-aware parts of format 1.1 (:class:`Timing`): ``time(e)``,
+``happened(e, by=X)``, ``date('...')``, ``years('...')`` and ``t``, the only
+places a string may appear besides a category name. Never samples, never
+reads YAML.
 """
 
 from __future__ import annotations
 
 import ast
 import contextvars
+import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +26,7 @@ import numpy as np
 
 from .._types import FloatArray
 from ..errors import ExpressionError, Location, SimulationError, did_you_mean
+from .durations import parse_date, parse_duration, point_in_time, years_to
 
 __all__ = [
     "ANY",
@@ -32,11 +37,16 @@ __all__ = [
     "NEW_IN",
     "MAX_LENGTH",
     "NUMBER",
+    "TIME_FUNCTIONS",
+    "T_KEY",
     "YES_NO",
     "Expression",
+    "Gate",
     "NameKind",
+    "Timing",
     "compile_expression",
     "names_in",
+    "time_key",
 ]
 
 MAX_LENGTH = 2000
@@ -185,6 +195,12 @@ class Expression:
     #: (name, kind) of every name read: enough to compile ``text`` again
     scope: tuple[tuple[str, NameKind], ...] = field(default=(), compare=False, repr=False)
     kind: str = field(default=NUMBER, compare=False, repr=False)
+    #: what the time-aware constructs could read when compiled (``None``: none allowed)
+    timing: Timing | None = field(default=None, compare=False, repr=False)
+    #: the events whose times ``time()`` or ``happened()`` read (the environment's :func:`time_key` entries)
+    times_read: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    #: whether it reads ``t``, the end of the horizon being evaluated (the environment's :data:`T_KEY`)
+    reads_t: bool = field(default=False, compare=False, repr=False)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle as text, compiled again on loading (the function is a closure).
@@ -193,7 +209,7 @@ class Expression:
         """
         if self.constant is not None and not self.names:
             return (_constant, (self.text, self.constant, self.where, self.kind))
-        return (_recompile, (self.text, self.where, self.scope))
+        return (_recompile, (self.text, self.where, self.scope, self.timing))
 
     def evaluate(self, env: Env, n: int, *, needed: np.ndarray | None = None) -> FloatArray:
         """Evaluate over ``n`` samples; a constant is broadcast to ``(n,)``.
@@ -236,6 +252,8 @@ def compile_expression(
     names: Mapping[str, NameKind],
     refused_names: Mapping[str, str] | None = None,
     format_version: float | None = None,
+    timing: Timing | None = None,
+    gate: Gate | None = None,
 ) -> Expression:
     """Compile expression text into a vectorised function.
 
@@ -255,6 +273,14 @@ def compile_expression(
     format_version
         The scenario format the text is written in (``None``: the newest). A
         function or constant newer than it (:data:`NEW_IN`) is refused.
+    timing
+        Allows the time-aware constructs (format 1.1): ``time(e)`` and
+        ``happened(e, by=X)`` over ``timing.events``, ``date()``,
+        ``years()``, and ``t`` if ``timing.t`` (a declared name ``t``
+        shadows it). Without it they are unknown, as in format 1.
+    gate
+        Called with the location and name of each time-aware construct used
+        (a reader's ``needs_format``: it refuses them in a format 1 file).
 
     Returns
     -------
@@ -319,9 +345,21 @@ def compile_expression(
         raise ExpressionError(where, msg, got=text) from None
     compiler = _Compiler(text.strip(), where, len(text) - len(text.lstrip()), names, refused_names or {})
     compiler.version = format_version
+    compiler.timing, compiler.gate = timing, gate
     fn, const, kind = compiler.compile(tree.body, 0)
     scope = tuple(sorted((k, names[k]) for k in compiler.used))
-    return Expression(text.strip(), frozenset(compiler.used), const, where, fn, scope, kind)
+    return Expression(
+        text.strip(),
+        frozenset(compiler.used),
+        const,
+        where,
+        fn,
+        scope,
+        kind,
+        timing,
+        frozenset(compiler.timed),
+        compiler.reads_t,
+    )
 
 
 def names_in(source: object) -> frozenset[str]:
@@ -346,8 +384,10 @@ def _constant(text: str, value: float, where: Location, kind: str = NUMBER) -> E
     return Expression(text, frozenset(), value, where, lambda env: value, kind=kind)
 
 
-def _recompile(text: str, where: Location, scope: tuple[tuple[str, NameKind], ...]) -> Expression:
-    return compile_expression(text, where=where, names=dict(scope))
+def _recompile(
+    text: str, where: Location, scope: tuple[tuple[str, NameKind], ...], timing: Timing | None = None
+) -> Expression:
+    return compile_expression(text, where=where, names=dict(scope), timing=timing)
 
 
 def _as_float(truth: np.ndarray) -> np.ndarray:
@@ -499,6 +539,10 @@ class _Compiler:
         self.used: set[str] = set()
         #: the file's format version (``None``: the newest); see :meth:`_newer`
         self.version: float | None = None
+        self.timing: Timing | None = None
+        self.gate: Gate | None = None
+        self.timed: set[str] = set()  # events whose times are read
+        self.reads_t = False
 
     def error(self, node: ast.AST, msg: str, *, got: object = None, hint: str = "") -> ExpressionError:
         lineno = getattr(node, "lineno", 1)
@@ -606,6 +650,8 @@ class _Compiler:
                 raise self.error(node, _category_only(name, kind))
             self.used.add(name)
             return (lambda env: env[name]), None, (YES_NO if kind == YES_NO else ANY if kind == ANY else NUMBER)
+        if name == _T and self.timing is not None:
+            return _horizon_end(self, node)
         if name in _CONSTANTS:
             v = _CONSTANTS[name]
             return (lambda env: v), v, (NUMBER if name == "pi" else YES_NO)
@@ -710,6 +756,8 @@ class _Compiler:
             what = _REFUSED.get(type(node.func), "calling anything but a function name")
             raise self.error(node.func, f"{what} is not allowed in expressions", got=self.segment(node.func))
         name = node.func.id
+        if name in TIME_FUNCTIONS and self.timing is not None:
+            return _time_call(self, node)
         if name not in FUNCTIONS or (self.version is not None and NEW_IN.get(name, 0.0) > self.version):
             known = [f for f in FUNCTIONS if NEW_IN.get(f, 0.0) <= (self.version or math.inf)]
             if name in FUNCTIONS:
@@ -717,10 +765,9 @@ class _Compiler:
             # suggest only a function the call could have meant: one that takes this many arguments
             n_args = len(node.args)
             fits = [f for f in known if FUNCTIONS[f][1] <= n_args and (FUNCTIONS[f][2] or n_args) >= n_args]
+            hint = did_you_mean(name, fits) or (did_you_mean(name, TIME_FUNCTIONS) if self.timing else "")
             allowed = ", ".join(sorted(known))
-            raise self.error(
-                node.func, f"function {name!r} is not allowed; allowed: {allowed}", hint=did_you_mean(name, fits)
-            )
+            raise self.error(node.func, f"function {name!r} is not allowed; allowed: {allowed}", hint=hint)
         if node.keywords:
             raise self.error(node.keywords[0], f"{name}() takes no keyword arguments", got=self.segment(node))
         func, lo, hi = FUNCTIONS[name]
@@ -772,3 +819,151 @@ def _category_only(name: str, cats: tuple[str, ...]) -> str:
         f"{name!r} is a categorical driver; it may only be compared with one of its categories, "
         f"as in {name} == {example!r} or {name} != {example!r}"
     )
+
+
+# -- time in expressions (format 1.1) --------------------------------------------------------------
+
+#: What an expression calls to have a format 1.1 construct allowed: ``gate(where, "time()")``; it may raise.
+Gate: TypeAlias = Callable[[Location, str], None]
+
+#: The functions of time (each needs a :class:`Timing`): name -> what its arguments are, for messages.
+TIME_FUNCTIONS: Mapping[str, str] = {
+    "date": "a date written as text, such as date('2025-05-01')",
+    "happened": "an event name and, if wanted, by= a horizon id, a duration such as '6mo' or a date",
+    "time": "an event name, such as time(deployment)",
+    "years": "a duration written as text, such as years('6mo')",
+}
+
+#: The environment's entry for ``t``: the end of the horizon being evaluated, in years from ``as_of``.
+T_KEY = "@t"
+_T = "t"
+
+
+def time_key(event: str) -> str:
+    """The environment's entry for ``time(event)``: its occurrence time, ``inf`` past the horizon evaluated.
+
+    Not an identifier, so it never meets a driver's or derived quantity's name.
+
+    >>> time_key("spread")
+    'time(spread)'
+    """
+    return f"time({event})"
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """What the time-aware constructs of an expression may read (format 1.1).
+
+    Attributes
+    ----------
+    as_of
+        The scenario's date: ``date()`` and date strings are years from it
+        (days / 365.25, :func:`~outlook.scenario.durations.years_to`).
+    horizons
+        ``(id, end in years)`` of every horizon, for ``happened(e, by=id)``.
+    events
+        The events ``time()`` and ``happened()`` may read (in scenario rules:
+        all of them; elsewhere none).
+    t
+        Whether ``t``, the end of the horizon being evaluated, may be read
+        (derived quantities and scenario rules, evaluated at each horizon;
+        not hazards).
+    """
+
+    as_of: dt.date
+    horizons: tuple[tuple[str, float], ...] = ()
+    events: frozenset[str] = frozenset()
+    t: bool = False
+
+
+def _gate(c: _Compiler, node: ast.AST, feature: str) -> None:
+    if c.gate is not None:
+        c.gate(c.error(node, "").where, feature)
+
+
+def _horizon_end(c: _Compiler, node: ast.Name) -> _Compiled:
+    """``t``: the end of the horizon being evaluated, in years (a number; one value a horizon)."""
+    assert c.timing is not None
+    if not c.timing.t:
+        raise c.error(node, "'t', the end of the horizon, can be read only in derived quantities and scenario rules")
+    _gate(c, node, "'t' (the end of the horizon)")
+    c.reads_t = True
+    return (lambda env: env[T_KEY]), None, NUMBER
+
+
+def _time_call(c: _Compiler, node: ast.Call) -> _Compiled:
+    """``time(e)``, ``happened(e, by=X)``, ``date('...')`` or ``years('...')``: checked, typed, compiled."""
+    assert isinstance(node.func, ast.Name)
+    assert c.timing is not None
+    name = node.func.id
+    _gate(c, node.func, f"{name}()")
+    allowed_keywords = ("by",) if name == "happened" else ()
+    for kw in node.keywords:
+        if kw.arg not in allowed_keywords:
+            shown = "**" if kw.arg is None else f"{kw.arg}="
+            takes = "only the keyword by=" if allowed_keywords else "no keyword arguments"
+            raise c.error(kw, f"{name}() takes {takes}", got=shown)
+    if len(node.args) != 1:
+        raise c.error(node, f"{name}() takes {TIME_FUNCTIONS[name]}", got=c.segment(node))
+    arg = node.args[0]
+    if name in ("date", "years"):
+        v = _text_constant(c, node, arg, name)
+        return (lambda env: v), v, NUMBER
+    key = time_key(_event_arg(c, arg, name))
+    if name == "time":
+        return (lambda env: env[key]), None, NUMBER
+    if not node.keywords:
+        return (lambda env: np.less(env[key], np.inf)), None, YES_NO
+    by = _by_years(c, node.keywords[0].value)
+    return (lambda env: np.less_equal(env[key], by)), None, YES_NO
+
+
+def _text_constant(c: _Compiler, node: ast.Call, arg: ast.expr, name: str) -> float:
+    """Years in ``date('2025-05-01')`` (from ``as_of``) or ``years('6mo')``."""
+    assert c.timing is not None
+    if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+        raise c.error(arg, f"{name}() takes {TIME_FUNCTIONS[name]}", got=c.segment(arg))
+    try:
+        if name == "years":
+            return parse_duration(arg.value)
+        when = parse_date(arg.value)
+    except ValueError as exc:
+        raise c.error(arg, str(exc), got=arg.value) from None
+    if when < c.timing.as_of:
+        raise c.error(arg, f"date {when.isoformat()} is before as_of ({c.timing.as_of.isoformat()})")
+    return years_to(c.timing.as_of, when)
+
+
+def _event_arg(c: _Compiler, arg: ast.expr, name: str) -> str:
+    """The event named by ``time()``'s or ``happened()``'s first argument, recorded as read."""
+    assert c.timing is not None
+    if not isinstance(arg, ast.Name):
+        raise c.error(arg, f"{name}() takes an event name", got=c.segment(arg))
+    event = arg.id
+    if event not in c.timing.events:
+        if event in c.refused:
+            raise c.error(arg, f"{event!r} {c.refused[event]}")
+        hint = did_you_mean(event, sorted(c.timing.events))
+        raise c.error(arg, f"{name}() takes an event name; {event!r} is not an event", hint=hint)
+    c.timed.add(event)
+    if event in c.names:
+        c.used.add(event)
+    return event
+
+
+def _by_years(c: _Compiler, value: ast.expr) -> float:
+    """``by=``: a horizon id (its end), a duration string or a date string, in years from ``as_of``."""
+    assert c.timing is not None
+    horizons = dict(c.timing.horizons)
+    if isinstance(value, ast.Name):
+        if value.id not in horizons:
+            hint = did_you_mean(value.id, list(horizons))
+            raise c.error(value, f"unknown horizon {value.id!r}", hint=hint)
+        return horizons[value.id]
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        try:
+            return point_in_time(value.value, c.timing.as_of)
+        except ValueError as exc:
+            raise c.error(value, str(exc), got=value.value) from None
+    msg = "by= takes a horizon id, a duration such as '6mo' or a date such as '2025-05-01'"
+    raise c.error(value, msg, got=c.segment(value))

@@ -15,12 +15,16 @@ being held with a dangling reference. Never reads YAML, never samples.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import itertools
 from collections.abc import Iterator, Set
 from typing import Protocol
 
 from ..errors import Location, ScenarioError, did_you_mean
+from .durations import looks_like_time
 from .expressions import ANY, NUMBER, YES_NO, Expression, NameKind
 from .records import Correlation, Derived, Driver, Event, Horizon, ScenarioRule, Source, SourceRef
+from .timing import by_years
 
 __all__ = [
     "Parts",
@@ -33,6 +37,8 @@ class Parts(Protocol):
 
     @property
     def path(self) -> str: ...
+    @property
+    def as_of(self) -> dt.date: ...
     @property
     def horizons(self) -> tuple[Horizon, ...]: ...
     @property
@@ -165,11 +171,15 @@ def _events(s: Parts, kinds: dict[str, NameKind]) -> Iterator[ScenarioError]:
             if x is not None:
                 yield from _expression(s, x, kinds, "a driver or a derived quantity")
         given = [h for h, _ in e.by]
+        times: list[float] = []
         for h in given:
-            if h not in horizons:
-                hint = did_you_mean(h, horizons)
-                yield ScenarioError(_at(e.where, f"{kp}.by.{h}"), f"unknown horizon {h!r}", hint=hint)
-        if [h for h in horizons if h in given] != given:
+            try:
+                times.append(by_years(h, s.horizons, s.as_of))
+            except ValueError as exc:
+                problem = str(exc) if looks_like_time(h) else f"unknown horizon {h!r}"
+                hint = "" if looks_like_time(h) else did_you_mean(h, horizons)
+                yield ScenarioError(_at(e.where, f"{kp}.by.{h}"), problem, hint=hint)
+        if len(times) == len(given) and any(b <= a for a, b in itertools.pairwise(times)):
             yield ScenarioError(_at(e.where, f"{kp}.by"), "horizons must be given in the order the scenario has them")
         for other, key in [*((o, f"after.{o}") for o, _ in e.after), *((o, "requires") for o in e.requires)]:
             if other not in earlier:

@@ -10,6 +10,7 @@ Never samples, never prints.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -19,8 +20,8 @@ from .. import distributions as dist
 from ..errors import Location, ScenarioErrors, did_you_mean, number_text
 from .assumptions import assumptions as read_assumptions
 from .drivers import drivers as read_drivers
-from .durations import end_date, parse_duration
-from .expressions import ANY, NUMBER, YES_NO, Expression, NameKind, names_in
+from .durations import end_date, looks_like_time, parse_duration, point_in_time
+from .expressions import ANY, NUMBER, YES_NO, Expression, NameKind, Timing, names_in
 from .lineage import LINEAGE_KEYS, lineage
 from .reading import Node
 from .records import (
@@ -33,6 +34,7 @@ from .records import (
     ScenarioRule,
     Source,
 )
+from .timing import per_horizon
 from .values import Reader, Skip, shown
 
 __all__ = [
@@ -103,9 +105,11 @@ def build(root: Node, path: str) -> dict[str, Any]:
     fields["correlation_repair"] = repair
     fields["correlations"] = _section(r, top, "correlations", lambda r, node: correlations(r, node, drivers, repair))
     _declare(r, top, drivers)
-    fields["derived"] = _section(r, top, "derived", derived)
-    fields["events"] = _section(r, top, "events", events)
-    fields["rules"] = _section(r, top, "scenarios", rules)
+    timing = Timing(fields["as_of"], tuple((h.id, h.until) for h in fields["horizons"]))
+    fields["derived"] = _section(r, top, "derived", lambda r, node: derived(r, node, timing))
+    varying = per_horizon(fields["derived"])
+    fields["events"] = _section(r, top, "events", lambda r, node: events(r, node, timing, varying))
+    fields["rules"] = _section(r, top, "scenarios", lambda r, node: rules(r, node, timing))
     fields["assumptions"] = _section(r, top, "assumptions", lambda r, node: read_assumptions(r, node, root, build))
     if r.errors:
         raise ScenarioErrors(r.errors)
@@ -266,16 +270,33 @@ def horizon(r: Reader, parent: Node, hid: str, node: Node, as_of: dt.date | None
         raise Skip()
     unode = hm["until"]
     text = unode.raw if unode.raw is not None else str(unode.value)
-    try:
-        years = parse_duration(text)
-    except ValueError as exc:
-        raise r.fail(r.at(unode, kp + ".until"), str(exc), got=unode.value) from None
+    if isinstance(unode.value, dt.date):  # plain data: a date object
+        text = unode.value.isoformat()
+    years = _until(r, unode, kp + ".until", text, as_of)
     if as_of is not None and end_date(as_of, years) is None:
         raise r.fail(
             r.at(unode, kp + ".until"),
             f"horizon ends after the year 9999 ({as_of.isoformat()} + {text}), past the last date a report can show",
         )
     return Horizon(hid, f.get("label") or hid, years, text, f.get("note", ""), r.at(node, kp))
+
+
+def _until(r: Reader, unode: Node, kp: str, text: str, as_of: dt.date | None) -> float:
+    """``until:``: a duration, or (format 1.1) a date after ``as_of``; in years from ``as_of``."""
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        problem = str(exc)
+    if _DATE.match(text.strip()):
+        r.needs_format(r.at(unode, kp), "a date in until:")
+        try:
+            years = point_in_time(text.strip(), as_of or dt.date(1970, 1, 1))
+        except ValueError as exc:
+            raise r.fail(r.at(unode, kp), str(exc), got=text) from None
+        if years <= 0:
+            raise r.fail(r.at(unode, kp), "a horizon must end after as_of", got=text)
+        return years
+    raise r.fail(r.at(unode, kp), problem, got=unode.value)
 
 
 # -- correlations --------------------------------------------------------------
@@ -339,12 +360,15 @@ def correlation(r: Reader, item: Node, kp: str, by_name: dict[str, Driver]) -> C
 # -- derived quantities ----------------------------------------------------------
 
 
-def derived(r: Reader, node: Node) -> tuple[Derived, ...]:
+def derived(r: Reader, node: Node, timing: Timing) -> tuple[Derived, ...]:
     """``derived``: id -> expression, or ``{expr, label, unit, note}``; in the order they use each other.
 
     Every entry is read first, then compiled in dependency order, so that
     each knows whether the quantities it reads are numbers or conditions.
+    A quantity may read ``t``, the end of the horizon (format 1.1): it then
+    has a value per horizon; and ``date()`` and ``years()``; not events.
     """
+    timing = dataclasses.replace(timing, t=True)
     m = r.mapping(node, "derived", what="a mapping of derived quantities")
     refused = {n: "is an event; events can appear only in scenario rules" for n, s in r.names.items() if s == "events"}
     found: dict[str, tuple[Node, str, dict[str, str], Node]] = {}
@@ -366,7 +390,7 @@ def derived(r: Reader, node: Node) -> tuple[Derived, ...]:
         enode, ekp, text, dnode = found[name]
         with r.collecting():
             with _without(r.kinds, name) as names:  # not a copy per quantity: linear in their number
-                e = r.expression(enode, ekp, names, refused)
+                e = r.expression(enode, ekp, names, refused, timing=timing)
             r.kinds[name] = e.kind
             where = r.at(dnode, f"derived.{name}")
             items[name] = Derived(name, e, text.get("label", ""), text.get("unit", ""), text.get("note", ""), where)
@@ -433,19 +457,23 @@ def toposort(r: Reader, deps: dict[str, list[str]], where: dict[str, Location], 
 # -- events ------------------------------------------------------------------------
 
 
-def events(r: Reader, node: Node) -> tuple[Event, ...]:
-    """``events``: id -> event; in the order their ``after`` and ``requires`` need."""
+def events(r: Reader, node: Node, timing: Timing, varying: frozenset[str] = frozenset()) -> tuple[Event, ...]:
+    """``events``: id -> event; in the order their ``after`` and ``requires`` need.
+
+    ``varying``: the derived quantities with a value per horizon (they read
+    ``t``), which a hazard cannot read.
+    """
     m = r.mapping(node, "events", what="a mapping of events")
     items: dict[str, Event] = {}
     for name, enode in m.items():
         with r.collecting():
-            items[name] = event(r, name, enode)
+            items[name] = event(r, name, enode, timing, varying)
     deps = {n: [o for o, _ in e.after if o in items] + [o for o in e.requires if o in items] for n, e in items.items()}
     order = toposort(r, deps, {n: e.where for n, e in items.items()}, "events")
     return tuple(items[n] for n in order)
 
 
-def event(r: Reader, name: str, node: Node) -> Event:
+def event(r: Reader, name: str, node: Node, timing: Timing, varying: frozenset[str] = frozenset()) -> Event:
     """One event: exactly one of ``rate`` and ``by``, and what it depends on."""
     kp = f"events.{name}"
     em = r.mapping(node, kp, optional=("rate", "by", "after", "requires", "label", "note", "source"))
@@ -461,19 +489,24 @@ def event(r: Reader, name: str, node: Node) -> Event:
             else "needs 'rate' (hazard per year) or 'by' (probabilities by horizon)"
         )
         raise r.fail(r.at(node, kp), what)
-    names = dict(r.kinds)
+    names = {k: v for k, v in r.kinds.items() if k not in varying}
     refused = dict.fromkeys(_event_names(r), "is an event; use after: or requires: to make a hazard depend on it")
+    refused.update(dict.fromkeys(varying, _VARYING))
     rate = None
     by: tuple[tuple[str, Expression], ...] = ()
     if "rate" in em:
-        rate = r.expression(em["rate"], kp + ".rate", names, refused, number=True)
+        rate = r.expression(em["rate"], kp + ".rate", names, refused, number=True, timing=timing)
         if rate.constant is not None and rate.constant < 0:
             raise r.fail(r.at(em["rate"], kp + ".rate"), "rate must not be negative", got=rate.constant)
     else:
-        by = by_horizon(r, em["by"], kp + ".by", names, refused)
+        by = by_horizon(r, em["by"], kp + ".by", names, refused, timing)
     after = _after(r, em["after"], name, kp + ".after") if "after" in em else ()
     requires = _requires(r, em["requires"], name, kp) if "requires" in em else ()
     return Event(name, rate, by, after, requires, text.get("label", ""), text.get("note", ""), source, r.at(node, kp))
+
+
+#: why a hazard cannot read a derived quantity that reads ``t``
+_VARYING = "reads t, the end of the horizon, so it has a value per horizon; a hazard cannot read it"
 
 
 def _event_names(r: Reader) -> list[str]:
@@ -519,26 +552,28 @@ def event_ref(r: Reader, where: Location, other: str, me: str) -> str:
 
 
 def by_horizon(
-    r: Reader, node: Node, kp: str, names: dict[str, NameKind], refused: dict[str, str]
+    r: Reader, node: Node, kp: str, names: dict[str, NameKind], refused: dict[str, str], timing: Timing
 ) -> tuple[tuple[str, Expression], ...]:
-    """``by: {horizon: probability}``: known horizons, in horizon order, never falling."""
+    """``by: {time: probability}``: horizon ids, or (format 1.1) durations and dates; in time order, never falling."""
     m = r.mapping(node, kp, what="a mapping of horizon: probability")
     if not m:
         raise r.fail(r.at(node, kp), "needs at least one horizon: probability")
-    got: dict[str, tuple[Expression, Node]] = {}
+    got: dict[str, tuple[Expression, Node, float]] = {}
+    seen: dict[float, str] = {}
     for hid, pnode in m.items():
         hkp = f"{kp}.{hid}"
-        if hid not in r.horizon_ids:
-            r.unknown(r.at_key(node, hid, hkp), "horizon", hid, r.horizon_ids, "horizons")
-            continue
         with r.collecting():
-            e = r.expression(pnode, hkp, names, refused, number=True)
+            years = _by_key(r, node, hid, hkp, timing)
+            if years in seen:
+                raise r.fail(r.at_key(node, hid, hkp), f"{hid!r} is the same time as {seen[years]!r}")
+            seen[years] = hid
+            e = r.expression(pnode, hkp, names, refused, number=True, timing=timing)
             if e.constant is not None and not 0 <= e.constant <= 1:
                 raise r.fail(r.at(pnode, hkp), "probability must lie in [0, 1]", got=e.constant)
-            got[hid] = (e, pnode)
-    ordered = [(h, got[h]) for h in r.horizon_ids if h in got]
+            got[hid] = (e, pnode, years)
+    ordered = sorted(got.items(), key=lambda item: item[1][2])
     prev: tuple[str, float] | None = None
-    for hid, (e, pnode) in ordered:
+    for hid, (e, pnode, _) in ordered:
         if e.constant is None:
             continue
         if prev is not None and e.constant < prev[1]:
@@ -548,22 +583,45 @@ def by_horizon(
                 f"{number_text(e.constant)} by {hid}; it cannot decrease over time",
             )
         prev = (hid, e.constant)
-    return tuple((h, e) for h, (e, _) in ordered)
+    return tuple((h, e) for h, (e, _, _) in ordered)
+
+
+def _by_key(r: Reader, node: Node, key: str, kp: str, timing: Timing) -> float:
+    """A ``by:`` key in years from ``as_of``: a horizon's end, or (format 1.1) a duration or a date after ``as_of``."""
+    horizons = dict(timing.horizons)
+    if key in horizons:
+        return horizons[key]
+    where = r.at_key(node, key, kp)
+    if not looks_like_time(key):
+        raise r.unknown(where, "horizon", key, r.horizon_ids, "horizons")
+    r.needs_format(where, "a duration or a date as a by: key")
+    try:
+        years = point_in_time(key, timing.as_of)
+    except ValueError as exc:
+        raise r.fail(where, str(exc)) from None
+    if years <= 0:
+        raise r.fail(where, f"a by: time must be after as_of ({timing.as_of.isoformat()})")
+    return years
 
 
 # -- scenario rules ------------------------------------------------------------------
 
 
-def rules(r: Reader, node: Node) -> tuple[ScenarioRule, ...]:
-    """``scenarios``: id -> rule, or ``{when, label, description}``; the last is ``otherwise``."""
+def rules(r: Reader, node: Node, timing: Timing) -> tuple[ScenarioRule, ...]:
+    """``scenarios``: id -> rule, or ``{when, label, description}``; the last is ``otherwise``.
+
+    A rule may read every event's time (``time(e)``, ``happened(e, by=X)``)
+    and ``t`` (format 1.1); it is evaluated at each horizon.
+    """
     m = r.mapping(node, "scenarios", what="an ordered mapping of scenario: rule")
     names = dict(r.kinds)
     names.update(dict.fromkeys(_event_names(r), YES_NO))
+    timing = dataclasses.replace(timing, events=frozenset(_event_names(r)), t=True)
     ids = list(m)
     out: list[ScenarioRule] = []
     for i, (sid, rnode) in enumerate(m.items()):
         with r.collecting():
-            out.append(rule(r, node, sid, rnode, names, ids[i + 1] if i + 1 < len(ids) else None))
+            out.append(rule(r, node, sid, rnode, names, ids[i + 1] if i + 1 < len(ids) else None, timing))
     if not ids:
         raise r.fail(r.at(node, "scenarios"), "at least one scenario is needed")
     last = m[ids[-1]]
@@ -577,7 +635,13 @@ def rules(r: Reader, node: Node) -> tuple[ScenarioRule, ...]:
 
 
 def rule(
-    r: Reader, parent: Node, sid: str, node: Node, names: dict[str, NameKind], following: str | None
+    r: Reader,
+    parent: Node,
+    sid: str,
+    node: Node,
+    names: dict[str, NameKind],
+    following: str | None,
+    timing: Timing | None = None,
 ) -> ScenarioRule:
     """One scenario's rule: a condition, or ``otherwise`` (only last: ``following`` is the next id)."""
     kp = f"scenarios.{sid}"
@@ -600,7 +664,7 @@ def rule(
                 f"'otherwise' must be the last scenario; {following!r} after it would never be reached",
             )
     else:
-        when = r.expression(wnode, wkp, names)
+        when = r.expression(wnode, wkp, names, timing=timing)
         if when.kind == NUMBER:
             raise r.fail(when.where, "a scenario rule needs a condition, not a number", got=when.text)
     return ScenarioRule(sid, when, text.get("label", ""), text.get("description", ""), r.at(node, kp))

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 
 from ..errors import Location, ScenarioError, did_you_mean
-from .expressions import ANY, FUNCTIONS, NEW_IN, Expression, NameKind, compile_expression
+from .expressions import ANY, FUNCTIONS, NEW_IN, Expression, NameKind, Timing, compile_expression
 from .reading import Node, join_key
 from .records import FORMAT_VERSIONS, SourceRef
 
@@ -292,8 +292,13 @@ class Reader:
         refused: dict[str, str] | None = None,
         *,
         number: bool = False,
+        timing: Timing | None = None,
     ) -> Expression:
-        """An expression compiled over ``names``; ``number`` where a number belongs (a YAML true/false is refused)."""
+        """An expression compiled over ``names``; ``number`` where a number belongs (a YAML true/false is refused).
+
+        ``timing`` allows the time-aware constructs of format 1.1, each
+        refused by :meth:`needs_format` in a format 1 file.
+        """
         if number and node.kind == "scalar" and isinstance(node.value, bool):
             raise self.yes_no(node, kp, "a number or an expression", "write 1 or 0 for a number")
         if node.kind != "scalar" or node.value is None or not isinstance(node.value, str | int | float | bool):
@@ -301,8 +306,15 @@ class Reader:
         where = Location(self.path, node.text_line or node.line, node.text_col, kp, node.override)
         if self.unknowable & {"drivers", "derived", "events"}:
             names = _Open(names, refused or {})  # a name such a section would define is no new mistake
+        gate = None if timing is None else self.needs_format
         return compile_expression(
-            node.value, where=where, names=names, refused_names=refused, format_version=self.version
+            node.value,
+            where=where,
+            names=names,
+            refused_names=refused,
+            format_version=self.version,
+            timing=timing,
+            gate=gate,
         )
 
     # -- names -------------------------------------------------------------------
