@@ -669,6 +669,9 @@ def _check_run_output(args: argparse.Namespace) -> None:
     if args.output is not None and args.format != "xlsx":
         msg = f"-o is for --format xlsx; --format {args.format} writes to standard output (redirect it with >)"
         raise ValueError(msg)
+    if args.output is not None and not args.output.lower().endswith(".xlsx"):
+        msg = f"a workbook's name ends in .xlsx (got {args.output!r}): outlook never replaces a file of another kind"
+        raise ValueError(msg)
     if args.output is not None:
         from .report import check_output
         from .scenario import find_scenario
@@ -744,7 +747,8 @@ def _run_text(tables: Any, args: argparse.Namespace, out: TextIO) -> None:
         if s is not None:
             about = f"{' '.join(s.title.split())}, as of {long_date(s.as_of)}"
             out.write(f"\n{esc(terminal_safe(about))}\n")
-        out.write("\n## Key judgements\n\n" if md else "\nKey judgements\n")
+        note = "cumulative: by each date; ± one Monte Carlo standard error"
+        out.write(f"\n## Key judgements\n\n({note})\n\n" if md else f"\nKey judgements ({note})\n")
         for line in key_judgements(tables):
             if md:
                 out.write(f"- {esc(line)}\n")

@@ -555,18 +555,18 @@ def horizon_heading(label: str, as_of: dt.date | None, until: float) -> tuple[st
     Returns
     -------
     tuple of str
-        ``("0–12 months", "to 1 Nov 2025")``; the second is ``""`` without
+        ``("0–12 months", "by 1 Nov 2025")``; the second is ``""`` without
         an as-of date (or past the year 9999).
 
     Examples
     --------
     >>> horizon_heading("0–12 months", dt.date(2024, 11, 1), 1.0)
-    ('0–12 months', 'to 1 Nov 2025')
+    ('0–12 months', 'by 1 Nov 2025')
     """
     if as_of is None:
         return (label, "")
     try:
-        return (label, f"to {short_date(end_date(as_of, until))}")
+        return (label, f"by {short_date(end_date(as_of, until))}")  # the numbers are cumulative: by that date
     except ValueError:
         return (label, "")
 

@@ -71,8 +71,8 @@ def coin_tables(tmp_path_factory: pytest.TempPathFactory) -> outlook.Tables:
 
 def test_horizon_headings_name_the_end_date() -> None:
     """A horizon's heading is its label and the calendar date it ends (a month from 31 January: 29 February)."""
-    assert ("0–12 months", "to 1 Nov 2025") == horizon_heading("0–12 months", dt.date(2024, 11, 1), 1.0)
-    assert ("next month", "to 29 Feb 2024") == horizon_heading("next month", dt.date(2024, 1, 31), 1 / 12)
+    assert ("0–12 months", "by 1 Nov 2025") == horizon_heading("0–12 months", dt.date(2024, 11, 1), 1.0)
+    assert ("next month", "by 29 Feb 2024") == horizon_heading("next month", dt.date(2024, 1, 31), 1 / 12)
     assert ("far", "") == horizon_heading("far", dt.date(9999, 1, 1), 5.0)  # past the year 9999: no date
     assert ("x", "") == horizon_heading("x", None, 1.0)
 
@@ -81,7 +81,7 @@ def test_the_grid_is_the_scenarios_table_one_row_a_scenario(coin_tables: outlook
     """One row per scenario, one column per horizon (file order, labels and end dates), the table's numbers."""
     lines = scenario_grid(coin_tables).splitlines()
     assert re.fullmatch(r"Scenario\s+next month\s+0–12 months\s+1–5 years", lines[0])
-    assert re.fullmatch(r"\s+to 29 Feb 2024\s+to 31 Jan 2025\s+to 31 Jan 2029", lines[1])
+    assert re.fullmatch(r"\s+by 29 Feb 2024\s+by 31 Jan 2025\s+by 31 Jan 2029", lines[1])
     assert ["It happens", "Not yet"] == [re.split(r"\s{2,}", line)[0] for line in lines[2:]]
     frame = coin_tables.scenarios
     for line, sid in zip(lines[2:], ["happens", "not_yet"]):
@@ -98,7 +98,7 @@ def test_the_grid_is_the_scenarios_table_one_row_a_scenario(coin_tables: outlook
 def test_the_grid_columns_line_up(coin_tables: outlook.Tables) -> None:
     """Each horizon's column starts at one place on every line, and its percentages end at one place."""
     lines = scenario_grid(coin_tables).splitlines()
-    starts = {lines[0].index("0–12"), lines[1].index("to 31 Jan 2025")}
+    starts = {lines[0].index("0–12"), lines[1].index("by 31 Jan 2025")}
     assert 1 == len(starts)
     ends = {line.index("%") for line in lines[2:]}  # the first column's percentages end at one place
     assert 1 == len(ends)
@@ -107,7 +107,7 @@ def test_the_grid_columns_line_up(coin_tables: outlook.Tables) -> None:
 def test_the_markdown_grid_is_a_pipe_table(coin_tables: outlook.Tables) -> None:
     lines = scenario_grid(coin_tables, format="markdown").splitlines()
     assert (
-        "| Scenario | next month (to 29 Feb 2024) | 0–12 months (to 31 Jan 2025) | 1–5 years (to 31 Jan 2029) |"
+        "| Scenario | next month (by 29 Feb 2024) | 0–12 months (by 31 Jan 2025) | 1–5 years (by 31 Jan 2029) |"
         == lines[0]
     )
     assert "|---|---|---|---|" == lines[1]
@@ -118,12 +118,12 @@ def test_key_judgements_one_a_horizon_level_when_within_error(coin_tables: outlo
     """At one year the two outcomes are level (1/2 each: within Monte Carlo error); at five years one is far ahead."""
     said = key_judgements(coin_tables)
     assert 3 == len(said)
-    assert said[0].startswith("next month (to 29 Feb 2024): it is ")
+    assert said[0].startswith("next month (by 29 Feb 2024): it is ")
     said = said[1:]
-    assert said[0].startswith("0–12 months (to 31 Jan 2025): it is ")
+    assert said[0].startswith("0–12 months (by 31 Jan 2025): it is ")
     assert "level within Monte Carlo error with" in said[0]
     five = coin_tables.scenarios.query("horizon == 'five' and scenario == 'happens'").iloc[0]
-    assert said[1].startswith(f"1–5 years (to 31 Jan 2029): it is {five['word']} ({outlook.display.percent(five['p'])}")
+    assert said[1].startswith(f"1–5 years (by 31 Jan 2029): it is {five['word']} ({outlook.display.percent(five['p'])}")
     assert said[1].endswith("that the outcome is “It happens”, the more probable of the two scenarios.")
 
 
@@ -134,8 +134,8 @@ def test_run_leads_with_judgements_and_grid_and_names_the_sampler(coin: Path) ->
     lines = out.splitlines()
     assert "coin: 2000 samples, seed 0, sampler sobol, scale icd203" == lines[0]
     assert "Coin, as of 31 January 2024" == lines[2]
-    assert "Key judgements" == lines[4]
-    assert lines[5].startswith("  next month (to 29 Feb 2024): it is ")
+    assert "Key judgements (cumulative: by each date; ± one Monte Carlo standard error)" == lines[4]
+    assert lines[5].startswith("  next month (by 29 Feb 2024): it is ")
     assert "events, drivers, derived quantities and categories: --all, or --table NAME" in lines
     assert "drivers" not in lines  # the long tables wait for --all
     code, everything, _ = run("run", str(coin), "-n", "2000", "--sampler", "sobol", "-q", "--all")
@@ -245,17 +245,32 @@ def test_xlsx_text_is_never_a_formula(tmp_path: Path) -> None:
 
 
 def test_xlsx_refuses_what_a_report_refuses(coin: Path, tmp_path: Path) -> None:
-    """-o a directory, or the scenario file itself: exit 2, one line, nothing written, before any run."""
-    (tmp_path / "adir").mkdir()
-    code, _, err = run("run", str(coin), "-n", "1000", "--format", "xlsx", "-o", str(tmp_path / "adir"))
-    assert (2, f"outlook: error: cannot write {tmp_path / 'adir'}: it is a directory; name a file in it\n") == (
+    """-o a directory, or a name that is not a workbook's: exit 2, one line, nothing written, before any run."""
+    (tmp_path / "adir.xlsx").mkdir()
+    code, _, err = run("run", str(coin), "-n", "1000", "--format", "xlsx", "-o", str(tmp_path / "adir.xlsx"))
+    assert (2, f"outlook: error: cannot write {tmp_path / 'adir.xlsx'}: it is a directory; name a file in it\n") == (
         code,
         err,
     )
     code, _, err = run("run", str(coin), "-n", "1000", "--format", "xlsx", "-o", str(coin))
     assert 2 == code
-    assert err.startswith(f"outlook: error: cannot write {coin}: it is the scenario file itself"), err
+    assert (
+        f"outlook: error: a workbook's name ends in .xlsx (got {str(coin)!r}): "
+        "outlook never replaces a file of another kind\n"
+    ) == err
     assert COIN == coin.read_text(encoding="utf-8")
+
+
+def test_xlsx_never_replaces_a_file_of_another_kind(coin: Path, tmp_path: Path) -> None:
+    """A tester's notes.txt (or /etc/passwd, as root) was replaced by a workbook: a name not ending .xlsx is refused."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n", encoding="utf-8")
+    for name in (notes, tmp_path / "out.csv"):
+        code, _, err = run("run", str(coin), "-n", "1000", "--format", "xlsx", "-o", str(name))
+        assert 2 == code, err
+        assert "a workbook's name ends in .xlsx" in err
+    assert "my notes\n" == notes.read_text(encoding="utf-8")
+    assert not (tmp_path / "out.csv").exists()
 
 
 def test_xlsx_without_openpyxl_names_the_install_command(coin: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 #: The distribution name (checked free on PyPI, 5 December 2026: https://pypi.org/pypi/scenario-outlook/json was 404).
 NAME = "scenario-outlook"
 #: An install hint that would fetch the wrong project: ``pip install outlook``, ``'outlook[dask]'``, ``outlook>=1``.
-WRONG = re.compile(r"""(?<![\w.-])outlook(\[[\w,]+\]|[<>=~!]=?\d)|pip3? install (-U |--upgrade )?['"]?outlook\b""")
+WRONG = re.compile(r"""(?<![\w.-])outlook(\[[\w,]+\]|[<>~!]=?\d|==\d)|pip3? install (-U |--upgrade )?['"]?outlook\b""")
 
 
 def hint_files() -> list[Path]:
@@ -62,6 +62,8 @@ def test_every_install_hint_uses_the_distribution_name() -> None:
         ("pip install scenario-outlook", False),
         ("outlook run nk-troops-russia", False),
         ("import outlook.plots", False),
+        ("outlook==1.0", True),
+        ("tiny_scenario(outlook=1.1)", False),  # a keyword argument (the format version), not a requirement
     ],
 )
 def test_the_check_itself(line: str, bad: bool) -> None:
