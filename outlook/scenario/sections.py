@@ -554,7 +554,10 @@ def event_ref(r: Reader, where: Location, other: str, me: str) -> str:
 def by_horizon(
     r: Reader, node: Node, kp: str, names: dict[str, NameKind], refused: dict[str, str], timing: Timing
 ) -> tuple[tuple[str, Expression], ...]:
-    """``by: {time: probability}``: horizon ids, or (format 1.1) durations and dates; in time order, never falling."""
+    """``by: {time: probability}``: horizon ids, or (format 1.1) durations and dates; in time order, never falling.
+
+    A probability is an expression, or (format 1.1) a percentage: ``40%`` is the constant 0.4.
+    """
     m = r.mapping(node, kp, what="a mapping of horizon: probability")
     if not m:
         raise r.fail(r.at(node, kp), "needs at least one horizon: probability")
@@ -567,6 +570,8 @@ def by_horizon(
             if years in seen:
                 raise r.fail(r.at_key(node, hid, hkp), f"{hid!r} is the same time as {seen[years]!r}")
             seen[years] = hid
+            if r.is_percentage(pnode):  # format 1.1: `40%` is 0.4, checked (and gated) as a probability
+                pnode = dataclasses.replace(pnode, value=r.probability(pnode, hkp))
             e = r.expression(pnode, hkp, names, refused, number=True, timing=timing)
             if e.constant is not None and not 0 <= e.constant <= 1:
                 raise r.fail(r.at(pnode, hkp), "probability must lie in [0, 1]", got=e.constant)
