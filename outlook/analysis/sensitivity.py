@@ -44,7 +44,7 @@ import numpy as np
 from .._types import FloatArray
 from ..model import Model, compile_model, iter_worlds
 from ..model.graph import dependency_graph
-from ..model.hazards import _event_hazard
+from ..model.hazards import _event_hazard, after_modifiers
 from ..model.settings import BLOCK_SIZE, DEFAULT_CHUNK_SIZE
 from ..model.streams import node_rng
 from ..model.worlds import WorldBlock, _derived
@@ -438,13 +438,15 @@ def _times_by(
     inversion stops at ``end`` (:func:`_invert_by`).
     """
     ends, rates = _event_hazard(model, e, values, budget.shape[0])
-    mods: list[tuple[FloatArray, float, float]] = [(times[o], 1.0, f) for o, f in e.after]
-    mods += [(times[o], 0.0, 1.0) for o in e.requires]
-    return _invert_by(budget, ends, rates, mods, end)
+    return _invert_by(budget, ends, rates, after_modifiers(e, times, values, budget.shape[0]), end)
 
 
 def _invert_by(
-    budget: FloatArray, ends: FloatArray, rates: FloatArray, mods: list[tuple[FloatArray, float, float]], end: float
+    budget: FloatArray,
+    ends: FloatArray,
+    rates: FloatArray,
+    mods: list[tuple[FloatArray, float, float | FloatArray]],
+    end: float,
 ) -> FloatArray:
     """The time the cumulative hazard reaches ``budget``, where it does by ``end``; ``inf`` elsewhere.
 

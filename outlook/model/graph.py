@@ -323,6 +323,7 @@ def dependency_graph(scenario: Scenario) -> DependencyGraph:
         if e.source is not None and e.source.ref:
             edges.append(Edge(f"source:{e.source.ref}", key, "cites"))
         expressions = ([e.rate] if e.rate is not None else []) + [x for _, x in e.by]
+        expressions += [f for _, f in e.after if not isinstance(f, float)]  # a factor over drivers (format 1.1)
         edges += read(frozenset().union(*(x.names for x in expressions)), key)
         edges += [Edge(f"event:{other}", key, "after") for other, _ in e.after]
         edges += [Edge(f"event:{other}", key, "requires") for other in e.requires]

@@ -3,7 +3,7 @@
 Owns an event's hazard (a ``rate``, or ``by`` probabilities, at horizons'
 ends or at any duration or date, turned into a piecewise-constant hazard,
 checked in every world), the modifiers of
-``after`` and ``requires``, and the exact inversion of the piecewise-linear
+``after`` (a factor may be an expression, checked in every world) and ``requires``, and the exact inversion of the piecewise-linear
 cumulative hazard. Never draws random numbers.
 """
 
@@ -18,12 +18,14 @@ import numpy as np
 from .._types import FloatArray
 from ..errors import SimulationError
 from ..scenario import Event
+from ..scenario.expressions import Expression
 from ..scenario.timing import by_years
 
 if TYPE_CHECKING:
     from .compile import Model
 
 __all__ = [
+    "after_modifiers",
     "event_times",
     "occurrence_times",
 ]
@@ -33,7 +35,7 @@ def event_times(
     exp: FloatArray,
     ends: FloatArray,
     rates: FloatArray,
-    modifiers: list[tuple[FloatArray, float, float]],
+    modifiers: list[tuple[FloatArray, float, float | FloatArray]],
 ) -> FloatArray:
     """Occurrence times from a piecewise-constant hazard with event modifiers.
 
@@ -48,7 +50,8 @@ def event_times(
         Shape ``(n, k)``: base hazard per year on each segment.
     modifiers
         ``(times, before, after)``: the hazard is multiplied by ``before``
-        until ``times`` (shape ``(n,)``) and by ``after`` from then on.
+        until ``times`` (shape ``(n,)``) and by ``after`` from then on
+        (a number, or one per world of shape ``(n,)``: an expression's ``after`` factor).
 
     Returns
     -------
@@ -171,12 +174,50 @@ def occurrence_times(
     Raises
     ------
     SimulationError
-        Located at the event, for a rate or ``by`` probability out of range in some world.
+        Located at the event, for a rate, ``by`` probability or ``after`` factor out of range in some world.
     """
     times: dict[str, FloatArray] = {}
     for k, e in enumerate(model.scenario.events):
         ends, rates = _event_hazard(model, e, values, n)
-        mods: list[tuple[FloatArray, float, float]] = [(times[o], 1.0, f) for o, f in e.after]
-        mods += [(times[o], 0.0, 1.0) for o in e.requires]
-        times[e.id] = event_times(budgets[k], ends, rates, mods)
+        times[e.id] = event_times(budgets[k], ends, rates, after_modifiers(e, times, values, n))
     return times
+
+
+def after_modifiers(
+    e: Event, times: Mapping[str, FloatArray], env: Mapping[str, FloatArray], n: int
+) -> list[tuple[FloatArray, float, float | FloatArray]]:
+    """The modifiers of :func:`event_times` for an event's ``after`` and ``requires``.
+
+    ``after: {o: f}`` multiplies the hazard by ``f`` from ``o``'s time on
+    (``f`` a number, or an expression evaluated in each world);
+    ``requires: [o]`` multiplies it by 0 until ``o``'s time.
+
+    Parameters
+    ----------
+    e
+        The event; ``times`` holds the times of the events it reads, shape ``(n,)`` each.
+    env
+        Every driver and derived quantity, shape ``(n,)`` each.
+
+    Raises
+    ------
+    SimulationError
+        Located at the factor, if an expression's factor is negative, infinite or not a number in some world.
+    """
+    mods: list[tuple[FloatArray, float, float | FloatArray]] = []
+    for o, f in e.after:
+        if isinstance(f, Expression):
+            value = f.evaluate(env, n)
+            bad = ~((value >= 0) & (value < np.inf))
+            if bad.any():
+                i = int(np.argmax(bad))
+                msg = (
+                    f"{e.where}: events.{e.id}.after.{o}: factor is negative, infinite or not a number in "
+                    f"{int(bad.sum())} of {n} worlds (e.g. {value[i]:g})"
+                )
+                raise SimulationError(msg)
+            mods.append((times[o], 1.0, value))
+        else:
+            mods.append((times[o], 1.0, f))
+    mods += [(times[o], 0.0, 1.0) for o in e.requires]
+    return mods

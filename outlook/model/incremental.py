@@ -59,7 +59,7 @@ from ..scenario.canonical import expression_data
 from ..scenario.expressions import Expression
 from .compile import Model
 from .graph import dependency_graph
-from .hazards import _event_hazard, event_times
+from .hazards import _event_hazard, after_modifiers, event_times
 from .settings import BLOCK_SIZE, _check_sampler
 from .streams import node_rng
 from .worlds import WorldBlock, _check_draws, _correlated, derive, draw_worlds, horizon_column, rule_scope
@@ -112,7 +112,8 @@ def _expr_key(e: Expression | None) -> object:
 
 def _event_key(e: Event) -> object:
     rate = _expr_key(e.rate)
-    return (rate, tuple((h, _expr_key(x)) for h, x in e.by), e.after, e.requires)
+    after = tuple((o, _expr_key(f) if isinstance(f, Expression) else f) for o, f in e.after)
+    return (rate, tuple((h, _expr_key(x)) for h, x in e.by), after, e.requires)
 
 
 def _changed(base: Model, new: Model) -> set[str]:
@@ -365,9 +366,7 @@ def _recompute(base_block: WorldBlock, new_model: Model, seed: int, total: int, 
     for e in s.events:
         if e.id in budgets:
             ends, rates = _event_hazard(new_model, e, values, n)
-            mods: list[tuple[FloatArray, float, float]] = [(times[o], 1.0, f) for o, f in e.after]
-            mods += [(times[o], 0.0, 1.0) for o in e.requires]
-            times[e.id] = event_times(budgets[e.id], ends, rates, mods)
+            times[e.id] = event_times(budgets[e.id], ends, rates, after_modifiers(e, times, values, n))
         else:
             times[e.id] = base_block.times[e.id]
     first = next((i for i, r in enumerate(s.rules) if f"scenario:{r.id}" in redo), None)

@@ -667,7 +667,12 @@ def _event_detail(s: Scenario, event_id: str) -> Parts:
     if e.requires:
         parts += ["; only after ", *join([(Code(r),) for r in e.requires], ", ")]
     if e.after:
-        parts += ["; hazard ", *join([(f"×{f:g} after ", Code(a)) for a, f in e.after], ", ")]
+        parts += [
+            "; hazard ",
+            *join(
+                [(f"×{f:g} after " if isinstance(f, float) else f"×({f}) after ", Code(a)) for a, f in e.after], ", "
+            ),
+        ]
     parts.append(". ")
     parts += _source_parts(s, e.source)
     if e.note:

@@ -115,7 +115,7 @@ def event_data(e: Event, *, canonical: bool = False) -> dict[str, Any]:
     else:
         out["by"] = {h: expression_data(x, canonical=canonical) for h, x in e.by}
     if e.after:
-        out["after"] = dict(e.after)
+        out["after"] = {o: f if isinstance(f, float) else expression_data(f, canonical=canonical) for o, f in e.after}
     if e.requires:
         out["requires"] = list(e.requires)
     if e.source:

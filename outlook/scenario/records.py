@@ -178,13 +178,15 @@ class Event:
     """Something that may happen: one occurrence time per world.
 
     Exactly one of ``rate`` (hazard per year) and ``by`` (cumulative
-    probability by the end of horizons, in horizon order) is set.
+    probability by the end of horizons, in horizon order) is set. An
+    ``after`` factor is a number, or (format 1.1) an expression over drivers
+    and derived quantities, evaluated in each world.
     """
 
     id: str
     rate: Expression | None = None
     by: tuple[tuple[str, Expression], ...] = ()
-    after: tuple[tuple[str, float], ...] = ()
+    after: tuple[tuple[str, float | Expression], ...] = ()
     requires: tuple[str, ...] = ()
     label: str = ""
     note: str = ""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -500,7 +501,7 @@ def event(r: Reader, name: str, node: Node, timing: Timing, varying: frozenset[s
             raise r.fail(r.at(em["rate"], kp + ".rate"), "rate must not be negative", got=rate.constant)
     else:
         by = by_horizon(r, em["by"], kp + ".by", names, refused, timing)
-    after = _after(r, em["after"], name, kp + ".after") if "after" in em else ()
+    after = _after(r, em["after"], name, kp + ".after", names, refused, timing) if "after" in em else ()
     requires = _requires(r, em["requires"], name, kp) if "requires" in em else ()
     return Event(name, rate, by, after, requires, text.get("label", ""), text.get("note", ""), source, r.at(node, kp))
 
@@ -513,17 +514,38 @@ def _event_names(r: Reader) -> list[str]:
     return [n for n, s in r.names.items() if s == "events"]
 
 
-def _after(r: Reader, node: Node, me: str, kp: str) -> tuple[tuple[str, float], ...]:
-    """``after: {event: factor}``: other events, each with a factor of at least 0."""
+def _after(
+    r: Reader,
+    node: Node,
+    me: str,
+    kp: str,
+    names: dict[str, NameKind],
+    refused: dict[str, str],
+    timing: Timing,
+) -> tuple[tuple[str, float | Expression], ...]:
+    """``after: {event: factor}``: other events, each with a factor of at least 0.
+
+    A factor is a number, or (format 1.1) an expression over drivers and
+    derived quantities (an uncertain multiplier): a constant one is kept as
+    its number and checked here, any other is checked in every world at run
+    time (:func:`outlook.model.hazards.after_modifiers`).
+    """
     am = r.mapping(node, kp, what="a mapping of event: factor")
-    out: list[tuple[str, float]] = []
+    out: list[tuple[str, float | Expression]] = []
     for other, fnode in am.items():
         akp = f"{kp}.{other}"
         with r.collecting():
             event_ref(r, r.at_key(node, other, akp), other, me)
         with r.collecting():
-            f = r.number(fnode, akp)
-            if f < 0:
+            f: float | Expression
+            if fnode.kind == "scalar" and isinstance(fnode.value, str) and r.version >= 1.1:
+                e = r.expression(fnode, akp, names, refused, number=True, timing=timing)
+                f = e if e.constant is None else e.constant
+            else:
+                f = r.number(fnode, akp)
+            if isinstance(f, float) and not math.isfinite(f):
+                raise r.fail(r.at(fnode, akp), "expected a finite number", got=f)
+            if isinstance(f, float) and f < 0:
                 raise r.fail(r.at(fnode, akp), "factor must not be negative", got=f)
             out.append((other, f))
     return tuple(out)
@@ -554,7 +576,10 @@ def event_ref(r: Reader, where: Location, other: str, me: str) -> str:
 def by_horizon(
     r: Reader, node: Node, kp: str, names: dict[str, NameKind], refused: dict[str, str], timing: Timing
 ) -> tuple[tuple[str, Expression], ...]:
-    """``by: {time: probability}``: horizon ids, or (format 1.1) durations and dates; in time order, never falling."""
+    """``by: {time: probability}``: horizon ids, or (format 1.1) durations and dates; in time order, never falling.
+
+    A probability is an expression, or (format 1.1) a percentage: ``40%`` is the constant 0.4.
+    """
     m = r.mapping(node, kp, what="a mapping of horizon: probability")
     if not m:
         raise r.fail(r.at(node, kp), "needs at least one horizon: probability")
@@ -567,6 +592,8 @@ def by_horizon(
             if years in seen:
                 raise r.fail(r.at_key(node, hid, hkp), f"{hid!r} is the same time as {seen[years]!r}")
             seen[years] = hid
+            if r.is_percentage(pnode):  # format 1.1: `40%` is 0.4, checked (and gated) as a probability
+                pnode = dataclasses.replace(pnode, value=r.probability(pnode, hkp))
             e = r.expression(pnode, hkp, names, refused, number=True, timing=timing)
             if e.constant is not None and not 0 <= e.constant <= 1:
                 raise r.fail(r.at(pnode, hkp), "probability must lie in [0, 1]", got=e.constant)
