@@ -47,7 +47,7 @@ def _ordered(draw: st.DrawFn, k: int, lo: float = -1e6, hi: float = 1e6) -> list
         )
     )
     gaps = [b - a for a, b in itertools.pairwise(xs)]
-    scale = max(abs(x) for x in xs) or 1.0
+    scale = max(max(abs(x) for x in xs), 1.0)  # [0, 5e-324] is no range: its sd is 0 (subnormal widths too)
     if any(g < 1e-3 * scale for g in gaps):
         # nearly equal bounds make the numerical fits ill-conditioned; spread them
         xs = [lo + (hi - lo) * (i + 1) / (k + 1) for i in range(k)]
