@@ -1016,6 +1016,7 @@ def _json_safe(text: str) -> str:
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .errors import ScenarioError, ScenarioErrors
+    from .report.change import different_id_note, superseded_scenario
     from .scenario import find_scenario, load_scenario
 
     overrides = _overrides(args)
@@ -1024,6 +1025,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for f in args.files:
         try:
             s = load_scenario(find_scenario(f)).with_overrides(overrides)
+            old = superseded_scenario(s)  # its renamed: ids checked against the superseded file
         except (ScenarioErrors, ScenarioError) as exc:
             lines = str(exc).split("\n")
             if len(args.files) > 1:  # say which file an override's problem is in
@@ -1038,6 +1040,8 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
         for warning in [note for d in s.drivers for note in d.notes] + _unreached_warnings(s):
             print(warning, file=err)
+        if old is not None and old.id != s.id:
+            print(f"{s.lineage.where}: warning: supersedes: {different_id_note(old, s)}", file=err)
     return 2 if bad else 0
 
 

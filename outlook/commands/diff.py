@@ -69,6 +69,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     check_counts(args.samples, args.seed, chunk)
     old = load_scenario(find_scenario(args.old))
     new = load_scenario(find_scenario(args.new))
+    from ..report.change import different_id_note
+
+    if old.id != new.id:  # allowed (a question re-named), but more often the wrong file
+        err.write(f"note: {different_id_note(old, new)}\n")
     d = diff_scenarios(old, new, samples=args.samples, seed=args.seed, chunk_size=chunk, scale=args.scale)
     if args.format == "json":
         _json(d, args, out)
