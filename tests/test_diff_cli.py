@@ -80,3 +80,20 @@ def test_exit_codes(versions: tuple[Path, Path], tmp_path: Path) -> None:
     assert code == 0
     assert "none: the two versions state the same." in out
     assert "none: no judgement moved." in out
+
+
+def test_long_values_in_the_changed_inputs_are_cut(versions: tuple[Path, Path]) -> None:
+    """A long changed value is shown as its first 60 characters and its length; JSON keeps it whole."""
+    old, new = versions
+    long = "A" * 59 + "BCDEFGHIJ" * 10
+    new.write_text(new.read_text(encoding="utf-8").replace("\ntitle: ", f"\ntitle: {long}\nx_title: ", 1))
+    new.write_text(new.read_text(encoding="utf-8").replace("\nx_title: ", "\n# ", 1))
+    code, out, err = _cli("diff", str(old), str(new), "-n", "1000")
+    assert (code, err) == (0, "")
+    row = next(line for line in out.splitlines() if line.startswith("title "))
+    assert "A" * 59 + "B… (149 characters)" in row
+    assert "BCDEFGHIJ" * 10 not in out
+    _, out, _ = _cli("diff", str(old), str(new), "-n", "1000", "--format", "json")
+    assert {"key_path": "title", "new": long} == {
+        k: v for k, v in json.loads(out)["changes"][0].items() if k in ("key_path", "new")
+    }

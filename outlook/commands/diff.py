@@ -103,7 +103,10 @@ def _text(d: VersionDiff, args: argparse.Namespace, out: TextIO, *, every: bool)
     out.write(terminal_safe(f"diff {args.old} -> {args.new}: {d.samples} samples, seed {d.seed}, scale {d.scale}"))
     out.write(f"\nattribution: {_method(d)}\n")
     out.write("\nchanged inputs\n")
-    out.write(render_table(d.changes) if len(d.changes) else "none: the two versions state the same.\n")
+    from ..analysis.diff import shown_change
+
+    changes = d.changes.assign(old=d.changes["old"].map(shown_change), new=d.changes["new"].map(shown_change))
+    out.write(render_table(changes) if len(changes) else "none: the two versions state the same.\n")
     rows = _rows(d, every=every)
     out.write("\nevery judgement\n" if every else "\njudgements that moved\n")
     shown = rows[[c for c in _MOVED_COLUMNS if c in rows.columns]]

@@ -155,8 +155,10 @@ def _p(p: float, word: str) -> str:
 
 
 def _changes_table(d: VersionDiff) -> Table:
+    from ..analysis.diff import shown_change
+
     rows = [
-        Row(tuple(Cell((User(str(r[k])),)) for k in ("key_path", "old", "new")))
+        Row(tuple(Cell((User(shown_change(str(r[k]))),)) for k in ("key_path", "old", "new")))
         for r in d.changes.head(_MAX_CHANGES).to_dict(orient="records")
     ]
     return Table("change-inputs", ("Input", "Before", "Now"), (False, False, False), tuple(rows))
