@@ -14,6 +14,7 @@ import pytest
 
 from outlook.analysis.compare import compare, whatif
 from outlook.cli import main
+from outlook.errors import ScenarioErrors
 from outlook.scenario import find_scenario, load_scenario
 
 BRAKE = "drivers.china_brake={constant: 1.0}"
@@ -94,3 +95,16 @@ def test_the_cli_exit_codes() -> None:
     code, _, err = _cli("whatif", "nk-troops-russia", "--set", BRAKE, "--scale", "nope")
     assert code == 2
     assert "unknown scale 'nope'" in err
+
+
+def test_an_override_naming_an_id_the_file_lacks_is_refused() -> None:
+    """--set drivers.zz=1 would add a driver nothing reads: refused, as an assumption's if_false refuses it."""
+    code, out, err = _cli("whatif", "nk-troops-russia", "--set", "drivers.china_brak=1", "-n", "1000")
+    assert (code, out) == (2, "")
+    assert err == "override drivers.china_brak: unknown driver 'china_brak'. Did you mean 'drivers.china_brake'?\n"
+    with pytest.raises(ScenarioErrors) as info:
+        whatif("nk-troops-russia", {"events.zz": {"rate": 0.1}, "scenarios.qq": "otherwise"}, samples=1_000)
+    assert [str(e) for e in info.value.errors] == [
+        "override events.zz: unknown event 'zz'",
+        "override scenarios.qq: unknown scenario 'qq'",
+    ]

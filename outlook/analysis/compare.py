@@ -70,6 +70,7 @@ from ..model import (
     recompute_worlds,
 )
 from ..scenario import Override, Scenario, find_scenario, load_scenario
+from ..scenario.assumptions import check_override_ids
 from ..scenario.overrides import as_overrides
 from ..words import STRADDLE_K, get_scale, straddles
 
@@ -472,7 +473,10 @@ def whatif(
     Raises
     ------
     ScenarioErrors
-        For a scenario, or overrides, that are not valid (located).
+        For a scenario, or overrides, that are not valid (located), and for an
+        override naming an id the file does not have (``drivers.zz``: a what-if
+        changes what the file states, never adds to it; as an assumption's
+        ``if_false``, :func:`outlook.scenario.assumptions.check_override_ids`).
     ValueError
         As for :func:`compare`.
 
@@ -487,6 +491,7 @@ def whatif(
     check_counts(samples, seed, chunk_size)  # at the door, before the file is read
     base = scenario if isinstance(scenario, Scenario) else load_scenario(find_scenario(scenario))
     changes = as_overrides(overrides)
+    check_override_ids(base.to_dict(), changes)  # a what-if changes what the file states, never adds to it
     frame = compare(
         base,
         base.with_overrides(changes),
