@@ -165,23 +165,12 @@ def _set_option(p: argparse.ArgumentParser) -> None:
 
 
 def _overrides(args: argparse.Namespace) -> list[Any]:
-    """The --set options as overrides; every one that cannot be read is reported together."""
+    """The --set options as overrides; every one that cannot be read, or that repeats a key, is reported together."""
     if not args.overrides:
         return []
-    from .errors import ScenarioError, ScenarioErrors
-    from .scenario import parse_override
+    from .commands.whatif import read_overrides  # one reading of --set for every command
 
-    out, errors = [], []
-    for text in args.overrides:
-        try:
-            out.append(parse_override(text))
-        except ScenarioError as exc:
-            errors.append(exc)
-        except ScenarioErrors as exc:
-            errors.extend(exc.errors)
-    if errors:
-        raise ScenarioErrors(errors)
-    return out
+    return read_overrides(args.overrides)
 
 
 def _simulation_options(p: argparse.ArgumentParser) -> None:

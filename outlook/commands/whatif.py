@@ -75,18 +75,30 @@ def set_option(p: argparse.ArgumentParser) -> None:
 
 
 def read_overrides(texts: list[str]) -> list[Any]:
-    """The ``--set`` texts as overrides; every one that cannot be read is reported together."""
-    from ..errors import ScenarioError, ScenarioErrors
-    from ..scenario import parse_override
+    """The ``--set`` texts as overrides; every one that cannot be read, or that repeats a key, is reported together.
 
-    out, errors = [], []
+    The same key path twice (``--set drivers.r=1 --set drivers.r=2``) is
+    refused: the later one would silently win, and one of them is a slip.
+    """
+    from ..errors import Location, ScenarioError, ScenarioErrors
+    from ..scenario import parse_override
+    from ..scenario.overrides import parse_key_path
+
+    out, errors, seen = [], [], set()
     for text in texts:
         try:
-            out.append(parse_override(text))
+            o = parse_override(text)
         except ScenarioError as exc:
             errors.append(exc)
+            continue
         except ScenarioErrors as exc:
             errors.extend(exc.errors)
+            continue
+        key = tuple(parse_key_path(o.key_path))
+        if key in seen:
+            errors.append(ScenarioError(Location(f"--set {o.key_path}"), "given twice (set each key once)"))
+        seen.add(key)
+        out.append(o)
     if errors:
         raise ScenarioErrors(errors)
     return out
