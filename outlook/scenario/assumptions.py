@@ -112,12 +112,36 @@ def assumptions(r: Reader, node: Node, root: Node, build: Build) -> tuple[Assump
                     "an assumption cannot combine with itself" if other == a.id else f"unknown assumption {other!r}"
                 )
                 r.fail(where, problem, hint=did_you_mean(other, ids) if other != a.id else "")
+    _check_conflicts(r, out, m)
     if not r.errors:
         bare = Node("map", {k: v for k, v in root.value.items() if k != "assumptions"})
         bare.keys = root.keys
         for a in out:
             _check(r, a, m[a.id], bare, build)
     return tuple(out)
+
+
+def _check_conflicts(r: Reader, out: list[Assumption], m: dict[str, Node]) -> None:
+    """Refuse a ``combine`` whose members set one key path to different values (which would win is an accident)."""
+    by_id = {a.id: a for a in out}
+    for a in out:
+        members = [a, *(by_id[c] for c in a.combine if c in by_id and c != a.id)]
+        if len(members) < 2:
+            continue
+        first: dict[tuple[str | int, ...], tuple[str, Any]] = {}
+        for member in members:
+            for o in member.if_false:
+                try:
+                    key = tuple(parse_key_path(o.key_path))
+                except ScenarioError:
+                    continue  # reported at the if_false entry
+                seen = first.setdefault(key, (member.id, o.value))
+                if seen[0] != member.id and seen[1] != o.value:
+                    where = r.at(m[a.id].value["combine"], f"assumptions.{a.id}.combine")
+                    problem = (
+                        f"{seen[0]!r} and {member.id!r} set {o.key_path} to different values: they cannot fail together"
+                    )
+                    r.fail(where, problem)
 
 
 def _assumption(r: Reader, parent: Node, aid: str, node: Node) -> Assumption:
