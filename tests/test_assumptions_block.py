@@ -141,3 +141,16 @@ def test_a_joint_failure_named_from_both_sides_is_listed_once() -> None:
     text = HEAD + BODY + BLOCK.replace("    basis: one remark\n", "    basis: one remark\n    combine: [independent]\n")
     ids = [f.id for f in failures(Scenario.from_yaml(text))]
     assert ids == ["restrains", "restrains+independent", "independent", "quiet"]
+
+
+@pytest.mark.parametrize(
+    ("value", "got"),
+    [("42", "42"), ("1.5e3", "1500"), ('""', "''"), ("'  '", "'  '")],
+    ids=["integer", "float", "empty", "blank"],
+)
+def test_a_statement_must_be_words(value: str, got: str) -> None:
+    """A number or an empty string is not an assumption: YAML reads 42 as a number, and text is never blank."""
+    text = HEAD + BODY + f"assumptions:\n  a: {{statement: {value}, rating: solid}}\n"
+    assert errors(text) == [
+        f"s.yaml:20:18: assumptions.a.statement: expected the assumption stated in words (got {got})"
+    ]

@@ -149,6 +149,11 @@ def _assumption(r: Reader, parent: Node, aid: str, node: Node) -> Assumption:
     r.name(parent, aid, kp)
     e = r.mapping(node, kp, required=("statement", "rating"), optional=_KEYS[2:])
     f = r.texts(e, kp, ("statement", "rating", "basis"))
+    st = e.get("statement")
+    read = st is not None and st.kind == "scalar" and st.value is not None and not isinstance(st.value, bool)
+    if st is not None and read and not (isinstance(st.value, str) and st.value.strip()):  # 42, 1.5e3, ""
+        r.fail(r.at(st, f"{kp}.statement"), "expected the assumption stated in words", got=st.value)
+        f["statement"] = ""
     rating = f.get("rating", "")
     if "rating" in e and rating and rating not in RATINGS:
         r.fail(
