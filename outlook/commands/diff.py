@@ -115,9 +115,12 @@ def _text(d: VersionDiff, args: argparse.Namespace, out: TextIO, *, every: bool)
         out.write("\nchange from the previous analysis\n")
         for s in d.sentences:
             out.write(terminal_safe(f"- {s}") + "\n")
-    from .whatif import _FLIP_NOTE
+    from .whatif import _FLIP_NOTE, within_noise_note
 
     out.write(f"\n{_FLIP_NOTE}\n")
+    note = within_noise_note(rows, "word_old", "word_new")
+    if note:
+        out.write(f"{note}\n")
 
 
 def _csv(d: VersionDiff, out: TextIO, *, every: bool) -> None:

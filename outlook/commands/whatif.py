@@ -25,6 +25,7 @@ __all__ = [
     "read_overrides",
     "run",
     "set_option",
+    "within_noise_note",
     "write_comparison",
 ]
 
@@ -188,6 +189,19 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
 _FLIP_NOTE = "flip: the word changes, |delta| > 2 delta_se, and neither p is within 2 Monte Carlo SE of a word boundary"
 
 
+def within_noise_note(frame: pd.DataFrame, before: str = "word_a", after: str = "word_b") -> str:
+    """One line when rows of ``frame`` change word without flipping (``""`` if none): why they are not flips."""
+    rows = frame[frame["status"] == "comparable"] if "status" in frame.columns else frame
+    k = int(((rows[before] != rows[after]) & ~rows["flip"].astype(bool)).sum())
+    if not k:
+        return ""
+    these = "1 row changes" if k == 1 else f"{k} rows change"
+    return (
+        f"word changes within Monte Carlo error are not flips: {these} word with |delta| <= 2 delta_se "
+        "or a p within 2 SE of a word boundary"
+    )
+
+
 def write_comparison(
     frame: pd.DataFrame,
     fmt: str,
@@ -217,6 +231,9 @@ def write_comparison(
         shown = frame[[c for c in columns if c in frame.columns]]
         out.write(render_table(shown) if len(shown) else "no judgements to compare\n")
         out.write(f"\n{_FLIP_NOTE}\n")
+        note = within_noise_note(frame)
+        if note:
+            out.write(f"{note}\n")
 
 
 def _plain(v: Any) -> Any:

@@ -98,7 +98,7 @@ def change_section(tables: Tables) -> list[Block]:
     if d.sentences:
         out.append(List(tuple((User(t),) for t in d.sentences), cls="changes"))
     else:
-        out.append(Para(("No judgement changes its estimative word beyond the simulation's noise.",)))
+        out.append(Para((_no_flip_sentence(d),)))
     table = _judgement_table(d)
     if table is not None:
         out.append(table)
@@ -116,6 +116,17 @@ def change_section(tables: Tables) -> list[Block]:
         )
     )
     return out
+
+
+def _no_flip_sentence(d: VersionDiff) -> str:
+    """What to say when no judgement flips: plain, or that some change word within the simulation's noise."""
+    j = d.judgements
+    comparable = j[j["status"] == "comparable"]
+    k = int((comparable["word_old"] != comparable["word_new"]).sum())
+    if not k:
+        return "No judgement changes its estimative word beyond the simulation's noise."
+    these = "one changes word" if k == 1 else f"{k} change word"
+    return f"No judgement changes word beyond Monte Carlo error; {these} within it (shown below), which is not a flip."
 
 
 def _method(d: VersionDiff) -> str:
