@@ -165,23 +165,12 @@ def _set_option(p: argparse.ArgumentParser) -> None:
 
 
 def _overrides(args: argparse.Namespace) -> list[Any]:
-    """The --set options as overrides; every one that cannot be read is reported together."""
+    """The --set options as overrides; every one that cannot be read, or that repeats a key, is reported together."""
     if not args.overrides:
         return []
-    from .errors import ScenarioError, ScenarioErrors
-    from .scenario import parse_override
+    from .commands.whatif import read_overrides  # one reading of --set for every command
 
-    out, errors = [], []
-    for text in args.overrides:
-        try:
-            out.append(parse_override(text))
-        except ScenarioError as exc:
-            errors.append(exc)
-        except ScenarioErrors as exc:
-            errors.extend(exc.errors)
-    if errors:
-        raise ScenarioErrors(errors)
-    return out
+    return read_overrides(args.overrides)
 
 
 def _simulation_options(p: argparse.ArgumentParser) -> None:
@@ -1020,6 +1009,7 @@ def _json_safe(text: str) -> str:
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .errors import ScenarioError, ScenarioErrors
+    from .report.change import different_id_note, superseded_scenario
     from .scenario import find_scenario, load_scenario
 
     overrides = _overrides(args)
@@ -1028,6 +1018,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for f in args.files:
         try:
             s = load_scenario(find_scenario(f)).with_overrides(overrides)
+            old = superseded_scenario(s)  # its renamed: ids checked against the superseded file
         except (ScenarioErrors, ScenarioError) as exc:
             lines = str(exc).split("\n")
             if len(args.files) > 1:  # say which file an override's problem is in
@@ -1042,6 +1033,8 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
         for warning in [note for d in s.drivers for note in d.notes] + _unreached_warnings(s):
             print(warning, file=err)
+        if old is not None and old.id != s.id:
+            print(f"{s.lineage.where}: warning: supersedes: {different_id_note(old, s)}", file=err)
     return 2 if bad else 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from outlook import Scenario, ScenarioErrors
+from outlook.analysis.assumptions import failures
 from outlook.scenario import DROP
 
 HEAD = "outlook: 1.1\nid: tiny\ntitle: Tiny\nquestion: Does it happen?\nas_of: 2024-01-01\n"
@@ -121,4 +122,35 @@ def test_statement_and_rating_are_required() -> None:
     assert errors(text) == [
         "s.yaml:20:6: assumptions.a: missing required key 'statement'",
         "s.yaml:20:6: assumptions.a: missing required key 'rating'",
+    ]
+
+
+def test_a_combine_whose_members_disagree_on_a_key_is_refused() -> None:
+    """Two members setting drivers.brake to different values cannot fail together: which wins would be an accident."""
+    text = HEAD + BODY + BLOCK.replace("      correlations[0]: drop\n", "      drivers.brake: {constant: 0.5}\n")
+    assert errors(text) == [
+        "s.yaml:30:14: assumptions.independent.combine: 'independent' and 'restrains' set drivers.brake to "
+        "different values: they cannot fail together"
+    ]
+    same = HEAD + BODY + BLOCK.replace("      correlations[0]: drop\n", "      drivers.brake: {constant: 1.0}\n")
+    assert Scenario.from_yaml(same).assumptions[1].combine == ("restrains",)
+
+
+def test_a_joint_failure_named_from_both_sides_is_listed_once() -> None:
+    """restrains combines [independent] and independent combines [restrains]: one joint failure, where first named."""
+    text = HEAD + BODY + BLOCK.replace("    basis: one remark\n", "    basis: one remark\n    combine: [independent]\n")
+    ids = [f.id for f in failures(Scenario.from_yaml(text))]
+    assert ids == ["restrains", "restrains+independent", "independent", "quiet"]
+
+
+@pytest.mark.parametrize(
+    ("value", "got"),
+    [("42", "42"), ("1.5e3", "1500"), ('""', "''"), ("'  '", "'  '")],
+    ids=["integer", "float", "empty", "blank"],
+)
+def test_a_statement_must_be_words(value: str, got: str) -> None:
+    """A number or an empty string is not an assumption: YAML reads 42 as a number, and text is never blank."""
+    text = HEAD + BODY + f"assumptions:\n  a: {{statement: {value}, rating: solid}}\n"
+    assert errors(text) == [
+        f"s.yaml:20:18: assumptions.a.statement: expected the assumption stated in words (got {got})"
     ]

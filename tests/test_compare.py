@@ -172,3 +172,20 @@ def test_unpaired_streams_are_refused() -> None:
         compare_worlds(m, a, m, a, wanted=[Target("event", "nope", "soon")])
     with pytest.raises(ValueError, match="same shape"):
         PairedCounts(2).add(np.zeros((2, 3), bool), np.zeros((2, 4), bool))
+
+
+def test_no_judgement_in_common_is_a_clear_error_not_an_empty_frame() -> None:
+    """Two scenarios whose scenario, event and horizon ids never meet have nothing to compare."""
+    a = tiny_scenario(drivers={"r": 0.5}, events={"e": {"rate": "r"}})
+    data = a.to_dict()
+    data["id"] = "other"
+    data["events"] = {"x": data["events"]["e"]}
+    data["scenarios"] = {"hit": "x", "other": "otherwise"}
+    b = Scenario.from_dict(data)
+    with pytest.raises(ValueError, match="no judgement in common") as info:
+        compare(a, b, samples=1_000)
+    assert str(info.value) == (
+        "scenarios a (tiny) and b (other) have no judgement in common (no scenario or event id at the same "
+        "horizon): nothing to compare; pass renamed={old_id: new_id} if b renamed them"
+    )
+    assert len(compare(a, b, samples=1_000, renamed={"e": "x"})) == len(a.horizons)

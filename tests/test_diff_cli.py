@@ -80,3 +80,42 @@ def test_exit_codes(versions: tuple[Path, Path], tmp_path: Path) -> None:
     assert code == 0
     assert "none: the two versions state the same." in out
     assert "none: no judgement moved." in out
+
+
+def test_long_values_in_the_changed_inputs_are_cut(versions: tuple[Path, Path]) -> None:
+    """A long changed value is shown as its first 60 characters and its length; JSON keeps it whole."""
+    old, new = versions
+    long = "A" * 59 + "BCDEFGHIJ" * 10
+    new.write_text(new.read_text(encoding="utf-8").replace("\ntitle: ", f"\ntitle: {long}\nx_title: ", 1))
+    new.write_text(new.read_text(encoding="utf-8").replace("\nx_title: ", "\n# ", 1))
+    code, out, err = _cli("diff", str(old), str(new), "-n", "1000")
+    assert (code, err) == (0, "")
+    row = next(line for line in out.splitlines() if line.startswith("title "))
+    assert "A" * 59 + "B… (149 characters)" in row
+    assert "BCDEFGHIJ" * 10 not in out
+    _, out, _ = _cli("diff", str(old), str(new), "-n", "1000", "--format", "json")
+    assert {"key_path": "title", "new": long} == {
+        k: v for k, v in json.loads(out)["changes"][0].items() if k in ("key_path", "new")
+    }
+
+
+def test_a_word_change_within_the_noise_is_noted_and_not_called_no_change(tmp_path: Path) -> None:
+    """P(e) on the 20% boundary (seed 4): the diff notes the word changes that are not flips; the report does not
+    say that no judgement changes word."""
+    import outlook
+    from outlook.report import build_report
+    from outlook.testing import tiny_yaml
+
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    text = tiny_yaml(drivers={"r": 0.2231}, events={"e": {"rate": "r"}}).replace("outlook: 1\n", "outlook: 1.1\n")
+    old.write_text(text, encoding="utf-8")
+    new.write_text(text.replace("0.2231", "0.224").replace("horizons:", "supersedes: old.yaml\nhorizons:"))
+    code, out, err = _cli("diff", str(old), str(new), "-n", "2000", "-s", "4")
+    assert (code, err) == (0, "")
+    assert out.endswith(
+        "word changes within Monte Carlo error are not flips: 2 rows change word with |delta| <= 2 delta_se "
+        "or a p within 2 SE of a word boundary\n"
+    )
+    report, _ = build_report(outlook.run_outlook(new, samples=2_000, seed=4), format="markdown", figures=False)
+    assert "No judgement changes its estimative word" not in report
+    assert "No judgement changes word beyond Monte Carlo error; 2 change word within it" in report

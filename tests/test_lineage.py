@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+import outlook
 from outlook import Scenario
 from outlook.errors import ScenarioError, ScenarioErrors
 from outlook.scenario.lineage import Lineage, superseded_path
@@ -58,3 +59,20 @@ def test_renamed_must_name_ids_of_this_file_once() -> None:
 def test_superseded_path_without_supersedes_is_a_located_error() -> None:
     with pytest.raises(ScenarioError, match="names no superseded file"):
         superseded_path(Lineage(), "x.yaml")
+
+
+def test_an_old_id_still_in_this_file_is_refused() -> None:
+    """renamed: {k: e} while k is still a driver would pair the wrong nodes and invent moves."""
+    assert _errors(_yaml(renamed="{k: e}")) == ["new.yaml:6:11: renamed.k: 'k' is still an id of this file"]
+
+
+def test_a_file_cannot_supersede_itself(tmp_path: Path) -> None:
+    """supersedes: naming the file itself (however written) is refused at supersedes:."""
+    (tmp_path / "sub").mkdir()
+    path = tmp_path / "sub" / "new.yaml"
+    path.write_text(_yaml(supersedes="../sub/new.yaml"), encoding="utf-8")
+    with pytest.raises(ScenarioErrors) as info:
+        outlook.load_scenario(path)
+    assert [str(e) for e in info.value.errors] == [
+        f"{path}:6:13: supersedes: a file cannot supersede itself (got '../sub/new.yaml')"
+    ]

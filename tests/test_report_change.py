@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 
 import outlook
+from outlook.cli import main
 from outlook.errors import ScenarioError
 from outlook.report import build_report
 from outlook.scenario import find_scenario
@@ -49,3 +51,41 @@ def test_a_missing_superseded_file_is_a_located_error(tmp_path: Path) -> None:
         build_report(tables, format="markdown", figures=False)
     gone = str(tmp_path / "gone.yaml")
     assert str(info.value) == f"{path}:9:13: supersedes: cannot read the superseded file {gone!r}: no such file"
+
+
+def _cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_a_renamed_id_the_superseded_file_lacks_is_refused(tmp_path: Path) -> None:
+    """renamed: {old: new} pairs old with an id of the superseded file: one it lacks is refused, naming the file."""
+    path = _write(tmp_path, "old.yaml")
+    text = path.read_text(encoding="utf-8").replace(
+        "supersedes: old.yaml\n", "supersedes: old.yaml\nrenamed: {brake: china_brake}\n"
+    )
+    path.write_text(text, encoding="utf-8")
+    old = str(tmp_path / "old.yaml")
+    expected = (
+        f"{path}:10:11: renamed.brake: 'brake' is not an id of the superseded file {old!r}. Did you mean 'china_brake'?"
+    )
+    tables = outlook.run_outlook(path, samples=1_000)
+    with pytest.raises(ScenarioError) as info:
+        build_report(tables, format="markdown", figures=False)
+    assert str(info.value) == expected
+    assert _cli("check", str(path)) == (2, "", expected + "\n")
+
+
+def test_a_different_scenario_id_is_a_warning_and_a_note(tmp_path: Path) -> None:
+    """A superseded file with another scenario id: check warns, the report and diff say so; nothing is refused."""
+    path = _write(tmp_path, "old.yaml")
+    path.write_text(path.read_text(encoding="utf-8").replace("id: nk-troops-russia\n", "id: nk-troops\n", 1))
+    note = "the two versions have different scenario ids (was 'nk-troops-russia', now 'nk-troops'): is it the same question?"
+    code, _, err = _cli("check", str(path))
+    assert (code, err.splitlines()[-1]) == (0, f"{path}:9:13: warning: supersedes: {note}")
+    tables = outlook.run_outlook(path, samples=1_000)
+    text, _ = build_report(tables, format="markdown", figures=False)
+    assert f"Note: {note}" in text
+    code, _, err = _cli("diff", str(tmp_path / "old.yaml"), str(path), "-n", "1000")
+    assert (code, err) == (0, f"note: {note}\n")

@@ -14,6 +14,7 @@ import pytest
 
 from outlook.analysis.compare import compare, whatif
 from outlook.cli import main
+from outlook.errors import ScenarioErrors
 from outlook.scenario import find_scenario, load_scenario
 
 BRAKE = "drivers.china_brake={constant: 1.0}"
@@ -94,3 +95,61 @@ def test_the_cli_exit_codes() -> None:
     code, _, err = _cli("whatif", "nk-troops-russia", "--set", BRAKE, "--scale", "nope")
     assert code == 2
     assert "unknown scale 'nope'" in err
+
+
+def test_an_override_naming_an_id_the_file_lacks_is_refused() -> None:
+    """--set drivers.zz=1 would add a driver nothing reads: refused, as an assumption's if_false refuses it."""
+    code, out, err = _cli("whatif", "nk-troops-russia", "--set", "drivers.china_brak=1", "-n", "1000")
+    assert (code, out) == (2, "")
+    assert err == "override drivers.china_brak: unknown driver 'china_brak'. Did you mean 'drivers.china_brake'?\n"
+    with pytest.raises(ScenarioErrors) as info:
+        whatif("nk-troops-russia", {"events.zz": {"rate": 0.1}, "scenarios.qq": "otherwise"}, samples=1_000)
+    assert [str(e) for e in info.value.errors] == [
+        "override events.zz: unknown event 'zz'",
+        "override scenarios.qq: unknown scenario 'qq'",
+    ]
+
+
+@pytest.mark.parametrize("command", ["whatif", "run", "check"])
+def test_the_same_set_key_twice_is_refused(command: str) -> None:
+    """--set drivers.x=1 --set drivers.x=2: the later would silently win; every command's --set refuses it."""
+    sets = ["--set", "drivers.china_brake=1", "--set", "drivers.china_brake = 0.5"]
+    code, out, err = _cli(command, "nk-troops-russia", *sets)
+    assert (code, out) == (2, "")
+    assert err == "--set drivers.china_brake: given twice (set each key once)\n"
+
+
+NOISE = (
+    "word changes within Monte Carlo error are not flips: 2 rows change word with |delta| <= 2 delta_se "
+    "or a p within 2 SE of a word boundary"
+)
+
+
+def test_a_word_change_within_the_noise_is_explained_under_the_table(tmp_path: Path) -> None:
+    """P(e) = 1 - exp(-r) sits on the 20% boundary: with seed 4 both e rows change word, and neither is a flip."""
+    from outlook.testing import tiny_yaml
+
+    path = tmp_path / "edge.yaml"
+    path.write_text(tiny_yaml(drivers={"r": 0.2231}, events={"e": {"rate": "r"}}), encoding="utf-8")
+    args = ("--set", "drivers.r=0.2240", "-n", "2000", "-s", "4")
+    t = whatif(path, {"drivers.r": 0.2240}, samples=2_000, seed=4)
+    changed = t[t.word_a != t.word_b]
+    assert (len(changed), bool(changed.flip.any())) == (2, False)  # the case the note is for
+    code, out, _ = _cli("whatif", str(path), *args)
+    assert code == 0
+    assert out.endswith(f"{NOISE}\n")
+
+
+def test_the_note_counts_only_word_changes_that_do_not_flip() -> None:
+    """A flip, or the same word, needs no note; a comparable row that changes word without flipping does."""
+    import pandas as pd
+
+    from outlook.commands.whatif import within_noise_note
+
+    frame = pd.DataFrame({"word_a": ["likely", "likely", "unlikely"], "word_b": ["likely", "unlikely", "likely"]})
+    assert within_noise_note(frame.assign(flip=[False, True, True])) == ""
+    assert within_noise_note(frame.assign(flip=[False, False, True])).split(": ")[1].startswith("1 row changes word")
+    diff = frame.rename(columns={"word_a": "word_old", "word_b": "word_new"}).assign(
+        flip=False, status=["comparable", "comparable", "added"]
+    )
+    assert within_noise_note(diff, "word_old", "word_new").split(": ")[1].startswith("1 row changes word")

@@ -115,13 +115,18 @@ def failures(scenario: Scenario) -> tuple[Failure, ...]:
     """Every assumption, then right after each that names ``combine``, its joint failure with those.
 
     A joint failure applies the assumption's own overrides, then each
-    combined assumption's, in the order written.
+    combined assumption's, in the order written. The same set of
+    assumptions named twice (``a`` combines ``[b]``, ``b`` combines ``[a]``)
+    is one joint failure, listed where it is first named.
     """
     by_id = {a.id: a for a in scenario.assumptions}
     out: list[Failure] = []
+    joint: set[frozenset[str]] = set()
     for a in scenario.assumptions:
         out.append(Failure(a.id, a.rating, a.statement, a.if_false, (a,)))
-        if a.combine:
+        group = frozenset((a.id, *a.combine))
+        if a.combine and group not in joint:  # a with [b] and b with [a] are one joint failure, listed once
+            joint.add(group)
             members = (a, *(by_id[c] for c in a.combine))
             worst = max((m.rating for m in members), key=RATINGS.index)
             overrides = tuple(o for m in members for o in m.if_false)

@@ -70,6 +70,7 @@ from ..model import (
     recompute_worlds,
 )
 from ..scenario import Override, Scenario, find_scenario, load_scenario
+from ..scenario.assumptions import check_override_ids
 from ..scenario.overrides import as_overrides
 from ..words import STRADDLE_K, get_scale, straddles
 
@@ -282,7 +283,8 @@ def compare_worlds(
     ------
     ValueError
         If the streams have different lengths or a pair of blocks different
-        sizes or starts, or if ``wanted`` names a judgement one of the models lacks.
+        sizes or starts, if ``wanted`` names a judgement one of the models lacks, or if
+        ``wanted`` is not given and the models have no judgement in common.
     """
     return _table(model_a, model_b, _zip_blocks(blocks_a, blocks_b), scale, renamed, wanted)
 
@@ -300,6 +302,13 @@ def _table(
 
     names = dict(renamed or {})
     want_a = tuple(wanted) if wanted is not None else _shared(model_a.scenario, model_b.scenario, names)
+    if wanted is None and not want_a:
+        a, b = model_a.scenario, model_b.scenario
+        msg = (
+            f"scenarios a ({a.id}) and b ({b.id}) have no judgement in common (no scenario or event id at the same "
+            "horizon): nothing to compare; pass renamed={old_id: new_id} if b renamed them"
+        )
+        raise ValueError(msg)
     want_b = tuple(Target(t.kind, names.get(t.target, t.target), t.horizon) for t in want_a)
     _check_known(model_a.scenario, want_a, "a")
     _check_known(model_b.scenario, want_b, "b")
@@ -395,7 +404,8 @@ def compare(
     Raises
     ------
     ValueError
-        For a bad ``samples``, ``seed``, ``chunk_size``, ``sampler`` or ``scale``.
+        For a bad ``samples``, ``seed``, ``chunk_size``, ``sampler`` or ``scale``, or
+        if the two scenarios have no judgement in common (after ``renamed``).
     SimulationError
         As :func:`outlook.simulate`, for either scenario.
 
@@ -463,7 +473,10 @@ def whatif(
     Raises
     ------
     ScenarioErrors
-        For a scenario, or overrides, that are not valid (located).
+        For a scenario, or overrides, that are not valid (located), and for an
+        override naming an id the file does not have (``drivers.zz``: a what-if
+        changes what the file states, never adds to it; as an assumption's
+        ``if_false``, :func:`outlook.scenario.assumptions.check_override_ids`).
     ValueError
         As for :func:`compare`.
 
@@ -478,6 +491,7 @@ def whatif(
     check_counts(samples, seed, chunk_size)  # at the door, before the file is read
     base = scenario if isinstance(scenario, Scenario) else load_scenario(find_scenario(scenario))
     changes = as_overrides(overrides)
+    check_override_ids(base.to_dict(), changes)  # a what-if changes what the file states, never adds to it
     frame = compare(
         base,
         base.with_overrides(changes),

@@ -62,7 +62,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import ScenarioErrors
+from ..errors import SHOWN_LIMIT, SHOWN_PREFIX, ScenarioErrors
 from ..model import DEFAULT_CHUNK_SIZE, check_counts, compile_model, iter_worlds, plan_recompute, recompute_worlds
 from ..model.graph import dependency_graph
 from ..scenario import Scenario
@@ -79,6 +79,7 @@ __all__ = [
     "VersionDiff",
     "diff_scenarios",
     "shapley_values",
+    "shown_change",
 ]
 
 #: The most changed blocks for exact Shapley values (2^8 = 256 runs); one at a time above.
@@ -629,6 +630,22 @@ def _text(v: Any) -> str:
     if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
         return str(int(v)) if not isinstance(v, bool) else str(v)
     return to_flow_yaml(v).strip()
+
+
+def shown_change(text: str) -> str:
+    """A changed input's value as a table shows it: whole up to :data:`outlook.errors.SHOWN_LIMIT` characters.
+
+    A longer value (a long description, say) keeps its first
+    :data:`outlook.errors.SHOWN_PREFIX` characters, then ``…`` and its
+    length, as :func:`outlook.errors.shown_value` cuts a value an error quotes.
+    :attr:`VersionDiff.changes` keeps every value whole.
+
+    >>> shown_change("0.2"), shown_change("x" * 100)
+    ('0.2', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx… (100 characters)')
+    """
+    if len(text) <= SHOWN_LIMIT:
+        return text
+    return f"{text[:SHOWN_PREFIX]}… ({len(text):,} characters)"
 
 
 def _block_of(path: str) -> str:

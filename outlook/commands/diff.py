@@ -69,6 +69,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     check_counts(args.samples, args.seed, chunk)
     old = load_scenario(find_scenario(args.old))
     new = load_scenario(find_scenario(args.new))
+    from ..report.change import different_id_note
+
+    if old.id != new.id:  # allowed (a question re-named), but more often the wrong file
+        err.write(f"note: {different_id_note(old, new)}\n")
     d = diff_scenarios(old, new, samples=args.samples, seed=args.seed, chunk_size=chunk, scale=args.scale)
     if args.format == "json":
         _json(d, args, out)
@@ -99,7 +103,10 @@ def _text(d: VersionDiff, args: argparse.Namespace, out: TextIO, *, every: bool)
     out.write(terminal_safe(f"diff {args.old} -> {args.new}: {d.samples} samples, seed {d.seed}, scale {d.scale}"))
     out.write(f"\nattribution: {_method(d)}\n")
     out.write("\nchanged inputs\n")
-    out.write(render_table(d.changes) if len(d.changes) else "none: the two versions state the same.\n")
+    from ..analysis.diff import shown_change
+
+    changes = d.changes.assign(old=d.changes["old"].map(shown_change), new=d.changes["new"].map(shown_change))
+    out.write(render_table(changes) if len(changes) else "none: the two versions state the same.\n")
     rows = _rows(d, every=every)
     out.write("\nevery judgement\n" if every else "\njudgements that moved\n")
     shown = rows[[c for c in _MOVED_COLUMNS if c in rows.columns]]
@@ -108,9 +115,12 @@ def _text(d: VersionDiff, args: argparse.Namespace, out: TextIO, *, every: bool)
         out.write("\nchange from the previous analysis\n")
         for s in d.sentences:
             out.write(terminal_safe(f"- {s}") + "\n")
-    from .whatif import _FLIP_NOTE
+    from .whatif import _FLIP_NOTE, within_noise_note
 
     out.write(f"\n{_FLIP_NOTE}\n")
+    note = within_noise_note(rows, "word_old", "word_new")
+    if note:
+        out.write(f"{note}\n")
 
 
 def _csv(d: VersionDiff, out: TextIO, *, every: bool) -> None:

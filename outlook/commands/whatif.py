@@ -25,6 +25,7 @@ __all__ = [
     "read_overrides",
     "run",
     "set_option",
+    "within_noise_note",
     "write_comparison",
 ]
 
@@ -75,18 +76,30 @@ def set_option(p: argparse.ArgumentParser) -> None:
 
 
 def read_overrides(texts: list[str]) -> list[Any]:
-    """The ``--set`` texts as overrides; every one that cannot be read is reported together."""
-    from ..errors import ScenarioError, ScenarioErrors
-    from ..scenario import parse_override
+    """The ``--set`` texts as overrides; every one that cannot be read, or that repeats a key, is reported together.
 
-    out, errors = [], []
+    The same key path twice (``--set drivers.r=1 --set drivers.r=2``) is
+    refused: the later one would silently win, and one of them is a slip.
+    """
+    from ..errors import Location, ScenarioError, ScenarioErrors
+    from ..scenario import parse_override
+    from ..scenario.overrides import parse_key_path
+
+    out, errors, seen = [], [], set()
     for text in texts:
         try:
-            out.append(parse_override(text))
+            o = parse_override(text)
         except ScenarioError as exc:
             errors.append(exc)
+            continue
         except ScenarioErrors as exc:
             errors.extend(exc.errors)
+            continue
+        key = tuple(parse_key_path(o.key_path))
+        if key in seen:
+            errors.append(ScenarioError(Location(f"--set {o.key_path}"), "given twice (set each key once)"))
+        seen.add(key)
+        out.append(o)
     if errors:
         raise ScenarioErrors(errors)
     return out
@@ -176,6 +189,19 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
 _FLIP_NOTE = "flip: the word changes, |delta| > 2 delta_se, and neither p is within 2 Monte Carlo SE of a word boundary"
 
 
+def within_noise_note(frame: pd.DataFrame, before: str = "word_a", after: str = "word_b") -> str:
+    """One line when rows of ``frame`` change word without flipping (``""`` if none): why they are not flips."""
+    rows = frame[frame["status"] == "comparable"] if "status" in frame.columns else frame
+    k = int(((rows[before] != rows[after]) & ~rows["flip"].astype(bool)).sum())
+    if not k:
+        return ""
+    these = "1 row changes" if k == 1 else f"{k} rows change"
+    return (
+        f"word changes within Monte Carlo error are not flips: {these} word with |delta| <= 2 delta_se "
+        "or a p within 2 SE of a word boundary"
+    )
+
+
 def write_comparison(
     frame: pd.DataFrame,
     fmt: str,
@@ -205,6 +231,9 @@ def write_comparison(
         shown = frame[[c for c in columns if c in frame.columns]]
         out.write(render_table(shown) if len(shown) else "no judgements to compare\n")
         out.write(f"\n{_FLIP_NOTE}\n")
+        note = within_noise_note(frame)
+        if note:
+            out.write(f"{note}\n")
 
 
 def _plain(v: Any) -> Any:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ..scenario import Scenario
     from ..tables import Tables
 
-__all__ = ["CHANGE_SAMPLES", "change_section", "superseded_scenario"]
+__all__ = ["CHANGE_SAMPLES", "change_section", "different_id_note", "superseded_scenario"]
 
 #: The most worlds the section's diff draws (the run's own count if smaller), with the run's seed.
 CHANGE_SAMPLES = 100_000
@@ -37,23 +37,38 @@ def superseded_scenario(scenario: Scenario) -> Scenario | None:
     Raises
     ------
     ScenarioError
-        Located at ``supersedes``, if the file is missing or cannot be read.
+        Located at ``supersedes``, if the file is missing or cannot be read; located at
+        ``renamed.<old>``, if an old id of ``renamed:`` is not an id of the superseded file.
     ScenarioErrors
         If it is read but is not a valid scenario (located in that file).
     """
     from ..scenario import load_scenario
-    from ..scenario.lineage import superseded_path
+    from ..scenario.lineage import check_renamed, superseded_path
 
     if not scenario.lineage.supersedes:
         return None
     path = superseded_path(scenario.lineage, scenario.path)
     try:
-        return load_scenario(path)
+        old = load_scenario(path)
     except ScenarioError as exc:
         if exc.where.key_path:  # a problem inside the file: its own location says it
             raise
         msg = f"cannot read the superseded file {str(path)!r}: {exc.problem}"
         raise ScenarioError(scenario.lineage.where, msg) from None
+    ids = {x.id for section in (old.drivers, old.derived, old.events, old.rules) for x in section}
+    check_renamed(scenario.lineage, ids, str(path))
+    return old
+
+
+def different_id_note(old: Scenario, new: Scenario) -> str:
+    """A one-line note when two versions carry different scenario ids (``""`` if the same).
+
+    Different ids are allowed (a question can be re-framed and re-named), but they
+    more often mean the wrong file was named, so the reader is told.
+    """
+    if old.id == new.id:
+        return ""
+    return f"the two versions have different scenario ids (was {old.id!r}, now {new.id!r}): is it the same question?"
 
 
 def change_section(tables: Tables) -> list[Block]:
@@ -77,10 +92,13 @@ def change_section(tables: Tables) -> list[Block]:
             )
         ),
     ]
+    note = different_id_note(old, s)
+    if note:
+        out.append(Para(("Note: ", User(note)), cls="note"))
     if d.sentences:
         out.append(List(tuple((User(t),) for t in d.sentences), cls="changes"))
     else:
-        out.append(Para(("No judgement changes its estimative word beyond the simulation's noise.",)))
+        out.append(Para((_no_flip_sentence(d),)))
     table = _judgement_table(d)
     if table is not None:
         out.append(table)
@@ -98,6 +116,17 @@ def change_section(tables: Tables) -> list[Block]:
         )
     )
     return out
+
+
+def _no_flip_sentence(d: VersionDiff) -> str:
+    """What to say when no judgement flips: plain, or that some change word within the simulation's noise."""
+    j = d.judgements
+    comparable = j[j["status"] == "comparable"]
+    k = int((comparable["word_old"] != comparable["word_new"]).sum())
+    if not k:
+        return "No judgement changes its estimative word beyond the simulation's noise."
+    these = "one changes word" if k == 1 else f"{k} change word"
+    return f"No judgement changes word beyond Monte Carlo error; {these} within it (shown below), which is not a flip."
 
 
 def _method(d: VersionDiff) -> str:
@@ -137,8 +166,10 @@ def _p(p: float, word: str) -> str:
 
 
 def _changes_table(d: VersionDiff) -> Table:
+    from ..analysis.diff import shown_change
+
     rows = [
-        Row(tuple(Cell((User(str(r[k])),)) for k in ("key_path", "old", "new")))
+        Row(tuple(Cell((User(shown_change(str(r[k]))),)) for k in ("key_path", "old", "new")))
         for r in d.changes.head(_MAX_CHANGES).to_dict(orient="records")
     ]
     return Table("change-inputs", ("Input", "Before", "Now"), (False, False, False), tuple(rows))

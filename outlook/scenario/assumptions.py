@@ -13,7 +13,7 @@ is :mod:`outlook.analysis.assumptions`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ __all__ = [
     "Assumption",
     "assumption_data",
     "assumptions",
+    "check_override_ids",
 ]
 
 #: The ratings of an assumption, from best to worst supported (Tradecraft Primer 2009: "solid",
@@ -111,6 +112,7 @@ def assumptions(r: Reader, node: Node, root: Node, build: Build) -> tuple[Assump
                     "an assumption cannot combine with itself" if other == a.id else f"unknown assumption {other!r}"
                 )
                 r.fail(where, problem, hint=did_you_mean(other, ids) if other != a.id else "")
+    _check_conflicts(r, out, m)
     if not r.errors:
         bare = Node("map", {k: v for k, v in root.value.items() if k != "assumptions"})
         bare.keys = root.keys
@@ -119,11 +121,39 @@ def assumptions(r: Reader, node: Node, root: Node, build: Build) -> tuple[Assump
     return tuple(out)
 
 
+def _check_conflicts(r: Reader, out: list[Assumption], m: dict[str, Node]) -> None:
+    """Refuse a ``combine`` whose members set one key path to different values (which would win is an accident)."""
+    by_id = {a.id: a for a in out}
+    for a in out:
+        members = [a, *(by_id[c] for c in a.combine if c in by_id and c != a.id)]
+        if len(members) < 2:
+            continue
+        first: dict[tuple[str | int, ...], tuple[str, Any]] = {}
+        for member in members:
+            for o in member.if_false:
+                try:
+                    key = tuple(parse_key_path(o.key_path))
+                except ScenarioError:
+                    continue  # reported at the if_false entry
+                seen = first.setdefault(key, (member.id, o.value))
+                if seen[0] != member.id and seen[1] != o.value:
+                    where = r.at(m[a.id].value["combine"], f"assumptions.{a.id}.combine")
+                    problem = (
+                        f"{seen[0]!r} and {member.id!r} set {o.key_path} to different values: they cannot fail together"
+                    )
+                    r.fail(where, problem)
+
+
 def _assumption(r: Reader, parent: Node, aid: str, node: Node) -> Assumption:
     kp = f"assumptions.{aid}"
     r.name(parent, aid, kp)
     e = r.mapping(node, kp, required=("statement", "rating"), optional=_KEYS[2:])
     f = r.texts(e, kp, ("statement", "rating", "basis"))
+    st = e.get("statement")
+    read = st is not None and st.kind == "scalar" and st.value is not None and not isinstance(st.value, bool)
+    if st is not None and read and not (isinstance(st.value, str) and st.value.strip()):  # 42, 1.5e3, ""
+        r.fail(r.at(st, f"{kp}.statement"), "expected the assumption stated in words", got=st.value)
+        f["statement"] = ""
     rating = f.get("rating", "")
     if "rating" in e and rating and rating not in RATINGS:
         r.fail(
@@ -185,16 +215,55 @@ def _unknown_id(bare: Node, key_path: str) -> tuple[str, str] | None:
     except ScenarioError as exc:
         return exc.problem + f" (got {key_path!r})", ""
     section = parts[0]
+    node = bare.value.get(section)
+    return _unknown_in(list(node.value) if node is not None and node.kind == "map" else [], parts, key_path)
+
+
+def _unknown_in(ids: list[str], parts: list[str | int], key_path: str) -> tuple[str, str] | None:
+    """As :func:`_unknown_id`, given the ids of the section ``key_path`` names."""
+    section = parts[0]
     if section not in _ID_SECTIONS or len(parts) < 2 or not isinstance(parts[1], str):
         return None
-    node = bare.value.get(section)
-    ids = list(node.value) if node is not None and node.kind == "map" else []
     if parts[1] in ids:
         return None
     what = {"scenarios": "scenario", "derived": "derived quantity"}.get(section, section[:-1])
     close = did_you_mean(parts[1], ids).strip()[len("Did you mean '") : -len("'?")]
     hint = f"Did you mean {'.'.join([section, close, *key_path.split('.')[2:]])!r}?" if close else ""
     return f"unknown {what} {parts[1]!r}", hint
+
+
+def check_override_ids(data: Mapping[str, Any], overrides: Iterable[Override]) -> None:
+    """Refuse an override whose key path names an id its section does not have, as ``if_false`` refuses it.
+
+    A what-if changes what a file states; ``drivers.zz`` for a file without
+    ``zz`` would silently add a node (most often a typo). Key paths that do
+    not parse are left to :meth:`~outlook.scenario.Scenario.with_overrides`.
+
+    Parameters
+    ----------
+    data
+        The scenario's plain data (:meth:`~outlook.scenario.Scenario.to_dict`).
+    overrides
+        The overrides, in order.
+
+    Raises
+    ------
+    ScenarioErrors
+        One located line per such override: ``override drivers.zz: unknown driver 'zz'``.
+    """
+    errors = []
+    for o in overrides:
+        try:
+            parts = parse_key_path(o.key_path)
+        except ScenarioError:
+            continue
+        section = data.get(str(parts[0]))
+        unknown = _unknown_in(list(section) if isinstance(section, Mapping) else [], parts, o.key_path)
+        if unknown:
+            where = Location("", 0, 0, o.key_path, o.key_path)
+            errors.append(ScenarioError(where, unknown[0], hint=unknown[1]))
+    if errors:
+        raise ScenarioErrors(errors)
 
 
 def _check(r: Reader, a: Assumption, node: Node, bare: Node, build: Build) -> None:
