@@ -114,26 +114,3 @@ def test_parse_target_errors() -> None:
         parse_target(s, "e")
     with pytest.raises(ValueError, match=r"quantiles must satisfy"):
         tornado(compile_model(s), "e@soon", samples=100, quantiles=(0.9, 0.1))
-
-
-@pytest.mark.parametrize("seed", range(12))
-def test_screened_inversion_equals_the_full_one_and_event_times(seed: int) -> None:
-    """Skipping worlds whose budget exceeds a bound on H(end) changes no time: against the unscreened inversion
-    and against :func:`outlook.model.hazards.event_times` (the plain run's), world for world."""
-    from outlook.analysis.sensitivity import _invert_all, _invert_by
-    from outlook.model.hazards import event_times
-
-    rng = np.random.default_rng(seed)
-    n, end = 4_000, float(rng.choice([1.0, 5.0, 10.0]))
-    ends = np.sort(rng.uniform(0.2, 12.0, size=int(rng.integers(0, 3))))
-    rates = rng.lognormal(-1.5, 1.0, size=(n, ends.size + 1)) * (rng.random((n, ends.size + 1)) > 0.1)
-    mods = []
-    for _ in range(int(rng.integers(0, 4))):
-        times = np.where(rng.random(n) < 0.5, rng.exponential(4.0, n), np.inf)
-        before, after = (0.0, 1.0) if rng.random() < 0.4 else (1.0, float(rng.uniform(0.3, 3.0)))
-        mods.append((times, before, after))
-    budget = rng.exponential(1.0, n)
-    got = _invert_by(budget, ends, rates, mods, end)
-    np.testing.assert_array_equal(got, _invert_all(budget, ends, rates, mods, end))
-    full = event_times(budget, ends, rates, mods)
-    np.testing.assert_allclose(got, np.where(full <= end, full, np.inf), rtol=1e-12, atol=0)

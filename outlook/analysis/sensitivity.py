@@ -458,32 +458,6 @@ def _invert_by(
     Knuth TAOCP vol. 3 §5.3.4 ex. 37) instead of a sort along the short axis.
     """
     n = budget.shape[0]
-    if n and bool(np.isfinite(rates).all()) and bool((rates >= 0).all()):
-        # H(end) <= the base hazard's integral to ``end`` times each modifier's largest factor by ``end``: a world whose budget exceeds that
-        # bound (with a margin for rounding) has no time by ``end``, so only the others are inverted. Their
-        # arithmetic is elementwise, so their times are the very ones the whole block would give.
-        edges = [0.0, *(min(float(x), end) for x in ends), end]
-        bound = rates[:, 0] * (edges[1] - edges[0])
-        for k in range(1, rates.shape[1]):
-            bound = bound + rates[:, k] * (edges[k + 1] - edges[k])
-        for times, before, after in mods:  # a modifier whose event comes after ``end`` only ever applies ``before``
-            bound = bound * np.where(times < end, max(before, after), before)
-        bound *= 1.0 + 1e-9
-        keep = np.flatnonzero(budget <= bound)
-        if keep.size < n:
-            out = np.full(n, np.inf)
-            if keep.size:
-                sub = [(m[0][keep], m[1], m[2]) for m in mods]
-                out[keep] = _invert_all(budget[keep], ends, rates[keep], sub, end)
-            return out
-    return _invert_all(budget, ends, rates, mods, end)
-
-
-def _invert_all(
-    budget: FloatArray, ends: FloatArray, rates: FloatArray, mods: list[tuple[FloatArray, float, float]], end: float
-) -> FloatArray:
-    """:func:`_invert_by` over every world given."""
-    n = budget.shape[0]
     seg = [float(x) for x in ends if x < end]
     bps: list[FloatArray] = [np.full(n, x) for x in seg] + [np.minimum(m[0], end) for m in mods]
     for i in range(len(bps)):  # odd-even transposition: len(bps) rounds sort any order
