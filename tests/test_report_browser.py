@@ -140,6 +140,7 @@ def test_every_figure_loads(report: Path, tmp_path: Path) -> None:
         "Cumulative event probabilities over time",
         "Driver distributions",
         "Derived quantity distributions",
+        "What each driver explains alone",
     ] == [i["alt"] for i in images]
     for image in images:
         assert image["complete"], image

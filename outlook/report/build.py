@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal, overload
 from urllib.parse import quote
 
 from .assumptions import add_key_assumptions
+from .drivers import add_what_drives
 from .facts import scenario_of
 from .figures import FIGURES, Progress, draw_figures
 from .files import (
@@ -169,6 +170,7 @@ def build_report(
         else ({}, 0)
     )
     doc = build_document(tables, [k for k in FIGURES if k in figs], worlds)
+    add_what_drives(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi)
     add_key_assumptions(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi)
     if fmt == "html":
         return render_html(doc, figs)

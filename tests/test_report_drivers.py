@@ -1,0 +1,82 @@
+"""The report's "What drives the outlook" section: there only when a driver matters, with the API's numbers."""
+
+from __future__ import annotations
+
+import html
+import math
+
+import pytest
+
+import outlook
+from outlook import Scenario
+from outlook.analysis.discovery import discover
+from outlook.analysis.indices import first_order_indices
+from outlook.report import build_report
+from outlook.report.drivers import key_targets
+
+FILE = """\
+outlook: 1.1
+id: tiny
+title: Tiny
+question: Does it happen?
+as_of: 2024-01-01
+horizons: {soon: {until: 1y}}
+drivers: {r: {uniform: {min: 0, max: 4}}, idle: {range: [1, 2], shape: normal}}
+events: {it: {rate: r}}
+scenarios: {happens: {when: it, label: "<script>alert(1)</script> & co"}, rest: otherwise}
+"""
+SAMPLES, SEED = 20_000, 3
+
+
+@pytest.fixture(scope="module")
+def tables() -> outlook.Tables:
+    return outlook.summarise(outlook.simulate(Scenario.from_yaml(FILE), samples=SAMPLES, seed=SEED))
+
+
+def test_the_section_is_there_with_its_figure(tables: outlook.Tables) -> None:
+    md, files = build_report(tables, format="markdown")
+    assert any(f.startswith("report_files/indices-") for f in files)
+    section = md[md.index("## What drives the outlook") : md.index("## Methods")]
+    assert f"Figure {len(files)}. What each driver explains alone" in section  # the last figure
+    assert "rests chiefly on r (S1 " in section
+    assert "idle" not in section  # feeds nothing, so it has no index and is never named
+    assert "Scenario discovery (PRIM): happens@soon happens mostly when r \\> " in section  # escaped Markdown
+
+
+def test_the_index_is_the_closed_form(tables: outlook.Tables) -> None:
+    """Y = 1{it by 1 year}, E[Y | r] = 1 - exp(-r), r ~ U(0, 4): S1 = Var(exp(-r)) / (p (1 - p))."""
+    m1, m2 = (1 - math.exp(-4)) / 4, (1 - math.exp(-8)) / 8
+    p = 1 - m1
+    exact = (m2 - m1**2) / (p * (1 - p))
+    md, _ = build_report(tables, format="markdown", figures=False)
+    got = md.split("rests chiefly on r (S1 ")[1].split(")")[0]
+    s1, two_se = (float(x) for x in got.split(" ± "))
+    assert abs(s1 - exact) <= max(two_se * 1.5, 0.01)
+
+
+def test_its_numbers_are_the_apis(tables: outlook.Tables) -> None:
+    assert key_targets(tables) == ["happens@soon"]
+    api = first_order_indices(Scenario.from_yaml(FILE), samples=SAMPLES, seed=SEED)
+    row = api[(api.target == "happens@soon") & (api.driver == "r")].iloc[0]
+    md, _ = build_report(tables, format="markdown", figures=False)
+    assert f"r (S1 {row.S1:.2f} ± {2 * row.S1_se:.2f})" in md
+    assert f"({outlook.display.percent(float(row.p))}) rests chiefly on" in md
+    box = discover(Scenario.from_yaml(FILE), "happens@soon", samples=SAMPLES, seed=SEED)  # its first 20,000 worlds
+    assert f"(PRIM): <bdi>{html.escape(box.sentence, quote=False)}</bdi></p>" in build_report(tables, figures=False)
+
+
+def test_no_section_when_nothing_to_show() -> None:
+    one_constant = FILE.replace(
+        "drivers: {r: {uniform: {min: 0, max: 4}}, idle: {range: [1, 2], shape: normal}}", "drivers: {r: 1}"
+    )
+    t = outlook.summarise(outlook.simulate(Scenario.from_yaml(one_constant), samples=2_000, seed=1))
+    md, files = build_report(t, format="markdown")
+    assert "What drives the outlook" not in md
+    assert not any("indices" in f for f in files)
+
+
+def test_html_is_escaped(tables: outlook.Tables) -> None:
+    page = build_report(tables, figures=False)
+    section = page[page.index('id="what-drives"') :]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in section.split("</ul>")[0]
+    assert "<script>" not in page
