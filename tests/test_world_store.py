@@ -94,7 +94,13 @@ def test_tables_carry_the_runs_first_worlds() -> None:
 
 
 def test_figures_and_report_read_the_runs_worlds(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A report with figures simulates nothing again: it reads the worlds the tables carry."""
+    """A report's figures simulate nothing again: they read the worlds the tables carry.
+
+    The one exception is the "What drives the outlook" section, whose indices need
+    every world of the run and not the stored first 20,000: it draws the run's own
+    worlds again (same seed, same count, same sampler, so the very same worlds) and
+    never any others.
+    """
     import outlook.model.worlds
     import outlook.plots.worlds
     from outlook.report import build_report
@@ -106,6 +112,15 @@ def test_figures_and_report_read_the_runs_worlds(monkeypatch: pytest.MonkeyPatch
 
     for module in (outlook.model.worlds, outlook.plots.worlds, outlook.model):
         monkeypatch.setattr(module, "sample_worlds", refuse)
-    monkeypatch.setattr(outlook.model.worlds, "draw_worlds", refuse)
+    draw = outlook.model.worlds.draw_worlds
+    calls: list[tuple[object, ...]] = []
+
+    def record(model: object, seed: int, start: int, stop: int, **kwargs: object) -> object:
+        calls.append((seed, kwargs.get("total"), kwargs.get("sampler")))
+        return draw(model, seed, start, stop, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(outlook.model.worlds, "draw_worlds", record)
     html = build_report(tables, format="html")
     assert "<img" in html or "<svg" in html
+    assert calls, "the drivers section should draw the run's worlds for its indices"
+    assert set(calls) == {(1, 5000, "random")}
