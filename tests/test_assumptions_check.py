@@ -166,7 +166,31 @@ def test_a_probability_stops_at_one() -> None:
     tp = tipping_point(s, "q", "it", "soon", samples=1_000, seed=1)
     assert not tp.found
     assert tp.searched == pytest.approx(0.04, abs=1e-9)
-    assert tp.sentence == "The soon judgement on it stays almost no chance for every shift of q up to 0.04."
+    assert tp.bounded
+    assert tp.sentence == (
+        "The soon judgement on it stays almost no chance for every shift of q up to 0.04, "
+        "the largest shift the model accepts."
+    )
+
+
+def test_a_shift_the_model_cannot_run_bounds_the_search() -> None:
+    """A shift the format accepts but the run refuses (``p * brake`` past 1 in some worlds) ends the search
+    at the largest shift that runs, instead of failing the whole search."""
+    s = tiny_scenario(
+        drivers={"p": 0.5, "brake": {"uniform": {"min": 0.5, "max": 1.0}}},
+        events={"it": {"by": {"soon": "p * brake"}}, "also": {"rate": 0.01}},
+    )
+    tp = tipping_point(s, "brake", "also", "soon", samples=1_000, seed=1)
+    assert not tp.found
+    assert tp.bounded
+    # brake + shift stays below 1 / p = 2 in every world: the largest draw of U(0.5, 1) is just under 1
+    assert tp.searched == pytest.approx(1.0, abs=0.01)
+    assert tp.sentence.endswith("the largest shift the model accepts.")
+    # the unbounded search reports no bound
+    free = tipping_point(tiny_scenario(drivers={"r": 0.3}, events={"it": {"rate": "r"}}), "r", "it", "soon",
+                         samples=1_000, seed=1)  # fmt: skip
+    assert free.found
+    assert not free.bounded
 
 
 def test_tipping_point_refusals() -> None:
@@ -179,3 +203,23 @@ def test_tipping_point_refusals() -> None:
         tipping_point(s, "b", "it", "soon")
     with pytest.raises(ValueError, match=r"^direction must be 'up' or 'down'"):
         tipping_point(s, "r", "it", "soon", direction="left")
+
+
+def test_the_bundled_scenario_states_its_key_assumptions() -> None:
+    """The bundled case's check, as docs/analysis.md and the README quote it (10,000 worlds, seed 0)."""
+    import outlook
+
+    s = outlook.load_scenario("nk-troops-russia")
+    check = assumptions_check(s, samples=10_000, seed=0)
+    summary = check.summary.set_index("assumption")
+    assert list(summary.index) == ["china_restrains", "combat_soon", "war_goes_on", "war_goes_on+china_restrains"]
+    assert summary.loc["china_restrains", "rating"] == "unsupported"
+    assert set(check.key_uncertainties) == set(summary.index)
+    row = check.table[
+        (check.table["assumption"] == "china_restrains")
+        & (check.table["target"] == "further_deployment")
+        & (check.table["horizon"] == "short")
+    ].iloc[0]
+    assert (row["word_base"], row["word_alt"], bool(row["flip"])) == ("unlikely", "roughly even chance", True)
+    assert row["p_base"] == pytest.approx(0.4040, abs=5e-5)
+    assert row["p_alt"] == pytest.approx(0.5323, abs=5e-5)

@@ -309,6 +309,7 @@ def test_markdown_names_everything(tables: outlook.Tables, markdown: tuple[str, 
         "Events by horizon",
         "Drivers",
         "Derived quantities",
+        "Key assumptions",
         "Background",
         "Sources",
         "Methods",
@@ -524,7 +525,7 @@ def test_html_loads_nothing(html_text: str) -> None:
     assert "link" not in tags
     assert "iframe" not in tags
     images = [a for t, a in page.tags if t == "img"]
-    assert 4 == len(images)
+    assert 5 == len(images)
     assert all(a["src"].startswith("data:image/png;base64,") for a in images)
     for tag, attrs in page.tags:
         if "src" in attrs:
@@ -557,6 +558,7 @@ def test_figures_are_the_plots_figures(tables: outlook.Tables, html_text: str) -
         "Cumulative event probabilities over time",
         "Driver distributions",
         "Derived quantity distributions",
+        "Key judgements if an assumption is false",
     ] == [a["alt"] for a in images]
 
 
@@ -580,7 +582,8 @@ def test_markdown_links_its_figures(markdown: tuple[str, dict[str, bytes]]) -> N
     links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
     assert list(files) == links
     assert all(
-        re.fullmatch(r"report_files/(scenarios|events|drivers|derived|indices)-[0-9a-f]{12}\.png", p) for p in links
+        re.fullmatch(r"report_files/(scenarios|events|drivers|derived|indices|assumptions)-[0-9a-f]{12}\.png", p)
+        for p in links
     )
 
 

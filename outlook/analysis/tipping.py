@@ -39,7 +39,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ScenarioErrors
+from ..errors import ScenarioErrors, SimulationError
 from ..model import DEFAULT_CHUNK_SIZE, Model, WorldBlock, compile_model, iter_recomputed, iter_worlds
 from ..scenario import Scenario
 from ..scenario.stated import (
@@ -107,6 +107,10 @@ class TippingPoint:
         How many shifted runs the search made.
     samples, seed
         The runs' settings.
+    bounded
+        Whether the search stopped at the largest shift the driver's form
+        accepts or the shifted model runs with (a probability past 1 in some
+        worlds, say), rather than after its doublings.
     """
 
     driver: str
@@ -128,15 +132,17 @@ class TippingPoint:
     evaluations: int
     samples: int
     seed: int
+    bounded: bool = False
 
     @property
     def sentence(self) -> str:
         """The finding in words: "The soon judgement on it becomes likely if r ≥ 0.598 (now unlikely)."."""
         subject = f"The {self.horizon} judgement on {self.target}"
         if not self.found:
+            limit = ", the largest shift the model accepts" if self.bounded else ""
             return (
                 f"{subject} stays {self.word_base} for every shift of {self.driver} "
-                f"{self.direction} to {_num(self.searched)}."
+                f"{self.direction} to {_num(self.searched)}{limit}."
             )
         assert self.value is not None
         sign = "≥" if self.direction == "up" else "≤"
@@ -217,6 +223,9 @@ class _Search:
         #: the largest shift (signed) the search has tried
         self.largest = 0.0
         self._base: list[WorldBlock] | None = None
+        self._seen: dict[float, float | None] = {}
+        #: whether a shift was refused (by the format or at run time)
+        self.bounded = False
 
     def valid(self, shift: float) -> Model | None:
         """The model at ``shift``, or ``None`` if the shifted driver is not a valid one."""
@@ -225,6 +234,17 @@ class _Search:
             return compile_model(self.base.with_overrides({f"drivers.{self.driver}": form_data(form)}))
         except ScenarioErrors:
             return None
+
+    def at(self, shift: float) -> float | None:
+        """The judgement's probability at ``shift``, or ``None`` where the format refuses the shifted
+        driver or the shifted model cannot run (a product of probabilities past 1 in some worlds, say)."""
+        if shift not in self._seen:
+            model = self.valid(shift)
+            try:
+                self._seen[shift] = None if model is None else self.p(model)[0]
+            except SimulationError:
+                self._seen[shift] = None
+        return self._seen[shift]
 
     def p(self, model: Model) -> tuple[float, int]:
         """The judgement's probability in ``model``'s worlds, paired with the base's, and their number."""
@@ -319,9 +339,8 @@ def tipping_point(
         hi = lo = search.largest
     while found and abs(hi - lo) > tol:
         mid = (lo + hi) / 2
-        model = search.valid(mid)
-        assert model is not None  # between two valid shifts of a location: valid
-        if sc.word(search.p(model)[0]) == w0:
+        p_mid = search.at(mid)  # between two shifts that run: runs, unless validity is not monotone
+        if p_mid is not None and sc.word(p_mid) == w0:
             lo = mid
         else:
             hi = mid
@@ -330,16 +349,17 @@ def tipping_point(
         nan = float("nan")
         return TippingPoint(**common, found=False, p_base=p0, word_base=w0, shift=nan, value=None, p_tip=nan,
                             word_tip="", boundary=nan, shift_se=nan, tolerance=tol, searched=search.largest,
-                            evaluations=search.evaluations, samples=n, seed=seed)  # fmt: skip
-    model = search.valid(hi)
-    assert model is not None
-    p_tip = search.p(model)[0]
+                            evaluations=search.evaluations, samples=n, seed=seed,
+                            bounded=search.bounded)  # fmt: skip
+    p_tip = search.at(hi)
+    assert p_tip is not None  # the bracket's upper end always ran
     boundary = _boundary(sc, p0, p_tip)
     shift_se = _shift_se(search, hi, step / 20, boundary, n)
     value = form_data(shifted_form(search.form, hi))
     return TippingPoint(**common, found=True, p_base=p0, word_base=w0, shift=hi, value=value, p_tip=p_tip,
                         word_tip=sc.word(p_tip), boundary=boundary, shift_se=shift_se, tolerance=tol,
-                        searched=hi, evaluations=search.evaluations, samples=n, seed=seed)  # fmt: skip
+                        searched=hi, evaluations=search.evaluations, samples=n, seed=seed,
+                        bounded=search.bounded)  # fmt: skip
 
 
 def _bracket(search: _Search, sc: Scale, w0: str, first: float, sign: float) -> float:
@@ -350,16 +370,17 @@ def _bracket(search: _Search, sc: Scale, w0: str, first: float, sign: float) -> 
     """
     last_valid, s = 0.0, first
     for _ in range(_MAX_DOUBLINGS):
-        model = search.valid(s)
-        if model is None:
+        p = search.at(s)
+        if p is None:
+            search.bounded = True
             s = _largest_valid(search, last_valid, s)
-            model = search.valid(s)
-            if model is None or s == last_valid:
+            p = None if s == last_valid else search.at(s)
+            if p is None:
                 break
             search.largest = s
-            return s if sc.word(search.p(model)[0]) != w0 else math.nan
+            return s if sc.word(p) != w0 else math.nan
         search.largest = s
-        if sc.word(search.p(model)[0]) != w0:
+        if sc.word(p) != w0:
             return s
         last_valid, s = s, s * 2
     search.largest = last_valid
@@ -369,7 +390,7 @@ def _bracket(search: _Search, sc: Scale, w0: str, first: float, sign: float) -> 
 def _largest_valid(search: _Search, valid: float, invalid: float) -> float:
     for _ in range(_VALIDITY_STEPS):
         mid = (valid + invalid) / 2
-        if search.valid(mid) is None:
+        if search.at(mid) is None:
             invalid = mid
         else:
             valid = mid
@@ -389,10 +410,10 @@ def _shift_se(search: _Search, shift: float, d: float, boundary: float, n: int) 
     """``sqrt(b (1 - b) / n) / |dp/ds|``, the slope a central difference over ``2 d`` (NaN if flat)."""
     ps = []
     for s in (shift - d, shift + d):
-        model = search.valid(s)
-        if model is None:
+        p = search.at(s)
+        if p is None:
             return float("nan")
-        ps.append(search.p(model)[0])
+        ps.append(p)
     slope = (ps[1] - ps[0]) / (2 * d)
     if slope == 0 or math.isnan(boundary):
         return float("nan")
