@@ -717,7 +717,7 @@ def _run_xlsx(tables: Any, args: argparse.Namespace, out: TextIO) -> int:
 
 def _run_text(tables: Any, args: argparse.Namespace, out: TextIO) -> None:
     """The terminal's (or Markdown's) view: the key judgements and the grid; then every table, or one."""
-    from .display import key_judgements, long_date, render_table, scenario_grid
+    from .display import category_shares, key_judgements, long_date, render_table, scenario_grid
 
     md = args.format == "markdown"
     m = tables.manifest
@@ -762,6 +762,12 @@ def _run_text(tables: Any, args: argparse.Namespace, out: TextIO) -> None:
             continue
         out.write(f"\n## {name}\n\n" if md else f"\n{name}\n")
         out.write(render_table(frame, format="markdown" if md else "text"))
+        if name == "drivers":  # a categorical driver's numbers are empty: its shares, in their place
+            shares = category_shares(tables)
+            if shares:
+                head = "shares of worlds (± one Monte Carlo standard error)"
+                out.write(f"\n{esc(head.capitalize())}:\n\n" if md else f"\n{head}\n")
+                out.write("".join(f"- {esc(line)}\n" if md else f"  {line}\n" for line in shares))
     out.write("\n")
     if args.table is None and not args.all:
         more = "events, drivers, derived quantities and categories: --all, or --table NAME"

@@ -31,6 +31,7 @@ from .words import STRADDLE_K
 
 __all__ = [
     "TABLE_FORMATS",
+    "category_shares",
     "cell",
     "count",
     "duration",
@@ -640,6 +641,36 @@ def scenario_grid(tables: Any, *, format: Literal["text", "markdown"] = "text") 
 
     out = [line(top)] + ([line(second)] if any(second) else []) + [line(r) for r in rows]
     return "\n".join(out) + "\n"
+
+
+def category_shares(tables: Any) -> list[str]:
+    """One line per categorical driver: each category's share of the worlds with its standard error.
+
+    The drivers table leaves a categorical driver's mean, sd and percentiles
+    empty (the mean of category codes means nothing); these lines are what a
+    reader of that table needs in their place, from ``tables.categories``.
+
+    Parameters
+    ----------
+    tables
+        A :class:`~outlook.tables.Tables`.
+
+    Returns
+    -------
+    list[str]
+        ``"us_election (categorical): harris 50.0% ± 0.4%, trump 50.0% ± 0.4%"``
+        (± one Monte Carlo standard error, ``sqrt(p (1 - p) / n)``), in the
+        file's order of drivers and categories; empty without categorical
+        drivers.
+    """
+    frame = tables.categories
+    out = []
+    for driver, rows in frame.groupby("driver", sort=False, observed=True):
+        shares = ", ".join(
+            f"{r.category} {percent(float(r.p))} ± {percent(float(r.p_se))}" for r in rows.itertuples(index=False)
+        )
+        out.append(f"{driver} (categorical): {shares}")
+    return out
 
 
 def key_judgements(tables: Any) -> list[str]:

@@ -316,3 +316,31 @@ def test_report_plots_and_display_consume_tables_only(path: Path) -> None:
         assert set() == {m for m in imported if m.startswith(("outlook.report", "outlook.plots"))}
     if path.parent.name == "plots":
         assert set() == {m for m in imported if m.startswith("outlook.report")}
+
+
+def test_the_drivers_table_shows_a_categorical_drivers_shares() -> None:
+    """Issue 10: in place of a categorical driver's empty mean and percentiles, its shares with their errors."""
+    import io
+
+    from outlook import cli
+    from outlook.display import category_shares
+
+    tables = outlook.run_outlook("nk-troops-russia", samples=4000, seed=2)
+    cats = tables.categories.set_index("category")
+    (line,) = category_shares(tables)
+    harris, trump = cats.loc["harris"], cats.loc["trump"]
+    assert line == (
+        f"us_election (categorical): harris {100 * harris.p:.1f}% ± {100 * harris.p_se:.1f}%, "
+        f"trump {100 * trump.p:.1f}% ± {100 * trump.p_se:.1f}%"
+    )
+    assert harris.p_se == pytest.approx((harris.p * (1 - harris.p) / 4000) ** 0.5, rel=1e-9)
+    for fmt, head in (("table", "shares of worlds (± one Monte Carlo standard error)\n  "), ("markdown", "- ")):
+        out = io.StringIO()
+        assert 0 == cli.main(
+            ["run", "nk-troops-russia", "-n", "4000", "-s", "2", "--table", "drivers", "--format", fmt],
+            stdout=out,
+            stderr=io.StringIO(),
+        )
+        assert head + line in out.getvalue()
+    # none for a scenario without categorical drivers
+    assert category_shares(outlook.run_outlook(outlook.testing.tiny_scenario(), samples=100)) == []
