@@ -98,6 +98,17 @@ def test_a_tipping_point_is_said_in_words(path: str) -> None:
     assert "(Monte Carlo SE), bisection tolerance 0.0003" in lines[-1]
 
 
+def test_the_tipping_record_says_how_far_it_searched_and_whether_it_was_bounded(path: str) -> None:
+    import json
+
+    code, out, _ = run("assumptions", path, "-n", "4000", "--tipping", "r", "--target", "it@soon", "-f", "json")
+    assert code == 0
+    tip = json.loads(out)["tipping"]
+    assert tip["found"] is True
+    assert tip["bounded"] is False
+    assert tip["searched"] == tip["shift"]
+
+
 def test_a_file_without_assumptions_says_so(tmp_path: Path) -> None:
     p = tmp_path / "none.yaml"
     p.write_text(FILE.split("assumptions:")[0])

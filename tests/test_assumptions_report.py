@@ -33,9 +33,22 @@ def test_the_section_is_there_with_its_figure() -> None:
     assert any(f.startswith("report_files/assumptions-") for f in files)
     section = md[md.index("## Key assumptions") : md.index("## Methods")]
     assert "| honest | caveated | qualitative, not tested | 0 |  |  | Nobody lies. |" in section
-    assert "- If slow is false, it at soon goes from unlikely" in section
+    assert "- If slow is false, it over soon goes from unlikely" in section
     assert "Key uncertainties (rated caveated or unsupported, and a judgement flips): slow." in section
     assert f"Figure {len(files)}. Key judgements if an assumption is false" in section  # the last figure
+
+
+def test_a_joint_failure_is_named_by_all_its_members_and_judgements_by_their_labels() -> None:
+    text = FILE.replace("{until: 1y}}", "{until: 1y, label: the first year}}").replace(
+        "events: {it: {rate: r}}", "events: {it: {rate: r, label: It happens}}"
+    )
+    text = text.replace("if_false: {drivers.r: 0.9}}", "if_false: {drivers.r: 0.9}, combine: [also]}")
+    text += "  also: {statement: Idle is three., rating: solid, if_false: {drivers.idle: 7}}\n"
+    check = assumptions_check(Scenario.from_yaml(text), samples=2_000, seed=4)
+    joint = check.summary.set_index("assumption").loc["slow+also"]
+    assert joint["statement"] == "The rate stays low; and Idle is three."
+    md, _ = build_report(_tables(text), format="markdown", figures=False)
+    assert "- If slow and also are both false, It happens (it) over the first year goes from unlikely" in md
 
 
 def test_the_base_is_the_reports_own_run() -> None:

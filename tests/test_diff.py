@@ -112,6 +112,21 @@ def test_renamed_ids_are_paired_and_references_follow() -> None:
     assert {"renamed.k_old", "renamed.e_old"} <= set(d.changes.key_path)
 
 
+def test_a_renamed_old_id_the_old_version_lacks_is_refused() -> None:
+    """It would pair nothing and show the node as removed and added: the error ``outlook check`` gives."""
+    old = tiny_scenario(drivers={"k": 0.5}, events={"e": {"rate": "k"}}, rules={"hit": "e"})
+    data = tiny_data(drivers={"k2": 0.5}, events={"e": {"rate": "k2"}}, rules={"hit": "e"})
+    data["outlook"] = 1.1
+    data["renamed"] = {"nonexistent": "k2"}
+    new = Scenario.from_dict(data)
+    from outlook import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"renamed\.nonexistent: 'nonexistent' is not an id of the "):
+        diff_scenarios(old, new, samples=1_000)
+    with pytest.raises(ValueError, match=r"^renamed: 'kk' is not an id of the old scenario 'tiny'$"):
+        diff_scenarios(old, new, samples=1_000, renamed={"kk": "k2"})
+
+
 def test_changed_definitions_are_not_comparable_and_added_and_removed_are_listed() -> None:
     old = tiny_scenario(
         drivers={"k": 0.5},

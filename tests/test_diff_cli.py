@@ -114,7 +114,7 @@ def test_a_word_change_within_the_noise_is_noted_and_not_called_no_change(tmp_pa
     assert (code, err) == (0, "")
     assert out.endswith(
         "word changes within Monte Carlo error are not flips: 2 rows change word with |delta| <= 2 delta_se "
-        "or a p within 2 SE of a word boundary\n"
+        "or a p within 2 SE of a word boundary (e_happens@soon, e@soon)\n"
     )
     report, _ = build_report(outlook.run_outlook(new, samples=2_000, seed=4), format="markdown", figures=False)
     assert "No judgement changes its estimative word" not in report

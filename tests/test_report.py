@@ -309,6 +309,7 @@ def test_markdown_names_everything(tables: outlook.Tables, markdown: tuple[str, 
         "Events by horizon",
         "Drivers",
         "Derived quantities",
+        "What drives the outlook",
         "Key assumptions",
         "Background",
         "Sources",
@@ -525,7 +526,7 @@ def test_html_loads_nothing(html_text: str) -> None:
     assert "link" not in tags
     assert "iframe" not in tags
     images = [a for t, a in page.tags if t == "img"]
-    assert 5 == len(images)
+    assert 6 == len(images)
     assert all(a["src"].startswith("data:image/png;base64,") for a in images)
     for tag, attrs in page.tags:
         if "src" in attrs:
@@ -558,6 +559,7 @@ def test_figures_are_the_plots_figures(tables: outlook.Tables, html_text: str) -
         "Cumulative event probabilities over time",
         "Driver distributions",
         "Derived quantity distributions",
+        "What each driver explains alone",
         "Key judgements if an assumption is false",
     ] == [a["alt"] for a in images]
 

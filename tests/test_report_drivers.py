@@ -80,3 +80,23 @@ def test_html_is_escaped(tables: outlook.Tables) -> None:
     section = page[page.index('id="what-drives"') :]
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in section.split("</ul>")[0]
     assert "<script>" not in page
+
+
+def test_a_driver_within_two_errors_of_the_threshold_is_named_and_errors_keep_their_digits() -> None:
+    """Two drivers whose indices cannot be told apart are named together (the bundled case's 0.0503 and
+    0.0500 at 100,000 worlds), and an error of 0.003 is not printed as ± 0.00."""
+    import pandas as pd
+
+    from outlook.report.drivers import MATTERS, _index_text, _mattering
+
+    rows = pd.DataFrame(
+        {
+            "driver": ["a", "b", "c", "d"],
+            "S1": [0.0503, 0.0500, 0.046, 0.02],
+            "S1_se": [0.0016, 0.0014, 0.0010, 0.001],
+        }
+    )
+    assert MATTERS == 0.05
+    assert list(_mattering(rows)["driver"]) == ["a", "b"]  # c: 0.046 + 0.002 < 0.05; d far below
+    assert _index_text(0.0503, 0.0016) == "0.050 ± 0.003"
+    assert _index_text(0.31, 0.02) == "0.31 ± 0.04"

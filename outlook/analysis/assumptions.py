@@ -97,7 +97,7 @@ class Failure:
     rating
         The assumption's rating; for a joint failure, the worst of its members'.
     statement
-        What the assumption says (for a joint failure, its first member's).
+        What the assumption says; for a joint failure, every member's statement, joined with "; and ".
     overrides
         Every member's ``if_false``, in order; empty for a qualitative assumption.
     members
@@ -130,7 +130,8 @@ def failures(scenario: Scenario) -> tuple[Failure, ...]:
             members = (a, *(by_id[c] for c in a.combine))
             worst = max((m.rating for m in members), key=RATINGS.index)
             overrides = tuple(o for m in members for o in m.if_false)
-            out.append(Failure("+".join(m.id for m in members), worst, a.statement, overrides, members))
+            statement = "; and ".join(m.statement.rstrip(" .") for m in members) + "."
+            out.append(Failure("+".join(m.id for m in members), worst, statement, overrides, members))
     return tuple(out)
 
 
@@ -172,7 +173,7 @@ class AssumptionsCheck:
 def assumptions_check(
     scenario: Scenario,
     *,
-    samples: int = 10_000,
+    samples: int = 100_000,
     seed: int = 0,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     sampler: str = "random",

@@ -364,7 +364,7 @@ def compare(
     a: Scenario | Model,
     b: Scenario | Model,
     *,
-    samples: int = 10_000,
+    samples: int = 100_000,
     seed: int = 0,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     sampler: str = "random",

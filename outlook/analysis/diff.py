@@ -174,6 +174,24 @@ def _rename_text(text: Any, names: Mapping[str, str]) -> Any:
     return _TOKEN.sub(lambda m: m.group(1) or names.get(m.group(2), m.group(2)), text)
 
 
+def _check_renamed(old: Scenario, new: Scenario, names: Mapping[str, str], *, stated: bool) -> None:
+    """Refuse a renamed old id that ``old`` does not have: it would silently pair nothing.
+
+    The ``renamed:`` the new file states gets the located error ``outlook check`` gives; a mapping
+    passed by the caller gets a ``ValueError``.
+    """
+    from ..scenario.lineage import check_renamed
+
+    ids = {x.id for section in (old.drivers, old.derived, old.events, old.rules) for x in section}
+    if stated:
+        check_renamed(new.lineage, ids, old.path or old.id)
+        return
+    missing = [k for k in names if k not in ids]
+    if missing:
+        msg = f"renamed: {missing[0]!r} is not an id of the old scenario {old.id!r}"
+        raise ValueError(msg)
+
+
 def _renamed_data(data: dict[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
     """The old version's plain data with ids renamed, and every reference to them."""
     if not names:
@@ -362,7 +380,11 @@ def diff_scenarios(
     Raises
     ------
     ValueError
-        For bad ``samples``, ``seed``, ``chunk_size``, ``scale`` or ``max_shapley``.
+        For bad ``samples``, ``seed``, ``chunk_size``, ``scale`` or ``max_shapley``, or a
+        ``renamed`` mapping passed here whose old id ``old`` does not have.
+    ScenarioError
+        Located at ``renamed.<old>`` in ``new``, when an old id of the ``renamed:`` it states is
+        not an id of ``old`` (as ``outlook check`` says of the superseded file).
     SimulationError
         As for :func:`outlook.simulate`, for either version or a hybrid.
 
@@ -382,6 +404,7 @@ def diff_scenarios(
     if not 0 <= max_shapley <= 16:
         raise ValueError(f"max_shapley must be a whole number from 0 to 16 (got {max_shapley})")
     names = dict(new.lineage.renamed if renamed is None else renamed)
+    _check_renamed(old, new, names, stated=renamed is None)
     old_data = _renamed_data(old.to_dict(), names)
     new_data = new.to_dict()
     version = max(old.version, new.version)

@@ -266,7 +266,7 @@ def tipping_point(
     *,
     direction: str = "up",
     tolerance: float | None = None,
-    samples: int = 10_000,
+    samples: int = 100_000,
     seed: int = 0,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     scale: str = "icd203",

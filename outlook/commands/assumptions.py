@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["add_parser", "run"]
 
-_DEFAULT_SAMPLES = 10_000
+_DEFAULT_SAMPLES = 100_000
 #: characters a terminal would obey, written in JSON as ``\uXXXX`` escapes (the same data), as ``outlook run`` does
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
@@ -141,7 +141,7 @@ def _tip_frame(tip: TippingPoint) -> Any:
     import pandas as pd
 
     names = ("driver", "kind", "target", "horizon", "direction", "found", "p_base", "word_base", "shift")
-    more = ("p_tip", "word_tip", "boundary", "shift_se", "tolerance", "evaluations")
+    more = ("p_tip", "word_tip", "boundary", "shift_se", "tolerance", "searched", "bounded", "evaluations")
     row = {k: getattr(tip, k) for k in (*names, *more)}
     row["sentence"] = tip.sentence
     return pd.DataFrame([row])

@@ -192,14 +192,21 @@ _FLIP_NOTE = "flip: the word changes, |delta| > 2 delta_se, and neither p is wit
 def within_noise_note(frame: pd.DataFrame, before: str = "word_a", after: str = "word_b") -> str:
     """One line when rows of ``frame`` change word without flipping (``""`` if none): why they are not flips."""
     rows = frame[frame["status"] == "comparable"] if "status" in frame.columns else frame
-    k = int(((rows[before] != rows[after]) & ~rows["flip"].astype(bool)).sum())
+    noisy = rows[(rows[before] != rows[after]) & ~rows["flip"].astype(bool)]
+    k = len(noisy)
     if not k:
         return ""
     these = "1 row changes" if k == 1 else f"{k} rows change"
+    names = [f"{t}@{h}" for t, h in zip(noisy["target"], noisy["horizon"])] if "target" in noisy.columns else []
+    shown = ", ".join(names[:_NAMED]) + (f" and {len(names) - _NAMED} more" if len(names) > _NAMED else "")
     return (
         f"word changes within Monte Carlo error are not flips: {these} word with |delta| <= 2 delta_se "
-        "or a p within 2 SE of a word boundary"
+        "or a p within 2 SE of a word boundary" + (f" ({shown})" if shown else "")
     )
+
+
+#: How many of the rows that change word within the noise :func:`within_noise_note` names.
+_NAMED = 6
 
 
 def write_comparison(

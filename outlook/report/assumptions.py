@@ -21,6 +21,7 @@ from .facts import run_facts, scenario_of
 
 if TYPE_CHECKING:
     from ..analysis.assumptions import AssumptionsCheck
+    from ..scenario import Scenario
     from ..tables import Tables
 
 __all__ = [
@@ -39,10 +40,13 @@ FIGURE = (
 _BEFORE = ("background", "sources", "methods", "manifest")
 
 
-def key_assumptions_blocks(check: AssumptionsCheck, figure: int | None = None) -> list[Block]:
+def key_assumptions_blocks(
+    check: AssumptionsCheck, figure: int | None = None, scenario: Scenario | None = None
+) -> list[Block]:
     """The section: heading, summary table, the flips, key uncertainties, untested assumptions, the figure.
 
-    ``figure`` is the dumbbell figure's number, or ``None`` for a report without figures.
+    ``figure`` is the dumbbell figure's number, or ``None`` for a report without figures. With
+    ``scenario``, judgements and horizons are named by their labels, as elsewhere in the report.
     """
     s = check.summary
     out: list[Block] = [
@@ -64,7 +68,7 @@ def key_assumptions_blocks(check: AssumptionsCheck, figure: int | None = None) -
     if flips.empty:
         out.append(Para(("No key judgement changes word if any one assumption is false.",)))
     else:
-        items = tuple(_flip_item(r) for r in flips.to_dict("records"))
+        items = tuple(_flip_item(r, scenario) for r in flips.to_dict("records"))
         out.append(Para(("If these assumptions are wrong, these judgements change word:",)))
         out.append(List(items, cls="flips"))
     keys = check.key_uncertainties
@@ -83,10 +87,19 @@ def key_assumptions_blocks(check: AssumptionsCheck, figure: int | None = None) -
     return out
 
 
-def _flip_item(r: Mapping[Any, Any]) -> tuple[User, str]:
+def _flip_item(r: Mapping[Any, Any], scenario: Scenario | None = None) -> tuple[User, str]:
     base, alt = percent(float(r["p_base"])), percent(float(r["p_alt"]))
+    ids = str(r["assumption"]).split("+")
+    both = "both" if len(ids) == 2 else "all"
+    who = f"{ids[0]} is" if len(ids) == 1 else f"{', '.join(ids[:-1])} and {ids[-1]} are {both}"
+    target, horizon = str(r["target"]), str(r["horizon"])
+    if scenario is not None:
+        labels = {r.id: r.label for r in scenario.rules} | {e.id: e.label for e in scenario.events}
+        name = labels.get(target)
+        target = f"{name} ({target})" if name and name != target else target
+        horizon = next((h.label or h.id for h in scenario.horizons if h.id == horizon), horizon)
     return (
-        User(one_line(f"If {r['assumption']} is false, {r['target']} at {r['horizon']}")),
+        User(one_line(f"If {who} false, {target} over {horizon}")),
         f" goes from {r['word_base']} ({base}) to {r['word_alt']} ({alt}).",
     )
 
@@ -130,7 +143,7 @@ def add_key_assumptions(
             figure_format,
             plots.figure_bytes(plots.assumptions_dumbbell(check), figure_format, dpi=dpi),
         )
-    blocks = key_assumptions_blocks(check, number)
+    blocks = key_assumptions_blocks(check, number, s)
     at = next(
         (i for i, b in enumerate(doc.blocks) if isinstance(b, Heading) and b.level == 2 and b.anchor in _BEFORE),
         len(doc.blocks),

@@ -38,7 +38,8 @@ __all__ = [
 ]
 
 #: A driver matters to a judgement when its first-order index is at least this (a library choice: 5% of the
-#: variance) and more than two standard errors above 0.
+#: variance), or within two standard errors of it, and more than two standard errors above 0: a driver that
+#: cannot be told apart from one that is named is named too.
 MATTERS = 0.05
 #: Drivers named at most per judgement.
 SHOWN = 3
@@ -69,11 +70,13 @@ def key_targets(tables: Tables) -> list[str]:
 def _mattering(rows: pd.DataFrame) -> pd.DataFrame:
     """The drivers of one target that matter (:data:`MATTERS`), largest index first, at most :data:`SHOWN`."""
     s1, se = rows["S1"].astype(float), rows["S1_se"].astype(float)
-    return rows[(s1 >= MATTERS) & (s1 - 2 * se > 0)].head(SHOWN)
+    return rows[(s1 + 2 * se >= MATTERS) & (s1 - 2 * se > 0)].head(SHOWN)
 
 
 def _index_text(s1: float, se: float) -> str:
-    return f"{s1:.2f} ± {2 * se:.2f}"
+    """``S1 ± 2 se`` to two decimals, or three where two would show the error as ``± 0.00``."""
+    digits = 2 if round(2 * se, 2) > 0 else 3
+    return f"{s1:.{digits}f} ± {2 * se:.{digits}f}"
 
 
 def _sentence(s: Scenario, target: str, rows: pd.DataFrame) -> Parts:
@@ -129,8 +132,8 @@ def what_drives_blocks(
         Para(
             (
                 "For each key judgement, the drivers that each explain the largest share of its variance alone (first-order "
-                f"indices S1, ±2 standard errors; only drivers with S1 of at least {MATTERS:.2f} and more than two "
-                "standard errors above 0 are named):",
+                f"indices S1, ±2 standard errors; only drivers with S1 of at least {MATTERS:.2f}, or within two "
+                "standard errors of it, and more than two standard errors above 0 are named):",
             )
         ),
         List(tuple(_sentence(s, t, by[t]) for t in targets), cls="drivers-judgements"),
