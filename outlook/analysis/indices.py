@@ -310,6 +310,7 @@ class _Binner:
         probs = getattr(distribution, "probs", None)
         if probs is not None:
             return cls(len(probs))
+
         def ppf(q: FloatArray) -> FloatArray:
             if isinstance(distribution, Conditional):
                 assert sample is not None

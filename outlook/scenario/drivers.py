@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from .. import distributions as dist
+from ..errors import Location
 from .expressions import ANY, YES_NO, Expression, NameKind, names_in
 from .order import toposort
 from .reading import Node
@@ -118,6 +120,8 @@ class _Scope:
 
     kinds: Mapping[str, NameKind]
     refused: dict[str, str]
+    #: every driver the section defines
+    drivers: frozenset[str] = frozenset()
 
 
 #: why a name that is not a driver cannot be read by a driver's parameter
@@ -137,7 +141,9 @@ def drivers(r: Reader, node: Node) -> tuple[Driver, ...]:
     order = toposort(r, deps, {n: r.at(dnode, f"drivers.{n}") for n, dnode in m.items()}, "drivers")
     refused = dict.fromkeys(sorted(r.defined.get("derived", ())), f"is a derived quantity; {_PARAMETERS_READ}")
     refused.update(dict.fromkeys(sorted(r.defined.get("events", ())), f"is an event; {_PARAMETERS_READ}"))
-    refused.setdefault("t", f"(the end of a horizon) cannot be read here: {_PARAMETERS_READ}, drawn once per world")
+    refused.setdefault(
+        "t", f"is the end of a horizon, which a driver (drawn once per world) cannot read: {_PARAMETERS_READ}"
+    )
     kinds: dict[str, NameKind] = {}
     done: set[str] = set()
     out: dict[str, Driver] = {}
@@ -147,7 +153,7 @@ def drivers(r: Reader, node: Node) -> tuple[Driver, ...]:
         done.add(name)
         kinds[name] = ANY  # if it fails: declared, of unknown kind, so that no cascade follows
         with r.collecting():
-            d = driver(r, node, name, m[name], _Scope(kinds, refused))
+            d = driver(r, node, name, m[name], _Scope(kinds, refused, frozenset(m)))
             out[name] = d
             kinds[name] = d.categories if d.categories is not None else YES_NO if d.kind == "yes/no" else None
     return tuple(out[n] for n in m if n in out)
@@ -299,11 +305,21 @@ def _stated(r: Reader, form: str, m: dict[str, Node], kp: str, scope: _Scope | N
 
 def _value(r: Reader, node: Node, kp: str, scope: _Scope | None, *, probability: bool = False) -> float | Expression:
     """A parameter: a number, or (format 1.1) an expression over drivers; a constant expression is its number."""
-    if not (node.kind == "scalar" and isinstance(node.value, str) and not r.is_percentage(node)):
+    text = node.value if node.kind == "scalar" and isinstance(node.value, str) and not r.is_percentage(node) else None
+    # before format 1.1, text that names no driver is a number mistyped, and said so
+    if text is None or (r.version < 1.1 and not (scope and names_in(text) & scope.drivers)):
         return r.probability(node, kp) if probability else r.number(node, kp)
     r.needs_format(r.at(node, kp), "a parameter written as an expression")
     if scope is None:
         raise r.fail(r.at(node, kp), "a mixture's component takes numbers, not expressions", got=node.value)
+    for name in ("time", "happened"):  # an event's time, which no driver can read
+        found = re.search(rf"\b{name}\s*\(", text)
+        if found and name not in scope.kinds:
+            where = Location(r.path, node.text_line or node.line, node.text_col, kp, node.override)
+            problem = (
+                f"{name}() reads an event's time, which a driver (drawn once per world) cannot read: {_PARAMETERS_READ}"
+            )
+            raise r.fail(where.shifted(found.start()), problem)
     e = r.expression(node, kp, scope.kinds, scope.refused, number=True)
     if not e.names and e.constant is not None:
         if probability and not 0.0 <= e.constant <= 1.0:

@@ -183,7 +183,9 @@ def _hierarchical(s: Parts, kinds: dict[str, NameKind]) -> Iterator[ScenarioErro
     left = [d for d in s.drivers if d.id not in placed]
     if left:
         where = _at(left[0].where, f"drivers.{left[0].id}")
-        yield ScenarioError(where, "drivers' parameters refer to each other in a cycle: " + ", ".join(d.id for d in left))
+        yield ScenarioError(
+            where, "drivers' parameters refer to each other in a cycle: " + ", ".join(d.id for d in left)
+        )
 
 
 def _events(s: Parts, kinds: dict[str, NameKind]) -> Iterator[ScenarioError]:
