@@ -18,6 +18,7 @@ from scipy import special, stats
 from outlook import Scenario, ScenarioErrors, SimulationError, compile_model, sample_worlds
 from outlook import distributions as dist
 from outlook.analysis.sensitivity import tornado
+from outlook.errors import ScenarioError
 from outlook.model import draw_worlds
 from outlook.model.graph import dependency_graph
 from outlook.model.incremental import plan_recompute, recompute_worlds
@@ -458,3 +459,70 @@ def test_invalid_parameters_in_some_worlds_stop_the_run(drivers: str, expected: 
     with pytest.raises(SimulationError) as info:
         sample_worlds(scenario(drivers), samples=1000, seed=0)
     assert str(info.value) == expected
+
+
+def test_report_and_its_figures_show_a_hierarchical_driver() -> None:
+    import outlook
+    from outlook.report import build_report
+
+    head = HEAD_11.replace("{rest: otherwise}", "{yes: {when: it}, rest: otherwise}")
+    s = scenario(
+        "  top: {uniform: [1, 3]}\n  r: {uniform: {min: 0, max: top}}\n  hit: {probability: 'r / 3'}\n",
+        "events: {it: {rate: r}}\n",
+        head=head,
+    )
+    tables = outlook.summarise(outlook.simulate(s, samples=5000, seed=1))
+    md, files = build_report(tables, format="markdown")
+    assert "uniform: min 0, max top" in md
+    assert "(sampled as uniform(min=0, max=top))" in md
+    assert "yes with probability r / 3" in md
+    assert files
+
+
+def test_first_order_indices_bin_a_hierarchical_driver_by_its_marginal() -> None:
+    """x | a ~ N(a, 1), the event reads x alone: S1 of a is var(a) / var(x) for a linear target (closed form)."""
+    from outlook.analysis.indices import first_order_indices
+
+    head = HEAD_11.replace("{rest: otherwise}", "{yes: {when: 'x > 0'}, rest: otherwise}")
+    s = scenario("  a: {normal: {mean: 0, sd: 1}}\n  x: {normal: {mean: a, sd: 1}}\n", head=head)
+    table = first_order_indices(s, samples=40_000, seed=2)
+    rows = table[(table["target"] == "yes@soon")].set_index("driver")
+    assert rows.loc["x", "S1"] > 0.9  # yes is x > 0: x decides it
+    # P(yes | a) = Phi(a); E Phi(a)^2 = P(Z1 < a, Z2 < a) = 1/4 + asin(1/2) / (2 pi) = 1/3 (Sheppard), so
+    # var Phi(a) = 1/3 - 1/4 = 1/12 and S1(a) = (1/12) / (1/4) = 1/3
+    assert rows.loc["a", "S1"] == pytest.approx(1 / 3, abs=0.03)
+
+
+def test_a_scenario_built_by_hand_is_checked_too() -> None:
+    import dataclasses
+
+    s = scenario(DRIVERS)
+    with pytest.raises(ScenarioError) as info:
+        dataclasses.replace(s, drivers=s.drivers[1:])
+    assert "drivers.x.normal.mean: refers to 'a', which is not a driver of this scenario" in str(info.value)
+
+
+def test_a_child_of_a_correlated_driver() -> None:
+    s = scenario(
+        "  a: {normal: {mean: 0, sd: 1}}\n  b: {normal: {mean: 0, sd: 1}}\n  x: {normal: {mean: a, sd: 1}}\n",
+        "correlations: [[a, b, 0.8]]\n",
+    )
+    f = sample_worlds(s, samples=20_000, seed=4)
+    assert stats.spearmanr(f["a"], f["b"])[0] == pytest.approx(0.8, abs=0.02)
+    assert f["x"].std() == pytest.approx(math.sqrt(2), rel=0.03)
+
+
+def test_the_documented_example_runs_as_documented() -> None:
+    """docs/scenario-format.md, "Hierarchical parameters": its file loads and P(again) = (k + 1) / (n + 2)."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "scenario-format.md").read_text(encoding="utf-8")
+    section = text[text.index("### Hierarchical parameters") :]
+    block = section[section.index("```yaml\n") + 8 : section.index("```\n", section.index("```yaml\n") + 8)]
+    s = Scenario.from_yaml(block)
+    f = sample_worlds(s, samples=60_000, seed=0)
+    assert f["again"].mean() == pytest.approx(1 / 3, abs=4 * math.sqrt(2 / 9 / 60_000))
+    assert (f["delay"] >= 0).all()
+    assert s.with_overrides({"drivers.delay.normal.sd": "1 + k"}).driver("delay").distribution.describe() == (
+        "normal(mean=where(again == 1, 2, 5), sd=1 + k) truncated to [0, inf]"
+    )
