@@ -526,3 +526,30 @@ def test_the_documented_example_runs_as_documented() -> None:
     assert s.with_overrides({"drivers.delay.normal.sd": "1 + k"}).driver("delay").distribution.describe() == (
         "normal(mean=where(again == 1, 2, 5), sd=1 + k) truncated to [0, inf]"
     )
+
+
+def test_tipping_point_shifts_a_parent_and_refuses_the_child() -> None:
+    from outlook.analysis.tipping import tipping_point
+
+    head = HEAD_11.replace("{rest: otherwise}", "{yes: {when: 'hit == 1'}, rest: otherwise}")
+    s = scenario("  m: {normal: {mean: 0.2, sd: 0.05}}\n  hit: {probability: 'clip(m, 0, 1)'}\n", head=head)
+    t = tipping_point(s, "m", "yes", "soon", samples=20_000)
+    # P(yes) = E clip(m + shift, 0, 1), about 0.2 + shift: "roughly even chance" (icd203) starts at 0.45
+    assert t.shift == pytest.approx(0.25, abs=0.02)
+    with pytest.raises(ValueError, match=r"^a tipping point shifts a stated location; this driver's probability"):
+        tipping_point(s, "hit", "yes", "soon", samples=1000)
+
+
+def test_a_cycle_built_by_hand_is_refused() -> None:
+    import dataclasses
+
+    from outlook.errors import Location
+    from outlook.scenario import Driver
+    from outlook.scenario.expressions import compile_expression
+
+    s = scenario(DRIVERS)
+    loop = compile_expression("x", where=Location("s.yaml", key_path="drivers.a.normal.mean"), names={"x": None})
+    a = Driver("a", HierarchicalForm("normal", (("mean", loop), ("sd", 1.0))), where=Location("s.yaml", 9, 6))
+    with pytest.raises(ScenarioError) as info:
+        dataclasses.replace(s, drivers=(a, *s.drivers[1:]))
+    assert str(info.value) == "s.yaml:9:6: drivers.a: drivers' parameters refer to each other in a cycle: a, x"
