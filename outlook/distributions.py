@@ -32,6 +32,7 @@ from ._types import BoolArray, FloatArray
 __all__ = [
     "Bernoulli",
     "Beta",
+    "CONDITIONAL_RULES",
     "CONDITIONAL_SHAPES",
     "Categorical",
     "Conditional",
@@ -689,7 +690,7 @@ CONDITIONAL_SHAPES: dict[str, tuple[str, ...]] = {
 _UNIFORM_SCORED = ("uniform", "triangular", "loguniform", "probability")
 
 #: What every world's parameters must satisfy, per shape: (the parameters concerned, the test, the rule).
-_RULES: dict[str, tuple[tuple[tuple[str, ...], Any, str], ...]] = {
+CONDITIONAL_RULES: dict[str, tuple[tuple[tuple[str, ...], Any, str], ...]] = {
     "normal": ((("sd",), lambda p: p["sd"] > 0, "sd must be positive"),),
     "lognormal": ((("sigma",), lambda p: p["sigma"] > 0, "sigma must be positive"),),
     "lognormal_moments": ((("mean", "sd"), lambda p: (p["mean"] > 0) & (p["sd"] > 0), "mean and sd must be positive"),),
@@ -803,7 +804,7 @@ class Conditional(Distribution):
                 bad = ~np.isfinite(np.asarray(values[name], dtype=np.float64))
             if bad.any():
                 return (name,), f"{name} must be a finite number", bad
-        for names, test, rule in _RULES[self.shape]:
+        for names, test, rule in CONDITIONAL_RULES[self.shape]:
             with np.errstate(invalid="ignore"):
                 bad = ~np.asarray(test(values), dtype=bool)
             if bad.any():

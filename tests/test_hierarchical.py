@@ -517,7 +517,7 @@ def test_the_documented_example_runs_as_documented() -> None:
     from pathlib import Path
 
     text = (Path(__file__).resolve().parent.parent / "docs" / "scenario-format.md").read_text(encoding="utf-8")
-    section = text[text.index("### Hierarchical parameters") :]
+    section = text[text.index("## Hierarchical parameters (format 1.1)") :]
     block = section[section.index("```yaml\n") + 8 : section.index("```\n", section.index("```yaml\n") + 8)]
     s = Scenario.from_yaml(block)
     f = sample_worlds(s, samples=60_000, seed=0)
@@ -553,3 +553,13 @@ def test_a_cycle_built_by_hand_is_refused() -> None:
     with pytest.raises(ScenarioError) as info:
         dataclasses.replace(s, drivers=(a, *s.drivers[1:]))
     assert str(info.value) == "s.yaml:9:6: drivers.a: drivers' parameters refer to each other in a cycle: a, x"
+
+
+def test_worker_processes_give_the_same_tables() -> None:
+    from outlook import simulate, summarise
+    from outlook.model.settings import BLOCK_SIZE
+
+    s = scenario(DRIVERS + "  p: {beta: [2, 2]}\n  hit: {probability: 'p * clip(abs(x), 0, 1)'}\n")
+    one = summarise(simulate(s, samples=2 * BLOCK_SIZE + 100, seed=9))
+    two = summarise(simulate(s, samples=2 * BLOCK_SIZE + 100, seed=9, workers=2, chunk_size=BLOCK_SIZE))
+    pd.testing.assert_frame_equal(one.drivers, two.drivers)

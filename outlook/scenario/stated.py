@@ -419,7 +419,7 @@ def _hierarchical_problems(form: HierarchicalForm) -> list[Problem]:
     for k, v in numbers.items():
         if not math.isfinite(v):
             return [(f"{form.form}.{k}", f"{k} must be a finite number", v, "")]
-    for involved, test, rule in dist._RULES[form.shape]:
+    for involved, test, rule in dist.CONDITIONAL_RULES[form.shape]:
         if all(k in numbers for k in involved) and not bool(test(numbers)):
             part = form.form if form.form == "probability" else f"{form.form}.{involved[-1]}"
             return [(part, rule, [numbers[k] for k in involved] if len(involved) > 1 else numbers[involved[0]], "")]
