@@ -879,8 +879,9 @@ def _beta_quantile(d: Beta, lower: BoolArray, u: FloatArray, q: FloatArray) -> F
     """A beta's (or PERT's) inverse CDF with array parameters: at ``u`` where ``lower``, else at upper-tail share ``q``.
 
     ``I^-1_{a,b}(u)``, and ``1 - I^-1_{b,a}(q)`` for the upper tail (the
-    beta's symmetry ``I_x(a, b) = 1 - I_{1-x}(b, a)``), so that the upper
-    tail keeps its precision.
+    beta's symmetry ``I_x(a, b) = 1 - I_{1-x}(b, a)``: Abramowitz and Stegun
+    1964, 26.5.2), so that the upper tail keeps its precision; scaled to
+    [lo, hi]. Parameters and ``u``, ``q`` broadcast: shape ``(n,)``.
     """
     with np.errstate(invalid="ignore"):
         x = np.where(lower, special.betaincinv(d.alpha, d.beta, u), 1.0 - special.betaincinv(d.beta, d.alpha, q))

@@ -563,3 +563,30 @@ def test_worker_processes_give_the_same_tables() -> None:
     one = summarise(simulate(s, samples=2 * BLOCK_SIZE + 100, seed=9))
     two = summarise(simulate(s, samples=2 * BLOCK_SIZE + 100, seed=9, workers=2, chunk_size=BLOCK_SIZE))
     pd.testing.assert_frame_equal(one.drivers, two.drivers)
+
+
+def test_the_command_line_runs_graphs_and_overrides_it(tmp_path: object) -> None:
+    import io
+    import json
+    from pathlib import Path
+
+    from outlook import cli
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        code = cli.main(list(argv), stdout=out, stderr=err)
+        return code, out.getvalue(), err.getvalue()
+
+    path = Path(str(tmp_path)) / "h.yaml"
+    head = HEAD_11.replace("{rest: otherwise}", "{yes: {when: hit == 1}, rest: otherwise}")
+    path.write_text(head + "drivers:\n  k: 3\n  p: {beta: {alpha: k + 1, beta: 11 - k}}\n  hit: {probability: p}\n")
+    code, out, err = run("run", str(path), "-n", "20000", "--seed", "1", "--format", "json")
+    assert (code, err) == (0, "")
+    p = next(r["p"] for r in json.loads(out)["scenarios"] if r["scenario"] == "yes")
+    assert p == pytest.approx(1 / 3, abs=4 * math.sqrt(2 / 9 / 20_000))
+    code, out, _ = run("graph", str(path))
+    assert code == 0
+    assert 'n0["driver: k"]' in out and "n0 --> n1" in out and "n1 --> n2" in out
+    code, out, err = run("run", str(path), "-n", "1000", "--set", "drivers.hit.probability=p * 3")
+    assert code != 0
+    assert "drivers.hit.probability: driver 'hit': probability must lie in [0, 1], but is not in" in err

@@ -163,7 +163,8 @@ class Tornado:
         One row per driver that feeds the target and has a range, sorted by
         ``|swing|`` (largest first), columns :data:`TORNADO_COLUMNS`: the
         driver's id, its ``low`` and ``high`` settings (its 5th and 95th
-        percentiles; a categorical driver's category index), the target with
+        percentiles; a categorical driver's category index; a hierarchical
+        driver's, the means over the worlds of its conditional percentiles), the target with
         the driver at each (``p_low``, ``p_high``), ``swing = p_high - p_low``,
         and the estimative words of ``p_low`` and ``p_high`` (``""`` for a
         derived quantity).
