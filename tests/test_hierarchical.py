@@ -452,8 +452,13 @@ def test_a_categorical_parent_in_a_comparison() -> None:
             "s.yaml:10:6: drivers.a.truncate: driver 'a': truncate [-0.5, 0.5] keeps less than 1e-12 of its "
             "distribution in 865 of 1,000 worlds (e.g. mean -8.19839, sd 0.1); widen it",
         ),
+        (
+            "  m: {uniform: [0, 400]}\n  a: {lognormal: {mu: m, sigma: 1}}\n",
+            "s.yaml:10:6: drivers.a: values reach 1.103e+173 in 149 of 1,000 worlds, beyond 1e+150: too large for a "
+            "run to summarise; express it in larger units or bound its parameters",
+        ),
     ],
-    ids=["sd", "probability", "min-max", "not-finite", "truncate"],
+    ids=["sd", "probability", "min-max", "not-finite", "truncate", "too-large"],
 )
 def test_invalid_parameters_in_some_worlds_stop_the_run(drivers: str, expected: str) -> None:
     with pytest.raises(SimulationError) as info:

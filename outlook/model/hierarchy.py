@@ -23,7 +23,7 @@ from ..errors import Location, SimulationError
 from ..errors import number_text as _num
 from ..scenario import Driver, Scenario
 from ..scenario.expressions import Expression
-from ..scenario.stated import MIN_TRUNCATED_MASS, HierarchicalForm
+from ..scenario.stated import MAX_MAGNITUDE, MIN_TRUNCATED_MASS, HierarchicalForm
 
 __all__ = [
     "hierarchical_order",
@@ -130,13 +130,30 @@ def _example(form: HierarchicalForm, params: dict[str, Any], names: tuple[str, .
 def resolve(d: Driver, values: dict[str, FloatArray], score: FloatArray, n: int) -> FloatArray:
     """A hierarchical driver's draws, shape ``(n,)``: its variates ``score`` at its parameters in each world.
 
-    ``values`` holds its parents' draws. Raises as :func:`parameter_values`.
+    ``values`` holds its parents' draws.
+
+    Raises
+    ------
+    SimulationError
+        As :func:`parameter_values`; and located at the driver if some finite
+        draws reach beyond :data:`~outlook.scenario.stated.MAX_MAGNITUDE`
+        (1e150, the bound a plain driver is held to when its file loads), so
+        that every summary of the run stays finite.
     """
     c = d.distribution
     assert isinstance(c, dist.Conditional)
     params = parameter_values(d, values, n)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return c.draw(params, score)
+        x = c.draw(params, score)
+    huge = np.isfinite(x) & (np.abs(x) > MAX_MAGNITUDE)  # what is not finite, draw_worlds reports
+    if huge.any():
+        msg = (
+            f"{d.where}: drivers.{d.id}: values reach {float(np.max(np.abs(x[huge]))):.4g} in {int(huge.sum()):,} of "
+            f"{n:,} worlds, beyond {MAX_MAGNITUDE:.4g}: too large for a run to summarise; express it in larger units "
+            "or bound its parameters"
+        )
+        raise SimulationError(msg)
+    return x
 
 
 def conditional_quantile(d: Driver, values: dict[str, FloatArray], q: float, n: int) -> FloatArray:
