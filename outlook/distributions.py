@@ -22,6 +22,7 @@ import functools
 import math
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import special
@@ -31,7 +32,10 @@ from ._types import BoolArray, FloatArray
 __all__ = [
     "Bernoulli",
     "Beta",
+    "CONDITIONAL_RULES",
+    "CONDITIONAL_SHAPES",
     "Categorical",
+    "Conditional",
     "Constant",
     "CorrelationMatrix",
     "Distribution",
@@ -484,8 +488,9 @@ def cdf(d: Distribution, x: FloatArray) -> FloatArray:
     if isinstance(d, Triangular):
         a, m, b = d.lo, d.mode, d.hi
         xc = np.clip(x, a, b)
-        left = (xc - a) ** 2 / ((b - a) * (m - a)) if m > a else np.zeros_like(xc)
-        right = 1.0 - (b - xc) ** 2 / ((b - a) * (b - m)) if b > m else np.ones_like(xc)
+        with np.errstate(divide="ignore", invalid="ignore"):  # parameters may be arrays (a hierarchical driver)
+            left = np.where(m > a, (xc - a) ** 2 / ((b - a) * (m - a)), 0.0)
+            right = np.where(b > m, 1.0 - (b - xc) ** 2 / ((b - a) * (b - m)), 1.0)
         return np.asarray(np.where(xc <= m, left, right), dtype=np.float64)
     if isinstance(d, Beta):
         return np.asarray(
@@ -661,6 +666,226 @@ class Mixture(Distribution):
     def describe(self) -> str:
         parts = ", ".join(f"{_g(w)}: {c.describe()}" for c, w in zip(self.components, self.weights))
         return f"mixture({parts})"
+
+
+# --------------------------------------------------------------------------
+# format 1.1: hierarchical drivers, whose parameters are given per world
+
+#: The parameters of each shape a hierarchical driver may have (:class:`Conditional`), in the file's names.
+#: ``lognormal`` is ``{mu, sigma}``; ``lognormal_moments`` is ``lognormal: {mean, sd}``.
+CONDITIONAL_SHAPES: dict[str, tuple[str, ...]] = {
+    "normal": ("mean", "sd"),
+    "lognormal": ("mu", "sigma"),
+    "lognormal_moments": ("mean", "sd"),
+    "uniform": ("min", "max"),
+    "triangular": ("min", "mode", "max"),
+    "pert": ("min", "mode", "max", "lambda"),
+    "beta": ("alpha", "beta"),
+    "gamma": ("shape", "scale"),
+    "student_t": ("df", "location", "scale"),
+    "loguniform": ("min", "max"),
+    "probability": ("p",),
+}
+#: The shapes drawn from a uniform (the others from a standard normal score), as their plain forms are.
+_UNIFORM_SCORED = ("uniform", "triangular", "loguniform", "probability")
+
+#: What every world's parameters must satisfy, per shape: (the parameters concerned, the test, the rule).
+CONDITIONAL_RULES: dict[str, tuple[tuple[tuple[str, ...], Any, str], ...]] = {
+    "normal": ((("sd",), lambda p: p["sd"] > 0, "sd must be positive"),),
+    "lognormal": ((("sigma",), lambda p: p["sigma"] > 0, "sigma must be positive"),),
+    "lognormal_moments": ((("mean", "sd"), lambda p: (p["mean"] > 0) & (p["sd"] > 0), "mean and sd must be positive"),),
+    "uniform": ((("min", "max"), lambda p: p["min"] < p["max"], "min must be below max"),),
+    "triangular": (
+        (("min", "max"), lambda p: p["min"] < p["max"], "min must be below max"),
+        (
+            ("min", "mode", "max"),
+            lambda p: (p["min"] <= p["mode"]) & (p["mode"] <= p["max"]),
+            "mode must lie between min and max",
+        ),
+    ),
+    "pert": (
+        (("min", "max"), lambda p: p["min"] < p["max"], "min must be below max"),
+        (
+            ("min", "mode", "max"),
+            lambda p: (p["min"] <= p["mode"]) & (p["mode"] <= p["max"]),
+            "mode must lie between min and max",
+        ),
+        (("lambda",), lambda p: p["lambda"] > 0, "lambda must be positive"),
+    ),
+    "beta": ((("alpha", "beta"), lambda p: (p["alpha"] > 0) & (p["beta"] > 0), "alpha and beta must be positive"),),
+    "gamma": ((("shape", "scale"), lambda p: (p["shape"] > 0) & (p["scale"] > 0), "shape and scale must be positive"),),
+    "student_t": ((("df", "scale"), lambda p: (p["df"] > 0) & (p["scale"] > 0), "df and scale must be positive"),),
+    "loguniform": ((("min", "max"), lambda p: (0 < p["min"]) & (p["min"] < p["max"]), "needs 0 < min < max"),),
+    "probability": ((("p",), lambda p: (0 <= p["p"]) & (p["p"] <= 1), "probability must lie in [0, 1]"),),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Conditional(Distribution):
+    """A shape whose parameters are numbers or expressions over other drivers: a hierarchical driver.
+
+    Its distribution is known only given its parents' values in a world
+    (:meth:`given`); it cannot be sampled on its own (:meth:`sample`,
+    :meth:`ppf` and :meth:`from_normal` raise ``TypeError``). It is drawn
+    as its plain shape is, from one underlying variate per world (a
+    standard normal score ``z`` for normal, lognormal, beta, PERT, gamma and
+    Student's t; a uniform ``u`` for uniform, triangular, log-uniform and
+    yes/no: :attr:`score`), through the inverse CDF at that world's
+    parameters (:meth:`draw`): ``x = F^-1(Phi(z) | params)`` or
+    ``x = F^-1(u | params)``; a yes/no driver is ``1.0`` where ``u < p``.
+    So a driver whose expressions are constants draws exactly what the
+    plain form draws (beta and PERT up to the 1e-7 of their tabulated
+    inverse), and its draws are monotone in the variate: common random
+    numbers pair worlds as for any driver.
+
+    Attributes
+    ----------
+    shape
+        A key of :data:`CONDITIONAL_SHAPES`.
+    params
+        ``(name, value)`` for each parameter: a number, or the text of its expression.
+    lo, hi
+        A truncation (``truncate:``): the distribution in each world conditioned on [lo, hi]
+        (infinite: no bound), drawn by inversion on the restricted interval as :class:`Truncated` is.
+    """
+
+    shape: str
+    params: tuple[tuple[str, float | str], ...]
+    lo: float = -math.inf
+    hi: float = math.inf
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        return "yes/no" if self.shape == "probability" else "continuous"
+
+    @property
+    def score(self) -> str:
+        """``"uniform"`` or ``"normal"``: the variate each world's draw is a monotone function of."""
+        return "uniform" if self.shape in _UNIFORM_SCORED else "normal"
+
+    @property
+    def truncated(self) -> bool:
+        return self.lo > -math.inf or self.hi < math.inf
+
+    def sample(self, n: int, rng: np.random.Generator) -> FloatArray:
+        raise TypeError(f"{self.describe()} is drawn only given its parents' values: see Conditional.draw")
+
+    def ppf(self, u: FloatArray) -> FloatArray:
+        raise TypeError(f"{self.describe()} has a quantile only given its parents' values: see Conditional.draw")
+
+    def from_normal(self, z: FloatArray) -> FloatArray:
+        raise TypeError(f"{self.describe()} has a quantile only given its parents' values: see Conditional.draw")
+
+    @property
+    def mean(self) -> float:
+        """Not defined without the parents' distribution: ``nan``."""
+        return math.nan
+
+    def describe(self) -> str:
+        name = (
+            "lognormal"
+            if self.shape == "lognormal_moments"
+            else "yes/no"
+            if self.shape == "probability"
+            else self.shape
+        )
+        text = f"{name}(" + ", ".join(f"{k}={_g(v) if isinstance(v, float) else v}" for k, v in self.params) + ")"
+        if self.truncated:
+            text += f" truncated to [{_g(self.lo)}, {_g(self.hi)}]"
+        return text
+
+    def problem(self, values: dict[str, Any]) -> tuple[tuple[str, ...], str, BoolArray] | None:
+        """The first rule the parameters break in some world: (the parameters concerned, the rule, where broken).
+
+        ``values`` holds every parameter as a number or an array of shape ``(n,)``.
+        """
+        for name, _ in self.params:
+            with np.errstate(invalid="ignore"):
+                bad = ~np.isfinite(np.asarray(values[name], dtype=np.float64))
+            if bad.any():
+                return (name,), f"{name} must be a finite number", bad
+        for names, test, rule in CONDITIONAL_RULES[self.shape]:
+            with np.errstate(invalid="ignore"):
+                bad = ~np.asarray(test(values), dtype=bool)
+            if bad.any():
+                return names, rule, bad
+        return None
+
+    def given(self, values: dict[str, Any]) -> Distribution:
+        """The plain shape with each parameter's values (numbers or arrays of shape ``(n,)``), untruncated."""
+        v = values
+        if self.shape == "normal":
+            return Normal(v["mean"], v["sd"])
+        if self.shape == "lognormal":
+            return LogNormal(v["mu"], v["sigma"])
+        if self.shape == "lognormal_moments":  # Johnson, Kotz and Balakrishnan 1994, eq. 14.8a-b
+            s2 = np.log1p((np.asarray(v["sd"]) / v["mean"]) ** 2)
+            return LogNormal(np.log(v["mean"]) - s2 / 2, np.sqrt(s2))
+        if self.shape == "uniform":
+            return Uniform(v["min"], v["max"])
+        if self.shape == "triangular":
+            return Triangular(v["min"], v["mode"], v["max"])
+        if self.shape == "pert":
+            return pert(v["min"], v["mode"], v["max"], v["lambda"])
+        if self.shape == "beta":
+            return Beta(v["alpha"], v["beta"])
+        if self.shape == "gamma":
+            return Gamma(v["shape"], v["scale"])
+        if self.shape == "student_t":
+            return StudentT(v["df"], v["location"], v["scale"])
+        if self.shape == "loguniform":
+            return LogUniform(v["min"], v["max"])
+        return Bernoulli(v["p"])
+
+    def mass(self, values: dict[str, Any]) -> FloatArray:
+        """The share of each world's distribution that the truncation keeps (1 without one)."""
+        base = self.given(values)
+        lo, hi = np.asarray(self.lo), np.asarray(self.hi)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(np.maximum(cdf(base, hi) - cdf(base, lo), _sf(base, lo) - _sf(base, hi)))
+
+    def draw(self, values: dict[str, Any], score: FloatArray) -> FloatArray:
+        """Each world's draw from its parameters' values and its variate (:attr:`score`), shape ``(n,)``."""
+        score = np.asarray(score, dtype=np.float64)
+        base = self.given(values)
+        if isinstance(base, Bernoulli):
+            return (score < base.p).astype(np.float64)
+        if self.score == "uniform":
+            lower, u, q = score <= 0.5, np.minimum(score, 0.5), 1.0 - np.maximum(score, 0.5)
+            if not self.truncated:
+                return np.asarray(base.ppf(score) * np.ones_like(score), dtype=np.float64)
+        else:
+            lower, u, q = score <= 0, special.ndtr(np.minimum(score, 0.0)), special.ndtr(-np.maximum(score, 0.0))
+            if not self.truncated:
+                if isinstance(base, Beta):
+                    return _beta_quantile(base, lower, u, q)
+                return np.asarray(base.from_normal(score) * np.ones_like(score), dtype=np.float64)
+        lo, hi = np.asarray(self.lo), np.asarray(self.hi)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fa, fb, sa, sb = cdf(base, lo), cdf(base, hi), _sf(base, lo), _sf(base, hi)
+            low = base.ppf(fa + u * (fb - fa))
+            high = _sf_quantile(base, sb + q * (sa - sb))
+        return np.asarray(np.clip(np.where(lower, low, high), self.lo, self.hi), dtype=np.float64)
+
+    def quantile(self, values: dict[str, Any], q: float, n: int) -> FloatArray:
+        """Each world's ``q`` quantile given its parameters' values (a yes/no driver: 1.0 where ``q >= 1 - p``)."""
+        if self.shape == "probability":
+            return (np.full(n, q) >= 1.0 - np.asarray(values["p"])).astype(np.float64)
+        score = q if self.score == "uniform" else float(special.ndtri(q))
+        return self.draw(values, np.full(n, score))
+
+
+def _beta_quantile(d: Beta, lower: BoolArray, u: FloatArray, q: FloatArray) -> FloatArray:
+    """A beta's (or PERT's) inverse CDF with array parameters: at ``u`` where ``lower``, else at upper-tail share ``q``.
+
+    ``I^-1_{a,b}(u)``, and ``1 - I^-1_{b,a}(q)`` for the upper tail (the
+    beta's symmetry ``I_x(a, b) = 1 - I_{1-x}(b, a)``: Abramowitz and Stegun
+    1964, 26.5.2), so that the upper tail keeps its precision; scaled to
+    [lo, hi]. Parameters and ``u``, ``q`` broadcast: shape ``(n,)``.
+    """
+    with np.errstate(invalid="ignore"):
+        x = np.where(lower, special.betaincinv(d.alpha, d.beta, u), 1.0 - special.betaincinv(d.beta, d.alpha, q))
+    return np.asarray(d.lo + (d.hi - d.lo) * x, dtype=np.float64)
 
 
 #: Normal scores over which :func:`overflow_share` looks: every draw but a

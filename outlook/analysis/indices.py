@@ -52,10 +52,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._types import FloatArray, IntArray
-from ..distributions import Distribution
-from ..model import Model, WorldBlock, compile_model, iter_worlds
+from ..distributions import Conditional, Distribution
+from ..model import Model, WorldBlock, compile_model, draw_worlds, iter_worlds
 from ..model.graph import dependency_graph
-from ..model.settings import DEFAULT_CHUNK_SIZE
+from ..model.settings import BLOCK_SIZE, DEFAULT_CHUNK_SIZE
 from ..scenario import Scenario
 
 if TYPE_CHECKING:
@@ -247,7 +247,11 @@ def first_order_indices(
     if batches < 1 or m < 2 or samples < 2 * m * batches:
         raise ValueError(f"need at least 2 * bins * batches = {2 * m * batches:,} samples (got {samples:,})")
     drivers = [d for d in s.drivers if d.kind != "constant"]
-    binners = [_Binner.of(d.distribution, m) for d in drivers]
+    pilot: dict[str, FloatArray] = {}
+    if any(isinstance(d.distribution, Conditional) and d.kind == "continuous" for d in drivers):
+        # a hierarchical driver's marginal quantiles are not known in closed form: the run's first worlds give them
+        pilot = dict(draw_worlds(model, seed, 0, min(samples, BLOCK_SIZE), total=samples).values)
+    binners = [_Binner.of(d.distribution, m, pilot.get(d.id)) for d in drivers]
     nb = [b.bins for b in binners]
     h, r = len(s.horizons), len(s.rules)
     reach = _reached_events(model, [d.id for d in drivers])
@@ -295,15 +299,26 @@ class _Binner:
     table: IntArray | None = None
 
     @classmethod
-    def of(cls, distribution: Distribution, m: int) -> _Binner:
-        """The bins of a driver with this distribution, ``m`` for a continuous one."""
+    def of(cls, distribution: Distribution, m: int, sample: FloatArray | None = None) -> _Binner:
+        """The bins of a driver with this distribution, ``m`` for a continuous one.
+
+        A hierarchical driver's (:class:`~outlook.distributions.Conditional`)
+        quantiles are those of ``sample``, its values in the run's first worlds.
+        """
         if distribution.kind == "yes/no":
             return cls(2)
         probs = getattr(distribution, "probs", None)
         if probs is not None:
             return cls(len(probs))
-        edges = np.asarray(distribution.ppf(np.arange(1, m) / m), dtype=np.float64)
-        lo, hi = (float(v) for v in np.asarray(distribution.ppf(np.array([0.001, 0.999]))))
+
+        def ppf(q: FloatArray) -> FloatArray:
+            if isinstance(distribution, Conditional):
+                assert sample is not None
+                return np.asarray(np.quantile(sample, q), dtype=np.float64)
+            return distribution.ppf(q)
+
+        edges = np.asarray(ppf(np.arange(1, m) / m), dtype=np.float64)
+        lo, hi = (float(v) for v in np.asarray(ppf(np.array([0.001, 0.999]))))
         if not hi > lo:
             return cls(1)
         mids = lo + (np.arange(GRID + 1) + 0.5) * (hi - lo) / GRID

@@ -28,6 +28,13 @@ distribution given ``x_i = c``. The same streams give a draw of it: with
 eq. A.6, and the "conditioning by kriging" identity, Chilès & Delfiner 2012
 §7.3.1). Each moved score goes through its driver's inverse CDF.
 
+A hierarchical driver (format 1.1: its parameters read other drivers) is
+set, in each world, to its own 5th (95th) percentile given its parents'
+values there: ``F^-1(0.05 | params)``; its ``low`` and ``high`` in the
+table are the means of those conditional percentiles over the worlds.
+Setting a driver that a hierarchical driver reads recomputes that driver
+from its own variates (common random numbers), then what lies below it.
+
 A driver that feeds nothing the target reads, and a constant driver (its
 5th and 95th percentiles are one value), are listed apart in
 :attr:`Tornado.apart` with the reason, never shown as a zero swing.
@@ -45,6 +52,7 @@ from .._types import FloatArray
 from ..model import Model, compile_model, iter_worlds
 from ..model.graph import dependency_graph
 from ..model.hazards import _event_hazard, after_modifiers
+from ..model.hierarchy import conditional_quantile, resolve, variate
 from ..model.settings import BLOCK_SIZE, DEFAULT_CHUNK_SIZE
 from ..model.streams import node_rng
 from ..model.worlds import WorldBlock, _derived
@@ -155,7 +163,8 @@ class Tornado:
         One row per driver that feeds the target and has a range, sorted by
         ``|swing|`` (largest first), columns :data:`TORNADO_COLUMNS`: the
         driver's id, its ``low`` and ``high`` settings (its 5th and 95th
-        percentiles; a categorical driver's category index), the target with
+        percentiles; a categorical driver's category index; a hierarchical
+        driver's, the means over the worlds of its conditional percentiles), the target with
         the driver at each (``p_low``, ``p_high``), ``swing = p_high - p_low``,
         and the estimative words of ``p_low`` and ``p_high`` (``""`` for a
         derived quantity).
@@ -236,8 +245,13 @@ def tornado(
     feeding_ids = feeding_drivers(model, tgt)
     apart = [(d.id, "feeds nothing the target reads") for d in s.drivers if d.id not in feeding_ids]
     settings: dict[str, tuple[float, float]] = {}
+    levels: dict[str, list[float]] = {}  # a hierarchical driver's settings: its conditional quantiles, summed
     for d in s.drivers:
         if d.id not in feeding_ids:
+            continue
+        if d.id in model.hierarchical:
+            settings[d.id] = (np.nan, np.nan)
+            levels[d.id] = [0.0, 0.0]
             continue
         lo, hi = (float(x) for x in np.asarray(d.distribution.ppf(np.array([lo_q, hi_q]))))
         if d.kind == "constant":
@@ -251,11 +265,15 @@ def tornado(
         base_sum += _target_sum(model, tgt, block, block.values, block.times, None)
         scores = _normal_scores(model, block) if model.correlated else None
         budgets = _budgets(model, block, {e for p in plans.values() for e in p.events})
+        variates = _variates(model, block, {c for p in plans.values() for c in p.drivers})
         for name, (lo, hi) in settings.items():
             for side, (q, v) in enumerate(((lo_q, lo), (hi_q, hi))):
                 moved = _moved_drivers(model, name, q, v, block, scores, corr)
-                sums[name][side] += _recomputed_sum(model, tgt, block, moved, budgets, plans[name])
+                if name in levels:
+                    levels[name][side] += float(np.sum(moved[name]))
+                sums[name][side] += _recomputed_sum(model, tgt, block, moved, budgets, plans[name], variates)
     p = base_sum / samples
+    settings.update({name: (lv[0] / samples, lv[1] / samples) for name, lv in levels.items()})
     rows = []
     for name, (lo, hi) in settings.items():
         p_lo, p_hi = sums[name][0] / samples, sums[name][1] / samples
@@ -272,11 +290,12 @@ def tornado(
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    """What one driver's setting recomputes: derived quantities, events and whether the rules."""
+    """What one driver's setting recomputes: hierarchical drivers, derived quantities, events and whether the rules."""
 
     derived: tuple[str, ...]
     events: tuple[str, ...]
     rules: bool
+    drivers: tuple[str, ...] = ()
 
 
 def feeding_drivers(model: Model, target: Target) -> frozenset[str]:
@@ -324,7 +343,8 @@ def _plan(model: Model, graph: Any, name: str, wanted: frozenset[str], corr: Flo
     derived = tuple(d.id for d in s.derived if f"derived:{d.id}" in reached)
     events = tuple(e.id for e in s.events if f"event:{e.id}" in reached)
     rules = any(f"scenario:{r.id}" in reached for r in s.rules)
-    return _Plan(derived, events, rules)
+    children = tuple(c for c in model.hierarchical if f"driver:{c}" in reached and f"driver:{c}" not in start)
+    return _Plan(derived, events, rules, children)
 
 
 def _seeding_blocks(block: WorldBlock) -> list[tuple[int, int, int, int]]:
@@ -373,11 +393,30 @@ def _budgets(model: Model, block: WorldBlock, events: set[str]) -> dict[str, Flo
     return out
 
 
+def _variates(model: Model, block: WorldBlock, names: set[str]) -> dict[str, FloatArray]:
+    """The variates of hierarchical drivers ``names`` in the block's worlds, from their own streams."""
+    assert block.seed is not None
+    s = model.scenario
+    out = {name: np.empty(block.size) for name in names}
+    i0 = 0
+    for b, size, lo, hi in _seeding_blocks(block):
+        for name in names:
+            out[name][i0 : i0 + hi - lo] = variate(s.driver(name), node_rng(block.seed, b, "driver", name), size)[lo:hi]
+        i0 += hi - lo
+    return out
+
+
 def _moved_drivers(
     model: Model, name: str, q: float, value: float, block: WorldBlock, scores: FloatArray | None, corr: FloatArray
 ) -> dict[str, FloatArray]:
-    """The drivers a setting changes: ``name`` at ``value`` and, if correlated, its group conditioned on it."""
+    """The drivers a setting changes: ``name`` at ``value`` and, if correlated, its group conditioned on it.
+
+    A hierarchical driver is set to its own ``q`` quantile in each world,
+    given its parents' values there (:func:`~outlook.model.hierarchy.conditional_quantile`).
+    """
     n = block.size
+    if name in model.hierarchical:
+        return {name: conditional_quantile(model.scenario.driver(name), dict(block.values), q, n)}
     moved = {name: np.full(n, value)}
     if scores is None or name not in model.correlated:
         return moved
@@ -400,11 +439,14 @@ def _recomputed_sum(
     moved: Mapping[str, FloatArray],
     budgets: Mapping[str, FloatArray],
     plan: _Plan,
+    variates: Mapping[str, FloatArray],
 ) -> float:
     """The target's sum over the block's worlds with ``moved`` drivers, recomputing only ``plan``'s nodes."""
     s = model.scenario
     n = block.size
     values: dict[str, FloatArray] = {**block.values, **moved}
+    for c in plan.drivers:  # hierarchical drivers below a moved one, from their own variates
+        values[c] = resolve(s.driver(c), values, variates[c], n)
     for dv in s.derived:
         if dv.id in plan.derived:
             values[dv.id] = _derived(dv.id, dv.expr.evaluate(values, n), dv.where, n)

@@ -45,6 +45,7 @@ from ..scenario import Scenario
 from ..scenario.stated import (
     ConstantForm,
     Form,
+    HierarchicalForm,
     NormalForm,
     PertForm,
     ProbabilityForm,
@@ -172,6 +173,12 @@ def shifted_form(form: Form, shift: float) -> Form:
         For a form without a location to shift (lognormal, beta, categorical).
     """
     names = _LOCATION.get(type(form))
+    if isinstance(form, HierarchicalForm):
+        msg = (
+            f"a tipping point shifts a stated location; this driver's {form.form} parameters read other drivers "
+            f"({', '.join(sorted(form.parents))}): shift one of those"
+        )
+        raise ValueError(msg)
     if names is None:
         msg = (
             f"a tipping point shifts a range, a constant, a probability, or a normal, uniform, triangular or "

@@ -17,6 +17,7 @@ from .._types import FloatArray
 from ..errors import SimulationError
 from ..scenario import Scenario, _repr
 from ..scenario.timing import horizon_column, per_horizon
+from .hierarchy import hierarchical_order
 
 __all__ = [
     "CURVE_POINTS",
@@ -43,6 +44,8 @@ class Model:
     #: repaired if the file asks): ``None`` without correlations.
     correlation: dist.CorrelationMatrix | None
     curve_times: FloatArray = field(default_factory=lambda: np.zeros(1))
+    #: The hierarchical drivers (format 1.1), in the order they are drawn: each after the drivers it reads.
+    hierarchical: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         """One line: the scenario's id, its drivers (how many correlated) and horizons; never the arrays."""
@@ -133,7 +136,7 @@ def compile_model(scenario: Scenario) -> Model:
             raise SimulationError(msg)
         chol = np.asarray(np.linalg.cholesky(judged.matrix), dtype=np.float64)
     grid = np.linspace(0.0, float(ends.max()), CURVE_POINTS)
-    return Model(scenario, ends, correlated, chol, judged, grid)
+    return Model(scenario, ends, correlated, chol, judged, grid, hierarchical_order(scenario))
 
 
 def correlation_changes(model: Model) -> list[tuple[str, str, float, float]]:

@@ -4,7 +4,8 @@ This module owns the graph of a validated :class:`~outlook.scenario.Scenario`:
 its nodes (sources, drivers, derived quantities, events and scenarios) and
 its directed edges (a source is cited by a driver or an event; a driver or a
 derived quantity feeds the derived quantities, events and scenario rules
-whose expressions read it; an event feeds the events it modifies through
+whose expressions read it, and a driver the drivers whose parameters read
+it (a hierarchical driver, format 1.1); an event feeds the events it modifies through
 ``after`` or enables through ``requires``, and the scenario rules that name
 it), with the questions asked of it: what lies upstream or downstream of a
 node, and which drivers and derived quantities reach no probability at all.
@@ -55,7 +56,7 @@ NODE_KINDS = ("source", "driver", "derived", "event", "scenario")
 
 #: The kinds of edge: ``cites`` (a source -> the driver or event that cites
 #: it), ``reads`` (a driver or derived quantity -> what reads it in an
-#: expression), ``after`` (an event -> the event whose hazard it modifies),
+#: expression, a driver's parameters included), ``after`` (an event -> the event whose hazard it modifies),
 #: ``requires`` (an event -> the event it enables), ``names`` (an event ->
 #: the scenario rule whose condition names it).
 EDGE_KINDS = ("cites", "reads", "after", "requires", "names")
@@ -316,6 +317,7 @@ def dependency_graph(scenario: Scenario) -> DependencyGraph:
     for d in scenario.drivers:
         if d.source is not None and d.source.ref:
             edges.append(Edge(f"source:{d.source.ref}", f"driver:{d.id}", "cites"))
+        edges += read(d.parents, f"driver:{d.id}")  # a hierarchical driver's parameters read other drivers
     for q in scenario.derived:
         edges += read(q.expr.names, f"derived:{q.id}")
     for e in scenario.events:

@@ -29,7 +29,9 @@ Correlated drivers are drawn together: if the correlated drivers or the
 Cholesky factor of their correlation matrix differ at all (a pair added,
 removed or changed, a repair), every correlated driver has changed;
 otherwise a correlated driver changes only with its own distribution (its
-normal score is the same, only its inverse CDF differs). A change of the
+normal score is the same, only its inverse CDF differs). A hierarchical
+driver (format 1.1) is downstream of the drivers its parameters read: it
+is recomputed, from its own variates, when one of them changes. A change of the
 horizons' ids or ends, or a quasi-random sampler (``sobol``, ``lhs``: one
 point set serves every coordinate of a block, and its dimension is the
 number of nodes), falls back to a full draw, which
@@ -60,6 +62,7 @@ from ..scenario.expressions import Expression
 from .compile import Model
 from .graph import dependency_graph
 from .hazards import _event_hazard, after_modifiers, event_times
+from .hierarchy import resolve, variate
 from .settings import BLOCK_SIZE, _check_sampler
 from .streams import node_rng
 from .worlds import WorldBlock, _check_draws, _correlated, derive, draw_worlds, horizon_column, rule_scope
@@ -208,7 +211,9 @@ def _draw_some(
     s = model.scenario
     out: dict[str, FloatArray] = {}
     for d in s.drivers:
-        if d.id in drivers and d.id not in model.correlated:
+        if d.id in drivers and d.id in model.hierarchical:  # its variates, resolved by _recompute
+            out[d.id] = variate(d, node_rng(seed, block, "driver", d.id), n)
+        elif d.id in drivers and d.id not in model.correlated:
             out[d.id] = d.distribution.sample(n, node_rng(seed, block, "driver", d.id))
     if drivers.intersection(model.correlated):
         z = np.empty((len(model.correlated), n))
@@ -350,10 +355,13 @@ def _recompute(base_block: WorldBlock, new_model: Model, seed: int, total: int, 
     events = tuple(e.id for e in s.events if f"event:{e.id}" in redo)
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below, located
         drawn, budgets = _draw_some_chunk(new_model, seed, start, start + n, total, drivers, events)
+    values = {d.id: drawn[d.id] if d.id in drivers else base_block.values[d.id] for d in s.drivers}
+    for name in new_model.hierarchical:  # on its parents' draws, new or the base's, as draw_worlds does
+        if name in drivers:
+            values[name] = resolve(s.driver(name), values, values[name], n)
     for d in s.drivers:
         if d.id in drivers:
-            _check_draws(d, drawn[d.id], n)
-    values = {d.id: drawn[d.id] if d.id in drivers else base_block.values[d.id] for d in s.drivers}
+            _check_draws(d, values[d.id], n)
     varying = new_model.per_horizon
     for dv in s.derived:
         if f"derived:{dv.id}" in redo:

@@ -25,6 +25,7 @@ from ..scenario.expressions import T_KEY, time_key
 from ..scenario.timing import horizon_column
 from .compile import Model, compile_model
 from .hazards import occurrence_times
+from .hierarchy import qmc_variate, resolve, variate
 from .settings import (
     BLOCK_SIZE,
     DEFAULT_CHUNK_SIZE,
@@ -113,14 +114,18 @@ def _draw_block(
     (:func:`~outlook.model.streams.node_rng`): a driver its shape's draws
     (a correlated driver its standard normal scores, mixed with the other
     correlated drivers' by the Cholesky factor, then mapped through its
-    inverse CDF), an event its Exp(1) budgets.
+    inverse CDF), an event its Exp(1) budgets. A hierarchical driver's entry
+    holds its variates (:func:`~outlook.model.hierarchy.variate`), which
+    :func:`draw_worlds` resolves on its parents' draws.
     """
     if sampler != "random":
         return _draw_block_qmc(model, seed, block, n, sampler)
     s = model.scenario
     out: dict[str, FloatArray] = {}
     for d in s.drivers:
-        if d.id not in model.correlated:
+        if d.id in model.hierarchical:  # its variates: resolved on its parents' draws (draw_worlds)
+            out[d.id] = variate(d, node_rng(seed, block, "driver", d.id), n)
+        elif d.id not in model.correlated:
             out[d.id] = d.distribution.sample(n, node_rng(seed, block, "driver", d.id))
     if model.correlated:
         z = np.empty((len(model.correlated), n))
@@ -191,7 +196,9 @@ def _draw_block_qmc(
         if d.id in model.correlated:
             continue
         col = u[:, dims["driver", d.id]]
-        if isinstance(d.distribution, dist.Beta):  # betaincinv is slow: the tabulated normal-score route
+        if d.id in model.hierarchical:
+            out[d.id] = qmc_variate(d, col)
+        elif isinstance(d.distribution, dist.Beta):  # betaincinv is slow: the tabulated normal-score route
             out[d.id] = d.distribution.from_normal(special.ndtri(col))
         else:
             out[d.id] = np.asarray(d.distribution.ppf(col), dtype=np.float64)
@@ -265,6 +272,8 @@ def draw_worlds(model: Model, seed: int, start: int, stop: int, *, total: int, s
     n = stop - start
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below, located
         values, budgets = _draw_chunk(model, seed, start, stop, total, sampler)
+    for name in model.hierarchical:  # each after the drivers its parameters read
+        values[name] = resolve(s.driver(name), values, values[name], n)
     for d in s.drivers:
         _check_draws(d, values[d.id], n)
     varying = model.per_horizon

@@ -93,6 +93,8 @@ def _stated_range(spec: tuple[tuple[str, Any], ...]) -> tuple[float, float, str]
     for form in ("uniform", "triangular", "pert"):
         if form in d:
             vals = dict(d[form])
+            if isinstance(vals["min"], str) or isinstance(vals["max"], str):  # bounds that vary by world
+                return None
             return float(vals["min"]), float(vals["max"]), "stated bounds"
     return None
 

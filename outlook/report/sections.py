@@ -138,13 +138,16 @@ def _stated(d: Driver) -> Parts:
     if "constant" in spec:
         return (f"constant {number(spec['constant'])}",)
     if "probability" in spec:
-        return (f"yes with probability {percent(float(spec['probability']))}",)
+        p = spec["probability"]
+        if isinstance(p, str):  # an expression over other drivers (format 1.1)
+            return ("yes with probability ", User(p))
+        return (f"yes with probability {percent(float(p))}",)
     if "categorical" in spec:
         return join([(User(str(c)), f" {percent(float(p))}") for c, p in spec["categorical"]], "; ")
     items = []
     for form, params in spec.items():
         if isinstance(params, tuple) and all(isinstance(x, tuple) and len(x) == 2 for x in params):
-            items.append(f"{form}: " + ", ".join(f"{k} {number(v)}" for k, v in params))
+            items.append(f"{form}: " + ", ".join(f"{k} {v if isinstance(v, str) else number(v)}" for k, v in params))
         else:
             items.append(f"{form} {params}")
     return (User("; ".join(items)),)

@@ -11,18 +11,26 @@ located message for each problem in one. Never samples.
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from .. import distributions as dist
+from ..errors import Location
+from .expressions import ANY, YES_NO, Expression, NameKind, names_in
+from .order import toposort
 from .reading import Node
 from .records import Driver
 from .stated import (
+    DEFAULT_LAMBDA,
     BetaForm,
     CategoricalForm,
     ConstantForm,
     Form,
     GammaForm,
+    HierarchicalForm,
     LogNormalForm,
     LogNormalMomentsForm,
     LogUniformForm,
@@ -106,17 +114,66 @@ _TRUNCATABLE = (
 )
 
 
+@dataclass(frozen=True)
+class _Scope:
+    """What a driver's parameter written as an expression may read (format 1.1): the drivers read before it."""
+
+    kinds: Mapping[str, NameKind]
+    refused: dict[str, str]
+    #: every driver the section defines
+    drivers: frozenset[str] = frozenset()
+
+
+#: why a name that is not a driver cannot be read by a driver's parameter
+_PARAMETERS_READ = "a driver's parameter may read only other drivers (numbers, pi and functions too)"
+
+
 def drivers(r: Reader, node: Node) -> tuple[Driver, ...]:
-    """Every driver that is valid; each problem is recorded."""
+    """Every driver that is valid, in the file's order; each problem is recorded.
+
+    Drivers are read in the order their parameters use each other
+    (:func:`~outlook.scenario.order.toposort`; the file's order otherwise), so
+    that an expression knows what each driver it reads holds; a cycle is
+    reported once, and the drivers on it are not read further.
+    """
     m = r.mapping(node, "drivers", what="a mapping of driver ids")
-    out = []
-    for name, dnode in m.items():
+    deps = {name: [d for d in _parameter_names(dnode) if d in m] for name, dnode in m.items()}
+    order = toposort(r, deps, {n: r.at(dnode, f"drivers.{n}") for n, dnode in m.items()}, "drivers")
+    refused = dict.fromkeys(sorted(r.defined.get("derived", ())), f"is a derived quantity; {_PARAMETERS_READ}")
+    refused.update(dict.fromkeys(sorted(r.defined.get("events", ())), f"is an event; {_PARAMETERS_READ}"))
+    refused.setdefault(
+        "t", f"is the end of a horizon, which a driver (drawn once per world) cannot read: {_PARAMETERS_READ}"
+    )
+    kinds: dict[str, NameKind] = {}
+    done: set[str] = set()
+    out: dict[str, Driver] = {}
+    for name in order:
+        if any(d not in done for d in deps[name]):  # on a cycle (reported) or after one
+            continue
+        done.add(name)
+        kinds[name] = ANY  # if it fails: declared, of unknown kind, so that no cascade follows
         with r.collecting():
-            out.append(driver(r, node, name, dnode))
-    return tuple(out)
+            d = driver(r, node, name, m[name], _Scope(kinds, refused, frozenset(m)))
+            out[name] = d
+            kinds[name] = d.categories if d.categories is not None else YES_NO if d.kind == "yes/no" else None
+    return tuple(out[n] for n in m if n in out)
 
 
-def driver(r: Reader, parent: Node, name: str, node: Node) -> Driver:
+def _parameter_names(node: Node) -> list[str]:
+    """The names a driver's parameters written as text mention, in the order they are written (for ordering)."""
+    if node.kind != "map":
+        return []
+    found: list[str] = []
+    for key in (k for k in node.value if k in FORMS and k not in ("categorical", "mixture", "range")):
+        fnode = node.value[key]
+        items = fnode.value.values() if fnode.kind == "map" else fnode.value if fnode.kind == "seq" else [fnode]
+        for item in items:
+            if item.kind == "scalar" and isinstance(item.value, str):
+                found += sorted(names_in(item.value))
+    return list(dict.fromkeys(found))
+
+
+def driver(r: Reader, parent: Node, name: str, node: Node, scope: _Scope | None = None) -> Driver:
     """One driver: its name declared, its form and description read, its values checked where written."""
     kp = f"drivers.{name}"
     r.claim(parent, name, "drivers")
@@ -133,7 +190,7 @@ def driver(r: Reader, parent: Node, name: str, node: Node) -> Driver:
     if "source" in m:
         with r.collecting():
             source = r.source_ref(m["source"], kp + ".source")
-    stated = _truncated(r, m, kp, _stated(r, form, m, kp))
+    stated = _truncated(r, m, kp, _stated(r, form, m, kp, scope))
     notes = _deprecations(r, node, kp)
     with r.placing(node, kp):  # the form's own checks (low > high, sd <= 0, ...), at the value they concern
         return Driver(
@@ -180,6 +237,8 @@ def _truncated(r: Reader, m: dict[str, Node], kp: str, stated: Form) -> Form:
             ends.append(unbounded)
         else:
             ends.append(r.number(item, f"{tkp}[{i}]"))
+    if isinstance(stated, HierarchicalForm):  # truncated world by world (format 1.1)
+        return dataclasses.replace(stated, low=ends[0], high=ends[1])
     return TruncatedForm(stated, ends[0], ends[1])
 
 
@@ -200,8 +259,12 @@ def _form(r: Reader, node: Node, kp: str) -> str:
     return forms[0]
 
 
-def _stated(r: Reader, form: str, m: dict[str, Node], kp: str) -> Form:
-    """What ``form`` states, each value read as the kind it must be (its limits are the form's own checks)."""
+def _stated(r: Reader, form: str, m: dict[str, Node], kp: str, scope: _Scope | None = None) -> Form:
+    """What ``form`` states, each value read as the kind it must be (its limits are the form's own checks).
+
+    ``scope``: what a parameter written as an expression may read (``None``
+    in a mixture's component, which refuses one).
+    """
     fnode = m[form]
     fkp = f"{kp}.{form}"
     if form == "range":
@@ -209,7 +272,8 @@ def _stated(r: Reader, form: str, m: dict[str, Node], kp: str) -> Form:
     if form == "constant":
         return ConstantForm(r.number(fnode, fkp))
     if form == "probability":
-        return ProbabilityForm(r.probability(fnode, fkp))
+        p = _value(r, fnode, fkp, scope, probability=True)
+        return ProbabilityForm(p) if isinstance(p, float) else HierarchicalForm("probability", (("p", p),))
     if form == "categorical":
         return _categorical(r, fnode, fkp)
     if form == "mixture":
@@ -219,16 +283,49 @@ def _stated(r: Reader, form: str, m: dict[str, Node], kp: str) -> Form:
         pm = r.mapping(fnode, fkp, required=("mean", "sd"), what="a mapping {mean, sd}")
         if set(pm) != {"mean", "sd"}:
             raise Skip()
-        return LogNormalMomentsForm(r.number(pm["mean"], fkp + ".mean"), r.number(pm["sd"], fkp + ".sd"))
-    values = _parameters(r, form, fnode, fkp)
+        mean, sd = (_value(r, pm[k], f"{fkp}.{k}", scope) for k in ("mean", "sd"))
+        if isinstance(mean, float) and isinstance(sd, float):
+            return LogNormalMomentsForm(mean, sd)
+        return HierarchicalForm("lognormal", (("mean", mean), ("sd", sd)))
+    values = _parameters(r, form, fnode, fkp, scope)
+    if form == "pert" and "lambda" in m:
+        if "lambda" in values:
+            raise r.fail(r.at_key(fnode, "lambda", fkp + ".lambda"), "lambda is given twice, here and beside pert")
+        values["lambda"] = r.positive(m["lambda"], kp + ".lambda")
+    if any(isinstance(v, Expression) for v in values.values()):
+        if form == "pert":
+            values.setdefault("lambda", DEFAULT_LAMBDA)
+        return HierarchicalForm(form, tuple((k, values[k]) for k in dist.CONDITIONAL_SHAPES[form]))
+    numbers = {k: v for k, v in values.items() if isinstance(v, float)}  # every value here
     if form == "pert":
-        if "lambda" in m:
-            if "lambda" in values:
-                raise r.fail(r.at_key(fnode, "lambda", fkp + ".lambda"), "lambda is given twice, here and beside pert")
-            values["lambda"] = r.positive(m["lambda"], kp + ".lambda")
-        lam = values.pop("lambda", None)
-        return PertForm(**values, lam=lam)
-    return _PARAMETRIC[form](**values)
+        lam = numbers.pop("lambda", None)
+        return PertForm(**numbers, lam=lam)
+    return _PARAMETRIC[form](**numbers)
+
+
+def _value(r: Reader, node: Node, kp: str, scope: _Scope | None, *, probability: bool = False) -> float | Expression:
+    """A parameter: a number, or (format 1.1) an expression over drivers; a constant expression is its number."""
+    text = node.value if node.kind == "scalar" and isinstance(node.value, str) and not r.is_percentage(node) else None
+    # before format 1.1, text that names no driver is a number mistyped, and said so
+    if text is None or (r.version < 1.1 and not (scope and names_in(text) & scope.drivers)):
+        return r.probability(node, kp) if probability else r.number(node, kp)
+    r.needs_format(r.at(node, kp), "a parameter written as an expression")
+    if scope is None:
+        raise r.fail(r.at(node, kp), "a mixture's component takes numbers, not expressions", got=node.value)
+    for name in ("time", "happened"):  # an event's time, which no driver can read
+        found = re.search(rf"\b{name}\s*\(", text)
+        if found and name not in scope.kinds:
+            where = Location(r.path, node.text_line or node.line, node.text_col, kp, node.override)
+            problem = (
+                f"{name}() reads an event's time, which a driver (drawn once per world) cannot read: {_PARAMETERS_READ}"
+            )
+            raise r.fail(where.shifted(found.start()), problem)
+    e = r.expression(node, kp, scope.kinds, scope.refused, number=True)
+    if not e.names and e.constant is not None:
+        if probability and not 0.0 <= e.constant <= 1.0:
+            raise r.fail(r.at(node, kp), "probability must lie in [0, 1]", got=e.constant)
+        return e.constant
+    return e
 
 
 def _categorical(r: Reader, node: Node, kp: str) -> CategoricalForm:
@@ -245,20 +342,29 @@ def _categorical(r: Reader, node: Node, kp: str) -> CategoricalForm:
     return CategoricalForm(tuple(probs.items()))
 
 
-def _parameters(r: Reader, form: str, node: Node, kp: str) -> dict[str, float]:
-    """The numbers of ``normal``, ``lognormal``, ``uniform``, ``triangular``, ``pert`` or ``beta``: a mapping or a list."""
+def _parameters(r: Reader, form: str, node: Node, kp: str, scope: _Scope | None) -> dict[str, float | Expression]:
+    """The values of a parametric form (``normal``, ... ``loguniform``): a mapping or a list; expressions in format 1.1."""
     params = _PARAMS[form]
     if node.kind == "seq" and len(node.value) == len(params):
-        return dict(zip(params, r.numbers(node, kp, len(params), "")))
+        if not any(item.kind == "scalar" and isinstance(item.value, str) for item in node.value):
+            return dict(zip(params, r.numbers(node, kp, len(params), "")))
+        before = len(r.errors)
+        listed: dict[str, float | Expression] = {}
+        for i, (p, item) in enumerate(zip(params, node.value)):
+            with r.collecting():
+                listed[p] = _value(r, item, f"{kp}[{i}]", scope)
+        if len(r.errors) > before:
+            raise Skip()
+        return listed
     defaults = _DEFAULTS.get(form, {})
     extra = ("lambda",) if form == "pert" else tuple(defaults)
     required = tuple(p for p in params if p not in defaults)
     pm = r.mapping(node, kp, required=required, optional=extra, what=f"a mapping {{{', '.join(params)}}}")
     before = len(r.errors)
-    values = dict(defaults)
+    values: dict[str, float | Expression] = dict(defaults)
     for k in pm:
         with r.collecting():
-            values[k] = r.number(pm[k], f"{kp}.{k}")
+            values[k] = _value(r, pm[k], f"{kp}.{k}", scope)
     if len(r.errors) > before or any(k not in values for k in params):
         raise Skip()
     return values

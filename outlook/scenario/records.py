@@ -13,7 +13,7 @@ from typing import Any
 from .. import distributions as dist
 from ..errors import Location, ScenarioError
 from .expressions import Expression
-from .stated import Form, RangeForm, distribution_of, form_data, form_problems, sampling_problem
+from .stated import Form, HierarchicalForm, RangeForm, distribution_of, form_data, form_problems, sampling_problem
 
 __all__ = [
     "FORMAT_VERSION",
@@ -108,6 +108,9 @@ class Driver:
         except ValueError as exc:  # a range no distribution of its shape fits
             got = [self.stated.low, self.stated.high] if isinstance(self.stated, RangeForm) else None
             raise ScenarioError(self._at(self.stated.form), str(exc), got=got) from None
+        if isinstance(d, dist.Conditional):  # its parameters vary by world: checked in each when drawn
+            object.__setattr__(self, "distribution", d)
+            return
         overflow = dist.overflow_problem(d)  # known now: refuse it rather than at run time
         if overflow:
             raise ScenarioError(self._at(self.stated.form), overflow)
@@ -125,6 +128,11 @@ class Driver:
     def kind(self) -> str:
         """``continuous``, ``constant``, ``yes/no`` or ``categorical``."""
         return self.distribution.kind
+
+    @property
+    def parents(self) -> frozenset[str]:
+        """The drivers its parameters read (format 1.1: a hierarchical driver); empty for any other."""
+        return self.stated.parents if isinstance(self.stated, HierarchicalForm) else frozenset()
 
     @property
     def categories(self) -> tuple[str, ...] | None:

@@ -24,6 +24,7 @@ from ..errors import Location, ScenarioError, did_you_mean
 from .durations import looks_like_time
 from .expressions import ANY, NUMBER, YES_NO, Expression, NameKind
 from .records import Correlation, Derived, Driver, Event, Horizon, ScenarioRule, Source, SourceRef
+from .stated import HierarchicalForm
 from .timing import by_years
 
 __all__ = [
@@ -66,6 +67,7 @@ def reference_problems(s: Parts) -> Iterator[ScenarioError]:
     yield from _sources(s)
     yield from _correlations(s)
     kinds: dict[str, NameKind] = {d.id: _driver_kind(d) for d in s.drivers}
+    yield from _hierarchical(s, kinds)
     later = {d.id for d in s.derived}
     for d in s.derived:
         later.discard(d.id)
@@ -149,6 +151,12 @@ def _correlations(s: Parts) -> Iterator[ScenarioError]:
             elif drivers[name].kind == "constant":
                 problem = f"driver {name!r} is a constant and cannot be correlated"
                 yield ScenarioError(_at(where, f"correlations[{i}][{j}]"), problem)
+            elif drivers[name].parents:
+                problem = (
+                    f"driver {name!r} has parameters that read other drivers ({', '.join(sorted(drivers[name].parents))}) "
+                    "and cannot be correlated: its dependence on them is what its parameters state"
+                )
+                yield ScenarioError(_at(where, f"correlations[{i}][{j}]"), problem)
         if c.a == c.b:
             yield ScenarioError(where, f"a driver cannot be correlated with itself ({c.a!r})")
         if not -1 <= c.rho <= 1:
@@ -157,6 +165,27 @@ def _correlations(s: Parts) -> Iterator[ScenarioError]:
         if key in seen:
             yield ScenarioError(where, f"pair [{c.a}, {c.b}] is already given at correlations[{seen[key]}]")
         seen.setdefault(key, i)
+
+
+def _hierarchical(s: Parts, kinds: dict[str, NameKind]) -> Iterator[ScenarioError]:
+    """A driver's parameters written as expressions read only other drivers, and no cycle runs through them."""
+    for d in s.drivers:
+        if isinstance(d.stated, HierarchicalForm):
+            for _, e in d.stated.expressions:
+                yield from _expression(s, e, kinds, "a driver")
+    parents = {d.id: d.parents & kinds.keys() for d in s.drivers}
+    placed: set[str] = set()
+    while True:
+        ready = {n for n, p in parents.items() if n not in placed and p <= placed}
+        if not ready:
+            break
+        placed |= ready
+    left = [d for d in s.drivers if d.id not in placed]
+    if left:
+        where = _at(left[0].where, f"drivers.{left[0].id}")
+        yield ScenarioError(
+            where, "drivers' parameters refer to each other in a cycle: " + ", ".join(d.id for d in left)
+        )
 
 
 def _events(s: Parts, kinds: dict[str, NameKind]) -> Iterator[ScenarioError]:

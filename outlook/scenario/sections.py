@@ -24,6 +24,7 @@ from .drivers import drivers as read_drivers
 from .durations import end_date, looks_like_time, parse_duration, point_in_time
 from .expressions import ANY, NUMBER, YES_NO, Expression, NameKind, Timing, names_in
 from .lineage import LINEAGE_KEYS, lineage
+from .order import toposort
 from .reading import Node
 from .records import (
     FORMAT_VERSIONS,
@@ -344,6 +345,12 @@ def correlation(r: Reader, item: Node, kp: str, by_name: dict[str, Driver]) -> C
                 r.unknown(r.at(item.value[j], f"{kp}[{j}]"), "driver", n, by_name, "drivers")
         raise Skip()
     for j, n in ((0, a), (1, b)):
+        if by_name[n].parents:
+            raise r.fail(
+                r.at(item.value[j], f"{kp}[{j}]"),
+                f"driver {n!r} has parameters that read other drivers ({', '.join(sorted(by_name[n].parents))}) "
+                "and cannot be correlated: its dependence on them is what its parameters state",
+            )
         if by_name[n].kind == "constant":
             raise r.fail(
                 r.at(item.value[j], f"{kp}[{j}]"),
@@ -408,51 +415,6 @@ def _without(kinds: dict[str, NameKind], name: str) -> Iterator[dict[str, NameKi
     finally:
         if had:
             kinds[name] = kind
-
-
-def toposort(r: Reader, deps: dict[str, list[str]], where: dict[str, Location], section: str) -> list[str]:
-    """``deps``' names, each after those it depends on; a cycle is reported once, at its first name.
-
-    A depth-first search with its own stack, not recursion: a chain of
-    50,000 quantities is sorted in time linear in names and uses, and never
-    reaches Python's recursion limit. Each name's uses are visited in the
-    order the names are written.
-    """
-    order: list[str] = []
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-    reported: set[str] = set()
-    position = {n: i for i, n in enumerate(deps)}
-    what = (
-        "events depend on each other through after/requires"
-        if section == "events"
-        else f"{section} quantities refer to each other"
-    )
-    for start in deps:
-        if start in state:
-            continue
-        path: list[str] = [start]  # the names being visited, each using the next
-        on_path = {start: 0}
-        todo = [iter(sorted(set(deps[start]), key=position.__getitem__))]
-        state[start] = 1
-        while todo:
-            d = next(todo[-1], None)
-            if d is None:  # every use of path[-1] is placed: place it
-                todo.pop()
-                n = path.pop()
-                del on_path[n]
-                state[n] = 2
-                order.append(n)
-            elif state.get(d) == 1:
-                cycle = [*path[on_path[d] :], d]
-                if not reported.intersection(cycle):
-                    reported.update(cycle)
-                    r.fail(where[d], f"{what} in a cycle: " + " -> ".join(cycle))
-            elif d not in state:
-                state[d] = 1
-                on_path[d] = len(path)
-                path.append(d)
-                todo.append(iter(sorted(set(deps[d]), key=position.__getitem__)))
-    return order
 
 
 # -- events ------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import numpy as np
 from .. import distributions as dist
 from ..errors import did_you_mean
 from ..errors import number_text as _num
+from .expressions import Expression
 
 __all__ = [
     "MAX_MAGNITUDE",
@@ -32,6 +33,7 @@ __all__ = [
     "ConstantForm",
     "Form",
     "GammaForm",
+    "HierarchicalForm",
     "LogNormalForm",
     "LogNormalMomentsForm",
     "LogUniformForm",
@@ -238,11 +240,52 @@ class CategoricalForm:
         object.__setattr__(self, "categories", pairs)
 
 
+@dataclass(frozen=True, slots=True)
+class HierarchicalForm:
+    """A parametric form or ``probability:`` some of whose values are expressions over other drivers (format 1.1).
+
+    ``form`` is the form's name as the file writes it (``normal``,
+    ``lognormal``, ..., ``probability``); ``params`` each parameter in the
+    order of :data:`outlook.distributions.CONDITIONAL_SHAPES` (``lambda`` for
+    PERT's, ``p`` for a probability), a number or a compiled
+    :class:`~outlook.scenario.expressions.Expression` reading only drivers;
+    ``low`` and ``high`` a ``truncate:`` (infinite: none).
+    """
+
+    form: str
+    params: tuple[tuple[str, float | Expression], ...]
+    low: float = -math.inf
+    high: float = math.inf
+
+    def __post_init__(self) -> None:
+        pairs = tuple((k, v if isinstance(v, Expression) else float(v)) for k, v in self.params)
+        object.__setattr__(self, "params", pairs)
+        object.__setattr__(self, "low", float(self.low))
+        object.__setattr__(self, "high", float(self.high))
+
+    @property
+    def shape(self) -> str:
+        """The key of :data:`outlook.distributions.CONDITIONAL_SHAPES`: ``lognormal_moments`` for ``lognormal: {mean, sd}``."""
+        names = tuple(k for k, _ in self.params)
+        return "lognormal_moments" if self.form == "lognormal" and "mean" in names else self.form
+
+    @property
+    def expressions(self) -> tuple[tuple[str, Expression], ...]:
+        """The parameters that are expressions, with their names."""
+        return tuple((k, v) for k, v in self.params if isinstance(v, Expression))
+
+    @property
+    def parents(self) -> frozenset[str]:
+        """The drivers its parameters read."""
+        return frozenset().union(*(e.names for _, e in self.expressions))
+
+
 #: any of the forms a driver may state
 Form: TypeAlias = (
     "RangeForm | NormalForm | LogNormalForm | UniformForm | TriangularForm | PertForm"
     " | BetaForm | ConstantForm | ProbabilityForm | CategoricalForm"
     " | LogNormalMomentsForm | GammaForm | StudentTForm | LogUniformForm | TruncatedForm | MixtureForm"
+    " | HierarchicalForm"
 )
 
 #: a problem with a form: the key it concerns (below the driver, e.g. ``range`` or
@@ -266,6 +309,8 @@ def form_problems(form: Form) -> list[Problem]:
         return _range_problems(form)
     if isinstance(form, TruncatedForm | MixtureForm):
         return _composite_problems(form)
+    if isinstance(form, HierarchicalForm):
+        return _hierarchical_problems(form)
     for name, value in ((f.name, getattr(form, f.name)) for f in fields(form)):
         if isinstance(value, float) and not math.isfinite(value):
             return [(form.form, f"{name} must be a finite number", value, "")]
@@ -348,6 +393,36 @@ def _composite_problems(form: TruncatedForm | MixtureForm) -> list[Problem]:
     total = sum(w for w, _ in form.components)
     if abs(total - 1.0) > 1e-9:
         return [("mixture", "the weights must sum to 1", round(total, 12), "")]
+    return []
+
+
+def _hierarchical_problems(form: HierarchicalForm) -> list[Problem]:
+    """A hierarchical form's parameters: those of its shape, each rule checked where every value it reads is a number.
+
+    A rule that reads an expression is checked in every world when the
+    worlds are drawn (:meth:`outlook.distributions.Conditional.problem`).
+    """
+    expected = dist.CONDITIONAL_SHAPES.get(form.shape)
+    names = tuple(k for k, _ in form.params)
+    if expected is None or names != expected:
+        return [(form.form, f"expected the parameters {', '.join(expected or ())}", list(names), "")]
+    if not form.expressions:
+        return [(form.form, "states no expression; write the plain form", None, "")]
+    lo, hi = form.low, form.high
+    if math.isnan(lo) or math.isnan(hi) or not lo < hi:
+        return [("truncate", "expected [low, high] with low below high", [lo, hi], "")]
+    if form.form == "probability" and (lo, hi) != (-math.inf, math.inf):
+        return [("truncate", "truncate applies to a continuous distribution, not probability", None, "")]
+    numbers = {k: v for k, v in form.params if isinstance(v, float)}
+    d = distribution_of(form)
+    assert isinstance(d, dist.Conditional)
+    for k, v in numbers.items():
+        if not math.isfinite(v):
+            return [(f"{form.form}.{k}", f"{k} must be a finite number", v, "")]
+    for involved, test, rule in dist.CONDITIONAL_RULES[form.shape]:
+        if all(k in numbers for k in involved) and not bool(test(numbers)):
+            part = form.form if form.form == "probability" else f"{form.form}.{involved[-1]}"
+            return [(part, rule, [numbers[k] for k in involved] if len(involved) > 1 else numbers[involved[0]], "")]
     return []
 
 
@@ -539,6 +614,9 @@ def distribution_of(form: Form) -> dist.Distribution:
     newer = _new_distribution(form)
     if newer is not None:
         return newer
+    if isinstance(form, HierarchicalForm):
+        params = tuple((k, v.text if isinstance(v, Expression) else v) for k, v in form.params)
+        return dist.Conditional(form.shape, params, form.low, form.high)
     if isinstance(form, ProbabilityForm):
         return dist.Bernoulli(form.p)
     assert isinstance(form, CategoricalForm)
@@ -613,5 +691,11 @@ def form_data(form: Form) -> dict[str, Any]:
         return {**form_data(form.base), "truncate": ends}
     if isinstance(form, MixtureForm):
         return {"mixture": [{"weight": w, **form_data(c)} for w, c in form.components]}
+    if isinstance(form, HierarchicalForm):
+        values = {k: v.text if isinstance(v, Expression) else v for k, v in form.params}
+        data: dict[str, Any] = {form.form: values["p"] if form.form == "probability" else values}
+        if (form.low, form.high) != (-math.inf, math.inf):
+            data["truncate"] = [end if math.isfinite(end) else None for end in (form.low, form.high)]
+        return data
     params = {("lambda" if f.name == "lam" else f.name): getattr(form, f.name) for f in fields(form)}
     return {form.form: {k: v for k, v in params.items() if v is not None}}
