@@ -35,19 +35,20 @@ event (or a category of a categorical or yes/no driver) holding in a share
 ``p_w`` of the wrong worlds, ``p_r`` of the others and ``p_all = f p_w +
 (1 - f) p_r`` of all:
 
-* ``difference = p_w - p_all = (1 - f)(p_w - p_r)``, with the standard error
-  of a difference of two independent binomial proportions, conditional on
-  the split (the wrong and the other worlds are disjoint, so ``p_w`` and
-  ``p_r`` are independent given ``m``: A. Agresti, *Categorical Data
-  Analysis*, 3rd ed., 2013, §1.4 and §3.1.2)::
-
-      difference_se = (1 - f) sqrt(p_w (1 - p_w) / m + p_r (1 - p_r) / (n - m))
-
-* ``ratio = p_w / p_all`` (the lift), its standard error by the delta method
-  on ``p_w`` and ``p_r`` (Agresti 2013, §16.1.1)::
-
-      ratio_se = (1 - f) sqrt(p_r² V_w + p_w² V_r) / p_all²,  V = p (1 - p) / count
-
+* ``difference = p_w - p_all = (1 - f)(p_w - p_r)``;
+* ``ratio = p_w / p_all`` (the lift);
+* their standard errors by the delta method over the worlds, which are
+  independent draws of ``(w_i, y_i)`` (wrong, holds): ``p_w`` is a ratio
+  estimator ``mean(w y) / mean(w)``, whose influence is ``w (y - p_w) / f``
+  (W. G. Cochran, *Sampling Techniques*, 3rd ed., 1977, §6.3); that of
+  ``p_all`` is ``y - p_all``; so with ``ψ_i`` the influence of world ``i``
+  on the difference, ``w_i (y_i - p_w) / f - (y_i - p_all)`` (on the ratio,
+  ``w_i (y_i - p_w) / (f p_all) - p_w (y_i - p_all) / p_all²``),
+  ``se = sqrt(Σ ψ_i²) / n`` (the delta method: A. Agresti, *Categorical Data
+  Analysis*, 3rd ed., 2013, §16.1). These are paired: ``p_w`` and ``p_all``
+  come from the same worlds, and the split ``m`` itself varies from run to
+  run (a standard error that held ``m`` fixed would be too small whenever
+  the event and the judgement are strongly linked);
 * ``p_wrong_se`` and ``p_all_se``: the binomial ``sqrt(p (1 - p) / count)``.
 
 A driver or derived quantity: its median and 5th and 95th percentiles in
@@ -412,21 +413,29 @@ def _collect(
 
 
 def _share_row(kind: str, name: str, label: str, y: BoolArray, w: BoolArray) -> tuple[object, ...]:
-    """One row of :data:`SHARE_COLUMNS`: a yes/no property of the worlds, in the wrong worlds and in all."""
+    """One row of :data:`SHARE_COLUMNS`: a yes/no property of the worlds, in the wrong worlds and in all.
+
+    The standard errors of the difference and the ratio are the delta
+    method's over the worlds (see the module's docstring): the mean of the
+    squared influence of each of the four kinds of world, over ``n``.
+    """
     n, m = y.size, int(np.count_nonzero(w))
     a, b = int(np.count_nonzero(y)), int(np.count_nonzero(y & w))
     f = m / n
     p_all, p_w = a / n, b / m
-    p_r = (a - b) / (n - m) if n > m else 0.0
-    v_w = p_w * (1 - p_w) / m
-    v_r = p_r * (1 - p_r) / (n - m) if n > m else 0.0
+    counts = np.array([b, m - b, a - b, n - m - (a - b)], dtype=np.float64)  # (w, y): 11, 10, 01, 00
+    yy, ww = np.array([1.0, 0.0, 1.0, 0.0]), np.array([1.0, 1.0, 0.0, 0.0])
+    inner = ww * (yy - p_w) / f  # the influence of a world on p_w
     diff = p_w - p_all
-    diff_se = (1 - f) * math.sqrt(v_w + v_r)
-    ratio = p_w / p_all if p_all > 0 else math.nan
-    ratio_se = (1 - f) * math.sqrt(p_r**2 * v_w + p_w**2 * v_r) / p_all**2 if p_all > 0 else math.nan
+    diff_se = math.sqrt(float(counts @ (inner - (yy - p_all)) ** 2) / n**2)
+    if p_all > 0:
+        ratio = p_w / p_all
+        ratio_se = math.sqrt(float(counts @ (inner / p_all - p_w * (yy - p_all) / p_all**2) ** 2) / n**2)
+    else:
+        ratio = ratio_se = math.nan
     beyond = bool(abs(diff) > NOISE_Z * diff_se)
-    se_all = math.sqrt(p_all * (1 - p_all) / n)
-    return (kind, name, label, p_w, math.sqrt(v_w), p_all, se_all, diff, diff_se, ratio, ratio_se, beyond)
+    se_w, se_all = math.sqrt(p_w * (1 - p_w) / m), math.sqrt(p_all * (1 - p_all) / n)
+    return (kind, name, label, p_w, se_w, p_all, se_all, diff, diff_se, ratio, ratio_se, beyond)
 
 
 def _share_table(
