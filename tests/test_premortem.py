@@ -222,6 +222,9 @@ def test_bundled_case_contained_is_wrong_because_of_more_troops_or_technology() 
         assert row["p_wrong"] > row["p_all"] + 0.1
     assert pm.sentence.startswith("If “Contained and low-key” is wrong by 1 November 2025, it is most likely because ")
     assert not pm.warnings
+    ceasefire = _row(pm.events, "ceasefire")  # beyond the noise, but 2 points: in the table, not the sentence
+    assert ceasefire["beyond_noise"] and abs(ceasefire["difference"]) < 0.05
+    assert "Russia–Ukraine ceasefire" not in pm.sentence
 
 
 def _cli(*args: str) -> tuple[int, str, str]:

@@ -100,6 +100,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DRIVER_COLUMNS",
     "FEW_WORLDS",
+    "MATERIAL",
+    "MATERIAL_SHIFT",
     "NOISE_Z",
     "SHARE_COLUMNS",
     "Premortem",
@@ -143,6 +145,10 @@ NOISE_Z = 3.0
 FEW_WORLDS = 1_000
 #: A judgement this probable or more leaves few wrong worlds.
 FEW_SHARE = 0.95
+#: The sentence names events and categories whose share moves by at least this much (when any does).
+MATERIAL = 0.05
+#: The sentence names drivers whose median moves by at least this share of their IQR.
+MATERIAL_SHIFT = 0.1
 #: The most events, categories and drivers the sentence names.
 _NAMED = 3
 _MONTHS = (
@@ -198,7 +204,13 @@ class Premortem:
         ``"derived"``; ``linked``: whether the quantity can be related to the target at all (see :func:`_linked`));
         beyond the noise first, then by ``|shift|``. Constants are left out.
     sentence
-        What most likely made the judgement wrong, in plain words.
+        What most likely made the judgement wrong, in plain words: at most
+        three events or categories beyond the noise whose share moves by at
+        least :data:`MATERIAL` (5 points; if none does, the largest beyond
+        the noise), then at most two drivers beyond the noise whose median
+        moves by at least :data:`MATERIAL_SHIFT` of their IQR (library
+        choices, so that the sentence names what matters; the tables keep
+        every row).
     warnings
         ``"few worlds: ..."`` when the judgement is at 95% or more or fewer
         than :data:`FEW_WORLDS` worlds are wrong; empty otherwise.
@@ -595,10 +607,12 @@ def _sentence(head: str, events: pd.DataFrame, drivers: pd.DataFrame, n: int, m:
     """What most likely made the judgement wrong: the events and categories, then the drivers, that stand out."""
     if m == 0:
         return f"{head}: in none of the {n:,} worlds is it so; there is nothing to compare (draw more worlds)."
-    found = events[events["beyond_noise"]].to_dict("records")
-    reasons = [r for r in (_reason(row) for row in found) if r][:_NAMED]
-    keep = drivers["beyond_noise"] & drivers["shift"].notna() & (drivers["shift"] != 0)
-    moved = [_moved(row) for row in drivers[keep].head(_NAMED - 1).to_dict("records")]
+    found = events.loc[events["beyond_noise"].astype(bool)]
+    material = found.loc[found["difference"].abs() >= MATERIAL]
+    rows = (material if not material.empty else found.head(1)).to_dict("records")
+    reasons = [r for r in (_reason(row) for row in rows) if r][:_NAMED]
+    keep = drivers["beyond_noise"].astype(bool) & (drivers["shift"].abs() >= MATERIAL_SHIFT)
+    moved = [_moved(row) for row in drivers.loc[keep].head(_NAMED - 1).to_dict("records")]
     if not reasons and not moved:
         return f"{head}, nothing stands out beyond the Monte Carlo error: such worlds look like the rest."
     out = f"{head}, it is most likely because {_either(reasons, 'or')}." if reasons else f"{head}:"
