@@ -33,7 +33,8 @@ def test_either_scenario_wrong_means_neither_event_happened() -> None:
     """Scenario 'a or b': in the worlds where it is wrong, neither a nor b happened, exactly."""
     s = tiny_scenario(events={"a": {"rate": 0.5}, "b": {"rate": 0.8}}, rules={"either": "a or b"})
     pm = premortem(s, "either", "soon", samples=20_000, seed=3)
-    assert pm.wrong == "absent" and not pm.forced  # P(a or b) = 1 - e^-1.3 = 73%: the judged outcome
+    assert pm.wrong == "absent"
+    assert not pm.forced
     assert list(pm.events.columns) == list(SHARE_COLUMNS)
     assert pm.wrong_worlds == pytest.approx(20_000 * math.exp(-1.3), rel=0.05)
     assert pm.ess == pm.wrong_worlds
@@ -56,7 +57,8 @@ def test_both_scenario_bayes_closed_form() -> None:
     assert judged.wrong == "present"  # P(both) = 30%, not the most probable: the judgement is that it is not so
     assert _row(judged.events, "a")["p_wrong"] == 1.0
     pm = premortem(s, "both@soon", samples=40_000, seed=5, wrong="absent")
-    assert pm.wrong == "absent" and pm.forced
+    assert pm.wrong == "absent"
+    assert pm.forced
     want = pa * (1 - pb) / (1 - pa * pb)
     row = _row(pm.events, "a")
     assert abs(row["p_wrong"] - want) < 4 * row["p_wrong_se"]
@@ -101,11 +103,15 @@ def test_a_driver_that_feeds_nothing_shows_no_shift() -> None:
     pm = premortem(s, "e@soon", samples=40_000, seed=2)
     assert list(pm.drivers.columns) == list(DRIVER_COLUMNS)
     noise, r, double = _row(pm.drivers, "noise"), _row(pm.drivers, "r"), _row(pm.drivers, "double_noise")
-    assert not noise["linked"] and not double["linked"] and r["linked"]
-    assert not noise["beyond_noise"] and abs(noise["z"]) < 3
+    assert not noise["linked"]
+    assert not double["linked"]
+    assert r["linked"]
+    assert not noise["beyond_noise"]
+    assert abs(noise["z"]) < 3
     assert abs(noise["shift"]) < 0.02
     assert noise["median_all"] == pytest.approx(0.5, abs=0.01)
-    assert r["beyond_noise"] and r["shift"] < 0  # wrong = e did not happen: a low rate
+    assert r["beyond_noise"]
+    assert r["shift"] < 0
     assert r["q95_wrong"] < r["q95_all"]
     for cat in ("side=x", "side=y"):
         assert not _row(pm.events, cat)["beyond_noise"]
@@ -134,6 +140,33 @@ def test_sentence_names_events_with_their_shares() -> None:
     assert list(pm.events["name"][:2]) == ["b", "a"]  # ranked by how much more often
 
 
+def test_pathway_along_requires_is_a_product_of_steps() -> None:
+    """top requires mid, mid requires base: p_path telescopes to P(top) exactly; P(mid | base) in closed form."""
+    s = tiny_scenario(
+        events={
+            "base": {"rate": 1.0},
+            "mid": {"rate": 0.8, "requires": ["base"], "label": "Middle step"},
+            "top": {"rate": 0.5, "requires": ["mid"]},
+        },
+        rules={"calm": "not base"},
+    )
+    pm = premortem(s, "top@soon", samples=40_000, seed=4)
+    path = pm.pathway
+    assert list(path["event"]) == ["base", "mid", "top"]
+    assert list(path["step"]) == [1, 2, 3]
+    assert path["label"][1] == "Middle step"
+    assert path["p_path"].iloc[-1] == pm.p
+    assert np.prod(path["p_step"]) == pytest.approx(pm.p, rel=1e-12)
+    p_base = _p(1.0)
+    assert abs(path["p_step"][0] - p_base) < 4 * math.sqrt(p_base * (1 - p_base) / 40_000)
+    # P(mid by 1 | base at T < 1) = E[1 - exp(-0.8 (1 - T)) | T < 1], T ~ Exp(1)
+    want = (p_base - math.exp(-0.8) * (1 - math.exp(-0.2)) / 0.2) / p_base
+    k = 40_000 * p_base
+    assert abs(path["p_step"][1] - want) < 4 * math.sqrt(want * (1 - want) / k)
+    assert premortem(s, "calm@soon", samples=2_000).pathway.empty
+    assert premortem(s, "base@soon", samples=2_000).pathway.empty
+
+
 def test_few_worlds_warning_at_95_percent_or_more() -> None:
     s = tiny_scenario(events={"sure": {"rate": 4.0}})  # 1 - e^-4 = 98.2%
     pm = premortem(s, "sure@soon", samples=20_000, seed=0)
@@ -147,14 +180,18 @@ def test_few_worlds_warning_at_95_percent_or_more() -> None:
     assert less.warnings == ()
     few = premortem(tiny_scenario(events={"maybe": {"rate": 0.9}}), "maybe@soon", samples=2_000, seed=0)
     assert few.wrong_worlds < 1_000
-    assert few.warnings[0].startswith("few worlds: ") and "rarely wrong" in few.warnings[0]
+    assert few.warnings[0].startswith("few worlds: ")
+    assert "rarely wrong" in few.warnings[0]
 
 
 def test_never_wrong_gives_empty_tables_and_says_so() -> None:
     s = tiny_scenario(drivers={"r": 0.0}, events={"never": {"rate": "r"}, "other": {"rate": 0.5}})
     pm = premortem(s, "never@soon", samples=4_000, seed=0)
-    assert pm.p == 0.0 and pm.wrong == "present" and pm.wrong_worlds == 0
-    assert pm.events.empty and pm.drivers.empty
+    assert pm.p == 0.0
+    assert pm.wrong == "present"
+    assert pm.wrong_worlds == 0
+    assert pm.events.empty
+    assert pm.drivers.empty
     assert pm.warnings[0].startswith("few worlds: only 0 of 4,000 worlds (0.0%)")
     assert pm.sentence == (
         "If “never” happens by 1 January 2025 after all: in none of the 4,000 worlds is it so; "
@@ -169,8 +206,10 @@ def test_deterministic_for_a_seed() -> None:
     )
     one = premortem(s, "a_happens@soon", samples=10_000, seed=7)
     two = premortem(s, "a_happens", "soon", samples=10_000, seed=7)
-    assert one.events.equals(two.events) and one.drivers.equals(two.drivers)
-    assert one.sentence == two.sentence and one.wrong_worlds == two.wrong_worlds
+    assert one.events.equals(two.events)
+    assert one.drivers.equals(two.drivers)
+    assert one.sentence == two.sentence
+    assert one.wrong_worlds == two.wrong_worlds
     other = premortem(s, "a_happens@soon", samples=10_000, seed=8)
     assert other.wrong_worlds != one.wrong_worlds
     same = premortem(compile_model(s), Target("scenario", "a_happens", "soon"), samples=10_000, seed=7)
@@ -194,7 +233,7 @@ def test_deterministic_for_a_seed() -> None:
 )
 def test_exact_error_texts(target: str, horizon: str | None, message: str) -> None:
     s = tiny_scenario(drivers={"r": 0.5}, derived={"q": "r * 2"}, events={"a": {"rate": "r"}})
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$") as info:
         premortem(s, target, horizon, samples=1_000)
     assert str(info.value) == message
 
@@ -203,7 +242,7 @@ def test_bad_wrong_and_derived_target_are_refused() -> None:
     s = tiny_scenario(drivers={"r": 0.5}, derived={"q": "r * 2"}, events={"a": {"rate": "r"}})
     with pytest.raises(ValueError, match=r"^wrong must be 'absent' or 'present' \(got 'maybe'\)$"):
         premortem(s, "a@soon", wrong="maybe")
-    with pytest.raises(ValueError, match="^premortem needs a scenario or event at a horizon, not the derived"):
+    with pytest.raises(ValueError, match=r"^premortem needs a scenario or event at a horizon, not the derived"):
         premortem(s, Target("derived", "q"))
 
 
@@ -223,7 +262,8 @@ def test_bundled_case_contained_is_wrong_because_of_more_troops_or_technology() 
     assert pm.sentence.startswith("If “Contained and low-key” is wrong by 1 November 2025, it is most likely because ")
     assert not pm.warnings
     ceasefire = _row(pm.events, "ceasefire")  # beyond the noise, but 2 points: in the table, not the sentence
-    assert ceasefire["beyond_noise"] and abs(ceasefire["difference"]) < 0.05
+    assert ceasefire["beyond_noise"]
+    assert abs(ceasefire["difference"]) < 0.05
     assert "Russia–Ukraine ceasefire" not in pm.sentence
 
 
@@ -242,16 +282,30 @@ def test_cli_premortem_formats() -> None:
     assert "If “Contained and low-key” is wrong by 1 November 2025, it is most likely because" in out
     code, out, _ = _cli(*args, "-f", "json")
     data = json.loads(out)
-    assert code == 0 and data["target"] == "contained@short" and data["wrong"] == "absent"
+    assert code == 0
+    assert data["target"] == "contained@short"
+    assert data["wrong"] == "absent"
     assert {r["name"] for r in data["events"][:2]} == {"tech_transfer", "further_deployment"}
     assert data["effective_sample_size"] == data["wrong_worlds"]
     code, out, _ = _cli(*args, "-f", "csv", "--wrong", "present")
-    assert code == 0 and out.startswith("# events\nkind,name,label,p_wrong,") and "\n# drivers\n" in out
+    assert code == 0
+    assert out.startswith("# events\nkind,name,label,p_wrong,")
+    assert "\n# drivers\n" in out
+
+
+def test_cli_premortem_pathway_section() -> None:
+    code, out, _ = _cli("premortem", "nk-troops-russia", "-t", "nuclear_tech_transfer@long", "-n", "4096")
+    assert code == 0
+    assert "\npathway: the events it requires" in out
+    assert re.search(r"\n +1  tech_transfer +[\d.]+ +[\d.]+\n +2  nuclear_tech_transfer ", out)
+    code, out, _ = _cli("premortem", "nk-troops-russia", "-t", "nuclear_tech_transfer@long", "-n", "4096", "-f", "json")
+    assert [r["event"] for r in json.loads(out)["pathway"]] == ["tech_transfer", "nuclear_tech_transfer"]
 
 
 def test_cli_premortem_bad_input_exits_2() -> None:
     code, out, err = _cli("premortem", "nk-troops-russia", "--target", "nope@short", "-n", "1000")
-    assert code == 2 and out == ""
+    assert code == 2
+    assert out == ""
     assert err.startswith("outlook: error: premortem: no scenario or event 'nope'; scenarios are wider_war, ")
     code, _, err = _cli("premortem", "nk-troops-russia", "--target", "contained@never", "-n", "1000")
     assert code == 2

@@ -103,6 +103,7 @@ __all__ = [
     "MATERIAL",
     "MATERIAL_SHIFT",
     "NOISE_Z",
+    "PATHWAY_COLUMNS",
     "SHARE_COLUMNS",
     "Premortem",
     "premortem",
@@ -139,6 +140,8 @@ DRIVER_COLUMNS = (
     "linked",
     "beyond_noise",
 )
+#: The columns of :attr:`Premortem.pathway`, in order.
+PATHWAY_COLUMNS = ("step", "event", "label", "p_step", "p_path")
 #: A difference beyond this many standard errors is beyond the Monte Carlo error.
 NOISE_Z = 3.0
 #: Fewer wrong worlds than this (or a judgement at :data:`FEW_SHARE` or more) gets a warning.
@@ -216,6 +219,18 @@ class Premortem:
         than :data:`FEW_WORLDS` worlds are wrong; empty otherwise.
     samples, seed
         The run's.
+    pathway
+        For an event that ``requires`` others: the chain of steps it needs,
+        columns :data:`PATHWAY_COLUMNS`. Every event it requires, directly
+        or through another, then the event itself, each after all it
+        requires (otherwise in the order ``requires`` lists them): ``p_step``, its share of
+        the worlds where every earlier step happened by the horizon's end,
+        and ``p_path``, the product so far, the share where all of them
+        did. The last ``p_path`` is ``p`` exactly (an event happens only
+        after all it requires: docs/scenario-format.md), the decomposition
+        of high-impact/low-probability analysis (*A Tradecraft Primer*,
+        2009, p. 24; the SAT reference, §4.7). Empty for a scenario or an
+        event that requires nothing.
     """
 
     target: Target
@@ -233,6 +248,7 @@ class Premortem:
     warnings: tuple[str, ...]
     samples: int
     seed: int
+    pathway: pd.DataFrame
 
 
 def premortem(
@@ -349,7 +365,34 @@ def premortem(
         warnings,
         n,
         seed,
+        _pathway(s, tgt, happened),
     )
+
+
+def _pathway(s: Scenario, tgt: Target, happened: dict[str, BoolArray]) -> pd.DataFrame:
+    """:attr:`Premortem.pathway`: the events an event requires, then itself, each given the steps before."""
+    import pandas as pd
+
+    if tgt.kind != "event" or not s.event(tgt.id).requires:
+        return pd.DataFrame(columns=list(PATHWAY_COLUMNS))
+    order: list[str] = []
+
+    def visit(eid: str) -> None:  # depth first: what an event requires comes before it
+        for r in s.event(eid).requires:
+            if r not in order:
+                visit(r)
+        if eid not in order:
+            order.append(eid)
+
+    visit(tgt.id)
+    rows = []
+    so_far = np.ones(next(iter(happened.values())).size, dtype=bool)
+    for i, eid in enumerate(order, start=1):
+        before = int(np.count_nonzero(so_far))
+        so_far = so_far & happened[eid]
+        p_step = np.count_nonzero(so_far) / before if before else math.nan
+        rows.append((i, eid, s.event(eid).label or eid, p_step, np.count_nonzero(so_far) / so_far.size))
+    return pd.DataFrame(rows, columns=list(PATHWAY_COLUMNS))
 
 
 def _resolve(s: Scenario, target: str | Target, horizon: str | None) -> Target:

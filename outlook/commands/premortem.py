@@ -98,7 +98,7 @@ def _write(fmt: str, head: dict[str, Any], pm: Premortem, out: TextIO) -> None:
     from .._text import terminal_safe
     from ..display import count, render_table
 
-    sections = {"events": pm.events, "drivers": pm.drivers}
+    sections = {"events": pm.events, "drivers": pm.drivers, "pathway": pm.pathway}
     if fmt == "json":
         import json
 
@@ -109,7 +109,8 @@ def _write(fmt: str, head: dict[str, Any], pm: Premortem, out: TextIO) -> None:
         out.write(json.dumps(data, indent=2, ensure_ascii=True, allow_nan=False) + "\n")
         return
     if fmt == "csv":
-        for i, (name, frame) in enumerate(sections.items()):
+        shown = {name: frame for name, frame in sections.items() if name != "pathway" or not frame.empty}
+        for i, (name, frame) in enumerate(shown.items()):
             if i:
                 out.write("\n")
             out.write(f"# {name}\n")
@@ -137,6 +138,8 @@ _TITLES = {
     "events": "events and categories: share of the wrong worlds against all (beyond_noise: |difference| > 3 se)",
     "drivers": "drivers and derived quantities: median, 5th and 95th percentiles in the wrong worlds against all; "
     "shift in units of the overall IQR (beyond_noise: |z| > 3)",
+    "pathway": "pathway: the events it requires, each step's share of the worlds where the steps before happened, "
+    "and their product",
 }
 _SHOWN = {
     "events": ("kind", "name", "p_wrong", "p_all", "difference", "difference_se", "ratio", "beyond_noise"),
@@ -153,4 +156,5 @@ _SHOWN = {
         "z",
         "beyond_noise",
     ),
+    "pathway": ("step", "event", "p_step", "p_path"),
 }
