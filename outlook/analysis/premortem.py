@@ -16,7 +16,10 @@ high-impact/low-probability analysis: *A Tradecraft Primer*, US Government
 counted rather than imagined, as the project's SAT reference (§4.7)
 specifies: the worlds of one run are conditioned on the key judgement being
 wrong, and every event, category and driver is compared between those worlds
-and all of them.
+and all of them. For an event that ``requires`` others, the high-impact/low-
+probability decomposition along that chain is given too
+(:attr:`Premortem.pathway`): a product of step probabilities, each counted
+in the worlds.
 
 What "wrong" means
 ------------------
@@ -347,7 +350,7 @@ def premortem(
     judgement = _judgement(s, tgt, direction, date, p_judged, estimative_word(p_judged, scale), shares)
     head = _head(s, tgt, direction, date)
     sentence = _sentence(head, events, drivers, n, m)
-    warnings = _warnings(head, judgement, p_judged, n, m)
+    warnings = _warnings(judgement, p_judged, n, m)
     word = estimative_word(p, scale)
     return Premortem(
         tgt,
@@ -668,7 +671,7 @@ def _either(parts: list[str], conj: str) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" {conj} " + parts[-1]
 
 
-def _warnings(head: str, judgement: str, p_judged: float, n: int, m: int) -> tuple[str, ...]:
+def _warnings(judgement: str, p_judged: float, n: int, m: int) -> tuple[str, ...]:
     """``("few worlds: ...",)`` when the wrong worlds are few, else ``()``."""
     if p_judged < FEW_SHARE and m >= FEW_WORLDS:
         return ()
