@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr_
     from .analysis.assumptions import assumptions_check
     from .analysis.compare import compare, whatif
     from .analysis.diff import diff_scenarios
+    from .analysis.premortem import premortem
     from .analysis.tipping import tipping_point
     from .api import run_outlook
     from .errors import (
@@ -65,6 +66,7 @@ __all__ = [
     "find_scenario",
     "first_order_indices",
     "load_scenario",
+    "premortem",
     "run_outlook",
     "sample_worlds",
     "simulate",
@@ -100,6 +102,7 @@ _LAZY = {
     "find_scenario": "scenario",
     "first_order_indices": "analysis",
     "load_scenario": "scenario",
+    "premortem": "analysis.premortem",
     "run_outlook": "api",
     "sample_worlds": "model",
     "simulate": "model",

@@ -35,6 +35,8 @@ Never plots, never prints.
     first-order indices of every driver for every target, from one run's worlds
 :mod:`.discovery`
     scenario discovery (PRIM): the driver conditions under which a scenario mostly happens
+:mod:`.premortem`
+    the quantified premortem: what most likely makes a key judgement wrong
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from .compare import (
 from .diff import DIFF_COLUMNS, MAX_SHAPLEY, VersionDiff, diff_scenarios, shapley_values
 from .discovery import discover
 from .indices import first_order, first_order_indices
+from .premortem import Premortem, premortem
 from .sensitivity import tornado
 from .tipping import TippingPoint, tipping_point
 
@@ -79,5 +82,7 @@ __all__: list[str] = [
     "discover",
     "first_order",
     "first_order_indices",
+    "Premortem",
+    "premortem",
     "tornado",
 ]

@@ -67,6 +67,15 @@ def _sensitivity() -> ModuleType:
 COMMANDS["sensitivity"] = _sensitivity
 
 
+def _premortem() -> ModuleType:
+    from . import premortem
+
+    return premortem
+
+
+COMMANDS["premortem"] = _premortem
+
+
 def command_module(name: str) -> ModuleType:
     """The module that implements command ``name`` (a key of :data:`COMMANDS`)."""
     return COMMANDS[name]()
