@@ -35,6 +35,8 @@ Never plots, never prints.
     first-order indices of every driver for every target, from one run's worlds
 :mod:`.discovery`
     scenario discovery (PRIM): the driver conditions under which a scenario mostly happens
+:mod:`.indicators`
+    indicators and signposts: P(I | H), likelihood ratios, mutual information, lead time, by-when
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from .compare import (
 )
 from .diff import DIFF_COLUMNS, MAX_SHAPLEY, VersionDiff, diff_scenarios, shapley_values
 from .discovery import discover
+from .indicators import INDICATOR_COLUMNS, indicators
 from .indices import first_order, first_order_indices
 from .sensitivity import tornado
 from .tipping import TippingPoint, tipping_point
@@ -77,6 +80,8 @@ __all__: list[str] = [
     "tipping_point",
     "assumptions_check",
     "discover",
+    "INDICATOR_COLUMNS",
+    "indicators",
     "first_order",
     "first_order_indices",
     "tornado",
