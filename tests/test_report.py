@@ -584,7 +584,9 @@ def test_markdown_links_its_figures(markdown: tuple[str, dict[str, bytes]]) -> N
     links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
     assert list(files) == links
     assert all(
-        re.fullmatch(r"report_files/(scenarios|events|drivers|derived|indices|assumptions|indicators)-[0-9a-f]{12}\.png", p)
+        re.fullmatch(
+            r"report_files/(scenarios|events|drivers|derived|indices|assumptions|indicators)-[0-9a-f]{12}\.png", p
+        )
         for p in links
     )
 
