@@ -66,7 +66,9 @@ Flags (``flags``, with the reasons in ``note``):
     whatever the scenario; kept for clusters and collectors (Heuer and
     Pherson), never dropped.
 ``lags``
-    ``lead_time_p50 < 0``.
+    ``lead_time_p50 < 0``, beyond the simulation noise: the share of the
+    worlds counted where T_H < T_I exceeds 1/2 by more than two binomial
+    standard errors, sqrt(1/4 / m) (a sign test of the median).
 ``signpost``
     The file lists the scenario in the indicator's ``signposts``.
 
@@ -375,6 +377,7 @@ def _row(t: _Tally, i: int, k: int, scale: str, mi: float, leads: FloatArray, as
         "mi": mi,
         "word": get_scale(scale).word(p) if n_h else "",
         "lead_time_p50": float(np.median(leads)) if leads.size else nan,
+        "lags": bool(leads.size) and float(np.mean(leads < 0)) - 0.5 > STRADDLE_K * math.sqrt(0.25 / leads.size),
         "by_when": _by_when(t, i, k, scale, as_of),
         "note": "; ".join(notes),
     }
@@ -428,7 +431,7 @@ def _flags(ind: Indicator, rules: tuple[ScenarioRule, ...], row: dict[str, Any])
     if lo <= row["lr_pos"] <= hi:
         flags.append("non-diagnostic")
         notes.append(f"non-diagnostic: LR+ {row['lr_pos']:.2f} is within [{lo}, {hi}]")
-    if row["lead_time_p50"] < 0:
+    if row["lags"]:
         flags.append("lags")
         notes.append("lags: it typically fires after the scenario is already there, so it cannot warn")
     if rules[-1].id in ind.signposts:
