@@ -311,6 +311,7 @@ def test_markdown_names_everything(tables: outlook.Tables, markdown: tuple[str, 
         "Derived quantities",
         "What drives the outlook",
         "Key assumptions",
+        "Indicators to watch",
         "Background",
         "Sources",
         "Methods",
@@ -526,7 +527,7 @@ def test_html_loads_nothing(html_text: str) -> None:
     assert "link" not in tags
     assert "iframe" not in tags
     images = [a for t, a in page.tags if t == "img"]
-    assert 6 == len(images)
+    assert 7 == len(images)
     assert all(a["src"].startswith("data:image/png;base64,") for a in images)
     for tag, attrs in page.tags:
         if "src" in attrs:
@@ -561,6 +562,7 @@ def test_figures_are_the_plots_figures(tables: outlook.Tables, html_text: str) -
         "Derived quantity distributions",
         "What each driver explains alone",
         "Key judgements if an assumption is false",
+        "Indicator board",
     ] == [a["alt"] for a in images]
 
 
@@ -584,7 +586,9 @@ def test_markdown_links_its_figures(markdown: tuple[str, dict[str, bytes]]) -> N
     links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
     assert list(files) == links
     assert all(
-        re.fullmatch(r"report_files/(scenarios|events|drivers|derived|indices|assumptions)-[0-9a-f]{12}\.png", p)
+        re.fullmatch(
+            r"report_files/(scenarios|events|drivers|derived|indices|assumptions|indicators)-[0-9a-f]{12}\.png", p
+        )
         for p in links
     )
 

@@ -37,6 +37,8 @@ Never plots, never prints.
     scenario discovery (PRIM): the driver conditions under which a scenario mostly happens
 :mod:`.premortem`
     the quantified premortem: what most likely makes a key judgement wrong
+:mod:`.indicators`
+    indicators and signposts: P(I | H), likelihood ratios, mutual information, lead time, by-when
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from .compare import (
 )
 from .diff import DIFF_COLUMNS, MAX_SHAPLEY, VersionDiff, diff_scenarios, shapley_values
 from .discovery import discover
+from .indicators import INDICATOR_COLUMNS, indicators
 from .indices import first_order, first_order_indices
 from .premortem import Premortem, premortem
 from .sensitivity import tornado
@@ -80,6 +83,8 @@ __all__: list[str] = [
     "tipping_point",
     "assumptions_check",
     "discover",
+    "INDICATOR_COLUMNS",
+    "indicators",
     "first_order",
     "first_order_indices",
     "Premortem",

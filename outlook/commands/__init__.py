@@ -76,6 +76,15 @@ def _premortem() -> ModuleType:
 COMMANDS["premortem"] = _premortem
 
 
+def _indicators() -> ModuleType:
+    from . import indicators
+
+    return indicators
+
+
+COMMANDS["indicators"] = _indicators
+
+
 def command_module(name: str) -> ModuleType:
     """The module that implements command ``name`` (a key of :data:`COMMANDS`)."""
     return COMMANDS[name]()

@@ -24,7 +24,7 @@ that tests and reports look for carry a ``gid``, unique within the figure (an
 SVG writes it as the element's id): ``scenario.<id>.<horizon>`` (bar segments), ``pct.<scenario>.<horizon>``
 (in-bar labels), ``event.<id>`` and ``band.<id>`` (curves), ``horizon.<id>``
 and ``horizon-label.<id>`` (horizon ends), ``panel.<name>`` (small
-multiples), and in a panel ``stated-range.<name>``, ``stated-range-lo.<name>``,
+multiples), ``cell.<indicator>.<scenario>`` (the indicator board), and in a panel ``stated-range.<name>``, ``stated-range-lo.<name>``,
 ``stated-range-hi.<name>``, ``p5.<name>``, ``p50.<name>`` and ``p95.<name>``.
 """
 
@@ -43,16 +43,19 @@ from ._style import DPI, FONT, HATCHES, LINES, LINESTYLES, MARKERS, WRAP_LEGEND,
 from .assumptions import DUMBBELLS, assumptions_dumbbell
 from .distributions import CATEGORIES, PANELS, derived_distributions, driver_distributions
 from .events import CURVES, event_curves
+from .indicators import BOARD_ROWS, FLAG_LETTERS, indicator_board
 from .render import figure_bytes, figures
 from .scenarios import scenario_probabilities
 from .sensitivity import indices_bars, tornado_chart
 from .worlds import WORLD_VALUES, figure_worlds
 
 __all__ = [
+    "BOARD_ROWS",
     "CATEGORIES",
     "CURVES",
     "DPI",
     "DUMBBELLS",
+    "FLAG_LETTERS",
     "FONT",
     "HATCHES",
     "LINES",
@@ -70,6 +73,7 @@ __all__ = [
     "figure_bytes",
     "figure_worlds",
     "figures",
+    "indicator_board",
     "indices_bars",
     "scenario_probabilities",
     "tornado_chart",

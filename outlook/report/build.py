@@ -31,6 +31,7 @@ from .files import (
     write_atomically,
 )
 from .html import render_html
+from .indicators import add_indicators
 from .markdown import render_markdown
 from .sections import build_document
 
@@ -172,6 +173,7 @@ def build_report(
     doc = build_document(tables, [k for k in FIGURES if k in figs], worlds)
     add_what_drives(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi)
     add_key_assumptions(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi)
+    add_indicators(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi)
     if fmt == "html":
         return render_html(doc, figs)
     files: dict[str, bytes] = {}

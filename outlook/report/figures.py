@@ -51,7 +51,9 @@ FIGURES = {
         "Simulated values of each derived quantity, with the run's 5th, 50th and 95th percentiles marked.",
     ),
 }
-FIGURE_NAME = re.compile(r"(?:scenarios|events|drivers|derived|indices|assumptions)-[0-9a-f]{12}\.(?:png|svg)")
+FIGURE_NAME = re.compile(
+    r"(?:scenarios|events|drivers|derived|indices|assumptions|indicators)-[0-9a-f]{12}\.(?:png|svg)"
+)
 FIGURE_FILE = re.compile(rf"^{FIGURE_NAME.pattern}$")
 
 

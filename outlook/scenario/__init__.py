@@ -14,8 +14,8 @@ whitelist compiler), :mod:`.durations`, :mod:`.stated` (what a driver states, an
 place its distribution is derived), :mod:`.records` (the frozen parts),
 :mod:`.reading` (safe reading; YAML to nodes that keep their positions),
 :mod:`.values` (one value read and checked, every problem kept),
-:mod:`.drivers` and :mod:`.sections` (one function per section of the
-file), :mod:`.canonical` (plain data, the canonical form and the hash),
+:mod:`.drivers`, :mod:`.assumptions`, :mod:`.indicators` and :mod:`.sections` (one function per
+section of the file), :mod:`.canonical` (plain data, the canonical form and the hash),
 :mod:`.references` (what keeps a scenario assembled by hand consistent),
 :mod:`.overrides` (what-ifs by key path), :mod:`.scenario` (the :class:`Scenario` value and
 :func:`load_scenario`) and :mod:`.bundled` (the scenarios that ship with
@@ -35,6 +35,7 @@ from .records import (
     Driver,
     Event,
     Horizon,
+    Indicator,
     ScenarioRule,
     Source,
     SourceRef,
@@ -67,6 +68,7 @@ __all__ = [
     "Event",
     "Form",
     "Horizon",
+    "Indicator",
     "LogNormalForm",
     "NormalForm",
     "Override",

@@ -23,6 +23,7 @@ __all__ = [
     "Driver",
     "Event",
     "Horizon",
+    "Indicator",
     "ScenarioRule",
     "Source",
     "SourceRef",
@@ -213,4 +214,25 @@ class ScenarioRule:
     when: Expression | None
     label: str = ""
     description: str = ""
+    where: Location = field(default=Location(), compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """Something to watch for (format 1.1): an observable condition, and the scenarios it is meant to signal.
+
+    ``observable`` is a condition over the worlds, read as a scenario rule
+    is read at a horizon (an event's name is "it happened by the end of the
+    horizon"; ``happened(e, by=X)`` and ``time(e)`` see nothing after it).
+    ``signposts`` are the ids of the scenarios it is meant to signal
+    (*A Tradecraft Primer*, US Government 2009, "Indicators or Signposts of
+    Change"); ``collection`` says where to watch for it.
+    """
+
+    id: str
+    label: str
+    observable: Expression
+    signposts: tuple[str, ...] = ()
+    collection: str = ""
+    note: str = ""
     where: Location = field(default=Location(), compare=False, repr=False)

@@ -21,9 +21,10 @@ from collections.abc import Iterator, Set
 from typing import Protocol
 
 from ..errors import Location, ScenarioError, did_you_mean
+from .assumptions import Assumption
 from .durations import looks_like_time
 from .expressions import ANY, NUMBER, YES_NO, Expression, NameKind
-from .records import Correlation, Derived, Driver, Event, Horizon, ScenarioRule, Source, SourceRef
+from .records import Correlation, Derived, Driver, Event, Horizon, Indicator, ScenarioRule, Source, SourceRef
 from .stated import HierarchicalForm
 from .timing import by_years
 
@@ -54,6 +55,10 @@ class Parts(Protocol):
     def correlations(self) -> tuple[Correlation, ...]: ...
     @property
     def sources(self) -> tuple[Source, ...]: ...
+    @property
+    def indicators(self) -> tuple[Indicator, ...]: ...
+    @property
+    def assumptions(self) -> tuple[Assumption, ...]: ...
 
 
 def reference_problems(s: Parts) -> Iterator[ScenarioError]:
@@ -88,6 +93,31 @@ def reference_problems(s: Parts) -> Iterator[ScenarioError]:
             )
         if r.when is not None:
             yield from _expression(s, r.when, kinds, "a driver, a derived quantity or an event")
+    yield from _indicators(s, kinds)
+
+
+def _indicators(s: Parts, kinds: dict[str, NameKind]) -> Iterator[ScenarioError]:
+    """Each indicator's observable is a condition over the scenario's names; signposts and ids are known."""
+    rules = [r.id for r in s.rules]
+    seen: set[str] = set()
+    for i in s.indicators:
+        kp = f"indicators.{i.id}"
+        if i.id in seen:
+            yield ScenarioError(_at(i.where, kp), f"name {i.id!r} is already used by {kp}")
+        seen.add(i.id)
+        yield from _expression(s, i.observable, kinds, "a driver, a derived quantity or an event")
+        if i.observable.kind == NUMBER:
+            yield ScenarioError(i.observable.where, "an indicator's observable needs a condition, not a number")
+        for j, sid in enumerate(i.signposts):
+            if sid not in rules:
+                hint = did_you_mean(sid, rules)
+                yield ScenarioError(_at(i.where, f"{kp}.signposts[{j}]"), f"unknown scenario {sid!r}", hint=hint)
+    for a in s.assumptions:
+        for j, iid in enumerate(a.indicators):
+            if iid not in seen:
+                hint = did_you_mean(iid, sorted(seen))
+                where = _at(a.where, f"assumptions.{a.id}.indicators[{j}]")
+                yield ScenarioError(where, f"unknown indicator {iid!r}", hint=hint)
 
 
 def _at(where: Location, key_path: str) -> Location:

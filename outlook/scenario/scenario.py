@@ -29,10 +29,11 @@ from .canonical import (
     to_yaml,
 )
 from .durations import end_date
+from .indicators import indicator_data
 from .lineage import Lineage, lineage_data
 from .overrides import Override, apply_overrides, as_overrides, stated_nodes
 from .reading import Node, compose, from_plain, read_text
-from .records import Correlation, Derived, Driver, Event, Horizon, ScenarioRule, Source
+from .records import Correlation, Derived, Driver, Event, Horizon, Indicator, ScenarioRule, Source
 from .references import reference_problems
 from .sections import build
 
@@ -80,6 +81,8 @@ class Scenario:
     description: str = ""
     #: the key assumptions the file states (format 1.1), each with the overrides that hold if it is false
     assumptions: tuple[Assumption, ...] = ()
+    #: what to watch for (format 1.1): each an observable condition and the scenarios it is meant to signal
+    indicators: tuple[Indicator, ...] = ()
     path: str = field(default="<scenario>", compare=False)
     #: the overrides that made this scenario from what a file states, in the order applied
     overrides: tuple[Override, ...] = field(default=(), compare=False)
@@ -279,6 +282,8 @@ class Scenario:
         if self.events:
             out["events"] = {e.id: event_data(e, canonical=canonical) for e in self.events}
         out["scenarios"] = {r.id: rule_data(r, canonical=canonical) for r in self.rules}
+        if self.indicators:
+            out["indicators"] = {i.id: indicator_data(i, canonical=canonical) for i in self.indicators}
         if self.assumptions:
             out["assumptions"] = {a.id: assumption_data(a) for a in self.assumptions}
         return out

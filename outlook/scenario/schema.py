@@ -7,7 +7,7 @@ covers format 1 and the format 1.1 additions (dates for ``until:`` and as
 ``by:`` keys, the distribution forms ``mixture``, ``gamma``, ``student_t``,
 ``loguniform``, ``lognormal: {mean, sd}``, ``truncate``, ``coverage``,
 percentages such as ``"40%"``, expressions as parameters and ``after:``
-factors) and the analyst toolkit's ``assumptions``, ``supersedes`` and
+factors) and the analyst toolkit's ``assumptions``, ``indicators``, ``supersedes`` and
 ``renamed``. The schema is deliberately looser than the loader: what it
 cannot say (references between names, ranges in increasing order, shares
 summing to 1, expressions' grammar) the loader checks with located
@@ -227,6 +227,19 @@ def _sections() -> dict[str, Any]:
             ),
             "minProperties": 1,
         },
+        "indicators": _named(
+            _object(
+                {
+                    "label": _TEXT,
+                    "observable": {"type": "string", "description": "a condition, read as a scenario rule is"},
+                    "signposts": {"type": "array", "items": {"type": "string"}},
+                    "collection": _TEXT,
+                    "note": _TEXT,
+                },
+                ("label", "observable"),
+            ),
+            "indicator id: label, observable, signposts, collection, note",
+        ),
         "assumptions": _named(
             _object(
                 {

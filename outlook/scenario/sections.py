@@ -23,6 +23,8 @@ from .assumptions import assumptions as read_assumptions
 from .drivers import drivers as read_drivers
 from .durations import end_date, looks_like_time, parse_duration, point_in_time
 from .expressions import ANY, NUMBER, YES_NO, Expression, NameKind, Timing, names_in
+from .indicators import check_assumption_indicators
+from .indicators import indicators as read_indicators
 from .lineage import LINEAGE_KEYS, lineage
 from .order import toposort
 from .reading import Node
@@ -44,7 +46,16 @@ __all__ = [
 ]
 
 _REQUIRED = ("outlook", "id", "title", "question", "as_of", "horizons", "drivers", "scenarios")
-_OPTIONAL = ("description", "sources", "correlations", "correlation_repair", "derived", "events", "assumptions")
+_OPTIONAL = (
+    "description",
+    "sources",
+    "correlations",
+    "correlation_repair",
+    "derived",
+    "events",
+    "indicators",
+    "assumptions",
+)
 #: a date, or a YAML 1.1 timestamp (its time of day is ignored)
 _DATE = re.compile(
     r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
@@ -112,7 +123,14 @@ def build(root: Node, path: str) -> dict[str, Any]:
     varying = per_horizon(fields["derived"])
     fields["events"] = _section(r, top, "events", lambda r, node: events(r, node, timing, varying))
     fields["rules"] = _section(r, top, "scenarios", lambda r, node: rules(r, node, timing))
+    written = list(top["scenarios"].value) if "scenarios" in top and top["scenarios"].kind == "map" else None
+    fields["indicators"] = _section(
+        r, top, "indicators", lambda r, node: read_indicators(r, node, root, timing, written)
+    )
     fields["assumptions"] = _section(r, top, "assumptions", lambda r, node: read_assumptions(r, node, root, build))
+    ind = top.get("indicators")
+    if "assumptions" in top and r.version >= 1.1 and (ind is None or ind.kind == "map"):
+        check_assumption_indicators(r, top["assumptions"], list(ind.value) if ind is not None else [])
     if r.errors:
         raise ScenarioErrors(r.errors)
     return {**fields, "path": path}
