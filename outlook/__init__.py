@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr_
     from .analysis.compare import compare, whatif
     from .analysis.diff import diff_scenarios
     from .analysis.tipping import tipping_point
+    from .analysis.update import Update, update
     from .api import run_outlook
     from .errors import (
         ExpressionError,
@@ -54,6 +55,7 @@ __all__ = [
     "ScenarioErrors",
     "SimulationError",
     "Tables",
+    "Update",
     "__version__",
     "assumptions_check",
     "bundled_scenarios",
@@ -72,6 +74,7 @@ __all__ = [
     "summarise_worlds",
     "tipping_point",
     "tornado",
+    "update",
     "whatif",
 ]
 
@@ -107,6 +110,8 @@ _LAZY = {
     "summarise_worlds": "tables",
     "whatif": "analysis.compare",
     "tornado": "analysis",
+    "Update": "analysis.update",
+    "update": "analysis.update",
 }
 
 

@@ -35,6 +35,8 @@ Never plots, never prints.
     first-order indices of every driver for every target, from one run's worlds
 :mod:`.discovery`
     scenario discovery (PRIM): the driver conditions under which a scenario mostly happens
+:mod:`.update`
+    updating on observations: the worlds reweighted by what was seen, prior against posterior
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from .discovery import discover
 from .indices import first_order, first_order_indices
 from .sensitivity import tornado
 from .tipping import TippingPoint, tipping_point
+from .update import RELIABILITY, Update, update
 
 __all__: list[str] = [
     "AssumptionsCheck",
@@ -80,4 +83,7 @@ __all__: list[str] = [
     "first_order",
     "first_order_indices",
     "tornado",
+    "RELIABILITY",
+    "Update",
+    "update",
 ]
