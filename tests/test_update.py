@@ -159,6 +159,47 @@ def test_too_few_effective_worlds_draw_more_from_the_same_run_until_the_target()
     assert short.warnings[0].startswith(f"the observations leave an effective sample size of {short.ess:,.0f} worlds")
 
 
+def test_stored_worlds_give_the_same_update_without_drawing_them_again() -> None:
+    s = _regime()
+    obs = [_obs("happened(e, by='10d')")]  # rare: the top-up continues the stored run
+    drawn = update(s, obs, samples=20_000, seed=16)
+    stored = update(s, obs, worlds=outlook.sample_worlds(s, samples=20_000, seed=16))
+    pd.testing.assert_frame_equal(stored.scenarios, drawn.scenarios, rtol=1e-12)
+    pd.testing.assert_frame_equal(stored.events, drawn.events, rtol=1e-12)
+    assert (stored.worlds_drawn, stored.worlds_kept) == (drawn.worlds_drawn, drawn.worlds_kept)
+    assert stored.ess == pytest.approx(drawn.ess, rel=1e-12)
+
+
+def test_the_full_tables_agree_with_the_update_and_the_plain_run() -> None:
+    s = _regime()
+    u = update(s, [_obs("e", reliability="C")], samples=5_000, seed=17)
+    plain = summarise(simulate(s, samples=5_000, seed=17))
+    pd.testing.assert_frame_equal(u.prior.scenarios, plain.scenarios)
+    np.testing.assert_allclose(u.posterior.scenarios["p"], u.scenarios["p"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(u.posterior.events["p_by"], u.events["p"], rtol=0, atol=1e-12)
+    assert u.posterior.manifest.effective_sample_size == pytest.approx(u.ess, rel=1e-12)
+
+
+def test_stored_worlds_must_be_a_whole_unweighted_store_of_this_scenario() -> None:
+    s = _regime()
+    w = outlook.sample_worlds(s, samples=1_000, seed=18)
+    other = tiny_scenario(events={"e": {"rate": 0.5}}, horizons={"later": {"until": "2y"}})
+    cases = [
+        (w.head(500), "worlds must be a run's whole, unweighted world store"),
+        (w.assign(weight=np.linspace(0.5, 1.0, len(w))), "worlds must be a run's whole, unweighted world store"),
+        (pd.DataFrame(w), "worlds does not say which run it holds"),
+        (outlook.sample_worlds(other, samples=100), "worlds were drawn from another scenario"),
+        (w.drop(columns=["time_e"]), "worlds has no column time_e"),
+    ]
+    for worlds, message in cases:
+        if message.startswith("worlds does not"):
+            worlds.attrs = {}
+        with pytest.raises(ValueError, match=message):
+            update(s, [_obs("e")], worlds=worlds)
+    with pytest.raises(ValueError, match=r"^seed=3, but worlds hold a run with seed 18: leave seed out$"):
+        update(s, [_obs("e")], worlds=w, seed=3)
+
+
 def test_target_ess_is_2000_or_1_percent_never_more_than_the_run() -> None:
     assert [target_ess(n) for n in (500, 10_000, 200_000, 1_000_000)] == [500, 2_000, 2_000, 10_000]
 

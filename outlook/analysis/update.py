@@ -42,18 +42,30 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import ScenarioError
-from ..model import BLOCK_SIZE, DEFAULT_CHUNK_SIZE, Model, WorldBlock, compile_model, draw_worlds, iter_worlds
+from ..model import (
+    BLOCK_SIZE,
+    DEFAULT_CHUNK_SIZE,
+    Model,
+    WorldBlock,
+    compile_model,
+    correlation_repair_note,
+    draw_worlds,
+    iter_worlds,
+)
 from ..model.observables import evaluate_observable
-from ..model.worlds import worlds_frame
+from ..model.standard_errors import weighted_se
+from ..model.worlds import scenario_column, worlds_frame
 from ..scenario import Scenario, find_scenario, load_scenario
 from ..scenario.observations import GRADES, Observation, Observations, load_observations, read_observations
+from ..scenario.timing import horizon_column
 from ..tables import Tables, summarise_worlds
 from ..words import get_scale, straddles
 
@@ -139,8 +151,11 @@ class Update:
         The effective sample size aimed for (:func:`target_ess`, or ``min_ess``).
     date
         The latest observation's date (ISO), the date of the update.
+    scenario_id
+        The scenario's id.
     prior, posterior
-        The full tables of both (:class:`outlook.Tables`).
+        The full tables of both (:class:`outlook.Tables`: drivers, derived
+        quantities, categories too), computed on first use.
     warnings
         Why the update may not be trusted, in words (empty when it can).
     """
@@ -158,16 +173,49 @@ class Update:
     worlds_kept: int
     target: float
     date: str
-    prior: Tables
-    posterior: Tables
+    scenario_id: str
     warnings: tuple[str, ...] = ()
+    _worlds: _Worlds | None = field(default=None, repr=False)
+
+    @cached_property
+    def prior(self) -> Tables:
+        """The run's full tables (:func:`outlook.summarise_worlds` of its worlds), computed on first use."""
+        if self._worlds is None:
+            raise AttributeError("this Update keeps no worlds")
+        w = self._worlds
+        store = w.store if w.store is not None else _frame(w.model, w.blocks, self.seed, w.sampler)
+        return summarise_worlds(w.model, store, scale=self.scale)
+
+    @cached_property
+    def posterior(self) -> Tables:
+        """The full tables of the reweighted worlds (Kish standard errors), computed on first use."""
+        if self._worlds is None:
+            raise AttributeError("this Update keeps no worlds")
+        w = self._worlds
+        weights = np.concatenate(w.weights)
+        keep = weights > 0
+        blocks = [_subset(b, x > 0) for b, x in zip(w.kept, w.weights)]
+        frame = _frame(w.model, blocks, self.seed, w.sampler)
+        return summarise_worlds(w.model, frame, weights=weights[keep], scale=self.scale)
 
     def __repr__(self) -> str:
         flips = int(self.scenarios["flip"].sum() + self.events["flip"].sum())
         return (
-            f"<Update of {self.prior.manifest.scenario_id} on {len(self.observations)} observation(s) to {self.date}: "
+            f"<Update of {self.scenario_id} on {len(self.observations)} observation(s) to {self.date}: "
             f"{flips} flip(s), effective sample size {self.ess:,.0f} of {self.worlds_kept:,} worlds kept>"
         )
+
+
+@dataclass(frozen=True, eq=False)
+class _Worlds:
+    """What :attr:`Update.prior` and :attr:`Update.posterior` are computed from."""
+
+    model: Model
+    sampler: str
+    blocks: Sequence[WorldBlock]  # the run's worlds
+    store: pd.DataFrame | None  # or the world store they came from
+    kept: Sequence[WorldBlock]  # the run's worlds, then the top-up's worlds of positive weight
+    weights: Sequence[np.ndarray]  # theirs
 
 
 def _reliabilities(reliability: Mapping[str, float] | None) -> dict[str, float]:
@@ -277,13 +325,14 @@ def update(
     scenario: Scenario | str | Path,
     observations: object,
     *,
-    samples: int = 10_000,
-    seed: int = 0,
+    samples: int | None = None,
+    seed: int | None = None,
+    worlds: pd.DataFrame | None = None,
     reliability: Mapping[str, float] | None = None,
     min_ess: float | None = None,
     max_worlds: int | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
-    sampler: str = "random",
+    sampler: str | None = None,
     scale: str = "icd203",
 ) -> Update:
     """The outlook updated on observations: every world weighted by how well it agrees with what was seen.
@@ -297,8 +346,15 @@ def update(
         read against ``scenario``, or the same as data: ``{"observations": [...]}`` or the list
         (:func:`~outlook.scenario.observations.read_observations`).
     samples, seed, chunk_size, sampler
-        The run whose worlds are weighted, as for :func:`outlook.simulate`:
-        the prior is exactly that run's tables.
+        The run whose worlds are weighted, as for :func:`outlook.simulate`
+        (default 10,000 samples, seed 0, ``"random"``): the prior is exactly
+        that run's tables.
+    worlds
+        Instead, the run's stored worlds: a world store from
+        :func:`outlook.sample_worlds` of this scenario, whole and unweighted
+        (its ``attrs`` give the seed, samples and sampler; ``samples``,
+        ``seed`` and ``sampler``, if given, must agree). Nothing is drawn
+        unless the effective sample size falls short.
     reliability
         Overrides of :data:`RELIABILITY`, grade -> ``r`` in [0, 1], e.g. ``{"F": 0.5}``.
     min_ess
@@ -323,7 +379,8 @@ def update(
         with the hard observations before it): "the model cannot produce this
         observation; revise the model".
     ValueError
-        For bad ``samples``, ``seed``, ``reliability``, ``min_ess`` or ``max_worlds``.
+        For bad ``samples``, ``seed``, ``reliability``, ``min_ess``,
+        ``max_worlds`` or ``worlds`` (not a whole, unweighted store of this scenario's run).
     SimulationError
         As for :func:`outlook.simulate`.
     """
@@ -332,33 +389,116 @@ def update(
     table = _reliabilities(reliability)
     obs = _observations(s, observations)
     model = compile_model(s)
-    blocks = list(iter_worlds(model, samples=samples, seed=seed, chunk_size=chunk_size, sampler=sampler))
+    if worlds is None:
+        samples, seed, sampler = (10_000 if samples is None else samples), (seed or 0), (sampler or "random")
+        blocks = list(iter_worlds(model, samples=samples, seed=seed, chunk_size=chunk_size, sampler=sampler))
+    else:
+        blocks, samples, seed, sampler = _stored(model, worlds, samples, seed, sampler)
     target, cap = _limits(samples, min_ess, max_worlds)
     r = np.array([1.0 if o.hard else table[o.reliability] for o in obs])
     match = [_matches(model, obs, b) for b in blocks]
     p_match = np.sum([m.sum(axis=1) for m in match], axis=0) / samples
     w = [_weights(m, r, p_match) for m in match]
     sums = [float(sum(x.sum() for x in w)), float(sum(np.dot(x, x) for x in w))]
-    kept = [_subset(b, x > 0) for b, x in zip(blocks, w)]
-    kept_w = [x[x > 0] for x in w]
+    kept, kept_w = list(blocks), list(w)  # the run's worlds as they are, those of weight 0 included (no copy)
     more, more_w, drawn = _top_up(model, obs, (seed, samples, sampler, target, cap, r, p_match), sums)
     if sums[0] <= 0:
         raise _impossible(model, obs, blocks, drawn)
-    prior = summarise_worlds(model, _frame(model, blocks, seed, sampler), scale=scale)
-    frame = _frame(model, kept + more, seed, sampler)
-    posterior = summarise_worlds(model, frame, weights=np.concatenate(kept_w + more_w), scale=scale)
-    ess = float(posterior.manifest.effective_sample_size)
-    warnings = [x for x in posterior.warnings if not x.startswith("the weights leave")]
+    ess = sums[0] ** 2 / sums[1]
+    warnings = [correlation_repair_note(model)] if model.correlation is not None and model.correlation.repaired else []
     if ess < target:
         warnings.append(
             f"the observations leave an effective sample size of {ess:,.0f} worlds, below the {target:,.0f} "
             f"aimed for, after drawing {drawn:,} worlds: the updated probabilities are uncertain (see p_se); "
             "raise samples or max_worlds"
         )
-    obs_table = _observation_table(obs, r, p_match, samples)
-    return _assemble(
-        s, obs, prior, posterior, obs_table, (ess, samples, seed, scale, drawn, len(frame), target), tuple(warnings)
+    store = _Worlds(model, sampler, blocks, worlds, kept + more, kept_w + more_w)
+    ones = [np.ones(b.size) for b in blocks] + [np.zeros(b.size) for b in more]
+    prior, posterior = _shares(model, store.kept, [ones, store.weights])
+    facts = (ess, samples, seed, scale, drawn, sum(int(np.count_nonzero(x)) for x in store.weights), target)
+    return _assemble(s, obs, prior, posterior, _observation_table(obs, r, p_match, samples), facts, warnings, store)
+
+
+def _stored(
+    model: Model, worlds: object, samples: int | None, seed: int | None, sampler: str | None
+) -> tuple[list[WorldBlock], int, int, str]:
+    """A world store as one block of worlds, with its run's samples, seed and sampler, checked."""
+    import pandas as pd
+
+    s = model.scenario
+    if not isinstance(worlds, pd.DataFrame):
+        msg = f"worlds must be a world store from outlook.sample_worlds (a DataFrame), not {type(worlds).__name__}"
+        raise ValueError(msg)
+    attrs = worlds.attrs
+    if any(attrs.get(k) is None for k in ("seed", "samples", "sampler", "scenario_hash")):
+        msg = "worlds does not say which run it holds (its attrs): pass the worlds outlook.sample_worlds returns"
+        raise ValueError(msg)
+    if attrs["scenario_hash"] != s.hash:
+        msg = f"worlds were drawn from another scenario (hash {str(attrs['scenario_hash'])[:16]}, not {s.hash[:16]})"
+        raise ValueError(msg)
+    for name, given in (("samples", samples), ("seed", seed), ("sampler", sampler)):
+        if given is not None and given != attrs[name]:
+            msg = f"{name}={given!r}, but worlds hold a run with {name} {attrs[name]!r}: leave {name} out"
+            raise ValueError(msg)
+    if len(worlds) != attrs["samples"] or ("weight" in worlds and worlds["weight"].nunique() > 1):
+        msg = "worlds must be a run's whole, unweighted world store (every row of outlook.sample_worlds, weight 1)"
+        raise ValueError(msg)
+    try:
+        values = {
+            d.id: (pd.Categorical(worlds[d.id], categories=list(d.categories)).codes if d.categories else worlds[d.id])
+            for d in s.drivers
+        }
+        for dv in s.derived:
+            names = [horizon_column(dv.id, h.id) for h in s.horizons] if dv.id in model.per_horizon else [dv.id]
+            values.update({k: worlds[k] for k in names})
+        times = {e.id: worlds[f"time_{e.id}"] for e in s.events}
+        rule_ids = [x.id for x in s.rules]
+        labels = [pd.Categorical(worlds[scenario_column(h.id)], categories=rule_ids).codes for h in s.horizons]
+    except KeyError as exc:
+        msg = f"worlds has no column {exc.args[0]}: pass the worlds outlook.sample_worlds returns"
+        raise ValueError(msg) from None
+    block = WorldBlock(
+        0,
+        {k: np.asarray(v, dtype=np.float64) for k, v in values.items()},
+        {k: np.asarray(v, dtype=np.float64) for k, v in times.items()},
+        np.asarray(labels, dtype=np.intp).reshape(len(s.horizons), len(worlds)),
+        attrs["seed"],
+        attrs["samples"],
+        attrs["sampler"],
+        s.hash,
     )
+    if (block.labels < 0).any():
+        msg = "worlds names a scenario the scenario does not have: pass the worlds outlook.sample_worlds returns"
+        raise ValueError(msg)
+    return [block], int(attrs["samples"]), int(attrs["seed"]), str(attrs["sampler"])
+
+
+def _shares(
+    model: Model, blocks: Sequence[WorldBlock], weightings: Sequence[Sequence[np.ndarray]]
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Weighted shares of worlds, for each weighting (one weight array per block): ``sum w 1{.} / sum w``.
+
+    For each, the shares in each scenario by each horizon, shape ``(n_horizons, n_rules)``, and with each event
+    by each horizon's end, ``(n_events, n_horizons)``.
+    """
+    s = model.scenario
+    ends = model.horizon_ends
+    scen = np.zeros((len(weightings), len(s.horizons), len(s.rules)))
+    ev = np.zeros((len(weightings), len(s.events), ends.size))
+    for j, b in enumerate(blocks):
+        for k, e in enumerate(s.events):  # the first horizon whose end is at or after the event: by it and later
+            t = b.times[e.id]
+            first = np.zeros(b.size, dtype=np.intp)
+            for end in ends:
+                first += t > end
+            for i, ws in enumerate(weightings):
+                ev[i, k] += np.cumsum(np.bincount(first, weights=ws[j], minlength=ends.size + 1)[: ends.size])
+        for hi in range(len(s.horizons)):
+            for i, ws in enumerate(weightings):
+                scen[i, hi] += np.bincount(b.labels[hi], weights=ws[j], minlength=len(s.rules))
+    totals = [float(sum(np.sum(w) for w in ws)) for ws in weightings]
+    # a sum of weights in another order can exceed the total by a rounding error: a share is at most 1
+    return [(np.minimum(scen[i] / x, 1.0), np.minimum(ev[i] / x, 1.0)) for i, x in enumerate(totals)]
 
 
 def _limits(samples: int, min_ess: float | None, max_worlds: int | None) -> tuple[float, int]:
@@ -397,53 +537,77 @@ def _observation_table(obs: Sequence[Observation], r: np.ndarray, p_match: np.nd
     )
 
 
-def _judgements(prior: pd.DataFrame, post: pd.DataFrame, key: str, p: str, scale: str) -> pd.DataFrame:
-    """Prior and posterior of one table side by side, with deltas, words and flips."""
-    se = f"{p}_se"
-    out = prior[["horizon", key]].copy()
-    out["p_prior"] = prior[p].to_numpy()
-    out["p"] = post[p].to_numpy()
-    out["p_se"] = post[se].to_numpy()
+def _judgements(
+    ids: tuple[list[str], list[str]], prior: np.ndarray, post: np.ndarray, n: tuple[int, float], scale: str
+) -> pd.DataFrame:
+    """Prior and posterior shares side by side, with deltas, words and flips.
+
+    ``ids`` are the horizons and the targets (scenarios or events); the
+    shares are ``(n_horizons, n_targets)`` (horizon-major rows, as the
+    scenarios table) or, transposed, ``(n_targets, n_horizons)`` (target-major,
+    as the events table), as ``prior.shape`` says. ``n`` is the run's samples
+    and the posterior's effective sample size.
+    """
+    import pandas as pd
+
+    hz, targets = ids
+    horizon_major = prior.shape == (len(hz), len(targets))
+    rows_h = np.repeat(hz, len(targets)) if horizon_major else np.tile(hz, len(targets))
+    rows_t = np.tile(targets, len(hz)) if horizon_major else np.repeat(targets, len(hz))
+    out = pd.DataFrame(
+        {
+            "horizon": pd.Categorical(rows_h, categories=hz),
+            "target": pd.Categorical(rows_t, categories=targets),
+            "p_prior": prior.ravel(),
+            "p": post.ravel(),
+            "p_se": weighted_se(post.ravel(), n[1]),
+        }
+    )
     out["delta"] = out["p"] - out["p_prior"]
     sc = get_scale(scale)
     out["word_prior"] = [sc.word(x) for x in out["p_prior"]]
     out["word"] = [sc.word(x) for x in out["p"]]
-    bands = zip(out["p_prior"], prior[se], out["p"], out["p_se"])
+    prior_se = weighted_se(prior.ravel(), n[0])
     out["flip"] = [
         a != b and not (straddles(pa, sa, sc) or straddles(pb, sb, sc))
-        for (pa, sa, pb, sb), a, b in zip(bands, out["word_prior"], out["word"])
+        for pa, sa, pb, sb, a, b in zip(out["p_prior"], prior_se, out["p"], out["p_se"], out["word_prior"], out["word"])
     ]
-    return out.reset_index(drop=True)
+    return out
 
 
 def _assemble(
     s: Scenario,
     obs: Sequence[Observation],
-    prior: Tables,
-    posterior: Tables,
+    prior: tuple[np.ndarray, np.ndarray],
+    posterior: tuple[np.ndarray, np.ndarray],
     obs_table: pd.DataFrame,
     facts: tuple[float, int, int, str, int, int, float],
-    warnings: tuple[str, ...],
+    warnings: list[str],
+    store: _Worlds,
 ) -> Update:
     """The :class:`Update`: the side-by-side tables, the dated log and its sentences."""
     import pandas as pd
 
     ess, samples, seed, scale, drawn, kept, target = facts
-    scen = _judgements(prior.scenarios, posterior.scenarios, "scenario", "p", scale)
-    events = _judgements(prior.events, posterior.events, "event", "p_by", scale)
+    hz = [h.id for h in s.horizons]
+    n = (samples, ess)
+    scen = _judgements((hz, [r.id for r in s.rules]), prior[0], posterior[0], n, scale)
+    scen = scen.rename(columns={"target": "scenario"})
+    events = _judgements((hz, [e.id for e in s.events]), prior[1], posterior[1], n, scale)
+    events = events.rename(columns={"target": "event"})
     date = max(o.date for o in obs).isoformat()
     rows = [
         {
             "date": date,
             "kind": kind,
-            "target": row[key],
+            "target": row[kind],
             "horizon": row["horizon"],
             "p_prior": row["p_prior"],
             "p": row["p"],
             "word_prior": row["word_prior"],
             "word": row["word"],
         }
-        for kind, key, t in (("scenario", "scenario", scen), ("event", "event", events))
+        for kind, t in (("scenario", scen), ("event", events))
         for _, row in t[t["flip"]].iterrows()
     ]
     log = pd.DataFrame(rows, columns=["date", "kind", "target", "horizon", "p_prior", "p", "word_prior", "word"])
@@ -462,9 +626,9 @@ def _assemble(
         kept,
         target,
         date,
-        prior,
-        posterior,
-        warnings,
+        s.id,
+        tuple(warnings),
+        store,
     )
 
 
