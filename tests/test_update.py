@@ -445,3 +445,24 @@ def test_the_bundled_example_runs() -> None:
     code, out, err = _run("update", "nk-troops-russia", str(example), "-n", "2000")
     assert (code, err) == (0, "")
     assert "what changed" in out
+
+
+# -- the figure ---------------------------------------------------------------------------------------------------
+
+
+def test_the_figure_draws_the_tables_numbers_over_the_word_bands() -> None:
+    from outlook import plots
+
+    u = update(_regime(), [_obs("e")], samples=4_000, seed=19)
+    fig = plots.update_bars(u, "later")
+    found = {a.get_gid(): a for a in fig.findobj() if a.get_gid()}
+    rows = u.scenarios[u.scenarios["horizon"] == "later"]
+    for r in rows.itertuples():
+        assert found[f"prior.{r.scenario}"].get_width() == r.p_prior  # type: ignore[attr-defined]
+        assert found[f"posterior.{r.scenario}"].get_width() == r.p  # type: ignore[attr-defined]
+    assert sum(g.startswith("word-band.") for g in found) == len(outlook.words.get_scale("icd203").bands)
+    labels = [x.get_text() for x in fig.axes[0].get_yticklabels()][::-1]
+    assert labels == [f"{r.scenario}{', flips' if r.flip else ''}" for r in rows.itertuples()]
+    assert plots.figure_bytes(plots.update_bars(u), "svg") == plots.figure_bytes(plots.update_bars(u), "svg")
+    with pytest.raises(ValueError, match="unknown horizon 'never'; the update's are soon, later"):
+        plots.update_bars(u, "never")

@@ -46,6 +46,7 @@ from .events import CURVES, event_curves
 from .render import figure_bytes, figures
 from .scenarios import scenario_probabilities
 from .sensitivity import indices_bars, tornado_chart
+from .update import update_bars
 from .worlds import WORLD_VALUES, figure_worlds
 
 __all__ = [
@@ -73,4 +74,5 @@ __all__ = [
     "indices_bars",
     "scenario_probabilities",
     "tornado_chart",
+    "update_bars",
 ]
