@@ -347,8 +347,10 @@ def test_bad_arguments_are_one_line_value_errors() -> None:
         update(s, [_obs("e")], samples=100, reliability={"Z": 0.5})
     with pytest.raises(ValueError, match=r"^reliability: grade A must map to a number from 0 to 1 \(got 1.5\)$"):
         update(s, [_obs("e")], samples=100, reliability={"A": 1.5})
-    with pytest.raises(ValueError, match=r"^max_worlds must be a whole number of worlds, at least samples"):
+    with pytest.raises(ValueError, match=r"^max_worlds must be a whole number of worlds from samples \(100\) to "):
         update(s, [_obs("e")], samples=100, max_worlds=50)
+    with pytest.raises(ValueError, match=r"^samples must be at most 33,333,333 for an update of this model \(got"):
+        update(s, [_obs("e")], samples=40_000_000)
     other = tiny_scenario(events={"e": {"rate": 0.5}}, horizons={"later": {"until": "2y"}})
     with pytest.raises(ValueError, match="the observations were read against another scenario"):
         update(s, read_observations([_obs("e")], other), samples=100)

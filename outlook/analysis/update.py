@@ -53,6 +53,7 @@ from ..errors import ScenarioError
 from ..model import (
     BLOCK_SIZE,
     DEFAULT_CHUNK_SIZE,
+    MAX_WORLD_VALUES,
     Model,
     WorldBlock,
     compile_model,
@@ -348,7 +349,9 @@ def update(
     samples, seed, chunk_size, sampler
         The run whose worlds are weighted, as for :func:`outlook.simulate`
         (default 10,000 samples, seed 0, ``"random"``): the prior is exactly
-        that run's tables.
+        that run's tables. The worlds are held in memory, as by
+        :func:`outlook.sample_worlds`: ``samples`` times the values of a
+        world is at most :data:`~outlook.model.MAX_WORLD_VALUES`.
     worlds
         Instead, the run's stored worlds: a world store from
         :func:`outlook.sample_worlds` of this scenario, whole and unweighted
@@ -361,7 +364,8 @@ def update(
         The effective sample size to reach (default :func:`target_ess` of ``samples``).
     max_worlds
         The most worlds drawn in all, the run's included (default
-        :data:`MAX_WORLDS_FACTOR` times ``samples``; ``samples`` to never top up).
+        :data:`MAX_WORLDS_FACTOR` times ``samples``, or fewer if that many
+        would not fit in memory: see ``samples``; ``samples`` to never top up).
     scale
         The estimative-word scale.
 
@@ -391,10 +395,12 @@ def update(
     model = compile_model(s)
     if worlds is None:
         samples, seed, sampler = (10_000 if samples is None else samples), (seed or 0), (sampler or "random")
-        blocks = list(iter_worlds(model, samples=samples, seed=seed, chunk_size=chunk_size, sampler=sampler))
+        walk = iter_worlds(model, samples=samples, seed=seed, chunk_size=chunk_size, sampler=sampler)  # checks
+        target, cap = _limits(model, samples, min_ess, max_worlds)
+        blocks = list(walk)
     else:
         blocks, samples, seed, sampler = _stored(model, worlds, samples, seed, sampler)
-    target, cap = _limits(samples, min_ess, max_worlds)
+        target, cap = _limits(model, samples, min_ess, max_worlds)
     r = np.array([1.0 if o.hard else table[o.reliability] for o in obs])
     match = [_matches(model, obs, b) for b in blocks]
     p_match = np.sum([m.sum(axis=1) for m in match], axis=0) / samples
@@ -501,15 +507,31 @@ def _shares(
     return [(np.minimum(scen[i] / x, 1.0), np.minimum(ev[i] / x, 1.0)) for i, x in enumerate(totals)]
 
 
-def _limits(samples: int, min_ess: float | None, max_worlds: int | None) -> tuple[float, int]:
-    """The effective sample size aimed for and the most worlds drawn, checked."""
+def _limits(model: Model, samples: int, min_ess: float | None, max_worlds: int | None) -> tuple[float, int]:
+    """The effective sample size aimed for and the most worlds drawn, checked.
+
+    An update holds its worlds in memory, as :func:`outlook.sample_worlds`
+    does: at most :data:`~outlook.model.MAX_WORLD_VALUES` values, the
+    top-up's included (the default ``max_worlds`` stops there).
+    """
     target = float(target_ess(samples) if min_ess is None else min_ess)
     if not (math.isfinite(target) and target >= 0):
         msg = f"min_ess must be a number of worlds, 0 or more (got {min_ess!r})"
         raise ValueError(msg)
-    cap = MAX_WORLDS_FACTOR * samples if max_worlds is None else max_worlds
-    if isinstance(cap, bool) or not isinstance(cap, int) or cap < samples:
-        msg = f"max_worlds must be a whole number of worlds, at least samples ({samples:,}) (got {max_worlds!r})"
+    columns = len(model.quantities) + len(model.scenario.events)
+    fits = MAX_WORLD_VALUES // max(columns, 1)
+    if samples > fits:
+        msg = (
+            f"samples must be at most {fits:,} for an update of this model (got {samples:,}): it holds every "
+            f"world in memory ({columns:,} values a world, at most {MAX_WORLD_VALUES:,} in all)"
+        )
+        raise ValueError(msg)
+    cap = min(MAX_WORLDS_FACTOR * samples, fits) if max_worlds is None else max_worlds
+    if isinstance(cap, bool) or not isinstance(cap, int) or not samples <= cap <= fits:
+        msg = (
+            f"max_worlds must be a whole number of worlds from samples ({samples:,}) to {fits:,}, the most this "
+            f"model's worlds that fit in memory (got {max_worlds!r})"
+        )
         raise ValueError(msg)
     return target, cap
 
