@@ -56,6 +56,7 @@ from ..model import (
     MAX_WORLD_VALUES,
     Model,
     WorldBlock,
+    check_counts,
     compile_model,
     correlation_repair_note,
     draw_worlds,
@@ -394,7 +395,8 @@ def update(
     obs = _observations(s, observations)
     model = compile_model(s)
     if worlds is None:
-        samples, seed, sampler = (10_000 if samples is None else samples), (seed or 0), (sampler or "random")
+        samples, seed, _ = check_counts(10_000 if samples is None else samples, seed or 0, chunk_size)
+        sampler = sampler or "random"
         walk = iter_worlds(model, samples=samples, seed=seed, chunk_size=chunk_size, sampler=sampler)  # checks
         target, cap = _limits(model, samples, min_ess, max_worlds)
         blocks = list(walk)
