@@ -308,6 +308,11 @@ class _WithIndicators:
         self._s = scenario
         self.indicators = tuple(type("Indicator", (), {"id": k, "observable": v})() for k, v in observables.items())
 
+    def as_mapping(self) -> _WithIndicators:
+        """The same, its block a mapping from id to record (either shape is read)."""
+        self.indicators = {i.id: i for i in self.indicators}  # type: ignore[assignment]
+        return self
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._s, name)
 
@@ -318,6 +323,10 @@ def test_an_indicator_is_observed_through_its_observable(tmp_path: Path) -> None
     obs = read_observations([{"indicator": "i_early", "value": True, "date": DATE}], with_ind)
     assert obs[0].name == "i_early"
     assert obs[0].expression.text == "happened(e, by='6mo')"
+    again = read_observations(
+        [{"indicator": "i_early", "value": True, "date": DATE}], _WithIndicators(s, i_early="e").as_mapping()
+    )
+    assert again[0].expression.text == "e"
     by_indicator = update(s, obs, samples=4_000, seed=13)
     direct = update(s, [_obs("happened(e, by='6mo')")], samples=4_000, seed=13)
     pd.testing.assert_frame_equal(by_indicator.scenarios, direct.scenarios)

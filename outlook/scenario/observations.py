@@ -312,7 +312,9 @@ def _observable(r: Reader, m: dict[str, Node], route: str, kp: str, scenario: Sc
         where = Location(r.path, node.text_line or node.line, node.text_col, f"{kp}.observable")
         return compile_observable(scenario, node.value, where), ""
     iid = r.text(node, f"{kp}.indicator", "an indicator id")
-    indicators = {str(getattr(i, "id", "")): i for i in getattr(scenario, "indicators", ())}
+    block = getattr(scenario, "indicators", None) or ()
+    records = block.values() if isinstance(block, Mapping) else block  # records with .id and .observable
+    indicators = {str(getattr(i, "id", "")): i for i in records}
     if iid not in indicators:
         known = list(indicators)
         listed = ", ".join(known) if known else "none: the scenario has no 'indicators:' block"
