@@ -12,7 +12,11 @@ Three figures (issue 12, "Speed"):
   as many worlds as SALib's Saltelli design evaluates for first- and
   total-order indices at N = 2^14 (N (2d + 2) = 360,448), beside SALib's
   figure on this machine (3.4-4.2 s of CPU, issue 12; measured here too if
-  SALib is installed).
+  SALib is installed);
+* updating on observations (docs/examples/nk-observations.yaml) of the run's
+  stored worlds (``outlook.update(..., worlds=)``, the effective sample size
+  sufficing, so nothing is drawn), against the same plain run: target at
+  most 0.2x (issue 13, "Speed").
 
 The sides alternate in one process; each figure is the min and the median
 over repeats of ``time.process_time``.
@@ -40,6 +44,7 @@ if str(HERE.parent) not in sys.path:
 import outlook  # noqa: E402
 from outlook.analysis import first_order_indices, tornado  # noqa: E402
 from outlook.model import iter_worlds  # noqa: E402
+from outlook.scenario.observations import load_observations  # noqa: E402
 
 TARGETS = ("further_deployment@short", "contained@short", "deepening_alliance@medium", "blowback@long")
 SALIB_REFERENCE = "3.4-4.2 s"
@@ -108,7 +113,12 @@ def main(argv: list[str] | None = None) -> int:
     plain: list[float] = []
     torn: dict[str, list[float]] = {t: [] for t in targets}
     ind: list[float] = []
+    store = outlook.sample_worlds(model, samples=n, seed=seed)
+    seen = load_observations(HERE.parent / "docs" / "examples" / "nk-observations.yaml", s)
+    outlook.update(s, seen, worlds=store)
+    upd: list[float] = []
     for _ in range(args.repeats):
+        upd.append(_cpu(lambda: outlook.update(s, seen, worlds=store)))
         plain.append(_cpu(lambda: _plain(s, n, seed)))
         for t in targets:
             torn[t].append(_cpu(lambda t=t: tornado(model, t, samples=n, seed=seed)))
@@ -126,6 +136,13 @@ def main(argv: list[str] | None = None) -> int:
     rows = len(first_order_indices(model, samples=n, seed=seed, blocks=blocks))
     print(
         f"first-order indices ({rows} driver-target pairs): {_fmt(ind)}  ratio min {min(ind) / pm:.2f}  median {r_med:.2f} (<= 0.5)"
+    )
+    r_med = statistics.median(upd) / pmed
+    ok &= r_med <= 0.2
+    drawn = outlook.update(s, seen, worlds=store).worlds_drawn
+    print(
+        f"update on {len(seen)} observations, stored worlds ({drawn:,} drawn in all): {_fmt(upd)}  "
+        f"ratio min {min(upd) / pm:.2f}  median {r_med:.2f} (<= 0.2)"
     )
     ten = outlook.load_scenario(HERE / "ten_drivers.yaml")
     worlds = 2**14 * (2 * len(ten.drivers) + 2)

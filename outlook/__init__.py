@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr_
     from .analysis.diff import diff_scenarios
     from .analysis.premortem import premortem
     from .analysis.tipping import tipping_point
+    from .analysis.update import Update, update
     from .api import run_outlook
     from .errors import (
         ExpressionError,
@@ -55,6 +56,7 @@ __all__ = [
     "ScenarioErrors",
     "SimulationError",
     "Tables",
+    "Update",
     "__version__",
     "assumptions_check",
     "bundled_scenarios",
@@ -75,6 +77,7 @@ __all__ = [
     "summarise_worlds",
     "tipping_point",
     "tornado",
+    "update",
     "whatif",
 ]
 
@@ -112,6 +115,8 @@ _LAZY = {
     "summarise_worlds": "tables",
     "whatif": "analysis.compare",
     "tornado": "analysis",
+    "Update": "analysis.update",
+    "update": "analysis.update",
 }
 
 

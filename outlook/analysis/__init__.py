@@ -39,6 +39,8 @@ Never plots, never prints.
     the quantified premortem: what most likely makes a key judgement wrong
 :mod:`.indicators`
     indicators and signposts: P(I | H), likelihood ratios, mutual information, lead time, by-when
+:mod:`.update`
+    updating on observations: the worlds reweighted by what was seen, prior against posterior
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ from .indices import first_order, first_order_indices
 from .premortem import Premortem, premortem
 from .sensitivity import tornado
 from .tipping import TippingPoint, tipping_point
+from .update import RELIABILITY, Update, update
 
 __all__: list[str] = [
     "AssumptionsCheck",
@@ -90,4 +93,7 @@ __all__: list[str] = [
     "Premortem",
     "premortem",
     "tornado",
+    "RELIABILITY",
+    "Update",
+    "update",
 ]

@@ -88,3 +88,12 @@ COMMANDS["indicators"] = _indicators
 def command_module(name: str) -> ModuleType:
     """The module that implements command ``name`` (a key of :data:`COMMANDS`)."""
     return COMMANDS[name]()
+
+
+def _update() -> ModuleType:
+    from . import update
+
+    return update
+
+
+COMMANDS["update"] = _update

@@ -1,4 +1,4 @@
-"""Observables: a condition such as an indicator's, evaluated in simulated worlds at a horizon.
+"""Observables: a condition such as an indicator's or an observation's, evaluated in simulated worlds.
 
 Owns :func:`evaluate_observable`: whether a condition holds in each world of
 a :class:`~outlook.model.worlds.WorldBlock`, read exactly as a scenario rule
@@ -46,8 +46,10 @@ def horizon_index(model: Model, horizon: int | str) -> int:
     return int(horizon)
 
 
-def evaluate_observable(model: Model, expression: Expression, block: WorldBlock, horizon: int | str) -> BoolArray:
-    """Whether ``expression`` holds in each world of ``block``, by the end of ``horizon``.
+def evaluate_observable(
+    model: Model, expression: Expression, block: WorldBlock, horizon: int | str | float
+) -> BoolArray:
+    """Whether ``expression`` holds in each world of ``block``, by the end of ``horizon`` or at a time.
 
     Read as a scenario rule is read at that horizon (:func:`~outlook.model.worlds.rule_scope`):
     an event's name means "it happened by the horizon's end";
@@ -61,11 +63,15 @@ def evaluate_observable(model: Model, expression: Expression, block: WorldBlock,
         The compiled model the block's worlds were drawn from.
     expression
         A condition over the scenario's names (an indicator's ``observable``,
-        a scenario rule's ``when``).
+        an observation's, a scenario rule's ``when``).
     block
         Worlds of a run (:func:`~outlook.model.iter_worlds`).
     horizon
-        A horizon id or its index in ``model.scenario.horizons``.
+        A horizon id or its index in ``model.scenario.horizons`` (an
+        ``int``); or a time in years from ``as_of`` (a ``float``: an
+        observation's date, say), read as of that time, with per-horizon
+        derived quantities at the first horizon ending at or after it (the
+        last, if none).
 
     Returns
     -------
@@ -75,10 +81,18 @@ def evaluate_observable(model: Model, expression: Expression, block: WorldBlock,
     Raises
     ------
     ValueError
-        For an unknown horizon, or an expression that is not a condition.
+        For an unknown horizon, a time that is negative or not finite, or an
+        expression that is not a condition.
     SimulationError
         As a scenario rule's evaluation raises it (a comparison undecided in some worlds).
     """
+    if isinstance(horizon, float):
+        if not (np.isfinite(horizon) and horizon >= 0.0):
+            msg = f"the time an observable is read at must be 0 or more years from as_of (got {horizon!r})"
+            raise ValueError(msg)
+        ends = model.horizon_ends
+        hi = min(int(np.searchsorted(ends, horizon - 1e-12)), len(ends) - 1)
+        return evaluate_at(model, expression, block, horizon, hi)
     hi = horizon_index(model, horizon)
     return evaluate_at(model, expression, block, float(model.horizon_ends[hi]), hi)
 

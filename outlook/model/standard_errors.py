@@ -216,7 +216,8 @@ def weighted_se(p: FloatArray | float, n_eff: float) -> FloatArray:
     :func:`binomial_se` when every weight is equal.
     """
     p = np.asarray(p, dtype=np.float64)
-    return np.asarray(np.sqrt(p * (1.0 - p) / n_eff), dtype=np.float64)
+    # a weighted share can round to a hair above 1 (or below 0): its variance is 0, not a negative number
+    return np.asarray(np.sqrt(np.maximum(p * (1.0 - p), 0.0) / n_eff), dtype=np.float64)
 
 
 def check_weights(weights: object, n: int) -> FloatArray:

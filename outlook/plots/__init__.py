@@ -47,6 +47,7 @@ from .indicators import BOARD_ROWS, FLAG_LETTERS, indicator_board
 from .render import figure_bytes, figures
 from .scenarios import scenario_probabilities
 from .sensitivity import indices_bars, tornado_chart
+from .update import update_bars
 from .worlds import WORLD_VALUES, figure_worlds
 
 __all__ = [
@@ -77,4 +78,5 @@ __all__ = [
     "indices_bars",
     "scenario_probabilities",
     "tornado_chart",
+    "update_bars",
 ]
