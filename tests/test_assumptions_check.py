@@ -167,6 +167,7 @@ def test_a_probability_stops_at_one() -> None:
     assert not tp.found
     assert tp.searched == pytest.approx(0.04, abs=1e-9)
     assert tp.bounded
+    assert "drivers.q" in tp.limit  # the format refuses a probability past 1
     assert tp.sentence == (
         "The soon judgement on it stays almost no chance for every shift of q up to 0.04, "
         "the largest shift the model accepts."
@@ -186,6 +187,8 @@ def test_a_shift_the_model_cannot_run_bounds_the_search() -> None:
     # brake + shift stays below 1 / p = 2 in every world: the largest draw of U(0.5, 1) is just under 1
     assert tp.searched == pytest.approx(1.0, abs=0.01)
     assert tp.sentence.endswith("the largest shift the model accepts.")
+    # what sets the bound: the run's own located error, at the by probability that passes 1
+    assert "events.it.by.soon: probability outside [0, 1]" in tp.limit
     # the unbounded search reports no bound
     free = tipping_point(tiny_scenario(drivers={"r": 0.3}, events={"it": {"rate": "r"}}), "r", "it", "soon",
                          samples=1_000, seed=1)  # fmt: skip

@@ -108,6 +108,10 @@ class TippingPoint:
         How many shifted runs the search made.
     samples, seed
         The runs' settings.
+    limit
+        When ``bounded``: why the first refused shift beyond ``searched``
+        was refused (the located error of the format or of the run), so
+        that the reader knows which part of the model sets the bound.
     bounded
         Whether the search stopped at the largest shift the driver's form
         accepts or the shifted model runs with (a probability past 1 in some
@@ -134,6 +138,7 @@ class TippingPoint:
     samples: int
     seed: int
     bounded: bool = False
+    limit: str = ""
 
     @property
     def sentence(self) -> str:
@@ -233,13 +238,16 @@ class _Search:
         self._seen: dict[float, float | None] = {}
         #: whether a shift was refused (by the format or at run time)
         self.bounded = False
+        #: why each refused shift was refused
+        self.refused: dict[float, str] = {}
 
     def valid(self, shift: float) -> Model | None:
         """The model at ``shift``, or ``None`` if the shifted driver is not a valid one."""
         try:
             form = shifted_form(self.form, shift)
             return compile_model(self.base.with_overrides({f"drivers.{self.driver}": form_data(form)}))
-        except ScenarioErrors:
+        except ScenarioErrors as exc:
+            self.refused[shift] = str(exc).splitlines()[0]
             return None
 
     def at(self, shift: float) -> float | None:
@@ -249,9 +257,16 @@ class _Search:
             model = self.valid(shift)
             try:
                 self._seen[shift] = None if model is None else self.p(model)[0]
-            except SimulationError:
+            except SimulationError as exc:
+                self.refused[shift] = str(exc).splitlines()[0]
                 self._seen[shift] = None
         return self._seen[shift]
+
+    def limit(self) -> str:
+        """Why the refused shift nearest the base was refused (``""`` if none was)."""
+        if not self.refused:
+            return ""
+        return self.refused[min(self.refused, key=abs)]
 
     def p(self, model: Model) -> tuple[float, int]:
         """The judgement's probability in ``model``'s worlds, paired with the base's, and their number."""
@@ -357,7 +372,7 @@ def tipping_point(
         return TippingPoint(**common, found=False, p_base=p0, word_base=w0, shift=nan, value=None, p_tip=nan,
                             word_tip="", boundary=nan, shift_se=nan, tolerance=tol, searched=search.largest,
                             evaluations=search.evaluations, samples=n, seed=seed,
-                            bounded=search.bounded)  # fmt: skip
+                            bounded=search.bounded, limit=search.limit())  # fmt: skip
     p_tip = search.at(hi)
     assert p_tip is not None  # the bracket's upper end always ran
     boundary = _boundary(sc, p0, p_tip)

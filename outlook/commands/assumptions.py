@@ -141,7 +141,7 @@ def _tip_frame(tip: TippingPoint) -> Any:
     import pandas as pd
 
     names = ("driver", "kind", "target", "horizon", "direction", "found", "p_base", "word_base", "shift")
-    more = ("p_tip", "word_tip", "boundary", "shift_se", "tolerance", "searched", "bounded", "evaluations")
+    more = ("p_tip", "word_tip", "boundary", "shift_se", "tolerance", "searched", "bounded", "limit", "evaluations")
     row = {k: getattr(tip, k) for k in (*names, *more)}
     row["sentence"] = tip.sentence
     return pd.DataFrame([row])
@@ -171,6 +171,8 @@ def _text(check: AssumptionsCheck, tip: TippingPoint | None, sid: str, out: Text
                 f"shift {tip.shift:+.4g} ± {tip.shift_se:.2g} (Monte Carlo SE), bisection tolerance "
                 f"{tip.tolerance:.2g}, {tip.evaluations} runs\n"
             )
+        elif tip.bounded and tip.limit:
+            out.write(f"beyond it: {terminal_safe(tip.limit)}\n")
 
 
 def _csv(check: AssumptionsCheck, tip: TippingPoint | None, out: TextIO, *, every: bool) -> None:
