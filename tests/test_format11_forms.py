@@ -281,3 +281,11 @@ def test_outlook_check_prints_the_deprecation_note(tmp_path: object) -> None:
         f"{path}:8:52: drivers.r.confidence: warning: 'confidence' is deprecated: write 'coverage' (the share of "
         "the distribution inside the range; format 1.1), which means the same\n"
     )
+
+
+def test_a_driver_written_as_an_expression_is_sent_to_derived() -> None:
+    """Text where a driver's distribution belongs is most likely an expression: the message says where it goes."""
+    assert errors(HEAD_11 + 'drivers: {p: 0.3, mob_rate: "-log(1 - p)"}\n') == [
+        "s.yaml:8:29: drivers.mob_rate: expected a mapping with a distribution; an expression belongs under "
+        "derived: (got '-log(1 - p)')"
+    ]
