@@ -1045,17 +1045,34 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _unreached_warnings(scenario: Any) -> list[str]:
-    """One located line for each driver or derived quantity that reaches no probability."""
+    """One located line for each driver or derived quantity that reaches no probability.
+
+    A driver correlated with drivers that do reach one is credited by the
+    tornado and the indices through that correlation: the line says so, and
+    that its range still changes no probability.
+    """
     from .model.graph import dependency_graph
 
     section = {"driver": "drivers", "derived": "derived"}
     where = {f"driver:{d.id}": d.where for d in scenario.drivers} | {
         f"derived:{d.id}": d.where for d in scenario.derived
     }
-    return [
-        f"{where[n.key]}: warning: {section[n.kind]}.{n.id} reaches no event or scenario: it changes no probability"
-        for n in dependency_graph(scenario).unreached()
-    ]
+    g = dependency_graph(scenario)
+    unreached = g.unreached()
+    idle = {n.key for n in unreached}
+    out = []
+    for n in unreached:
+        text = f"{where[n.key]}: warning: {section[n.kind]}.{n.id} reaches no event or scenario: "
+        partners = [k.split(":", 1)[1] for group in g.correlated if n.key in group for k in group if k not in idle]
+        if partners:
+            text += (
+                f"it is correlated with {', '.join(partners)}: the tornado and the indices credit it through that "
+                "correlation, but changing its range changes no probability"
+            )
+        else:
+            text += "it changes no probability"
+        out.append(text)
+    return out
 
 
 def _graph(args: argparse.Namespace, out: TextIO) -> int:
