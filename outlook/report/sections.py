@@ -167,7 +167,9 @@ def _truncation_text(lo: float | None, hi: float | None) -> str:
     return f", truncated to ≥ {number(lo)}" if lo is not None else f", truncated to ≤ {number(hi)}"
 
 
-def _judgement(scenario: Scenario, scale: Scale, horizon_index: int, frame: pd.DataFrame, n: int) -> tuple[Parts, bool]:
+def _judgement(
+    scenario: Scenario, scale: Scale, horizon_index: int, frame: pd.DataFrame, n: float
+) -> tuple[Parts, bool]:
     """One sentence: the most probable scenario at a horizon, in estimative words.
 
     Returns the sentence and whether any word in it carries the straddle flag.
@@ -316,7 +318,8 @@ def _header(ctx: _Context) -> list[Block]:
 def _key_judgements(ctx: _Context) -> list[Block]:
     """One sentence per horizon naming its most probable scenario; then the run's warnings."""
     s, scale = ctx.s, ctx.scale
-    judged = [_judgement(s, scale, i, ctx.tables.scenarios, ctx.run.samples) for i in range(len(s.horizons))]
+    n = ctx.run.effective_sample_size or ctx.run.samples  # weighted worlds count as Kish's n_eff
+    judged = [_judgement(s, scale, i, ctx.tables.scenarios, n) for i in range(len(s.horizons))]
     out: list[Block] = [
         Heading(2, "Key judgements", "key-judgements"),
         List(tuple(parts for parts, _ in judged), cls="judgements"),
