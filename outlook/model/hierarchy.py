@@ -117,7 +117,7 @@ def _broken(
     kp = where.key_path or (f"drivers.{d.id}.{form.form}" + ("" if form.form == "probability" else f".{at}"))
     i = int(np.argmax(bad))
     return (
-        f"{where}: {kp}: driver {d.id!r}: {rule}, but is not in {int(bad.sum()):,} of {n:,} worlds "
+        f"{where}: {kp}: driver {d.id!r}: {rule}; it is not in {int(bad.sum()):,} of {n:,} worlds "
         f"(e.g. {_example(form, params, names, i, n)}, where {at} = {exprs[at].text}); "
         "state parameters that are valid in every world (max(), min() or clip() can bound them)"
     )

@@ -396,6 +396,17 @@ def _composite_problems(form: TruncatedForm | MixtureForm) -> list[Problem]:
     return []
 
 
+#: the parameters of a shape that must each be positive whatever the others are (rules on several at once,
+#: such as gamma's "shape and scale must be positive", are checked on each number when another is an expression)
+_EACH_POSITIVE: dict[str, tuple[str, ...]] = {
+    "lognormal_moments": ("mean", "sd"),
+    "beta": ("alpha", "beta"),
+    "gamma": ("shape", "scale"),
+    "student_t": ("df", "scale"),
+    "loguniform": ("min",),
+}
+
+
 def _hierarchical_problems(form: HierarchicalForm) -> list[Problem]:
     """A hierarchical form's parameters: those of its shape, each rule checked where every value it reads is a number.
 
@@ -419,6 +430,9 @@ def _hierarchical_problems(form: HierarchicalForm) -> list[Problem]:
     for k, v in numbers.items():
         if not math.isfinite(v):
             return [(f"{form.form}.{k}", f"{k} must be a finite number", v, "")]
+    for k in _EACH_POSITIVE.get(form.shape, ()):  # a number beside an expression, checked on its own, at itself
+        if k in numbers and not numbers[k] > 0:
+            return [(f"{form.form}.{k}", f"{k} must be positive", numbers[k], "")]
     for involved, test, rule in dist.CONDITIONAL_RULES[form.shape]:
         if all(k in numbers for k in involved) and not bool(test(numbers)):
             part = form.form if form.form == "probability" else f"{form.form}.{involved[-1]}"
