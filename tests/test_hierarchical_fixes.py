@@ -240,3 +240,11 @@ def test_a_flat_sum_is_not_deep() -> None:
     f = sample_worlds(s, samples=100, seed=2)
     assert (f["x"] - 59 * f["a"]).std() == pytest.approx(1, abs=0.3)
     assert (f["x"] - 59 * f["a"]).mean() == pytest.approx(0, abs=0.5)
+
+
+def test_a_cycle_made_by_an_assumption_is_reported_at_its_if_false() -> None:
+    rest = "assumptions:\n  x:\n    statement: S.\n    rating: solid\n    if_false: {drivers.a.normal.mean: b}\n"
+    assert errors(DRIVERS, rest) == [
+        "s.yaml:15:16: assumptions.x.if_false.drivers.a.normal.mean: assumption 'x': drivers.a: drivers' parameters "
+        "refer to each other in a cycle: a -> b -> a"
+    ]
