@@ -248,3 +248,22 @@ def test_a_cycle_made_by_an_assumption_is_reported_at_its_if_false() -> None:
         "s.yaml:15:16: assumptions.x.if_false.drivers.a.normal.mean: assumption 'x': drivers.a: drivers' parameters "
         "refer to each other in a cycle: a -> b -> a"
     ]
+
+
+# -- 8. the run-time message is that of the first block that fails, for any chunk size or workers -----
+
+
+def test_the_message_of_invalid_parameters_does_not_depend_on_chunks_or_workers() -> None:
+    from outlook import SimulationError, simulate
+
+    s = scenario("  b: {normal: {mean: 0.6, sd: 0.15}}\n  a: {normal: {mean: 0, sd: b}}\n")
+    messages = set()
+    for kw in ({"chunk_size": 65_536}, {"chunk_size": 131_072}, {"workers": 2, "chunk_size": 65_536}):
+        with pytest.raises(SimulationError) as info:
+            simulate(s, samples=200_000, seed=3, **kw)  # type: ignore[arg-type]
+        messages.add(str(info.value))
+    assert messages == {
+        "s.yaml:10:29: drivers.a.normal.sd: driver 'a': sd must be positive; it is not in 1 of the 65,536 worlds of "
+        "the first block where it fails (e.g. sd -0.0413077, where sd = b); state parameters that are valid in every "
+        "world (max(), min() or clip() can bound them)"
+    }
