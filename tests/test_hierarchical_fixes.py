@@ -267,3 +267,37 @@ def test_the_message_of_invalid_parameters_does_not_depend_on_chunks_or_workers(
         "the first block where it fails (e.g. sd -0.0413077, where sd = b); state parameters that are valid in every "
         "world (max(), min() or clip() can bound them)"
     }
+
+
+# -- 11. an expression where only a number goes; a truncation shown as written -----------------------
+
+_NOT_HERE = "expected a number (got 'a'). Expressions are allowed in distribution parameters, not here"
+
+
+@pytest.mark.parametrize(
+    ("driver", "expected"),
+    [
+        ("{normal: {mean: 0, sd: 1}, truncate: [a, null]}", f"s.yaml:10:44: drivers.x.truncate[0]: {_NOT_HERE}"),
+        ("{range: [a, 10], shape: normal}", f"s.yaml:10:15: drivers.x.range[0]: {_NOT_HERE}"),
+        ("{constant: a}", f"s.yaml:10:17: drivers.x.constant: {_NOT_HERE}"),
+        ("{categorical: {p: a, q: 0.5}}", f"s.yaml:10:24: drivers.x.categorical.p: {_NOT_HERE}"),
+        ("{range: [1, 10], shape: normal, coverage: a}", f"s.yaml:10:48: drivers.x.coverage: {_NOT_HERE}"),
+        ("{mixture: [{weight: a, normal: [0, 1]}]}", f"s.yaml:10:26: drivers.x.mixture[0].weight: {_NOT_HERE}"),
+    ],
+)
+def test_an_expression_where_only_a_number_goes_says_where_they_go(driver: str, expected: str) -> None:
+    assert errors(f"  a: 1\n  x: {driver}\n") == [expected]
+
+
+def test_a_truncation_is_shown_as_written() -> None:
+    assert errors("  x: {normal: {mean: 1000, sd: 1}, truncate: [2000, null]}\n") == [
+        "s.yaml:9:46: drivers.x.truncate: truncate [2000, null] keeps a share 0 of normal(mean=1000, sd=1), "
+        "below 1e-12: widen it"
+    ]
+
+
+def test_a_truncation_of_constant_parameters_is_checked_at_load() -> None:
+    assert errors("  a: 1\n  x: {normal: {mean: a, sd: 1}, truncate: [5000, null]}\n") == [
+        "s.yaml:10:43: drivers.x.truncate: truncate [5000, null] keeps less than 1e-12 of the distribution at "
+        "mean 1, sd 1, which its parameters (reading only constant drivers) give in every world: widen it"
+    ]

@@ -20,10 +20,9 @@ import numpy as np
 from .. import distributions as dist
 from .._types import FloatArray
 from ..errors import Location, SimulationError
-from ..errors import number_text as _num
 from ..scenario import Driver, Scenario
 from ..scenario.expressions import Expression
-from ..scenario.stated import MAX_MAGNITUDE, MIN_TRUNCATED_MASS, HierarchicalForm
+from ..scenario.stated import MAX_MAGNITUDE, MIN_TRUNCATED_MASS, HierarchicalForm, truncate_text
 
 __all__ = [
     "hierarchical_order",
@@ -100,7 +99,7 @@ def parameter_values(d: Driver, values: dict[str, FloatArray], n: int) -> dict[s
             i = int(np.argmax(thin))
             where = Location(d.where.path, d.where.line, d.where.col, f"drivers.{d.id}.truncate", d.where.override)
             msg = (
-                f"{where}: {where.key_path}: driver {d.id!r}: truncate [{_num(form.low)}, {_num(form.high)}] keeps "
+                f"{where}: {where.key_path}: driver {d.id!r}: truncate {truncate_text(form.low, form.high)} keeps "
                 f"less than {MIN_TRUNCATED_MASS:g} of its distribution in {int(thin.sum()):,} of the {n:,} worlds of "
                 "the first block where it does "
                 f"(e.g. {_example(form, params, tuple(k for k, _ in form.params), i, n)}); widen it"

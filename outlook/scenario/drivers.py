@@ -28,6 +28,7 @@ from .reading import Node
 from .records import Driver
 from .stated import (
     DEFAULT_LAMBDA,
+    MIN_TRUNCATED_MASS,
     BetaForm,
     CategoricalForm,
     ConstantForm,
@@ -46,7 +47,9 @@ from .stated import (
     TriangularForm,
     TruncatedForm,
     UniformForm,
+    distribution_of,
     form_problems,
+    truncate_text,
 )
 from .values import Reader, Skip, shown
 
@@ -222,7 +225,8 @@ def driver(r: Reader, parent: Node, name: str, node: Node, scope: _Scope | None 
             source = r.source_ref(m["source"], kp + ".source")
     stated = _truncated(r, m, kp, _stated(r, form, m, kp, scope))
     if isinstance(stated, HierarchicalForm) and scope is not None:
-        _check_constant_parameters(r, stated, scope.constants)
+        where = r.at(m["truncate"], kp + ".truncate") if "truncate" in m else r.at(node, kp)
+        _check_constant_parameters(r, stated, scope.constants, where)
     notes = _deprecations(r, node, kp)
     with r.placing(node, kp):  # the form's own checks (low > high, sd <= 0, ...), at the value they concern
         return Driver(
@@ -237,12 +241,16 @@ def driver(r: Reader, parent: Node, name: str, node: Node, scope: _Scope | None 
         )
 
 
-def _check_constant_parameters(r: Reader, form: HierarchicalForm, constants: Mapping[str, float]) -> None:
+def _check_constant_parameters(
+    r: Reader, form: HierarchicalForm, constants: Mapping[str, float], truncate: Location
+) -> None:
     """Refuse, at load, parameters that read only constant drivers and break a rule of their shape.
 
     Such a parameter is the same number in every world: a run would fail in
-    all of them, so it is refused where it is written, as a number would be.
-    A problem of its numbers alone is left to the record, which reports it at them.
+    all of them, so it is refused where it is written, as a number would be;
+    so is a truncation (at ``truncate``) that keeps less than 1e-12 of the
+    distribution. A problem of its numbers alone is left to the record,
+    which reports it at them.
     """
     if not form.parents <= set(constants) or form_problems(form):
         return
@@ -264,6 +272,15 @@ def _check_constant_parameters(r: Reader, form: HierarchicalForm, constants: Map
             at = next(k for k in reversed(involved) if k in exprs)
             got = [_num(values[k]) for k in involved]
             raise fail(at, rule, got[0] if len(got) == 1 else f"[{', '.join(got)}]")
+    c = distribution_of(form)
+    assert isinstance(c, dist.Conditional)
+    if c.truncated and not float(c.mass({k: np.array([v]) for k, v in values.items()})[0]) >= MIN_TRUNCATED_MASS:
+        shown = ", ".join(f"{k} {_num(values[k])}" for k, _ in form.params)
+        raise r.fail(
+            truncate,
+            f"truncate {truncate_text(form.low, form.high)} keeps less than {MIN_TRUNCATED_MASS:g} of the distribution "
+            f"at {shown}, which its parameters (reading only constant drivers) give in every world: widen it",
+        )
 
 
 def _options(form: str) -> tuple[str, ...]:
@@ -297,7 +314,7 @@ def _truncated(r: Reader, m: dict[str, Node], kp: str, stated: Form) -> Form:
         if item.kind == "scalar" and (v is None or (isinstance(v, float) and v == unbounded)):
             ends.append(unbounded)
         else:
-            ends.append(r.number(item, f"{tkp}[{i}]"))
+            ends.append(r.number(_no_expression(r, item, f"{tkp}[{i}]"), f"{tkp}[{i}]"))
     if isinstance(stated, HierarchicalForm):  # truncated world by world (format 1.1)
         return dataclasses.replace(stated, low=ends[0], high=ends[1])
     return TruncatedForm(stated, ends[0], ends[1])
@@ -331,7 +348,7 @@ def _stated(r: Reader, form: str, m: dict[str, Node], kp: str, scope: _Scope | N
     if form == "range":
         return _range(r, m, kp)
     if form == "constant":
-        return ConstantForm(r.number(fnode, fkp))
+        return ConstantForm(r.number(_no_expression(r, fnode, fkp), fkp))
     if form == "probability":
         p = _value(r, fnode, fkp, scope, probability=True)
         return ProbabilityForm(p) if isinstance(p, float) else HierarchicalForm("probability", (("p", p),))
@@ -398,6 +415,14 @@ def _value(r: Reader, node: Node, kp: str, scope: _Scope | None, *, probability:
     return value
 
 
+def _no_expression(r: Reader, node: Node, kp: str) -> Node:
+    """``node``, unless it is text where a number belongs in a format 1.1 file: then say where expressions go."""
+    if r.version >= 1.1 and node.kind == "scalar" and isinstance(node.value, str) and not r.is_percentage(node):
+        hint = "Expressions are allowed in distribution parameters, not here"
+        raise r.fail(r.at(node, kp), "expected a number", got=node.value, hint=hint)
+    return node
+
+
 def _categorical(r: Reader, node: Node, kp: str) -> CategoricalForm:
     cm = r.mapping(node, kp, what="a mapping of category: probability")
     if not cm:
@@ -406,7 +431,7 @@ def _categorical(r: Reader, node: Node, kp: str) -> CategoricalForm:
     probs: dict[str, float] = {}
     for c, v in cm.items():
         with r.collecting():
-            probs[c] = r.probability(v, f"{kp}.{c}")
+            probs[c] = r.probability(_no_expression(r, v, f"{kp}.{c}"), f"{kp}.{c}")
     if len(r.errors) > before:
         raise Skip()
     return CategoricalForm(tuple(probs.items()))
@@ -446,6 +471,9 @@ def _range(r: Reader, m: dict[str, Node], kp: str) -> RangeForm:
     rkp = kp + ".range"
     percent = rnode.kind == "seq" and any(r.is_percentage(item) for item in rnode.value)
     if not percent:
+        if rnode.kind == "seq":
+            for i, item in enumerate(rnode.value):
+                _no_expression(r, item, f"{rkp}[{i}]")
         lo, hi = r.numbers(rnode, rkp, 2, "[low, high]")
     if "shape" not in m:
         raise r.fail(r.at(rnode, rkp), "a range needs a shape: one of " + ", ".join(dist.RANGE_SHAPES))
@@ -462,8 +490,8 @@ def _range(r: Reader, m: dict[str, Node], kp: str) -> RangeForm:
         if key in m:
             if key == "coverage":
                 r.needs_format(r.at(m[key], kp + ".coverage"), "coverage")
-            coverage = r.share(m[key], f"{kp}.{key}")
-    mode = r.number(m["mode"], kp + ".mode") if "mode" in m else None
+            coverage = r.share(_no_expression(r, m[key], f"{kp}.{key}"), f"{kp}.{key}")
+    mode = r.number(_no_expression(r, m["mode"], kp + ".mode"), kp + ".mode") if "mode" in m else None
     lam = r.positive(m["lambda"], kp + ".lambda") if "lambda" in m else None
     return RangeForm(lo, hi, shape, coverage, mode, lam)
 
@@ -501,7 +529,7 @@ def _mixture(r: Reader, node: Node, kp: str) -> MixtureForm:
             if form in ("probability", "categorical", "mixture"):
                 raise r.fail(r.at_key(item, form, f"{ckp}.{form}"), f"a mixture's component cannot be {form}")
             cm = r.mapping(item, ckp, required=("weight",), optional=(form, *_options(form)))
-            weight = r.share(cm["weight"], ckp + ".weight")
+            weight = r.share(_no_expression(r, cm["weight"], ckp + ".weight"), ckp + ".weight")
             stated = _truncated(r, cm, ckp, _stated(r, form, cm, ckp))
             for part, problem, got, hint in form_problems(stated):
                 target = cm.get(part.split(".")[0], item)

@@ -51,6 +51,7 @@ __all__ = [
     "form_data",
     "form_problems",
     "sampling_problem",
+    "truncate_text",
 ]
 
 #: the share of the distribution a ``range`` holds when ``confidence`` is not stated
@@ -637,6 +638,15 @@ def distribution_of(form: Form) -> dist.Distribution:
     return dist.Categorical(tuple(c for c, _ in form.categories), tuple(p for _, p in form.categories))
 
 
+def truncate_text(low: float, high: float) -> str:
+    """``truncate: [low, high]`` as a file writes it: an infinite end (no bound) is ``null``.
+
+    >>> truncate_text(1000.0, math.inf)
+    '[1000, null]'
+    """
+    return "[" + ", ".join(_num(end) if math.isfinite(end) else "null" for end in (low, high)) + "]"
+
+
 #: A truncation must keep at least this share of its distribution's mass: below it the draws would rest on
 #: the last digits of the CDF (the share 1e-12 leaves about four significant digits of it).
 MIN_TRUNCATED_MASS = 1e-12
@@ -672,7 +682,7 @@ def _new_distribution(form: Form) -> dist.Distribution | None:
         t = dist.Truncated(distribution_of(form.base), form.low, form.high)
         if not t.mass() >= MIN_TRUNCATED_MASS:
             msg = (
-                f"truncate [{_num(form.low)}, {_num(form.high)}] keeps a share {t.mass():.3g} of "
+                f"truncate {truncate_text(form.low, form.high)} keeps a share {t.mass():.3g} of "
                 f"{t.base.describe()}, below {MIN_TRUNCATED_MASS:g}: widen it"
             )
             raise ValueError(msg)
