@@ -301,3 +301,49 @@ def test_a_truncation_of_constant_parameters_is_checked_at_load() -> None:
         "s.yaml:10:43: drivers.x.truncate: truncate [5000, null] keeps less than 1e-12 of the distribution at "
         "mean 1, sd 1, which its parameters (reading only constant drivers) give in every world: widen it"
     ]
+
+
+# -- 6. with constant parents, a truncated form draws exactly what its plain form draws --------------
+
+
+@pytest.mark.parametrize(
+    ("plain", "hierarchical"),
+    [
+        ("{uniform: {min: 0, max: 3}, truncate: [1, 2]}", "{uniform: {min: 'k*0', max: 'k*3'}, truncate: [1, 2]}"),
+        ("{triangular: [0, 1, 4], truncate: [0.5, 3]}", "{triangular: [0, k, 4], truncate: [0.5, 3]}"),
+        ("{loguniform: [1, 100], truncate: [2, null]}", "{loguniform: [k, 100], truncate: [2, null]}"),
+        ("{uniform: [0, 3]}", "{uniform: [0, 3 * k]}"),
+    ],
+)
+def test_constant_parents_draw_the_plain_truncated_form_exactly(plain: str, hierarchical: str) -> None:
+    a = sample_worlds(scenario(f"  k: 1\n  x: {plain}\n"), samples=5000, seed=3)
+    b = sample_worlds(scenario(f"  k: 1\n  x: {hierarchical}\n"), samples=5000, seed=3)
+    assert b["x"].tolist() == a["x"].tolist()
+
+
+# -- 13. where a mistake is, in text written with escapes or over several lines -----------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ('"\\t\\tpi + qq"', "s.yaml:9:32: drivers.x.normal.mean: unknown name 'qq'"),
+        ('"1 +\n      qq"', "s.yaml:10:7: drivers.x.normal.mean: unknown name 'qq'"),
+        ("1 +\n      qq", "s.yaml:10:7: drivers.x.normal.mean: unknown name 'qq'"),
+        ('"pi + \\\n      qq"', "s.yaml:10:7: drivers.x.normal.mean: unknown name 'qq'"),
+        ('"\\u00e9t\\u00e9 + qq"', "s.yaml:9:23: drivers.x.normal.mean: unknown name 'été'"),
+        (
+            '"a + time(e)"',
+            "s.yaml:9:27: drivers.x.normal.mean: time() reads an event's time, which a driver (drawn "
+            "once per world) cannot read: a driver's parameter may read only other drivers (numbers, pi and functions too)",
+        ),
+        (
+            '"a +\n   time(e)"',
+            "s.yaml:10:4: drivers.x.normal.mean: time() reads an event's time, which a driver "
+            "(drawn once per world) cannot read: a driver's parameter may read only other drivers (numbers, pi and "
+            "functions too)",
+        ),
+    ],
+)
+def test_a_mistake_is_located_where_it_is_written(written: str, expected: str) -> None:
+    assert errors(f"  x: {{normal: {{mean: {written}, sd: 1}}}}\n", "events: {e: {rate: 0.1}}\n") == [expected]

@@ -393,11 +393,11 @@ def _value(r: Reader, node: Node, kp: str, scope: _Scope | None, *, probability:
     for name in ("time", "happened"):  # an event's time, which no driver can read
         found = re.search(rf"\b{name}\s*\(", text)
         if found and name not in scope.kinds:
-            where = Location(r.path, node.text_line or node.line, node.text_col, kp, node.override)
+            where = r.text_at(node, kp, found.start())
             problem = (
                 f"{name}() reads an event's time, which a driver (drawn once per world) cannot read: {_PARAMETERS_READ}"
             )
-            raise r.fail(where.shifted(found.start()), problem)
+            raise r.fail(where, problem)
     if text.strip() in ("true", "false", "True", "False"):  # quoted, but a yes/no value all the same
         raise r.fail(
             r.at(node, kp),
