@@ -753,7 +753,8 @@ class Conditional(Distribution):
     parameters (:meth:`draw`): ``x = F^-1(Phi(z) | params)`` or
     ``x = F^-1(u | params)``; a yes/no driver is ``1.0`` where ``u < p``.
     So a driver whose expressions are constants draws exactly what the
-    plain form draws (beta and PERT up to the 1e-7 of their tabulated
+    plain form draws (a truncated shape draws a normal score, as :class:`Truncated` does;
+    beta and PERT up to the 1e-7 of their tabulated
     inverse), and its draws are monotone in the variate: common random
     numbers pair worlds as for any driver.
 
@@ -779,8 +780,12 @@ class Conditional(Distribution):
 
     @property
     def score(self) -> str:
-        """``"uniform"`` or ``"normal"``: the variate each world's draw is a monotone function of."""
-        return "uniform" if self.shape in _UNIFORM_SCORED else "normal"
+        """``"uniform"`` or ``"normal"``: the variate each world's draw is a monotone function of.
+
+        That of the plain form: a truncated one is a :class:`Truncated`, drawn from a normal score whatever
+        its shape, so a truncated shape is too.
+        """
+        return "uniform" if self.shape in _UNIFORM_SCORED and not self.truncated else "normal"
 
     @property
     def truncated(self) -> bool:

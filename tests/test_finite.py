@@ -224,7 +224,7 @@ def test_a_run_time_error_in_an_overridden_value_names_its_key_path_once() -> No
     text = str(info.value)
     assert text.startswith("override drivers.again.probability: driver 'again': probability must lie in [0, 1]")
     assert text.count("drivers.again.probability") == 1
-    assert " of 10,000 worlds" in text
+    assert " of the 10,000 worlds of the first block where it fails" in text
 
 
 def test_a_guarded_comparison_runs() -> None:

@@ -425,32 +425,32 @@ def test_a_categorical_parent_in_a_comparison() -> None:
     [
         (
             "  b: {uniform: [-1, 1]}\n  a: {normal: {mean: 0, sd: b}}\n",
-            "s.yaml:10:29: drivers.a.normal.sd: driver 'a': sd must be positive, but is not in 510 of 1,000 worlds "
+            "s.yaml:10:29: drivers.a.normal.sd: driver 'a': sd must be positive; it is not in 510 of the 1,000 worlds of the first block where it fails "
             "(e.g. sd -0.819839, where sd = b); state parameters that are valid in every world (max(), min() or "
             "clip() can bound them)",
         ),
         (
             "  b: {uniform: [0, 2]}\n  a: {probability: b}\n",
-            "s.yaml:10:20: drivers.a.probability: driver 'a': probability must lie in [0, 1], but is not in 490 of "
-            "1,000 worlds (e.g. p 1.66383, where p = b); state parameters that are valid in every world (max(), "
+            "s.yaml:10:20: drivers.a.probability: driver 'a': probability must lie in [0, 1]; it is not in 490 of the "
+            "1,000 worlds of the first block where it fails (e.g. p 1.66383, where p = b); state parameters that are valid in every world (max(), "
             "min() or clip() can bound them)",
         ),
         (
             "  b: {uniform: [-1, 1]}\n  a: {uniform: {min: 0, max: b}}\n",
-            "s.yaml:10:30: drivers.a.uniform.max: driver 'a': min must be below max, but is not in 510 of 1,000 "
-            "worlds (e.g. min 0, max -0.819839, where max = b); state parameters that are valid in every world "
+            "s.yaml:10:30: drivers.a.uniform.max: driver 'a': min must be below max; it is not in 510 of the 1,000 "
+            "worlds of the first block where it fails (e.g. min 0, max -0.819839, where max = b); state parameters that are valid in every world "
             "(max(), min() or clip() can bound them)",
         ),
         (
             "  b: {uniform: [-1, 1]}\n  a: {normal: {mean: 0, sd: log(b)}}\n",
-            "s.yaml:10:29: drivers.a.normal.sd: driver 'a': sd must be a finite number, but is not in 510 of 1,000 "
-            "worlds (e.g. sd nan, where sd = log(b)); state parameters that are valid in every world (max(), min() "
+            "s.yaml:10:29: drivers.a.normal.sd: driver 'a': sd must be a finite number; it is not in 510 of the 1,000 "
+            "worlds of the first block where it fails (e.g. sd nan, where sd = log(b)); state parameters that are valid in every world (max(), min() "
             "or clip() can bound them)",
         ),
         (
             "  b: {uniform: [-1, 1]}\n  a: {normal: {mean: b * 10, sd: 0.1}, truncate: [-0.5, 0.5]}\n",
             "s.yaml:10:6: drivers.a.truncate: driver 'a': truncate [-0.5, 0.5] keeps less than 1e-12 of its "
-            "distribution in 865 of 1,000 worlds (e.g. mean -8.19839, sd 0.1); widen it",
+            "distribution in 865 of the 1,000 worlds of the first block where it does (e.g. mean -8.19839, sd 0.1); widen it",
         ),
         (
             "  m: {uniform: [0, 400]}\n  a: {lognormal: {mu: m, sigma: 1}}\n",
@@ -596,4 +596,4 @@ def test_the_command_line_runs_graphs_and_overrides_it(tmp_path: object) -> None
     assert "n1 --> n2" in out  # p -> hit
     code, out, err = run("run", str(path), "-n", "1000", "--set", "drivers.hit.probability=p * 3")
     assert code != 0
-    assert "drivers.hit.probability: driver 'hit': probability must lie in [0, 1], but is not in" in err
+    assert "drivers.hit.probability: driver 'hit': probability must lie in [0, 1]; it is not in" in err

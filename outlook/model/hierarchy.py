@@ -20,10 +20,9 @@ import numpy as np
 from .. import distributions as dist
 from .._types import FloatArray
 from ..errors import Location, SimulationError
-from ..errors import number_text as _num
 from ..scenario import Driver, Scenario
 from ..scenario.expressions import Expression
-from ..scenario.stated import MAX_MAGNITUDE, MIN_TRUNCATED_MASS, HierarchicalForm
+from ..scenario.stated import MAX_MAGNITUDE, MIN_TRUNCATED_MASS, HierarchicalForm, truncate_text
 
 __all__ = [
     "hierarchical_order",
@@ -81,7 +80,9 @@ def parameter_values(d: Driver, values: dict[str, FloatArray], n: int) -> dict[s
         Located at the parameter, naming the driver, if they break a rule of
         its shape (an ``sd`` that is not positive, a ``min`` not below
         ``max``, a probability outside [0, 1], a value that is not finite)
-        in some world, or a truncation keeps less than 1e-12 of the mass.
+        in some world, or a truncation keeps less than 1e-12 of the mass;
+        with the number of these ``n`` worlds where it does (a run's block:
+        :func:`outlook.model.worlds.draw_worlds` reports the first that fails).
     """
     form = d.stated
     assert isinstance(form, HierarchicalForm)
@@ -98,8 +99,9 @@ def parameter_values(d: Driver, values: dict[str, FloatArray], n: int) -> dict[s
             i = int(np.argmax(thin))
             where = Location(d.where.path, d.where.line, d.where.col, f"drivers.{d.id}.truncate", d.where.override)
             msg = (
-                f"{where.located(where.key_path)}: driver {d.id!r}: truncate [{_num(form.low)}, {_num(form.high)}] keeps "
-                f"less than {MIN_TRUNCATED_MASS:g} of its distribution in {int(thin.sum()):,} of {n:,} worlds "
+                f"{where.located(where.key_path)}: driver {d.id!r}: truncate {truncate_text(form.low, form.high)} keeps "
+                f"less than {MIN_TRUNCATED_MASS:g} of its distribution in {int(thin.sum()):,} of the {n:,} worlds of "
+                "the first block where it does "
                 f"(e.g. {_example(form, params, tuple(k for k, _ in form.params), i, n)}); widen it"
             )
             raise SimulationError(msg)
@@ -117,7 +119,8 @@ def _broken(
     kp = where.key_path or (f"drivers.{d.id}.{form.form}" + ("" if form.form == "probability" else f".{at}"))
     i = int(np.argmax(bad))
     return (
-        f"{where.located(kp)}: driver {d.id!r}: {rule}, but is not in {int(bad.sum()):,} of {n:,} worlds "
+        f"{where.located(kp)}: driver {d.id!r}: {rule}; it is not in {int(bad.sum()):,} of the {n:,} worlds of the first "
+        "block where it fails "
         f"(e.g. {_example(form, params, names, i, n)}, where {at} = {exprs[at].text}); "
         "state parameters that are valid in every world (max(), min() or clip() can bound them)"
     )

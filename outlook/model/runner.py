@@ -335,7 +335,9 @@ class Runner:
     ) -> None:
         """Guided ranges, computed up front, taken in order by this process and the worker processes.
 
-        Each worker process is kept :data:`AHEAD` ranges ahead (one running,
+        If ranges fail, the error raised is that of the first in world order
+        (the ranges before it are finished first), so that a run's message
+        does not depend on the number of workers. Each worker process is kept :data:`AHEAD` ranges ahead (one running,
         the next waiting), so it never waits for this process; this process
         works on the next range in line and, between chunks of its own work,
         merges finished ranges and hands out the next ones. No lock, queue or
@@ -347,13 +349,22 @@ class Runner:
         pool = self._process_pool(shared)
         todo = guided(first, stop, self.workers)[::-1]  # popped from the end: in order
         running: dict[Future[R], tuple[int, int]] = {}
+        failed: list[tuple[int, OutlookError]] = []  # (first block, error) of each range that failed
 
         def tend() -> None:
             """Merge the ranges that finished; hand out ranges until each worker process has AHEAD."""
             for f in [f for f in running if f.done()]:
-                merge(f.result())  # a worker's error is raised here
-                if progress is not None:
-                    progress(size(*running.pop(f)))
+                a, b = running.pop(f)
+                try:
+                    result = f.result()  # a worker's error is raised here
+                except OutlookError as exc:  # kept: an earlier range, still running, may fail too
+                    failed.append((a, exc))
+                    todo.clear()  # every range not handed out lies after this one
+                    continue
+                if not failed:
+                    merge(result)
+                    if progress is not None:
+                        progress(size(a, b))
             if todo and len(running) < AHEAD * (self.workers - 1):
                 with _sigint_held():  # a worker process may start now: see _start_worker
                     while todo and len(running) < AHEAD * (self.workers - 1):
@@ -370,12 +381,18 @@ class Runner:
             mine = None
             while todo:
                 a, b = todo.pop()
-                mine = work(shared, a, b, *args, into=mine, progress=mine_progress)
-            if mine is not None:
+                try:
+                    mine = work(shared, a, b, *args, into=mine, progress=mine_progress)
+                except OutlookError as exc:
+                    failed.append((a, exc))
+                    todo.clear()
+            if mine is not None and not failed:
                 merge(mine)
             while running:
                 wait(running, return_when=FIRST_COMPLETED)
                 tend()
+            if failed:  # the error of the first range that failed, in world order: the same for any workers
+                raise min(failed, key=lambda fe: fe[0])[1]
         except BrokenProcessPool:
             msg = "a worker process died (killed, or out of memory); no table was produced"
             raise SimulationError(msg) from None
@@ -433,6 +450,7 @@ class Runner:
         finished = as_completed(list(futures), loop=client.loop)
         left = len(futures)
         heard = time.monotonic()  # when a range last finished, or workers were last seen
+        failed: list[tuple[int, OutlookError]] = []  # (first block, error): the first in world order is raised
         try:
             while left:
                 batch = finished.next_batch(block=False)
@@ -443,10 +461,19 @@ class Runner:
                 heard = time.monotonic()
                 for f in batch:
                     left -= 1
-                    merge(f.result())
-                    f.release()
-                    if progress is not None:
-                        progress(size(*futures[f]))
+                    try:
+                        result = f.result()
+                    except OutlookError as exc:
+                        failed.append((futures[f][0], exc))
+                        continue
+                    finally:
+                        f.release()
+                    if not failed:
+                        merge(result)
+                        if progress is not None:
+                            progress(size(*futures[f]))
+            if failed:
+                raise min(failed, key=lambda fe: fe[0])[1]
         except KilledWorker as exc:
             msg = (
                 f"Dask gave up on blocks after workers died running them ({exc}); "

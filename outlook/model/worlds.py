@@ -266,8 +266,22 @@ def draw_worlds(model: Model, seed: int, start: int, stop: int, *, total: int, s
     SimulationError
         Located at the node, if a driver's draws or a derived quantity are
         not finite numbers in some worlds, a rate or ``by`` probability is
-        out of range, or a rule compares a value that is not a number.
+        out of range, or a rule compares a value that is not a number. The
+        message is that of the first block (of :data:`BLOCK_SIZE` worlds)
+        that fails, whatever the range: the same seed gives the same message
+        for any chunk size.
     """
+    try:
+        return _draw_worlds(model, seed, start, stop, total, sampler)
+    except SimulationError:
+        if stop - start <= BLOCK_SIZE:
+            raise
+        for a in range(start, stop, BLOCK_SIZE):  # the first block that fails, alone: its own message
+            _draw_worlds(model, seed, a, min(a + BLOCK_SIZE, stop), total, sampler)
+        raise
+
+
+def _draw_worlds(model: Model, seed: int, start: int, stop: int, total: int, sampler: str) -> WorldBlock:
     s = model.scenario
     n = stop - start
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below, located

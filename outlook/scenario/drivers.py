@@ -17,14 +17,18 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
+
 from .. import distributions as dist
 from ..errors import Location
-from .expressions import ANY, YES_NO, Expression, NameKind, names_in
+from ..errors import number_text as _num
+from .expressions import ANY, YES_NO, Expression, NameKind, Timing, names_in
 from .order import toposort
 from .reading import Node
 from .records import Driver
 from .stated import (
     DEFAULT_LAMBDA,
+    MIN_TRUNCATED_MASS,
     BetaForm,
     CategoricalForm,
     ConstantForm,
@@ -43,7 +47,9 @@ from .stated import (
     TriangularForm,
     TruncatedForm,
     UniformForm,
+    distribution_of,
     form_problems,
+    truncate_text,
 )
 from .values import Reader, Skip, shown
 
@@ -122,23 +128,29 @@ class _Scope:
     refused: dict[str, str]
     #: every driver the section defines
     drivers: frozenset[str] = frozenset()
+    #: what ``date()`` and ``years()`` count from (``None``: they are unknown)
+    timing: Timing | None = None
+    #: the value of each driver read so far that is a constant: a parameter reading only these is a number
+    constants: Mapping[str, float] = dataclasses.field(default_factory=dict)
 
 
 #: why a name that is not a driver cannot be read by a driver's parameter
 _PARAMETERS_READ = "a driver's parameter may read only other drivers (numbers, pi and functions too)"
 
 
-def drivers(r: Reader, node: Node) -> tuple[Driver, ...]:
+def drivers(r: Reader, node: Node, timing: Timing | None = None) -> tuple[Driver, ...]:
     """Every driver that is valid, in the file's order; each problem is recorded.
 
     Drivers are read in the order their parameters use each other
     (:func:`~outlook.scenario.order.toposort`; the file's order otherwise), so
     that an expression knows what each driver it reads holds; a cycle is
-    reported once, and the drivers on it are not read further.
+    reported once, and the drivers on it (and after it) are not read
+    further, but stay defined: their uses elsewhere are no new mistake.
+    ``timing``: what ``date()`` and ``years()`` in a parameter count from.
     """
     m = r.mapping(node, "drivers", what="a mapping of driver ids")
     deps = {name: [d for d in _parameter_names(dnode) if d in m] for name, dnode in m.items()}
-    order = toposort(r, deps, {n: r.at(dnode, f"drivers.{n}") for n, dnode in m.items()}, "drivers")
+    order = toposort(r, deps, {n: _where(r, dnode, f"drivers.{n}") for n, dnode in m.items()}, "drivers")
     refused = dict.fromkeys(sorted(r.defined.get("derived", ())), f"is a derived quantity; {_PARAMETERS_READ}")
     refused.update(dict.fromkeys(sorted(r.defined.get("events", ())), f"is an event; {_PARAMETERS_READ}"))
     refused.setdefault(
@@ -147,29 +159,50 @@ def drivers(r: Reader, node: Node) -> tuple[Driver, ...]:
     kinds: dict[str, NameKind] = {}
     done: set[str] = set()
     out: dict[str, Driver] = {}
+    constants: dict[str, float] = {}
     for name in order:
         if any(d not in done for d in deps[name]):  # on a cycle (reported) or after one
             continue
         done.add(name)
         kinds[name] = ANY  # if it fails: declared, of unknown kind, so that no cascade follows
         with r.collecting():
-            d = driver(r, node, name, m[name], _Scope(kinds, refused, frozenset(m)))
+            d = driver(r, node, name, m[name], _Scope(kinds, refused, frozenset(m), timing, constants))
             out[name] = d
+            if isinstance(d.stated, ConstantForm):
+                constants[name] = d.stated.value
             kinds[name] = d.categories if d.categories is not None else YES_NO if d.kind == "yes/no" else None
+    for name in (n for n in m if n not in done):  # on a cycle or after one: defined, so no cascade where it is used
+        with r.collecting():
+            r.claim(node, name, "drivers")
     return tuple(out[n] for n in m if n in out)
+
+
+def _where(r: Reader, node: Node, kp: str) -> Location:
+    """Where a driver is, for a cycle: the override that gave one of its parameters text, if one did."""
+    for item in _parameter_nodes(node):
+        if item.override and item.override != node.override and isinstance(item.value, str):
+            return Location(r.path, 0, 0, kp, item.override)
+    return r.at(node, kp)
+
+
+def _parameter_nodes(node: Node) -> list[Node]:
+    """The scalar nodes of a driver's parameters (those that may be written as expressions)."""
+    if node.kind != "map":
+        return []
+    found: list[Node] = []
+    for key in (k for k in node.value if k in FORMS and k not in ("categorical", "mixture", "range")):
+        fnode = node.value[key]
+        items = fnode.value.values() if fnode.kind == "map" else fnode.value if fnode.kind == "seq" else [fnode]
+        found += [item for item in items if item.kind == "scalar"]
+    return found
 
 
 def _parameter_names(node: Node) -> list[str]:
     """The names a driver's parameters written as text mention, in the order they are written (for ordering)."""
-    if node.kind != "map":
-        return []
     found: list[str] = []
-    for key in (k for k in node.value if k in FORMS and k not in ("categorical", "mixture", "range")):
-        fnode = node.value[key]
-        items = fnode.value.values() if fnode.kind == "map" else fnode.value if fnode.kind == "seq" else [fnode]
-        for item in items:
-            if item.kind == "scalar" and isinstance(item.value, str):
-                found += sorted(names_in(item.value))
+    for item in _parameter_nodes(node):
+        if isinstance(item.value, str):
+            found += sorted(names_in(item.value))
     return list(dict.fromkeys(found))
 
 
@@ -191,6 +224,9 @@ def driver(r: Reader, parent: Node, name: str, node: Node, scope: _Scope | None 
         with r.collecting():
             source = r.source_ref(m["source"], kp + ".source")
     stated = _truncated(r, m, kp, _stated(r, form, m, kp, scope))
+    if isinstance(stated, HierarchicalForm) and scope is not None:
+        where = r.at(m["truncate"], kp + ".truncate") if "truncate" in m else r.at(node, kp)
+        _check_constant_parameters(r, stated, scope.constants, where)
     notes = _deprecations(r, node, kp)
     with r.placing(node, kp):  # the form's own checks (low > high, sd <= 0, ...), at the value they concern
         return Driver(
@@ -202,6 +238,48 @@ def driver(r: Reader, parent: Node, name: str, node: Node, scope: _Scope | None 
             source,
             r.at(node, kp),
             notes=notes,
+        )
+
+
+def _check_constant_parameters(
+    r: Reader, form: HierarchicalForm, constants: Mapping[str, float], truncate: Location
+) -> None:
+    """Refuse, at load, parameters that read only constant drivers and break a rule of their shape.
+
+    Such a parameter is the same number in every world: a run would fail in
+    all of them, so it is refused where it is written, as a number would be;
+    so is a truncation (at ``truncate``) that keeps less than 1e-12 of the
+    distribution. A problem of its numbers alone is left to the record,
+    which reports it at them.
+    """
+    if not form.parents <= set(constants) or form_problems(form):
+        return
+    env = {k: np.array([constants[k]]) for k in form.parents}
+    exprs = dict(form.expressions)
+    values = {k: float(v.evaluate(env, 1)[0]) if isinstance(v, Expression) else v for k, v in form.params}
+
+    def fail(at: str, rule: str, got: str) -> Skip:
+        e = exprs[at]
+        return r.fail(
+            e.where, f"{rule} (got {got}; {at} = {e.text} reads only constant drivers, so every world has these values)"
+        )
+
+    for k in exprs:
+        if not math.isfinite(values[k]):
+            raise fail(k, f"{k} must be a finite number", _num(values[k]))
+    for involved, test, rule in dist.CONDITIONAL_RULES[form.shape]:
+        if any(k in exprs for k in involved) and not bool(test(values)):
+            at = next(k for k in reversed(involved) if k in exprs)
+            got = [_num(values[k]) for k in involved]
+            raise fail(at, rule, got[0] if len(got) == 1 else f"[{', '.join(got)}]")
+    c = distribution_of(form)
+    assert isinstance(c, dist.Conditional)
+    if c.truncated and not float(c.mass({k: np.array([v]) for k, v in values.items()})[0]) >= MIN_TRUNCATED_MASS:
+        shown = ", ".join(f"{k} {_num(values[k])}" for k, _ in form.params)
+        raise r.fail(
+            truncate,
+            f"truncate {truncate_text(form.low, form.high)} keeps less than {MIN_TRUNCATED_MASS:g} of the distribution "
+            f"at {shown}, which its parameters (reading only constant drivers) give in every world: widen it",
         )
 
 
@@ -236,7 +314,7 @@ def _truncated(r: Reader, m: dict[str, Node], kp: str, stated: Form) -> Form:
         if item.kind == "scalar" and (v is None or (isinstance(v, float) and v == unbounded)):
             ends.append(unbounded)
         else:
-            ends.append(r.number(item, f"{tkp}[{i}]"))
+            ends.append(r.number(_no_expression(r, item, f"{tkp}[{i}]"), f"{tkp}[{i}]"))
     if isinstance(stated, HierarchicalForm):  # truncated world by world (format 1.1)
         return dataclasses.replace(stated, low=ends[0], high=ends[1])
     return TruncatedForm(stated, ends[0], ends[1])
@@ -275,7 +353,7 @@ def _stated(r: Reader, form: str, m: dict[str, Node], kp: str, scope: _Scope | N
     if form == "range":
         return _range(r, m, kp)
     if form == "constant":
-        return ConstantForm(r.number(fnode, fkp))
+        return ConstantForm(r.number(_no_expression(r, fnode, fkp), fkp))
     if form == "probability":
         p = _value(r, fnode, fkp, scope, probability=True)
         return ProbabilityForm(p) if isinstance(p, float) else HierarchicalForm("probability", (("p", p),))
@@ -320,17 +398,34 @@ def _value(r: Reader, node: Node, kp: str, scope: _Scope | None, *, probability:
     for name in ("time", "happened"):  # an event's time, which no driver can read
         found = re.search(rf"\b{name}\s*\(", text)
         if found and name not in scope.kinds:
-            where = Location(r.path, node.text_line or node.line, node.text_col, kp, node.override)
+            where = r.text_at(node, kp, found.start())
             problem = (
                 f"{name}() reads an event's time, which a driver (drawn once per world) cannot read: {_PARAMETERS_READ}"
             )
-            raise r.fail(where.shifted(found.start()), problem)
-    e = r.expression(node, kp, scope.kinds, scope.refused, number=True)
-    if not e.names and e.constant is not None:
-        if probability and not 0.0 <= e.constant <= 1.0:
-            raise r.fail(r.at(node, kp), "probability must lie in [0, 1]", got=e.constant)
-        return e.constant
-    return e
+            raise r.fail(where, problem)
+    if text.strip() in ("true", "false", "True", "False"):  # quoted, but a yes/no value all the same
+        raise r.fail(
+            r.at(node, kp),
+            f"expected a number or an expression (got {text!r}: a yes/no value; write 1 or 0 for a number)",
+        )
+    e = r.expression(node, kp, scope.kinds, scope.refused, number=True, timing=scope.timing)
+    if e.names:
+        return e
+    # reads no driver: the number it folds to (inf, min(inf, 1), 1/inf ...), checked as a number written here
+    value = e.constant if e.constant is not None else float(e.evaluate({}, 1)[0])
+    if not math.isfinite(value):
+        raise r.fail(r.at(node, kp), f"expected a finite number (got {text.strip()!r}, which is {value})")
+    if probability and not 0.0 <= value <= 1.0:
+        raise r.fail(r.at(node, kp), "probability must lie in [0, 1]", got=value)
+    return value
+
+
+def _no_expression(r: Reader, node: Node, kp: str) -> Node:
+    """``node``, unless it is text where a number belongs in a format 1.1 file: then say where expressions go."""
+    if r.version >= 1.1 and node.kind == "scalar" and isinstance(node.value, str) and not r.is_percentage(node):
+        hint = "Expressions are allowed in distribution parameters, not here"
+        raise r.fail(r.at(node, kp), "expected a number", got=node.value, hint=hint)
+    return node
 
 
 def _categorical(r: Reader, node: Node, kp: str) -> CategoricalForm:
@@ -341,7 +436,7 @@ def _categorical(r: Reader, node: Node, kp: str) -> CategoricalForm:
     probs: dict[str, float] = {}
     for c, v in cm.items():
         with r.collecting():
-            probs[c] = r.probability(v, f"{kp}.{c}")
+            probs[c] = r.probability(_no_expression(r, v, f"{kp}.{c}"), f"{kp}.{c}")
     if len(r.errors) > before:
         raise Skip()
     return CategoricalForm(tuple(probs.items()))
@@ -381,6 +476,9 @@ def _range(r: Reader, m: dict[str, Node], kp: str) -> RangeForm:
     rkp = kp + ".range"
     percent = rnode.kind == "seq" and any(r.is_percentage(item) for item in rnode.value)
     if not percent:
+        if rnode.kind == "seq":
+            for i, item in enumerate(rnode.value):
+                _no_expression(r, item, f"{rkp}[{i}]")
         lo, hi = r.numbers(rnode, rkp, 2, "[low, high]")
     if "shape" not in m:
         raise r.fail(r.at(rnode, rkp), "a range needs a shape: one of " + ", ".join(dist.RANGE_SHAPES))
@@ -397,8 +495,8 @@ def _range(r: Reader, m: dict[str, Node], kp: str) -> RangeForm:
         if key in m:
             if key == "coverage":
                 r.needs_format(r.at(m[key], kp + ".coverage"), "coverage")
-            coverage = r.share(m[key], f"{kp}.{key}")
-    mode = r.number(m["mode"], kp + ".mode") if "mode" in m else None
+            coverage = r.share(_no_expression(r, m[key], f"{kp}.{key}"), f"{kp}.{key}")
+    mode = r.number(_no_expression(r, m["mode"], kp + ".mode"), kp + ".mode") if "mode" in m else None
     lam = r.positive(m["lambda"], kp + ".lambda") if "lambda" in m else None
     return RangeForm(lo, hi, shape, coverage, mode, lam)
 
@@ -436,7 +534,7 @@ def _mixture(r: Reader, node: Node, kp: str) -> MixtureForm:
             if form in ("probability", "categorical", "mixture"):
                 raise r.fail(r.at_key(item, form, f"{ckp}.{form}"), f"a mixture's component cannot be {form}")
             cm = r.mapping(item, ckp, required=("weight",), optional=(form, *_options(form)))
-            weight = r.share(cm["weight"], ckp + ".weight")
+            weight = r.share(_no_expression(r, cm["weight"], ckp + ".weight"), ckp + ".weight")
             stated = _truncated(r, cm, ckp, _stated(r, form, cm, ckp))
             for part, problem, got, hint in form_problems(stated):
                 target = cm.get(part.split(".")[0], item)

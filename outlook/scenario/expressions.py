@@ -138,6 +138,13 @@ _BINOPS: Mapping[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Mod: np.mod,
     ast.Pow: np.power,
 }
+#: operators that chain with each other without nesting: ``a + b - c`` is one chain of three operands
+_FAMILY: Mapping[type[ast.operator], tuple[type[ast.operator], ...]] = {
+    ast.Add: (ast.Add, ast.Sub),
+    ast.Sub: (ast.Add, ast.Sub),
+    ast.Mult: (ast.Mult, ast.Div),
+    ast.Div: (ast.Mult, ast.Div),
+}
 _BINOP_TEXT = {
     ast.BitAnd: "&",
     ast.BitOr: "|",
@@ -660,7 +667,7 @@ class _Compiler:
                 raise self.error(node, _category_only(name, kind))
             self.used.add(name)
             return (lambda env: env[name]), None, (YES_NO if kind == YES_NO else ANY if kind == ANY else NUMBER)
-        if name == _T and self.timing is not None:
+        if name == _T and self.timing is not None and name not in self.refused:
             return _horizon_end(self, node)
         if name in _CONSTANTS:
             v = _CONSTANTS[name]
@@ -686,9 +693,37 @@ class _Compiler:
         if op_type not in _BINOPS:
             sym = _BINOP_TEXT.get(op_type, op_type.__name__)
             raise self.error(node, f"operator {sym!r} is not allowed", got=self.segment(node))
-        op = _BINOPS[op_type]
-        (a, ac, _), (b, bc, _) = self.compile(node.left, depth), self.compile(node.right, depth)
-        return self._fold(node, lambda env: op(a(env), b(env)), [ac, bc], NUMBER)
+        # a left-associated chain of one kind of operator (a + b - c + ...) is long, not deep: its operands
+        # are compiled at one depth and evaluated in a loop (nested calls would reach the recursion limit)
+        family = _FAMILY.get(op_type, (op_type,))
+        chain = [node]
+        while isinstance(chain[-1].left, ast.BinOp) and type(chain[-1].left.op) in family:
+            chain.append(chain[-1].left)
+        fn, const, _ = self.compile(chain[-1].left, depth)
+        rest: list[tuple[Callable[[Any, Any], Any], Fn]] = []
+        consts: list[float | None] = [const]
+        for part in reversed(chain):
+            op = _BINOPS[type(part.op)]
+            b, bc, _ = self.compile(part.right, depth)
+            if not rest and const is not None and bc is not None:  # a constant so far: folded, checked here
+                _, folded, _ = self._fold(part, _applied(op, const, bc), [const, bc], NUMBER)
+                assert folded is not None
+                const = folded
+                fn, consts = _constant_fn(folded), [const]
+            else:
+                rest.append((op, b))
+                consts.append(bc)
+        if not rest:
+            return fn, const, NUMBER
+        first = fn
+
+        def chained(env: Env) -> Any:
+            out = first(env)
+            for op, f in rest:
+                out = op(out, f(env))
+            return out
+
+        return self._fold(node, chained, consts, NUMBER)
 
     def _unary(self, node: ast.UnaryOp, depth: int) -> _Compiled:
         if isinstance(node.op, ast.Not):
@@ -821,6 +856,15 @@ class _Compiler:
             return np.clip(x(env), a, b)
 
         return self._fold(node, clip, [xc, loc, hic], NUMBER)
+
+
+def _applied(op: Callable[[Any, Any], Any], a: float, b: float) -> Fn:
+    """``op(a, b)`` of two constants, as a function of the environment (for :meth:`_Compiler._fold`)."""
+    return lambda env: op(a, b)
+
+
+def _constant_fn(value: float) -> Fn:
+    return lambda env: value
 
 
 def _category_only(name: str, cats: tuple[str, ...]) -> str:

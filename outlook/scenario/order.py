@@ -16,6 +16,9 @@ __all__ = ["toposort"]
 def toposort(r: Reader, deps: dict[str, list[str]], where: dict[str, Location], section: str) -> list[str]:
     """``deps``' names, each after those it depends on; a cycle is reported once, at its first name.
 
+    At the first name on it whose place is an override's (``where[n].override``),
+    if one is: the cycle is then the override's doing, not the file's.
+
     A depth-first search with its own stack, not recursion: a chain of
     50,000 quantities is sorted in time linear in names and uses, and never
     reaches Python's recursion limit. Each name's uses are visited in the
@@ -51,7 +54,8 @@ def toposort(r: Reader, deps: dict[str, list[str]], where: dict[str, Location], 
                 cycle = [*path[on_path[d] :], d]
                 if not reported.intersection(cycle):
                     reported.update(cycle)
-                    r.fail(where[d], f"{what} in a cycle: " + " -> ".join(cycle))
+                    at = next((where[c] for c in cycle if where[c].override), where[d])
+                    r.fail(at, f"{what} in a cycle: " + " -> ".join(cycle))
             elif d not in state:
                 state[d] = 1
                 on_path[d] = len(path)

@@ -145,6 +145,9 @@ class Node:
     keys: dict[str, tuple[int, int]] = field(default_factory=dict)
     raw: str | None = None
     override: str = ""
+    #: (line, column) in the file of each character of a scalar's text, where an escape (``"\t"``) or a
+    #: folded line makes them differ from ``text_col`` plus the character's place (``None`` otherwise)
+    positions: tuple[tuple[int, int], ...] | None = None
 
     def items(self) -> Iterator[tuple[str, Node]]:
         yield from self.value.items()
@@ -498,7 +501,54 @@ def _convert(
         text_line, text_col = _block_text_start(node, line, col)
         return Node("scalar", value, line, col, text_col, text_line=text_line, raw=raw)
     text_col = col + 1 if node.style in ("'", '"') else col
-    return Node("scalar", value, line, col, text_col, raw=raw)
+    positions = _positions(node, value) if isinstance(value, str) else None
+    return Node("scalar", value, line, col, text_col, raw=raw, positions=positions)
+
+
+#: the length in the file of each escape of a double-quoted scalar (YAML 1.2.2, 5.7), after its backslash
+_ESCAPE_LENGTH = {"x": 3, "u": 5, "U": 9}
+
+
+def _positions(node: yaml.ScalarNode, value: str) -> tuple[tuple[int, int], ...] | None:
+    """Where each character of a flow scalar's text is written, if not simply one after the other on its line.
+
+    Aligns the text with its source: each character is matched with the
+    next place in the source that writes it (an escape, a folded line break,
+    or the character itself); whitespace the folding removed is skipped.
+    ``None`` when no alignment is needed (one line, no escape) or none is found.
+    """
+    start, end = node.start_mark, node.end_mark
+    buffer = getattr(start, "buffer", None)
+    if node.style in ("|", ">") or not isinstance(buffer, str) or start.pointer is None:
+        return None
+    source = buffer[start.pointer : end.pointer]
+    if "\n" not in source and not (node.style == '"' and "\\" in source):
+        return None
+    j = 1 if node.style in ("'", '"') else 0
+    line, col = start.line + 1, start.column + 1 + j
+    out: list[tuple[int, int]] = []
+
+    def step(k: int) -> None:
+        nonlocal j, line, col
+        for ch in source[j : j + k]:
+            line, col = (line + 1, 1) if ch == "\n" else (line, col + 1)
+        j += k
+
+    for ch in value:
+        while j < len(source):
+            s = source[j]
+            if node.style == '"' and s == "\\" and j + 1 < len(source) and source[j + 1] != "\n":
+                out.append((line, col))
+                step(1 + _ESCAPE_LENGTH.get(source[j + 1], 1))
+                break
+            if s == ch or (ch == " " and s == "\n"):
+                out.append((line, col))
+                step(1)
+                break
+            step(1)  # whitespace folded away, or a line continuation
+        else:
+            return None
+    return tuple(out)
 
 
 def _block_text_start(node: yaml.Node, line: int, col: int) -> tuple[int, int]:

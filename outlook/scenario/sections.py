@@ -109,7 +109,8 @@ def build(root: Node, path: str) -> dict[str, Any]:
     fields["horizons"] = _section(r, top, "horizons", lambda r, node: horizons(r, node, as_of))
     r.horizon_ids = [h.id for h in fields["horizons"]]
     fields.update(lineage(r, top))
-    drivers: tuple[Driver, ...] = _section(r, top, "drivers", read_drivers)
+    as_of_only = Timing(fields["as_of"])  # date() and years() in a driver's parameter: constants given as_of
+    drivers: tuple[Driver, ...] = _section(r, top, "drivers", lambda r, node: read_drivers(r, node, as_of_only))
     fields["drivers"] = drivers
     repair = "none"
     if "correlation_repair" in top:

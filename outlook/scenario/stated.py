@@ -51,6 +51,7 @@ __all__ = [
     "form_data",
     "form_problems",
     "sampling_problem",
+    "truncate_text",
 ]
 
 #: the share of the distribution a ``range`` holds when ``confidence`` is not stated
@@ -396,6 +397,17 @@ def _composite_problems(form: TruncatedForm | MixtureForm) -> list[Problem]:
     return []
 
 
+#: the parameters of a shape that must each be positive whatever the others are (rules on several at once,
+#: such as gamma's "shape and scale must be positive", are checked on each number when another is an expression)
+_EACH_POSITIVE: dict[str, tuple[str, ...]] = {
+    "lognormal_moments": ("mean", "sd"),
+    "beta": ("alpha", "beta"),
+    "gamma": ("shape", "scale"),
+    "student_t": ("df", "scale"),
+    "loguniform": ("min",),
+}
+
+
 def _hierarchical_problems(form: HierarchicalForm) -> list[Problem]:
     """A hierarchical form's parameters: those of its shape, each rule checked where every value it reads is a number.
 
@@ -419,6 +431,9 @@ def _hierarchical_problems(form: HierarchicalForm) -> list[Problem]:
     for k, v in numbers.items():
         if not math.isfinite(v):
             return [(f"{form.form}.{k}", f"{k} must be a finite number", v, "")]
+    for k in _EACH_POSITIVE.get(form.shape, ()):  # a number beside an expression, checked on its own, at itself
+        if k in numbers and not numbers[k] > 0:
+            return [(f"{form.form}.{k}", f"{k} must be positive", numbers[k], "")]
     for involved, test, rule in dist.CONDITIONAL_RULES[form.shape]:
         if all(k in numbers for k in involved) and not bool(test(numbers)):
             part = form.form if form.form == "probability" else f"{form.form}.{involved[-1]}"
@@ -623,6 +638,15 @@ def distribution_of(form: Form) -> dist.Distribution:
     return dist.Categorical(tuple(c for c, _ in form.categories), tuple(p for _, p in form.categories))
 
 
+def truncate_text(low: float, high: float) -> str:
+    """``truncate: [low, high]`` as a file writes it: an infinite end (no bound) is ``null``.
+
+    >>> truncate_text(1000.0, math.inf)
+    '[1000, null]'
+    """
+    return "[" + ", ".join(_num(end) if math.isfinite(end) else "null" for end in (low, high)) + "]"
+
+
 #: A truncation must keep at least this share of its distribution's mass: below it the draws would rest on
 #: the last digits of the CDF (the share 1e-12 leaves about four significant digits of it).
 MIN_TRUNCATED_MASS = 1e-12
@@ -658,7 +682,7 @@ def _new_distribution(form: Form) -> dist.Distribution | None:
         t = dist.Truncated(distribution_of(form.base), form.low, form.high)
         if not t.mass() >= MIN_TRUNCATED_MASS:
             msg = (
-                f"truncate [{_num(form.low)}, {_num(form.high)}] keeps a share {t.mass():.3g} of "
+                f"truncate {truncate_text(form.low, form.high)} keeps a share {t.mass():.3g} of "
                 f"{t.base.describe()}, below {MIN_TRUNCATED_MASS:g}: widen it"
             )
             raise ValueError(msg)

@@ -307,15 +307,28 @@ class Reader:
         if self.unknowable & {"drivers", "derived", "events"}:
             names = _Open(names, refused or {})  # a name such a section would define is no new mistake
         gate = None if timing is None else self.needs_format
-        return compile_expression(
-            node.value,
-            where=where,
-            names=names,
-            refused_names=refused,
-            format_version=self.version,
-            timing=timing,
-            gate=gate,
-        )
+        try:
+            return compile_expression(
+                node.value,
+                where=where,
+                names=names,
+                refused_names=refused,
+                format_version=self.version,
+                timing=timing,
+                gate=gate,
+            )
+        except ScenarioError as exc:
+            if not node.positions or exc.where.line != where.line or exc.where.override:
+                raise
+            at = self.text_at(node, kp, exc.where.col - where.col)
+            raise type(exc)(at, exc.problem, got=exc.got, hint=exc.hint, show_got=exc.show_got) from None
+
+    def text_at(self, node: Node, kp: str, offset: int) -> Location:
+        """Where the character ``offset`` of a scalar's text is written (escapes and folded lines counted)."""
+        if node.positions and 0 <= offset < len(node.positions):
+            line, col = node.positions[offset]
+            return Location(self.path, line, col, kp, node.override)
+        return Location(self.path, node.text_line or node.line, node.text_col, kp, node.override).shifted(offset)
 
     # -- names -------------------------------------------------------------------
 
