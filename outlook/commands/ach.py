@@ -106,9 +106,9 @@ def _text(a: ACH, out: TextIO) -> None:
         out.write("linchpins: none (no item left out or flipped changes the leader or its word)\n")
     else:
         out.write("linchpins\n")
-        for r in a.linchpin.itertuples():
-            after = r.leader_after + (f" ({r.word_after})" if r.word_after else "")
-            out.write(terminal_safe(f"  {r.evidence} {r.test}: {after}") + "\n")
+        for row in a.linchpin.to_dict("records"):
+            after = str(row["leader_after"]) + (f" ({row['word_after']})" if row["word_after"] else "")
+            out.write(terminal_safe(f"  {row['evidence']} {row['test']}: {after}") + "\n")
     for note in a.notes:
         out.write(terminal_safe(f"note: {note}") + "\n")
 

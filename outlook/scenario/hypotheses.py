@@ -80,7 +80,7 @@ def evidence_data(e: Evidence, *, canonical: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {"text": e.text}
     if e.source is not None or e.credibility is not None or e.reliability:
         src = e.source or SourceRef()
-        s = {k: v for k, v in (("ref", src.ref), ("quote", src.quote)) if v}
+        s: dict[str, Any] = {k: v for k, v in (("ref", src.ref), ("quote", src.quote)) if v}
         if e.credibility is not None:
             s["credibility"] = e.credibility
         if e.reliability:
@@ -166,7 +166,9 @@ def _priors(r: Reader, where: Any, items: list[Hypothesis], exclusive: bool) -> 
         return
     if len(given) != len(items):
         missing = ", ".join(x.id for x in items if x.prior is None)
-        raise r.fail(where, f"give every exclusive hypothesis a prior, or none (then they are equal): missing {missing}")
+        raise r.fail(
+            where, f"give every exclusive hypothesis a prior, or none (then they are equal): missing {missing}"
+        )
     total = math.fsum(p for p in given if p is not None)
     if abs(total - 1.0) > 1e-6:
         raise r.fail(where, f"the priors of exclusive hypotheses must sum to 1 (they sum to {total:.6g})")
@@ -207,6 +209,8 @@ def evidence(
     timing = dataclasses.replace(timing, events=frozenset(events), t=True)
     custom = block is not None and not block.from_scenarios
     needs_bayes = not custom or (block is not None and block.exclusive)
+    if block is None and hypothesis_names is None:  # the hypotheses cannot be known: their problem is reported
+        custom = needs_bayes = False
     ctx = _Context(r, names, timing, hypothesis_names, custom, needs_bayes, horizons, timing.as_of)
     out: list[Evidence] = []
     for eid, enode in m.items():
@@ -290,7 +294,7 @@ def _routes(c: _Context, parent: Node, eid: str, e: dict[str, Node], kp: str) ->
         )
     if c.needs_bayes and "likelihoods" not in e and "observable" not in e:
         raise r.fail(here, "give 'likelihoods' or an 'observable': the posterior needs P(E|H) for each hypothesis")
-    if not c.needs_bayes and "likelihoods" not in e and "ratings" not in e:
+    if c.hypotheses is not None and not c.needs_bayes and "likelihoods" not in e and "ratings" not in e:
         raise r.fail(here, "give 'ratings' or 'likelihoods': an item with neither says nothing about the hypotheses")
 
 
@@ -313,7 +317,9 @@ def _source(r: Reader, node: Node, kp: str) -> tuple[SourceRef | None, int | Non
         n = m["credibility"]
         v = n.value
         if not (n.kind == "scalar" and isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 6):
-            raise r.fail(r.at(n, f"{kp}.credibility"), "expected a credibility grade, a whole number from 1 to 6", got=v)
+            raise r.fail(
+                r.at(n, f"{kp}.credibility"), "expected a credibility grade, a whole number from 1 to 6", got=v
+            )
         credibility = int(v)
     reliability = ""
     if "reliability" in m:
