@@ -198,6 +198,8 @@ def test_wis_is_the_parc_weighted_sum_of_inconsistencies() -> None:
     assert scores.loc["weakness", "wis"] == pytest.approx(0.5 * -2)
     assert scores.loc["testing", "wis"] == pytest.approx(2 * -1 + 1 * -1)
     assert list(scores["wis_unweighted"]) == [-2.0, -2.0]
+    # Open Synthesis (openach/metrics.py): sum of squared distances below neutral, I 1 and II 4
+    assert list(scores["os_inconsistency"]) == [4.0, 2.0]
     weights = a.evidence.set_index("evidence")["weight"]
     assert weights.to_dict() == pytest.approx({"e1": 2.0, "e2": 0.5, "e3": 1.0})
 

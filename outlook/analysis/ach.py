@@ -17,6 +17,10 @@ and Heuer & Pherson, *Structured Analytic Techniques*, ACH)
   weigh ``1/sqrt2, 1, sqrt2``; the source's credibility grade 1-2 ``sqrt2``,
   3 ``1``, 4-6 ``1/sqrt2``, ungraded 1. ``wis_unweighted`` is ``sum_e c``.
   The score closest to 0 is favoured; it is not a probability.
+  ``os_inconsistency`` is Open Synthesis's variant for one rater
+  (``twschiller/open-synthesis``, ``openach/metrics.py``, ``inconsistency``:
+  the squared distance below neutral on its 1-5 scale, ``sum_e c(e, h)^2``,
+  so I counts 1 and II 4; unweighted; larger is more refuted).
 * **Diagnosticity**: the spread ``max_h c - min_h c`` of the rated cells
   (a library choice: Heuer defines diagnosticity but gives no formula);
   with likelihoods, the mutual information ``I(E;H) = sum_h pi_h sum_x
@@ -109,7 +113,7 @@ class ACH:
         discount: what the posterior multiplies; NaN if it does not enter).
     scores
         One row per hypothesis: ``hypothesis, label, wis, wis_unweighted,
-        prior, posterior, posterior_word`` and, on the worlds route,
+        os_inconsistency, prior, posterior, posterior_word`` and, on the worlds route,
         ``posterior_worlds, posterior_worlds_se`` (NaN otherwise).
     evidence
         One row per item, most diagnostic first, zero-diagnosticity items
@@ -496,6 +500,7 @@ def _frames(
             "label": list(labels),
             "wis": wis,
             "wis_unweighted": np.sum([it.c for it in items], axis=0),
+            "os_inconsistency": np.sum([it.c**2 for it in items], axis=0),
             "prior": prior,
             "posterior": post,
             "posterior_word": ["" if np.isnan(p) else estimative_word(float(p), scale) for p in post],

@@ -22,7 +22,7 @@ __all__ = ["add_parser", "run"]
 
 #: characters a terminal would obey, written in JSON as ``\uXXXX`` escapes (the same data), as ``outlook run`` does
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_SCORES = ("hypothesis", "wis", "wis_unweighted", "prior", "posterior", "posterior_word")
+_SCORES = ("hypothesis", "wis", "wis_unweighted", "os_inconsistency", "prior", "posterior", "posterior_word")
 _EVIDENCE = ("evidence", "type", "relevance", "weight", "observed", "r", "group", "spread", "mi", "max_abs_log_lr")
 
 
