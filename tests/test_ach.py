@@ -411,3 +411,25 @@ def test_the_command_exits_2_on_a_bad_file(tmp_path: Path) -> None:
     code, _, err = _run("ach", str(path))
     assert code == 2
     assert "the priors of exclusive hypotheses must sum to 1" in err
+
+
+# -- figures ---------------------------------------------------------------------
+
+
+def test_the_matrix_and_the_waterfall_figures() -> None:
+    from outlook.plots import ach_log_odds, ach_matrix, figure_bytes
+
+    a = outlook.ach(custom())
+    fig = ach_matrix(a)
+    gids = {p.get_gid() for p in fig.axes[0].patches}
+    assert {f"ach.{e}.{h}" for e in ("e1", "e2", "e3") for h in ("weakness", "testing")} <= gids
+    assert figure_bytes(fig) == figure_bytes(ach_matrix(a))
+    water = ach_log_odds(a)
+    bars = {p.get_gid(): p for p in water.axes[0].patches}
+    assert {"logodds.prior", "logodds.e1", "logodds.e2", "logodds.posterior"} <= set(bars)
+    # the bars add up: the posterior log odds is the prior's plus each item's ln(L'_1 / L'_2)
+    post = a.scores.set_index("hypothesis")["posterior"]
+    assert bars["logodds.posterior"].get_width() == pytest.approx(math.log(post["weakness"] / post["testing"]))
+    assert bars["logodds.e1"].get_width() == pytest.approx(math.log(0.8 / 0.4))
+    with pytest.raises(ValueError, match="no log-odds waterfall: the hypotheses are not declared mutually exclusive"):
+        ach_log_odds(outlook.ach(custom(**{"  exclusive: true\n": ""})))
