@@ -433,3 +433,12 @@ def test_the_matrix_and_the_waterfall_figures() -> None:
     assert bars["logodds.e1"].get_width() == pytest.approx(math.log(0.8 / 0.4))
     with pytest.raises(ValueError, match="no log-odds waterfall: the hypotheses are not declared mutually exclusive"):
         ach_log_odds(outlook.ach(custom(**{"  exclusive: true\n": ""})))
+
+
+def test_a_scenario_assembled_by_hand_keeps_its_evidence_consistent() -> None:
+    import dataclasses
+
+    s = custom()
+    e1 = dataclasses.replace(s.evidence[0], ratings=(("gone", "I"),))
+    with pytest.raises(ScenarioError, match=r"evidence.e1.ratings.gone: unknown hypothesis 'gone'"):
+        dataclasses.replace(s, evidence=(e1,))

@@ -65,14 +65,17 @@ def ach_matrix(result: ACH, *, rows: int = ACH_ROWS) -> Figure:
     every = list(result.evidence["evidence"])
     items = every[:rows]
     zero = dict(zip(result.evidence["evidence"], result.evidence["zero_diagnostic"]))
-    cells = {(r.evidence, r.hypothesis): r for r in result.matrix.itertuples()}
+    cells = {
+        (str(r["evidence"]), str(r["hypothesis"])): (str(r["rating"]), float(r["likelihood"]))
+        for r in result.matrix.to_dict("records")
+    }
     n = len(items) + 2
     fig = _new_figure(max(5.0, 1.3 * len(hyps) + 3.0), max(2.6, 0.5 * n + 1.9))
     ax = fig.add_subplot()
     for i, eid in enumerate(items):
         for j, h in enumerate(hyps):
-            c = cells[(eid, h)]
-            grey = _GREY[c.rating]
+            rating, like = cells[(eid, h)]
+            grey = _GREY[rating]
             face = (grey, grey, grey, 1.0)
             ax.add_patch(
                 Rectangle(
@@ -82,16 +85,17 @@ def ach_matrix(result: ACH, *, rows: int = ACH_ROWS) -> Figure:
                     facecolor=face,
                     edgecolor="0.6",
                     lw=0.5,
-                    hatch="///" if c.rating == "NA" or zero[eid] else "",
+                    hatch="///" if rating == "NA" or zero[eid] else "",
                     gid=f"ach.{eid}.{h}",
                 )
             )
-            text = c.rating if math.isnan(c.likelihood) else f"{c.rating}\n{100 * c.likelihood:.0f}%"
+            text = rating if math.isnan(like) else f"{rating}\n{100 * like:.0f}%"
             ax.text(j + 0.5, i + 0.5, text, ha="center", va="center", fontsize=FONT - 1, color=_contrast(face))
-    scores = result.scores.set_index("hypothesis")
+    wis = dict(zip(result.scores["hypothesis"], result.scores["wis"].astype(float)))
+    posterior = dict(zip(result.scores["hypothesis"], result.scores["posterior"].astype(float)))
     for j, h in enumerate(hyps):
-        post = float(scores.loc[h, "posterior"])
-        ax.text(j + 0.5, len(items) + 0.5, f"{scores.loc[h, 'wis']:.2f}", ha="center", va="center", fontsize=FONT)
+        post = posterior[h]
+        ax.text(j + 0.5, len(items) + 0.5, f"{wis[h]:.2f}", ha="center", va="center", fontsize=FONT)
         shown = "n/a" if math.isnan(post) else f"{100 * post:.0f}%"
         ax.text(j + 0.5, len(items) + 1.5, shown, ha="center", va="center", fontsize=FONT)
     ax.axhline(len(items), color="black", lw=1)
@@ -147,7 +151,7 @@ def ach_log_odds(result: ACH, *, rows: int = ACH_ROWS) -> Figure:
     if len(entering) > rows:
         steps.append(("rest", sum(_ln_ratio(float(used.loc[e, a]), float(used.loc[e, b])) for e in entering[rows:])))
     finite = [abs(x) for _, x in steps if math.isfinite(x)]
-    edge = max(finite + [1.0]) * 1.5
+    edge = max([*finite, 1.0]) * 1.5
     fig = _new_figure(7.0, max(2.6, 0.4 * (len(steps) + 1) + 1.6))
     ax = fig.add_subplot()
     total = 0.0
