@@ -442,3 +442,20 @@ def test_a_scenario_assembled_by_hand_keeps_its_evidence_consistent() -> None:
     e1 = dataclasses.replace(s.evidence[0], ratings=(("gone", "I"),))
     with pytest.raises(ScenarioError, match=r"evidence.e1.ratings.gone: unknown hypothesis 'gone'"):
         dataclasses.replace(s, evidence=(e1,))
+
+
+def test_the_report_has_the_section_only_when_the_file_has_evidence() -> None:
+    from outlook.report.build import build_report
+
+    tables = outlook.summarise(outlook.simulate(custom(), samples=2_000, seed=1))
+    md, _ = build_report(tables, format="markdown", figures=False)
+    assert "## Competing hypotheses" in md
+    section = md.split("## Competing hypotheses")[1].split("\n## ")[0]
+    assert "Russia is short of troops" in section
+    assert "not a probability" in section
+    assert "e1 left out: the leader becomes testing" in section.replace("*", "")
+    assert "e2 observed flipped: the leader stays, its word becomes very likely" in section.replace("*", "")
+    html = build_report(tables, format="html", figures=True)
+    assert "ACH matrix" in html
+    plain = outlook.summarise(outlook.simulate(scenario(HEAD + BODY), samples=2_000, seed=1))
+    assert "Competing hypotheses" not in build_report(plain, format="markdown", figures=False)[0]

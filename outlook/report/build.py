@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, overload
 from urllib.parse import quote
 
+from .ach import add_ach
 from .assumptions import add_key_assumptions
 from .drivers import add_what_drives
 from .facts import scenario_of
@@ -174,6 +175,7 @@ def build_report(
     add_what_drives(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi)
     add_key_assumptions(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi)
     add_indicators(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi)
+    add_ach(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi)
     if fmt == "html":
         return render_html(doc, figs)
     files: dict[str, bytes] = {}
