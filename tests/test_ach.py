@@ -275,6 +275,8 @@ def test_ratings_that_disagree_with_the_likelihoods_are_flagged() -> None:
     plain = outlook.ach(custom()).evidence.set_index("evidence")["flags"]
     assert "ratings and likelihoods disagree" not in plain["e1"]
     # e3 is rated I for testing and N for weakness, yet equally likely under both: pseudo-diagnostic
+    ties = outlook.ach(custom(**{"{weakness: N, testing: I}": "{weakness: I, testing: II}"})).evidence
+    assert "ratings and likelihoods disagree" not in ties.set_index("evidence").loc["e3", "flags"]  # both inconsistent
     assert plain["e3"].startswith("ratings and likelihoods disagree: I for testing but N for weakness, while P = 0.5")
 
 

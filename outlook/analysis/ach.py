@@ -39,7 +39,9 @@ and Heuer & Pherson, *Structured Analytic Techniques*, ACH)
   ``posterior_worlds`` with its standard error: coherent across items that
   are not independent given the hypothesis, where the product is not.
 * **Coherence flags** (against pseudo-diagnosticity, Karvetski & Mandel 2020):
-  ratings whose order disagrees with the likelihoods'; definitional evidence
+  ratings whose order disagrees with the likelihoods' (h rated less
+  consistent than h' while P(E|h) > P(E|h'), or rated I or II while h' is
+  rated CC, C or N and P(E|h) = P(E|h')); definitional evidence
   (P(E|h) exactly 0 or 1 from the worlds for an observable that reads the
   scenarios' own defining names); zero likelihoods (Cromwell's rule).
 * **Linchpins** (Heuer's step 6): each item left out, and each item with a
@@ -360,7 +362,8 @@ def _flags(it: _Item, ids: Sequence[str], prior: np.ndarray, s: Scenario, worlds
                 ra, rb = _ORDER.get(ratings.get(ha, "NA")), _ORDER.get(ratings.get(hb, "NA"))
                 if ra is None or rb is None or ra >= rb or np.isnan(like[a]) or np.isnan(like[b]):
                     continue
-                if like[a] >= like[b]:
+                # strictly more likely under the less consistent one; or as likely, rated inconsistent against not
+                if like[a] > like[b] or (like[a] == like[b] and ra < 0 <= rb):
                     it.flags.append(
                         f"{DISAGREE}: {ratings[ha]} for {ha} but {ratings[hb]} for {hb}, "
                         f"while P = {like[a]:.3g} under {ha} is at least P = {like[b]:.3g} under {hb}"
