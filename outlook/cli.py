@@ -79,6 +79,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("--figures", default="png", metavar="FORMAT", help="figure format, png or svg (default png)")
     rep.add_argument("--no-figures", action="store_true", help="leave the figures out (no matplotlib needed)")
+    rep.add_argument(
+        "--observations",
+        metavar="OBSERVATIONS",
+        default=None,
+        help="report the outlook updated on this observations file (YAML, as for 'outlook update'), with a "
+        "'What changed' section and each indicator's status; --samples defaults to 10000, as for 'outlook update'",
+    )
     _simulation_options(rep)
     rep.add_argument("--scale", default="icd203", help="estimative-word scale (default icd203; see 'outlook scales')")
     _set_option(rep)
@@ -800,9 +807,12 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"outlook: error: {exc}", file=err)
         return 2
     get_scale(args.scale)
-    with _progress(err, _bar_total(args), quiet=args.quiet) as progress:
-        tables = run_outlook(args.scenario, overrides=overrides, **_simulate_kwargs(args, progress))
-    _notes(tables, args, err)
+    if args.observations is not None:
+        tables = _updated(args, overrides, err)
+    else:
+        with _progress(err, _bar_total(args), quiet=args.quiet) as progress:
+            tables = run_outlook(args.scenario, overrides=overrides, **_simulate_kwargs(args, progress))
+        _notes(tables, args, err)
     try:
         with _progress(err, 1, quiet=args.quiet, desc="drawing figures", unit=" steps", unit_scale=False) as progress:
             if stream:
@@ -824,6 +834,46 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not args.quiet and not stream:
         print(f"wrote {path}", file=out)
     return 0
+
+
+def _updated(args: argparse.Namespace, overrides: list[Any], err: TextIO) -> Any:
+    """``outlook report --observations``: the update the report is of (as ``outlook update`` computes it)."""
+    from ._text import terminal_safe
+    from .analysis.update import update
+    from .model import DEFAULT_CHUNK_SIZE
+    from .scenario import find_scenario, load_scenario
+    from .scenario.observations import load_observations
+
+    refused = [
+        name
+        for name, given in (
+            ("--set", overrides),
+            ("--precision", args.precision is not None),
+            ("--workers", args.workers is not None),
+            ("--scheduler", args.scheduler is not None),
+        )
+        if given
+    ]
+    if refused:
+        msg = (
+            f"--observations cannot be combined with {', '.join(refused)}: an update runs in this process, "
+            "on the scenario as its file states it"
+        )
+        raise ValueError(msg)
+    scenario = load_scenario(find_scenario(args.scenario))
+    observations = load_observations(args.observations, scenario)
+    u = update(
+        scenario,
+        observations,
+        samples=10_000 if args.samples is None else args.samples,
+        seed=args.seed,
+        sampler=args.sampler,
+        chunk_size=args.chunk_size or DEFAULT_CHUNK_SIZE,
+        scale=args.scale,
+    )
+    for w in u.warnings:
+        err.write(f"warning: {terminal_safe(w)}\n")
+    return u
 
 
 #: Seconds a run must take before its progress bar appears.
@@ -1045,17 +1095,34 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _unreached_warnings(scenario: Any) -> list[str]:
-    """One located line for each driver or derived quantity that reaches no probability."""
+    """One located line for each driver or derived quantity that reaches no probability.
+
+    A driver correlated with drivers that do reach one is credited by the
+    tornado and the indices through that correlation: the line says so, and
+    that its range still changes no probability.
+    """
     from .model.graph import dependency_graph
 
     section = {"driver": "drivers", "derived": "derived"}
     where = {f"driver:{d.id}": d.where for d in scenario.drivers} | {
         f"derived:{d.id}": d.where for d in scenario.derived
     }
-    return [
-        f"{where[n.key]}: warning: {section[n.kind]}.{n.id} reaches no event or scenario: it changes no probability"
-        for n in dependency_graph(scenario).unreached()
-    ]
+    g = dependency_graph(scenario)
+    unreached = g.unreached()
+    idle = {n.key for n in unreached}
+    out = []
+    for n in unreached:
+        text = f"{where[n.key]}: warning: {section[n.kind]}.{n.id} reaches no event or scenario: "
+        partners = [k.split(":", 1)[1] for group in g.correlated if n.key in group for k in group if k not in idle]
+        if partners:
+            text += (
+                f"it is correlated with {', '.join(partners)}: the tornado and the indices credit it through that "
+                "correlation, but changing its range changes no probability"
+            )
+        else:
+            text += "it changes no probability"
+        out.append(text)
+    return out
 
 
 def _graph(args: argparse.Namespace, out: TextIO) -> int:

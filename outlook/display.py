@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 
 from ._text import csv_safe, markdown_escape, terminal_safe
+from .scenario.durations import MONTHS
+from .scenario.durations import long_date as _long_date
 from .words import STRADDLE_K
 
 __all__ = [
@@ -55,20 +57,6 @@ __all__ = [
 #: Table formats, by the name :func:`render_table` takes.
 TABLE_FORMATS = ("text", "markdown", "csv", "html")
 
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 _SMALL = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
@@ -222,8 +210,8 @@ def ordinal(q: float) -> str:
 
 
 def long_date(d: dt.date) -> str:
-    """A date as a reader writes it: ``1 November 2025``."""
-    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+    """A date as a reader writes it: ``1 November 2025`` (:func:`outlook.scenario.durations.long_date`)."""
+    return _long_date(d)
 
 
 def short_date(d: dt.date) -> str:
@@ -232,7 +220,7 @@ def short_date(d: dt.date) -> str:
     >>> short_date(dt.date(2025, 11, 1)), short_date(dt.date(2029, 6, 30))
     ('1 Nov 2025', '30 Jun 2029')
     """
-    return f"{d.day} {_MONTHS[d.month - 1][:3]} {d.year}"
+    return f"{d.day} {MONTHS[d.month - 1][:3]} {d.year}"
 
 
 def end_date(as_of: dt.date, years: float) -> dt.date:

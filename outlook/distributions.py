@@ -651,7 +651,26 @@ class Mixture(Distribution):
             below = np.where(upper, self._sf(mid) > s_hi, self.cdf(mid) < u_lo)
             lo = np.where(below, mid, lo)
             hi = np.where(below, hi, mid)
-        return np.asarray(lo + (hi - lo) / 2, dtype=np.float64)
+        return self._snap_to_atoms(lo + (hi - lo) / 2, upper, u_lo, s_hi)
+
+    def _snap_to_atoms(self, x: FloatArray, upper: BoolArray, u_lo: FloatArray, s_hi: FloatArray) -> FloatArray:
+        """``x`` with every draw whose target falls in a constant component's jump set to that constant exactly.
+
+        The quantile at ``u`` is the atom ``a`` when ``F(a-) < u <= F(a)``
+        (for ``z > 0``, by the upper-tail share ``s = 1 - u``:
+        ``S(a) <= s < S(a-)``); bisection would only bracket it, leaving an
+        error of the bracket's width (about 1e-17 at 0, of either sign), so
+        ``x == 0`` in a rule would be false. Monotone in ``u`` as before.
+        """
+        atoms = sorted({float(c.value) for c in self.components if isinstance(c, Constant)})
+        for a in atoms:
+            mass = sum(w for c, w in zip(self.components, self.weights) if isinstance(c, Constant) and c.value == a)
+            f_at = float(self.cdf(np.array(a)))  # F(a), the jump included
+            s_at = float(self._sf(np.array(a)))  # S(a) = P(X > a)
+            at_lower = (f_at - mass < u_lo) & (u_lo <= f_at)
+            at_upper = (s_at <= s_hi) & (s_hi < s_at + mass)
+            x = np.where(np.where(upper, at_upper, at_lower), a, x)
+        return np.asarray(x, dtype=np.float64)
 
     def cdf(self, x: FloatArray) -> FloatArray:
         return np.asarray(sum(w * cdf(c, x) for c, w in zip(self.components, self.weights)), dtype=np.float64)

@@ -23,6 +23,7 @@ __all__ = [
     "SimulationError",
     "did_you_mean",
     "number_text",
+    "of_worlds",
     "shown_value",
 ]
 
@@ -59,9 +60,23 @@ class Location:
             kp = f"{self.key_path}{part}"
         return Location(self.path, line or self.line, col or self.col, kp, self.override)
 
+    def located(self, key_path: str) -> str:
+        """The start of a run-time message: ``path:line:col: key.path``, the key path said once.
+
+        Left out where it is empty or the override's own, which ``str(self)``
+        already names (``override drivers.x.probability``), as
+        :class:`ScenarioError` does.
+        """
+        return f"{self}: {key_path}" if key_path and key_path != self.override else str(self)
+
     def shifted(self, col_offset: int) -> Location:
         """The same place, ``col_offset`` characters further right."""
         return Location(self.path, self.line, self.col + col_offset, self.key_path, self.override)
+
+
+def of_worlds(k: int, n: int) -> str:
+    """``3,105 of 10,000 worlds``: how many worlds a run-time message is about, in one format everywhere."""
+    return f"{k:,} of {n:,} worlds"
 
 
 #: every character at which :meth:`str.splitlines` breaks a line

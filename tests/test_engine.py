@@ -429,7 +429,7 @@ scenarios: {hit: e, miss: otherwise}
     )
     with pytest.raises(
         SimulationError,
-        match=r"^t\.yaml:\d+:\d+: events\.e\.rate: rate is negative, infinite or not a number in \d+ of 1000 worlds",
+        match=r"^t\.yaml:\d+:\d+: events\.e\.rate: rate is negative, infinite or not a number in [\d,]+ of 1,000 worlds",
     ):
         simulate(s, samples=1000)
 
@@ -445,7 +445,8 @@ scenarios: {hit: e, miss: otherwise}
 """
     )
     with pytest.raises(
-        SimulationError, match=r"events\.e\.by\.b: cumulative probability falls below that by a in \d+ of 1000 worlds"
+        SimulationError,
+        match=r"events\.e\.by\.b: cumulative probability falls below that by a in [\d,]+ of 1,000 worlds",
     ):
         simulate(s, samples=1000)
 

@@ -22,6 +22,10 @@ def make(body: str) -> Scenario:
     return Scenario.from_yaml(HEAD + body, path="t.yaml")
 
 
+def make_11(body: str) -> Scenario:
+    return Scenario.from_yaml(HEAD.replace("outlook: 1\n", "outlook: 1.1\n") + body, path="t.yaml")
+
+
 def load_errors(body: str) -> list[str]:
     with pytest.raises(ScenarioErrors) as info:
         make(body)
@@ -87,7 +91,7 @@ def test_draws_that_are_not_finite_stop_the_run(sampler: str, correlated: bool) 
     count = int(message.split("not finite in ")[1].split(" ")[0])
     assert 400 < count < 520  # about 46%
     assert (
-        f"t.yaml:8:6: drivers.x: not finite in {count} of 1000 worlds (e.g. inf: lognormal(mu=700, sigma=100) "
+        f"t.yaml:8:6: drivers.x: not finite in {count:,} of 1,000 worlds (e.g. inf: lognormal(mu=700, sigma=100) "
         "overflows the largest float, about 1.8e308); choose smaller parameters"
     ) == message
 
@@ -111,7 +115,7 @@ def test_infinite_rate_is_a_simulation_error() -> None:
     with pytest.raises(SimulationError) as info:
         simulate(s, samples=1000)
     assert (
-        "t.yaml:8:13: events.e.rate: rate is negative, infinite or not a number in 1000 of 1000 worlds (e.g. inf)"
+        "t.yaml:8:13: events.e.rate: rate is negative, infinite or not a number in 1,000 of 1,000 worlds (e.g. inf)"
     ) == str(info.value)
 
 
@@ -195,6 +199,32 @@ def test_a_comparison_with_a_side_that_is_not_a_number_stops_the_run(body: str, 
     with pytest.raises(SimulationError) as info:
         simulate(make(body), samples=40, seed=3)
     assert expected == str(info.value)
+
+
+def test_inf_minus_inf_from_time_suggests_a_happened_guard() -> None:
+    """``time(y) - time(x)`` is ``inf - inf`` where neither happened: the hint names the guard the docs give,
+    and the count has thousands separators as every run-time message's does."""
+    body = "drivers: {}\nevents: {x: {rate: 1}, y: {rate: 1}}\nscenarios: {close: time(y) - time(x) < 0.25, rest: otherwise}\n"
+    with pytest.raises(SimulationError) as info:
+        simulate(make_11(body), samples=2_000, seed=3)
+    text = str(info.value)
+    assert "is not a number in " in text
+    assert " of 2,000 worlds (inf - inf where an event has not happened?)" in text
+    assert "e.g. 'happened(y) and happened(x) and time(y) - time(x) < 0.25' or where()" in text
+
+
+def test_a_run_time_error_in_an_overridden_value_names_its_key_path_once() -> None:
+    """An override's value that breaks a rule in some worlds: ``override drivers.again.probability: driver ...``,
+    not the key path twice; ``3,105 of 10,000 worlds`` with separators."""
+    s = make_11(
+        "drivers: {p: {range: [0.2, 0.6], shape: beta}, again: {probability: p}}\nscenarios: {rest: otherwise}\n"
+    )
+    with pytest.raises(SimulationError) as info:
+        simulate(s.with_overrides({"drivers.again.probability": "p * 2"}), samples=10_000, seed=3)
+    text = str(info.value)
+    assert text.startswith("override drivers.again.probability: driver 'again': probability must lie in [0, 1]")
+    assert text.count("drivers.again.probability") == 1
+    assert " of 10,000 worlds" in text
 
 
 def test_a_guarded_comparison_runs() -> None:
@@ -285,7 +315,7 @@ def test_clip_with_bounds_the_wrong_way_round_is_refused() -> None:
     )["lo"]
     k = int((worlds_lo > 0.5).sum())  # the driver's own stream: the same draws in both scenarios
     assert str(info.value) == (
-        f"t.yaml:9:6: derived.z: clip(x, lo, hi) needs lo <= hi, but lo > hi in {k} of 1000 worlds in 'clip(x, lo, 0.5)'"
+        f"t.yaml:9:6: derived.z: clip(x, lo, hi) needs lo <= hi, but lo > hi in {k:,} of 1,000 worlds in 'clip(x, lo, 0.5)'"
     )
     ok = make(
         "drivers: {x: {uniform: {min: 0, max: 1}}}\nderived:\n  y: clip(x, 0.2, 0.8)\nscenarios: {rest: otherwise}\n"

@@ -101,7 +101,7 @@ def test_a_factor_out_of_range_in_some_world_stops_the_run() -> None:
     with pytest.raises(SimulationError) as info:
         simulate(load("unused - 10"), samples=1000, seed=1)
     assert (
-        "s.yaml:10:6: events.b.after.a: factor is negative, infinite or not a number in 1000 of 1000 worlds (e.g. -8)"
+        "s.yaml:10:6: events.b.after.a: factor is negative, infinite or not a number in 1,000 of 1,000 worlds (e.g. -8)"
         == str(info.value)
     )
 

@@ -122,6 +122,24 @@ def test_a_mixture_is_drawn_with_its_weights() -> None:
     assert set(np.round(x[x > 1.5], 9)) == {5.0}
 
 
+@pytest.mark.parametrize("value", [0, 3, -2])
+@pytest.mark.parametrize("sampler", ["random", "sobol"])
+def test_a_constant_component_is_drawn_exactly(value: int, sampler: str) -> None:
+    """A ``constant`` component is an atom: its share of worlds (0.6, within 4 standard errors) equal it exactly.
+
+    Bisection alone left ~1e-17 at 0 (of either sign), so ``loss == 0`` held in no world.
+    """
+    mixture = f"{{mixture: [{{weight: 0.6, constant: {value}}}, {{weight: 0.4, lognormal: {{mean: 100, sd: 50}}}}]}}"
+    s = Scenario.from_yaml(HEAD_11 + f"drivers: {{x: {mixture}}}\n")
+    x = sample_worlds(s, samples=40_000, seed=3, sampler=sampler)["x"].to_numpy()
+    assert abs((x == value).mean() - 0.6) < 4 * math.sqrt(0.6 * 0.4 / 40_000)
+    assert np.all((x == value) | (np.abs(x - value) > 1e-6))  # every other draw is the lognormal's, far from it
+    d = s.driver("x").distribution
+    u = np.linspace(1e-6, 1 - 1e-6, 20_001)
+    assert np.all(np.diff(d.ppf(u)) >= 0)  # still monotone in u: common random numbers and QMC keep their pairing
+    assert np.all(d.ppf(np.linspace(0.01, 0.59, 59)) == value)  # the lognormal has almost no mass below 3
+
+
 def test_new_forms_sample_their_distribution() -> None:
     """Every world's draw, pseudo- and quasi-random, has the form's mean (within 5 standard errors)."""
     body = (
@@ -263,3 +281,11 @@ def test_outlook_check_prints_the_deprecation_note(tmp_path: object) -> None:
         f"{path}:8:52: drivers.r.confidence: warning: 'confidence' is deprecated: write 'coverage' (the share of "
         "the distribution inside the range; format 1.1), which means the same\n"
     )
+
+
+def test_a_driver_written_as_an_expression_is_sent_to_derived() -> None:
+    """Text where a driver's distribution belongs is most likely an expression: the message says where it goes."""
+    assert errors(HEAD_11 + 'drivers: {p: 0.3, mob_rate: "-log(1 - p)"}\n') == [
+        "s.yaml:8:29: drivers.mob_rate: expected a mapping with a distribution; an expression belongs under "
+        "derived: (got '-log(1 - p)')"
+    ]

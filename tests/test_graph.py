@@ -277,3 +277,24 @@ def test_graph_text_carries_no_bidi_or_control_character() -> None:
     for text, shown in ((g.to_mermaid(), "abcdef \\x1b]0;x\\x07"), (g.to_dot(), "abcdef \\\\x1b]0;x\\\\x07")):
         assert not any(ch in text for ch in "\u202e\u202c\x1b\x07")
         assert shown in text  # DOT doubles the escape's backslash
+
+
+def test_outlook_check_says_how_a_correlated_idle_driver_is_credited(tmp_path: Any) -> None:
+    """A driver that feeds nothing but is correlated with one that does: the tornado swings it, and the
+    warning says why (through the correlation) and what still holds (its range changes no probability)."""
+    p = tmp_path / "c.yaml"
+    p.write_text(
+        "outlook: 1\nid: c\ntitle: C\nquestion: Q?\nas_of: 2024-01-01\nhorizons: {h: {until: 1y}}\n"
+        "drivers:\n  r: {range: [0.1, 0.5], shape: lognormal}\n  lonely: {range: [1, 2], shape: uniform}\n"
+        "  idle: {range: [1, 2], shape: uniform}\n  other: {range: [1, 2], shape: uniform}\n"
+        "correlations: [[lonely, r, 0.6], [idle, other, 0.5]]\nevents: {e: {rate: r}}\n"
+        "scenarios: {hap: e, rest: otherwise}\n"
+    )
+    code, _, err = run("check", str(p))
+    assert code == 0
+    assert err.splitlines() == [
+        f"{p}:9:11: warning: drivers.lonely reaches no event or scenario: it is correlated with r: the tornado "
+        "and the indices credit it through that correlation, but changing its range changes no probability",
+        f"{p}:10:9: warning: drivers.idle reaches no event or scenario: it changes no probability",  # partner idle
+        f"{p}:11:10: warning: drivers.other reaches no event or scenario: it changes no probability",
+    ]

@@ -162,6 +162,18 @@ def test_an_override_states_what_the_same_file_would(nk: Scenario) -> None:
             {"titel": "What if"},
             ["override titel: unknown key 'titel'. Did you mean 'title'?"],
         ),
+        (  # an entry's name without its section: the section's entry is offered, the rest of the path kept
+            {"troops": [9000, 13000]},
+            ["override troops: unknown key 'troops'. Did you mean 'drivers.troops'?"],
+        ),
+        (
+            {"ceasefire.rate": 0.1},
+            ["override ceasefire.rate: unknown key 'ceasefire'. Did you mean 'events.ceasefire.rate'?"],
+        ),
+        (
+            {"troop.range": [9000, 13000]},
+            ["override troop.range: unknown key 'troop'. Did you mean 'drivers.troops.range'?"],
+        ),
         (
             {"correlations[7]": DROP},
             ["override correlations[7]: nothing to drop: correlations has 3 items"],
@@ -190,6 +202,9 @@ def test_an_override_states_what_the_same_file_would(nk: Scenario) -> None:
         "wrong-type",
         "expression",
         "unknown-top-level-key",
+        "entry-without-its-section",
+        "entry-without-its-section-deeper",
+        "misspelt-entry-without-its-section",
         "drop-nothing",
         "past-the-end",
         "key-of-a-list",

@@ -272,7 +272,7 @@ def test_an_error_in_a_worker_process_reaches_the_caller() -> None:
         "drivers: {x: {range: [-1, 1], shape: normal}}\nderived: {y: sqrt(x)}\nscenarios: {all: otherwise}\n",
         path="e.yaml",
     )
-    with pytest.raises(outlook.SimulationError, match=r"^e\.yaml:\d+:\d+: derived\.y: not a number in \d+ of"):
+    with pytest.raises(outlook.SimulationError, match=r"^e\.yaml:\d+:\d+: derived\.y: not a number in [\d,]+ of"):
         simulate(s, samples=6 * BLOCK_SIZE, seed=1, workers=2)
 
 

@@ -243,3 +243,25 @@ def test_a_form_the_loader_does_not_know_fails() -> None:
     )
     assert not loads(text)
     assert schema_errors(text) != []
+
+
+@pytest.mark.parametrize(
+    ("date", "valid"),
+    [
+        ("2024-01-01", True),
+        ("2024-1-5", True),  # the loader reads one-digit months and days
+        ("2024-11-01 10:00:00", True),  # a YAML 1.1 timestamp, its time ignored
+        ("2025-13-45", False),
+        ("2025-00-10", False),
+        ("2025-01-32", False),
+        ("01/02/2025", False),
+        ("soon", False),
+    ],
+)
+def test_a_date_is_checked_by_its_shape_without_a_format_checker(date: str, valid: bool) -> None:
+    """Draft 2020-12 makes "format" an annotation: the pattern alone refuses a date of the wrong shape."""
+    plain = jsonschema.Draft202012Validator(json_schema())  # no format checker, as many editors run it
+    data = compose(tiny_yaml().replace("as_of: 2024-01-01", f"as_of: '{date}'"), "s.yaml").to_plain()
+    assert data["as_of"] == date
+    assert (list(plain.iter_errors(data)) == []) is valid
+    assert loads(tiny_yaml().replace("as_of: 2024-01-01", f"as_of: '{date}'")) is valid

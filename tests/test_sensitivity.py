@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from outlook import compile_model, simulate, summarise
+from outlook import compile_model, first_order_indices, simulate, summarise
+from outlook.analysis.discovery import discover
 from outlook.analysis.sensitivity import TORNADO_COLUMNS, Target, parse_target, tornado
 from outlook.testing import tiny_scenario
 
@@ -114,3 +115,40 @@ def test_parse_target_errors() -> None:
         parse_target(s, "e")
     with pytest.raises(ValueError, match=r"quantiles must satisfy"):
         tornado(compile_model(s), "e@soon", samples=100, quantiles=(0.9, 0.1))
+
+
+@pytest.mark.parametrize(
+    ("rule", "years"), [("time(e) < 0.5", 0.5), ("happened(e)", 1.0), ("happened(e, by=soon)", 1.0)]
+)
+def test_a_rule_reading_an_events_time_is_recomputed(rule: str, years: float) -> None:
+    """A target rule reading time()/happened() of an event a driver feeds: each setting is a rerun with the driver
+    constant, world for world, and 1 - exp(-r T) within Monte Carlo error (it raised KeyError 'time(e)')."""
+    s = tiny_scenario(
+        outlook=1.1,
+        drivers={"r": {"range": [0.1, 0.5], "shape": "lognormal"}},
+        events={"e": {"rate": "r"}},
+        rules={"x": rule},
+    )
+    t = tornado(s, "x@soon", samples=20_000, seed=4)
+    row = t.table.set_index("driver").loc["r"]
+    for value, p in ((row["low"], row["p_low"]), (row["high"], row["p_high"])):
+        rerun = summarise(simulate(s.with_overrides({"drivers.r": {"constant": float(value)}}), samples=20_000, seed=4))
+        sc = rerun.scenarios
+        assert p == sc[(sc["scenario"] == "x") & (sc["horizon"] == "soon")]["p"].item()
+        exact = 1.0 - math.exp(-value * years)
+        assert p == pytest.approx(exact, abs=4 * math.sqrt(exact * (1 - exact) / 20_000))
+    assert first_order_indices(s, samples=4_096, seed=1)["target"].str.startswith("x@").any()
+    assert discover(s, "x@soon", samples=4_096, seed=1).target is not None
+
+
+def test_a_rule_reading_a_per_horizon_quantity_is_recomputed() -> None:
+    """``rt: r * t`` has a value per horizon; at the horizon's end (1 year) ``rt > 0.3`` is ``r > 0.3``
+    (it raised KeyError '@t')."""
+    s = tiny_scenario(
+        outlook=1.1,
+        drivers={"r": {"range": [0.1, 0.5], "shape": "lognormal"}},
+        derived={"rt": "r * t"},
+        rules={"x": "rt > 0.3"},
+    )
+    row = tornado(s, "x@soon", samples=4_096, seed=2).table.set_index("driver").loc["r"]
+    assert (row["p_low"], row["p_high"]) == (0.0, 1.0)

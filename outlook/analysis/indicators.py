@@ -81,6 +81,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -92,7 +93,9 @@ from ..model.observables import evaluate_at, horizon_index
 from ..scenario import Indicator, Scenario, ScenarioRule
 from ..scenario.durations import end_date
 from ..scenario.expressions import Expression
+from ..scenario.observations import Observation
 from ..words import STRADDLE_K, get_scale, straddles
+from .update import as_observations
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -100,8 +103,10 @@ if TYPE_CHECKING:
 __all__ = [
     "INDICATOR_COLUMNS",
     "NON_DIAGNOSTIC",
+    "STATUSES",
     "entry_times",
     "first_times",
+    "indicator_status",
     "indicators",
     "mutual_information",
 ]
@@ -126,6 +131,8 @@ INDICATOR_COLUMNS = (
 )
 #: LR+ within this range (inclusive) marks an indicator non-diagnostic for a scenario.
 NON_DIAGNOSTIC = (0.8, 1.25)
+#: The statuses of :func:`indicator_status`, in the order they are decided (the dated ones end in a date).
+STATUSES = ("observed on", "not seen by", "lapsed", "not yet")
 
 
 def indicators(
@@ -137,6 +144,7 @@ def indicators(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     sampler: str = "random",
     scale: str = "icd203",
+    observations: object = None,
 ) -> pd.DataFrame:
     """How well each indicator of ``scenario`` tells its scenarios apart (see the module's docstring).
 
@@ -151,21 +159,30 @@ def indicators(
         A horizon id (or index); by default every horizon.
     scale
         The scale of estimative words (:data:`outlook.words.SCALES`).
+    observations
+        ``None`` (default), or what has been seen, as :func:`outlook.update`
+        takes it (an observations file, :class:`~outlook.scenario.observations.Observations`
+        read against ``scenario``, or the same as data): adds the ``status``
+        column (:func:`indicator_status`).
 
     Returns
     -------
     pandas.DataFrame
         One row per indicator, horizon and scenario (file order):
-        :data:`INDICATOR_COLUMNS`. Probabilities in [0, 1], ``mi`` in bits,
+        :data:`INDICATOR_COLUMNS`, then ``status`` when ``observations`` are
+        given. Probabilities in [0, 1], ``mi`` in bits,
         ``lead_time_p50`` in years, ``by_when`` an ISO date or ``""``,
         ``flags`` comma-separated. ``attrs`` holds ``samples``, ``seed``,
-        ``scale``, ``scenario_id`` and ``scenario_hash``.
+        ``scale``, ``scenario_id`` and ``scenario_hash`` (and, with
+        observations, ``observed_to``: the latest observation's ISO date).
 
     Raises
     ------
     ValueError
         For a bad ``samples``, ``seed``, ``chunk_size``, ``sampler``,
-        ``scale`` or ``horizon``.
+        ``scale`` or ``horizon``, or observations read against another scenario.
+    ScenarioErrors
+        For observations that are not valid, every problem located (as :func:`outlook.update`).
     SimulationError
         As :func:`outlook.simulate`.
 
@@ -192,6 +209,7 @@ def indicators(
     import pandas as pd
 
     scale = get_scale(scale).name
+    obs = None if observations is None else as_observations(scenario, observations)
     model = compile_model(scenario)
     his = range(len(scenario.horizons)) if horizon is None else [horizon_index(model, horizon)]
     tallies = [_Tally.start(model, hi) for hi in his]
@@ -202,7 +220,51 @@ def indicators(
     rows = [row for t in tallies for row in t.rows(model, scale)] if scenario.indicators else []
     frame = pd.DataFrame(rows, columns=list(INDICATOR_COLUMNS))
     frame.attrs.update(samples=samples, seed=seed, scale=scale, scenario_id=scenario.id, scenario_hash=scenario.hash)
+    if obs is not None:
+        frame["status"] = indicator_status(frame, obs)
+        frame.attrs["observed_to"] = max((o.date for o in obs), default=scenario.as_of).isoformat()
     return frame
+
+
+def indicator_status(table: pd.DataFrame, observations: Sequence[Observation]) -> list[str]:
+    """Each row's status on a watch board, given what has been seen: one string per row of ``table``.
+
+    ``table`` has the ``indicator`` and ``by_when`` columns of :func:`indicators`;
+    ``observations`` are read against its scenario. Decided in this order
+    (the SAT reference, ``shared/reference/sat-features.md`` §4.4, "What the
+    student sees"):
+
+    * ``"observed on YYYY-MM-DD"``: an observation names the indicator
+      (``indicator:``) and says it was seen (the earliest such date; graded
+      or not);
+    * ``"not seen by YYYY-MM-DD"``: observations name it and every one says it
+      was not seen (the latest date);
+    * ``"lapsed"``: no observation names it, and the row's ``by_when`` (the
+      date by which not seeing the indicator changes the scenario's word) is
+      before the latest observation's date: its absence has already told;
+    * ``"not yet"``: otherwise (no by-when, or one still to come).
+
+    An observation written as an ``observable:`` names no indicator, even one
+    with the same text.
+    """
+    seen: dict[str, list[Observation]] = {}
+    for o in observations:
+        if o.indicator:
+            seen.setdefault(o.indicator, []).append(o)
+    latest = max((o.date.isoformat() for o in observations), default="")
+    out = []
+    for ind, by_when in zip(table["indicator"], table["by_when"]):
+        named = seen.get(str(ind), [])
+        true = [o.date for o in named if o.value]
+        if true:
+            out.append(f"observed on {min(true).isoformat()}")
+        elif named:
+            out.append(f"not seen by {max(o.date for o in named).isoformat()}")
+        elif by_when and str(by_when) < latest:
+            out.append("lapsed")
+        else:
+            out.append("not yet")
+    return out
 
 
 def mutual_information(joint: FloatArray) -> float:

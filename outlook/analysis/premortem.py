@@ -93,7 +93,7 @@ from ..model import Model, WorldBlock, compile_model, iter_worlds
 from ..model.settings import DEFAULT_CHUNK_SIZE, MAX_WORLD_VALUES
 from ..model.worlds import horizon_column
 from ..scenario import Scenario
-from ..scenario.durations import end_date
+from ..scenario.durations import end_date, long_date
 from ..words import estimative_word, get_scale
 from .sensitivity import Target, feeding_drivers
 
@@ -157,20 +157,6 @@ MATERIAL = 0.05
 MATERIAL_SHIFT = 0.1
 #: The most events, categories and drivers the sentence names.
 _NAMED = 3
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 @dataclass(frozen=True)
@@ -590,7 +576,7 @@ def _long_date(s: Scenario, hi: int) -> str:
     d = end_date(s.as_of, s.horizons[hi].until)
     if d is None:  # the loader refuses a horizon past 9999; keep its words
         return f"the end of {s.horizons[hi].label or s.horizons[hi].id}"
-    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+    return long_date(d)
 
 
 def _label(s: Scenario, tgt: Target) -> str:

@@ -55,8 +55,9 @@ from ..model.hazards import _event_hazard, after_modifiers
 from ..model.hierarchy import conditional_quantile, resolve, variate
 from ..model.settings import BLOCK_SIZE, DEFAULT_CHUNK_SIZE
 from ..model.streams import node_rng
-from ..model.worlds import WorldBlock, _derived
+from ..model.worlds import WorldBlock, derive, rule_scope
 from ..scenario import Event, Scenario
+from ..scenario.timing import horizon_column
 from ..words import estimative_word
 
 if TYPE_CHECKING:
@@ -449,7 +450,7 @@ def _recomputed_sum(
         values[c] = resolve(s.driver(c), values, variates[c], n)
     for dv in s.derived:
         if dv.id in plan.derived:
-            values[dv.id] = _derived(dv.id, dv.expr.evaluate(values, n), dv.where, n)
+            derive(model, dv, values, n, model.per_horizon)  # at each horizon, if it reads t
     if not plan.events:
         return _target_sum(model, tgt, block, values, block.times, None if not plan.rules else plan)
     end = _horizon_end(model, tgt)
@@ -559,8 +560,9 @@ def _target_sum(
         return float(np.count_nonzero(block.labels[hi] == k))
     n = block.size
     names = frozenset().union(*(r.when.names for r in s.rules[: k + 1] if r.when is not None))
-    scope: dict[str, Any] = {name: v for name, v in values.items() if name in names}
-    scope.update({name: t <= end for name, t in times.items() if name in names})
+    timed = frozenset().union(*(r.when.times_read for r in s.rules[: k + 1] if r.when is not None))
+    at = {name: horizon_column(name, tgt.horizon) for name in model.per_horizon}
+    scope = rule_scope(values, times, float(end), timed, names, at)  # as label_worlds reads the rules
     free = np.ones(n, dtype=bool)
     for rule in s.rules[:k]:
         if rule.when is None:

@@ -81,6 +81,7 @@ __all__ = [
     "RELIABILITY",
     "UPDATE_COLUMNS",
     "Update",
+    "as_observations",
     "target_ess",
     "update",
 ]
@@ -160,6 +161,9 @@ class Update:
         quantities, categories too), computed on first use.
     warnings
         Why the update may not be trusted, in words (empty when it can).
+    records
+        The observations themselves (:class:`~outlook.scenario.observations.Observation`),
+        in their file's order: what an indicator board's status is read from.
     """
 
     scenarios: pd.DataFrame
@@ -178,6 +182,7 @@ class Update:
     scenario_id: str
     warnings: tuple[str, ...] = ()
     _worlds: _Worlds | None = field(default=None, repr=False)
+    records: tuple[Observation, ...] = field(default=(), repr=False)
 
     @cached_property
     def prior(self) -> Tables:
@@ -275,8 +280,16 @@ def _impossible(model: Model, obs: Sequence[Observation], blocks: Sequence[World
     raise AssertionError("weights are 0 everywhere but every observation is produced")  # pragma: no cover
 
 
-def _observations(scenario: Scenario, observations: object) -> Observations:
-    """The observations, read against ``scenario``: a path, an :class:`Observations`, or data."""
+def as_observations(scenario: Scenario, observations: object) -> Observations:
+    """The observations, read against ``scenario``: a path, an :class:`Observations`, or data.
+
+    Raises
+    ------
+    ScenarioErrors
+        For observations that are not valid, every problem located.
+    ValueError
+        For :class:`Observations` read against another scenario.
+    """
     if isinstance(observations, Observations):
         if observations.scenario_hash and observations.scenario_hash != scenario.hash:
             msg = (
@@ -392,7 +405,7 @@ def update(
     s = scenario if isinstance(scenario, Scenario) else load_scenario(find_scenario(scenario))
     get_scale(scale)
     table = _reliabilities(reliability)
-    obs = _observations(s, observations)
+    obs = as_observations(s, observations)
     model = compile_model(s)
     if worlds is None:
         samples, seed, _ = check_counts(10_000 if samples is None else samples, seed or 0, chunk_size)
@@ -653,6 +666,7 @@ def _assemble(
         s.id,
         tuple(warnings),
         store,
+        tuple(obs),
     )
 
 

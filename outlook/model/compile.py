@@ -130,7 +130,7 @@ def compile_model(scenario: Scenario) -> Model:
         if not judged.valid and not judged.repaired:
             c = scenario.correlations[judged.conflict_pairs(pairs)[0]]
             msg = (
-                f"{c.where}: {c.where.key_path or 'correlations'}: {judged.describe_conflict(correlated, pairs)}; "
+                f"{c.where.located(c.where.key_path or 'correlations')}: {judged.describe_conflict(correlated, pairs)}; "
                 "change them, or set correlation_repair: nearest"
             )
             raise SimulationError(msg)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._types import FloatArray
-from ..errors import SimulationError
+from ..errors import SimulationError, of_worlds
 from ..scenario import Event
 from ..scenario.expressions import Expression
 from ..scenario.timing import by_years
@@ -108,14 +108,15 @@ def event_times(
 
 def _event_hazard(model: Model, e: Event, env: Mapping[str, FloatArray], n: int) -> tuple[FloatArray, FloatArray]:
     """Segment ends and per-world base hazards of an event."""
-    where = f"{e.where}: events.{e.id}"
+    kp = f"events.{e.id}"
     if e.rate is not None:
         r = e.rate.evaluate(env, n)
         bad = ~((r >= 0) & (r < np.inf))  # an infinite rate is an overflow or a division by zero, not "at once"
         if bad.any():
             i = int(np.argmax(bad))
             msg = (
-                f"{where}.rate: rate is negative, infinite or not a number in {int(bad.sum())} of {n} worlds "
+                f"{e.where.located(kp + '.rate')}: rate is negative, infinite or not a number in "
+                f"{of_worlds(int(bad.sum()), n)} "
                 f"(e.g. {r[i]:g})"
             )
             raise SimulationError(msg)
@@ -127,16 +128,16 @@ def _event_hazard(model: Model, e: Event, env: Mapping[str, FloatArray], n: int)
     if bad.any():
         j = int(np.argmax(bad.any(axis=0)))
         msg = (
-            f"{where}.by.{e.by[j][0]}: probability outside [0, 1] or not a number in {int(bad[:, j].sum())} "
-            f"of {n} worlds"
+            f"{e.where.located(f'{kp}.by.{e.by[j][0]}')}: probability outside [0, 1] or not a number in "
+            f"{of_worlds(int(bad[:, j].sum()), n)}"
         )
         raise SimulationError(msg)
     falls = np.diff(probs, axis=1) < 0
     if falls.any():
         j = int(np.argmax(falls.any(axis=0)))
         msg = (
-            f"{where}.by.{e.by[j + 1][0]}: cumulative probability falls below that by "
-            f"{e.by[j][0]} in {int(falls[:, j].sum())} of {n} worlds; it cannot decrease over time"
+            f"{e.where.located(f'{kp}.by.{e.by[j + 1][0]}')}: cumulative probability falls below that by "
+            f"{e.by[j][0]} in {of_worlds(int(falls[:, j].sum()), n)}; it cannot decrease over time"
         )
         raise SimulationError(msg)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -212,8 +213,8 @@ def after_modifiers(
             if bad.any():
                 i = int(np.argmax(bad))
                 msg = (
-                    f"{e.where}: events.{e.id}.after.{o}: factor is negative, infinite or not a number in "
-                    f"{int(bad.sum())} of {n} worlds (e.g. {value[i]:g})"
+                    f"{e.where.located(f'events.{e.id}.after.{o}')}: factor is negative, infinite or not a "
+                    f"number in {of_worlds(int(bad.sum()), n)} (e.g. {value[i]:g})"
                 )
                 raise SimulationError(msg)
             mods.append((times[o], 1.0, value))

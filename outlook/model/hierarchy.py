@@ -98,7 +98,7 @@ def parameter_values(d: Driver, values: dict[str, FloatArray], n: int) -> dict[s
             i = int(np.argmax(thin))
             where = Location(d.where.path, d.where.line, d.where.col, f"drivers.{d.id}.truncate", d.where.override)
             msg = (
-                f"{where}: {where.key_path}: driver {d.id!r}: truncate [{_num(form.low)}, {_num(form.high)}] keeps "
+                f"{where.located(where.key_path)}: driver {d.id!r}: truncate [{_num(form.low)}, {_num(form.high)}] keeps "
                 f"less than {MIN_TRUNCATED_MASS:g} of its distribution in {int(thin.sum()):,} of {n:,} worlds "
                 f"(e.g. {_example(form, params, tuple(k for k, _ in form.params), i, n)}); widen it"
             )
@@ -117,7 +117,7 @@ def _broken(
     kp = where.key_path or (f"drivers.{d.id}.{form.form}" + ("" if form.form == "probability" else f".{at}"))
     i = int(np.argmax(bad))
     return (
-        f"{where}: {kp}: driver {d.id!r}: {rule}, but is not in {int(bad.sum()):,} of {n:,} worlds "
+        f"{where.located(kp)}: driver {d.id!r}: {rule}, but is not in {int(bad.sum()):,} of {n:,} worlds "
         f"(e.g. {_example(form, params, names, i, n)}, where {at} = {exprs[at].text}); "
         "state parameters that are valid in every world (max(), min() or clip() can bound them)"
     )
@@ -148,7 +148,7 @@ def resolve(d: Driver, values: dict[str, FloatArray], score: FloatArray, n: int)
     huge = np.isfinite(x) & (np.abs(x) > MAX_MAGNITUDE)  # what is not finite, draw_worlds reports
     if huge.any():
         msg = (
-            f"{d.where}: drivers.{d.id}: values reach {float(np.max(np.abs(x[huge]))):.4g} in {int(huge.sum()):,} of "
+            f"{d.where.located(f'drivers.{d.id}')}: values reach {float(np.max(np.abs(x[huge]))):.4g} in {int(huge.sum()):,} of "
             f"{n:,} worlds, beyond {MAX_MAGNITUDE:.4g}: too large for a run to summarise; express it in larger units "
             "or bound its parameters"
         )

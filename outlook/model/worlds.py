@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import distributions as dist
 from .._types import FloatArray, IntArray
-from ..errors import SimulationError
+from ..errors import Location, SimulationError, of_worlds
 from ..scenario import Derived, Driver, Scenario
 from ..scenario.expressions import T_KEY, time_key
 from ..scenario.timing import horizon_column
@@ -306,20 +306,20 @@ def derive(model: Model, dv: Derived, values: dict[str, FloatArray], n: int, var
         values[horizon_column(dv.id, h.id)] = _derived(dv.id, dv.expr.evaluate(env, n), dv.where, n, h.id)
 
 
-def _derived(name: str, v: FloatArray, where: object, n: int, horizon: str = "") -> FloatArray:
+def _derived(name: str, v: FloatArray, where: Location, n: int, horizon: str = "") -> FloatArray:
     """A derived quantity's values, or a located SimulationError if some are not finite."""
     at = f" at horizon {horizon}" if horizon else ""
     nan = np.isnan(v)
     if nan.any():
         msg = (
-            f"{where}: derived.{name}: not a number in {int(nan.sum())} of {n} worlds{at} "
+            f"{where.located(f'derived.{name}')}: not a number in {of_worlds(int(nan.sum()), n)}{at} "
             "(a log or sqrt of a negative, or 0/0?)"
         )
         raise SimulationError(msg)
     inf = np.isinf(v)
     if inf.any():  # its mean, spread and upper percentiles would be meaningless
         msg = (
-            f"{where}: derived.{name}: infinite in {int(inf.sum())} of {n} worlds{at} "
+            f"{where.located(f'derived.{name}')}: infinite in {of_worlds(int(inf.sum()), n)}{at} "
             "(a division by zero, or log of 0?); bound it, e.g. with min() or where()"
         )
         raise SimulationError(msg)
@@ -392,7 +392,7 @@ def _check_draws(d: Driver, x: FloatArray, n: int) -> None:
     bad = ~np.isfinite(x)
     example = x[int(np.argmax(bad))]
     msg = (
-        f"{d.where}: drivers.{d.id}: not finite in {int(bad.sum())} of {n} worlds (e.g. {example:g}: "
+        f"{d.where.located(f'drivers.{d.id}')}: not finite in {of_worlds(int(bad.sum()), n)} (e.g. {example:g}: "
         f"{d.distribution.describe()} overflows the largest float, about 1.8e308); choose smaller parameters"
     )
     raise SimulationError(msg)

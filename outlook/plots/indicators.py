@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BOARD_ROWS",
     "FLAG_LETTERS",
+    "board_status",
     "indicator_board",
 ]
 
@@ -59,7 +60,10 @@ def indicator_board(table: pd.DataFrame, *, horizon: str | None = None, rows: in
         One axes. Each cell is a rectangle with ``gid``
         ``cell.<indicator>.<scenario>``, grey ``1 - P(I|H)`` (hatched where
         P(I|H) is undefined), labelled with the percentage and the letters
-        of its flags (:data:`FLAG_LETTERS`).
+        of its flags (:data:`FLAG_LETTERS`). When the table has a
+        ``status`` column (:func:`~outlook.analysis.indicators.indicators`
+        with ``observations``), a last column gives each indicator's status
+        (text ``gid`` ``status.<indicator>``, see :func:`board_status`).
 
     Raises
     ------
@@ -81,14 +85,30 @@ def indicator_board(table: pd.DataFrame, *, horizon: str | None = None, rows: in
     inds = every[:rows]
     scens = list(dict.fromkeys(t["scenario"]))
     cells = {(r.indicator, r.scenario): r for r in t.itertuples()}
-    fig = _new_figure(max(5.0, 1.25 * len(scens) + 2.8), max(2.4, 0.5 * len(inds) + 1.9))
+    wide = 2.0 if "status" in t.columns else 0.0
+    fig = _new_figure(max(5.0, 1.25 * len(scens) + 2.8 + wide), max(2.4, 0.5 * len(inds) + 1.9))
     ax = fig.add_subplot()
     for i, ind in enumerate(inds):
         for j, sc in enumerate(scens):
             _cell(ax, cells[(ind, sc)], i, j)
-    ax.set_xlim(0, max(len(scens), 1))
+    statuses = board_status(t) if "status" in t.columns else {}
+    for i, ind in enumerate(inds):
+        if ind in statuses:
+            ax.text(
+                len(scens) + 0.1,
+                i + 0.5,
+                statuses[ind],
+                ha="left",
+                va="center",
+                fontsize=FONT - 1,
+                parse_math=False,
+                gid=f"status.{ind}",
+            )
+    ax.set_xlim(0, max(len(scens), 1) + (1.6 if statuses else 0.0))
     ax.set_ylim(max(len(inds), 1), 0)
     ax.set_xticks(np.arange(len(scens)) + 0.5, [_wrap(s, 20, 2) for s in scens], fontsize=FONT - 1, parse_math=False)
+    if statuses:
+        ax.text(len(scens) + 0.1, -0.1, "status", ha="left", va="bottom", fontsize=FONT - 1, fontweight="bold")
     ax.set_yticks(np.arange(len(inds)) + 0.5, [_wrap(s, 28, 2) for s in inds], fontsize=FONT - 1, parse_math=False)
     ax.tick_params(length=0)
     ax.xaxis.tick_top()
@@ -101,6 +121,20 @@ def indicator_board(table: pd.DataFrame, *, horizon: str | None = None, rows: in
     key = "; ".join(f"{letter} {flag}" for flag, letter in FLAG_LETTERS.items())
     fig.supxlabel(f"shade: P(I|H), white 0% to black 100%. Flags: {key}", fontsize=FONT - 1)
     return fig
+
+
+def board_status(table: pd.DataFrame) -> dict[str, str]:
+    """Each indicator's status on the board, from the ``status`` of its rows (one horizon's).
+
+    The rows of one indicator differ only in ``"lapsed"`` (each scenario has its
+    own by-when date): the board says ``"lapsed"`` when any of them has lapsed,
+    else the rows' common status.
+    """
+    out: dict[str, str] = {}
+    for ind, status in zip(table["indicator"], table["status"]):
+        if out.get(str(ind)) != "lapsed":
+            out[str(ind)] = str(status)
+    return out
 
 
 def _cell(ax: Axes, r: Any, i: int, j: int) -> None:

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from .ach import add_ach
 from .assumptions import add_key_assumptions
+from .changed import add_what_changed, updated_tables
 from .drivers import add_what_drives
 from .facts import scenario_of
 from .figures import FIGURES, Progress, draw_figures
@@ -37,6 +38,7 @@ from .markdown import render_markdown
 from .sections import build_document
 
 if TYPE_CHECKING:
+    from ..analysis.update import Update
     from ..tables import Tables
 
 __all__ = [
@@ -47,7 +49,7 @@ __all__ = [
 
 @overload
 def build_report(
-    tables: Tables,
+    tables: Tables | Update,
     *,
     format: Literal["html"] = ...,
     figure_format: str = ...,
@@ -61,7 +63,7 @@ def build_report(
 
 @overload
 def build_report(
-    tables: Tables,
+    tables: Tables | Update,
     *,
     format: Literal["markdown", "md"],
     figure_format: str = ...,
@@ -75,7 +77,7 @@ def build_report(
 
 @overload
 def build_report(
-    tables: Tables,
+    tables: Tables | Update,
     *,
     format: str,
     figure_format: str = ...,
@@ -88,7 +90,7 @@ def build_report(
 
 
 def build_report(
-    tables: Tables,
+    tables: Tables | Update,
     *,
     format: str = "html",
     figure_format: str = "png",
@@ -104,7 +106,12 @@ def build_report(
     ----------
     tables
         From :func:`outlook.run_outlook` or :func:`outlook.summarise` (it
-        must carry its scenario).
+        must carry its scenario); or an :class:`~outlook.analysis.update.Update`
+        from :func:`outlook.update`: the report of the updated outlook (its
+        tables and key judgements the posterior's, stated as the run's
+        samples and seed and weighted, with the "What changed" section after
+        the key judgements and, for a scenario with indicators, each
+        indicator's status; see :mod:`outlook.report.changed`).
     format
         ``html`` (default): one self-contained page, styles and figures
         inline. ``markdown`` (or ``md``): text, with figures as separate files.
@@ -165,6 +172,7 @@ def build_report(
     """
     fmt = resolve_report_format(Path("report"), format)
     ffmt = resolve_figure_format(figure_format)
+    update, tables = _route(tables)
     scenario_of(tables)
     figs, worlds = (
         draw_figures(tables, figure_format=ffmt, figure_samples=figure_samples, dpi=dpi, progress=progress)
@@ -174,7 +182,10 @@ def build_report(
     doc = build_document(tables, [k for k in FIGURES if k in figs], worlds)
     add_what_drives(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi)
     add_key_assumptions(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi)
-    add_indicators(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi)
+    observed = update.records if update is not None else None
+    add_indicators(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi, observations=observed)
+    if update is not None:
+        add_what_changed(doc, update, figs if figures else None, figure_format=ffmt, dpi=dpi)
     add_ach(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi)
     if fmt == "html":
         return render_html(doc, figs)
@@ -189,7 +200,7 @@ def build_report(
 
 
 def write_report(
-    tables: Tables,
+    tables: Tables | Update,
     path: str | os.PathLike[str],
     *,
     format: str | None = None,
@@ -263,7 +274,8 @@ def write_report(
         msg = "write_report writes a file; to stream a report, write the text of build_report where it should go"
         raise ValueError(msg)
     p = Path(path)
-    scenario = tables.scenario.path if tables.scenario is not None else None
+    _, plain = _route(tables)
+    scenario = plain.scenario.path if plain.scenario is not None else None
     fmt = check_output(p, format=format, figure_format=figure_format, figures=figures, scenario=scenario)
     if fmt == "html":
         text = build_report(
@@ -295,3 +307,12 @@ def write_report(
         write_atomically(pairs)
         remove_unused_figures(p, folder, {Path(rel).name for rel in files})
     return p
+
+
+def _route(tables: Tables | Update) -> tuple[Update | None, Tables]:
+    """The update a report is of (or ``None``), and the tables it reports (:func:`.changed.updated_tables`)."""
+    from ..analysis.update import Update
+
+    if isinstance(tables, Update):
+        return tables, updated_tables(tables)
+    return None, tables

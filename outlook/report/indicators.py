@@ -20,9 +20,12 @@ from .document import Block, Cell, Doc, Figure, Heading, List, Para, Row, Table,
 from .facts import run_facts, scenario_of
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import pandas as pd
 
     from ..scenario import Scenario
+    from ..scenario.observations import Observation
     from ..tables import Tables
 
 __all__ = [
@@ -81,9 +84,23 @@ def indicator_blocks(s: Scenario, table: pd.DataFrame, figure: int | None = None
             cls="note",
         ),
     ]
-    header = ("Indicator", "Scenario", "P(I|H)", "P(I|not H)", "LR+", "Lead time (years)", "By when", "Flags")
-    rows = tuple(_row(r) for r in _pairs(s, table))
-    out.append(Table("indicators", header, (False, False, True, True, True, True, False, False), rows))
+    header: tuple[str, ...] = (
+        "Indicator",
+        "Scenario",
+        "P(I|H)",
+        "P(I|not H)",
+        "LR+",
+        "Lead time (years)",
+        "By when",
+        "Flags",
+    )
+    numeric: tuple[bool, ...] = (False, False, True, True, True, True, False, False)
+    status = "status" in table.columns
+    if status:
+        out.append(_status_note(a.get("observed_to", "")))
+        header, numeric = (*header, "Status"), (*numeric, False)
+    rows = tuple(_row(r, status=status) for r in _pairs(s, table))
+    out.append(Table("indicators", header, numeric, rows))
     watch = tuple(
         (User(one_line(i.label or i.id)), ": ", User(one_line(i.collection))) for i in s.indicators if i.collection
     )
@@ -99,8 +116,20 @@ def indicator_blocks(s: Scenario, table: pd.DataFrame, figure: int | None = None
     return out
 
 
-def _row(r: dict[Any, Any]) -> Row:
+def _status_note(date: str) -> Para:
+    return Para(
+        (
+            f"Status, on the observations to {date}: observed on the date it was first seen; not seen by the "
+            "date it was last reported absent; lapsed when its by-when date passed before the latest observation "
+            "with none of it reported; not yet otherwise.",
+        ),
+        cls="note",
+    )
+
+
+def _row(r: dict[Any, Any], *, status: bool = False) -> Row:
     p, q = float(r["p_given"]), float(r["p_given_not"])
+    last = (Cell((str(r["status"]),)),) if status else ()
     return Row(
         (
             Cell((User(one_line(str(r["indicator"]))),)),
@@ -111,6 +140,7 @@ def _row(r: dict[Any, Any]) -> Row:
             Cell((_number(float(r["lead_time_p50"]), ".2f"),), num=True),
             Cell((str(r["by_when"]),)),
             Cell((str(r["flags"]),)),
+            *last,
         )
     )
 
@@ -135,22 +165,32 @@ def _weak(s: Scenario, table: pd.DataFrame) -> tuple[tuple[Any, ...], ...]:
 
 
 def add_indicators(
-    doc: Doc, tables: Tables, figs: dict[str, tuple[str, bytes]] | None, *, figure_format: str, dpi: int
+    doc: Doc,
+    tables: Tables,
+    figs: dict[str, tuple[str, bytes]] | None,
+    *,
+    figure_format: str,
+    dpi: int,
+    observations: Sequence[Observation] | None = None,
 ) -> None:
     """Add the section to ``doc`` (and its board to ``figs``) when the tables' scenario states indicators.
 
     Computed at the first horizon with the run's samples, seed, sampler and scale. Does nothing for a
-    scenario without indicators.
+    scenario without indicators. With ``observations`` (read against the scenario), the table and the
+    board give each indicator's status (:func:`~outlook.analysis.indicators.indicator_status`).
     """
     s = scenario_of(tables)
     if not s.indicators:
         return
-    from ..analysis.indicators import indicators
+    from ..analysis.indicators import indicator_status, indicators
 
     run = run_facts(tables)
     table = indicators(
         s, samples=run.samples, seed=int(run.seed), sampler=run.sampler, scale=run.scale, horizon=s.horizons[0].id
     )
+    if observations is not None:
+        table["status"] = indicator_status(table, observations)
+        table.attrs["observed_to"] = max((o.date for o in observations), default=s.as_of).isoformat()
     number = None
     if figs is not None:
         from .. import plots

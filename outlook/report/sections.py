@@ -122,6 +122,16 @@ def _source_name(title: str, url: str) -> Parts:
 def _stated(d: Driver) -> Parts:
     """A driver's distribution as the scenario file states it."""
     spec = dict(d.spec)
+    if "probability" in spec and isinstance(spec["probability"], str):  # an expression over other drivers (1.1)
+        return ("yes with probability ", User(spec["probability"]))
+    if "categorical" in spec:
+        return join([(User(str(c)), f" {percent(float(p))}") for c, p in spec["categorical"]], "; ")
+    text = _form_text(spec)
+    return (text,) if "range" in spec or "constant" in spec or "probability" in spec else (User(text),)
+
+
+def _form_text(spec: dict[str, Any]) -> str:
+    """One distribution's statement (a driver's, or a mixture component's): its form, parameters and truncation."""
     if "range" in spec:
         lo, hi = spec["range"]
         conf = float(spec.get("confidence", 0.9))
@@ -134,26 +144,32 @@ def _stated(d: Driver) -> Parts:
         text += f"; {spec.get('shape', 'normal')}"
         if "mode" in spec:
             text += f", mode {number(spec['mode'])}"
-        return (text,)
-    if "constant" in spec:
-        return (f"constant {number(spec['constant'])}",)
-    if "probability" in spec:
-        p = spec["probability"]
-        if isinstance(p, str):  # an expression over other drivers (format 1.1)
-            return ("yes with probability ", User(p))
-        return (f"yes with probability {percent(float(p))}",)
-    if "categorical" in spec:
-        return join([(User(str(c)), f" {percent(float(p))}") for c, p in spec["categorical"]], "; ")
-    items = []
-    for form, params in spec.items():
-        if isinstance(params, tuple) and all(isinstance(x, tuple) and len(x) == 2 for x in params):
-            items.append(f"{form}: " + ", ".join(f"{k} {v if isinstance(v, str) else number(v)}" for k, v in params))
-        else:
-            items.append(f"{form} {params}")
-    return (User("; ".join(items)),)
+    elif "constant" in spec:
+        text = f"constant {number(spec['constant'])}"
+    elif "probability" in spec:
+        text = f"yes with probability {percent(float(spec['probability']))}"
+    elif "mixture" in spec:
+        parts = [f"{100.0 * float(dict(c)['weight']):g}%: {_form_text(dict(c))}" for c in spec["mixture"]]
+        text = "mixture of " + "; ".join(parts)
+    else:
+        form, params = next((k, v) for k, v in spec.items() if k not in ("weight", "truncate"))
+        shown = ", ".join(f"{k} {v if isinstance(v, str) else number(v)}" for k, v in params)
+        text = f"{form} ({shown})" if "weight" in spec else f"{form}: {shown}"
+    if spec.get("truncate") is not None:
+        text += _truncation_text(*spec["truncate"])
+    return f"({text})" if "weight" in spec and ";" in text else text
 
 
-def _judgement(scenario: Scenario, scale: Scale, horizon_index: int, frame: pd.DataFrame, n: int) -> tuple[Parts, bool]:
+def _truncation_text(lo: float | None, hi: float | None) -> str:
+    """``, truncated to [0, 5]``, ``, truncated to ≥ 0`` or ``, truncated to ≤ 5`` (a bound not given: none)."""
+    if lo is not None and hi is not None:
+        return f", truncated to [{number(lo)}, {number(hi)}]"
+    return f", truncated to ≥ {number(lo)}" if lo is not None else f", truncated to ≤ {number(hi)}"
+
+
+def _judgement(
+    scenario: Scenario, scale: Scale, horizon_index: int, frame: pd.DataFrame, n: float
+) -> tuple[Parts, bool]:
     """One sentence: the most probable scenario at a horizon, in estimative words.
 
     Returns the sentence and whether any word in it carries the straddle flag.
@@ -302,7 +318,8 @@ def _header(ctx: _Context) -> list[Block]:
 def _key_judgements(ctx: _Context) -> list[Block]:
     """One sentence per horizon naming its most probable scenario; then the run's warnings."""
     s, scale = ctx.s, ctx.scale
-    judged = [_judgement(s, scale, i, ctx.tables.scenarios, ctx.run.samples) for i in range(len(s.horizons))]
+    n = ctx.run.effective_sample_size or ctx.run.samples  # weighted worlds count as Kish's n_eff
+    judged = [_judgement(s, scale, i, ctx.tables.scenarios, n) for i in range(len(s.horizons))]
     out: list[Block] = [
         Heading(2, "Key judgements", "key-judgements"),
         List(tuple(parts for parts, _ in judged), cls="judgements"),

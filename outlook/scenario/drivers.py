@@ -182,7 +182,7 @@ def driver(r: Reader, parent: Node, name: str, node: Node, scope: _Scope | None 
         with r.placing(node, kp):
             return Driver(name, ConstantForm(r.number(node, kp)), where=r.at(node, kp))
     if node.kind != "map":
-        raise r.fail(r.at(node, kp), "expected a mapping with a distribution", got=shown(node))
+        raise r.fail(r.at(node, kp), "expected a mapping with a distribution" + _not_a_form(node), got=shown(node))
     form = _form(r, node, kp)
     m = r.mapping(node, kp, optional=(*_DESCRIPTION, form, *_options(form)))
     text = r.texts(m, kp, ("label", "unit", "note"))
@@ -240,6 +240,11 @@ def _truncated(r: Reader, m: dict[str, Node], kp: str, stated: Form) -> Form:
     if isinstance(stated, HierarchicalForm):  # truncated world by world (format 1.1)
         return dataclasses.replace(stated, low=ends[0], high=ends[1])
     return TruncatedForm(stated, ends[0], ends[1])
+
+
+def _not_a_form(node: Node) -> str:
+    """The hint for a driver written as text: an expression is a derived quantity, not a driver."""
+    return "; an expression belongs under derived:" if node.kind == "scalar" and isinstance(node.value, str) else ""
 
 
 def _form(r: Reader, node: Node, kp: str) -> str:

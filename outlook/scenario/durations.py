@@ -17,6 +17,7 @@ import re
 __all__ = [
     "DAYS_PER_YEAR",
     "end_date",
+    "long_date",
     "looks_like_time",
     "parse_date",
     "parse_duration",
@@ -59,6 +60,32 @@ def parse_duration(text: str) -> float:
         msg = "a duration must be finite"
         raise ValueError(msg)
     return value
+
+
+#: The months' names, for dates written as a reader writes them (:func:`long_date`).
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def long_date(d: dt.date) -> str:
+    """A date as a reader writes it: ``1 November 2025``.
+
+    >>> long_date(dt.date(2025, 11, 1))
+    '1 November 2025'
+    """
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
 
 
 def end_date(as_of: dt.date, years: float) -> dt.date | None:

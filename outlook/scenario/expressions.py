@@ -18,6 +18,7 @@ import ast
 import contextvars
 import datetime as dt
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
@@ -25,7 +26,7 @@ from typing import Any, TypeAlias
 import numpy as np
 
 from .._types import FloatArray
-from ..errors import ExpressionError, Location, SimulationError, did_you_mean
+from ..errors import ExpressionError, Location, SimulationError, did_you_mean, of_worlds
 from .durations import parse_date, parse_duration, point_in_time, years_to
 
 __all__ = [
@@ -441,6 +442,10 @@ def _pair(cmp: Callable[[Any, Any], Any], lf: Fn, rf: Fn, where: Location, text:
     return pair
 
 
+#: ``time(e)`` in a comparison's text: the events whose times it reads
+_TIME_CALL = re.compile(r"\btime\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)")
+
+
 def _refuse_undecided(
     value: np.ndarray, undecided: list[tuple[Location, str, np.ndarray]], needed: np.ndarray | None
 ) -> None:
@@ -450,11 +455,16 @@ def _refuse_undecided(
         hit = nan & mask
         if np.any(hit):
             k, n = int(np.count_nonzero(hit)), int(np.size(mask))
+            timed = list(dict.fromkeys(_TIME_CALL.findall(text)))
+            if timed:  # time(e) is inf where e has not happened: inf - inf, inf / inf
+                guard = " and ".join(f"happened({e})" for e in timed)
+                cause, example = "inf - inf where an event has not happened?", f"{guard} and {text}"
+            else:
+                cause, example = "a log or sqrt of a negative, or 0/0?", "x > 0 and log(x) > 1"
             msg = (
-                f"{where}: {where.key_path + ': ' if where.key_path else ''}a side of {text!r} is not a number "
-                f"in {k} of {n} worlds (a log or sqrt of a negative, or 0/0?), so the comparison would be "
-                "silently false there; guard it with a condition that decides those worlds, e.g. "
-                "'x > 0 and log(x) > 1' or where()"
+                f"{where.located(where.key_path)}: a side of {text!r} is not a number in {of_worlds(k, n)} "
+                f"({cause}), so the comparison would be silently false there; guard it with a condition "
+                f"that decides those worlds, e.g. {example!r} or where()"
             )
             raise SimulationError(msg)
 
@@ -804,9 +814,9 @@ class _Compiler:
             bad = np.asarray(a > b)
             if np.any(bad):
                 k, n = int(np.count_nonzero(bad)), int(np.size(bad))
-                prefix = f"{where}: {where.key_path + ': ' if where.key_path else ''}"
                 raise SimulationError(
-                    f"{prefix}clip(x, lo, hi) needs lo <= hi, but lo > hi in {k} of {n} worlds in {text!r}"
+                    f"{where.located(where.key_path)}: clip(x, lo, hi) needs lo <= hi, but lo > hi in "
+                    f"{of_worlds(k, n)} in {text!r}"
                 )
             return np.clip(x(env), a, b)
 

@@ -239,6 +239,9 @@ def apply_overrides(root: Node, overrides: tuple[Override, ...], path: str) -> t
 def _apply(root: Node, o: Override, path: str) -> None:
     where = Location(path, 0, 0, o.key_path, o.key_path or "''")  # an empty key path is still an override's
     parts = parse_key_path(o.key_path, where=where)
+    hint = _section_hint(root, parts)
+    if hint:
+        raise ScenarioError(where, f"unknown key {parts[0]!r}", hint=hint)
     parent = root
     for i, part in enumerate(parts[:-1]):
         parent = _child(parent, part, parts, i, where)
@@ -364,6 +367,29 @@ def _hint(entries: dict[str, Node], parts: list[str | int], i: int) -> str:
     if not close:
         return ""
     return f"Did you mean {_name([*parts[:i], close[0], *parts[i + 1 :]])!r}?"
+
+
+def _section_hint(root: Node, parts: list[str | int]) -> str:
+    """``Did you mean 'drivers.k'?`` when the key path's first part is no top-level key but names a section's entry.
+
+    An entry of that name, else the closest entry name, if the first part is
+    not close to a top-level key either (a misspelt ``titel`` keeps the
+    check's own hint, ``title``). Empty when nothing fits.
+    """
+    first = parts[0]
+    if root.kind != "map" or not isinstance(first, str) or first in root.value:
+        return ""
+    if difflib.get_close_matches(first, sorted(root.value), n=1, cutoff=0.6):
+        return ""
+    sections = {k: v.value for k, v in root.value.items() if v.kind == "map"}
+    exact = [k for k, entries in sections.items() if first in entries]
+    if exact:
+        return f"Did you mean {_name([exact[0], *parts])!r}?"
+    close = [(m, k) for k, entries in sections.items() for m in difflib.get_close_matches(first, sorted(entries), n=1)]
+    if not close:
+        return ""
+    m, k = max(close, key=lambda c: difflib.SequenceMatcher(None, first, c[0]).ratio())
+    return f"Did you mean {_name([k, m, *parts[1:]])!r}?"
 
 
 def stated_nodes(data: dict[str, Any], positions: Node | None, path: str) -> Node:

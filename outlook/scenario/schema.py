@@ -32,6 +32,12 @@ _NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 #: a duration such as 1y, 6mo, 2w or 90d (:func:`outlook.scenario.parse_duration`)
 _DURATION = r"^\s*(\d+(\.\d*)?|\.\d+)\s*(y|yr|yrs|year|years|mo|month|months|w|wk|week|weeks|d|day|days)\s*$"
 _PERCENT = r"^\s*[0-9]+(\.[0-9]*)?\s*%\s*$"
+#: a date's shape, as the loader reads it: year, month 1-12, day 1-31 (one or two digits), and an optional
+#: YAML 1.1 time of day; whether the day exists in its month (2025-02-30) is only the loader's to say
+_DATE = (
+    r"^[0-9]{4}-(0?[1-9]|1[0-2])-(0?[1-9]|[12][0-9]|3[01])"
+    r"(([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?)?$"
+)
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -153,7 +159,7 @@ def _defs() -> dict[str, Any]:
     expression = {"type": "string", "minLength": 1, "description": "an expression over drivers and derived values"}
     return {
         "text": _TEXT,
-        "date": {"type": "string", "format": "date"},
+        "date": {"type": "string", "format": "date", "pattern": _DATE},  # "format" is only an annotation in 2020-12
         "duration": {"type": "string", "pattern": _DURATION},
         "expression": expression,
         "percent": {"type": "string", "pattern": _PERCENT},
