@@ -22,6 +22,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr__
     from .analysis import first_order_indices, tornado
+    from .analysis.ach import ach
     from .analysis.assumptions import assumptions_check
     from .analysis.compare import compare, whatif
     from .analysis.diff import diff_scenarios
@@ -58,6 +59,7 @@ __all__ = [
     "Tables",
     "Update",
     "__version__",
+    "ach",
     "assumptions_check",
     "bundled_scenarios",
     "compare",
@@ -96,6 +98,7 @@ _LAZY = {
     "SimulationError": "errors",
     "Tables": "tables",
     "bundled_scenarios": "scenario",
+    "ach": "analysis.ach",
     "assumptions_check": "analysis.assumptions",
     "compare": "analysis.compare",
     "tipping_point": "analysis.tipping",

@@ -41,10 +41,13 @@ Never plots, never prints.
     indicators and signposts: P(I | H), likelihood ratios, mutual information, lead time, by-when
 :mod:`.update`
     updating on observations: the worlds reweighted by what was seen, prior against posterior
+:mod:`.ach`
+    analysis of competing hypotheses: Heuer/PARC inconsistency, diagnosticity, posterior, linchpins
 """
 
 from __future__ import annotations
 
+from .ach import ACH, ach
 from .assumptions import AssumptionsCheck, assumptions_check
 from .compare import (
     COMPARE_COLUMNS,
@@ -96,4 +99,6 @@ __all__: list[str] = [
     "RELIABILITY",
     "Update",
     "update",
+    "ACH",
+    "ach",
 ]

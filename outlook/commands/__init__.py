@@ -97,3 +97,12 @@ def _update() -> ModuleType:
 
 
 COMMANDS["update"] = _update
+
+
+def _ach() -> ModuleType:
+    from . import ach
+
+    return ach
+
+
+COMMANDS["ach"] = _ach

@@ -24,7 +24,8 @@ that tests and reports look for carry a ``gid``, unique within the figure (an
 SVG writes it as the element's id): ``scenario.<id>.<horizon>`` (bar segments), ``pct.<scenario>.<horizon>``
 (in-bar labels), ``event.<id>`` and ``band.<id>`` (curves), ``horizon.<id>``
 and ``horizon-label.<id>`` (horizon ends), ``panel.<name>`` (small
-multiples), ``cell.<indicator>.<scenario>`` (the indicator board), and in a panel ``stated-range.<name>``, ``stated-range-lo.<name>``,
+multiples), ``cell.<indicator>.<scenario>`` (the indicator board), ``ach.<evidence>.<hypothesis>``
+and ``logodds.<evidence>`` (the ACH matrix and waterfall), and in a panel ``stated-range.<name>``, ``stated-range-lo.<name>``,
 ``stated-range-hi.<name>``, ``p5.<name>``, ``p50.<name>`` and ``p95.<name>``.
 """
 
@@ -40,6 +41,7 @@ except ImportError as exc:  # say how to install it, not just which module is mi
     raise ImportError(msg) from exc
 
 from ._style import DPI, FONT, HATCHES, LINES, LINESTYLES, MARKERS, WRAP_LEGEND, WRAP_PANEL, OutlookFigure
+from .ach import ACH_ROWS, ach_log_odds, ach_matrix
 from .assumptions import DUMBBELLS, assumptions_dumbbell
 from .distributions import CATEGORIES, PANELS, derived_distributions, driver_distributions
 from .events import CURVES, event_curves
@@ -51,6 +53,7 @@ from .update import update_bars
 from .worlds import WORLD_VALUES, figure_worlds
 
 __all__ = [
+    "ACH_ROWS",
     "BOARD_ROWS",
     "CATEGORIES",
     "CURVES",
@@ -67,6 +70,8 @@ __all__ = [
     "WORLD_VALUES",
     "WRAP_LEGEND",
     "WRAP_PANEL",
+    "ach_log_odds",
+    "ach_matrix",
     "assumptions_dumbbell",
     "derived_distributions",
     "driver_distributions",

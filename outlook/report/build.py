@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, overload
 from urllib.parse import quote
 
+from .ach import add_ach
 from .assumptions import add_key_assumptions
 from .changed import add_what_changed, updated_tables
 from .drivers import add_what_drives
@@ -185,6 +186,7 @@ def build_report(
     add_indicators(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi, observations=observed)
     if update is not None:
         add_what_changed(doc, update, figs if figures else None, figure_format=ffmt, dpi=dpi)
+    add_ach(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi)
     if fmt == "html":
         return render_html(doc, figs)
     files: dict[str, bytes] = {}

@@ -22,7 +22,10 @@ __all__ = [
     "Derived",
     "Driver",
     "Event",
+    "Evidence",
     "Horizon",
+    "Hypotheses",
+    "Hypothesis",
     "Indicator",
     "ScenarioRule",
     "Source",
@@ -234,5 +237,62 @@ class Indicator:
     observable: Expression
     signposts: tuple[str, ...] = ()
     collection: str = ""
+    note: str = ""
+    where: Location = field(default=Location(), compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Hypothesis:
+    """One hypothesis of an ACH matrix (format 1.1): an id, a label and, for exclusive ones, a prior in [0, 1]."""
+
+    id: str
+    label: str = ""
+    prior: float | None = None
+    where: Location = field(default=Location(), compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Hypotheses:
+    """The ``hypotheses:`` block (format 1.1): the scenarios at a horizon, or custom hypotheses.
+
+    ``from_scenarios`` is a horizon id (the hypotheses are the scenarios by
+    its end, their prior the model's shares), or ``""`` for the custom
+    ``items``; ``exclusive`` says custom hypotheses are mutually exclusive
+    and exhaustive, which a Bayesian posterior needs (Heuer & Pherson,
+    *Structured Analytic Techniques*, ACH).
+    """
+
+    from_scenarios: str = ""
+    items: tuple[Hypothesis, ...] = ()
+    exclusive: bool = False
+    where: Location = field(default=Location(), compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One item of evidence of an ACH matrix (format 1.1; ``shared/reference/sat-features.md`` §4.3).
+
+    ``ratings`` are Heuer's consistency ratings per hypothesis (``CC, C, N,
+    I, II, NA``; a hypothesis left out is ``NA``); at most one of
+    ``likelihoods`` (P(E|H) per hypothesis) and ``observable`` (a condition,
+    P(E|H) counted over the worlds) is set. ``observed`` is whether E was
+    seen (an ``absence`` item is ``False``: the expected E was not seen).
+    ``credibility`` is the source's grade 1-6 (``None``: ungraded) and
+    ``reliability`` its Admiralty grade A-F (``""``: taken as certain).
+    """
+
+    id: str
+    text: str
+    type: str = "fact"
+    relevance: str = "medium"
+    ratings: tuple[tuple[str, str], ...] = ()
+    likelihoods: tuple[tuple[str, float], ...] = ()
+    observable: Expression | None = None
+    observed: bool = True
+    group: str = ""
+    date: str = ""
+    source: SourceRef | None = None
+    credibility: int | None = None
+    reliability: str = ""
     note: str = ""
     where: Location = field(default=Location(), compare=False, repr=False)

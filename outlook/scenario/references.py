@@ -24,7 +24,19 @@ from ..errors import Location, ScenarioError, did_you_mean
 from .assumptions import Assumption
 from .durations import looks_like_time
 from .expressions import ANY, NUMBER, YES_NO, Expression, NameKind
-from .records import Correlation, Derived, Driver, Event, Horizon, Indicator, ScenarioRule, Source, SourceRef
+from .records import (
+    Correlation,
+    Derived,
+    Driver,
+    Event,
+    Evidence,
+    Horizon,
+    Hypotheses,
+    Indicator,
+    ScenarioRule,
+    Source,
+    SourceRef,
+)
 from .stated import HierarchicalForm
 from .timing import by_years
 
@@ -59,6 +71,10 @@ class Parts(Protocol):
     def indicators(self) -> tuple[Indicator, ...]: ...
     @property
     def assumptions(self) -> tuple[Assumption, ...]: ...
+    @property
+    def hypotheses(self) -> Hypotheses | None: ...
+    @property
+    def evidence(self) -> tuple[Evidence, ...]: ...
 
 
 def reference_problems(s: Parts) -> Iterator[ScenarioError]:
@@ -94,6 +110,7 @@ def reference_problems(s: Parts) -> Iterator[ScenarioError]:
         if r.when is not None:
             yield from _expression(s, r.when, kinds, "a driver, a derived quantity or an event")
     yield from _indicators(s, kinds)
+    yield from _ach(s, kinds)
 
 
 def _indicators(s: Parts, kinds: dict[str, NameKind]) -> Iterator[ScenarioError]:
@@ -118,6 +135,25 @@ def _indicators(s: Parts, kinds: dict[str, NameKind]) -> Iterator[ScenarioError]
                 hint = did_you_mean(iid, sorted(seen))
                 where = _at(a.where, f"assumptions.{a.id}.indicators[{j}]")
                 yield ScenarioError(where, f"unknown indicator {iid!r}", hint=hint)
+
+
+def _ach(s: Parts, kinds: dict[str, NameKind]) -> Iterator[ScenarioError]:
+    """The hypotheses' horizon is known; each item names known hypotheses and its observable is a condition."""
+    h = s.hypotheses
+    if h is not None and h.from_scenarios and h.from_scenarios not in [x.id for x in s.horizons]:
+        yield ScenarioError(_at(h.where, "hypotheses.from_scenarios"), f"unknown horizon {h.from_scenarios!r}")
+    ids = [x.id for x in h.items] if h is not None and not h.from_scenarios else [r.id for r in s.rules]
+    for e in s.evidence:
+        kp = f"evidence.{e.id}"
+        for key, names in (("ratings", [k for k, _ in e.ratings]), ("likelihoods", [k for k, _ in e.likelihoods])):
+            for name in names:
+                if name not in ids:
+                    hint = did_you_mean(name, ids)
+                    yield ScenarioError(_at(e.where, f"{kp}.{key}.{name}"), f"unknown hypothesis {name!r}", hint=hint)
+        if e.observable is not None:
+            yield from _expression(s, e.observable, kinds, "a driver, a derived quantity or an event")
+            if e.observable.kind == NUMBER:
+                yield ScenarioError(e.observable.where, "an evidence item's observable needs a condition, not a number")
 
 
 def _at(where: Location, key_path: str) -> Location:

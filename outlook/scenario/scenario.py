@@ -29,11 +29,23 @@ from .canonical import (
     to_yaml,
 )
 from .durations import end_date
+from .hypotheses import evidence_data, hypotheses_data
 from .indicators import indicator_data
 from .lineage import Lineage, lineage_data
 from .overrides import Override, apply_overrides, as_overrides, stated_nodes
 from .reading import Node, compose, from_plain, read_text
-from .records import Correlation, Derived, Driver, Event, Horizon, Indicator, ScenarioRule, Source
+from .records import (
+    Correlation,
+    Derived,
+    Driver,
+    Event,
+    Evidence,
+    Horizon,
+    Hypotheses,
+    Indicator,
+    ScenarioRule,
+    Source,
+)
 from .references import reference_problems
 from .sections import build
 
@@ -83,6 +95,10 @@ class Scenario:
     assumptions: tuple[Assumption, ...] = ()
     #: what to watch for (format 1.1): each an observable condition and the scenarios it is meant to signal
     indicators: tuple[Indicator, ...] = ()
+    #: the hypotheses of an ACH matrix (format 1.1): the scenarios at a horizon, or custom ones; ``None``: none stated
+    hypotheses: Hypotheses | None = None
+    #: the evidence of an ACH matrix (format 1.1): ratings, and likelihoods or an observable, per item
+    evidence: tuple[Evidence, ...] = ()
     path: str = field(default="<scenario>", compare=False)
     #: the overrides that made this scenario from what a file states, in the order applied
     overrides: tuple[Override, ...] = field(default=(), compare=False)
@@ -286,6 +302,10 @@ class Scenario:
             out["indicators"] = {i.id: indicator_data(i, canonical=canonical) for i in self.indicators}
         if self.assumptions:
             out["assumptions"] = {a.id: assumption_data(a) for a in self.assumptions}
+        if self.hypotheses is not None:
+            out["hypotheses"] = hypotheses_data(self.hypotheses)
+        if self.evidence:
+            out["evidence"] = {e.id: evidence_data(e, canonical=canonical) for e in self.evidence}
         return out
 
 

@@ -260,6 +260,7 @@ def _sections() -> dict[str, Any]:
             ),
             "key assumption id: statement, rating, basis, if_false",
         ),
+        **_ach_blocks(),
         "supersedes": {"type": "string", "description": "the file or id of the analysis this one replaces"},
         "renamed": {"type": "object", "additionalProperties": {"type": "string"}, "description": "old id: new id"},
     }
@@ -317,4 +318,58 @@ def json_schema() -> dict[str, Any]:
         "required": ["outlook", "id", "title", "question", "as_of", "horizons", "drivers", "scenarios"],
         "additionalProperties": False,
         "$defs": _defs(),
+    }
+
+
+def _ach_blocks() -> dict[str, Any]:
+    """The ``hypotheses`` and ``evidence`` blocks of format 1.1 (an ACH matrix; :mod:`.hypotheses`)."""
+    return {
+        "hypotheses": {
+            "description": "ACH hypotheses: {from_scenarios: HORIZON}, or id: {label, prior} with exclusive: true",
+            "anyOf": [
+                _object({"from_scenarios": {"type": "string"}}, ("from_scenarios",)),
+                {
+                    "type": "object",
+                    "properties": {"exclusive": {"type": "boolean"}},
+                    "additionalProperties": _object(
+                        {"label": _TEXT, "prior": {"type": ["number", "string"]}, "note": _TEXT}
+                    ),
+                    "minProperties": 2,
+                },
+            ],
+        },
+        "evidence": _named(
+            _object(
+                {
+                    "text": _TEXT,
+                    "source": _object(
+                        {
+                            "ref": {"type": "string"},
+                            "quote": _TEXT,
+                            "credibility": {"type": "integer", "minimum": 1, "maximum": 6},
+                            "reliability": {"enum": ["A", "B", "C", "D", "E", "F"]},
+                            "note": _TEXT,
+                        }
+                    ),
+                    "date": {"type": "string", "description": "YYYY-MM-DD"},
+                    "type": {"enum": ["fact", "claim", "assumption", "absence"]},
+                    "relevance": {"enum": ["low", "medium", "high"]},
+                    "ratings": {
+                        "type": "object",
+                        "additionalProperties": {"enum": ["CC", "C", "N", "I", "II", "NA"]},
+                    },
+                    "likelihoods": {
+                        "type": "object",
+                        "additionalProperties": {"type": ["number", "string"]},
+                        "description": "hypothesis: P(E|H), in [0, 1]",
+                    },
+                    "observable": {"type": "string", "description": "a condition: P(E|H) from the worlds"},
+                    "observed": {"type": "boolean"},
+                    "group": {"type": "string"},
+                    "note": _TEXT,
+                },
+                ("text",),
+            ),
+            "evidence id: text, source, date, type, relevance, ratings, likelihoods or observable, observed, group",
+        ),
     }

@@ -23,6 +23,8 @@ from .assumptions import assumptions as read_assumptions
 from .drivers import drivers as read_drivers
 from .durations import end_date, looks_like_time, parse_duration, point_in_time
 from .expressions import ANY, NUMBER, YES_NO, Expression, NameKind, Timing, names_in
+from .hypotheses import evidence as read_evidence
+from .hypotheses import hypotheses as read_hypotheses
 from .indicators import check_assumption_indicators
 from .indicators import indicators as read_indicators
 from .lineage import LINEAGE_KEYS, lineage
@@ -55,6 +57,8 @@ _OPTIONAL = (
     "events",
     "indicators",
     "assumptions",
+    "hypotheses",
+    "evidence",
 )
 #: a date, or a YAML 1.1 timestamp (its time of day is ignored)
 _DATE = re.compile(
@@ -132,9 +136,29 @@ def build(root: Node, path: str) -> dict[str, Any]:
     ind = top.get("indicators")
     if "assumptions" in top and r.version >= 1.1 and (ind is None or ind.kind == "map"):
         check_assumption_indicators(r, top["assumptions"], list(ind.value) if ind is not None else [])
+    _ach(r, top, root, fields, timing, written)
     if r.errors:
         raise ScenarioErrors(r.errors)
     return {**fields, "path": path}
+
+
+def _ach(r: Reader, top: dict[str, Node], root: Node, fields: dict[str, Any], timing: Timing, written: Any) -> None:
+    """The ``hypotheses`` and ``evidence`` blocks (format 1.1): an ACH matrix (:mod:`.hypotheses`)."""
+    found = _section(r, top, "hypotheses", lambda r, node: read_hypotheses(r, node, root, written))
+    fields["hypotheses"] = found[0] if found else None
+    block = fields["hypotheses"]
+    node = top.get("hypotheses")
+    known: list[str] | None = written  # the scenarios (or None: they cannot be known)
+    if node is not None and block is None:
+        known = None  # the block's own problem is reported where it is
+    elif block is not None and not block.from_scenarios and node is not None and node.kind == "map":
+        known = [k for k in node.value if k != "exclusive"]  # every id written, valid or not
+    fields["evidence"] = _section(
+        r,
+        top,
+        "evidence",
+        lambda r, node: read_evidence(r, node, root, timing, block, known, fields["horizons"]),
+    )
 
 
 def _section(
