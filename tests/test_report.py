@@ -1100,3 +1100,22 @@ def test_every_form_is_stated_in_the_drivers_table(form: str) -> None:
     t = outlook.summarise(outlook.simulate(s, samples=500, seed=1))
     assert STATED_FORMS[form] in build_report(t, format="markdown", figures=False)[0].replace("\\", "")
     assert escape(STATED_FORMS[form], quote=False) in build_report(t, figures=False)
+
+
+def test_every_figure_the_report_names_is_one_its_files_folder_knows() -> None:
+    """Each figure a report section adds (``figs["name"]``) has a file name ``FIGURE_NAME`` matches.
+
+    The Markdown report's folder is cleaned of stale figures and checked for
+    another report's by that pattern: a figure it does not match would be
+    left behind, or taken for a stranger's.
+    """
+    from pathlib import Path
+
+    from outlook.report.figures import FIGURE_FILE
+
+    names = set()
+    for path in (Path(outlook.__file__).parent / "report").glob("*.py"):
+        names |= set(re.findall(r'figs\["(\w+)"\]', path.read_text(encoding="utf-8")))
+    assert {"assumptions", "indices", "indicators", "ach", "update"} <= names
+    for name in sorted(names):
+        assert FIGURE_FILE.match(f"{name}-0123456789ab.png"), name
