@@ -110,11 +110,14 @@ def test_an_override_naming_an_id_the_file_lacks_is_refused() -> None:
     ]
 
 
-@pytest.mark.parametrize("command", ["whatif", "run", "check"])
+@pytest.mark.parametrize(
+    "command", ["whatif", "run", "check", "sensitivity", "assumptions", "premortem", "indicators", "ach"]
+)
 def test_the_same_set_key_twice_is_refused(command: str) -> None:
     """--set drivers.x=1 --set drivers.x=2: the later would silently win; every command's --set refuses it."""
     sets = ["--set", "drivers.china_brake=1", "--set", "drivers.china_brake = 0.5"]
-    code, out, err = _cli(command, "nk-troops-russia", *sets)
+    needs = {"premortem": ["--target", "contained@short"]}.get(command, [])
+    code, out, err = _cli(command, "nk-troops-russia", *needs, *sets)
     assert (code, out) == (2, "")
     assert err == "--set drivers.china_brake: given twice (set each key once)\n"
 

@@ -55,6 +55,14 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--scale", default="icd203", help="estimative-word scale (default icd203; see 'outlook scales')")
     p.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table", help="output format")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        dest="overrides",
+        metavar="KEY=VALUE",
+        help="a what-if, as for 'outlook run' (by key path, as YAML); repeatable, applied in order",
+    )
     p.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
 
 
@@ -63,9 +71,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..analysis.ach import ach
     from ..scenario import find_scenario, load_scenario
     from ..words import get_scale
+    from .whatif import read_overrides
 
     get_scale(args.scale)
-    scenario = load_scenario(find_scenario(args.scenario))
+    scenario = load_scenario(find_scenario(args.scenario)).with_overrides(read_overrides(args.overrides))
     result = ach(scenario, samples=args.samples, seed=args.seed, scale=args.scale)
     if args.format == "json":
         _json(result, out)

@@ -90,9 +90,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Carry out ``outlook assumptions``; return the exit code."""
     from ..analysis.assumptions import assumptions_check
     from ..analysis.tipping import tipping_point
-    from ..errors import ScenarioError, ScenarioErrors
-    from ..scenario import find_scenario, load_scenario, parse_override
+    from ..scenario import find_scenario, load_scenario
     from ..words import get_scale
+    from .whatif import read_overrides
 
     get_scale(args.scale)
     if args.tipping and not args.target:
@@ -102,16 +102,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         msg = "--target is for --tipping DRIVER"
         raise ValueError(msg)
     scenario = load_scenario(find_scenario(args.scenario))
-    overrides, problems = [], []
-    for text in args.overrides:
-        try:
-            overrides.append(parse_override(text))
-        except ScenarioError as exc:
-            problems.append(exc)
-        except ScenarioErrors as exc:
-            problems.extend(exc.errors)
-    if problems:
-        raise ScenarioErrors(problems)
+    overrides = read_overrides(args.overrides)  # the one reading of --set (a key given twice is refused)
     if overrides:
         scenario = scenario.with_overrides(overrides)
     settings: dict[str, Any] = {"samples": args.samples, "seed": args.seed, "scale": args.scale}

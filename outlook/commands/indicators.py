@@ -68,6 +68,14 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--scale", default="icd203", help="estimative-word scale (default icd203; see 'outlook scales')")
     p.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table", help="output format")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        dest="overrides",
+        metavar="KEY=VALUE",
+        help="a what-if, as for 'outlook run' (by key path, as YAML); repeatable, applied in order",
+    )
     p.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
 
 
@@ -76,9 +84,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..analysis.indicators import indicators
     from ..scenario import find_scenario, load_scenario
     from ..words import get_scale
+    from .whatif import read_overrides
 
     get_scale(args.scale)
-    scenario = load_scenario(find_scenario(args.scenario))
+    scenario = load_scenario(find_scenario(args.scenario)).with_overrides(read_overrides(args.overrides))
     if args.horizon is not None and args.horizon not in [h.id for h in scenario.horizons]:
         ids = ", ".join(h.id for h in scenario.horizons)
         msg = f"--horizon: unknown horizon {args.horizon!r}; {scenario.id} has {ids}"

@@ -64,21 +64,10 @@ def _whole(text: str) -> int:
 
 
 def _overrides(texts: list[str]) -> list[Any]:
-    """The --set options as overrides; every one that cannot be read is reported together."""
-    from ..errors import ScenarioError, ScenarioErrors
-    from ..scenario import parse_override
+    """The --set options as overrides: the one reading every command shares (a key given twice is refused)."""
+    from .whatif import read_overrides
 
-    out, errors = [], []
-    for text in texts:
-        try:
-            out.append(parse_override(text))
-        except ScenarioError as exc:
-            errors.append(exc)
-        except ScenarioErrors as exc:
-            errors.extend(exc.errors)
-    if errors:
-        raise ScenarioErrors(errors)
-    return out
+    return read_overrides(texts)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
