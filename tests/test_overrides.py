@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from outlook import Scenario, ScenarioError, ScenarioErrors, load_scenario
@@ -333,6 +333,9 @@ _values = st.recursive(
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(value=_values)
+@example(value="0\xa0")  # found by CI: a no-break space at the end was trimmed, and '0' read back as 0
+@example(value="\xa0")
+@example(value=["a\u3000", {"k": "\u2003"}])
 def test_an_override_reads_back_from_its_text(value: Any) -> None:
     """str(override), what a manifest records, is KEY=VALUE text that --set reads back as the same override."""
     o = Override("drivers.x.label", value)

@@ -177,9 +177,13 @@ def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
     """Text with a NEL or a Unicode line or paragraph separator is written double-quoted, as escapes.
 
     Otherwise the emitter may write them raw inside quotes, where a reader
-    folds them into spaces: the text would not read back the same.
+    folds them into spaces: the text would not read back the same. Text that
+    starts or ends with any other white space (a no-break space, say) is
+    double-quoted too: written plain, a reader that trims white space, as a
+    ``--set`` value is trimmed, would lose it.
     """
-    style = '"' if any(c in data for c in "\x85\u2028\u2029") else None
+    edges = bool(data) and (data[0].isspace() or data[-1].isspace())
+    style = '"' if edges or any(c in data for c in "\x85\u2028\u2029") else None
     return dumper.represent_scalar(STR_TAG, data, style=style)
 
 
@@ -198,4 +202,4 @@ def to_flow_yaml(value: Any) -> str:
     ('{constant: 1.0}', "'2e4'")
     """
     text = yaml.dump(value, Dumper=_Dumper, default_flow_style=True, allow_unicode=True, width=1 << 30)
-    return text.removesuffix("\n").removesuffix("\n...").strip()
+    return text.removesuffix("\n").removesuffix("\n...").strip(" \n")
