@@ -483,3 +483,27 @@ def test_the_figure_draws_the_tables_numbers_over_the_word_bands() -> None:
     assert plots.figure_bytes(plots.update_bars(u), "svg") == plots.figure_bytes(plots.update_bars(u), "svg")
     with pytest.raises(ValueError, match="unknown horizon 'never'; the update's are soon, later"):
         plots.update_bars(u, "never")
+
+
+@pytest.mark.parametrize("n_events", [2, 3])
+def test_event_rows_are_labelled_right_whatever_the_counts(n_events: int) -> None:
+    """With as many events as horizons, the events' shares were read horizon-major and put on the wrong rows.
+
+    The prior of every (event, horizon) row must be the run's own p_by for that event and horizon, and an
+    event that nothing observed touches must not move.
+    """
+    horizons = {h: {"until": u} for h, u in zip(("h1", "h2", "h3")[:n_events], ("1y", "2y", "3y"))}
+    events = {"clash": {"rate": 1.0}, "talks": {"rate": 0.5}, "third": {"rate": 0.2}}
+    s = tiny_scenario(
+        drivers={"k": 1.0},
+        events=dict(list(events.items())[:n_events]),
+        rules={"hot": "clash"},
+        horizons=horizons,
+    )
+    u = update(s, [_obs("clash", date=DATE)], samples=20_000, seed=1)
+    run = summarise(simulate(s, samples=20_000, seed=1)).events.set_index(["event", "horizon"])["p_by"]
+    got = u.events.set_index(["event", "horizon"])["p_prior"]
+    for (event, horizon), p in got.items():
+        assert p == pytest.approx(run[(event, horizon)], abs=1e-12), (event, horizon)
+    talks = u.events[u.events["event"] == "talks"]
+    assert (talks["p"] - talks["p_prior"]).abs().max() < 4 * talks["p_se"].max() + 1e-9

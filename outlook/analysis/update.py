@@ -575,20 +575,28 @@ def _observation_table(obs: Sequence[Observation], r: np.ndarray, p_match: np.nd
 
 
 def _judgements(
-    ids: tuple[list[str], list[str]], prior: np.ndarray, post: np.ndarray, n: tuple[int, float], scale: str
+    ids: tuple[list[str], list[str]],
+    prior: np.ndarray,
+    post: np.ndarray,
+    n: tuple[int, float],
+    scale: str,
+    *,
+    horizon_major: bool,
 ) -> pd.DataFrame:
     """Prior and posterior shares side by side, with deltas, words and flips.
 
     ``ids`` are the horizons and the targets (scenarios or events); the
-    shares are ``(n_horizons, n_targets)`` (horizon-major rows, as the
-    scenarios table) or, transposed, ``(n_targets, n_horizons)`` (target-major,
-    as the events table), as ``prior.shape`` says. ``n`` is the run's samples
-    and the posterior's effective sample size.
+    shares are ``(n_horizons, n_targets)`` when ``horizon_major`` (as the
+    scenarios table) or, transposed, ``(n_targets, n_horizons)`` (as the
+    events table). Said, not guessed from the shape: with as many events as
+    horizons the shape cannot tell. ``n`` is the run's samples and the
+    posterior's effective sample size.
     """
     import pandas as pd
 
     hz, targets = ids
-    horizon_major = prior.shape == (len(hz), len(targets))
+    expected = (len(hz), len(targets)) if horizon_major else (len(targets), len(hz))
+    assert prior.shape == post.shape == expected, (prior.shape, post.shape, expected)
     rows_h = np.repeat(hz, len(targets)) if horizon_major else np.tile(hz, len(targets))
     rows_t = np.tile(targets, len(hz)) if horizon_major else np.repeat(targets, len(hz))
     out = pd.DataFrame(
@@ -628,9 +636,9 @@ def _assemble(
     ess, samples, seed, scale, drawn, kept, target = facts
     hz = [h.id for h in s.horizons]
     n = (samples, ess)
-    scen = _judgements((hz, [r.id for r in s.rules]), prior[0], posterior[0], n, scale)
+    scen = _judgements((hz, [r.id for r in s.rules]), prior[0], posterior[0], n, scale, horizon_major=True)
     scen = scen.rename(columns={"target": "scenario"})
-    events = _judgements((hz, [e.id for e in s.events]), prior[1], posterior[1], n, scale)
+    events = _judgements((hz, [e.id for e in s.events]), prior[1], posterior[1], n, scale, horizon_major=False)
     events = events.rename(columns={"target": "event"})
     date = max(o.date for o in obs).isoformat()
     rows = [
