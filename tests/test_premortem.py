@@ -310,3 +310,18 @@ def test_cli_premortem_bad_input_exits_2() -> None:
     code, _, err = _cli("premortem", "nk-troops-russia", "--target", "contained@never", "-n", "1000")
     assert code == 2
     assert err == "outlook: error: premortem: no horizon 'never'; horizons are short, medium, long\n"
+
+
+def test_a_bundled_id_or_a_path_is_a_scenario_as_for_update() -> None:
+    """outlook.premortem and outlook.indicators take an id or a path, as outlook.update and run_outlook do."""
+    import pandas as pd
+
+    import outlook
+
+    by_id = outlook.premortem("nk-troops-russia", "contained@short", samples=2_000, seed=1)
+    by_object = outlook.premortem(outlook.load_scenario("nk-troops-russia"), "contained@short", samples=2_000, seed=1)
+    assert by_id.sentence == by_object.sentence
+    path = outlook.find_scenario("nk-troops-russia")
+    a = outlook.indicators(path, samples=2_000, seed=1)
+    b = outlook.indicators(outlook.load_scenario(path), samples=2_000, seed=1)
+    pd.testing.assert_frame_equal(a, b)

@@ -83,6 +83,7 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -90,7 +91,7 @@ import numpy as np
 from .._types import FloatArray, IntArray
 from ..model import DEFAULT_CHUNK_SIZE, Model, WorldBlock, compile_model, iter_worlds
 from ..model.observables import evaluate_at, horizon_index
-from ..scenario import Indicator, Scenario, ScenarioRule
+from ..scenario import Indicator, Scenario, ScenarioRule, load_scenario
 from ..scenario.durations import end_date
 from ..scenario.expressions import Expression
 from ..scenario.observations import Observation
@@ -136,7 +137,7 @@ STATUSES = ("observed on", "not seen by", "lapsed", "not yet")
 
 
 def indicators(
-    scenario: Scenario,
+    scenario: Scenario | str | Path,
     *,
     samples: int = 10_000,
     seed: int = 0,
@@ -206,6 +207,8 @@ def indicators(
     >>> t.loc[0, ["indicator", "scenario", "word"]].tolist()
     ['b_early', 'a_happens', 'unlikely']
     """
+    if isinstance(scenario, str | Path):  # a file or a bundled scenario's id, as update() takes
+        scenario = load_scenario(scenario)
     import pandas as pd
 
     scale = get_scale(scale).name

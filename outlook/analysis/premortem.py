@@ -84,6 +84,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -92,7 +93,7 @@ from .._types import BoolArray, FloatArray
 from ..model import Model, WorldBlock, compile_model, iter_worlds
 from ..model.settings import DEFAULT_CHUNK_SIZE, MAX_WORLD_VALUES
 from ..model.worlds import horizon_column
-from ..scenario import Scenario
+from ..scenario import Scenario, load_scenario
 from ..scenario.durations import end_date, long_date
 from ..words import estimative_word, get_scale
 from .sensitivity import Target, feeding_drivers
@@ -241,7 +242,7 @@ class Premortem:
 
 
 def premortem(
-    scenario: Model | Scenario,
+    scenario: Model | Scenario | str | Path,
     target: str | Target,
     horizon: str | None = None,
     *,
@@ -301,6 +302,8 @@ def premortem(
     >>> pm.events.set_index("name").loc[["a", "b"], "p_wrong"].round(2).tolist()  # (1 - e^-0.7) / (1 - e^-1.4)
     [0.67, 0.67]
     """
+    if isinstance(scenario, str | Path):  # a file or a bundled scenario's id, as update() takes
+        scenario = load_scenario(scenario)
     if wrong not in (None, "absent", "present"):
         raise ValueError(f"wrong must be 'absent' or 'present' (got {wrong!r})")
     get_scale(scale)
