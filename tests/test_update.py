@@ -157,6 +157,11 @@ def test_too_few_effective_worlds_draw_more_from_the_same_run_until_the_target()
     assert short.ess < 2_000
     assert len(short.warnings) == 1
     assert short.warnings[0].startswith(f"the observations leave an effective sample size of {short.ess:,.0f} worlds")
+    # below the target nothing is called a flip (p_se is 0 at p = 0 or 1: any change would look certain)
+    assert "no word change is called a flip" in short.warnings[0]
+    assert not short.scenarios["flip"].any()
+    assert not short.events["flip"].any()
+    assert (short.scenarios["word"] != short.scenarios["word_prior"]).any()  # words did change
 
 
 def test_stored_worlds_give_the_same_update_without_drawing_them_again() -> None:

@@ -430,8 +430,8 @@ def update(
     if ess < target:
         warnings.append(
             f"the observations leave an effective sample size of {ess:,.0f} worlds, below the {target:,.0f} "
-            f"aimed for, after drawing {drawn:,} worlds: the updated probabilities are uncertain (see p_se); "
-            "raise samples or max_worlds"
+            f"aimed for, after drawing {drawn:,} worlds: the updated probabilities are uncertain (see p_se) and no "
+            "word change is called a flip; raise samples or max_worlds"
         )
     store = _Worlds(model, sampler, blocks, worlds, kept + more, kept_w + more_w)
     ones = [np.ones(b.size) for b in blocks] + [np.zeros(b.size) for b in more]
@@ -582,6 +582,7 @@ def _judgements(
     scale: str,
     *,
     horizon_major: bool,
+    enough: bool = True,
 ) -> pd.DataFrame:
     """Prior and posterior shares side by side, with deltas, words and flips.
 
@@ -613,8 +614,10 @@ def _judgements(
     out["word_prior"] = [sc.word(x) for x in out["p_prior"]]
     out["word"] = [sc.word(x) for x in out["p"]]
     prior_se = weighted_se(prior.ravel(), n[0])
+    # too few effective worlds (below the update's own target): a standard error of 0 at p = 0 or 1 would
+    # make any change look certain, so nothing is called a flip
     out["flip"] = [
-        a != b and not (straddles(pa, sa, sc) or straddles(pb, sb, sc))
+        enough and a != b and not (straddles(pa, sa, sc) or straddles(pb, sb, sc))
         for pa, sa, pb, sb, a, b in zip(out["p_prior"], prior_se, out["p"], out["p_se"], out["word_prior"], out["word"])
     ]
     return out
@@ -636,9 +639,14 @@ def _assemble(
     ess, samples, seed, scale, drawn, kept, target = facts
     hz = [h.id for h in s.horizons]
     n = (samples, ess)
-    scen = _judgements((hz, [r.id for r in s.rules]), prior[0], posterior[0], n, scale, horizon_major=True)
+    enough = ess >= target
+    scen = _judgements(
+        (hz, [r.id for r in s.rules]), prior[0], posterior[0], n, scale, horizon_major=True, enough=enough
+    )
     scen = scen.rename(columns={"target": "scenario"})
-    events = _judgements((hz, [e.id for e in s.events]), prior[1], posterior[1], n, scale, horizon_major=False)
+    events = _judgements(
+        (hz, [e.id for e in s.events]), prior[1], posterior[1], n, scale, horizon_major=False, enough=enough
+    )
     events = events.rename(columns={"target": "event"})
     date = max(o.date for o in obs).isoformat()
     rows = [
