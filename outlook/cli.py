@@ -799,7 +799,12 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         scenario = None  # run_outlook says what is wrong with it, after the output's checks
     try:
         fmt = check_output(
-            args.output, format=args.format, figure_format=args.figures, figures=figures, scenario=scenario
+            args.output,
+            format=args.format,
+            figure_format=args.figures,
+            figures=figures,
+            scenario=scenario,
+            observations=args.observations,
         )
     except ImportError as exc:  # matplotlib, the plots extra, is missing
         if _received:

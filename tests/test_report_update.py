@@ -283,3 +283,27 @@ def test_cli_report_with_an_observation_the_model_cannot_produce_exits_2(tmp_pat
     code, _, err = _cli("report", s, "--observations", o, "-o", str(tmp_path / "r.md"), "--no-figures", "-n", "500")
     assert code == 2
     assert err.startswith(f"{o}:")
+
+
+@pytest.mark.parametrize("same", ["path", "hard link"])
+def test_the_report_never_writes_over_its_observations_file(tmp_path: Path, same: str) -> None:
+    """-o naming the observations file (or a hard link to it) is refused before anything runs; the file is kept."""
+    import os
+    import shutil
+
+    obs = tmp_path / "obs.yaml"
+    shutil.copy(Path(outlook.__file__).parent.parent / "docs" / "examples" / "nk-observations.yaml", obs)
+    before = obs.read_bytes()
+    out = obs
+    if same == "hard link":
+        out = tmp_path / "report.md"
+        os.link(obs, out)
+    code, _, err = _cli("report", "nk-troops-russia", "--observations", str(obs), "-o", str(out), "-f", "markdown",
+                        "-n", "2000", "--no-figures", "-q")  # fmt: skip
+    assert code == 2
+    assert err.startswith(
+        f"outlook: error: cannot write {out}: it is the observations file itself ({obs}); choose another name for "
+        "the report, such as "
+    )
+    assert err.count("\n") == 1
+    assert obs.read_bytes() == before

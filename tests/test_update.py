@@ -512,3 +512,24 @@ def test_event_rows_are_labelled_right_whatever_the_counts(n_events: int) -> Non
         assert p == pytest.approx(run[(event, horizon)], abs=1e-12), (event, horizon)
     talks = u.events[u.events["event"] == "talks"]
     assert (talks["p"] - talks["p_prior"]).abs().max() < 4 * talks["p_se"].max() + 1e-9
+
+
+def test_an_observation_of_a_quantity_that_changes_with_t_must_be_dated_at_a_horizons_end() -> None:
+    """u = g * t has a value only at each horizon's end; seen on another date it was read at a later horizon's
+    end (a silent wrong number: u > 5 'seen' when t was 0.16 moved 'big' from 50% to 100%)."""
+    s = tiny_scenario(
+        outlook=1.1,
+        drivers={"g": {"range": [0, 10], "shape": "uniform"}},
+        derived={"u": "g * t"},
+        rules={"big": "u > 5"},
+        horizons={"year": {"until": "1y"}, "later": {"until": "2y"}},
+    )
+    with pytest.raises(ScenarioErrors) as info:
+        update(s, [_obs("u > 5", date="2024-03-01")], samples=1_000)
+    assert str(info.value).endswith(
+        "observations[0]: this observation reads 'u', a derived quantity that changes with t and is known only at "
+        "the horizons' ends; date it at a horizon's end, or observe what it is made of"
+    )
+    at_end = update(s, [_obs("u > 5", date="2025-01-01")], samples=4_000, seed=2)  # the end of 'year'
+    row = at_end.scenarios[(at_end.scenarios["scenario"] == "big") & (at_end.scenarios["horizon"] == "year")]
+    assert float(row["p"].iloc[0]) == 1.0

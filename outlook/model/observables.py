@@ -91,7 +91,9 @@ def evaluate_observable(
             msg = f"the time an observable is read at must be 0 or more years from as_of (got {horizon!r})"
             raise ValueError(msg)
         ends = model.horizon_ends
-        hi = min(int(np.searchsorted(ends, horizon - 1e-12)), len(ends) - 1)
+        # a date within a day and a half of a horizon's end is that end's date (365.25-day years against calendar
+        # years): read it at that horizon, not the next
+        hi = min(int(np.searchsorted(ends, horizon - 1.5 / 365.25)), len(ends) - 1)
         return evaluate_at(model, expression, block, horizon, hi)
     hi = horizon_index(model, horizon)
     return evaluate_at(model, expression, block, float(model.horizon_ends[hi]), hi)

@@ -256,6 +256,7 @@ def check_output(
     figure_format: str = "png",
     figures: bool = True,
     scenario: str | os.PathLike[str] | None = None,
+    observations: str | os.PathLike[str] | None = None,
 ) -> str:
     """Check that a report can be written at ``path``; return its format.
 
@@ -290,7 +291,8 @@ def check_output(
     ------
     ValueError
         If the format is unknown or cannot be told from the name, or the
-        path cannot be written: it is the scenario file; it is a directory,
+        path cannot be written: it is the scenario file or the observations
+        file (``observations``, for the report of an update); it is a directory,
         a symbolic link, a device, a named pipe or a socket (a report
         replaces only a regular file); its name, or for Markdown with figures
         its figures folder's name, is longer than the file system allows; its
@@ -322,11 +324,13 @@ def check_output(
     if p.name in ("", ".", ".."):
         msg = f"cannot write {str(path)!r}: not a file name"
         raise ValueError(msg)
-    if scenario is not None:
-        scen, here = _stat(scenario), _stat(p)
-        if scen is not None and here is not None and os.path.samestat(scen, here):
+    for what, source in (("scenario", scenario), ("observations", observations)):
+        if source is None:
+            continue
+        src, here = _stat(source), _stat(p)
+        if src is not None and here is not None and os.path.samestat(src, here):
             msg = (
-                f"cannot write {p}: it is the scenario file itself ({os.fspath(scenario)}); "
+                f"cannot write {p}: it is the {what} file itself ({os.fspath(source)}); "
                 f"choose another name for the report, such as {_suggest(p)!r}"
             )
             raise ValueError(msg)

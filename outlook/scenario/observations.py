@@ -38,6 +38,7 @@ from ..errors import Location, ScenarioError, ScenarioErrors, did_you_mean
 from .durations import years_to
 from .expressions import NUMBER, YES_NO, Expression, NameKind, Timing, compile_expression
 from .reading import Node, compose, from_plain, read_text
+from .timing import per_horizon
 from .values import Reader, Skip
 
 if TYPE_CHECKING:
@@ -277,6 +278,7 @@ def _observation(r: Reader, i: int, node: Node, scenario: Scenario) -> Observati
         raise Skip()
     expr, indicator = got["route"]
     when = got["date"]
+    _known_at(r, expr, when, scenario, here)
     return Observation(
         i,
         expr,
@@ -288,6 +290,30 @@ def _observation(r: Reader, i: int, node: Node, scenario: Scenario) -> Observati
         got.get("source", {}),
         got["note"],
         here,
+    )
+
+
+#: A day and a half in years: how near a horizon's end (in years) a date must be to be that end's date.
+ONE_DAY = 1.5 / 365.25
+
+
+def _known_at(r: Reader, expr: Expression, when: dt.date, scenario: Scenario, where: Location) -> None:
+    """Refuse an observable that reads a derived quantity that changes with ``t``, dated between horizon ends.
+
+    Such a quantity has a value only at each horizon's end; read on another date it would silently take
+    a later horizon's value (``u = g * t`` seen on a date when ``t`` is 0.16 would be read at ``t = 1``).
+    """
+    moving = sorted(per_horizon(scenario.derived) & set(expr.names))
+    if not moving:
+        return
+    at = years_to(scenario.as_of, when)
+    # a date is a whole day, and a horizon's end in years a calendar date only to within a day (365.25-day years)
+    if any(abs(at - float(h.until)) <= ONE_DAY for h in scenario.horizons):
+        return
+    raise r.fail(
+        where,
+        f"this observation reads {moving[0]!r}, a derived quantity that changes with t and is known only at the "
+        f"horizons' ends; date it at a horizon's end, or observe what it is made of",
     )
 
 
