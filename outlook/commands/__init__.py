@@ -106,3 +106,21 @@ def _ach() -> ModuleType:
 
 
 COMMANDS["ach"] = _ach
+
+
+def _ledger() -> ModuleType:
+    from . import ledger
+
+    return ledger
+
+
+COMMANDS["ledger"] = _ledger
+
+
+def _score() -> ModuleType:
+    from . import score
+
+    return score
+
+
+COMMANDS["score"] = _score

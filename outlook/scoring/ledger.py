@@ -380,17 +380,28 @@ def append_records(path: str | Path, records: Iterable[Mapping[str, Any]]) -> in
         If the ledger as it stands is not valid JSON Lines (located
         ``path:line:column``), or its last line has no line end; the ledger
         is left as it is.
+    ScenarioError
+        If the ledger or its lock file cannot be read or written (a
+        directory that does not exist, no permission).
     """
     target = Path(os.path.realpath(path))
     blob = "".join(_line(r) for r in records).encode("ascii")
-    n = blob.count(b"\n")
+    try:
+        _append(target, blob, str(path))
+    except OSError as exc:
+        raise ScenarioError(Location(str(path)), f"cannot write the ledger: {exc.strerror or exc}") from None
+    return blob.count(b"\n")
+
+
+def _append(target: Path, blob: bytes, path: str) -> None:
+    """Under the lock: check the ledger, then replace it by its bytes followed by ``blob``."""
     with _locked(target):
         old = _read_bytes(target)
         if old and not old.endswith(b"\n"):
             last = old.count(b"\n") + 1
             problem = "the last line has no line end (a write cut short?); the ledger was not changed"
-            raise ScenarioErrors([ScenarioError(Location(str(path), last, 1), problem)])
-        _parse(_decode(old, str(path)), str(path))
+            raise ScenarioErrors([ScenarioError(Location(path, last, 1), problem)])
+        _parse(_decode(old, path), path)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
             with open(tmp, "wb") as f:
@@ -407,7 +418,6 @@ def append_records(path: str | Path, records: Iterable[Mapping[str, Any]]) -> in
                 tmp.unlink()
             raise
         _sync_directory(target.parent)
-    return n
 
 
 def _sync_directory(folder: Path) -> None:

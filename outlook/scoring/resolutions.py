@@ -194,7 +194,8 @@ def _outcome(r: Reader, node: Node, kp: str) -> int | str:
         return int(v)
     if node.kind == "scalar" and isinstance(v, str) and v.strip() in ("ambiguous", "annulled"):
         return v.strip()
-    hint = "write 1 or 0, not true or false" if isinstance(v, bool) else ""
+    yes_no = isinstance(v, bool) or (isinstance(v, str) and v.strip().lower() in ("yes", "no", "true", "false"))
+    hint = "Write 1 or 0 for whether it happened" if yes_no else ""
     raise r.fail(r.at(node, kp), "expected 1, 0, ambiguous or annulled", got=v, hint=hint)
 
 

@@ -106,8 +106,8 @@ def brier(p: Any, o: Any) -> FloatArray:
     numpy.ndarray
         Shape of the broadcast; 0 is perfect, 1 the worst.
 
-    >>> float(brier(0.8, 1)), float(brier(0.8, 0))
-    (0.04000000000000001, 0.6400000000000001)
+    >>> brier([0.8, 0.8], [1, 0]).round(12).tolist()
+    [0.04, 0.64]
     """
     return np.asarray((np.asarray(p, dtype=np.float64) - np.asarray(o, dtype=np.float64)) ** 2)
 
@@ -147,8 +147,8 @@ def multi_brier(f: Any, o: Any) -> FloatArray:
     o
         One-hot outcomes, the same shape.
 
-    >>> float(multi_brier([0.7, 0.2, 0.1], [1, 0, 0]))
-    0.14000000000000004
+    >>> round(float(multi_brier([0.7, 0.2, 0.1], [1, 0, 0])), 12)
+    0.14
     """
     d = np.asarray(f, dtype=np.float64) - np.asarray(o, dtype=np.float64)
     return np.asarray(np.sum(d * d, axis=-1))
@@ -391,12 +391,12 @@ def _judge(rec: Mapping[str, Any], r: Resolution, expected: str, where: str) -> 
     """Why a resolved forecast is not scored, as one line, or ``None`` if it is."""
     head = f"{where}:{rec['_line']}: {rec['target']} at {rec['horizon']}"
     if r.outcome == "annulled":
-        return f"{head}: annulled ({r.where}), left out"
+        return f"{head}: annulled ({r.where.located(r.where.key_path)}), left out"
     when = max(dt.date.fromisoformat(rec["as_of"]), dt.date.fromisoformat(rec["issued"]))
     if when >= r.date:
         return (
             f"{head}: refused as hindsight: as_of {rec['as_of']}, issued {rec['issued']}, and the outcome was "
-            f"known on {r.date.isoformat()} ({r.where})"
+            f"known on {r.date.isoformat()} ({r.where.located(r.where.key_path)})"
         )
     if not rec["definition_hash"].startswith(expected):
         return (
