@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr_
     from .model import Model, Run, compile_model, sample_worlds, simulate
     from .model.graph import DependencyGraph, dependency_graph
     from .scenario import Scenario, bundled_scenarios, find_scenario, load_scenario
+    from .scoring import Scores, ledger_add, score
     from .tables import Tables, summarise, summarise_worlds
     from .words import SCALES, estimative_word
 
@@ -55,6 +56,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "ScenarioErrors",
+    "Scores",
     "SimulationError",
     "Tables",
     "Update",
@@ -70,10 +72,12 @@ __all__ = [
     "find_scenario",
     "first_order_indices",
     "indicators",
+    "ledger_add",
     "load_scenario",
     "premortem",
     "run_outlook",
     "sample_worlds",
+    "score",
     "simulate",
     "summarise",
     "summarise_worlds",
@@ -120,6 +124,9 @@ _LAZY = {
     "tornado": "analysis",
     "Update": "analysis.update",
     "update": "analysis.update",
+    "Scores": "scoring",
+    "ledger_add": "scoring",
+    "score": "scoring",
 }
 
 

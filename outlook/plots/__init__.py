@@ -43,6 +43,7 @@ except ImportError as exc:  # say how to install it, not just which module is mi
 from ._style import DPI, FONT, HATCHES, LINES, LINESTYLES, MARKERS, WRAP_LEGEND, WRAP_PANEL, OutlookFigure
 from .ach import ACH_ROWS, ach_log_odds, ach_matrix
 from .assumptions import DUMBBELLS, assumptions_dumbbell
+from .calibration import calibration_by_word
 from .distributions import CATEGORIES, PANELS, derived_distributions, driver_distributions
 from .events import CURVES, event_curves
 from .indicators import BOARD_ROWS, FLAG_LETTERS, indicator_board
@@ -73,6 +74,7 @@ __all__ = [
     "ach_log_odds",
     "ach_matrix",
     "assumptions_dumbbell",
+    "calibration_by_word",
     "derived_distributions",
     "driver_distributions",
     "event_curves",
