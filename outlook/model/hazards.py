@@ -19,6 +19,7 @@ from .._types import FloatArray
 from ..errors import SimulationError, of_worlds
 from ..scenario import Event
 from ..scenario.expressions import Expression
+from ..scenario.durations import years_to
 from ..scenario.timing import by_years
 
 if TYPE_CHECKING:
@@ -168,7 +169,9 @@ def occurrence_times(
     Returns
     -------
     dict
-        Event id -> shape ``(n,)``: years from ``as_of`` (``inf``: never).
+        Event id -> shape ``(n,)``: years from ``as_of`` (``inf``: never). An
+        event whose ``status`` says it happened has its date's time in every
+        world, at or before 0 (format 1.1).
         ``scenario.events`` lists each event after those its ``after`` and
         ``requires`` read, so their times are known when it is reached.
 
@@ -178,7 +181,11 @@ def occurrence_times(
         Located at the event, for a rate, ``by`` probability or ``after`` factor out of range in some world.
     """
     times: dict[str, FloatArray] = {}
-    for k, e in enumerate(model.scenario.events):
+    s = model.scenario
+    for k, e in enumerate(s.events):
+        if e.status is not None:  # known at as_of: it happened, in every world, on its date (years <= 0)
+            times[e.id] = np.full(n, years_to(s.as_of, e.status.happened))
+            continue
         ends, rates = _event_hazard(model, e, values, n)
         times[e.id] = event_times(budgets[k], ends, rates, after_modifiers(e, times, values, n))
     return times
@@ -206,6 +213,8 @@ def after_modifiers(
         Located at the factor, if an expression's factor is negative, infinite or not a number in some world.
     """
     mods: list[tuple[FloatArray, float, float | FloatArray]] = []
+    # an event that happened before as_of (a status) modifies the hazard from 0, where the forecast starts
+    times = {o: np.maximum(times[o], 0.0) for o in [*(o for o, _ in e.after), *e.requires]}
     for o, f in e.after:
         if isinstance(f, Expression):
             value = f.evaluate(env, n)

@@ -116,7 +116,8 @@ def _expr_key(e: Expression | None) -> object:
 def _event_key(e: Event) -> object:
     rate = _expr_key(e.rate)
     after = tuple((o, _expr_key(f) if isinstance(f, Expression) else f) for o, f in e.after)
-    return (rate, tuple((h, _expr_key(x)) for h, x in e.by), after, e.requires)
+    happened = e.status.happened if e.status is not None else None  # a status: a fixed time, no hazard
+    return (rate, tuple((h, _expr_key(x)) for h, x in e.by), after, e.requires, happened)
 
 
 def _changed(base: Model, new: Model) -> set[str]:
