@@ -18,8 +18,8 @@ import numpy as np
 from .._types import FloatArray
 from ..errors import SimulationError, of_worlds
 from ..scenario import Event
-from ..scenario.expressions import Expression
 from ..scenario.durations import years_to
+from ..scenario.expressions import Expression
 from ..scenario.timing import by_years
 
 if TYPE_CHECKING:

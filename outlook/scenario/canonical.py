@@ -30,8 +30,8 @@ from typing import Any
 import yaml
 
 from .expressions import NUMBER, Expression
-from .reading import CORE_RESOLVERS, STR_TAG
 from .provenance import grades_data, ref_data, resolution_data, status_data
+from .reading import CORE_RESOLVERS, STR_TAG
 from .records import Correlation, Derived, Driver, Event, Horizon, ScenarioRule, Source, SourceRef
 from .stated import form_data
 

@@ -24,8 +24,8 @@ from ..errors import Location
 from ..errors import number_text as _num
 from .expressions import ANY, YES_NO, Expression, NameKind, Timing, names_in
 from .order import toposort
-from .reading import Node
 from .provenance import read_citations
+from .reading import Node
 from .records import Driver, SourceRef
 from .stated import (
     DEFAULT_LAMBDA,

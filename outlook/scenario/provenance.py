@@ -12,15 +12,16 @@ never prints.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..errors import did_you_mean
+from ..errors import Location, ScenarioError, did_you_mean
 from .grades import GRADES, KINDS, RELIABILITY, graded
 from .reading import Node
-from .records import ContextFigure, EventStatus, Resolution, Source, SourceRef
+from .records import ContextFigure, Driver, Event, EventStatus, Resolution, Source, SourceRef, citations
 from .values import Reader, Skip, shown
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "context_data",
+    "cutoff_problems",
     "read_citations",
     "read_context",
     "read_resolution",
@@ -41,8 +43,6 @@ __all__ = [
 ]
 
 _ISO = re.compile(r"^\s*([0-9]{4})-([0-9]{2})-([0-9]{2})\s*$")
-#: the keys of a source's grades
-GRADES = ("kind", "reliability", "interested_party")
 #: the keys of a quote
 REF_KEYS = ("ref", "quote", "note", "credibility", "basis", "stance")
 
@@ -233,3 +233,79 @@ def source_date(text: str) -> dt.date | None:
         return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
         return None
+
+
+def _node_where(s: Scenario, fallback: Location, *parts: str) -> Location:
+    """Where ``parts`` (keys from the top of the file) is written, as far as the nodes go; else ``fallback``."""
+    node = s.nodes
+    for part in parts:
+        if node is None or node.kind != "map" or part not in node.value:
+            return dataclasses.replace(fallback, key_path=".".join(parts))
+        node = node.value[part]
+    assert node is not None
+    return Location(s.path, node.line, node.col, ".".join(parts), node.override)
+
+
+def cutoff_problems(s: Scenario) -> list[ScenarioError]:
+    """Every source dated after ``as_of`` that the scenario uses for more than what was known then.
+
+    A source dated after the information cut-off lets hindsight into a
+    forecast (``shared/reference/bundled-case-review.md`` F1). It may be cited
+    only by events' ``status`` (what had happened by ``as_of``, reported
+    later); cited anywhere else, or by nothing, it is a problem, located at
+    its ``date``. ``outlook check`` refuses a scenario that has one (exit
+    2); ``outlook run`` and ``outlook report`` neither refuse nor warn (the
+    ``sourcing`` table's ``after_as_of`` column shows it).
+    """
+    by_status: dict[str, int] = {}
+    elsewhere: set[str] = set()
+    items: tuple[Driver | Event | ContextFigure, ...] = (*s.drivers, *s.events, *s.context)
+    for item in items:
+        status = getattr(item, "status", None)
+        status_ref = status.source if status is not None else None
+        for ref in citations(item):
+            if ref is status_ref:
+                by_status[ref.ref] = by_status.get(ref.ref, 0) + 1
+            else:
+                elsewhere.add(ref.ref)
+    out = []
+    for x in s.sources:
+        when = source_date(x.date)
+        if when is None or when <= s.as_of or (x.id in by_status and x.id not in elsewhere):
+            continue
+        problem = (
+            f"dated {when.isoformat()}, after as_of ({s.as_of.isoformat()}): a source written after the "
+            "information cut-off lets hindsight into the forecast; cite it only in an event's status "
+            "(what had happened by as_of), or move as_of"
+        )
+        out.append(ScenarioError(_node_where(s, x.where, "sources", x.id, "date"), problem))
+    return out
+
+
+def sourcing_warnings(s: Scenario) -> list[str]:
+    """Located warnings about what a format 1.1 scenario leaves unsourced or unsettled, for ``outlook check``.
+
+    A source with no ``reliability`` is ungraded (never taken as reliable);
+    one whose ``date`` is not a date cannot be checked against ``as_of``; an
+    event with no ``resolution:`` cannot be scored. A format 1 file cannot
+    state any of these, and gets none of these warnings.
+    """
+    if s.version < 1.1:
+        return []
+    out = []
+    for x in s.sources:
+        if not x.reliability:
+            where = _node_where(s, x.where, "sources", x.id)
+            out.append(f"{where}: warning: sources.{x.id} is ungraded: give it a reliability, A to F")
+        if source_date(x.date) is None:
+            where = _node_where(s, x.where, "sources", x.id, *(("date",) if x.date else ()))
+            out.append(
+                f"{where}: warning: sources.{x.id} has no date such as 2024-11-01: it cannot be checked against as_of"
+            )
+    for e in s.events:
+        if e.resolution is None and e.status is None:
+            out.append(
+                f"{e.where}: warning: events.{e.id} has no resolution: say what settles it "
+                "(resolution: {criteria, source, includes, excludes})"
+            )
+    return out

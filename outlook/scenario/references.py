@@ -289,6 +289,9 @@ def _events(s: Parts, kinds: dict[str, NameKind]) -> Iterator[ScenarioError]:
     for e in s.events:
         kp = f"events.{e.id}"
         if e.status is not None:
+            if e.status.happened > s.as_of:
+                problem = f"happened {e.status.happened.isoformat()} is after as_of ({s.as_of.isoformat()})"
+                yield ScenarioError(_at(e.where, f"{kp}.status.happened"), problem)
             if e.rate is not None or e.by or e.after or e.requires:
                 yield ScenarioError(
                     _at(e.where, kp), "an event whose status says it happened has no rate, by, after or requires"

@@ -33,8 +33,8 @@ from .hypotheses import evidence_data, hypotheses_data
 from .indicators import indicator_data
 from .lineage import Lineage, lineage_data
 from .overrides import Override, apply_overrides, as_overrides, stated_nodes
-from .reading import Node, compose, from_plain, read_text
 from .provenance import context_data
+from .reading import Node, compose, from_plain, read_text
 from .records import (
     ContextFigure,
     Correlation,

@@ -23,12 +23,14 @@ from .assumptions import assumptions as read_assumptions
 from .drivers import drivers as read_drivers
 from .durations import end_date, looks_like_time, parse_duration, point_in_time
 from .expressions import ANY, NUMBER, YES_NO, Expression, NameKind, Timing, names_in
+from .grades import GRADES
 from .hypotheses import evidence as read_evidence
 from .hypotheses import hypotheses as read_hypotheses
 from .indicators import check_assumption_indicators
 from .indicators import indicators as read_indicators
 from .lineage import LINEAGE_KEYS, lineage
 from .order import toposort
+from .provenance import read_citations, read_context, read_resolution, read_status, source_grades
 from .reading import Node
 from .records import (
     FORMAT_VERSIONS,
@@ -41,8 +43,6 @@ from .records import (
     Source,
 )
 from .timing import per_horizon
-from .grades import GRADES
-from .provenance import read_citations, read_context, read_resolution, read_status, source_grades
 from .values import Reader, Skip, shown
 
 __all__ = [

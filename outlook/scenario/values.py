@@ -14,6 +14,7 @@ import keyword
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from ..errors import Location, ScenarioError, did_you_mean
 from .expressions import ANY, FUNCTIONS, NEW_IN, Expression, NameKind, Timing, compile_expression
@@ -377,9 +378,9 @@ class Reader:
             self.unknown(self.at(m["ref"], kp + ".ref"), "source", ref, self.source_ids, "sources")
         return SourceRef(ref, f.get("quote", ""), f.get("note", ""), **self._quote_grades(m, kp))
 
-    def _quote_grades(self, m: dict[str, Node], kp: str) -> dict[str, object]:
+    def _quote_grades(self, m: dict[str, Node], kp: str) -> dict[str, Any]:
         """A quote's ``credibility`` (1-6), ``basis`` and ``stance`` (format 1.1), each checked where written."""
-        out: dict[str, object] = {}
+        out: dict[str, Any] = {}
         for key, allowed in (("credibility", CREDIBILITY), ("basis", BASES), ("stance", STANCES)):
             if key in m:
                 with self.collecting():
