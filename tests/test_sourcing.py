@@ -284,7 +284,6 @@ def test_a_hand_made_scenario_cannot_read_a_context_figure() -> None:
 
 
 def test_a_source_after_as_of_is_an_error_in_check(tmp_path: Path) -> None:
-
     p = tmp_path / "s.yaml"
     p.write_text(SCENARIO.replace("date: 2024-11-14", "date: 2024-11-16"))
     code, out, err = run("check", str(p))
@@ -297,7 +296,6 @@ def test_a_source_after_as_of_is_an_error_in_check(tmp_path: Path) -> None:
 
 
 def test_a_later_source_cited_only_by_a_status_records_what_was_known(tmp_path: Path) -> None:
-
     later = SCENARIO.replace(
         "  claim:\n    title: A government statement\n    date: 2024-11-10",
         "  claim:\n    title: A government statement\n    date: 2024-11-20",
@@ -317,7 +315,6 @@ def test_a_later_source_cited_only_by_a_status_records_what_was_known(tmp_path: 
 
 
 def test_check_prints_warnings_and_strict_makes_them_errors(tmp_path: Path) -> None:
-
     text = SCENARIO.replace("    reliability: C\n", "").replace(
         "    resolution: {criteria: A further contingent is reported by two wire services.}\n", ""
     )
@@ -339,7 +336,6 @@ def test_check_prints_warnings_and_strict_makes_them_errors(tmp_path: Path) -> N
 
 
 def test_strict_passes_a_clean_file(tmp_path: Path) -> None:
-
     p = tmp_path / "s.yaml"
     p.write_text(SCENARIO)
     assert run("check", "--strict", str(p)) == (
@@ -363,7 +359,6 @@ def test_the_bundled_scenario_fails_the_cut_off_check_until_it_is_revised() -> N
 
 
 def test_a_format_1_file_gets_no_sourcing_warnings(tmp_path: Path) -> None:
-
     text = "outlook: 1\nid: t\ntitle: T\nquestion: Q\nas_of: 2024-01-01\nsources: {a: {title: A}}\n"
     text += "horizons: {h: {until: 1y}}\ndrivers: {r: 0.5}\nevents: {e: {rate: r, source: {ref: a}}}\n"
     text += "scenarios: {x: {when: e}, y: {when: otherwise}}\n"
