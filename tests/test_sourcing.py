@@ -399,3 +399,39 @@ def test_a_source_that_only_context_cites_reaches_nothing() -> None:
 def test_an_undated_source_has_no_after_as_of() -> None:
     t = outlook.sourcing(load(SCENARIO.replace("date: 2024-11-14", "date: mid-November 2024")))
     assert t.after_as_of.isna().tolist() == [True, False]
+
+
+def test_the_report_says_an_event_happened_and_on_what_source(tmp_path: Path) -> None:
+    p = tmp_path / "s.yaml"
+    p.write_text(SCENARIO)
+    out = tmp_path / "r.md"
+    assert run("report", str(p), "-o", str(out), "--samples", "2000", "-q", "--no-figures")[0] == 0
+    assert (
+        "- `combat`: Happened on 2024-11-05, known at the as-of date. Source: “first combat” — *A wire report* "
+        "(2024-11-14).\n"
+    ) in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path"),
+    [
+        ("reliability: B", "reliability: G", "sources.wire.reliability"),
+        ("kind: wire", "kind: blog", "sources.wire.kind"),
+        ("credibility: 5", "credibility: 7", "drivers.r"),  # a driver is anyOf: the schema points at it
+        ("stance: contradicts", "stance: against", "drivers.r"),
+        ("happened: 2024-11-05", "when: 2024-11-05", "events.combat.status"),
+        ("    range: [10000, 12000]\n", "    unit: soldiers\n", "context.troops"),
+    ],
+)
+def test_the_json_schema_flags_the_same_mistakes(old: str, new: str, path: str) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from outlook.scenario.reading import compose
+    from outlook.scenario.schema import json_schema
+
+    validator = jsonschema.Draft202012Validator(json_schema())
+    assert list(validator.iter_errors(compose(SCENARIO, "s.yaml").to_plain())) == []
+    assert old in SCENARIO
+    errors = validator.iter_errors(compose(SCENARIO.replace(old, new, 1), "s.yaml").to_plain())
+    paths = [".".join(map(str, e.absolute_path)) for e in errors]
+    assert paths
+    assert all(q.startswith(path) for q in paths), paths
