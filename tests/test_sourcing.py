@@ -435,3 +435,14 @@ def test_the_json_schema_flags_the_same_mistakes(old: str, new: str, path: str) 
     paths = [".".join(map(str, e.absolute_path)) for e in errors]
     assert paths
     assert all(q.startswith(path) for q in paths), paths
+
+
+def test_a_what_if_on_a_status_is_recomputed_as_a_full_run_computes_it() -> None:
+    """The incremental path (whatif, tornado) gives a status event its date as a full draw does."""
+    s = load()
+    w = outlook.whatif(s, {"events.combat.status.happened": "2024-11-01"}, samples=2000)
+    assert (w.delta == 0).all()  # time(combat) stays negative: nothing else moves
+    b = s.with_overrides({"events.combat.status.happened": "2024-11-01"})
+    worlds = sample_worlds(compile_model(b), samples=10, seed=1)
+    assert np.all(worlds["time_combat"].to_numpy() == -14 / DAYS_PER_YEAR)
+    assert outlook.tornado(s, "hot@short", samples=2000) is not None

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "after_modifiers",
     "event_times",
+    "occurrence_time",
     "occurrence_times",
 ]
 
@@ -181,14 +182,30 @@ def occurrence_times(
         Located at the event, for a rate, ``by`` probability or ``after`` factor out of range in some world.
     """
     times: dict[str, FloatArray] = {}
-    s = model.scenario
-    for k, e in enumerate(s.events):
-        if e.status is not None:  # known at as_of: it happened, in every world, on its date (years <= 0)
-            times[e.id] = np.full(n, years_to(s.as_of, e.status.happened))
-            continue
-        ends, rates = _event_hazard(model, e, values, n)
-        times[e.id] = event_times(budgets[k], ends, rates, after_modifiers(e, times, values, n))
+    for k, e in enumerate(model.scenario.events):
+        times[e.id] = occurrence_time(model, e, values, budgets[k], times, n)
     return times
+
+
+def occurrence_time(
+    model: Model,
+    e: Event,
+    values: Mapping[str, FloatArray],
+    budget: FloatArray,
+    times: Mapping[str, FloatArray],
+    n: int,
+) -> FloatArray:
+    """One event's occurrence time in ``n`` worlds, shape ``(n,)``: as :func:`occurrence_times` has it.
+
+    ``budget`` is its Exp(1) draws, shape ``(n,)``; ``times`` holds the times
+    of the events its ``after`` and ``requires`` read. An event whose
+    ``status`` says it happened (format 1.1) has its date in every world:
+    years from ``as_of``, zero or negative; its budget is not used.
+    """
+    if e.status is not None:
+        return np.full(n, years_to(model.scenario.as_of, e.status.happened))
+    ends, rates = _event_hazard(model, e, values, n)
+    return event_times(budget, ends, rates, after_modifiers(e, times, values, n))
 
 
 def after_modifiers(
