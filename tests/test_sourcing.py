@@ -446,3 +446,14 @@ def test_a_what_if_on_a_status_is_recomputed_as_a_full_run_computes_it() -> None
     worlds = sample_worlds(compile_model(b), samples=10, seed=1)
     assert np.all(worlds["time_combat"].to_numpy() == -14 / DAYS_PER_YEAR)
     assert outlook.tornado(s, "hot@short", samples=2000) is not None
+
+
+def test_an_event_that_requires_a_happened_event_starts_at_as_of() -> None:
+    """requires: [combat] is met from as_of on: a rate of 0.5 gives P(by 1y) = 1 - exp(-0.5)."""
+    text = SCENARIO.replace(
+        "scenarios:\n", "  later: {rate: 0.5, requires: [combat], resolution: {criteria: c}}\nscenarios:\n"
+    )
+    tables = outlook.run_outlook(load(text), samples=20_000, seed=5)
+    p = tables.events.set_index(["event", "horizon"]).p_by
+    expected = 1 - math.exp(-0.5)
+    assert abs(p["later", "short"] - expected) < 4 * math.sqrt(expected * (1 - expected) / 20_000)
