@@ -268,7 +268,7 @@ def test_a_hand_made_scenario_cannot_read_a_context_figure() -> None:
     """A scenario assembled by hand is checked as a file is: a driver swapped for a context figure is refused."""
     import dataclasses
 
-    from outlook.scenario.records import ContextFigure
+    from outlook.scenario import ContextFigure
 
     text = SCENARIO.replace("drivers:\n", "drivers:\n  g: {constant: 1}\n").replace("rate: r\n", "rate: r * g\n")
     s = load(text)
