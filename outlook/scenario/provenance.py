@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "context_data",
     "cutoff_problems",
+    "grades_data",
     "read_citations",
     "read_context",
     "read_resolution",
@@ -43,8 +44,6 @@ __all__ = [
 ]
 
 _ISO = re.compile(r"^\s*([0-9]{4})-([0-9]{2})-([0-9]{2})\s*$")
-#: the keys of a quote
-REF_KEYS = ("ref", "quote", "note", "credibility", "basis", "stance")
 
 
 # -- reading ---------------------------------------------------------------------
