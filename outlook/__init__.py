@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr_
     from .analysis.compare import compare, whatif
     from .analysis.diff import diff_scenarios
     from .analysis.premortem import premortem
+    from .analysis.sourcing import sourcing
     from .analysis.tipping import tipping_point
     from .analysis.update import Update, update
     from .api import run_outlook
@@ -79,6 +80,7 @@ __all__ = [
     "sample_worlds",
     "score",
     "simulate",
+    "sourcing",
     "summarise",
     "summarise_worlds",
     "tipping_point",
@@ -118,6 +120,7 @@ _LAZY = {
     "run_outlook": "api",
     "sample_worlds": "model",
     "simulate": "model",
+    "sourcing": "analysis.sourcing",
     "summarise": "tables",
     "summarise_worlds": "tables",
     "whatif": "analysis.compare",

@@ -92,8 +92,16 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no closing message")
     rep.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
 
-    check = sub.add_parser("check", help="validate scenario files without running them")
+    check = sub.add_parser(
+        "check",
+        help="validate scenario files without running them",
+        description="Validate scenario files without running them. A source dated after as_of (other than one "
+        "cited only by an event's status) is an error. Warnings (an ungraded source, an event with no "
+        "resolution, a driver that feeds no probability, ...) are printed and exit 0; with --strict each is an "
+        "error, and the exit code is 2.",
+    )
     check.add_argument("files", nargs="+", metavar="FILE|ID")
+    check.add_argument("--strict", action="store_true", help="treat every warning as an error (exit 2)")
     _set_option(check)
     check.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
 
@@ -1072,6 +1080,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .errors import ScenarioError, ScenarioErrors
     from .report.change import different_id_note, superseded_scenario
     from .scenario import find_scenario, load_scenario
+    from .scenario.provenance import cutoff_problems, sourcing_warnings
 
     overrides = _overrides(args)
     changed = f" with {len(overrides)} override{'s' if len(overrides) > 1 else ''}" if overrides else ""
@@ -1087,15 +1096,24 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print("\n".join(lines), file=err)
             bad += 1
             continue
-        print(
-            f"{f}: ok{changed} ({len(s.drivers)} drivers, {len(s.derived)} derived, {len(s.events)} events, "
-            f"{len(s.rules)} scenarios, {len(s.horizons)} horizons)",
-            file=out,
-        )
-        for warning in [note for d in s.drivers for note in d.notes] + _unreached_warnings(s):
-            print(warning, file=err)
+        warnings = [note for d in s.drivers for note in d.notes] + _unreached_warnings(s) + sourcing_warnings(s)
         if old is not None and old.id != s.id:
-            print(f"{s.lineage.where}: warning: supersedes: {different_id_note(old, s)}", file=err)
+            warnings.append(f"{s.lineage.where}: warning: supersedes: {different_id_note(old, s)}")
+        errors = [str(e) for e in cutoff_problems(s)]
+        if args.strict:  # every warning is an error
+            errors += [w.replace(": warning: ", ": error: ", 1) for w in warnings]
+            warnings = []
+        if errors:
+            print("\n".join(errors), file=err)
+            bad += 1
+        else:
+            print(
+                f"{f}: ok{changed} ({len(s.drivers)} drivers, {len(s.derived)} derived, {len(s.events)} events, "
+                f"{len(s.rules)} scenarios, {len(s.horizons)} horizons)",
+                file=out,
+            )
+        for warning in warnings:
+            print(warning, file=err)
     return 2 if bad else 0
 
 

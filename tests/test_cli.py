@@ -808,7 +808,7 @@ class _FailingStream(io.StringIO):
         raise self.error
 
 
-@pytest.mark.parametrize("argv", [["list"], ["scales"], ["check", "nk-troops-russia"]])
+@pytest.mark.parametrize("argv", [["list"], ["scales"], ["check", "outbreak-vaccine-race"]])
 def test_a_reader_that_went_away_ends_quietly_with_141(argv: list[str]) -> None:
     err = io.StringIO()
     code = cli.main(argv, stdout=_FailingStream(BrokenPipeError(32, "Broken pipe")), stderr=err)
@@ -908,7 +908,9 @@ def test_a_what_ifs_tables_and_report_say_it_is_a_what_if() -> None:
 
 
 def test_check_of_several_files_says_which_file_an_override_fails_in(good: Path) -> None:
-    code, out, err = run("check", "nk-troops-russia", str(good), "--set", "drivers.troops.range=[9000,13000]")
+    # as_of moved to the Catalyst's date: the bundled file fails the cut-off check (F1) until it is revised
+    argv = ("--set", "as_of=2024-11-15", "--set", "drivers.troops.range=[9000,13000]")
+    code, out, err = run("check", "nk-troops-russia", str(good), *argv)
     assert code == 2
-    assert out.startswith("nk-troops-russia: ok with 1 override")
+    assert out.startswith("nk-troops-russia: ok with 2 overrides")
     assert f"\n{good}: override drivers.troops.range: unknown key path: drivers has no 'troops'" in err

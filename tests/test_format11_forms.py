@@ -272,7 +272,8 @@ def test_outlook_check_prints_the_deprecation_note(tmp_path: object) -> None:
     path = Path(str(tmp_path)) / "s.yaml"
     path.write_text(
         HEAD_11.replace("scenarios: {rest: otherwise}\n", "scenarios: {yes: it, rest: otherwise}\n")
-        + "drivers: {r: {range: [0.1, 0.3], shape: lognormal, confidence: 0.8}}\nevents: {it: {rate: r}}\n",
+        + "drivers: {r: {range: [0.1, 0.3], shape: lognormal, confidence: 0.8}}\n"
+        + "events: {it: {rate: r, resolution: {criteria: reported}}}\n",  # no resolution: another warning
         encoding="utf-8",
     )
     out, err = io.StringIO(), io.StringIO()

@@ -57,6 +57,7 @@ from ..model.settings import BLOCK_SIZE, DEFAULT_CHUNK_SIZE
 from ..model.streams import node_rng
 from ..model.worlds import WorldBlock, derive, rule_scope
 from ..scenario import Event, Scenario
+from ..scenario.durations import years_to
 from ..scenario.timing import horizon_column
 from ..words import estimative_word
 
@@ -480,6 +481,8 @@ def _times_by(
     The hazard before ``end`` does not depend on anything after it: the
     inversion stops at ``end`` (:func:`_invert_by`).
     """
+    if e.status is not None:  # format 1.1: happened before as_of, at its date in every world
+        return np.full(budget.shape[0], years_to(model.scenario.as_of, e.status.happened))
     ends, rates = _event_hazard(model, e, values, budget.shape[0])
     return _invert_by(budget, ends, rates, after_modifiers(e, times, values, budget.shape[0]), end)
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .._text import strip_bidi, terminal_safe
+from ..scenario.records import citations
 
 if TYPE_CHECKING:  # the graph is read from a scenario; it imports none at run time
     from ..scenario import Scenario
@@ -315,15 +316,13 @@ def dependency_graph(scenario: Scenario) -> DependencyGraph:
 
     edges: list[Edge] = []
     for d in scenario.drivers:
-        if d.source is not None and d.source.ref:
-            edges.append(Edge(f"source:{d.source.ref}", f"driver:{d.id}", "cites"))
+        edges += [Edge(f"source:{c.ref}", f"driver:{d.id}", "cites") for c in citations(d) if c.ref]
         edges += read(d.parents, f"driver:{d.id}")  # a hierarchical driver's parameters read other drivers
     for q in scenario.derived:
         edges += read(q.expr.names, f"derived:{q.id}")
     for e in scenario.events:
         key = f"event:{e.id}"
-        if e.source is not None and e.source.ref:
-            edges.append(Edge(f"source:{e.source.ref}", key, "cites"))
+        edges += [Edge(f"source:{c.ref}", key, "cites") for c in citations(e) if c.ref]  # sources:, status too
         expressions = ([e.rate] if e.rate is not None else []) + [x for _, x in e.by]
         expressions += [f for _, f in e.after if not isinstance(f, float)]  # a factor over drivers (format 1.1)
         edges += read(frozenset().union(*(x.names for x in expressions)), key)

@@ -18,6 +18,7 @@ import numpy as np
 from .._types import FloatArray
 from ..errors import SimulationError, of_worlds
 from ..scenario import Event
+from ..scenario.durations import years_to
 from ..scenario.expressions import Expression
 from ..scenario.timing import by_years
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "after_modifiers",
     "event_times",
+    "occurrence_time",
     "occurrence_times",
 ]
 
@@ -168,7 +170,9 @@ def occurrence_times(
     Returns
     -------
     dict
-        Event id -> shape ``(n,)``: years from ``as_of`` (``inf``: never).
+        Event id -> shape ``(n,)``: years from ``as_of`` (``inf``: never). An
+        event whose ``status`` says it happened has its date's time in every
+        world, at or before 0 (format 1.1).
         ``scenario.events`` lists each event after those its ``after`` and
         ``requires`` read, so their times are known when it is reached.
 
@@ -179,9 +183,29 @@ def occurrence_times(
     """
     times: dict[str, FloatArray] = {}
     for k, e in enumerate(model.scenario.events):
-        ends, rates = _event_hazard(model, e, values, n)
-        times[e.id] = event_times(budgets[k], ends, rates, after_modifiers(e, times, values, n))
+        times[e.id] = occurrence_time(model, e, values, budgets[k], times, n)
     return times
+
+
+def occurrence_time(
+    model: Model,
+    e: Event,
+    values: Mapping[str, FloatArray],
+    budget: FloatArray,
+    times: Mapping[str, FloatArray],
+    n: int,
+) -> FloatArray:
+    """One event's occurrence time in ``n`` worlds, shape ``(n,)``: as :func:`occurrence_times` has it.
+
+    ``budget`` is its Exp(1) draws, shape ``(n,)``; ``times`` holds the times
+    of the events its ``after`` and ``requires`` read. An event whose
+    ``status`` says it happened (format 1.1) has its date in every world:
+    years from ``as_of``, zero or negative; its budget is not used.
+    """
+    if e.status is not None:
+        return np.full(n, years_to(model.scenario.as_of, e.status.happened))
+    ends, rates = _event_hazard(model, e, values, n)
+    return event_times(budget, ends, rates, after_modifiers(e, times, values, n))
 
 
 def after_modifiers(
@@ -206,6 +230,8 @@ def after_modifiers(
         Located at the factor, if an expression's factor is negative, infinite or not a number in some world.
     """
     mods: list[tuple[FloatArray, float, float | FloatArray]] = []
+    # an event that happened before as_of (a status) modifies the hazard from 0, where the forecast starts
+    times = {o: np.maximum(times[o], 0.0) for o in [*(o for o, _ in e.after), *e.requires]}
     for o, f in e.after:
         if isinstance(f, Expression):
             value = f.evaluate(env, n)

@@ -41,7 +41,7 @@ Arrays of nodes that are copied are the base block's own arrays, not
 copies: treat worlds as read-only.
 
 Private helpers composed from :mod:`.worlds` and :mod:`.hazards`:
-``_check_draws``, ``_correlated``, ``derive`` and ``_event_hazard``, so
+``_check_draws``, ``_correlated``, ``derive`` and ``occurrence_time``, so
 that a recomputed node runs the very code of a full draw; labels are
 recomputed from the first rule the change reaches (:func:`_relabel`, the
 loop of ``label_worlds`` started there).
@@ -61,7 +61,7 @@ from ..scenario.canonical import expression_data
 from ..scenario.expressions import Expression
 from .compile import Model
 from .graph import dependency_graph
-from .hazards import _event_hazard, after_modifiers, event_times
+from .hazards import occurrence_time
 from .hierarchy import resolve, variate
 from .settings import BLOCK_SIZE, _check_sampler
 from .streams import node_rng
@@ -116,7 +116,8 @@ def _expr_key(e: Expression | None) -> object:
 def _event_key(e: Event) -> object:
     rate = _expr_key(e.rate)
     after = tuple((o, _expr_key(f) if isinstance(f, Expression) else f) for o, f in e.after)
-    return (rate, tuple((h, _expr_key(x)) for h, x in e.by), after, e.requires)
+    happened = e.status.happened if e.status is not None else None  # a status: a fixed time, no hazard
+    return (rate, tuple((h, _expr_key(x)) for h, x in e.by), after, e.requires, happened)
 
 
 def _changed(base: Model, new: Model) -> set[str]:
@@ -373,8 +374,7 @@ def _recompute(base_block: WorldBlock, new_model: Model, seed: int, total: int, 
     times: dict[str, FloatArray] = {}
     for e in s.events:
         if e.id in budgets:
-            ends, rates = _event_hazard(new_model, e, values, n)
-            times[e.id] = event_times(budgets[e.id], ends, rates, after_modifiers(e, times, values, n))
+            times[e.id] = occurrence_time(new_model, e, values, budgets[e.id], times, n)
         else:
             times[e.id] = base_block.times[e.id]
     first = next((i for i, r in enumerate(s.rules) if f"scenario:{r.id}" in redo), None)

@@ -676,7 +676,9 @@ def _plain(v: Any) -> str:
 def _event_detail(s: Scenario, event_id: str) -> Parts:
     e = s.event(event_id)
     parts: list[Inline] = []
-    if e.rate is not None:
+    if e.status is not None:  # format 1.1: known at as_of, a fact rather than a forecast
+        parts += [f"Happened on {e.status.happened.isoformat()}, known at the as-of date"]
+    elif e.rate is not None:
         parts += ["Hazard ", Code(e.rate.text), " per year"]
     else:
         parts += ["Probability by horizon end: "]
@@ -694,7 +696,7 @@ def _event_detail(s: Scenario, event_id: str) -> Parts:
             ),
         ]
     parts.append(". ")
-    parts += _source_parts(s, e.source)
+    parts += _source_parts(s, e.source or (e.status.source if e.status is not None else None))
     if e.note:
         parts += [" ", Em("Note:"), " ", *inline_text(one_line(e.note))]
     return tuple(parts)

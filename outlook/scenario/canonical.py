@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from .expressions import NUMBER, Expression
+from .provenance import grades_data, ref_data, resolution_data, status_data
 from .reading import CORE_RESOLVERS, STR_TAG
 from .records import Correlation, Derived, Driver, Event, Horizon, ScenarioRule, Source, SourceRef
 from .stated import form_data
@@ -71,13 +72,15 @@ def _nonempty(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if v not in ("", None)}
 
 
-def _ref_data(r: SourceRef) -> dict[str, str]:
-    return _nonempty({"ref": r.ref, "quote": r.quote, "note": r.note})
+def _ref_data(r: SourceRef) -> dict[str, Any]:
+    return ref_data(r)
 
 
 def source_data(s: Source) -> dict[str, Any]:
-    """``{title, publisher, date, file, url, note}``, the empty ones left out."""
-    return _nonempty({f: getattr(s, f) for f in ("title", "publisher", "date", "file", "url", "note")})
+    """``{title, publisher, date, file, url, note}`` and the grades of format 1.1, the empty ones left out."""
+    out = _nonempty({f: getattr(s, f) for f in ("title", "publisher", "date", "file", "url", "note")})
+    out.update(grades_data(s))
+    return out
 
 
 def horizon_data(h: Horizon) -> dict[str, Any]:
@@ -91,6 +94,8 @@ def driver_data(d: Driver) -> dict[str, Any]:
     out.update(form_data(d.stated))
     if d.source:
         out["source"] = _ref_data(d.source)
+    if d.sources:
+        out["sources"] = [_ref_data(x) for x in d.sources]
     return out
 
 
@@ -108,9 +113,11 @@ def derived_data(d: Derived, *, canonical: bool = False) -> dict[str, Any]:
 
 
 def event_data(e: Event, *, canonical: bool = False) -> dict[str, Any]:
-    """``{label, note, rate | by, after, requires, source}``."""
+    """``{label, note, status | rate | by, after, requires, source, sources, resolution}``."""
     out: dict[str, Any] = _nonempty({"label": e.label, "note": e.note})
-    if e.rate is not None:
+    if e.status is not None:
+        out["status"] = status_data(e.status)
+    elif e.rate is not None:
         out["rate"] = expression_data(e.rate, canonical=canonical)
     else:
         out["by"] = {h: expression_data(x, canonical=canonical) for h, x in e.by}
@@ -120,6 +127,10 @@ def event_data(e: Event, *, canonical: bool = False) -> dict[str, Any]:
         out["requires"] = list(e.requires)
     if e.source:
         out["source"] = _ref_data(e.source)
+    if e.sources:
+        out["sources"] = [_ref_data(x) for x in e.sources]
+    if e.resolution is not None:
+        out["resolution"] = resolution_data(e.resolution)
     return out
 
 

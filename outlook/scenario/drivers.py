@@ -24,8 +24,9 @@ from ..errors import Location
 from ..errors import number_text as _num
 from .expressions import ANY, YES_NO, Expression, NameKind, Timing, names_in
 from .order import toposort
+from .provenance import read_citations
 from .reading import Node
-from .records import Driver
+from .records import Driver, SourceRef
 from .stated import (
     DEFAULT_LAMBDA,
     MIN_TRUNCATED_MASS,
@@ -102,7 +103,7 @@ _PARAMETRIC: dict[str, Callable[..., Form]] = {
     "student_t": StudentTForm,
     "loguniform": LogUniformForm,
 }
-_DESCRIPTION = ("label", "unit", "note", "source")
+_DESCRIPTION = ("label", "unit", "note", "source", "sources")
 _RANGE_OPTIONS = ("shape", "coverage", "confidence", "mode", "lambda")
 #: the forms ``truncate:`` may stand beside
 _TRUNCATABLE = (
@@ -223,6 +224,10 @@ def driver(r: Reader, parent: Node, name: str, node: Node, scope: _Scope | None 
     if "source" in m:
         with r.collecting():
             source = r.source_ref(m["source"], kp + ".source")
+    cited: tuple[SourceRef, ...] = ()
+    if "sources" in m:
+        with r.collecting():
+            cited = read_citations(r, m["sources"], kp + ".sources")
     stated = _truncated(r, m, kp, _stated(r, form, m, kp, scope))
     if isinstance(stated, HierarchicalForm) and scope is not None:
         where = r.at(m["truncate"], kp + ".truncate") if "truncate" in m else r.at(node, kp)
@@ -238,6 +243,7 @@ def driver(r: Reader, parent: Node, name: str, node: Node, scope: _Scope | None 
             source,
             r.at(node, kp),
             notes=notes,
+            sources=cited,
         )
 
 

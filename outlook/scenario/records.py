@@ -7,6 +7,7 @@ never samples.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ from .stated import Form, HierarchicalForm, RangeForm, distribution_of, form_dat
 __all__ = [
     "FORMAT_VERSION",
     "FORMAT_VERSIONS",
+    "ContextFigure",
     "Correlation",
     "Derived",
     "Driver",
@@ -26,10 +28,13 @@ __all__ = [
     "Horizon",
     "Hypotheses",
     "Hypothesis",
+    "EventStatus",
     "Indicator",
+    "Resolution",
     "ScenarioRule",
     "Source",
     "SourceRef",
+    "citations",
 ]
 
 #: The newest format version this outlook reads (what ``outlook: ...`` at the top of a file names).
@@ -41,7 +46,16 @@ FORMAT_VERSIONS = (1, 1.1)
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """A document the scenario rests on."""
+    """A document the scenario rests on.
+
+    Its grades (format 1.1; ``shared/reference/sat-features.md`` §4.1): ``kind``
+    is one of ``official, wire, analysis, opinion, social`` (``""``: not
+    stated); ``reliability`` the Admiralty grade of the source, ``A`` to
+    ``F`` (STANAG 2511; ``""``: ungraded, never taken as reliable);
+    ``interested_party`` ``True``/``False`` or a text naming whose interest
+    (``None``: not stated). ``date`` is text as written; a date such as
+    ``2024-11-15`` is checked against ``as_of`` by ``outlook check``.
+    """
 
     id: str
     title: str
@@ -51,15 +65,68 @@ class Source:
     url: str = ""
     note: str = ""
     where: Location = field(default=Location(), compare=False, repr=False)
+    kind: str = field(default="", kw_only=True)
+    reliability: str = field(default="", kw_only=True)
+    interested_party: bool | str | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
 class SourceRef:
-    """Where a driver or event comes from: a source id and a quote."""
+    """Where a driver or event comes from: a source id and a quote.
+
+    Format 1.1 adds the quote's grades: ``credibility`` 1-6 (Admiralty,
+    STANAG 2511; ``None``: ungraded), ``basis`` (``reported,
+    interested_claim, source_opinion, judgement, outside_knowledge``;
+    ``""``: not stated), and ``stance``, whether it ``supports`` or
+    ``contradicts`` what cites it.
+    """
 
     ref: str = ""
     quote: str = ""
     note: str = ""
+    credibility: int | None = None
+    basis: str = ""
+    stance: str = "supports"
+
+
+@dataclass(frozen=True, slots=True)
+class EventStatus:
+    """What was known of an event at ``as_of`` (format 1.1): it ``happened`` on that date, on that source.
+
+    An event with a status is a fact, not a forecast: it has happened in
+    every world, at ``happened`` (on or before ``as_of``).
+    """
+
+    happened: dt.date
+    source: SourceRef | None = None
+    where: Location = field(default=Location(), compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """How an event resolves (format 1.1): the criteria, the source that settles it, what counts and what does not."""
+
+    criteria: str = ""
+    source: str = ""
+    includes: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ContextFigure:
+    """A figure that informs the reader and feeds no probability (format 1.1 ``context:``).
+
+    ``value`` or ``range`` (low, high) is set; no expression may read it.
+    """
+
+    id: str
+    label: str = ""
+    value: float | None = None
+    range: tuple[float, float] | None = None
+    unit: str = ""
+    source: SourceRef | None = None
+    note: str = ""
+    where: Location = field(default=Location(), compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +170,8 @@ class Driver:
     distribution: dist.Distribution = field(init=False, compare=False, repr=False)
     #: located warnings about how the file states the driver (a deprecated key), for ``outlook check``
     notes: tuple[str, ...] = field(default=(), compare=False, repr=False, kw_only=True)
+    #: further sources it cites (format 1.1 ``sources:``), each supporting or contradicting it
+    sources: tuple[SourceRef, ...] = field(default=(), kw_only=True)
 
     def __post_init__(self) -> None:
         for part, problem, got, hint in form_problems(self.stated):
@@ -190,7 +259,8 @@ class Event:
     """Something that may happen: one occurrence time per world.
 
     Exactly one of ``rate`` (hazard per year) and ``by`` (cumulative
-    probability by the end of horizons, in horizon order) is set. An
+    probability by the end of horizons, in horizon order) is set, or
+    neither when ``status`` says it has happened (format 1.1). An
     ``after`` factor is a number, or (format 1.1) an expression over drivers
     and derived quantities, evaluated in each world.
     """
@@ -204,6 +274,22 @@ class Event:
     note: str = ""
     source: SourceRef | None = None
     where: Location = field(default=Location(), compare=False, repr=False)
+    #: further sources it cites (format 1.1 ``sources:``), each supporting or contradicting it
+    sources: tuple[SourceRef, ...] = field(default=(), kw_only=True)
+    #: what was known at ``as_of`` (format 1.1): it happened; then it has neither ``rate`` nor ``by``
+    status: EventStatus | None = field(default=None, kw_only=True)
+    #: how it resolves (format 1.1)
+    resolution: Resolution | None = field(default=None, kw_only=True)
+
+
+def citations(item: Driver | Event | ContextFigure) -> tuple[SourceRef, ...]:
+    """Every source an item cites: its ``source``, its ``sources`` and, for an event, its status's source."""
+    out = [item.source] if item.source is not None else []
+    out += getattr(item, "sources", ())
+    status = getattr(item, "status", None)
+    if status is not None and status.source is not None:
+        out.append(status.source)
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)

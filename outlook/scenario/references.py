@@ -24,7 +24,9 @@ from ..errors import Location, ScenarioError, did_you_mean
 from .assumptions import Assumption
 from .durations import looks_like_time
 from .expressions import ANY, NUMBER, YES_NO, Expression, NameKind
+from .grades import CONTEXT_REFUSED
 from .records import (
+    ContextFigure,
     Correlation,
     Derived,
     Driver,
@@ -36,6 +38,7 @@ from .records import (
     ScenarioRule,
     Source,
     SourceRef,
+    citations,
 )
 from .stated import HierarchicalForm
 from .timing import by_years
@@ -75,6 +78,8 @@ class Parts(Protocol):
     def hypotheses(self) -> Hypotheses | None: ...
     @property
     def evidence(self) -> tuple[Evidence, ...]: ...
+    @property
+    def context(self) -> tuple[ContextFigure, ...]: ...
 
 
 def reference_problems(s: Parts) -> Iterator[ScenarioError]:
@@ -162,7 +167,13 @@ def _at(where: Location, key_path: str) -> Location:
 
 def _unique(s: Parts) -> Iterator[ScenarioError]:
     seen: dict[str, str] = {}
-    for section, items in (("drivers", s.drivers), ("derived", s.derived), ("events", s.events)):
+    sections: tuple[tuple[str, tuple[Driver | Derived | Event | ContextFigure, ...]], ...] = (
+        ("context", s.context),
+        ("drivers", s.drivers),
+        ("derived", s.derived),
+        ("events", s.events),
+    )
+    for section, items in sections:
         for item in items:
             if item.id in seen:
                 yield ScenarioError(
@@ -195,14 +206,31 @@ def _horizons(s: Parts) -> Iterator[ScenarioError]:
 
 def _sources(s: Parts) -> Iterator[ScenarioError]:
     known = [x.id for x in s.sources]
-    refs: list[tuple[str, SourceRef, Location]] = [
-        *((f"drivers.{d.id}", d.source, d.where) for d in s.drivers if d.source is not None),
-        *((f"events.{e.id}", e.source, e.where) for e in s.events if e.source is not None),
-    ]
+    refs: list[tuple[str, SourceRef, Location]] = []
+    for section, items in (("drivers", s.drivers), ("events", s.events), ("context", s.context)):
+        for item in items:
+            kp = f"{section}.{item.id}"
+            status = getattr(item, "status", None)
+            status_ref = status.source if status is not None else None
+            for ref in citations(item):
+                if ref is item.source:
+                    at = f"{kp}.source"
+                elif ref is status_ref:
+                    at = f"{kp}.status.source"
+                else:
+                    at = f"{kp}.sources[{item.sources.index(ref)}]"  # type: ignore[union-attr]
+                refs.append((at, ref, item.where))
     for kp, ref, where in refs:
         if ref.ref and ref.ref not in known:
             hint = did_you_mean(ref.ref, known)
-            yield ScenarioError(_at(where, f"{kp}.source.ref"), f"unknown source {ref.ref!r}", hint=hint)
+            yield ScenarioError(_at(where, f"{kp}.ref"), f"unknown source {ref.ref!r}", hint=hint)
+        if ref.credibility is not None and ref.credibility not in range(1, 7):
+            yield ScenarioError(_at(where, f"{kp}.credibility"), "credibility must be 1 to 6", got=ref.credibility)
+    for x in s.sources:
+        if x.reliability and x.reliability not in "ABCDEF":
+            yield ScenarioError(
+                _at(x.where, f"sources.{x.id}.reliability"), "reliability must be A to F", got=x.reliability
+            )
 
 
 def _correlations(s: Parts) -> Iterator[ScenarioError]:
@@ -260,7 +288,15 @@ def _events(s: Parts, kinds: dict[str, NameKind]) -> Iterator[ScenarioError]:
     every = [e.id for e in s.events]
     for e in s.events:
         kp = f"events.{e.id}"
-        if (e.rate is None) == (not e.by):
+        if e.status is not None:
+            if e.status.happened > s.as_of:
+                problem = f"happened {e.status.happened.isoformat()} is after as_of ({s.as_of.isoformat()})"
+                yield ScenarioError(_at(e.where, f"{kp}.status.happened"), problem)
+            if e.rate is not None or e.by or e.after or e.requires:
+                yield ScenarioError(
+                    _at(e.where, kp), "an event whose status says it happened has no rate, by, after or requires"
+                )
+        elif (e.rate is None) == (not e.by):
             yield ScenarioError(_at(e.where, kp), "needs exactly one of 'rate' and 'by'")
         for x in (e.rate, *(x for _, x in e.by)):
             if x is not None:
@@ -295,6 +331,8 @@ def _expression(
         if name in later:
             problem = f"refers to {name!r}, which comes after it: derived quantities are held in the order they use each other"
             yield ScenarioError(e.where, problem)
+        elif name not in kinds and name in {c.id for c in s.context}:
+            yield ScenarioError(e.where, f"{name!r} {CONTEXT_REFUSED}")
         elif name not in kinds:
             hint = did_you_mean(name, kinds)
             yield ScenarioError(e.where, f"refers to {name!r}, which is not {what} of this scenario", hint=hint)

@@ -33,8 +33,10 @@ from .hypotheses import evidence_data, hypotheses_data
 from .indicators import indicator_data
 from .lineage import Lineage, lineage_data
 from .overrides import Override, apply_overrides, as_overrides, stated_nodes
+from .provenance import context_data
 from .reading import Node, compose, from_plain, read_text
 from .records import (
+    ContextFigure,
     Correlation,
     Derived,
     Driver,
@@ -99,6 +101,8 @@ class Scenario:
     hypotheses: Hypotheses | None = None
     #: the evidence of an ACH matrix (format 1.1): ratings, and likelihoods or an observable, per item
     evidence: tuple[Evidence, ...] = ()
+    #: figures that inform the reader and feed no probability (format 1.1 ``context:``)
+    context: tuple[ContextFigure, ...] = ()
     path: str = field(default="<scenario>", compare=False)
     #: the overrides that made this scenario from what a file states, in the order applied
     overrides: tuple[Override, ...] = field(default=(), compare=False)
@@ -287,6 +291,8 @@ class Scenario:
         out.update(lineage_data(self.lineage))
         if self.sources:
             out["sources"] = {s.id: source_data(s) for s in self.sources}
+        if self.context:
+            out["context"] = {c.id: context_data(c) for c in self.context}
         out["horizons"] = {h.id: horizon_data(h) for h in self.horizons}
         out["drivers"] = {d.id: driver_data(d) for d in self.drivers}
         if self.correlations:

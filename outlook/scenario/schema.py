@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import distributions as dist
+from .grades import BASES, CREDIBILITY, KINDS, RELIABILITY, STANCES
 
 __all__ = [
     "SCHEMA_ID",
@@ -166,14 +167,27 @@ def _defs() -> dict[str, Any]:
         "bound": {"anyOf": [{"type": "number"}, _ref("percent")]},
         "parameter": {"anyOf": [{"type": "number"}, expression]},
         "probability": {"anyOf": [{"type": "number", "minimum": 0, "maximum": 1}, _ref("percent"), expression]},
-        "source_ref": _object({"ref": {"type": "string"}, "quote": _TEXT, "note": _TEXT}),
+        "source_ref": _object(
+            {
+                "ref": {"type": "string"},
+                "quote": _TEXT,
+                "note": _TEXT,
+                "credibility": {"enum": list(CREDIBILITY), "description": "Admiralty credibility, 1 confirmed to 6"},
+                "basis": {"enum": list(BASES)},
+                "stance": {"enum": list(STANCES), "description": "what the quote does to what cites it"},
+            }
+        ),
+        "source_refs": {"type": "array", "items": {"$ref": "#/$defs/source_ref"}},
         "component": _distribution(
             {"weight": {"anyOf": [{"type": "number", "minimum": 0}, _ref("percent")]}}, "a mixture component"
         ),
         "driver": {
             "anyOf": [
                 {"type": "number", "description": "a constant"},
-                _distribution({**_DESCRIBE, "source": _ref("source_ref")}, "a driver: one distribution form"),
+                _distribution(
+                    {**_DESCRIBE, "source": _ref("source_ref"), "sources": _ref("source_refs")},
+                    "a driver: one distribution form",
+                ),
             ]
         },
     }
@@ -183,9 +197,18 @@ def _sections() -> dict[str, Any]:
     name_list = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
     return {
         "sources": _named(
-            _object(dict.fromkeys(("title", "publisher", "date", "file", "url", "note"), _TEXT), ("title",)),
+            _object(
+                {
+                    **dict.fromkeys(("title", "publisher", "date", "file", "url", "note"), _TEXT),
+                    "kind": {"enum": list(KINDS)},
+                    "reliability": {"enum": list(RELIABILITY), "description": "Admiralty reliability, A to F"},
+                    "interested_party": {"type": ["boolean", "string"]},
+                },
+                ("title",),
+            ),
             "source id: where a judgement comes from",
         ),
+        "context": _context(),
         "horizons": {
             **_named(
                 _object(
@@ -266,6 +289,26 @@ def _sections() -> dict[str, Any]:
     }
 
 
+def _context() -> dict[str, Any]:
+    """``context``: id -> a figure that informs the reader and feeds no probability (format 1.1)."""
+    return _named(
+        {
+            **_object(
+                {
+                    "label": _TEXT,
+                    "value": _ref("bound"),
+                    "range": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+                    "unit": _TEXT,
+                    "source": _ref("source_ref"),
+                    "note": _TEXT,
+                }
+            ),
+            "oneOf": [{"required": ["value"]}, {"required": ["range"]}],
+        },
+        "context figure id: a figure that informs the reader and feeds no probability",
+    )
+
+
 def _event(name_list: dict[str, Any]) -> dict[str, Any]:
     return _object(
         {
@@ -281,8 +324,22 @@ def _event(name_list: dict[str, Any]) -> dict[str, Any]:
             "label": _TEXT,
             "note": _TEXT,
             "source": _ref("source_ref"),
+            "sources": _ref("source_refs"),
+            "status": _object(
+                {"happened": _ref("date"), "source": _ref("source_ref")},
+                ("happened",),
+            ),
+            "resolution": _object(
+                {
+                    "criteria": _TEXT,
+                    "source": _TEXT,
+                    "includes": {"type": "array", "items": _TEXT},
+                    "excludes": {"type": "array", "items": _TEXT},
+                },
+                ("criteria",),
+            ),
         },
-        oneOf=[{"required": ["rate"]}, {"required": ["by"]}],
+        oneOf=[{"required": ["rate"]}, {"required": ["by"]}, {"required": ["status"]}],
     )
 
 

@@ -23,12 +23,14 @@ from .assumptions import assumptions as read_assumptions
 from .drivers import drivers as read_drivers
 from .durations import end_date, looks_like_time, parse_duration, point_in_time
 from .expressions import ANY, NUMBER, YES_NO, Expression, NameKind, Timing, names_in
+from .grades import GRADES
 from .hypotheses import evidence as read_evidence
 from .hypotheses import hypotheses as read_hypotheses
 from .indicators import check_assumption_indicators
 from .indicators import indicators as read_indicators
 from .lineage import LINEAGE_KEYS, lineage
 from .order import toposort
+from .provenance import read_citations, read_context, read_resolution, read_status, source_grades
 from .reading import Node
 from .records import (
     FORMAT_VERSIONS,
@@ -59,6 +61,7 @@ _OPTIONAL = (
     "assumptions",
     "hypotheses",
     "evidence",
+    "context",
 )
 #: a date, or a YAML 1.1 timestamp (its time of day is ignored)
 _DATE = re.compile(
@@ -110,6 +113,9 @@ def build(root: Node, path: str) -> dict[str, Any]:
     fields["as_of"] = as_of or dt.date(1970, 1, 1)
     fields["sources"] = _section(r, top, "sources", sources)
     r.source_ids = [s.id for s in fields["sources"]]
+    fields["context"] = _section(r, top, "context", read_context)
+    if "context" in top and top["context"].kind == "map":
+        r.context_ids = [str(k) for k in top["context"].value]
     fields["horizons"] = _section(r, top, "horizons", lambda r, node: horizons(r, node, as_of))
     r.horizon_ids = [h.id for h in fields["horizons"]]
     fields.update(lineage(r, top))
@@ -239,7 +245,7 @@ def slug(r: Reader, node: Node) -> str:
     return s
 
 
-def date(r: Reader, node: Node) -> dt.date:
+def date(r: Reader, node: Node, kp: str = "as_of") -> dt.date:
     """A date written as text, 2024-11-01 (YAML 1.2 has no date type; a YAML 1.1 timestamp's time is ignored)."""
     v = node.value
     if isinstance(v, dt.datetime):
@@ -251,8 +257,8 @@ def date(r: Reader, node: Node) -> dt.date:
         try:
             return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError as exc:
-            raise r.fail(r.at(node, "as_of"), f"invalid value: {exc}", got=v) from None
-    raise r.fail(r.at(node, "as_of"), "expected a date such as 2024-11-01", got=shown(node))
+            raise r.fail(r.at(node, kp), f"invalid value: {exc}", got=v) from None
+    raise r.fail(r.at(node, kp), "expected a date such as 2024-11-01", got=shown(node))
 
 
 def correlation_repair(r: Reader, node: Node) -> str:
@@ -272,17 +278,20 @@ def correlation_repair(r: Reader, node: Node) -> str:
 
 
 def sources(r: Reader, node: Node) -> tuple[Source, ...]:
-    """``sources``: id -> ``{title, publisher, date, file, url, note}``."""
+    """``sources``: id -> ``{title, publisher, date, file, url, note}``; format 1.1 adds the grades (:mod:`.provenance`)."""
     m = r.mapping(node, "sources", what="a mapping of source ids")
     out = []
     for sid, snode in m.items():
         kp = f"sources.{sid}"
         with r.collecting():
             r.name(node, sid, kp)
-            sm = r.mapping(snode, kp, required=("title",), optional=("publisher", "date", "file", "url", "note"))
+            sm = r.mapping(
+                snode, kp, required=("title",), optional=("publisher", "date", "file", "url", "note", *GRADES)
+            )
             f = r.texts(sm, kp, ("title", "publisher", "date", "file", "url", "note"))
+            grades = source_grades(r, sm, kp)
             if "title" in sm:  # else reported as a missing key
-                out.append(Source(sid, where=r.at(snode, kp), **f))
+                out.append(Source(sid, where=r.at(snode, kp), **f, **grades))
     return tuple(out)
 
 
@@ -482,12 +491,22 @@ def events(r: Reader, node: Node, timing: Timing, varying: frozenset[str] = froz
 def event(r: Reader, name: str, node: Node, timing: Timing, varying: frozenset[str] = frozenset()) -> Event:
     """One event: exactly one of ``rate`` and ``by``, and what it depends on."""
     kp = f"events.{name}"
-    em = r.mapping(node, kp, optional=("rate", "by", "after", "requires", "label", "note", "source"))
+    em = r.mapping(node, kp, optional=("rate", "by", "after", "requires", "label", "note", "source", *_EVENT_1_1))
     text = r.texts(em, kp, ("label", "note"))
     source = None
     if "source" in em:
         with r.collecting():
             source = r.source_ref(em["source"], kp + ".source")
+    more = _event_1_1(r, em, kp, timing.as_of)
+    if "status" in em:
+        for key in ("rate", "by", "after", "requires"):
+            if key in em:
+                problem = (
+                    f"an event whose status says it happened is a fact, not a forecast: remove '{key}' or 'status'"
+                )
+                r.fail(r.at_key(node, key, f"{kp}.{key}"), problem)
+        where = r.at(node, kp)
+        return Event(name, label=text.get("label", ""), note=text.get("note", ""), source=source, where=where, **more)
     if ("rate" in em) == ("by" in em):
         what = (
             "has both 'rate' and 'by'"
@@ -508,7 +527,29 @@ def event(r: Reader, name: str, node: Node, timing: Timing, varying: frozenset[s
         by = by_horizon(r, em["by"], kp + ".by", names, refused, timing)
     after = _after(r, em["after"], name, kp + ".after", names, refused, timing) if "after" in em else ()
     requires = _requires(r, em["requires"], name, kp) if "requires" in em else ()
-    return Event(name, rate, by, after, requires, text.get("label", ""), text.get("note", ""), source, r.at(node, kp))
+    where = r.at(node, kp)
+    return Event(name, rate, by, after, requires, text.get("label", ""), text.get("note", ""), source, where, **more)
+
+
+#: an event's keys new in format 1.1 (:mod:`.provenance`)
+_EVENT_1_1 = ("sources", "status", "resolution")
+
+
+def _event_1_1(r: Reader, em: dict[str, Node], kp: str, as_of: dt.date) -> dict[str, Any]:
+    """An event's ``sources``, ``status`` and ``resolution`` (format 1.1), each problem kept."""
+    more: dict[str, Any] = {}
+    readers: dict[str, Callable[[Node, str], Any]] = {
+        "sources": lambda n, k: read_citations(r, n, k),
+        "status": lambda n, k: read_status(r, n, k, as_of),
+        "resolution": lambda n, k: read_resolution(r, n, k),
+    }
+    for key, read in readers.items():
+        if key in em:
+            with r.collecting():
+                more[key] = read(em[key], f"{kp}.{key}")
+    if "status" in em and "status" not in more:  # a bad status: no forecast to fall back on
+        raise Skip()
+    return more
 
 
 #: why a hazard cannot read a derived quantity that reads ``t``

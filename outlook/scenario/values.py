@@ -14,9 +14,11 @@ import keyword
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from ..errors import Location, ScenarioError, did_you_mean
 from .expressions import ANY, FUNCTIONS, NEW_IN, Expression, NameKind, Timing, compile_expression
+from .grades import BASES, CONTEXT_REFUSED, CREDIBILITY, REF_KEYS, STANCES, graded
 from .reading import Node, join_key
 from .records import FORMAT_VERSIONS, SourceRef
 
@@ -67,6 +69,8 @@ class Reader:
         self.kinds: dict[str, NameKind] = {}
         self.source_ids: list[str] = []
         self.horizon_ids: list[str] = []
+        #: the ids of the ``context:`` figures (format 1.1), which no expression may read
+        self.context_ids: list[str] = []
         #: the format version the file declares (``outlook: 1`` or ``1.1``); the newest until it is read
         self.version: float = FORMAT_VERSIONS[-1]
         #: every name each section defines, valid or not: section -> names (see :meth:`unknown`)
@@ -304,6 +308,8 @@ class Reader:
         if node.kind != "scalar" or node.value is None or not isinstance(node.value, str | int | float | bool):
             raise self.fail(self.at(node, kp), "expected an expression or a number", got=shown(node))
         where = Location(self.path, node.text_line or node.line, node.text_col, kp, node.override)
+        if self.context_ids:
+            refused = {**dict.fromkeys(self.context_ids, CONTEXT_REFUSED), **(refused or {})}
         if self.unknowable & {"drivers", "derived", "events"}:
             names = _Open(names, refused or {})  # a name such a section would define is no new mistake
         gate = None if timing is None else self.needs_format
@@ -360,13 +366,34 @@ class Reader:
         self.names[name] = section
 
     def source_ref(self, node: Node, kp: str) -> SourceRef:
-        """``source: {ref, quote, note}``; ``ref`` names a declared source."""
-        m = self.mapping(node, kp, optional=("ref", "quote", "note"))
+        """``source: {ref, quote, note}``; ``ref`` names a declared source.
+
+        Format 1.1 adds the quote's ``credibility``, ``basis`` and ``stance``
+        (:mod:`.provenance`).
+        """
+        m = self.mapping(node, kp, optional=REF_KEYS)
         f = self.texts(m, kp, ("ref", "quote", "note"))
         ref = f.get("ref", "")
         if ref and ref not in self.source_ids:
             self.unknown(self.at(m["ref"], kp + ".ref"), "source", ref, self.source_ids, "sources")
-        return SourceRef(ref, f.get("quote", ""), f.get("note", ""))
+        return SourceRef(ref, f.get("quote", ""), f.get("note", ""), **self._quote_grades(m, kp))
+
+    def _quote_grades(self, m: dict[str, Node], kp: str) -> dict[str, Any]:
+        """A quote's ``credibility`` (1-6), ``basis`` and ``stance`` (format 1.1), each checked where written."""
+        out: dict[str, Any] = {}
+        for key, allowed in (("credibility", CREDIBILITY), ("basis", BASES), ("stance", STANCES)):
+            if key in m:
+                with self.collecting():
+                    node = m[key]
+                    self.needs_format(self.at(node, f"{kp}.{key}"), f"a quote's '{key}'")
+                    value, problem = graded(node.value if node.kind == "scalar" else None, allowed, key)
+                    if problem:
+                        hint = (
+                            did_you_mean(node.value, [str(a) for a in allowed]) if isinstance(node.value, str) else ""
+                        )
+                        raise self.fail(self.at(node, f"{kp}.{key}"), problem, got=shown(node), hint=hint)
+                    out[key] = value
+        return out
 
 
 class _Open(Mapping[str, NameKind]):
