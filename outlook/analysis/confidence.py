@@ -292,6 +292,11 @@ def propose(spanned: int, n_sources: int, n_strong: int, *, unsupported: int = 0
 _NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
+def _bands(n: int) -> str:
+    count = _NUMBERS[n] if 0 <= n < len(_NUMBERS) else str(n)
+    return f"{count} word band{'' if n == 1 else 's'}"
+
+
 def confidence_sentence(level: str, p05: float, p95: float, spanned: int, reasons: Sequence[str] = ()) -> str:
     """The confidence sentence of a judgement: separate from its likelihood sentence, and with no likelihood word.
 
@@ -303,8 +308,7 @@ drivers' uncertainty (two word bands), and it rests on a single source."
     """
     if level not in LEVELS:
         raise ValueError(f"confidence must be one of {', '.join(LEVELS)} (got {level!r})")
-    count = _NUMBERS[spanned] if 0 <= spanned < len(_NUMBERS) else str(spanned)
-    bands = f"{count} word band{'' if spanned == 1 else 's'}"
+    bands = _bands(spanned)
     spread = (
         f"the probability is {p05:.2f} whatever the drivers"
         if round(p05, 2) == round(p95, 2)
@@ -519,8 +523,7 @@ def confidence(
         j = stated.get((r.kind, r.target, r.horizon))
         said = j.confidence if j is not None else ""
         sentence = confidence_sentence(said or level, r.p05, r.p95, int(r.words_spanned), reasons)
-        spread = [f"the range spans {_NUMBERS[1] if r.words_spanned == 1 else r.words_spanned} word band"]
-        spread[0] += "" if r.words_spanned == 1 else "s"
+        spread = [f"the range spans {_bands(int(r.words_spanned))}"]
         rows.append(
             (*r[:4], sc.word(min(1.0, max(0.0, r.p))), *r[4:], list(ids), level, said, _note(level, said))
             + (spread + reasons, sentence)

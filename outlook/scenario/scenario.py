@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from ..errors import ScenarioError, ScenarioErrors, did_you_mean
 from . import _repr
 from .assumptions import Assumption, assumption_data
+from .judgements import Judgement, judgement_data
 from .canonical import (
     correlation_data,
     derived_data,
@@ -99,6 +100,8 @@ class Scenario:
     hypotheses: Hypotheses | None = None
     #: the evidence of an ACH matrix (format 1.1): ratings, and likelihoods or an observable, per item
     evidence: tuple[Evidence, ...] = ()
+    #: the analyst's key judgements (format 1.1): text with ``{word}``, stated confidence, basis, implications
+    judgements: tuple[Judgement, ...] = ()
     path: str = field(default="<scenario>", compare=False)
     #: the overrides that made this scenario from what a file states, in the order applied
     overrides: tuple[Override, ...] = field(default=(), compare=False)
@@ -306,6 +309,8 @@ class Scenario:
             out["hypotheses"] = hypotheses_data(self.hypotheses)
         if self.evidence:
             out["evidence"] = {e.id: evidence_data(e, canonical=canonical) for e in self.evidence}
+        if self.judgements:
+            out["judgements"] = [judgement_data(j) for j in self.judgements]
         return out
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from .. import distributions as dist
 from ..errors import Location, ScenarioErrors, did_you_mean, number_text
 from .assumptions import assumptions as read_assumptions
+from .judgements import judgements as read_judgements
 from .drivers import drivers as read_drivers
 from .durations import end_date, looks_like_time, parse_duration, point_in_time
 from .expressions import ANY, NUMBER, YES_NO, Expression, NameKind, Timing, names_in
@@ -59,6 +60,7 @@ _OPTIONAL = (
     "assumptions",
     "hypotheses",
     "evidence",
+    "judgements",
 )
 #: a date, or a YAML 1.1 timestamp (its time of day is ignored)
 _DATE = re.compile(
@@ -137,6 +139,11 @@ def build(root: Node, path: str) -> dict[str, Any]:
     if "assumptions" in top and r.version >= 1.1 and (ind is None or ind.kind == "map"):
         check_assumption_indicators(r, top["assumptions"], list(ind.value) if ind is not None else [])
     _ach(r, top, root, fields, timing, written)
+    ev = top.get("events")
+    event_ids = [str(k) for k in ev.value] if ev is not None and ev.kind == "map" else []
+    fields["judgements"] = _section(
+        r, top, "judgements", lambda r, node: read_judgements(r, node, root, written, event_ids)
+    )
     if r.errors:
         raise ScenarioErrors(r.errors)
     return {**fields, "path": path}
