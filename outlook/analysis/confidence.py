@@ -69,8 +69,9 @@ proposal, with a note when the two differ by more than one level.
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections.abc import Iterable, Mapping, Sequence
+import itertools
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -88,6 +89,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..scenario import Scenario
+    from ..tables import Tables
     from .assumptions import AssumptionsCheck
 
 __all__ = [
@@ -96,11 +98,13 @@ __all__ = [
     "DEFAULT_OUTER",
     "LEVELS",
     "RANGE_COLUMNS",
+    "RANGE_TABLE_COLUMNS",
     "Confidence",
     "confidence",
     "confidence_sentence",
     "epistemic_ranges",
     "propose",
+    "with_ranges",
     "words_spanned",
 ]
 
@@ -160,7 +164,7 @@ def words_spanned(p05: float, p95: float, scale: str = "icd203") -> int:
         raise ValueError(f"the range's lower end {p05} is above its upper end {p95}")
     words = [sc.word(p05)] + [sc.word(e) for e in sc.edges() if p05 < e <= p95]
     words.append(sc.word(p95))
-    return 1 + sum(a != b for a, b in zip(words, words[1:]))
+    return 1 + sum(a != b for a, b in itertools.pairwise(words))
 
 
 def _percentiles(x: FloatArray) -> tuple[float, float, float]:
@@ -168,13 +172,15 @@ def _percentiles(x: FloatArray) -> tuple[float, float, float]:
     return float(np.mean(x)), float(lo), float(hi)
 
 
-def _nested(model: Model, values: Mapping[str, FloatArray], n: int, inner: int, seed: int) -> dict[tuple, FloatArray]:
+def _nested(
+    model: Model, values: Mapping[str, FloatArray], n: int, inner: int, seed: int
+) -> dict[tuple[str, str, str], FloatArray]:
     """``P(target | drivers)`` of every scenario and every event, by nested simulation: (kind, id, horizon) -> (n,)."""
     s = model.scenario
     budgets = np.empty((len(s.events), inner))
     for k, e in enumerate(s.events):  # common random numbers: one inner set, each event its own stream
         node_rng(seed, 0, "confidence-inner", e.id).standard_exponential(inner, out=budgets[k])
-    out: dict[tuple, FloatArray] = {}
+    out: dict[tuple[str, str, str], FloatArray] = {}
     for h in s.horizons:
         out.update({("scenario", r.id, h.id): np.empty(n) for r in s.rules})
         out.update({("event", e.id, h.id): np.empty(n) for e in s.events})
@@ -452,8 +458,36 @@ def _note(proposed: str, stated: str) -> str:
     return f"stated {stated}, proposed {proposed}: two levels apart; the basis should say why"
 
 
+def _judged(
+    s: Scenario, g: DependencyGraph, stated: Mapping[tuple[str, str, str], Any], check: Any, r: dict[str, Any]
+) -> dict[str, Any]:
+    """One row of the confidence table (all but ``word``) from a row of :func:`epistemic_ranges`."""
+    kind, target, horizon, spanned = str(r["kind"]), str(r["target"]), str(r["horizon"]), int(r["words_spanned"])
+    up = _upstream(g, s, kind, target)
+    found = {k.split(":", 1)[1] for k in g.upstream(up) | up if k.startswith("source:")}
+    ids = tuple(x.id for x in s.sources if x.id in found)  # in file order
+    reasons, strong = _source_reasons(s, ids)
+    bearing = _bearing(s, up, kind, target, horizon, check)
+    reasons += [f"it rests on the {rating} assumption {aid}" for aid, rating in bearing]
+    ratings = [rating for _, rating in bearing]
+    level = propose(
+        spanned, len(ids), strong, unsupported=ratings.count("unsupported"), caveated=ratings.count("caveated")
+    )
+    j = stated.get((kind, target, horizon))
+    said = j.confidence if j is not None else ""
+    return {
+        **r,
+        "sources": list(ids),
+        "proposed": level,
+        "stated": said,
+        "note": _note(level, said),
+        "reasons": [f"the range spans {_bands(spanned)}", *reasons],
+        "sentence": confidence_sentence(said or level, float(r["p05"]), float(r["p95"]), spanned, reasons),
+    }
+
+
 def confidence(
-    scenario: Scenario | str,
+    scenario: Scenario | str | os.PathLike[str],
     *,
     samples: int = DEFAULT_OUTER,
     inner: int = DEFAULT_INNER,
@@ -495,40 +529,61 @@ def confidence(
     >>> c.row("it", s.horizons[0].id)["proposed"]
     'low'
     """
-    if isinstance(scenario, str) or not hasattr(scenario, "rules"):
-        from ..scenario import find_scenario, load_scenario
+    from ..scenario import Scenario, find_scenario, load_scenario
 
-        scenario = load_scenario(find_scenario(scenario))
-    s = scenario
+    s = scenario if isinstance(scenario, Scenario) else load_scenario(find_scenario(scenario))
     ranges = epistemic_ranges(s, samples=samples, inner=inner, seed=seed, scale=scale)
     sc = get_scale(scale)
     g = dependency_graph(s)
     stated = _stated(s)
-    rows = []
-    for r in ranges.itertuples(index=False):
-        up = _upstream(g, s, r.kind, r.target)
-        ids = tuple(k.split(":", 1)[1] for k in g.upstream(up) | up if k.startswith("source:"))
-        ids = tuple(x.id for x in s.sources if x.id in ids)  # in file order
-        reasons, strong = _source_reasons(s, ids)
-        bearing = _bearing(s, up, r.kind, r.target, r.horizon, check)
-        reasons += [f"it rests on the {rating} assumption {aid}" for aid, rating in bearing]
-        ratings = [rating for _, rating in bearing]
-        level = propose(
-            int(r.words_spanned),
-            len(ids),
-            strong,
-            unsupported=ratings.count("unsupported"),
-            caveated=ratings.count("caveated"),
-        )
-        j = stated.get((r.kind, r.target, r.horizon))
-        said = j.confidence if j is not None else ""
-        sentence = confidence_sentence(said or level, r.p05, r.p95, int(r.words_spanned), reasons)
-        spread = [f"the range spans {_bands(int(r.words_spanned))}"]
-        rows.append(
-            (*r[:4], sc.word(min(1.0, max(0.0, r.p))), *r[4:], list(ids), level, said, _note(level, said))
-            + (spread + reasons, sentence)
-        )
+    rows = [_judged(s, g, stated, check, {str(k): v for k, v in r.items()}) for r in ranges.to_dict("records")]
+    for row in rows:
+        row["word"] = sc.word(min(1.0, max(0.0, float(row["p"]))))
     import pandas as pd
 
     table = pd.DataFrame(rows, columns=list(CONFIDENCE_COLUMNS))
     return Confidence(table, samples, inner, seed, scale)
+
+
+#: The columns :func:`with_ranges` adds to the run's ``scenarios`` and ``events`` tables, in order.
+RANGE_TABLE_COLUMNS = ("p05", "p95", "words_spanned", "straddles")
+
+
+def with_ranges(
+    tables: Tables, *, samples: int = DEFAULT_OUTER, inner: int = DEFAULT_INNER, seed: int | None = None
+) -> Tables:
+    """The run's tables with the epistemic range added to its ``scenarios`` and ``events`` tables.
+
+    Opt-in: a run's tables keep their published columns; this adds
+    :data:`RANGE_TABLE_COLUMNS` after them (``straddles`` here is the range's
+    straddle, across the drivers; :func:`outlook.words.straddles` is the
+    Monte Carlo one), computed by :func:`epistemic_ranges` with the run's
+    scale and, unless given, its seed.
+
+    Raises
+    ------
+    ValueError
+        If the tables do not carry their scenario (``Tables.scenario``), or as :func:`epistemic_ranges`.
+    SimulationError
+        As :func:`epistemic_ranges`.
+    """
+    import dataclasses
+
+    s = tables.scenario
+    if s is None:
+        raise ValueError("these tables do not carry their scenario (Tables.scenario is None)")
+    m = tables.manifest
+    ranges = epistemic_ranges(
+        s, samples=samples, inner=inner, seed=int(m.seed) if seed is None else seed, scale=str(m.scale)
+    )
+    cols = ["target", "horizon", *RANGE_TABLE_COLUMNS]
+
+    def join(frame: pd.DataFrame, kind: str, key: str) -> pd.DataFrame:
+        r = ranges.loc[ranges["kind"] == kind, cols].rename(columns={"target": key})
+        keys = frame[[key, "horizon"]].astype(str)
+        out = keys.merge(r, on=[key, "horizon"], how="left")
+        return frame.assign(**{c: out[c].to_numpy() for c in RANGE_TABLE_COLUMNS})
+
+    return dataclasses.replace(
+        tables, scenarios=join(tables.scenarios, "scenario", "scenario"), events=join(tables.events, "event", "event")
+    )

@@ -80,9 +80,7 @@ def judgements(r: Reader, node: Node, root: Node, scenarios: list[str] | None, e
     """
     r.needs_format(r.at_key(root, "judgements", "judgements"), "the 'judgements' block")
     if node.kind != "seq":
-        raise r.fail(
-            r.at(node, "judgements"), "expected a list of judgements, each {target: ID@HORIZON, text: ...}"
-        )
+        raise r.fail(r.at(node, "judgements"), "expected a list of judgements, each {target: ID@HORIZON, text: ...}")
     out: list[Judgement] = []
     seen: dict[str, int] = {}
     for i, item in enumerate(node.value):
@@ -117,7 +115,9 @@ def _judgement(r: Reader, node: Node, kp: str, scenarios: list[str] | None, even
         raise r.fail(where, f"unknown scenario or event {target!r}", hint=did_you_mean(target, known))
     text = f.get("text", "")
     if "{word}" not in text:
-        r.fail(r.at(e["text"], f"{kp}.text"), "expected the judgement's text with {word} where the estimative word goes")
+        r.fail(
+            r.at(e["text"], f"{kp}.text"), "expected the judgement's text with {word} where the estimative word goes"
+        )
     level = f.get("confidence", "")
     if "confidence" in e and level not in CONFIDENCE_LEVELS:
         r.fail(

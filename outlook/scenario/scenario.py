@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 from ..errors import ScenarioError, ScenarioErrors, did_you_mean
 from . import _repr
 from .assumptions import Assumption, assumption_data
-from .judgements import Judgement, judgement_data
 from .canonical import (
     correlation_data,
     derived_data,
@@ -32,6 +31,7 @@ from .canonical import (
 from .durations import end_date
 from .hypotheses import evidence_data, hypotheses_data
 from .indicators import indicator_data
+from .judgements import Judgement, judgement_data
 from .lineage import Lineage, lineage_data
 from .overrides import Override, apply_overrides, as_overrides, stated_nodes
 from .reading import Node, compose, from_plain, read_text

@@ -20,7 +20,6 @@ from typing import Any
 from .. import distributions as dist
 from ..errors import Location, ScenarioErrors, did_you_mean, number_text
 from .assumptions import assumptions as read_assumptions
-from .judgements import judgements as read_judgements
 from .drivers import drivers as read_drivers
 from .durations import end_date, looks_like_time, parse_duration, point_in_time
 from .expressions import ANY, NUMBER, YES_NO, Expression, NameKind, Timing, names_in
@@ -28,6 +27,7 @@ from .hypotheses import evidence as read_evidence
 from .hypotheses import hypotheses as read_hypotheses
 from .indicators import check_assumption_indicators
 from .indicators import indicators as read_indicators
+from .judgements import judgements as read_judgements
 from .lineage import LINEAGE_KEYS, lineage
 from .order import toposort
 from .reading import Node
