@@ -70,9 +70,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -487,7 +487,7 @@ def _judged(
 
 
 def confidence(
-    scenario: Scenario | str | os.PathLike[str],
+    scenario: Scenario | str | Path,
     *,
     samples: int = DEFAULT_OUTER,
     inner: int = DEFAULT_INNER,
