@@ -256,7 +256,7 @@ def epistemic_ranges(
     rows: list[dict[str, Any]] = []
     ends = dict(zip((h.id for h in s.horizons), model.horizon_ends))
     keys = [("scenario", r.id, h.id) for h in s.horizons for r in s.rules]
-    keys += [("event", e.id, h.id) for h in s.horizons for e in s.events]
+    keys += [("event", e.id, h.id) for e in s.events for h in s.horizons]
     for kind, tid, hid in keys:
         if kind == "event" and tid in plain:
             x = by_probability(model, s.event(tid), values, samples, float(ends[hid]))
