@@ -73,6 +73,22 @@ def test_a_constant_hazard_from_a_driver_has_the_closed_form_percentiles() -> No
         assert got["p95"] == pytest.approx(1 - math.exp(-q95 * t), abs=0.01)
 
 
+def test_a_by_probability_from_a_driver_is_its_own_range() -> None:
+    """An event with ``by: {soon: q}``: P(T <= end of soon | q) = q, so the range is q's percentiles."""
+    s = scenario(
+        UNIFORM.replace("c: 0.3", "c: 0.3\n  q: {uniform: {min: 0.2, max: 0.6}}").replace(
+            "fixed: {rate: c}", "fixed: {by: {soon: q, later: 0.9}}"
+        )
+    )
+    n = 2_001
+    got = row(epistemic_ranges(s, samples=n, inner=10, seed=6), "fixed", "soon")
+    q = np.sort(outlook.sample_worlds(s, samples=n, seed=6)["q"].to_numpy())
+    assert got["route"] == "analytic"
+    assert (got["p05"], got["p95"]) == (pytest.approx(q[100], rel=1e-12), pytest.approx(q[1900], rel=1e-12))
+    later = row(epistemic_ranges(s, samples=n, inner=10, seed=6), "fixed", "later")
+    assert later["p05"] == later["p95"] == pytest.approx(0.9)
+
+
 def test_a_judgement_that_reads_no_driver_has_no_range() -> None:
     ranges = epistemic_ranges(scenario(), samples=500, inner=200, seed=1)
     fixed = row(ranges, "fixed", "soon")

@@ -392,7 +392,7 @@ def _source_reasons(s: Scenario, ids: Sequence[str]) -> tuple[list[str], int]:
     strong = 0
     for sid in ids:
         src = s.source(sid)
-        grade = str(getattr(src, "reliability", "") or "").strip().upper()
+        grade = str(getattr(src, "reliability", "") or "").strip().upper()[:1]  # Admiralty: "B" of "B2"
         if not grade:
             reasons.append(f"source {sid} is ungraded")
         if getattr(src, "interested_party", False):

@@ -71,13 +71,15 @@ def confidence_blocks(c: Confidence, scenario: Scenario, tables: Tables | None =
         ),
     ]
     horizons = {h.id: h.label or h.id for h in scenario.horizons}
+    labels = {r.id: r.label for r in scenario.rules} | {e.id: e.label for e in scenario.events}
     rows = []
     for j in scenario.judgements:
         r = c.row(j.target, j.horizon)
         p = _run_p(tables, j.kind, j.target, j.horizon) if tables is not None else None
         p = float(r["p"]) if p is None else p
         word = sc.word(min(1.0, max(0.0, p)))
-        out.append(Heading(3, User(one_line(f"{j.target} by {horizons.get(j.horizon, j.horizon)}"))))
+        name = labels.get(j.target) or j.target
+        out.append(Heading(3, User(one_line(f"{name}, by {horizons.get(j.horizon, j.horizon)}"))))
         out.append(Para((User(one_line(j.text.replace("{word}", word))), f" ({percent(p)})")))
         out.append(Para((User(one_line(str(r["sentence"]))),)))
         said = j.confidence or "not stated"
@@ -91,7 +93,7 @@ def confidence_blocks(c: Confidence, scenario: Scenario, tables: Tables | None =
             Row(
                 (
                     Cell((User(one_line(j.id)),)),
-                    Cell((f"{percent(float(r['p05']))} to {percent(float(r['p95']))}",), num=True),
+                    Cell((f"{float(r['p05']):.2f} to {float(r['p95']):.2f}",), num=True),
                     Cell((str(int(r["words_spanned"])),), num=True),
                     Cell((str(r["route"]),)),
                     Cell((str(r["proposed"]),)),
