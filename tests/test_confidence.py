@@ -452,3 +452,11 @@ def test_the_report_has_the_section_only_for_stated_judgements() -> None:
     assert "Implications: Plan for it." in section
     html = build_report(judged, figures=False)
     assert 'id="analytic-confidence"' in html
+
+
+def test_a_judgement_left_dangling_by_a_replace_is_refused() -> None:
+    import dataclasses
+
+    s = scenario(extra=JUDGED)
+    with pytest.raises(outlook.ScenarioError, match=re.escape("judgements[2].target: unknown event 'fixed'")):
+        dataclasses.replace(s, events=tuple(e for e in s.events if e.id != "fixed"))
