@@ -460,3 +460,35 @@ def test_a_judgement_left_dangling_by_a_replace_is_refused() -> None:
     s = scenario(extra=JUDGED)
     with pytest.raises(outlook.ScenarioError, match=re.escape("judgements[2].target: unknown event 'fixed'")):
         dataclasses.replace(s, events=tuple(e for e in s.events if e.id != "fixed"))
+
+
+def test_source_grades_are_read_where_the_file_states_them() -> None:
+    """Grades, kinds and interested parties (a later format addition) are read if present, never assumed."""
+    import datetime as dt
+    from types import SimpleNamespace as NS
+
+    from outlook.analysis.confidence import _quote_reasons, _source_reasons
+
+    graded = {
+        "a": NS(id="a", reliability="A", kind="official", interested_party=False, date="2023-01-01"),
+        "b": NS(id="b", reliability="B2", kind="wire", interested_party=False, date=""),
+        "c": NS(id="c", reliability="B", kind="opinion", interested_party=True, date=dt.date(2024, 6, 1)),
+        "d": NS(id="d", date="2023-01-01"),
+    }
+    s = NS(source=graded.__getitem__, as_of=dt.date(2024, 1, 1))
+    assert _source_reasons(s, ["a", "b"]) == ([], 2)  # type: ignore[arg-type]
+    reasons, strong = _source_reasons(s, ["a", "c", "d"])  # type: ignore[arg-type]
+    assert strong == 1
+    assert reasons == [
+        "source c is an interested party",
+        "source c is opinion",
+        "source c is dated after as_of",
+        "source d is ungraded",
+    ]
+    ref = NS(ref="c", basis="interested_claim")
+    s = NS(drivers=[NS(id="x", source=ref), NS(id="y", source=None)], events=[NS(id="e", source=None, sources=[ref])])
+    assert _quote_reasons(s, frozenset({"driver:x", "driver:y", "event:e"})) == [  # type: ignore[arg-type]
+        "the driver x cites an interested party's claim (c)",
+        "the event e cites an interested party's claim (c)",
+    ]
+    assert propose(1, 2, 2) == "high"  # so two graded A/B sources that are not interested parties can reach high

@@ -382,6 +382,20 @@ def _after_as_of(date: object, as_of: dt.date) -> bool:
         return False
 
 
+def _quote_reasons(s: Scenario, up: frozenset[str]) -> list[str]:
+    """A quote behind a judgement marked an interested party's claim (its ``basis``, where the file states one)."""
+    out = []
+    items: list[tuple[str, Any]] = [*(("driver", d) for d in s.drivers), *(("event", e) for e in s.events)]
+    for kind, item in items:
+        if f"{kind}:{item.id}" not in up:
+            continue
+        refs = [item.source, *getattr(item, "sources", ())]
+        for ref in refs:
+            if ref is not None and getattr(ref, "basis", "") == "interested_claim":
+                out.append(f"the {kind} {item.id} cites an interested party's claim ({getattr(ref, 'ref', '')})")
+    return list(dict.fromkeys(out))
+
+
 def _source_reasons(s: Scenario, ids: Sequence[str]) -> tuple[list[str], int]:
     """Short reasons about a judgement's sources, and how many are strong (A or B, not an interested party)."""
     reasons = []
@@ -467,6 +481,7 @@ def _judged(
     found = {k.split(":", 1)[1] for k in g.upstream(up) | up if k.startswith("source:")}
     ids = tuple(x.id for x in s.sources if x.id in found)  # in file order
     reasons, strong = _source_reasons(s, ids)
+    reasons += _quote_reasons(s, up)
     bearing = _bearing(s, up, kind, target, horizon, check)
     reasons += [f"it rests on the {rating} assumption {aid}" for aid, rating in bearing]
     ratings = [rating for _, rating in bearing]
