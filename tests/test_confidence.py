@@ -414,6 +414,15 @@ def test_the_range_columns_are_opt_in_and_keep_the_published_ones() -> None:
     assert "p05" not in run.scenarios.columns
 
 
+def test_the_command_has_the_library_defaults() -> None:
+    import importlib
+
+    lib = importlib.import_module("outlook.analysis.confidence")  # the package exports the function by that name
+    command = importlib.import_module("outlook.commands.confidence")
+
+    assert (command.DEFAULT_OUTER, command.DEFAULT_INNER) == (lib.DEFAULT_OUTER, lib.DEFAULT_INNER)
+
+
 def test_the_command_writes_json_csv_and_text(tmp_path: object) -> None:
     from pathlib import Path
 

@@ -15,11 +15,13 @@ from .assumptions import _JSON_UNSAFE, _whole
 
 __all__ = ["add_parser", "run"]
 
+#: the defaults of :func:`outlook.analysis.confidence.confidence` (written out: parsing imports nothing heavy)
+DEFAULT_OUTER = 1_000
+DEFAULT_INNER = 1_000
+
 
 def add_parser(sub: Any) -> None:
     """Add ``confidence`` to the ``outlook`` command's sub-parsers."""
-    from ..analysis.confidence import DEFAULT_INNER, DEFAULT_OUTER
-
     p = sub.add_parser(
         "confidence",
         help="analytic confidence: each probability's range across the drivers, its sources, a proposed level",
