@@ -457,7 +457,10 @@ def test_the_report_has_the_section_only_for_stated_judgements() -> None:
     word = outlook.estimative_word(float(judged.events.query("event == 'it' and horizon == 'soon'")["p_by"].iloc[0]))
     assert f"It {word} happens within the year." in section
     assert "We have high confidence in this judgement" in section
-    assert "Proposed confidence: low; stated: high." in section
+    assert (
+        "Proposed confidence: low; stated: high. Stated high, proposed low: two levels apart; the basis should say why."
+        in section
+    )
     assert "Implications: Plan for it." in section
     html = build_report(judged, figures=False)
     assert 'id="analytic-confidence"' in html

@@ -83,7 +83,8 @@ def confidence_blocks(c: Confidence, scenario: Scenario, tables: Tables | None =
         out.append(Para((User(one_line(j.text.replace("{word}", word))), f" ({percent(p)})")))
         out.append(Para((User(one_line(str(r["sentence"]))),)))
         said = j.confidence or "not stated"
-        extra = f" {r['note']}." if r["note"] else ""
+        note = str(r["note"])
+        extra = f" {note[:1].upper()}{note[1:]}." if note else ""
         out.append(Para((f"Proposed confidence: {r['proposed']}; stated: {said}.{extra}",)))
         if j.basis:
             out.append(Para(("Basis: ", User(one_line(j.basis)))))
