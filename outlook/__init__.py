@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr_
     from .analysis.ach import ach
     from .analysis.assumptions import assumptions_check
     from .analysis.compare import compare, whatif
+    from .analysis.confidence import confidence
     from .analysis.diff import diff_scenarios
     from .analysis.premortem import premortem
     from .analysis.sourcing import sourcing
@@ -67,6 +68,7 @@ __all__ = [
     "bundled_scenarios",
     "compare",
     "compile_model",
+    "confidence",
     "dependency_graph",
     "diff_scenarios",
     "estimative_word",
@@ -107,6 +109,7 @@ _LAZY = {
     "ach": "analysis.ach",
     "assumptions_check": "analysis.assumptions",
     "compare": "analysis.compare",
+    "confidence": "analysis.confidence",
     "tipping_point": "analysis.tipping",
     "compile_model": "model",
     "dependency_graph": "model.graph",

@@ -43,6 +43,8 @@ Never plots, never prints.
     updating on observations: the worlds reweighted by what was seen, prior against posterior
 :mod:`.ach`
     analysis of competing hypotheses: Heuer/PARC inconsistency, diagnosticity, posterior, linchpins
+:mod:`.confidence`
+    analytic confidence apart from likelihood: each probability's range across the drivers, a proposed level
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ from .compare import (
     targets,
     whatif,
 )
+from .confidence import Confidence, confidence, epistemic_ranges
 from .diff import DIFF_COLUMNS, MAX_SHAPLEY, VersionDiff, diff_scenarios, shapley_values
 from .discovery import discover
 from .indicators import INDICATOR_COLUMNS, indicators
@@ -70,6 +73,9 @@ from .tipping import TippingPoint, tipping_point
 from .update import RELIABILITY, Update, update
 
 __all__: list[str] = [
+    "Confidence",
+    "confidence",
+    "epistemic_ranges",
     "AssumptionsCheck",
     "COMPARE_COLUMNS",
     "DIFF_COLUMNS",

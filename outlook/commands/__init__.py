@@ -40,6 +40,15 @@ def _assumptions() -> ModuleType:
 COMMANDS["assumptions"] = _assumptions
 
 
+def _confidence() -> ModuleType:
+    from . import confidence
+
+    return confidence
+
+
+COMMANDS["confidence"] = _confidence
+
+
 def _whatif() -> ModuleType:
     from . import whatif
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "after_modifiers",
+    "by_probability",
     "event_times",
     "occurrence_time",
     "occurrence_times",
@@ -248,3 +249,50 @@ def after_modifiers(
             mods.append((times[o], 1.0, f))
     mods += [(times[o], 0.0, 1.0) for o in e.requires]
     return mods
+
+
+def by_probability(model: Model, e: Event, values: Mapping[str, FloatArray], n: int, end: float) -> FloatArray:
+    """``P(T <= end | drivers)`` in each world, for an event with no ``after`` or ``requires``.
+
+    Such an event's hazard is a function of the drivers and derived
+    quantities alone, so given them its time is exponential in its
+    cumulative hazard: ``P(T <= t) = 1 - exp(-H(t))`` (the survival function
+    of a hazard, e.g. Kalbfleisch & Prentice, *The Statistical Analysis of
+    Failure Time Data*, 2nd ed. 2002, §1.2), with ``H`` the piecewise-linear
+    cumulative hazard of :func:`event_times`.
+
+    Parameters
+    ----------
+    model
+        From :func:`~outlook.model.compile_model`.
+    e
+        An event of ``model.scenario`` with empty ``after`` and ``requires``.
+    values
+        Every driver and derived quantity, shape ``(n,)`` each.
+    n
+        The number of worlds.
+    end
+        Years from ``as_of`` (a horizon's end).
+
+    Returns
+    -------
+    Shape ``(n,)``: probabilities in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        If the event has ``after`` or ``requires`` (its time depends on other events' times).
+    SimulationError
+        As :func:`occurrence_times`, for a rate or ``by`` probability out of range.
+    """
+    if e.after or e.requires:
+        msg = f"event {e.id!r} has 'after' or 'requires': its probability given the drivers is not analytic"
+        raise ValueError(msg)
+    ends, rates = _event_hazard(model, e, values, n)
+    starts = np.concatenate([[0.0], ends])
+    stops = np.concatenate([ends, [math.inf]])
+    widths = np.clip(np.minimum(stops, end) - starts, 0.0, None)  # (k,): each segment's overlap with [0, end]
+    with np.errstate(invalid="ignore"):
+        inc = rates * widths  # inf * 0 (certain past a segment that is not reached): nan
+    inc = np.where(np.isnan(inc), 0.0, inc)
+    return np.asarray(-np.expm1(-inc.sum(axis=1)), dtype=np.float64)

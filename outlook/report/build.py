@@ -18,6 +18,7 @@ from urllib.parse import quote
 from .ach import add_ach
 from .assumptions import add_key_assumptions
 from .changed import add_what_changed, updated_tables
+from .confidence import add_confidence
 from .drivers import add_what_drives
 from .facts import scenario_of
 from .figures import FIGURES, Progress, draw_figures
@@ -182,6 +183,7 @@ def build_report(
     doc = build_document(tables, [k for k in FIGURES if k in figs], worlds)
     add_what_drives(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi)
     add_key_assumptions(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi)
+    add_confidence(doc, tables)
     observed = update.records if update is not None else None
     add_indicators(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi, observations=observed)
     if update is not None:

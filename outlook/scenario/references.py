@@ -116,6 +116,19 @@ def reference_problems(s: Parts) -> Iterator[ScenarioError]:
             yield from _expression(s, r.when, kinds, "a driver, a derived quantity or an event")
     yield from _indicators(s, kinds)
     yield from _ach(s, kinds)
+    yield from _judgements(s)
+
+
+def _judgements(s: Parts) -> Iterator[ScenarioError]:
+    """Each stated judgement names a scenario or an event of its kind, and a horizon, of ``s``."""
+    known = {"scenario": [r.id for r in s.rules], "event": [e.id for e in s.events]}
+    horizons = [h.id for h in s.horizons]
+    for i, j in enumerate(getattr(s, "judgements", ())):
+        where = _at(j.where, f"judgements[{i}].target")
+        if j.target not in known.get(j.kind, []):
+            yield ScenarioError(where, f"unknown {j.kind} {j.target!r}", hint=did_you_mean(j.target, known[j.kind]))
+        if j.horizon not in horizons:
+            yield ScenarioError(where, f"unknown horizon {j.horizon!r}", hint=did_you_mean(j.horizon, horizons))
 
 
 def _indicators(s: Parts, kinds: dict[str, NameKind]) -> Iterator[ScenarioError]:

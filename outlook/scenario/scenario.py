@@ -31,6 +31,7 @@ from .canonical import (
 from .durations import end_date
 from .hypotheses import evidence_data, hypotheses_data
 from .indicators import indicator_data
+from .judgements import Judgement, judgement_data
 from .lineage import Lineage, lineage_data
 from .overrides import Override, apply_overrides, as_overrides, stated_nodes
 from .provenance import context_data
@@ -103,6 +104,8 @@ class Scenario:
     evidence: tuple[Evidence, ...] = ()
     #: figures that inform the reader and feed no probability (format 1.1 ``context:``)
     context: tuple[ContextFigure, ...] = ()
+    #: the analyst's key judgements (format 1.1): text with ``{word}``, stated confidence, basis, implications
+    judgements: tuple[Judgement, ...] = ()
     path: str = field(default="<scenario>", compare=False)
     #: the overrides that made this scenario from what a file states, in the order applied
     overrides: tuple[Override, ...] = field(default=(), compare=False)
@@ -312,6 +315,8 @@ class Scenario:
             out["hypotheses"] = hypotheses_data(self.hypotheses)
         if self.evidence:
             out["evidence"] = {e.id: evidence_data(e, canonical=canonical) for e in self.evidence}
+        if self.judgements:
+            out["judgements"] = [judgement_data(j) for j in self.judgements]
         return out
 
 

@@ -28,6 +28,7 @@ from .hypotheses import evidence as read_evidence
 from .hypotheses import hypotheses as read_hypotheses
 from .indicators import check_assumption_indicators
 from .indicators import indicators as read_indicators
+from .judgements import judgements as read_judgements
 from .lineage import LINEAGE_KEYS, lineage
 from .order import toposort
 from .provenance import read_citations, read_context, read_resolution, read_status, source_grades
@@ -62,6 +63,7 @@ _OPTIONAL = (
     "hypotheses",
     "evidence",
     "context",
+    "judgements",
 )
 #: a date, or a YAML 1.1 timestamp (its time of day is ignored)
 _DATE = re.compile(
@@ -143,6 +145,11 @@ def build(root: Node, path: str) -> dict[str, Any]:
     if "assumptions" in top and r.version >= 1.1 and (ind is None or ind.kind == "map"):
         check_assumption_indicators(r, top["assumptions"], list(ind.value) if ind is not None else [])
     _ach(r, top, root, fields, timing, written)
+    ev = top.get("events")
+    event_ids = [str(k) for k in ev.value] if ev is not None and ev.kind == "map" else []
+    fields["judgements"] = _section(
+        r, top, "judgements", lambda r, node: read_judgements(r, node, root, written, event_ids)
+    )
     if r.errors:
         raise ScenarioErrors(r.errors)
     return {**fields, "path": path}
