@@ -284,22 +284,27 @@ def _sections() -> dict[str, Any]:
             "key assumption id: statement, rating, basis, if_false",
         ),
         **_ach_blocks(),
-        "judgements": {
-            "type": "array",
-            "description": "key judgements: target ID@HORIZON, text with {word}, confidence, basis, implications",
-            "items": _object(
-                {
-                    "target": {"type": "string", "pattern": "^[^@]+@[^@]+$"},
-                    "text": {"type": "string", "pattern": "\\{word\\}"},
-                    "confidence": {"enum": ["low", "moderate", "high"]},
-                    "basis": _TEXT,
-                    "implications": _TEXT,
-                },
-                ("target", "text"),
-            ),
-        },
+        "judgements": _judgements(),
         "supersedes": {"type": "string", "description": "the file or id of the analysis this one replaces"},
         "renamed": {"type": "object", "additionalProperties": {"type": "string"}, "description": "old id: new id"},
+    }
+
+
+def _judgements() -> dict[str, Any]:
+    """``judgements``: the analyst's key judgements (format 1.1)."""
+    return {
+        "type": "array",
+        "description": "key judgements: target ID@HORIZON, text with {word}, confidence, basis, implications",
+        "items": _object(
+            {
+                "target": {"type": "string", "pattern": "^[^@]+@[^@]+$"},
+                "text": {"type": "string", "pattern": "\\{word\\}"},
+                "confidence": {"enum": ["low", "moderate", "high"]},
+                "basis": _TEXT,
+                "implications": _TEXT,
+            },
+            ("target", "text"),
+        ),
     }
 
 
