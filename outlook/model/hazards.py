@@ -85,9 +85,14 @@ def event_times(
             np.copyto(rate, rates[:, k + 1], where=bp >= e)
         for times, before, after in modifiers:
             with np.errstate(invalid="ignore"):  # an infinite rate times 0: as above
-                rate *= np.where(bp >= times, after, before)
-        with np.errstate(invalid="ignore"):
-            length = np.diff(bp, axis=0, append=np.inf)  # inf - inf: an empty piece at infinity
+                if before == 1.0:  # x * 1.0 is x: multiply only the pieces from the switch on
+                    np.multiply(rate, after, out=rate, where=bp >= times)
+                else:
+                    rate *= np.where(bp >= times, after, before)
+        length = np.empty_like(bp)  # each piece's length; the last one runs to infinity
+        with np.errstate(invalid="ignore"):  # inf - inf: an empty piece at infinity
+            np.subtract(bp[1:], bp[:-1], out=length[:-1])
+            np.subtract(np.inf, bp[-1], out=length[-1])
         pieces = [(bp[k], length[k], rate[k]) for k in range(bp.shape[0])]
     return _spend(exp, pieces)
 
