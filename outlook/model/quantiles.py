@@ -86,8 +86,12 @@ class QuantileSketch:
             if lo == -np.inf and hi == np.inf:
                 kept = x
             else:
-                self.below[k] += int(np.count_nonzero(x < lo))
-                kept = x[(x >= lo) & (x <= hi)]
+                low = x < lo
+                self.below[k] += int(np.count_nonzero(low))
+                if lo <= hi:  # x < lo implies x <= hi: within [lo, hi] is x <= hi xor x < lo (one pass fewer)
+                    kept = x[np.logical_xor(x <= hi, low, out=low)]
+                else:  # brackets of merged sketches that do not meet: nothing is kept
+                    kept = x[(x >= lo) & (x <= hi)]
             self.pending[k].append(kept)
             self.pending_size[k] += kept.size
             # compact when pending outgrows what is kept: amortised sorting
