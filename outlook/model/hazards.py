@@ -103,11 +103,12 @@ def _spend(exp: FloatArray, pieces: list[tuple[FloatArray | float, FloatArray | 
     A world's time is set in the piece whose increment ``rate * length``
     reaches what is left of its budget (``start + left / rate``); an
     infinite rate puts the event at the piece's start, and a zero one is
-    hit only by a zero budget, also at the start. A world once hit has its
-    budget set to NaN, which no later increment reaches (no mask of open
-    worlds to keep), and the budget is spent by subtracting each piece's
-    increment in turn: the same operations, in the same order, for every
-    world that is still open.
+    hit only by a zero budget, also at the start. The time is computed for
+    the worlds hit in a piece alone (gathered by index: in most pieces they
+    are a few of the worlds). A world once hit has its budget set to NaN,
+    which no later increment reaches (no mask of open worlds to keep), and
+    the budget is spent by subtracting each piece's increment in turn: the
+    same operations, in the same order, for every world that is still open.
     """
     remaining = exp.astype(np.float64, copy=True)
     t = np.full(exp.shape[0], np.inf)
@@ -116,10 +117,13 @@ def _spend(exp: FloatArray, pieces: list[tuple[FloatArray | float, FloatArray | 
         for k, (start, width, r) in enumerate(pieces):
             inc = np.asarray(r * width)
             inc[np.isnan(inc)] = 0.0  # 0 * inf or inf * 0: nothing accumulates
-            hit = inc >= remaining
-            if hit.any():
-                np.copyto(t, start + np.where(r > 0, remaining / r, 0.0), where=hit)
-                np.copyto(remaining, np.nan, where=hit)
+            hit = np.flatnonzero(inc >= remaining)  # usually a few of the worlds: work on those alone
+            if hit.size:
+                rh = r[hit]
+                left = remaining[hit]
+                at = start[hit] if isinstance(start, np.ndarray) else start
+                t[hit] = at + np.where(rh > 0, left / rh, 0.0)
+                remaining[hit] = np.nan
             if k < last:
                 remaining -= inc
     return t
