@@ -140,3 +140,61 @@ def test_a_sketch_keeps_narrowing_however_long_the_stream() -> None:
     allx = np.concatenate(xs)
     assert sk.kept < 0.03 * allx.size
     assert np.quantile(allx, LEVELS).tolist() == sk.result().tolist()  # type: ignore[union-attr]
+
+
+# --------------------------------------------------------------------------
+# constants, yes/no and categorical drivers: percentiles from counts
+
+
+COUNTED = {
+    "constant": ((3.5,), lambda r, n: np.full(n, 3.5)),
+    "yes-no": ((0.0, 1.0), lambda r, n: (r.random(n) < 0.3).astype(float)),
+    "rare yes": ((0.0, 1.0), lambda r, n: (r.random(n) < 0.002).astype(float)),
+    "categorical": ((0.0, 1.0, 2.0, 3.0), lambda r, n: r.choice(4, n, p=[0.05, 0.6, 0.3, 0.05]).astype(float)),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(COUNTED))
+@pytest.mark.parametrize("n", [1, 2, 7, 100_003])
+def test_counted_quantiles_are_numpy_s_and_the_sketch_s(kind: str, n: int) -> None:
+    from outlook.model.quantiles import CountedQuantiles
+
+    values, draw = COUNTED[kind]
+    x = draw(np.random.default_rng(n), n)
+    counted = CountedQuantiles(LEVELS, values)
+    halves = [CountedQuantiles(LEVELS, values), CountedQuantiles(LEVELS, values)]
+    for i in range(0, n, 4096):
+        counted.update(x[i : i + 4096])
+        halves[(i // 4096) % 2].update(x[i : i + 4096])
+    halves[0].merge(halves[1])
+    want = np.quantile(x, LEVELS)
+    assert np.array_equal(counted.result(), want)
+    assert np.array_equal(halves[0].result(), want)
+    assert np.array_equal(counted.result(), stream(x, 4096).result())
+    assert counted.seen == n
+    assert counted.kept == len(values)
+
+
+def test_counted_quantiles_refuse_values_that_are_not_indices() -> None:
+    from outlook.model.quantiles import CountedQuantiles
+
+    with pytest.raises(ValueError, match="indices"):
+        CountedQuantiles(LEVELS, (0.5, 2.0))
+    assert np.isnan(CountedQuantiles(LEVELS, (1.0,)).result()).all()
+
+
+def test_constants_yes_no_and_categories_never_go_through_the_sketch() -> None:
+    import outlook
+    from outlook import distributions as dist
+    from outlook.model.accumulate import percentile_tracker
+    from outlook.model.quantiles import CountedQuantiles
+
+    s = outlook.load_scenario("nk-troops-russia")
+    kinds = {d.id: type(percentile_tracker(d.distribution)) for d in s.drivers}
+    discrete = (dist.Constant, dist.Bernoulli, dist.Categorical)
+    assert (
+        {k for k, v in kinds.items() if v is CountedQuantiles}
+        == {d.id for d in s.drivers if isinstance(d.distribution, discrete)}
+        == {"troops_pledged", "defence_pact", "us_election"}
+    )
+    assert percentile_tracker(None).__class__ is QuantileSketch  # a derived quantity

@@ -92,3 +92,19 @@ def test_star_import() -> None:
     exec("from outlook import *", namespace)
     assert set(outlook.__all__) == set(namespace) - {"__builtins__"}
     assert outlook.simulate is namespace["simulate"]
+
+
+def test_a_run_imports_only_what_it_needs() -> None:
+    """``outlook run ... --format csv`` loads no plotting, no scipy.stats, no analysis or report code."""
+    code = (
+        "import io, sys\nfrom outlook.cli import main\n"
+        "assert main(['run', 'nk-troops-russia', '--samples', '2000', '--format', 'csv'],"
+        " stdout=io.StringIO(), stderr=io.StringIO()) == 0\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'dask', 'tqdm')"
+        " or m.startswith(('scipy.stats', 'outlook.analysis', 'outlook.report', 'outlook.plots')))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == []
+    assert "numpy" in loaded_after(
+        "import io\nfrom outlook.cli import main\nmain(['run', 'nk-troops-russia', '--samples', '100', '--format', 'csv'], stdout=io.StringIO(), stderr=io.StringIO())"
+    )

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import distributions as dist
 from .._types import FloatArray
 from ..errors import SimulationError
 from .compile import Model
-from .quantiles import QuantileSketch
+from .quantiles import CountedQuantiles, QuantileSketch
 from .settings import BLOCK_SIZE
 from .standard_errors import Counts
 from .worlds import WorldBlock, draw_worlds
@@ -28,6 +29,7 @@ __all__ = [
     "KEPT_WORLDS",
     "KEPT_WORLD_VALUES",
     "count_worlds",
+    "percentile_tracker",
     "kept_worlds",
     "weighted_moments",
     "run_blocks",
@@ -63,7 +65,7 @@ class QuantityStats:
     m2: float = 0.0
     lo: float = math.inf
     hi: float = -math.inf
-    sketch: QuantileSketch | None = None
+    sketch: QuantileSketch | CountedQuantiles | None = None
 
     def add_moments(self, k: float, m: float, m2: float, lo: float, hi: float) -> None:
         """Merge one block's count, mean, sum of squared deviations, min and max."""
@@ -120,7 +122,7 @@ class _Partial:
     counts: Counts
     curve: np.ndarray  # (ne, n_curve_times), not cumulative
     moment_parts: list[tuple[int, np.ndarray]]  # (first block, (n_blocks, n_quantities, 5)): n, mean, m2, min, max
-    sketches: list[QuantileSketch]
+    sketches: list[QuantileSketch | CountedQuantiles]
     #: (block, that block's counts, its size): kept for QMC runs only
     block_counts: list[tuple[int, Counts, int]] = field(default_factory=list)
     #: The run's first :func:`kept_worlds` worlds, held by the range that starts at world 0
@@ -137,7 +139,7 @@ class _Partial:
         self.curve += other.curve
         self.moment_parts += other.moment_parts
         for a, b in zip(self.sketches, other.sketches):
-            a.merge(b)
+            a.merge(b)  # type: ignore[arg-type]  # the same quantity: the same kind
         self.block_counts += other.block_counts
         if self.head is None:
             self.head = other.head
@@ -195,6 +197,7 @@ def run_blocks(
     stop = min(stop_block * BLOCK_SIZE, total)
     grid = model.curve_times
     moments = np.zeros((stop_block - first_block, len(names), 5))
+    laws = {d.id: d.distribution for d in model.scenario.drivers}
     if into is not None:
         part = into
         part.moment_parts.append((first_block, moments))
@@ -203,7 +206,7 @@ def run_blocks(
             _zero_counts(model),
             np.zeros((len(model.scenario.events), grid.size), dtype=np.int64),
             [(first_block, moments)],
-            [QuantileSketch([p / 100 for p in PERCENTILES]) for _ in names],
+            [percentile_tracker(laws.get(name)) for name in names],
         )
     per_block = sampler != "random"  # QMC: keep each block's counts, for its standard errors
     if per_block:
@@ -229,6 +232,28 @@ def run_blocks(
         if progress is not None:
             progress(n)
     return part
+
+
+def percentile_tracker(law: dist.Distribution | None) -> QuantileSketch | CountedQuantiles:
+    """What keeps the percentiles of a quantity drawn from ``law``: counts for a few known values, else the sketch.
+
+    ``law`` is a driver's distribution, ``None`` for a derived quantity.
+
+    A constant, yes/no or categorical driver takes one of a few values
+    known in advance, so its percentiles come from counts
+    (:class:`~outlook.model.quantiles.CountedQuantiles`), exactly and at
+    next to no cost; any other quantity goes through the exact sketch
+    (:class:`~outlook.model.quantiles.QuantileSketch`). Both give
+    ``numpy.quantile``'s numbers, so the choice never changes a table.
+    """
+    levels = [p / 100 for p in PERCENTILES]
+    if isinstance(law, dist.Constant):
+        return CountedQuantiles(levels, (law.value,))
+    if isinstance(law, dist.Bernoulli):
+        return CountedQuantiles(levels, (0.0, 1.0))
+    if isinstance(law, dist.Categorical):
+        return CountedQuantiles(levels, range(len(law.categories)))
+    return QuantileSketch(levels)
 
 
 def count_worlds(model: Model, worlds: WorldBlock) -> Counts:

@@ -81,32 +81,77 @@ def event_times(
             pieces = [(0.0, times, rates[:, 0] * before), (times, np.inf, rates[:, 0] * after)]
     else:  # pieces x worlds, so that every step runs over contiguous rows
         cols = [np.zeros(n)] + [np.full(n, e) for e in ends] + [m[0] for m in modifiers]
-        bp = np.sort(np.stack(cols), axis=0)  # (m, n): per-world breakpoints in time order
+        bp = _sorted_rows(np.stack(cols))  # (m, n): per-world breakpoints in time order
         rate = np.empty_like(bp)
         rate[:] = rates[:, 0]
         for k, e in enumerate(ends):  # the base segment of each piece
             np.copyto(rate, rates[:, k + 1], where=bp >= e)
         for times, before, after in modifiers:
             with np.errstate(invalid="ignore"):  # an infinite rate times 0: as above
-                rate *= np.where(bp >= times, after, before)
-        with np.errstate(invalid="ignore"):
-            length = np.diff(bp, axis=0, append=np.inf)  # inf - inf: an empty piece at infinity
+                if before == 1.0:  # x * 1.0 is x: multiply only the pieces from the switch on
+                    np.multiply(rate, after, out=rate, where=bp >= times)
+                else:
+                    rate *= np.where(bp >= times, after, before)
+        length = np.empty_like(bp)  # each piece's length; the last one runs to infinity
+        with np.errstate(invalid="ignore"):  # inf - inf: an empty piece at infinity
+            np.subtract(bp[1:], bp[:-1], out=length[:-1])
+            np.subtract(np.inf, bp[-1], out=length[-1])
         pieces = [(bp[k], length[k], rate[k]) for k in range(bp.shape[0])]
-    # walk the pieces in time order, spending each world's Exp(1) budget
+    return _spend(exp, pieces)
+
+
+def _spend(exp: FloatArray, pieces: list[tuple[FloatArray | float, FloatArray | float, FloatArray]]) -> FloatArray:
+    """Walk the ``(start, length, rate)`` pieces in time order, spending each world's Exp(1) budget.
+
+    A world's time is set in the piece whose increment ``rate * length``
+    reaches what is left of its budget (``start + left / rate``); an
+    infinite rate puts the event at the piece's start, and a zero one is
+    hit only by a zero budget, also at the start. The time is computed for
+    the worlds hit in a piece alone (gathered by index: in most pieces they
+    are a few of the worlds). A world once hit has its budget set to NaN,
+    which no later increment reaches (no mask of open worlds to keep), and
+    the budget is spent by subtracting each piece's increment in turn: the
+    same operations, in the same order, for every world that is still open.
+    """
     remaining = exp.astype(np.float64, copy=True)
-    t = np.full(n, np.inf)
-    open_ = np.ones(n, dtype=bool)
+    t = np.full(exp.shape[0], np.inf)
+    last = len(pieces) - 1
     with np.errstate(all="ignore"):
-        for start, width, r in pieces:
+        for k, (start, width, r) in enumerate(pieces):
             inc = np.asarray(r * width)
             inc[np.isnan(inc)] = 0.0  # 0 * inf or inf * 0: nothing accumulates
-            hit = open_ & (inc >= remaining)
-            # an infinite rate puts the event at the piece's start; a zero one
-            # is hit only by a zero budget, also at the start
-            t = np.where(hit, start + np.where(r > 0, remaining / r, 0.0), t)
-            open_ &= ~hit
-            remaining -= inc
+            hit = np.flatnonzero(inc >= remaining)  # usually a few of the worlds: work on those alone
+            if hit.size:
+                rh = r[hit]
+                left = remaining[hit]
+                at = start[hit] if isinstance(start, np.ndarray) else start
+                t[hit] = at + np.where(rh > 0, left / rh, 0.0)
+                remaining[hit] = np.nan
+            if k < last:
+                remaining -= inc
     return t
+
+
+def _sorted_rows(x: FloatArray) -> FloatArray:
+    """``np.sort(x, axis=0)`` for a few rows of many worlds, by a network of row-wise min and max.
+
+    Sorting each world's handful of breakpoints along axis 0 costs numpy a
+    strided copy and a sort call per world; compare-exchanging whole rows
+    (odd-even transposition, ``m`` rounds for ``m`` rows) gives the same
+    values, each a copy of one input, several times faster. NaN (never an
+    event time) would spread through min and max, so it falls back to
+    ``np.sort``.
+    """
+    m = x.shape[0]
+    if m > 8 or np.isnan(x).any():
+        return np.sort(x, axis=0)
+    out = x.copy()
+    for rnd in range(m):
+        for j in range(rnd % 2, m - 1, 2):
+            lo = np.minimum(out[j], out[j + 1])
+            np.maximum(out[j], out[j + 1], out=out[j + 1])
+            out[j] = lo
+    return out
 
 
 def _event_hazard(model: Model, e: Event, env: Mapping[str, FloatArray], n: int) -> tuple[FloatArray, FloatArray]:

@@ -32,6 +32,7 @@ import numpy as np
 from .._types import FloatArray
 
 __all__ = [
+    "CountedQuantiles",
     "QuantileSketch",
     "weighted_quantile",
 ]
@@ -85,8 +86,12 @@ class QuantileSketch:
             if lo == -np.inf and hi == np.inf:
                 kept = x
             else:
-                self.below[k] += int(np.count_nonzero(x < lo))
-                kept = x[(x >= lo) & (x <= hi)]
+                low = x < lo
+                self.below[k] += int(np.count_nonzero(low))
+                if lo <= hi:  # x < lo implies x <= hi: within [lo, hi] is x <= hi xor x < lo (one pass fewer)
+                    kept = x[np.logical_xor(x <= hi, low, out=low)]
+                else:  # brackets of merged sketches that do not meet: nothing is kept
+                    kept = x[(x >= lo) & (x <= hi)]
             self.pending[k].append(kept)
             self.pending_size[k] += kept.size
             # compact when pending outgrows what is kept: amortised sorting
@@ -221,6 +226,77 @@ class QuantileSketch:
         if r < 0 or cum.size == 0 or r >= cum[-1]:
             return None
         return float(self.values[k][int(np.searchsorted(cum, r, side="right"))])
+
+
+class CountedQuantiles:
+    """Exact quantiles at fixed ``levels`` of values known to take a few values: counts, never a sketch.
+
+    For a constant driver (``values=(c,)``), a yes/no driver (``values=(0, 1)``)
+    and a categorical driver drawn as its category's index (``values=(0, 1,
+    ..., k - 1)``). Each batch adds to one count per value (nothing when
+    there is one value; a ``count_nonzero`` for two; else ``bincount`` of the
+    index), so such a quantity costs next to nothing, and :meth:`result` reads
+    the order statistics off the cumulative counts and interpolates them as
+    ``numpy.quantile`` (linear) does: the very numbers
+    :class:`QuantileSketch` gives, bit for bit.
+
+    Parameters
+    ----------
+    levels
+        Probabilities in [0, 1].
+    values
+        The values in increasing order; with two or more they must be
+        ``0, 1, ..., k - 1`` (what a yes/no or categorical driver draws).
+    """
+
+    def __init__(self, levels: Sequence[float], values: Sequence[float]) -> None:
+        self.levels = np.asarray(levels, dtype=np.float64)
+        self.values = np.asarray(values, dtype=np.float64)
+        if self.values.size > 1 and not np.array_equal(self.values, np.arange(self.values.size)):
+            raise ValueError("counted values must be one value or the indices 0, 1, ..., k - 1")
+        self.counts = np.zeros(self.values.size, dtype=np.int64)
+
+    @property
+    def seen(self) -> int:
+        """Values counted so far."""
+        return int(self.counts.sum())
+
+    @property
+    def kept(self) -> int:
+        """Distinct values held: one count each."""
+        return int(self.values.size)
+
+    def update(self, x: FloatArray) -> None:
+        """Add a batch of values (each one of :attr:`values`)."""
+        n = int(np.shape(x)[0])
+        k = self.values.size
+        if k == 1:
+            self.counts[0] += n
+        elif k == 2:
+            ones = int(np.count_nonzero(x))
+            self.counts[1] += ones
+            self.counts[0] += n - ones
+        else:
+            self.counts += np.bincount(np.asarray(x).astype(np.intp), minlength=k)
+
+    def merge(self, other: CountedQuantiles) -> None:
+        """Absorb the counts of other values (another range of the same run)."""
+        self.counts += other.counts
+
+    def result(self) -> FloatArray:
+        """The quantiles, as ``numpy.quantile(all_values, levels)`` gives them."""
+        n = self.seen
+        if n == 0:
+            return np.full(len(self.levels), np.nan)
+        cum = np.cumsum(self.counts)
+        out = np.empty(len(self.levels))
+        for k, p in enumerate(self.levels):
+            h = (n - 1) * p
+            i = math.floor(h)
+            a = float(self.values[int(np.searchsorted(cum, i, side="right"))])
+            b = float(self.values[int(np.searchsorted(cum, min(i + 1, n - 1), side="right"))])
+            out[k] = _lerp(a, b, h - i)
+        return out
 
 
 def _lerp(a: float, b: float, t: float) -> float:

@@ -362,8 +362,8 @@ def label_worlds(model: Model, values: Mapping[str, FloatArray], times: Mapping[
             if rule.when is None:
                 break
             hit = free & (rule.when.evaluate(scope, n, needed=free) == 1)
-            label[hit] = ri
-            free &= ~hit
+            np.copyto(label, ri, where=hit)
+            free ^= hit  # hit lies within free: xor clears it
     return labels
 
 
