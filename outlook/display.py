@@ -29,10 +29,12 @@ import pandas as pd
 from ._text import csv_safe, markdown_escape, terminal_safe
 from .scenario.durations import MONTHS
 from .scenario.durations import long_date as _long_date
-from .words import STRADDLE_K
+from .words import STRADDLE_K, Scale, get_scale
 
 __all__ = [
     "TABLE_FORMATS",
+    "about",
+    "by_horizon",
     "category_shares",
     "cell",
     "count",
@@ -49,6 +51,7 @@ __all__ = [
     "horizon_heading",
     "key_judgements",
     "render_table",
+    "rounded_range",
     "scenario_grid",
     "short_date",
     "small_number",
@@ -144,6 +147,68 @@ def percent_rounded(p: float) -> str:
     ('35%', '<1%', '>99%', '100%')
     """
     return "<1%" if 0 < p < 0.01 else ">99%" if 0.99 < p < 1 else f"{p:.0%}"
+
+
+def _rounded(p: float) -> float:
+    """House rounding: to 5 points between 5 % and 95 %, to a whole point outside them (1 % to 99 %)."""
+    step = 5.0 if 0.05 <= p <= 0.95 else 1.0
+    return min(99.0, max(1.0, step * round(100.0 * p / step)))
+
+
+def about(p: float, scale: str | Scale = "icd203") -> str:
+    """A probability as a key judgement gives it: rounded, never more precise than the word beside it.
+
+    Parameters
+    ----------
+    p
+        A probability in [0, 1].
+    scale
+        The scale whose word stands beside the number (ICD 203 by default).
+
+    Returns
+    -------
+    str
+        ``"about 35%"``. House rounding: to the nearest 5 percentage points
+        between 5 % and 95 %, to a whole point from 1 % to 5 % and from 95 % to
+        99 %; ``"below 1%"`` and ``"above 99%"`` beyond (outside the ICD 203
+        table). Where the rounded number would lie in another word's band
+        (0.443, *unlikely*, would show as 45 %, *roughly even chance*), the
+        whole percentage is shown, and failing that one decimal, so the
+        number never contradicts its word.
+
+    Notes
+    -----
+    Words are used instead of numbers "to avoid interpretation of
+    judgements as being overly precise" (UK PHIA, *Explaining Uncertainty
+    in UK Intelligence Assessment*, 2025); the rounded number is the
+    word's companion, not a measurement. The exact number is in the tables.
+
+    Examples
+    --------
+    >>> about(0.351), about(0.443), about(0.031), about(0.004), about(0.9967)
+    ('about 35%', 'about 44%', 'about 3%', 'below 1%', 'above 99%')
+    """
+    p = float(p)
+    if p < 0.01:
+        return "below 1%"
+    if p > 0.99:
+        return "above 99%"
+    sc = get_scale(scale)
+    word = sc.word(p)
+    for shown in (_rounded(p), float(round(100.0 * p)), round(100.0 * p, 1), round(100.0 * p, 2)):
+        if sc.word(min(1.0, shown / 100.0)) == word:
+            return f"about {shown:g}%"
+    return f"about {percent(p)}"
+
+
+def rounded_range(lo: float, hi: float) -> str:
+    """A judgement's range across the drivers' uncertainty, by the house rounding: ``"20–65%"``, ``"below 1–10%"``."""
+
+    def end(p: float) -> str:
+        return "below 1" if p < 0.01 else "above 99" if p > 0.99 else f"{_rounded(p):g}"
+
+    a, b = end(float(lo)), end(float(hi))
+    return f"{a}%" if a == b else f"{a}–{b}%"
 
 
 def number(x: Any) -> str:
@@ -558,6 +623,48 @@ def horizon_heading(label: str, as_of: dt.date | None, until: float) -> tuple[st
         return (label, f"by {short_date(end_date(as_of, until))}")  # the numbers are cumulative: by that date
     except ValueError:
         return (label, "")
+
+
+def by_horizon(label: str, ident: str, as_of: dt.date, until: float) -> str:
+    """A horizon as the report names it: ``"by November 2025 (0–12 months)"``.
+
+    The numbers at a horizon are cumulative, from the as-of date to the
+    horizon's end, so the horizon reads "by" its end, never as a window.
+
+    Parameters
+    ----------
+    label
+        The horizon's label as the file writes it (its id when it has none).
+    ident
+        The horizon's id; a label equal to it is not repeated.
+    as_of
+        The scenario's as-of date.
+    until
+        The horizon's length in years.
+
+    Returns
+    -------
+    str
+        ``"by <month> <year>"`` when the horizon ends on the first of a month
+        (the whole month before is inside it), ``"by <day> <month> <year>"``
+        otherwise; then the label in brackets.
+
+    Raises
+    ------
+    ValueError
+        Past the year 9999 (the loader refuses such a horizon).
+
+    Examples
+    --------
+    >>> by_horizon("0–12 months", "short", dt.date(2024, 11, 1), 1.0)
+    'by November 2025 (0–12 months)'
+    >>> by_horizon("soon", "soon", dt.date(2024, 1, 31), 0.5)
+    'by 31 July 2024'
+    """
+    end = end_date(as_of, until)
+    when = f"{MONTHS[end.month - 1]} {end.year}" if end.day == 1 else long_date(end)
+    label = " ".join(label.split())
+    return f"by {when} ({label})" if label and label != ident else f"by {when}"
 
 
 def _grid_parts(tables: Any) -> tuple[list[tuple[str, str, float]], list[tuple[str, str]], pd.DataFrame]:
