@@ -30,6 +30,7 @@ from ._text import csv_safe, markdown_escape, terminal_safe
 from .scenario.durations import MONTHS
 from .scenario.durations import long_date as _long_date
 from .words import STRADDLE_K, Scale, get_scale
+from .words import level as is_level
 
 __all__ = [
     "TABLE_FORMATS",
@@ -779,18 +780,20 @@ def key_judgements(tables: Any) -> list[str]:
     Returns
     -------
     list of str
-        ``"0–12 months (to 1 Nov 2025): it is unlikely (34.1%, ±0.7%) that the
-        outcome is “Contained”, the most probable of the six scenarios."``;
-        scenarios whose difference from the most probable is within
-        ``STRADDLE_K`` standard errors of the difference are named as level
-        with it. Not yet terminal-safe (the command's stream makes it so).
+        ``"0–12 months (by 1 Nov 2025): it is unlikely (34.1%, ±0.7%) that the
+        outcome is “Contained”, the leading scenario of the six."``;
+        scenarios level with the leading one (:func:`outlook.words.level`:
+        less than 5 points or 3 standard errors of the difference apart) are
+        named with it. Not yet terminal-safe (the command's stream makes it so).
 
     Notes
     -----
     The standard error of the difference of two multinomial proportions from
     ``n`` draws is ``sqrt((p1 + p2 - (p1 - p2)**2) / n)`` (the covariance of
     two categories is ``-p1 p2 / n``), as the report's key judgements use it;
-    ``n`` is the manifest's effective sample size.
+    ``n`` is the manifest's effective sample size. "The leading scenario",
+    not "the most probable": ICD 203 asks for one row of its table, and the
+    word beside it is a likelihood term.
     """
     horizons, rules, frame = _grid_parts(tables)
     as_of = tables.scenario.as_of if tables.scenario is not None else None
@@ -808,16 +811,12 @@ def key_judgements(tables: Any) -> list[str]:
         level = []
         for _, other in rows.iloc[1:].iterrows():
             p2 = float(other["p"])
-            if p1 - p2 <= STRADDLE_K * math.sqrt(max(p1 + p2 - (p1 - p2) ** 2, 0.0) / n):
+            if is_level(p1, p2, n):
                 name = labels.get(str(other["scenario"]), str(other["scenario"]))
                 level.append(f"“{name}” ({other['word']}, {percent(p2)}, {plus_minus(float(other['p_se']))})")
         if level:
-            said += ", level within Monte Carlo error with " + (
-                level[0] if len(level) == 1 else ", ".join(level[:-1]) + " and " + level[-1]
-            )
-        elif len(rows) == 2:
-            said += ", the more probable of the two scenarios"
-        elif len(rows) > 2:
-            said += f", the most probable of the {small_number(len(rows))} scenarios"
+            said += ", level with " + (level[0] if len(level) == 1 else ", ".join(level[:-1]) + " and " + level[-1])
+        elif len(rows) >= 2:
+            said += f", the leading scenario of the {small_number(len(rows))}"
         out.append(f"{label} ({end}): {said}." if end else f"{label}: {said}.")
     return out

@@ -123,18 +123,13 @@ def event_curves(tables: Tables, *, events: Sequence[str] | None = None) -> Figu
                 msg = f"unknown event {name!r}; expected one of {', '.join(known) or '(none)'}.{did_you_mean(name, known)}"
                 raise ValueError(msg.rstrip("."))
             chosen.append(s.event(name))
-    if len(chosen) > OVERLAID:
-        fig = _multiples(tables, s, chosen)
-    else:
-        fig = _overlaid(tables, s, chosen)
     title = "Probability each event has happened by time t"
     if events is None and len(s.events) > len(chosen):
         title += f" (the first {len(chosen)} of {len(s.events):,} events)"
     if len(chosen) > OVERLAID:
-        horizons = "; ".join(f"{_clean(h.label)} at {h.until:g}" for h in s.horizons)
-        note = _wrap(f"x: years from {_as_of(s)}; dotted lines: horizon ends ({horizons})", 150, 2)
-        fig.suptitle(f"{_heading(s, tables, 110)}\n{title}\n{note}", fontsize=10, parse_math=False)
+        fig = _multiples(tables, s, chosen, title)
     else:
+        fig = _overlaid(tables, s, chosen)
         ax = fig.axes[0]
         ax.set_title(title, fontsize=10)
         _declutter_xticks(fig, [ax])
@@ -214,7 +209,7 @@ def _overlaid(tables: Tables, s: Scenario, chosen: list[Event]) -> Figure:
     return fig
 
 
-def _multiples(tables: Tables, s: Scenario, chosen: list[Event]) -> Figure:
+def _multiples(tables: Tables, s: Scenario, chosen: list[Event], title: str) -> Figure:
     """More than OVERLAID events: one small axes an event, four to a row, titled with its label.
 
     Every axes has its units (years from the as-of date; probability from 0
@@ -232,7 +227,9 @@ def _multiples(tables: Tables, s: Scenario, chosen: list[Event]) -> Figure:
         ax.set_gid(f"panel.{e.id}")
         _band_and_line(ax, tables, s, e, 0, 1, "0.15")
         for h in s.horizons:
-            ax.axvline(h.until, color="0.3", linewidth=0.9, linestyle=(0, (1, 2)), zorder=1, gid=f"horizon.{h.id}")
+            ax.axvline(
+                h.until, color="0.3", linewidth=0.9, linestyle=(0, (1, 2)), zorder=1, gid=f"horizon.{h.id}.{e.id}"
+            )
         ax.set_xlim(0.0, end)
         ax.set_ylim(0.0, 1.0)
         ax.set_xticks(ends)
@@ -244,8 +241,15 @@ def _multiples(tables: Tables, s: Scenario, chosen: list[Event]) -> Figure:
         ax.grid(axis="y", color="0.9", linewidth=0.6)
     for ax in axes[n:]:
         ax.remove()
+    horizons = "; ".join(f"{_clean(h.label)} at {h.until:g}" for h in s.horizons)
+    note = _wrap(f"x: years from {_as_of(s)}; dotted lines: horizon ends ({horizons})", 150, 2)
+    fig.suptitle(f"{_heading(s, tables, 110)}\n{title}\n{note}", fontsize=10, parse_math=False)
     _plain_legend(fig.legend(handles=_guides(), loc="outside lower center", ncols=2, fontsize=FONT, frameon=False))
     _declutter_xticks(fig, axes[:n])
+    # freeze the layout: with many axes, constrained layout moves a pixel or two at each draw, and the
+    # same figure must give the same bytes every time it is saved
+    _layout(fig)
+    fig.set_layout_engine("none")
     return fig
 
 

@@ -139,7 +139,8 @@ def scenario_judgements(
     Scenarios whose probability is within :func:`outlook.words.level` of the
     leading one (5 points, or 3 Monte Carlo standard errors of the paired
     difference with ``n`` worlds) are named as level with it, so the sentence
-    does not change with the seed or the sample count. Returns each
+    does not change with the seed or the sample count; level scenarios are
+    named in the file's order. Returns each
     judgement and whether a word in it carries the straddle flag.
     """
     rules = {r.id: r for r in s.rules}
@@ -163,12 +164,13 @@ def scenario_judgements(
 
         w1, flagged = word(top)
         if not tied:
-            sentence: Parts = (f"{when}, the leading scenario{of} is ", *name(top), ": it is ", Strong(w1))
+            sentence: Parts = (f"{when}, ", *name(top), f" is the leading scenario{of}: it is ", Strong(w1))
             sentence += (" to be the outcome",)
             out.append((key_judgement(sentence, p1, scale, assessment=assess(str(top["scenario"]), h.id)), flagged))
             continue
+        order = list(rules)
         named: list[Parts] = []
-        for r in [top, *tied]:
+        for r in sorted([top, *tied], key=lambda r: order.index(str(r["scenario"]))):  # file order: not the noise's
             w, f = word(r)
             flagged |= f
             named.append((*name(r), " (", Strong(w), f", {about(float(r['p']), scale)})"))
