@@ -565,8 +565,9 @@ def _drivers(ctx: _Context) -> list[Block]:
         Para(
             (
                 "The uncertain inputs, each drawn once per simulated world: the range and shape the scenario file "
-                "states, then the simulated mean and percentiles. Below each, the quoted source it rests on and the "
-                "analyst's note.",
+                "states, then the simulated mean and percentiles. These are inputs before modifiers: an event's "
+                "realised probability, after every multiplier and condition, is in the events table. Below each, "
+                "what its number rests on (reported, or our judgement informed by a quote) and the analyst's note.",
             )
         ),
     ]
