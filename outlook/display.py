@@ -29,10 +29,13 @@ import pandas as pd
 from ._text import csv_safe, markdown_escape, terminal_safe
 from .scenario.durations import MONTHS
 from .scenario.durations import long_date as _long_date
-from .words import STRADDLE_K
+from .words import STRADDLE_K, Scale, get_scale
+from .words import level as is_level
 
 __all__ = [
     "TABLE_FORMATS",
+    "about",
+    "by_horizon",
     "category_shares",
     "cell",
     "count",
@@ -49,6 +52,7 @@ __all__ = [
     "horizon_heading",
     "key_judgements",
     "render_table",
+    "rounded_range",
     "scenario_grid",
     "short_date",
     "small_number",
@@ -144,6 +148,68 @@ def percent_rounded(p: float) -> str:
     ('35%', '<1%', '>99%', '100%')
     """
     return "<1%" if 0 < p < 0.01 else ">99%" if 0.99 < p < 1 else f"{p:.0%}"
+
+
+def _rounded(p: float) -> float:
+    """House rounding: to 5 points between 5 % and 95 %, to a whole point outside them (1 % to 99 %)."""
+    step = 5.0 if 0.05 <= p <= 0.95 else 1.0
+    return min(99.0, max(1.0, step * round(100.0 * p / step)))
+
+
+def about(p: float, scale: str | Scale = "icd203") -> str:
+    """A probability as a key judgement gives it: rounded, never more precise than the word beside it.
+
+    Parameters
+    ----------
+    p
+        A probability in [0, 1].
+    scale
+        The scale whose word stands beside the number (ICD 203 by default).
+
+    Returns
+    -------
+    str
+        ``"about 35%"``. House rounding: to the nearest 5 percentage points
+        between 5 % and 95 %, to a whole point from 1 % to 5 % and from 95 % to
+        99 %; ``"below 1%"`` and ``"above 99%"`` beyond (outside the ICD 203
+        table). Where the rounded number would lie in another word's band
+        (0.443, *unlikely*, would show as 45 %, *roughly even chance*), the
+        whole percentage is shown, and failing that one decimal, so the
+        number never contradicts its word.
+
+    Notes
+    -----
+    Words are used instead of numbers "to avoid interpretation of
+    judgements as being overly precise" (UK PHIA, *Explaining Uncertainty
+    in UK Intelligence Assessment*, 2025); the rounded number is the
+    word's companion, not a measurement. The exact number is in the tables.
+
+    Examples
+    --------
+    >>> about(0.351), about(0.443), about(0.031), about(0.004), about(0.9967)
+    ('about 35%', 'about 44%', 'about 3%', 'below 1%', 'above 99%')
+    """
+    p = float(p)
+    if p < 0.01:
+        return "below 1%"
+    if p > 0.99:
+        return "above 99%"
+    sc = get_scale(scale)
+    word = sc.word(p)
+    for shown in (_rounded(p), float(round(100.0 * p)), round(100.0 * p, 1), round(100.0 * p, 2)):
+        if sc.word(min(1.0, shown / 100.0)) == word:
+            return f"about {shown:g}%"
+    return f"about {percent(p)}"
+
+
+def rounded_range(lo: float, hi: float) -> str:
+    """A judgement's range across the drivers' uncertainty, by the house rounding: ``"20–65%"``, ``"below 1–10%"``."""
+
+    def end(p: float) -> str:
+        return "below 1" if p < 0.01 else "above 99" if p > 0.99 else f"{_rounded(p):g}"
+
+    a, b = end(float(lo)), end(float(hi))
+    return f"{a}%" if a == b else f"{a}–{b}%"
 
 
 def number(x: Any) -> str:
@@ -560,6 +626,48 @@ def horizon_heading(label: str, as_of: dt.date | None, until: float) -> tuple[st
         return (label, "")
 
 
+def by_horizon(label: str, ident: str, as_of: dt.date, until: float) -> str:
+    """A horizon as the report names it: ``"by November 2025 (0–12 months)"``.
+
+    The numbers at a horizon are cumulative, from the as-of date to the
+    horizon's end, so the horizon reads "by" its end, never as a window.
+
+    Parameters
+    ----------
+    label
+        The horizon's label as the file writes it (its id when it has none).
+    ident
+        The horizon's id; a label equal to it is not repeated.
+    as_of
+        The scenario's as-of date.
+    until
+        The horizon's length in years.
+
+    Returns
+    -------
+    str
+        ``"by <month> <year>"`` when the horizon ends on the first of a month
+        (the whole month before is inside it), ``"by <day> <month> <year>"``
+        otherwise; then the label in brackets.
+
+    Raises
+    ------
+    ValueError
+        Past the year 9999 (the loader refuses such a horizon).
+
+    Examples
+    --------
+    >>> by_horizon("0–12 months", "short", dt.date(2024, 11, 1), 1.0)
+    'by November 2025 (0–12 months)'
+    >>> by_horizon("soon", "soon", dt.date(2024, 1, 31), 0.5)
+    'by 31 July 2024'
+    """
+    end = end_date(as_of, until)
+    when = f"{MONTHS[end.month - 1]} {end.year}" if end.day == 1 else long_date(end)
+    label = " ".join(label.split())
+    return f"by {when} ({label})" if label and label != ident else f"by {when}"
+
+
 def _grid_parts(tables: Any) -> tuple[list[tuple[str, str, float]], list[tuple[str, str]], pd.DataFrame]:
     """Horizons (id, label, years), scenarios (id, label) in file order, and the long scenarios table."""
     frame = tables.scenarios
@@ -672,18 +780,20 @@ def key_judgements(tables: Any) -> list[str]:
     Returns
     -------
     list of str
-        ``"0–12 months (to 1 Nov 2025): it is unlikely (34.1%, ±0.7%) that the
-        outcome is “Contained”, the most probable of the six scenarios."``;
-        scenarios whose difference from the most probable is within
-        ``STRADDLE_K`` standard errors of the difference are named as level
-        with it. Not yet terminal-safe (the command's stream makes it so).
+        ``"0–12 months (by 1 Nov 2025): it is unlikely (34.1%, ±0.7%) that the
+        outcome is “Contained”, the leading scenario of the six."``;
+        scenarios level with the leading one (:func:`outlook.words.level`:
+        less than 5 points or 3 standard errors of the difference apart) are
+        named with it. Not yet terminal-safe (the command's stream makes it so).
 
     Notes
     -----
     The standard error of the difference of two multinomial proportions from
     ``n`` draws is ``sqrt((p1 + p2 - (p1 - p2)**2) / n)`` (the covariance of
     two categories is ``-p1 p2 / n``), as the report's key judgements use it;
-    ``n`` is the manifest's effective sample size.
+    ``n`` is the manifest's effective sample size. "The leading scenario",
+    not "the most probable": ICD 203 asks for one row of its table, and the
+    word beside it is a likelihood term.
     """
     horizons, rules, frame = _grid_parts(tables)
     as_of = tables.scenario.as_of if tables.scenario is not None else None
@@ -701,16 +811,12 @@ def key_judgements(tables: Any) -> list[str]:
         level = []
         for _, other in rows.iloc[1:].iterrows():
             p2 = float(other["p"])
-            if p1 - p2 <= STRADDLE_K * math.sqrt(max(p1 + p2 - (p1 - p2) ** 2, 0.0) / n):
+            if is_level(p1, p2, n):
                 name = labels.get(str(other["scenario"]), str(other["scenario"]))
                 level.append(f"“{name}” ({other['word']}, {percent(p2)}, {plus_minus(float(other['p_se']))})")
         if level:
-            said += ", level within Monte Carlo error with " + (
-                level[0] if len(level) == 1 else ", ".join(level[:-1]) + " and " + level[-1]
-            )
-        elif len(rows) == 2:
-            said += ", the more probable of the two scenarios"
-        elif len(rows) > 2:
-            said += f", the most probable of the {small_number(len(rows))} scenarios"
+            said += ", level with " + (level[0] if len(level) == 1 else ", ".join(level[:-1]) + " and " + level[-1])
+        elif len(rows) >= 2:
+            said += f", the leading scenario of the {small_number(len(rows))}"
         out.append(f"{label} ({end}): {said}." if end else f"{label}: {said}.")
     return out

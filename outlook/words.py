@@ -22,17 +22,32 @@ from dataclasses import dataclass
 
 __all__ = [
     "Band",
+    "LEVEL_GAP",
+    "LEVEL_K",
     "SCALES",
     "STRADDLE_K",
     "Scale",
     "estimative_word",
     "get_scale",
+    "level",
     "straddles",
 ]
 
 #: Half-width of the Monte Carlo error band, in standard errors, that
 #: :func:`straddles` checks: ``p ± 2 se`` (about 95 % of the simulation noise).
 STRADDLE_K = 2.0
+
+
+#: Two probabilities closer than this are "level" at any sample count: a
+#: reader cannot act on a smaller difference, and the judgement's own range
+#: is far wider (the review of the bundled case, R2: "below about 5 pp").
+LEVEL_GAP = 0.05
+
+#: Standard errors of the paired difference within which two probabilities
+#: are "level" (:func:`level`): at a true difference of zero, a gap beyond
+#: ``3 SE`` comes up about 0.27 % of the time, so the wording barely ever
+#: depends on the seed.
+LEVEL_K = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,3 +304,60 @@ def straddles(p: float, se: float, scale: str | Scale = "icd203", *, k: float = 
     word = sc.word(float(p))
     half = k * se
     return sc.word(max(0.0, p - half)) != word or sc.word(min(1.0, p + half)) != word
+
+
+def level(p1: float, p2: float, n: float, *, gap: float = LEVEL_GAP, k: float = LEVEL_K) -> bool:
+    """Whether two scenarios' probabilities are too close to name one of them the leading scenario.
+
+    They are level when ``|p1 - p2| < max(gap, k SE)``, where ``SE`` is the
+    Monte Carlo standard error of the difference of two categories of one
+    multinomial sample of ``n`` worlds (the scenarios at one horizon are
+    exclusive), ``SE = sqrt((p1 + p2 - (p1 - p2)**2) / n)``: the variance of
+    ``p1_hat - p2_hat`` is ``(p1 (1 - p1) + p2 (1 - p2) + 2 p1 p2) / n``, the
+    covariance of two categories being ``-p1 p2 / n``.
+
+    The floor ``gap`` keeps the wording from changing with the sample count:
+    with more worlds the SE shrinks, but two scenarios 0.3 points apart stay
+    level. The ``k SE`` term keeps it from changing with the seed at small
+    ``n``: at a true difference of zero the chance of calling them ordered is
+    ``P(|Z| > k)``, about 0.27 % for ``k = 3``, and nil once ``k SE < gap``.
+
+    Parameters
+    ----------
+    p1, p2
+        Two probabilities in [0, 1] from the same ``n`` worlds.
+    n
+        The number of worlds (Kish's effective sample size for weighted
+        worlds); positive.
+    gap
+        The smallest difference that can order them, in probability units;
+        :data:`LEVEL_GAP` (5 percentage points) by default.
+    k
+        Standard errors of the difference; :data:`LEVEL_K` (3) by default.
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is not positive, or ``gap`` or ``k`` is negative or not finite.
+
+    Examples
+    --------
+    >>> level(0.300, 0.297, 1_000_000)   # below the 5-point floor at any n
+    True
+    >>> level(0.45, 0.37, 200), level(0.45, 0.37, 100_000)
+    (True, False)
+    """
+    if math.isnan(n) or n <= 0:
+        msg = f"the number of worlds must be positive (got {n})"
+        raise ValueError(msg)
+    for name, x in (("gap", gap), ("k", k)):
+        if math.isnan(x) or math.isinf(x) or x < 0:
+            msg = f"{name} must be finite and non-negative (got {x})"
+            raise ValueError(msg)
+    diff = abs(float(p1) - float(p2))
+    se = math.sqrt(max(float(p1) + float(p2) - diff**2, 0.0) / float(n))
+    return diff < max(gap, k * se)

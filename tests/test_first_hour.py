@@ -115,16 +115,16 @@ def test_the_markdown_grid_is_a_pipe_table(coin_tables: outlook.Tables) -> None:
 
 
 def test_key_judgements_one_a_horizon_level_when_within_error(coin_tables: outlook.Tables) -> None:
-    """At one year the two outcomes are level (1/2 each: within Monte Carlo error); at five years one is far ahead."""
+    """At one year the two outcomes are level (1/2 each); at five years one leads (ICD 203's likelihood row only)."""
     said = key_judgements(coin_tables)
     assert 3 == len(said)
     assert said[0].startswith("next month (by 29 Feb 2024): it is ")
     said = said[1:]
     assert said[0].startswith("0–12 months (by 31 Jan 2025): it is ")
-    assert "level within Monte Carlo error with" in said[0]
+    assert "level with" in said[0]
     five = coin_tables.scenarios.query("horizon == 'five' and scenario == 'happens'").iloc[0]
     assert said[1].startswith(f"1–5 years (by 31 Jan 2029): it is {five['word']} ({outlook.display.percent(five['p'])}")
-    assert said[1].endswith("that the outcome is “It happens”, the more probable of the two scenarios.")
+    assert said[1].endswith("that the outcome is “It happens”, the leading scenario of the two.")
 
 
 def test_run_leads_with_judgements_and_grid_and_names_the_sampler(coin: Path) -> None:

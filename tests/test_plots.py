@@ -293,24 +293,28 @@ def test_segment_labels_fit_inside_their_segment(nk: outlook.Tables, figs: dict[
 
 
 def test_event_curves_are_the_curves_table(nk: outlook.Tables, figs: dict[str, Figure]) -> None:
-    """One line per event whose points are the curves table's time and p_by."""
+    """One line per event whose points are the curves table's time and p_by (ten events: one small axes each)."""
     assert nk.scenario is not None
-    (ax,) = figs["events"].axes
-    lines = [ln for ln in ax.get_lines() if str(ln.get_gid()).startswith("event.")]
+    assert len(nk.scenario.events) == len(figs["events"].axes)
+    lines = [ln for ax in figs["events"].axes for ln in ax.get_lines() if str(ln.get_gid()).startswith("event.")]
     assert [f"event.{e.id}" for e in nk.scenario.events] == [ln.get_gid() for ln in lines]
     for e, ln in zip(nk.scenario.events, lines):
         rows = nk.curves[nk.curves["event"] == e.id]
         assert np.array_equal(rows["time"].to_numpy(), np.asarray(ln.get_xdata()))
         assert np.array_equal(rows["p_by"].to_numpy(), np.asarray(ln.get_ydata()))
+    for ax, e in zip(figs["events"].axes, nk.scenario.events):
+        assert by_gid(ax, f"band.{e.id}")
+    overlaid = plots.event_curves(nk, events=[e.id for e in nk.scenario.events[: plots.OVERLAID]])
+    (ax,) = overlaid.axes
+    lines = [ln for ln in ax.get_lines() if str(ln.get_gid()).startswith("event.")]
     styles = {(str(ln.get_linestyle()), str(ln.get_marker())) for ln in lines}
-    assert len(lines) == len(styles)
-    assert all(by_gid(ax, f"band.{e.id}") for e in nk.scenario.events)
+    assert plots.OVERLAID == len(lines) == len(styles)
 
 
 def test_event_curves_mark_every_horizon_end(nk: outlook.Tables, figs: dict[str, Figure]) -> None:
     """A vertical line at each horizon end, labelled with the horizon's label; axes from 0 to the last end."""
     assert nk.scenario is not None
-    (ax,) = figs["events"].axes
+    (ax,) = plots.event_curves(nk, events=["ceasefire", "tech_transfer"]).axes
     for h in nk.scenario.horizons:
         (line,) = by_gid(ax, f"horizon.{h.id}")
         assert [h.until, h.until] == list(line.get_xdata())
@@ -320,6 +324,16 @@ def test_event_curves_mark_every_horizon_end(nk: outlook.Tables, figs: dict[str,
     assert (0.0, nk.scenario.horizons[-1].until) == ax.get_xlim()
     assert "years from 2024-11-01" == ax.get_xlabel()
     assert "probability it has happened" == ax.get_ylabel()
+    # small multiples: every axes marks every horizon end, in years and probability; the heading names them
+    fig = figs["events"]
+    for ax, e in zip(fig.axes, nk.scenario.events):
+        for h in nk.scenario.horizons:
+            (line,) = by_gid(ax, f"horizon.{h.id}.{e.id}")
+            assert [h.until, h.until] == list(line.get_xdata())
+        assert ("years", "probability") == (ax.get_xlabel(), ax.get_ylabel())
+        assert (0.0, nk.scenario.horizons[-1].until) == ax.get_xlim()
+    assert "x: years from 2024-11-01" in fig.get_suptitle()
+    assert all(f"{h.label} at {h.until:g}" in fig.get_suptitle() for h in nk.scenario.horizons)
 
 
 def test_crowded_horizon_labels_go_up_a_row() -> None:
@@ -810,14 +824,16 @@ def test_small_multiples_show_the_first_panels_and_say_so(crowded_drivers: Figur
 
 
 def test_event_curves_draw_the_first_curves_and_say_so(crowded: outlook.Tables) -> None:
-    """More events than CURVES: the first CURVES are drawn unless chosen, and the axes' title says so."""
-    ax = plots.event_curves(crowded).axes[0]
-    drawn = [str(line.get_gid()) for line in ax.get_lines() if str(line.get_gid()).startswith("event.")]
+    """More events than CURVES: the first CURVES are drawn (one small axes each) unless chosen, and the heading says so."""
+    fig = plots.event_curves(crowded)
+    drawn = [str(ln.get_gid()) for ax in fig.axes for ln in ax.get_lines() if str(ln.get_gid()).startswith("event.")]
     assert [f"event.e{i}" for i in range(plots.CURVES)] == drawn
-    assert ax.get_title().endswith(f"(the first {plots.CURVES} of {plots.CURVES + 3} events)")
-    chosen = plots.event_curves(crowded, events=[f"e{i}" for i in range(plots.CURVES + 3)]).axes[0]
-    assert plots.CURVES + 3 == len([x for x in chosen.get_lines() if str(x.get_gid()).startswith("event.")])
-    assert "first" not in chosen.get_title()
+    assert f"(the first {plots.CURVES} of {plots.CURVES + 3} events)" in fig.get_suptitle()
+    chosen = plots.event_curves(crowded, events=[f"e{i}" for i in range(plots.CURVES + 3)])
+    assert plots.CURVES + 3 == len(
+        [x for ax in chosen.axes for x in ax.get_lines() if str(x.get_gid()).startswith("event.")]
+    )
+    assert "first" not in chosen.get_suptitle()
 
 
 def test_a_categorical_panel_shows_the_first_categories_and_says_so(crowded_drivers: Figure) -> None:

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 import outlook
 from outlook import Scenario, plots
+from outlook.display import about, by_horizon
 from outlook.report import build_report, check_output, write_report
 from outlook.testing import HEADER
 from outlook.words import SCALES, straddles
@@ -307,6 +308,7 @@ def test_markdown_names_everything(tables: outlook.Tables, markdown: tuple[str, 
     headings = re.findall(r"^## (.+)$", text, flags=re.MULTILINE)
     assert [
         "Key judgements",
+        "Facts and judgements",
         "Scenarios by horizon",
         "Events by horizon",
         "Drivers",
@@ -393,7 +395,7 @@ def test_markdown_scenario_and_event_numbers_equal_the_tables(
         ("Event", tables.events, "event", "p_by", "p_by_se", True),
     ):
         header, *rows = found[first]
-        assert [h.label for h in s.horizons] == header[1:]
+        assert [by_horizon(h.label, h.id, s.as_of, h.until) for h in s.horizons] == header[1:]
         assert len(frame) == len(rows) * len(horizons)
         for row in rows:
             name = re.search(r"`([^`]+)`$", row[0])
@@ -474,38 +476,45 @@ def _judgements_md(text: str) -> list[str]:
 def test_key_judgements_one_sentence_per_horizon(
     tables: outlook.Tables, html_text: str, markdown: tuple[str, dict[str, bytes]], fmt: str
 ) -> None:
-    """One sentence per horizon, in horizon order, with the most probable scenario's word and number."""
+    """One sentence per horizon, in horizon order, "by" its end, with the leading scenario's word and rounded number."""
     s = tables.scenario
     assert s is not None
     sentences = _judgements_html(html_text) if fmt == "html" else _judgements_md(markdown[0])
     assert len(s.horizons) == len(sentences)
     labels = {r.id: r.label for r in s.rules}
     for h, sentence in zip(s.horizons, sentences):
-        assert sentence.startswith(f"Over {h.label} (to ")
+        when = by_horizon(h.label, h.id, s.as_of, h.until)
+        assert sentence.startswith(f"B{when[1:]}, ")
         assert 1 == len(re.findall(r"[.!?](?:\s|$)", sentence)), sentence
         assert sentence.endswith(".")
         rows = tables.scenarios[tables.scenarios["horizon"] == h.id].sort_values("p", ascending=False)
         top = rows.iloc[0]
         flag = "†" if straddles(float(top["p"]), float(top["p_se"])) else ""
-        assert f"it is {top['word']}{flag} (" in sentence
+        word = f"{top['word']}{flag}"
+        assert (
+            f"it is {word} to be the outcome ({about(top['p'])})" in sentence
+            or f"({word}, {about(top['p'])})" in sentence
+        )
         assert f"“{labels[top['scenario']]}”" in sentence
         assert "confidence" not in sentence.lower()
 
 
 def test_key_judgement_wording(tables: outlook.Tables, html_text: str) -> None:
-    """The first judgement reads as an analyst would write it (exact text for seed 3)."""
+    """The first judgement reads as an analyst would write it (exact text for seed 3).
+
+    Changed on purpose (issue 14, the review's R1-R4): "by" the horizon's end, "the leading scenario" beside a
+    likelihood word (one row of the ICD 203 table), the number rounded and the Monte Carlo band left to the tables.
+    """
     first = _judgements_html(html_text)[0]
     row = tables.scenarios[tables.scenarios["horizon"] == "short"].sort_values("p").iloc[-1]
-    pct = f"{100 * row['p']:.1f}%"
-    pm = f"±{200 * row['p_se']:.1f}%"
     assert (
-        f"Over 0–12 months (to 1 November 2025) it is {row['word']} ({pct}, {pm}) that the outcome is "
-        "“Contained and low-key”, the most probable of the six scenarios."
+        "By November 2025 (0–12 months), “Contained and low-key” is the leading scenario of the six: it is "
+        f"{row['word']} to be the outcome ({about(row['p'])})."
     ) == first
 
 
 def test_level_scenarios_are_named_together() -> None:
-    """Two scenarios within Monte Carlo error of each other are both named in the judgement."""
+    """Two scenarios within Monte Carlo error of each other are both named in the judgement, neither leading."""
     s = outlook.Scenario.from_yaml(
         TINY.replace("drivers: {r: {range: [0.1, 0.3], shape: lognormal, unit: per year}}", "drivers: {}").replace(
             "events: {it: {rate: r}}", "events: {it: {rate: 1.3862943611198906}}"
@@ -514,7 +523,9 @@ def test_level_scenarios_are_named_together() -> None:
     t = outlook.run_outlook(s, samples=4_000, seed=5)
     html = build_report(t, figures=False)
     later = _judgements_html(html)[0]
-    assert "level within Monte Carlo error with" in later, later
+    assert later.startswith("By 31 July 2024 (0–6 months), no scenario leads: “happens” ("), later
+    assert "and “not_yet” (" in later
+    assert "are level at the top of the two" in later
 
 
 # --------------------------------------------------------------------------
@@ -713,10 +724,10 @@ def test_figures_need_matplotlib(tiny: outlook.Tables, tmp_path: Path, monkeypat
 
 
 def test_dates_and_unlabelled_horizons(tiny: outlook.Tables) -> None:
-    """Horizon ends are calendar dates (month ends clamp); a horizon without a label reads as a duration."""
+    """Horizon ends are calendar dates (month ends clamp), read "by" the end; a horizon without a label has its date only."""
     sentences = _judgements_html(build_report(tiny, figures=False))
-    assert sentences[0].startswith("Over 0–6 months (to 31 July 2024) it is ")
-    assert sentences[1].startswith("Within 5 years (to 31 January 2029) it is ")
+    assert sentences[0].startswith("By 31 July 2024 (0–6 months), ")
+    assert sentences[1].startswith("By 31 January 2029, ")
 
 
 def test_tables_without_their_scenario_are_refused(tiny: outlook.Tables) -> None:

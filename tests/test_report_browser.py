@@ -178,7 +178,7 @@ def test_the_checks_catch_a_broken_page(report: Path, tmp_path: Path) -> None:
 #: Records where the browser draws each character of a phrase in the first key judgement, left to right.
 ORDER_PROBE = """<script>
 window.addEventListener("load", () => {
-  const phrase = "the more probable of the two scenarios";
+  const phrase = " is the leading scenario of the two: it is ";
   const li = document.querySelector("ul.judgements li");
   const walker = document.createTreeWalker(li, NodeFilter.SHOW_TEXT);
   let lefts = null;
@@ -216,9 +216,9 @@ scenarios: {happens: it, not_yet: {when: otherwise, label: "Not yet \\u202e (rev
 def test_a_right_to_left_override_in_a_label_does_not_reverse_what_follows(tmp_path: Path) -> None:
     """A label holding an unbalanced U+202E: the sentence after it is still drawn left to right.
 
-    The first key judgement names the label and goes on ", the more
-    probable of the two scenarios."; in the browser each character of that
-    phrase must lie to the right of the one before.
+    The first key judgement names the label and goes on " is the leading
+    scenario of the two: it is"; in the browser each character of that phrase
+    must lie to the right of the one before.
     """
     tables = outlook.run_outlook(outlook.Scenario.from_yaml(REVERSING), samples=2_000, seed=1)
     page = write_report(tables, tmp_path / "rlo.html", figures=False)

@@ -147,7 +147,7 @@ def test_the_board_shows_each_indicator_status(scenario: Scenario) -> None:
 
 def test_what_changed_comes_right_after_the_key_judgements(report: str) -> None:
     headings = re.findall(r"^## (.+)$", report, flags=re.MULTILINE)
-    assert headings[:3] == ["Key judgements", "What changed", "Scenarios by horizon"]
+    assert headings[:3] == ["Key judgements", "What changed", "Facts and judgements"]
     assert report.index("**Updated.**") < report.index("## Key judgements")
     assert "**Weighted.**" in report
 
@@ -170,7 +170,7 @@ def test_the_key_judgements_and_tables_are_the_posteriors(updated: Any, report: 
     prior = float(updated.scenarios.query("horizon == 'later' and scenario == 'hot'")["p_prior"].iloc[0])
     assert p - prior > 0.1  # the observation of e moves it: the report cannot pass by showing the prior
     judgements = _section(report, "Key judgements")
-    assert outlook.display.percent(p) in judgements or outlook.display.percent(1 - p) in judgements
+    assert outlook.display.about(p) in judgements or outlook.display.about(1 - p) in judgements
     assert outlook.display.percent(p) in _section(report, "Scenarios by horizon")
     assert f"{N:,} simulated worlds, seed {SEED}" in report  # the run's samples and seed, not the worlds kept
 
@@ -220,8 +220,8 @@ def test_key_judgements_of_weighted_worlds_use_the_effective_sample_size() -> No
     n_eff = tables.manifest["effective_sample_size"]
     assert n_eff < 200
     p1, p2 = sorted(tables.scenarios["p"], reverse=True)
-    assert p1 - p2 <= 2 * math.sqrt((p1 + p2 - (p1 - p2) ** 2) / n_eff)  # level within noise at n_eff
-    assert "level within Monte Carlo error" in _section(text, "Key judgements")
+    assert p1 - p2 <= 3 * math.sqrt((p1 + p2 - (p1 - p2) ** 2) / n_eff)  # level within noise at n_eff
+    assert "no scenario leads" in _section(text, "Key judgements")
 
 
 # -- the command ---------------------------------------------------------------------------------------------

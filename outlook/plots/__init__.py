@@ -12,7 +12,8 @@ Text from the scenario file is plain text in every figure (never mathtext: a
 ``$`` is a dollar sign), with control characters shown as escapes, no
 bidirectional controls, and at most :data:`LINES` lines. A figure's cost is
 bounded whatever the scenario's size: at most :data:`PANELS` panels,
-:data:`CURVES` event curves, :data:`CATEGORIES` bars a panel and
+:data:`CURVES` event curves (more than :data:`OVERLAID` as small
+multiples), :data:`CATEGORIES` bars a panel and
 :data:`WORLD_VALUES` values drawn, each figure saying when it shows fewer
 than all. Matplotlib's warnings about laying out and drawing these figures
 are kept from the user (narrowly: see ``_quiet``).
@@ -45,7 +46,7 @@ from .ach import ACH_ROWS, ach_log_odds, ach_matrix
 from .assumptions import DUMBBELLS, assumptions_dumbbell
 from .calibration import calibration_by_word
 from .distributions import CATEGORIES, PANELS, derived_distributions, driver_distributions
-from .events import CURVES, event_curves
+from .events import CURVES, OVERLAID, event_curves
 from .indicators import BOARD_ROWS, FLAG_LETTERS, indicator_board
 from .render import figure_bytes, figures
 from .scenarios import scenario_probabilities
@@ -66,6 +67,7 @@ __all__ = [
     "LINES",
     "LINESTYLES",
     "MARKERS",
+    "OVERLAID",
     "OutlookFigure",
     "PANELS",
     "WORLD_VALUES",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.artist import Artist
@@ -26,6 +26,7 @@ from ._style import (
     MARKERS,
     WRAP_LEGEND,
     _as_of,
+    _clean,
     _declutter_xticks,
     _heading,
     _layout,
@@ -37,16 +38,20 @@ from ._style import (
 )
 
 if TYPE_CHECKING:
-    from ..scenario import Scenario
+    from ..scenario import Event, Scenario
     from ..tables import Tables
 
 __all__ = [
     "CURVES",
+    "OVERLAID",
     "event_curves",
 ]
 
 #: Event curves :func:`event_curves` draws by default at most: the first CURVES events, in the file's order.
-CURVES = 12
+CURVES = 24
+#: Events drawn on one axes at most; more are drawn as small multiples, one axes an event, so that no
+#: legend holds more than OVERLAID + 2 entries (the events, the error band, the horizon end).
+OVERLAID = 6
 
 
 # --------------------------------------------------------------------------
@@ -118,6 +123,59 @@ def event_curves(tables: Tables, *, events: Sequence[str] | None = None) -> Figu
                 msg = f"unknown event {name!r}; expected one of {', '.join(known) or '(none)'}.{did_you_mean(name, known)}"
                 raise ValueError(msg.rstrip("."))
             chosen.append(s.event(name))
+    title = "Probability each event has happened by time t"
+    if events is None and len(s.events) > len(chosen):
+        title += f" (the first {len(chosen)} of {len(s.events):,} events)"
+    if len(chosen) > OVERLAID:
+        fig = _multiples(tables, s, chosen, title)
+    else:
+        fig = _overlaid(tables, s, chosen)
+        ax = fig.axes[0]
+        ax.set_title(title, fontsize=10)
+        _declutter_xticks(fig, [ax])
+        _label_horizons(fig, ax, s)
+    return fig
+
+
+def _band_and_line(ax: Axes, tables: Tables, s: Scenario, e: Event, i: int, n: int, colour: Any) -> Line2D:
+    """One event's curve and its ±2 standard error band on ``ax``; the ``i``-th of ``n`` gets its own style."""
+    t, p, se = _curve(tables, s, e.id)
+    ax.fill_between(
+        t,
+        np.clip(p - 2 * se, 0, 1),
+        np.clip(p + 2 * se, 0, 1),
+        color=colour,
+        alpha=0.18,
+        linewidth=0,
+        gid=f"band.{e.id}",
+    )
+    every = max(1, len(t) // 10)
+    (line,) = ax.plot(
+        t,
+        p,
+        linestyle=LINESTYLES[i % len(LINESTYLES)],
+        marker=MARKERS[i % len(MARKERS)],
+        markevery=(i * max(1, every // max(n, 1)) % every, every),
+        markersize=5,
+        markerfacecolor="white" if (i // len(MARKERS)) % 2 else colour,
+        color=colour,
+        linewidth=1.5,
+        label=_wrap(e.label or e.id, WRAP_LEGEND, 2),
+        gid=f"event.{e.id}",
+    )
+    return line
+
+
+def _guides() -> list[Artist]:
+    """The legend entries every event figure has: the error band and the horizon end."""
+    return [
+        Patch(facecolor="0.5", alpha=0.3, label="±2 standard errors"),
+        Line2D([], [], color="0.3", linewidth=0.9, linestyle=(0, (1, 2)), label="horizon end"),
+    ]
+
+
+def _overlaid(tables: Tables, s: Scenario, chosen: list[Event]) -> Figure:
+    """At most OVERLAID events on one axes, each in the legend."""
     n = len(chosen)
     legend_rows = math.ceil(n / 2)
     fig = _new_figure(10.0, 5.2 + 0.3 * legend_rows)
@@ -126,34 +184,7 @@ def event_curves(tables: Tables, *, events: Sequence[str] | None = None) -> Figu
     shades = _shades(n, 0.0, 0.8)
     half = (n + 1) // 2  # neighbours in the legend get shades half the scale apart
     colours = [shades[i // 2 + (half if i % 2 else 0)] for i in range(n)]
-    handles: list[Artist] = []
-    for i, e in enumerate(chosen):
-        t, p, se = _curve(tables, s, e.id)
-        colour = colours[i]
-        ax.fill_between(
-            t,
-            np.clip(p - 2 * se, 0, 1),
-            np.clip(p + 2 * se, 0, 1),
-            color=colour,
-            alpha=0.18,
-            linewidth=0,
-            gid=f"band.{e.id}",
-        )
-        every = max(1, len(t) // 10)
-        (line,) = ax.plot(
-            t,
-            p,
-            linestyle=LINESTYLES[i % len(LINESTYLES)],
-            marker=MARKERS[i % len(MARKERS)],
-            markevery=(i * max(1, every // max(n, 1)) % every, every),
-            markersize=5,
-            markerfacecolor="white" if (i // len(MARKERS)) % 2 else colour,
-            color=colour,
-            linewidth=1.5,
-            label=_wrap(e.label or e.id, WRAP_LEGEND, 2),
-            gid=f"event.{e.id}",
-        )
-        handles.append(line)
+    handles: list[Artist] = [_band_and_line(ax, tables, s, e, i, n, colours[i]) for i, e in enumerate(chosen)]
     for h in s.horizons:
         ax.axvline(h.until, color="0.3", linewidth=0.9, linestyle=(0, (1, 2)), zorder=1, gid=f"horizon.{h.id}")
     ax.set_xlim(0.0, end)
@@ -164,11 +195,9 @@ def event_curves(tables: Tables, *, events: Sequence[str] | None = None) -> Figu
     if not chosen:
         note = "No events chosen." if s.events else "This scenario has no events."
         ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", va="center")
-    handles.append(Patch(facecolor="0.5", alpha=0.3, label="±2 standard errors"))
-    handles.append(Line2D([], [], color="0.3", linewidth=0.9, linestyle=(0, (1, 2)), label="horizon end"))
     _plain_legend(
         fig.legend(
-            handles=handles,
+            handles=handles + _guides(),
             loc="outside lower center",
             ncols=2,
             fontsize=FONT,
@@ -177,12 +206,50 @@ def event_curves(tables: Tables, *, events: Sequence[str] | None = None) -> Figu
         )
     )
     fig.suptitle(_heading(s, tables, 110), fontsize=10, parse_math=False)
-    title = "Probability each event has happened by time t"
-    if events is None and len(s.events) > len(chosen):
-        title += f" (the first {len(chosen)} of {len(s.events):,} events)"
-    ax.set_title(title, fontsize=10)
-    _declutter_xticks(fig, [ax])
-    _label_horizons(fig, ax, s)
+    return fig
+
+
+def _multiples(tables: Tables, s: Scenario, chosen: list[Event], title: str) -> Figure:
+    """More than OVERLAID events: one small axes an event, four to a row, titled with its label.
+
+    Every axes has its units (years from the as-of date; probability from 0
+    to 1), ticks at the horizon ends, and the same scales, so panels compare
+    by eye; the one legend holds only the error band and the horizon end.
+    """
+    n = len(chosen)
+    ncols = 4
+    nrows = math.ceil(n / ncols)
+    fig = _new_figure(12.4, 2.6 * nrows + 1.6)
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel().tolist()
+    end = max((h.until for h in s.horizons), default=1.0)
+    ends = sorted({0.0, *(h.until for h in s.horizons)})
+    for ax, e in zip(axes, chosen):
+        ax.set_gid(f"panel.{e.id}")
+        _band_and_line(ax, tables, s, e, 0, 1, "0.15")
+        for h in s.horizons:
+            ax.axvline(
+                h.until, color="0.3", linewidth=0.9, linestyle=(0, (1, 2)), zorder=1, gid=f"horizon.{h.id}.{e.id}"
+            )
+        ax.set_xlim(0.0, end)
+        ax.set_ylim(0.0, 1.0)
+        ax.set_xticks(ends)
+        ax.set_xticklabels([f"{x:g}" for x in ends], fontsize=FONT)
+        ax.tick_params(axis="y", labelsize=FONT)
+        ax.set_xlabel("years", fontsize=FONT)
+        ax.set_ylabel("probability", fontsize=FONT)
+        ax.set_title(_wrap(e.label or e.id, 36, 2), fontsize=FONT + 0.5, parse_math=False)
+        ax.grid(axis="y", color="0.9", linewidth=0.6)
+    for ax in axes[n:]:
+        ax.remove()
+    horizons = "; ".join(f"{_clean(h.label)} at {h.until:g}" for h in s.horizons)
+    note = _wrap(f"x: years from {_as_of(s)}; dotted lines: horizon ends ({horizons})", 150, 2)
+    fig.suptitle(f"{_heading(s, tables, 110)}\n{title}\n{note}", fontsize=10, parse_math=False)
+    _plain_legend(fig.legend(handles=_guides(), loc="outside lower center", ncols=2, fontsize=FONT, frameon=False))
+    _declutter_xticks(fig, axes[:n])
+    # freeze the layout: with many axes, constrained layout moves a pixel or two at each draw, and the
+    # same figure must give the same bytes every time it is saved
+    _layout(fig)
+    fig.set_layout_engine("none")
     return fig
 
 

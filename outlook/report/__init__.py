@@ -1,7 +1,8 @@
 """Reports: outlook tables become one finished document, HTML or Markdown.
 
 Owns what a report says and in which order (title, question and as-of date;
-key judgements; scenarios, events, drivers and derived quantities by horizon;
+key judgements; facts and judgements; scenarios, events, drivers and derived
+quantities by horizon;
 sources; methods; the run manifest), its two renderings (one self-contained
 HTML file; Markdown with its figures in a folder beside it), and writing them
 atomically. Consumes :class:`~outlook.Tables` tables and the figures of
@@ -24,6 +25,7 @@ The same tables give the same bytes: a report holds no timestamps and no
 random ids, and figures come from :func:`outlook.plots.figure_bytes`.
 
 The package, by stage: :mod:`~outlook.report.sections` (what a report says),
+:mod:`~outlook.report.judgements` (the key judgements and their hooks),
 :mod:`~outlook.report.document` (the document model),
 :mod:`~outlook.report.html` and :mod:`~outlook.report.markdown` (its two
 renderings), :mod:`~outlook.report.figures` (its figures, from

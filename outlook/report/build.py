@@ -151,9 +151,11 @@ def build_report(
     Notes
     -----
     The same tables give the same bytes: nothing depends on the clock or on
-    random ids. Probabilities show ``p ± 2·SE`` with ``SE = sqrt(p (1 - p) / n)``;
+    random ids. The tables show ``p ± 2·SE`` with ``SE = sqrt(p (1 - p) / n)``;
     a word whose band crosses a word boundary is marked ``†``
-    (:func:`outlook.words.straddles`).
+    (:func:`outlook.words.straddles`). The key judgements show the word and
+    the number by the house rounding (:func:`outlook.display.about`); see
+    :mod:`outlook.report.judgements`.
 
     Examples
     --------
@@ -169,7 +171,7 @@ def build_report(
     True
     >>> text, files = build_report(tables, format="markdown", figures=False)
     >>> print(text.splitlines()[8])
-    - Within 1 year (to 1 January 2025) it is **very likely** (84.6%, ±1.6%) that the outcome is “not_yet”, the more probable of the two scenarios.
+    - By January 2025, “not_yet” is the leading scenario of the two: it is **very likely** to be the outcome (about 85%).
     """
     fmt = resolve_report_format(Path("report"), format)
     ffmt = resolve_figure_format(figure_format)

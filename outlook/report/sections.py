@@ -8,15 +8,15 @@ Never renders, never draws, never simulates.
 
 from __future__ import annotations
 
-import math
+import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
-from ..display import count, duration, end_date, long_date, number, ordinal, percent, plus_minus, small_number
-from ..words import STRADDLE_K, Scale, get_scale, straddles
+from ..display import by_horizon, count, end_date, long_date, number, ordinal, percent, plus_minus
+from ..words import LEVEL_GAP, LEVEL_K, STRADDLE_K, Scale, get_scale, straddles
 from .change import change_section
 from .document import (
     Block,
@@ -45,11 +45,12 @@ from .document import (
 )
 from .facts import RunFacts, run_facts, scenario_of
 from .figures import FIGURES, shown_note
+from .judgements import Assessments, analyst_judgements, assessments_of, scenario_judgements
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..scenario import Driver, Scenario, SourceRef
+    from ..scenario import Driver, Scenario, Source, SourceRef
     from ..tables import Tables
 
 __all__ = [
@@ -89,10 +90,31 @@ def _value_cell(x: Any) -> Cell:
 # the content
 
 
+#: How a quote's ``basis`` (format 1.1 sourcing) is named beside it.
+_BASES = {
+    "reported": "reported",
+    "interested_claim": "an interested party's claim",
+    "source_opinion": "the source's opinion",
+    "judgement": "the source's judgement",
+    "outside_knowledge": "outside knowledge",
+}
+
+
 def _source_parts(scenario: Scenario, ref: SourceRef | None) -> Parts:
+    """A driver's or event's quote, labelled as what it is: reported fact, or the basis of our judgement.
+
+    A number the analyst sets is our judgement unless its quote is graded
+    ``basis: reported``; a quote beside it is what informed it (the review's
+    R6: "Basis: our judgement, informed by …"), never its source.
+    """
     if ref is None or not (ref.ref or ref.quote):
-        return ("No source quoted.",)
-    parts: list[Inline] = ["Source: "]
+        return (Em("Basis:"), " our judgement; no source quoted.")
+    basis = str(getattr(ref, "basis", "") or "")
+    if basis == "reported":
+        parts: list[Inline] = [Em("Reported:"), " "]
+    else:
+        kind = f" ({_BASES.get(basis, basis.replace('_', ' '))})" if basis else ""
+        parts = [Em("Basis:"), f" our judgement, informed by{kind} "]
     if ref.quote:
         parts += ["“", User(one_line(ref.quote)), "”"]
     if ref.ref:
@@ -167,57 +189,6 @@ def _truncation_text(lo: float | None, hi: float | None) -> str:
     return f", truncated to ≥ {number(lo)}" if lo is not None else f", truncated to ≤ {number(hi)}"
 
 
-def _judgement(
-    scenario: Scenario, scale: Scale, horizon_index: int, frame: pd.DataFrame, n: float
-) -> tuple[Parts, bool]:
-    """One sentence: the most probable scenario at a horizon, in estimative words.
-
-    Returns the sentence and whether any word in it carries the straddle flag.
-    Scenarios whose difference from the most probable one is within
-    ``STRADDLE_K`` standard errors of the difference (multinomial:
-    ``sqrt((p1 + p2 - (p1 - p2)**2) / n)``) are named as level with it.
-    """
-    h = scenario.horizons[horizon_index]
-    rules = {r.id: r for r in scenario.rules}
-    rows = frame[frame["horizon"] == h.id].sort_values("p", ascending=False, kind="stable")
-    top = rows.iloc[0]
-    p1, se1 = float(top["p"]), float(top["p_se"])
-    lead: Parts = ("Over ", User(one_line(h.label))) if h.label != h.id else (f"Within {duration(h.until)}",)
-    name = one_line(rules[str(top["scenario"])].label) or str(top["scenario"])
-    flagged = straddles(p1, se1, scale)
-    parts: list[Inline] = [
-        *lead,
-        f" (to {long_date(end_date(scenario.as_of, h.until))}) it is ",
-        Strong(str(top["word"]) + (_FLAG if flagged else "")),
-        f" ({percent(p1)}, {plus_minus(se1)}) that the outcome is “",
-        User(name),
-        "”",
-    ]
-    level = []
-    for _, other in rows.iloc[1:].iterrows():
-        p2 = float(other["p"])
-        se_diff = math.sqrt(max(p1 + p2 - (p1 - p2) ** 2, 0.0) / n)
-        if p1 - p2 <= STRADDLE_K * se_diff:
-            level.append(other)
-    if level:
-        names: list[Parts] = []
-        for other in level:
-            p2, se2 = float(other["p"]), float(other["p_se"])
-            flag = _FLAG if straddles(p2, se2, scale) else ""
-            flagged |= bool(flag)
-            label = one_line(rules[str(other["scenario"])].label) or str(other["scenario"])
-            names.append(("“", User(label), f"” ({other['word']}{flag}, {percent(p2)}, {plus_minus(se2)})"))
-        joined = names[0] if len(names) == 1 else (*join(names[:-1], ", "), " and ", *names[-1])
-        parts += [", level within Monte Carlo error with ", *joined, "."]
-    elif len(rows) == 2:
-        parts.append(", the more probable of the two scenarios.")
-    elif len(rows) > 2:
-        parts.append(f", the most probable of the {small_number(len(rows))} scenarios.")
-    else:
-        parts.append(".")
-    return tuple(parts), flagged
-
-
 def _flag_note(scale: Scale) -> Para:
     return Para(
         (
@@ -239,6 +210,7 @@ class _Context:
     figures: Sequence[str]
     worlds: int
     numbers: Iterator[int]
+    assess: Assessments
 
     def figure(self, key: str) -> list[Block]:
         """The figure ``key`` with its next number, if the report has it."""
@@ -248,19 +220,28 @@ class _Context:
         return [Figure(key, next(self.numbers), title, caption + shown_note(self.s, key))]
 
 
-def build_document(tables: Tables, figures: Sequence[str], worlds: int) -> Doc:
+def build_document(
+    tables: Tables, figures: Sequence[str], worlds: int, *, assessments: Assessments | None = None
+) -> Doc:
     """The report's content; ``figures`` are the keys of the figures it has, ``worlds`` how many worlds they draw.
 
-    One function per section, in the order a reader meets them.
+    One function per section, in the order a reader meets them. ``assessments``
+    gives each key judgement's range and confidence sentence
+    (:class:`~outlook.report.judgements.Assessment`); by default, what the
+    tables carry (:func:`~outlook.report.judgements.assessments_of`), which
+    is nothing unless they have a ``confidence`` table.
     """
     s = scenario_of(tables)
     run = run_facts(tables)
-    ctx = _Context(tables, s, run, get_scale(run.scale), figures, worlds, iter(range(1, len(figures) + 1)))
+    assess = assessments if assessments is not None else assessments_of(tables)
+    numbers = iter(range(1, len(figures) + 1))
+    ctx = _Context(tables, s, run, get_scale(run.scale), figures, worlds, numbers, assess)
     doc = Doc(one_line(s.title))
     for section in (
         _header,
         _key_judgements,
         lambda ctx: change_section(ctx.tables),  # when the scenario names what it supersedes
+        _facts_and_judgements,
         _scenarios,
         _events,
         _drivers,
@@ -282,7 +263,7 @@ def _header(ctx: _Context) -> list[Block]:
         Para((Strong("Question."), " ", User(one_line(s.question))), cls="question"),
         Para(
             (
-                f"As of {long_date(s.as_of)}. {count(ctx.run.samples)} simulated worlds, seed {ctx.run.seed}; "
+                f"As of {long_date(s.as_of)} (the information cut-off). {count(ctx.run.samples)} simulated worlds, seed {ctx.run.seed}; "
                 f"estimative words from the {ctx.scale.title} scale.",
             ),
             cls="meta",
@@ -316,17 +297,20 @@ def _header(ctx: _Context) -> list[Block]:
 
 
 def _key_judgements(ctx: _Context) -> list[Block]:
-    """One sentence per horizon naming its most probable scenario; then the run's warnings."""
+    """The analyst's judgements, then one a horizon naming the leading scenario; then the run's warnings."""
     s, scale = ctx.s, ctx.scale
     n = ctx.run.effective_sample_size or ctx.run.samples  # weighted worlds count as Kish's n_eff
-    judged = [_judgement(s, scale, i, ctx.tables.scenarios, n) for i in range(len(s.horizons))]
+    judged = analyst_judgements(ctx.tables, s, scale, ctx.assess)
+    judged += scenario_judgements(s, scale, ctx.tables.scenarios, n, ctx.assess)
     out: list[Block] = [
         Heading(2, "Key judgements", "key-judgements"),
         List(tuple(parts for parts, _ in judged), cls="judgements"),
         Para(
             (
-                f"Each probability is followed by ±{STRADDLE_K:g} Monte Carlo standard errors: the simulation's "
-                "own noise, not a statement about the quality of the inputs.",
+                "Each judgement is a likelihood, in the words of the ICD 203 table (one row of it), with its "
+                "probability rounded (Methods says how); the tables below give the exact numbers. A likelihood "
+                "is the analysts' judgement, drawn from the model; what the sources themselves report is set "
+                "apart under “Facts and judgements”.",
             ),
             cls="note",
         ),
@@ -336,6 +320,115 @@ def _key_judgements(ctx: _Context) -> list[Block]:
     if ctx.tables.warnings:
         out.append(Heading(3, "Warnings", "warnings"))
         out.append(List(tuple((User(one_line(w)),) for w in ctx.tables.warnings), cls="warnings"))
+    return out
+
+
+def _after_cutoff(date: str, as_of: dt.date) -> bool:
+    """Whether a source's date (``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``, as the file writes it) is after ``as_of``."""
+    m = re.match(r"^\s*(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", date or "")
+    if not m:
+        return False
+    parts = [int(x) for x in m.groups() if x is not None]
+    return tuple(parts) > (as_of.year, as_of.month, as_of.day)[: len(parts)]
+
+
+def _cutoff_note(src: Source, as_of: dt.date) -> Parts:
+    """`` After the information cut-off.`` for a source dated after the as-of date (the review's R9); else nothing."""
+    if _after_cutoff(str(src.date or ""), as_of):
+        return (" ", Strong("After the information cut-off"), f" ({long_date(as_of)}).")
+    return ()
+
+
+def _quoted(ctx: _Context) -> list[Parts]:
+    """Each distinct quote, once: the source's words, who reports them, how they are graded and what they bear on."""
+    s = ctx.s
+    nodes: list[tuple[str, str, SourceRef | None]] = [(d.label, d.id, d.source) for d in s.drivers]
+    nodes += [(e.label, e.id, e.source) for e in s.events]
+    by_quote: dict[tuple[str, str], list[Parts]] = {}
+    refs: dict[tuple[str, str], SourceRef] = {}
+    for _label, ident, ref in nodes:
+        if ref is not None and ref.quote:
+            key = (ref.ref, one_line(ref.quote))
+            by_quote.setdefault(key, []).append((Code(ident),))
+            refs.setdefault(key, ref)
+    out: list[Parts] = []
+    for key, bears in by_quote.items():
+        ref = refs[key]
+        parts: list[Inline] = ["“", User(key[1]), "”"]
+        if ref.ref:
+            parts.append(" — ")
+            try:
+                src = s.source(ref.ref)
+            except KeyError:
+                parts.append(Code(ref.ref))
+            else:
+                parts.extend(_source_name(src.title or src.id, src.url))
+                details = [one_line(x) for x in (src.publisher, str(src.date or "")) if x]
+                if details:
+                    parts += [" (", User(", ".join(details)), ")"]
+                parts.append(".")
+                parts.extend(_cutoff_note(src, s.as_of))
+        else:
+            parts.append(".")
+        basis = str(getattr(ref, "basis", "") or "")
+        parts += [" ", Em("Graded:"), f" {_BASES.get(basis, basis.replace('_', ' ')) if basis else 'not graded'}."]
+        parts += [" ", Em("Bears on:"), " ", *join(bears, ", "), "."]
+        out.append(tuple(parts))
+    return out
+
+
+def _happened(ctx: _Context) -> list[Parts]:
+    """Events the scenario records as already happened by its as-of date (format 1.1 ``status: {happened: DATE}``)."""
+    out: list[Parts] = []
+    for e in ctx.s.events:
+        status = getattr(e, "status", None)
+        when = status.get("happened") if isinstance(status, dict) else getattr(status, "happened", None)
+        if when:
+            out.append((*named(e.label, e.id), f": happened by {when}, a fact at the as-of date, not a forecast."))
+    return out
+
+
+def _facts_and_judgements(ctx: _Context) -> list[Block]:
+    """What the sources report (their words, with who said them) apart from what we judge (every likelihood)."""
+    s = ctx.s
+    quoted = _quoted(ctx)
+    judged = [d for d in s.drivers if str(getattr(d.source, "basis", "") or "") != "reported"]
+    out: list[Block] = [
+        Heading(2, "Facts and judgements", "facts-and-judgements"),
+        Para(
+            (
+                "What the sources report is kept apart from what we judge. The quotes below are the sources' own "
+                "words, each with the source that reports it and what it bears on; a quote graded as an "
+                "interested party's claim or an opinion is a fact about what was said, not about what happened. "
+                "Every probability and every estimative word in this report is our judgement, drawn from the "
+                "model.",
+            )
+        ),
+    ]
+    happened = _happened(ctx)
+    if happened:
+        out += [Heading(3, "Known at the as-of date", "known"), List(tuple(happened), cls="facts")]
+    if quoted:
+        out += [Heading(3, "What the sources report", "reported"), List(tuple(quoted), cls="facts")]
+    else:
+        out.append(Para(("No driver or event quotes a source: everything below is judgement.",)))
+    if s.drivers:
+        out += [
+            Heading(3, "What we judge", "judged"),
+            Para(
+                (
+                    f"Of the {count(len(s.drivers))} drivers, the ranges of {count(len(judged))} are our judgement "
+                    "(no quote graded as reported stands behind the number), as are every multiplier an event "
+                    "applies after another (",
+                    Code("after:"),
+                    ") and every scenario rule. The drivers table labels each: ",
+                    Em("Reported"),
+                    " or ",
+                    Em("Basis: our judgement"),
+                    ".",
+                )
+            ),
+        ]
     return out
 
 
@@ -383,7 +476,7 @@ def _scenarios(ctx: _Context) -> list[Block]:
     out.append(
         Table(
             "scenario-table",
-            ("Scenario", *(User(one_line(h.label)) for h in s.horizons)),
+            ("Scenario", *_horizon_heads(s)),
             (False, *([True] * len(horizon_ids))),
             tuple(rows),
         )
@@ -446,7 +539,7 @@ def _events(ctx: _Context) -> list[Block]:
         Heading(2, "Events by horizon", "events"),
         Table(
             "event-table",
-            ("Event", *(User(one_line(h.label)) for h in s.horizons)),
+            ("Event", *_horizon_heads(s)),
             (False, *([True] * len(horizon_ids))),
             tuple(erows),
         ),
@@ -472,8 +565,9 @@ def _drivers(ctx: _Context) -> list[Block]:
         Para(
             (
                 "The uncertain inputs, each drawn once per simulated world: the range and shape the scenario file "
-                "states, then the simulated mean and percentiles. Below each, the quoted source it rests on and the "
-                "analyst's note.",
+                "states, then the simulated mean and percentiles. These are inputs before modifiers: an event's "
+                "realised probability, after every multiplier and condition, is in the events table. Below each, "
+                "what its number rests on (reported, or our judgement informed by a quote) and the analyst's note.",
             )
         ),
     ]
@@ -556,7 +650,7 @@ def _derived(ctx: _Context) -> list[Block]:
     dv: dict[str, list[dict[str, Any]]] = {}  # a quantity that reads t (format 1.1) has a row per horizon
     for r in ctx.tables.derived.to_dict(orient="records"):
         dv.setdefault(str(r["name"]), []).append({str(k): v for k, v in r.items()})
-    labels = {h.id: h.label for h in s.horizons}
+    labels = {h.id: by_horizon(h.label, h.id, s.as_of, h.until) for h in s.horizons}
     vrows = []
     for q in s.derived:
         for i, rec in enumerate(dv[q.id]):
@@ -607,6 +701,7 @@ def _sources(ctx: _Context) -> list[Block]:
         if src.file:
             parts += [", file ", Code(one_line(src.file))]
         parts.append(".")
+        parts.extend(_cutoff_note(src, s.as_of))
         if src.note:
             parts += [" ", *inline_text(one_line(src.note))]
         items.append(tuple(parts))
@@ -634,6 +729,11 @@ def _manifest(ctx: _Context) -> list[Block]:
         ),
         Para((f"Written by outlook {__version__}.",), cls="meta"),
     ]
+
+
+def _horizon_heads(s: Scenario) -> tuple[User, ...]:
+    """A table's horizon columns: "by November 2025 (0–12 months)", since the numbers are cumulative."""
+    return tuple(User(by_horizon(h.label, h.id, s.as_of, h.until)) for h in s.horizons)
 
 
 def _unit(unit: str) -> Parts:
@@ -744,9 +844,76 @@ def _methods(ctx: _Context) -> list[Block]:
     return [Heading(2, "Methods", "methods"), *(Para(parts) for parts in _method_sentences(ctx))]
 
 
+def icd_bands(scale: Scale) -> str:
+    """A scale's bands as its source gives them: ICD 203's as the directive's table (1–5% … 95–99%).
+
+    >>> icd_bands(get_scale("icd203")).split("; ")[0], icd_bands(get_scale("icd203")).split("; ")[-1]
+    ('almost no chance 1–5%', 'almost certain 95–99%')
+    """
+    icd = scale.name.startswith("icd203")
+    bands = []
+    for i, b in enumerate(scale.bands):
+        lo = 0.01 if icd and i == 0 else b.lo
+        hi = 0.99 if icd and i == len(scale.bands) - 1 else b.hi
+        bands.append(f"{b.word} {100 * lo:g}–{100 * hi:g}%")
+    return "; ".join(bands)
+
+
+def _word_sentences(scale: Scale) -> list[Parts]:
+    """Methods: the scale quoted as its source gives it, then outlook's own conventions, each said to be so."""
+    first, last = scale.bands[0].word, scale.bands[-1].word
+    out: list[Parts] = []
+    if scale.name.startswith("icd203"):
+        row = "probability terms (its second row)" if scale.name != "icd203" else "likelihood terms (its first row)"
+        out.append(
+            (
+                f"Estimative words are the {row} of the table in ICD 203 ({scale.source}): {icd_bands(scale)}. "
+                "The directive asks for one row of the table, not a mix of both; this report uses only that row, "
+                "and says “the leading scenario” rather than “the most probable” beside a likelihood word.",
+            )
+        )
+        out.append(
+            (
+                "The directive's bands share their endpoints and cover 1% to 99% only. Two conventions are "
+                "outlook's, not the directive's: the bands are read half-open, [lo, hi), the top band closed (so "
+                f"20% is the word above 20%); and below 1% the lowest term (“{first}”), above 99% the highest "
+                f"(“{last}”) applies, the number being shown as “below 1%” or “above 99%”: such a probability "
+                "lies outside the ICD 203 scale.",
+            )
+        )
+    else:
+        out.append(
+            (
+                f"Estimative words follow the {scale.title} ({scale.source}): "
+                + "; ".join(f"{b.word} {100 * b.lo:g}–{100 * b.hi:g}%" for b in scale.bands)
+                + ". Bands are read half-open, [lo, hi), the top band closed; beyond the ends of the scale the end "
+                "terms apply (outlook's conventions)."
+                + ("" if scale.verified else " This scale has not been checked against its source."),
+            )
+        )
+    out.append(
+        (
+            "In the key judgements a probability is rounded as the words are meant to be read: to the nearest 5 "
+            "points between 5% and 95%, to a whole point nearer the ends, and never onto a number whose word "
+            "differs from the word beside it (the tables give every probability to a tenth of a point). Two "
+            f"scenarios are level, and neither is named the leading one, when they are less than {100 * LEVEL_GAP:g} "
+            f"points apart or within {LEVEL_K:g} Monte Carlo standard errors of their difference, "
+            "√((p₁ + p₂ − (p₁ − p₂)²) / n); so the sentence does not change with the seed or the sample count.",
+        )
+    )
+    out.append(
+        (
+            f"A word marked {_FLAG} is one whose Monte Carlo error band p ± {STRADDLE_K:g}·SE crosses a boundary "
+            "between words. Confidence in a judgement (the quality of the sources, the weight of the "
+            "assumptions, the gaps) is a separate judgement; following ICD 203, it is never stated in the same "
+            "sentence as a likelihood.",
+        )
+    )
+    return out
+
+
 def _method_sentences(ctx: _Context) -> list[Parts]:
     run, scale, n = ctx.run, ctx.scale, ctx.run.samples
-    bands = "; ".join(f"{b.word} {100 * b.lo:g}–{100 * b.hi:g}%" for b in scale.bands)
     sampler = run.sampler
     out: list[Parts] = [
         (
@@ -779,17 +946,7 @@ def _method_sentences(ctx: _Context) -> list[Parts]:
             "numpy.random.SeedSequence(seed, spawn_key=(b,)), so the same seed and sample count give the same "
             "numbers for any chunk size, and the same numbers on another machine with the same numpy.",
         ),
-        (
-            f"Estimative words follow the {scale.title} ({scale.source}): {bands}. Bands are half-open "
-            "[lo, hi), the top band closed; beyond the ends of the scale the end terms apply."
-            + ("" if scale.verified else " This scale has not been checked against its source.")
-            + f" A word marked {_FLAG} is one whose error band p ± {STRADDLE_K:g}·SE crosses a boundary between words.",
-        ),
-        (
-            "This report states likelihoods only. Confidence in these judgements (the quality of the sources, "
-            "the weight of the assumptions, the gaps) is a separate judgement; following ICD 203, it is never "
-            "stated in the same sentence as a likelihood.",
-        ),
+        *_word_sentences(scale),
     ]
     repair = run.correlation_repair
     if repair:
