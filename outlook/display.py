@@ -203,10 +203,16 @@ def about(p: float, scale: str | Scale = "icd203") -> str:
 
 
 def rounded_range(lo: float, hi: float) -> str:
-    """A judgement's range across the drivers' uncertainty, by the house rounding: ``"20–65%"``, ``"below 1–10%"``."""
+    """A judgement's range across the drivers' uncertainty, in whole points: ``"17–66%"``, ``"below 1–10%"``.
+
+    Whole points, not the 5-point house rounding of a single probability: a
+    range's ends are percentiles a reader compares with the confidence
+    sentence, which states them to two decimals, so they must not move by up
+    to 2.5 points each.
+    """
 
     def end(p: float) -> str:
-        return "below 1" if p < 0.01 else "above 99" if p > 0.99 else f"{_rounded(p):g}"
+        return "below 1" if p < 0.01 else "above 99" if p > 0.99 else f"{round(100 * p):d}"
 
     a, b = end(float(lo)), end(float(hi))
     return f"{a}%" if a == b else f"{a}–{b}%"

@@ -28,7 +28,7 @@ from outlook import Scenario, plots
 from outlook.display import about, by_horizon
 from outlook.report import build_report, check_output, write_report
 from outlook.testing import HEADER
-from outlook.words import SCALES, straddles
+from outlook.words import SCALES, get_scale, straddles
 
 SAMPLES = 20_000
 SEED = 3
@@ -472,6 +472,12 @@ def _judgements_md(text: str) -> list[str]:
     return [line[2:].replace("**", "") for line in section.splitlines() if line.startswith("- ")]
 
 
+def _likelihood_and_confidence(item: str) -> tuple[str, str]:
+    """A key judgement split into its likelihood sentence and what follows (the confidence sentence, if any)."""
+    head, sep, tail = item.partition("). ")
+    return (head + ")." if sep else head), tail
+
+
 @pytest.mark.parametrize("fmt", ["html", "markdown"])
 def test_key_judgements_one_sentence_per_horizon(
     tables: outlook.Tables, html_text: str, markdown: tuple[str, dict[str, bytes]], fmt: str
@@ -479,10 +485,14 @@ def test_key_judgements_one_sentence_per_horizon(
     """One sentence per horizon, in horizon order, "by" its end, with the leading scenario's word and rounded number."""
     s = tables.scenario
     assert s is not None
-    sentences = _judgements_html(html_text) if fmt == "html" else _judgements_md(markdown[0])
-    assert len(s.horizons) == len(sentences)
+    items = _judgements_html(html_text) if fmt == "html" else _judgements_md(markdown[0])
+    assert len(s.horizons) == len(items)
     labels = {r.id: r.label for r in s.rules}
-    for h, sentence in zip(s.horizons, sentences):
+    for h, item in zip(s.horizons, items):
+        sentence, after = _likelihood_and_confidence(item)
+        # what follows the likelihood sentence is the confidence sentence alone, with no likelihood word
+        assert not after or after.startswith("We have "), item
+        assert not any(re.search(rf"\b{b.word}\b", after) for b in get_scale("icd203").bands), after
         when = by_horizon(h.label, h.id, s.as_of, h.until)
         assert sentence.startswith(f"B{when[1:]}, ")
         assert 1 == len(re.findall(r"[.!?](?:\s|$)", sentence)), sentence
@@ -492,7 +502,7 @@ def test_key_judgements_one_sentence_per_horizon(
         flag = "†" if straddles(float(top["p"]), float(top["p_se"])) else ""
         word = f"{top['word']}{flag}"
         assert (
-            f"it is {word} to be the outcome ({about(top['p'])})" in sentence
+            f"it is {word} to be the outcome ({about(top['p'])}; range " in sentence
             or f"({word}, {about(top['p'])})" in sentence
         )
         assert f"“{labels[top['scenario']]}”" in sentence
@@ -505,12 +515,13 @@ def test_key_judgement_wording(tables: outlook.Tables, html_text: str) -> None:
     Changed on purpose (issue 14, the review's R1-R4): "by" the horizon's end, "the leading scenario" beside a
     likelihood word (one row of the ICD 203 table), the number rounded and the Monte Carlo band left to the tables.
     """
-    first = _judgements_html(html_text)[0]
+    first, confidence = _likelihood_and_confidence(_judgements_html(html_text)[0])
+    assert confidence.startswith("We have low confidence in this judgement: the probability ranges from ")
     row = tables.scenarios[tables.scenarios["horizon"] == "short"].sort_values("p").iloc[-1]
     assert (
         "By November 2025 (0–12 months), “Contained and low-key” is the leading scenario of the six: it is "
-        f"{row['word']} to be the outcome ({about(row['p'])})."
-    ) == first
+        f"{row['word']} to be the outcome ({about(row['p'])}; range "
+    ) == first.split("range ")[0] + "range "
 
 
 def test_level_scenarios_are_named_together() -> None:

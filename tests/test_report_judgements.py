@@ -154,7 +154,8 @@ def test_the_rounded_number_never_contradicts_its_word(p: float) -> None:
 
 
 def test_rounded_range() -> None:
-    assert "15–65%" == rounded_range(0.17, 0.66)
+    assert "17–66%" == rounded_range(0.17, 0.66)
+    assert "14–54%" == rounded_range(0.1433, 0.5351)
     assert "below 1–10%" == rounded_range(0.004, 0.1)
 
 
@@ -312,3 +313,32 @@ def test_event_figure_stays_legible_with_many_events(events: int, axes: int) -> 
         assert (0.0, 1.0) == ax.get_ylim()
     drawn = [str(ln.get_gid()) for ax in fig.axes for ln in ax.get_lines() if str(ln.get_gid()).startswith("event.")]
     assert [f"event.e{i}" for i in range(events)] == drawn
+
+
+def test_a_leading_judgement_carries_its_range_and_confidence_from_the_analysis(nk_text: str) -> None:
+    """A key judgement with a leader shows the range the confidence analysis computed and its sentence, apart."""
+    from outlook.analysis.confidence import confidence
+
+    said = _section(nk_text, "Key judgements")
+    led = [ln for ln in said.splitlines() if ln.startswith("- ") and "is the leading scenario" in ln]
+    assert led, said
+    # the report's analysis: the run's seed, min(samples, SECTION_SAMPLES) outer draws
+    from outlook.report.confidence import SECTION_SAMPLES
+
+    c = confidence("nk-troops-russia", samples=SECTION_SAMPLES, seed=3)
+    for line in led:
+        m = re.search(r"“(.+?)” is the leading scenario", line)
+        assert m is not None
+        row = c.table[(c.table["kind"] == "scenario")]
+        labels = {s.id: s.label for s in outlook.load_scenario(outlook.find_scenario("nk-troops-russia")).rules}
+        target = next(k for k, v in labels.items() if v == m.group(1))
+        for r in row[row["target"] == target].to_dict(orient="records"):
+            if f"range {rounded_range(r['p05'], r['p95'])})" in line:
+                break
+        else:
+            raise AssertionError(line)
+        sentence = line.split(")", 1)[1]
+        assert "We have" in sentence
+        assert "confidence in this judgement" in sentence
+        likelihood = line.split(" (about", 1)[0]
+        assert "confidence" not in likelihood

@@ -18,7 +18,7 @@ from urllib.parse import quote
 from .ach import add_ach
 from .assumptions import add_key_assumptions
 from .changed import add_what_changed, updated_tables
-from .confidence import add_confidence
+from .confidence import add_confidence, assessments_from, report_confidence
 from .drivers import add_what_drives
 from .facts import scenario_of
 from .figures import FIGURES, Progress, draw_figures
@@ -182,10 +182,14 @@ def build_report(
         if figures
         else ({}, 0)
     )
-    doc = build_document(tables, [k for k in FIGURES if k in figs], worlds)
+    # Each key judgement's range and confidence sentence (ICD 203 keeps them apart from its likelihood); an
+    # updated outlook's judgements are posteriors, which the drivers' prior ranges do not describe.
+    conf = report_confidence(tables) if update is None else None
+    assess = assessments_from(conf) if conf is not None else None
+    doc = build_document(tables, [k for k in FIGURES if k in figs], worlds, assessments=assess)
     add_what_drives(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi)
     add_key_assumptions(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi)
-    add_confidence(doc, tables)
+    add_confidence(doc, tables, conf)
     observed = update.records if update is not None else None
     add_indicators(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi, observations=observed)
     if update is not None:

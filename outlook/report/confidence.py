@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from ..display import percent
 from .document import Block, Cell, Doc, Heading, Para, Row, Table, User, one_line
 from .facts import run_facts, scenario_of
+from .judgements import Assessment, Assessments
 
 if TYPE_CHECKING:
     from ..analysis.confidence import Confidence
@@ -27,7 +28,9 @@ if TYPE_CHECKING:
 __all__ = [
     "SECTION_SAMPLES",
     "add_confidence",
+    "assessments_from",
     "confidence_blocks",
+    "report_confidence",
 ]
 
 #: The most outer draws of the drivers the section uses (the run's samples if fewer).
@@ -107,20 +110,39 @@ def confidence_blocks(c: Confidence, scenario: Scenario, tables: Tables | None =
     return out
 
 
-def add_confidence(doc: Doc, tables: Tables) -> None:
-    """Add the section to ``doc`` when the tables' scenario states ``judgements:``; else do nothing.
+def report_confidence(tables: Tables) -> Confidence:
+    """The analytic-confidence analysis a report of ``tables`` uses, for its key judgements and its section.
 
-    Runs :func:`~outlook.analysis.confidence.confidence` with the run's seed
-    and scale and ``min(samples, SECTION_SAMPLES)`` outer draws (at least 2).
+    :func:`~outlook.analysis.confidence.confidence` with the run's seed and
+    scale and ``min(samples, SECTION_SAMPLES)`` outer draws of the drivers
+    (at least 2), the default inner draws.
     """
-    s = scenario_of(tables)
-    if not s.judgements:
-        return
     from ..analysis.confidence import confidence
 
     run = run_facts(tables)
     n = max(2, min(run.samples, SECTION_SAMPLES))
-    c = confidence(s, samples=n, seed=int(run.seed), scale=run.scale)
+    return confidence(scenario_of(tables), samples=n, seed=int(run.seed), scale=run.scale)
+
+
+def assessments_from(c: Confidence) -> Assessments:
+    """Each key judgement's range and confidence sentence from the analysis ``c`` (``None`` for a target it lacks)."""
+    found = {
+        (str(r["target"]), str(r["horizon"])): Assessment(float(r["p05"]), float(r["p95"]), str(r["sentence"]))
+        for r in c.table.to_dict(orient="records")
+    }
+    return lambda target, horizon: found.get((target, horizon))
+
+
+def add_confidence(doc: Doc, tables: Tables, c: Confidence | None = None) -> None:
+    """Add the section to ``doc`` when the tables' scenario states ``judgements:``; else do nothing.
+
+    ``c`` is the analysis to use (:func:`report_confidence` of ``tables`` when
+    ``None``).
+    """
+    s = scenario_of(tables)
+    if not s.judgements:
+        return
+    c = report_confidence(tables) if c is None else c
     blocks = confidence_blocks(c, s, tables)
     at = next(
         (i for i, b in enumerate(doc.blocks) if isinstance(b, Heading) and b.level == 2 and b.anchor in _BEFORE),
