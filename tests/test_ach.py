@@ -356,6 +356,7 @@ def test_definitional_evidence_is_flagged() -> None:
 
 def test_the_bundled_case_technology_transfer_is_definitional() -> None:
     text = outlook.find_scenario("nk-troops-russia").read_text(encoding="utf-8")
+    text = text.split("\nhypotheses:\n")[0]  # the file's own ACH (Russia's motive) set aside
     text += (
         "\nhypotheses: {from_scenarios: short}\nevidence:\n  e_tech:\n"
         "    text: technology transfer reported by 6 months\n"
