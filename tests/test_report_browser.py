@@ -143,6 +143,7 @@ def test_every_figure_loads(report: Path, tmp_path: Path) -> None:
         "What each driver explains alone",
         "Key judgements if an assumption is false",
         "Indicator board",
+        "ACH matrix",
     ] == [i["alt"] for i in images]
     for image in images:
         assert image["complete"], image

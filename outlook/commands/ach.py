@@ -96,7 +96,15 @@ def _text(a: ACH, out: TextIO) -> None:
     where = f" (the scenarios at {a.horizon})" if a.horizon else ""
     out.write(terminal_safe(f"{a.scenario_id}: analysis of competing hypotheses{where}") + "\n")
     out.write("\nscores (WIS: closest to 0 is favoured; it is not a probability)\n")
-    out.write(render_table(a.scores[list(_SCORES)].round(3)))
+    columns = list(_SCORES)
+    if a.route == "worlds":
+        out.write(
+            "posterior: the simulated worlds reweighted by the evidence (joint: no independence assumed), "
+            "with its standard error;\nposterior_independent: the likelihoods multiplied as if the items were "
+            "independent, for comparison only\n"
+        )
+        columns += ["posterior_se", "posterior_independent"]
+    out.write(render_table(a.scores[columns].round(3)))
     if a.posterior_note:
         out.write(terminal_safe(f"no posterior: {a.posterior_note}") + "\n")
     out.write("\nevidence, most diagnostic first (mi in nats)\n")
@@ -135,6 +143,7 @@ def _json(a: ACH, out: TextIO) -> None:
         "samples": a.samples,
         "seed": a.seed,
         "scale": a.scale,
+        "route": a.route,
         "leader": a.leader,
         "word": a.word,
         "posterior_note": a.posterior_note,

@@ -138,11 +138,13 @@ def ach_log_odds(result: ACH, *, rows: int = ACH_ROWS) -> Figure:
     ValueError
         When there is no posterior (the reason is given), or fewer than two hypotheses.
     """
-    if result.scores["posterior"].isna().all():
+    if result.scores["posterior_independent"].isna().all():
         msg = f"no log-odds waterfall: {result.posterior_note or 'no posterior'}"
         raise ValueError(msg)
-    top = result.scores.sort_values("posterior", ascending=False, kind="stable")["hypothesis"].tolist()[:2]
-    a, b = top
+    # the waterfall adds each item's log likelihood ratio: it draws the product (on the worlds route, the
+    # "as if independent" comparison, so labelled)
+    top = result.scores.sort_values("posterior_independent", ascending=False, kind="stable")["hypothesis"]
+    a, b = top.tolist()[:2]
     prior = result.scores.set_index("hypothesis")["prior"]
     used = result.matrix.pivot(index="evidence", columns="hypothesis", values="used")
     entering = [e for e in result.evidence["evidence"] if not used.loc[e].isna().all()]
@@ -165,7 +167,8 @@ def ach_log_odds(result: ACH, *, rows: int = ACH_ROWS) -> Figure:
         total = start + width
     ax.barh(len(steps), total, color="black", gid="logodds.posterior")
     ax.axvline(0, color="black", lw=0.8)
-    names = [_wrap(n, 30, 1) for n, _ in steps] + ["posterior"]
+    last = "posterior (as if independent)" if result.route == "worlds" else "posterior"
+    names = [_wrap(n, 30, 1) for n, _ in steps] + [last]
     ax.set_yticks(range(len(names)), names, fontsize=FONT - 1)
     ax.set_ylim(len(names) - 0.5, -0.5)
     ax.set_xlabel(f"log odds ln(P({a}) / P({b})) (nats): right favours {a}", fontsize=FONT)

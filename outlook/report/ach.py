@@ -54,11 +54,26 @@ def ach_blocks(result: ACH, figure: int | None = None) -> list[Block]:
             cls="note",
         ),
     ]
-    header = ("Hypothesis", "Inconsistency (WIS)", "Prior", "Posterior", "Word")
-    rows = tuple(_row(r) for r in result.scores.to_dict("records"))
-    out.append(Table("hypotheses", header, (False, True, True, True, False), rows))
+    worlds = result.route == "worlds"
+    if worlds:
+        out.append(
+            Para(
+                (
+                    "Every item is an observable of the model, so the posterior is the simulated worlds reweighted by "
+                    "the evidence: joint, with no independence assumed. The last column multiplies the likelihoods as "
+                    "if the items were independent given the hypothesis, for comparison only.",
+                )
+            )
+        )
+    header: tuple[str, ...] = ("Hypothesis", "Inconsistency (WIS)", "Prior", "Posterior", "Word")
+    header += ("As if independent",) if worlds else ()
+    rows = tuple(_row(r, worlds) for r in result.scores.to_dict("records"))
+    out.append(Table("hypotheses", header, (False, True, True, True, False) + (True,) * worlds, rows))
     if result.posterior_note:
         out.append(Para(("No posterior: ", User(one_line(result.posterior_note)), ".")))
+    zeros = tuple((User(one_line(n)),) for n in result.notes if n.startswith("posterior 0 for "))
+    if zeros:
+        out.append(List(zeros, cls="ach-zeros"))
     flagged = tuple(
         (User(one_line(str(r["evidence"]))), ": ", User(one_line(str(r["flags"]))))
         for r in result.evidence.to_dict("records")
@@ -85,17 +100,18 @@ def _pin(r: dict[Any, Any]) -> tuple[Any, ...]:
     return (User(one_line(str(r["evidence"]))), f" {r['test']}: {what}", User(one_line(after)), ".")
 
 
-def _row(r: dict[Any, Any]) -> Row:
-    prior, post = float(r["prior"]), float(r["posterior"])
-    return Row(
-        (
-            Cell((User(one_line(str(r["label"] or r["hypothesis"]))),)),
-            Cell((f"{float(r['wis']):.2f}",), num=True),
-            Cell(("" if math.isnan(prior) else percent(prior),), num=True),
-            Cell(("" if math.isnan(post) else percent(post),), num=True),
-            Cell((str(r["posterior_word"]),)),
-        )
+def _row(r: dict[Any, Any], worlds: bool = False) -> Row:
+    prior, post, product = float(r["prior"]), float(r["posterior"]), float(r["posterior_independent"])
+    cells: tuple[Cell, ...] = (
+        Cell((User(one_line(str(r["label"] or r["hypothesis"]))),)),
+        Cell((f"{float(r['wis']):.2f}",), num=True),
+        Cell(("" if math.isnan(prior) else percent(prior),), num=True),
+        Cell(("" if math.isnan(post) else percent(post),), num=True),
+        Cell((str(r["posterior_word"]),)),
     )
+    if worlds:
+        cells += (Cell(("" if math.isnan(product) else percent(product),), num=True),)
+    return Row(cells)
 
 
 def add_ach(

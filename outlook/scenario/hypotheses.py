@@ -123,6 +123,12 @@ def hypotheses(r: Reader, node: Node, root: Node, rule_ids: Sequence[str] | None
     r.needs_format(r.at_key(root, "hypotheses", "hypotheses"), "the 'hypotheses' block")
     m = r.mapping(node, "hypotheses", what="a mapping: {from_scenarios: HORIZON} or hypothesis ids")
     where = r.at_key(root, "hypotheses", "hypotheses")
+    if not m:  # unlike an empty 'evidence: {}' (no items), an empty block would silently mean the default
+        raise r.fail(
+            r.at(node, "hypotheses"),
+            "an empty 'hypotheses' block states no hypotheses: give {from_scenarios: HORIZON} or at least two "
+            "hypotheses, or leave the block out (then the scenarios at the first horizon)",
+        )
     if "from_scenarios" in m:
         r.mapping(node, "hypotheses", required=("from_scenarios",))
         hid = r.text(m["from_scenarios"], "hypotheses.from_scenarios", "a horizon id")
@@ -146,7 +152,7 @@ def hypotheses(r: Reader, node: Node, root: Node, rule_ids: Sequence[str] | None
     if len([k for k in m if k != "exclusive"]) < 2:
         raise r.fail(where, "ACH needs alternatives: give at least two hypotheses")
     if len(items) == len(m) - ("exclusive" in m):
-        _priors(r, where, items, exclusive)
+        _priors(r, where, items, exclusive, m)
     return (Hypotheses("", tuple(items), exclusive, where=where),)
 
 
@@ -159,10 +165,25 @@ def _hypothesis(r: Reader, parent: Node, hid: str, node: Node) -> Hypothesis:
     return Hypothesis(hid, f.get("label", ""), prior, where=r.at_key(parent, hid, kp))
 
 
-def _priors(r: Reader, where: Any, items: list[Hypothesis], exclusive: bool) -> None:
-    """Exclusive hypotheses' priors: all given and summing to 1, or none (then equal)."""
+def _priors(r: Reader, where: Any, items: list[Hypothesis], exclusive: bool, m: dict[str, Node]) -> None:
+    """Exclusive hypotheses' priors: all given and summing to 1, or none (then equal); no prior otherwise.
+
+    A prior is a probability over mutually exclusive, exhaustive hypotheses (the SAT reference, §4.3:
+    "custom hypotheses must be declared mutually exclusive and exhaustive for the Bayesian part"), so
+    priors without ``exclusive: true`` are refused, not dropped.
+    """
     given = [x.prior for x in items if x.prior is not None]
-    if not exclusive or not given:
+    if not exclusive:
+        for x in items:
+            if x.prior is not None:
+                with r.collecting():
+                    raise r.fail(
+                        r.at(m[x.id].value["prior"], f"hypotheses.{x.id}.prior"),
+                        "a prior needs mutually exclusive, exhaustive hypotheses: write 'exclusive: true' in the "
+                        "'hypotheses' block, or give no priors (non-exclusive hypotheses get scores, no posterior)",
+                    )
+        return
+    if not given:
         return
     if len(given) != len(items):
         missing = ", ".join(x.id for x in items if x.prior is None)
@@ -256,8 +277,12 @@ def _item(c: _Context, parent: Node, eid: str, node: Node) -> Evidence:
         got["observable"] = _observable(c, e["observable"], f"{kp}.observable") if "observable" in e else None
     with r.collecting():
         got["observed"] = _observed(r, e, kp, got["type"])
-    with r.collecting():
-        _routes(c, parent, eid, e, kp)
+    if "text" in e:  # an item with no text has that one problem, not a second about its routes
+        with r.collecting():
+            _routes(c, parent, eid, e, kp)
+    if len(r.errors) == before and got["likelihoods"]:
+        with r.collecting():
+            _possible(c, e["likelihoods"], f"{kp}.likelihoods", got["likelihoods"], got["observed"])
     if len(r.errors) > before or "text" not in e:
         raise Skip()
     ref, credibility, reliability = got["source"]
@@ -296,6 +321,23 @@ def _routes(c: _Context, parent: Node, eid: str, e: dict[str, Node], kp: str) ->
         raise r.fail(here, "give 'likelihoods' or an 'observable': the posterior needs P(E|H) for each hypothesis")
     if c.hypotheses is not None and not c.needs_bayes and "likelihoods" not in e and "ratings" not in e:
         raise r.fail(here, "give 'ratings' or 'likelihoods': an item with neither says nothing about the hypotheses")
+
+
+def _possible(c: _Context, node: Node, kp: str, likelihoods: Sequence[tuple[str, float]], observed: bool) -> None:
+    """Refuse evidence impossible under every hypothesis: what was seen has likelihood 0 under each."""
+    if c.hypotheses is None or len(likelihoods) < len(c.hypotheses):
+        return
+    if all((p if observed else 1.0 - p) == 0.0 for _, p in likelihoods):
+        what = (
+            "P(E|H) is 0 under every hypothesis, yet E was observed"
+            if observed
+            else ("P(E|H) is 1 under every hypothesis, yet E was not observed")
+        )
+        raise c.r.fail(
+            c.r.at(node, kp),
+            f"impossible evidence: {what}, so no hypothesis explains it; revise the likelihoods "
+            "(Cromwell's rule: keep a small chance) or add the hypothesis that explains it",
+        )
 
 
 def _choice(r: Reader, node: Node, kp: str, choices: Sequence[str]) -> str:
