@@ -504,3 +504,35 @@ def test_source_grades_are_read_where_the_file_states_them() -> None:
         "the event e cites an interested party's claim (c)",
     ]
     assert propose(1, 2, 2) == "high"  # so two graded A/B sources that are not interested parties can reach high
+
+
+def test_an_event_that_happened_is_certain_and_its_dependants_still_get_ranges() -> None:
+    """An event with ``status: happened`` (a fact at as_of) has p = p05 = p95 = 1; what depends on it is nested."""
+    s = outlook.Scenario.from_yaml(
+        """
+outlook: 1.1
+id: s
+title: S
+question: Q
+as_of: 2024-11-15
+sources: {wire: {title: W, date: 2024-11-14}}
+horizons: {short: {until: 1y}}
+drivers: {r: {range: [0.2, 0.8], shape: uniform}}
+events:
+  combat: {status: {happened: 2024-11-05, source: {ref: wire, quote: q}}}
+  more: {rate: r, after: {combat: 2}}
+scenarios:
+  hot: {when: more}
+  calm: {when: otherwise}
+"""
+    )
+    t = outlook.confidence(s, samples=400, inner=200, seed=1).table.set_index(["target", "horizon"])
+    done = t.loc[("combat", "short")]
+    assert (float(done["p"]), float(done["p05"]), float(done["p95"])) == (1.0, 1.0, 1.0)
+    assert done["route"] == "analytic"
+    more = t.loc[("more", "short")]
+    assert more["route"] == "nested"
+    # the hazard doubles from as_of: P = 1 - exp(-2r); the range [0.2, 0.8] is r's 5th-95th percentiles, so
+    # p05, p95 = 1 - exp(-0.4), 1 - exp(-1.6) = 0.330, 0.798 (inner error about 0.035 at 200 clocks)
+    assert abs(float(more["p05"]) - (1 - np.exp(-0.4))) < 0.06
+    assert abs(float(more["p95"]) - (1 - np.exp(-1.6))) < 0.06

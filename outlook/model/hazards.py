@@ -333,6 +333,9 @@ def by_probability(model: Model, e: Event, values: Mapping[str, FloatArray], n: 
     if e.after or e.requires:
         msg = f"event {e.id!r} has 'after' or 'requires': its probability given the drivers is not analytic"
         raise ValueError(msg)
+    if e.status is not None:  # happened before as_of (format 1.1): certain by every horizon
+        happened = years_to(model.scenario.as_of, e.status.happened)
+        return np.full(n, 1.0 if happened <= end else 0.0)
     ends, rates = _event_hazard(model, e, values, n)
     starts = np.concatenate([[0.0], ends])
     stops = np.concatenate([ends, [math.inf]])
