@@ -407,9 +407,9 @@ def test_the_report_says_an_event_happened_and_on_what_source(tmp_path: Path) ->
     out = tmp_path / "r.md"
     assert run("report", str(p), "-o", str(out), "--samples", "2000", "-q", "--no-figures")[0] == 0
     assert (
-        "- `combat`: Happened on 2024-11-05, known at the as-of date. Source: “first combat” — *A wire report* "
+        "- `combat`: Happened on 2024-11-05, known at the as-of date. *Reported:* “first combat” — *A wire report* "
         "(2024-11-14).\n"
-    ) in out.read_text(encoding="utf-8")
+    ) in out.read_text(encoding="utf-8")  # a quote graded `basis: reported` reads "Reported:" (the report's R6)
 
 
 @pytest.mark.parametrize(
