@@ -448,3 +448,19 @@ def test_the_report_has_the_section_only_when_the_file_has_indicators() -> None:
         if expected:
             assert "| b_early | a_by_1y |" in md
             assert "- b within six months: the press" in md
+
+
+def test_the_command_keeps_every_row_and_prints_each_note_once() -> None:
+    # a note several rows share (tautological by construction, say) is printed once, and every row keeps its number
+    code, out, err = run("indicators", "nk-troops-russia", "-n", "500", "--horizon", "short")
+    assert (code, err) == (0, "")
+    expected = outlook.indicators("nk-troops-russia", samples=500, seed=0, horizon="short")
+    head, _, tail = out.partition("\nnotes (the note column's numbers)\n")
+    rows = [line for line in head.splitlines()[4:] if line.strip()]
+    assert len(rows) == len(expected)  # rows in == rows out
+    notes = dict(line.split(" ", 1) for line in tail.splitlines())
+    assert len(notes) == expected.loc[expected["note"] != "", "note"].nunique() < (expected["note"] != "").sum()
+    for line, (_, row) in zip(rows, expected.iterrows(), strict=True):
+        assert line.split()[:2] == [row["indicator"], row["scenario"]]
+        number = line.split()[-1] if line.rstrip().endswith("]") else ""
+        assert (notes[number] if number else "") == row["note"]
