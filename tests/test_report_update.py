@@ -307,3 +307,20 @@ def test_the_report_never_writes_over_its_observations_file(tmp_path: Path, same
     )
     assert err.count("\n") == 1
     assert obs.read_bytes() == before
+
+
+def test_a_report_of_an_update_on_few_worlds_advises_an_update_not_a_what_if(scenario: Scenario) -> None:
+    from outlook.report.changed import updated_tables
+
+    # a rare sight from a reliable source: few worlds carry the weight; min_ess 0 keeps the run's worlds as they are
+    seen = "happened(e, by='1mo') and happened(f, by='1mo')"
+    rare = [{"observable": seen, "value": True, "date": "2024-02-01", "reliability": "A"}]
+    u = update(scenario, rare, samples=N, seed=SEED, min_ess=0)
+    assert u.ess < 0.1 * N  # the posterior's own tables warn of it
+    assert any("simulate the new assumptions" in w for w in u.posterior.warnings)
+    warnings = updated_tables(u).warnings
+    assert not any("simulate the new assumptions" in w for w in warnings)
+    advice = [w for w in warnings if "effective sample size" in w]
+    assert len(advice) == 1 and "--samples" in advice[0] and "unlikely under the model" in advice[0]
+    text, _ = build_report(u, format="markdown", figures=False)
+    assert "--samples" in text and "simulate the new assumptions" not in text
