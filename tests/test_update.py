@@ -380,15 +380,35 @@ def test_the_log_and_its_sentences_say_what_changed() -> None:
     u = update(_regime(), [_obs("e")], samples=20_000, seed=15)
     assert u.date == DATE
     flips = u.scenarios[u.scenarios["flip"]]
-    assert list(u.log.columns) == ["date", "kind", "target", "horizon", "p_prior", "p", "word_prior", "word"]
-    assert len(u.log) == len(flips) + int(u.events["flip"].sum())
+    columns = ["date", "kind", "target", "horizon", "p_prior", "p", "word_prior", "word", "change"]
+    assert list(u.log.columns) == columns
+    assert len(u.log[u.log["change"] == "flip"]) == len(flips) + int(u.events["flip"].sum())
     assert u.sentences[0] == f"Update of {DATE} on 1 observation(s): e seen ({DATE})."
-    for _, row in u.log.iterrows():
+    for _, row in u.log[u.log["change"] == "flip"].iterrows():
         assert any(
             f"from {row['word_prior']} ({row['p_prior']:.0%}) to {row['word']} ({row['p']:.0%})" in x
             for x in u.sentences[1:]
         )
     assert repr(u).startswith("<Update of tiny on 1 observation(s) to 2024-12-31: ")
+
+
+def test_the_log_keeps_a_large_move_that_does_not_change_word() -> None:
+    from outlook.analysis.update import LOG_MOVE
+
+    # e not seen in six months: P(hot) = 0.4 e^-1 / (0.4 e^-1 + 0.6 e^-0.15) = 0.222, unlikely before and after
+    u = update(_regime(), [_obs("happened(e, by='6mo')", False, "2024-07-01")], samples=20_000, seed=4)
+    expected = PI_HI * math.exp(-RATE_HI / 2) / (PI_HI * math.exp(-RATE_HI / 2) + (1 - PI_HI) * math.exp(-RATE_LO / 2))
+    prior, p, se = _hot(u)
+    assert abs(p - expected) < 3 * se and abs(p - prior) > LOG_MOVE
+    row = u.scenarios[(u.scenarios["scenario"] == "hot") & (u.scenarios["horizon"] == "later")].iloc[0]
+    assert row["word_prior"] == row["word"] == "unlikely" and not row["flip"] and row["moved"]
+    logged = u.log[(u.log["target"] == "hot") & (u.log["horizon"] == "later")]
+    assert logged["change"].tolist() == ["move"]
+    assert any(f"moves from {prior:.0%} to {p:.0%} without a change of word" in x for x in u.sentences)
+    # a small move is not logged: every logged row moved by more than LOG_MOVE or flipped
+    both = pd.concat([u.scenarios.rename(columns={"scenario": "target"}), u.events.rename(columns={"event": "target"})])
+    assert len(u.log) == int((both["flip"] | both["moved"]).sum())
+    assert ((both["delta"].abs() > LOG_MOVE) | both["flip"] | ~both["moved"]).all()
 
 
 # -- the command ------------------------------------------------------------------------------------------------
