@@ -464,3 +464,21 @@ def test_the_command_keeps_every_row_and_prints_each_note_once() -> None:
         assert line.split()[:2] == [row["indicator"], row["scenario"]]
         number = line.split()[-1] if line.rstrip().endswith("]") else ""
         assert (notes[number] if number else "") == row["note"]
+
+
+def test_overrides_may_change_an_indicator_but_never_add_one(path: str) -> None:
+    code, out, err = run("indicators", path, "-n", "200", "--set", "indicators.b_erly={label: x, observable: c}")
+    assert (code, out) == (2, "")
+    assert "override indicators.b_erly: unknown indicator 'b_erly'. Did you mean 'indicators.b_early'?" in err
+    code, out, err = run("indicators", path, "-n", "200", "--set", "drivers.rr=2")
+    assert (code, err.count("unknown driver 'rr'")) == (2, 1)
+    code, out, err = run("indicators", path, "-n", "200", "--set", "indicators.b_early.label=changed")
+    assert (code, err) == (0, "")
+    text = HEAD + BODY + BLOCK + "assumptions:\n  k:\n    statement: s\n    rating: solid\n"
+    lines = errors(text + "    if_false: {indicators.c_anyy: {label: x, observable: c}}\n")
+    assert lines == [
+        "s.yaml:29:16: assumptions.k.if_false.indicators.c_anyy: assumption 'k': unknown indicator 'c_anyy'. "
+        "Did you mean 'indicators.c_any'?"
+    ]
+    lines = errors(text + "    if_false: {evidence.e1: {text: x}}\n")
+    assert len(lines) == 1 and "unknown item of evidence 'e1'" in lines[0]

@@ -83,11 +83,15 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Carry out ``outlook indicators``; return the exit code."""
     from ..analysis.indicators import indicators
     from ..scenario import find_scenario, load_scenario
+    from ..scenario.assumptions import check_override_ids
     from ..words import get_scale
     from .whatif import read_overrides
 
     get_scale(args.scale)
-    scenario = load_scenario(find_scenario(args.scenario)).with_overrides(read_overrides(args.overrides))
+    base = load_scenario(find_scenario(args.scenario))
+    overrides = read_overrides(args.overrides)
+    check_override_ids(base.to_dict(), overrides)  # a what-if changes what the file states, never adds to it
+    scenario = base.with_overrides(overrides)
     if args.horizon is not None and args.horizon not in [h.id for h in scenario.horizons]:
         ids = ", ".join(h.id for h in scenario.horizons)
         msg = f"--horizon: unknown horizon {args.horizon!r}; {scenario.id} has {ids}"
