@@ -482,3 +482,17 @@ def test_overrides_may_change_an_indicator_but_never_add_one(path: str) -> None:
     ]
     lines = errors(text + "    if_false: {evidence.e1: {text: x}}\n")
     assert len(lines) == 1 and "unknown item of evidence 'e1'" in lines[0]
+
+
+def test_happened_by_a_horizon_id_quoted_or_not_means_that_horizons_end() -> None:
+    two = BODY.replace("horizons: {year: {until: 1y}}", "horizons: {half: {until: 6mo}, year: {until: 1y}}")
+    by_id = scenario(HEAD + two + BLOCK.replace("happened(b, by='6mo')", "happened(b, by='half')"))
+    bare = scenario(HEAD + two + BLOCK.replace("happened(b, by='6mo')", "happened(b, by=half)"))
+    dated = scenario(HEAD + two + BLOCK)
+    tables = [outlook.indicators(s, samples=2_000, seed=1) for s in (by_id, bare, dated)]
+    cols = ["p_given", "p_given_not", "lr_pos"]
+    pd.testing.assert_frame_equal(tables[0][cols], tables[2][cols])
+    pd.testing.assert_frame_equal(tables[1][cols], tables[2][cols])
+    for written in ("happened(b, by='hlf')", "happened(b, by=hlf)"):
+        lines = errors(HEAD + two + BLOCK.replace("happened(b, by='6mo')", written))
+        assert len(lines) == 1 and "indicators.b_early.observable: unknown horizon 'hlf'. Did you mean 'half'?" in lines[0]
