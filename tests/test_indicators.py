@@ -481,7 +481,8 @@ def test_overrides_may_change_an_indicator_but_never_add_one(path: str) -> None:
         "Did you mean 'indicators.c_any'?"
     ]
     lines = errors(text + "    if_false: {evidence.e1: {text: x}}\n")
-    assert len(lines) == 1 and "unknown item of evidence 'e1'" in lines[0]
+    assert len(lines) == 1
+    assert "unknown item of evidence 'e1'" in lines[0]
 
 
 def test_happened_by_a_horizon_id_quoted_or_not_means_that_horizons_end() -> None:
@@ -495,4 +496,5 @@ def test_happened_by_a_horizon_id_quoted_or_not_means_that_horizons_end() -> Non
     pd.testing.assert_frame_equal(tables[1][cols], tables[2][cols])
     for written in ("happened(b, by='hlf')", "happened(b, by=hlf)"):
         lines = errors(HEAD + two + BLOCK.replace("happened(b, by='6mo')", written))
-        assert len(lines) == 1 and "indicators.b_early.observable: unknown horizon 'hlf'. Did you mean 'half'?" in lines[0]
+        assert len(lines) == 1
+        assert "indicators.b_early.observable: unknown horizon 'hlf'. Did you mean 'half'?" in lines[0]

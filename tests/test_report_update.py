@@ -322,9 +322,12 @@ def test_a_report_of_an_update_on_few_worlds_advises_an_update_not_a_what_if(sce
     warnings = updated_tables(u).warnings
     assert not any("simulate the new assumptions" in w for w in warnings)
     advice = [w for w in warnings if "effective sample size" in w]
-    assert len(advice) == 1 and "--samples" in advice[0] and "unlikely under the model" in advice[0]
+    assert len(advice) == 1
+    assert "--samples" in advice[0]
+    assert "unlikely under the model" in advice[0]
     text, _ = build_report(u, format="markdown", figures=False)
-    assert "--samples" in text and "simulate the new assumptions" not in text
+    assert "--samples" in text
+    assert "simulate the new assumptions" not in text
 
 
 def test_an_indicator_nobody_reported_after_its_window_closed_did_not_fire(scenario: Scenario) -> None:

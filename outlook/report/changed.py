@@ -55,9 +55,7 @@ def updated_tables(u: Update) -> Tables:
     """
     post = u.posterior
     warnings = tuple(update_advice(u) if w.startswith(_WHATIF_ADVICE) else w for w in post.warnings)
-    return dataclasses.replace(
-        post, manifest=dataclasses.replace(post.manifest, samples=u.samples), warnings=warnings
-    )
+    return dataclasses.replace(post, manifest=dataclasses.replace(post.manifest, samples=u.samples), warnings=warnings)
 
 
 #: how :func:`outlook.summarise_worlds` begins its warning of a low effective sample size (advice for a what-if)
