@@ -556,3 +556,24 @@ def test_an_observation_of_a_quantity_that_changes_with_t_must_be_dated_at_a_hor
     at_end = update(s, [_obs("u > 5", date="2025-01-01")], samples=4_000, seed=2)  # the end of 'year'
     row = at_end.scenarios[(at_end.scenarios["scenario"] == "big") & (at_end.scenarios["horizon"] == "year")]
     assert float(row["p"].iloc[0]) == 1.0
+
+
+def test_repeated_graded_reports_are_warned_of_and_one_source_twice_is_refused() -> None:
+    s = _regime()
+    two = [_obs("e", reliability="C", source={"ref": "a"}), _obs("e", reliability="C", source={"ref": "b"})]
+    u = update(s, two, samples=4_000, seed=1)
+    assert [w for w in u.warnings if "independent" in w] == [
+        "2 graded reports of e (observations 0, 1) are treated as independent; if they share a source, combine them"
+    ]
+    # independent reports multiply: two C reports move the outlook further than one
+    one = update(s, two[:1], samples=4_000, seed=1)
+    assert _hot(u)[1] > _hot(one)[1] + 2 * _hot(u)[2]
+    assert not [w for w in one.warnings if "independent" in w]
+    hard = update(s, [_obs("e"), _obs("e")], samples=4_000, seed=1)  # certain twice is certain: no warning
+    assert not [w for w in hard.warnings if "independent" in w]
+    same = [_obs("e", reliability="C", source={"ref": "a"}), _obs("e", reliability="B", source={"ref": "a"})]
+    with pytest.raises(ScenarioErrors) as info:
+        read_observations(same, s)
+    assert str(info.value).startswith(
+        "<observations>: observations[1]: observations[0] already reports e from the same source"
+    )

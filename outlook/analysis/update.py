@@ -83,6 +83,7 @@ __all__ = [
     "UPDATE_COLUMNS",
     "Update",
     "as_observations",
+    "repeat_warnings",
     "target_ess",
     "update",
 ]
@@ -293,6 +294,27 @@ def _impossible(model: Model, obs: Sequence[Observation], blocks: Sequence[World
     raise AssertionError("weights are 0 everywhere but every observation is produced")  # pragma: no cover
 
 
+def repeat_warnings(obs: Sequence[Observation]) -> list[str]:
+    """A warning for each observable graded more than once: the reports are multiplied as independent.
+
+    Two graded reports of the same indicator (or the same observable text)
+    each contribute ``r L + (1 - r) L̄``, and their product counts them as
+    independent sources; if they share a source they should be one report
+    (a file naming the same ``source:`` twice is refused when read). Hard
+    observations repeat harmlessly (their weights are 0 or 1).
+    """
+    seen: dict[str, list[Observation]] = {}
+    for o in obs:
+        if not o.hard:
+            seen.setdefault(o.expression.text, []).append(o)
+    return [
+        f"{len(same)} graded reports of {same[0].name} (observations "
+        f"{', '.join(str(o.index) for o in same)}) are treated as independent; if they share a source, combine them"
+        for same in seen.values()
+        if len(same) > 1
+    ]
+
+
 def as_observations(scenario: Scenario, observations: object) -> Observations:
     """The observations, read against ``scenario``: a path, an :class:`Observations`, or data.
 
@@ -446,6 +468,7 @@ def update(
             f"aimed for, after drawing {drawn:,} worlds: the updated probabilities are uncertain (see p_se) and no "
             "word change is called a flip; raise samples or max_worlds"
         )
+    warnings.extend(repeat_warnings(obs))
     store = _Worlds(model, sampler, blocks, worlds, kept + more, kept_w + more_w)
     ones = [np.ones(b.size) for b in blocks] + [np.zeros(b.size) for b in more]
     prior, posterior = _shares(model, store.kept, [ones, store.weights])

@@ -241,9 +241,34 @@ def _build(root: Node, path: str, scenario: Scenario) -> Observations:
         for i, item in enumerate(node.value):
             with r.collecting():
                 out.append(_observation(r, i, item, scenario))
+    _same_source(r, out)
     if r.errors:
         raise ScenarioErrors(r.errors)
     return Observations(tuple(out), path, scenario.hash)
+
+
+def _same_source(r: Reader, out: Sequence[Observation]) -> None:
+    """Refuse a graded observation that repeats an earlier one's observable from the same ``source:``.
+
+    Graded observations multiply their reliability-discounted likelihoods as
+    independent reports; one source reporting one thing twice is one report,
+    and counting it twice would square its weight. It is refused (not
+    counted once) so that the file says what the update uses.
+    """
+    first: dict[tuple[str, tuple[tuple[str, str], ...]], Observation] = {}
+    for o in out:
+        if o.hard or not o.source:
+            continue
+        key = (o.expression.text, tuple(sorted(o.source.items())))
+        if key in first:
+            earlier = first[key]
+            r.fail(
+                o.where,
+                f"observations[{earlier.index}] already reports {o.name} from the same source: a source counted "
+                "twice would square its weight; keep one report (or, for a new report, say what is new in source)",
+            )
+        else:
+            first[key] = o
 
 
 def _observation(r: Reader, i: int, node: Node, scenario: Scenario) -> Observation:
