@@ -498,3 +498,14 @@ def test_happened_by_a_horizon_id_quoted_or_not_means_that_horizons_end() -> Non
         lines = errors(HEAD + two + BLOCK.replace("happened(b, by='6mo')", written))
         assert len(lines) == 1
         assert "indicators.b_early.observable: unknown horizon 'hlf'. Did you mean 'half'?" in lines[0]
+
+
+def test_a_run_too_large_for_memory_is_refused_before_drawing(path: str) -> None:
+    from outlook.model import MAX_WORLD_VALUES
+
+    most = MAX_WORLD_VALUES // 4  # two indicators, one horizon: four values a world
+    with pytest.raises(ValueError, match=f"samples must be at most {most:,} for indicators of this model"):
+        outlook.indicators(scenario(), samples=most + 1)
+    code, out, err = run("indicators", path, "-n", str(most + 1))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"outlook: error: samples must be at most {most:,} for indicators")

@@ -95,7 +95,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._types import FloatArray, IntArray
-from ..model import DEFAULT_CHUNK_SIZE, Model, WorldBlock, compile_model, iter_worlds
+from ..model import DEFAULT_CHUNK_SIZE, MAX_WORLD_VALUES, Model, WorldBlock, compile_model, iter_worlds
 from ..model.observables import evaluate_at, horizon_index
 from ..scenario import Indicator, Scenario, ScenarioRule, load_scenario
 from ..scenario.durations import end_date
@@ -188,7 +188,9 @@ def indicators(
     ------
     ValueError
         For a bad ``samples``, ``seed``, ``chunk_size``, ``sampler``,
-        ``scale`` or ``horizon``, or observations read against another scenario.
+        ``scale`` or ``horizon``, observations read against another scenario,
+        or more ``samples`` than the lead times' memory allows (two values a
+        world per indicator and horizon, at most :data:`~outlook.model.MAX_WORLD_VALUES`).
     ScenarioErrors
         For observations that are not valid, every problem located (as :func:`outlook.update`).
     SimulationError
@@ -222,6 +224,7 @@ def indicators(
     obs = None if observations is None else as_observations(scenario, observations)
     model = compile_model(scenario)
     his = range(len(scenario.horizons)) if horizon is None else [horizon_index(model, horizon)]
+    _check_memory(samples, 2 * len(scenario.indicators) * len(his))
     tallies = [_Tally.start(model, hi) for hi in his]
     if scenario.indicators:
         for block in iter_worlds(model, samples=samples, seed=seed, chunk_size=chunk_size, sampler=sampler):
@@ -234,6 +237,22 @@ def indicators(
         frame["status"] = indicator_status(frame, obs)
         frame.attrs["observed_to"] = max((o.date for o in obs), default=scenario.as_of).isoformat()
     return frame
+
+
+def _check_memory(samples: int, columns: int) -> None:
+    """Refuse a run whose lead times would not fit in memory, as :func:`outlook.sample_worlds` refuses one.
+
+    The lead times are kept world by world until the medians are taken: up
+    to two values (a scenario and a lead) a world for each indicator and
+    horizon, at most :data:`~outlook.model.MAX_WORLD_VALUES` in all.
+    """
+    if isinstance(samples, int) and not isinstance(samples, bool) and samples * columns > MAX_WORLD_VALUES:
+        msg = (
+            f"samples must be at most {MAX_WORLD_VALUES // columns:,} for indicators of this model (got {samples:,}): "
+            f"it holds the lead times of every world in memory ({columns:,} values a world, at most "
+            f"{MAX_WORLD_VALUES:,} in all); ask for one --horizon, or fewer samples"
+        )
+        raise ValueError(msg)
 
 
 def indicator_status(table: pd.DataFrame, observations: Sequence[Observation]) -> list[str]:
