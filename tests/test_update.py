@@ -560,7 +560,7 @@ def test_an_observation_of_a_quantity_that_changes_with_t_must_be_dated_at_a_hor
 
 def test_repeated_graded_reports_are_warned_of_and_one_source_twice_is_refused() -> None:
     s = _regime()
-    two = [_obs("e", reliability="C", source={"ref": "a"}), _obs("e", reliability="C", source={"ref": "b"})]
+    two = [_obs("e", reliability="C", source={"title": "a"}), _obs("e", reliability="C", source={"title": "b"})]
     u = update(s, two, samples=4_000, seed=1)
     assert [w for w in u.warnings if "independent" in w] == [
         "2 graded reports of e (observations 0, 1) are treated as independent; if they share a source, combine them"
@@ -571,9 +571,25 @@ def test_repeated_graded_reports_are_warned_of_and_one_source_twice_is_refused()
     assert not [w for w in one.warnings if "independent" in w]
     hard = update(s, [_obs("e"), _obs("e")], samples=4_000, seed=1)  # certain twice is certain: no warning
     assert not [w for w in hard.warnings if "independent" in w]
-    same = [_obs("e", reliability="C", source={"ref": "a"}), _obs("e", reliability="B", source={"ref": "a"})]
+    same = [_obs("e", reliability="C", source={"title": "a"}), _obs("e", reliability="B", source={"title": "a"})]
     with pytest.raises(ScenarioErrors) as info:
         read_observations(same, s)
     assert str(info.value).startswith(
         "<observations>: observations[1]: observations[0] already reports e from the same source"
     )
+
+
+def test_an_observations_source_is_checked_with_located_errors() -> None:
+    s = outlook.load_scenario("nk-troops-russia")
+    good = {"observable": "ceasefire", "value": True, "date": "2025-01-01"}
+    ok = read_observations([{**good, "source": {"ref": "ap", "quote": "q", "date": "2025-01-01"}}], s)
+    assert dict(ok[0].source) == {"ref": "ap", "quote": "q", "date": "2025-01-01"}
+    for source, problem in (
+        ("AP", "observations[0].source: expected a mapping such as {ref, quote} (got 'AP')"),
+        ({"ref": "ap", "quot": "q"}, "observations[0].source.quot: unknown key 'quot'. Did you mean 'quote'?"),
+        ({"ref": ["ap"]}, "observations[0].source.ref: expected text (got ['ap'])"),
+        ({"ref": "apx"}, "observations[0].source.ref: unknown source 'apx' (the scenario's: catalyst, ap, analysis)"),
+    ):
+        with pytest.raises(ScenarioErrors) as info:
+            read_observations([{**good, "source": source}], s)
+        assert str(info.value).startswith(f"<observations>: {problem}")
