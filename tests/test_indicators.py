@@ -448,3 +448,64 @@ def test_the_report_has_the_section_only_when_the_file_has_indicators() -> None:
         if expected:
             assert "| b_early | a_by_1y |" in md
             assert "- b within six months: the press" in md
+
+
+def test_the_command_keeps_every_row_and_prints_each_note_once() -> None:
+    # a note several rows share (tautological by construction, say) is printed once, and every row keeps its number
+    code, out, err = run("indicators", "nk-troops-russia", "-n", "500", "--horizon", "short")
+    assert (code, err) == (0, "")
+    expected = outlook.indicators("nk-troops-russia", samples=500, seed=0, horizon="short")
+    head, _, tail = out.partition("\nnotes (the note column's numbers)\n")
+    rows = [line for line in head.splitlines()[4:] if line.strip()]
+    assert len(rows) == len(expected)  # rows in == rows out
+    notes = dict(line.split(" ", 1) for line in tail.splitlines())
+    assert len(notes) == expected.loc[expected["note"] != "", "note"].nunique() < (expected["note"] != "").sum()
+    for line, (_, row) in zip(rows, expected.iterrows(), strict=True):
+        assert line.split()[:2] == [row["indicator"], row["scenario"]]
+        number = line.split()[-1] if line.rstrip().endswith("]") else ""
+        assert (notes[number] if number else "") == row["note"]
+
+
+def test_overrides_may_change_an_indicator_but_never_add_one(path: str) -> None:
+    code, out, err = run("indicators", path, "-n", "200", "--set", "indicators.b_erly={label: x, observable: c}")
+    assert (code, out) == (2, "")
+    assert "override indicators.b_erly: unknown indicator 'b_erly'. Did you mean 'indicators.b_early'?" in err
+    code, out, err = run("indicators", path, "-n", "200", "--set", "drivers.rr=2")
+    assert (code, err.count("unknown driver 'rr'")) == (2, 1)
+    code, out, err = run("indicators", path, "-n", "200", "--set", "indicators.b_early.label=changed")
+    assert (code, err) == (0, "")
+    text = HEAD + BODY + BLOCK + "assumptions:\n  k:\n    statement: s\n    rating: solid\n"
+    lines = errors(text + "    if_false: {indicators.c_anyy: {label: x, observable: c}}\n")
+    assert lines == [
+        "s.yaml:29:16: assumptions.k.if_false.indicators.c_anyy: assumption 'k': unknown indicator 'c_anyy'. "
+        "Did you mean 'indicators.c_any'?"
+    ]
+    lines = errors(text + "    if_false: {evidence.e1: {text: x}}\n")
+    assert len(lines) == 1
+    assert "unknown item of evidence 'e1'" in lines[0]
+
+
+def test_happened_by_a_horizon_id_quoted_or_not_means_that_horizons_end() -> None:
+    two = BODY.replace("horizons: {year: {until: 1y}}", "horizons: {half: {until: 6mo}, year: {until: 1y}}")
+    by_id = scenario(HEAD + two + BLOCK.replace("happened(b, by='6mo')", "happened(b, by='half')"))
+    bare = scenario(HEAD + two + BLOCK.replace("happened(b, by='6mo')", "happened(b, by=half)"))
+    dated = scenario(HEAD + two + BLOCK)
+    tables = [outlook.indicators(s, samples=2_000, seed=1) for s in (by_id, bare, dated)]
+    cols = ["p_given", "p_given_not", "lr_pos"]
+    pd.testing.assert_frame_equal(tables[0][cols], tables[2][cols])
+    pd.testing.assert_frame_equal(tables[1][cols], tables[2][cols])
+    for written in ("happened(b, by='hlf')", "happened(b, by=hlf)"):
+        lines = errors(HEAD + two + BLOCK.replace("happened(b, by='6mo')", written))
+        assert len(lines) == 1
+        assert "indicators.b_early.observable: unknown horizon 'hlf'. Did you mean 'half'?" in lines[0]
+
+
+def test_a_run_too_large_for_memory_is_refused_before_drawing(path: str) -> None:
+    from outlook.model import MAX_WORLD_VALUES
+
+    most = MAX_WORLD_VALUES // 4  # two indicators, one horizon: four values a world
+    with pytest.raises(ValueError, match=f"samples must be at most {most:,} for indicators of this model"):
+        outlook.indicators(scenario(), samples=most + 1)
+    code, out, err = run("indicators", path, "-n", str(most + 1))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"outlook: error: samples must be at most {most:,} for indicators")

@@ -118,8 +118,9 @@ def test_indicators_with_observations_add_a_status_column_and_nothing_else(scena
     assert status["i_e"] == "observed on 2024-05-01"
     assert status["i_f"] == "not seen by 2024-03-01"
     quiet = seen[seen["indicator"] == "i_quiet"]
-    expected = ["lapsed" if b and b < "2024-05-01" else "not yet" for b in quiet["by_when"]]
-    assert quiet["status"].tolist() == expected
+    # happened(f, by='3mo') is settled on 2024-04-01, before the latest observation: it did not fire
+    assert quiet["closes"].tolist() == ["2024-04-01"] * len(quiet)
+    assert quiet["status"].tolist() == ["did not fire"] * len(quiet)
 
 
 def test_indicators_refuse_bad_observations_with_located_errors(scenario: Scenario) -> None:
@@ -137,7 +138,7 @@ def test_the_board_shows_each_indicator_status(scenario: Scenario) -> None:
     texts = {t.get_gid(): t.get_text() for t in fig.axes[0].texts if t.get_gid()}
     assert texts["status.i_e"] == "observed on 2024-05-01"
     assert texts["status.i_f"] == "not seen by 2024-03-01"
-    assert board_status(seen[seen["horizon"] == "soon"])["i_quiet"] in ("lapsed", "not yet")
+    assert board_status(seen[seen["horizon"] == "soon"])["i_quiet"] == "did not fire"
     plain = plots.indicator_board(indicators(scenario, samples=N, seed=SEED), horizon="soon")
     assert not any(str(t.get_gid()).startswith("status.") for t in plain.axes[0].texts)
 
@@ -307,3 +308,48 @@ def test_the_report_never_writes_over_its_observations_file(tmp_path: Path, same
     )
     assert err.count("\n") == 1
     assert obs.read_bytes() == before
+
+
+def test_a_report_of_an_update_on_few_worlds_advises_an_update_not_a_what_if(scenario: Scenario) -> None:
+    from outlook.report.changed import updated_tables
+
+    # a rare sight from a reliable source: few worlds carry the weight; min_ess 0 keeps the run's worlds as they are
+    seen = "happened(e, by='1mo') and happened(f, by='1mo')"
+    rare = [{"observable": seen, "value": True, "date": "2024-02-01", "reliability": "A"}]
+    u = update(scenario, rare, samples=N, seed=SEED, min_ess=0)
+    assert u.ess < 0.1 * N  # the posterior's own tables warn of it
+    assert any("simulate the new assumptions" in w for w in u.posterior.warnings)
+    warnings = updated_tables(u).warnings
+    assert not any("simulate the new assumptions" in w for w in warnings)
+    advice = [w for w in warnings if "effective sample size" in w]
+    assert len(advice) == 1
+    assert "--samples" in advice[0]
+    assert "unlikely under the model" in advice[0]
+    text, _ = build_report(u, format="markdown", figures=False)
+    assert "--samples" in text
+    assert "simulate the new assumptions" not in text
+
+
+def test_an_indicator_nobody_reported_after_its_window_closed_did_not_fire(scenario: Scenario) -> None:
+    table = indicators(scenario, samples=2_000, seed=1, horizon="later")
+    closes = dict(zip(table["indicator"], table["closes"], strict=False))
+    # happened(f, by='3mo') is settled three months after as_of; happened(e, by='1y') a year after; f at 2 years
+    assert closes == {"i_e": "2025-01-01", "i_f": "2026-01-01", "i_quiet": "2024-04-01"}
+    for latest, quiet, e in (
+        ("2024-03-31", "not yet", "not yet"),  # the window of i_quiet still open the day before it closes
+        ("2024-04-01", "did not fire", "not yet"),  # closed on the latest observation's date: absence is evidence
+        ("2025-02-01", "did not fire", "did not fire"),
+    ):
+        obs = read_observations([{"indicator": "i_f", "value": False, "date": latest}], scenario)
+        status = dict(zip(table["indicator"], indicator_status(table, obs), strict=False))
+        assert status == {"i_e": e, "i_f": f"not seen by {latest}", "i_quiet": quiet}, latest
+    # every state, each decided in its order
+    obs = read_observations(
+        [
+            {"indicator": "i_e", "value": True, "date": "2024-05-01"},
+            {"indicator": "i_f", "value": False, "date": "2024-05-01"},
+        ],
+        scenario,
+    )
+    status = dict(zip(table["indicator"], indicator_status(table, obs), strict=False))
+    assert status == {"i_e": "observed on 2024-05-01", "i_f": "not seen by 2024-05-01", "i_quiet": "did not fire"}

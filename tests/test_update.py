@@ -380,15 +380,38 @@ def test_the_log_and_its_sentences_say_what_changed() -> None:
     u = update(_regime(), [_obs("e")], samples=20_000, seed=15)
     assert u.date == DATE
     flips = u.scenarios[u.scenarios["flip"]]
-    assert list(u.log.columns) == ["date", "kind", "target", "horizon", "p_prior", "p", "word_prior", "word"]
-    assert len(u.log) == len(flips) + int(u.events["flip"].sum())
+    columns = ["date", "kind", "target", "horizon", "p_prior", "p", "word_prior", "word", "change"]
+    assert list(u.log.columns) == columns
+    assert len(u.log[u.log["change"] == "flip"]) == len(flips) + int(u.events["flip"].sum())
     assert u.sentences[0] == f"Update of {DATE} on 1 observation(s): e seen ({DATE})."
-    for _, row in u.log.iterrows():
+    for _, row in u.log[u.log["change"] == "flip"].iterrows():
         assert any(
             f"from {row['word_prior']} ({row['p_prior']:.0%}) to {row['word']} ({row['p']:.0%})" in x
             for x in u.sentences[1:]
         )
     assert repr(u).startswith("<Update of tiny on 1 observation(s) to 2024-12-31: ")
+
+
+def test_the_log_keeps_a_large_move_that_does_not_change_word() -> None:
+    from outlook.analysis.update import LOG_MOVE
+
+    # e not seen in six months: P(hot) = 0.4 e^-1 / (0.4 e^-1 + 0.6 e^-0.15) = 0.222, unlikely before and after
+    u = update(_regime(), [_obs("happened(e, by='6mo')", False, "2024-07-01")], samples=20_000, seed=4)
+    expected = PI_HI * math.exp(-RATE_HI / 2) / (PI_HI * math.exp(-RATE_HI / 2) + (1 - PI_HI) * math.exp(-RATE_LO / 2))
+    prior, p, se = _hot(u)
+    assert abs(p - expected) < 3 * se
+    assert abs(p - prior) > LOG_MOVE
+    row = u.scenarios[(u.scenarios["scenario"] == "hot") & (u.scenarios["horizon"] == "later")].iloc[0]
+    assert row["word_prior"] == row["word"] == "unlikely"
+    assert not row["flip"]
+    assert row["moved"]
+    logged = u.log[(u.log["target"] == "hot") & (u.log["horizon"] == "later")]
+    assert logged["change"].tolist() == ["move"]
+    assert any(f"moves from {prior:.0%} to {p:.0%} without a change of word" in x for x in u.sentences)
+    # a small move is not logged: every logged row moved by more than LOG_MOVE or flipped
+    both = pd.concat([u.scenarios.rename(columns={"scenario": "target"}), u.events.rename(columns={"event": "target"})])
+    assert len(u.log) == int((both["flip"] | both["moved"]).sum())
+    assert ((both["delta"].abs() > LOG_MOVE) | both["flip"] | ~both["moved"]).all()
 
 
 # -- the command ------------------------------------------------------------------------------------------------
@@ -533,3 +556,40 @@ def test_an_observation_of_a_quantity_that_changes_with_t_must_be_dated_at_a_hor
     at_end = update(s, [_obs("u > 5", date="2025-01-01")], samples=4_000, seed=2)  # the end of 'year'
     row = at_end.scenarios[(at_end.scenarios["scenario"] == "big") & (at_end.scenarios["horizon"] == "year")]
     assert float(row["p"].iloc[0]) == 1.0
+
+
+def test_repeated_graded_reports_are_warned_of_and_one_source_twice_is_refused() -> None:
+    s = _regime()
+    two = [_obs("e", reliability="C", source={"title": "a"}), _obs("e", reliability="C", source={"title": "b"})]
+    u = update(s, two, samples=4_000, seed=1)
+    assert [w for w in u.warnings if "independent" in w] == [
+        "2 graded reports of e (observations 0, 1) are treated as independent; if they share a source, combine them"
+    ]
+    # independent reports multiply: two C reports move the outlook further than one
+    one = update(s, two[:1], samples=4_000, seed=1)
+    assert _hot(u)[1] > _hot(one)[1] + 2 * _hot(u)[2]
+    assert not [w for w in one.warnings if "independent" in w]
+    hard = update(s, [_obs("e"), _obs("e")], samples=4_000, seed=1)  # certain twice is certain: no warning
+    assert not [w for w in hard.warnings if "independent" in w]
+    same = [_obs("e", reliability="C", source={"title": "a"}), _obs("e", reliability="B", source={"title": "a"})]
+    with pytest.raises(ScenarioErrors) as info:
+        read_observations(same, s)
+    assert str(info.value).startswith(
+        "<observations>: observations[1]: observations[0] already reports e from the same source"
+    )
+
+
+def test_an_observations_source_is_checked_with_located_errors() -> None:
+    s = outlook.load_scenario("nk-troops-russia")
+    good = {"observable": "ceasefire", "value": True, "date": "2025-01-01"}
+    ok = read_observations([{**good, "source": {"ref": "ap", "quote": "q", "date": "2025-01-01"}}], s)
+    assert dict(ok[0].source) == {"ref": "ap", "quote": "q", "date": "2025-01-01"}
+    for source, problem in (
+        ("AP", "observations[0].source: expected a mapping such as {ref, quote} (got 'AP')"),
+        ({"ref": "ap", "quot": "q"}, "observations[0].source.quot: unknown key 'quot'. Did you mean 'quote'?"),
+        ({"ref": ["ap"]}, "observations[0].source.ref: expected text (got ['ap'])"),
+        ({"ref": "apx"}, "observations[0].source.ref: unknown source 'apx' (the scenario's: catalyst, ap, analysis)"),
+    ):
+        with pytest.raises(ScenarioErrors) as info:
+            read_observations([{**good, "source": source}], s)
+        assert str(info.value).startswith(f"<observations>: {problem}")

@@ -51,6 +51,12 @@ ch. 6; diagnosticity: R. J. Heuer, *Psychology of Intelligence Analysis*,
   neither straddles a word boundary (as :func:`~outlook.analysis.compare.is_flip`);
   empty when absence never changes it by the horizon's end.
 
+* ``closes``: the indicator's window: the first month end (or the
+  horizon's end) from which its observable, in every world drawn, has the
+  value it has at the horizon's end (``happened(x, by='6mo')``: six months
+  after ``as_of``). After it, an indicator nobody reported "did not fire"
+  (:func:`indicator_status`).
+
 Flags (``flags``, with the reasons in ``note``):
 
 ``tautological``
@@ -89,7 +95,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._types import FloatArray, IntArray
-from ..model import DEFAULT_CHUNK_SIZE, Model, WorldBlock, compile_model, iter_worlds
+from ..model import DEFAULT_CHUNK_SIZE, MAX_WORLD_VALUES, Model, WorldBlock, compile_model, iter_worlds
 from ..model.observables import evaluate_at, horizon_index
 from ..scenario import Indicator, Scenario, ScenarioRule, load_scenario
 from ..scenario.durations import end_date
@@ -127,13 +133,14 @@ INDICATOR_COLUMNS = (
     "word",
     "lead_time_p50",
     "by_when",
+    "closes",
     "flags",
     "note",
 )
 #: LR+ within this range (inclusive) marks an indicator non-diagnostic for a scenario.
 NON_DIAGNOSTIC = (0.8, 1.25)
 #: The statuses of :func:`indicator_status`, in the order they are decided (the dated ones end in a date).
-STATUSES = ("observed on", "not seen by", "lapsed", "not yet")
+STATUSES = ("observed on", "not seen by", "did not fire", "lapsed", "not yet")
 
 
 def indicators(
@@ -181,7 +188,9 @@ def indicators(
     ------
     ValueError
         For a bad ``samples``, ``seed``, ``chunk_size``, ``sampler``,
-        ``scale`` or ``horizon``, or observations read against another scenario.
+        ``scale`` or ``horizon``, observations read against another scenario,
+        or more ``samples`` than the lead times' memory allows (two values a
+        world per indicator and horizon, at most :data:`~outlook.model.MAX_WORLD_VALUES`).
     ScenarioErrors
         For observations that are not valid, every problem located (as :func:`outlook.update`).
     SimulationError
@@ -215,6 +224,7 @@ def indicators(
     obs = None if observations is None else as_observations(scenario, observations)
     model = compile_model(scenario)
     his = range(len(scenario.horizons)) if horizon is None else [horizon_index(model, horizon)]
+    _check_memory(samples, 2 * len(scenario.indicators) * len(his))
     tallies = [_Tally.start(model, hi) for hi in his]
     if scenario.indicators:
         for block in iter_worlds(model, samples=samples, seed=seed, chunk_size=chunk_size, sampler=sampler):
@@ -227,6 +237,22 @@ def indicators(
         frame["status"] = indicator_status(frame, obs)
         frame.attrs["observed_to"] = max((o.date for o in obs), default=scenario.as_of).isoformat()
     return frame
+
+
+def _check_memory(samples: int, columns: int) -> None:
+    """Refuse a run whose lead times would not fit in memory, as :func:`outlook.sample_worlds` refuses one.
+
+    The lead times are kept world by world until the medians are taken: up
+    to two values (a scenario and a lead) a world for each indicator and
+    horizon, at most :data:`~outlook.model.MAX_WORLD_VALUES` in all.
+    """
+    if isinstance(samples, int) and not isinstance(samples, bool) and samples * columns > MAX_WORLD_VALUES:
+        msg = (
+            f"samples must be at most {MAX_WORLD_VALUES // columns:,} for indicators of this model (got {samples:,}): "
+            f"it holds the lead times of every world in memory ({columns:,} values a world, at most "
+            f"{MAX_WORLD_VALUES:,} in all); ask for one --horizon, or fewer samples"
+        )
+        raise ValueError(msg)
 
 
 def indicator_status(table: pd.DataFrame, observations: Sequence[Observation]) -> list[str]:
@@ -242,10 +268,18 @@ def indicator_status(table: pd.DataFrame, observations: Sequence[Observation]) -
       or not);
     * ``"not seen by YYYY-MM-DD"``: observations name it and every one says it
       was not seen (the latest date);
+    * ``"did not fire"``: no observation names it, and its window has
+      closed: the row's ``closes`` date (from which the observable can no
+      longer change by the horizon's end, e.g. six months after ``as_of``
+      for ``happened(x, by='6mo')``) is on or before the latest
+      observation's date. Its absence is evidence (read it with an
+      observation of ``value: false`` to update on it);
     * ``"lapsed"``: no observation names it, and the row's ``by_when`` (the
       date by which not seeing the indicator changes the scenario's word) is
       before the latest observation's date: its absence has already told;
-    * ``"not yet"``: otherwise (no by-when, or one still to come).
+    * ``"not yet"``: otherwise (its window still open, and no by-when, or one still to come).
+
+    A table without a ``closes`` column (made by hand) never gives "did not fire".
 
     An observation written as an ``observable:`` names no indicator, even one
     with the same text.
@@ -256,13 +290,16 @@ def indicator_status(table: pd.DataFrame, observations: Sequence[Observation]) -
             seen.setdefault(o.indicator, []).append(o)
     latest = max((o.date.isoformat() for o in observations), default="")
     out = []
-    for ind, by_when in zip(table["indicator"], table["by_when"]):
+    closes = table["closes"] if "closes" in table else [""] * len(table)
+    for ind, by_when, shut in zip(table["indicator"], table["by_when"], closes):
         named = seen.get(str(ind), [])
         true = [o.date for o in named if o.value]
         if true:
             out.append(f"observed on {min(true).isoformat()}")
         elif named:
             out.append(f"not seen by {max(o.date for o in named).isoformat()}")
+        elif shut and str(shut) <= latest:
+            out.append("did not fire")
         elif by_when and str(by_when) < latest:
             out.append("lapsed")
         else:
@@ -361,6 +398,7 @@ class _Tally:
     n_ih: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
     n_not: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
     n_h_not: IntArray = field(default_factory=lambda: np.zeros((0, 0, 0), dtype=np.int64))
+    changes: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
     leads: list[list[tuple[IntArray, FloatArray]]] = field(default_factory=list)
 
     @classmethod
@@ -377,6 +415,7 @@ class _Tally:
             n_ih=np.zeros((m, k), dtype=np.int64),
             n_not=np.zeros((m, g), dtype=np.int64),
             n_h_not=np.zeros((m, g, k), dtype=np.int64),
+            changes=np.zeros((m, g), dtype=bool),
             leads=[[] for _ in range(m)],
         )
 
@@ -396,6 +435,14 @@ class _Tally:
                 absent = ~evaluate_at(model, ind.observable, block, float(d), self.hi)
                 self.n_not[i, g] += int(absent.sum())
                 self.n_h_not[i, g] += np.bincount(labels[absent], minlength=k)
+                self.changes[i, g] |= bool(np.any(absent == fires))  # its value at d is not its value at the end
+
+    def closes(self, i: int, as_of: dt.date) -> str:
+        """The first grid date from which indicator ``i`` takes, in every world drawn, its value at the end (ISO)."""
+        still = np.flatnonzero(self.changes[i])
+        g = int(still[-1]) + 1 if still.size else 0
+        when = end_date(as_of, float(self.grid[min(g, self.grid.size - 1)]))
+        return when.isoformat() if when is not None else ""
 
     def rows(self, model: Model, scale: str) -> list[dict[str, Any]]:
         s = model.scenario
@@ -407,6 +454,7 @@ class _Tally:
             leads = np.concatenate([v for _, v in self.leads[i]]) if self.leads[i] else np.zeros(0)
             for k, rule in enumerate(s.rules):
                 row = _row(self, i, k, scale, mi, leads[labels == k], s.as_of)
+                row["closes"] = self.closes(i, s.as_of)
                 row.update(_flags(ind, s.rules[: k + 1], row))
                 out.append({"indicator": ind.id, "scenario": rule.id, "horizon": s.horizons[self.hi].id, **row})
         return out

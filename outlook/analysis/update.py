@@ -69,12 +69,13 @@ from ..scenario import Scenario, find_scenario, load_scenario
 from ..scenario.observations import GRADES, Observation, Observations, load_observations, read_observations
 from ..scenario.timing import horizon_column
 from ..tables import Tables, summarise_worlds
-from ..words import get_scale, straddles
+from ..words import STRADDLE_K, get_scale, straddles
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "LOG_MOVE",
     "MAX_WORLDS_FACTOR",
     "MIN_ESS",
     "MIN_ESS_SHARE",
@@ -82,6 +83,7 @@ __all__ = [
     "UPDATE_COLUMNS",
     "Update",
     "as_observations",
+    "repeat_warnings",
     "target_ess",
     "update",
 ]
@@ -102,8 +104,13 @@ MIN_ESS_SHARE = 0.01
 #: More worlds are drawn until the effective sample size is met or this many times the run's samples are drawn.
 MAX_WORLDS_FACTOR = 20
 
+#: A judgement whose probability moves by more than this (and by more than two standard errors of the move) is
+#: logged even when its word does not flip: 0.21 -> 0.43 is news, 0.46 -> 0.54 within one band is not. The
+#: library's convention: ten percentage points, about half the width of a middle band of the ICD 203 scale.
+LOG_MOVE = 0.1
+
 #: The columns of :attr:`Update.scenarios` and :attr:`Update.events`, after ``horizon`` and the id.
-UPDATE_COLUMNS = ("p_prior", "p", "p_se", "delta", "word_prior", "word", "flip")
+UPDATE_COLUMNS = ("p_prior", "p", "p_se", "delta", "word_prior", "word", "flip", "moved")
 
 
 def target_ess(samples: int) -> int:
@@ -128,7 +135,12 @@ class Update:
         the updated one with its standard error ``p_se`` (Kish), ``delta``
         ``p - p_prior``, the words of both on the scale, and ``flip``: the
         words differ and neither probability's band ``p ± 2 se`` crosses a
-        word boundary (:func:`outlook.words.straddles`).
+        word boundary (:func:`outlook.words.straddles`); ``moved``:
+        ``|delta|`` exceeds :data:`LOG_MOVE` and two standard errors of the
+        move, ``sqrt(se_prior^2 + se^2)`` (the two estimates share worlds and
+        are positively correlated, so this overstates the paired standard
+        error: a move called here is not noise). Neither is called when the
+        effective sample size is below the target.
     events
         ``horizon, event,`` then :data:`UPDATE_COLUMNS`, for ``p_by`` (the
         event has happened by the horizon's end).
@@ -139,7 +151,9 @@ class Update:
         probability of what was seen) and ``p_observed_se``.
     log
         The dated update log: ``date, kind, target, horizon, p_prior, p,
-        word_prior, word`` for every judgement that flips.
+        word_prior, word, change`` for every judgement that flips
+        (``change`` ``"flip"``) or, without flipping, moves by more than
+        :data:`LOG_MOVE` (``"move"``).
     sentences
         The log in words, ready for a "What changed" paragraph.
     ess
@@ -278,6 +292,27 @@ def _impossible(model: Model, obs: Sequence[Observation], blocks: Sequence[World
                 f"the {drawn:,} worlds drawn{with_}; revise the model",
             )
     raise AssertionError("weights are 0 everywhere but every observation is produced")  # pragma: no cover
+
+
+def repeat_warnings(obs: Sequence[Observation]) -> list[str]:
+    """A warning for each observable graded more than once: the reports are multiplied as independent.
+
+    Two graded reports of the same indicator (or the same observable text)
+    each contribute ``r L + (1 - r) L̄``, and their product counts them as
+    independent sources; if they share a source they should be one report
+    (a file naming the same ``source:`` twice is refused when read). Hard
+    observations repeat harmlessly (their weights are 0 or 1).
+    """
+    seen: dict[str, list[Observation]] = {}
+    for o in obs:
+        if not o.hard:
+            seen.setdefault(o.expression.text, []).append(o)
+    return [
+        f"{len(same)} graded reports of {same[0].name} (observations "
+        f"{', '.join(str(o.index) for o in same)}) are treated as independent; if they share a source, combine them"
+        for same in seen.values()
+        if len(same) > 1
+    ]
 
 
 def as_observations(scenario: Scenario, observations: object) -> Observations:
@@ -433,6 +468,7 @@ def update(
             f"aimed for, after drawing {drawn:,} worlds: the updated probabilities are uncertain (see p_se) and no "
             "word change is called a flip; raise samples or max_worlds"
         )
+    warnings.extend(repeat_warnings(obs))
     store = _Worlds(model, sampler, blocks, worlds, kept + more, kept_w + more_w)
     ones = [np.ones(b.size) for b in blocks] + [np.zeros(b.size) for b in more]
     prior, posterior = _shares(model, store.kept, [ones, store.weights])
@@ -620,6 +656,9 @@ def _judgements(
         enough and a != b and not (straddles(pa, sa, sc) or straddles(pb, sb, sc))
         for pa, sa, pb, sb, a, b in zip(out["p_prior"], prior_se, out["p"], out["p_se"], out["word_prior"], out["word"])
     ]
+    move_se = np.sqrt(prior_se**2 + out["p_se"].to_numpy() ** 2)
+    size = out["delta"].abs().to_numpy()
+    out["moved"] = enough & (size > LOG_MOVE) & (size > STRADDLE_K * move_se)
     return out
 
 
@@ -659,11 +698,13 @@ def _assemble(
             "p": row["p"],
             "word_prior": row["word_prior"],
             "word": row["word"],
+            "change": "flip" if row["flip"] else "move",
         }
         for kind, t in (("scenario", scen), ("event", events))
-        for _, row in t[t["flip"]].iterrows()
+        for _, row in t[t["flip"] | t["moved"]].iterrows()
     ]
-    log = pd.DataFrame(rows, columns=["date", "kind", "target", "horizon", "p_prior", "p", "word_prior", "word"])
+    columns = ["date", "kind", "target", "horizon", "p_prior", "p", "word_prior", "word", "change"]
+    log = pd.DataFrame(rows, columns=columns)
     sentences = _sentences(s, obs, log, scen, events, date)
     return Update(
         scen,
@@ -689,7 +730,7 @@ def _assemble(
 def _sentences(
     s: Scenario, obs: Sequence[Observation], log: pd.DataFrame, scen: pd.DataFrame, events: pd.DataFrame, date: str
 ) -> tuple[str, ...]:
-    """The update log in words: what was seen, then each flip (or the largest move, if nothing flips)."""
+    """The update log in words: what was seen, then each flip and large move (and the largest move, if nothing flips)."""
     labels = {r.id: r.label or r.id for r in s.rules} | {e.id: e.label or e.id for e in s.events}
     horizons = {h.id: h.label or h.id for h in s.horizons}
     seen = "; ".join(
@@ -700,12 +741,18 @@ def _sentences(
     out = [f"Update of {date} on {len(obs)} observation(s): {seen}."]
     for _, row in log.iterrows():
         what = "the scenario" if row["kind"] == "scenario" else "the event"
-        out.append(
-            f"{what.capitalize()} '{labels.get(row['target'], row['target'])}' by the end of "
-            f"{horizons.get(row['horizon'], row['horizon'])} goes from {row['word_prior']} ({row['p_prior']:.0%}) "
-            f"to {row['word']} ({row['p']:.0%})."
-        )
-    if log.empty:
+        name = f"{what.capitalize()} '{labels.get(row['target'], row['target'])}' by the end of "
+        name += str(horizons.get(row["horizon"], row["horizon"]))
+        if row["change"] == "flip":
+            out.append(
+                f"{name} goes from {row['word_prior']} ({row['p_prior']:.0%}) to {row['word']} ({row['p']:.0%})."
+            )
+        else:
+            out.append(
+                f"{name} moves from {row['p_prior']:.0%} to {row['p']:.0%} without a change of word called "
+                f"({row['word_prior']} before, {row['word']} after)."
+            )
+    if log.empty or not (log["change"] == "flip").any():
         both = [t.assign(target=t.iloc[:, 1]) for t in (scen, events)]
         moves = [row for t in both for _, row in t.iterrows()]
         big = max(moves, key=lambda row: abs(row["delta"]))

@@ -83,11 +83,15 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Carry out ``outlook indicators``; return the exit code."""
     from ..analysis.indicators import indicators
     from ..scenario import find_scenario, load_scenario
+    from ..scenario.assumptions import check_override_ids
     from ..words import get_scale
     from .whatif import read_overrides
 
     get_scale(args.scale)
-    scenario = load_scenario(find_scenario(args.scenario)).with_overrides(read_overrides(args.overrides))
+    base = load_scenario(find_scenario(args.scenario))
+    overrides = read_overrides(args.overrides)
+    check_override_ids(base.to_dict(), overrides)  # a what-if changes what the file states, never adds to it
+    scenario = base.with_overrides(overrides)
     if args.horizon is not None and args.horizon not in [h.id for h in scenario.horizons]:
         ids = ", ".join(h.id for h in scenario.horizons)
         msg = f"--horizon: unknown horizon {args.horizon!r}; {scenario.id} has {ids}"
@@ -113,14 +117,28 @@ def _text(table: pd.DataFrame, out: TextIO) -> None:
     if table.empty:
         out.write("\nThe file states no indicators (no 'indicators:' block): nothing to rate.\n")
         return
-    for horizon, rows in table.groupby("horizon", sort=False):
+    shown, notes = _numbered_notes(table)
+    for horizon, rows in shown.groupby("horizon", sort=False):
         out.write(f"\nat {terminal_safe(str(horizon))} (mi in bits; lead time in years, negative: it lags)\n")
-        out.write(render_table(rows[list(_SHOWN)].round(3)))
-    notes = table.loc[table["note"] != "", ["indicator", "scenario", "horizon", "note"]].drop_duplicates("note")
-    if not notes.empty:
-        out.write("\nnotes\n")
-        for r in notes.itertuples():
-            out.write(terminal_safe(f"{r.indicator} / {r.scenario} at {r.horizon}: {r.note}") + "\n")
+        out.write(render_table(rows[[*_SHOWN, "note"]].round(3)))
+    if notes:
+        out.write("\nnotes (the note column's numbers)\n")
+        for number, note in enumerate(notes, 1):
+            out.write(terminal_safe(f"[{number}] {note}") + "\n")
+
+
+def _numbered_notes(table: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Every row of ``table``, its ``note`` replaced by the number of its note; and the distinct notes, in order.
+
+    A note shared by several rows is printed once below the tables, and each
+    of those rows keeps its number: no row is dropped.
+    """
+    notes: dict[str, int] = {}
+    for note in table["note"]:
+        if note:
+            notes.setdefault(str(note), len(notes) + 1)
+    shown = table.assign(note=[f"[{notes[str(n)]}]" if n else "" for n in table["note"]])
+    return shown, list(notes)
 
 
 def _json(table: pd.DataFrame, out: TextIO) -> None:

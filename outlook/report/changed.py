@@ -28,6 +28,7 @@ __all__ = [
     "add_what_changed",
     "changed_blocks",
     "figure_horizon",
+    "update_advice",
     "updated_tables",
 ]
 
@@ -47,9 +48,34 @@ def updated_tables(u: Update) -> Tables:
     the update started from, as ``outlook update`` says them), so that
     the report's other analyses (key assumptions, indicators) run on the
     same worlds as the update. The effective sample size stays Kish's.
+
+    The posterior's own warning of a low effective sample size advises a
+    what-if (simulate the new assumptions); an update's is replaced by
+    advice that fits an update (:func:`update_advice`).
     """
     post = u.posterior
-    return dataclasses.replace(post, manifest=dataclasses.replace(post.manifest, samples=u.samples))
+    warnings = tuple(update_advice(u) if w.startswith(_WHATIF_ADVICE) else w for w in post.warnings)
+    return dataclasses.replace(post, manifest=dataclasses.replace(post.manifest, samples=u.samples), warnings=warnings)
+
+
+#: how :func:`outlook.summarise_worlds` begins its warning of a low effective sample size (advice for a what-if)
+_WHATIF_ADVICE = "the weights leave an effective sample size of"
+
+
+def update_advice(u: Update) -> str:
+    """The warning of an update whose worlds are carried by few: draw more worlds, or doubt the model.
+
+    An update cannot "simulate the new assumptions" (there are none): its
+    effective sample size grows with the worlds drawn (``--samples``, or
+    ``max_worlds``), and a very small one also says that what was seen was
+    unlikely under the model (the prior probability of each observation is
+    in the observations table).
+    """
+    return (
+        f"the observations leave an effective sample size of {u.ess:,.0f} of the {u.worlds_drawn:,} worlds drawn: "
+        "few worlds carry the weight; draw more worlds (--samples, or max_worlds), and check the observations' "
+        "prior probabilities: what was seen may be unlikely under the model, which then needs revising"
+    )
 
 
 def figure_horizon(u: Update) -> str:

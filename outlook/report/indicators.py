@@ -120,8 +120,9 @@ def _status_note(date: str) -> Para:
     return Para(
         (
             f"Status, on the observations to {date}: observed on the date it was first seen; not seen by the "
-            "date it was last reported absent; lapsed when its by-when date passed before the latest observation "
-            "with none of it reported; not yet otherwise.",
+            "date it was last reported absent; did not fire when its window closed (its observable can no longer "
+            "change) by the latest observation with none of it reported: its absence is evidence; lapsed when its "
+            "by-when date passed before the latest observation with none of it reported; not yet otherwise.",
         ),
         cls="note",
     )

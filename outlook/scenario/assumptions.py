@@ -205,7 +205,7 @@ def _names(r: Reader, node: Node, kp: str) -> tuple[str, ...]:
 
 
 #: the sections whose entries an ``if_false`` may change but not add (a new id there would be a typo)
-_ID_SECTIONS = ("sources", "horizons", "drivers", "derived", "events", "scenarios")
+_ID_SECTIONS = ("sources", "horizons", "drivers", "derived", "events", "scenarios", "indicators", "evidence")
 
 
 def _unknown_id(bare: Node, key_path: str) -> tuple[str, str] | None:
@@ -226,7 +226,9 @@ def _unknown_in(ids: list[str], parts: list[str | int], key_path: str) -> tuple[
         return None
     if parts[1] in ids:
         return None
-    what = {"scenarios": "scenario", "derived": "derived quantity"}.get(section, section[:-1])
+    what = {"scenarios": "scenario", "derived": "derived quantity", "evidence": "item of evidence"}.get(
+        section, section[:-1]
+    )
     close = did_you_mean(parts[1], ids).strip()[len("Did you mean '") : -len("'?")]
     hint = f"Did you mean {'.'.join([section, close, *key_path.split('.')[2:]])!r}?" if close else ""
     return f"unknown {what} {parts[1]!r}", hint

@@ -1015,9 +1015,14 @@ def _by_years(c: _Compiler, value: ast.expr) -> float:
             raise c.error(value, f"unknown horizon {value.id!r}", hint=hint)
         return horizons[value.id]
     if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        if value.value in horizons:  # by='short', quoted as a duration is: the horizon's end as well
+            return horizons[value.value]
         try:
             return point_in_time(value.value, c.timing.as_of)
         except ValueError as exc:
+            close = did_you_mean(value.value, list(horizons)) if value.value.isidentifier() else ""
+            if close:
+                raise c.error(value, f"unknown horizon {value.value!r}", hint=close) from None
             raise c.error(value, str(exc), got=value.value) from None
     msg = "by= takes a horizon id, a duration such as '6mo' or a date such as '2025-05-01'"
     raise c.error(value, msg, got=c.segment(value))

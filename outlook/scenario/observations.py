@@ -201,7 +201,9 @@ def load_observations(path: str | Path, scenario: Scenario) -> Observations:
         observable that is not a condition or names an unknown name, a
         ``value`` that is not true or false, a date that is not YYYY-MM-DD or
         is before ``as_of`` (a fact known then belongs in the scenario) or
-        after the last horizon's end, a reliability that is not A-F.
+        after the last horizon's end, a reliability that is not A-F, a
+        ``source`` that is not a mapping of the keys above with text values,
+        or whose ``ref`` is not a source of the scenario's ``sources:`` block.
     ScenarioError
         If the file cannot be read.
     """
@@ -241,9 +243,34 @@ def _build(root: Node, path: str, scenario: Scenario) -> Observations:
         for i, item in enumerate(node.value):
             with r.collecting():
                 out.append(_observation(r, i, item, scenario))
+    _same_source(r, out)
     if r.errors:
         raise ScenarioErrors(r.errors)
     return Observations(tuple(out), path, scenario.hash)
+
+
+def _same_source(r: Reader, out: Sequence[Observation]) -> None:
+    """Refuse a graded observation that repeats an earlier one's observable from the same ``source:``.
+
+    Graded observations multiply their reliability-discounted likelihoods as
+    independent reports; one source reporting one thing twice is one report,
+    and counting it twice would square its weight. It is refused (not
+    counted once) so that the file says what the update uses.
+    """
+    first: dict[tuple[str, tuple[tuple[str, str], ...]], Observation] = {}
+    for o in out:
+        if o.hard or not o.source:
+            continue
+        key = (o.expression.text, tuple(sorted(o.source.items())))
+        if key in first:
+            earlier = first[key]
+            r.fail(
+                o.where,
+                f"observations[{earlier.index}] already reports {o.name} from the same source: a source counted "
+                "twice would square its weight; keep one report (or, for a new report, say what is new in source)",
+            )
+        else:
+            first[key] = o
 
 
 def _observation(r: Reader, i: int, node: Node, scenario: Scenario) -> Observation:
@@ -272,6 +299,7 @@ def _observation(r: Reader, i: int, node: Node, scenario: Scenario) -> Observati
         if "source" in m:
             sm = r.mapping(m["source"], f"{kp}.source", optional=_SOURCE_KEYS, what="a mapping such as {ref, quote}")
             got["source"] = r.texts(sm, f"{kp}.source", _SOURCE_KEYS)
+            _source_ref(r, sm, got["source"], f"{kp}.source.ref", scenario)
     with r.collecting():
         got["note"] = r.text(m["note"], f"{kp}.note") if "note" in m else ""
     if len(r.errors) > before or value is None or "date" not in got:
@@ -315,6 +343,17 @@ def _known_at(r: Reader, expr: Expression, when: dt.date, scenario: Scenario, wh
         f"this observation reads {moving[0]!r}, a derived quantity that changes with t and is known only at the "
         f"horizons' ends; date it at a horizon's end, or observe what it is made of",
     )
+
+
+def _source_ref(r: Reader, sm: dict[str, Node], source: Mapping[str, str], kp: str, scenario: Scenario) -> None:
+    """A ``source.ref`` names a source of the scenario's ``sources:`` block, as a driver's or an event's does."""
+    ref = source.get("ref", "")
+    known = [x.id for x in getattr(scenario, "sources", ())]
+    if ref and ref not in known:
+        listed = ", ".join(known) if known else "none: the scenario has no 'sources:' block"
+        raise r.fail(
+            r.at(sm["ref"], kp), f"unknown source {ref!r} (the scenario's: {listed})", hint=did_you_mean(ref, known)
+        )
 
 
 def _grade(r: Reader, node: Node, kp: str) -> str:
