@@ -29,6 +29,7 @@ from .canonical import (
     to_yaml,
 )
 from .durations import end_date
+from .futures import Futures, futures_data
 from .hypotheses import evidence_data, hypotheses_data
 from .indicators import indicator_data
 from .judgements import Judgement, judgement_data
@@ -106,6 +107,8 @@ class Scenario:
     context: tuple[ContextFigure, ...] = ()
     #: the analyst's key judgements (format 1.1): text with ``{word}``, stated confidence, basis, implications
     judgements: tuple[Judgement, ...] = ()
+    #: the axes of an alternative-futures grid (format 1.1 ``futures:``); ``None``: none stated
+    futures: Futures | None = None
     path: str = field(default="<scenario>", compare=False)
     #: the overrides that made this scenario from what a file states, in the order applied
     overrides: tuple[Override, ...] = field(default=(), compare=False)
@@ -317,6 +320,8 @@ class Scenario:
             out["evidence"] = {e.id: evidence_data(e, canonical=canonical) for e in self.evidence}
         if self.judgements:
             out["judgements"] = [judgement_data(j) for j in self.judgements]
+        if self.futures is not None:
+            out["futures"] = futures_data(self.futures, canonical=canonical)
         return out
 
 

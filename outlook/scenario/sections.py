@@ -27,6 +27,7 @@ from .grades import GRADES
 from .hypotheses import evidence as read_evidence
 from .hypotheses import hypotheses as read_hypotheses
 from .indicators import check_assumption_indicators
+from .futures import futures as read_futures
 from .indicators import indicators as read_indicators
 from .judgements import judgements as read_judgements
 from .lineage import LINEAGE_KEYS, lineage
@@ -64,6 +65,7 @@ _OPTIONAL = (
     "evidence",
     "context",
     "judgements",
+    "futures",
 )
 #: a date, or a YAML 1.1 timestamp (its time of day is ignored)
 _DATE = re.compile(
@@ -150,6 +152,8 @@ def build(root: Node, path: str) -> dict[str, Any]:
     fields["judgements"] = _section(
         r, top, "judgements", lambda r, node: read_judgements(r, node, root, written, event_ids)
     )
+    found = _section(r, top, "futures", lambda r, node: read_futures(r, node, root, timing))
+    fields["futures"] = found[0] if found else None
     if r.errors:
         raise ScenarioErrors(r.errors)
     return {**fields, "path": path}
