@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr_
     from .analysis.compare import compare, whatif
     from .analysis.confidence import confidence
     from .analysis.diff import diff_scenarios
+    from .analysis.futures import cone, futures
     from .analysis.premortem import premortem
     from .analysis.sourcing import sourcing
     from .analysis.tipping import tipping_point
@@ -68,12 +69,14 @@ __all__ = [
     "bundled_scenarios",
     "compare",
     "compile_model",
+    "cone",
     "confidence",
     "dependency_graph",
     "diff_scenarios",
     "estimative_word",
     "find_scenario",
     "first_order_indices",
+    "futures",
     "indicators",
     "ledger_add",
     "load_scenario",
@@ -110,6 +113,8 @@ _LAZY = {
     "assumptions_check": "analysis.assumptions",
     "compare": "analysis.compare",
     "confidence": "analysis.confidence",
+    "cone": "analysis.futures",
+    "futures": "analysis.futures",
     "tipping_point": "analysis.tipping",
     "compile_model": "model",
     "dependency_graph": "model.graph",

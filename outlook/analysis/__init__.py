@@ -65,6 +65,7 @@ from .compare import (
 from .confidence import Confidence, confidence, epistemic_ranges
 from .diff import DIFF_COLUMNS, MAX_SHAPLEY, VersionDiff, diff_scenarios, shapley_values
 from .discovery import discover
+from .futures import AlternativeFutures, Cone, cone, futures
 from .indicators import INDICATOR_COLUMNS, indicators
 from .indices import first_order, first_order_indices
 from .premortem import Premortem, premortem
@@ -95,6 +96,10 @@ __all__: list[str] = [
     "tipping_point",
     "assumptions_check",
     "discover",
+    "AlternativeFutures",
+    "Cone",
+    "cone",
+    "futures",
     "INDICATOR_COLUMNS",
     "indicators",
     "first_order",

@@ -131,6 +131,8 @@ def event_data(e: Event, *, canonical: bool = False) -> dict[str, Any]:
         out["sources"] = [_ref_data(x) for x in e.sources]
     if e.resolution is not None:
         out["resolution"] = resolution_data(e.resolution)
+    if e.impact:
+        out["impact"] = e.impact
     return out
 
 
@@ -138,7 +140,7 @@ def rule_data(r: ScenarioRule, *, canonical: bool = False) -> dict[str, Any]:
     """``{when, label, description}``; ``when`` is ``otherwise`` for the last rule."""
     return {
         "when": "otherwise" if r.when is None else expression_data(r.when, canonical=canonical),
-        **_nonempty({"label": r.label, "description": r.description}),
+        **_nonempty({"label": r.label, "description": r.description, "impact": r.impact}),
     }
 
 

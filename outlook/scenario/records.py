@@ -280,6 +280,8 @@ class Event:
     status: EventStatus | None = field(default=None, kw_only=True)
     #: how it resolves (format 1.1)
     resolution: Resolution | None = field(default=None, kw_only=True)
+    #: its impact if it happens (format 1.1 ``impact:``): ``low``, ``medium``, ``high`` or ``""`` (not stated)
+    impact: str = field(default="", kw_only=True)
 
 
 def citations(item: Driver | Event | ContextFigure) -> tuple[SourceRef, ...]:
@@ -304,6 +306,8 @@ class ScenarioRule:
     label: str = ""
     description: str = ""
     where: Location = field(default=Location(), compare=False, repr=False)
+    #: its impact (format 1.1 ``impact:``): ``low``, ``medium``, ``high`` or ``""`` (not stated)
+    impact: str = field(default="", kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -543,7 +543,7 @@ def event(r: Reader, name: str, node: Node, timing: Timing, varying: frozenset[s
 
 
 #: an event's keys new in format 1.1 (:mod:`.provenance`)
-_EVENT_1_1 = ("sources", "status", "resolution")
+_EVENT_1_1 = ("sources", "status", "resolution", "impact")
 
 
 def _event_1_1(r: Reader, em: dict[str, Node], kp: str, as_of: dt.date) -> dict[str, Any]:
@@ -553,6 +553,7 @@ def _event_1_1(r: Reader, em: dict[str, Node], kp: str, as_of: dt.date) -> dict[
         "sources": lambda n, k: read_citations(r, n, k),
         "status": lambda n, k: read_status(r, n, k, as_of),
         "resolution": lambda n, k: read_resolution(r, n, k),
+        "impact": lambda n, k: impact(r, n, k),
     }
     for key, read in readers.items():
         if key in em:
@@ -561,6 +562,19 @@ def _event_1_1(r: Reader, em: dict[str, Node], kp: str, as_of: dt.date) -> dict[
     if "status" in em and "status" not in more:  # a bad status: no forecast to fall back on
         raise Skip()
     return more
+
+
+#: the impacts an event or a scenario may state (format 1.1 ``impact:``)
+IMPACTS = ("low", "medium", "high")
+
+
+def impact(r: Reader, node: Node, kp: str) -> str:
+    """An event's or a scenario's ``impact`` (format 1.1): one of :data:`IMPACTS`."""
+    r.needs_format(r.at(node, kp), f"'{kp.rsplit('.', 1)[-1]}'")
+    text = r.text(node, kp, "low, medium or high")
+    if text not in IMPACTS:
+        raise r.fail(r.at(node, kp), "impact must be low, medium or high", got=text, hint=did_you_mean(text, IMPACTS))
+    return text
 
 
 #: why a hazard cannot read a derived quantity that reads ``t``
@@ -735,8 +749,11 @@ def rule(
     text: dict[str, str] = {}
     wnode, wkp = node, kp
     if node.kind == "map":
-        rm = r.mapping(node, kp, required=("when",), optional=("label", "description"))
+        rm = r.mapping(node, kp, required=("when",), optional=("label", "description", "impact"))
         text = r.texts(rm, kp, ("label", "description"))
+        if "impact" in rm:
+            with r.collecting():
+                text["impact"] = impact(r, rm["impact"], kp + ".impact")
         if "when" not in rm:
             raise Skip()
         wnode, wkp = rm["when"], kp + ".when"
@@ -751,7 +768,9 @@ def rule(
         when = r.expression(wnode, wkp, names, timing=timing)
         if when.kind == NUMBER:
             raise r.fail(when.where, "a scenario rule needs a condition, not a number", got=when.text)
-    return ScenarioRule(sid, when, text.get("label", ""), text.get("description", ""), r.at(node, kp))
+    return ScenarioRule(
+        sid, when, text.get("label", ""), text.get("description", ""), r.at(node, kp), impact=text.get("impact", "")
+    )
 
 
 def _kind(d: Driver) -> NameKind:
