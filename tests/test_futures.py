@@ -1,0 +1,209 @@
+"""Alternative futures and the cone of plausibility: the futures: block, outlook.futures, outlook.cone."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import outlook
+from outlook import Scenario, ScenarioErrors
+from outlook.analysis.futures import DEPENDENT_WARNING, IMPLAUSIBLE_FLAG, phi
+from outlook.model import compile_model, iter_worlds
+from outlook.model.observables import evaluate_observable
+from outlook.testing import tiny_scenario, tiny_yaml
+
+LA, LB = 0.7, 0.4  # hazards per year of two independent events
+AXES = {
+    "a": {"when": "a", "high": "A happens", "low": "no A"},
+    "b": {"when": "b", "high": "B happens", "low": "no B"},
+}
+FUT = {"horizon": "soon", "axes": AXES, "narratives": {"a_high.b_low": "A alone."}}
+EVENTS = {"a": {"rate": LA}, "b": {"rate": LB}}
+
+
+def _scenario(futures=FUT, events=EVENTS, **kw):
+    return tiny_scenario(outlook=1.1, events=events, futures=futures, **kw)
+
+
+def _error(futures, events=EVENTS, version=1.1) -> str:
+    text = tiny_yaml(outlook=version, events=events, futures=futures)
+    with pytest.raises(ScenarioErrors) as exc:
+        Scenario.from_yaml(text, path="f.yaml")
+    return str(exc.value)
+
+
+# -- the block -----------------------------------------------------------------
+
+
+def test_block_is_read_and_round_trips():
+    s = _scenario()
+    assert s.futures is not None
+    assert [a.id for a in s.futures.axes] == ["a", "b"]
+    assert s.futures.narrative("b_low.a_high") == "A alone."
+    again = Scenario.from_dict(s.to_dict())
+    assert again.futures == s.futures
+    assert again.hash == s.hash != tiny_scenario(outlook=1.1, events=EVENTS).hash
+
+
+@pytest.mark.parametrize(
+    ("futures", "expected"),
+    [
+        ({**FUT, "horizon": "later"}, "f.yaml:7:12: futures.horizon: unknown horizon 'later'"),
+        (
+            {**FUT, "axes": {"a": AXES["a"]}},
+            "futures.axes: an alternative-futures grid needs at least two axes (got 1)",
+        ),
+        ({**FUT, "axes": {**AXES, "a": {**AXES["a"], "when": "a +"}}}, "futures.axes.a.when: invalid expression"),
+        ({**FUT, "axes": {**AXES, "a": {**AXES["a"], "when": "zz"}}}, "futures.axes.a.when: unknown name 'zz'"),
+        ({**FUT, "axes": {**AXES, "a": {**AXES["a"], "when": "1 + 2"}}}, "an axis needs a condition"),
+        ({**FUT, "axes": {**AXES, "a": {"when": "a"}}}, "futures.axes.a: missing required key 'high'"),
+        ({**FUT, "narratives": {"c_high.b_low": "x"}}, "futures.narratives.c_high.b_low: unknown axis 'c'"),
+        ({**FUT, "narratives": {"a_mid.b_low": "x"}}, "'a_mid' names no side"),
+        ({**FUT, "narratives": {"a_high.a_low": "x"}}, "two different axes"),
+        ({**FUT, "narratives": {"a_high": "x"}}, "a quadrant is two axes with their sides"),
+        ({**FUT, "extra": 1}, "futures.extra: unknown key 'extra'"),
+    ],
+)
+def test_block_errors_are_located(futures, expected):
+    message = _error(futures)
+    assert expected in message
+    assert message.startswith("f.yaml:")
+    assert "Traceback" not in message
+
+
+def test_block_needs_format_1_1():
+    assert "the 'futures' block is new in format 1.1" in _error(FUT, version=1)
+
+
+# -- futures -------------------------------------------------------------------
+
+
+def test_independent_axes_give_products():
+    f = outlook.futures(_scenario(), samples=40_000, seed=3)
+    pa, pb = 1 - math.exp(-LA), 1 - math.exp(-LB)
+    expected = [pa * pb, pa * (1 - pb), (1 - pa) * pb, (1 - pa) * (1 - pb)]
+    q = f.quadrants
+    assert q["quadrant"].tolist() == ["a_high.b_high", "a_high.b_low", "a_low.b_high", "a_low.b_low"]
+    assert q["p"].sum() == pytest.approx(1.0)
+    assert np.all(np.abs(q["p"] - expected) < 4 * q["se"])
+    assert q["se"].tolist() == pytest.approx([math.sqrt(p * (1 - p) / 40_000) for p in q["p"]])
+    assert q.loc[1, "narrative"] == "A alone." and q.loc[0, "narrative"] == ""
+    assert q.loc[1, "a_label"] == "A happens" and q.loc[1, "b_label"] == "no B"
+    assert abs(f.associations.loc[0, "phi"]) < 4 / math.sqrt(40_000)
+    assert f.associations.loc[0, "warning"] == "" and f.warnings == ()
+
+
+def test_phi_matches_numpy_on_the_worlds():
+    axes = {**AXES, "b": {"when": "a or b", "high": "any", "low": "none"}}
+    s = _scenario(futures={"horizon": "soon", "axes": axes})
+    f = outlook.futures(s, samples=5_000, seed=7)
+    model = compile_model(s)
+    (block,) = list(iter_worlds(model, samples=5_000, seed=7, chunk_size=10_000))
+    x = [evaluate_observable(model, a.when, block, 0).astype(float) for a in s.futures.axes]
+    assert f.associations.loc[0, "phi"] == pytest.approx(np.corrcoef(x[0], x[1])[0, 1], abs=1e-12)
+
+
+def test_dependent_axes_warn_and_flag_the_empty_quadrant():
+    axes = {**AXES, "b": {"when": "a or b", "high": "any", "low": "none"}}
+    f = outlook.futures(_scenario(futures={"horizon": "soon", "axes": axes}), samples=5_000, seed=1)
+    assert f.associations.loc[0, "phi"] > 0.3
+    assert f.associations.loc[0, "warning"] == DEPENDENT_WARNING
+    empty = f.quadrants.set_index("quadrant").loc["a_high.b_low"]
+    assert empty["p"] == 0 and empty["flag"] == IMPLAUSIBLE_FLAG
+    assert any(DEPENDENT_WARNING in w for w in f.warnings)
+    assert any("a_high.b_low" in w and IMPLAUSIBLE_FLAG in w for w in f.warnings)
+
+
+def test_three_axes_give_every_pair_and_a_consistent_crosstab():
+    axes = {**AXES, "c": {"when": "not a and not b", "high": "quiet", "low": "noisy"}}
+    f = outlook.futures(_scenario(futures={"horizon": "soon", "axes": axes}), samples=4_000, seed=2)
+    assert f.quadrants["pair"].unique().tolist() == ["a x b", "a x c", "b x c"]
+    assert f.quadrants.groupby("pair")["p"].sum().tolist() == pytest.approx([1.0, 1.0, 1.0])
+    assert len(f.associations) == 3
+    joint = f.crosstab.groupby(["pair", "quadrant"], sort=False)["p"].sum()
+    assert joint.tolist() == pytest.approx(f.quadrants["p"].tolist())
+    full = f.crosstab.dropna().groupby(["pair", "quadrant"])["share"].sum()
+    assert full.tolist() == pytest.approx([1.0] * len(full))
+
+
+def test_phi_closed_form():
+    assert phi(0.25, 0.25, 0.25, 0.25) == 0
+    assert phi(0.5, 0, 0, 0.5) == pytest.approx(1.0)
+    assert phi(0, 0.5, 0.5, 0) == pytest.approx(-1.0)
+    assert math.isnan(phi(0.5, 0.5, 0, 0))
+
+
+def test_futures_without_a_block_is_refused():
+    with pytest.raises(ValueError, match="states no 'futures:' block"):
+        outlook.futures(tiny_scenario(events=EVENTS), samples=100)
+
+
+# -- cone ----------------------------------------------------------------------
+
+
+def _entropy(p):
+    p = np.asarray([x for x in p if x > 0])
+    return float(-(p * np.log(p)).sum())
+
+
+def test_cone_closed_form():
+    s = tiny_scenario(events=EVENTS)  # a_happens: a, b_happens: b (and not a), rest
+    c = outlook.cone(s, samples=40_000, seed=5)
+    pa = 1 - math.exp(-LA)
+    pb = math.exp(-LA) * (1 - math.exp(-LB))
+    pr = math.exp(-LA - LB)
+    row = c.table.iloc[0]
+    assert row["baseline"] == "a_happens"  # pa = 0.50, pr = 0.33, pb = 0.16
+    assert row["k90"] == 3  # 0.50 + 0.33 < 0.9
+    assert row["width"] == pytest.approx(_entropy([pa, pb, pr]) / math.log(3), abs=0.01)
+    shares = c.shares.set_index("scenario")["p"]
+    assert shares.tolist() == pytest.approx([pa, pb, pr], abs=0.01)
+
+
+def test_cone_narrows_when_one_absorbing_scenario_dominates():
+    horizons = {"near": {"until": "1y"}, "far": {"until": "6y"}}
+    s = tiny_scenario(events={"a": {"rate": 1.0}, "b": {"rate": 0.02}}, horizons=horizons)
+    c = outlook.cone(s, samples=20_000, seed=1)
+    near, far = c.table.iloc[0], c.table.iloc[1]
+    assert far["width"] < near["width"]
+    assert far["baseline"] == "a_happens" and far["baseline_p"] == pytest.approx(1 - math.exp(-6), abs=0.01)
+    assert "one absorbing scenario dominates" in far["note"] and near["note"] == ""
+    assert len(c.notes) == 1
+
+
+def test_cone_with_two_scenarios_says_it_degenerates():
+    c = outlook.cone(tiny_scenario(events={"a": {"rate": 0.5}}), samples=2_000, seed=1)
+    assert any("degenerates" in n for n in c.notes)
+
+
+def test_wildcards_are_high_impact_items_under_ten_percent():
+    events = {"a": {"rate": 0.05, "impact": "high"}, "b": {"rate": 0.5, "impact": "high"}, "c": {"rate": 0.01}}
+    rules = {"a_happens": {"when": "a", "impact": "high"}, "b_happens": "b", "c_happens": "c"}
+    c = outlook.cone(tiny_scenario(outlook=1.1, events=events, rules=rules), samples=20_000, seed=1)
+    wild = c.table.loc[0, "wildcards"]
+    assert "a_happens" in wild and "a (" in wild
+    assert "b (" not in wild and "c (" not in wild and "c_happens" not in wild
+
+
+@pytest.mark.parametrize(
+    ("events", "rules", "expected"),
+    [
+        ({"a": {"rate": 0.1, "impact": "huge"}}, None, "events.a.impact: impact must be low, medium or high"),
+        ({"a": {"rate": 0.1}}, {"x": {"when": "a", "impact": "hig"}}, "Did you mean 'high'?"),
+    ],
+)
+def test_impact_errors_are_located(events, rules, expected):
+    text = tiny_yaml(outlook=1.1, events=events, rules=rules)
+    with pytest.raises(ScenarioErrors) as exc:
+        Scenario.from_yaml(text, path="f.yaml")
+    assert expected in str(exc.value) and str(exc.value).startswith("f.yaml:")
+
+
+def test_impact_round_trips():
+    s = tiny_scenario(
+        outlook=1.1, events={"a": {"rate": 0.1, "impact": "low"}}, rules={"x": {"when": "a", "impact": "high"}}
+    )
+    assert s.events[0].impact == "low" and s.rules[0].impact == "high"
+    assert Scenario.from_dict(s.to_dict()) == s
