@@ -89,10 +89,13 @@ def test_independent_axes_give_products():
     assert q["p"].sum() == pytest.approx(1.0)
     assert np.all(np.abs(q["p"] - expected) < 4 * q["se"])
     assert q["se"].tolist() == pytest.approx([math.sqrt(p * (1 - p) / 40_000) for p in q["p"]])
-    assert q.loc[1, "narrative"] == "A alone." and q.loc[0, "narrative"] == ""
-    assert q.loc[1, "a_label"] == "A happens" and q.loc[1, "b_label"] == "no B"
+    assert q.loc[1, "narrative"] == "A alone."
+    assert q.loc[0, "narrative"] == ""
+    assert q.loc[1, "a_label"] == "A happens"
+    assert q.loc[1, "b_label"] == "no B"
     assert abs(f.associations.loc[0, "phi"]) < 4 / math.sqrt(40_000)
-    assert f.associations.loc[0, "warning"] == "" and f.warnings == ()
+    assert f.associations.loc[0, "warning"] == ""
+    assert f.warnings == ()
 
 
 def test_phi_matches_numpy_on_the_worlds():
@@ -111,7 +114,8 @@ def test_dependent_axes_warn_and_flag_the_empty_quadrant():
     assert f.associations.loc[0, "phi"] > 0.3
     assert f.associations.loc[0, "warning"] == DEPENDENT_WARNING
     empty = f.quadrants.set_index("quadrant").loc["a_high.b_low"]
-    assert empty["p"] == 0 and empty["flag"] == IMPLAUSIBLE_FLAG
+    assert empty["p"] == 0
+    assert empty["flag"] == IMPLAUSIBLE_FLAG
     assert any(DEPENDENT_WARNING in w for w in f.warnings)
     assert any("a_high.b_low" in w and IMPLAUSIBLE_FLAG in w for w in f.warnings)
 
@@ -168,8 +172,10 @@ def test_cone_narrows_when_one_absorbing_scenario_dominates():
     c = outlook.cone(s, samples=20_000, seed=1)
     near, far = c.table.iloc[0], c.table.iloc[1]
     assert far["width"] < near["width"]
-    assert far["baseline"] == "a_happens" and far["baseline_p"] == pytest.approx(1 - math.exp(-6), abs=0.01)
-    assert "one absorbing scenario dominates" in far["note"] and near["note"] == ""
+    assert far["baseline"] == "a_happens"
+    assert far["baseline_p"] == pytest.approx(1 - math.exp(-6), abs=0.01)
+    assert "one absorbing scenario dominates" in far["note"]
+    assert near["note"] == ""
     assert len(c.notes) == 1
 
 
@@ -183,8 +189,11 @@ def test_wildcards_are_high_impact_items_under_ten_percent():
     rules = {"a_happens": {"when": "a", "impact": "high"}, "b_happens": "b", "c_happens": "c"}
     c = outlook.cone(tiny_scenario(outlook=1.1, events=events, rules=rules), samples=20_000, seed=1)
     wild = c.table.loc[0, "wildcards"]
-    assert "a_happens" in wild and "a (" in wild
-    assert "b (" not in wild and "c (" not in wild and "c_happens" not in wild
+    assert "a_happens" in wild
+    assert "a (" in wild
+    assert "b (" not in wild
+    assert "c (" not in wild
+    assert "c_happens" not in wild
 
 
 @pytest.mark.parametrize(
@@ -198,12 +207,14 @@ def test_impact_errors_are_located(events, rules, expected):
     text = tiny_yaml(outlook=1.1, events=events, rules=rules)
     with pytest.raises(ScenarioErrors) as exc:
         Scenario.from_yaml(text, path="f.yaml")
-    assert expected in str(exc.value) and str(exc.value).startswith("f.yaml:")
+    assert expected in str(exc.value)
+    assert str(exc.value).startswith("f.yaml:")
 
 
 def test_impact_round_trips():
     s = tiny_scenario(
         outlook=1.1, events={"a": {"rate": 0.1, "impact": "low"}}, rules={"x": {"when": "a", "impact": "high"}}
     )
-    assert s.events[0].impact == "low" and s.rules[0].impact == "high"
+    assert s.events[0].impact == "low"
+    assert s.rules[0].impact == "high"
     assert Scenario.from_dict(s.to_dict()) == s

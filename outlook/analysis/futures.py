@@ -162,7 +162,9 @@ def _model(scenario: Scenario | Model | str | Path) -> Model:
     return compile_model(scenario) if isinstance(scenario, Scenario) else scenario
 
 
-def _blocks(model: Model, samples: int, seed: int, chunk_size: int, blocks: Iterable[WorldBlock] | None):
+def _blocks(
+    model: Model, samples: int, seed: int, chunk_size: int, blocks: Iterable[WorldBlock] | None
+) -> Iterable[WorldBlock]:
     if blocks is not None:
         return blocks
     return iter_worlds(model, samples=samples, seed=seed, chunk_size=chunk_size)

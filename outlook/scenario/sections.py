@@ -23,11 +23,11 @@ from .assumptions import assumptions as read_assumptions
 from .drivers import drivers as read_drivers
 from .durations import end_date, looks_like_time, parse_duration, point_in_time
 from .expressions import ANY, NUMBER, YES_NO, Expression, NameKind, Timing, names_in
+from .futures import futures as read_futures
 from .grades import GRADES
 from .hypotheses import evidence as read_evidence
 from .hypotheses import hypotheses as read_hypotheses
 from .indicators import check_assumption_indicators
-from .futures import futures as read_futures
 from .indicators import indicators as read_indicators
 from .judgements import judgements as read_judgements
 from .lineage import LINEAGE_KEYS, lineage
