@@ -133,3 +133,21 @@ def _score() -> ModuleType:
 
 
 COMMANDS["score"] = _score
+
+
+def _futures() -> ModuleType:
+    from . import futures
+
+    return futures
+
+
+COMMANDS["futures"] = _futures
+
+
+def _cone() -> ModuleType:
+    from . import cone
+
+    return cone
+
+
+COMMANDS["cone"] = _cone
