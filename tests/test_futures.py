@@ -218,3 +218,19 @@ def test_impact_round_trips():
     assert s.events[0].impact == "low"
     assert s.rules[0].impact == "high"
     assert Scenario.from_dict(s.to_dict()) == s
+
+
+def test_schema_accepts_the_block_and_impact_and_refuses_unknown_keys():
+    jsonschema = pytest.importorskip("jsonschema")
+    import yaml
+
+    from outlook.scenario.schema import json_schema
+
+    rules = {"x": {"when": "a", "impact": "low"}}
+    data = yaml.safe_load(
+        tiny_yaml(outlook=1.1, events={**EVENTS, "a": {"rate": LA, "impact": "high"}}, rules=rules, futures=FUT)
+    )
+    jsonschema.validate(data, json_schema())
+    data["futures"]["axes"]["a"]["extra"] = 1
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, json_schema())

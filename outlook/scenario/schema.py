@@ -249,7 +249,10 @@ def _sections() -> dict[str, Any]:
                 {
                     "anyOf": [
                         {"type": "string"},
-                        _object({"when": {"type": "string"}, "label": _TEXT, "description": _TEXT}, ("when",)),
+                        _object(
+                            {"when": {"type": "string"}, "label": _TEXT, "description": _TEXT, "impact": _IMPACT},
+                            ("when",),
+                        ),
                     ]
                 },
                 "scenario id: a condition; the last is `otherwise`",
@@ -285,9 +288,38 @@ def _sections() -> dict[str, Any]:
         ),
         **_ach_blocks(),
         "judgements": _judgements(),
+        "futures": _futures(),
         "supersedes": {"type": "string", "description": "the file or id of the analysis this one replaces"},
         "renamed": {"type": "object", "additionalProperties": {"type": "string"}, "description": "old id: new id"},
     }
+
+
+#: an event's or a scenario's impact (format 1.1): what the cone of plausibility's wildcards read
+_IMPACT = {"enum": ["low", "medium", "high"], "description": "its impact; `high` under 10% is a wildcard"}
+
+
+def _futures() -> dict[str, Any]:
+    """``futures``: the axes of an alternative-futures grid (format 1.1)."""
+    axis = _object(
+        {
+            "when": {"type": "string", "description": "a condition at the horizon: the high side"},
+            "high": _TEXT,
+            "low": _TEXT,
+        },
+        ("when", "high", "low"),
+    )
+    return _object(
+        {
+            "horizon": {"type": "string", "description": "a horizon id"},
+            "axes": {"type": "object", "minProperties": 2, "additionalProperties": axis},
+            "narratives": {
+                "type": "object",
+                "description": "quadrant AXIS_high.AXIS_low: text",
+                "additionalProperties": _TEXT,
+            },
+        },
+        ("horizon", "axes"),
+    )
 
 
 def _judgements() -> dict[str, Any]:
@@ -357,6 +389,7 @@ def _event(name_list: dict[str, Any]) -> dict[str, Any]:
                 },
                 ("criteria",),
             ),
+            "impact": _IMPACT,
         },
         oneOf=[{"required": ["rate"]}, {"required": ["by"]}, {"required": ["status"]}],
     )
