@@ -47,6 +47,7 @@ from .assumptions import DUMBBELLS, assumptions_dumbbell
 from .calibration import calibration_by_word
 from .distributions import CATEGORIES, PANELS, derived_distributions, driver_distributions
 from .events import CURVES, OVERLAID, event_curves
+from .futures import cone_fan, futures_grid
 from .indicators import BOARD_ROWS, FLAG_LETTERS, indicator_board
 from .render import figure_bytes, figures
 from .scenarios import scenario_probabilities
@@ -77,7 +78,9 @@ __all__ = [
     "ach_matrix",
     "assumptions_dumbbell",
     "calibration_by_word",
+    "cone_fan",
     "derived_distributions",
+    "futures_grid",
     "driver_distributions",
     "event_curves",
     "figure_bytes",
