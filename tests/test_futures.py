@@ -234,3 +234,12 @@ def test_schema_accepts_the_block_and_impact_and_refuses_unknown_keys():
     data["futures"]["axes"]["a"]["extra"] = 1
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, json_schema())
+
+
+def test_a_dangling_horizon_is_a_clear_value_error():
+    import dataclasses
+
+    s = _scenario()
+    s = dataclasses.replace(s, futures=dataclasses.replace(s.futures, horizon="later"))
+    with pytest.raises(ValueError, match="horizon 'later' is not one of soon"):
+        outlook.futures(s, samples=100)

@@ -221,6 +221,9 @@ def futures(
     block = s.futures
     if block is None:
         raise ValueError(f"scenario {s.id!r} states no 'futures:' block: nothing to cross")
+    ids = [h.id for h in s.horizons]
+    if block.horizon not in ids:  # a Scenario made by hand (dataclasses.replace) can leave it dangling
+        raise ValueError(f"the futures: block's horizon {block.horizon!r} is not one of {', '.join(ids)}")
     if len(block.axes) > MAX_AXES:
         raise ValueError(f"at most {MAX_AXES} axes (got {len(block.axes)})")
     counts = _joint_counts(model, _blocks(model, samples, seed, chunk_size, blocks))
