@@ -468,3 +468,19 @@ def test_the_report_has_the_section_only_when_the_file_has_evidence() -> None:
     assert "ACH matrix" in html
     plain = outlook.summarise(outlook.simulate(scenario(HEAD + BODY), samples=2_000, seed=1))
     assert "Competing hypotheses" not in build_report(plain, format="markdown", figures=False)[0]
+
+
+# -- issue 13: an item citing a graded source takes the source's grade ----------------------------------------
+
+
+def test_an_item_citing_a_graded_source_takes_its_grade_and_its_own_grade_wins() -> None:
+    sources = "sources:\n  wire: {title: A wire, reliability: B}\n  blog: {title: A blog}\n"
+    text = HEAD + BODY + sources + CUSTOM
+    text = text.replace("source: {credibility: 2}", "source: {ref: wire, quote: raised}")
+    text = text.replace("source: {credibility: 5}", "source: {ref: wire, quote: none moved, reliability: D}")
+    text = text.replace("source: {credibility: 3}", "source: {ref: blog, quote: a claim}")
+    a = outlook.ach(scenario(text))
+    r = dict(zip(a.evidence["evidence"], a.evidence["r"]))
+    from outlook.analysis.update import RELIABILITY as table
+
+    assert r == {"e1": table["B"], "e2": table["D"], "e3": 1.0}  # the source's grade; the item's own; ungraded

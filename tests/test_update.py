@@ -593,3 +593,32 @@ def test_an_observations_source_is_checked_with_located_errors() -> None:
         with pytest.raises(ScenarioErrors) as info:
             read_observations([{**good, "source": source}], s)
         assert str(info.value).startswith(f"<observations>: {problem}")
+
+
+# -- issue 13: an observation citing a graded source takes the source's grade ------------------------------------
+
+
+def test_an_observation_citing_a_graded_source_is_graded_like_it() -> None:
+    from outlook.analysis.update import RELIABILITY, as_observations
+
+    text = (
+        "outlook: 1.1\nid: tiny\ntitle: Tiny\nquestion: Q?\nas_of: 2024-01-01\n"
+        "horizons: {year: {until: 1y}}\ndrivers: {r: 1.0}\nevents: {a: {rate: 0.8}}\n"
+        "scenarios: {yes: a, no: otherwise}\n"
+        "sources:\n  wire: {title: A wire, reliability: B}\n  blog: {title: A blog}\n"
+    )
+    s = outlook.Scenario.from_yaml(text, path="s.yaml")
+    day = {"observable": "a", "value": False, "date": "2024-06-01"}
+    obs = as_observations(
+        s,
+        [
+            {**day, "source": {"ref": "wire"}},
+            {**day, "source": {"ref": "wire"}, "reliability": "E"},
+            {**day, "source": {"ref": "blog"}},
+        ],
+    )
+    assert [o.reliability for o in obs] == ["B", "E", ""]
+    u = outlook.update(s, [{**day, "source": {"ref": "wire"}}], samples=4_000, seed=0)
+    v = outlook.update(s, [{**day, "reliability": "B"}], samples=4_000, seed=0)
+    assert u.scenarios["p"].tolist() == v.scenarios["p"].tolist()
+    assert RELIABILITY["B"] < 1

@@ -332,10 +332,31 @@ def as_observations(scenario: Scenario, observations: object) -> Observations:
                 f"not {scenario.hash[:16]}); read them again against this one"
             )
             raise ValueError(msg)
-        return observations
-    if isinstance(observations, str | Path):
-        return load_observations(observations, scenario)
-    return read_observations(observations, scenario)
+        obs = observations
+    elif isinstance(observations, str | Path):
+        obs = load_observations(observations, scenario)
+    else:
+        obs = read_observations(observations, scenario)
+    items = tuple(
+        dataclasses.replace(o, reliability=_source_grade(scenario, o.source.get("ref", "")))
+        if not o.reliability and _source_grade(scenario, o.source.get("ref", ""))
+        else o
+        for o in obs
+    )
+    return obs if items == obs.items else dataclasses.replace(obs, items=items)
+
+
+def _source_grade(scenario: Scenario, ref: str) -> str:
+    """The Admiralty reliability grade (``A``-``F``) of the scenario's source ``ref``, or ``""`` (none, or ungraded).
+
+    What an observation or evidence item citing ``source: {ref: ...}`` with no
+    ``reliability`` of its own is graded: the source's grade in the
+    scenario's ``sources:`` block (an explicit grade on the item wins).
+    """
+    for src in scenario.sources:
+        if src.id == ref and src.reliability:
+            return src.reliability[:1]
+    return ""
 
 
 def _top_up(
