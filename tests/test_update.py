@@ -407,7 +407,7 @@ def test_the_log_keeps_a_large_move_that_does_not_change_word() -> None:
     assert row["moved"]
     logged = u.log[(u.log["target"] == "hot") & (u.log["horizon"] == "later")]
     assert logged["change"].tolist() == ["move"]
-    assert any(f"moves from {prior:.0%} to {p:.0%} without a change of word" in x for x in u.sentences)
+    assert any(f"moves from {prior:.0%} to {p:.0%}, still unlikely." in x for x in u.sentences)
     # a small move is not logged: every logged row moved by more than LOG_MOVE or flipped
     both = pd.concat([u.scenarios.rename(columns={"scenario": "target"}), u.events.rename(columns={"event": "target"})])
     assert len(u.log) == int((both["flip"] | both["moved"]).sum())
@@ -622,3 +622,19 @@ def test_an_observation_citing_a_graded_source_is_graded_like_it() -> None:
     v = outlook.update(s, [{**day, "reliability": "B"}], samples=4_000, seed=0)
     assert u.scenarios["p"].tolist() == v.scenarios["p"].tolist()
     assert RELIABILITY["B"] < 1
+
+
+def test_the_command_lists_only_flips_as_word_changes(tmp_path: Path) -> None:
+    s, o = tmp_path / "s.yaml", tmp_path / "o.yaml"
+    s.write_text(FILE)
+    o.write_text("observations:\n  - {observable: \"happened(e, by='6mo')\", value: false, date: 2024-07-01}\n")
+    code, out, err = _run("update", str(s), str(o), "-n", "20000", "--seed", "4")
+    assert code == 0, err
+    blocks = {b.partition("\n")[0]: b for b in out.split("\n\n")}
+    flips = blocks["scenarios whose word changes"].splitlines()[1:]
+    assert all(line.split()[-2] == "True" for line in flips[1:]) or flips == ["none."]
+    moves = blocks["scenarios: large moves (same word)"].splitlines()[2:]
+    assert moves
+    assert all(line.split()[-2:] == ["False", "True"] for line in moves)
+    assert "without a change of word called" not in out
+    assert ", still unlikely." in out

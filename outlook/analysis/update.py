@@ -748,6 +748,13 @@ def _assemble(
     )
 
 
+def _still(row: pd.Series) -> str:
+    """How a logged move that is not a flip reads: "still unlikely", or why a change of word is not called."""
+    if row["word"] == row["word_prior"]:
+        return f"still {row['word']}"
+    return f"{row['word_prior']} to {row['word']} but too close to the boundary to call a change of word"
+
+
 def _sentences(
     s: Scenario, obs: Sequence[Observation], log: pd.DataFrame, scen: pd.DataFrame, events: pd.DataFrame, date: str
 ) -> tuple[str, ...]:
@@ -769,10 +776,7 @@ def _sentences(
                 f"{name} goes from {row['word_prior']} ({row['p_prior']:.0%}) to {row['word']} ({row['p']:.0%})."
             )
         else:
-            out.append(
-                f"{name} moves from {row['p_prior']:.0%} to {row['p']:.0%} without a change of word called "
-                f"({row['word_prior']} before, {row['word']} after)."
-            )
+            out.append(f"{name} moves from {row['p_prior']:.0%} to {row['p']:.0%}, {_still(row)}.")
     if log.empty or not (log["change"] == "flip").any():
         both = [t.assign(target=t.iloc[:, 1]) for t in (scen, events)]
         moves = [row for t in both for _, row in t.iterrows()]

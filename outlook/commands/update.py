@@ -81,7 +81,18 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _moved(frame: Any, *, every: bool) -> Any:
-    return frame if every else frame[frame["word"] != frame["word_prior"]]
+    """Every row, or the rows worth listing: flips, large moves, and word changes too close to call."""
+    return frame if every else frame[frame["flip"] | frame["moved"] | (frame["word"] != frame["word_prior"])]
+
+
+def _groups(frame: Any, name: str) -> list[tuple[str, Any]]:
+    """The headings of the text output and their rows: flips, large moves that keep their word, the rest."""
+    same = frame["word"] == frame["word_prior"]
+    return [
+        (f"{name} whose word changes", frame[frame["flip"]]),
+        (f"{name}: large moves (same word)", frame[~frame["flip"] & frame["moved"] & same]),
+        (f"{name}: word changes too close to call", frame[~frame["flip"] & ~same]),
+    ]
 
 
 def _text(u: Update, sid: str, out: TextIO, *, every: bool) -> None:
@@ -96,10 +107,12 @@ def _text(u: Update, sid: str, out: TextIO, *, every: bool) -> None:
     out.write("\nobservations\n")
     out.write(render_table(u.observations))
     for name, frame in (("scenarios", u.scenarios), ("events", u.events)):
-        rows = _moved(frame, every=every)
-        title = name if every else f"{name} whose word changes"
-        out.write(f"\n{title}\n")
-        out.write(render_table(rows) if not rows.empty else "none.\n")
+        groups = [(name, frame)] if every else _groups(frame, name)
+        for i, (title, rows) in enumerate(groups):
+            if rows.empty and i > 0:
+                continue  # the first heading always shows ("none."); the others only with rows
+            out.write(f"\n{title}\n")
+            out.write(render_table(rows) if not rows.empty else "none.\n")
     out.write("\nwhat changed\n")
     out.write("".join(f"{terminal_safe(s)}\n" for s in u.sentences))
 
