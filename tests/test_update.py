@@ -638,3 +638,17 @@ def test_the_command_lists_only_flips_as_word_changes(tmp_path: Path) -> None:
     assert all(line.split()[-2:] == ["False", "True"] for line in moves)
     assert "without a change of word called" not in out
     assert ", still unlikely." in out
+
+
+def test_a_certain_update_is_exactly_one_with_no_standard_error() -> None:
+    from outlook.analysis.update import SNAP, snap_probability
+
+    s = outlook.Scenario.from_yaml(FILE, path="s.yaml")
+    graded = {"observable": "regime == 'hi'", "value": False, "date": "2024-05-01", "reliability": "F"}
+    # seed 0: the weighted share of worlds where e happened summed to 0.99999999999997 before
+    u = update(s, [_obs("e", True, "2024-05-01"), graded], samples=10_000, seed=0)
+    assert u.events["p"].tolist() == [1.0, 1.0]
+    assert u.events["p_se"].tolist() == [0.0, 0.0]
+    got = snap_probability(np.array([-1e-15, 0.5e-12, 2e-12, 0.5, 1 - 2e-12, 1 - 0.5e-12, 1 + 1e-15]))
+    assert got.tolist() == [0.0, 0.0, 2e-12, 0.5, 1 - 2e-12, 1.0, 1.0]
+    assert SNAP == 1e-12

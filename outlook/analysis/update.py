@@ -653,6 +653,7 @@ def _judgements(
     import pandas as pd
 
     hz, targets = ids
+    prior, post = snap_probability(prior), snap_probability(post)
     expected = (len(hz), len(targets)) if horizon_major else (len(targets), len(hz))
     assert prior.shape == post.shape == expected, (prior.shape, post.shape, expected)
     rows_h = np.repeat(hz, len(targets)) if horizon_major else np.tile(hz, len(targets))
@@ -681,6 +682,21 @@ def _judgements(
     size = out["delta"].abs().to_numpy()
     out["moved"] = enough & (size > LOG_MOVE) & (size > STRADDLE_K * move_se)
     return out
+
+
+#: how close to 0 or 1 a probability must be to be taken as exactly 0 or 1 (sums of weights round)
+SNAP = 1e-12
+
+
+def snap_probability(p: np.ndarray) -> np.ndarray:
+    """Probabilities clipped to [0, 1], those within :data:`SNAP` of 0 or 1 made exactly 0 or 1 (same shape).
+
+    A share of weighted worlds is a ratio of float sums: every world agreeing
+    gives ``0.9999999999999915``, not 1. Rounding it makes its word, its
+    standard error (0) and its printed digits those of the exact value.
+    """
+    q = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
+    return np.where(q < SNAP, 0.0, np.where(q > 1.0 - SNAP, 1.0, q))
 
 
 def _assemble(
