@@ -118,7 +118,7 @@ def test_a_driver_that_feeds_nothing_shows_no_shift() -> None:
     assert "e" not in set(pm.events["name"])  # the judgement's own event is not a reason for itself
     assert pm.drivers.iloc[0]["name"] == "r"
     want = (
-        "If “It happens” has not happened by 1 January 2025: in such worlds “r” is lower "
+        "If “It happens” has not happened by 1 January 2025, it is most likely because “r” is lower "
         f"(median {r['median_wrong']:.3g} against {r['median_all']:.3g} overall)."
     )
     assert pm.sentence == want
@@ -131,9 +131,14 @@ def test_sentence_names_events_with_their_shares() -> None:
     )
     pm = premortem(s, "calm@soon", samples=20_000, seed=1, wrong="absent")
     a, b = _row(pm.events, "a"), _row(pm.events, "b")
-    assert pm.sentence.startswith("If “Calm” is wrong by 1 January 2025, it is most likely because “b” happened (")
-    assert f"“A was sent” happened ({a['p_wrong']:.0%} of such worlds, against {a['p_all']:.0%} overall)" in pm.sentence
-    assert f"“b” happened ({b['p_wrong']:.0%} of such worlds" in pm.sentence
+    # events are associations, never "because": one may follow the judgement's defining event
+    assert pm.sentence.startswith("If “Calm” is wrong by 1 January 2025, in those worlds “b” happened more often (")
+    assert (
+        f"“A was sent” happened more often ({a['p_wrong']:.0%} of them, against {a['p_all']:.0%} overall)"
+        in pm.sentence
+    )
+    assert f"“b” happened more often ({b['p_wrong']:.0%} of them" in pm.sentence
+    assert "because" not in pm.sentence
     assert "“c”" not in pm.sentence  # independent of the judgement: no reason
     assert not _row(pm.events, "c")["beyond_noise"]
     assert pm.judgement == f"the outcome by 1 January 2025 is “Calm” ({pm.word}, {pm.p:.0%})"
@@ -259,7 +264,7 @@ def test_bundled_case_contained_is_wrong_because_of_more_troops_or_technology() 
     for name in top:
         row = _row(pm.events, name)
         assert row["p_wrong"] > row["p_all"] + 0.1
-    assert pm.sentence.startswith("If “Contained and low-key” is wrong by 1 November 2025, it is most likely because ")
+    assert pm.sentence.startswith("If “Contained and low-key” is wrong by 1 November 2025, ")
     assert not pm.warnings
     ceasefire = _row(pm.events, "ceasefire")  # beyond the noise, but 2 points: in the table, not the sentence
     assert ceasefire["beyond_noise"]
@@ -279,7 +284,7 @@ def test_cli_premortem_formats() -> None:
     assert code == 0, err
     assert out.startswith("nk-troops-russia: 4,096 samples, seed 0\njudgement: the outcome by 1 November 2025 is ")
     assert re.search(r"wrong worlds: [\d,]+ of 4,096, those where contained@short does not hold", out)
-    assert "If “Contained and low-key” is wrong by 1 November 2025, it is most likely because" in out
+    assert "If “Contained and low-key” is wrong by 1 November 2025, " in out
     code, out, _ = _cli(*args, "-f", "json")
     data = json.loads(out)
     assert code == 0
@@ -325,3 +330,14 @@ def test_a_bundled_id_or_a_path_is_a_scenario_as_for_update() -> None:
     a = outlook.indicators(path, samples=2_000, seed=1)
     b = outlook.indicators(outlook.load_scenario(path), samples=2_000, seed=1)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_consequence_of_the_defining_event_is_no_cause() -> None:
+    s = tiny_scenario(
+        events={"walkout": {"rate": 1.0, "label": "Walkout"}, "solidarity": {"rate": 0.1, "after": {"walkout": 6}}},
+        rules={"quiet": {"when": "not walkout", "label": "Quiet"}, "loud": {"when": "otherwise"}},
+    )
+    pm = premortem(s, "quiet@soon", samples=20_000, seed=1, wrong="absent")  # wrong: the walkout happened
+    assert "“solidarity” happened more often (" in pm.sentence
+    assert "an association only" in pm.sentence
+    assert "because" not in pm.sentence
