@@ -408,10 +408,15 @@ def test_the_command_writes_the_tables(tmp_path: Path) -> None:
     data = json.loads(out)
     assert code == 0
     assert data["leader"] == "weakness"
-    assert [r["hypothesis"] for r in data["ach_scores"]] == ["weakness", "testing"]
-    code, out, _ = _run("ach", str(path), "--format", "csv")
+    assert [r["hypothesis"] for r in data["scores"]] == ["weakness", "testing"]  # the Python attributes' names
+    assert {"scores", "evidence", "matrix", "linchpin"} <= set(data)
+    code, out, err = _run("ach", str(path), "--format", "csv")
     assert code == 0
     assert out.startswith("hypothesis,label,wis,")
+    assert "this is 'scores'; the others need --table NAME (evidence, matrix, linchpin)" in err
+    code, out, err = _run("ach", str(path), "--format", "csv", "--table", "matrix")
+    assert (code, err) == (0, "")
+    assert out.startswith("evidence,hypothesis,rating,")
 
 
 def test_the_command_exits_2_on_a_bad_file(tmp_path: Path) -> None:

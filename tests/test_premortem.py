@@ -292,10 +292,13 @@ def test_cli_premortem_formats() -> None:
     assert data["wrong"] == "absent"
     assert {r["name"] for r in data["events"][:2]} == {"tech_transfer", "further_deployment"}
     assert data["effective_sample_size"] == data["wrong_worlds"]
-    code, out, _ = _cli(*args, "-f", "csv", "--wrong", "present")
+    code, out, err = _cli(*args, "-f", "csv", "--wrong", "present")
     assert code == 0
-    assert out.startswith("# events\nkind,name,label,p_wrong,")
-    assert "\n# drivers\n" in out
+    assert out.startswith("kind,name,label,p_wrong,")  # one table pandas can read
+    assert "this is 'events'; the others need --table NAME (drivers, pathway)" in err
+    code, out, err = _cli(*args, "-f", "csv", "--table", "drivers")
+    assert (code, err) == (0, "")
+    assert out.startswith("kind,name,label,median_wrong")
 
 
 def test_cli_premortem_pathway_section() -> None:

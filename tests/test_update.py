@@ -464,14 +464,18 @@ def test_the_command_writes_json_and_csv(files: tuple[str, str]) -> None:
     assert {r["scenario"] for r in data["scenarios"]} == {"hot", "rest"}
     assert data["worlds_drawn"] == 8000
     assert data["effective_sample_size"] > 0
-    code, out, _ = _run("update", *files, "-n", "3000", "-f", "csv", "--all")
+    code, out, err = _run("update", *files, "-n", "3000", "-f", "csv", "--all")
     assert code == 0
-    assert [part.partition("\n")[0].lstrip("# ") for part in out.split("\n# ")] == [
-        "observations",
-        "scenarios",
-        "events",
-        "log",
-    ]
+    # one table pandas can read, the others named on stderr; --table picks one
+    assert pd.read_csv(io.StringIO(out)).columns[:3].tolist() == ["horizon", "scenario", "p_prior"]
+    assert "this is 'scenarios'; the others need --table NAME (events, observations, log)" in err
+    for name, first in (("events", "horizon"), ("observations", "observation"), ("log", "date")):
+        code, out, err = _run("update", *files, "-n", "3000", "-f", "csv", "--all", "--table", name)
+        assert (code, err) == (0, "")
+        assert pd.read_csv(io.StringIO(out)).columns[0] == first, name
+    code, _, err = _run("update", *files, "-n", "3000", "--table", "log")
+    assert code == 2
+    assert "--table picks the one table of -f csv output" in err
 
 
 def test_the_command_exits_2_for_a_bad_observations_file(files: tuple[str, str], tmp_path: Path) -> None:

@@ -337,7 +337,7 @@ def _is_state(scenario: Scenario, ind: Indicator) -> bool:
     """
     events = {e.id for e in scenario.events}
     derived = {d.id: d.expr for d in scenario.derived}
-    todo, done = [ind.observable], set()
+    todo, done = [ind.observable], set[str]()
     while todo:  # the observable, and the derived quantities it reads, transitively
         x = todo.pop()
         if x.reads_t or x.times_read or (x.names & events):
