@@ -344,3 +344,28 @@ def test_a_consequence_of_the_defining_event_is_no_cause() -> None:
     assert "“solidarity” happened more often (" in pm.sentence
     assert "an association only" in pm.sentence
     assert "because" not in pm.sentence
+
+
+@pytest.mark.parametrize(
+    ("target", "hint"),
+    [("general_strik@year", "Did you mean 'general_strike'?"), ("general_strike@yaer", "Did you mean 'year'?")],
+)
+def test_a_mistyped_target_or_horizon_gets_a_suggestion(target: str, hint: str) -> None:
+    s = tiny_scenario(
+        horizons={"q1": {"until": "3mo"}, "year": {"until": "1y"}},
+        events={"walkout": {"rate": 1.0}},
+        rules={"general_strike": {"when": "walkout"}, "settled": {"when": "otherwise"}},
+    )
+    with pytest.raises(ValueError, match=re.escape(hint)):
+        premortem(s, target, samples=100)
+
+
+def test_the_command_suggests_a_horizon_for_indicators_and_premortem() -> None:
+    code, _, err = _cli("indicators", "nk-troops-russia", "--horizon", "shrt", "-n", "100")
+    assert code == 2
+    assert err.strip().endswith("Did you mean 'short'?")
+    code, _, err = _cli("premortem", "nk-troops-russia", "--target", "contained@shrt", "-n", "100")
+    assert code == 2
+    assert err.strip().endswith("Did you mean 'short'?")
+    with pytest.raises(ValueError, match="Did you mean 'short'"):
+        outlook.indicators(outlook.load_scenario("nk-troops-russia"), samples=100, horizon="shrt")

@@ -656,3 +656,12 @@ def test_a_certain_update_is_exactly_one_with_no_standard_error() -> None:
     got = snap_probability(np.array([-1e-15, 0.5e-12, 2e-12, 0.5, 1 - 2e-12, 1 - 0.5e-12, 1 + 1e-15]))
     assert got.tolist() == [0.0, 0.0, 2e-12, 0.5, 1 - 2e-12, 1.0, 1.0]
     assert SNAP == 1e-12
+
+
+def test_update_bars_suggest_a_horizon() -> None:
+    pytest.importorskip("matplotlib")
+    from outlook.plots import update_bars
+
+    u = update(outlook.Scenario.from_yaml(FILE, path="s.yaml"), [_obs("e", True, "2024-05-01")], samples=500)
+    with pytest.raises(ValueError, match="Did you mean 'later'"):
+        update_bars(u, "latr")

@@ -96,6 +96,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._types import FloatArray, IntArray
+from ..errors import did_you_mean
 from ..model import DEFAULT_CHUNK_SIZE, MAX_WORLD_VALUES, Model, WorldBlock, compile_model, iter_worlds
 from ..model.observables import evaluate_at, horizon_index
 from ..scenario import Indicator, Scenario, ScenarioRule, load_scenario
@@ -224,6 +225,12 @@ def indicators(
     scale = get_scale(scale).name
     obs = None if observations is None else as_observations(scenario, observations)
     model = compile_model(scenario)
+    ids = [h.id for h in scenario.horizons]
+    if isinstance(horizon, str) and horizon not in ids:
+        hint = did_you_mean(horizon, ids)
+        raise ValueError(
+            f"unknown horizon {horizon!r}; the scenario has {', '.join(ids)}" + (f".{hint}" if hint else "")
+        )
     his = range(len(scenario.horizons)) if horizon is None else [horizon_index(model, horizon)]
     _check_memory(samples, 2 * len(scenario.indicators) * len(his))
     tallies = [_Tally.start(model, hi) for hi in his]

@@ -90,6 +90,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._types import BoolArray, FloatArray
+from ..errors import did_you_mean
 from ..model import Model, WorldBlock, compile_model, iter_worlds
 from ..model.settings import DEFAULT_CHUNK_SIZE, MAX_WORLD_VALUES
 from ..model.worlds import horizon_column
@@ -414,14 +415,22 @@ def _resolve(s: Scenario, target: str | Target, horizon: str | None) -> Target:
         listed = f"scenarios are {', '.join(scenarios)}" + (f"; events are {', '.join(events)}" if events else "")
         if name in [d.id for d in s.derived] or name in [d.id for d in s.drivers]:
             raise ValueError(f"premortem needs a scenario or event as the judgement, not {name!r}; {listed}")
-        raise ValueError(f"premortem: no scenario or event {name!r}; {listed}")
+        hint = did_you_mean(name, [*scenarios, *events] if not kind else scenarios if kind == "scenario" else events)
+        raise ValueError(f"premortem: no scenario or event {name!r}; {listed}{_period(hint)}")
     if len(found) > 1:
         raise ValueError(f"premortem: {name!r} is both a scenario and an event; write scenario:{name} or event:{name}")
     if not hz:
         raise ValueError(f"premortem: {name!r} needs a horizon ({name}@HORIZON); horizons are {', '.join(horizons)}")
     if hz not in horizons:
-        raise ValueError(f"premortem: no horizon {hz!r}; horizons are {', '.join(horizons)}")
+        raise ValueError(
+            f"premortem: no horizon {hz!r}; horizons are {', '.join(horizons)}{_period(did_you_mean(hz, horizons))}"
+        )
     return Target(found[0], name, hz)
+
+
+def _period(hint: str) -> str:
+    """``". Did you mean 'x'?"`` after a message, or nothing without a suggestion (the message unchanged)."""
+    return f".{hint}" if hint else ""
 
 
 def _quantity_keys(model: Model, horizon: str) -> list[tuple[str, str, str]]:
