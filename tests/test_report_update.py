@@ -410,3 +410,4 @@ def test_the_bundled_example_shows_no_reported_indicator_as_did_not_fire() -> No
     t = indicators(s, samples=2_000, seed=1, observations=obs, horizon=s.horizons[0].id)
     status = dict(zip(t["indicator"], t["status"]))
     assert status["more_troops_6mo"] == "not seen by 2025-05-01"
+    assert status["tech_transfer_1y"] == "observed on 2025-05-01"
