@@ -489,3 +489,12 @@ def test_an_item_citing_a_graded_source_takes_its_grade_and_its_own_grade_wins()
     from outlook.analysis.update import RELIABILITY as table
 
     assert r == {"e1": table["B"], "e2": table["D"], "e3": 1.0}  # the source's grade; the item's own; ungraded
+
+
+def test_a_hypothesis_without_a_label_is_named_by_its_id() -> None:
+    text = (HEAD + BODY + CUSTOM).replace("{label: Russia is short of troops, prior: 0.6}", "{prior: 0.6}")
+    a = outlook.ach(scenario(text))
+    assert dict(zip(a.scores["hypothesis"], a.scores["label"])) == {
+        "weakness": "weakness",
+        "testing": "Russia is testing the West",
+    }

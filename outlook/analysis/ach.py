@@ -251,7 +251,7 @@ def ach(
     h = s.hypotheses
     custom = h is not None and not h.from_scenarios
     ids = [x.id for x in h.items] if custom and h is not None else [r.id for r in s.rules]
-    labels = [x.label for x in h.items] if custom and h is not None else [r.label for r in s.rules]
+    labels = [x.label or x.id for x in h.items] if custom and h is not None else [r.label or r.id for r in s.rules]
     horizon = "" if custom else (h.from_scenarios if h is not None else s.horizons[0].id)
     note = ""
     worlds: dict[str, Any] = {}
