@@ -408,10 +408,15 @@ def test_the_command_writes_the_tables(tmp_path: Path) -> None:
     data = json.loads(out)
     assert code == 0
     assert data["leader"] == "weakness"
-    assert [r["hypothesis"] for r in data["ach_scores"]] == ["weakness", "testing"]
-    code, out, _ = _run("ach", str(path), "--format", "csv")
+    assert [r["hypothesis"] for r in data["scores"]] == ["weakness", "testing"]  # the Python attributes' names
+    assert {"scores", "evidence", "matrix", "linchpin"} <= set(data)
+    code, out, err = _run("ach", str(path), "--format", "csv")
     assert code == 0
     assert out.startswith("hypothesis,label,wis,")
+    assert "this is 'scores'; the others need --table NAME (evidence, matrix, linchpin)" in err
+    code, out, err = _run("ach", str(path), "--format", "csv", "--table", "matrix")
+    assert (code, err) == (0, "")
+    assert out.startswith("evidence,hypothesis,rating,")
 
 
 def test_the_command_exits_2_on_a_bad_file(tmp_path: Path) -> None:
@@ -468,3 +473,28 @@ def test_the_report_has_the_section_only_when_the_file_has_evidence() -> None:
     assert "ACH matrix" in html
     plain = outlook.summarise(outlook.simulate(scenario(HEAD + BODY), samples=2_000, seed=1))
     assert "Competing hypotheses" not in build_report(plain, format="markdown", figures=False)[0]
+
+
+# -- issue 13: an item citing a graded source takes the source's grade ----------------------------------------
+
+
+def test_an_item_citing_a_graded_source_takes_its_grade_and_its_own_grade_wins() -> None:
+    sources = "sources:\n  wire: {title: A wire, reliability: B}\n  blog: {title: A blog}\n"
+    text = HEAD + BODY + sources + CUSTOM
+    text = text.replace("source: {credibility: 2}", "source: {ref: wire, quote: raised}")
+    text = text.replace("source: {credibility: 5}", "source: {ref: wire, quote: none moved, reliability: D}")
+    text = text.replace("source: {credibility: 3}", "source: {ref: blog, quote: a claim}")
+    a = outlook.ach(scenario(text))
+    r = dict(zip(a.evidence["evidence"], a.evidence["r"]))
+    from outlook.analysis.update import RELIABILITY as table
+
+    assert r == {"e1": table["B"], "e2": table["D"], "e3": 1.0}  # the source's grade; the item's own; ungraded
+
+
+def test_a_hypothesis_without_a_label_is_named_by_its_id() -> None:
+    text = (HEAD + BODY + CUSTOM).replace("{label: Russia is short of troops, prior: 0.6}", "{prior: 0.6}")
+    a = outlook.ach(scenario(text))
+    assert dict(zip(a.scores["hypothesis"], a.scores["label"])) == {
+        "weakness": "weakness",
+        "testing": "Russia is testing the West",
+    }

@@ -118,7 +118,7 @@ def test_a_driver_that_feeds_nothing_shows_no_shift() -> None:
     assert "e" not in set(pm.events["name"])  # the judgement's own event is not a reason for itself
     assert pm.drivers.iloc[0]["name"] == "r"
     want = (
-        "If “It happens” has not happened by 1 January 2025: in such worlds “r” is lower "
+        "If “It happens” has not happened by 1 January 2025, it is most likely because “r” is lower "
         f"(median {r['median_wrong']:.3g} against {r['median_all']:.3g} overall)."
     )
     assert pm.sentence == want
@@ -131,9 +131,14 @@ def test_sentence_names_events_with_their_shares() -> None:
     )
     pm = premortem(s, "calm@soon", samples=20_000, seed=1, wrong="absent")
     a, b = _row(pm.events, "a"), _row(pm.events, "b")
-    assert pm.sentence.startswith("If “Calm” is wrong by 1 January 2025, it is most likely because “b” happened (")
-    assert f"“A was sent” happened ({a['p_wrong']:.0%} of such worlds, against {a['p_all']:.0%} overall)" in pm.sentence
-    assert f"“b” happened ({b['p_wrong']:.0%} of such worlds" in pm.sentence
+    # events are associations, never "because": one may follow the judgement's defining event
+    assert pm.sentence.startswith("If “Calm” is wrong by 1 January 2025, in those worlds “b” happened more often (")
+    assert (
+        f"“A was sent” happened more often ({a['p_wrong']:.0%} of them, against {a['p_all']:.0%} overall)"
+        in pm.sentence
+    )
+    assert f"“b” happened more often ({b['p_wrong']:.0%} of them" in pm.sentence
+    assert "because" not in pm.sentence
     assert "“c”" not in pm.sentence  # independent of the judgement: no reason
     assert not _row(pm.events, "c")["beyond_noise"]
     assert pm.judgement == f"the outcome by 1 January 2025 is “Calm” ({pm.word}, {pm.p:.0%})"
@@ -259,7 +264,7 @@ def test_bundled_case_contained_is_wrong_because_of_more_troops_or_technology() 
     for name in top:
         row = _row(pm.events, name)
         assert row["p_wrong"] > row["p_all"] + 0.1
-    assert pm.sentence.startswith("If “Contained and low-key” is wrong by 1 November 2025, it is most likely because ")
+    assert pm.sentence.startswith("If “Contained and low-key” is wrong by 1 November 2025, ")
     assert not pm.warnings
     ceasefire = _row(pm.events, "ceasefire")  # beyond the noise, but 2 points: in the table, not the sentence
     assert ceasefire["beyond_noise"]
@@ -279,7 +284,7 @@ def test_cli_premortem_formats() -> None:
     assert code == 0, err
     assert out.startswith("nk-troops-russia: 4,096 samples, seed 0\njudgement: the outcome by 1 November 2025 is ")
     assert re.search(r"wrong worlds: [\d,]+ of 4,096, those where contained@short does not hold", out)
-    assert "If “Contained and low-key” is wrong by 1 November 2025, it is most likely because" in out
+    assert "If “Contained and low-key” is wrong by 1 November 2025, " in out
     code, out, _ = _cli(*args, "-f", "json")
     data = json.loads(out)
     assert code == 0
@@ -287,10 +292,13 @@ def test_cli_premortem_formats() -> None:
     assert data["wrong"] == "absent"
     assert {r["name"] for r in data["events"][:2]} == {"tech_transfer", "further_deployment"}
     assert data["effective_sample_size"] == data["wrong_worlds"]
-    code, out, _ = _cli(*args, "-f", "csv", "--wrong", "present")
+    code, out, err = _cli(*args, "-f", "csv", "--wrong", "present")
     assert code == 0
-    assert out.startswith("# events\nkind,name,label,p_wrong,")
-    assert "\n# drivers\n" in out
+    assert out.startswith("kind,name,label,p_wrong,")  # one table pandas can read
+    assert "this is 'events'; the others need --table NAME (drivers, pathway)" in err
+    code, out, err = _cli(*args, "-f", "csv", "--table", "drivers")
+    assert (code, err) == (0, "")
+    assert out.startswith("kind,name,label,median_wrong")
 
 
 def test_cli_premortem_pathway_section() -> None:
@@ -325,3 +333,39 @@ def test_a_bundled_id_or_a_path_is_a_scenario_as_for_update() -> None:
     a = outlook.indicators(path, samples=2_000, seed=1)
     b = outlook.indicators(outlook.load_scenario(path), samples=2_000, seed=1)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_consequence_of_the_defining_event_is_no_cause() -> None:
+    s = tiny_scenario(
+        events={"walkout": {"rate": 1.0, "label": "Walkout"}, "solidarity": {"rate": 0.1, "after": {"walkout": 6}}},
+        rules={"quiet": {"when": "not walkout", "label": "Quiet"}, "loud": {"when": "otherwise"}},
+    )
+    pm = premortem(s, "quiet@soon", samples=20_000, seed=1, wrong="absent")  # wrong: the walkout happened
+    assert "“solidarity” happened more often (" in pm.sentence
+    assert "an association only" in pm.sentence
+    assert "because" not in pm.sentence
+
+
+@pytest.mark.parametrize(
+    ("target", "hint"),
+    [("general_strik@year", "Did you mean 'general_strike'?"), ("general_strike@yaer", "Did you mean 'year'?")],
+)
+def test_a_mistyped_target_or_horizon_gets_a_suggestion(target: str, hint: str) -> None:
+    s = tiny_scenario(
+        horizons={"q1": {"until": "3mo"}, "year": {"until": "1y"}},
+        events={"walkout": {"rate": 1.0}},
+        rules={"general_strike": {"when": "walkout"}, "settled": {"when": "otherwise"}},
+    )
+    with pytest.raises(ValueError, match=re.escape(hint)):
+        premortem(s, target, samples=100)
+
+
+def test_the_command_suggests_a_horizon_for_indicators_and_premortem() -> None:
+    code, _, err = _cli("indicators", "nk-troops-russia", "--horizon", "shrt", "-n", "100")
+    assert code == 2
+    assert err.strip().endswith("Did you mean 'short'?")
+    code, _, err = _cli("premortem", "nk-troops-russia", "--target", "contained@shrt", "-n", "100")
+    assert code == 2
+    assert err.strip().endswith("Did you mean 'short'?")
+    with pytest.raises(ValueError, match="Did you mean 'short'"):
+        outlook.indicators(outlook.load_scenario("nk-troops-russia"), samples=100, horizon="shrt")

@@ -16,7 +16,7 @@ from outlook import Scenario, cli
 from outlook.analysis.indicators import indicator_status, indicators
 from outlook.analysis.update import update
 from outlook.report import build_report
-from outlook.scenario.observations import read_observations
+from outlook.scenario.observations import load_observations, read_observations
 
 HEAD = "outlook: 1.1\nid: tiny\ntitle: Tiny\nquestion: Does it happen?\nas_of: 2024-01-01\n"
 PI_HI, RATE_HI, RATE_LO = 0.4, 2.0, 0.3
@@ -353,3 +353,61 @@ def test_an_indicator_nobody_reported_after_its_window_closed_did_not_fire(scena
     )
     status = dict(zip(table["indicator"], indicator_status(table, obs), strict=False))
     assert status == {"i_e": "observed on 2024-05-01", "i_f": "not seen by 2024-05-01", "i_quiet": "did not fire"}
+
+
+# -- issue 13 (fresh user): an observable with the indicator's text reports it; a fixed state never fires -----
+
+STATE = (
+    HEAD
+    + """\
+horizons: {soon: {until: 6mo}}
+drivers:
+  mood: {categorical: {calm: 0.6, angry: 0.4}}
+events:
+  f: {rate: 0.5}
+derived:
+  cross: "where(mood == 'angry', 1, 0)"
+scenarios:
+  hot: mood == 'angry'
+  cold: otherwise
+indicators:
+  i_quiet: {label: f within three months, observable: "happened(f, by='3mo')"}
+  i_angry: {label: an angry mood, observable: "mood == 'angry'"}
+  i_cross: {label: a cross mood, observable: "cross > 0"}
+  i_f: {label: f at all, observable: f}
+"""
+)
+
+
+def test_an_observable_with_the_indicators_text_reports_it() -> None:
+    s = Scenario.from_yaml(STATE, path="s.yaml")
+    obs = [
+        {"observable": "happened(f,by = '3mo')", "value": False, "date": "2024-05-01"},
+        {"observable": "happened(f, by='2mo')", "value": True, "date": "2024-05-02"},  # another text: not i_quiet
+    ]
+    status = dict(zip(*(lambda t: (t["indicator"], t["status"]))(indicators(s, samples=500, seed=1, observations=obs))))
+    assert status["i_quiet"] == "not seen by 2024-05-01"
+    seen = indicators(s, samples=500, seed=1, observations=[{"observable": "f", "value": True, "date": "2024-05-01"}])
+    assert dict(zip(seen["indicator"], seen["status"]))["i_f"] == "observed on 2024-05-01"
+
+
+def test_a_state_fixed_from_the_start_is_not_observed_never_did_not_fire() -> None:
+    s = Scenario.from_yaml(STATE, path="s.yaml")
+    obs = [{"indicator": "i_f", "value": False, "date": "2024-06-01"}]
+    t = indicators(s, samples=500, seed=1, observations=obs)
+    status = dict(zip(t["indicator"], t["status"]))
+    assert status["i_angry"] == "not observed"
+    assert status["i_cross"] == "not observed"  # through a derived quantity that reads only the driver
+    assert status["i_quiet"] == "did not fire"  # an event's window: its absence is evidence
+    reported = [*obs, {"indicator": "i_angry", "value": True, "date": "2024-02-01"}]
+    t = indicators(s, samples=500, seed=1, observations=reported)
+    assert dict(zip(t["indicator"], t["status"]))["i_angry"] == "observed on 2024-02-01"
+
+
+def test_the_bundled_example_shows_no_reported_indicator_as_did_not_fire() -> None:
+    s = outlook.load_scenario("nk-troops-russia")
+    obs = load_observations(Path("docs/examples/nk-observations.yaml"), s)
+    t = indicators(s, samples=2_000, seed=1, observations=obs, horizon=s.horizons[0].id)
+    status = dict(zip(t["indicator"], t["status"]))
+    assert status["more_troops_6mo"] == "not seen by 2025-05-01"
+    assert status["tech_transfer_1y"] == "observed on 2025-05-01"

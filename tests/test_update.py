@@ -407,7 +407,7 @@ def test_the_log_keeps_a_large_move_that_does_not_change_word() -> None:
     assert row["moved"]
     logged = u.log[(u.log["target"] == "hot") & (u.log["horizon"] == "later")]
     assert logged["change"].tolist() == ["move"]
-    assert any(f"moves from {prior:.0%} to {p:.0%} without a change of word" in x for x in u.sentences)
+    assert any(f"moves from {prior:.0%} to {p:.0%}, still unlikely." in x for x in u.sentences)
     # a small move is not logged: every logged row moved by more than LOG_MOVE or flipped
     both = pd.concat([u.scenarios.rename(columns={"scenario": "target"}), u.events.rename(columns={"event": "target"})])
     assert len(u.log) == int((both["flip"] | both["moved"]).sum())
@@ -464,14 +464,18 @@ def test_the_command_writes_json_and_csv(files: tuple[str, str]) -> None:
     assert {r["scenario"] for r in data["scenarios"]} == {"hot", "rest"}
     assert data["worlds_drawn"] == 8000
     assert data["effective_sample_size"] > 0
-    code, out, _ = _run("update", *files, "-n", "3000", "-f", "csv", "--all")
+    code, out, err = _run("update", *files, "-n", "3000", "-f", "csv", "--all")
     assert code == 0
-    assert [part.partition("\n")[0].lstrip("# ") for part in out.split("\n# ")] == [
-        "observations",
-        "scenarios",
-        "events",
-        "log",
-    ]
+    # one table pandas can read, the others named on stderr; --table picks one
+    assert pd.read_csv(io.StringIO(out)).columns[:3].tolist() == ["horizon", "scenario", "p_prior"]
+    assert "this is 'scenarios'; the others need --table NAME (events, observations, log)" in err
+    for name, first in (("events", "horizon"), ("observations", "observation"), ("log", "date")):
+        code, out, err = _run("update", *files, "-n", "3000", "-f", "csv", "--all", "--table", name)
+        assert (code, err) == (0, "")
+        assert pd.read_csv(io.StringIO(out)).columns[0] == first, name
+    code, _, err = _run("update", *files, "-n", "3000", "--table", "log")
+    assert code == 2
+    assert "--table picks the one table of -f csv output" in err
 
 
 def test_the_command_exits_2_for_a_bad_observations_file(files: tuple[str, str], tmp_path: Path) -> None:
@@ -593,3 +597,71 @@ def test_an_observations_source_is_checked_with_located_errors() -> None:
         with pytest.raises(ScenarioErrors) as info:
             read_observations([{**good, "source": source}], s)
         assert str(info.value).startswith(f"<observations>: {problem}")
+
+
+# -- issue 13: an observation citing a graded source takes the source's grade ------------------------------------
+
+
+def test_an_observation_citing_a_graded_source_is_graded_like_it() -> None:
+    from outlook.analysis.update import RELIABILITY, as_observations
+
+    text = (
+        "outlook: 1.1\nid: tiny\ntitle: Tiny\nquestion: Q?\nas_of: 2024-01-01\n"
+        "horizons: {year: {until: 1y}}\ndrivers: {r: 1.0}\nevents: {a: {rate: 0.8}}\n"
+        "scenarios: {yes: a, no: otherwise}\n"
+        "sources:\n  wire: {title: A wire, reliability: B}\n  blog: {title: A blog}\n"
+    )
+    s = outlook.Scenario.from_yaml(text, path="s.yaml")
+    day = {"observable": "a", "value": False, "date": "2024-06-01"}
+    obs = as_observations(
+        s,
+        [
+            {**day, "source": {"ref": "wire"}},
+            {**day, "source": {"ref": "wire"}, "reliability": "E"},
+            {**day, "source": {"ref": "blog"}},
+        ],
+    )
+    assert [o.reliability for o in obs] == ["B", "E", ""]
+    u = outlook.update(s, [{**day, "source": {"ref": "wire"}}], samples=4_000, seed=0)
+    v = outlook.update(s, [{**day, "reliability": "B"}], samples=4_000, seed=0)
+    assert u.scenarios["p"].tolist() == v.scenarios["p"].tolist()
+    assert RELIABILITY["B"] < 1
+
+
+def test_the_command_lists_only_flips_as_word_changes(tmp_path: Path) -> None:
+    s, o = tmp_path / "s.yaml", tmp_path / "o.yaml"
+    s.write_text(FILE)
+    o.write_text("observations:\n  - {observable: \"happened(e, by='6mo')\", value: false, date: 2024-07-01}\n")
+    code, out, err = _run("update", str(s), str(o), "-n", "20000", "--seed", "4")
+    assert code == 0, err
+    blocks = {b.partition("\n")[0]: b for b in out.split("\n\n")}
+    flips = blocks["scenarios whose word changes"].splitlines()[1:]
+    assert all(line.split()[-2] == "True" for line in flips[1:]) or flips == ["none."]
+    moves = blocks["scenarios: large moves (same word)"].splitlines()[2:]
+    assert moves
+    assert all(line.split()[-2:] == ["False", "True"] for line in moves)
+    assert "without a change of word called" not in out
+    assert ", still unlikely." in out
+
+
+def test_a_certain_update_is_exactly_one_with_no_standard_error() -> None:
+    from outlook.analysis.update import SNAP, snap_probability
+
+    s = outlook.Scenario.from_yaml(FILE, path="s.yaml")
+    graded = {"observable": "regime == 'hi'", "value": False, "date": "2024-05-01", "reliability": "F"}
+    # seed 0: the weighted share of worlds where e happened summed to 0.99999999999997 before
+    u = update(s, [_obs("e", True, "2024-05-01"), graded], samples=10_000, seed=0)
+    assert u.events["p"].tolist() == [1.0, 1.0]
+    assert u.events["p_se"].tolist() == [0.0, 0.0]
+    got = snap_probability(np.array([-1e-15, 0.5e-12, 2e-12, 0.5, 1 - 2e-12, 1 - 0.5e-12, 1 + 1e-15]))
+    assert got.tolist() == [0.0, 0.0, 2e-12, 0.5, 1 - 2e-12, 1.0, 1.0]
+    assert SNAP == 1e-12
+
+
+def test_update_bars_suggest_a_horizon() -> None:
+    pytest.importorskip("matplotlib")
+    from outlook.plots import update_bars
+
+    u = update(outlook.Scenario.from_yaml(FILE, path="s.yaml"), [_obs("e", True, "2024-05-01")], samples=500)
+    with pytest.raises(ValueError, match="Did you mean 'later'"):
+        update_bars(u, "latr")

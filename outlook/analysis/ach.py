@@ -71,7 +71,7 @@ from ..model.observables import evaluate_observable, horizon_index
 from ..scenario import Scenario, find_scenario, load_scenario
 from ..scenario.records import Evidence
 from ..words import estimative_word, get_scale
-from .update import _reliabilities, _weights
+from .update import _reliabilities, _source_grade, _weights
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -251,7 +251,7 @@ def ach(
     h = s.hypotheses
     custom = h is not None and not h.from_scenarios
     ids = [x.id for x in h.items] if custom and h is not None else [r.id for r in s.rules]
-    labels = [x.label for x in h.items] if custom and h is not None else [r.label for r in s.rules]
+    labels = [x.label or x.id for x in h.items] if custom and h is not None else [r.label or r.id for r in s.rules]
     horizon = "" if custom else (h.from_scenarios if h is not None else s.horizons[0].id)
     note = ""
     worlds: dict[str, Any] = {}
@@ -264,7 +264,7 @@ def ach(
     else:
         worlds = _worlds(s, horizon, samples, seed, chunk_size, sampler)
         prior = worlds["prior"]
-    items = [_item(e, ids, prior, worlds.get("p", {}).get(e.id), table) for e in s.evidence]
+    items = [_item(e, ids, prior, worlds.get("p", {}).get(e.id), table, s) for e in s.evidence]
     for it in items:
         _diagnosticity(it, prior)
         _flags(it, ids, prior, s, worlds)
@@ -349,7 +349,9 @@ def _worlds(s: Scenario, horizon: str, samples: int, seed: int, chunk_size: int,
     return out
 
 
-def _item(e: Evidence, ids: Sequence[str], prior: np.ndarray, p_worlds: Any, table: Mapping[str, float]) -> _Item:
+def _item(
+    e: Evidence, ids: Sequence[str], prior: np.ndarray, p_worlds: Any, table: Mapping[str, float], s: Scenario
+) -> _Item:
     ratings = dict(e.ratings)
     c = np.array([CONSISTENCY[ratings.get(h, "NA")] for h in ids])
     if p_worlds is not None:
@@ -359,7 +361,8 @@ def _item(e: Evidence, ids: Sequence[str], prior: np.ndarray, p_worlds: Any, tab
         p = np.array([given.get(h, math.nan) for h in ids], dtype=float)
     else:
         p = np.full(len(ids), math.nan)
-    r = table[e.reliability] if e.reliability else 1.0
+    grade = e.reliability or _source_grade(s, e.source.ref if e.source is not None else "")
+    r = table[grade] if grade else 1.0  # its own grade, else its source's (sources:), else certain
     weight = RELEVANCE_WEIGHT[e.relevance] * CREDIBILITY_WEIGHT[e.credibility]
     rated = np.array([ratings.get(h, "NA") != "NA" for h in ids], dtype=bool)
     return _Item(e, p, c, r, weight, rated)

@@ -87,6 +87,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +96,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._types import FloatArray, IntArray
+from ..errors import did_you_mean
 from ..model import DEFAULT_CHUNK_SIZE, MAX_WORLD_VALUES, Model, WorldBlock, compile_model, iter_worlds
 from ..model.observables import evaluate_at, horizon_index
 from ..scenario import Indicator, Scenario, ScenarioRule, load_scenario
@@ -140,7 +142,7 @@ INDICATOR_COLUMNS = (
 #: LR+ within this range (inclusive) marks an indicator non-diagnostic for a scenario.
 NON_DIAGNOSTIC = (0.8, 1.25)
 #: The statuses of :func:`indicator_status`, in the order they are decided (the dated ones end in a date).
-STATUSES = ("observed on", "not seen by", "did not fire", "lapsed", "not yet")
+STATUSES = ("observed on", "not seen by", "not observed", "did not fire", "lapsed", "not yet")
 
 
 def indicators(
@@ -223,6 +225,12 @@ def indicators(
     scale = get_scale(scale).name
     obs = None if observations is None else as_observations(scenario, observations)
     model = compile_model(scenario)
+    ids = [h.id for h in scenario.horizons]
+    if isinstance(horizon, str) and horizon not in ids:
+        hint = did_you_mean(horizon, ids)
+        raise ValueError(
+            f"unknown horizon {horizon!r}; the scenario has {', '.join(ids)}" + (f".{hint}" if hint else "")
+        )
     his = range(len(scenario.horizons)) if horizon is None else [horizon_index(model, horizon)]
     _check_memory(samples, 2 * len(scenario.indicators) * len(his))
     tallies = [_Tally.start(model, hi) for hi in his]
@@ -234,7 +242,7 @@ def indicators(
     frame = pd.DataFrame(rows, columns=list(INDICATOR_COLUMNS))
     frame.attrs.update(samples=samples, seed=seed, scale=scale, scenario_id=scenario.id, scenario_hash=scenario.hash)
     if obs is not None:
-        frame["status"] = indicator_status(frame, obs)
+        frame["status"] = indicator_status(frame, obs, scenario)
         frame.attrs["observed_to"] = max((o.date for o in obs), default=scenario.as_of).isoformat()
     return frame
 
@@ -255,7 +263,9 @@ def _check_memory(samples: int, columns: int) -> None:
         raise ValueError(msg)
 
 
-def indicator_status(table: pd.DataFrame, observations: Sequence[Observation]) -> list[str]:
+def indicator_status(
+    table: pd.DataFrame, observations: Sequence[Observation], scenario: Scenario | None = None
+) -> list[str]:
     """Each row's status on a watch board, given what has been seen: one string per row of ``table``.
 
     ``table`` has the ``indicator`` and ``by_when`` columns of :func:`indicators`;
@@ -263,31 +273,40 @@ def indicator_status(table: pd.DataFrame, observations: Sequence[Observation]) -
     (the SAT reference, ``shared/reference/sat-features.md`` §4.4, "What the
     student sees"):
 
-    * ``"observed on YYYY-MM-DD"``: an observation names the indicator
-      (``indicator:``) and says it was seen (the earliest such date; graded
+    * ``"observed on YYYY-MM-DD"``: an observation reports the indicator
+      (see below) and says it was seen (the earliest such date; graded
       or not);
-    * ``"not seen by YYYY-MM-DD"``: observations name it and every one says it
+    * ``"not seen by YYYY-MM-DD"``: observations report it and every one says it
       was not seen (the latest date);
-    * ``"did not fire"``: no observation names it, and its window has
+    * ``"not observed"``: no observation reports it, and it is a *state*
+      fixed from the start: its observable reads no event and not ``t``
+      (e.g. ``mood == 'angry'`` over a driver), so it never "fires" and its
+      absence from the reports says nothing (needs ``scenario``);
+    * ``"did not fire"``: no observation reports it, and its window has
       closed: the row's ``closes`` date (from which the observable can no
       longer change by the horizon's end, e.g. six months after ``as_of``
       for ``happened(x, by='6mo')``) is on or before the latest
       observation's date. Its absence is evidence (read it with an
       observation of ``value: false`` to update on it);
-    * ``"lapsed"``: no observation names it, and the row's ``by_when`` (the
+    * ``"lapsed"``: no observation reports it, and the row's ``by_when`` (the
       date by which not seeing the indicator changes the scenario's word) is
       before the latest observation's date: its absence has already told;
     * ``"not yet"``: otherwise (its window still open, and no by-when, or one still to come).
 
     A table without a ``closes`` column (made by hand) never gives "did not fire".
 
-    An observation written as an ``observable:`` names no indicator, even one
-    with the same text.
+    An observation reports an indicator when it names it (``indicator:``)
+    or, given ``scenario``, when it is written as an ``observable:`` whose
+    text is the indicator's observable up to whitespace outside quotes
+    (``happened(x,by='6mo')`` reports ``happened(x, by='6mo')``; ``x`` does not).
     """
+    same = {} if scenario is None else {_squeeze(i.observable.text): i.id for i in scenario.indicators}
+    fixed = set() if scenario is None else {i.id for i in scenario.indicators if _is_state(scenario, i)}
     seen: dict[str, list[Observation]] = {}
     for o in observations:
-        if o.indicator:
-            seen.setdefault(o.indicator, []).append(o)
+        ind = o.indicator or same.get(_squeeze(o.expression.text), "")
+        if ind:
+            seen.setdefault(ind, []).append(o)
     latest = max((o.date.isoformat() for o in observations), default="")
     out = []
     closes = table["closes"] if "closes" in table else [""] * len(table)
@@ -298,6 +317,8 @@ def indicator_status(table: pd.DataFrame, observations: Sequence[Observation]) -
             out.append(f"observed on {min(true).isoformat()}")
         elif named:
             out.append(f"not seen by {max(o.date for o in named).isoformat()}")
+        elif str(ind) in fixed:
+            out.append("not observed")
         elif shut and str(shut) <= latest:
             out.append("did not fire")
         elif by_when and str(by_when) < latest:
@@ -305,6 +326,33 @@ def indicator_status(table: pd.DataFrame, observations: Sequence[Observation]) -
         else:
             out.append("not yet")
     return out
+
+
+_QUOTED = re.compile(r"""('[^']*'|"[^"]*")""")
+
+
+def _squeeze(text: str) -> str:
+    """``text`` without whitespace outside quoted strings (how an observable's text is compared)."""
+    parts = _QUOTED.split(text)
+    return "".join(p if i % 2 else re.sub(r"\s+", "", p) for i, p in enumerate(parts))
+
+
+def _is_state(scenario: Scenario, ind: Indicator) -> bool:
+    """Whether the indicator's observable is a state fixed from the start: it reads no event and not ``t``.
+
+    Derived quantities count by what they read (transitively).
+    """
+    events = {e.id for e in scenario.events}
+    derived = {d.id: d.expr for d in scenario.derived}
+    todo, done = [ind.observable], set[str]()
+    while todo:  # the observable, and the derived quantities it reads, transitively
+        x = todo.pop()
+        if x.reads_t or x.times_read or (x.names & events):
+            return False
+        for name in x.names & derived.keys() - done:
+            done.add(name)
+            todo.append(derived[name])
+    return True
 
 
 def mutual_information(joint: FloatArray) -> float:

@@ -90,6 +90,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._types import BoolArray, FloatArray
+from ..errors import did_you_mean
 from ..model import Model, WorldBlock, compile_model, iter_worlds
 from ..model.settings import DEFAULT_CHUNK_SIZE, MAX_WORLD_VALUES
 from ..model.worlds import horizon_column
@@ -414,14 +415,22 @@ def _resolve(s: Scenario, target: str | Target, horizon: str | None) -> Target:
         listed = f"scenarios are {', '.join(scenarios)}" + (f"; events are {', '.join(events)}" if events else "")
         if name in [d.id for d in s.derived] or name in [d.id for d in s.drivers]:
             raise ValueError(f"premortem needs a scenario or event as the judgement, not {name!r}; {listed}")
-        raise ValueError(f"premortem: no scenario or event {name!r}; {listed}")
+        hint = did_you_mean(name, [*scenarios, *events] if not kind else scenarios if kind == "scenario" else events)
+        raise ValueError(f"premortem: no scenario or event {name!r}; {listed}{_period(hint)}")
     if len(found) > 1:
         raise ValueError(f"premortem: {name!r} is both a scenario and an event; write scenario:{name} or event:{name}")
     if not hz:
         raise ValueError(f"premortem: {name!r} needs a horizon ({name}@HORIZON); horizons are {', '.join(horizons)}")
     if hz not in horizons:
-        raise ValueError(f"premortem: no horizon {hz!r}; horizons are {', '.join(horizons)}")
+        raise ValueError(
+            f"premortem: no horizon {hz!r}; horizons are {', '.join(horizons)}{_period(did_you_mean(hz, horizons))}"
+        )
     return Target(found[0], name, hz)
+
+
+def _period(hint: str) -> str:
+    """``". Did you mean 'x'?"`` after a message, or nothing without a suggestion (the message unchanged)."""
+    return f".{hint}" if hint else ""
 
 
 def _quantity_keys(model: Model, horizon: str) -> list[tuple[str, str, str]]:
@@ -620,16 +629,20 @@ def _head(s: Scenario, tgt: Target, wrong: str, date: str) -> str:
 
 
 def _reason(row: Mapping[Hashable, Any]) -> str | None:
-    """One event or category that makes the judgement wrong more often, in words (``None`` if it says nothing)."""
+    """One event or category that stands out in the wrong worlds, in words (``None`` if it says nothing).
+
+    A category (of a driver, drawn before anything happens) reads as a cause;
+    an event as an association: "happened more often", since it may as well
+    be a consequence of the outcome (an event ``after:`` the defining one).
+    """
     label, name = str(row["label"]), str(row["name"])
     pw, pa, diff = float(row["p_wrong"]), float(row["p_all"]), float(row["difference"])
     if row["kind"] == "category":
         if diff <= 0:
             return None  # a category less often is another more often
         return f"“{label}” was {name.split('=', 1)[1]} ({pw:.0%} of such worlds, against {pa:.0%} overall)"
-    if diff > 0:
-        return f"“{label}” happened ({pw:.0%} of such worlds, against {pa:.0%} overall)"
-    return f"“{label}” did not happen ({1 - pw:.0%} of such worlds, against {1 - pa:.0%} overall)"
+    way = "more" if diff > 0 else "less"
+    return f"“{label}” happened {way} often ({pw:.0%} of them, against {pa:.0%} overall)"
 
 
 def _moved(row: Mapping[Hashable, Any]) -> str:
@@ -639,20 +652,29 @@ def _moved(row: Mapping[Hashable, Any]) -> str:
 
 
 def _sentence(head: str, events: pd.DataFrame, drivers: pd.DataFrame, n: int, m: int) -> str:
-    """What most likely made the judgement wrong: the events and categories, then the drivers, that stand out."""
+    """What stands out in the worlds where the judgement is wrong: causes, then associations.
+
+    Drivers and categories (drawn at the start, upstream of the judgement)
+    are said "most likely because"; events only "in those worlds ...
+    happened more often": an event can follow the defining one (a
+    consequence, e.g. ``after: {walkout: 4}``), and a share cannot tell.
+    """
     if m == 0:
         return f"{head}: in none of the {n:,} worlds is it so; there is nothing to compare (draw more worlds)."
     found = events.loc[events["beyond_noise"].astype(bool)]
     material = found.loc[found["difference"].abs() >= MATERIAL]
     rows = (material if not material.empty else found.head(1)).to_dict("records")
-    reasons = [r for r in (_reason(row) for row in rows) if r][:_NAMED]
+    named = [(row["kind"], r) for row in rows if (r := _reason(row))][:_NAMED]
     keep = drivers["beyond_noise"].astype(bool) & (drivers["shift"].abs() >= MATERIAL_SHIFT)
-    moved = [_moved(row) for row in drivers.loc[keep].head(_NAMED - 1).to_dict("records")]
-    if not reasons and not moved:
+    causes = [r for kind, r in named if kind == "category"]
+    causes += [_moved(row) for row in drivers.loc[keep].head(_NAMED - 1).to_dict("records")]
+    also = [r for kind, r in named if kind != "category"]
+    if not causes and not also:
         return f"{head}, nothing stands out beyond the Monte Carlo error: such worlds look like the rest."
-    out = f"{head}, it is most likely because {_either(reasons, 'or')}." if reasons else f"{head}:"
-    if moved:
-        out += (" In such worlds " if reasons else " in such worlds ") + _either(moved, "and") + "."
+    out = f"{head}, it is most likely because {_either(causes, 'and')}." if causes else ""
+    if also:
+        out += (" In those worlds, also, " if causes else f"{head}, in those worlds ") + _either(also, "and")
+        out += ", an association only: such an event may be a cause or a consequence."
     return out
 
 

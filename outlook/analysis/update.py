@@ -332,10 +332,31 @@ def as_observations(scenario: Scenario, observations: object) -> Observations:
                 f"not {scenario.hash[:16]}); read them again against this one"
             )
             raise ValueError(msg)
-        return observations
-    if isinstance(observations, str | Path):
-        return load_observations(observations, scenario)
-    return read_observations(observations, scenario)
+        obs = observations
+    elif isinstance(observations, str | Path):
+        obs = load_observations(observations, scenario)
+    else:
+        obs = read_observations(observations, scenario)
+    items = tuple(
+        dataclasses.replace(o, reliability=_source_grade(scenario, o.source.get("ref", "")))
+        if not o.reliability and _source_grade(scenario, o.source.get("ref", ""))
+        else o
+        for o in obs
+    )
+    return obs if items == obs.items else dataclasses.replace(obs, items=items)
+
+
+def _source_grade(scenario: Scenario, ref: str) -> str:
+    """The Admiralty reliability grade (``A``-``F``) of the scenario's source ``ref``, or ``""`` (none, or ungraded).
+
+    What an observation or evidence item citing ``source: {ref: ...}`` with no
+    ``reliability`` of its own is graded: the source's grade in the
+    scenario's ``sources:`` block (an explicit grade on the item wins).
+    """
+    for src in scenario.sources:
+        if src.id == ref and src.reliability:
+            return src.reliability[:1]
+    return ""
 
 
 def _top_up(
@@ -632,6 +653,7 @@ def _judgements(
     import pandas as pd
 
     hz, targets = ids
+    prior, post = snap_probability(prior), snap_probability(post)
     expected = (len(hz), len(targets)) if horizon_major else (len(targets), len(hz))
     assert prior.shape == post.shape == expected, (prior.shape, post.shape, expected)
     rows_h = np.repeat(hz, len(targets)) if horizon_major else np.tile(hz, len(targets))
@@ -660,6 +682,21 @@ def _judgements(
     size = out["delta"].abs().to_numpy()
     out["moved"] = enough & (size > LOG_MOVE) & (size > STRADDLE_K * move_se)
     return out
+
+
+#: how close to 0 or 1 a probability must be to be taken as exactly 0 or 1 (sums of weights round)
+SNAP = 1e-12
+
+
+def snap_probability(p: np.ndarray) -> np.ndarray:
+    """Probabilities clipped to [0, 1], those within :data:`SNAP` of 0 or 1 made exactly 0 or 1 (same shape).
+
+    A share of weighted worlds is a ratio of float sums: every world agreeing
+    gives ``0.9999999999999915``, not 1. Rounding it makes its word, its
+    standard error (0) and its printed digits those of the exact value.
+    """
+    q = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
+    return np.where(q < SNAP, 0.0, np.where(q > 1.0 - SNAP, 1.0, q))
 
 
 def _assemble(
@@ -727,6 +764,13 @@ def _assemble(
     )
 
 
+def _still(row: pd.Series) -> str:
+    """How a logged move that is not a flip reads: "still unlikely", or why a change of word is not called."""
+    if row["word"] == row["word_prior"]:
+        return f"still {row['word']}"
+    return f"{row['word_prior']} to {row['word']} but too close to the boundary to call a change of word"
+
+
 def _sentences(
     s: Scenario, obs: Sequence[Observation], log: pd.DataFrame, scen: pd.DataFrame, events: pd.DataFrame, date: str
 ) -> tuple[str, ...]:
@@ -748,10 +792,7 @@ def _sentences(
                 f"{name} goes from {row['word_prior']} ({row['p_prior']:.0%}) to {row['word']} ({row['p']:.0%})."
             )
         else:
-            out.append(
-                f"{name} moves from {row['p_prior']:.0%} to {row['p']:.0%} without a change of word called "
-                f"({row['word_prior']} before, {row['word']} after)."
-            )
+            out.append(f"{name} moves from {row['p_prior']:.0%} to {row['p']:.0%}, {_still(row)}.")
     if log.empty or not (log["change"] == "flip").any():
         both = [t.assign(target=t.iloc[:, 1]) for t in (scen, events)]
         moves = [row for t in both for _, row in t.iterrows()]

@@ -14,6 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .assumptions import _DEFAULT_SAMPLES, _whole
+from .update import add_table_option, check_table, write_csv
 
 if TYPE_CHECKING:
     from ..analysis.ach import ACH
@@ -63,6 +64,7 @@ def add_parser(sub: Any) -> None:
         metavar="KEY=VALUE",
         help="a what-if, as for 'outlook run' (by key path, as YAML); repeatable, applied in order",
     )
+    add_table_option(p, ("scores", "evidence", "matrix", "linchpin"))
     p.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
 
 
@@ -73,17 +75,15 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..words import get_scale
     from .whatif import read_overrides
 
+    check_table(args)
     get_scale(args.scale)
     scenario = load_scenario(find_scenario(args.scenario)).with_overrides(read_overrides(args.overrides))
     result = ach(scenario, samples=args.samples, seed=args.seed, scale=args.scale)
     if args.format == "json":
         _json(result, out)
     elif args.format == "csv":
-        from ..display import render_table
-
-        out.write(render_table(result.scores, format="csv"))
-        out.write("\n")
-        out.write(render_table(result.evidence, format="csv"))
+        tables = {"scores": result.scores, "evidence": result.evidence, "matrix": result.matrix}
+        write_csv({**tables, "linchpin": result.linchpin}, args.table, out, err)
     else:
         _text(result, out)
     return 0
@@ -149,9 +149,9 @@ def _json(a: ACH, out: TextIO) -> None:
         "posterior_note": a.posterior_note,
         "notes": list(a.notes),
         "units": {"mi": "nats", "max_abs_log_lr": "nats"},
-        "ach_scores": records(a.scores),
-        "ach_evidence": records(a.evidence),
-        "ach_matrix": records(a.matrix),
+        "scores": records(a.scores),
+        "evidence": records(a.evidence),
+        "matrix": records(a.matrix),
         "linchpin": records(a.linchpin),
     }
     text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)

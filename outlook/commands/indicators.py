@@ -12,6 +12,7 @@ import argparse
 import re
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..errors import did_you_mean
 from .assumptions import _DEFAULT_SAMPLES, _whole
 
 if TYPE_CHECKING:
@@ -95,6 +96,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.horizon is not None and args.horizon not in [h.id for h in scenario.horizons]:
         ids = ", ".join(h.id for h in scenario.horizons)
         msg = f"--horizon: unknown horizon {args.horizon!r}; {scenario.id} has {ids}"
+        hint = did_you_mean(args.horizon, [h.id for h in scenario.horizons])
+        msg += f".{hint}" if hint else ""
         raise ValueError(msg)
     table = indicators(scenario, samples=args.samples, seed=args.seed, horizon=args.horizon, scale=args.scale)
     if args.format == "json":

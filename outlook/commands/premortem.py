@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any, TextIO
 
+from .update import add_table_option, check_table, write_csv
+
 if TYPE_CHECKING:
     from ..analysis.premortem import Premortem
 
@@ -59,6 +61,7 @@ def add_parser(sub: Any) -> None:
         metavar="KEY=VALUE",
         help="a what-if, as for 'outlook run' (by key path, as YAML); repeatable, applied in order",
     )
+    add_table_option(p, ("events", "drivers", "pathway"))
     p.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
 
 
@@ -69,6 +72,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..words import get_scale
     from .sensitivity import _overrides
 
+    check_table(args)
     get_scale(args.scale)
     scenario = load_scenario(find_scenario(args.scenario)).with_overrides(_overrides(args.overrides))
     samples = args.samples if args.samples is not None else 100_000
@@ -89,7 +93,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         "warnings": list(pm.warnings),
         "sentence": pm.sentence,
     }
-    _write(args.format, head, pm, out)
+    if args.format == "csv":
+        tables = {"events": pm.events, "drivers": pm.drivers, "pathway": pm.pathway}
+        write_csv(tables, args.table, out, err)
+    else:
+        _write(args.format, head, pm, out)
     return 0
 
 
@@ -107,14 +115,6 @@ def _write(fmt: str, head: dict[str, Any], pm: Premortem, out: TextIO) -> None:
             data[name] = json.loads(frame.to_json(orient="records"))
         # ASCII escapes keep every character a terminal would obey out of the text (same data)
         out.write(json.dumps(data, indent=2, ensure_ascii=True, allow_nan=False) + "\n")
-        return
-    if fmt == "csv":
-        shown = {name: frame for name, frame in sections.items() if name != "pathway" or not frame.empty}
-        for i, (name, frame) in enumerate(shown.items()):
-            if i:
-                out.write("\n")
-            out.write(f"# {name}\n")
-            out.write(render_table(frame, format="csv"))
         return
     out.write(f"{terminal_safe(str(head['scenario_id']))}: {count(pm.samples)} samples, seed {pm.seed}\n")
     out.write(f"judgement: {terminal_safe(pm.judgement)}\n")

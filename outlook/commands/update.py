@@ -54,6 +54,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--scale", default="icd203", help="estimative-word scale (default icd203; see 'outlook scales')")
     p.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table", help="output format")
     p.add_argument("--all", action="store_true", help="list every judgement, not only those that moved word")
+    add_table_option(p, UPDATE_TABLES)
     p.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
 
 
@@ -65,6 +66,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..scenario.observations import load_observations
     from ..words import get_scale
 
+    check_table(args)
     get_scale(args.scale)
     scenario = load_scenario(find_scenario(args.scenario))
     observations = load_observations(args.observations, scenario)
@@ -74,14 +76,25 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format == "json":
         _json(u, scenario.id, out)
     elif args.format == "csv":
-        _csv(u, out, every=args.all)
+        _csv(u, out, err, every=args.all, table=args.table)
     else:
         _text(u, scenario.id, out, every=args.all)
     return 0
 
 
 def _moved(frame: Any, *, every: bool) -> Any:
-    return frame if every else frame[frame["word"] != frame["word_prior"]]
+    """Every row, or the rows worth listing: flips, large moves, and word changes too close to call."""
+    return frame if every else frame[frame["flip"] | frame["moved"] | (frame["word"] != frame["word_prior"])]
+
+
+def _groups(frame: Any, name: str) -> list[tuple[str, Any]]:
+    """The headings of the text output and their rows: flips, large moves that keep their word, the rest."""
+    same = frame["word"] == frame["word_prior"]
+    return [
+        (f"{name} whose word changes", frame[frame["flip"]]),
+        (f"{name}: large moves (same word)", frame[~frame["flip"] & frame["moved"] & same]),
+        (f"{name}: word changes too close to call", frame[~frame["flip"] & ~same]),
+    ]
 
 
 def _text(u: Update, sid: str, out: TextIO, *, every: bool) -> None:
@@ -96,26 +109,57 @@ def _text(u: Update, sid: str, out: TextIO, *, every: bool) -> None:
     out.write("\nobservations\n")
     out.write(render_table(u.observations))
     for name, frame in (("scenarios", u.scenarios), ("events", u.events)):
-        rows = _moved(frame, every=every)
-        title = name if every else f"{name} whose word changes"
-        out.write(f"\n{title}\n")
-        out.write(render_table(rows) if not rows.empty else "none.\n")
+        groups = [(name, frame)] if every else _groups(frame, name)
+        for i, (title, rows) in enumerate(groups):
+            if rows.empty and i > 0:
+                continue  # the first heading always shows ("none."); the others only with rows
+            out.write(f"\n{title}\n")
+            out.write(render_table(rows) if not rows.empty else "none.\n")
     out.write("\nwhat changed\n")
     out.write("".join(f"{terminal_safe(s)}\n" for s in u.sentences))
 
 
-def _csv(u: Update, out: TextIO, *, every: bool) -> None:
+#: The tables of ``outlook update -f csv``, the first by default.
+UPDATE_TABLES = ("scenarios", "events", "observations", "log")
+
+
+def add_table_option(p: argparse.ArgumentParser, names: tuple[str, ...]) -> None:
+    """``--table NAME``: the one table ``-f csv`` prints (``names[0]`` when not given)."""
+    p.add_argument(
+        "--table",
+        choices=names,
+        default=None,
+        help=f"with -f csv, the one table to print (default {names[0]}; CSV holds one table, so pandas reads it)",
+    )
+
+
+def check_table(args: argparse.Namespace) -> None:
+    """Refuse ``--table`` without ``-f csv`` (exit 2): the other formats hold every table."""
+    if getattr(args, "table", None) is not None and args.format != "csv":
+        raise ValueError(f"--table picks the one table of -f csv output (the {args.format} output holds every table)")
+
+
+def write_csv(tables: dict[str, Any], table: str | None, out: TextIO, err: TextIO) -> None:
+    """The one table of CSV output: ``table``, or the first with a note on ``err`` naming the others."""
     from ..display import render_table
 
-    tables = (
-        ("observations", u.observations),
-        ("scenarios", _moved(u.scenarios, every=every)),
-        ("events", _moved(u.events, every=every)),
-        ("log", u.log),
-    )
-    for i, (name, frame) in enumerate(tables):
-        out.write(("\n" if i else "") + f"# {name}\n")
-        out.write(render_table(frame, format="csv"))
+    names = list(tables)
+    if table is None:
+        others = ", ".join(names[1:])
+        err.write(
+            f"outlook: note: CSV holds one table, this is '{names[0]}'; the others need --table NAME ({others})\n"
+        )
+    out.write(render_table(tables[table or names[0]], format="csv"))
+
+
+def _csv(u: Update, out: TextIO, err: TextIO, *, every: bool, table: str | None) -> None:
+    tables = {
+        "scenarios": _moved(u.scenarios, every=every),
+        "events": _moved(u.events, every=every),
+        "observations": u.observations,
+        "log": u.log,
+    }
+    write_csv(tables, table, out, err)
 
 
 def _json(u: Update, sid: str, out: TextIO) -> None:

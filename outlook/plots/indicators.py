@@ -17,6 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from ..errors import did_you_mean
 from ._style import FONT, _contrast, _new_figure, _wrap
 
 if TYPE_CHECKING:
@@ -79,6 +80,8 @@ def indicator_board(table: pd.DataFrame, *, horizon: str | None = None, rows: in
         horizon = horizons[-1] if horizons else ""
     elif horizon not in horizons:
         msg = f"the table has no horizon {horizon!r}; it has {', '.join(map(str, horizons)) or 'none'}"
+        hint = did_you_mean(str(horizon), map(str, horizons))
+        msg += f".{hint}" if hint else ""
         raise ValueError(msg)
     t = table[table["horizon"] == horizon]
     every = list(dict.fromkeys(t["indicator"]))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from ..errors import did_you_mean
 from ..words import get_scale
 from ._style import FONT, _new_figure, _plain_legend, _wrap
 
@@ -53,6 +54,8 @@ def update_bars(update: Update, horizon: str | None = None) -> Figure:
     h = horizons[0] if horizon is None else horizon
     if h not in horizons:
         msg = f"unknown horizon {h!r}; the update's are {', '.join(horizons)}"
+        hint = did_you_mean(h, horizons)
+        msg += f".{hint}" if hint else ""
         raise ValueError(msg)
     rows = t[t["horizon"] == h]
     n = len(rows)

@@ -120,9 +120,12 @@ def _status_note(date: str) -> Para:
     return Para(
         (
             f"Status, on the observations to {date}: observed on the date it was first seen; not seen by the "
-            "date it was last reported absent; did not fire when its window closed (its observable can no longer "
-            "change) by the latest observation with none of it reported: its absence is evidence; lapsed when its "
-            "by-when date passed before the latest observation with none of it reported; not yet otherwise.",
+            "date it was last reported absent (an observation reports an indicator when it names it, or when its "
+            "observable is the indicator's, up to spaces); not observed for a state fixed from the start (one "
+            "that reads no event) that nobody reported: it never fires, and silence about it says nothing; did "
+            "not fire when its window closed (its observable can no longer change) by the latest observation "
+            "with none of it reported: its absence is evidence; lapsed when its by-when date passed before the "
+            "latest observation with none of it reported; not yet otherwise.",
         ),
         cls="note",
     )
@@ -190,7 +193,7 @@ def add_indicators(
         s, samples=run.samples, seed=int(run.seed), sampler=run.sampler, scale=run.scale, horizon=s.horizons[0].id
     )
     if observations is not None:
-        table["status"] = indicator_status(table, observations)
+        table["status"] = indicator_status(table, observations, s)
         table.attrs["observed_to"] = max((o.date for o in observations), default=s.as_of).isoformat()
     number = None
     if figs is not None:
