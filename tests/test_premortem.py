@@ -369,3 +369,17 @@ def test_the_command_suggests_a_horizon_for_indicators_and_premortem() -> None:
     assert err.strip().endswith("Did you mean 'short'?")
     with pytest.raises(ValueError, match="Did you mean 'short'"):
         outlook.indicators(outlook.load_scenario("nk-troops-russia"), samples=100, horizon="shrt")
+
+
+def test_the_judgement_names_the_leading_scenario_in_one_row_of_icd203() -> None:
+    """Beside a likelihood word the judgement says "the leading scenario", never "the most probable" (ICD 203)."""
+    from outlook.testing import tiny_scenario
+
+    s = tiny_scenario(
+        drivers={"r": {"range": [0.1, 0.3], "shape": "lognormal"}},
+        events={"it": {"rate": "r"}},
+        rules={"happens": "it", "not_yet": "otherwise"},
+    )
+    pm = premortem(s, f"not_yet@{s.horizons[0].id}", samples=4_000, seed=0)
+    assert pm.judgement.endswith("the leading scenario")
+    assert "probable" not in pm.judgement

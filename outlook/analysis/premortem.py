@@ -175,7 +175,7 @@ class Premortem:
     forced
         Whether the caller chose ``wrong``; otherwise it follows the judgement.
     judgement
-        The judgement in words: ``"“Contained and low-key” is the most probable
+        The judgement in words: ``"“Contained and low-key” is the leading
         scenario by 1 November 2025 (unlikely, 34%)"``.
     p, word
         The target's probability over all the worlds, and its estimative word.
@@ -607,7 +607,7 @@ def _judgement(s: Scenario, tgt: Target, wrong: str, date: str, p: float, word: 
         if wrong == "present":
             return f"the outcome by {date} is not “{label}” {said}"
         idx = [r.id for r in s.rules].index(tgt.id)
-        top = ", the most probable scenario" if shares[idx] == shares.max() and len(shares) > 1 else ""
+        top = ", the leading scenario" if shares[idx] == shares.max() and len(shares) > 1 else ""
         return f"the outcome by {date} is “{label}” {said}{top}"
     if wrong == "present":
         return f"“{label}” does not happen by {date} {said}"
