@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
 from ..display import by_horizon, count, end_date, long_date, number, ordinal, percent, plus_minus
+from ..scenario.records import citations
 from ..words import LEVEL_GAP, LEVEL_K, STRADDLE_K, Scale, get_scale, straddles
 from .change import change_section
 from .document import (
@@ -46,11 +47,12 @@ from .document import (
 from .facts import RunFacts, run_facts, scenario_of
 from .figures import FIGURES, shown_note
 from .judgements import Assessments, analyst_judgements, assessments_of, scenario_judgements
+from .sourcing import context_blocks, sources_section
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..scenario import Driver, Scenario, Source, SourceRef
+    from ..scenario import Driver, Event, Scenario, Source, SourceRef
     from ..tables import Tables
 
 __all__ = [
@@ -91,6 +93,16 @@ def _value_cell(x: Any) -> Cell:
 
 
 #: How a quote's ``basis`` (format 1.1 sourcing) is named beside it.
+#: The Admiralty grades of the information's credibility (NATO STANAG 2511)
+_CREDIBILITY = {
+    1: "confirmed",
+    2: "probably true",
+    3: "possibly true",
+    4: "doubtful",
+    5: "improbable",
+    6: "cannot be judged",
+}
+
 _BASES = {
     "reported": "reported",
     "interested_claim": "an interested party's claim",
@@ -340,17 +352,26 @@ def _cutoff_note(src: Source, as_of: dt.date) -> Parts:
 
 
 def _quoted(ctx: _Context) -> list[Parts]:
-    """Each distinct quote, once: the source's words, who reports them, how they are graded and what they bear on."""
+    """Each distinct quote, once: the source's words, who reports them, how they are graded and what they bear on.
+
+    Every citation counts (a driver's or event's ``source`` and ``sources``,
+    an event's ``status``); a quote cited with ``stance: contradicts`` says
+    what it contradicts, so that a contrary report stands beside the estimate
+    (ICD 203 standard 4). Context figures are listed apart
+    (:func:`~outlook.report.sourcing.context_blocks`).
+    """
     s = ctx.s
-    nodes: list[tuple[str, str, SourceRef | None]] = [(d.label, d.id, d.source) for d in s.drivers]
-    nodes += [(e.label, e.id, e.source) for e in s.events]
-    by_quote: dict[tuple[str, str], list[Parts]] = {}
-    refs: dict[tuple[str, str], SourceRef] = {}
-    for _label, ident, ref in nodes:
-        if ref is not None and ref.quote:
-            key = (ref.ref, one_line(ref.quote))
-            by_quote.setdefault(key, []).append((Code(ident),))
-            refs.setdefault(key, ref)
+    by_quote: dict[tuple[str, str, str], list[Parts]] = {}
+    refs: dict[tuple[str, str, str], SourceRef] = {}
+    items: list[Driver | Event] = [*s.drivers, *s.events]
+    for item in items:
+        for ref in citations(item):
+            if ref.quote:
+                key = (ref.ref, one_line(ref.quote), ref.stance)
+                bears = by_quote.setdefault(key, [])
+                if (Code(item.id),) not in bears:
+                    bears.append((Code(item.id),))
+                refs.setdefault(key, ref)
     out: list[Parts] = []
     for key, bears in by_quote.items():
         ref = refs[key]
@@ -371,8 +392,12 @@ def _quoted(ctx: _Context) -> list[Parts]:
         else:
             parts.append(".")
         basis = str(getattr(ref, "basis", "") or "")
-        parts += [" ", Em("Graded:"), f" {_BASES.get(basis, basis.replace('_', ' ')) if basis else 'not graded'}."]
-        parts += [" ", Em("Bears on:"), " ", *join(bears, ", "), "."]
+        parts += [" ", Em("Graded:"), f" {_BASES.get(basis, basis.replace('_', ' ')) if basis else 'not graded'}"]
+        if ref.credibility is not None:
+            parts.append(f", credibility {ref.credibility} ({_CREDIBILITY.get(int(ref.credibility), '')})")
+        parts.append(".")
+        label = "Contradicts:" if ref.stance == "contradicts" else "Bears on:"
+        parts += [" ", Em(label), " ", *join(bears, ", "), "."]
         out.append(tuple(parts))
     return out
 
@@ -412,6 +437,7 @@ def _facts_and_judgements(ctx: _Context) -> list[Block]:
         out += [Heading(3, "What the sources report", "reported"), List(tuple(quoted), cls="facts")]
     else:
         out.append(Para(("No driver or event quotes a source: everything below is judgement.",)))
+    out += context_blocks(s)
     if s.drivers:
         out += [
             Heading(3, "What we judge", "judged"),
@@ -688,24 +714,8 @@ def _background(ctx: _Context) -> list[Block]:
 
 
 def _sources(ctx: _Context) -> list[Block]:
-    """The scenario's sources, one item each; nothing without sources."""
-    s = ctx.s
-    if not s.sources:
-        return []
-    items = []
-    for src in s.sources:
-        parts: list[Inline] = [Code(src.id), " ", *_source_name(src.title or src.id, src.url)]
-        details = [one_line(x) for x in (src.publisher, str(src.date or "")) if x]
-        if details:
-            parts += [", ", User(", ".join(details))]
-        if src.file:
-            parts += [", file ", Code(one_line(src.file))]
-        parts.append(".")
-        parts.extend(_cutoff_note(src, s.as_of))
-        if src.note:
-            parts += [" ", *inline_text(one_line(src.note))]
-        items.append(tuple(parts))
-    return [Heading(2, "Sources", "sources"), List(tuple(items), cls="sources")]
+    """The scenario's sources, graded, with a paragraph on their quality (:mod:`outlook.report.sourcing`)."""
+    return sources_section(ctx.s)
 
 
 def _manifest(ctx: _Context) -> list[Block]:
