@@ -162,7 +162,17 @@ _CORRELATED = tiny_scenario(
         ({"events.f.after.e": 3.0}, {"event:f", "scenario:both", "scenario:rest"}),
         ({"drivers.a.label": "A"}, set()),
     ],
-    ids=["correlated-range", "correlation", "last-pair-dropped", "all-dropped", "constant", "added", "removed", "after", "label"],
+    ids=[
+        "correlated-range",
+        "correlation",
+        "last-pair-dropped",
+        "all-dropped",
+        "constant",
+        "added",
+        "removed",
+        "after",
+        "label",
+    ],
 )
 def test_correlated_added_and_removed_nodes(override: dict[str, Any], nodes: set[str]) -> None:
     """A correlated driver's own range moves it alone; a correlation moves its group; added nodes are drawn."""

@@ -166,20 +166,22 @@ PLANT_KINDS: MappingProxyType[str, PlantKind] = MappingProxyType(
 )
 
 
-def read_params(r: Reader, kind: str, given: dict[str, Node], kp: str, where: Location) -> dict[str, Any]:
+def read_params(r: Reader, kind: str, given: dict[str, Node], kp: str, where: Location, parent: Node) -> dict[str, Any]:
     """A plant's parameters, checked against its kind; each problem is recorded on ``r``, located.
 
-    Unknown parameters (with a "did you mean"), missing required ones and
+    ``given`` are the plant's entries other than ``kind``, ``keys`` and
+    ``note``, ``parent`` the plant's mapping. Unknown parameters (at their
+    key, with a "did you mean"), missing required ones (at ``where``) and
     values of the wrong type are problems. Defaults fill what is not given.
     """
     from ..errors import did_you_mean
 
     spec = PLANT_KINDS[kind].params
     out: dict[str, Any] = {}
-    for name, written in given.items():
+    for name in given:
         if name not in spec:
             hint = did_you_mean(name, spec)
-            r.fail(r.at(written, f"{kp}.{name}"), f"unknown parameter {name!r} of a {kind} plant", hint=hint)
+            r.fail(r.at_key(parent, name, f"{kp}.{name}"), f"unknown parameter {name!r} of a {kind} plant", hint=hint)
     for name, (typ, default) in spec.items():
         node = given.get(name)
         if node is None:

@@ -259,7 +259,7 @@ def _plant(r: Reader, pid: str, node: Node) -> Plant:
     note = r.text(node.value["note"], f"{kp}.note") if "note" in node.value else ""
     rest = {k: v for k, v in node.items() if k not in ("kind", "keys", "note")}
     before = len(r.errors)
-    params = read_params(r, kind, rest, kp, r.at(node, kp))
+    params = read_params(r, kind, rest, kp, r.at(node, kp), node)
     if len(r.errors) > before:
         raise Skip()
     return Plant(pid, kind, keys, tuple(params.items()), note, r.at(node, kp))
