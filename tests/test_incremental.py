@@ -154,13 +154,25 @@ _CORRELATED = tiny_scenario(
     [
         ({"drivers.a.range": [1, 4]}, {"driver:a", "event:e", "event:f", "scenario:both", "scenario:rest"}),
         ({"correlations[0]": ["a", "b", 0.2]}, {"driver:a", "driver:b", "event:e", "event:f"}),
+        ({"correlations[0]": DROP}, {"driver:a", "driver:b", "event:e", "event:f"}),
+        ({"correlations": DROP}, {"driver:a", "driver:b", "event:e", "event:f"}),
         ({"drivers.c": {"constant": 1}}, {"driver:c"}),
         ({"drivers.z": {"constant": 1}}, {"driver:z"}),
         ({"drivers.c": DROP}, set()),
         ({"events.f.after.e": 3.0}, {"event:f", "scenario:both", "scenario:rest"}),
         ({"drivers.a.label": "A"}, set()),
     ],
-    ids=["correlated-range", "correlation", "constant", "added", "removed", "after", "label"],
+    ids=[
+        "correlated-range",
+        "correlation",
+        "last-pair-dropped",
+        "all-dropped",
+        "constant",
+        "added",
+        "removed",
+        "after",
+        "label",
+    ],
 )
 def test_correlated_added_and_removed_nodes(override: dict[str, Any], nodes: set[str]) -> None:
     """A correlated driver's own range moves it alone; a correlation moves its group; added nodes are drawn."""

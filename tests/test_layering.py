@@ -8,7 +8,8 @@ layers above it in this list, never one below:
 2. ``outlook.scenario`` (YAML -> frozen, validated Scenario)
 3. ``outlook.model`` (Scenario -> Model -> worlds -> Run), and ``outlook.testing`` (tiny scenarios for tests)
 4. ``outlook.tables``, ``outlook.words`` (Run -> tidy tables; estimative words)
-5. ``outlook.analysis`` (tables and worlds in, tables out), ``outlook.scoring`` (a ledger of forecasts, scored)
+5. ``outlook.analysis`` (tables and worlds in, tables out), ``outlook.scoring`` (a ledger of forecasts, scored),
+   ``outlook.exercises`` (planted-bias exercises checked through the analysis)
 6. ``outlook.display``, ``outlook.plots``, ``outlook.report`` (consume tables)
 7. ``outlook.api`` (the shortcut that chains the stages)
 8. ``outlook.cli`` (the command) and ``outlook.commands`` (sub-commands kept in their own modules)
@@ -50,7 +51,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("outlook.scenario",),
     ("outlook.model", "outlook.testing"),
     ("outlook.tables", "outlook.words"),
-    ("outlook.analysis", "outlook.scoring"),
+    ("outlook.analysis", "outlook.scoring", "outlook.exercises"),
     ("outlook.display", "outlook.plots", "outlook.report", "outlook.spreadsheet"),
     ("outlook.api",),
     ("outlook.cli", "outlook.commands"),

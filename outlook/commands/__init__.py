@@ -151,3 +151,12 @@ def _cone() -> ModuleType:
 
 
 COMMANDS["cone"] = _cone
+
+
+def _exercise() -> ModuleType:
+    from . import exercise
+
+    return exercise
+
+
+COMMANDS["exercise"] = _exercise

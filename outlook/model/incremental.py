@@ -130,8 +130,9 @@ def _changed(base: Model, new: Model) -> set[str]:
         (base.cholesky is None and new.cholesky is None)
         or (base.cholesky is not None and new.cholesky is not None and np.array_equal(base.cholesky, new.cholesky))
     )
-    if not copula_same:
-        out |= {f"driver:{name}" for name in new.correlated}
+    if not copula_same:  # every driver of the old copula and of the new: dropping a pair frees both drivers
+        ids = {d.id for d in s.drivers}
+        out |= {f"driver:{name}" for name in (*base.correlated, *new.correlated) if name in ids}
     old_derived = {d.id: _expr_key(d.expr) for d in b.derived}
     out |= {f"derived:{d.id}" for d in s.derived if old_derived.get(d.id, _MISSING) != _expr_key(d.expr)}
     old_events = {e.id: _event_key(e) for e in b.events}
