@@ -1,0 +1,260 @@
+"""The sources' own forecasts: the claims: block, outlook.claims, its command, report section and ledger lines."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import outlook
+from outlook import Scenario, ScenarioErrors
+from outlook.analysis.claims import CLAIM_COLUMNS
+from outlook.scenario.claims import ICD_203
+from outlook.words import SCALES
+
+CASE = """outlook: 1.1
+id: claims-case
+title: Claims
+question: Does A happen?
+as_of: 2024-01-01
+sources:
+  kyiv: {title: A statement by Kyiv, interested_party: "Ukraine, a party to the war"}
+  wire: {title: A wire report, interested_party: false}
+horizons:
+  y1: {until: 1y}
+  y2: {until: 2y}
+drivers: {}
+events:
+  a: {rate: 0.7}
+  b: {rate: 0.2}
+scenarios:
+  a_first: a
+  rest: otherwise
+claims:
+  more:
+    speaker: {ref: kyiv}
+    paraphrase: A will happen within the year
+    quote: {ref: kyiv, quote: A is coming}
+    timeframe: y1
+    implies: likely
+    target: a
+  b_soon:
+    speaker: A pundit
+    paraphrase: B within 200 days
+    quote: {ref: wire, quote: "B soon, maybe"}
+    timeframe: 200d
+    implies: 10%
+    target: b
+  a_by_y2:
+    speaker: A columnist
+    paraphrase: A will have come by the second year
+    timeframe: y2
+    implies: probable
+    target: a_first
+    interested_party: true
+  c_never:
+    speaker: A columnist
+    paraphrase: C will never happen
+    timeframe: 2024-06-01
+    implies: 0.02
+    not_modelled: the model has no C
+"""
+
+#: Closed forms: constant hazards, P(by t) = 1 - exp(-rate t).
+P_MORE = 1 - math.exp(-0.7)  # 0.503: roughly even chance, below "likely"
+P_B_SOON = 1 - math.exp(-0.2 * 200 / 365.25)  # 0.104: very unlikely, as 10% is
+P_A_BY_Y2 = 1 - math.exp(-1.4)  # 0.753: likely, as "probable" is
+
+
+@pytest.fixture(scope="module")
+def case() -> Scenario:
+    return Scenario.from_yaml(CASE, path="c.yaml")
+
+
+@pytest.fixture(scope="module")
+def table(case: Scenario):
+    return outlook.claims(case, samples=20_000, seed=1)
+
+
+# -- the block -----------------------------------------------------------------
+
+
+def test_the_block_is_read_and_round_trips(case: Scenario) -> None:
+    """Each claim keeps what the file states; to_dict gives it back, and it is part of the hash."""
+    assert [c.id for c in case.claims] == ["more", "b_soon", "a_by_y2", "c_never"]
+    more, soon, y2, never = case.claims
+    assert (more.kind, more.target, more.horizon, more.years) == ("event", "a", "y1", 1.0)
+    assert (soon.horizon, soon.years, soon.probability) == ("", 200 / 365.25, 0.1)
+    assert (y2.kind, y2.band, y2.interested_party) == ("scenario", 4, True)
+    assert (never.kind, never.target, never.not_modelled) == ("", "", "the model has no C")
+    assert more.speaker_ref is not None
+    assert more.speaker_ref.ref == "kyiv"
+    again = Scenario.from_dict(case.to_dict())
+    assert again == case
+    assert again.hash == case.hash
+    data = case.to_dict()
+    del data["claims"]
+    assert Scenario.from_dict(data).hash != case.hash
+
+
+def test_the_icd_table_is_the_words_module_s() -> None:
+    """The loader's copy of ICD 203 (the scenario stage cannot import outlook.words) matches both rows."""
+    for row, scale in ((0, "icd203"), (1, "icd203-probability")):
+        bands = [(b.word, b.lo, b.hi) for b in SCALES[scale].bands]
+        assert [(r[row], r[2], r[3]) for r in ICD_203] == bands
+
+
+BAD = """outlook: 1.1
+id: claims-bad
+title: Claims
+question: Does A happen?
+as_of: 2024-01-01
+sources:
+  kyiv: {title: A statement by Kyiv}
+horizons:
+  y1: {until: 1y}
+drivers: {}
+events:
+  a: {rate: 0.7}
+scenarios:
+  a_first: a
+  rest: otherwise
+claims:
+  c1: {speaker: X, paraphrase: p, timeframe: y1, implies: likley, target: a}
+  c2: {speaker: X, paraphrase: p, timeframe: y1, implies: 1.5, target: a}
+  c3: {speaker: X, paraphrase: p, timeframe: y1, implies: likely}
+  c4: {speaker: X, paraphrase: p, timeframe: y1, implies: likely, target: a, not_modelled: why}
+  c5: {speaker: X, paraphrase: p, timeframe: y1, implies: likely, target: a_frist}
+  c6: {speaker: X, paraphrase: p, timeframe: y9, implies: likely, target: a}
+  c7: {speaker: X, paraphrase: p, timeframe: 2y, implies: likely, target: a}
+  c8: {speaker: X, paraphrase: p, timeframe: 6mo, implies: likely, target: a_first}
+  c9: {speaker: {ref: kiev}, paraphrase: p, timeframe: y1, implies: likely, target: a}
+  c10: {speaker: X, paraphrase: p, timeframe: 2023-06-01, implies: likely, target: a}
+  c11: {speaker: X, paraphrase: p, timeframe: y1, implies: likely, target: a, quote: {ref: kyiv}}
+  c12: {speaker: X, timeframe: y1, implies: likely, target: a, confidence: high}
+  c13: {speaker: {quote: hi}, paraphrase: p, timeframe: y1, implies: likely, target: a}
+  c14: {speaker: X, paraphrase: p, timeframe: y1, implies: likely, not_modelled: ""}
+  c15: {speaker: X, paraphrase: p, timeframe: y1, implies: 120%, target: a}
+  c16: {speaker: true, paraphrase: p, timeframe: y1, implies: likely, target: a}
+"""
+
+#: Every problem of BAD, one located line each, in file order.
+BAD_ERRORS = [
+    "b.yaml:17:59: claims.c1.implies: expected an ICD 203 estimative word (almost no chance, very unlikely, "
+    "unlikely, roughly even chance, likely, very likely, almost certain, or the table's probability terms) or a "
+    "probability (0.7, 70%) (got 'likley'). Did you mean 'likely'?",
+    "b.yaml:18:59: claims.c2.implies: probability must lie in [0, 1] (got 1.5)",
+    "b.yaml:19:7: claims.c3: give 'target' (the event or scenario it maps to) or 'not_modelled: reason'",
+    "b.yaml:20:7: claims.c4: give one of 'target' and 'not_modelled', not both",
+    "b.yaml:21:75: claims.c5.target: unknown event or scenario 'a_frist'. Did you mean 'a_first'?",
+    "b.yaml:22:46: claims.c6.timeframe: unknown horizon 'y9'",
+    "b.yaml:23:46: claims.c7.timeframe: 2y is after the last horizon's end (y1): the model does not look that far; "
+    "add a horizon, or record the claim with not_modelled: reason",
+    "b.yaml:24:46: claims.c8.timeframe: a claim on a scenario needs a horizon id as its timeframe: a world's "
+    "scenario is read at the horizons' ends (y1) (got '6mo')",
+    "b.yaml:25:23: claims.c9.speaker.ref: unknown source 'kiev'. Did you mean 'kyiv'?",
+    "b.yaml:26:47: claims.c10.timeframe: date 2023-06-01 is before as_of (2024-01-01)",
+    "b.yaml:27:86: claims.c11.quote: missing required key 'quote': the source's own words",
+    "b.yaml:28:8: claims.c12: missing required key 'paraphrase'",
+    "b.yaml:28:64: claims.c12.confidence: unknown key 'confidence'",
+    "b.yaml:29:18: claims.c13.speaker: a speaker written as a mapping needs 'ref', a source id",
+    "b.yaml:30:82: claims.c14.not_modelled: say why the model cannot judge the claim",
+    "b.yaml:31:60: claims.c15.implies: probability must lie in [0, 1] (got 1.2)",
+    "b.yaml:32:18: claims.c16.speaker: expected a speaker's name, or {ref: SOURCE} (got true: YAML reads "
+    "true/false as yes/no values; quote it, 'true', for text)",
+]
+
+
+def test_every_bad_value_is_one_located_line() -> None:
+    """Each problem of the block is reported, located at file:line:column with its key path, all together."""
+    with pytest.raises(ScenarioErrors) as exc:
+        Scenario.from_yaml(BAD, path="b.yaml")
+    assert sorted(str(e) for e in exc.value.errors) == sorted(BAD_ERRORS)
+
+
+def test_the_block_needs_format_1_1() -> None:
+    """An outlook: 1 file is told the block is new in format 1.1."""
+    from outlook.testing import tiny_yaml
+
+    claim = {"speaker": "X", "paraphrase": "p", "timeframe": "soon", "implies": "likely", "target": "a"}
+    text = tiny_yaml(events={"a": {"rate": 0.1}}, claims={"c": claim})
+    with pytest.raises(ScenarioErrors) as exc:
+        Scenario.from_yaml(text, path="c.yaml")
+    assert [str(e) for e in exc.value.errors] == [
+        "c.yaml:6:1: claims: the 'claims' block is new in format 1.1: write 'outlook: 1.1' at the top of the file"
+    ]
+
+
+def test_a_claim_left_dangling_by_hand_is_refused(case: Scenario) -> None:
+    """A scenario assembled by hand without the claim's target is refused, naming the claim."""
+    import dataclasses
+
+    with pytest.raises(outlook.ScenarioError, match=r"claims.more.target: unknown event 'a'"):
+        dataclasses.replace(case, events=case.events[1:], rules=case.rules[1:])
+
+
+# -- the table -----------------------------------------------------------------
+
+
+def test_the_table_against_closed_forms(table) -> None:
+    """The model's p is the closed form within 4 SE; the implied band, word and midpoint are ICD 203's."""
+    assert list(table.columns) == list(CLAIM_COLUMNS)
+    t = table.set_index("claim")
+    for cid, p in (("more", P_MORE), ("b_soon", P_B_SOON), ("a_by_y2", P_A_BY_Y2)):
+        assert abs(t.loc[cid, "p"] - p) < 4 * t.loc[cid, "p_se"], cid
+        assert t.loc[cid, "p_se"] == pytest.approx(math.sqrt(p * (1 - p) / 20_000), rel=0.05)
+    more = t.loc["more"]
+    assert (more["implied_word"], more["implied_low"], more["implied_high"]) == ("likely", 0.55, 0.80)
+    assert more["implied_p"] == pytest.approx(0.675)  # the midpoint of likely's band
+    assert (more["word"], more["agreement"]) == ("roughly even chance", "model lower")
+    assert (more["speaker"], more["interested_party"], more["quote"]) == (
+        "A statement by Kyiv",
+        "Ukraine, a party to the war",
+        "A is coming",
+    )
+    assert more["horizon_end"] == "2025-01-01"
+    soon = t.loc["b_soon"]
+    assert (soon["implied_word"], soon["implied_p"], soon["word"], soon["agreement"]) == (
+        "very unlikely",
+        0.1,
+        "very unlikely",
+        "agrees",
+    )
+    assert soon["interested_party"] == "no"  # the wire source the quote cites
+    assert soon["horizon_end"] == "2024-07-19"  # 200 days after as_of
+    y2 = t.loc["a_by_y2"]
+    assert (y2["implied_word"], y2["agreement"], y2["interested_party"]) == ("likely", "agrees", "yes")
+    never = t.loc["c_never"]
+    assert never["agreement"] == "not modelled"
+    assert math.isnan(never["p"])
+    assert never["not_modelled"] == "the model has no C"
+    assert never["implied_word"] == "almost no chance"
+
+
+def test_a_claim_off_the_horizons_is_read_at_its_own_time(case: Scenario) -> None:
+    """A claim's time is a point of the curves, counted exactly: it equals the worlds' own count."""
+    model = outlook.compile_model(case)
+    years = 200 / 365.25
+    assert np.any(np.abs(model.curve_times - years) < 1e-12)
+    tables = outlook.summarise(outlook.simulate(model, samples=3_000, seed=2))
+    worlds = outlook.sample_worlds(case, samples=3_000, seed=2)
+    expected = float(np.mean(worlds["time_b"].to_numpy() <= years))
+    t = outlook.claims(tables).set_index("claim")
+    assert t.loc["b_soon", "p"] == pytest.approx(expected, abs=1e-12)
+
+
+def test_the_words_follow_the_run_s_row_of_the_table(case: Scenario) -> None:
+    """With the probability terms, the implied and the model's words are both of that row."""
+    t = outlook.claims(case, samples=2_000, seed=1, scale="icd203-probability").set_index("claim")
+    assert t.loc["more", "implied_word"] == "probable"
+    assert t.loc["a_by_y2", "word"] == "probable"
+
+
+def test_a_scenario_without_claims_gives_an_empty_table() -> None:
+    """No claims: an empty table with every column."""
+    from outlook.testing import tiny_scenario
+
+    t = outlook.claims(tiny_scenario(events={"a": {"rate": 0.1}}), samples=500)
+    assert t.empty
+    assert list(t.columns) == list(CLAIM_COLUMNS)
