@@ -258,3 +258,65 @@ def test_a_scenario_without_claims_gives_an_empty_table() -> None:
     t = outlook.claims(tiny_scenario(events={"a": {"rate": 0.1}}), samples=500)
     assert t.empty
     assert list(t.columns) == list(CLAIM_COLUMNS)
+
+
+# -- the command ---------------------------------------------------------------
+
+
+def _cli(*argv: str) -> tuple[int, str, str]:
+    import io
+
+    from outlook import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def case_file(tmp_path) -> str:
+    p = tmp_path / "c.yaml"
+    p.write_text(CASE, encoding="utf-8")
+    return str(p)
+
+
+def test_the_command_says_each_claim_in_a_sentence(case_file: str) -> None:
+    """Text: the run's line, one sentence a claim (the speaker, the implied word, the model's), then the table."""
+    code, out, err = _cli("claims", case_file, "--samples", "2000", "--seed", "1")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "scenario_id claims-case, samples 2000, seed 1, scale icd203"
+    assert lines[1].startswith("more: A statement by Kyiv implies likely by 1 January 2025; the model says ")
+    assert lines[1].endswith(", roughly even chance: model lower")
+    assert lines[4] == "c_never: A columnist implies almost no chance by 1 June 2024; not modelled: the model has no C"
+    assert "agreement" in lines[6]
+
+
+def test_the_command_writes_json_and_csv(case_file: str) -> None:
+    """JSON: the header and the table's rows (NaN as null); CSV: the table under its name."""
+    import csv
+    import json
+
+    code, out, _ = _cli("claims", case_file, "-n", "2000", "-s", "1", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert (data["samples"], data["seed"], data["scale"]) == (2000, 1, "icd203")
+    assert [c["agreement"] for c in data["claims"]] == ["model lower", "agrees", "agrees", "not modelled"]
+    assert data["claims"][3]["p"] is None
+    code, out, _ = _cli("claims", case_file, "-n", "500", "-f", "csv")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "# claims"
+    rows = list(csv.DictReader(lines[1:]))
+    assert [r["claim"] for r in rows] == ["more", "b_soon", "a_by_y2", "c_never"]
+    assert list(rows[0]) == list(CLAIM_COLUMNS)
+
+
+def test_the_command_refuses_a_bad_file_in_one_located_line(tmp_path) -> None:
+    """A bad claim: exit 2, the located line on stderr, nothing on stdout."""
+    p = tmp_path / "b.yaml"
+    p.write_text(BAD.split("  c2:")[0], encoding="utf-8")
+    code, out, err = _cli("claims", str(p))
+    assert code == 2
+    assert out == ""
+    assert err.strip() == BAD_ERRORS[0].replace("b.yaml", str(p))

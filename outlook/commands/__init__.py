@@ -151,3 +151,12 @@ def _cone() -> ModuleType:
 
 
 COMMANDS["cone"] = _cone
+
+
+def _claims() -> ModuleType:
+    from . import claims
+
+    return claims
+
+
+COMMANDS["claims"] = _claims
