@@ -32,7 +32,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--scale", default="icd203", help="estimative-word scale (default icd203; see 'outlook scales')")
 
 
-def sentence(row: dict[str, Any]) -> str:
+def sentence(row: dict[Any, Any]) -> str:
     """One claim as a reader says it: ``more: Kyiv implies likely by 1 January 2025; the model says 50.3%, ...``."""
     import datetime as dt
 
