@@ -26,7 +26,18 @@ of axes (a, b):
   ``axes are not independent: expect near-empty quadrants``; NaN when an
   axis is always or never true;
 * the cross-tab gives, per quadrant and scenario at the horizon, the joint
-  share and the scenario's share within the quadrant.
+  share and the scenario's share within the quadrant;
+* the top indicators of each quadrant (when the file states ``indicators:``)
+  are those most diagnostic of it, by the likelihood ratio of seeing the
+  indicator, LR+ = P(I | quadrant) / P(I | not quadrant), counted over the
+  same worlds with the indicator read at the block's horizon as
+  :func:`~outlook.indicators` reads it (Heuer and Pherson's Indicators
+  Validator keeps as diagnostic an indicator likely in one scenario and
+  unlikely in the others; the project's SAT reference, §4.4 and §4.6): at
+  most :data:`TOP_INDICATORS`, largest LR+ first, each above the
+  non-diagnostic band (LR+ > 1.25, :data:`~outlook.analysis.indicators.NON_DIAGNOSTIC`);
+  an indicator that holds in the quadrant and never outside it (LR+
+  unbounded, shown NaN with a note) ranks first.
 
 The cone of plausibility
 ------------------------
@@ -56,7 +67,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -71,9 +82,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COVER",
+    "FUTURE_INDICATOR_COLUMNS",
     "IMPLAUSIBLE",
     "MAX_AXES",
     "PHI_WARN",
+    "TOP_INDICATORS",
     "WILDCARD",
     "Cone",
     "AlternativeFutures",
@@ -92,6 +105,8 @@ COVER = 0.9
 WILDCARD = 0.1
 #: at most this many axes (2**MAX_AXES joint cells are counted)
 MAX_AXES = 8
+#: at most this many indicators are listed for each quadrant
+TOP_INDICATORS = 3
 IMPLAUSIBLE_FLAG = "implausible combination: rethink the axes"
 DEPENDENT_WARNING = "axes are not independent: expect near-empty quadrants"
 
@@ -105,7 +120,8 @@ class AlternativeFutures:
     quadrants
         One row per pair of axes and quadrant: ``pair`` (``"a x b"``),
         ``quadrant`` (``"a_high.b_low"``), ``a``, ``a_label``, ``b``,
-        ``b_label``, ``p``, ``se``, ``word``, ``flag`` and ``narrative``.
+        ``b_label``, ``p``, ``se``, ``word``, ``flag``, ``narrative`` and
+        ``top_indicators`` (the ids of its top indicators, comma-separated, or ``""``).
     associations
         One row per pair: ``a``, ``b``, ``phi``, ``warning``.
     crosstab
@@ -113,6 +129,12 @@ class AlternativeFutures:
         ``share`` (P(scenario | quadrant); NaN for an empty quadrant).
     warnings
         Every warning, one sentence each.
+    indicators
+        The top indicators of each quadrant (see the module's docstring): one
+        row per pair, quadrant and indicator listed, ``pair``, ``quadrant``,
+        ``rank`` (1 first), ``indicator``, ``label``, ``p_given`` = P(I | quadrant),
+        ``p_given_not`` = P(I | not quadrant), ``lr_pos`` (NaN when unbounded)
+        and ``note``; empty when the file states no indicators.
     """
 
     horizon: str
@@ -121,6 +143,7 @@ class AlternativeFutures:
     associations: pd.DataFrame
     crosstab: pd.DataFrame
     warnings: tuple[str, ...] = field(default=())
+    indicators: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -226,27 +249,76 @@ def futures(
         raise ValueError(f"the futures: block's horizon {block.horizon!r} is not one of {', '.join(ids)}")
     if len(block.axes) > MAX_AXES:
         raise ValueError(f"at most {MAX_AXES} axes (got {len(block.axes)})")
-    counts = _joint_counts(model, _blocks(model, samples, seed, chunk_size, blocks))
-    return _futures_tables(s, counts, scale)
+    counts, seen = _joint_counts(model, _blocks(model, samples, seed, chunk_size, blocks))
+    return _futures_tables(s, counts, scale, seen)
 
 
-def _joint_counts(model: Model, blocks: Iterable[WorldBlock]) -> IntArray:
-    """Shape ``(2**n_axes, n_scenarios)``: worlds per joint cell (bit i set: axis i high) and scenario."""
+def _joint_counts(model: Model, blocks: Iterable[WorldBlock]) -> tuple[IntArray, IntArray]:
+    """Worlds per joint cell (bit i set: axis i high) and scenario, shape ``(2**n_axes, n_scenarios)``;
+    and per indicator and joint cell where the indicator holds, shape ``(n_indicators, 2**n_axes)``."""
     s = model.scenario
     assert s.futures is not None
     hi = [h.id for h in s.horizons].index(s.futures.horizon)
     n = len(s.futures.axes)
     k = len(s.rules)
     counts = np.zeros((2**n, k), dtype=np.int64)
+    seen = np.zeros((len(s.indicators), 2**n), dtype=np.int64)
     for b in blocks:
         code = np.zeros(b.labels.shape[1], dtype=np.int64)
         for i, axis in enumerate(s.futures.axes):
             code |= evaluate_observable(model, axis.when, b, hi).astype(np.int64) << i
         np.add.at(counts, (code, b.labels[hi]), 1)
-    return counts
+        for i, ind in enumerate(s.indicators):
+            seen[i] += np.bincount(code[evaluate_observable(model, ind.observable, b, hi)], minlength=2**n)
+    return counts, seen
 
 
-def _futures_tables(s: Scenario, counts: IntArray, scale: str) -> AlternativeFutures:
+def _top_indicators(
+    s: Scenario, seen: IntArray, cell: IntArray, mask: np.ndarray, axes: frozenset[str]
+) -> list[dict[str, Any]]:
+    """The indicators most diagnostic of one quadrant (``mask`` over the joint cells), largest LR+ first.
+
+    ``axes``: the names the quadrant's two axes read; an indicator that reads
+    only those is noted as definitional (part of the quadrant's definition,
+    not a signpost upstream of it).
+    """
+    from .indicators import NON_DIAGNOSTIC
+
+    total, n_q = int(cell.sum()), int(cell[mask].sum())
+    if not n_q or not len(s.indicators):
+        return []
+    found = []
+    for i, ind in enumerate(s.indicators):
+        k_in, k_all = int(seen[i, mask].sum()), int(seen[i].sum())
+        p = k_in / n_q
+        q = (k_all - k_in) / (total - n_q) if total > n_q else math.nan
+        lr = p / q if q > 0 else (math.inf if p > 0 and q == 0 else math.nan)
+        if not lr > NON_DIAGNOSTIC[1]:
+            continue
+        notes = ["never seen outside this quadrant: LR+ is unbounded (NaN)"] if math.isinf(lr) else []
+        read = ind.observable.names | ind.observable.times_read
+        if read and read <= axes:
+            notes.append("definitional: the observable reads only what the quadrant's axes read")
+        note = "; ".join(notes)
+        found.append(
+            (
+                -lr,
+                i,
+                {
+                    "indicator": ind.id,
+                    "label": ind.label,
+                    "p_given": p,
+                    "p_given_not": q,
+                    "lr_pos": lr if math.isfinite(lr) else math.nan,
+                    "note": note,
+                },
+            )
+        )
+    found.sort(key=lambda x: (x[0], x[1]))
+    return [{"rank": r + 1, **row} for r, (_, _, row) in enumerate(found[:TOP_INDICATORS])]
+
+
+def _futures_tables(s: Scenario, counts: IntArray, scale: str, seen: IntArray) -> AlternativeFutures:
     import pandas as pd
 
     assert s.futures is not None
@@ -254,7 +326,7 @@ def _futures_tables(s: Scenario, counts: IntArray, scale: str) -> AlternativeFut
     total = int(counts.sum())
     cell = counts.sum(axis=1)
     codes = np.arange(cell.size)
-    quads, assoc, cross, warnings = [], [], [], []
+    quads, assoc, cross, warnings, tops = [], [], [], [], []
     for i, j in itertools.combinations(range(len(axes)), 2):
         a, b = axes[i], axes[j]
         pair = f"{a.id} x {b.id}"
@@ -283,6 +355,10 @@ def _futures_tables(s: Scenario, counts: IntArray, scale: str) -> AlternativeFut
                     "narrative": s.futures.narrative(key),
                 }
             )
+            axes_read = a.when.names | a.when.times_read | b.when.names | b.when.times_read
+            top = _top_indicators(s, seen, cell, mask, axes_read)
+            quads[-1]["top_indicators"] = ", ".join(t["indicator"] for t in top)
+            tops += [{"pair": pair, "quadrant": key, **t} for t in top]
             by_scenario = counts[mask].sum(axis=0)
             for r, c in zip(s.rules, by_scenario):
                 share = float(c / m) if m else float("nan")
@@ -299,7 +375,22 @@ def _futures_tables(s: Scenario, counts: IntArray, scale: str) -> AlternativeFut
         pd.DataFrame(assoc),
         pd.DataFrame(cross),
         tuple(warnings),
+        pd.DataFrame(tops, columns=list(FUTURE_INDICATOR_COLUMNS)),
     )
+
+
+#: The columns of :attr:`AlternativeFutures.indicators`, in order.
+FUTURE_INDICATOR_COLUMNS = (
+    "pair",
+    "quadrant",
+    "rank",
+    "indicator",
+    "label",
+    "p_given",
+    "p_given_not",
+    "lr_pos",
+    "note",
+)
 
 
 def cone(
