@@ -316,3 +316,15 @@ def test_without_indicators_the_table_is_empty():
     assert f.indicators is not None
     assert f.indicators.empty
     assert set(f.quadrants["top_indicators"]) == {""}
+
+
+def test_the_cone_of_a_run_s_tables_is_the_cone_of_its_worlds():
+    """cone(tables) reads the run's shares and high-impact events: the same table as counting its worlds."""
+    events = {"a": {"rate": LA}, "b": {"rate": 0.05, "impact": "high"}}
+    s = tiny_scenario(outlook=1.1, events=events, horizons={"y1": {"until": "1y"}, "y2": {"until": "2y"}})
+    tables = outlook.run_outlook(s, samples=4_000, seed=3)
+    from_tables, from_worlds = outlook.cone(tables), outlook.cone(s, samples=4_000, seed=3)
+    assert from_tables.table.equals(from_worlds.table)
+    assert "b (" in from_tables.table.loc[0, "wildcards"]
+    assert from_tables.shares["se"].tolist() == pytest.approx(from_worlds.shares["se"].tolist(), rel=1e-12)
+    assert from_tables.notes == from_worlds.notes

@@ -80,6 +80,8 @@ from ..words import estimative_word, get_scale
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..tables import Tables
+
 __all__ = [
     "COVER",
     "FUTURE_INDICATOR_COLUMNS",
@@ -186,11 +188,16 @@ def _model(scenario: Scenario | Model | str | Path) -> Model:
 
 
 def _blocks(
-    model: Model, samples: int, seed: int, chunk_size: int, blocks: Iterable[WorldBlock] | None
+    model: Model,
+    samples: int,
+    seed: int,
+    chunk_size: int,
+    blocks: Iterable[WorldBlock] | None,
+    sampler: str = "random",
 ) -> Iterable[WorldBlock]:
     if blocks is not None:
         return blocks
-    return iter_worlds(model, samples=samples, seed=seed, chunk_size=chunk_size)
+    return iter_worlds(model, samples=samples, seed=seed, chunk_size=chunk_size, sampler=sampler)
 
 
 def futures(
@@ -201,6 +208,7 @@ def futures(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     blocks: Iterable[WorldBlock] | None = None,
     scale: str = "icd203",
+    sampler: str = "random",
 ) -> AlternativeFutures:
     """The quadrants of the ``futures:`` block's axes, every pair of them, over the worlds of a run.
 
@@ -208,7 +216,7 @@ def futures(
     ----------
     scenario
         A Scenario with a ``futures:`` block, a Model, a file's path or a bundled id.
-    samples, seed, chunk_size
+    samples, seed, chunk_size, sampler
         As for :func:`~outlook.simulate`.
     blocks
         The run's worlds, if already at hand (:func:`~outlook.model.iter_worlds`).
@@ -249,7 +257,7 @@ def futures(
         raise ValueError(f"the futures: block's horizon {block.horizon!r} is not one of {', '.join(ids)}")
     if len(block.axes) > MAX_AXES:
         raise ValueError(f"at most {MAX_AXES} axes (got {len(block.axes)})")
-    counts, seen = _joint_counts(model, _blocks(model, samples, seed, chunk_size, blocks))
+    counts, seen = _joint_counts(model, _blocks(model, samples, seed, chunk_size, blocks, sampler))
     return _futures_tables(s, counts, scale, seen)
 
 
@@ -394,7 +402,7 @@ FUTURE_INDICATOR_COLUMNS = (
 
 
 def cone(
-    scenario: Scenario | Model | str | Path,
+    scenario: Scenario | Model | Tables | str | Path,
     *,
     samples: int = 20_000,
     seed: int = 0,
@@ -406,7 +414,10 @@ def cone(
     Parameters
     ----------
     scenario
-        A Scenario, a Model, a file's path or a bundled id.
+        A Scenario, a Model, a file's path or a bundled id; or a run's
+        tables that carry their scenario (:func:`outlook.run_outlook`), read
+        as they are (their shares and standard errors; ``samples``, ``seed``
+        and ``blocks`` are then not used).
     samples, seed, chunk_size
         As for :func:`~outlook.simulate`.
     blocks
@@ -425,6 +436,10 @@ def cone(
     >>> c.table[["baseline", "k90"]].values.tolist()  # P(a) = 1 - e^-0.5 = 0.39: both needed to cover 90%
     [['rest', 2]]
     """
+    from ..tables import Tables
+
+    if isinstance(scenario, Tables):
+        return _cone_of_tables(scenario)
     model = _model(scenario)
     s = model.scenario
     k = len(s.rules)
@@ -442,6 +457,23 @@ def cone(
     return _cone_tables(s, labels / total, happened / total, high_events, total)
 
 
+def _cone_of_tables(tables: Tables) -> Cone:
+    """The cone of a run's tables: the scenarios' shares, and the high-impact events' ``p_by``, at each horizon."""
+    s = tables.scenario
+    if s is None:
+        raise ValueError("these tables do not carry their scenario; run it with outlook.run_outlook for its cone")
+    hs, rs = [h.id for h in s.horizons], [r.id for r in s.rules]
+    grid = tables.scenarios.pivot_table(index="horizon", columns="scenario", values=["p", "p_se"], observed=True)
+    shares = grid["p"].loc[hs, rs].to_numpy(dtype=np.float64)
+    se = grid["p_se"].loc[hs, rs].to_numpy(dtype=np.float64)
+    high_events = [e.id for e in s.events if getattr(e, "impact", "") == "high"]
+    events = np.zeros((len(hs), len(high_events)))
+    if high_events:
+        ev = tables.events.pivot_table(index="horizon", columns="event", values="p_by", observed=True)
+        events = ev.loc[hs, high_events].to_numpy(dtype=np.float64)
+    return _cone_tables(s, shares, events, high_events, int(tables.manifest.samples), se)
+
+
 def _width(p: FloatArray) -> float:
     """Normalised entropy -sum p ln p / ln K (0 ln 0 = 0); NaN for K < 2."""
     if p.size < 2:
@@ -450,8 +482,19 @@ def _width(p: FloatArray) -> float:
     return float(-(q * np.log(q)).sum() / math.log(p.size))
 
 
-def _cone_tables(s: Scenario, shares: FloatArray, events: FloatArray, high_events: list[str], total: int) -> Cone:
+def _cone_tables(
+    s: Scenario,
+    shares: FloatArray,
+    events: FloatArray,
+    high_events: list[str],
+    total: int,
+    se: FloatArray | None = None,
+) -> Cone:
+    """The cone from the shares (and ``se``, by default binomial over ``total`` worlds), shape ``(n_horizons, K)``."""
     import pandas as pd
+
+    if se is None:
+        se = np.sqrt(shares * (1 - shares) / total)
 
     ids = [r.id for r in s.rules]
     high_rules = [i for i, r in enumerate(s.rules) if getattr(r, "impact", "") == "high"]
@@ -489,7 +532,5 @@ def _cone_tables(s: Scenario, shares: FloatArray, events: FloatArray, high_event
             }
         )
         for i, rid in enumerate(ids):
-            share_rows.append(
-                {"horizon": horizon.id, "scenario": rid, "p": float(p[i]), "se": math.sqrt(p[i] * (1 - p[i]) / total)}
-            )
+            share_rows.append({"horizon": horizon.id, "scenario": rid, "p": float(p[i]), "se": float(se[h, i])})
     return Cone(total, pd.DataFrame(rows), pd.DataFrame(share_rows), tuple(notes))
