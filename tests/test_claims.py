@@ -320,3 +320,36 @@ def test_the_command_refuses_a_bad_file_in_one_located_line(tmp_path) -> None:
     assert code == 2
     assert out == ""
     assert err.strip() == BAD_ERRORS[0].replace("b.yaml", str(p))
+
+
+# -- the report ----------------------------------------------------------------
+
+
+def test_the_report_section_is_there_iff_the_file_states_claims(case: Scenario) -> None:
+    """With claims: a "Sources' own forecasts" table (one ICD row) and the claims not modelled; without: none."""
+    from outlook.report import build_report
+
+    tables = outlook.run_outlook(case, samples=4_000, seed=1)
+    md, _ = build_report(tables, format="markdown", figures=False)
+    section = md.split("## Sources' own forecasts")[1].split("\n## ")[0]
+    t = outlook.claims(tables).set_index("claim")
+    more = f"{100 * t.loc['more', 'p']:.1f}%"
+    assert (
+        f"| A will happen within the year | A statement by Kyiv | Ukraine, a party to the war | 1 January 2025 "
+        f"| likely (55–80%) | {more} ±" in section
+    )
+    assert "roughly even chance | the model is lower |" in section
+    assert "| B within 200 days | A pundit | no | 19 July 2024 | very unlikely (5–20%) |" in section
+    assert "- A will happen within the year: “A is coming”" in section
+    assert "- C will never happen (A columnist): the model has no C" in section
+    html = build_report(tables, figures=False)
+    assert html.count('data-word="roughly even chance"') >= 1
+    probability = outlook.run_outlook(case, samples=4_000, seed=1, scale="icd203-probability")
+    md, _ = build_report(probability, format="markdown", figures=False)
+    section = md.split("## Sources' own forecasts")[1].split("\n## ")[0]
+    assert "probable (55–80%)" in section  # the report's one row of the ICD table, for both words
+    assert "likely" not in section.replace("unlikely", "")
+    data = case.to_dict()
+    del data["claims"]
+    plain = outlook.run_outlook(Scenario.from_dict(data), samples=1_000, seed=1)
+    assert "Sources' own forecasts" not in build_report(plain, format="markdown", figures=False)[0]

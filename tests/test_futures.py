@@ -328,3 +328,39 @@ def test_the_cone_of_a_run_s_tables_is_the_cone_of_its_worlds():
     assert "b (" in from_tables.table.loc[0, "wildcards"]
     assert from_tables.shares["se"].tolist() == pytest.approx(from_worlds.shares["se"].tolist(), rel=1e-12)
     assert from_tables.notes == from_worlds.notes
+
+
+# -- the report --------------------------------------------------------------------
+
+
+def test_the_report_shows_the_futures_grid_iff_the_file_states_futures():
+    """With futures: a table per pair (quadrants, narrative, top indicators) and the 2x2 figure; without, none."""
+    from outlook.report import build_report
+
+    s = _scenario(indicators={"i_a": {"label": "A seen", "observable": "a"}})
+    tables = outlook.run_outlook(s, samples=4_000, seed=2)
+    md, files = build_report(tables, format="markdown")
+    section = md.split("## Alternative futures")[1].split("\n## ")[0]
+    f = outlook.futures(s, samples=4_000, seed=2)
+    q = f.quadrants.set_index("quadrant")
+    p = f"{100 * q.loc['a_high.b_low', 'p']:.1f}%"
+    assert f"| A happens, no B | {p} ±" in section
+    assert "| A alone. | i_a |" in section
+    assert any(name.startswith("report_files/futures-") for name in files)
+    assert "Alternative futures" not in build_report(outlook.run_outlook(tiny_scenario(events=EVENTS), samples=500))
+
+
+def test_the_report_shows_the_cone_of_its_own_tables():
+    """Every report of two or more scenarios has the cone: the baseline and width of the run's own shares."""
+    from outlook.report import build_report
+
+    s = tiny_scenario(outlook=1.1, events={"a": {"rate": LA}, "b": {"rate": 0.05, "impact": "high"}})
+    tables = outlook.run_outlook(s, samples=4_000, seed=2)
+    md, files = build_report(tables, format="markdown")
+    section = md.split("## Cone of plausibility")[1].split("\n## ")[0]
+    c = outlook.cone(tables).table.iloc[0]
+    assert f"| {c['baseline']} ({100 * c['baseline_p']:.1f}%) |" in section
+    assert f"| {c['width']:.2f} | b (" in section  # b is a wildcard
+    assert any(name.startswith("report_files/cone-") for name in files)
+    one = tiny_scenario(rules={"all": "otherwise"})
+    assert "Cone of plausibility" not in build_report(outlook.run_outlook(one, samples=200), figures=False)
