@@ -353,3 +353,119 @@ def test_the_report_section_is_there_iff_the_file_states_claims(case: Scenario) 
     del data["claims"]
     plain = outlook.run_outlook(Scenario.from_dict(data), samples=1_000, seed=1)
     assert "Sources' own forecasts" not in build_report(plain, format="markdown", figures=False)[0]
+
+
+# -- the ledger and scores -----------------------------------------------------
+
+RESOLUTIONS = """
+- {scenario: claims-case, target: a, horizon: y1, outcome: 1, date: 2024-08-01}
+- {scenario: claims-case, target: b, horizon: 200d, outcome: 0, date: 2024-08-01}
+- {scenario: claims-case, target: a_first, horizon: y2, outcome: 1, date: 2024-08-01}
+"""
+
+
+@pytest.fixture
+def ledger(case: Scenario, tmp_path):
+    import datetime as dt
+
+    path = tmp_path / "l.jsonl"
+    lines = outlook.ledger_add(case, path, samples=4_000, seed=1, issued=dt.date(2024, 1, 2))
+    return path, lines
+
+
+def test_ledger_add_appends_each_claim_as_the_source_s_forecast(case: Scenario, ledger) -> None:
+    """After the model's lines, one format-2 line per claim with a target: implied p, speaker, the model's p."""
+    from outlook.scoring import read_ledger
+
+    path, lines = ledger
+    model = [x for x in lines if x["ledger"] == 1]
+    claims = [x for x in lines if x["ledger"] == 2]
+    assert len(model) == 2 * (2 + 2)  # two horizons: two scenarios and two events at each
+    assert lines == model + claims
+    assert [c["claim"] for c in claims] == ["more", "b_soon", "a_by_y2"]  # c_never is not modelled: no line
+    assert [(c["horizon"], c["horizon_end"], c["p"], c["word"]) for c in claims] == [
+        ("y1", "2025-01-01", 0.675, "likely"),
+        ("200d", "2024-07-19", 0.1, "very unlikely"),
+        ("y2", "2026-01-01", 0.675, "likely"),
+    ]
+    assert {c["forecaster"] for c in claims} == {"source"}
+    assert [c["speaker"] for c in claims] == ["A statement by Kyiv", "A pundit", "A columnist"]
+    assert {c["run"] for c in lines} == {model[0]["run"]}
+    t = outlook.claims(case, samples=4_000, seed=1).set_index("claim")
+    assert [c["model_p"] for c in claims] == [t.loc[c["claim"], "p"] for c in claims]
+    event_a = next(x for x in model if x["target"] == "a")
+    assert claims[0]["definition_hash"] == event_a["definition_hash"]
+    assert [r["claim"] for r in read_ledger(path) if r["ledger"] == 2] == ["more", "b_soon", "a_by_y2"]
+
+
+def test_claims_are_scored_beside_the_model_and_kept_out_of_its_scores(case: Scenario, ledger, tmp_path) -> None:
+    """Each claim's Brier score is (implied p - outcome)^2, beside the model's on the same claim; model scores alone."""
+    path, lines = ledger
+    res = tmp_path / "r.yaml"
+    res.write_text(RESOLUTIONS, encoding="utf-8")
+    scores = outlook.score(path, res)
+    f = scores.forecasts
+    claims = f[f["forecaster"] == "source"].set_index("claim")
+    assert claims["brier_worst"].to_dict() == pytest.approx(
+        {"more": (0.675 - 1) ** 2, "b_soon": 0.1**2, "a_by_y2": (0.675 - 1) ** 2}
+    )
+    src = scores.sources.set_index("speaker")
+    model_p = {c["speaker"]: c["model_p"] for c in lines if c["ledger"] == 2}
+    assert src.loc["A pundit", "brier_best"] == pytest.approx(0.01)
+    assert src.loc["A pundit", "model_brier_best"] == pytest.approx(model_p["A pundit"] ** 2)
+    assert src.loc["A statement by Kyiv", "model_brier_worst"] == pytest.approx(
+        (model_p["A statement by Kyiv"] - 1) ** 2
+    )
+    assert src.loc["A statement by Kyiv", "interested_party"] == "Ukraine, a party to the war"
+    assert src["n"].tolist() == [1, 1, 1]
+    model = f[f["forecaster"] == "model"]
+    assert len(model) == 3  # a at y1; a_first and (implied 0) rest at y2
+    n = scores.summary.set_index("metric").loc["mean Brier score (0-1)", "n"]
+    assert n == 3
+    assert scores.sets["k"].tolist() == [2]  # the claim on a_first is no member of the model's set
+    assert set(scores.misses["judgement"]) <= {"a@y1", "a_first@y2", "rest@y2"}
+
+
+def test_a_ledger_without_claims_reads_and_scores_as_before(case: Scenario, tmp_path) -> None:
+    """Format-1 lines as an older outlook wrote them are the model's; a bad claim line is a located error."""
+    import datetime as dt
+    import json
+
+    from outlook.scoring import read_ledger
+
+    path = tmp_path / "old.jsonl"
+    lines = outlook.ledger_add(case, path, samples=1_000, seed=1, issued=dt.date(2024, 1, 2), claims=False)
+    assert {x["ledger"] for x in lines} == {1}
+    old = [{k: v for k, v in x.items() if k not in ("scale", "p_se")} for x in lines]  # the keys of the first ledgers
+    path.write_text("".join(json.dumps(x) + "\n" for x in old), encoding="utf-8")
+    assert len(read_ledger(path)) == len(old)
+    res = tmp_path / "r.yaml"
+    res.write_text(RESOLUTIONS, encoding="utf-8")
+    scores = outlook.score(path, res)
+    assert set(scores.forecasts["forecaster"]) == {"model"}
+    assert scores.sources.empty
+    assert len(scores.forecasts) == 3
+    claim = {**old[0], "ledger": 2, "forecaster": "source", "claim": "x", "interested_party": "no"}
+    claim.update(timeframe="y1", model_p=0.5, model_word="roughly even chance")
+    path.write_text(json.dumps(claim) + "\n" + json.dumps({**old[0], "ledger": 3}) + "\n", encoding="utf-8")
+    with pytest.raises(ScenarioErrors) as exc:
+        read_ledger(path)
+    assert [str(e) for e in exc.value.errors] == [
+        f"{path}:1:1: speaker: missing key",
+        f"{path}:2:1: ledger: unknown ledger format 3 (this outlook reads formats 1 and 2)",
+    ]
+
+
+def test_the_commands_say_how_many_lines_are_claims(case_file: str, tmp_path) -> None:
+    """ledger add counts the claims among its lines; score shows the sources' table."""
+    path = str(tmp_path / "l.jsonl")
+    code, out, err = _cli("ledger", "add", case_file, "--ledger", path, "-n", "1000", "--issued", "2024-01-02")
+    assert code == 0, err
+    assert out.startswith("11 forecasts (3 of them sources' claims) of claims-case (as of 2024-01-01")
+    res = tmp_path / "r.yaml"
+    res.write_text(RESOLUTIONS, encoding="utf-8")
+    code, out, err = _cli("score", path, str(res))
+    assert code == 0, err
+    assert out.startswith("6 forecasts scored (3 of them sources' claims), 5 not yet resolved")
+    assert "sources' claims: mean Brier score of each speaker's claims" in out
+    assert "A pundit" in out
