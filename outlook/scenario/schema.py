@@ -7,8 +7,8 @@ covers format 1 and the format 1.1 additions (dates for ``until:`` and as
 ``by:`` keys, the distribution forms ``mixture``, ``gamma``, ``student_t``,
 ``loguniform``, ``lognormal: {mean, sd}``, ``truncate``, ``coverage``,
 percentages such as ``"40%"``, expressions as parameters and ``after:``
-factors) and the analyst toolkit's ``assumptions``, ``indicators``, ``supersedes`` and
-``renamed``. The schema is deliberately looser than the loader: what it
+factors) and the analyst toolkit's ``assumptions``, ``indicators``, ``claims``,
+``supersedes`` and ``renamed``. The schema is deliberately looser than the loader: what it
 cannot say (references between names, ranges in increasing order, shares
 summing to 1, expressions' grammar) the loader checks with located
 messages (``outlook check``). Never reads files, never validates.
