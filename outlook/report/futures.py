@@ -86,11 +86,13 @@ def futures_blocks(
         ),
     ]
     phi = {f"{r['a']} x {r['b']}": float(r["phi"]) for r in f.associations.to_dict("records")}
+    indicators = {i.id: one_line(i.label) or i.id for i in s.indicators}
     for i, pair in enumerate(dict.fromkeys(f.quadrants["pair"])):
         a, b = pair.split(" x ")
         assoc = "" if math.isnan(phi[pair]) else f"; the axes' association φ = {phi[pair]:+.2f}"
         out.append(Para((User(a), " × ", User(b), assoc)))
-        rows = tuple(_quadrant_row(r) for r in f.quadrants[f.quadrants["pair"] == pair].to_dict("records"))
+        quadrants = f.quadrants[f.quadrants["pair"] == pair].to_dict("records")
+        rows = tuple(_quadrant_row(r, indicators) for r in quadrants)
         header = ("Quadrant", "Probability", "Narrative", "Top indicators")
         out.append(Table(f"futures-{i + 1}", header, (False, True, False, False), rows))
     if f.warnings:
@@ -100,14 +102,16 @@ def futures_blocks(
     return out
 
 
-def _quadrant_row(r: dict[Any, Any]) -> Row:
+def _quadrant_row(r: dict[Any, Any], indicators: dict[str, str]) -> Row:
+    """One quadrant: its sides' labels (and flag), probability and word, narrative, top indicators by label."""
     flag = (" (", str(r["flag"]), ")") if r["flag"] else ()
+    top = "; ".join(indicators.get(i, i) for i in str(r["top_indicators"]).split(", ") if i)
     return Row(
         (
             Cell((User(one_line(str(r["a_label"]))), ", ", User(one_line(str(r["b_label"]))), *flag)),
             _prob(float(r["p"]), float(r["se"]), str(r["word"])),
             Cell((User(one_line(str(r["narrative"]))),)),
-            Cell((User(str(r["top_indicators"])),)),
+            Cell((User(top),)),
         ),
         name=str(r["quadrant"]),
     )
