@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see __getattr_
     from .analysis import first_order_indices, tornado
     from .analysis.ach import ach
     from .analysis.assumptions import assumptions_check
+    from .analysis.claims import claims
     from .analysis.compare import compare, whatif
     from .analysis.confidence import confidence
     from .analysis.diff import diff_scenarios
@@ -67,6 +68,7 @@ __all__ = [
     "ach",
     "assumptions_check",
     "bundled_scenarios",
+    "claims",
     "compare",
     "compile_model",
     "cone",
@@ -111,6 +113,7 @@ _LAZY = {
     "bundled_scenarios": "scenario",
     "ach": "analysis.ach",
     "assumptions_check": "analysis.assumptions",
+    "claims": "analysis.claims",
     "compare": "analysis.compare",
     "confidence": "analysis.confidence",
     "cone": "analysis.futures",

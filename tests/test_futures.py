@@ -243,3 +243,124 @@ def test_a_dangling_horizon_is_a_clear_value_error():
     s = dataclasses.replace(s, futures=dataclasses.replace(s.futures, horizon="later"))
     with pytest.raises(ValueError, match="horizon 'later' is not one of soon"):
         outlook.futures(s, samples=100)
+
+
+# -- top indicators per quadrant ----------------------------------------------------
+
+INDICATORS = {
+    "i_a": {"label": "A seen", "observable": "a"},
+    "i_c": {"label": "C seen", "observable": "c"},
+    "i_b_early": {"label": "B early", "observable": "happened(b, by='3mo')"},
+    "i_never": {"label": "never", "observable": "c and not c"},
+}
+EVENTS_C = {**EVENTS, "c": {"rate": 0.5, "after": {"a": 3}}}
+
+
+def test_top_indicators_are_the_largest_lr_against_a_slow_reference():
+    """Each quadrant lists the indicators with LR+ > 1.25, largest first, as counted world by world."""
+    s = _scenario(events=EVENTS_C, indicators=INDICATORS)
+    f = outlook.futures(s, samples=5_000, seed=4)
+    model = compile_model(s)
+    (block,) = list(iter_worlds(model, samples=5_000, seed=4, chunk_size=10_000))
+    a, b = (evaluate_observable(model, x.when, block, 0) for x in s.futures.axes)
+    seen = {i.id: evaluate_observable(model, i.observable, block, 0) for i in s.indicators}
+    for key, q in {
+        "a_high.b_high": a & b,
+        "a_high.b_low": a & ~b,
+        "a_low.b_high": ~a & b,
+        "a_low.b_low": ~a & ~b,
+    }.items():
+        found = []
+        for iid, x in seen.items():
+            p, r = x[q].mean(), x[~q].mean()
+            lr = p / r if r > 0 else (math.inf if p > 0 else math.nan)
+            if lr > 1.25:
+                found.append((-lr, iid))
+        found.sort()
+        rows = f.indicators[f.indicators["quadrant"] == key]
+        assert rows["indicator"].tolist() == [iid for _, iid in found][:3], key
+        expected = [-lr if math.isfinite(lr) else math.nan for lr, _ in found][:3]
+        assert rows["lr_pos"].tolist() == pytest.approx(expected, rel=1e-12, nan_ok=True)
+        assert rows["rank"].tolist() == list(range(1, len(rows) + 1))
+        shown = f.quadrants.set_index("quadrant").loc[key, "top_indicators"]
+        assert shown == ", ".join(rows["indicator"])
+    assert "i_never" not in set(f.indicators["indicator"])
+
+
+def test_top_indicator_closed_form_and_definitional_note():
+    """The axis itself as an indicator: P(I | a_high.b_low) = 1, P(I | rest) = pa pb / (1 - pa (1 - pb))."""
+    s = _scenario(indicators={"i_a": {"label": "A seen", "observable": "a"}})
+    f = outlook.futures(s, samples=40_000, seed=5)
+    row = f.indicators.set_index("quadrant").loc["a_high.b_low"]
+    pa, pb = 1 - math.exp(-LA), 1 - math.exp(-LB)
+    rest = pa * pb / (1 - pa * (1 - pb))
+    assert row["p_given"] == 1
+    assert abs(row["p_given_not"] - rest) < 4 * math.sqrt(rest * (1 - rest) / (40_000 * (1 - pa * (1 - pb))))
+    assert row["lr_pos"] == pytest.approx(1 / row["p_given_not"])
+    assert "definitional" in row["note"]
+
+
+def test_an_indicator_seen_only_in_its_quadrant_ranks_first_with_an_unbounded_lr():
+    """LR+ is unbounded (NaN, noted) for an indicator never seen outside the quadrant; it ranks first."""
+    ind = {"both": {"label": "both", "observable": "a and b"}, "i_a": {"label": "A", "observable": "a"}}
+    f = outlook.futures(_scenario(indicators=ind), samples=4_000, seed=6)
+    rows = f.indicators[f.indicators["quadrant"] == "a_high.b_high"]
+    assert rows["indicator"].tolist() == ["both", "i_a"]
+    assert math.isnan(rows["lr_pos"].iloc[0])
+    assert "unbounded" in rows["note"].iloc[0]
+
+
+def test_without_indicators_the_table_is_empty():
+    """No indicators: an empty table and no top indicators in the quadrants."""
+    f = outlook.futures(_scenario(), samples=1_000, seed=1)
+    assert f.indicators is not None
+    assert f.indicators.empty
+    assert set(f.quadrants["top_indicators"]) == {""}
+
+
+def test_the_cone_of_a_run_s_tables_is_the_cone_of_its_worlds():
+    """cone(tables) reads the run's shares and high-impact events: the same table as counting its worlds."""
+    events = {"a": {"rate": LA}, "b": {"rate": 0.05, "impact": "high"}}
+    s = tiny_scenario(outlook=1.1, events=events, horizons={"y1": {"until": "1y"}, "y2": {"until": "2y"}})
+    tables = outlook.run_outlook(s, samples=4_000, seed=3)
+    from_tables, from_worlds = outlook.cone(tables), outlook.cone(s, samples=4_000, seed=3)
+    assert from_tables.table.equals(from_worlds.table)
+    assert "b (" in from_tables.table.loc[0, "wildcards"]
+    assert from_tables.shares["se"].tolist() == pytest.approx(from_worlds.shares["se"].tolist(), rel=1e-12)
+    assert from_tables.notes == from_worlds.notes
+
+
+# -- the report --------------------------------------------------------------------
+
+
+def test_the_report_shows_the_futures_grid_iff_the_file_states_futures():
+    """With futures: a table per pair (quadrants, narrative, top indicators) and the 2x2 figure; without, none."""
+    from outlook.report import build_report
+
+    s = _scenario(indicators={"i_a": {"label": "A seen", "observable": "a"}})
+    tables = outlook.run_outlook(s, samples=4_000, seed=2)
+    md, files = build_report(tables, format="markdown")
+    section = md.split("## Alternative futures")[1].split("\n## ")[0]
+    f = outlook.futures(s, samples=4_000, seed=2)
+    q = f.quadrants.set_index("quadrant")
+    p = f"{100 * q.loc['a_high.b_low', 'p']:.1f}%"
+    assert f"| A happens, no B | {p} ±" in section
+    assert "| A alone. | A seen |" in section  # the top indicator, by its label
+    assert any(name.startswith("report_files/futures-") for name in files)
+    assert "Alternative futures" not in build_report(outlook.run_outlook(tiny_scenario(events=EVENTS), samples=500))
+
+
+def test_the_report_shows_the_cone_of_its_own_tables():
+    """Every report of two or more scenarios has the cone: the baseline and width of the run's own shares."""
+    from outlook.report import build_report
+
+    s = tiny_scenario(outlook=1.1, events={"a": {"rate": LA}, "b": {"rate": 0.05, "impact": "high"}})
+    tables = outlook.run_outlook(s, samples=4_000, seed=2)
+    md, files = build_report(tables, format="markdown")
+    section = md.split("## Cone of plausibility")[1].split("\n## ")[0]
+    c = outlook.cone(tables).table.iloc[0]
+    assert f"| {c['baseline']} ({100 * c['baseline_p']:.1f}%) |" in section
+    assert f"| {c['width']:.2f} | b (" in section  # b is a wildcard
+    assert any(name.startswith("report_files/cone-") for name in files)
+    one = tiny_scenario(rules={"all": "otherwise"})
+    assert "Cone of plausibility" not in build_report(outlook.run_outlook(one, samples=200), figures=False)

@@ -84,3 +84,21 @@ def test_exit_codes(tmp_path, path):
     code, _, err = run("futures", str(bad))
     assert code == 2
     assert "futures.horizon: unknown horizon 'later'" in err
+
+
+def test_futures_lists_top_indicators_when_the_file_states_them(tmp_path, path):
+    """With indicators the output has an indicators table (JSON key, text heading); without, none."""
+    code, out, _ = run("futures", path, "-n", "2000", "-f", "json")
+    assert code == 0
+    assert "indicators" not in json.loads(out)
+    p = tmp_path / "i.yaml"
+    ind = {"i_b": {"label": "B seen", "observable": "b"}}
+    p.write_text(tiny_yaml(outlook=1.1, events=EVENTS, futures={"horizon": "soon", "axes": AXES}, indicators=ind))
+    code, out, _ = run("futures", str(p), "-n", "2000", "-f", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert {r["indicator"] for r in data["indicators"]} == {"i_b"}
+    assert any(q["top_indicators"] == "i_b" for q in data["quadrants"])
+    code, out, _ = run("futures", str(p), "-n", "2000")
+    assert code == 0
+    assert "\nindicators\n" in out

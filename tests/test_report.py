@@ -317,6 +317,7 @@ def test_markdown_names_everything(tables: outlook.Tables, markdown: tuple[str, 
         "Key assumptions",
         "Indicators to watch",
         "Competing hypotheses",
+        "Cone of plausibility",
         "Background",
         "Sources",
         "Methods",
@@ -552,7 +553,7 @@ def test_html_loads_nothing(html_text: str) -> None:
     assert "link" not in tags
     assert "iframe" not in tags
     images = [a for t, a in page.tags if t == "img"]
-    assert 8 == len(images)
+    assert 9 == len(images)
     assert all(a["src"].startswith("data:image/png;base64,") for a in images)
     for tag, attrs in page.tags:
         if "src" in attrs:
@@ -589,6 +590,7 @@ def test_figures_are_the_plots_figures(tables: outlook.Tables, html_text: str) -
         "Key judgements if an assumption is false",
         "Indicator board",
         "ACH matrix",
+        "Cone of plausibility",
     ] == [a["alt"] for a in images]
 
 
@@ -613,7 +615,8 @@ def test_markdown_links_its_figures(markdown: tuple[str, dict[str, bytes]]) -> N
     assert list(files) == links
     assert all(
         re.fullmatch(
-            r"report_files/(scenarios|events|drivers|derived|indices|assumptions|indicators|ach)-[0-9a-f]{12}\.png", p
+            r"report_files/(scenarios|events|drivers|derived|indices|assumptions|indicators|ach|cone)-[0-9a-f]{12}\.png",
+            p,
         )
         for p in links
     )

@@ -432,7 +432,7 @@ def test_racing_markdown_writers_leave_a_whole_report(tmp_path: Path, monkeypatc
         assert [] == errors
         text = target.read_text(encoding="utf-8")
         links = re.findall(r"!\[[^\]]*\]\(r_files/([^)]+)\)", text)
-        assert len(links) in (3, 4)  # scenarios, events, drivers; indices when a driver matters
+        assert len(links) in (4, 5)  # scenarios, events, drivers, cone; indices when a driver matters
         assert sorted(links) == sorted(p.name for p in (tmp_path / "r_files").iterdir())
         assert ["r.md", "r_files"] == sorted(p.name for p in tmp_path.iterdir())
 

@@ -327,7 +327,7 @@ def test_the_command_writes_a_scorecard_json_and_csv(files: tuple[Path, Path]) -
     code, out, _ = _cli("score", str(ledger), str(resolutions), "-f", "csv")
     assert code == 0
     assert out.startswith("# summary\nmetric,best,worst,n\nmean Brier score (0-1),0.0399999")
-    assert out.count("\n# ") == 5  # six tables
+    assert out.count("\n# ") == 6  # seven tables: sources, the last, is empty here
 
 
 def test_the_command_exits_2_on_a_bad_file(files: tuple[Path, Path], tmp_path: Path) -> None:

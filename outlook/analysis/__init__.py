@@ -45,12 +45,17 @@ Never plots, never prints.
     analysis of competing hypotheses: Heuer/PARC inconsistency, diagnosticity, posterior, linchpins
 :mod:`.confidence`
     analytic confidence apart from likelihood: each probability's range across the drivers, a proposed level
+:mod:`.futures`
+    alternative futures (2x2 grids, their top indicators) and the cone of plausibility
+:mod:`.claims`
+    the sources' own forecasts beside the model's probability: implied band, agreement
 """
 
 from __future__ import annotations
 
 from .ach import ACH, ach
 from .assumptions import AssumptionsCheck, assumptions_check
+from .claims import CLAIM_COLUMNS, claims
 from .compare import (
     COMPARE_COLUMNS,
     PairedCounts,
@@ -112,4 +117,6 @@ __all__: list[str] = [
     "update",
     "ACH",
     "ach",
+    "CLAIM_COLUMNS",
+    "claims",
 ]

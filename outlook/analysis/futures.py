@@ -26,7 +26,18 @@ of axes (a, b):
   ``axes are not independent: expect near-empty quadrants``; NaN when an
   axis is always or never true;
 * the cross-tab gives, per quadrant and scenario at the horizon, the joint
-  share and the scenario's share within the quadrant.
+  share and the scenario's share within the quadrant;
+* the top indicators of each quadrant (when the file states ``indicators:``)
+  are those most diagnostic of it, by the likelihood ratio of seeing the
+  indicator, LR+ = P(I | quadrant) / P(I | not quadrant), counted over the
+  same worlds with the indicator read at the block's horizon as
+  :func:`~outlook.indicators` reads it (Heuer and Pherson's Indicators
+  Validator keeps as diagnostic an indicator likely in one scenario and
+  unlikely in the others; the project's SAT reference, §4.4 and §4.6): at
+  most :data:`TOP_INDICATORS`, largest LR+ first, each above the
+  non-diagnostic band (LR+ > 1.25, :data:`~outlook.analysis.indicators.NON_DIAGNOSTIC`);
+  an indicator that holds in the quadrant and never outside it (LR+
+  unbounded, shown NaN with a note) ranks first.
 
 The cone of plausibility
 ------------------------
@@ -56,7 +67,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -69,11 +80,15 @@ from ..words import estimative_word, get_scale
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..tables import Tables
+
 __all__ = [
     "COVER",
+    "FUTURE_INDICATOR_COLUMNS",
     "IMPLAUSIBLE",
     "MAX_AXES",
     "PHI_WARN",
+    "TOP_INDICATORS",
     "WILDCARD",
     "Cone",
     "AlternativeFutures",
@@ -92,6 +107,8 @@ COVER = 0.9
 WILDCARD = 0.1
 #: at most this many axes (2**MAX_AXES joint cells are counted)
 MAX_AXES = 8
+#: at most this many indicators are listed for each quadrant
+TOP_INDICATORS = 3
 IMPLAUSIBLE_FLAG = "implausible combination: rethink the axes"
 DEPENDENT_WARNING = "axes are not independent: expect near-empty quadrants"
 
@@ -105,7 +122,8 @@ class AlternativeFutures:
     quadrants
         One row per pair of axes and quadrant: ``pair`` (``"a x b"``),
         ``quadrant`` (``"a_high.b_low"``), ``a``, ``a_label``, ``b``,
-        ``b_label``, ``p``, ``se``, ``word``, ``flag`` and ``narrative``.
+        ``b_label``, ``p``, ``se``, ``word``, ``flag``, ``narrative`` and
+        ``top_indicators`` (the ids of its top indicators, comma-separated, or ``""``).
     associations
         One row per pair: ``a``, ``b``, ``phi``, ``warning``.
     crosstab
@@ -113,6 +131,12 @@ class AlternativeFutures:
         ``share`` (P(scenario | quadrant); NaN for an empty quadrant).
     warnings
         Every warning, one sentence each.
+    indicators
+        The top indicators of each quadrant (see the module's docstring): one
+        row per pair, quadrant and indicator listed, ``pair``, ``quadrant``,
+        ``rank`` (1 first), ``indicator``, ``label``, ``p_given`` = P(I | quadrant),
+        ``p_given_not`` = P(I | not quadrant), ``lr_pos`` (NaN when unbounded)
+        and ``note``; empty when the file states no indicators.
     """
 
     horizon: str
@@ -121,6 +145,7 @@ class AlternativeFutures:
     associations: pd.DataFrame
     crosstab: pd.DataFrame
     warnings: tuple[str, ...] = field(default=())
+    indicators: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -163,11 +188,16 @@ def _model(scenario: Scenario | Model | str | Path) -> Model:
 
 
 def _blocks(
-    model: Model, samples: int, seed: int, chunk_size: int, blocks: Iterable[WorldBlock] | None
+    model: Model,
+    samples: int,
+    seed: int,
+    chunk_size: int,
+    blocks: Iterable[WorldBlock] | None,
+    sampler: str = "random",
 ) -> Iterable[WorldBlock]:
     if blocks is not None:
         return blocks
-    return iter_worlds(model, samples=samples, seed=seed, chunk_size=chunk_size)
+    return iter_worlds(model, samples=samples, seed=seed, chunk_size=chunk_size, sampler=sampler)
 
 
 def futures(
@@ -178,6 +208,7 @@ def futures(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     blocks: Iterable[WorldBlock] | None = None,
     scale: str = "icd203",
+    sampler: str = "random",
 ) -> AlternativeFutures:
     """The quadrants of the ``futures:`` block's axes, every pair of them, over the worlds of a run.
 
@@ -185,7 +216,7 @@ def futures(
     ----------
     scenario
         A Scenario with a ``futures:`` block, a Model, a file's path or a bundled id.
-    samples, seed, chunk_size
+    samples, seed, chunk_size, sampler
         As for :func:`~outlook.simulate`.
     blocks
         The run's worlds, if already at hand (:func:`~outlook.model.iter_worlds`).
@@ -226,27 +257,76 @@ def futures(
         raise ValueError(f"the futures: block's horizon {block.horizon!r} is not one of {', '.join(ids)}")
     if len(block.axes) > MAX_AXES:
         raise ValueError(f"at most {MAX_AXES} axes (got {len(block.axes)})")
-    counts = _joint_counts(model, _blocks(model, samples, seed, chunk_size, blocks))
-    return _futures_tables(s, counts, scale)
+    counts, seen = _joint_counts(model, _blocks(model, samples, seed, chunk_size, blocks, sampler))
+    return _futures_tables(s, counts, scale, seen)
 
 
-def _joint_counts(model: Model, blocks: Iterable[WorldBlock]) -> IntArray:
-    """Shape ``(2**n_axes, n_scenarios)``: worlds per joint cell (bit i set: axis i high) and scenario."""
+def _joint_counts(model: Model, blocks: Iterable[WorldBlock]) -> tuple[IntArray, IntArray]:
+    """Worlds per joint cell (bit i set: axis i high) and scenario, shape ``(2**n_axes, n_scenarios)``;
+    and per indicator and joint cell where the indicator holds, shape ``(n_indicators, 2**n_axes)``."""
     s = model.scenario
     assert s.futures is not None
     hi = [h.id for h in s.horizons].index(s.futures.horizon)
     n = len(s.futures.axes)
     k = len(s.rules)
     counts = np.zeros((2**n, k), dtype=np.int64)
+    seen = np.zeros((len(s.indicators), 2**n), dtype=np.int64)
     for b in blocks:
         code = np.zeros(b.labels.shape[1], dtype=np.int64)
         for i, axis in enumerate(s.futures.axes):
             code |= evaluate_observable(model, axis.when, b, hi).astype(np.int64) << i
         np.add.at(counts, (code, b.labels[hi]), 1)
-    return counts
+        for i, ind in enumerate(s.indicators):
+            seen[i] += np.bincount(code[evaluate_observable(model, ind.observable, b, hi)], minlength=2**n)
+    return counts, seen
 
 
-def _futures_tables(s: Scenario, counts: IntArray, scale: str) -> AlternativeFutures:
+def _top_indicators(
+    s: Scenario, seen: IntArray, cell: IntArray, mask: np.ndarray, axes: frozenset[str]
+) -> list[dict[str, Any]]:
+    """The indicators most diagnostic of one quadrant (``mask`` over the joint cells), largest LR+ first.
+
+    ``axes``: the names the quadrant's two axes read; an indicator that reads
+    only those is noted as definitional (part of the quadrant's definition,
+    not a signpost upstream of it).
+    """
+    from .indicators import NON_DIAGNOSTIC
+
+    total, n_q = int(cell.sum()), int(cell[mask].sum())
+    if not n_q or not len(s.indicators):
+        return []
+    found = []
+    for i, ind in enumerate(s.indicators):
+        k_in, k_all = int(seen[i, mask].sum()), int(seen[i].sum())
+        p = k_in / n_q
+        q = (k_all - k_in) / (total - n_q) if total > n_q else math.nan
+        lr = p / q if q > 0 else (math.inf if p > 0 and q == 0 else math.nan)
+        if not lr > NON_DIAGNOSTIC[1]:
+            continue
+        notes = ["never seen outside this quadrant: LR+ is unbounded (NaN)"] if math.isinf(lr) else []
+        read = ind.observable.names | ind.observable.times_read
+        if read and read <= axes:
+            notes.append("definitional: the observable reads only what the quadrant's axes read")
+        note = "; ".join(notes)
+        found.append(
+            (
+                -lr,
+                i,
+                {
+                    "indicator": ind.id,
+                    "label": ind.label,
+                    "p_given": p,
+                    "p_given_not": q,
+                    "lr_pos": lr if math.isfinite(lr) else math.nan,
+                    "note": note,
+                },
+            )
+        )
+    found.sort(key=lambda x: (x[0], x[1]))
+    return [{"rank": r + 1, **row} for r, (_, _, row) in enumerate(found[:TOP_INDICATORS])]
+
+
+def _futures_tables(s: Scenario, counts: IntArray, scale: str, seen: IntArray) -> AlternativeFutures:
     import pandas as pd
 
     assert s.futures is not None
@@ -254,7 +334,7 @@ def _futures_tables(s: Scenario, counts: IntArray, scale: str) -> AlternativeFut
     total = int(counts.sum())
     cell = counts.sum(axis=1)
     codes = np.arange(cell.size)
-    quads, assoc, cross, warnings = [], [], [], []
+    quads, assoc, cross, warnings, tops = [], [], [], [], []
     for i, j in itertools.combinations(range(len(axes)), 2):
         a, b = axes[i], axes[j]
         pair = f"{a.id} x {b.id}"
@@ -283,6 +363,10 @@ def _futures_tables(s: Scenario, counts: IntArray, scale: str) -> AlternativeFut
                     "narrative": s.futures.narrative(key),
                 }
             )
+            axes_read = a.when.names | a.when.times_read | b.when.names | b.when.times_read
+            top = _top_indicators(s, seen, cell, mask, axes_read)
+            quads[-1]["top_indicators"] = ", ".join(t["indicator"] for t in top)
+            tops += [{"pair": pair, "quadrant": key, **t} for t in top]
             by_scenario = counts[mask].sum(axis=0)
             for r, c in zip(s.rules, by_scenario):
                 share = float(c / m) if m else float("nan")
@@ -299,11 +383,26 @@ def _futures_tables(s: Scenario, counts: IntArray, scale: str) -> AlternativeFut
         pd.DataFrame(assoc),
         pd.DataFrame(cross),
         tuple(warnings),
+        pd.DataFrame(tops, columns=list(FUTURE_INDICATOR_COLUMNS)),
     )
 
 
+#: The columns of :attr:`AlternativeFutures.indicators`, in order.
+FUTURE_INDICATOR_COLUMNS = (
+    "pair",
+    "quadrant",
+    "rank",
+    "indicator",
+    "label",
+    "p_given",
+    "p_given_not",
+    "lr_pos",
+    "note",
+)
+
+
 def cone(
-    scenario: Scenario | Model | str | Path,
+    scenario: Scenario | Model | Tables | str | Path,
     *,
     samples: int = 20_000,
     seed: int = 0,
@@ -315,7 +414,10 @@ def cone(
     Parameters
     ----------
     scenario
-        A Scenario, a Model, a file's path or a bundled id.
+        A Scenario, a Model, a file's path or a bundled id; or a run's
+        tables that carry their scenario (:func:`outlook.run_outlook`), read
+        as they are (their shares and standard errors; ``samples``, ``seed``
+        and ``blocks`` are then not used).
     samples, seed, chunk_size
         As for :func:`~outlook.simulate`.
     blocks
@@ -334,6 +436,10 @@ def cone(
     >>> c.table[["baseline", "k90"]].values.tolist()  # P(a) = 1 - e^-0.5 = 0.39: both needed to cover 90%
     [['rest', 2]]
     """
+    from ..tables import Tables
+
+    if isinstance(scenario, Tables):
+        return _cone_of_tables(scenario)
     model = _model(scenario)
     s = model.scenario
     k = len(s.rules)
@@ -351,6 +457,23 @@ def cone(
     return _cone_tables(s, labels / total, happened / total, high_events, total)
 
 
+def _cone_of_tables(tables: Tables) -> Cone:
+    """The cone of a run's tables: the scenarios' shares, and the high-impact events' ``p_by``, at each horizon."""
+    s = tables.scenario
+    if s is None:
+        raise ValueError("these tables do not carry their scenario; run it with outlook.run_outlook for its cone")
+    hs, rs = [h.id for h in s.horizons], [r.id for r in s.rules]
+    grid = tables.scenarios.pivot_table(index="horizon", columns="scenario", values=["p", "p_se"], observed=True)
+    shares = grid["p"].loc[hs, rs].to_numpy(dtype=np.float64)
+    se = grid["p_se"].loc[hs, rs].to_numpy(dtype=np.float64)
+    high_events = [e.id for e in s.events if getattr(e, "impact", "") == "high"]
+    events = np.zeros((len(hs), len(high_events)))
+    if high_events:
+        ev = tables.events.pivot_table(index="horizon", columns="event", values="p_by", observed=True)
+        events = ev.loc[hs, high_events].to_numpy(dtype=np.float64)
+    return _cone_tables(s, shares, events, high_events, int(tables.manifest.samples), se)
+
+
 def _width(p: FloatArray) -> float:
     """Normalised entropy -sum p ln p / ln K (0 ln 0 = 0); NaN for K < 2."""
     if p.size < 2:
@@ -359,8 +482,19 @@ def _width(p: FloatArray) -> float:
     return float(-(q * np.log(q)).sum() / math.log(p.size))
 
 
-def _cone_tables(s: Scenario, shares: FloatArray, events: FloatArray, high_events: list[str], total: int) -> Cone:
+def _cone_tables(
+    s: Scenario,
+    shares: FloatArray,
+    events: FloatArray,
+    high_events: list[str],
+    total: int,
+    se: FloatArray | None = None,
+) -> Cone:
+    """The cone from the shares (and ``se``, by default binomial over ``total`` worlds), shape ``(n_horizons, K)``."""
     import pandas as pd
+
+    if se is None:
+        se = np.sqrt(shares * (1 - shares) / total)
 
     ids = [r.id for r in s.rules]
     high_rules = [i for i, r in enumerate(s.rules) if getattr(r, "impact", "") == "high"]
@@ -398,7 +532,5 @@ def _cone_tables(s: Scenario, shares: FloatArray, events: FloatArray, high_event
             }
         )
         for i, rid in enumerate(ids):
-            share_rows.append(
-                {"horizon": horizon.id, "scenario": rid, "p": float(p[i]), "se": math.sqrt(p[i] * (1 - p[i]) / total)}
-            )
+            share_rows.append({"horizon": horizon.id, "scenario": rid, "p": float(p[i]), "se": float(se[h, i])})
     return Cone(total, pd.DataFrame(rows), pd.DataFrame(share_rows), tuple(notes))

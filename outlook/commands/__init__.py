@@ -160,3 +160,12 @@ def _exercise() -> ModuleType:
 
 
 COMMANDS["exercise"] = _exercise
+
+
+def _claims() -> ModuleType:
+    from . import claims
+
+    return claims
+
+
+COMMANDS["claims"] = _claims

@@ -7,8 +7,10 @@ a number itself.
 
 Crosses every pair of the block's axes at its horizon over the worlds of one
 run: each quadrant's probability with its standard error and word, the phi
-association of the axes (a warning when the axes are not independent), and
-which scenarios fill each quadrant.
+association of the axes (a warning when the axes are not independent),
+which scenarios fill each quadrant and, when the file states indicators,
+the top indicators of each quadrant (largest LR+ for the quadrant against
+the rest).
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         "warnings": list(f.warnings),
     }
     frames = {"quadrants": f.quadrants, "associations": f.associations, "crosstab": f.crosstab}
+    if scenario.indicators and f.indicators is not None:
+        frames["indicators"] = f.indicators
     write_frames(args.format, head, frames, out)
     return 0
 

@@ -4,7 +4,8 @@ Owns the command's arguments and what it says; the ledger itself is
 :mod:`outlook.scoring.ledger`. Never computes a number itself.
 
 Runs the scenario and appends one JSON line per forecast (every scenario and
-event at every horizon) to an append-only JSON Lines ledger, atomically under
+event at every horizon, then each claim of its claims: block as a forecast
+issued by its speaker) to an append-only JSON Lines ledger, atomically under
 a lock. With --resolutions, forecasts whose answer was already known on their
 as_of or issued date are refused as hindsight and nothing is written.
 """
@@ -66,8 +67,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         resolutions=args.resolutions,
     )
     first = records[0] if records else {}
+    claims = sum(r.get("forecaster") == "source" for r in records)
+    of_which = f" ({claims} of them sources' claims)" if claims else ""
     out.write(
-        f"{len(records)} forecasts of {terminal_safe(str(first.get('scenario_id', '')))} (as of "
+        f"{len(records)} forecasts{of_which} of {terminal_safe(str(first.get('scenario_id', '')))} (as of "
         f"{first.get('as_of', '')}, issued {first.get('issued', '')}, run {str(first.get('run', ''))[:8]}) "
         f"appended to {terminal_safe(str(args.ledger))}\n"
     )

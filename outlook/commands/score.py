@@ -5,8 +5,9 @@ the numbers come from :func:`outlook.scoring.score`. Never computes a number
 itself.
 
 Scores each resolved forecast in the ledger (Brier, log score with p clipped
-to [0.001, 0.999]), each scenario set (multi-category Brier, 0-2), and the
-whole: skill against 0.5, the base rate and 1/K, the time-averaged Brier
+to [0.001, 0.999]), each scenario set (multi-category Brier, 0-2), the
+sources' claims beside the model's probabilities of the same claims, and the
+model's forecasts as a whole: skill against 0.5, the base rate and 1/K, the time-averaged Brier
 score, Murphy's decomposition with the estimative words as bins, calibration
 by word with Wilson 95% intervals, discrimination and sharpness. Ambiguous
 outcomes are scored both ways (best and worst); annulled ones are left out.
@@ -81,11 +82,19 @@ def _text(scores: Scores, out: TextIO) -> None:
     from ..scoring import TOO_FEW
 
     n = len(scores.forecasts)
+    claims = int((scores.forecasts["forecaster"] == "source").sum())
+    of_which = f" ({claims} of them sources' claims)" if claims else ""
     out.write(
-        f"{n} forecasts scored, {scores.open} not yet resolved, {len(scores.refused)} left out or refused "
+        f"{n} forecasts scored{of_which}, {scores.open} not yet resolved, {len(scores.refused)} left out or refused "
         "(see the notes)\n"
     )
     if not n:
+        return
+    if claims:
+        out.write("\nsources' claims: mean Brier score of each speaker's claims, and of the model's probabilities\n")
+        out.write("of the same claims in the same runs (model_brier_*)\n")
+        out.write(render_table(scores.sources.round(4), format="text"))
+    if n == claims:
         return
     out.write("\nscorecard (best / worst: ambiguous outcomes resolved for, then against, each forecast)\n")
     out.write(render_table(scores.summary.round(4), format="text"))

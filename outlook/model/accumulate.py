@@ -292,14 +292,19 @@ def _zero_counts(model: Model) -> Counts:
 
 
 def _curve_counts(t: FloatArray, grid: FloatArray) -> np.ndarray:
-    """Worlds whose time first reaches each point of an evenly spaced ``grid`` (not cumulative).
+    """Worlds whose time first reaches each point of an increasing ``grid`` (not cumulative).
 
-    The index is found by arithmetic (searchsorted of unsorted values is
-    several times slower), then corrected by one where rounding put it off.
+    On an evenly spaced grid (every scenario without claims) the index is
+    found by arithmetic (searchsorted of unsorted values is several times
+    slower), then corrected by one where rounding put it off; a grid with
+    the times of claims added (:func:`~outlook.model.compile_model`) is searched.
     """
     t = t[t <= grid[-1]]  # most worlds of a rare event: never, off the curve
     if grid.size == 1 or grid[-1] <= 0:
         return np.bincount(np.zeros(t.size, dtype=np.intp), minlength=grid.size)
+    step = np.diff(grid)
+    if float(step.max() - step.min()) > 1e-9 * float(grid[-1]):
+        return np.bincount(np.searchsorted(grid, t, side="left"), minlength=grid.size)
     idx = np.minimum(np.ceil(t * ((grid.size - 1) / grid[-1])), grid.size - 1).astype(np.intp)
     idx -= (idx > 0) & (grid[idx - 1] >= t)  # the first grid time at or after t
     idx += grid[idx] < t

@@ -136,6 +136,10 @@ def compile_model(scenario: Scenario) -> Model:
             raise SimulationError(msg)
         chol = np.asarray(np.linalg.cholesky(judged.matrix), dtype=np.float64)
     grid = np.linspace(0.0, float(ends.max()), CURVE_POINTS)
+    # the times of the sources' claims on events (format 1.1 ``claims:``), so each is read off the curves exactly
+    claimed = [c.years for c in scenario.claims if c.kind == "event" and 0.0 < c.years <= float(ends.max())]
+    if claimed:
+        grid = np.unique(np.concatenate([grid, np.asarray(claimed, dtype=np.float64)]))
     return Model(scenario, ends, correlated, chol, judged, grid, hierarchical_order(scenario))
 
 

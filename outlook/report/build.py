@@ -18,6 +18,7 @@ from urllib.parse import quote
 from .ach import add_ach
 from .assumptions import add_key_assumptions
 from .changed import add_what_changed, updated_tables
+from .claims import add_claims
 from .confidence import add_confidence, assessments_from, report_confidence
 from .drivers import add_what_drives
 from .facts import scenario_of
@@ -33,6 +34,7 @@ from .files import (
     signals_unwind,
     write_atomically,
 )
+from .futures import add_cone, add_futures
 from .html import render_html
 from .indicators import add_indicators
 from .markdown import render_markdown
@@ -198,6 +200,9 @@ def build_report(
     if update is not None:
         add_what_changed(doc, update, figs if figures else None, figure_format=ffmt, dpi=dpi)
     add_ach(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi)
+    add_futures(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi, prior=update is not None)
+    add_cone(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi)
+    add_claims(doc, tables)
     if fmt == "html":
         return render_html(doc, figs)
     files: dict[str, bytes] = {}

@@ -52,7 +52,8 @@ FIGURES = {
     ),
 }
 FIGURE_NAME = re.compile(
-    r"(?:scenarios|events|drivers|derived|indices|assumptions|indicators|ach|update)-[0-9a-f]{12}\.(?:png|svg)"
+    r"(?:scenarios|events|drivers|derived|indices|assumptions|indicators|ach|update|futures|cone)-[0-9a-f]{12}"
+    r"\.(?:png|svg)"
 )
 FIGURE_FILE = re.compile(rf"^{FIGURE_NAME.pattern}$")
 

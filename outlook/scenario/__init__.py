@@ -14,7 +14,8 @@ whitelist compiler), :mod:`.durations`, :mod:`.stated` (what a driver states, an
 place its distribution is derived), :mod:`.records` (the frozen parts),
 :mod:`.reading` (safe reading; YAML to nodes that keep their positions),
 :mod:`.values` (one value read and checked, every problem kept),
-:mod:`.drivers`, :mod:`.assumptions`, :mod:`.indicators`, :mod:`.provenance` (grades, status,
+:mod:`.drivers`, :mod:`.assumptions`, :mod:`.indicators`, :mod:`.claims` (the sources' own
+forecasts), :mod:`.provenance` (grades, status,
 resolution, context; :mod:`.grades` holds the names) and :mod:`.sections` (one function per
 section of the file), :mod:`.canonical` (plain data, the canonical form and the hash),
 :mod:`.references` (what keeps a scenario assembled by hand consistent),

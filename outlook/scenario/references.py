@@ -117,6 +117,30 @@ def reference_problems(s: Parts) -> Iterator[ScenarioError]:
     yield from _indicators(s, kinds)
     yield from _ach(s, kinds)
     yield from _judgements(s)
+    yield from _claims(s)
+
+
+def _claims(s: Parts) -> Iterator[ScenarioError]:
+    """Each claim names an event or scenario of its kind, a horizon it reads, and sources, of ``s``."""
+    known = {"scenario": [r.id for r in s.rules], "event": [e.id for e in s.events]}
+    horizons = {h.id: h.until for h in s.horizons}
+    sources = [x.id for x in s.sources]
+    last = max(horizons.values(), default=0.0)
+    for c in getattr(s, "claims", ()):
+        kp = f"claims.{c.id}"
+        if c.kind and c.target not in known.get(c.kind, []):
+            hint = did_you_mean(c.target, known.get(c.kind, []))
+            yield ScenarioError(_at(c.where, f"{kp}.target"), f"unknown {c.kind} {c.target!r}", hint=hint)
+        if c.horizon and c.horizon not in horizons:
+            yield ScenarioError(_at(c.where, f"{kp}.timeframe"), f"unknown horizon {c.horizon!r}")
+        elif c.kind == "scenario" and not c.horizon:
+            yield ScenarioError(_at(c.where, f"{kp}.timeframe"), "a claim on a scenario needs a horizon id")
+        elif c.years > last + 1e-12:
+            yield ScenarioError(_at(c.where, f"{kp}.timeframe"), "the timeframe is after the last horizon's end")
+        for key, ref in (("speaker", c.speaker_ref), ("quote", c.quote)):
+            if ref is not None and ref.ref and ref.ref not in sources:
+                hint = did_you_mean(ref.ref, sources)
+                yield ScenarioError(_at(c.where, f"{kp}.{key}.ref"), f"unknown source {ref.ref!r}", hint=hint)
 
 
 def _judgements(s: Parts) -> Iterator[ScenarioError]:

@@ -28,6 +28,7 @@ from .canonical import (
     source_data,
     to_yaml,
 )
+from .claims import Claim, claim_data
 from .durations import end_date
 from .futures import Futures, futures_data
 from .hypotheses import evidence_data, hypotheses_data
@@ -109,6 +110,8 @@ class Scenario:
     judgements: tuple[Judgement, ...] = ()
     #: the axes of an alternative-futures grid (format 1.1 ``futures:``); ``None``: none stated
     futures: Futures | None = None
+    #: the sources' own forecasts (format 1.1 ``claims:``): speaker, timeframe, the likelihood implied, the target
+    claims: tuple[Claim, ...] = ()
     path: str = field(default="<scenario>", compare=False)
     #: the overrides that made this scenario from what a file states, in the order applied
     overrides: tuple[Override, ...] = field(default=(), compare=False)
@@ -322,6 +325,8 @@ class Scenario:
             out["judgements"] = [judgement_data(j) for j in self.judgements]
         if self.futures is not None:
             out["futures"] = futures_data(self.futures, canonical=canonical)
+        if self.claims:
+            out["claims"] = {c.id: claim_data(c) for c in self.claims}
         return out
 
 

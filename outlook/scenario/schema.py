@@ -7,8 +7,8 @@ covers format 1 and the format 1.1 additions (dates for ``until:`` and as
 ``by:`` keys, the distribution forms ``mixture``, ``gamma``, ``student_t``,
 ``loguniform``, ``lognormal: {mean, sd}``, ``truncate``, ``coverage``,
 percentages such as ``"40%"``, expressions as parameters and ``after:``
-factors) and the analyst toolkit's ``assumptions``, ``indicators``, ``supersedes`` and
-``renamed``. The schema is deliberately looser than the loader: what it
+factors) and the analyst toolkit's ``assumptions``, ``indicators``, ``claims``,
+``supersedes`` and ``renamed``. The schema is deliberately looser than the loader: what it
 cannot say (references between names, ranges in increasing order, shares
 summing to 1, expressions' grammar) the loader checks with located
 messages (``outlook check``). Never reads files, never validates.
@@ -289,6 +289,7 @@ def _sections() -> dict[str, Any]:
         **_ach_blocks(),
         "judgements": _judgements(),
         "futures": _futures(),
+        "claims": _claims(),
         "supersedes": {"type": "string", "description": "the file or id of the analysis this one replaces"},
         "renamed": {"type": "object", "additionalProperties": {"type": "string"}, "description": "old id: new id"},
     }
@@ -320,6 +321,29 @@ def _futures() -> dict[str, Any]:
         },
         ("horizon", "axes"),
     )
+
+
+def _claims() -> dict[str, Any]:
+    """``claims``: the sources' own forecasts (format 1.1)."""
+    claim = _object(
+        {
+            "speaker": {"anyOf": [_TEXT, _ref("source_ref")], "description": "who: a name, or {ref: SOURCE}"},
+            "paraphrase": _TEXT,
+            "quote": _ref("source_ref"),
+            "timeframe": {"type": "string", "description": "by when: a horizon id, a duration or a date"},
+            "implies": {
+                "anyOf": [{"type": "string"}, {"type": "number", "minimum": 0, "maximum": 1}],
+                "description": "an ICD 203 estimative word, or a probability (0.7, 70%)",
+            },
+            "target": {"type": "string", "description": "the event or scenario id it maps to"},
+            "not_modelled": {"type": "string", "description": "why the model cannot judge it"},
+            "interested_party": {"type": ["boolean", "string"]},
+            "note": _TEXT,
+        },
+        ("speaker", "paraphrase", "timeframe", "implies"),
+        oneOf=[{"required": ["target"]}, {"required": ["not_modelled"]}],
+    )
+    return _named(claim, "claim id: a source's own forecast, set beside the model's probability")
 
 
 def _judgements() -> dict[str, Any]:

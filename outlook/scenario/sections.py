@@ -20,6 +20,7 @@ from typing import Any
 from .. import distributions as dist
 from ..errors import Location, ScenarioErrors, did_you_mean, number_text
 from .assumptions import assumptions as read_assumptions
+from .claims import claims as read_claims
 from .drivers import drivers as read_drivers
 from .durations import end_date, looks_like_time, parse_duration, point_in_time
 from .expressions import ANY, NUMBER, YES_NO, Expression, NameKind, Timing, names_in
@@ -66,6 +67,7 @@ _OPTIONAL = (
     "context",
     "judgements",
     "futures",
+    "claims",
 )
 #: a date, or a YAML 1.1 timestamp (its time of day is ignored)
 _DATE = re.compile(
@@ -154,6 +156,9 @@ def build(root: Node, path: str) -> dict[str, Any]:
     )
     found = _section(r, top, "futures", lambda r, node: read_futures(r, node, root, timing))
     fields["futures"] = found[0] if found else None
+    fields["claims"] = _section(
+        r, top, "claims", lambda r, node: read_claims(r, node, root, timing, written, event_ids)
+    )
     if r.errors:
         raise ScenarioErrors(r.errors)
     return {**fields, "path": path}

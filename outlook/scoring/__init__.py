@@ -3,7 +3,7 @@
 Owns three steps, each its own module:
 
 - :mod:`.ledger`: one JSON line per forecast (every scenario and event at
-  every horizon of a run), appended atomically under a lock to an
+  every horizon of a run, and each of the sources' claims), appended atomically under a lock to an
   append-only JSON Lines file (:func:`ledger_add`, :func:`ledger_records`,
   :func:`append_records`, :func:`read_ledger`);
 - :mod:`.resolutions`: the resolutions file, a YAML list of what happened,
@@ -21,7 +21,16 @@ prints.
 
 from __future__ import annotations
 
-from .ledger import LEDGER_FORMAT, append_records, definition_hash, ledger_add, ledger_records, read_ledger
+from .ledger import (
+    CLAIM_FORMAT,
+    LEDGER_FORMAT,
+    append_records,
+    claim_records,
+    definition_hash,
+    ledger_add,
+    ledger_records,
+    read_ledger,
+)
 from .resolutions import OUTCOMES, Resolution, load_resolutions, read_resolutions
 from .scores import (
     LOG_CLIP,
@@ -37,6 +46,7 @@ from .scores import (
 )
 
 __all__ = [
+    "CLAIM_FORMAT",
     "LEDGER_FORMAT",
     "LOG_CLIP",
     "OUTCOMES",
@@ -45,6 +55,7 @@ __all__ = [
     "Scores",
     "append_records",
     "brier",
+    "claim_records",
     "definition_hash",
     "ledger_add",
     "ledger_records",

@@ -38,6 +38,33 @@ One JSON object, on one line, with the keys:
     The run's manifest (:class:`outlook.Manifest`): seed, samples,
     software versions.
 
+A source's claim
+----------------
+The sources' own forecasts (a format 1.1 ``claims:`` block; :func:`claim_records`)
+are put on record beside the model's, as forecasts issued by their speaker,
+in lines of format 2 (:data:`CLAIM_FORMAT`): format 1's keys, with
+
+``p``, ``word``, ``scale``
+    The probability the claim implies: the one it states, else the
+    midpoint of its ICD 203 word's band (``likely``, 55-80%: 0.675; see
+    :mod:`outlook.analysis.claims`); the word, in the run's row of the table.
+``horizon``, ``horizon_end``
+    The claim's horizon id, or its timeframe as written (``200d``,
+    ``2025-06-01``) when it is not a horizon, and the date it ends: a
+    resolution names the question by that ``horizon``.
+``forecaster``, ``claim``, ``speaker``, ``interested_party``, ``timeframe``
+    ``"source"``, the claim's id, who made it, whether an interested party
+    (``yes``, ``no``, whose interest, ``not stated``), and its timeframe.
+``model_p``, ``model_p_se``, ``model_word``
+    The model's probability of the same thing by the same date in the same
+    run, so that a score can set the source beside the model.
+
+A line of format 1 is the model's (as every ledger written before claims
+were is: they stay readable as they are). Only a claim's line is of format
+2, so an outlook that reads format 1 alone refuses a ledger holding one
+rather than score a source as if it were the model. A claim the file
+records as ``not_modelled`` has no target to resolve, and no line.
+
 Writing
 -------
 Lines are only ever added. :func:`append_records` takes an exclusive lock
@@ -73,19 +100,37 @@ if TYPE_CHECKING:
     from .resolutions import Resolution
 
 __all__ = [
+    "CLAIM_FORMAT",
+    "CLAIM_KEYS",
     "KINDS",
     "LEDGER_FORMAT",
+    "LEDGER_FORMATS",
     "REQUIRED",
     "append_records",
     "check_hindsight",
+    "claim_records",
     "definition_hash",
     "ledger_add",
     "ledger_records",
     "read_ledger",
 ]
 
-#: The ledger line format's version, written in every line's ``ledger`` key.
+#: The ledger line format's version of a model's forecast, written in its ``ledger`` key.
 LEDGER_FORMAT = 1
+#: The version of a source's claim line: format 1 and :data:`CLAIM_KEYS`.
+CLAIM_FORMAT = 2
+#: The line formats this outlook reads.
+LEDGER_FORMATS = (LEDGER_FORMAT, CLAIM_FORMAT)
+#: The keys a claim's line has beyond :data:`REQUIRED`, and the type each holds.
+CLAIM_KEYS: Mapping[str, str] = {
+    "forecaster": "source",
+    "claim": "str",
+    "speaker": "str",
+    "interested_party": "str",
+    "timeframe": "str",
+    "model_p": "p",
+    "model_word": "str",
+}
 #: What a forecast is about.
 KINDS = ("scenario", "event")
 #: The keys every ledger line has, and the type each holds (``"date"``: text ``YYYY-MM-DD``; ``"p"``: a number
@@ -210,9 +255,92 @@ def ledger_records(tables: Tables, *, issued: dt.date | None = None, run: str | 
     return out
 
 
+def claim_records(tables: Tables, *, issued: dt.date | None = None, run: str | None = None) -> list[dict[str, Any]]:
+    """The ledger lines of the sources' claims (:func:`outlook.claims` of the run), in file order.
+
+    Parameters
+    ----------
+    tables
+        A run's tables that know their scenario, as :func:`ledger_records` takes them.
+    issued, run
+        As for :func:`ledger_records` (pass the run's lines' ``run`` to tie them together).
+
+    Returns
+    -------
+    list of dict
+        One line of format :data:`CLAIM_FORMAT` per claim with a target (the
+        module's docstring); none for a claim ``not_modelled``.
+
+    Raises
+    ------
+    ValueError
+        If ``tables`` does not know its scenario.
+    """
+    from ..analysis.claims import claims
+
+    s = tables.scenario
+    if s is None:
+        msg = "these tables do not know their scenario; run it with outlook.run_outlook to write a ledger"
+        raise ValueError(msg)
+    t = claims(tables)
+    if t.empty:
+        return []
+    data = s.to_dict()
+    day = (issued or dt.datetime.now(dt.timezone.utc).date()).isoformat()
+    manifest = json.loads(json.dumps(tables.manifest.to_dict(), default=str))
+    import uuid
+
+    run = run or uuid.uuid4().hex
+    scale = "icd203-probability" if tables.manifest.scale == "icd203-probability" else "icd203"
+    horizons = {c.id: c.horizon or c.timeframe for c in s.claims}
+    out = []
+    for r in t[t["agreement"] != "not modelled"].to_dict("records"):
+        out.append(
+            {
+                "ledger": CLAIM_FORMAT,
+                "scenario_id": s.id,
+                "scenario_hash": s.hash,
+                "run": run,
+                "kind": r["kind"],
+                "target": r["target"],
+                "definition_hash": _definition_hash(data, r["kind"], r["target"]),
+                "horizon": horizons[r["claim"]],
+                "horizon_end": r["horizon_end"] or None,
+                "as_of": s.as_of.isoformat(),
+                "issued": day,
+                "p": float(r["implied_p"]),
+                "word": r["implied_word"],
+                "scale": scale,
+                "manifest": manifest,
+                "forecaster": "source",
+                "claim": r["claim"],
+                "speaker": r["speaker"],
+                "interested_party": r["interested_party"],
+                "timeframe": r["timeframe"],
+                "model_p": float(r["p"]),
+                "model_p_se": float(r["p_se"]),
+                "model_word": r["word"],
+            }
+        )
+    return out
+
+
 def _problem(record: Mapping[str, Any]) -> tuple[str, str] | None:
     """The first key of a ledger line that is missing or of the wrong type, and what is wrong; ``None`` if valid."""
-    for key, kind in REQUIRED.items():
+    bad = _keys(record, REQUIRED)
+    if bad is not None:
+        return bad
+    if record["ledger"] not in LEDGER_FORMATS:
+        formats = " and ".join(str(f) for f in LEDGER_FORMATS)
+        return "ledger", f"unknown ledger format {record['ledger']} (this outlook reads formats {formats})"
+    if record["ledger"] == CLAIM_FORMAT:
+        return _keys(record, CLAIM_KEYS)
+    return None
+
+
+def _keys(record: Mapping[str, Any], types: Mapping[str, str]) -> tuple[str, str] | None:
+    """The first of ``types``'s keys missing from ``record`` or of the wrong type, and what is wrong."""
+    for key, kind in types.items():
         if key not in record:
             return key, "missing key"
         v = record[key]
@@ -223,6 +351,7 @@ def _problem(record: Mapping[str, Any]) -> tuple[str, str] | None:
             "date": isinstance(v, str) and bool(_DATE.fullmatch(v)) and _is_date(v),
             "p": isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and 0.0 <= v <= 1.0,
             "dict": isinstance(v, dict),
+            "source": v == "source",
         }[kind]
         if not ok:
             expected = {
@@ -232,10 +361,9 @@ def _problem(record: Mapping[str, Any]) -> tuple[str, str] | None:
                 "date": "a date written YYYY-MM-DD",
                 "p": "a probability from 0 to 1",
                 "dict": "an object",
+                "source": "'source' (a claim's line is a source's forecast)",
             }[kind]
             return key, f"expected {expected} (got {json.dumps(v)[:60]})"
-    if record["ledger"] != LEDGER_FORMAT:
-        return "ledger", f"unknown ledger format {record['ledger']} (this outlook reads format {LEDGER_FORMAT})"
     return None
 
 
@@ -475,8 +603,9 @@ def ledger_add(
     scale: str = "icd203",
     issued: dt.date | None = None,
     resolutions: str | Path | Iterable[Resolution] | None = None,
+    claims: bool = True,
 ) -> list[dict[str, Any]]:
-    """Run a scenario and append its forecasts to a ledger.
+    """Run a scenario and append its forecasts, and its sources' claims, to a ledger.
 
     Parameters
     ----------
@@ -492,11 +621,14 @@ def ledger_add(
         A resolutions file or :class:`~outlook.scoring.Resolution` records:
         if given, forecasts already answered are refused
         (:func:`check_hindsight`) and nothing is written.
+    claims
+        Whether to append the scenario's ``claims:`` too, as forecasts issued
+        by their speakers in the same run (:func:`claim_records`).
 
     Returns
     -------
     list of dict
-        The lines appended (:func:`ledger_records`).
+        The lines appended: the model's (:func:`ledger_records`), then the claims'.
 
     Raises
     ------
@@ -512,6 +644,8 @@ def ledger_add(
     known = load_resolutions(resolutions) if isinstance(resolutions, str | Path) else resolutions
     tables = summarise(simulate(compile_model(scenario), samples=samples, seed=seed), scale=scale)
     records = ledger_records(tables, issued=issued)
+    if claims:
+        records += claim_records(tables, issued=issued, run=records[0]["run"] if records else None)
     if known is not None:
         check_hindsight(records, known)
     append_records(ledger, records)

@@ -47,6 +47,11 @@ Conventions and sources
 - **Discrimination**: the mean forecast when the answer was yes against
   when it was no, and their difference. **Sharpness**: the variance of the
   forecasts (Murphy and Winkler 1987, Monthly Weather Review 115:1330-1338).
+- **Sources' claims** (lines of ``forecaster: source``, :func:`~outlook.scoring.claim_records`)
+  are scored against the same resolutions, each beside the model's
+  probability of the same thing in the same run (``model_p``), and kept out
+  of every model score: the summary, calibration, sets, questions and
+  misses are the model's; the ``sources`` table is the speakers'.
 - **Ambiguous** outcomes are scored both ways: ``best`` resolves each in the
   forecast's favour (yes when ``p >= 0.5``), ``worst`` against it; a score
   is shown as the range between. **Annulled** ones are left out.
@@ -263,7 +268,9 @@ class Scores:
         ``kind``, ``target``, ``horizon``, ``issued``, ``as_of``, ``p``, ``word``,
         ``outcome`` (1, 0 or ``"ambiguous"``), ``implied`` (a scenario's 0
         implied by another scenario of its set resolving 1), ``brier_best``,
-        ``brier_worst``, ``log_best``, ``log_worst`` (equal unless ambiguous).
+        ``brier_worst``, ``log_best``, ``log_worst`` (equal unless ambiguous),
+        ``forecaster`` (``"model"``, or ``"source"`` for a claim), ``speaker``,
+        ``claim`` and ``model_p`` (a claim's; ``""`` and NaN for the model's).
     sets
         One row per scenario set (the scenario lines of one run at one
         horizon) whose outcome is known: ``scenario_id``, ``run``,
@@ -285,6 +292,13 @@ class Scores:
         The ten worst forecasts by ``brier_worst``, each with its key
         judgement (``target@horizon``, the form ``outlook premortem --target``
         takes).
+    sources
+        One row per speaker whose claims were scored, in ledger order:
+        ``speaker``, ``interested_party``, ``n``, the mean Brier score of the
+        claims (``brier_best``, ``brier_worst``) and their mean log score
+        (``log_best``, ``log_worst``), and the model's mean Brier score on the
+        same claims (``model_brier_best``, ``model_brier_worst``, of the
+        ``model_p`` in each claim's line).
     refused
         One line per forecast or set not scored and why: hindsight, a
         changed definition, an annulled outcome, a set whose outcome is
@@ -301,8 +315,9 @@ class Scores:
     misses: pd.DataFrame
     refused: tuple[str, ...] = field(default=())
     open: int = 0
+    sources: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(_SOURCE_COLUMNS)))
 
-    TABLES = ("summary", "calibration", "sets", "questions", "misses", "forecasts")
+    TABLES = ("summary", "calibration", "sets", "questions", "misses", "forecasts", "sources")
 
     def to_dict(self) -> dict[str, Any]:
         """Every table as a list of row objects, plus ``refused`` and ``open``."""
@@ -430,13 +445,56 @@ def _scored_row(rec: Mapping[str, Any], r: Resolution, implied: bool) -> dict[st
         "brier_worst": max(b),
         "log_best": max(ls),
         "log_worst": min(ls),
+        "forecaster": _forecaster(rec),
+        "speaker": rec.get("speaker", "") if _forecaster(rec) == "source" else "",
+        "claim": rec.get("claim", "") if _forecaster(rec) == "source" else "",
+        "interested_party": rec.get("interested_party", "") if _forecaster(rec) == "source" else "",
+        "model_p": float(rec["model_p"]) if _forecaster(rec) == "source" else math.nan,
     }
+
+
+def _forecaster(rec: Mapping[str, Any]) -> str:
+    """``"source"`` for a claim's line (format 2), ``"model"`` for every other (format 1: every older ledger)."""
+    return "source" if rec.get("ledger") == 2 and rec.get("forecaster") == "source" else "model"
 
 
 _FORECAST_COLUMNS = [
     *("line", "scenario_id", "run", "kind", "target", "horizon", "issued", "as_of", "resolved"),
     *("p", "word", "scale", "outcome", "implied", "brier_best", "brier_worst", "log_best", "log_worst"),
+    *("forecaster", "speaker", "claim", "interested_party", "model_p"),
 ]
+_SOURCE_COLUMNS: tuple[str, ...] = (
+    *("speaker", "interested_party", "n", "brier_best", "brier_worst", "log_best", "log_worst"),
+    *("model_brier_best", "model_brier_worst"),
+)
+
+
+def _sources(forecasts: pd.DataFrame) -> pd.DataFrame:
+    """Each speaker's claims scored, and the model's probabilities of the same claims scored alike."""
+    rows = []
+    claims = forecasts[forecasts["forecaster"] == "source"]
+    for speaker, g in claims.groupby("speaker", sort=False):
+        model = [_scored_both(float(q), o) for q, o in zip(g["model_p"], g["outcome"])]
+        rows.append(
+            (
+                speaker,
+                g["interested_party"].iat[0],
+                len(g),
+                float(g["brier_best"].mean()),
+                float(g["brier_worst"].mean()),
+                float(g["log_best"].mean()),
+                float(g["log_worst"].mean()),
+                float(np.mean([b for b, _ in model])),
+                float(np.mean([w for _, w in model])),
+            )
+        )
+    return pd.DataFrame(rows, columns=list(_SOURCE_COLUMNS))
+
+
+def _scored_both(p: float, outcome: Any) -> tuple[float, float]:
+    """The Brier score of ``p``, best and worst (an ambiguous outcome resolved for, then against, it)."""
+    b = [float(brier(p, o)) for o in ([1, 0] if outcome == "ambiguous" else [int(outcome)])]
+    return min(b), max(b)
 
 
 def score(
@@ -489,17 +547,19 @@ def score(
             continue
         rows.append(_scored_row(rec, r, key in implied))
     forecasts = pd.DataFrame(rows, columns=_FORECAST_COLUMNS)
-    sets, set_refusals = _sets(records, forecasts, where)
-    summary = _summary(forecasts, sets)
+    model = forecasts[forecasts["forecaster"] == "model"]
+    sets, set_refusals = _sets([r for r in records if _forecaster(r) == "model"], model, where)
+    summary = _summary(model, sets)
     return Scores(
         forecasts=forecasts,
         sets=sets,
-        questions=_questions(forecasts),
-        calibration=_calibration(forecasts),
+        questions=_questions(model),
+        calibration=_calibration(model),
         summary=summary,
-        misses=_misses(forecasts),
+        misses=_misses(model),
         refused=tuple(refused + set_refusals),
         open=still_open,
+        sources=_sources(forecasts),
     )
 
 
