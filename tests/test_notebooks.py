@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -20,22 +21,109 @@ import pytest
 
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
 QUICKSTART = Path(__file__).parents[1] / "notebooks" / "quickstart.ipynb"
+#: The teaching notebooks, 01-... to 09-... (README, "Teaching")
+TEACHING = [p for p in NOTEBOOKS if re.match(r"\d\d-", p.name)]
 IMAGES = ("image/png", "image/svg+xml")
+
+
+def _tags(cell: dict[str, Any]) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def _source(cell: dict[str, Any]) -> str:
+    src = cell["source"]
+    return src if isinstance(src, str) else "".join(src)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each notebook's code cells run without error (with a small sample count)."""
+    """Each notebook's code cells run without error (with a small sample count), its solution cells stripped first.
+
+    The cells not tagged ``solution`` are the student's notebook, and run
+    alone, to the end; the solution cells then run after them in the same
+    namespace. Since no untagged code cell follows a solution cell
+    (``test_teaching_notebook_has_objectives_steps_exercise_and_solutions``),
+    that second part is the full notebook run in its own order.
+    """
     monkeypatch.setenv("OUTLOOK_NOTEBOOK_SAMPLES", "5000")
     monkeypatch.chdir(path.parent)
     nb = json.loads(path.read_text(encoding="utf-8"))
     namespace: dict[str, object] = {"__name__": "__notebook__"}
     cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert cells, "a notebook with no code"
-    for i, cell in enumerate(cells):
-        source = "".join(cell["source"])
-        exec(compile(source, f"{path.name}[{i}]", "exec"), namespace)
+    stripped = [c for c in cells if "solution" not in _tags(c)]
+    solutions = [c for c in cells if "solution" in _tags(c)]
+    for cell in [*stripped, *solutions]:
+        name = f"{path.name}[{cell.get('id', cells.index(cell))}]"
+        exec(compile(_source(cell), name, "exec"), namespace)
     assert os.environ["OUTLOOK_NOTEBOOK_SAMPLES"] == "5000"
+
+
+def test_there_are_nine_teaching_notebooks() -> None:
+    """notebooks/ holds the nine teaching notebooks the README lists, numbered 01 to 09."""
+    assert [p.name[:2] for p in TEACHING] == [f"{i:02d}" for i in range(1, 10)]
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    teaching = readme[readme.index("## Teaching") :]
+    for p in TEACHING:
+        assert f"notebooks/{p.name}" in teaching, p.name
+
+
+@pytest.mark.parametrize("path", TEACHING, ids=[p.stem for p in TEACHING])
+def test_teaching_notebook_has_objectives_steps_exercise_and_solutions(path: Path) -> None:
+    """A teaching notebook: learning objectives, steps, an exercise, then solution cells tagged ``solution``.
+
+    The exercise is a markdown cell tagged ``exercise`` headed "Exercise" and a
+    code cell tagged ``exercise`` for the student's answer; every solution cell
+    comes after the exercise, and no untagged code cell after a solution, so
+    stripping the solutions leaves the notebook whole up to and including the
+    exercise. The sample count comes from ``OUTLOOK_NOTEBOOK_SAMPLES``, and
+    figures come from outlook.plots, never pyplot.
+    """
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cells = nb["cells"]
+    md = [_source(c) for c in cells if c["cell_type"] == "markdown"]
+    objectives = [m for m in md if m.startswith("## Learning objectives")]
+    assert len(objectives) == 1
+    assert len(re.findall(r"^\d\. ", objectives[0], flags=re.M)) >= 3
+    assert len([m for m in md if m.startswith("## Step ")]) >= 2
+    exercise = [i for i, c in enumerate(cells) if "exercise" in _tags(c)]
+    assert [cells[i]["cell_type"] for i in exercise] == ["markdown", "code"]
+    assert _source(cells[exercise[0]]).startswith("## Exercise")
+    solution = [i for i, c in enumerate(cells) if "solution" in _tags(c)]
+    assert {"markdown", "code"} <= {cells[i]["cell_type"] for i in solution}
+    assert min(solution) > max(exercise)
+    after = [c for c in cells[min(solution) :] if c["cell_type"] == "code" and "solution" not in _tags(c)]
+    assert not after, [c.get("id") for c in after]
+    code = "\n".join(_source(c) for c in cells if c["cell_type"] == "code")
+    assert 'os.environ.get("OUTLOOK_NOTEBOOK_SAMPLES"' in code
+    assert "pyplot" not in code
+    assert "%matplotlib" not in code
+
+
+@pytest.mark.parametrize("path", TEACHING, ids=[p.stem for p in TEACHING])
+def test_teaching_notebook_strips_its_solutions_with_nbconvert(path: Path) -> None:
+    """nbconvert's TagRemovePreprocessor (as the README's command runs it) drops the solutions and keeps the exercise."""
+    nbformat = pytest.importorskip("nbformat")
+    preprocessors = pytest.importorskip("nbconvert.preprocessors")
+    nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+    before = len(nb.cells)
+    strip = preprocessors.TagRemovePreprocessor(remove_cell_tags=["solution"], enabled=True)
+    student, _ = strip.preprocess(nb, {})  # as --TagRemovePreprocessor.enabled=True does
+    assert not [c for c in student.cells if "solution" in c.metadata.get("tags", [])]
+    assert [c.cell_type for c in student.cells if "exercise" in c.metadata.get("tags", [])] == ["markdown", "code"]
+    assert len(student.cells) < before
+
+
+@pytest.mark.parametrize("path", TEACHING, ids=[p.stem for p in TEACHING])
+def test_teaching_notebook_is_stored_executed(path: Path) -> None:
+    """A teaching notebook is stored with its outputs, run top to bottom: readable on the web, figures and all."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert [c["execution_count"] for c in code] == list(range(1, len(code) + 1))
+    outputs = [o for c in code for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o["output_type"] == "error"]
+    assert any("image/png" in o.get("data", {}) for o in outputs)
+    assert any("<table" in "".join(o.get("data", {}).get("text/html", "")) for o in outputs)
 
 
 def test_there_is_a_notebook() -> None:
@@ -61,20 +149,18 @@ def _outputs(cell: dict[str, Any]) -> list[dict[str, Any]]:
     return [o for o in cell.get("outputs", []) if o["output_type"] in ("display_data", "execute_result")]
 
 
-@pytest.fixture(scope="module")
-def executed_quickstart(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """The quickstart, executed by nbconvert in a fresh Jupyter kernel (with a small sample count)."""
+def _execute(path: Path, work: Path) -> Any:
+    """A notebook executed by nbconvert in a fresh Jupyter kernel (with a small sample count), in ``work``."""
     nbformat = pytest.importorskip("nbformat")
     pytest.importorskip("ipykernel")
     execute = pytest.importorskip("nbconvert.preprocessors")
-    nb = nbformat.reads(QUICKSTART.read_text(encoding="utf-8"), as_version=4)
+    nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
     # the kernel inherits this environment: this checkout's outlook, few samples, a working folder for any files
     root = str(Path(__file__).parents[1])
     env = {
         "OUTLOOK_NOTEBOOK_SAMPLES": "5000",
         "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
     }
-    work = tmp_path_factory.mktemp("quickstart")
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
@@ -87,6 +173,27 @@ def executed_quickstart(tmp_path_factory: pytest.TempPathFactory) -> Any:
             else:
                 os.environ[k] = v
     return nb
+
+
+@pytest.fixture(scope="module")
+def executed_quickstart(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The quickstart, executed by nbconvert in a fresh Jupyter kernel (with a small sample count)."""
+    return _execute(QUICKSTART, tmp_path_factory.mktemp("quickstart"))
+
+
+@pytest.mark.parametrize("path", TEACHING, ids=[p.stem for p in TEACHING])
+def test_executed_teaching_notebook_shows_figures_and_tables(path: Path, tmp_path: Path) -> None:
+    """Executed with nbconvert, solutions included: no error, a picture from every cell that calls ``plots.``, HTML tables."""
+    nb = _execute(path, tmp_path)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert not [c.id for c in code for o in c.get("outputs", []) if o["output_type"] == "error"]
+    plotting = [c for c in code if "plots." in c.source]
+    assert plotting
+    for cell in plotting:
+        outs = _outputs(cell)
+        assert any(m in o.get("data", {}) for o in outs for m in IMAGES), (cell.id, outs)
+    tables = [c.id for c in code if any("<table" in o.get("data", {}).get("text/html", "") for o in _outputs(c))]
+    assert len(tables) >= 2, tables
 
 
 def test_executed_quickstart_shows_its_figures(executed_quickstart: Any) -> None:
