@@ -136,8 +136,9 @@ def claims(
     ...     "speaker": "A pundit", "paraphrase": "A happens within the year", "timeframe": "soon",
     ...     "implies": "likely", "target": "a"}})
     >>> t = claims(s, samples=20_000, seed=1)  # P(a by 1y) = 1 - e^-0.7 = 0.503
-    >>> t.loc[0, ["implied_word", "implied_p", "word", "agreement"]].tolist()
-    ['likely', 0.675, 'roughly even chance', 'model lower']
+    >>> row = t.loc[0]
+    >>> row.implied_word, float(row.implied_p), row.word, row.agreement
+    ('likely', 0.675, 'roughly even chance', 'model lower')
     """
     tables, s = _tables(scenario, samples=samples, seed=seed, scale=scale)
     run_scale = tables.manifest.scale
