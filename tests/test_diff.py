@@ -157,3 +157,19 @@ def test_sentences_name_the_chief_cause() -> None:
     assert d.sentences[-1] == (
         "We now assess e (soon) as likely (previously unlikely), chiefly because of the revised raid rate estimate."
     )
+
+
+def test_a_cause_keeps_a_label_that_is_all_bracket_and_a_large_joined_group_is_the_revision() -> None:
+    from outlook.analysis.diff import _cause
+
+    old = tiny_scenario(drivers={"r": 0.2, "q": 0.1}, events={"e": {"rate": "r + q"}}, rules={"hit": "e"})
+    new = old.with_overrides({"drivers.r": {"constant": 1.2, "label": "P(raid within a year)"}})
+    assert _cause("drivers.r", new, old) == "revised P(raid within a year) estimate"
+    renamed = old.with_overrides({"drivers.r": {"constant": 1.2, "label": "raid rate (per year)"}})
+    assert _cause("drivers.r", renamed, old) == "revised raid rate estimate"
+    three = "drivers.r + drivers.q + horizons"
+    assert _cause(three, renamed, old) == "revised raid rate estimate and q estimate and horizons"
+    four = three + " + events.e"
+    assert _cause(four, renamed, old) == (
+        "revision as a whole (4 changed blocks that depend on one another and cannot be told apart)"
+    )

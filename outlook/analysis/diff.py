@@ -541,6 +541,10 @@ def _label(s: Scenario, kind: str, target: str) -> str:
     return r.label if r is not None and r.label else target
 
 
+#: The most changed blocks a cause names one by one; a larger group is "the revision as a whole".
+_NAMED_CAUSES = 3
+
+
 def _cause(block: str, new: Scenario, old: Scenario) -> str:
     """A block in words: ``the revised troops estimate``."""
     parts = []
@@ -548,7 +552,9 @@ def _cause(block: str, new: Scenario, old: Scenario) -> str:
         section, _, name = b.partition(".")
         if section == "drivers":
             d = next((d for d in (*new.drivers, *old.drivers) if d.id == name), None)
-            label = re.sub(r"\s*\([^)]*\)\s*$", "", d.label) if d is not None and d.label else ""
+            label = d.label if d is not None and d.label else ""
+            short = re.sub(r"\s*\([^)]*\)\s*$", "", label)
+            label = short if len(short.split()) > 1 else label  # "P(x)" keeps its bracket: "P" says nothing
             parts.append(f"{label or name} estimate")
         elif section == "derived":
             parts.append(f"{name} calculation")
@@ -556,6 +562,8 @@ def _cause(block: str, new: Scenario, old: Scenario) -> str:
             parts.append(f"{name} event")
         else:
             parts.append({"scenarios": "scenario definitions", "horizons": "horizons"}.get(section, section))
+    if len(parts) > _NAMED_CAUSES:
+        return f"revision as a whole ({len(parts)} changed blocks that depend on one another and cannot be told apart)"
     return "revised " + " and ".join(parts)
 
 
