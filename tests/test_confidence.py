@@ -479,7 +479,7 @@ def test_source_grades_are_read_where_the_file_states_them() -> None:
     import datetime as dt
     from types import SimpleNamespace as NS
 
-    from outlook.analysis.confidence import _quote_reasons, _source_reasons
+    from outlook.analysis.confidence import _assumption_reasons, _quote_reasons, _source_reasons
 
     graded = {
         "a": NS(id="a", reliability="A", kind="official", interested_party=False, date="2023-01-01"),
@@ -500,8 +500,16 @@ def test_source_grades_are_read_where_the_file_states_them() -> None:
     ref = NS(ref="c", basis="interested_claim")
     s = NS(drivers=[NS(id="x", source=ref), NS(id="y", source=None)], events=[NS(id="e", source=None, sources=[ref])])
     assert _quote_reasons(s, frozenset({"driver:x", "driver:y", "event:e"})) == [  # type: ignore[arg-type]
-        "the driver x cites an interested party's claim (c)",
-        "the event e cites an interested party's claim (c)",
+        "the driver x and the event e cite an interested party's claim (c)",
+    ]
+    assert _quote_reasons(s, frozenset({"driver:x"})) == ["the driver x cites an interested party's claim (c)"]  # type: ignore[arg-type]
+    many = NS(drivers=[NS(id=i, source=ref) for i in "xyz"], events=[])
+    assert _quote_reasons(many, frozenset({"driver:x", "driver:y", "driver:z"})) == [  # type: ignore[arg-type]
+        "the drivers x, y and z cite an interested party's claim (c)",
+    ]
+    assert _assumption_reasons([("a", "caveated"), ("b", "unsupported"), ("c", "caveated")]) == [
+        "it rests on the unsupported assumption b",
+        "it rests on the caveated assumptions a and c",
     ]
     assert propose(1, 2, 2) == "high"  # so two graded A/B sources that are not interested parties can reach high
 

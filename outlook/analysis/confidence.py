@@ -383,17 +383,43 @@ def _after_as_of(date: object, as_of: dt.date) -> bool:
 
 
 def _quote_reasons(s: Scenario, up: frozenset[str]) -> list[str]:
-    """A quote behind a judgement marked an interested party's claim (its ``basis``, where the file states one)."""
-    out = []
+    """The quotes behind a judgement marked an interested party's claim (their ``basis``), one reason per source.
+
+    ``"the drivers x and y and the event e cite an interested party's claim (c)"``:
+    grouped so that a confidence sentence stays readable however many
+    estimates cite the same claim.
+    """
+    by_ref: dict[str, dict[str, list[str]]] = {}
     items: list[tuple[str, Any]] = [*(("driver", d) for d in s.drivers), *(("event", e) for e in s.events)]
     for kind, item in items:
         if f"{kind}:{item.id}" not in up:
             continue
-        refs = [item.source, *getattr(item, "sources", ())]
-        for ref in refs:
+        for ref in (item.source, *getattr(item, "sources", ())):
             if ref is not None and getattr(ref, "basis", "") == "interested_claim":
-                out.append(f"the {kind} {item.id} cites an interested party's claim ({getattr(ref, 'ref', '')})")
-    return list(dict.fromkeys(out))
+                ids = by_ref.setdefault(str(getattr(ref, "ref", "")), {}).setdefault(kind, [])
+                if item.id not in ids:
+                    ids.append(item.id)
+    out = []
+    for ref, kinds in by_ref.items():
+        parts = [f"the {kind}{'s' if len(ids) > 1 else ''} {_and(ids)}" for kind, ids in kinds.items()]
+        many = len(kinds) > 1 or any(len(ids) > 1 for ids in kinds.values())
+        out.append(f"{' and '.join(parts)} cite{'' if many else 's'} an interested party's claim ({ref})")
+    return out
+
+
+def _and(words: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _assumption_reasons(bearing: Sequence[tuple[str, str]]) -> list[str]:
+    """``"it rests on the unsupported assumptions a and b"``: one reason per rating, unsupported first."""
+    out = []
+    for rating in ("unsupported", "caveated"):
+        ids = [aid for aid, r in bearing if r == rating]
+        if ids:
+            out.append(f"it rests on the {rating} assumption{'s' if len(ids) > 1 else ''} {_and(ids)}")
+    return out
 
 
 def _source_reasons(s: Scenario, ids: Sequence[str]) -> tuple[list[str], int]:
@@ -483,7 +509,7 @@ def _judged(
     reasons, strong = _source_reasons(s, ids)
     reasons += _quote_reasons(s, up)
     bearing = _bearing(s, up, kind, target, horizon, check)
-    reasons += [f"it rests on the {rating} assumption {aid}" for aid, rating in bearing]
+    reasons += _assumption_reasons(bearing)
     ratings = [rating for _, rating in bearing]
     level = propose(
         spanned, len(ids), strong, unsupported=ratings.count("unsupported"), caveated=ratings.count("caveated")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..display import percent
+from ..display import by_horizon, percent
 from .document import Block, Cell, Doc, Heading, Para, Row, Table, User, one_line
 from .facts import run_facts, scenario_of
 from .judgements import Assessment, Assessments
@@ -73,7 +73,7 @@ def confidence_blocks(c: Confidence, scenario: Scenario, tables: Tables | None =
             cls="note",
         ),
     ]
-    horizons = {h.id: h.label or h.id for h in scenario.horizons}
+    horizons = {h.id: by_horizon(h.label or h.id, h.id, scenario.as_of, h.until) for h in scenario.horizons}
     labels = {r.id: r.label for r in scenario.rules} | {e.id: e.label for e in scenario.events}
     rows = []
     for j in scenario.judgements:
@@ -82,7 +82,7 @@ def confidence_blocks(c: Confidence, scenario: Scenario, tables: Tables | None =
         p = float(r["p"]) if p is None else p
         word = sc.word(min(1.0, max(0.0, p)))
         name = labels.get(j.target) or j.target
-        out.append(Heading(3, User(one_line(f"{name}, by {horizons.get(j.horizon, j.horizon)}"))))
+        out.append(Heading(3, User(one_line(f"{name}, {horizons.get(j.horizon, j.horizon)}"))))
         out.append(Para((User(one_line(j.text.replace("{word}", word))), f" ({percent(p)})")))
         out.append(Para((User(one_line(str(r["sentence"]))),)))
         said = j.confidence or "not stated"
