@@ -278,6 +278,21 @@ def test_analyst_judgements_fill_in_the_word_of_their_target() -> None:
     assert not flagged
 
 
+def test_judgements_read_from_a_file_reach_the_key_judgements() -> None:
+    """The loader keeps target and horizon apart; the report must still find the target (review R1)."""
+    text = TWO.replace("outlook: 1", "outlook: 1.1").replace("{cut}", "0.3")
+    text += "judgements:\n  - {target: a@soon, text: 'Alpha {word} to hold.', confidence: moderate}\n"
+    s = outlook.Scenario.from_yaml(text)
+    assert (s.judgements[0].target, s.judgements[0].horizon) == ("a", "soon")
+    tables = outlook.run_outlook(s, samples=5_000, seed=1)
+    [(said, _)] = analyst_judgements(tables, s, get_scale("icd203"), lambda t, h: None)
+    assert "".join(x if isinstance(x, str) else str(getattr(x, "text", "")) for x in said).startswith(
+        "Alpha unlikely to hold (about 30%)."
+    )
+    report, _ = build_report(tables, format="markdown", figures=False)
+    assert "Alpha **unlikely** to hold" in _section(report, "Key judgements")
+
+
 # --------------------------------------------------------------------------
 # the event figure
 

@@ -182,10 +182,17 @@ def scenario_judgements(
 
 
 def _target(j: Any) -> tuple[str, str]:
-    """A judgement's target as (id, horizon id): ``"id@horizon"``, or a mapping/object with event or scenario and horizon."""
+    """A judgement's target as (id, horizon id).
+
+    Reads a loaded :class:`~outlook.scenario.Judgement` (``target`` and
+    ``horizon`` apart), ``target="id@horizon"``, or a mapping/object with
+    event or scenario and horizon.
+    """
     t = getattr(j, "target", "")
     if isinstance(t, str):
         ident, _, horizon = t.partition("@")
+        if not horizon:  # a loaded Judgement holds its horizon apart
+            horizon = str(getattr(j, "horizon", "") or "")
         return ident.strip(), horizon.strip()
     get = t.get if isinstance(t, Mapping) else lambda k, d="": getattr(t, k, d)
     return str(get("event", "") or get("scenario", "") or get("id", "")), str(get("horizon", ""))
