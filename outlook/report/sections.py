@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..scenario import Driver, Event, Scenario, Source, SourceRef
+    from ..scenario.records import Resolution
     from ..tables import Tables
 
 __all__ = [
@@ -107,7 +108,7 @@ _BASES = {
     "reported": "reported",
     "interested_claim": "an interested party's claim",
     "source_opinion": "the source's opinion",
-    "judgement": "the source's judgement",
+    "judgement": "our judgement, which the quote informs",
     "outside_knowledge": "outside knowledge",
 }
 
@@ -125,7 +126,7 @@ def _source_parts(scenario: Scenario, ref: SourceRef | None) -> Parts:
     if basis == "reported":
         parts: list[Inline] = [Em("Reported:"), " "]
     else:
-        kind = f" ({_BASES.get(basis, basis.replace('_', ' '))})" if basis else ""
+        kind = f" ({_BASES.get(basis, basis.replace('_', ' '))})" if basis and basis != "judgement" else ""
         parts = [Em("Basis:"), f" our judgement, informed by{kind} "]
     if ref.quote:
         parts += ["“", User(one_line(ref.quote)), "”"]
@@ -268,11 +269,12 @@ def build_document(
 
 
 def _header(ctx: _Context) -> list[Block]:
-    """Title, question, as-of date and the run in one line."""
+    """Title, question, the scope note (format 1.1 ``scope:``), as-of date and the run in one line."""
     s = ctx.s
     out: list[Block] = [
         Heading(1, User(one_line(s.title))),
         Para((Strong("Question."), " ", User(one_line(s.question))), cls="question"),
+        *([Para((Strong("Scope."), " ", User(one_line(s.scope))), cls="scope")] if getattr(s, "scope", "") else []),
         Para(
             (
                 f"As of {long_date(s.as_of)} (the information cut-off). {count(ctx.run.samples)} simulated worlds, seed {ctx.run.seed}; "
@@ -809,6 +811,23 @@ def _event_detail(s: Scenario, event_id: str) -> Parts:
     parts += _source_parts(s, e.source or (e.status.source if e.status is not None else None))
     if e.note:
         parts += [" ", Em("Note:"), " ", *inline_text(one_line(e.note))]
+    parts += _resolution_parts(getattr(e, "resolution", None))
+    return tuple(parts)
+
+
+def _resolution_parts(res: Resolution | None) -> Parts:
+    """How an event resolves (format 1.1 ``resolution:``): criteria, the settling source, what counts and what not."""
+    if res is None or not (res.criteria or res.source or res.includes or res.excludes):
+        return ()
+    parts: list[Inline] = [" ", Em("Resolves:")]
+    if res.criteria:
+        parts += [" ", User(one_line(res.criteria).rstrip(".")), "."]
+    if res.source:
+        parts += [" Settled by ", User(one_line(res.source).rstrip(".")), "."]
+    if res.includes:
+        parts += [" Counts: ", User("; ".join(one_line(x).rstrip(".") for x in res.includes)), "."]
+    if res.excludes:
+        parts += [" Does not count: ", User("; ".join(one_line(x).rstrip(".") for x in res.excludes)), "."]
     return tuple(parts)
 
 

@@ -96,6 +96,8 @@ class Scenario:
     correlation_repair: str = "none"
     sources: tuple[Source, ...] = ()
     description: str = ""
+    #: the scope note (format 1.1): who the analysis is for, what it covers and leaves out; the report opens with it
+    scope: str = ""
     #: the key assumptions the file states (format 1.1), each with the overrides that hold if it is false
     assumptions: tuple[Assumption, ...] = ()
     #: what to watch for (format 1.1): each an observable condition and the scenarios it is meant to signal
@@ -297,6 +299,8 @@ class Scenario:
         }
         if self.description:
             out["description"] = self.description
+        if self.scope:
+            out["scope"] = self.scope
         out.update(lineage_data(self.lineage))
         if self.sources:
             out["sources"] = {s.id: source_data(s) for s in self.sources}

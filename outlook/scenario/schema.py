@@ -439,6 +439,10 @@ def json_schema() -> dict[str, Any]:
         "title": _TEXT,
         "question": _TEXT,
         "description": _TEXT,
+        "scope": {
+            **_TEXT,
+            "description": "format 1.1: the scope note (readers, coverage, limits); reports open with it",
+        },
         "as_of": _ref("date"),
         **_sections(),
     }

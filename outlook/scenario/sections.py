@@ -55,6 +55,7 @@ __all__ = [
 _REQUIRED = ("outlook", "id", "title", "question", "as_of", "horizons", "drivers", "scenarios")
 _OPTIONAL = (
     "description",
+    "scope",
     "sources",
     "correlations",
     "correlation_repair",
@@ -106,6 +107,10 @@ def build(root: Node, path: str) -> dict[str, Any]:
         if len(r.errors) > before:  # a file of another version: nothing else in it can be judged
             raise ScenarioErrors(r.errors)
     fields: dict[str, Any] = {"version": r.version, "id": "", "title": "", "question": "", "description": ""}
+    if "scope" in top:
+        with r.collecting():
+            r.needs_format(r.at_key(root, "scope", "scope"), "'scope'")
+            fields["scope"] = r.text(top["scope"], "scope")
     with r.collecting():
         fields["id"] = slug(r, top["id"]) if "id" in top else ""
     for key in ("title", "question", "description"):
