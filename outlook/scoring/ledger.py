@@ -208,10 +208,7 @@ def ledger_records(tables: Tables, *, issued: dt.date | None = None, run: str | 
     ValueError
         If ``tables`` does not know its scenario.
     """
-    s = tables.scenario
-    if s is None:
-        msg = "these tables do not know their scenario; run it with outlook.run_outlook to write a ledger"
-        raise ValueError(msg)
+    s = _scenario_of(tables)
     data = s.to_dict()
     day = (issued or dt.datetime.now(dt.timezone.utc).date()).isoformat()
     manifest = json.loads(json.dumps(tables.manifest.to_dict(), default=str))
@@ -278,10 +275,7 @@ def claim_records(tables: Tables, *, issued: dt.date | None = None, run: str | N
     """
     from ..analysis.claims import claims
 
-    s = tables.scenario
-    if s is None:
-        msg = "these tables do not know their scenario; run it with outlook.run_outlook to write a ledger"
-        raise ValueError(msg)
+    s = _scenario_of(tables)
     t = claims(tables)
     if t.empty:
         return []
@@ -650,3 +644,12 @@ def ledger_add(
         check_hindsight(records, known)
     append_records(ledger, records)
     return records
+
+
+def _scenario_of(tables: Tables) -> Scenario:
+    """The scenario the tables were run from; ``ValueError`` if they do not know it (a ledger needs its definitions)."""
+    s = tables.scenario
+    if s is None:
+        msg = "these tables do not know their scenario; run it with outlook.run_outlook to write a ledger"
+        raise ValueError(msg)
+    return s
