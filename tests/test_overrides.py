@@ -12,11 +12,14 @@ from hypothesis import strategies as st
 
 from outlook import Scenario, ScenarioError, ScenarioErrors, load_scenario
 from outlook.cli import main
-from outlook.scenario import DROP, ConstantForm, Override, RangeForm, find_scenario, parse_override
+from outlook.scenario import DROP, ConstantForm, Override, RangeForm, parse_override
 from outlook.scenario.overrides import parse_key_path
 from outlook.testing import HEADER, tiny_scenario
 
-BUNDLED = find_scenario("nk-troops-russia")
+#: the bundled case before its revision (issue 14): a fixed, rich model for the engine's properties
+ARCHIVED = Path(__file__).resolve().parent.parent / "scenarios" / "archive" / "nk-troops-russia-2024-11-01.yaml"
+
+BUNDLED = ARCHIVED
 
 
 @pytest.fixture(scope="module")
@@ -355,8 +358,8 @@ def run(argv: list[str]) -> tuple[int, str, str]:
 
 def test_set_changes_the_run() -> None:
     """--set makes the what-if: its scenario hash differs, and so do the numbers it touches."""
-    base = run(["run", "nk-troops-russia", "-n", "5000", "--format", "json"])
-    what_if = run(["run", "nk-troops-russia", "-n", "5000", "--format", "json", "--set", "drivers.china_brake=1"])
+    base = run(["run", str(ARCHIVED), "-n", "5000", "--format", "json"])
+    what_if = run(["run", str(ARCHIVED), "-n", "5000", "--format", "json", "--set", "drivers.china_brake=1"])
     assert 0 == base[0] == what_if[0]
     assert base[1] != what_if[1]
 
@@ -364,7 +367,7 @@ def test_set_changes_the_run() -> None:
 def test_bad_set_is_exit_2_with_one_line_each() -> None:
     """A --set that cannot be read or applied: exit 2, one line per problem, no traceback."""
     code, out, err = run(
-        ["run", "nk-troops-russia", "--set", "drivers.troops.range=[13000,9000]", "--set", "drivers.troop.label=x"]
+        ["run", str(ARCHIVED), "--set", "drivers.troops.range=[13000,9000]", "--set", "drivers.troop.label=x"]
     )
     assert (2, "") == (code, out)
     assert [
@@ -389,7 +392,7 @@ def test_check_takes_set() -> None:
 def test_report_takes_set(tmp_path: Path) -> None:
     """outlook report --set writes the what-if's report."""
     path = tmp_path / "r.md"
-    code, _, err = run(["report", "nk-troops-russia", "-o", str(path), "-n", "2000", "--no-figures", "-q",
+    code, _, err = run(["report", str(ARCHIVED), "-o", str(path), "-n", "2000", "--no-figures", "-q",
                         "--set", "title=What if"])  # fmt: skip
     assert (0, "") == (code, err)
     assert "What if" in path.read_text(encoding="utf-8")
@@ -413,7 +416,7 @@ def test_a_driver_that_feeds_nothing_changes_no_scenario_or_event_table(nk: Scen
     name = _feeds_nothing(nk)
     lo, hi = nk.driver(name).stated.low, nk.driver(name).stated.high  # type: ignore[union-attr]
     for table in ("scenarios", "events"):
-        argv = ["run", "nk-troops-russia", "-n", "20000", "--seed", "7", "--format", "csv", "--table", table]
+        argv = ["run", str(ARCHIVED), "-n", "20000", "--seed", "7", "--format", "csv", "--table", table]
         base = run(argv)
         what_if = run([*argv, "--set", f"drivers.{name}.range=[{lo / 2}, {hi * 2}]"])
         assert (0, 0) == (base[0], what_if[0])
