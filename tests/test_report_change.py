@@ -90,3 +90,30 @@ def test_a_different_scenario_id_is_a_warning_and_a_note(tmp_path: Path) -> None
     assert f"Note: {note}" in text
     code, _, err = _cli("diff", str(tmp_path / "old.yaml"), str(path), "-n", "1000")
     assert (code, err) == (0, f"note: {note}\n")
+
+
+def test_a_revision_whose_blocks_depend_on_one_another_is_attributed_as_one(tmp_path: Path) -> None:
+    """A new driver feeding a changed event joins them, and more joined blocks are named by their count, not listed."""
+    old = tmp_path / "old.yaml"
+    old.write_text(
+        "outlook: 1.1\nid: t\ntitle: T\nquestion: Q?\nas_of: 2024-01-01\n"
+        "horizons: {soon: {until: 1y}}\ndrivers: {r: 0.1}\n"
+        "events: {e: {rate: r}, f: {rate: r}}\nscenarios: {hit: {when: e}, miss: {when: otherwise}}\n",
+        encoding="utf-8",
+    )
+    new = tmp_path / "new.yaml"
+    new.write_text(
+        "outlook: 1.1\nid: t\ntitle: T\nquestion: Q?\nas_of: 2024-01-01\nsupersedes: old.yaml\n"
+        "horizons: {soon: {until: 1y}}\ndrivers: {r: 0.1, a: 0.5, b: 0.5, c: 0.5}\n"
+        "derived: {k: a + b + c}\n"
+        "events: {e: {rate: k}, f: {rate: a}}\nscenarios: {hit: {when: e}, miss: {when: otherwise}}\n",
+        encoding="utf-8",
+    )
+    tables = outlook.run_outlook(outlook.load_scenario(new), samples=4_000, seed=0)
+    text, _ = build_report(tables, format="markdown", figures=False)
+    section = text.split("## Change from previous analysis\n", 1)[1].split("\n## ", 1)[0]
+    assert "chiefly because of the revision as a whole (" in section
+    assert "changed blocks that depend on one another" in section
+    assert "the revision as a whole, " in section  # the table's cause cell, by its size
+    assert "drivers.a + drivers.b + " not in section
+    assert "attributed together, as one" in section

@@ -408,7 +408,8 @@ def test_the_report_says_an_event_happened_and_on_what_source(tmp_path: Path) ->
     assert run("report", str(p), "-o", str(out), "--samples", "2000", "-q", "--no-figures")[0] == 0
     assert (
         "- `combat`: Happened on 2024-11-05, known at the as-of date. *Reported:* “first combat” — *A wire report* "
-        "(2024-11-14).\n"
+        "(2024-11-14). *Resolves:* An official statement reports combat. Settled by official statements. "
+        "Counts: skirmishes. Does not count: training accidents.\n"
     ) in out.read_text(encoding="utf-8")  # a quote graded `basis: reported` reads "Reported:" (the report's R6)
 
 

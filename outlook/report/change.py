@@ -10,6 +10,7 @@ inputs. Never renders, never draws, never writes a file.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from ..display import percent, plus_minus
@@ -130,6 +131,12 @@ def _no_flip_sentence(d: VersionDiff) -> str:
 
 
 def _method(d: VersionDiff) -> str:
+    if len(d.blocks) == 1 and d.blocks[0].count(" + ") >= 3:
+        n = d.blocks[0].count(" + ") + 1
+        return (
+            f"the {n} changed blocks of inputs depend on one another (a new or removed input feeds another that "
+            "changed), so they are attributed together, as one"
+        )
     if d.method == "shapley":
         return "exact Shapley values over the changed blocks of inputs"
     if d.method == "one-at-a-time":
@@ -154,11 +161,30 @@ def _judgement_table(d: VersionDiff) -> Table | None:
             Cell((_p(float(r["p_old"]), str(r["word_old"])),)),
             Cell((_p(float(r["p_new"]), str(r["word_new"])),)),
             Cell((change,), num=True),
-            Cell((User(str(r["top_causes"])),)),
+            Cell((User(_short_causes(str(r["top_causes"]))),)),
         )
         out.append(Row(cells, name=f"{r['kind']}:{r['target']}@{r['horizon']}"))
     header = ("Judgement", "Horizon", "Previously", "Now", "Change", "Chief causes")
     return Table("change-table", header, (False, False, False, False, True, False), tuple(out))
+
+
+#: a cause written ``block (+0.123)``, blocks of a joined group separated by `` + ``
+_CAUSE = re.compile(r"(?P<name>[^,]+?) \((?P<share>[+-][0-9.]+)\)")
+
+
+def _short_causes(text: str, named: int = 3) -> str:
+    """A ``top_causes`` cell with a joined group of more than ``named`` blocks shown by its size.
+
+    >>> _short_causes("drivers.a + drivers.b + events.e + horizons (+0.120), drivers.c (-0.010)")
+    'the revision as a whole, 4 blocks (+0.120), drivers.c (-0.010)'
+    """
+
+    def one(m: re.Match[str]) -> str:
+        parts = m.group("name").split(" + ")
+        name = m.group("name") if len(parts) <= named else f"the revision as a whole, {len(parts)} blocks"
+        return f"{name} ({m.group('share')})"
+
+    return _CAUSE.sub(one, text)
 
 
 def _p(p: float, word: str) -> str:
