@@ -345,17 +345,25 @@ def test_strict_passes_a_clean_file(tmp_path: Path) -> None:
     )
 
 
-def test_the_bundled_scenario_fails_the_cut_off_check_until_it_is_revised() -> None:
-    """Review F1: the Catalyst is dated after as_of. Only that line is an error; the rest are warnings."""
-    code, out, err = run("check", "nk-troops-russia")
+def test_the_archived_edition_fails_the_cut_off_check_and_the_revised_one_passes_strict() -> None:
+    """Review F1: the old edition cites the Catalyst, dated after its as_of: that line alone is an error.
+
+    The revised bundled file moves as_of to the Catalyst's date and records the combat it reports as a
+    status, so `outlook check --strict` (every warning an error) passes it.
+    """
+    archived = Path(__file__).resolve().parent.parent / "scenarios" / "archive" / "nk-troops-russia-2024-11-01.yaml"
+    code, out, err = run("check", str(archived))
     assert (code, out) == (2, "")
     errors = [line for line in err.splitlines() if ": warning: " not in line]
     assert len(errors) == 1
     assert errors[0].endswith(
-        "nk-troops-russia.yaml:41:11: sources.catalyst.date: dated 2024-11-15, after as_of (2024-11-01): a source "
-        "written after the information cut-off lets hindsight into the forecast; cite it only in an event's status "
-        "(what had happened by as_of), or move as_of"
+        "nk-troops-russia-2024-11-01.yaml:41:11: sources.catalyst.date: dated 2024-11-15, after as_of (2024-11-01): "
+        "a source written after the information cut-off lets hindsight into the forecast; cite it only in an "
+        "event's status (what had happened by as_of), or move as_of"
     )
+    code, out, err = run("check", "--strict", "nk-troops-russia")
+    assert (code, err) == (0, "")
+    assert out.startswith("nk-troops-russia: ok (")
 
 
 def test_a_format_1_file_gets_no_sourcing_warnings(tmp_path: Path) -> None:
