@@ -11,11 +11,13 @@ import outlook
 from outlook.cli import main
 from outlook.errors import ScenarioError
 from outlook.report import build_report
-from outlook.scenario import find_scenario
+
+#: the bundled case before its revision (issue 14): a fixed file to revise in a test
+ARCHIVED = Path(__file__).resolve().parent.parent / "scenarios" / "archive" / "nk-troops-russia-2024-11-01.yaml"
 
 
 def _write(tmp_path: Path, supersedes: str | None) -> Path:
-    text = find_scenario("nk-troops-russia").read_text(encoding="utf-8")
+    text = ARCHIVED.read_text(encoding="utf-8")
     (tmp_path / "old.yaml").write_text(text, encoding="utf-8")
     new = text.replace("outlook: 1\n", "outlook: 1.1\n", 1).replace(
         "    uniform: {min: 0.5, max: 1.0}", "    constant: 1.0", 1
