@@ -169,3 +169,12 @@ def _claims() -> ModuleType:
 
 
 COMMANDS["claims"] = _claims
+
+
+def _sourcing() -> ModuleType:
+    from . import sourcing
+
+    return sourcing
+
+
+COMMANDS["sourcing"] = _sourcing
