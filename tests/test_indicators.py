@@ -377,7 +377,8 @@ def test_the_bundled_case() -> None:
     assert "tautological" in str(_row(t, "tech_transfer_1y", "deepening_alliance")["flags"])
     # the note's own short-term claim (review F3) is a signpost of the contained scenario, not definitional of it
     low = _row(t, "low_key_1y", "contained")
-    assert low["lr_pos"] > 2 and "definitional" not in str(low["flags"])
+    assert low["lr_pos"] > 2
+    assert "definitional" not in str(low["flags"])
     sk = t[t["indicator"] == "sk_observers_6mo"]
     assert (sk["lr_pos"].between(0.75, 1.3)).all()
 

@@ -527,7 +527,12 @@ def test_key_judgement_wording(tables: outlook.Tables, html_text: str) -> None:
     likelihood word (one row of the ICD 203 table), the number rounded and the Monte Carlo band left to the tables.
     """
     first, confidence = _likelihood_and_confidence(_judgements_html(html_text)[0])
-    assert confidence.startswith("We have low confidence in this judgement: the probability ranges from ")
+    # the brief confidence sentence: the range is already in the likelihood sentence, so it says how many word
+    # bands it spans; the Analytic confidence section and `outlook confidence` give the reasons in full
+    assert re.fullmatch(
+        r"We have (low|moderate|high) confidence in this judgement: its range spans \w+ word bands(; [^;]+)*\.",
+        confidence,
+    ), confidence
     row = tables.scenarios[tables.scenarios["horizon"] == "short"].sort_values("p").iloc[-1]
     assert (
         "By November 2025 (0–12 months), “Contained and low-key” is the leading scenario of the six: it is "

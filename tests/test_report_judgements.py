@@ -156,7 +156,8 @@ def test_the_rounded_number_never_contradicts_its_word(p: float) -> None:
 def test_rounded_range() -> None:
     assert "17–66%" == rounded_range(0.17, 0.66)
     assert "14–54%" == rounded_range(0.1433, 0.5351)
-    assert "below 1–10%" == rounded_range(0.004, 0.1)
+    assert "below 1% to 10%" == rounded_range(0.004, 0.1)
+    assert "54% to above 99%" == rounded_range(0.54, 0.996)
 
 
 @pytest.mark.parametrize(
@@ -240,7 +241,9 @@ def test_facts_are_apart_from_judgements(nk_text: str) -> None:
     assert "### Known at the as-of date" in facts  # the combat the Catalyst reports is a fact, not a forecast (F1)
     assert "`combat_engagement`: happened by 2024-11-15, a fact at the as-of date" in facts
     drivers = _section(nk_text, "Drivers")
-    basis = "*Basis:* our judgement, informed by (an interested party's claim) “Putin will decide and increase the quota”"
+    basis = (
+        "*Basis:* our judgement, informed by (an interested party's claim) “Putin will decide and increase the quota”"
+    )
     assert basis in drivers  # R6: an interested party's words inform the number; they are not its source
     assert "Source: “" not in drivers
     assert "After the information cut-off" not in nk_text  # no source postdates the cut-off (R9)
