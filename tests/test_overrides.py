@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from outlook import Scenario, ScenarioError, ScenarioErrors, load_scenario
+from outlook import Scenario, ScenarioError, ScenarioErrors, find_scenario, load_scenario
 from outlook.cli import main
 from outlook.scenario import DROP, ConstantForm, Override, RangeForm, parse_override
 from outlook.scenario.overrides import parse_key_path
@@ -57,6 +57,20 @@ def test_a_whole_driver_takes_any_form_and_keeps_its_description(nk: Scenario) -
     assert ConstantForm(1.0) == new.stated
     assert (old.label, old.unit, old.note, old.source) == (new.label, new.unit, new.note, new.source)
     assert ConstantForm(0.5) == nk.with_overrides({"drivers.china_brake": 0.5}).driver("china_brake").stated
+
+
+def test_a_whole_driver_keeps_its_further_sources() -> None:
+    """The revised bundled case's china_brake cites three quotes (`source` and a `sources:` list): a new form
+    keeps them all, as it keeps the first; a new value that states its own `sources` replaces them."""
+    s = load_scenario(find_scenario("nk-troops-russia"))
+    old = s.driver("china_brake")
+    assert len(old.sources) >= 2
+    new = s.with_overrides({"drivers.china_brake": {"constant": 1.0}}).driver("china_brake")
+    assert (new.source, new.sources) == (old.source, old.sources)
+    mine = s.with_overrides(
+        {"drivers.china_brake": {"constant": 1.0, "sources": [{"basis": "judgement", "note": "no brake at all"}]}}
+    ).driver("china_brake")
+    assert len(mine.sources) == 1
 
 
 def test_drop_removes_an_entry_or_an_item(nk: Scenario) -> None:

@@ -64,7 +64,7 @@ class _Drop:
 DROP: Final = _Drop()
 
 #: a driver's descriptive keys, kept when the whole driver is given a new distribution
-_DESCRIPTION = ("label", "unit", "note", "source")
+_DESCRIPTION = ("label", "unit", "note", "source", "sources")
 _KEY_PATH = re.compile(r"([^.\[\]]+)((?:\.[^.\[\]]+|\[\d+\])*)\Z")
 _PARTS = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
 _EXAMPLE = "such as drivers.troops.range or correlations[0]"
@@ -218,7 +218,7 @@ def apply_overrides(root: Node, overrides: tuple[Override, ...], path: str) -> t
 
     ``root`` is not changed. Each new value is marked with its override's
     key path. Setting a whole driver (``drivers.x``) to a distribution form
-    keeps its label, unit, note and source unless the new value gives them.
+    keeps its label, unit, note, source and further sources unless the new value gives them.
     An override whose key path names nothing the scenario states (reported
     with a "did you mean"), or whose value cannot be read, is left out and
     its problem returned, so that the caller can report it together with
