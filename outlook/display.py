@@ -174,8 +174,9 @@ def about(p: float, scale: str | Scale = "icd203") -> str:
         99 %; ``"below 1%"`` and ``"above 99%"`` beyond (outside the ICD 203
         table). Where the rounded number would lie in another word's band
         (0.443, *unlikely*, would show as 45 %, *roughly even chance*), the
-        whole percentage is shown, and failing that one decimal, so the
-        number never contradicts its word.
+        whole percentage is shown, and failing that as many decimals as it
+        takes (0.549957 is "about 54.996%"), so the number never contradicts
+        its word.
 
     Notes
     -----
@@ -196,10 +197,11 @@ def about(p: float, scale: str | Scale = "icd203") -> str:
         return "above 99%"
     sc = get_scale(scale)
     word = sc.word(p)
-    for shown in (_rounded(p), float(round(100.0 * p)), round(100.0 * p, 1), round(100.0 * p, 2)):
+    tries = (_rounded(p), float(round(100.0 * p)), *(round(100.0 * p, d) for d in range(1, 13)))
+    for shown in tries:
         if sc.word(min(1.0, shown / 100.0)) == word:
-            return f"about {shown:g}%"
-    return f"about {percent(p)}"
+            return f"about {shown:.12g}%"
+    return f"about {100.0 * p!r}%"  # within 1e-12 of a boundary: the number itself
 
 
 def rounded_range(lo: float, hi: float) -> str:

@@ -134,6 +134,7 @@ def test_level_rejects_a_bad_sample_count() -> None:
         (0.41, "about 40%"),
         (0.443, "about 44%"),  # 45 % would read "roughly even chance"
         (0.5496, "about 54.96%"),
+        (0.549957370557032, "about 54.996%"),  # found by hypothesis: two decimals would show 55.00
         (0.031, "about 3%"),
         (0.962, "about 96%"),
         (0.004, "below 1%"),

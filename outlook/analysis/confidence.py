@@ -334,7 +334,7 @@ def brief_confidence_sentence(
     p95: float,
     spanned: int,
     *,
-    sources: Sequence[str] = (),
+    sources: Sequence[str] | None = (),
     unsupported: int = 0,
     caveated: int = 0,
 ) -> str:
@@ -342,9 +342,10 @@ def brief_confidence_sentence(
 
     The full sentence (:func:`confidence_sentence`) names every estimate and
     assumption; this one says how far the range spreads in word bands, what
-    kinds of source the judgement draws on (``sources``: short phrases,
-    joined with "and"), and how many caveated or unsupported key assumptions
-    bear on it, so that a key judgement stays one short paragraph.
+    kinds of weak source the judgement draws on (``sources``: short phrases,
+    joined with "and"; ``None`` when it rests on no source at all), and how
+    many caveated or unsupported key assumptions bear on it, so that a key
+    judgement stays one short paragraph.
 
     Examples
     --------
@@ -353,6 +354,8 @@ def brief_confidence_sentence(
 two unsupported and four caveated key assumptions bear on it.'
     >>> brief_confidence_sentence("high", 0.9, 0.9, 1)
     'We have high confidence in this judgement: its probability does not depend on the drivers.'
+    >>> brief_confidence_sentence("low", 0.2, 0.3, 1, sources=None)
+    'We have low confidence in this judgement: its range stays within one word band; it rests on no source (pure judgement).'
     """
     if level not in LEVELS:
         raise ValueError(f"confidence must be one of {', '.join(LEVELS)} (got {level!r})")
@@ -362,7 +365,9 @@ two unsupported and four caveated key assumptions bear on it.'
         parts = ["its range stays within one word band"]
     else:
         parts = [f"its range spans {_bands(spanned)}"]
-    if sources:
+    if sources is None:
+        parts.append("it rests on no source (pure judgement)")
+    elif sources:
         parts.append(f"it draws on {_and(list(sources))}")
     rated = [
         f"{_NUMBERS[n] if n < len(_NUMBERS) else n} {rating}"
@@ -382,7 +387,7 @@ def _brief_sources(s: Scenario, ids: Sequence[str], up: frozenset[str]) -> list[
         return f"{noun if len(found) == 1 else plural or noun + 's'} ({', '.join(found)})"
 
     if not ids:
-        return ["no source: pure judgement"]
+        return []
     out = [some("a single source", ids)] if len(ids) == 1 else []
     srcs = [s.source(sid) for sid in ids]
     kinds: list[tuple[str, str, Any]] = [
@@ -625,7 +630,7 @@ def _judged(
             float(r["p05"]),
             float(r["p95"]),
             spanned,
-            sources=_brief_sources(s, ids, up),
+            sources=_brief_sources(s, ids, up) if ids else None,
             unsupported=ratings.count("unsupported"),
             caveated=ratings.count("caveated"),
         ),
