@@ -480,3 +480,32 @@ def test_python_values_a_file_could_not_state_are_refused(
     with pytest.raises(ScenarioErrors) as info:
         nk.with_overrides(override)
     assert [str(e) for e in info.value.errors] == [message]
+
+
+def test_applying_overrides_leaves_the_original_nodes_untouched() -> None:
+    """Overrides copy only the nodes on their key paths: the tree they were applied to reads the same after,
+    for a set, a drop of a list item, a drop of an entry and a whole driver, applied in turn."""
+    import copy as copy_module
+
+    from outlook.scenario.overrides import apply_overrides
+    from outlook.scenario.reading import compose
+
+    path = find_scenario("nk-troops-russia")
+    root = compose(path.read_text(encoding="utf-8"), str(path))
+    before = copy_module.deepcopy(root)
+    overrides = (
+        Override("drivers.troops.pert.max", 13000),
+        Override("correlations[0]", DROP),
+        Override("drivers.china_brake", {"constant": 1.0}),
+        Override("events.ceasefire.rate", "ceasefire_rate * 2"),
+        Override("events.tech_transfer.sources", DROP),
+    )
+    tree, errors = apply_overrides(root, overrides, str(path))
+    assert errors == []
+    assert root == before  # every node, position and key, as read
+    assert tree != root
+    changed = tree.to_plain()
+    assert changed["drivers"]["troops"]["pert"]["max"] == 13000
+    assert changed["correlations"] == before.to_plain()["correlations"][1:]
+    assert "sources" not in changed["events"]["tech_transfer"]
+    assert tree.value["events"].value["nk_pows"] is root.value["events"].value["nk_pows"]  # off the paths: shared
