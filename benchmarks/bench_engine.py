@@ -4,7 +4,7 @@ Two models, each run through outlook (load -> compile -> simulate ->
 summarise) and through a hand-written numpy twin:
 
 * ``ten``: ``benchmarks/ten_drivers.yaml``, ten drivers, five events;
-* ``bundled``: ``scenarios/nk-troops-russia.yaml``, 20 drivers (five
+* ``bundled``: ``scenarios/archive/nk-troops-russia-2024-11-01.yaml`` (the bundled case before its revision), 20 drivers (five
   rank-correlated, four of them beta), 13 derived quantities, 10 events with
   ``rate``, ``by``, ``after`` and ``requires``, 6 scenarios, 3 horizons.
 

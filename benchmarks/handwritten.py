@@ -11,7 +11,7 @@ quantity.
 Two models, each a :class:`Model` (names in table order plus the function):
 
 * :data:`TEN_DRIVERS` mirrors ``benchmarks/ten_drivers.yaml``;
-* :data:`BUNDLED` mirrors ``scenarios/nk-troops-russia.yaml``.
+* :data:`BUNDLED` mirrors ``scenarios/archive/nk-troops-russia-2024-11-01.yaml`` (the bundled case before its revision: a fixed engine workload).
 
 If you change either YAML file, change the function here to match. The
 functions return plain arrays: ``scenarios`` with shape
@@ -330,7 +330,7 @@ TEN_DRIVERS = Model(
 
 
 # --------------------------------------------------------------------------
-# scenarios/nk-troops-russia.yaml
+# scenarios/archive/nk-troops-russia-2024-11-01.yaml
 # --------------------------------------------------------------------------
 
 
@@ -467,7 +467,7 @@ def bundled(n: int, seed: int) -> Result:
 
 BUNDLED = Model(
     key="bundled",
-    scenario=HERE.parent / "scenarios" / "nk-troops-russia.yaml",
+    scenario=HERE.parent / "scenarios" / "archive" / "nk-troops-russia-2024-11-01.yaml",
     horizons=(("short", 1.0), ("medium", 5.0), ("long", 10.0)),
     scenarios=(
         "wider_war",

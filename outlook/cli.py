@@ -95,9 +95,10 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser(
         "check",
         help="validate scenario files without running them",
-        description="Validate scenario files without running them. Warnings (a source dated after as_of other "
-        "than one cited only by an event's status, an ungraded source, an event with no resolution, a driver that "
-        "feeds no probability, ...) are printed and exit 0; with --strict each is an error, and the exit code is 2.",
+        description="Validate scenario files without running them. A source dated after as_of (other than one "
+        "cited only by an event's status) is an error. Warnings (an ungraded source, an event with no "
+        "resolution, a driver that feeds no probability, ...) are printed and exit 0; with --strict each is an "
+        "error, and the exit code is 2.",
     )
     check.add_argument("files", nargs="+", metavar="FILE|ID")
     check.add_argument("--strict", action="store_true", help="treat every warning as an error (exit 2)")
@@ -1098,9 +1099,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         warnings = [note for d in s.drivers for note in d.notes] + _unreached_warnings(s) + sourcing_warnings(s)
         if old is not None and old.id != s.id:
             warnings.append(f"{s.lineage.where}: warning: supersedes: {different_id_note(old, s)}")
-        # a source after the cut-off warns, and --strict refuses it (see cutoff_problems on why not always)
-        warnings = [_as_warning(str(e)) for e in cutoff_problems(s)] + warnings
-        errors: list[str] = []
+        errors = [str(e) for e in cutoff_problems(s)]
         if args.strict:  # every warning is an error
             errors += [w.replace(": warning: ", ": error: ", 1) for w in warnings]
             warnings = []
@@ -1116,12 +1115,6 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for warning in warnings:
             print(warning, file=err)
     return 2 if bad else 0
-
-
-def _as_warning(line: str) -> str:
-    """A located error line ``path:line:col: key: text`` as a warning, ``path:line:col: warning: key: text``."""
-    m = re.match(r"^(.*?:\d+:\d+): ", line)
-    return f"{m.group(1)}: warning: {line[m.end() :]}" if m else f"warning: {line}"
 
 
 def _unreached_warnings(scenario: Any) -> list[str]:

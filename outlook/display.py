@@ -174,8 +174,9 @@ def about(p: float, scale: str | Scale = "icd203") -> str:
         99 %; ``"below 1%"`` and ``"above 99%"`` beyond (outside the ICD 203
         table). Where the rounded number would lie in another word's band
         (0.443, *unlikely*, would show as 45 %, *roughly even chance*), the
-        whole percentage is shown, and failing that one decimal, so the
-        number never contradicts its word.
+        whole percentage is shown, and failing that as many decimals as it
+        takes (0.549957 is "about 54.996%"), so the number never contradicts
+        its word.
 
     Notes
     -----
@@ -196,26 +197,33 @@ def about(p: float, scale: str | Scale = "icd203") -> str:
         return "above 99%"
     sc = get_scale(scale)
     word = sc.word(p)
-    for shown in (_rounded(p), float(round(100.0 * p)), round(100.0 * p, 1), round(100.0 * p, 2)):
+    tries = (_rounded(p), float(round(100.0 * p)), *(round(100.0 * p, d) for d in range(1, 13)))
+    for shown in tries:
         if sc.word(min(1.0, shown / 100.0)) == word:
-            return f"about {shown:g}%"
-    return f"about {percent(p)}"
+            return f"about {shown:.12g}%"
+    return f"about {100.0 * p!r}%"  # within 1e-12 of a boundary: the number itself
 
 
 def rounded_range(lo: float, hi: float) -> str:
-    """A judgement's range across the drivers' uncertainty, in whole points: ``"17–66%"``, ``"below 1–10%"``.
+    """A judgement's range across the drivers' uncertainty, in whole points: ``"17–66%"``.
 
     Whole points, not the 5-point house rounding of a single probability: a
-    range's ends are percentiles a reader compares with the confidence
-    sentence, which states them to two decimals, so they must not move by up
-    to 2.5 points each.
+    range's ends are percentiles a reader compares with the analytic
+    confidence section, which states them to two decimals, so they must not
+    move by up to 2.5 points each. An end beyond 1% or 99% is written out,
+    with "to" rather than a dash.
+
+    >>> rounded_range(0.17, 0.66), rounded_range(0.004, 0.1), rounded_range(0.54, 0.999)
+    ('17–66%', 'below 1% to 10%', '54% to above 99%')
     """
 
     def end(p: float) -> str:
         return "below 1" if p < 0.01 else "above 99" if p > 0.99 else f"{round(100 * p):d}"
 
     a, b = end(float(lo)), end(float(hi))
-    return f"{a}%" if a == b else f"{a}–{b}%"
+    if a == b:
+        return f"{a}%"
+    return f"{a}–{b}%" if a[0].isdigit() and b[0].isdigit() else f"{a}% to {b}%"
 
 
 def number(x: Any) -> str:

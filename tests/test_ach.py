@@ -17,7 +17,9 @@ import pytest
 
 import outlook
 from outlook import Scenario, ScenarioError, ScenarioErrors, cli
-from outlook.analysis.ach import CREDIBILITY_WEIGHT, RELEVANCE_WEIGHT
+from outlook.analysis.ach import ACH, CREDIBILITY_WEIGHT, RELEVANCE_WEIGHT
+
+ARCHIVED = Path(__file__).resolve().parent.parent / "scenarios" / "archive" / "nk-troops-russia-2024-11-01.yaml"
 
 HEAD = "outlook: 1.1\nid: tiny\ntitle: Tiny\nquestion: Does it happen?\nas_of: 2024-01-01\n"
 LAM, MU, F, NU = 0.8, 0.6, 4.0, 0.7  # a's hazard, b's before a, b's factor after a, c's hazard
@@ -354,21 +356,39 @@ def test_definitional_evidence_is_flagged() -> None:
     assert a.scores.set_index("hypothesis").loc["rest", "posterior"] == 0.0
 
 
-def test_the_bundled_case_technology_transfer_is_definitional() -> None:
-    text = outlook.find_scenario("nk-troops-russia").read_text(encoding="utf-8")
+def _tech_transfer_ach(path: Path) -> ACH:
+    text = path.read_text(encoding="utf-8")
     text = text.split("\nhypotheses:\n")[0]  # the file's own ACH (Russia's motive) set aside
     text += (
         "\nhypotheses: {from_scenarios: short}\nevidence:\n  e_tech:\n"
         "    text: technology transfer reported by 6 months\n"
         "    observable: happened(tech_transfer, by='6mo')\n"
     )
-    a = outlook.ach(Scenario.from_yaml(text, path="nk.yaml"), samples=20_000, seed=0)
+    return outlook.ach(Scenario.from_yaml(text, path="nk.yaml"), samples=20_000, seed=0)
+
+
+def test_the_archived_edition_matches_the_sat_reference_worked_example() -> None:
+    """The SAT reference (section 4.3, step 5) worked its example on the 1 November 2024 edition:
+    arms-for-technology 0.53 and deepening 0.45."""
+    a = _tech_transfer_ach(ARCHIVED)
     post = a.scores.set_index("hypothesis")["posterior"]
     assert post["contained"] == 0.0
     assert post["troops_for_cash"] == 0.0
-    # the SAT reference (section 4.3, step 5): arms-for-technology 0.53 and deepening 0.45
     assert post["arms_for_technology"] == pytest.approx(0.53, abs=0.03)
     assert post["deepening_alliance"] == pytest.approx(0.45, abs=0.03)
+    assert "definitional" in a.evidence["flags"].iloc[0]
+
+
+def test_the_bundled_case_technology_transfer_is_definitional() -> None:
+    """On the current edition the evidence still eliminates the two scenarios without technology transfer
+    by definition; the two with technology transfer share almost all of the posterior."""
+    a = _tech_transfer_ach(outlook.find_scenario("nk-troops-russia"))
+    scores = a.scores.set_index("hypothesis")
+    post = scores["posterior"]
+    assert post["contained"] == 0.0
+    assert post["troops_for_cash"] == 0.0
+    assert post.sum() == pytest.approx(1.0)
+    assert post["arms_for_technology"] + post["deepening_alliance"] > 0.9
     assert "definitional" in a.evidence["flags"].iloc[0]
 
 

@@ -216,15 +216,24 @@ def test_the_bundled_scenario_states_its_key_assumptions() -> None:
     check = assumptions_check(s)
     assert check.samples == 100_000
     summary = check.summary.set_index("assumption")
-    assert list(summary.index) == ["china_restrains", "combat_soon", "war_goes_on", "war_goes_on+china_restrains"]
+    assert list(summary.index) == [
+        "china_restrains",
+        "losses_replaced",
+        "kept_small",
+        "heavy_attrition",
+        "war_goes_on",
+        "war_goes_on+china_restrains",
+        "election_speeds_ceasefire",
+    ]
     assert summary.loc["china_restrains", "rating"] == "unsupported"
-    assert list(summary["n_flips"]) == [6, 4, 12, 12]
+    assert summary.loc["election_speeds_ceasefire", "rating"] == "unsupported"
+    assert list(summary["n_flips"]) == [6, 9, 9, 9, 17, 15, 8]
     assert set(check.key_uncertainties) == set(summary.index)
     row = check.table[
         (check.table["assumption"] == "china_restrains")
-        & (check.table["target"] == "further_deployment")
-        & (check.table["horizon"] == "short")
+        & (check.table["target"] == "tech_transfer")
+        & (check.table["horizon"] == "medium")
     ].iloc[0]
-    assert (row["word_base"], row["word_alt"], bool(row["flip"])) == ("unlikely", "roughly even chance", True)
-    assert row["p_base"] == pytest.approx(0.4098, abs=5e-5)
-    assert row["p_alt"] == pytest.approx(0.5415, abs=5e-5)
+    assert (row["word_base"], row["word_alt"], bool(row["flip"])) == ("roughly even chance", "likely", True)
+    assert row["p_base"] == pytest.approx(0.53694, abs=5e-6)
+    assert row["p_alt"] == pytest.approx(0.61895, abs=5e-6)

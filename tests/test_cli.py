@@ -894,23 +894,24 @@ def test_a_report_is_the_same_for_any_worker_count(good: Path, tmp_path: Path, m
 
 def test_a_what_ifs_tables_and_report_say_it_is_a_what_if() -> None:
     """Pasted from the terminal or read in a report, a what-if cannot pass for the scenario as stated."""
-    setting = ["--set", "drivers.troops.range=[9000,13000]"]
+    setting = ["--set", "drivers.p_quota_1y.range=[0.2,0.5]"]
     code, out, _ = run("run", "nk-troops-russia", "-n", "2000", "-q", "--table", "scenarios", *setting)
     assert code == 0
-    assert out.splitlines()[1] == "what-if: drivers.troops.range=[9000,13000]"
+    assert out.splitlines()[1] == "what-if: drivers.p_quota_1y.range=[0.2,0.5]"
     code, out, _ = run("run", "nk-troops-russia", "-n", "2000", "-q", "--table", "scenarios")
     assert "what-if" not in out.lower()
     code, out, _ = run(
         "report", "nk-troops-russia", "-n", "2000", "-q", "--no-figures", "-f", "markdown", "-o", "-", *setting
     )
     assert code == 0
-    assert "**What-if.** Not the scenario as its file states it: drivers.troops.range=\\[9000,13000\\].\n" in out
+    assert "**What-if.** Not the scenario as its file states it: drivers.p_quota_1y.range=\\[0.2,0.5\\].\n" in out
 
 
 def test_check_of_several_files_says_which_file_an_override_fails_in(good: Path) -> None:
-    # as_of moved to the Catalyst's date: the bundled file fails the cut-off check (F1) until it is revised
-    argv = ("--set", "as_of=2024-11-15", "--set", "drivers.troops.range=[9000,13000]")
+    argv = ("--set", "as_of=2024-11-20", "--set", "drivers.p_quota_1y.range=[0.2,0.5]")
     code, out, err = run("check", "nk-troops-russia", str(good), *argv)
     assert code == 2
     assert out.startswith("nk-troops-russia: ok with 2 overrides")
-    assert f"\n{good}: override drivers.troops.range: unknown key path: drivers has no 'troops'" in err
+    assert (
+        f"{good}: override drivers.p_quota_1y.range: unknown key path: drivers has no 'p_quota_1y'" in err.splitlines()
+    )

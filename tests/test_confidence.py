@@ -16,6 +16,7 @@ from outlook import Scenario, ScenarioErrors, cli
 from outlook.analysis.confidence import (
     CONFIDENCE_COLUMNS,
     RANGE_TABLE_COLUMNS,
+    brief_confidence_sentence,
     confidence,
     confidence_sentence,
     epistemic_ranges,
@@ -544,3 +545,41 @@ scenarios:
     # p05, p95 = 1 - exp(-0.4), 1 - exp(-1.6) = 0.330, 0.798 (inner error about 0.035 at 200 clocks)
     assert abs(float(more["p05"]) - (1 - np.exp(-0.4))) < 0.06
     assert abs(float(more["p95"]) - (1 - np.exp(-1.6))) < 0.06
+
+
+def test_key_judgements_carry_the_brief_sentence_and_the_section_the_full_one() -> None:
+    """The report's key judgement shows the brief sentence (the range is beside it already); the Analytic
+    confidence section shows the full one with every reason; both come from one row and one level."""
+    from outlook.report.build import build_report
+
+    judged = outlook.run_outlook(scenario(extra=JUDGED), samples=2_000, seed=1)
+    text, _ = build_report(judged, format="markdown", figures=False)
+    key = text[text.index("## Key judgements") : text.index("\n## ", text.index("## Key judgements") + 3)]
+    section = text[text.index("## Analytic confidence") : text.index("## Methods")]
+    row = confidence(scenario(extra=JUDGED), samples=2_000, seed=1).row("it", "soon")
+    assert row["brief"] in key
+    assert row["sentence"] in section
+    assert row["brief"] != row["sentence"]
+    assert row["brief"].startswith("We have high confidence in this judgement: ")  # the stated level, as the full one
+    assert row["sentence"].startswith("We have high confidence in this judgement: ")
+
+
+def test_the_brief_sentence_counts_what_the_full_one_names() -> None:
+    """Every weak-source kind and each assumption rating is counted: the full sentence's reasons, summed up."""
+    assert brief_confidence_sentence(
+        "low",
+        0.1,
+        0.6,
+        3,
+        sources=["an opinion source (a)", "sources dated after the cut-off (b, c)"],
+        unsupported=1,
+    ) == (
+        "We have low confidence in this judgement: its range spans three word bands; it draws on an opinion "
+        "source (a) and sources dated after the cut-off (b, c); one unsupported key assumption bears on it."
+    )
+    assert brief_confidence_sentence("moderate", 0.3, 0.4, 1, caveated=2) == (
+        "We have moderate confidence in this judgement: its range stays within one word band; two caveated key "
+        "assumptions bear on it."
+    )
+    with pytest.raises(ValueError, match="confidence must be one of"):
+        brief_confidence_sentence("certain", 0.3, 0.4, 1)

@@ -12,6 +12,9 @@ import outlook
 from outlook import Scenario, cli, run_outlook, sample_worlds, simulate
 from outlook.model import MAX_CHUNK_SIZE, MAX_SAMPLES, MAX_SEED
 
+#: the bundled case before its revision (issue 14): a fixed, rich model for the engine's properties
+ARCHIVED = Path(__file__).resolve().parent.parent / "scenarios" / "archive" / "nk-troops-russia-2024-11-01.yaml"
+
 HEAD = """\
 outlook: 1
 id: t
@@ -45,7 +48,7 @@ SAMPLES_LINE = (
 )
 def test_bad_sample_counts_are_one_line_and_exit_2(text: str) -> None:
     """A count that is not a whole number from 1 to 1e10 is refused with one line stating the limit, exit 2."""
-    code, out, err = run("run", "nk-troops-russia", "--samples", text)
+    code, out, err = run("run", str(ARCHIVED), "--samples", text)
     assert (2, "") == (code, out)
     assert SAMPLES_LINE.format(text) == err.splitlines()[-1]
     assert "Traceback" not in err
@@ -77,7 +80,7 @@ def test_sample_counts_in_any_whole_notation(text: str, expected: int) -> None:
 )
 def test_other_counts_are_one_line_and_exit_2(option: str, text: str, line: str) -> None:
     """Seeds, chunk sizes and worker counts are refused the same way: one line, no traceback."""
-    code, _, err = run("run", "nk-troops-russia", option, text)
+    code, _, err = run("run", str(ARCHIVED), option, text)
     assert 2 == code
     assert "outlook run: error: " + line == err.splitlines()[-1]
 
@@ -161,7 +164,7 @@ def test_samples_are_held_to_what_a_big_model_can_keep() -> None:
 
 def test_bundled_scenario_may_take_the_most_samples() -> None:
     """The documented cap is reachable for the bundled scenario: its summaries at 1e10 samples fit."""
-    model = outlook.compile_model(outlook.load_scenario(outlook.find_scenario("nk-troops-russia")))
+    model = outlook.compile_model(outlook.load_scenario(ARCHIVED))
     from outlook.model.settings import _check_summary_memory
 
     _check_summary_memory(model, MAX_SAMPLES, "random")
@@ -225,13 +228,13 @@ def test_the_bundled_scenario_is_far_under_the_working_memory_budget() -> None:
     """The bundled scenario needs well under a twentieth of the budget for a block."""
     from outlook.model.settings import MAX_WORKING_BYTES, working_bytes
 
-    model = outlook.compile_model(outlook.load_scenario(outlook.find_scenario("nk-troops-russia")))
+    model = outlook.compile_model(outlook.load_scenario(ARCHIVED))
     assert working_bytes(model) < MAX_WORKING_BYTES / 20
 
 
 def test_a_chunk_too_large_for_the_budget_is_refused_with_the_chunk_that_fits() -> None:
     """A process draws a whole chunk at once: the bundled scenario's largest chunk needs 3.35 GiB."""
-    s = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    s = outlook.load_scenario(ARCHIVED)
     with pytest.raises(
         ValueError, match=r"^this model needs about 3\.35 GiB of working memory for 4,000,000 worlds"
     ) as info:

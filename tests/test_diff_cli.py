@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from outlook.cli import main
-from outlook.scenario import find_scenario
+
+#: the bundled case before its revision (issue 14): a fixed, rich model for the engine's properties
+ARCHIVED = Path(__file__).resolve().parent.parent / "scenarios" / "archive" / "nk-troops-russia-2024-11-01.yaml"
 
 
 def _cli(*argv: str) -> tuple[int, str, str]:
@@ -21,7 +23,7 @@ def _cli(*argv: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def versions(tmp_path: Path) -> tuple[Path, Path]:
-    text = find_scenario("nk-troops-russia").read_text(encoding="utf-8")
+    text = ARCHIVED.read_text(encoding="utf-8")
     old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
     old.write_text(text, encoding="utf-8")
     changed = text.replace("outlook: 1\n", "outlook: 1.1\n", 1).replace(

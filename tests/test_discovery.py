@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +13,9 @@ import pytest
 from outlook.analysis.discovery import discover, prim
 from outlook.cli import main
 from outlook.testing import tiny_scenario
+
+#: the bundled case before its revision (issue 14): a fixed, rich model for the engine's properties
+ARCHIVED = Path(__file__).resolve().parent.parent / "scenarios" / "archive" / "nk-troops-russia-2024-11-01.yaml"
 
 
 def test_prim_recovers_a_constructed_box() -> None:
@@ -56,22 +60,22 @@ def _cli(*args: str) -> tuple[int, str, str]:
 
 
 def test_cli_sensitivity_formats(tmp_path: object) -> None:
-    code, out, _ = _cli("sensitivity", "nk-troops-russia", "-t", "further_deployment@short", "-n", "4096", "-f", "json")
+    code, out, _ = _cli("sensitivity", str(ARCHIVED), "-t", "further_deployment@short", "-n", "4096", "-f", "json")
     assert code == 0
     data = json.loads(out)
     assert data["target"] == "further_deployment@short"
     assert data["tornado"][0]["driver"] == "p_further_1y"
     assert {r["driver"] for r in data["apart"]} >= {"troops", "defence_pact"}
     assert data["discovery_sentence"].startswith("further_deployment@short happens")
-    code, out, _ = _cli("sensitivity", "nk-troops-russia", "-t", "further_deployment@short", "-n", "4096", "-f", "csv")
+    code, out, _ = _cli("sensitivity", str(ARCHIVED), "-t", "further_deployment@short", "-n", "4096", "-f", "csv")
     assert code == 0
     assert out.startswith("# tornado\ndriver,low,high,p_low,p_high,swing,word_low,word_high\n")
-    code, out, _ = _cli("sensitivity", "nk-troops-russia", "-n", "4096")
+    code, out, _ = _cli("sensitivity", str(ARCHIVED), "-n", "4096")
     assert code == 0
     assert "first-order indices" in out
 
 
 def test_cli_sensitivity_bad_target_exits_2() -> None:
-    code, _, err = _cli("sensitivity", "nk-troops-russia", "-t", "nope@short", "-n", "1000")
+    code, _, err = _cli("sensitivity", str(ARCHIVED), "-t", "nope@short", "-n", "1000")
     assert code == 2
     assert err.startswith("outlook: error: target 'nope@short': no scenario or event 'nope'")

@@ -19,6 +19,9 @@ import outlook
 from outlook import display
 from outlook.words import STRADDLE_K
 
+#: the bundled case before its revision (issue 14): a fixed, rich model for the engine's properties
+ARCHIVED = Path(__file__).resolve().parent.parent / "scenarios" / "archive" / "nk-troops-russia-2024-11-01.yaml"
+
 #: What a terminal obeys: C0 controls but tab and newline, DEL, C1 controls, and unbalanced bidi controls.
 CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 HOSTILE = ["\x1b[2J-calm", "+1|<script>alert(1)</script>", "@SUM(A1)\u202e\x9b", "a_b *c* $x$ `d`"]
@@ -263,12 +266,12 @@ def test_the_report_and_the_command_show_numbers_through_display() -> None:
     from outlook import cli
     from outlook.report import build_report
 
-    tables = outlook.run_outlook("nk-troops-russia", samples=2_000, seed=1)
+    tables = outlook.run_outlook(str(ARCHIVED), samples=2_000, seed=1)
     page = build_report(tables, figures=False)
     for row in tables.scenarios.itertuples():
         assert f'{display.percent(row.p)} <span class="se">{display.plus_minus(row.p_se)}</span>' in page
     out = io.StringIO()
-    argv = ["run", "nk-troops-russia", "-n", "2000", "-s", "1", "--table", "scenarios"]
+    argv = ["run", str(ARCHIVED), "-n", "2000", "-s", "1", "--table", "scenarios"]
     assert 0 == cli.main(argv, stdout=out, stderr=io.StringIO())
     assert display.render_table(tables.scenarios) in out.getvalue()
 
@@ -325,7 +328,7 @@ def test_the_drivers_table_shows_a_categorical_drivers_shares() -> None:
     from outlook import cli
     from outlook.display import category_shares
 
-    tables = outlook.run_outlook("nk-troops-russia", samples=4000, seed=2)
+    tables = outlook.run_outlook(str(ARCHIVED), samples=4000, seed=2)
     cats = tables.categories.set_index("category")
     (line,) = category_shares(tables)
     harris, trump = cats.loc["harris"], cats.loc["trump"]
@@ -337,7 +340,7 @@ def test_the_drivers_table_shows_a_categorical_drivers_shares() -> None:
     for fmt, head in (("table", "shares of worlds (± one Monte Carlo standard error)\n  "), ("markdown", "- ")):
         out = io.StringIO()
         assert 0 == cli.main(
-            ["run", "nk-troops-russia", "-n", "4000", "-s", "2", "--table", "drivers", "--format", fmt],
+            ["run", str(ARCHIVED), "-n", "4000", "-s", "2", "--table", "drivers", "--format", fmt],
             stdout=out,
             stderr=io.StringIO(),
         )

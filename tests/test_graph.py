@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,9 @@ import outlook
 from outlook import cli
 from outlook.model.graph import DependencyGraph, Edge, Node, dependency_graph
 from outlook.scenario import Scenario, find_scenario, load_scenario
+
+#: the bundled case before its revision (issue 14): a fixed, rich model for the engine's properties
+ARCHIVED = Path(__file__).resolve().parent.parent / "scenarios" / "archive" / "nk-troops-russia-2024-11-01.yaml"
 
 
 def scenario(**parts: Any) -> Scenario:
@@ -105,8 +109,9 @@ def test_unreached_names_quantities_that_change_no_probability() -> None:
     assert [n.key for n in g.unreached()] == ["driver:lonely", "derived:idle"]
 
 
-def test_the_bundled_scenario_says_which_sourced_drivers_reach_nothing() -> None:
-    g = dependency_graph(load_scenario(find_scenario("nk-troops-russia")))
+def test_the_archived_edition_says_which_sourced_drivers_reach_nothing_and_the_revision_none() -> None:
+    """Review F4: the old edition's sourced numbers were decorative; the revision feeds them or moves them to context."""
+    g = dependency_graph(load_scenario(ARCHIVED))
     assert [n.key for n in g.unreached()] == [
         "driver:troops",
         "driver:troops_pledged",
@@ -119,6 +124,9 @@ def test_the_bundled_scenario_says_which_sourced_drivers_reach_nothing() -> None
         "derived:share_of_casualties",
         "derived:share_of_annual_russian_losses",
     ]
+    revised = dependency_graph(load_scenario(find_scenario("nk-troops-russia")))
+    assert [] == [n.key for n in revised.unreached()]
+    assert {"driver:troops", "driver:russian_daily_losses"} <= revised.upstream({"event:further_deployment"})
 
 
 def test_unknown_keys_are_key_errors() -> None:
@@ -217,13 +225,13 @@ def test_outlook_graph_prints_mermaid_or_dot() -> None:
 
 
 def test_outlook_check_warns_of_quantities_that_reach_nothing() -> None:
-    code, out, err = run("check", "nk-troops-russia", "--set", "as_of=2024-11-15")  # past the cut-off check (F1)
+    code, out, err = run("check", str(ARCHIVED), "--set", "as_of=2024-11-15")  # past the cut-off check (F1)
     assert code == 0
-    assert out.startswith("nk-troops-russia: ok")
+    assert out.startswith(f"{ARCHIVED}: ok")
     lines = [line for line in err.splitlines() if "reaches no event or scenario" in line]
     assert len(lines) == 10
     assert re.fullmatch(
-        r".*nk-troops-russia\.yaml:\d+:\d+: warning: drivers\.troops reaches no event or scenario: "
+        r".*nk-troops-russia-2024-11-01\.yaml:\d+:\d+: warning: drivers\.troops reaches no event or scenario: "
         r"it changes no probability",
         lines[0],
     )
@@ -244,7 +252,7 @@ def test_what_the_graph_calls_unreached_changes_no_probability() -> None:
     Correlated ones included (russian_daily_losses): a driver's own range changes
     its marginal, not the normal scores its group shares (docs/methods.md).
     """
-    s = load_scenario(find_scenario("nk-troops-russia"))
+    s = load_scenario(ARCHIVED)
     base = outlook.run_outlook(s, samples=20_000, seed=11)
     drivers = [n.id for n in dependency_graph(s).unreached() if n.kind == "driver"]
     assert "russian_daily_losses" in drivers

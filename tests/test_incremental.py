@@ -9,6 +9,7 @@ change in the new model's dependency graph (the work saved).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,9 @@ from outlook.model.incremental import NUMERIC_KINDS, iter_recomputed, plan_recom
 from outlook.scenario import DROP
 from outlook.testing import tiny_scenario
 from tests.strategies import scenario_dicts
+
+#: the bundled case before its revision (issue 14): a fixed, rich model for the engine's properties
+ARCHIVED = Path(__file__).resolve().parent.parent / "scenarios" / "archive" / "nk-troops-russia-2024-11-01.yaml"
 
 
 def _assert_same_worlds(expected: WorldBlock, actual: WorldBlock) -> None:
@@ -96,7 +100,7 @@ def test_recompute_equals_a_full_draw_and_recomputes_only_downstream(
 
 def test_a_driver_that_feeds_nothing_recomputes_one_node() -> None:
     """In the bundled scenario, a new distribution for a driver that feeds nothing recomputes it alone."""
-    base = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    base = outlook.load_scenario(ARCHIVED)
     new = base.with_overrides({"drivers.defence_pact": {"range": [0.2, 0.9], "shape": "uniform"}})
     base_model, new_model = compile_model(base), compile_model(new)
     plan = plan_recompute(base_model, new_model)
@@ -111,7 +115,7 @@ def test_a_driver_that_feeds_nothing_recomputes_one_node() -> None:
 
 def test_a_driver_that_reaches_no_probability_recomputes_no_event() -> None:
     """The issue's example, troops: its derived quantities are recomputed, no event and no rule."""
-    base = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    base = outlook.load_scenario(ARCHIVED)
     new = base.with_overrides({"drivers.troops.range": [9000, 13000]})
     base_model, new_model = compile_model(base), compile_model(new)
     plan = plan_recompute(base_model, new_model)
@@ -126,7 +130,7 @@ def test_a_driver_that_reaches_no_probability_recomputes_no_event() -> None:
 
 def test_a_late_driver_recomputes_what_it_reaches() -> None:
     """The bundled scenario's last driver: its event and the rules that name it, nothing upstream."""
-    base = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    base = outlook.load_scenario(ARCHIVED)
     new = base.with_overrides({"drivers.unrest_rate.range": [0.002, 0.03]})
     base_model, new_model = compile_model(base), compile_model(new)
     plan = plan_recompute(base_model, new_model)
@@ -265,10 +269,10 @@ def test_a_block_from_another_seed_sampler_run_or_scenario_is_refused() -> None:
     """Recomputed nodes from one seed and copied ones from another would match no full draw, silently."""
     from outlook.model import compile_model, draw_worlds
     from outlook.model.incremental import recompute_worlds
-    from outlook.scenario import find_scenario, load_scenario
+    from outlook.scenario import load_scenario
     from outlook.testing import tiny_scenario
 
-    s = load_scenario(find_scenario("nk-troops-russia"))
+    s = load_scenario(ARCHIVED)
     base, new = compile_model(s), compile_model(s.with_overrides({"drivers.troops.range": [9000, 13000]}))
     block = draw_worlds(base, 1, 0, 1000, total=1000)
     for kwargs, message in [

@@ -10,13 +10,16 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from outlook import Scenario, ScenarioError, ScenarioErrors, load_scenario
+from outlook import Scenario, ScenarioError, ScenarioErrors, find_scenario, load_scenario
 from outlook.cli import main
-from outlook.scenario import DROP, ConstantForm, Override, RangeForm, find_scenario, parse_override
+from outlook.scenario import DROP, ConstantForm, Override, RangeForm, parse_override
 from outlook.scenario.overrides import parse_key_path
 from outlook.testing import HEADER, tiny_scenario
 
-BUNDLED = find_scenario("nk-troops-russia")
+#: the bundled case before its revision (issue 14): a fixed, rich model for the engine's properties
+ARCHIVED = Path(__file__).resolve().parent.parent / "scenarios" / "archive" / "nk-troops-russia-2024-11-01.yaml"
+
+BUNDLED = ARCHIVED
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +57,20 @@ def test_a_whole_driver_takes_any_form_and_keeps_its_description(nk: Scenario) -
     assert ConstantForm(1.0) == new.stated
     assert (old.label, old.unit, old.note, old.source) == (new.label, new.unit, new.note, new.source)
     assert ConstantForm(0.5) == nk.with_overrides({"drivers.china_brake": 0.5}).driver("china_brake").stated
+
+
+def test_a_whole_driver_keeps_its_further_sources() -> None:
+    """The revised bundled case's china_brake cites three quotes (`source` and a `sources:` list): a new form
+    keeps them all, as it keeps the first; a new value that states its own `sources` replaces them."""
+    s = load_scenario(find_scenario("nk-troops-russia"))
+    old = s.driver("china_brake")
+    assert len(old.sources) >= 2
+    new = s.with_overrides({"drivers.china_brake": {"constant": 1.0}}).driver("china_brake")
+    assert (new.source, new.sources) == (old.source, old.sources)
+    mine = s.with_overrides(
+        {"drivers.china_brake": {"constant": 1.0, "sources": [{"basis": "judgement", "note": "no brake at all"}]}}
+    ).driver("china_brake")
+    assert len(mine.sources) == 1
 
 
 def test_drop_removes_an_entry_or_an_item(nk: Scenario) -> None:
@@ -355,8 +372,8 @@ def run(argv: list[str]) -> tuple[int, str, str]:
 
 def test_set_changes_the_run() -> None:
     """--set makes the what-if: its scenario hash differs, and so do the numbers it touches."""
-    base = run(["run", "nk-troops-russia", "-n", "5000", "--format", "json"])
-    what_if = run(["run", "nk-troops-russia", "-n", "5000", "--format", "json", "--set", "drivers.china_brake=1"])
+    base = run(["run", str(ARCHIVED), "-n", "5000", "--format", "json"])
+    what_if = run(["run", str(ARCHIVED), "-n", "5000", "--format", "json", "--set", "drivers.china_brake=1"])
     assert 0 == base[0] == what_if[0]
     assert base[1] != what_if[1]
 
@@ -364,7 +381,7 @@ def test_set_changes_the_run() -> None:
 def test_bad_set_is_exit_2_with_one_line_each() -> None:
     """A --set that cannot be read or applied: exit 2, one line per problem, no traceback."""
     code, out, err = run(
-        ["run", "nk-troops-russia", "--set", "drivers.troops.range=[13000,9000]", "--set", "drivers.troop.label=x"]
+        ["run", str(ARCHIVED), "--set", "drivers.troops.range=[13000,9000]", "--set", "drivers.troop.label=x"]
     )
     assert (2, "") == (code, out)
     assert [
@@ -389,7 +406,7 @@ def test_check_takes_set() -> None:
 def test_report_takes_set(tmp_path: Path) -> None:
     """outlook report --set writes the what-if's report."""
     path = tmp_path / "r.md"
-    code, _, err = run(["report", "nk-troops-russia", "-o", str(path), "-n", "2000", "--no-figures", "-q",
+    code, _, err = run(["report", str(ARCHIVED), "-o", str(path), "-n", "2000", "--no-figures", "-q",
                         "--set", "title=What if"])  # fmt: skip
     assert (0, "") == (code, err)
     assert "What if" in path.read_text(encoding="utf-8")
@@ -413,7 +430,7 @@ def test_a_driver_that_feeds_nothing_changes_no_scenario_or_event_table(nk: Scen
     name = _feeds_nothing(nk)
     lo, hi = nk.driver(name).stated.low, nk.driver(name).stated.high  # type: ignore[union-attr]
     for table in ("scenarios", "events"):
-        argv = ["run", "nk-troops-russia", "-n", "20000", "--seed", "7", "--format", "csv", "--table", table]
+        argv = ["run", str(ARCHIVED), "-n", "20000", "--seed", "7", "--format", "csv", "--table", table]
         base = run(argv)
         what_if = run([*argv, "--set", f"drivers.{name}.range=[{lo / 2}, {hi * 2}]"])
         assert (0, 0) == (base[0], what_if[0])
@@ -463,3 +480,32 @@ def test_python_values_a_file_could_not_state_are_refused(
     with pytest.raises(ScenarioErrors) as info:
         nk.with_overrides(override)
     assert [str(e) for e in info.value.errors] == [message]
+
+
+def test_applying_overrides_leaves_the_original_nodes_untouched() -> None:
+    """Overrides copy only the nodes on their key paths: the tree they were applied to reads the same after,
+    for a set, a drop of a list item, a drop of an entry and a whole driver, applied in turn."""
+    import copy as copy_module
+
+    from outlook.scenario.overrides import apply_overrides
+    from outlook.scenario.reading import compose
+
+    path = find_scenario("nk-troops-russia")
+    root = compose(path.read_text(encoding="utf-8"), str(path))
+    before = copy_module.deepcopy(root)
+    overrides = (
+        Override("drivers.troops.pert.max", 13000),
+        Override("correlations[0]", DROP),
+        Override("drivers.china_brake", {"constant": 1.0}),
+        Override("events.ceasefire.rate", "ceasefire_rate * 2"),
+        Override("events.tech_transfer.sources", DROP),
+    )
+    tree, errors = apply_overrides(root, overrides, str(path))
+    assert errors == []
+    assert root == before  # every node, position and key, as read
+    assert tree != root
+    changed = tree.to_plain()
+    assert changed["drivers"]["troops"]["pert"]["max"] == 13000
+    assert changed["correlations"] == before.to_plain()["correlations"][1:]
+    assert "sources" not in changed["events"]["tech_transfer"]
+    assert tree.value["events"].value["nk_pows"] is root.value["events"].value["nk_pows"]  # off the paths: shared

@@ -264,7 +264,7 @@ def test_bundled_case_contained_is_wrong_because_of_more_troops_or_technology() 
     for name in top:
         row = _row(pm.events, name)
         assert row["p_wrong"] > row["p_all"] + 0.1
-    assert pm.sentence.startswith("If “Contained and low-key” is wrong by 1 November 2025, ")
+    assert pm.sentence.startswith("If “Contained” is wrong by 15 November 2025, ")
     assert not pm.warnings
     ceasefire = _row(pm.events, "ceasefire")  # beyond the noise, but 2 points: in the table, not the sentence
     assert ceasefire["beyond_noise"]
@@ -282,9 +282,9 @@ def test_cli_premortem_formats() -> None:
     args = ("premortem", "nk-troops-russia", "--target", "contained@short", "-n", "4096")
     code, out, err = _cli(*args)
     assert code == 0, err
-    assert out.startswith("nk-troops-russia: 4,096 samples, seed 0\njudgement: the outcome by 1 November 2025 is ")
+    assert out.startswith("nk-troops-russia: 4,096 samples, seed 0\njudgement: the outcome by 15 November 2025 is ")
     assert re.search(r"wrong worlds: [\d,]+ of 4,096, those where contained@short does not hold", out)
-    assert "If “Contained and low-key” is wrong by 1 November 2025, " in out
+    assert "If “Contained” is wrong by 15 November 2025, " in out
     code, out, _ = _cli(*args, "-f", "json")
     data = json.loads(out)
     assert code == 0

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from outlook import Scenario, ScenarioError, load_scenario
-from outlook.scenario import CategoricalForm, find_scenario
+from outlook.scenario import CategoricalForm
 from outlook.testing import HEADER
 
-BUNDLED = find_scenario("nk-troops-russia")
+#: the bundled case before its revision (issue 14): a fixed, rich model for the engine's properties
+ARCHIVED = Path(__file__).resolve().parent.parent / "scenarios" / "archive" / "nk-troops-russia-2024-11-01.yaml"
+
+BUNDLED = ARCHIVED
 
 
 @pytest.fixture(scope="module")

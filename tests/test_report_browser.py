@@ -50,7 +50,13 @@ PROBE = """<script>
     }));
     const out = document.createElement("pre");
     out.id = "outlook-probe";
-    out.textContent = JSON.stringify({problems, images, title: document.title});
+    const headings = Array.from(document.querySelectorAll("h2")).map((h) => ({
+      text: h.textContent.trim(), id: h.id, shown: h.getBoundingClientRect().height > 0,
+    }));
+    const tables = Array.from(document.querySelectorAll("table[id]")).map((t) => ({
+      id: t.id, rows: t.tBodies.length ? Array.from(t.tBodies[0].rows).filter((r) => !r.classList.contains("detail")).length : 0, shown: t.getBoundingClientRect().height > 0,
+    }));
+    out.textContent = JSON.stringify({problems, images, headings, tables, title: document.title});
     document.body.appendChild(out);
   });
 })();
@@ -144,6 +150,7 @@ def test_every_figure_loads(report: Path, tmp_path: Path) -> None:
         "Key judgements if an assumption is false",
         "Indicator board",
         "ACH matrix",
+        "Alternative futures",
         "Cone of plausibility",
     ] == [i["alt"] for i in images]
     for image in images:
@@ -151,6 +158,44 @@ def test_every_figure_loads(report: Path, tmp_path: Path) -> None:
         assert image["width"] > 300, image
         assert image["height"] > 200, image
     assert "North Korean troops in Russia's war against Ukraine" == seen["title"]
+
+
+def test_every_section_is_rendered_and_visible(report: Path, tmp_path: Path) -> None:
+    """Each section a finished product needs is on the page, laid out with a height, in the reader's order.
+
+    ICD 203's standards, section by section (issue 14): key judgements first,
+    facts apart from judgements, what drives the outlook, key assumptions,
+    analytic confidence, indicators, competing hypotheses, the graded sources
+    and the methods; each table that carries them has rows (a row's detail row,
+    the source's publisher, file and note, is not counted).
+    """
+    seen = probe(report, tmp_path)
+    headings = seen["headings"]
+    assert isinstance(headings, list)
+    assert all(h["shown"] for h in headings), [h for h in headings if not h["shown"]]
+    names = [h["text"] for h in headings]
+    assert names[0] == "Key judgements"
+    for name in (
+        "Facts and judgements",
+        "Scenarios by horizon",
+        "Events by horizon",
+        "What drives the outlook",
+        "Key assumptions",
+        "Analytic confidence",
+        "Indicators to watch",
+        "Competing hypotheses",
+        "Sources",
+        "Methods",
+    ):
+        assert name in names, (name, names)
+    assert names.index("Facts and judgements") < names.index("Scenarios by horizon") < names.index("Sources")
+    tables = {t["id"]: t for t in seen["tables"]}  # type: ignore[attr-defined]
+    for table in ("scenario-table", "event-table", "driver-table", "source-table"):
+        assert tables[table]["shown"], table
+        assert tables[table]["rows"] > 0, table
+    assert tables["source-table"]["rows"] == len(
+        outlook.load_scenario(outlook.find_scenario("nk-troops-russia")).sources
+    )
 
 
 def test_the_checks_catch_a_broken_page(report: Path, tmp_path: Path) -> None:

@@ -11,11 +11,13 @@ import outlook
 from outlook.cli import main
 from outlook.errors import ScenarioError
 from outlook.report import build_report
-from outlook.scenario import find_scenario
+
+#: the bundled case before its revision (issue 14): a fixed file to revise in a test
+ARCHIVED = Path(__file__).resolve().parent.parent / "scenarios" / "archive" / "nk-troops-russia-2024-11-01.yaml"
 
 
 def _write(tmp_path: Path, supersedes: str | None) -> Path:
-    text = find_scenario("nk-troops-russia").read_text(encoding="utf-8")
+    text = ARCHIVED.read_text(encoding="utf-8")
     (tmp_path / "old.yaml").write_text(text, encoding="utf-8")
     new = text.replace("outlook: 1\n", "outlook: 1.1\n", 1).replace(
         "    uniform: {min: 0.5, max: 1.0}", "    constant: 1.0", 1
@@ -117,3 +119,42 @@ def test_a_revision_whose_blocks_depend_on_one_another_is_attributed_as_one(tmp_
     assert "the revision as a whole, " in section  # the table's cause cell, by its size
     assert "drivers.a + drivers.b + " not in section
     assert "attributed together, as one" in section
+
+
+TINY_OLD = """\
+outlook: 1.1
+id: tiny
+title: Tiny
+question: Does it happen?
+as_of: 2024-01-01
+horizons: {soon: {until: 1y}, later: {until: 5y}}
+drivers: {r: {uniform: {min: 0.1, max: 0.3}}}
+events:
+  a: {rate: r, label: A happens}
+  b: {rate: 0.01, label: B happens}
+scenarios: {with_a: {when: a}, rest: otherwise}
+"""
+
+
+def test_redefined_added_and_removed_judgements_are_summed_up_not_tabled(tmp_path: Path) -> None:
+    """b is reworded (redefined, same word), c is new, with_a's rule is untouched: the table holds only word
+    changes; the redefined and the added are one line each."""
+    (tmp_path / "old.yaml").write_text(TINY_OLD, encoding="utf-8")
+    new = (
+        TINY_OLD.replace("as_of: 2024-01-01\n", "as_of: 2024-01-01\nsupersedes: old.yaml\n")
+        .replace("label: B happens}", "label: B officially reported}\n  c: {rate: 2, label: C happens}")
+        .replace("{min: 0.1, max: 0.3}", "{min: 2, max: 3}")
+    )
+    (tmp_path / "new.yaml").write_text(new, encoding="utf-8")
+    tables = outlook.run_outlook(tmp_path / "new.yaml", samples=4_000, seed=1)
+    text, _ = build_report(tables, format="markdown", figures=False)
+    section = text.split("## Change from previous analysis", 1)[1].split("\n## ", 1)[0]
+    assert "- Redefined, with the same word at every horizon shown: one event (b)." in section
+    assert (
+        '- Added since the previous analysis: one event (c); its probabilities are under "Events by horizon".'
+        in section
+    )
+    assert "| b |" not in section
+    assert "| c |" not in section
+    assert "| a | soon |" in section  # r moved from 0.1-0.3 to 2-3: a's word changes, a paired difference
+    assert "not comparable" not in section

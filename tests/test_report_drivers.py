@@ -1,4 +1,4 @@
-"""The report's "What drives the outlook" section: there only when a driver matters, with the API's numbers."""
+"""The report's "What drives the outlook" section: there whenever an uncertain driver feeds a key judgement, with the API's numbers."""
 
 from __future__ import annotations
 
@@ -101,3 +101,40 @@ def test_a_driver_within_two_errors_of_the_threshold_is_named_and_errors_keep_th
     assert list(_mattering(rows)["driver"]) == ["a", "b"]  # c: 0.046 + 0.002 < 0.05; d far below
     assert _index_text(0.0503, 0.0016) == "0.050 ± 0.003"
     assert _index_text(0.31, 0.02) == "0.31 ± 0.04"
+
+
+def test_the_section_says_so_when_no_driver_matters_alone() -> None:
+    """Thirty exchangeable drivers, the scenario their sum above its median: each explains about
+    2 / (pi (n - 1)) = 0.022 of the variance alone (E[Y | X_i] linearised around the median), none 5%. The
+    section is there, says the judgement rests on drivers acting together, and names the largest single
+    share with the API's number."""
+    n = 30
+    drivers = ", ".join(f"d{i}: {{uniform: {{min: 0, max: 1}}}}" for i in range(n))
+    sums = " + ".join(f"d{i}" for i in range(n))
+    text = (
+        FILE.replace(
+            "drivers: {r: {uniform: {min: 0, max: 4}}, idle: {range: [1, 2], shape: normal}}",
+            f"drivers: {{{drivers}}}",
+        )
+        .replace("events: {it: {rate: r}}", "events: {it: {rate: 0.1}}")
+        .replace("when: it,", f"when: {sums} > {n / 2} + 0.0 * it,")
+    )
+    s = Scenario.from_yaml(text)
+    t = outlook.summarise(outlook.simulate(s, samples=SAMPLES, seed=SEED))
+    api = first_order_indices(s, samples=SAMPLES, seed=SEED)
+    rows = api[api.target == "happens@soon"].sort_values("S1", ascending=False, kind="stable")
+    assert len(rows) == n
+    assert abs(rows.S1.mean() - 2 / (math.pi * (n - 1))) < 0.01
+    top = rows.iloc[0]
+    assert top.S1 + 2 * top.S1_se < 0.05
+    md, files = build_report(t, format="markdown")
+    section = md[md.index("## What drives the outlook") : md.index("## Methods")]
+    assert "rests chiefly on" not in section
+
+    from outlook.report.drivers import _index_text
+
+    assert (
+        "no driver alone explains 5% of its variance (the largest single share: "
+        f"{top.driver}, S1 {_index_text(float(top.S1), float(top.S1_se))}); it rests on drivers acting together."
+    ) in section
+    assert any(f.startswith("report_files/indices-") for f in files)

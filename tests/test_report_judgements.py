@@ -134,6 +134,7 @@ def test_level_rejects_a_bad_sample_count() -> None:
         (0.41, "about 40%"),
         (0.443, "about 44%"),  # 45 % would read "roughly even chance"
         (0.5496, "about 54.96%"),
+        (0.549957370557032, "about 54.996%"),  # found by hypothesis: two decimals would show 55.00
         (0.031, "about 3%"),
         (0.962, "about 96%"),
         (0.004, "below 1%"),
@@ -156,7 +157,8 @@ def test_the_rounded_number_never_contradicts_its_word(p: float) -> None:
 def test_rounded_range() -> None:
     assert "17–66%" == rounded_range(0.17, 0.66)
     assert "14–54%" == rounded_range(0.1433, 0.5351)
-    assert "below 1–10%" == rounded_range(0.004, 0.1)
+    assert "below 1% to 10%" == rounded_range(0.004, 0.1)
+    assert "54% to above 99%" == rounded_range(0.54, 0.996)
 
 
 @pytest.mark.parametrize(
@@ -194,17 +196,20 @@ def test_key_judgements_use_one_row_of_the_table(nk_text: str) -> None:
     for term in ROW_TWO:
         assert not re.search(rf"\b{term}\b", said), term
     items = [ln for ln in said.splitlines() if ln.startswith("- ")]
+    analysts, leading = items[:6], items[6:]  # the analyst's six `judgements:` first (R1), then the leading scenarios
+    assert all(it.startswith("- It is **") for it in analysts)
+    assert "by November 2025 (about " in analysts[0]  # "by" its end, the 15th of the month read as the month
     assert [
-        "- By November 2025 (0–12 months), ",
-        "- By November 2029 (1–5 years), ",
-        "- By November 2034 (5–10 years), ",
-    ] == [it[: len(it.split(", ", 1)[0]) + 2] for it in items]
+        "- By 15 November 2025 (0–12 months), ",
+        "- By 15 November 2029 (0–5 years), ",
+        "- By 15 November 2034 (0–10 years), ",
+    ] == [it[: len(it.split(", ", 1)[0]) + 2] for it in leading]
     assert all("±" not in it for it in items)  # the Monte Carlo band belongs to the methods and tables (R3)
 
 
 def test_the_tables_name_horizons_by_their_end(nk_text: str) -> None:
     """The scenario and event tables' columns read "by" each horizon's end (R4): the numbers are cumulative."""
-    heads = "| by November 2025 (0–12 months) | by November 2029 (1–5 years) | by November 2034 (5–10 years) |"
+    heads = "| by 15 November 2025 (0–12 months) | by 15 November 2029 (0–5 years) | by 15 November 2034 (0–10 years) |"
     assert f"| Scenario {heads}" in _section(nk_text, "Scenarios by horizon")
     assert f"| Event {heads}" in _section(nk_text, "Events by horizon")
 
@@ -233,13 +238,16 @@ def test_facts_are_apart_from_judgements(nk_text: str) -> None:
     assert "### What the sources report" in facts
     assert "### What we judge" in facts
     assert "“Putin will decide and increase the quota”" in facts
-    assert "*Bears on:* `p_further_1y`, `further_deployment`." in facts
-    assert "**After the information cut-off** (1 November 2024)" in facts  # the Catalyst, dated 2024-11-15
+    assert "*Bears on:* `p_quota_1y`, `further_deployment`." in facts
+    assert "### Known at the as-of date" in facts  # the combat the Catalyst reports is a fact, not a forecast (F1)
+    assert "`combat_engagement`: happened by 2024-11-15, a fact at the as-of date" in facts
     drivers = _section(nk_text, "Drivers")
-    assert "*Basis:* our judgement, informed by “Putin will decide and increase the quota”" in drivers
+    basis = (
+        "*Basis:* our judgement, informed by (an interested party's claim) “Putin will decide and increase the quota”"
+    )
+    assert basis in drivers  # R6: an interested party's words inform the number; they are not its source
     assert "Source: “" not in drivers
-    sources = _section(nk_text, "Sources")
-    assert 1 == sources.count("After the information cut-off")
+    assert "After the information cut-off" not in nk_text  # no source postdates the cut-off (R9)
 
 
 # --------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,12 +15,15 @@ import outlook
 from outlook.scenario import _repr
 from outlook.testing import tiny_scenario
 
+#: the bundled case before its revision (issue 14): a fixed, rich model for the engine's properties
+ARCHIVED = Path(__file__).resolve().parent.parent / "scenarios" / "archive" / "nk-troops-russia-2024-11-01.yaml"
+
 HOSTILE = '<script>alert("x")</script> & \x1b]0;pwned\x07 \u202e'
 
 
 @pytest.fixture(scope="module")
 def nk() -> dict[str, Any]:
-    s = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    s = outlook.load_scenario(ARCHIVED)
     m = outlook.compile_model(s)
     run = outlook.simulate(m, samples=2000, seed=3)
     return {"scenario": s, "model": m, "run": run, "tables": outlook.summarise(run)}

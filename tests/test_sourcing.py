@@ -283,25 +283,16 @@ def test_a_hand_made_scenario_cannot_read_a_context_figure() -> None:
 # -- the cut-off check and --strict ---------------------------------------------------------
 
 
-def test_a_source_after_as_of_is_a_warning_in_check_and_an_error_under_strict(tmp_path: Path) -> None:
-    """The cut-off check: a warning from ``outlook check``, a refusal (exit 2) from ``outlook check --strict``.
-
-    A warning, not a refusal, by default while the bundled scenario still uses a source after its as_of
-    (review F1; its revision is pending): CI checks the bundled files and must not fail on a known finding.
-    """
+def test_a_source_after_as_of_is_an_error_in_check(tmp_path: Path) -> None:
     p = tmp_path / "s.yaml"
     p.write_text(SCENARIO.replace("date: 2024-11-14", "date: 2024-11-16"))
-    said = (
-        "sources.wire.date: dated 2024-11-16, after as_of (2024-11-15): a source written after the "
+    code, out, err = run("check", str(p))
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f"{p}:9:11: sources.wire.date: dated 2024-11-16, after as_of (2024-11-15): a source written after the "
         "information cut-off lets hindsight into the forecast; cite it only in an event's status (what had happened "
         "by as_of), or move as_of"
-    )
-    code, out, err = run("check", str(p))
-    assert (code, out) == (0, f"{p}: ok (1 drivers, 0 derived, 2 events, 2 scenarios, 2 horizons)\n")
-    assert err.splitlines() == [f"{p}:9:11: warning: {said}"]
-    code, out, err = run("check", "--strict", str(p))
-    assert (code, out) == (2, "")
-    assert err.splitlines() == [f"{p}:9:11: error: {said}"]
+    ]
 
 
 def test_a_later_source_cited_only_by_a_status_records_what_was_known(tmp_path: Path) -> None:
@@ -354,20 +345,25 @@ def test_strict_passes_a_clean_file(tmp_path: Path) -> None:
     )
 
 
-def test_the_bundled_scenario_fails_the_strict_cut_off_check_until_it_is_revised() -> None:
-    """Review F1: the Catalyst is dated after as_of: a warning from check, an error under --strict."""
-    said = (
-        "nk-troops-russia.yaml:41:11: {}: sources.catalyst.date: dated 2024-11-15, after as_of (2024-11-01): a source "
-        "written after the information cut-off lets hindsight into the forecast; cite it only in an event's status "
-        "(what had happened by as_of), or move as_of"
-    )
-    code, out, err = run("check", "nk-troops-russia")
-    assert code == 0
-    assert out.endswith("nk-troops-russia: ok (20 drivers, 13 derived, 10 events, 6 scenarios, 3 horizons)\n")
-    assert next(line for line in err.splitlines() if "after as_of" in line).endswith(said.format("warning"))
-    code, out, err = run("check", "--strict", "nk-troops-russia")
+def test_the_archived_edition_fails_the_cut_off_check_and_the_revised_one_passes_strict() -> None:
+    """Review F1: the old edition cites the Catalyst, dated after its as_of: that line alone is an error.
+
+    The revised bundled file moves as_of to the Catalyst's date and records the combat it reports as a
+    status, so `outlook check --strict` (every warning an error) passes it.
+    """
+    archived = Path(__file__).resolve().parent.parent / "scenarios" / "archive" / "nk-troops-russia-2024-11-01.yaml"
+    code, out, err = run("check", str(archived))
     assert (code, out) == (2, "")
-    assert err.splitlines()[0].endswith(said.format("error"))
+    errors = [line for line in err.splitlines() if ": warning: " not in line]
+    assert len(errors) == 1
+    assert errors[0].endswith(
+        "nk-troops-russia-2024-11-01.yaml:41:11: sources.catalyst.date: dated 2024-11-15, after as_of (2024-11-01): "
+        "a source written after the information cut-off lets hindsight into the forecast; cite it only in an "
+        "event's status (what had happened by as_of), or move as_of"
+    )
+    code, out, err = run("check", "--strict", "nk-troops-russia")
+    assert (code, err) == (0, "")
+    assert out.startswith("nk-troops-russia: ok (")
 
 
 def test_a_format_1_file_gets_no_sourcing_warnings(tmp_path: Path) -> None:

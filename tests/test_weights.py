@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,12 +14,15 @@ from outlook.model.quantiles import weighted_quantile
 from outlook.model.standard_errors import check_weights, effective_sample_size
 from outlook.testing import tiny_scenario
 
+#: the bundled case before its revision (issue 14): a fixed, rich model for the engine's properties
+ARCHIVED = Path(__file__).resolve().parent.parent / "scenarios" / "archive" / "nk-troops-russia-2024-11-01.yaml"
+
 LEVELS = [0.05, 0.25, 0.5, 0.75, 0.95]
 
 
 @pytest.fixture(scope="module")
 def nk() -> outlook.Scenario:
-    return outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    return outlook.load_scenario(ARCHIVED)
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +171,7 @@ def test_worlds_from_another_scenario_are_refused() -> None:
     """A what-if summarised over the base run's worlds would carry the what-if's name over the base's numbers."""
     import outlook
 
-    base = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    base = outlook.load_scenario(ARCHIVED)
     worlds = outlook.sample_worlds(base, samples=2_000, seed=1)
     what_if = base.with_overrides({"drivers.troops.range": [9000, 13000]})
     with pytest.raises(
@@ -179,7 +183,7 @@ def test_worlds_from_another_scenario_are_refused() -> None:
 def test_a_series_of_weights_must_have_the_worlds_index() -> None:
     import outlook
 
-    s = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    s = outlook.load_scenario(ARCHIVED)
     worlds = outlook.sample_worlds(s, samples=2_000, seed=1)
     w = (worlds["troops"] > 10_000).astype(float)
     aligned = outlook.summarise_worlds(s, worlds, weights=w)
@@ -191,7 +195,7 @@ def test_a_series_of_weights_must_have_the_worlds_index() -> None:
 def test_the_stores_weight_column_is_used_when_no_weights_are_given() -> None:
     import outlook
 
-    s = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    s = outlook.load_scenario(ARCHIVED)
     worlds = outlook.sample_worlds(s, samples=2_000, seed=1)
     w = (worlds["troops"] > 10_000).astype(float)
     weighted = worlds.assign(weight=w)
@@ -205,7 +209,7 @@ def test_a_weighted_report_says_it_is_weighted() -> None:
     import outlook
     from outlook.report import build_report
 
-    s = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    s = outlook.load_scenario(ARCHIVED)
     worlds = outlook.sample_worlds(s, samples=2_000, seed=1)
     w = (worlds["troops"] > 10_000).astype(float)
     text, _ = build_report(outlook.summarise_worlds(s, worlds, weights=w), format="markdown", figures=False)
@@ -222,7 +226,7 @@ def test_only_ratios_of_weights_matter_at_the_ends_of_the_floats(scale: float) -
     """Weights near 1e-320 or 1e308 (finite, valid) give the tables of unit weights, not a crash."""
     import outlook
 
-    s = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    s = outlook.load_scenario(ARCHIVED)
     worlds = outlook.sample_worlds(s, samples=500, seed=1)
     got = outlook.summarise_worlds(s, worlds, weights=np.full(500, scale))
     ones = outlook.summarise_worlds(s, worlds, weights=np.ones(500))
@@ -237,7 +241,7 @@ def test_only_ratios_of_weights_matter_at_the_ends_of_the_floats(scale: float) -
 def test_weights_are_real_numbers(weights: object, kind: str | None) -> None:
     import outlook
 
-    s = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    s = outlook.load_scenario(ARCHIVED)
     worlds = outlook.sample_worlds(s, samples=500, seed=1)
     if kind is None:
         outlook.summarise_worlds(s, worlds, weights=weights)  # ints are numbers
@@ -269,7 +273,7 @@ def test_weights_are_real_numbers(weights: object, kind: str | None) -> None:
 def test_a_store_with_values_no_run_could_draw_is_refused(column: str, value: object, message: str) -> None:
     import outlook
 
-    s = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
+    s = outlook.load_scenario(ARCHIVED)
     worlds = outlook.sample_worlds(s, samples=500, seed=1)
     worlds[column] = worlds[column].astype(object)
     worlds.loc[worlds.index[0], column] = value

@@ -485,7 +485,7 @@ def whatif(
     >>> t = whatif("nk-troops-russia", {"drivers.china_brake": {"constant": 1.0}}, samples=20_000)
     >>> top = t.iloc[0]
     >>> bool(top.flip), top.target, top.horizon, top.word_a, "->", top.word_b
-    (True, 'further_deployment', 'long', 'roughly even chance', '->', 'likely')
+    (True, 'tech_transfer', 'medium', 'roughly even chance', '->', 'likely')
     """
 
     check_counts(samples, seed, chunk_size)  # at the door, before the file is read

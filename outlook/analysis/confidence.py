@@ -100,6 +100,7 @@ __all__ = [
     "RANGE_COLUMNS",
     "RANGE_TABLE_COLUMNS",
     "Confidence",
+    "brief_confidence_sentence",
     "confidence",
     "confidence_sentence",
     "epistemic_ranges",
@@ -139,6 +140,7 @@ CONFIDENCE_COLUMNS = (
     "note",
     "reasons",
     "sentence",
+    "brief",
 )
 
 
@@ -326,6 +328,103 @@ drivers' uncertainty (two word bands), and it rests on a single source."
     return f"We have {level} confidence in this judgement: {spread}{tail}."
 
 
+def brief_confidence_sentence(
+    level: str,
+    p05: float,
+    p95: float,
+    spanned: int,
+    *,
+    sources: Sequence[str] | None = (),
+    unsupported: int = 0,
+    caveated: int = 0,
+) -> str:
+    """The confidence sentence in brief, for a key judgement that already shows its range.
+
+    The full sentence (:func:`confidence_sentence`) names every estimate and
+    assumption; this one says how far the range spreads in word bands, what
+    kinds of weak source the judgement draws on (``sources``: short phrases,
+    joined with "and"; ``None`` when it rests on no source at all), and how
+    many caveated or unsupported key assumptions bear on it, so that a key
+    judgement stays one short paragraph.
+
+    Examples
+    --------
+    >>> brief_confidence_sentence("low", 0.22, 0.76, 3, sources=["an opinion source (c)"], unsupported=2, caveated=4)
+    'We have low confidence in this judgement: its range spans three word bands; it draws on an opinion source (c); \
+two unsupported and four caveated key assumptions bear on it.'
+    >>> brief_confidence_sentence("high", 0.9, 0.9, 1)
+    'We have high confidence in this judgement: its probability does not depend on the drivers.'
+    >>> brief_confidence_sentence("low", 0.2, 0.3, 1, sources=None)
+    'We have low confidence in this judgement: its range stays within one word band; it rests on no source (pure judgement).'
+    """
+    if level not in LEVELS:
+        raise ValueError(f"confidence must be one of {', '.join(LEVELS)} (got {level!r})")
+    if round(p05, 2) == round(p95, 2):
+        parts = ["its probability does not depend on the drivers"]
+    elif spanned <= 1:
+        parts = ["its range stays within one word band"]
+    else:
+        parts = [f"its range spans {_bands(spanned)}"]
+    if sources is None:
+        parts.append("it rests on no source (pure judgement)")
+    elif sources:
+        parts.append(f"it draws on {_and(list(sources))}")
+    rated = [
+        f"{_NUMBERS[n] if n < len(_NUMBERS) else n} {rating}"
+        for rating, n in (("unsupported", unsupported), ("caveated", caveated))
+        if n
+    ]
+    if rated:
+        n = unsupported + caveated
+        parts.append(f"{_and(rated)} key assumption{'s' if n > 1 else ''} bear{'s' if n == 1 else ''} on it")
+    return f"We have {level} confidence in this judgement: {'; '.join(parts)}."
+
+
+def _brief_sources(s: Scenario, ids: Sequence[str], up: frozenset[str]) -> list[str]:
+    """Short phrases for the kinds of weak source a judgement draws on (none for graded, disinterested ones)."""
+
+    def some(noun: str, found: Sequence[str], plural: str = "") -> str:
+        return f"{noun if len(found) == 1 else plural or noun + 's'} ({', '.join(found)})"
+
+    if not ids:
+        return []
+    out = [some("a single source", ids)] if len(ids) == 1 else []
+    srcs = [s.source(sid) for sid in ids]
+    kinds: list[tuple[str, str, Any]] = [
+        ("an opinion source", "opinion sources", lambda x: str(getattr(x, "kind", "") or "") == "opinion"),
+        ("an interested party", "interested parties", lambda x: bool(getattr(x, "interested_party", False))),
+        ("an ungraded source", "ungraded sources", lambda x: not str(getattr(x, "reliability", "") or "").strip()),
+        (
+            "a source dated after the cut-off",
+            "sources dated after the cut-off",
+            lambda x: _after_as_of(getattr(x, "date", ""), s.as_of),
+        ),
+    ]
+    for one, many, test in kinds:
+        found = [sid for sid, src in zip(ids, srcs, strict=True) if test(src)]
+        if found:
+            out.append(some(one, found, many))
+    relayed = _claim_refs(s, up)
+    if relayed:
+        out.append(f"interested parties' claims (as {_and(relayed)} report{'s' if len(relayed) == 1 else ''} them)")
+    return out
+
+
+def _claim_refs(s: Scenario, up: frozenset[str]) -> list[str]:
+    """The sources whose quotes behind a judgement are graded an interested party's claim, in order of first use."""
+    refs: list[str] = []
+    items: list[tuple[str, Any]] = [*(("driver", d) for d in s.drivers), *(("event", e) for e in s.events)]
+    for kind, item in items:
+        if f"{kind}:{item.id}" not in up:
+            continue
+        for ref in (item.source, *getattr(item, "sources", ())):
+            if ref is not None and getattr(ref, "basis", "") == "interested_claim":
+                name = str(getattr(ref, "ref", ""))
+                if name not in refs:
+                    refs.append(name)
+    return refs
+
+
 @dataclass(frozen=True, slots=True)
 class _Basis:
     """What a judgement rests on: its sources (ids) and the key assumptions that bear on it (id, rating)."""
@@ -461,7 +560,9 @@ class Confidence:
         from ``judgements:`` (``""`` where none is stated); ``note`` a
         remark when the two differ by more than one level; ``reasons`` a list
         of short strings; ``sentence`` the confidence sentence
-        (:func:`confidence_sentence`), which uses the stated level when there is one.
+        (:func:`confidence_sentence`), which uses the stated level when there is one;
+        ``brief`` the same level in a short sentence for the report's key judgements
+        (:func:`brief_confidence_sentence`).
     samples, inner, seed, scale
         The settings.
     """
@@ -524,6 +625,15 @@ def _judged(
         "note": _note(level, said),
         "reasons": [f"the range spans {_bands(spanned)}", *reasons],
         "sentence": confidence_sentence(said or level, float(r["p05"]), float(r["p95"]), spanned, reasons),
+        "brief": brief_confidence_sentence(
+            said or level,
+            float(r["p05"]),
+            float(r["p95"]),
+            spanned,
+            sources=_brief_sources(s, ids, up) if ids else None,
+            unsupported=ratings.count("unsupported"),
+            caveated=ratings.count("caveated"),
+        ),
     }
 
 

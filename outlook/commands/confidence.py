@@ -99,5 +99,5 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         "range: 5th-95th percentile over the drivers of the probability given them (outlook's convention, "
         "not an ICD standard)\n\n"
     )
-    out.write(render_table(flat.drop(columns=["reasons", "sentence"])))
+    out.write(render_table(flat.drop(columns=["reasons", "sentence", "brief"])))
     return 0

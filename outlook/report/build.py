@@ -176,7 +176,7 @@ def build_report(
     >>> print(likelihood)
     - By January 2025, “not_yet” is the leading scenario of the two: it is **very likely** to be the outcome (about 85%; range 73–90%)
     >>> print(confidence)
-    We have low confidence in this judgement: the probability ranges from 0.73 to 0.90 across the drivers' uncertainty (two word bands), and it rests on no source: pure judgement.
+    We have low confidence in this judgement: its range spans two word bands; it rests on no source (pure judgement).
     """
     fmt = resolve_report_format(Path("report"), format)
     ffmt = resolve_figure_format(figure_format)

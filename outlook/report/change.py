@@ -13,12 +13,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ..display import percent, plus_minus
+from ..display import percent, plus_minus, small_number
 from ..errors import ScenarioError
 from .document import Block, Cell, Heading, List, Para, Row, Table, User, one_line
 from .facts import run_facts, scenario_of
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ..analysis.diff import VersionDiff
     from ..scenario import Scenario
     from ..tables import Tables
@@ -103,6 +105,9 @@ def change_section(tables: Tables) -> list[Block]:
     table = _judgement_table(d)
     if table is not None:
         out.append(table)
+    unlisted = _unlisted(d)
+    if unlisted:
+        out.append(List(tuple((User(x),) for x in unlisted), cls="changes-unlisted"))
     if len(d.changes):
         out.append(_changes_table(d))
     out.append(
@@ -145,8 +150,14 @@ def _method(d: VersionDiff) -> str:
 
 
 def _judgement_table(d: VersionDiff) -> Table | None:
+    """The judgements whose word differs between the versions: paired changes, and redefined ones ("redefined").
+
+    A redefined judgement (an event's wording or a scenario's rule changed, :mod:`outlook.analysis.diff`)
+    answers another question, so its difference is not shown; added and removed judgements and redefined
+    ones with the same word are summed up by :func:`_unlisted` instead of filling the table.
+    """
     j = d.judgements
-    rows = j[(j["word_old"] != j["word_new"]) | (j["status"] != "comparable")]
+    rows = j[j["status"].isin(["comparable", "not comparable"]) & (j["word_old"] != j["word_new"])]
     if rows.empty:
         return None
     out = []
@@ -154,7 +165,7 @@ def _judgement_table(d: VersionDiff) -> Table | None:
         if r["status"] == "comparable":
             change = f"{float(r['delta']):+.1%} {plus_minus(float(r['delta_se']))}"
         else:
-            change = str(r["status"])
+            change = "redefined"
         cells = (
             Cell((User(str(r["target"])),)),
             Cell((str(r["horizon"]),)),
@@ -166,6 +177,50 @@ def _judgement_table(d: VersionDiff) -> Table | None:
         out.append(Row(cells, name=f"{r['kind']}:{r['target']}@{r['horizon']}"))
     header = ("Judgement", "Horizon", "Previously", "Now", "Change", "Chief causes")
     return Table("change-table", header, (False, False, False, False, True, False), tuple(out))
+
+
+def _ids(frame: pd.DataFrame) -> str:
+    """The distinct targets of ``frame``, events and scenarios named apart, in order of first appearance."""
+    parts = []
+    for kind, noun in (("scenario", "scenario"), ("event", "event")):
+        ids = list(dict.fromkeys(frame.loc[frame["kind"] == kind, "target"].astype(str)))
+        if ids:
+            parts.append(f"{small_number(len(ids))} {noun}{'' if len(ids) == 1 else 's'} ({', '.join(ids)})")
+    return " and ".join(parts)
+
+
+def _unlisted(d: VersionDiff) -> list[str]:
+    """One line each for what the table leaves out: redefined with the same word, added, removed.
+
+    >>> import pandas as pd
+    >>> j = pd.DataFrame({"kind": ["event"] * 3 + ["scenario"], "target": ["a", "a", "b", "s"],
+    ...                   "status": ["added", "added", "not comparable", "removed"],
+    ...                   "word_old": ["", "", "likely", "unlikely"], "word_new": ["likely", "likely", "likely", ""]})
+    >>> for line in _unlisted(type("D", (), {"judgements": j})()): print(line)
+    Redefined, with the same word at every horizon shown: one event (b).
+    Added since the previous analysis: one event (a); its probabilities are under "Events by horizon".
+    Removed since the previous analysis: one scenario (s).
+    """
+    j = d.judgements
+    out = []
+    same = j[(j["status"] == "not comparable") & (j["word_old"] == j["word_new"])]
+    changed = j[(j["status"] == "not comparable") & (j["word_old"] != j["word_new"])]
+    same = same[~same["target"].isin(changed["target"])]
+    if len(same):
+        out.append(f"Redefined, with the same word at every horizon shown: {_ids(same)}.")
+    added = j[j["status"] == "added"]
+    if len(added):
+        where = " and ".join(
+            f'"{name} by horizon"'
+            for kind, name in (("scenario", "Scenarios"), ("event", "Events"))
+            if (added["kind"] == kind).any()
+        )
+        its = "its" if added["target"].nunique() == 1 else "their"
+        out.append(f"Added since the previous analysis: {_ids(added)}; {its} probabilities are under {where}.")
+    removed = j[j["status"] == "removed"]
+    if len(removed):
+        out.append(f"Removed since the previous analysis: {_ids(removed)}.")
+    return out
 
 
 #: a cause written ``block (+0.123)``, blocks of a joined group separated by `` + ``

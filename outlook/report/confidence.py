@@ -125,9 +125,13 @@ def report_confidence(tables: Tables) -> Confidence:
 
 
 def assessments_from(c: Confidence) -> Assessments:
-    """Each key judgement's range and confidence sentence from the analysis ``c`` (``None`` for a target it lacks)."""
+    """Each key judgement's range and brief confidence sentence from the analysis ``c`` (``None`` for a target it lacks).
+
+    The brief sentence (:func:`~outlook.analysis.confidence.brief_confidence_sentence`) keeps a key
+    judgement short; the "Analytic confidence" section gives each stated judgement's reasons in full.
+    """
     found = {
-        (str(r["target"]), str(r["horizon"])): Assessment(float(r["p05"]), float(r["p95"]), str(r["sentence"]))
+        (str(r["target"]), str(r["horizon"])): Assessment(float(r["p05"]), float(r["p95"]), str(r["brief"]))
         for r in c.table.to_dict(orient="records")
     }
     return lambda target, horizon: found.get((target, horizon))

@@ -4,7 +4,10 @@ Owns that section's content (one sentence per key judgement naming the
 drivers that explain a real share of its variance alone, the first-order
 indices figure of the first such judgement, and the PRIM box sentence for
 it when a box concentrates it) and placing it in a report, before the key
-assumptions and the background; only when some driver matters to some key
+assumptions and the background. When no driver matters alone to any key
+judgement the section says so, names the largest single share, and shows the
+first judgement's indices: that the outlook rests on drivers acting together
+is itself a finding. Absent only when no uncertain driver feeds a key
 judgement. The key judgements are the report's own: the most probable
 scenario at each horizon. The numbers are
 :func:`outlook.analysis.indices.first_order_indices` and
@@ -46,7 +49,8 @@ SHOWN = 3
 #: The section's figure: (title, caption).
 FIGURE = (
     "What each driver explains alone",
-    "First-order index of each driver for the first key judgement below that a driver matters to: the share of the variance of whether "
+    "First-order index of each driver for the first key judgement below that a driver matters to (or the first key judgement, "
+    "when none does): the share of the variance of whether "
     "that scenario holds that knowing the driver alone explains; the whiskers are ±2 batch standard errors.",
 )
 #: the section goes before the first of these sections
@@ -94,9 +98,19 @@ def _sentence(s: Scenario, target: str, rows: pd.DataFrame) -> Parts:
     ]
     top = _mattering(rows)
     if top.empty:
+        largest: tuple[Inline, ...] = ()
+        if len(rows):
+            first = rows.sort_values("S1", ascending=False, kind="stable").iloc[0]
+            largest = (
+                " (the largest single share: ",
+                User(str(first["driver"])),
+                f", S1 {_index_text(float(first['S1']), float(first['S1_se']))})",
+            )
         return (
             *parts,
-            f": no driver alone explains {MATTERS:.0%} of its variance; it rests on drivers acting together.",
+            f": no driver alone explains {MATTERS:.0%} of its variance",
+            *largest,
+            "; it rests on drivers acting together.",
         )
     names: list[Inline] = []
     for i, (driver, s1, se) in enumerate(zip(top["driver"], top["S1"].astype(float), top["S1_se"].astype(float))):
@@ -109,7 +123,7 @@ def _sentence(s: Scenario, target: str, rows: pd.DataFrame) -> Parts:
 def what_drives_blocks(
     s: Scenario, indices: pd.DataFrame, targets: list[str], *, figure: int | None = None, box: str = ""
 ) -> list[Block]:
-    """The section, or nothing when no driver matters to any of ``targets``.
+    """The section, or nothing when no driver has an index for any of ``targets``.
 
     Parameters
     ----------
@@ -125,7 +139,7 @@ def what_drives_blocks(
         The PRIM sentence for the first judgement with a driver that matters, or ``""``.
     """
     by = {t: indices[indices["target"] == t] for t in targets}
-    if not any(len(_mattering(rows)) for rows in by.values()):
+    if not any(len(rows) for rows in by.values()):
         return []
     out: list[Block] = [
         Heading(2, "What drives the outlook", "what-drives"),
@@ -158,10 +172,11 @@ def what_drives_blocks(
 
 
 def _first_with_drivers(indices: pd.DataFrame, targets: list[str]) -> str | None:
+    """The first target a driver matters to, else the first with any index, else ``None``."""
     for t in targets:
         if len(_mattering(indices[indices["target"] == t])):
             return t
-    return None
+    return next((t for t in targets if (indices["target"] == t).any()), None)
 
 
 def _box_sentence(s: Scenario, target: str, samples: int, seed: int, sampler: str) -> str:
@@ -177,11 +192,11 @@ def _box_sentence(s: Scenario, target: str, samples: int, seed: int, sampler: st
 def add_what_drives(
     doc: Doc, tables: Tables, figs: dict[str, tuple[str, bytes]] | None, *, figure_format: str, dpi: int
 ) -> None:
-    """Add the section to ``doc`` (and its figure to ``figs``) when some driver matters to a key judgement.
+    """Add the section to ``doc`` (and its figure to ``figs``) when some uncertain driver feeds a key judgement.
 
     The indices are computed on the report's run (samples, seed, sampler). Nothing is added for weighted
     runs (the indices weight every world equally), for runs too small for the estimator, or when no
-    driver matters.
+    uncertain driver feeds a key judgement.
     """
     from ..analysis.indices import BATCHES, bin_count
     from ..analysis.onrun import run_indices

@@ -64,7 +64,7 @@ class _Drop:
 DROP: Final = _Drop()
 
 #: a driver's descriptive keys, kept when the whole driver is given a new distribution
-_DESCRIPTION = ("label", "unit", "note", "source")
+_DESCRIPTION = ("label", "unit", "note", "source", "sources")
 _KEY_PATH = re.compile(r"([^.\[\]]+)((?:\.[^.\[\]]+|\[\d+\])*)\Z")
 _PARTS = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
 _EXAMPLE = "such as drivers.troops.range or correlations[0]"
@@ -218,13 +218,13 @@ def apply_overrides(root: Node, overrides: tuple[Override, ...], path: str) -> t
 
     ``root`` is not changed. Each new value is marked with its override's
     key path. Setting a whole driver (``drivers.x``) to a distribution form
-    keeps its label, unit, note and source unless the new value gives them.
+    keeps its label, unit, note, source and further sources unless the new value gives them.
     An override whose key path names nothing the scenario states (reported
     with a "did you mean"), or whose value cannot be read, is left out and
     its problem returned, so that the caller can report it together with
     what checking the result finds.
     """
-    tree = copy.deepcopy(root)
+    tree = _own(root)  # copied on write: only the nodes on an override's key path are copied
     errors: list[ScenarioError] = []
     for o in overrides:
         try:
@@ -244,7 +244,9 @@ def _apply(root: Node, o: Override, path: str) -> None:
         raise ScenarioError(where, f"unknown key {parts[0]!r}", hint=hint)
     parent = root
     for i, part in enumerate(parts[:-1]):
-        parent = _child(parent, part, parts, i, where)
+        child = _own(_child(parent, part, parts, i, where))
+        parent.value[part] = child  # the copy replaces the shared node in ``parent``, itself a copy
+        parent = child
     last = parts[-1]
     if o.value is DROP:
         _drop(parent, last, parts, where)
@@ -304,6 +306,21 @@ def _is_form(node: Node) -> bool:
     if node.kind == "map":
         return any(k in FORMS for k in node.value)
     return node.kind == "scalar" and isinstance(node.value, int | float) and not isinstance(node.value, bool)
+
+
+def _own(node: Node) -> Node:
+    """A shallow copy of ``node`` whose entries, items and key positions can change without touching ``node``.
+
+    What lies off an override's key path is shared with the original tree,
+    which nothing changes in place; copying only the path makes applying an
+    override cost its depth, not the size of the scenario.
+    """
+    out = copy.copy(node)
+    if node.kind == "map":
+        out.value, out.keys = dict(node.value), dict(node.keys)
+    elif node.kind == "seq":
+        out.value = list(node.value)
+    return out
 
 
 def _child(parent: Node, part: str | int, parts: list[str | int], i: int, where: Location) -> Node:

@@ -252,12 +252,9 @@ def cutoff_problems(s: Scenario) -> list[ScenarioError]:
     forecast (``shared/reference/bundled-case-review.md`` F1). It may be cited
     only by events' ``status`` (what had happened by ``as_of``, reported
     later); cited anywhere else, or by nothing, it is a problem, located at
-    its ``date``. ``outlook check`` prints each as a warning and ``outlook
-    check --strict`` refuses the scenario (exit 2); ``outlook run`` and
-    ``outlook report`` neither refuse nor warn (the ``sourcing`` table's
-    ``after_as_of`` column shows it). A warning rather than a refusal by
-    default while the bundled scenario still uses such a source (its
-    revision is pending): CI checks the bundled files.
+    its ``date``. ``outlook check`` refuses a scenario that has one (exit
+    2); ``outlook run`` and ``outlook report`` neither refuse nor warn (the
+    ``sourcing`` table's ``after_as_of`` column shows it).
     """
     by_status: dict[str, int] = {}
     elsewhere: set[str] = set()

@@ -208,7 +208,7 @@ class Scenario:
             values as a scenario file writes them (``[9000, 13000]``,
             ``{"constant": 1.0}``, ``"troops > 10000"``), or :data:`DROP`
             to remove an entry or a list's item. Setting a whole driver to
-            a distribution form keeps its label, unit, note and source.
+            a distribution form keeps its label, unit, note, source and further sources.
 
         Returns
         -------
