@@ -46,7 +46,7 @@ from .document import (
 )
 from .facts import RunFacts, run_facts, scenario_of
 from .figures import FIGURES, shown_note
-from .judgements import Assessments, analyst_judgements, assessments_of, scenario_judgements
+from .judgements import Assessments, _target, analyst_judgements, assessments_of, scenario_judgements
 from .sourcing import context_blocks, sources_section
 
 if TYPE_CHECKING:
@@ -315,7 +315,8 @@ def _key_judgements(ctx: _Context) -> list[Block]:
     s, scale = ctx.s, ctx.scale
     n = ctx.run.effective_sample_size or ctx.run.samples  # weighted worlds count as Kish's n_eff
     judged = analyst_judgements(ctx.tables, s, scale, ctx.assess)
-    judged += scenario_judgements(s, scale, ctx.tables.scenarios, n, ctx.assess)
+    covered = frozenset(_target(j) for j in getattr(s, "judgements", ()) if getattr(j, "kind", "") == "scenario")
+    judged += scenario_judgements(s, scale, ctx.tables.scenarios, n, ctx.assess, covered)
     out: list[Block] = [
         Heading(2, "Key judgements", "key-judgements"),
         List(tuple(parts for parts, _ in judged), cls="judgements"),
@@ -927,7 +928,8 @@ def _word_sentences(scale: Scale) -> list[Parts]:
             "differs from the word beside it (the tables give every probability to a tenth of a point). Two "
             f"scenarios are level, and neither is named the leading one, when they are less than {100 * LEVEL_GAP:g} "
             f"points apart or within {LEVEL_K:g} Monte Carlo standard errors of their difference, "
-            "√((p₁ + p₂ − (p₁ − p₂)²) / n); so the sentence does not change with the seed or the sample count.",
+            "√((p₁ + p₂ − (p₁ − p₂)²) / n); so Monte Carlo noise alone does not crown a leader, though a gap "
+            "within noise of 5 points can fall either side of it with another seed.",
         )
     )
     out.append(
