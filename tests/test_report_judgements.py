@@ -367,3 +367,13 @@ def test_a_leading_judgement_carries_its_range_and_confidence_from_the_analysis(
         assert "confidence in this judgement" in sentence
         likelihood = line.split(" (about", 1)[0]
         assert "confidence" not in likelihood
+
+
+def test_an_event_known_at_the_cut_off_is_a_fact_in_the_event_table(nk_text: str) -> None:
+    """combat_engagement happened by the as-of date (its status): the table says so, with no estimative word
+    and no Monte Carlo band, rather than '100.0% almost certain'."""
+    events = _section(nk_text, "Events by horizon")
+    row = next(ln for ln in events.splitlines() if "`combat_engagement`" in ln)
+    assert "happened on 15 November 2024: a fact at the as-of date, not a forecast" in row
+    assert "almost certain" not in row
+    assert "±" not in row
