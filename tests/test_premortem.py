@@ -14,7 +14,7 @@ import outlook
 from outlook.analysis.premortem import DRIVER_COLUMNS, SHARE_COLUMNS, premortem
 from outlook.analysis.sensitivity import Target
 from outlook.cli import main
-from outlook.model import compile_model
+from outlook.model import Model, WorldBlock, compile_model, iter_worlds
 from outlook.testing import tiny_scenario
 
 
@@ -122,6 +122,50 @@ def test_a_driver_that_feeds_nothing_shows_no_shift() -> None:
         f"(median {r['median_wrong']:.3g} against {r['median_all']:.3g} overall)."
     )
     assert pm.sentence == want
+
+
+def _brake_scenario(rate: str = "0.6 * brake") -> outlook.Scenario:
+    """A brake that is 1 (no effect) in 60% of the worlds and uniform on (0, 1) otherwise, and a driver of nothing."""
+    return tiny_scenario(
+        outlook=1.1,
+        drivers={
+            "brake": {
+                "label": "Brake",
+                "mixture": [{"weight": 0.6, "constant": 1.0}, {"weight": 0.4, "uniform": {"min": 0.0, "max": 1.0}}],
+            },
+            "noise": {"uniform": {"min": 0.0, "max": 1.0}},
+        },
+        events={"e": {"rate": rate, "label": "It happens"}},
+    )
+
+
+def _wrong_and_values(model: Model, blocks: list[WorldBlock], name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The worlds where ``e`` happened by the one horizon's end (the wrong ones here), and a driver's values."""
+    end = float(model.horizon_ends[0])
+    w = np.concatenate([b.times["e"] <= end for b in blocks])
+    x = np.concatenate([np.asarray(b.values[name], dtype=float) for b in blocks])
+    return w, x
+
+
+def test_a12_is_the_pairwise_count_and_mann_whitney_u_over_its_pairs() -> None:
+    """a12 = P(x_w > x_o) + P(tie) / 2 over every pair: a slow double loop and scipy's U / (m (n - m)) agree."""
+    from scipy.stats import mannwhitneyu
+
+    model = compile_model(_brake_scenario("2 * brake"))
+    blocks = list(iter_worlds(model, samples=400, seed=3))
+    pm = premortem(model, "e@soon", blocks=blocks, wrong="present")
+    for name in ("brake", "noise"):
+        w, x = _wrong_and_values(model, blocks, name)
+        wrong, other = x[w].tolist(), x[~w].tolist()
+        m, o = len(wrong), len(other)
+        assert pm.wrong_worlds == m
+        assert 50 < m < 350
+        slow = sum(1.0 if a > b else 0.5 if a == b else 0.0 for a in wrong for b in other) / (m * o)
+        u = float(mannwhitneyu(wrong, other, alternative="two-sided").statistic)
+        row = _row(pm.drivers, name)
+        assert row["a12"] == pytest.approx(slow, abs=1e-12)
+        assert row["a12"] == pytest.approx(u / (m * o), abs=1e-12)
+    assert np.mean(_wrong_and_values(model, blocks, "brake")[1] == 1.0) > 0.5  # ties: the atom is most of the worlds
 
 
 def test_sentence_names_events_with_their_shares() -> None:
