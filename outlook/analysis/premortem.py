@@ -236,8 +236,8 @@ class Premortem:
         ``"derived"``; ``linked``: whether the quantity can be related to the target at all (see :func:`_linked`);
         ``shift``: the move of the median in units of the overall IQR;
         ``a12``: the chance, 0 to 1, that a wrong world's value exceeds
-        another's, ties counting half, 0.5 for none; see the module's
-        docstring); beyond the noise first, then by ``|a12 - 0.5|``, then
+        that of a world where the judgement holds, ties counting half, 0.5
+        for no difference; see the module's docstring); beyond the noise first, then by ``|a12 - 0.5|``, then
         by ``|z|``. Constants are left out.
     sentence
         What most likely made the judgement wrong, in plain words: at most
