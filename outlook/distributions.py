@@ -21,8 +21,8 @@ from __future__ import annotations
 import functools
 import math
 import warnings
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np

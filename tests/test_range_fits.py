@@ -58,7 +58,7 @@ def test_beta_fits_agree_with_minpack(lo: float, hi: float, confidence: float) -
 
 @pytest.mark.parametrize("shape", ["triangular", "pert"])
 @pytest.mark.parametrize(("lo", "mode", "hi"), [(8000, 10000, 12000), (860, 1300, 2000), (1, 1.5, 2.5), (0, 0.1, 1)])
-@pytest.mark.parametrize("confidence", (0.5, 0.8, 0.9, 0.95))
+@pytest.mark.parametrize("confidence", [0.5, 0.8, 0.9, 0.95])
 def test_bounds_put_the_range_at_its_quantiles(
     shape: str, lo: float, mode: float, hi: float, confidence: float
 ) -> None:
