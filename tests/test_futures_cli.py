@@ -75,7 +75,11 @@ def test_cone_bundled_case_widens():
 
 
 def test_exit_codes(tmp_path, path):
-    assert run("futures", "nk-troops-russia", "-n", "100")[0] == 2  # no futures: block
+    archived = Path(__file__).resolve().parent.parent / "scenarios" / "archive" / "nk-troops-russia-2024-11-01.yaml"
+    code, _, err = run("futures", str(archived), "-n", "100")
+    assert code == 2  # the first edition has no futures: block
+    assert "futures" in err
+    assert "Traceback" not in err
     code, _, err = run("cone", str(tmp_path / "missing.yaml"))
     assert code != 0
     assert "Traceback" not in err
@@ -84,6 +88,22 @@ def test_exit_codes(tmp_path, path):
     code, _, err = run("futures", str(bad))
     assert code == 2
     assert "futures.horizon: unknown horizon 'later'" in err
+
+
+def test_the_bundled_case_states_its_futures() -> None:
+    """The revised bundled case's grid: two nearly independent axes (no phi warning), quadrants summing to 1."""
+    code, out, err = run("futures", "nk-troops-russia", "-n", "4000", "-f", "json")
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert sum(q["p"] for q in data["quadrants"]) == pytest.approx(1.0)
+    assert {q["quadrant"] for q in data["quadrants"]} == {
+        "war_high.alliance_high",
+        "war_high.alliance_low",
+        "war_low.alliance_high",
+        "war_low.alliance_low",
+    }
+    assert all(q["narrative"] for q in data["quadrants"])
+    assert all(abs(a["phi"]) < 0.3 and not a["warning"] for a in data["associations"])
 
 
 def test_futures_lists_top_indicators_when_the_file_states_them(tmp_path, path):

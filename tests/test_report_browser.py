@@ -150,6 +150,7 @@ def test_every_figure_loads(report: Path, tmp_path: Path) -> None:
         "Key judgements if an assumption is false",
         "Indicator board",
         "ACH matrix",
+        "Alternative futures",
         "Cone of plausibility",
     ] == [i["alt"] for i in images]
     for image in images:
