@@ -951,8 +951,12 @@ def _beta_quantile(d: Beta, lower: BoolArray, u: FloatArray, q: FloatArray) -> F
 OVERFLOW_Z = 9.0
 
 
+@functools.lru_cache(maxsize=1024)
 def overflow_share(d: Distribution) -> float:
     """The share of draws of ``d`` that are not finite numbers (too large for a float), as far as it can be seen.
+
+    Cached per distribution (they are frozen values): loading a scenario checks
+    each driver again for every key assumption's ``if_false`` version of it.
 
     Parameters
     ----------
