@@ -751,7 +751,7 @@ def _run_text(tables: Any, args: argparse.Namespace, out: TextIO) -> None:
         if s is not None:
             about = f"{' '.join(s.title.split())}, as of {long_date(s.as_of)}"
             out.write(f"\n{esc(terminal_safe(about))}\n")
-        note = "cumulative: by each date; ± one Monte Carlo standard error"
+        note = "cumulative: by each date; ± two Monte Carlo standard errors"
         out.write(f"\n## Key judgements\n\n({note})\n\n" if md else f"\nKey judgements ({note})\n")
         for line in key_judgements(tables):
             if md:

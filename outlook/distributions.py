@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -950,8 +951,12 @@ def _beta_quantile(d: Beta, lower: BoolArray, u: FloatArray, q: FloatArray) -> F
 OVERFLOW_Z = 9.0
 
 
+@functools.lru_cache(maxsize=1024)
 def overflow_share(d: Distribution) -> float:
     """The share of draws of ``d`` that are not finite numbers (too large for a float), as far as it can be seen.
+
+    Cached per distribution (they are frozen values): loading a scenario checks
+    each driver again for every key assumption's ``if_false`` version of it.
 
     Parameters
     ----------
@@ -1012,10 +1017,64 @@ def overflow_problem(d: Distribution) -> str | None:
     )
 
 
+def _newton2(resid: Callable[[np.ndarray], list[float]], x0: list[float], *, tol: float = 1e-13) -> np.ndarray | None:
+    """A root of a smooth map of R^2 by damped Newton steps, or ``None`` if they do not converge.
+
+    The Jacobian is by central differences; each step is halved until the
+    residual's norm falls (backtracking: J. Nocedal and S. J. Wright,
+    *Numerical Optimization*, 2nd ed., 2006, §3.1 and §11.1). It serves the
+    two-parameter fits of :func:`from_range`, which start close to the root,
+    so that a run need not import :mod:`scipy.optimize` (a tenth of a second
+    of start-up); the callers fall back to ``scipy.optimize.root`` whenever
+    it returns ``None``.
+    """
+    x = np.array(x0, dtype=float)
+    r = np.array(resid(x))
+    if not np.all(np.isfinite(r)):
+        return None
+    for _ in range(60):
+        norm = float(np.max(np.abs(r)))
+        if norm <= tol:
+            return x
+        jac = np.empty((2, 2))
+        for j in range(2):
+            h = 1e-6 * max(1.0, abs(x[j]))
+            up, down = x.copy(), x.copy()
+            up[j] += h
+            down[j] -= h
+            jac[:, j] = (np.array(resid(up)) - np.array(resid(down))) / (2 * h)
+        try:
+            step = np.linalg.solve(jac, -r)
+        except np.linalg.LinAlgError:
+            return None
+        if not np.all(np.isfinite(step)):
+            return None
+        scale = 1.0
+        for _ in range(30):
+            trial = x + scale * step
+            rt = np.array(resid(trial))
+            if np.all(np.isfinite(rt)) and float(np.max(np.abs(rt))) < norm:
+                break
+            scale /= 2
+        else:
+            return x if norm <= 1e-11 else None  # no decrease: at the floor of rounding, or stuck
+        x, r = trial, rt
+    return x if float(np.max(np.abs(r))) <= 1e-11 else None
+
+
+def _root2(resid: Callable[[np.ndarray], list[float]], x0: list[float]) -> tuple[np.ndarray, bool]:
+    """:func:`_newton2`, or ``scipy.optimize.root`` (Powell's hybrid method, MINPACK) where Newton fails."""
+    x = _newton2(resid, x0)
+    if x is not None:
+        return x, True
+    from scipy import optimize  # only a fit Newton could not do needs it; keeps a run's start-up down
+
+    sol = optimize.root(resid, x0, method="hybr")
+    return np.asarray(sol.x, dtype=float), bool(sol.success)
+
+
 def _solve_bounds(make: object, lo: float, hi: float, q: float) -> tuple[float, float]:
     """Find bounds (a, b) with make(a, b).ppf at q and 1 - q equal to lo, hi."""
-    from scipy import optimize  # only fitting needs it; keeps import time down
-
     width = hi - lo
 
     def resid(x: np.ndarray) -> list[float]:
@@ -1024,16 +1083,14 @@ def _solve_bounds(make: object, lo: float, hi: float, q: float) -> tuple[float, 
         got = d.ppf(np.array([q, 1 - q]))
         return [(got[0] - lo) / width, (got[1] - hi) / width]
 
-    sol = optimize.root(resid, [math.log(0.2), math.log(0.2)], method="hybr")
-    if not sol.success or max(abs(r) for r in resid(sol.x)) > 1e-9:
+    x, ok = _root2(resid, [math.log(0.2), math.log(0.2)])
+    if not ok or max(abs(r) for r in resid(x)) > 1e-9:
         msg = "could not find bounds for this range and mode"
         raise ValueError(msg)
-    return lo - math.exp(sol.x[0]) * width, hi + math.exp(sol.x[1]) * width
+    return lo - math.exp(x[0]) * width, hi + math.exp(x[1]) * width
 
 
 def _fit_beta(lo: float, hi: float, q: float) -> Beta:
-    from scipy import optimize
-
     zq = z_for(1 - 2 * q)
     # start from the logit-normal approximation, solve in log-parameters
     m = (lo + hi) / 2
@@ -1045,11 +1102,11 @@ def _fit_beta(lo: float, hi: float, q: float) -> Beta:
         got = special.betaincinv(a, b, np.array([q, 1 - q]))
         return [(got[0] - lo) / (hi - lo), (got[1] - hi) / (hi - lo)]
 
-    sol = optimize.root(resid, [math.log(m * k), math.log((1 - m) * k)], method="hybr")
-    if not sol.success or max(abs(r) for r in resid(sol.x)) > 1e-9:
+    x, ok = _root2(resid, [math.log(m * k), math.log((1 - m) * k)])
+    if not ok or max(abs(r) for r in resid(x)) > 1e-9:
         msg = "could not fit a beta distribution to this range"
         raise ValueError(msg)
-    return Beta(math.exp(sol.x[0]), math.exp(sol.x[1]))
+    return Beta(math.exp(x[0]), math.exp(x[1]))
 
 
 def from_range(

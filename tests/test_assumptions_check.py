@@ -227,7 +227,7 @@ def test_the_bundled_scenario_states_its_key_assumptions() -> None:
     ]
     assert summary.loc["china_restrains", "rating"] == "unsupported"
     assert summary.loc["election_speeds_ceasefire", "rating"] == "unsupported"
-    assert list(summary["n_flips"]) == [6, 9, 9, 9, 17, 15, 8]
+    assert list(summary["n_flips"]) == [6, 9, 9, 9, 31, 30, 8]
     assert set(check.key_uncertainties) == set(summary.index)
     row = check.table[
         (check.table["assumption"] == "china_restrains")

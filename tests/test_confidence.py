@@ -583,3 +583,18 @@ def test_the_brief_sentence_counts_what_the_full_one_names() -> None:
     )
     with pytest.raises(ValueError, match="confidence must be one of"):
         brief_confidence_sentence("certain", 0.3, 0.4, 1)
+
+
+def test_what_the_drivers_explain_together_is_the_closed_form() -> None:
+    """explained = Var(P(Y | theta)) / (p (1 - p)): for an event at rate r ~ U(a, b), P(by 1 year | r) = 1 - e^-r,
+    so it is Var(e^-r) / (p (1 - p)) with p = 1 - E[e^-r] (the analytic route; the law of total variance)."""
+    a, b = 0.1, 0.5  # UNIFORM's r
+    m1 = (math.exp(-a) - math.exp(-b)) / (b - a)
+    m2 = (math.exp(-2 * a) - math.exp(-2 * b)) / (2 * (b - a))
+    p = 1 - m1
+    exact = (m2 - m1**2) / (p * (1 - p))
+    row = confidence(scenario(), samples=20_000, seed=2).row("it", "soon")
+    assert row["route"] == "analytic"
+    assert row["explained"] == pytest.approx(exact, rel=0.03)
+    constant = confidence(scenario(UNIFORM.replace("{uniform: {min: 0.1, max: 0.5}}", "0.3")), samples=200, inner=50)
+    assert constant.row("it", "soon")["explained"] == pytest.approx(0.0, abs=1e-12)  # nothing to explain

@@ -134,7 +134,7 @@ def test_run_leads_with_judgements_and_grid_and_names_the_sampler(coin: Path) ->
     lines = out.splitlines()
     assert "coin: 2000 samples, seed 0, sampler sobol, scale icd203" == lines[0]
     assert "Coin, as of 31 January 2024" == lines[2]
-    assert "Key judgements (cumulative: by each date; ± one Monte Carlo standard error)" == lines[4]
+    assert "Key judgements (cumulative: by each date; ± two Monte Carlo standard errors)" == lines[4]
     assert lines[5].startswith("  next month (by 29 Feb 2024): it is ")
     assert "events, drivers, derived quantities and categories: --all, or --table NAME" in lines
     assert "drivers" not in lines  # the long tables wait for --all

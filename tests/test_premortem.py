@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 import outlook
-from outlook.analysis.premortem import DRIVER_COLUMNS, SHARE_COLUMNS, premortem
+from outlook.analysis.premortem import DRIVER_COLUMNS, MATERIAL_A12, SHARE_COLUMNS, premortem
 from outlook.analysis.sensitivity import Target
 from outlook.cli import main
-from outlook.model import compile_model
+from outlook.model import Model, WorldBlock, compile_model, iter_worlds
 from outlook.testing import tiny_scenario
 
 
@@ -122,6 +122,122 @@ def test_a_driver_that_feeds_nothing_shows_no_shift() -> None:
         f"(median {r['median_wrong']:.3g} against {r['median_all']:.3g} overall)."
     )
     assert pm.sentence == want
+
+
+def _brake_scenario(rate: str = "0.6 * brake") -> outlook.Scenario:
+    """A brake that is 1 (no effect) in 60% of the worlds and uniform on (0, 1) otherwise, and a driver of nothing."""
+    return tiny_scenario(
+        outlook=1.1,
+        drivers={
+            "brake": {
+                "label": "Brake",
+                "mixture": [{"weight": 0.6, "constant": 1.0}, {"weight": 0.4, "uniform": {"min": 0.0, "max": 1.0}}],
+            },
+            "noise": {"uniform": {"min": 0.0, "max": 1.0}},
+        },
+        events={"e": {"rate": rate, "label": "It happens"}},
+    )
+
+
+def _wrong_and_values(model: Model, blocks: list[WorldBlock], name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The worlds where ``e`` happened by the one horizon's end (the wrong ones here), and a driver's values."""
+    end = float(model.horizon_ends[0])
+    w = np.concatenate([b.times["e"] <= end for b in blocks])
+    x = np.concatenate([np.asarray(b.values[name], dtype=float) for b in blocks])
+    return w, x
+
+
+def test_a12_is_the_pairwise_count_and_mann_whitney_u_over_its_pairs() -> None:
+    """a12 = P(x_w > x_o) + P(tie) / 2 over every pair: a slow double loop and scipy's U / (m (n - m)) agree."""
+    from scipy.stats import mannwhitneyu
+
+    model = compile_model(_brake_scenario("2 * brake"))
+    blocks = list(iter_worlds(model, samples=400, seed=3))
+    pm = premortem(model, "e@soon", blocks=blocks, wrong="present")
+    for name in ("brake", "noise"):
+        w, x = _wrong_and_values(model, blocks, name)
+        wrong, other = x[w].tolist(), x[~w].tolist()
+        m, o = len(wrong), len(other)
+        assert pm.wrong_worlds == m
+        assert 50 < m < 350
+        slow = sum(1.0 if a > b else 0.5 if a == b else 0.0 for a in wrong for b in other) / (m * o)
+        u = float(mannwhitneyu(wrong, other, alternative="two-sided").statistic)
+        row = _row(pm.drivers, name)
+        assert row["a12"] == pytest.approx(slow, abs=1e-12)
+        assert row["a12"] == pytest.approx(u / (m * o), abs=1e-12)
+    assert np.mean(_wrong_and_values(model, blocks, "brake")[1] == 1.0) > 0.5  # ties: the atom is most of the worlds
+
+
+def test_a_driver_with_an_atom_is_named_by_its_share_at_the_atom() -> None:
+    """A brake at 1 in 60% of the worlds: the median is 1 in the wrong worlds and in all (shift 0), but a12 sees it."""
+    model = compile_model(_brake_scenario())
+    blocks = list(iter_worlds(model, samples=20_000, seed=1))
+    pm = premortem(model, "e@soon", blocks=blocks)
+    assert pm.wrong == "present"  # P(e) = 37%: the judgement is that it does not happen
+    brake, noise = _row(pm.drivers, "brake"), _row(pm.drivers, "noise")
+    assert brake["median_wrong"] == brake["median_all"] == 1.0
+    assert brake["shift"] == 0.0  # the median cannot see it
+    assert brake["a12"] > 0.6
+    assert brake["beyond_noise"]
+    assert pm.drivers.iloc[0]["name"] == "brake"
+    w, x = _wrong_and_values(model, blocks, "brake")
+    at_w, at_all = float(np.mean(x[w] == 1.0)), float(np.mean(x == 1.0))
+    assert at_w > at_all + 0.1
+    assert pm.sentence == (
+        "If “It happens” happens by 1 January 2025 after all, it is most likely because “Brake” is more often "
+        f"at its top value (1) ({at_w:.0%} of such worlds, against {at_all:.0%} overall)."
+    )
+    # a driver of nothing: a12 near 0.5, not beyond the noise, not named
+    assert not noise["linked"]
+    assert not noise["beyond_noise"]
+    assert abs(noise["a12"] - 0.5) < 0.02
+    assert "“noise”" not in pm.sentence
+
+
+@pytest.mark.parametrize(
+    ("atom", "weight", "rate", "words"),
+    [
+        (0.0, 0.7, "0.3 + 0.6 * x", "is less often at its bottom value (0) ({at_w:.0%} of such worlds, against "),
+        (0.5, 0.6, "2 * x", "tends to be lower (taking a world where the judgement is wrong and one where it holds, "),
+        (1.0, 0.6, "2 * x", "is lower (median {median_wrong:.3g} against 1 overall)"),
+    ],
+)
+def test_how_a_driver_moved_is_said_in_words_that_hold(atom: float, weight: float, rate: str, words: str) -> None:
+    """At a bottom atom both medians are 0; at an interior one the IQR is 0 (shift NaN); else the median moved."""
+    s = tiny_scenario(
+        outlook=1.1,
+        drivers={
+            "x": {
+                "mixture": [
+                    {"weight": weight, "constant": atom},
+                    {"weight": 1 - weight, "uniform": {"min": 0.0, "max": 1.0}},
+                ]
+            }
+        },
+        events={"e": {"rate": rate}},
+    )
+    pm = premortem(s, "e@soon", samples=20_000, seed=1)
+    x = _row(pm.drivers, "x")
+    assert x["beyond_noise"]
+    assert abs(x["a12"] - 0.5) >= 0.06
+    way = "higher" if x["a12"] > 0.5 else "lower"
+    if atom == 0.0:
+        assert x["median_wrong"] == x["median_all"] == 0.0
+        assert way == "higher"  # less often at the bottom: higher, as a12 says
+    if atom == 0.5:
+        assert x["median_wrong"] == x["median_all"] == 0.5
+        assert math.isnan(x["shift"])
+        tail = f"it is lower in the first {1 - x['a12']:.0%} of the time, ties counting half)."
+        assert pm.sentence.endswith(tail)
+    blocks = list(iter_worlds(compile_model(s), samples=20_000, seed=1))
+    w = np.concatenate([b.times["e"] <= 1.0 for b in blocks])
+    if pm.wrong == "absent":
+        w = ~w
+    values = np.concatenate([b.values["x"] for b in blocks])
+    at_w = float(np.mean(values[w] == atom))
+    assert f"it is most likely because “x” {words.format(at_w=at_w, median_wrong=x['median_wrong'])}" in pm.sentence
+    assert "median 0 against 0" not in pm.sentence
+    assert "median 0.5 against 0.5" not in pm.sentence
 
 
 def test_sentence_names_events_with_their_shares() -> None:
@@ -270,6 +386,18 @@ def test_bundled_case_contained_is_wrong_because_of_more_troops_or_technology() 
     assert ceasefire["beyond_noise"]
     assert abs(ceasefire["difference"]) < 0.05
     assert "Russia–Ukraine ceasefire" not in pm.sentence
+    # china_brake is 1 (no brake) in half the worlds: its median is 1 in the wrong worlds and in all, so its shift
+    # is 0, but the wrong worlds sit at 1 more often; a12 ranks it first among the drivers drawn, third in all,
+    # after the two derived probabilities of a further deployment that it multiplies (those two the sentence names)
+    brake = _row(pm.drivers, "china_brake")
+    assert brake["shift"] == 0.0
+    assert brake["beyond_noise"]
+    assert brake["a12"] >= MATERIAL_A12
+    assert pm.drivers.loc[pm.drivers["kind"] == "driver", "name"].iloc[0] == "china_brake"
+    assert list(pm.drivers["name"][:3]) == ["p_further_by_1y", "p_further_by_10y", "china_brake"]
+    capped = _row(pm.drivers, "replacement_need")  # min(1, ...): an atom at 1 too
+    assert capped["shift"] == 0.0
+    assert capped["a12"] > 0.52
 
 
 def _cli(*args: str) -> tuple[int, str, str]:

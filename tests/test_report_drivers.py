@@ -133,8 +133,25 @@ def test_the_section_says_so_when_no_driver_matters_alone() -> None:
 
     from outlook.report.drivers import _index_text
 
+    conf = outlook.confidence(s, samples=1_000, seed=SEED).row("happens", "soon")
+    assert float(conf["explained"]) > 0.95  # the sum decides the scenario: no chance is left given the drivers
     assert (
         "no driver alone explains 5% of its variance (the largest single share: "
-        f"{top.driver}, S1 {_index_text(float(top.S1), float(top.S1_se))}); it rests on drivers acting together."
+        f"{top.driver}, S1 {_index_text(float(top.S1), float(top.S1_se))}); the drivers together explain nearly "
+        "all of it, so it rests on drivers acting together"
     ) in section
     assert any(f.startswith("report_files/indices-") for f in files)
+
+
+def test_a_judgement_mostly_left_to_chance_says_so() -> None:
+    """One driver, a slow event: the drivers explain a small share (the law of total variance), and the
+    sentence says the rest is chance given the drivers, never that drivers act together."""
+    slow = FILE.replace("{uniform: {min: 0, max: 4}}", "{uniform: {min: 0.2, max: 0.3}}")
+    s = Scenario.from_yaml(slow)
+    t = outlook.summarise(outlook.simulate(s, samples=SAMPLES, seed=SEED))
+    md, _ = build_report(t, format="markdown", figures=False)
+    section = md[md.index("## What drives the outlook") : md.index("## Methods")]
+    explained = float(outlook.confidence(s, samples=1_000, seed=SEED).row("happens", "soon")["explained"])
+    assert explained < 0.05
+    assert "the rest being chance given the drivers (when and whether events happen)" in section
+    assert "acting together" not in section

@@ -199,11 +199,13 @@ def test_key_judgements_use_one_row_of_the_table(nk_text: str) -> None:
     analysts, leading = items[:6], items[6:]  # the analyst's six `judgements:` first (R1), then the leading scenarios
     assert all(it.startswith("- It is **") for it in analysts)
     assert "by November 2025 (about " in analysts[0]  # "by" its end, the 15th of the month read as the month
+    # by 2034 the leading scenario, "Deepening alliance", is the analyst's own judgement (the fifth): not said twice
     assert [
         "- By 15 November 2025 (0–12 months), ",
         "- By 15 November 2029 (0–5 years), ",
-        "- By 15 November 2034 (0–10 years), ",
     ] == [it[: len(it.split(", ", 1)[0]) + 2] for it in leading]
+    assert "that the alliance deepens, with more troops and technology in return, by November 2034" in analysts[4]
+    assert sum("2034" in it for it in items) == 2  # the alliance and the nuclear help, once each
     assert all("±" not in it for it in items)  # the Monte Carlo band belongs to the methods and tables (R3)
 
 
@@ -365,3 +367,13 @@ def test_a_leading_judgement_carries_its_range_and_confidence_from_the_analysis(
         assert "confidence in this judgement" in sentence
         likelihood = line.split(" (about", 1)[0]
         assert "confidence" not in likelihood
+
+
+def test_an_event_known_at_the_cut_off_is_a_fact_in_the_event_table(nk_text: str) -> None:
+    """combat_engagement happened by the as-of date (its status): the table says so, with no estimative word
+    and no Monte Carlo band, rather than '100.0% almost certain'."""
+    events = _section(nk_text, "Events by horizon")
+    row = next(ln for ln in events.splitlines() if "`combat_engagement`" in ln)
+    assert "happened on 15 November 2024: a fact at the as-of date, not a forecast" in row
+    assert "almost certain" not in row
+    assert "±" not in row

@@ -466,3 +466,32 @@ def test_an_event_that_requires_a_happened_event_starts_at_as_of() -> None:
     p = tables.events.set_index(["event", "horizon"]).p_by
     expected = 1 - math.exp(-0.5)
     assert abs(p["later", "short"] - expected) < 4 * math.sqrt(expected * (1 - expected) / 20_000)
+
+
+def test_a_resolution_list_cut_at_its_commas_is_a_warning(tmp_path: Path) -> None:
+    """`excludes: [aid (armour, medical), fewer than 1,000]` is four items in YAML, not two: check says which
+    look cut (unbalanced brackets; digits after an item ending in a digit), and --strict refuses; one item per
+    line, quoted, is clean (review of the bundled case's resolution criteria)."""
+    cut = SCENARIO.replace(
+        "    resolution: {criteria: A further contingent is reported by two wire services.}\n",
+        "    resolution:\n      criteria: A further contingent is reported by two wire services.\n"
+        "      excludes: [non-lethal aid (body armour, medical), dispatches of fewer than 1,000]\n",
+    )
+    assert cut != SCENARIO
+    p = tmp_path / "s.yaml"
+    p.write_text(cut)
+    code, _, err = run("check", str(p))
+    assert code == 0
+    lines = [x for x in err.splitlines() if "looks cut at a comma" in x]
+    assert [x.split(": warning: ")[1].split(" looks")[0] for x in lines] == [
+        "events.more.resolution.excludes[0] 'non-lethal aid (body armour'",
+        "events.more.resolution.excludes[1] 'medical)'",
+        "events.more.resolution.excludes[3] '000'",
+    ]
+    assert run("check", "--strict", str(p))[0] == 2
+    fixed = cut.replace(
+        "      excludes: [non-lethal aid (body armour, medical), dispatches of fewer than 1,000]\n",
+        '      excludes:\n        - "non-lethal aid (body armour, medical)"\n        - "dispatches of fewer than 1,000"\n',
+    )
+    p.write_text(fixed)
+    assert run("check", "--strict", str(p))[0] == 0

@@ -40,3 +40,14 @@ def test_a_missing_scenario_is_one_line_and_exit_2() -> None:
     assert (code, out) == (2, "")
     assert len(err.strip().splitlines()) == 1
     assert err.startswith("no-such-case: no such file, and no bundled scenario with that id")
+
+
+def test_the_table_fits_a_wide_terminal_and_says_what_it_cut() -> None:
+    """The bundled case's lists of citing items run to hundreds of characters: the table cuts them (its lines
+    were 1,572 characters wide) and says so; CSV keeps them whole."""
+    code, out, _ = _cli("sourcing", "nk-troops-russia")
+    assert code == 0
+    assert max(len(line) for line in out.splitlines()) < 400
+    assert "cells longer than 48 characters are cut; --format csv or json gives them whole" in out
+    code, csv_out, _ = _cli("sourcing", "nk-troops-russia", "--format", "csv")
+    assert "…" not in csv_out

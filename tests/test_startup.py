@@ -108,3 +108,16 @@ def test_a_run_imports_only_what_it_needs() -> None:
     assert "numpy" in loaded_after(
         "import io\nfrom outlook.cli import main\nmain(['run', 'nk-troops-russia', '--samples', '100', '--format', 'csv'], stdout=io.StringIO(), stderr=io.StringIO())"
     )
+
+
+def test_a_run_of_the_bundled_case_imports_only_what_it_needs() -> None:
+    """`outlook run` on the bundled case (fitted beta and PERT ranges) loads neither scipy.optimize (the fits
+    are Newton steps; scipy.optimize is only their fallback) nor scipy.stats (only QMC samplers need it),
+    nor matplotlib (issue 16: nothing at start-up that a run does not use)."""
+    code = (
+        "import io, sys\nfrom outlook.cli import main\n"
+        "assert main(['run', 'nk-troops-russia', '--samples', '2000', '--format', 'csv'], stdout=io.StringIO()) == 0\n"
+        "print(' '.join(sorted(m for m in ('scipy.optimize', 'scipy.stats', 'matplotlib') if m in sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == []

@@ -68,9 +68,46 @@ Feller, *An Introduction to Probability Theory*, vol. 1, 3rd ed., 1968,
 §II.6); ``z`` is the observed count's standardised distance from that
 mean, positive when the wrong worlds sit higher.
 
+The median can stay put while the distribution moves: a driver with an
+atom (a mixture with a constant, such as a brake that is 1, no effect, in
+half the worlds) or a derived quantity capped at a bound has the same
+median in the wrong worlds and in all even when the wrong worlds sit at
+the atom far more often, and its ``shift`` is 0. So drivers are ranked,
+and judged material, by ``a12``, Vargha and Delaney's ``A`` measure of
+stochastic superiority (the common-language effect size generalised to
+ties): the chance that a wrong world's value exceeds that of a world where
+the judgement holds, ties counting half,
+
+    ``a12 = P(X_w > X_o) + P(X_w = X_o) / 2 = U / (m (n - m))``,
+
+``U = R_w - m (m + 1) / 2`` the Mann-Whitney statistic and ``R_w`` the sum
+of the wrong worlds' mid-ranks among all ``n`` worlds (tied values share
+the mean of their ranks), which counts every one of the ``m (n - m)``
+pairs of a wrong world and another exactly (A. Vargha and H. D. Delaney,
+"A critique and improvement of the CL common language effect size
+statistics of McGraw and Wong", *J. Educ. Behav. Stat.* 25(2), 2000,
+101-132; K. O. McGraw and S. P. Wong, *Psychol. Bull.* 111(2), 1992,
+361-365; H. B. Mann and D. R. Whitney, *Ann. Math. Statist.* 18(1), 1947,
+50-60). ``0.5`` is no tendency either way, ``1`` every wrong world above
+every other, ``0`` every one below; it does not depend on the unit or on
+any monotone transformation of the quantity, and it compares the wrong
+worlds with the others (the medians and percentiles, with all). Under
+independence its standard deviation is about ``sqrt((n + 1) / (12 m (n -
+m)))``, under 0.005 for the usual runs (``n >= 20,000``, ``m`` not tiny):
+far below the materiality threshold, :data:`MATERIAL_A12`.
+
 A row is ``beyond_noise`` when ``|difference| > Z difference_se`` (a driver:
 ``|z| > Z``), ``Z = 3`` (:data:`NOISE_Z`: with a few dozen rows, 2 standard
 errors would flag one or two by chance alone).
+
+What is material enough for the sentence (library choices: the tables keep
+every row): an event or category whose share moves by at least
+:data:`MATERIAL` (5 points); a driver whose ``a12`` is at least
+:data:`MATERIAL_A12` (0.56) or at most ``1 - 0.56``, Vargha and Delaney's
+boundary between a negligible and a small effect (2000, the values 0.56,
+0.64 and 0.71 for small, medium and large: the ``A`` of two normal
+populations whose means are 0.2, 0.5 and 0.8 standard deviations apart,
+``A = Φ(d / √2)``, Cohen's conventions for ``d``).
 
 The effective sample size of the wrong worlds is Kish's ``(Σw)² / Σw²``
 (L. Kish, *Survey Sampling*, 1965, §11.7); the store's worlds are equally
@@ -106,7 +143,7 @@ __all__ = [
     "DRIVER_COLUMNS",
     "FEW_WORLDS",
     "MATERIAL",
-    "MATERIAL_SHIFT",
+    "MATERIAL_A12",
     "NOISE_Z",
     "PATHWAY_COLUMNS",
     "SHARE_COLUMNS",
@@ -141,6 +178,7 @@ DRIVER_COLUMNS = (
     "q95_wrong",
     "q95_all",
     "shift",
+    "a12",
     "z",
     "linked",
     "beyond_noise",
@@ -155,8 +193,8 @@ FEW_WORLDS = 1_000
 FEW_SHARE = 0.95
 #: The sentence names events and categories whose share moves by at least this much (when any does).
 MATERIAL = 0.05
-#: The sentence names drivers whose median moves by at least this share of their IQR.
-MATERIAL_SHIFT = 0.1
+#: The sentence names drivers whose ``a12`` is at least this or at most ``1 -`` this (Vargha and Delaney's "small").
+MATERIAL_A12 = 0.56
 #: The most events, categories and drivers the sentence names.
 _NAMED = 3
 
@@ -195,16 +233,25 @@ class Premortem:
     drivers
         Continuous drivers and derived quantities (a per-horizon one at the
         horizon), columns :data:`DRIVER_COLUMNS` (``kind`` is ``"driver"`` or
-        ``"derived"``; ``linked``: whether the quantity can be related to the target at all (see :func:`_linked`));
-        beyond the noise first, then by ``|shift|``. Constants are left out.
+        ``"derived"``; ``linked``: whether the quantity can be related to the target at all (see :func:`_linked`);
+        ``shift``: the move of the median in units of the overall IQR;
+        ``a12``: the chance, 0 to 1, that a wrong world's value exceeds
+        that of a world where the judgement holds, ties counting half, 0.5
+        for no difference; see the module's docstring); beyond the noise first, then by ``|a12 - 0.5|``, then
+        by ``|z|``. Constants are left out.
     sentence
         What most likely made the judgement wrong, in plain words: at most
         three events or categories beyond the noise whose share moves by at
         least :data:`MATERIAL` (5 points; if none does, the largest beyond
-        the noise), then at most two drivers beyond the noise whose median
-        moves by at least :data:`MATERIAL_SHIFT` of their IQR (library
+        the noise), then at most two drivers beyond the noise whose ``a12``
+        is at least :data:`MATERIAL_A12` or at most ``1 -`` that (library
         choices, so that the sentence names what matters; the tables keep
-        every row).
+        every row). A driver is said to be higher or lower (as ``a12`` is
+        above or below 0.5) with its medians when they moved that way; with
+        its share at its top or bottom value when the medians did not and
+        that value holds at least 5% of the worlds (an atom, as
+        ``“Brake” is more often at its top value (1) (70% of such worlds,
+        against 60% overall)``); otherwise with ``a12`` itself.
     warnings
         ``"few worlds: ..."`` when the judgement is at 95% or more or fewer
         than :data:`FEW_WORLDS` worlds are wrong; empty otherwise.
@@ -283,7 +330,8 @@ def premortem(
     -------
     Premortem
         Probabilities are shares of worlds (0 to 1); a driver's percentiles
-        are in its own unit; ``shift`` is in units of its overall IQR.
+        are in its own unit; ``shift`` is in units of its overall IQR;
+        ``a12`` is a probability (0 to 1, 0.5 for no difference).
 
     Raises
     ------
@@ -334,12 +382,12 @@ def premortem(
     w = ~hold if direction == "absent" else hold
     m = int(np.count_nonzero(w))
     events = _share_table(s, tgt, happened, values, w)
-    drivers = _driver_table(model, tgt, keys, values, w)
+    drivers, moves = _driver_table(model, tgt, keys, values, w)
     date = _long_date(s, hi)
     p_judged = p if direction == "absent" else 1.0 - p
     judgement = _judgement(s, tgt, direction, date, p_judged, estimative_word(p_judged, scale), shares)
     head = _head(s, tgt, direction, date)
-    sentence = _sentence(head, events, drivers, n, m)
+    sentence = _sentence(head, events, drivers, moves, n, m)
     warnings = _warnings(judgement, p_judged, n, m)
     word = estimative_word(p, scale)
     return Premortem(
@@ -528,16 +576,79 @@ def _shift_z(x: FloatArray, w: BoolArray, median: float) -> float:
     return float((m * k / n - np.count_nonzero(below & w)) / math.sqrt(var))
 
 
+def _a12(x: FloatArray, w: BoolArray) -> float:
+    """Vargha and Delaney's ``A``, ``P(x_w > x_o) + P(x_w = x_o) / 2`` over all pairs; NaN if a side is empty.
+
+    ``U / (m (n - m))`` with ``U = R_w - m (m + 1) / 2``, ``R_w`` the sum of
+    the mid-ranks (1 to ``n``; tied values share the mean of their ranks)
+    of the ``m`` worlds in ``w``: exactly the pairwise count, in one sort.
+    """
+    n, m = x.size, int(np.count_nonzero(w))
+    if m in (0, n):
+        return math.nan
+    order = np.argsort(x)  # any order among ties: they share one mid-rank
+    xs = x[order]
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(xs[1:], xs[:-1], out=new[1:])
+    starts = np.flatnonzero(new)  # 0-based first position of each run of equal values
+    ends = np.append(starts[1:], n)  # one past its last
+    mid = (starts + ends + 1) / 2.0  # the mean of the 1-based ranks start + 1 .. end
+    ranks = mid[np.cumsum(new) - 1]
+    r_w = float(ranks[w[order]].sum())  # half-integers: the sum is exact below 2^52
+    return (r_w - m * (m + 1) / 2.0) / (m * (n - m))
+
+
+#: An extreme value held by at least this share of the worlds is an atom the sentence may describe.
+_ATOM = 0.05
+
+
+def _moved(label: str, x: FloatArray, w: BoolArray, wmed: float, med: float, a12: float) -> str:
+    """How a driver or derived quantity sits higher or lower in the wrong worlds, in words that hold.
+
+    The direction is ``a12``'s. The evidence, the first that agrees with it
+    and shows a difference at the precision printed: the medians; else the
+    share of the worlds at the top or bottom value, when that value holds
+    at least :data:`_ATOM` of them (a mixture with a constant, a quantity
+    capped at a bound); else ``a12`` itself. Never a median that did not move.
+    """
+    up = a12 > 0.5
+    way = "higher" if up else "lower"
+    mw, ma = f"{wmed:.3g}", f"{med:.3g}"
+    if (wmed > med if up else wmed < med) and mw != ma:
+        return f"“{label}” is {way} (median {mw} against {ma} overall)"
+    for end, where in ((float(x.max()), "top"), (float(x.min()), "bottom")):
+        at = x == end
+        p_all, p_w = float(at.mean()), float(at[w].mean())
+        more = p_w > p_all
+        if p_all >= _ATOM and more == (up == (where == "top")) and f"{p_w:.0%}" != f"{p_all:.0%}":
+            often = "more" if more else "less"
+            return (
+                f"“{label}” is {often} often at its {where} value ({end:.3g}) "
+                f"({p_w:.0%} of such worlds, against {p_all:.0%} overall)"
+            )
+    p = a12 if up else 1.0 - a12
+    return (
+        f"“{label}” tends to be {way} (taking a world where the judgement is wrong and one where it holds, "
+        f"it is {way} in the first {p:.0%} of the time, ties counting half)"
+    )
+
+
 def _driver_table(
     model: Model, tgt: Target, keys: list[tuple[str, str, str]], values: dict[str, FloatArray], w: BoolArray
-) -> pd.DataFrame:
-    """:attr:`Premortem.drivers`: every continuous driver and derived quantity, ranked by its shift."""
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """:attr:`Premortem.drivers` (every continuous driver and derived quantity, ranked by ``|a12 - 0.5|``).
+
+    With, by name, how each moved in words (:func:`_moved`; for those
+    whose ``a12`` is not 0.5), for the sentence.
+    """
     import pandas as pd
 
     s = model.scenario
     linked = _linked(model, tgt)
     labels = {d.id: d.label for d in s.drivers} | {d.id: d.label for d in s.derived}
     rows: list[tuple[object, ...]] = []
+    moves: dict[str, str] = {}
     for kind, name, key in keys if w.any() else ():
         if kind == "driver" and s.driver(name).kind != "continuous":
             continue  # categories and yes/no are shares (the events table)
@@ -547,14 +658,18 @@ def _driver_table(
         q05, q25, med, q75, q95 = (float(v) for v in np.quantile(x, [0.05, 0.25, 0.5, 0.75, 0.95]))
         w05, wmed, w95 = (float(v) for v in np.quantile(x[w], [0.05, 0.5, 0.95]))
         shift = (wmed - med) / (q75 - q25) if q75 > q25 else math.nan
+        a12 = _a12(x, w)
         z = _shift_z(x, w, med)
         tied = f"{kind}:{name}" in linked
-        row = (kind, name, labels[name] or name, wmed, med, w05, q05, w95, q95, shift, z, tied, abs(z) > NOISE_Z)
+        label = labels[name] or name
+        row = (kind, name, label, wmed, med, w05, q05, w95, q95, shift, a12, z, tied, abs(z) > NOISE_Z)
         rows.append(row)
+        if a12 != 0.5 and not math.isnan(a12):
+            moves[name] = _moved(label, x, w, wmed, med, a12)
     t = pd.DataFrame(rows, columns=list(DRIVER_COLUMNS))
-    order = t.assign(_abs=t["shift"].abs().fillna(-1.0), _z=t["z"].abs())
+    order = t.assign(_abs=(t["a12"] - 0.5).abs().fillna(-1.0), _z=t["z"].abs())
     order = order.sort_values(["beyond_noise", "_abs", "_z"], ascending=False, kind="stable")
-    return order.drop(columns=["_abs", "_z"]).reset_index(drop=True)
+    return order.drop(columns=["_abs", "_z"]).reset_index(drop=True), moves
 
 
 def _linked(model: Model, tgt: Target) -> frozenset[str]:
@@ -645,17 +760,12 @@ def _reason(row: Mapping[Hashable, Any]) -> str | None:
     return f"“{label}” happened {way} often ({pw:.0%} of them, against {pa:.0%} overall)"
 
 
-def _moved(row: Mapping[Hashable, Any]) -> str:
-    """A driver or derived quantity that sits higher or lower in the wrong worlds, in words."""
-    way = "higher" if float(row["shift"]) > 0 else "lower"
-    return f"“{row['label']}” is {way} (median {float(row['median_wrong']):.3g} against {float(row['median_all']):.3g} overall)"
-
-
-def _sentence(head: str, events: pd.DataFrame, drivers: pd.DataFrame, n: int, m: int) -> str:
+def _sentence(head: str, events: pd.DataFrame, drivers: pd.DataFrame, moves: Mapping[str, str], n: int, m: int) -> str:
     """What stands out in the worlds where the judgement is wrong: causes, then associations.
 
     Drivers and categories (drawn at the start, upstream of the judgement)
-    are said "most likely because"; events only "in those worlds ...
+    are said "most likely because" (a driver in the words of ``moves``, by
+    name: :func:`_moved`); events only "in those worlds ...
     happened more often": an event can follow the defining one (a
     consequence, e.g. ``after: {walkout: 4}``), and a share cannot tell.
     """
@@ -665,9 +775,10 @@ def _sentence(head: str, events: pd.DataFrame, drivers: pd.DataFrame, n: int, m:
     material = found.loc[found["difference"].abs() >= MATERIAL]
     rows = (material if not material.empty else found.head(1)).to_dict("records")
     named = [(row["kind"], r) for row in rows if (r := _reason(row))][:_NAMED]
-    keep = drivers["beyond_noise"].astype(bool) & (drivers["shift"].abs() >= MATERIAL_SHIFT)
+    a12 = drivers["a12"]
+    keep = drivers["beyond_noise"].astype(bool) & ((a12 >= MATERIAL_A12) | (a12 <= 1.0 - MATERIAL_A12))
     causes = [r for kind, r in named if kind == "category"]
-    causes += [_moved(row) for row in drivers.loc[keep].head(_NAMED - 1).to_dict("records")]
+    causes += [moves[str(name)] for name in drivers.loc[keep, "name"].head(_NAMED - 1)]
     also = [r for kind, r in named if kind != "category"]
     if not causes and not also:
         return f"{head}, nothing stands out beyond the Monte Carlo error: such worlds look like the rest."

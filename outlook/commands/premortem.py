@@ -137,7 +137,8 @@ def _write(fmt: str, head: dict[str, Any], pm: Premortem, out: TextIO) -> None:
 _TITLES = {
     "events": "events and categories: share of the wrong worlds against all (beyond_noise: |difference| > 3 se)",
     "drivers": "drivers and derived quantities: median, 5th and 95th percentiles in the wrong worlds against all; "
-    "shift in units of the overall IQR (beyond_noise: |z| > 3)",
+    "shift in units of the overall IQR; a12, the chance that a wrong world's value is above that of one where the "
+    "judgement holds, ties half (beyond_noise: |z| > 3)",
     "pathway": "pathway: the events it requires, each step's share of the worlds where the steps before happened, "
     "and their product",
 }
@@ -153,6 +154,7 @@ _SHOWN = {
         "q95_wrong",
         "q95_all",
         "shift",
+        "a12",
         "z",
         "beyond_noise",
     ),

@@ -40,5 +40,23 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     scenario = load_scenario(find_scenario(args.scenario))
     table = sourcing(scenario)
-    write_frames(args.format, {"scenario_id": scenario.id, "sources": len(table)}, {"sourcing": table}, out)
+    shown = table
+    if args.format == "table":  # a terminal's width: long lists cut, whole in --format csv or json
+        shown = table.map(lambda v: _cut(v) if isinstance(v, str) else v)
+    write_frames(args.format, {"scenario_id": scenario.id, "sources": len(table)}, {"sourcing": shown}, out)
+    if args.format == "table" and not shown.equals(table):
+        out.write(f"(cells longer than {_WIDTH} characters are cut; --format csv or json gives them whole)\n")
     return 0
+
+
+#: The widest cell ``outlook sourcing`` prints as a table.
+_WIDTH = 48
+
+
+def _cut(text: str) -> str:
+    """``text`` as it fits in :data:`_WIDTH` characters, ending in an ellipsis if it was cut.
+
+    >>> _cut("short"), len(_cut("x" * 100))
+    ('short', 48)
+    """
+    return text if len(text) <= _WIDTH else text[: _WIDTH - 1] + "…"

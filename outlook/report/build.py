@@ -192,7 +192,7 @@ def build_report(
     conf = report_confidence(tables) if update is None else None
     assess = assessments_from(conf) if conf is not None else None
     doc = build_document(tables, [k for k in FIGURES if k in figs], worlds, assessments=assess)
-    add_what_drives(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi)
+    add_what_drives(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi, confidence=conf)
     add_key_assumptions(doc, tables, figs if figures else None, figure_format=ffmt, dpi=dpi)
     add_confidence(doc, tables, conf)
     observed = update.records if update is not None else None

@@ -98,9 +98,13 @@ def change_section(tables: Tables) -> list[Block]:
     note = different_id_note(old, s)
     if note:
         out.append(Para(("Note: ", User(note)), cls="note"))
-    if d.sentences:
-        out.append(List(tuple((User(t),) for t in d.sentences), cls="changes"))
-    else:
+    flips, shared = _factor_cause(list(d.sentences))
+    if shared:
+        out.append(Para((f"The first {small_number(len(flips))} changes of word below come from {shared}.",)))
+    said = [*flips, *_redefined_sentences(d, s)]
+    if said:
+        out.append(List(tuple((User(t),) for t in said), cls="changes"))
+    if not d.sentences:
         out.append(Para((_no_flip_sentence(d),)))
     table = _judgement_table(d)
     if table is not None:
@@ -121,6 +125,48 @@ def change_section(tables: Tables) -> list[Block]:
             cls="note",
         )
     )
+    return out
+
+
+def _factor_cause(sentences: list[str]) -> tuple[list[str], str]:
+    """Sentences that all end with the same "chiefly because of …" clause, without it, and that clause once.
+
+    >>> _factor_cause(["We now assess A as x, chiefly because of B.", "We now assess C as y, chiefly because of B."])
+    (['We now assess A as x.', 'We now assess C as y.'], 'B')
+    >>> _factor_cause(["We now assess A as x, chiefly because of B."])
+    (['We now assess A as x, chiefly because of B.'], '')
+    """
+    mark = ", chiefly because of "
+    causes = {s.rsplit(mark, 1)[1].rstrip(".") for s in sentences if mark in s}
+    if len(sentences) < 2 or len(causes) != 1 or not all(mark in s for s in sentences):
+        return sentences, ""
+    return [s.rsplit(mark, 1)[0] + "." for s in sentences], causes.pop()
+
+
+def _redefined_sentences(d: VersionDiff, s: Scenario) -> list[str]:
+    """A sentence for each redefined judgement whose word changed: both numbers, and why they are not a change.
+
+    >>> import pandas as pd
+    >>> from outlook.testing import tiny_scenario
+    >>> s = tiny_scenario(events={"e": {"rate": 0.5, "label": "E reported"}})
+    >>> j = pd.DataFrame({"kind": ["event"], "target": ["e"], "horizon": [s.horizons[0].id],
+    ...                   "status": ["not comparable"], "word_old": ["unlikely"], "word_new": ["likely"],
+    ...                   "p_old": [0.41], "p_new": [0.6]})
+    >>> print(_redefined_sentences(type("D", (), {"judgements": j})(), s)[0])
+    We now assess E reported (soon) as likely (60.0%; previously unlikely, 41.0%), but it was redefined (its wording or rule changed): the two numbers answer different questions.
+    """
+    j = d.judgements
+    rows = j[(j["status"] == "not comparable") & (j["word_old"] != j["word_new"])]
+    labels = {r.id: r.label for r in s.rules} | {e.id: e.label for e in s.events}
+    horizons = {h.id: h.label or h.id for h in s.horizons}
+    out = []
+    for r in rows.to_dict(orient="records"):
+        name = one_line(labels.get(str(r["target"])) or str(r["target"]))
+        out.append(
+            f"We now assess {name} ({one_line(horizons.get(str(r['horizon']), str(r['horizon'])))}) as "
+            f"{r['word_new']} ({percent(float(r['p_new']))}; previously {r['word_old']}, {percent(float(r['p_old']))}), "
+            "but it was redefined (its wording or rule changed): the two numbers answer different questions."
+        )
     return out
 
 

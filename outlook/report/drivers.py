@@ -21,19 +21,21 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from ..display import percent
+from ..display import percent, percent_rounded
 from .document import Block, Doc, Figure, Heading, Inline, List, Para, Parts, User, one_line
 from .facts import run_facts, scenario_of
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..analysis.confidence import Confidence
     from ..scenario import Scenario
     from ..tables import Tables
 
 __all__ = [
     "FIGURE",
     "MATTERS",
+    "PRIM_ODDS_RATIO",
     "SHOWN",
     "add_what_drives",
     "key_targets",
@@ -46,6 +48,11 @@ __all__ = [
 MATTERS = 0.05
 #: Drivers named at most per judgement.
 SHOWN = 3
+#: A PRIM box is reported only where the odds of the scenario inside it are at least this many times its odds
+#: overall: 1.68 is the odds ratio of a small effect (H. Chen, P. Cohen and S. Chen, "How big is a big odds
+#: ratio?", Communications in Statistics - Simulation and Computation 39, 2010, 860-864). A box at 36% against
+#: 34% overall (odds ratio 1.09) says nothing a reader can use.
+PRIM_ODDS_RATIO = 1.68
 #: The section's figure: (title, caption).
 FIGURE = (
     "What each driver explains alone",
@@ -83,8 +90,23 @@ def _index_text(s1: float, se: float) -> str:
     return f"{s1:.{digits}f} ± {2 * se:.{digits}f}"
 
 
-def _sentence(s: Scenario, target: str, rows: pd.DataFrame) -> Parts:
-    """One judgement: the scenario, its horizon and probability, and the drivers that matter to it."""
+def _together(explained: float | None) -> str:
+    """``"the drivers together explain about 8% of it"``, or ``""`` when the share is unknown."""
+    if explained is None or not math.isfinite(explained):
+        return ""
+    if explained > 0.99:
+        return "the drivers together explain nearly all of it"
+    if explained < 0.01:
+        return "the drivers together explain almost none of it"
+    return f"the drivers together explain about {percent_rounded(explained)} of it"
+
+
+def _sentence(s: Scenario, target: str, rows: pd.DataFrame, explained: float | None = None) -> Parts:
+    """One judgement: the scenario, its horizon and probability, and the drivers that matter to it.
+
+    ``explained`` is the share of its variance the drivers explain together
+    (:func:`outlook.analysis.confidence.epistemic_ranges`), when known.
+    """
     sid, hid = target.split("@", 1)
     rule = next(r for r in s.rules if r.id == sid)
     horizon = next(h for h in s.horizons if h.id == hid)
@@ -96,32 +118,55 @@ def _sentence(s: Scenario, target: str, rows: pd.DataFrame) -> Parts:
         User(one_line(horizon.label) or hid),
         *((f" ({percent(p)})",) if not math.isnan(p) else ()),
     ]
+    together = _together(explained)
     top = _mattering(rows)
     if top.empty:
         largest: tuple[Inline, ...] = ()
+        share: tuple[Inline, ...] = ()
         if len(rows):
             first = rows.sort_values("S1", ascending=False, kind="stable").iloc[0]
+            s1 = float(first["S1"])
             largest = (
                 " (the largest single share: ",
                 User(str(first["driver"])),
-                f", S1 {_index_text(float(first['S1']), float(first['S1_se']))})",
+                f", S1 {_index_text(s1, float(first['S1_se']))})",
             )
+            if together and explained and explained > 0 and s1 > 0:
+                share = (
+                    "; ",
+                    User(str(first["driver"])),
+                    f" alone carries about {percent_rounded(min(1.0, s1 / explained))} of what the drivers explain",
+                )
+        if not together:
+            rest = "; much of the variance of a yes-or-no outcome can be chance given the drivers"
+        elif explained is not None and explained >= 0.5:
+            rest = f"; {together}, so it rests on drivers acting together"
+        else:
+            rest = f"; {together}, the rest being chance given the drivers (when and whether events happen)"
         return (
             *parts,
             f": no driver alone explains {MATTERS:.0%} of its variance",
             *largest,
-            "; it rests on drivers acting together.",
+            rest,
+            *share,
+            ".",
         )
     names: list[Inline] = []
     for i, (driver, s1, se) in enumerate(zip(top["driver"], top["S1"].astype(float), top["S1_se"].astype(float))):
         if i:
             names.append(" and " if i == len(top) - 1 else ", ")
         names += [User(str(driver)), f" (S1 {_index_text(float(s1), float(se))})"]
-    return (*parts, " rests chiefly on ", *names, ".")
+    return (*parts, " rests chiefly on ", *names, *((f"; {together}",) if together else ()), ".")
 
 
 def what_drives_blocks(
-    s: Scenario, indices: pd.DataFrame, targets: list[str], *, figure: int | None = None, box: str = ""
+    s: Scenario,
+    indices: pd.DataFrame,
+    targets: list[str],
+    *,
+    figure: int | None = None,
+    box: str = "",
+    explained: dict[str, float] | None = None,
 ) -> list[Block]:
     """The section, or nothing when no driver has an index for any of ``targets``.
 
@@ -137,6 +182,8 @@ def what_drives_blocks(
         The indices figure's number, or ``None`` for a report without figures.
     box
         The PRIM sentence for the first judgement with a driver that matters, or ``""``.
+    explained
+        ``"scenario@horizon"`` -> the share of its variance the drivers explain together, where known.
     """
     by = {t: indices[indices["target"] == t] for t in targets}
     if not any(len(rows) for rows in by.values()):
@@ -150,7 +197,7 @@ def what_drives_blocks(
                 "standard errors of it, and more than two standard errors above 0 are named):",
             )
         ),
-        List(tuple(_sentence(s, t, by[t]) for t in targets), cls="drivers-judgements"),
+        List(tuple(_sentence(s, t, by[t], (explained or {}).get(t)) for t in targets), cls="drivers-judgements"),
     ]
     if box:
         out.append(Para(("Scenario discovery (PRIM): ", User(one_line(box)))))
@@ -162,8 +209,12 @@ def what_drives_blocks(
                 "S1 = Var(E[Y | X]) / Var(Y), with Y whether the scenario holds at the horizon, estimated from the "
                 "report's own worlds by binning each driver at its quantiles (a given-data estimator: Plischke, "
                 "Borgonovo & Smith 2013); standard errors from 20 batches of worlds. With correlated drivers an index "
-                "includes what the driver says about its partners, so indices can sum to more than 1. PRIM: "
-                "Friedman & Fisher (1999).",
+                "includes what the driver says about its partners, so indices can sum to more than 1. What the "
+                "drivers explain together is Var(P(Y | drivers)) / Var(Y), from the analytic-confidence draws (the "
+                "law of total variance); the rest of the variance of a yes-or-no outcome is chance given the "
+                "drivers, which no driver explains. PRIM: Friedman & Fisher (1999); a box is shown only where the "
+                f"odds of the scenario in it are at least {PRIM_ODDS_RATIO:g} times its odds overall (a small effect: "
+                "Chen, Cohen & Chen 2010).",
             ),
             cls="note",
         )
@@ -184,19 +235,39 @@ def _box_sentence(s: Scenario, target: str, samples: int, seed: int, sampler: st
     from ..analysis.onrun import run_discovery
 
     found = run_discovery(s, target, samples=samples, seed=seed, sampler=sampler)
-    if found.table.empty or found.box.density <= found.base_rate:
+    if found.table.empty or _odds_ratio(found.box.density, found.base_rate) < PRIM_ODDS_RATIO:
         return ""
     return str(found.sentence)
 
 
+def _odds_ratio(inside: float, overall: float) -> float:
+    """The odds of a share ``inside`` a box over its odds ``overall``; infinite for a pure box.
+
+    >>> round(_odds_ratio(0.36, 0.34), 2), round(_odds_ratio(0.84, 0.75), 2)
+    (1.09, 1.75)
+    """
+    if inside >= 1.0:
+        return math.inf
+    if overall <= 0.0 or overall >= 1.0:
+        return 1.0
+    return (inside / (1.0 - inside)) / (overall / (1.0 - overall))
+
+
 def add_what_drives(
-    doc: Doc, tables: Tables, figs: dict[str, tuple[str, bytes]] | None, *, figure_format: str, dpi: int
+    doc: Doc,
+    tables: Tables,
+    figs: dict[str, tuple[str, bytes]] | None,
+    *,
+    figure_format: str,
+    dpi: int,
+    confidence: Confidence | None = None,
 ) -> None:
     """Add the section to ``doc`` (and its figure to ``figs``) when some uncertain driver feeds a key judgement.
 
     The indices are computed on the report's run (samples, seed, sampler). Nothing is added for weighted
     runs (the indices weight every world equally), for runs too small for the estimator, or when no
-    uncertain driver feeds a key judgement.
+    uncertain driver feeds a key judgement. ``confidence`` (the report's analytic-confidence analysis)
+    gives what the drivers explain together.
     """
     from ..analysis.indices import BATCHES, bin_count
     from ..analysis.onrun import run_indices
@@ -221,7 +292,14 @@ def add_what_drives(
             plots.figure_bytes(plots.indices_bars(indices, first), figure_format, dpi=dpi),
         )
     box = _box_sentence(s, first, run.samples, seed, run.sampler)
-    blocks_out = what_drives_blocks(s, indices, targets, figure=number, box=box)
+    explained = None
+    if confidence is not None:
+        c = confidence.table
+        explained = {
+            f"{r['target']}@{r['horizon']}": float(r["explained"])
+            for r in c[c["kind"] == "scenario"].to_dict("records")
+        }
+    blocks_out = what_drives_blocks(s, indices, targets, figure=number, box=box, explained=explained)
     at = next(
         (i for i, b in enumerate(doc.blocks) if isinstance(b, Heading) and b.level == 2 and b.anchor in _BEFORE),
         len(doc.blocks),

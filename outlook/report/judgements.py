@@ -132,16 +132,24 @@ def _capital(text: str) -> str:
 
 
 def scenario_judgements(
-    s: Scenario, scale: Scale, frame: pd.DataFrame, n: float, assess: Assessments
+    s: Scenario,
+    scale: Scale,
+    frame: pd.DataFrame,
+    n: float,
+    assess: Assessments,
+    covered: frozenset[tuple[str, str]] = frozenset(),
 ) -> list[tuple[Parts, bool]]:
     """One key judgement a horizon: the leading scenario, or the scenarios level at the top.
 
     Scenarios whose probability is within :func:`outlook.words.level` of the
     leading one (5 points, or 3 Monte Carlo standard errors of the paired
-    difference with ``n`` worlds) are named as level with it, so the sentence
-    does not change with the seed or the sample count; level scenarios are
-    named in the file's order. Returns each
-    judgement and whether a word in it carries the straddle flag.
+    difference with ``n`` worlds) are named as level with it, so that Monte
+    Carlo noise alone does not crown a leader (a gap within noise of the
+    5 points can still fall either side with another seed); level scenarios
+    are named in the file's order. A horizon whose leading scenario is
+    already one of the analyst's judgements (``covered``, (scenario id,
+    horizon id) pairs) gets no second sentence. Returns each judgement and
+    whether a word in it carries the straddle flag.
     """
     rules = {r.id: r for r in s.rules}
     out = []
@@ -163,6 +171,8 @@ def scenario_judgements(
             return str(r["word"]) + (FLAG if flagged else ""), flagged
 
         w1, flagged = word(top)
+        if not tied and (str(top["scenario"]), h.id) in covered:
+            continue  # the analyst's own judgement on it stands first
         if not tied:
             sentence: Parts = (f"{when}, ", *name(top), f" is the leading scenario{of}: it is ", Strong(w1))
             sentence += (" to be the outcome",)

@@ -46,7 +46,7 @@ from .document import (
 )
 from .facts import RunFacts, run_facts, scenario_of
 from .figures import FIGURES, shown_note
-from .judgements import Assessments, analyst_judgements, assessments_of, scenario_judgements
+from .judgements import Assessments, _target, analyst_judgements, assessments_of, scenario_judgements
 from .sourcing import context_blocks, sources_section
 
 if TYPE_CHECKING:
@@ -315,7 +315,8 @@ def _key_judgements(ctx: _Context) -> list[Block]:
     s, scale = ctx.s, ctx.scale
     n = ctx.run.effective_sample_size or ctx.run.samples  # weighted worlds count as Kish's n_eff
     judged = analyst_judgements(ctx.tables, s, scale, ctx.assess)
-    judged += scenario_judgements(s, scale, ctx.tables.scenarios, n, ctx.assess)
+    covered = frozenset(_target(j) for j in getattr(s, "judgements", ()) if getattr(j, "kind", "") == "scenario")
+    judged += scenario_judgements(s, scale, ctx.tables.scenarios, n, ctx.assess, covered)
     out: list[Block] = [
         Heading(2, "Key judgements", "key-judgements"),
         List(tuple(parts for parts, _ in judged), cls="judgements"),
@@ -553,6 +554,13 @@ def _events(ctx: _Context) -> list[Block]:
     ev_rows = _by(ctx.tables.events, "event")
     for e in s.events:
         cells = [Cell(named(e.label, e.id))]
+        if e.status is not None:  # known at the as-of date: a fact, not a forecast, so no estimative word
+            happened = getattr(e.status, "happened", None)
+            when = f" on {long_date(happened)}" if isinstance(happened, dt.date) else ""
+            cells.append(Cell((f"happened{when}: a fact at the as-of date, not a forecast",)))
+            cells += [Cell(("happened",))] * (len(horizon_ids) - 1)
+            erows.append(Row(tuple(cells), detail=_event_detail(s, e.id), name=e.id))
+            continue
         for i, h in enumerate(horizon_ids):
             cell = ev_rows[(e.id, h)]
             p, se = float(cell["p_by"]), float(cell["p_by_se"])
@@ -905,9 +913,11 @@ def _word_sentences(scale: Scale) -> list[Parts]:
             (
                 "The directive's bands share their endpoints and cover 1% to 99% only. Two conventions are "
                 "outlook's, not the directive's: the bands are read half-open, [lo, hi), the top band closed (so "
-                f"20% is the word above 20%); and below 1% the lowest term (“{first}”), above 99% the highest "
-                f"(“{last}”) applies, the number being shown as “below 1%” or “above 99%”: such a probability "
-                "lies outside the ICD 203 scale.",
+                "a probability of exactly 20% takes the word of the band that starts there, not of the one that "
+                f"ends there); and below 1% the lowest term (“{first}”), above 99% the highest (“{last}”) "
+                "applies, the key judgements showing the number as “below 1%” or “above 99%” (the tables keep "
+                "it to a tenth of a point): such a probability lies outside the ICD 203 scale. An event already "
+                "known to have happened by the as-of date is a fact, with a probability of 1, not a forecast.",
             )
         )
     else:
@@ -927,13 +937,14 @@ def _word_sentences(scale: Scale) -> list[Parts]:
             "differs from the word beside it (the tables give every probability to a tenth of a point). Two "
             f"scenarios are level, and neither is named the leading one, when they are less than {100 * LEVEL_GAP:g} "
             f"points apart or within {LEVEL_K:g} Monte Carlo standard errors of their difference, "
-            "√((p₁ + p₂ − (p₁ − p₂)²) / n); so the sentence does not change with the seed or the sample count.",
+            "√((p₁ + p₂ − (p₁ − p₂)²) / n); so Monte Carlo noise alone does not crown a leader, though a gap "
+            "within noise of 5 points can fall either side of it with another seed.",
         )
     )
     out.append(
         (
-            f"A word marked {_FLAG} is one whose Monte Carlo error band p ± {STRADDLE_K:g}·SE crosses a boundary "
-            "between words. Confidence in a judgement (the quality of the sources, the weight of the "
+            f"A word would be marked {_FLAG} where its Monte Carlo error band p ± {STRADDLE_K:g}·SE crossed a "
+            "boundary between words. Confidence in a judgement (the quality of the sources, the weight of the "
             "assumptions, the gaps) is a separate judgement; following ICD 203, it is never stated in the same "
             "sentence as a likelihood.",
         )

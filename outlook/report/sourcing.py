@@ -214,13 +214,25 @@ def context_blocks(s: Scenario) -> list[Block]:
     ]
 
 
+def _figure(value: float, calendar: bool) -> str:
+    """A context figure's number: a calendar year as written (``2024``), anything else as a table shows it.
+
+    >>> _figure(2024.0, True), _figure(2024.0, False), _figure(1.5, True)
+    ('2024', '2,024', '1.5')
+    """
+    if calendar and float(value).is_integer():
+        return str(int(value))
+    return number(value)
+
+
 def _context_item(s: Scenario, c: ContextFigure) -> Parts:
     parts: list[Inline] = [Code(c.id), " ", User(one_line(c.label or c.id)), ": "]
+    calendar = c.unit.strip() == "year" if c.unit else False  # a value in "year" (singular) is a date: 2024
     if c.range is not None:
-        parts.append(f"{number(c.range[0])} to {number(c.range[1])}")
+        parts.append(f"{_figure(c.range[0], calendar)} to {_figure(c.range[1], calendar)}")
     elif c.value is not None:
-        parts.append(number(c.value))
-    if c.unit:
+        parts.append(_figure(c.value, calendar))
+    if c.unit and not calendar:
         parts += [" ", User(one_line(c.unit))]
     parts.append(".")
     ref = c.source

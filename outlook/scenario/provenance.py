@@ -307,4 +307,29 @@ def sourcing_warnings(s: Scenario) -> list[str]:
                 f"{e.where}: warning: events.{e.id} has no resolution: say what settles it "
                 "(resolution: {criteria, source, includes, excludes})"
             )
+        for key in ("includes", "excludes"):
+            items = list(getattr(e.resolution, key, ()) or ())
+            for i, item in enumerate(items):
+                if _split_at_a_comma(items, i):
+                    out.append(
+                        f"{e.where}: warning: events.{e.id}.resolution.{key}[{i}] {item!r} looks cut at a comma "
+                        "inside it (a list written [a, b] splits at every comma): write one item per line, quoted"
+                    )
     return out
+
+
+def _split_at_a_comma(items: list[str], i: int) -> bool:
+    """Whether item ``i`` of a text list looks like part of an item that a flow list split at its comma.
+
+    Unbalanced brackets (``"non-lethal aid (body armour"``) or a bare group
+    of digits after an item ending in a digit (``"fewer than 1"``, ``"000"``).
+
+    >>> _split_at_a_comma(["aid (body armour", "medical)"], 0), _split_at_a_comma(["fewer than 1", "000"], 1)
+    (True, True)
+    >>> _split_at_a_comma(["aid (body armour, medical)", "1,000 troops"], 0)
+    False
+    """
+    item = str(items[i])
+    if item.count("(") != item.count(")") or item.count("[") != item.count("]"):
+        return True
+    return i > 0 and item.strip().isdigit() and str(items[i - 1]).rstrip()[-1:].isdigit()
