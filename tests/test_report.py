@@ -206,7 +206,7 @@ def shown_close(shown: str, value: float, *, percent: bool = False) -> bool:
 
 
 PCELL = re.compile(
-    r"^(?P<p>[\d.]+%) (?P<pm>±[\d.]+%) (?P<word>[a-z ]+?)(?P<flag>†?)(?: (?P<within>[\d.]+%) in this window)?$"
+    r"^(?P<p>[\d.]+%) (?P<pm>±[\d.]+%) (?P<word>[a-z ]+?)(?P<flag>†?)(?: \((?P<within>[\d.]+%) in this window\))?$"
 )
 
 

@@ -75,7 +75,8 @@ def futures_blocks(
         Heading(2, "Alternative futures", "futures"),
         Para(
             (
-                f"The axes of the futures: block crossed {when}, over {f.samples:,} simulated worlds{before} "
+                f"The scenario's alternative-futures axes, each read {when} and crossed pairwise, over "
+                f"{f.samples:,} simulated worlds{before} "
                 "(A Tradecraft Primer, 2009, “Alternative Futures Analysis”; with more than two axes, every pair, "
                 "as in Heuer and Pherson's Multiple Scenarios Generation). Each quadrant's probability is the "
                 "share of worlds on its two sides, ±2·SE; the four of a pair sum to 1. Top indicators are the "

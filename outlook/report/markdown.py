@@ -97,7 +97,10 @@ def _md_table(t: Table) -> str:
     for r in t.rows:
         lines.append("| " + " | ".join(_md_inline(c.parts).strip() for c in r.cells) + " |")
         if r.detail:
-            details.append(f"- {_md_inline(r.cells[0].parts)}: {_md_inline(r.detail)}")
+            head = _md_inline(r.cells[0].parts).rstrip()
+            details.append(
+                f"- {head.rstrip('.:;') if head.endswith(('.', ':', ';')) else head}: {_md_inline(r.detail)}"
+            )
     text = "\n".join(lines)
     if details:
         text += "\n\n" + "\n".join(details)

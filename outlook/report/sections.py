@@ -447,10 +447,9 @@ def _facts_and_judgements(ctx: _Context) -> list[Block]:
             Para(
                 (
                     f"Of the {count(len(s.drivers))} drivers, the ranges of {count(len(judged))} are our judgement "
-                    "(no quote graded as reported stands behind the number), as are every multiplier an event "
-                    "applies after another (",
-                    Code("after:"),
-                    ") and every scenario rule. The drivers table labels each: ",
+                    "(no quote graded as reported stands behind the number), as are every multiplier by which one "
+                    "event changes another's rate once it has happened, and every scenario rule. The drivers table "
+                    "labels each: ",
                     Em("Reported"),
                     " or ",
                     Em("Basis: our judgement"),
@@ -568,7 +567,7 @@ def _events(ctx: _Context) -> list[Block]:
             any_flag |= flag
             extra: Parts = ()
             if i:
-                extra = (Break(), Span("within", (f"{percent(float(cell['p_within']))} in this window",)))
+                extra = (Break(), Span("within", (f"({percent(float(cell['p_within']))} in this window)",)))
             cells.append(_prob_cell(p, se, str(cell["word"]), flag, extra=extra))
         erows.append(Row(tuple(cells), detail=_event_detail(s, e.id), name=e.id))
     out: list[Block] = [
