@@ -19,7 +19,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ..display import by_horizon, percent, plus_minus
-from .document import Block, Cell, Doc, Figure, Heading, List, Para, Row, Table, User, one_line
+from .document import Block, Cell, Doc, Figure, Heading, Inline, List, Para, Row, Table, User, one_line
 from .facts import run_facts, scenario_of
 
 if TYPE_CHECKING:
@@ -118,8 +118,15 @@ def _quadrant_row(r: dict[Any, Any], indicators: dict[str, str]) -> Row:
     )
 
 
-def cone_blocks(s: Scenario, c: Cone, figure: int | None = None) -> list[Block]:
-    """The section: heading, method note, the table by horizon, its notes, the fan figure."""
+def cone_blocks(
+    s: Scenario, c: Cone, figure: int | None = None, level_with: dict[str, list[tuple[str, float]]] | None = None
+) -> list[Block]:
+    """The section: heading, method note, the table by horizon, its notes, the fan figure.
+
+    ``level_with`` maps a horizon id to the scenarios (id, probability) level with its baseline by the key
+    judgements' rule (:func:`outlook.words.level`), which the baseline cell then names, so that the cone never
+    crowns a leader the key judgements call level.
+    """
     labels = {r.id: one_line(r.label) or r.id for r in s.rules}
     out: list[Block] = [
         Heading(2, "Cone of plausibility", "cone"),
@@ -142,10 +149,16 @@ def cone_blocks(s: Scenario, c: Cone, figure: int | None = None) -> list[Block]:
             Row(
                 (
                     Cell((User(one_line(h.label) or h.id),)),
-                    Cell((User(labels[str(r["baseline"])]), f" ({percent(float(r['baseline_p']))})")),
+                    Cell(
+                        (
+                            User(labels[str(r["baseline"])]),
+                            f" ({percent(float(r['baseline_p']))})",
+                            *_level_parts((level_with or {}).get(str(r["horizon"]), []), labels),
+                        )
+                    ),
                     Cell((User(alternatives), f" (k90 = {r['k90']})")),
                     Cell(("–" if math.isnan(float(r["width"])) else f"{float(r['width']):.2f}",), num=True),
-                    Cell((User(str(r["wildcards"]) or "none"),)),
+                    Cell((User(_wildcards(str(r["wildcards"]), s) or "none"),)),
                 ),
                 name=str(r["horizon"]),
             )
@@ -192,6 +205,27 @@ def add_futures(
     _insert(doc, futures_blocks(s, f, number, prior=prior))
 
 
+def _wildcards(text: str, s: Scenario) -> str:
+    """The cone's wildcards (``"id (0.009), ..."``) with their labels and percentages, as the tables give them."""
+    import re
+
+    labels = {r.id: one_line(r.label) or r.id for r in s.rules} | {e.id: one_line(e.label) or e.id for e in s.events}
+
+    def one(m: re.Match[str]) -> str:
+        return f"{labels.get(m.group(1), m.group(1))} ({percent(float(m.group(2)))})"
+
+    return re.sub(r"([A-Za-z_][\w]*) \(([0-9.eE+-]+)\)", one, text)
+
+
+def _level_parts(level: list[tuple[str, float]], labels: dict[str, str]) -> tuple[Inline, ...]:
+    """``", level with B (22.3%) and C (25.4%)"`` for a baseline that does not lead, or nothing."""
+    if not level:
+        return ()
+    named = [f"{labels.get(i, i)} ({percent(p)})" for i, p in level]
+    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    return (", level with ", User(listed), " (no scenario leads)")
+
+
 def add_cone(
     doc: Doc, tables: Tables, figs: dict[str, tuple[str, bytes]] | None, *, figure_format: str, dpi: int
 ) -> None:
@@ -203,8 +237,20 @@ def add_cone(
 
     c = cone(tables)
     number = _number(doc, figs)
+    from ..words import level
+
+    n = run_facts(tables).effective_sample_size or run_facts(tables).samples
+    level_with: dict[str, list[tuple[str, float]]] = {}
+    for r in c.table.to_dict("records"):
+        rows = tables.scenarios[tables.scenarios["horizon"] == r["horizon"]]
+        p1 = float(r["baseline_p"])
+        level_with[str(r["horizon"])] = [
+            (str(x["scenario"]), float(x["p"]))
+            for x in rows.to_dict("records")
+            if str(x["scenario"]) != str(r["baseline"]) and level(p1, float(x["p"]), float(n))
+        ]
     if figs is not None:
         from .. import plots
 
         figs["cone"] = (figure_format, plots.figure_bytes(plots.cone_fan(c), figure_format, dpi=dpi))
-    _insert(doc, cone_blocks(s, c, number))
+    _insert(doc, cone_blocks(s, c, number, level_with))
