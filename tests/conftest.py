@@ -1,4 +1,9 @@
-"""Shared pytest settings: the --update-golden switch and the Agg backend."""
+"""Shared pytest settings: the --update-golden switch, the Agg backend, and no per-user cache.
+
+The suite computes every beta table itself (``OUTLOOK_CACHE_DIR=off``), so
+that no test depends on, or writes to, the user's cache; tests/test_cache.py
+turns a cache on in a temporary folder of its own.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import os
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ["OUTLOOK_CACHE_DIR"] = "off"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
