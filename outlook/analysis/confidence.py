@@ -430,17 +430,22 @@ def _brief_sources(s: Scenario, ids: Sequence[str], up: frozenset[str]) -> list[
 
 def _claim_refs(s: Scenario, up: frozenset[str]) -> list[str]:
     """The sources whose quotes behind a judgement are graded an interested party's claim, in order of first use."""
-    refs: list[str] = []
+    return list(_interested_claims(s, up))
+
+
+def _interested_claims(s: Scenario, up: frozenset[str]) -> dict[str, dict[str, list[str]]]:
+    """source -> kind -> ids of the drivers and events behind a judgement that cite it as an interested claim."""
+    by_ref: dict[str, dict[str, list[str]]] = {}
     items: list[tuple[str, Any]] = [*(("driver", d) for d in s.drivers), *(("event", e) for e in s.events)]
     for kind, item in items:
         if f"{kind}:{item.id}" not in up:
             continue
         for ref in (item.source, *getattr(item, "sources", ())):
             if ref is not None and getattr(ref, "basis", "") == "interested_claim":
-                name = str(getattr(ref, "ref", ""))
-                if name not in refs:
-                    refs.append(name)
-    return refs
+                ids = by_ref.setdefault(str(getattr(ref, "ref", "")), {}).setdefault(kind, [])
+                if item.id not in ids:
+                    ids.append(item.id)
+    return by_ref
 
 
 @dataclass(frozen=True, slots=True)
@@ -506,18 +511,8 @@ def _quote_reasons(s: Scenario, up: frozenset[str]) -> list[str]:
     grouped so that a confidence sentence stays readable however many
     estimates cite the same claim.
     """
-    by_ref: dict[str, dict[str, list[str]]] = {}
-    items: list[tuple[str, Any]] = [*(("driver", d) for d in s.drivers), *(("event", e) for e in s.events)]
-    for kind, item in items:
-        if f"{kind}:{item.id}" not in up:
-            continue
-        for ref in (item.source, *getattr(item, "sources", ())):
-            if ref is not None and getattr(ref, "basis", "") == "interested_claim":
-                ids = by_ref.setdefault(str(getattr(ref, "ref", "")), {}).setdefault(kind, [])
-                if item.id not in ids:
-                    ids.append(item.id)
     out = []
-    for ref, kinds in by_ref.items():
+    for ref, kinds in _interested_claims(s, up).items():
         parts = [f"the {kind}{'s' if len(ids) > 1 else ''} {_and(ids)}" for kind, ids in kinds.items()]
         many = len(kinds) > 1 or any(len(ids) > 1 for ids in kinds.values())
         out.append(f"{' and '.join(parts)} cite{'' if many else 's'} an interested party's claim ({ref})")
