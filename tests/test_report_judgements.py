@@ -377,3 +377,19 @@ def test_an_event_known_at_the_cut_off_is_a_fact_in_the_event_table(nk_text: str
     assert "happened on 15 November 2024: a fact at the as-of date, not a forecast" in row
     assert "almost certain" not in row
     assert "±" not in row
+
+
+def test_key_assumptions_list_the_largest_flips_of_each(nk_text: str) -> None:
+    """war_goes_on flips about thirty judgements: the report lists the three largest changes of each assumption
+    and says how many more there are and where they are (it listed all of them, about 80 bullets)."""
+    from outlook.report.assumptions import FLIPS_SHOWN
+
+    section = _section(nk_text, "Key assumptions")
+    bullets = [ln for ln in section.splitlines() if ln.startswith("- If ")]
+    per: dict[str, int] = {}
+    for b in bullets:
+        who = b[len("- If ") :].split(" is false", 1)[0].split(" are ", 1)[0]
+        per[who] = per.get(who, 0) + 1
+    assert max(per.values()) == FLIPS_SHOWN == 3
+    assert re.search(r"the 3 largest changes for each assumption; \d+ smaller ones are counted", section)
+    assert "`outlook assumptions FILE` lists them all" in section

@@ -16,10 +16,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..display import percent
-from .document import Block, Cell, Doc, Figure, Heading, List, Para, Row, Table, User, one_line
+from .document import Block, Cell, Code, Doc, Figure, Heading, Inline, List, Para, Row, Table, User, one_line
 from .facts import run_facts, scenario_of
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ..analysis.assumptions import AssumptionsCheck
     from ..scenario import Scenario
     from ..tables import Tables
@@ -68,8 +70,17 @@ def key_assumptions_blocks(
     if flips.empty:
         out.append(Para(("No key judgement changes word if any one assumption is false.",)))
     else:
-        items = tuple(_flip_item(r, scenario) for r in flips.to_dict("records"))
-        out.append(Para(("If these assumptions are wrong, these judgements change word:",)))
+        shown, more = _largest_flips(flips)
+        items = tuple(_flip_item(r, scenario) for r in shown.to_dict("records"))
+        lead: tuple[Inline, ...] = ("If these assumptions are wrong, these judgements change word:",)
+        if more:
+            lead = (
+                f"If these assumptions are wrong, these judgements change word (the {FLIPS_SHOWN} largest changes "
+                f"for each assumption; {more} smaller ones are counted in the table above, and ",
+                Code("outlook assumptions FILE"),
+                " lists them all):",
+            )
+        out.append(Para(lead))
         out.append(List(items, cls="flips"))
     keys = check.key_uncertainties
     if keys:
@@ -85,6 +96,20 @@ def key_assumptions_blocks(
     if figure is not None and not check.table.empty:
         out.append(Figure("assumptions", figure, *FIGURE))
     return out
+
+
+#: The flips the report lists per assumption, largest change first; the command lists them all.
+FLIPS_SHOWN = 3
+
+
+def _largest_flips(flips: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Each assumption's :data:`FLIPS_SHOWN` flips of largest ``|delta|``, in the table's order of assumptions,
+    and how many were left out."""
+    order = flips.assign(_abs=flips["delta"].abs()).sort_values("_abs", ascending=False, kind="stable")
+    kept = order.groupby("assumption", sort=False).head(FLIPS_SHOWN).drop(columns="_abs")
+    first = {a: i for i, a in enumerate(dict.fromkeys(flips["assumption"]))}
+    kept = kept.sort_values("assumption", key=lambda col: col.map(first), kind="stable")
+    return kept, len(flips) - len(kept)
 
 
 def _flip_item(r: Mapping[Any, Any], scenario: Scenario | None = None) -> tuple[User, str]:
