@@ -7,7 +7,8 @@ cell as draws need them), stored as ``.npy`` files under
 (the key names the scipy and numpy versions that computed it), so a run's
 numbers are the same with the cache, without it, cold or warm; the tests
 check this bit for bit. The cache is an optimisation only: a missing,
-unreadable, foreign or damaged file is ignored, a directory that cannot be
+unreadable, foreign or damaged file is ignored (its readers also recompute
+a sample of its cells and drop a file that disagrees), a directory that cannot be
 written is skipped, and nothing is ever written outside :func:`cache_dir`.
 Writes go to a temporary file in the same directory, then replace the old
 one atomically (:func:`os.replace`), so a reader never sees half a file.
@@ -20,6 +21,7 @@ cache off), else ``$XDG_CACHE_HOME/outlook``, else ``~/.cache/outlook``
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -46,11 +48,18 @@ def load_array(name: str, shape: tuple[int, ...]) -> FloatArray | None:
     where = cache_dir()
     if where is None:
         return None
+    path = where / name
+    size = 8 * int(np.prod(shape))
     try:
-        data = np.load(where / name, allow_pickle=False)
-    except (OSError, ValueError, EOFError):
+        info = path.stat()
+        # a regular file of about the array's size only: never a FIFO or device (a read would block or never
+        # end), never a header that claims terabytes
+        if not stat.S_ISREG(info.st_mode) or not size <= info.st_size <= size + 4096:
+            return None
+        data = np.load(path, allow_pickle=False)
+    except Exception:  # a cache is an optimisation: anything wrong with it means "not cached"
         return None
-    if data.dtype != np.float64 or data.shape != shape:
+    if not isinstance(data, np.ndarray) or data.dtype != np.float64 or data.shape != shape:
         return None
     out: FloatArray = np.array(data)  # a writable copy of our own
     return out

@@ -296,19 +296,40 @@ def _table_so_far(alpha: float, beta: float) -> FloatArray:
     from ._cache import load_array
 
     cached = load_array(_table_name(alpha, beta), (_Z_N,))
-    if cached is not None:
-        known = cached[~np.isnan(cached)]
-        ends_ok = all(np.isnan(v) or v == e for v, e in ((cached[0], 0.0), (cached[-1], 1.0)))
-        if known.size and (known.min() >= 0.0) and (known.max() <= 1.0) and ends_ok:
-            return cached
+    if cached is not None and _trusted(cached, alpha, beta):
+        return cached
     return np.full(_Z_N, np.nan)
 
 
+def _trusted(cached: FloatArray, alpha: float, beta: float) -> bool:
+    """Whether a cached table holds this table's numbers: in [0, 1], the ends the bounds, and a sample of up to
+    64 of its computed cells, spread over it, equal bit for bit to the cells computed again.
+
+    A file of other parameters, moved or damaged, fails the sample (the check costs 64 ``betaincinv`` calls).
+    """
+    known = np.flatnonzero(~np.isnan(cached))
+    if not known.size:
+        return False
+    values = cached[known]
+    if values.min() < 0.0 or values.max() > 1.0:
+        return False
+    if any(not np.isnan(v) and v != e for v, e in ((cached[0], 0.0), (cached[-1], 1.0))):
+        return False
+    sample = known[np.linspace(0, known.size - 1, min(64, known.size)).astype(np.intp)]
+    again = np.full(_Z_N, np.nan)
+    _fill_cells(again, alpha, beta, sample, store=False)
+    return bool(np.array_equal(again[sample], cached[sample]))
+
+
 def _table_name(alpha: float, beta: float) -> str:
-    """The cache file of a table: its shape and parameters, bit for bit, and the versions that compute it."""
+    """The cache file of a table: its shape, its parameters bit for bit, the platform and the versions that compute it."""
+    import platform
+
     import scipy
 
-    return f"beta-{_Z_N}-{float(alpha).hex()}-{float(beta).hex()}-numpy{np.__version__}-scipy{scipy.__version__}.npy"
+    where = f"{platform.system()}-{platform.machine()}".lower()
+    versions = f"numpy{np.__version__}-scipy{scipy.__version__}"
+    return f"beta-{_Z_N}-{float(alpha).hex()}-{float(beta).hex()}-{where}-{versions}.npy"
 
 
 #: Tables this process filled cells of, to store in the cache when it exits: name -> (alpha, beta).
@@ -324,13 +345,18 @@ def _store_filled() -> None:
     _FILLED.clear()
 
 
-def _fill_cells(table: FloatArray, alpha: float, beta: float, cells: np.ndarray) -> None:
-    """Compute ``table``'s ``cells`` (indices, repeats allowed): the inverse CDF, the bounds at the ends."""
+def _fill_cells(table: FloatArray, alpha: float, beta: float, cells: np.ndarray, *, store: bool = True) -> None:
+    """Compute ``table``'s ``cells`` (indices, repeats allowed): the inverse CDF, the bounds at the ends.
+
+    ``store``: keep the table for the per-user cache when the process exits (not for a scratch table).
+    """
     cells = np.unique(cells)
     values = special.betaincinv(alpha, beta, special.ndtr(_TABLE_Z[cells]))
     values[cells == 0] = 0.0
     values[cells == _Z_N - 1] = 1.0
     table[cells] = values
+    if not store:
+        return
     if not _FILLED:
         import atexit
 

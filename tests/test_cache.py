@@ -97,3 +97,41 @@ def test_save_keeps_cells_another_process_stored(tmp_path: Path, monkeypatch: py
     assert got is not None
     assert np.array_equal(got, [0.1, np.nan, 0.3], equal_nan=True)
     assert _cache.load_array("t.npy", (4,)) is None
+
+
+def test_a_cache_that_is_not_a_table_file_is_ignored(tmp_path: Path) -> None:
+    """A FIFO (a read would block forever), an .npz archive, a header claiming terabytes, and tables moved to
+    each other's names: the run neither hangs nor fails, and its numbers are those with no cache (the moved
+    tables fail the recomputed sample of their cells)."""
+    off = _child("off")
+    cache = tmp_path / "cache"
+    _child(str(cache))
+    files = sorted(cache.glob("beta-*.npy"))
+    contents = [f.read_bytes() for f in files]
+    for f, data in zip(files[3:], contents[4:] + contents[3:4], strict=True):  # each table under the next name
+        f.write_bytes(data)
+    files[0].unlink()
+    os.mkfifo(files[0])
+    np.savez(files[1], np.zeros(1 << 15))  # an archive, not an array
+    files[1].with_suffix(".npy.npz").rename(files[1])
+    huge = np.lib.format.header_data_from_array_1_0(np.zeros(3))
+    huge["shape"] = (1 << 40,)
+    with files[2].open("wb") as f:
+        np.lib.format.write_array_header_1_0(f, huge)
+        f.write(np.zeros(1 << 15).tobytes())
+    assert _child(str(cache)) == off
+
+
+def test_values_in_range_but_wrong_are_not_trusted(tmp_path: Path) -> None:
+    """Every computed cell set to 0.5 (a probability, so no range check can see it): the sample of cells
+    computed again disagrees, and the table is computed afresh."""
+    off = _child("off")
+    cache = tmp_path / "cache"
+    _child(str(cache))
+    for f in cache.glob("beta-*.npy"):
+        table = np.load(f)
+        middle = ~np.isnan(table)
+        middle[[0, -1]] = False
+        table[middle] = 0.5
+        np.save(f, table)
+    assert _child(str(cache)) == off

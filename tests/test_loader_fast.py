@@ -97,6 +97,10 @@ def test_near_valid_files_compose_alike(text: str) -> None:
         "\ufeffa: 1\n",  # a byte-order mark
         "a: 1\x85b: 2\n",  # NEL, a YAML 1.1 line break
         "a: 1\n---\nb: 2\n",  # two documents
+        "a: |# c\n  x\n",  # a block header into a comment: libyaml reads it, PyYAML refuses it
+        "a: !\n",  # a bare tag on an empty value: '' for libyaml, None for PyYAML
+        "a: !x~!y 1\n",  # a '!' inside a tag: different messages
+        "---",  # no final line break: an empty last value placed differently
     ],
 )
 def test_files_the_readers_could_read_differently_go_to_the_python_parser(text: str) -> None:

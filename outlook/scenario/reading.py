@@ -276,7 +276,7 @@ def _count_quickly(text: str) -> bool:
     except (UnicodeError, ValueError):  # text libyaml cannot take (a lone surrogate): the Python parser says why
         return False
     n = depth = documents = 0
-    plain = _SLOW_TEXT.search(text) is None
+    plain = _SLOW_TEXT.search(text) is None and _SLOW_SYNTAX.search(text) is None and text.endswith("\n")
     try:
         while True:
             event = parser.get_event()
@@ -306,6 +306,13 @@ def _count_quickly(text: str) -> bool:
 #: returns, byte-order marks and the line breaks of YAML 1.1 (NEL, LS, PS), where the two readers could place
 #: or accept a character differently.
 _SLOW_TEXT = re.compile("[^\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+
+
+#: Syntax the fast path leaves to the Python parser, where libyaml reads or places it differently: any tag
+#: (``!``: a bare ``!`` on an empty value, a second ``!`` inside a tag) and a block scalar's header running
+#: into a comment with no space (``|# note``, which libyaml reads as a comment and PyYAML refuses). A file
+#: that does not end with a line break is left to it too (an empty last value is placed differently).
+_SLOW_SYNTAX = re.compile(r"!|[|>][-+0-9]*#")
 
 
 def _compose_fast(text: str) -> yaml.Node | None:
