@@ -511,3 +511,15 @@ def test_the_judgement_names_the_leading_scenario_in_one_row_of_icd203() -> None
     pm = premortem(s, f"not_yet@{s.horizons[0].id}", samples=4_000, seed=0)
     assert pm.judgement.endswith("the leading scenario")
     assert "probable" not in pm.judgement
+
+
+def test_the_sentence_names_drawn_drivers_before_derived_quantities() -> None:
+    """China's brake multiplies the two derived probabilities of a further deployment that rank above it by a12;
+    the sentence names the brake (a range an analyst can question), not the products that restate it."""
+    s = outlook.load_scenario("nk-troops-russia")
+    pm = outlook.premortem(s, "contained@short", samples=20_000, seed=0)
+    cause = pm.sentence.split("it is most likely because ", 1)[1].split(". In those worlds", 1)[0]
+    assert cause.startswith("“China's restraint on the deepening alliance (multiplier, 1 = none)” is more often at")
+    assert "P(further deployment by 1 year)" not in cause
+    top = pm.drivers.iloc[0]
+    assert top["kind"] == "derived"  # the table still ranks by a12 over all of them

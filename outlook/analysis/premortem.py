@@ -765,7 +765,9 @@ def _sentence(head: str, events: pd.DataFrame, drivers: pd.DataFrame, moves: Map
 
     Drivers and categories (drawn at the start, upstream of the judgement)
     are said "most likely because" (a driver in the words of ``moves``, by
-    name: :func:`_moved`); events only "in those worlds ...
+    name: :func:`_moved`), drawn drivers before derived quantities (which
+    are computed from drivers and so restate them: an analyst questions a
+    driver's range, not a product of several); events only "in those worlds ...
     happened more often": an event can follow the defining one (a
     consequence, e.g. ``after: {walkout: 4}``), and a share cannot tell.
     """
@@ -778,7 +780,11 @@ def _sentence(head: str, events: pd.DataFrame, drivers: pd.DataFrame, moves: Map
     a12 = drivers["a12"]
     keep = drivers["beyond_noise"].astype(bool) & ((a12 >= MATERIAL_A12) | (a12 <= 1.0 - MATERIAL_A12))
     causes = [r for kind, r in named if kind == "category"]
-    causes += [moves[str(name)] for name in drivers.loc[keep, "name"].head(_NAMED - 1)]
+    material_drivers = drivers.loc[keep]
+    drawn_first = material_drivers.sort_values(
+        "kind", key=lambda k: (k != "driver").astype(int), kind="stable"
+    )  # a drawn driver before the derived quantities computed from drivers, each group in a12 order
+    causes += [moves[str(name)] for name in drawn_first["name"].head(_NAMED - 1)]
     also = [r for kind, r in named if kind != "category"]
     if not causes and not also:
         return f"{head}, nothing stands out beyond the Monte Carlo error: such worlds look like the rest."
