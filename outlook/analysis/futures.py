@@ -51,7 +51,10 @@ reference, section 4.6.) Per horizon, with p_k the scenarios' shares:
   scenarios of the file (Shannon 1948): 0 when one scenario is certain,
   1 when all are equally likely; NaN for one scenario;
 * the wildcards are the events and scenarios the file marks
-  ``impact: high`` whose probability by the horizon is under :data:`WILDCARD`.
+  ``impact: high`` whose probability by the horizon is under :data:`WILDCARD`,
+  but not a scenario already among the plausible alternatives, nor an event
+  that a high-impact scenario consists of (``when: e``: one outcome, listed
+  once, as the scenario).
 
 Scenarios defined by events that have happened accumulate worlds as time
 passes: when the width falls from one horizon to the next while the
@@ -498,6 +501,8 @@ def _cone_tables(
 
     ids = [r.id for r in s.rules]
     high_rules = [i for i, r in enumerate(s.rules) if getattr(r, "impact", "") == "high"]
+    # an event a high-impact scenario consists of (``when: e``) is that scenario's outcome: listed once, as it
+    stood_for = {r.when.text.strip() for r in s.rules if getattr(r, "impact", "") == "high" and r.when is not None}
     rows, share_rows, notes = [], [], []
     if len(ids) == 2:
         notes.append("with two scenarios the cone degenerates: its width is a function of one probability")
@@ -509,8 +514,13 @@ def _cone_tables(
         k90 = min(k90, len(ids))
         width = _width(p)
         base = int(order[0])
-        wild = [(ids[i], float(p[i])) for i in high_rules if p[i] < WILDCARD]
-        wild += [(eid, float(events[h, e])) for e, eid in enumerate(high_events) if events[h, e] < WILDCARD]
+        plausible = set(order[:k90].tolist())
+        wild = [(ids[i], float(p[i])) for i in high_rules if p[i] < WILDCARD and i not in plausible]
+        wild += [
+            (eid, float(events[h, e]))
+            for e, eid in enumerate(high_events)
+            if events[h, e] < WILDCARD and eid not in stood_for
+        ]
         note = ""
         if before is not None and width < before[0] and p[base] > before[1]:
             note = (
