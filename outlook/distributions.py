@@ -19,6 +19,7 @@ quantile for quantile: what common random numbers need for a what-if.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import warnings
 from collections.abc import Callable
@@ -598,14 +599,33 @@ def cdf(d: Distribution, x: FloatArray) -> FloatArray:
 
 
 def _sf_quantile(d: Distribution, q: FloatArray) -> FloatArray:
-    """``d``'s quantile at upper-tail probability ``q``: ``isf`` where the shape has one, else ``ppf(1 - q)``."""
+    """``d``'s quantile at upper-tail probability ``q``, without rounding ``1 - q``.
+
+    Closed forms for the normal, lognormal, uniform, log-uniform and
+    triangular shapes, ``betainccinv`` for beta and PERT, ``isf`` for
+    gamma and Student's t; ``ppf(1 - q)`` for any other shape.
+    """
     if isinstance(d, _TailSafe):
         return d.isf(q)
     if isinstance(d, Normal):
         return np.asarray(d.mu - d.sd * special.ndtri(q), dtype=np.float64)
     if isinstance(d, LogNormal):
         return np.asarray(np.exp(d.mu - d.sigma * special.ndtri(q)), dtype=np.float64)
-    return d.ppf(1.0 - np.asarray(q))
+    q = np.asarray(q, dtype=np.float64)
+    if isinstance(d, Uniform):
+        return np.asarray(d.hi - (d.hi - d.lo) * q, dtype=np.float64)
+    if isinstance(d, LogUniform):
+        x = np.exp(np.log(d.hi) - q * np.log(np.divide(d.hi, d.lo)))
+        return np.asarray(np.clip(x, d.lo, d.hi), dtype=np.float64)  # exp(log(hi)) may round above hi
+    if isinstance(d, Beta):
+        return np.asarray(d.lo + (d.hi - d.lo) * special.betainccinv(d.alpha, d.beta, q), dtype=np.float64)
+    if isinstance(d, Triangular):
+        a, m, b = d.lo, d.mode, d.hi
+        with np.errstate(invalid="ignore"):
+            right = b - np.sqrt(q * (b - a) * (b - m))
+            left = a + np.sqrt((1.0 - q) * (b - a) * (m - a))
+        return np.asarray(np.where(q <= (b - m) / (b - a), right, left), dtype=np.float64)
+    return d.ppf(1.0 - q)
 
 
 def _sf(d: Distribution, x: FloatArray) -> FloatArray:
@@ -715,7 +735,16 @@ class Mixture(Distribution):
     Drawn by inversion of the mixture's own CDF, so one uniform (or
     normal score) per world gives each draw, monotone in it: a mixture is
     paired world by world under common random numbers, takes one
-    coordinate of a quasi-random point and can be correlated. The root of
+    coordinate of a quasi-random point and can be correlated.
+
+    When the components' supports do not overlap (they may touch; a
+    constant is an atom, a support of one point), ``F`` is piecewise: in
+    the order of the supports, component ``k`` holds the probabilities
+    ``(M_k, M_k + w_k]`` (``M_k`` the weight of the components below it),
+    and the quantile at ``u`` there is ``F_k^-1((u - M_k) / w_k)``, each
+    draw computed by its own component's inverse CDF alone (and, for
+    ``u > 1/2``, by its inverse survival function at the upper-tail share,
+    so that a far tail keeps its precision). Otherwise the root of
     ``F(x) = u`` lies between the smallest and largest component quantile
     at ``u`` (each ``F_k`` is monotone, so ``F`` at the smallest is at most
     ``u`` and at the largest at least ``u``) and is found by
@@ -733,20 +762,40 @@ class Mixture(Distribution):
 
     def from_normal(self, z: FloatArray) -> FloatArray:
         z = np.asarray(z, dtype=np.float64)
+        if len(self.components) == 1:
+            return np.asarray(self.components[0].from_normal(z) * np.ones_like(z), dtype=np.float64)
+        try:
+            pieces = _disjoint_pieces(self.components, self.weights)
+        except TypeError:  # a component with parameters per world is not hashable: no cache, no pieces
+            pieces = None
+        if pieces is None:
+            return self._bisect(z)
+        x = _invert_pieces(pieces, z)
+        lost = ~np.isfinite(x) & np.isfinite(z)  # a score beyond about 37.5: its tail share underflowed to 0
+        if lost.any():
+            x[lost] = self._bisect(z[lost])
+        return x
+
+    def _bisect(self, z: FloatArray) -> FloatArray:
+        """The quantiles at normal scores ``z`` by bisection on ``F`` (the general method, any components)."""
+        z = np.asarray(z, dtype=np.float64)
         with np.errstate(invalid="ignore", over="ignore"):
             qs = np.stack([c.from_normal(z) * np.ones_like(z) for c in self.components])
         lo, hi = qs.min(axis=0), qs.max(axis=0)
-        if len(self.components) == 1:
-            return np.asarray(lo, dtype=np.float64)
         u_lo = special.ndtr(np.minimum(z, 0.0))  # the target, from below for z <= 0 ...
         s_hi = special.ndtr(-np.maximum(z, 0.0))  # ... and as an upper-tail share for z > 0
         upper = z > 0
-        for _ in range(MIXTURE_STEPS):
-            mid = lo + (hi - lo) / 2
-            below = np.where(upper, self._sf(mid) > s_hi, self.cdf(mid) < u_lo)
-            lo = np.where(below, mid, lo)
-            hi = np.where(below, hi, mid)
-        return self._snap_to_atoms(lo + (hi - lo) / 2, upper, u_lo, s_hi)
+        x = np.empty_like(z)
+        # Each half bisects on its own function alone: the CDF below the median, the survival function above.
+        for part, f, target, right in ((~upper, self.cdf, u_lo, False), (upper, self._sf, s_hi, True)):
+            a, b, t = lo[part], hi[part], target[part]
+            for _ in range(MIXTURE_STEPS):
+                mid = a + (b - a) / 2
+                below = f(mid) > t if right else f(mid) < t
+                a = np.where(below, mid, a)
+                b = np.where(below, b, mid)
+            x[part] = a + (b - a) / 2
+        return self._snap_to_atoms(x, upper, u_lo, s_hi)
 
     def _snap_to_atoms(self, x: FloatArray, upper: BoolArray, u_lo: FloatArray, s_hi: FloatArray) -> FloatArray:
         """``x`` with every draw whose target falls in a constant component's jump set to that constant exactly.
@@ -780,6 +829,74 @@ class Mixture(Distribution):
     def describe(self) -> str:
         parts = ", ".join(f"{_g(w)}: {c.describe()}" for c, w in zip(self.components, self.weights))
         return f"mixture({parts})"
+
+
+@functools.lru_cache(maxsize=256)
+def _disjoint_pieces(
+    components: tuple[Distribution, ...], weights: tuple[float, ...]
+) -> tuple[tuple[Distribution, float, float, float, float, float], ...] | None:
+    """A mixture's components in the order of their supports, if no two overlap; else None.
+
+    Each piece is ``(component, weight, M, S, lo, hi)``: ``M`` the weight of
+    the pieces below it, ``S`` of those above, ``[lo, hi]`` its support
+    (its inverse CDF at 0 and 1). Supports may touch (``hi_k == lo_k+1``); a
+    constant is the support ``[c, c]``. Parameters given per world (a
+    hierarchical component) or an undefined end make it None.
+    """
+    ends = []
+    for c, w in zip(components, weights):
+        try:
+            with np.errstate(all="ignore"):
+                lo_hi = np.asarray(c.ppf(np.array([0.0, 1.0])), dtype=np.float64)
+        except (NotImplementedError, TypeError, ValueError):
+            return None
+        if lo_hi.shape != (2,) or np.isnan(lo_hi).any() or not w > 0:
+            return None
+        ends.append((float(lo_hi[0]), float(lo_hi[1]), c, float(w)))
+    ends.sort(key=lambda e: (e[0], e[1]))
+    if any(a[1] > b[0] for a, b in itertools.pairwise(ends)):
+        return None
+    # M and S each summed from their own end, so that the bottom piece's M and the top piece's S are exactly 0
+    below = np.concatenate([[0.0], np.cumsum([e[3] for e in ends])[:-1]])
+    above = np.concatenate([[0.0], np.cumsum([e[3] for e in reversed(ends)])[:-1]])[::-1]
+    return tuple((c, w, float(m), float(s), lo, hi) for (lo, hi, c, w), m, s in zip(ends, below, above))
+
+
+def _invert_pieces(
+    pieces: tuple[tuple[Distribution, float, float, float, float, float], ...], z: FloatArray
+) -> FloatArray:
+    """The quantiles at normal scores ``z`` of a mixture whose supports do not overlap (:func:`_disjoint_pieces`).
+
+    For ``z <= 0``, ``u = Phi(z)`` falls in the piece with ``M_k < u <= M_k + w_k``
+    and the draw is ``F_k^-1((u - M_k) / w_k)``; for ``z > 0``, the upper-tail
+    share ``s = Phi(-z)`` in the piece with ``S_k <= s < S_k + w_k`` gives
+    ``S_k^-1((s - S_k) / w_k)`` (the inverse survival function). Each draw is
+    clipped to its piece's support, so that rounding never breaks the order.
+    """
+    upper = z > 0
+    u = special.ndtr(np.minimum(z, 0.0))
+    s = special.ndtr(-np.maximum(z, 0.0))
+    n = len(pieces)
+    top = np.cumsum([p[1] for p in pieces])  # M_k + w_k
+    from_top = np.cumsum([p[1] for p in reversed(pieces)])  # S_k + w_k, the top piece first
+    k = np.where(
+        upper,
+        n - 1 - np.minimum(np.searchsorted(from_top, s, side="right"), n - 1),
+        np.minimum(np.searchsorted(top, u, side="left"), n - 1),
+    )
+    x = np.empty_like(z)
+    for j, (c, w, m, t, lo, hi) in enumerate(pieces):
+        if isinstance(c, Constant):
+            x[k == j] = c.value
+            continue
+        low = (k == j) & ~upper
+        high = (k == j) & upper
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if low.any():
+                x[low] = np.clip(c.ppf(np.clip((u[low] - m) / w, 0.0, 1.0)), lo, hi)
+            if high.any():
+                x[high] = np.clip(_sf_quantile(c, np.clip((s[high] - t) / w, 0.0, 1.0)), lo, hi)
+    return x
 
 
 # --------------------------------------------------------------------------
