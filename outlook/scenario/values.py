@@ -9,11 +9,11 @@ file has declared so far. Never decides what a section means; never samples.
 
 from __future__ import annotations
 
-import contextlib
 import keyword
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from types import TracebackType
 from typing import Any
 
 from ..errors import Location, ScenarioError, did_you_mean
@@ -44,6 +44,44 @@ _YAML_WORDS = {
 
 class Skip(Exception):
     """A problem has been recorded: skip the value it was found in (see :meth:`Reader.collecting`)."""
+
+
+class _Collecting:
+    """:meth:`Reader.collecting`: keep a :class:`ScenarioError` raised in the block, swallow :class:`Skip`."""
+
+    __slots__ = ("errors",)
+
+    def __init__(self, errors: list[ScenarioError]) -> None:
+        self.errors = errors
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> bool:
+        if kind is None:
+            return False
+        if issubclass(kind, Skip):
+            return True
+        if issubclass(kind, ScenarioError):  # from the expression compiler, or a record's own checks
+            self.errors.append(exc)  # type: ignore[arg-type]
+            return True
+        return False
+
+
+class _Placing:
+    """:meth:`Reader.placing`: raise a :class:`ScenarioError` from the block again, located by the reader."""
+
+    __slots__ = ("kp", "node", "reader")
+
+    def __init__(self, reader: Reader, node: Node, kp: str) -> None:
+        self.reader, self.node, self.kp = reader, node, kp
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if kind is not None and issubclass(kind, ScenarioError):
+            raise self.reader._placed(exc, self.node, self.kp) from None  # type: ignore[arg-type]
 
 
 class Reader:
@@ -80,29 +118,25 @@ class Reader:
 
     # -- collecting problems -----------------------------------------------
 
-    @contextlib.contextmanager
-    def collecting(self) -> Iterator[None]:
-        """Run a block; a problem raised inside it is kept, and the rest of the block skipped."""
-        try:
-            yield
-        except Skip:
-            pass
-        except ScenarioError as exc:  # from the expression compiler, or a record's own checks
-            self.errors.append(exc)
+    def collecting(self) -> _Collecting:
+        """Run a block; a problem raised inside it is kept, and the rest of the block skipped.
 
-    @contextlib.contextmanager
-    def placing(self, node: Node, kp: str) -> Iterator[None]:
+        A context manager (``with reader.collecting(): ...``), entered some
+        thousand times a file: a small class, not ``contextlib.contextmanager``,
+        whose generator costs several times as much per entry.
+        """
+        return _Collecting(self.errors)
+
+    def placing(self, node: Node, kp: str) -> _Placing:
         """Locate the problems a record finds in itself: at the node below ``node`` that their key path names.
 
         A record checks its own invariants when it is made, and names a
         problem by key path alone (``drivers.troops.range``); the reader,
         which knows where ``node`` (the value at ``kp``) and its children
-        are written, gives the problem that place.
+        are written, gives the problem that place. A context manager, as
+        :meth:`collecting`.
         """
-        try:
-            yield
-        except ScenarioError as exc:
-            raise self._placed(exc, node, kp) from None
+        return _Placing(self, node, kp)
 
     def _placed(self, exc: ScenarioError, node: Node, kp: str) -> ScenarioError:
         key_path = exc.where.key_path
