@@ -31,8 +31,8 @@ def test_the_table_is_outlook_sourcing_in_every_format() -> None:
     assert len(lines) == 2 + len(want)
     code, out, _ = _cli("sourcing", "outbreak-vaccine-race")
     assert code == 0
-    assert out.startswith(f"scenario_id outbreak-vaccine-race, sources {len(want)}\n")
-    assert "ungraded" in out  # an ungraded source shows as ungraded, never as reliable
+    assert out.startswith(f"outbreak-vaccine-race: {len(want)} source{'s' if len(want) != 1 else ''}\n")
+    assert "reliability ungraded (never taken as reliable)" in out  # never shown as reliable
 
 
 def test_a_missing_scenario_is_one_line_and_exit_2() -> None:
@@ -42,12 +42,57 @@ def test_a_missing_scenario_is_one_line_and_exit_2() -> None:
     assert err.startswith("no-such-case: no such file, and no bundled scenario with that id")
 
 
-def test_the_table_fits_a_wide_terminal_and_says_what_it_cut() -> None:
-    """The bundled case's lists of citing items run to hundreds of characters: the table cuts them (its lines
-    were 1,572 characters wide) and says so; CSV keeps them whole."""
+def test_the_text_form_fits_a_terminal_and_keeps_every_list_whole() -> None:
+    """The bundled case's lists of citing items run to hundreds of characters: side by side its 13 columns
+    were 357 characters wide, with every list cut. The text form gives a block per source, wrapped at 100,
+    and every citing item, grade and reached node is there; CSV keeps the columns."""
+    import outlook
+
     code, out, _ = _cli("sourcing", "nk-troops-russia")
     assert code == 0
-    assert max(len(line) for line in out.splitlines()) < 400
-    assert "cells longer than 48 characters are cut; --format csv or json gives them whole" in out
+    assert max(len(line) for line in out.splitlines()) <= 100
+    assert "…" not in out
+    table = outlook.sourcing("nk-troops-russia")
+    flat = " ".join(out.split())  # wrapping joined again
+    for r in table.itertuples(index=False):
+        assert f"{r.source}  {r.title}" in out
+        for item in r.cited_by.split(", "):
+            assert item + "," in flat or item + " " in flat + " "
+        for node in r.reaches.split(", "):
+            assert node in flat
+        quotes = len(r.credibility.split(", "))
+        assert f"quotes ({quotes}): {r.supports} supporting, {r.contradicts} contradicting" in flat
+    assert "reliability F (reliability cannot be judged)" in out
+    assert "reliability B (usually reliable)" in out
     code, csv_out, _ = _cli("sourcing", "nk-troops-russia", "--format", "csv")
     assert "…" not in csv_out
+
+
+def test_the_text_form_says_what_feeds_no_probability() -> None:
+    """A source that reaches no event or scenario says so, as does one that nothing cites."""
+    import pandas as pd
+
+    from outlook.commands.sourcing import as_text
+
+    row = {
+        "source": "memo",
+        "title": "A memo",
+        "kind": "official",
+        "reliability": "A",
+        "interested_party": "yes",
+        "date": "2030-01-01",
+        "after_as_of": True,
+        "cited_by": "",
+        "supports": 0,
+        "contradicts": 0,
+        "credibility": "",
+        "basis": "",
+        "reaches": "",
+    }
+    text = as_text("case", pd.DataFrame([row]))
+    assert text.startswith("case: 1 source\n")
+    text = " ".join(text.split("\n      "))  # the wrapped lines joined again
+    assert "reliability A (completely reliable)" in text
+    assert "dated 2030-01-01, AFTER the information cut-off" in text
+    assert "quotes: none: nothing cites it" in text
+    assert "reaches: no event and no scenario: its figures change no probability" in text

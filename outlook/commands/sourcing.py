@@ -40,23 +40,82 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     scenario = load_scenario(find_scenario(args.scenario))
     table = sourcing(scenario)
-    shown = table
-    if args.format == "table":  # a terminal's width: long lists cut, whole in --format csv or json
-        shown = table.map(lambda v: _cut(v) if isinstance(v, str) else v)
-    write_frames(args.format, {"scenario_id": scenario.id, "sources": len(table)}, {"sourcing": shown}, out)
-    if args.format == "table" and not shown.equals(table):
-        out.write(f"(cells longer than {_WIDTH} characters are cut; --format csv or json gives them whole)\n")
+    if args.format == "table":
+        out.write(as_text(scenario.id, table))
+        return 0
+    write_frames(args.format, {"scenario_id": scenario.id, "sources": len(table)}, {"sourcing": table}, out)
     return 0
 
 
-#: The widest cell ``outlook sourcing`` prints as a table.
-_WIDTH = 48
+#: The width the text form wraps its lists to.
+WIDTH = 100
 
 
-def _cut(text: str) -> str:
-    """``text`` as it fits in :data:`_WIDTH` characters, ending in an ellipsis if it was cut.
+def as_text(scenario_id: str, table: Any) -> str:
+    """The sourcing table as a terminal reads it: a block per source, every list whole, wrapped at :data:`WIDTH`.
 
-    >>> _cut("short"), len(_cut("x" * 100))
-    ('short', 48)
+    Its 13 columns side by side ran to some 360 characters a line (or cut
+    every list short); here each source takes a few lines: its title; its
+    kind, Admiralty reliability (with the grade's meaning, NATO STANAG
+    2511), interested party and date against the cut-off; its quotes for
+    and against with their credibility and basis grades counted; what
+    cites it; and what it reaches, or that it reaches no probability.
+    ``--format csv`` and ``json`` give the columns as they are.
     """
-    return text if len(text) <= _WIDTH else text[: _WIDTH - 1] + "…"
+    import textwrap
+
+    from .._text import terminal_safe
+    from ..report.sourcing import RELIABILITY
+
+    def wrapped(label: str, text: str) -> list[str]:
+        return textwrap.wrap(
+            terminal_safe(f"{label}: {text}"),
+            WIDTH,
+            initial_indent="  ",
+            subsequent_indent="      ",
+            break_on_hyphens=False,
+        )
+
+    def counted(listed: str) -> str:
+        items = [x for x in (s.strip() for s in listed.split(",")) if x]
+        counts: dict[str, int] = {}
+        for x in items:
+            counts[x] = counts.get(x, 0) + 1
+        return ", ".join(f"{k} x{n}" for k, n in sorted(counts.items()))
+
+    n = len(table)
+    lines = [f"{terminal_safe(scenario_id)}: {n} source{'s' if n != 1 else ''}"]
+    for r in table.to_dict(orient="records"):
+        lines.append("")
+        lines.append(terminal_safe(f"{r['source']}  {r['title']}"))
+        grade = str(r["reliability"])
+        meaning = RELIABILITY.get(grade, "never taken as reliable" if grade == "ungraded" else "")
+        after = r["after_as_of"]
+        when = str(r["date"] or "undated")
+        if after is True:
+            when += ", AFTER the information cut-off"
+        elif after is False:
+            when += ", by the cut-off"
+        facts = f"{r['kind']}; reliability {grade}" + (f" ({meaning})" if meaning else "")
+        facts += f"; interested party: {r['interested_party']}; dated {when}"
+        lines += wrapped("source", facts)
+        quotes = [x for x in str(r["credibility"]).split(",") if x.strip()]
+        if quotes:
+            stance = f"{r['supports']} supporting, {r['contradicts']} contradicting"
+            lines += wrapped(
+                f"quotes ({len(quotes)})",
+                f"{stance}; credibility {counted(str(r['credibility']))}; basis {counted(str(r['basis']))}",
+            )
+        else:
+            lines += wrapped("quotes", "none: nothing cites it")
+        cited = [x for x in str(r["cited_by"]).split(", ") if x]
+        if cited:
+            lines += wrapped(f"cited by ({len(cited)})", ", ".join(cited))
+        reached = [x for x in str(r["reaches"]).split(", ") if x]
+        if reached:
+            events = [x for x in reached if x.startswith("event:")]
+            scenarios = [x for x in reached if x.startswith("scenario:")]
+            lines += wrapped(f"reaches ({len(events)} events, {len(scenarios)} scenarios)", ", ".join(reached))
+        else:
+            lines += wrapped("reaches", "no event and no scenario: its figures change no probability")
+    return "\n".join(lines) + "\n"
