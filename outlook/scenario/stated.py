@@ -519,6 +519,18 @@ def sampling_problem(d: dist.Distribution) -> str | None:
     >>> sampling_problem(dist.Constant(1e308))
     'values reach 1e+308, beyond 1e+150: too large for a run to summarise; express it in larger units'
     """
+    try:
+        return _sampling_problem_of(d)  # a pure function of the parameters: a what-if's unchanged drivers hit
+    except TypeError:  # parameters that cannot be hashed (arrays): no cache
+        return _sampling_problem(d)
+
+
+@functools.lru_cache(maxsize=1024)
+def _sampling_problem_of(d: dist.Distribution) -> str | None:
+    return _sampling_problem(d)
+
+
+def _sampling_problem(d: dist.Distribution) -> str | None:
     if isinstance(d, dist.Truncated | dist.Mixture):
         return _composite_sampling_problem(d)
     params = {f.name: getattr(d, f.name) for f in fields(d) if isinstance(getattr(d, f.name), float)}  # type: ignore[arg-type]
