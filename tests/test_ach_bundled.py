@@ -85,6 +85,12 @@ def test_the_command_runs_on_the_bundled_case() -> None:
     assert text.startswith("nk-troops-russia: analysis of competing hypotheses")
     assert "partnership_exchange" in text
     assert "leading: " in text
+    # each linchpin says whether the leader changes or keeps its place with another word
+    pins = text.split("linchpins (what changes the leading hypothesis or its word)\n")[1].split("note:")[0]
+    lines = [line for line in pins.splitlines() if line.startswith("  ")]
+    assert lines
+    assert all(" still leads, " in line or " leads instead" in line for line in lines)
+    assert "  e_partnership observed flipped: testing_the_west leads instead (unlikely)" in lines
 
 
 def test_the_report_has_the_competing_hypotheses_section() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Hashable, Mapping
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .assumptions import _DEFAULT_SAMPLES, _whole
@@ -122,12 +123,29 @@ def _text(a: ACH, out: TextIO) -> None:
     if a.linchpin.empty:
         out.write("linchpins: none (no item left out or flipped changes the leader or its word)\n")
     else:
-        out.write("linchpins\n")
+        out.write("linchpins (what changes the leading hypothesis or its word)\n")
         for row in a.linchpin.to_dict("records"):
-            after = str(row["leader_after"]) + (f" ({row['word_after']})" if row["word_after"] else "")
-            out.write(terminal_safe(f"  {row['evidence']} {row['test']}: {after}") + "\n")
+            out.write(terminal_safe(f"  {row['evidence']} {row['test']}: {_after(a, row)}") + "\n")
     for note in a.notes:
         out.write(terminal_safe(f"note: {note}") + "\n")
+
+
+def _after(a: ACH, row: Mapping[Hashable, Any]) -> str:
+    """What a linchpin test does to the verdict: the leader changes, or stays with another word.
+
+    >>> from types import SimpleNamespace
+    >>> a = SimpleNamespace(leader="h1", word="likely")
+    >>> _after(a, {"leader_after": "h2", "word_after": "unlikely"})
+    'h2 leads instead (unlikely)'
+    >>> _after(a, {"leader_after": "h1", "word_after": "roughly even chance"})
+    'h1 still leads, roughly even chance instead of likely'
+    """
+    leader, word = str(row["leader_after"]), str(row["word_after"] or "")
+    if leader != a.leader:
+        return f"{leader} leads instead" + (f" ({word})" if word else "")
+    return f"{leader} still leads" + (
+        f", {word} instead of {a.word}" if word and a.word else f" ({word})" if word else ""
+    )
 
 
 def _json(a: ACH, out: TextIO) -> None:
