@@ -440,6 +440,7 @@ def test_the_command_writes_json_csv_and_text(tmp_path: object) -> None:
     out = io.StringIO()
     assert cli.main(["confidence", str(path), "-n", "100", "--inner", "50"], stdout=out, stderr=err) == 0
     assert "not an ICD standard" in out.getvalue()
+    assert "p: the probability over these draws (a run's own estimate differs from it" in out.getvalue()
     err = io.StringIO()
     assert cli.main(["confidence", str(path), "-n", "1"], stdout=io.StringIO(), stderr=err) == 2
     assert "expected a whole number of samples from 2 to 10,000,000, got '1'" in err.getvalue()

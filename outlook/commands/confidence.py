@@ -96,6 +96,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     out.write(
         f"{terminal_safe(scenario.id)}: analytic confidence, {c.samples} draws of the drivers "
         f"x {c.inner} of the event clocks (nested route), seed {c.seed}\n"
+        "p: the probability over these draws (a run's own estimate differs from it within Monte Carlo error)\n"
         "range: 5th-95th percentile over the drivers of the probability given them (outlook's convention, "
         "not an ICD standard)\n\n"
     )
