@@ -516,10 +516,10 @@ class StudentT(_TailSafe):
     scale: float | FloatArray = 1.0
 
     def ppf(self, u: FloatArray) -> FloatArray:
-        return np.asarray(self.location + self.scale * special.stdtrit(self.df, u), dtype=np.float64)
+        return np.asarray(self.location + self.scale * _stdtrit(self.df, u), dtype=np.float64)
 
     def isf(self, q: FloatArray) -> FloatArray:
-        return np.asarray(self.location - self.scale * special.stdtrit(self.df, q), dtype=np.float64)
+        return np.asarray(self.location - self.scale * _stdtrit(self.df, q), dtype=np.float64)
 
     def cdf(self, x: FloatArray) -> FloatArray:
         return np.asarray(special.stdtr(self.df, (np.asarray(x) - self.location) / self.scale), dtype=np.float64)
@@ -530,6 +530,17 @@ class StudentT(_TailSafe):
 
     def describe(self) -> str:
         return f"student_t(df={_g(self.df)}, location={_g(self.location)}, scale={_g(self.scale)})"  # type: ignore[arg-type]
+
+
+def _stdtrit(df: float | FloatArray, u: FloatArray) -> FloatArray:
+    """``scipy.special.stdtrit(df, u)``, with ``-inf`` where it wrongly gives ``+inf`` below the median.
+
+    ``stdtrit(df, 0)`` is ``+inf``, and so is ``stdtrit(3, 1e-250)``: the far
+    lower tail comes back with the wrong sign. The quantile there is below
+    any float, so ``-inf`` (the draw is then refused as not finite, located).
+    """
+    x = np.asarray(special.stdtrit(df, u), dtype=np.float64)
+    return np.where((np.asarray(u) < 0.5) & (x > 0), -np.inf, x)
 
 
 @dataclass(frozen=True, slots=True)
@@ -618,7 +629,13 @@ def _sf_quantile(d: Distribution, q: FloatArray) -> FloatArray:
         x = np.exp(np.log(d.hi) - q * np.log(np.divide(d.hi, d.lo)))
         return np.asarray(np.clip(x, d.lo, d.hi), dtype=np.float64)  # exp(log(hi)) may round above hi
     if isinstance(d, Beta):
-        return np.asarray(d.lo + (d.hi - d.lo) * special.betainccinv(d.alpha, d.beta, q), dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            x = special.betainccinv(d.alpha, d.beta, q)
+        # betainccinv gives NaN for shares below about 1e-120 with some shapes: there 1 - q is 1, the top
+        x = np.where(np.isnan(x) & (q >= 0), special.betaincinv(d.alpha, d.beta, 1.0 - q), x)
+        return np.asarray(d.lo + (d.hi - d.lo) * x, dtype=np.float64)
+    if isinstance(d, Truncated):
+        return d._invert(np.zeros(q.shape, dtype=bool), np.zeros_like(q), q)
     if isinstance(d, Triangular):
         a, m, b = d.lo, d.mode, d.hi
         with np.errstate(invalid="ignore"):
@@ -771,6 +788,7 @@ class Mixture(Distribution):
         if pieces is None:
             return self._bisect(z)
         x = _invert_pieces(pieces, z)
+        x[np.isnan(z)] = np.nan  # searchsorted would put a NaN score in the top piece
         lost = ~np.isfinite(x) & np.isfinite(z)  # a score beyond about 37.5: its tail share underflowed to 0
         if lost.any():
             x[lost] = self._bisect(z[lost])
@@ -839,20 +857,20 @@ def _disjoint_pieces(
 
     Each piece is ``(component, weight, M, S, lo, hi)``: ``M`` the weight of
     the pieces below it, ``S`` of those above, ``[lo, hi]`` its support
-    (its inverse CDF at 0 and 1). Supports may touch (``hi_k == lo_k+1``); a
-    constant is the support ``[c, c]``. Parameters given per world (a
-    hierarchical component) or an undefined end make it None.
+    (:func:`_support`). Supports may touch (``hi_k == lo_k+1``); a
+    constant is the support ``[c, c]``. A component whose support is not
+    known (a shape :func:`_support` does not name, parameters given per
+    world) makes it None.
     """
     ends = []
     for c, w in zip(components, weights):
-        try:
-            with np.errstate(all="ignore"):
-                lo_hi = np.asarray(c.ppf(np.array([0.0, 1.0])), dtype=np.float64)
-        except (NotImplementedError, TypeError, ValueError):
+        support = _support(c)
+        if support is None or not w > 0:
             return None
-        if lo_hi.shape != (2,) or np.isnan(lo_hi).any() or not w > 0:
+        lo, hi = support
+        if not (lo == hi if isinstance(c, Constant) else lo < hi):
             return None
-        ends.append((float(lo_hi[0]), float(lo_hi[1]), c, float(w)))
+        ends.append((lo, hi, c, float(w)))
     ends.sort(key=lambda e: (e[0], e[1]))
     if any(a[1] > b[0] for a, b in itertools.pairwise(ends)):
         return None
@@ -860,6 +878,30 @@ def _disjoint_pieces(
     below = np.concatenate([[0.0], np.cumsum([e[3] for e in ends])[:-1]])
     above = np.concatenate([[0.0], np.cumsum([e[3] for e in reversed(ends)])[:-1]])[::-1]
     return tuple((c, w, float(m), float(s), lo, hi) for (lo, hi, c, w), m, s in zip(ends, below, above))
+
+
+def _support(d: Distribution) -> tuple[float, float] | None:
+    """The closed interval ``[lo, hi]`` that holds ``d``'s draws, from its parameters; None if not known.
+
+    Stated per shape, not read off ``ppf(0)`` and ``ppf(1)``: ``stdtrit(df, 0)``
+    is ``+inf``, which would make a Student's t look like a point at infinity.
+    A truncated shape's is its base's cut to ``[lo, hi]``.
+    """
+    try:
+        if isinstance(d, Constant):
+            return float(d.value), float(d.value)
+        if isinstance(d, Uniform | LogUniform | Triangular | Beta):
+            return float(d.lo), float(d.hi)
+        if isinstance(d, Normal | StudentT):
+            return -math.inf, math.inf
+        if isinstance(d, LogNormal | Gamma):
+            return 0.0, math.inf
+        if isinstance(d, Truncated):
+            base = _support(d.base)
+            return None if base is None else (max(base[0], float(d.lo)), min(base[1], float(d.hi)))
+    except TypeError:  # parameters per world: arrays
+        return None
+    return None
 
 
 def _invert_pieces(
