@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
+from ._pieces import PIECE, pieces
 from ._types import BoolArray, FloatArray
 
 __all__ = [
@@ -236,7 +237,16 @@ class Beta(Distribution):
         )
 
     def from_normal(self, z: FloatArray) -> FloatArray:
-        """Inverse CDF at ``ndtr(z)``, tabulated (see :func:`_beta_table`)."""
+        """Inverse CDF at ``ndtr(z)``, tabulated (see :func:`_beta_table`); a block a cache-sized piece at a time."""
+        z = np.asarray(z, dtype=np.float64)
+        if z.ndim != 1 or z.size <= PIECE:
+            return self._from_normal(z)
+        out = np.empty(z.shape)
+        for part in pieces(z.size):
+            out[part] = self._from_normal(z[part])
+        return out
+
+    def _from_normal(self, z: FloatArray) -> FloatArray:
         table = _table_so_far(self.alpha, self.beta)
         # linear interpolation on the uniform grid, without a search; each step in place (a block's draws are
         # 512 kB an array: fresh arrays cost more than the arithmetic), the same operations in the same order

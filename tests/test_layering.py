@@ -46,7 +46,15 @@ ROOT = Path(outlook.__file__).parent
 
 #: The layers, upstream first: (rank, module prefixes).
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("outlook._text", "outlook._types", "outlook._version", "outlook.errors", "outlook._bundled", "outlook._cache"),
+    (
+        "outlook._text",
+        "outlook._types",
+        "outlook._version",
+        "outlook.errors",
+        "outlook._bundled",
+        "outlook._cache",
+        "outlook._pieces",
+    ),
     ("outlook.distributions",),
     ("outlook.scenario",),
     ("outlook.model", "outlook.testing"),

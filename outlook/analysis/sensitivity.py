@@ -570,8 +570,8 @@ def _target_sum(
     for rule in s.rules[:k]:
         if rule.when is None:
             return 0.0
-        free &= ~(rule.when.evaluate(scope, n, needed=free) == 1)
+        free &= ~rule.when.holds(scope, n, needed=free)
     when = s.rules[k].when
     if when is None:
         return float(np.count_nonzero(free))
-    return float(np.count_nonzero(free & (when.evaluate(scope, n, needed=free) == 1)))
+    return float(np.count_nonzero(free & when.holds(scope, n, needed=free)))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import distributions as dist
+from .._pieces import PIECE, pieces
 from .._types import FloatArray
 from ..errors import SimulationError
 from .compile import Model
@@ -299,14 +300,21 @@ def _curve_counts(t: FloatArray, grid: FloatArray) -> np.ndarray:
     slower), then corrected by one where rounding put it off; a grid with
     the times of claims added (:func:`~outlook.model.compile_model`) is searched.
     """
+    if t.size > PIECE:  # a cache-sized piece at a time (outlook._pieces): counts add
+        return np.asarray(np.sum([_curve_counts(t[part], grid) for part in pieces(t.size)], axis=0))
     t = t[t <= grid[-1]]  # most worlds of a rare event: never, off the curve
     if grid.size == 1 or grid[-1] <= 0:
         return np.bincount(np.zeros(t.size, dtype=np.intp), minlength=grid.size)
     step = np.diff(grid)
     if float(step.max() - step.min()) > 1e-9 * float(grid[-1]):
         return np.bincount(np.searchsorted(grid, t, side="left"), minlength=grid.size)
-    idx = np.minimum(np.ceil(t * ((grid.size - 1) / grid[-1])), grid.size - 1).astype(np.intp)
-    idx -= (idx > 0) & (grid[idx - 1] >= t)  # the first grid time at or after t
+    x = t * ((grid.size - 1) / grid[-1])
+    np.ceil(x, out=x)
+    np.minimum(x, grid.size - 1, out=x)
+    idx = x.astype(np.intp)
+    # the first grid time at or after t: one down where the point before is still at or after it (the grid with
+    # -inf in front, so that index 0 needs no mask), one up where the point is before it
+    idx -= np.concatenate(([-np.inf], grid))[idx] >= t
     idx += grid[idx] < t
     return np.bincount(idx, minlength=grid.size)
 

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._pieces import PIECE
+from .._pieces import pieces as cache_pieces
 from .._types import FloatArray
 from ..errors import SimulationError, of_worlds
 from ..scenario import Event
@@ -71,6 +73,12 @@ def event_times(
         r = rates[:, 0]
         with np.errstate(all="ignore"):  # a tiny rate overflows to inf: never
             return np.where(r > 0, exp / np.where(r > 0, r, 1.0), np.inf)
+    if n > PIECE:  # each world alone: a cache-sized piece at a time (outlook._pieces), the same numbers
+        out = np.empty(n)
+        for part in cache_pieces(n):
+            mods = [(t[part], b, a[part] if isinstance(a, np.ndarray) else a) for t, b, a in modifiers]
+            out[part] = event_times(exp[part], ends, rates[part], mods)
+        return out
     pieces: list[tuple[FloatArray | float, FloatArray | float, FloatArray]]  # start, length, rate
     if not modifiers:  # the same breakpoints in every world
         edges = [0.0, *ends.tolist(), math.inf]

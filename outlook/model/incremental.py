@@ -412,7 +412,7 @@ def _relabel(
             when = rules[ri].when
             if when is None:
                 break
-            hit = free & (when.evaluate(scope, n, needed=free) == 1)
+            hit = free & when.holds(scope, n, needed=free)
             label[hit] = ri
             free &= ~hit
     return labels

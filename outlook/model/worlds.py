@@ -384,7 +384,7 @@ def label_worlds(model: Model, values: Mapping[str, FloatArray], times: Mapping[
         for ri, rule in enumerate(rules):
             if rule.when is None:
                 break
-            hit = free & (rule.when.evaluate(scope, n, needed=free) == 1)
+            hit = free & rule.when.holds(scope, n, needed=free)
             np.copyto(label, ri, where=hit)
             free ^= hit  # hit lies within free: xor clears it
     return labels

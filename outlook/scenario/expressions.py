@@ -233,6 +233,30 @@ class Expression:
             undecided in some world: the message names the comparison, its
             location and the number of worlds (see :func:`_pair`).
         """
+        arr = self._value(env, needed)
+        if arr.dtype == bool:
+            arr = arr.astype(np.float64)
+        if arr.shape != (n,):
+            arr = np.broadcast_to(arr.astype(np.float64, copy=False), (n,))
+        return arr.astype(np.float64, copy=False)
+
+    def holds(self, env: Env, n: int, *, needed: np.ndarray | None = None) -> np.ndarray:
+        """Where the value is 1 (a condition that holds), shape ``(n,)`` booleans: ``evaluate(...) == 1``.
+
+        Without the round trip through floats that :meth:`evaluate` makes of a
+        condition (a scenario rule's, once per horizon and block). Raises as
+        :meth:`evaluate` does.
+        """
+        arr = self._value(env, needed)
+        if arr.dtype != bool:
+            with np.errstate(invalid="ignore"):
+                arr = np.asarray(arr == 1)
+        if arr.shape != (n,):
+            arr = np.broadcast_to(arr, (n,))
+        return arr
+
+    def _value(self, env: Env, needed: np.ndarray | None) -> np.ndarray:
+        """The raw value (booleans for a condition), undecided comparisons refused where ``needed``."""
         token = _UNDECIDED.set([])
         try:
             with np.errstate(all="ignore"):
@@ -242,12 +266,7 @@ class Expression:
             _UNDECIDED.reset(token)
         if undecided:
             _refuse_undecided(np.asarray(value), undecided, needed)
-        arr = np.asarray(value)
-        if arr.dtype == bool:
-            arr = arr.astype(np.float64)
-        if arr.shape != (n,):
-            arr = np.broadcast_to(arr.astype(np.float64, copy=False), (n,))
-        return arr.astype(np.float64, copy=False)
+        return np.asarray(value)
 
     def __str__(self) -> str:
         return self.text
