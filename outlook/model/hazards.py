@@ -179,29 +179,35 @@ def _event_hazard(model: Model, e: Event, env: Mapping[str, FloatArray], n: int)
         return np.empty(0), r[:, None]
     s = model.scenario
     ends = np.array([by_years(h, s.horizons, s.as_of) for h, _ in e.by])  # a horizon's end, a duration or a date
-    probs = np.stack([x.evaluate(env, n) for _, x in e.by], axis=1)
-    bad = ~((probs >= 0) & (probs <= 1))
-    if bad.any():
-        j = int(np.argmax(bad.any(axis=0)))
-        msg = (
-            f"{e.where.located(f'{kp}.by.{e.by[j][0]}')}: probability outside [0, 1] or not a number in "
-            f"{of_worlds(int(bad[:, j].sum()), n)}"
-        )
-        raise SimulationError(msg)
-    falls = np.diff(probs, axis=1) < 0
-    if falls.any():
-        j = int(np.argmax(falls.any(axis=0)))
-        msg = (
-            f"{e.where.located(f'{kp}.by.{e.by[j + 1][0]}')}: cumulative probability falls below that by "
-            f"{e.by[j][0]} in {of_worlds(int(falls[:, j].sum()), n)}; it cannot decrease over time"
-        )
-        raise SimulationError(msg)
+    cols = [x.evaluate(env, n) for _, x in e.by]  # column by column: each contiguous, no (n, k) copy
+    for j, p in enumerate(cols):  # min and max first: the masks only for a message
+        if p.size and not (p.min() >= 0 and p.max() <= 1):  # NaN fails both
+            bad = ~((p >= 0) & (p <= 1))
+            msg = (
+                f"{e.where.located(f'{kp}.by.{e.by[j][0]}')}: probability outside [0, 1] or not a number in "
+                f"{of_worlds(int(bad.sum()), n)}"
+            )
+            raise SimulationError(msg)
+    for j in range(len(cols) - 1):
+        falls = cols[j + 1] < cols[j]
+        if falls.any():
+            msg = (
+                f"{e.where.located(f'{kp}.by.{e.by[j + 1][0]}')}: cumulative probability falls below that by "
+                f"{e.by[j][0]} in {of_worlds(int(falls.sum()), n)}; it cannot decrease over time"
+            )
+            raise SimulationError(msg)
+    widths = np.diff(np.concatenate([[0.0], ends]))
+    rates = np.empty((n, len(cols)), order="F")  # (n, k), each segment's column contiguous
+    prev: FloatArray | float = 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        cumh = -np.log1p(-probs)  # cumulative hazard at each end
-        prev = np.concatenate([np.zeros((n, 1)), cumh[:, :-1]], axis=1)
-        widths = np.diff(np.concatenate([[0.0], ends]))
-        rates = (cumh - prev) / widths
-    rates = np.where(np.isnan(rates), 0.0, rates)  # past certainty: nothing left to happen
+        for j, p in enumerate(cols):
+            cumh = np.log1p(-p)
+            np.negative(cumh, out=cumh)  # the cumulative hazard at the segment's end
+            col = rates[:, j]
+            np.subtract(cumh, prev, out=col)
+            col /= widths[j]
+            col[np.isnan(col)] = 0.0  # past certainty: nothing left to happen
+            prev = cumh
     return ends[:-1], rates
 
 
