@@ -949,29 +949,48 @@ def _invert_pieces(
     clipped to its piece's support, so that rounding never breaks the order.
     """
     upper = z > 0
-    u = special.ndtr(np.minimum(z, 0.0))
-    s = special.ndtr(-np.maximum(z, 0.0))
-    n = len(pieces)
-    top = np.cumsum([p[1] for p in pieces])  # M_k + w_k
-    from_top = np.cumsum([p[1] for p in reversed(pieces)])  # S_k + w_k, the top piece first
-    k = np.where(
-        upper,
-        n - 1 - np.minimum(np.searchsorted(from_top, s, side="right"), n - 1),
-        np.minimum(np.searchsorted(top, u, side="left"), n - 1),
-    )
     x = np.empty_like(z)
-    for j, (c, w, m, t, lo, hi) in enumerate(pieces):
-        if isinstance(c, Constant):
-            x[k == j] = c.value
-            continue
-        low = (k == j) & ~upper
-        high = (k == j) & upper
-        with np.errstate(invalid="ignore", divide="ignore"):
-            if low.any():
-                x[low] = np.clip(c.ppf(np.clip((u[low] - m) / w, 0.0, 1.0)), lo, hi)
-            if high.any():
-                x[high] = np.clip(_sf_quantile(c, np.clip((s[high] - t) / w, 0.0, 1.0)), lo, hi)
+    n = len(pieces)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # each half its own normal tail only, and each world its own piece's inverse
+        below = ~upper
+        u = special.ndtr(z[below])
+        k = np.minimum(np.searchsorted(np.cumsum([p[1] for p in pieces]), u, side="left"), n - 1)  # M_k + w_k
+        x[below] = _invert_half(pieces, k, u, upper=False)
+        s = special.ndtr(-z[upper])
+        from_top = np.cumsum([p[1] for p in reversed(pieces)])  # S_k + w_k, the top piece first
+        k = n - 1 - np.minimum(np.searchsorted(from_top, s, side="right"), n - 1)
+        x[upper] = _invert_half(pieces, k, s, upper=True)
     return x
+
+
+def _invert_half(
+    pieces: tuple[tuple[Distribution, float, float, float, float, float], ...],
+    k: np.ndarray,
+    share: FloatArray,
+    *,
+    upper: bool,
+) -> FloatArray:
+    """:func:`_invert_pieces` for one half: ``share`` is ``u`` (lower) or ``s`` (upper), ``k`` each world's piece."""
+    out = np.empty_like(share)
+    for j, (c, w, m, t, lo, hi) in enumerate(pieces):
+        sel = k == j
+        if not sel.any():
+            continue
+        whole = bool(sel.all())  # most halves fall in one piece: no gather, no scatter
+        if isinstance(c, Constant):
+            out[sel] = c.value
+            continue
+        part = share if whole else share[sel]
+        if upper:
+            value = np.clip(_sf_quantile(c, np.clip((part - t) / w, 0.0, 1.0)), lo, hi)
+        else:
+            value = np.clip(c.ppf(np.clip((part - m) / w, 0.0, 1.0)), lo, hi)
+        if whole:
+            out[:] = value
+        else:
+            out[sel] = value
+    return out
 
 
 # --------------------------------------------------------------------------
