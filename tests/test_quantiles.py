@@ -32,6 +32,9 @@ DATA = {
     "integers": lambda r, n: r.integers(0, 7, n).astype(float),
     "atom-and-continuum": lambda r, n: np.where(r.random(n) < 0.4, 2.0, r.random(n)),
     "constant": lambda r, n: np.full(n, 3.5),
+    # the bundled case's brake: half the values exactly 1, the top levels' brackets a single point
+    "half-an-atom-at-the-top": lambda r, n: np.where(r.random(n) < 0.5, 1.0, 0.5 + 0.5 * r.random(n)),
+    "two-atoms-and-a-continuum": lambda r, n: np.select([(u := r.random(n)) < 0.3, u < 0.55], [0.0, 1.0], r.random(n)),
 }
 
 
@@ -74,6 +77,22 @@ def test_atoms_cost_nothing() -> None:
     rng = np.random.default_rng(1)
     sk = stream((rng.random(2_000_000) < 0.5).astype(float), 100_000)
     assert sk.kept <= 10
+
+
+def test_a_level_inside_an_atom_counts_it_without_copies() -> None:
+    """Where a level's bracket is a single point (half the values are 1), the values in it are counted, not kept:
+    nothing is pending between compactions, and the result is numpy's."""
+    x = DATA["half-an-atom-at-the-top"](np.random.default_rng(4), 1_000_000)
+    sk = QuantileSketch(LEVELS)
+    for i in range(0, x.size, 65_536):
+        sk.update(x[i : i + 65_536])
+    top = [k for k in range(len(LEVELS)) if sk.lo[k] == sk.hi[k] == 1.0]
+    assert top == [3, 4]  # the 75th and 95th percentiles lie in the atom
+    assert all(not sk.pending[k] for k in top)
+    assert sk.point[top].sum() > 400_000  # about half the stream, counted at the two points
+    result = sk.result()
+    assert result is not None
+    assert np.quantile(x, LEVELS).tolist() == result.tolist()
 
 
 @pytest.mark.parametrize("chunk", [65536, 300_000], ids=["c65536", "c300000"])

@@ -58,6 +58,8 @@ class QuantileSketch:
         self.counts: list[np.ndarray | None] = [None for _ in range(k)]
         self.pending: list[list[FloatArray]] = [[] for _ in range(k)]
         self.pending_size = np.zeros(k, dtype=np.int64)
+        # values counted, not kept, while a level's bracket is a single point (an atom: lo == hi)
+        self.point = np.zeros(k, dtype=np.int64)
         self.started = False
 
     def _band(self, n: int) -> np.ndarray:
@@ -88,6 +90,9 @@ class QuantileSketch:
             else:
                 low = x < lo
                 self.below[k] += int(np.count_nonzero(low))
+                if lo == hi:  # a point (an atom's level): what falls in it is that one value, so count it
+                    self.point[k] += int(np.count_nonzero(x == lo))
+                    continue
                 if lo <= hi:  # x < lo implies x <= hi: within [lo, hi] is x <= hi xor x < lo (one pass fewer)
                     kept = x[np.logical_xor(x <= hi, low, out=low)]
                 else:  # brackets of merged sketches that do not meet: nothing is kept
@@ -99,13 +104,21 @@ class QuantileSketch:
                 self._compact(k)
 
     def _compact(self, k: int) -> None:
-        if not self.pending[k]:
+        point = int(self.point[k])
+        if not self.pending[k] and not point:
             return
-        new = np.concatenate(self.pending[k])
+        new = np.concatenate(self.pending[k]) if self.pending[k] else np.empty(0)
         self.pending[k] = []
         self.pending_size[k] = 0
+        self.point[k] = 0
         vals, cnts = self.values[k], self.counts[k]
-        if cnts is None:
+        if point:  # the point's count joins as one more value with its count (counts from here on)
+            allv = np.concatenate([vals, new, [self.lo[k]]])
+            ones = np.ones(vals.size, dtype=np.int64) if cnts is None else cnts
+            allc = np.concatenate([ones, np.ones(new.size, dtype=np.int64), [point]])
+            vals, inv = np.unique(allv, return_inverse=True)
+            cnts = np.bincount(inv.ravel(), weights=allc, minlength=vals.size).astype(np.int64)
+        elif cnts is None:
             vals = np.sort(np.concatenate([vals, new]))
             if vals.size > 1024:
                 distinct = int(np.count_nonzero(np.diff(vals))) + 1
