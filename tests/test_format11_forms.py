@@ -237,6 +237,20 @@ def test_a_version_1_file_loads_confidence_as_before() -> None:
             "s.yaml:8:37: drivers.x.mixture[0].probability: a mixture's component cannot be probability",
         ),
         ("{mixture: [{normal: [0, 1]}]}", "s.yaml:8:25: drivers.x.mixture[0]: missing required key 'weight'"),
+        # a misspelt form beside the weight: that key alone, not the weight too (a fresh reader found both reported)
+        (
+            "{mixture: [{weight: 0.4, constant: 0}, {weight: 0.6, unifrom: [0, 1]}]}",
+            "s.yaml:8:67: drivers.x.mixture[1].unifrom: unknown key 'unifrom'. Did you mean 'uniform'?",
+        ),
+        (
+            "{mixture: [{weight: 0.4, constant: 0}, {wieght: 0.6, uniform: [0, 1]}]}",
+            "s.yaml:8:54: drivers.x.mixture[1].wieght: unknown key 'wieght'. Did you mean 'weight'?",
+        ),
+        # a weight of 0 or below, at the weight (it was placed at the driver)
+        (
+            "{mixture: [{weight: 1.6, constant: 0}, {weight: -0.6, uniform: [0, 1]}]}",
+            "s.yaml:8:62: drivers.x.mixture[1].weight: a weight must be a positive number (got -0.6)",
+        ),
         ("{range: [20%, 60%], shape: normal}", "s.yaml:8:22: drivers.x.range: a range in percentages is a range of probabilities: it needs shape: beta"),
         ("{probability: 140%}", "s.yaml:8:28: drivers.x.probability: probability must lie in [0, 1] (got 1.4)"),
         (

@@ -38,7 +38,7 @@ The modules, in pipeline order:
 from __future__ import annotations
 
 from .accumulate import PERCENTILES, QuantityStats, count_worlds
-from .compile import Model, compile_model, correlation_changes, correlation_repair_note
+from .compile import Model, as_model, compile_model, correlation_changes, correlation_repair_note
 from .graph import DependencyGraph, dependency_graph
 from .hazards import event_times
 from .incremental import Recompute, iter_recomputed, plan_recompute, recompute_worlds
@@ -79,6 +79,7 @@ __all__ = [
     "between_block_se",
     "binomial_se",
     "check_counts",
+    "as_model",
     "compile_model",
     "correlation_changes",
     "correlation_repair_note",

@@ -8,6 +8,7 @@ counted; and the run's note on a repaired matrix. Never samples.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -89,6 +90,28 @@ class Model:
     def per_horizon(self) -> frozenset[str]:
         """The derived quantities with a value per horizon: :func:`~outlook.scenario.timing.per_horizon`."""
         return per_horizon(self.scenario.derived)
+
+
+def as_model(model: Model | Scenario | str | os.PathLike[str]) -> Model:
+    """``model`` as a :class:`Model`: itself, a scenario compiled, or a file path or bundled id loaded and compiled.
+
+    Raises
+    ------
+    TypeError
+        For anything else, naming what was given.
+    ScenarioError, ScenarioErrors
+        If a path or id does not name a scenario, or its file does not load.
+    """
+    if isinstance(model, Model):
+        return model
+    if isinstance(model, Scenario):
+        return compile_model(model)
+    if isinstance(model, str | os.PathLike):
+        from ..scenario import find_scenario, load_scenario
+
+        return compile_model(load_scenario(find_scenario(os.fspath(model))))
+    msg = f"expected a Model, a Scenario, or a scenario file's path or bundled id (got {type(model).__name__})"
+    raise TypeError(msg)
 
 
 def compile_model(scenario: Scenario) -> Model:

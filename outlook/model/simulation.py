@@ -9,6 +9,7 @@ prints.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,7 @@ import numpy as np
 from .._version import __version__
 from ..scenario import Scenario, _repr
 from .accumulate import QuantityStats, _check_moments, _Partial, run_blocks
-from .compile import Model, compile_model, correlation_repair_note
+from .compile import Model, as_model, correlation_repair_note
 from .settings import (
     BLOCK_SIZE,
     DEFAULT_CHUNK_SIZE,
@@ -134,7 +135,7 @@ class Run:
 
 
 def simulate(
-    model: Model | Scenario,
+    model: Model | Scenario | str | os.PathLike[str],
     *,
     samples: int | None = None,
     seed: int = 0,
@@ -151,7 +152,7 @@ def simulate(
     Parameters
     ----------
     model
-        From :func:`compile_model` (a Scenario is compiled first).
+        From :func:`compile_model`; a Scenario is compiled first, a file path or bundled id loaded (:func:`as_model`).
     samples
         Number of simulated worlds (default 100,000). With ``precision``, the
         most it may take (default 100,000,000). A whole number from 1 to
@@ -235,8 +236,7 @@ def simulate(
         cap = 100_000 if samples is None else samples
     cap, seed, chunk = check_counts(cap, seed, chunk_size)
     _check_sampler(sampler)
-    if isinstance(model, Scenario):
-        model = compile_model(model)
+    model = as_model(model)
     _check_summary_memory(model, cap, sampler)
     check_working_memory(model, min(cap, chunk))  # a range of chunk_size worlds is drawn at once
     if workers is None:

@@ -11,6 +11,7 @@ through it. Never summarises, never prints.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from ..errors import Location, SimulationError, of_worlds
 from ..scenario import Derived, Driver, Scenario
 from ..scenario.expressions import T_KEY, time_key
 from ..scenario.timing import horizon_column
-from .compile import Model, compile_model
+from .compile import Model, as_model
 from .hazards import occurrence_times
 from .hierarchy import qmc_variate, resolve, variate
 from .settings import (
@@ -436,7 +437,7 @@ def _check_draws(d: Driver, x: FloatArray, n: int) -> None:
 
 
 def sample_worlds(
-    model: Model | Scenario,
+    model: Model | Scenario | str | os.PathLike[str],
     *,
     samples: int = 10_000,
     seed: int = 0,
@@ -452,7 +453,7 @@ def sample_worlds(
     Parameters
     ----------
     model
-        From :func:`compile_model` (a Scenario is compiled first).
+        From :func:`compile_model`; a Scenario is compiled first, a file path or bundled id loaded (:func:`as_model`).
     samples, seed, chunk_size, sampler
         As for :func:`simulate`; ``samples`` times the columns is at most
         :data:`MAX_WORLD_VALUES`.
@@ -483,8 +484,7 @@ def sample_worlds(
 
     samples, seed, chunk = check_counts(samples, seed, chunk_size)
     _check_sampler(sampler)
-    if isinstance(model, Scenario):
-        model = compile_model(model)
+    model = as_model(model)
     columns = len(model.quantities) + len(model.scenario.events)  # the labels and weights are small beside them
     if samples * columns > MAX_WORLD_VALUES:
         msg = (
@@ -531,7 +531,7 @@ def scenario_column(horizon: str) -> str:
 
 
 def iter_worlds(
-    model: Model | Scenario,
+    model: Model | Scenario | str | os.PathLike[str],
     *,
     samples: int,
     seed: int = 0,
@@ -543,7 +543,7 @@ def iter_worlds(
     Parameters
     ----------
     model
-        From :func:`compile_model` (a Scenario is compiled first).
+        From :func:`compile_model`; a Scenario is compiled first, a file path or bundled id loaded (:func:`as_model`).
     samples, seed, chunk_size, sampler
         As for :func:`simulate`; checked at once, before the first block.
 
@@ -562,8 +562,7 @@ def iter_worlds(
     """
     samples, seed, chunk = check_counts(samples, seed, chunk_size)
     _check_sampler(sampler)
-    if isinstance(model, Scenario):
-        model = compile_model(model)
+    model = as_model(model)
     check_working_memory(model, min(samples, chunk))
     return _blocks_of(model, seed, samples, chunk, sampler)
 

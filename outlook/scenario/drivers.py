@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import distributions as dist
-from ..errors import Location
+from ..errors import Location, did_you_mean
 from ..errors import number_text as _num
 from .expressions import ANY, YES_NO, Expression, NameKind, Timing, names_in
 from .order import toposort
@@ -331,13 +331,13 @@ def _not_a_form(node: Node) -> str:
     return "; an expression belongs under derived:" if node.kind == "scalar" and isinstance(node.value, str) else ""
 
 
-def _form(r: Reader, node: Node, kp: str) -> str:
-    """The one distribution form a driver's mapping gives."""
+def _form(r: Reader, node: Node, kp: str, also: tuple[str, ...] = ()) -> str:
+    """The one distribution form a driver's mapping (or a mixture's component, whose ``also`` is its weight) gives."""
     forms: list[str] = [k for k in node.value if k in FORMS]
     if not forms:
         # a misspelt form ("rnage") is better reported as an unknown key with a hint
         before = len(r.errors)
-        r.mapping(node, kp, optional=(*_DESCRIPTION, *FORMS, *_RANGE_OPTIONS, "truncate"))
+        r.mapping(node, kp, optional=(*also, *_DESCRIPTION, *FORMS, *_RANGE_OPTIONS, "truncate"))
         if len(r.errors) > before:
             raise Skip()
         raise r.fail(r.at(node, kp), "missing a distribution: one of " + ", ".join(FORMS))
@@ -535,12 +535,18 @@ def _mixture(r: Reader, node: Node, kp: str) -> MixtureForm:
             if item.kind != "map":
                 raise r.fail(r.at(item, ckp), "expected a mapping {weight: w, <distribution>}", got=shown(item))
             if "weight" not in item.value:
+                near = [k for k in item.value if did_you_mean(k, ("weight",))]
+                if near:  # 'wieght': the misspelling, not the missing key it leaves
+                    hint = did_you_mean(near[0], ("weight",))
+                    raise r.fail(r.at_key(item, near[0], f"{ckp}.{near[0]}"), f"unknown key {near[0]!r}", hint=hint)
                 raise r.fail(r.at(item, ckp), "missing required key 'weight'")
-            form = _form(r, item, ckp)
+            form = _form(r, item, ckp, also=("weight",))
             if form in ("probability", "categorical", "mixture"):
                 raise r.fail(r.at_key(item, form, f"{ckp}.{form}"), f"a mixture's component cannot be {form}")
             cm = r.mapping(item, ckp, required=("weight",), optional=(form, *_options(form)))
             weight = r.share(_no_expression(r, cm["weight"], ckp + ".weight"), ckp + ".weight")
+            if not weight > 0:
+                raise r.fail(r.at(cm["weight"], ckp + ".weight"), "a weight must be a positive number", got=weight)
             stated = _truncated(r, cm, ckp, _stated(r, form, cm, ckp))
             for part, problem, got, hint in form_problems(stated):
                 target = cm.get(part.split(".")[0], item)

@@ -143,9 +143,15 @@ class Reader:
         target = node
         if key_path.startswith(kp + "."):
             for part in key_path[len(kp) + 1 :].split("."):
-                if target.kind != "map" or part not in target.value:
+                name, _, index = part.partition("[")  # a list item: mixture[1]
+                if target.kind != "map" or name not in target.value:
                     break
-                target = target.value[part]
+                target = target.value[name]
+                if index:
+                    i = int(index.rstrip("]")) if index.rstrip("]").isdigit() else -1
+                    if target.kind != "seq" or not 0 <= i < len(target.value):
+                        break
+                    target = target.value[i]
         where = Location(self.path, target.line, target.col, key_path, target.override)
         return type(exc)(where, exc.problem, got=exc.got, hint=exc.hint, show_got=exc.show_got)
 
