@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
+
 import outlook
 from outlook.cli import main
 
@@ -31,7 +33,9 @@ def test_the_table_is_outlook_sourcing_in_every_format() -> None:
     assert len(lines) == 2 + len(want)
     code, out, _ = _cli("sourcing", "outbreak-vaccine-race")
     assert code == 0
-    assert out.startswith(f"outbreak-vaccine-race: {len(want)} source{'s' if len(want) != 1 else ''}\n")
+    assert out.startswith(
+        f"outbreak-vaccine-race: {len(want)} source{'s' if len(want) != 1 else ''}; information cut-off"
+    )
     assert "reliability ungraded (never taken as reliable)" in out  # never shown as reliable
 
 
@@ -42,12 +46,13 @@ def test_a_missing_scenario_is_one_line_and_exit_2() -> None:
     assert err.startswith("no-such-case: no such file, and no bundled scenario with that id")
 
 
-def test_the_text_form_fits_a_terminal_and_keeps_every_list_whole() -> None:
+def test_the_text_form_fits_a_terminal_and_keeps_every_list_whole(monkeypatch: pytest.MonkeyPatch) -> None:
     """The bundled case's lists of citing items run to hundreds of characters: side by side its 13 columns
     were 357 characters wide, with every list cut. The text form gives a block per source, wrapped at 100,
     and every citing item, grade and reached node is there; CSV keeps the columns."""
     import outlook
 
+    monkeypatch.setenv("COLUMNS", "100")
     code, out, _ = _cli("sourcing", "nk-troops-russia")
     assert code == 0
     assert max(len(line) for line in out.splitlines()) <= 100
@@ -89,10 +94,24 @@ def test_the_text_form_says_what_feeds_no_probability() -> None:
         "basis": "",
         "reaches": "",
     }
-    text = as_text("case", pd.DataFrame([row]))
-    assert text.startswith("case: 1 source\n")
+    text = as_text("case", pd.DataFrame([row]), as_of="2029-12-31")
+    assert text.startswith("case: 1 source; information cut-off (as_of) 2029-12-31\n")
     text = " ".join(text.split("\n      "))  # the wrapped lines joined again
     assert "reliability A (completely reliable)" in text
     assert "dated 2030-01-01, AFTER the information cut-off" in text
     assert "quotes: none: nothing cites it" in text
     assert "reaches: no event and no scenario: its figures change no probability" in text
+
+
+@pytest.mark.parametrize("columns", [60, 80, 132])
+def test_the_text_form_follows_the_terminal_width(columns: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Wrapped at the terminal's width; a grade never parts from its count, nor a label from its value."""
+    import re
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    code, out, _ = _cli("sourcing", "nk-troops-russia")
+    assert code == 0
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= columns
+    assert not any(re.match(r"\s+x\d", line) for line in lines)  # "x6" alone at a line's start
+    assert not any(line.rstrip().endswith(("dated", "interested", "reliability")) for line in lines)
