@@ -439,8 +439,10 @@ def test_the_command_writes_json_csv_and_text(tmp_path: object) -> None:
     assert out.getvalue().splitlines()[0] == ",".join(CONFIDENCE_COLUMNS)
     out = io.StringIO()
     assert cli.main(["confidence", str(path), "-n", "100", "--inner", "50"], stdout=out, stderr=err) == 0
-    assert "not an ICD standard" in out.getvalue()
-    assert "p: the probability over these draws (a run's own estimate differs from it" in out.getvalue()
+    flat = " ".join(out.getvalue().split())  # the header wrapped to the terminal, joined again
+    assert "not an ICD standard" in flat
+    assert "a nested one has a standard error of at most 0.071, 0.5/sqrt(inner)" in flat  # inner 50
+    assert "route nested: 50 draws of the event clocks for each (--inner); route analytic: exact" in flat
     err = io.StringIO()
     assert cli.main(["confidence", str(path), "-n", "1"], stdout=io.StringIO(), stderr=err) == 2
     assert "expected a whole number of samples from 2 to 10,000,000, got '1'" in err.getvalue()

@@ -9,6 +9,7 @@ that is not valid, 1 when a run fails.
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Any, TextIO
 
 from .assumptions import _JSON_UNSAFE, _whole
@@ -91,14 +92,26 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format == "csv":
         out.write(render_table(flat, format="csv"))
         return 0
+    import shutil
+    import textwrap
+
     from .._text import terminal_safe
 
-    out.write(
-        f"{terminal_safe(scenario.id)}: analytic confidence, {c.samples} draws of the drivers "
-        f"x {c.inner} of the event clocks (nested route), seed {c.seed}\n"
-        "p: the probability over these draws (a run's own estimate differs from it within Monte Carlo error)\n"
-        "range: 5th-95th percentile over the drivers of the probability given them (outlook's convention, "
-        "not an ICD standard)\n\n"
-    )
+    se = 0.5 / math.sqrt(c.inner)
+    width = max(60, min(120, shutil.get_terminal_size((100, 24)).columns))
+    head = [
+        f"{terminal_safe(scenario.id)}: analytic confidence, {c.samples} draws of the drivers, seed {c.seed}; "
+        f"route nested: {c.inner} draws of the event clocks for each (--inner); route analytic: exact given "
+        "the drivers",
+        f"p: the probability over these draws (a nested one has a standard error of at most {se:.3f}, "
+        "0.5/sqrt(inner)); a run's own estimate may differ by about as much, and its word with it",
+        "p05, p95: the 5th and 95th percentiles over the drivers of the probability given them (outlook's "
+        "convention, not an ICD standard); words_spanned, straddles: the estimative words that range covers; "
+        "explained: the share of the outcome's variance the drivers explain; proposed, stated: the analytic "
+        "confidence proposed and the file's own",
+    ]
+    for paragraph in head:
+        out.write("\n".join(textwrap.wrap(paragraph, width, subsequent_indent="    ")) + "\n")
+    out.write("\n")
     out.write(render_table(flat.drop(columns=["reasons", "sentence", "brief"])))
     return 0
