@@ -127,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--assert-ratio", type=float, default=None, metavar="X")
     args = ap.parse_args(argv)
     n = int(args.samples)
+    if n != args.samples or n < 1:
+        ap.error(f"--samples must be a whole number of at least 1 (got {args.samples:g})")
     path = str(outlook.find_scenario(args.scenario))
     calls = record(path, n, args.seed)
     if not check_replay(calls, args.seed):

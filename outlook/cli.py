@@ -1108,8 +1108,9 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             bad += 1
         else:
             print(
-                f"{f}: ok{changed} ({len(s.drivers)} drivers, {len(s.derived)} derived, {len(s.events)} events, "
-                f"{len(s.rules)} scenarios, {len(s.horizons)} horizons)",
+                f"{f}: ok{changed} ({_many(len(s.drivers), 'driver')}, {len(s.derived)} derived, "
+                f"{_many(len(s.events), 'event')}, {_many(len(s.rules), 'scenario')}, "
+                f"{_many(len(s.horizons), 'horizon')})",
                 file=out,
             )
         for warning in warnings:
@@ -1186,3 +1187,8 @@ def _scales(out: TextIO) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _many(n: int, word: str) -> str:
+    """``n`` and ``word``, plural unless ``n`` is 1: ``1 driver``, ``26 drivers``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -107,7 +107,7 @@ def test_check_ok(good: Path) -> None:
     """`outlook check` says ok for a valid file, exit 0."""
     code, out, err = run("check", str(good))
     assert (0, "") == (code, err)
-    assert out.startswith(f"{good}: ok (1 drivers, 0 derived, 1 events, 2 scenarios, 2 horizons)")
+    assert out.startswith(f"{good}: ok (1 driver, 0 derived, 1 event, 2 scenarios, 2 horizons)")
 
 
 def test_check_bad_file_exits_2_with_located_lines(tmp_path: Path, good: Path) -> None:
@@ -569,7 +569,7 @@ def test_check_shows_a_hostile_file_name_as_text(tmp_path: Path) -> None:
     p.write_text(GOOD)
     code, out, err = run("check", str(p))
     assert (0, "") == (code, err)
-    assert f"{tmp_path}/t\\x1b]0;x\\x07.yaml: ok (1 drivers, 0 derived, 1 events, 2 scenarios, 2 horizons)\n" == out
+    assert f"{tmp_path}/t\\x1b]0;x\\x07.yaml: ok (1 driver, 0 derived, 1 event, 2 scenarios, 2 horizons)\n" == out
 
 
 def test_errors_and_notes_are_terminal_safe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

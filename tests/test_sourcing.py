@@ -308,7 +308,7 @@ def test_a_later_source_cited_only_by_a_status_records_what_was_known(tmp_path: 
     p.write_text(text)
     assert run("check", str(p)) == (
         0,
-        "s.yaml: ok (1 drivers, 0 derived, 2 events, 2 scenarios, 2 horizons)\n".replace("s.yaml", str(p)),
+        "s.yaml: ok (1 driver, 0 derived, 2 events, 2 scenarios, 2 horizons)\n".replace("s.yaml", str(p)),
         "",
     )
     assert outlook.sourcing(load(text)).set_index("source").loc["claim", "after_as_of"]
@@ -340,7 +340,7 @@ def test_strict_passes_a_clean_file(tmp_path: Path) -> None:
     p.write_text(SCENARIO)
     assert run("check", "--strict", str(p)) == (
         0,
-        f"{p}: ok (1 drivers, 0 derived, 2 events, 2 scenarios, 2 horizons)\n",
+        f"{p}: ok (1 driver, 0 derived, 2 events, 2 scenarios, 2 horizons)\n",
         "",
     )
 
@@ -374,7 +374,7 @@ def test_a_format_1_file_gets_no_sourcing_warnings(tmp_path: Path) -> None:
     p.write_text(text)
     assert run("check", "--strict", str(p)) == (
         0,
-        f"{p}: ok (1 drivers, 0 derived, 1 events, 2 scenarios, 1 horizons)\n",
+        f"{p}: ok (1 driver, 0 derived, 1 event, 2 scenarios, 1 horizon)\n",
         "",
     )
 
