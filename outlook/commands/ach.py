@@ -105,11 +105,11 @@ def _text(a: ACH, out: TextIO) -> None:
             "independent, for comparison only\n"
         )
         columns += ["posterior_se", "posterior_independent"]
-    out.write(render_table(a.scores[columns].round(3)))
+    out.write(render_table(a.scores[columns]))
     if a.posterior_note:
         out.write(terminal_safe(f"no posterior: {a.posterior_note}") + "\n")
     out.write("\nevidence, most diagnostic first (mi in nats)\n")
-    out.write(render_table(a.evidence[list(_EVIDENCE)].round(3)))
+    out.write(render_table(a.evidence[list(_EVIDENCE)]))
     ratings = a.matrix.pivot(index="evidence", columns="hypothesis", values="rating")
     ratings = ratings.loc[list(a.evidence["evidence"]), list(a.hypotheses)].reset_index()
     out.write("\nratings\n")
