@@ -255,28 +255,30 @@ def first_order_indices(
     nb = [b.bins for b in binners]
     h, r = len(s.horizons), len(s.rules)
     reach = _reached_events(model, [d.id for d in drivers])
-    # per driver: (batches, bins, r**h) counts of the scenarios at every horizon jointly, and
+    # per driver: (batches, bins, h, r) counts of the scenario at each horizon, and
     # (batches, bins, h + 1) counts of the first horizon by which each event it feeds happened
-    sc_counts = [np.zeros((batches, nb[i], r**h)) for i in range(len(drivers))]
+    sc = [np.zeros((batches, nb[i], h, r)) for i in range(len(drivers))]
     ev_counts = [np.zeros((batches, nb[i], len(s.events), h + 1)) for i in range(len(drivers))]
     if blocks is None:
         blocks = iter_worlds(model, samples=samples, seed=seed, chunk_size=chunk_size)
     for block in blocks:
         batch = ((block.start + np.arange(block.size)) * batches) // samples
-        code = np.zeros(block.size, dtype=np.intp)
-        for hi in range(h):
-            code = code * r + block.labels[hi]
         first = [_first_horizon(model.horizon_ends, block.times[e.id]) for e in s.events]
         for i, d in enumerate(drivers):
             key = batch * nb[i] + binners[i](block.values[d.id])
             size = batches * nb[i]
-            sc_counts[i] += np.bincount(key * r**h + code, minlength=size * r**h).reshape(batches, nb[i], r**h)
+            # a bincount per horizon: bins x r cells each, not one of bins x r**h cells for every horizon jointly,
+            # whose count array was larger than the block and cost more to add up than to count
+            scaled = key * r
+            for hi in range(h):
+                sc[i][:, :, hi, :] += np.bincount(scaled + block.labels[hi], minlength=size * r).reshape(
+                    batches, nb[i], r
+                )
+            scaled = key * (h + 1)  # once per driver, not once per event it feeds
             for k in reach[i]:
-                ev_counts[i][:, :, k, :] += np.bincount(key * (h + 1) + first[k], minlength=size * (h + 1)).reshape(
+                ev_counts[i][:, :, k, :] += np.bincount(scaled + first[k], minlength=size * (h + 1)).reshape(
                     batches, nb[i], h + 1
                 )
-    sc_split = [c.reshape(batches, nb[i], *([r] * h)) for i, c in enumerate(sc_counts)]
-    sc = [np.stack([_marginal(c, hi, h) for hi in range(h)], axis=2) for c in sc_split]
     return _indices_table(model, drivers, sc, ev_counts)
 
 
@@ -345,13 +347,6 @@ def _first_horizon(ends: FloatArray, t: FloatArray) -> IntArray:
     out = np.zeros(t.shape, dtype=np.intp)
     for e in ends:
         out += t > e
-    return out
-
-
-def _marginal(counts: FloatArray, hi: int, h: int) -> FloatArray:
-    """Counts ``(batches, bins, r, ..., r)`` (a scenario axis per horizon) summed to horizon ``hi``'s: ``(batches, bins, r)``."""
-    axes = tuple(2 + j for j in range(h) if j != hi)
-    out: FloatArray = counts.sum(axis=axes)
     return out
 
 
