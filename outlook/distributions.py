@@ -239,7 +239,9 @@ class Beta(Distribution):
     def from_normal(self, z: FloatArray) -> FloatArray:
         """Inverse CDF at ``ndtr(z)``, tabulated (see :func:`_beta_table`); a block a cache-sized piece at a time."""
         z = np.asarray(z, dtype=np.float64)
-        if z.ndim != 1 or z.size <= PIECE:
+        if z.ndim != 1:  # a number or a grid: its values in a row, the result in its shape
+            return self._from_normal(z.reshape(-1)).reshape(z.shape)
+        if z.size <= PIECE:
             return self._from_normal(z)
         out = np.empty(z.shape)
         for part in pieces(z.size):

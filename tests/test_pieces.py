@@ -50,3 +50,13 @@ def test_curve_counts(monkeypatch: pytest.MonkeyPatch) -> None:
             whole(mp)
             assert np.array_equal(pieces, accumulate._curve_counts(t, grid))
         assert pieces.sum() == np.count_nonzero(t <= grid[-1])
+
+
+def test_beta_draws_of_a_number_or_a_grid() -> None:
+    """A number gives a number, a grid a grid of the same shape: the values as of the same numbers in a row."""
+    d = dist.pert(0.0, 0.3, 1.0)
+    z = np.array([[0.1, -2.0], [3.0, 0.0]])
+    row = d.from_normal(z.reshape(-1))
+    assert np.array_equal(d.from_normal(z), row.reshape(2, 2))
+    assert float(d.from_normal(0.1)) == float(d.from_normal(np.array([0.1]))[0])
+    assert np.shape(d.from_normal(np.array(0.1))) == ()
