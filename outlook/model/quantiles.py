@@ -78,7 +78,11 @@ class QuantileSketch:
                 d = self._band(pilot.size)
                 qlo, qhi = self.levels - d, self.levels + d
                 k = len(self.levels)
-                v = np.quantile(pilot, np.clip(np.concatenate([qlo, qhi]), 0, 1), method="inverted_cdf")
+                # the empirical quantiles (numpy's inverted_cdf: the smallest value with at least a share q at or
+                # below it) by one sort: several times faster than a partition at ten ranks
+                q = np.clip(np.concatenate([qlo, qhi]), 0, 1)
+                ranks = np.clip(np.ceil(pilot.size * q).astype(np.intp) - 1, 0, pilot.size - 1)
+                v = np.sort(pilot)[ranks]
                 vlo, vhi = v[:k], v[k:]
                 self.lo = np.where(qlo > 0, vlo, -np.inf)
                 self.hi = np.where(qhi < 1, vhi, np.inf)
