@@ -229,6 +229,11 @@ def test_a_version_1_file_loads_confidence_as_before() -> None:
             "s.yaml:8:24: drivers.x.mixture: the weights must sum to 1 (got 1.1)",
         ),
         (
+            "{mixture: [{weight: 40, constant: 0}, {weight: 60%, normal: [1, 2]}]}",
+            "s.yaml:8:24: drivers.x.mixture: the weights must sum to 1 (got 40.6). A weight is a share: write 40% or "
+            "0.4, not 40",
+        ),
+        (
             "{mixture: [{weight: 0.5, normal: [0, 1]}, {weight: 0.5, range: [2, 1], shape: normal}]}",
             "s.yaml:8:77: drivers.x.mixture[1].range: low 2 > high 1 (got [2, 1]). Did you mean [1, 2]?",
         ),

@@ -393,7 +393,9 @@ def _composite_problems(form: TruncatedForm | MixtureForm) -> list[Problem]:
             return [(f"mixture[{k}].{p}", problem, got, hint)]
     total = sum(w for w, _ in form.components)
     if abs(total - 1.0) > 1e-9:
-        return [("mixture", "the weights must sum to 1", round(total, 12), "")]
+        over = any(w > 1 for w, _ in form.components)  # 'weight: 40' for 40%
+        hint = "A weight is a share: write 40% or 0.4, not 40" if over else ""
+        return [("mixture", "the weights must sum to 1", round(total, 12), hint)]
     return []
 
 
