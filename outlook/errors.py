@@ -112,8 +112,13 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
     one suggestion among 20,000 names costs one pass over them, not 20,000
     comparisons.
 
+    Failing that, a name of three letters or more that begins one choice
+    alone is taken as its abbreviation.
+
     >>> did_you_mean("trops", ["troops", "total_casualties"])
     " Did you mean 'troops'?"
+    >>> did_you_mean("loc", ["location", "scale", "df"])
+    " Did you mean 'location'?"
     """
     n = len(name)
     shortest, longest = -(-3 * n // 7), 7 * n // 3
@@ -128,7 +133,13 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
         if len(fits) >= MAX_SUGGESTION_CANDIDATES:
             break
     close = difflib.get_close_matches(name, sorted(fits), n=1, cutoff=0.6)
-    return f" Did you mean {close[0]!r}?" if close else ""
+    if close:
+        return f" Did you mean {close[0]!r}?"
+    if len(name) >= 3:  # an abbreviation ('loc' for 'location'), when it abbreviates one choice only
+        starts = [c for c in names if c.startswith(name) and c != name]
+        if len(starts) == 1:
+            return f" Did you mean {starts[0]!r}?"
+    return ""
 
 
 def number_text(x: float) -> str:
