@@ -177,6 +177,8 @@ class Runner:
         self._cluster: Any = None
         self._own_client = False
         self._quiet = contextlib.ExitStack()
+        # Ctrl-Cs noted while this process runs a Dask cluster of its own (see _sigint_noted); None otherwise
+        self._interrupted: list[int] | None = None
         if scheduler is not None:
             try:
                 self._connect()
@@ -223,7 +225,10 @@ class Runner:
                 with contextlib.suppress(Exception):
                     cluster.close(timeout=CLOSE_TIMEOUT)
         finally:
-            self._quiet.close()
+            self._quiet.close()  # SIGINT's handler back as it was
+            if self._interrupted and not terminate:  # a Ctrl-C while the cluster closed: not lost either
+                self._interrupted = None
+                raise KeyboardInterrupt
 
     def _connect(self) -> None:
         try:
@@ -242,6 +247,9 @@ class Runner:
         # what this process starts, it keeps quiet: Dask's log lines and
         # warnings are not the caller's (its errors come back as exceptions)
         self._quiet.enter_context(_quiet_dask())
+        # and from here to close, a Ctrl-C is noted and raised where it is polled for, never inside Dask's
+        # garbage-collector callback, which would swallow it
+        self._interrupted = self._quiet.enter_context(_sigint_noted())
         if s == "local":
             import dask
 
@@ -259,6 +267,7 @@ class Runner:
                     preload=preload,
                 )
             self._client = Client(self._cluster)
+            self._check_interrupted()
             return
         _check_address(s)
         try:
@@ -449,29 +458,13 @@ class Runner:
         }
         finished = as_completed(list(futures), loop=client.loop)
         left = len(futures)
-        heard = time.monotonic()  # when a range last finished, or workers were last seen
         failed: list[tuple[int, OutlookError]] = []  # (first block, error): the first in world order is raised
         try:
-            while left:
-                batch = finished.next_batch(block=False)
-                if not batch:
-                    time.sleep(DASK_POLL)
-                    heard = self._check_workers(heard, left, len(futures))
-                    continue
-                heard = time.monotonic()
-                for f in batch:
-                    left -= 1
-                    try:
-                        result = f.result()
-                    except OutlookError as exc:
-                        failed.append((futures[f][0], exc))
-                        continue
-                    finally:
-                        f.release()
-                    if not failed:
-                        merge(result)
-                        if progress is not None:
-                            progress(size(*futures[f]))
+            with contextlib.ExitStack() as stack:
+                interrupted = self._interrupted
+                if interrupted is None:  # a client of the caller's: noted for the loop's time only
+                    interrupted = stack.enter_context(_sigint_noted())
+                self._collect(futures, finished, left, failed, merge, progress, size, interrupted)
             if failed:
                 raise min(failed, key=lambda fe: fe[0])[1]
         except KilledWorker as exc:
@@ -488,6 +481,44 @@ class Runner:
         finally:
             for f in futures:
                 f.release()
+
+    def _collect(
+        self,
+        futures: dict[Any, tuple[int, int]],
+        finished: Any,
+        left: int,
+        failed: list[tuple[int, OutlookError]],
+        merge: Callable[[Any], None],
+        progress: Callable[[int], None] | None,
+        size: Callable[[int, int], int],
+        interrupted: list[int],
+    ) -> None:
+        """Merge the Dask ranges as they finish, watching the workers meanwhile, until none is left."""
+        heard = time.monotonic()  # when a range last finished, or workers were last seen
+        while left:
+            if interrupted:  # Ctrl-C, noted by the handler: raised here, where it cannot be lost
+                raise KeyboardInterrupt
+            batch = finished.next_batch(block=False)
+            if not batch:
+                time.sleep(DASK_POLL)
+                heard = self._check_workers(heard, left, len(futures))
+                continue
+            heard = time.monotonic()
+            for f in batch:
+                left -= 1
+                try:
+                    result = f.result()
+                except OutlookError as exc:
+                    failed.append((futures[f][0], exc))
+                    continue
+                finally:
+                    f.release()
+                if not failed:
+                    merge(result)
+                    if progress is not None:
+                        progress(size(*futures[f]))
+        if interrupted:
+            raise KeyboardInterrupt
 
     def _check_workers(self, heard: float, left: int, ranges: int) -> float:
         """While no range finishes: when workers were last seen; a SimulationError after ``worker_timeout`` without."""
@@ -512,8 +543,14 @@ class Runner:
         """Workers the scheduler has now (asked, not cached)."""
         return len(self._client.nthreads())
 
+    def _check_interrupted(self) -> None:
+        """Raise ``KeyboardInterrupt`` if a Ctrl-C was noted while this runner's cluster ran."""
+        if self._interrupted:
+            raise KeyboardInterrupt
+
     def _wait_for_workers(self) -> int:
         """The scheduler's worker count, once it has at least one (or a SimulationError)."""
+        self._check_interrupted()
         n = self._count_workers()
         if n:
             return n
@@ -631,6 +668,31 @@ def _quiet_dask() -> Iterator[None]:
     finally:
         for name, level in saved.items():
             logging.getLogger(name).setLevel(level)
+
+
+@contextlib.contextmanager
+def _sigint_noted() -> Iterator[list[int]]:
+    """While a poll loop runs, SIGINT is only noted; the loop raises ``KeyboardInterrupt`` at its next turn.
+
+    Python's default handler raises ``KeyboardInterrupt`` wherever the main
+    thread is at that moment; inside a garbage-collector callback (a Dask
+    client registers one) the exception is only printed ("Exception ignored
+    in ...") and the interrupt is lost, so the run went on. Noted and raised
+    by the loop, a Ctrl-C is never lost and prints nothing. Only in the main
+    thread, and only where SIGINT has Python's own handler.
+    """
+    noted: list[int] = []
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield noted
+        return
+    old = signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
+    try:
+        yield noted
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 @contextlib.contextmanager
