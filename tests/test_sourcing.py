@@ -225,6 +225,29 @@ def test_an_event_that_happened_has_p_one_at_every_horizon_and_its_date_as_time(
         assert abs(hot[h] - expected) < 4 * se
 
 
+def test_an_event_that_happened_long_before_as_of_runs_and_its_curve_starts_at_one() -> None:
+    """A fact dated more than a curve step before as_of (7 months, steps of 3 days on a 1-year curve) has a
+    time below -1 step: the curve's index went negative and every run stopped with numpy's "'list' argument
+    must have no negative elements". It counts at the curve's first point, time 0."""
+    from outlook.testing import HEADER
+
+    text = HEADER.replace("outlook: 1\n", "outlook: 1.1\n") + (
+        "horizons: {soon: {until: 1y}}\n"
+        "drivers: {r: {constant: 0.5}}\n"
+        "events:\n"
+        "  past: {status: {happened: 2023-06-01}}\n"
+        "  later: {rate: r, after: {past: 2}}\n"
+        "scenarios: {both: {when: past and later}, rest: otherwise}\n"
+    )
+    tables = outlook.run_outlook(outlook.Scenario.from_yaml(text), samples=20_000, seed=2)
+    assert tables.events.set_index("event").loc["past", "p_by"] == 1.0
+    curve = tables.curves[tables.curves.event == "past"]
+    assert curve.p_by.tolist() == [1.0] * len(curve)  # from time 0 on
+    both = float(tables.scenarios.set_index("scenario").loc["both", "p"])
+    expected = 1 - math.exp(-1.0)  # after: the rate 0.5 doubled from as_of on
+    assert abs(both - expected) < 4 * math.sqrt(expected * (1 - expected) / 20_000)
+
+
 def test_a_status_after_as_of_is_refused_where_it_is_written() -> None:
     assert problems(SCENARIO.replace("happened: 2024-11-05", "happened: 2024-11-20")) == [
         "s.yaml:39:17: events.combat.status.happened: happened 2024-11-20 is after as_of (2024-11-15): what was "

@@ -310,7 +310,7 @@ def _curve_counts(t: FloatArray, grid: FloatArray) -> np.ndarray:
         return np.bincount(np.searchsorted(grid, t, side="left"), minlength=grid.size)
     x = t * ((grid.size - 1) / grid[-1])
     np.ceil(x, out=x)
-    np.minimum(x, grid.size - 1, out=x)
+    np.clip(x, 0, grid.size - 1, out=x)  # a time before 0 (an event that happened before as_of): at 0
     idx = x.astype(np.intp)
     # the first grid time at or after t: one down where the point before is still at or after it (the grid with
     # -inf in front, so that index 0 needs no mask), one up where the point is before it
