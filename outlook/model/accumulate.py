@@ -302,12 +302,17 @@ def _curve_counts(t: FloatArray, grid: FloatArray) -> np.ndarray:
     """
     if t.size > PIECE:  # a cache-sized piece at a time (outlook._pieces): counts add
         return np.asarray(np.sum([_curve_counts(t[part], grid) for part in pieces(t.size)], axis=0))
-    t = t[t <= grid[-1]]  # most worlds of a rare event: never, off the curve
+    inside = t <= grid[-1]
+    kept = int(np.count_nonzero(inside))
+    overflow = kept * 2 >= t.size  # most worlds on the curve: count them all, those past its end in one more bin
+    if not overflow:  # most worlds of a rare event: never, off the curve
+        t = t[inside]
     if grid.size == 1 or grid[-1] <= 0:
+        t = t[t <= grid[-1]] if overflow else t
         return np.bincount(np.zeros(t.size, dtype=np.intp), minlength=grid.size)
     step = np.diff(grid)
     if float(step.max() - step.min()) > 1e-9 * float(grid[-1]):
-        return np.bincount(np.searchsorted(grid, t, side="left"), minlength=grid.size)
+        return np.bincount(np.searchsorted(grid, t, side="left"), minlength=grid.size + 1)[: grid.size]
     x = t * ((grid.size - 1) / grid[-1])
     np.ceil(x, out=x)
     np.clip(x, 0, grid.size - 1, out=x)  # a time before 0 (an event that happened before as_of): at 0
@@ -315,8 +320,8 @@ def _curve_counts(t: FloatArray, grid: FloatArray) -> np.ndarray:
     # the first grid time at or after t: one down where the point before is still at or after it (the grid with
     # -inf in front, so that index 0 needs no mask), one up where the point is before it
     idx -= np.concatenate(([-np.inf], grid))[idx] >= t
-    idx += grid[idx] < t
-    return np.bincount(idx, minlength=grid.size)
+    idx += grid[idx] < t  # a time past the curve's end: one past its last point, dropped below
+    return np.bincount(idx, minlength=grid.size + 1)[: grid.size]
 
 
 def weighted_moments(x: FloatArray, w: FloatArray) -> tuple[float, float, float, float]:
