@@ -21,3 +21,18 @@ def test_sample_worlds_and_simulate_take_a_path_or_id(tmp_path: object) -> None:
         TypeError, match=r"expected a Model, a Scenario, or a scenario file's path or bundled id \(got int\)"
     ):
         outlook.sample_worlds(3, samples=10)  # type: ignore[arg-type]
+
+
+def test_the_analyses_on_worlds_take_a_path_or_id() -> None:
+    """tornado, first_order_indices and discover take what sample_worlds takes (they raised AttributeError)."""
+    import outlook
+    from outlook.analysis import discover, first_order_indices, tornado
+
+    m = outlook.compile_model(outlook.load_scenario("outbreak-vaccine-race"))
+    target = f"{m.scenario.rules[0].id}@{m.scenario.horizons[0].id}"
+    a = first_order_indices("outbreak-vaccine-race", samples=20_000, seed=1)
+    assert a.equals(first_order_indices(m, samples=20_000, seed=1))
+    t = tornado("outbreak-vaccine-race", target=target, samples=20_000, seed=1)
+    assert t.table.equals(tornado(m, target=target, samples=20_000, seed=1).table)
+    d = discover("outbreak-vaccine-race", target=target, samples=20_000, seed=1)
+    assert d is not None

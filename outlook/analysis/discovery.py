@@ -28,6 +28,7 @@ drivers that feed the target nothing are not offered to the peeling.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._types import BoolArray, FloatArray
-from ..model import Model, WorldBlock, compile_model, iter_worlds
+from ..model import Model, WorldBlock, as_model, iter_worlds
 from ..scenario import Scenario
 from .sensitivity import Target, feeding_drivers, parse_target
 
@@ -212,7 +213,7 @@ class Discovery:
 
 
 def discover(
-    model: Model | Scenario,
+    model: Model | Scenario | str | os.PathLike[str],
     target: str | Target,
     blocks: Iterable[WorldBlock] | None = None,
     *,
@@ -227,7 +228,7 @@ def discover(
     Parameters
     ----------
     model
-        From :func:`~outlook.compile_model` (a Scenario is compiled first).
+        From :func:`~outlook.compile_model`; a Scenario is compiled first, a file path or bundled id loaded (:func:`~outlook.model.as_model`).
     target
         A scenario or event at a horizon (:func:`~outlook.analysis.sensitivity.parse_target`).
     blocks
@@ -256,8 +257,7 @@ def discover(
     """
     import pandas as pd
 
-    if isinstance(model, Scenario):
-        model = compile_model(model)
+    model = as_model(model)
     s = model.scenario
     tgt = parse_target(s, target) if isinstance(target, str) else target
     if not tgt.is_probability:

@@ -44,6 +44,7 @@ target nothing can have a positive index through a partner.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -53,7 +54,7 @@ import numpy as np
 
 from .._types import FloatArray, IntArray
 from ..distributions import Conditional, Distribution
-from ..model import Model, WorldBlock, compile_model, draw_worlds, iter_worlds
+from ..model import Model, WorldBlock, as_model, draw_worlds, iter_worlds
 from ..model.graph import dependency_graph
 from ..model.settings import BLOCK_SIZE, DEFAULT_CHUNK_SIZE
 from ..scenario import Scenario
@@ -192,7 +193,7 @@ def first_order(
 
 
 def first_order_indices(
-    model: Model | Scenario,
+    model: Model | Scenario | str | os.PathLike[str],
     *,
     samples: int = 100_000,
     seed: int = 0,
@@ -206,7 +207,7 @@ def first_order_indices(
     Parameters
     ----------
     model
-        From :func:`~outlook.compile_model` (a Scenario is compiled first).
+        From :func:`~outlook.compile_model`; a Scenario is compiled first, a file path or bundled id loaded (:func:`~outlook.model.as_model`).
     samples, seed, chunk_size
         The run's (as for :func:`~outlook.simulate`).
     blocks
@@ -240,8 +241,7 @@ def first_order_indices(
     by which it happened): a small share of drawing the worlds.
     """
 
-    if isinstance(model, Scenario):
-        model = compile_model(model)
+    model = as_model(model)
     s = model.scenario
     m = bin_count(samples) if bins is None else int(bins)
     if batches < 1 or m < 2 or samples < 2 * m * batches:

@@ -42,6 +42,7 @@ A driver that feeds nothing the target reads, and a constant driver (its
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -49,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._types import FloatArray
-from ..model import Model, compile_model, iter_worlds
+from ..model import Model, as_model, iter_worlds
 from ..model.graph import dependency_graph
 from ..model.hazards import _event_hazard, after_modifiers
 from ..model.hierarchy import conditional_quantile, resolve, variate
@@ -187,7 +188,7 @@ class Tornado:
 
 
 def tornado(
-    model: Model | Scenario,
+    model: Model | Scenario | str | os.PathLike[str],
     target: str | Target,
     *,
     samples: int = 100_000,
@@ -201,7 +202,7 @@ def tornado(
     Parameters
     ----------
     model
-        From :func:`~outlook.compile_model` (a Scenario is compiled first).
+        From :func:`~outlook.compile_model`; a Scenario is compiled first, a file path or bundled id loaded (:func:`~outlook.model.as_model`).
     target
         A :class:`Target` or its text (see :func:`parse_target`).
     samples, seed, chunk_size
@@ -234,8 +235,7 @@ def tornado(
     """
     import pandas as pd
 
-    if isinstance(model, Scenario):
-        model = compile_model(model)
+    model = as_model(model)
     s = model.scenario
     tgt = parse_target(s, target) if isinstance(target, str) else target
     lo_q, hi_q = quantiles
