@@ -247,7 +247,7 @@ class Expression:
         condition (a scenario rule's, once per horizon and block). Raises as
         :meth:`evaluate` does.
         """
-        arr = self._value(env, needed)
+        arr = self._value(env, needed, truth=True)
         if arr.dtype != bool:
             with np.errstate(invalid="ignore"):
                 arr = np.asarray(arr == 1)
@@ -255,12 +255,17 @@ class Expression:
             arr = np.broadcast_to(arr, (n,))
         return arr
 
-    def _value(self, env: Env, needed: np.ndarray | None) -> np.ndarray:
-        """The raw value (booleans for a condition), undecided comparisons refused where ``needed``."""
+    def _value(self, env: Env, needed: np.ndarray | None, *, truth: bool = False) -> np.ndarray:
+        """The raw value, undecided comparisons refused where ``needed``.
+
+        With ``truth``, a condition's value as :func:`_truth_fn` gives it
+        (booleans where every world is decided) rather than as 0.0/1.0.
+        """
+        fn = _truth_fn(self.fn) if truth else self.fn
         token = _UNDECIDED.set([])
         try:
             with np.errstate(all="ignore"):
-                value = self.fn(env)
+                value = fn(env)
             undecided = _UNDECIDED.get()
         finally:
             _UNDECIDED.reset(token)
@@ -511,6 +516,30 @@ def _truth(value: Any) -> np.ndarray:
     return np.where(nan, np.nan, _as_float(v != 0))
 
 
+def _with_truth(truth: Fn) -> Fn:
+    """A condition's function (0.0/1.0, NaN where undecided) from its truth function, which it keeps.
+
+    ``truth`` gives the value as :func:`_truth` would make it (booleans where
+    every world is decided, else 0.0/1.0 with NaN); ``and``, ``or``, ``not``
+    and :meth:`Expression.holds` read it through :func:`_truth_fn` and skip
+    the round trip through floats (three passes over the worlds per operand).
+    """
+
+    def as_number(env: Env) -> np.ndarray:
+        return _as_float(np.asarray(truth(env)))
+
+    as_number.truth = truth  # type: ignore[attr-defined]
+    return as_number
+
+
+def _truth_fn(fn: Fn) -> Fn:
+    """The function giving ``_truth(fn(env))``: the truth function a condition keeps, else a wrapper."""
+    truth = getattr(fn, "truth", None)
+    if truth is not None:
+        return truth  # type: ignore[no-any-return]
+    return lambda env: _truth(fn(env))
+
+
 def _and(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Kleene's strong conjunction: false if either is false, else undecided (NaN) if either is."""
     if a.dtype == bool and b.dtype == bool:
@@ -529,8 +558,12 @@ def _or(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _not(value: Any) -> np.ndarray:
     """Negation: NaN (undecided) stays undecided."""
-    t = _truth(value)
-    return _as_float(~t) if t.dtype == bool else 1.0 - t
+    return _as_float(_negation(_truth(value)))
+
+
+def _negation(t: np.ndarray) -> np.ndarray:
+    """The negation of a truth value as :func:`_truth` gives it, in the same form."""
+    return np.asarray(~t) if t.dtype == bool else 1.0 - t
 
 
 def _choose(c: Any, a: Any, b: Any) -> np.ndarray:
@@ -624,15 +657,15 @@ class _Compiler:
             word = "and" if isinstance(node.op, ast.And) else "or"
             parts = [self.condition(v, depth, f"'{word}'") for v in node.values]
             op = _and if isinstance(node.op, ast.And) else _or
-            fns = [p[0] for p in parts]
+            fns = [_truth_fn(p[0]) for p in parts]
 
             def boolop(env: Env) -> np.ndarray:
-                out = _truth(fns[0](env))
+                out = np.asarray(fns[0](env))
                 for f in fns[1:]:
-                    out = op(out, _truth(f(env)))
-                return _as_float(out)
+                    out = op(out, np.asarray(f(env)))
+                return out
 
-            return self._fold(node, boolop, [p[1] for p in parts], YES_NO)
+            return self._fold(node, _with_truth(boolop), [p[1] for p in parts], YES_NO)
         if isinstance(node, ast.Compare):
             return self._compare(node, depth)
         if isinstance(node, ast.IfExp):
@@ -747,7 +780,8 @@ class _Compiler:
     def _unary(self, node: ast.UnaryOp, depth: int) -> _Compiled:
         if isinstance(node.op, ast.Not):
             f, c, _ = self.condition(node.operand, depth, "'not'")
-            return self._fold(node, lambda env: _not(f(env)), [c], YES_NO)
+            operand = _truth_fn(f)
+            return self._fold(node, _with_truth(lambda env: _negation(np.asarray(operand(env)))), [c], YES_NO)
         f, c, _ = self.compile(node.operand, depth)
         if isinstance(node.op, ast.USub):
             return self._fold(node, lambda env: np.negative(f(env)), [c], NUMBER)
@@ -773,9 +807,9 @@ class _Compiler:
             out = np.asarray(pairs[0](env))
             for p in pairs[1:]:
                 out = _and(out, np.asarray(p(env)))
-            return _as_float(out)
+            return out
 
-        return self._fold(node, compare, consts, YES_NO)
+        return self._fold(node, _with_truth(compare), consts, YES_NO)
 
     def _categories(self, node: ast.expr) -> tuple[str, ...] | None:
         """The categories of ``node`` if it names a categorical driver."""
