@@ -88,18 +88,20 @@ def event_times(
         with np.errstate(invalid="ignore"):  # an infinite rate times 0: nan, nothing accumulates (below)
             pieces = [(0.0, times, rates[:, 0] * before), (times, np.inf, rates[:, 0] * after)]
     else:  # pieces x worlds, so that every step runs over contiguous rows
-        cols = [np.zeros(n)] + [np.full(n, e) for e in ends] + [m[0] for m in modifiers]
-        bp = _sorted_rows(np.stack(cols))  # (m, n): per-world breakpoints in time order
+        later = [np.full(n, e) for e in ends] + [m[0] for m in modifiers]
+        if min(float(x.min()) for x in later) >= 0.0:  # no NaN and none before 0: the first piece starts at 0
+            bp = np.empty((len(later) + 1, n))
+            bp[0] = 0.0
+            bp[1:] = _sorted_rows(np.stack(later), finite=True)
+        else:
+            bp = _sorted_rows(np.stack([np.zeros(n), *later]))  # (m, n): per-world breakpoints in time order
         rate = np.empty_like(bp)
         rate[:] = rates[:, 0]
         for k, e in enumerate(ends):  # the base segment of each piece
-            np.copyto(rate, rates[:, k + 1], where=bp >= e)
+            rate = _select(bp >= e, rates[:, k + 1], rate)
         for times, before, after in modifiers:
             with np.errstate(invalid="ignore"):  # an infinite rate times 0: as above
-                if before == 1.0:  # x * 1.0 is x: multiply only the pieces from the switch on
-                    np.multiply(rate, after, out=rate, where=bp >= times)
-                else:
-                    rate *= np.where(bp >= times, after, before)
+                rate *= _select(bp >= times, after, before)  # x * 1.0 is x: the same as multiplying from the switch on
         length = np.empty_like(bp)  # each piece's length; the last one runs to infinity
         with np.errstate(invalid="ignore"):  # inf - inf: an empty piece at infinity
             np.subtract(bp[1:], bp[:-1], out=length[:-1])
@@ -127,7 +129,7 @@ def _spend(exp: FloatArray, pieces: list[tuple[FloatArray | float, FloatArray | 
     with np.errstate(all="ignore"):
         for k, (start, width, r) in enumerate(pieces):
             inc = np.asarray(r * width)
-            inc[np.isnan(inc)] = 0.0  # 0 * inf or inf * 0: nothing accumulates
+            np.fmax(inc, 0.0, out=inc)  # 0 * inf or inf * 0 (NaN): nothing accumulates; the rest is >= 0
             hit = np.flatnonzero(inc >= remaining)  # usually a few of the worlds: work on those alone
             if hit.size:
                 rh = r[hit]
@@ -140,7 +142,28 @@ def _spend(exp: FloatArray, pieces: list[tuple[FloatArray | float, FloatArray | 
     return t
 
 
-def _sorted_rows(x: FloatArray) -> FloatArray:
+_BITS = np.dtype(np.int64)
+
+
+def _select(mask: np.ndarray, a: FloatArray | float, b: FloatArray | float) -> FloatArray:
+    """``np.where(mask, a, b)`` for float64 values, by bit operations on their int64 views.
+
+    ``np.where`` branches on each element, and a mask that is true in about
+    half the worlds, at random, mispredicts every other branch: on the event
+    times' pieces it cost several times the arithmetic around it. Selecting
+    bits (``b ^ (m & (a ^ b))`` with ``m`` all ones where ``mask``) runs
+    without branches and returns each value's exact bits (NaN, infinities and
+    signed zeros included). ``a`` and ``b`` broadcast against ``mask``.
+    """
+    m = mask.view(np.int8).astype(np.int64)  # 0 or 1
+    np.negative(m, out=m)  # 0 or all ones
+    ab = np.asarray(b, dtype=np.float64).view(_BITS)
+    m &= np.asarray(a, dtype=np.float64).view(_BITS) ^ ab
+    m ^= ab
+    return m.view(np.float64)
+
+
+def _sorted_rows(x: FloatArray, *, finite: bool = False) -> FloatArray:
     """``np.sort(x, axis=0)`` for a few rows of many worlds, by a network of row-wise min and max.
 
     Sorting each world's handful of breakpoints along axis 0 costs numpy a
@@ -148,10 +171,10 @@ def _sorted_rows(x: FloatArray) -> FloatArray:
     (odd-even transposition, ``m`` rounds for ``m`` rows) gives the same
     values, each a copy of one input, several times faster. NaN (never an
     event time) would spread through min and max, so it falls back to
-    ``np.sort``.
+    ``np.sort``; ``finite=True`` says the caller has ruled NaN out.
     """
     m = x.shape[0]
-    if m > 8 or np.isnan(x).any():
+    if m > 8 or (not finite and np.isnan(x).any()):
         return np.sort(x, axis=0)
     out = x.copy()
     for rnd in range(m):
