@@ -14,6 +14,13 @@ random numbers it consumes. Two sides, alternating in one process:
   ``standard_exponential``, of the same size, into a buffer where the run
   draws into one).
 
+With ``--twin``, the scenario being one that ``tight.py`` models (the
+archived bundled edition or ``ten_drivers.yaml``), a third side: the tight
+hand-written numpy twin of the model, timed whole and in its own generator
+calls (through a proxy that times each call). Its ratio to its own draws
+and to outlook's draws of the same model say how far below a careful numpy
+version of the model the target lies.
+
 The calls are recorded from one untimed run of the same size, through a
 generator that notes each call (so the replay follows whatever the scenario
 draws: correlated drivers, inversion shapes, hierarchical drivers, events),
@@ -24,7 +31,7 @@ The figure is ``time.process_time`` of this process, min and median over
 Usage::
 
     python benchmarks/bench_draws.py [--scenario nk-troops-russia] [--samples 1e6] [--repeats 5]
-        [--seed 1] [--assert-ratio 4]
+        [--seed 1] [--assert-ratio 4] [--twin]
 
 Exit status 0 whatever the ratio (it is a measurement), unless
 ``--assert-ratio X`` is given and the min ratio exceeds X, or the replay
@@ -52,6 +59,7 @@ from outlook.model import worlds  # noqa: E402
 from outlook.model.streams import node_rng  # noqa: E402
 
 TARGET = 4.0  # a run / its draws alone, CPU (issue 16)
+TWINS = ("scenarios/archive/nk-troops-russia-2024-11-01.yaml", "benchmarks/ten_drivers.yaml")  # tight.py's models
 
 #: One generator call of a run: (block, kind, node id, method, size, drawn into a buffer, checksum).
 Call = tuple[int, str, str, str, int, bool, float]
@@ -115,6 +123,49 @@ def check_replay(calls: list[Call], seed: int) -> bool:
     return True
 
 
+class _TimedGenerator:
+    """A generator whose every call adds its CPU time to ``spent[0]`` (the twin's draws)."""
+
+    def __init__(self, rng: np.random.Generator, spent: list[float]) -> None:
+        self._rng, self._spent = rng, spent
+
+    def __getattr__(self, method: str) -> Callable[..., Any]:
+        f = getattr(self._rng, method)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.process_time()
+            x = f(*args, **kwargs)
+            self._spent[0] += time.process_time() - t0
+            return x
+
+        return call
+
+
+def twin(path: str, n: int, seed: int, repeats: int) -> tuple[str, list[float], list[float]] | None:
+    """The tight twin of the scenario at ``path`` (if ``tight.py`` has one): its key, whole CPU times, draw times."""
+    import tight  # a benchmark helper beside this script, needed only here
+
+    key = next((m.key for m in tight.MODELS.values() if Path(m.scenario).resolve() == Path(path).resolve()), None)
+    if key is None:
+        return None
+    spent = [0.0]
+    plain = np.random.default_rng
+    tight.np.random.default_rng = lambda s: _TimedGenerator(plain(s), spent)  # type: ignore[assignment]
+    whole: list[float] = []
+    draws: list[float] = []
+    try:
+        tight.RUNS[key](min(n, 65_536), seed)  # warm
+        for _ in range(repeats):
+            spent[0] = 0.0
+            t0 = time.process_time()
+            tight.RUNS[key](n, seed)
+            whole.append(time.process_time() - t0)
+            draws.append(spent[0])
+    finally:
+        tight.np.random.default_rng = plain
+    return key, whole, draws
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the measurement and print the figures."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -125,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--assert-ratio", type=float, default=None, metavar="X")
+    ap.add_argument(
+        "--twin", action="store_true", help="also time tight.py's hand-written twin of the model and its own draws"
+    )
     args = ap.parse_args(argv)
     n = int(args.samples)
     if n != args.samples or n < 1:
@@ -161,6 +215,22 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  draws alone  {min(draw_t):7.3f} / {statistics.median(draw_t):7.3f} s")
     verdict = "MEETS" if lo <= TARGET else "misses"
     print(f"  ratio run / draws alone: {lo:.2f}x min, {mid:.2f}x median   ({verdict} the {TARGET:g}x target)")
+    if args.twin:
+        found = twin(path, n, args.seed, args.repeats)
+        if found is None:
+            print(f"  --twin: tight.py has no twin of {Path(path).name} (it models {', '.join(TWINS)})")
+        else:
+            key, whole, own = found
+            print(f"  tight twin ({key}) {min(whole):7.3f} / {statistics.median(whole):7.3f} s whole,")
+            print(f"    of which its own generator calls {min(own):7.3f} / {statistics.median(own):7.3f} s")
+            print(
+                f"  ratio twin / its own draws: {min(whole) / min(own):.2f}x min; "
+                f"twin / outlook's draws of the model: {min(whole) / min(draw_t):.2f}x min"
+            )
+            print(
+                f"  work besides the draws: outlook {min(run_t) - min(draw_t):.3f} s, "
+                f"the twin {min(whole) - min(own):.3f} s (min - min)"
+            )
     if args.assert_ratio is not None and lo > args.assert_ratio:
         print(f"ratio {lo:.2f}x above {args.assert_ratio:g}x")
         return 1
