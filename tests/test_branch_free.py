@@ -159,3 +159,38 @@ def test_event_times_in_pieces_are_the_reference_s(seed: int) -> None:
     rng = np.random.default_rng(100 + seed)
     args = random_case(rng, 40_000)
     assert np.array_equal(hazards.event_times(*args), reference_event_times(*args), equal_nan=True)
+
+
+def test_event_times_of_no_worlds_are_empty() -> None:
+    """Zero worlds, whatever the pieces (found by a fresh reviewer: the breakpoint check reduced an empty array)."""
+    none = np.empty(0)
+    mods = [(none, 1.0, 2.0), (none, 0.0, 1.0)]
+    assert hazards.event_times(none, np.array([1.0]), np.empty((0, 2)), mods).shape == (0,)
+    assert hazards.event_times(none, none, np.empty((0, 1)), []).shape == (0,)
+
+
+@pytest.mark.parametrize(
+    ("rates", "mods", "what"),
+    [
+        ([[-1.0, 1.0]], [], "a rate is negative"),
+        ([[np.nan, 1.0]], [], "a rate is negative or not a number"),
+        ([[1.0, 1.0]], [(np.array([0.5]), 1.0, -2.0)], "modifier 0's factor"),
+        ([[1.0, 1.0]], [(np.array([0.5]), 1.0, np.array([np.nan]))], "modifier 0's factor"),
+        ([[1.0, 1.0]], [(np.array([np.nan]), 1.0, 2.0)], "modifier 0's time is not a number"),
+    ],
+)
+def test_event_times_refuse_what_is_not_a_hazard(rates: list, mods: list, what: str) -> None:
+    """Called directly, a negative or NaN rate or factor, or a NaN switch time, is refused, never inverted."""
+    with pytest.raises(ValueError, match=what):
+        hazards.event_times(np.array([0.5]), np.array([1.0]), np.array(rates), mods)
+
+
+@pytest.mark.parametrize("text", ["x", "log(x)", "where(ok, x, 1)", "x * ok", "ok"])
+def test_holds_of_a_number_is_equal_to_one(text: str) -> None:
+    """A number read by holds is 'equal to 1', as evaluate(...) == 1, not 'not zero' (a fresh reviewer's find)."""
+    e = compile_expression(text, where=W, names=KINDS)
+    env = {"x": np.array([0.0, 0.5, 1.0, 2.0, -1.0, np.nan]), "ok": np.array([1.0, 0.0, 1.0, 1.0, 0.0, 1.0])}
+    env["y"], env["region"] = env["x"], env["ok"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        want = e.evaluate(env, 6) == 1
+    assert np.array_equal(e.holds(env, 6), want)

@@ -63,12 +63,42 @@ def event_times(
     Shape ``(n,)``: the time ``T`` solving ``H(T) = exp``, where ``H`` is the
     cumulative hazard; ``inf`` where the hazard never accumulates that much.
 
+    Raises
+    ------
+    ValueError
+        If a budget, rate or factor is negative or not a number, or a
+        modifier's time is not a number (infinite rates, factors and times
+        are allowed: at once, and never). A run checks its rates and factors
+        where it reads them, with located messages, before this.
+
     Notes
     -----
     ``H`` is piecewise linear between breakpoints (segment ends and the
     modifying events' times), so it is inverted exactly.
     """
+    checks = [("budget", exp), ("rate", rates)]
+    for i, (times, before, after) in enumerate(modifiers):
+        checks += [(f"modifier {i}'s factor", np.asarray([before, np.min(after, initial=np.inf)]))]
+        if np.isnan(np.asarray(times)).any():
+            msg = f"modifier {i}'s time is not a number in some worlds"
+            raise ValueError(msg)
+    for what, x in checks:
+        if np.size(x) and not np.min(x) >= 0:  # NaN fails too
+            msg = f"event_times: a {what} is negative or not a number (got {np.min(x):g})"
+            raise ValueError(msg)
+    return _event_times(exp, ends, rates, modifiers)
+
+
+def _event_times(
+    exp: FloatArray,
+    ends: FloatArray,
+    rates: FloatArray,
+    modifiers: list[tuple[FloatArray, float, float | FloatArray]],
+) -> FloatArray:
+    """:func:`event_times` for checked inputs (a run's, checked where it read them)."""
     n = exp.shape[0]
+    if n == 0:
+        return np.empty(0)
     if not modifiers and ends.size == 0:
         r = rates[:, 0]
         with np.errstate(all="ignore"):  # a tiny rate overflows to inf: never
@@ -77,7 +107,7 @@ def event_times(
         out = np.empty(n)
         for part in cache_pieces(n):
             mods = [(t[part], b, a[part] if isinstance(a, np.ndarray) else a) for t, b, a in modifiers]
-            out[part] = event_times(exp[part], ends, rates[part], mods)
+            out[part] = _event_times(exp[part], ends, rates[part], mods)
         return out
     pieces: list[tuple[FloatArray | float, FloatArray | float, FloatArray]]  # start, length, rate
     if not modifiers:  # the same breakpoints in every world
@@ -288,7 +318,7 @@ def occurrence_time(
     if e.status is not None:
         return np.full(n, years_to(model.scenario.as_of, e.status.happened))
     ends, rates = _event_hazard(model, e, values, n)
-    return event_times(budget, ends, rates, after_modifiers(e, times, values, n))
+    return _event_times(budget, ends, rates, after_modifiers(e, times, values, n))
 
 
 def after_modifiers(

@@ -258,10 +258,11 @@ class Expression:
     def _value(self, env: Env, needed: np.ndarray | None, *, truth: bool = False) -> np.ndarray:
         """The raw value, undecided comparisons refused where ``needed``.
 
-        With ``truth``, a condition's value as :func:`_truth_fn` gives it
-        (booleans where every world is decided) rather than as 0.0/1.0.
+        With ``truth``, a condition's value as its truth function gives it
+        (booleans where every world is decided) rather than as 0.0/1.0; a
+        number's value as it is.
         """
-        fn = _truth_fn(self.fn) if truth else self.fn
+        fn = getattr(self.fn, "truth", self.fn) if truth else self.fn
         token = _UNDECIDED.set([])
         try:
             with np.errstate(all="ignore"):
