@@ -111,3 +111,12 @@ def test_run_indices_closed_form() -> None:
     rest = t[t["target"] == "rest@soon"]
     assert set(rest["driver"]) == {"p", "partner", "other"}
     assert list(t["target"].unique()) == ["e_only@soon", "rest@soon", "e@soon", "f@soon"]
+
+
+def test_rows_rank_drivers_by_s1_with_nan_as_minus_one() -> None:
+    """Drivers by S1, largest first; an undefined S1 (nan) ranks as -1: after every index but one below -1."""
+    from outlook.analysis.indices import _rows
+
+    found = [("a", 0.1, 0.0, 0.5), ("b", math.nan, 0.0, 0.5), ("c", 0.7, 0.0, 0.5), ("d", -0.02, 0.0, 0.5)]
+    found.append(("e", -1.5, 0.0, 0.5))
+    assert [row[5] for row in _rows("t@h", "event", "t", "h", found)] == ["c", "a", "d", "b", "e"]

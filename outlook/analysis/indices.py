@@ -44,6 +44,7 @@ target nothing can have a positive index through a partner.
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -261,25 +262,28 @@ def first_order_indices(
     ev_counts = [np.zeros((batches, nb[i], len(s.events), h + 1)) for i in range(len(drivers))]
     if blocks is None:
         blocks = iter_worlds(model, samples=samples, seed=seed, chunk_size=chunk_size)
+    fed = sorted(set().union(*reach))  # the events some driver feeds: the others' first horizons are not needed
     for block in blocks:
         batch = ((block.start + np.arange(block.size)) * batches) // samples
-        first = [_first_horizon(model.horizon_ends, block.times[e.id]) for e in s.events]
+        first = {k: _first_horizon(model.horizon_ends, block.times[s.events[k].id]) for k in fed}
+        key = np.empty(block.size, dtype=np.intp)  # buffers, in place: a block's arrays are 512 kB each
+        scaled = np.empty_like(key)
+        code = np.empty_like(key)
         for i, d in enumerate(drivers):
-            key = batch * nb[i] + binners[i](block.values[d.id])
+            np.multiply(batch, nb[i], out=key)
+            key += binners[i](block.values[d.id])
             size = batches * nb[i]
             # a bincount per horizon: bins x r cells each, not one of bins x r**h cells for every horizon jointly,
             # whose count array was larger than the block and cost more to add up than to count
-            scaled = key * r
+            np.multiply(key, r, out=scaled)
             for hi in range(h):
-                sc[i][:, :, hi, :] += np.bincount(scaled + block.labels[hi], minlength=size * r).reshape(
-                    batches, nb[i], r
-                )
-            scaled = key * (h + 1)  # once per driver, not once per event it feeds
+                np.add(scaled, block.labels[hi], out=code)
+                sc[i][:, :, hi, :] += np.bincount(code, minlength=size * r).reshape(batches, nb[i], r)
+            np.multiply(key, h + 1, out=scaled)  # once per driver, not once per event it feeds
             for k in reach[i]:
-                ev_counts[i][:, :, k, :] += np.bincount(scaled + first[k], minlength=size * (h + 1)).reshape(
-                    batches, nb[i], h + 1
-                )
-    return _indices_table(model, drivers, sc, ev_counts)
+                np.add(scaled, first[k], out=code)
+                ev_counts[i][:, :, k, :] += np.bincount(code, minlength=size * (h + 1)).reshape(batches, nb[i], h + 1)
+    return _indices_table(model, drivers, sc, ev_counts, reach)
 
 
 @dataclass(frozen=True)
@@ -331,10 +335,10 @@ class _Binner:
         if self.table is None:
             out: IntArray = x.astype(np.intp) if self.bins > 1 else np.zeros(x.shape, dtype=np.intp)
             return out
-        c = (x - self.lo) * self.scale
-        np.maximum(c, 0.0, out=c)
-        np.minimum(c, float(GRID), out=c)
-        found: IntArray = self.table[c.astype(np.intp)]
+        c = np.subtract(x, self.lo)  # each step in place: a block's arrays are 512 kB, fresh ones cost more
+        c *= self.scale
+        np.clip(c, 0.0, float(GRID), out=c)
+        found: IntArray = np.take(self.table, c.astype(np.intp))
         return found
 
 
@@ -343,8 +347,13 @@ GRID = 16_384
 
 
 def _first_horizon(ends: FloatArray, t: FloatArray) -> IntArray:
-    """The index of the first horizon by whose end ``t`` has come (``len(ends)`` if none), shape ``(n,)``."""
-    out = np.zeros(t.shape, dtype=np.intp)
+    """The index of the first horizon by whose end ``t`` has come (``len(ends)`` if none), shape ``(n,)``.
+
+    One byte a world while there are fewer than 256 horizons: a block's
+    first horizons of every event stay small (they are read once per driver
+    that feeds the event, added to its int64 bin keys).
+    """
+    out = np.zeros(t.shape, dtype=np.uint8 if len(ends) < 256 else np.intp)
     for e in ends:
         out += t > e
     return out
@@ -386,8 +395,14 @@ def _indices_table(
     drivers: Sequence[object],
     sc_counts: list[FloatArray],
     ev_counts: list[FloatArray],
+    reach: list[list[int]],
 ) -> pd.DataFrame:
-    """The table of :func:`first_order_indices` from the accumulated counts."""
+    """The table of :func:`first_order_indices` from the accumulated counts.
+
+    ``reach[i]`` lists the events driver ``i`` feeds (:func:`_reached_events`):
+    only those of its event counts were counted, and only those (with any
+    the table lists it for) are estimated.
+    """
     import pandas as pd
 
     s = model.scenario
@@ -411,10 +426,22 @@ def _indices_table(
     ev_use = [set(feeding({f"event:{e}"})) for e in events]
     totals = [c[:, :, 0, :].sum(axis=-1) for c in sc_counts]  # (batches, bins): worlds in each bin
     sc_est = [_indicator_estimates(c, n) for c, n in zip(sc_counts, totals, strict=True)]  # each (h * r,)
-    ev_est = []
-    for c, n in zip(ev_counts, totals, strict=True):  # (batches, bins, events, h + 1)
-        by = np.cumsum(c, axis=-1)[..., :h]  # (batches, bins, events, h): happened by each horizon
-        ev_est.append(_indicator_estimates(by, n))
+    # the events each driver feeds: reached downstream, and (the same, read upstream) listed for the table
+    wanted = [sorted(set(reach[i]) | {k for k, use in enumerate(ev_use) if i in use}) for i in range(len(ids))]
+    ev_est: list[dict[int, tuple[float, float, float]]] = []  # per driver: event * h + horizon -> (S, se, p)
+    for c, n, events_fed in zip(ev_counts, totals, wanted, strict=True):  # (batches, bins, events, h + 1)
+        if not events_fed:
+            ev_est.append({})
+            continue
+        by = np.cumsum(c[:, :, events_fed, :], axis=-1)[..., :h]  # (batches, bins, fed, h): happened by each horizon
+        s1, se, p = _indicator_estimates(by, n)
+        ev_est.append(
+            {
+                k * h + hi: (s1[j * h + hi], se[j * h + hi], p[j * h + hi])
+                for j, k in enumerate(events_fed)
+                for hi in range(h)
+            }
+        )
     rows: list[tuple[object, ...]] = []
     for hi, hz in enumerate(s.horizons):
         for k, rid in enumerate(rules):
@@ -424,7 +451,7 @@ def _indices_table(
     for hi, hz in enumerate(s.horizons):
         for k, eid in enumerate(events):
             j = k * h + hi
-            found = [(ids[i], ev_est[i][0][j], ev_est[i][1][j], ev_est[i][2][j]) for i in sorted(ev_use[k])]
+            found = [(ids[i], *ev_est[i][j]) for i in sorted(ev_use[k])]
             rows += _rows(f"{eid}@{hz.id}", "event", eid, hz.id, found)
     return pd.DataFrame(rows, columns=list(INDEX_COLUMNS))
 
@@ -433,5 +460,5 @@ def _rows(
     target: str, kind: str, id_: str, horizon: str, found: list[tuple[str, float, float, float]]
 ) -> list[tuple[object, ...]]:
     """Rows of the table for one target, from ``(driver, S1, se, p)``: drivers by ``S1``, largest first."""
-    found = sorted(found, key=lambda f: -np.nan_to_num(f[1], nan=-1.0))
+    found = sorted(found, key=lambda f: 1.0 if math.isnan(f[1]) else -f[1])  # nan ranks as S1 = -1
     return [(target, kind, id_, horizon, float(p), name, float(s1), float(se)) for name, s1, se, p in found]
