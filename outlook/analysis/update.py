@@ -566,7 +566,7 @@ def _shares(
     for j, b in enumerate(blocks):
         for k, e in enumerate(s.events):  # the first horizon whose end is at or after the event: by it and later
             t = b.times[e.id]
-            first = np.zeros(b.size, dtype=np.intp)
+            first = np.zeros(b.size, dtype=np.uint8 if ends.size < 256 else np.intp)  # one byte a world: fewer passes
             for end in ends:
                 first += t > end
             for i, ws in enumerate(weightings):
