@@ -568,7 +568,7 @@ def _shares(
             t = b.times[e.id]
             first = np.zeros(b.size, dtype=np.uint8 if ends.size < 256 else np.intp)  # one byte a world: fewer passes
             for end in ends:
-                first += t > end
+                np.add(first, t > end, out=first)
             for i, ws in enumerate(weightings):
                 ev[i, k] += np.cumsum(np.bincount(first, weights=ws[j], minlength=ends.size + 1)[: ends.size])
         for hi in range(len(s.horizons)):

@@ -12,7 +12,6 @@ through it. Never summarises, never prints.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -300,26 +299,9 @@ def _draw_worlds(model: Model, seed: int, start: int, stop: int, total: int, sam
     return WorldBlock(start, values, times, labels, seed, total, sampler, scenario_hash(s))
 
 
-#: The hashes of the scenarios drawn lately, by object (each entry holds its scenario, so an id is never reused).
-_HASHES: dict[int, tuple[Scenario, str]] = {}
-_HASHES_LOCK = threading.Lock()
-
-
 def scenario_hash(s: Scenario) -> str:
-    """``s.hash``, computed once per scenario object however many blocks are drawn from it.
-
-    The canonical digest costs about 4 ms for the bundled case: once per block it was 3 % of a run.
-    A scenario is frozen, so its hash never changes; the last few are kept.
-    """
-    hit = _HASHES.get(id(s))
-    if hit is not None and hit[0] is s:
-        return hit[1]
-    h = s.hash
-    with _HASHES_LOCK:  # threads of a Dask worker draw blocks side by side
-        if len(_HASHES) >= 8:
-            _HASHES.pop(next(iter(_HASHES)))
-        _HASHES[id(s)] = (s, h)
-    return h
+    """``s.hash``, which a scenario computes once (:attr:`~outlook.Scenario.hash`) however many blocks are drawn."""
+    return s.hash
 
 
 def derive(model: Model, dv: Derived, values: dict[str, FloatArray], n: int, varying: frozenset[str]) -> None:

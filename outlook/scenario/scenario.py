@@ -9,6 +9,7 @@ overrides :mod:`.overrides`'. Never samples, never prints.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -58,6 +59,11 @@ __all__ = [
     "Scenario",
     "load_scenario",
 ]
+
+
+#: The hashes of the scenarios asked lately, by object (each entry holds its scenario, so an id is never reused).
+_HASHES: dict[int, tuple[Scenario, str]] = {}
+_HASHES_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,8 +292,20 @@ class Scenario:
         seed; restating a value (``8000`` as ``8000.0``) keeps the hash, and
         any change to what is stated, a label included, gives a new one. The
         canonical form is described in :mod:`outlook.scenario.canonical`.
+
+        Computed once per scenario object (a scenario is frozen): the
+        canonical digest of the bundled case costs about 4 ms, and a run,
+        an update or a report asks for it several times.
         """
-        return digest(self._data(canonical=True))
+        hit = _HASHES.get(id(self))
+        if hit is not None and hit[0] is self:
+            return hit[1]
+        h = digest(self._data(canonical=True))
+        with _HASHES_LOCK:  # threads of a Dask worker draw blocks side by side
+            if len(_HASHES) >= 8:
+                _HASHES.pop(next(iter(_HASHES)))
+            _HASHES[id(self)] = (self, h)
+        return h
 
     def _data(self, *, canonical: bool) -> dict[str, Any]:
         out: dict[str, Any] = {
