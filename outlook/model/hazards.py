@@ -122,7 +122,7 @@ def _event_times(
         if min(float(x.min()) for x in later) >= 0.0:  # no NaN and none before 0: the first piece starts at 0
             bp = np.empty((len(later) + 1, n))
             bp[0] = 0.0
-            bp[1:] = _sorted_rows(np.stack(later), finite=True)
+            bp[1:] = _sorted_rows(np.stack(later), nan_free=True)
         else:
             bp = _sorted_rows(np.stack([np.zeros(n), *later]))  # (m, n): per-world breakpoints in time order
         rate = np.empty_like(bp)
@@ -193,7 +193,7 @@ def _select(mask: np.ndarray, a: FloatArray | float, b: FloatArray | float) -> F
     return m.view(np.float64)
 
 
-def _sorted_rows(x: FloatArray, *, finite: bool = False) -> FloatArray:
+def _sorted_rows(x: FloatArray, *, nan_free: bool = False) -> FloatArray:
     """``np.sort(x, axis=0)`` for a few rows of many worlds, by a network of row-wise min and max.
 
     Sorting each world's handful of breakpoints along axis 0 costs numpy a
@@ -201,10 +201,10 @@ def _sorted_rows(x: FloatArray, *, finite: bool = False) -> FloatArray:
     (odd-even transposition, ``m`` rounds for ``m`` rows) gives the same
     values, each a copy of one input, several times faster. NaN (never an
     event time) would spread through min and max, so it falls back to
-    ``np.sort``; ``finite=True`` says the caller has ruled NaN out.
+    ``np.sort``; ``nan_free=True`` says the caller has ruled NaN out.
     """
     m = x.shape[0]
-    if m > 8 or (not finite and np.isnan(x).any()):
+    if m > 8 or (not nan_free and np.isnan(x).any()):
         return np.sort(x, axis=0)
     out = x.copy()
     for rnd in range(m):

@@ -296,12 +296,7 @@ def _draw_worlds(model: Model, seed: int, start: int, stop: int, total: int, sam
         derive(model, dv, values, n, varying)
     times = occurrence_times(model, values, budgets, n)
     labels = label_worlds(model, values, times, n)
-    return WorldBlock(start, values, times, labels, seed, total, sampler, scenario_hash(s))
-
-
-def scenario_hash(s: Scenario) -> str:
-    """``s.hash``, which a scenario computes once (:attr:`~outlook.Scenario.hash`) however many blocks are drawn."""
-    return s.hash
+    return WorldBlock(start, values, times, labels, seed, total, sampler, s.hash)  # computed once per scenario
 
 
 def derive(model: Model, dv: Derived, values: dict[str, FloatArray], n: int, varying: frozenset[str]) -> None:

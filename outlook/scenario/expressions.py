@@ -521,8 +521,8 @@ def _with_truth(truth: Fn) -> Fn:
     """A condition's function (0.0/1.0, NaN where undecided) from its truth function, which it keeps.
 
     ``truth`` gives the value as :func:`_truth` would make it (booleans where
-    every world is decided, else 0.0/1.0 with NaN); ``and``, ``or``, ``not``
-    and :meth:`Expression.holds` read it through :func:`_truth_fn` and skip
+    every world is decided, else 0.0/1.0 with NaN); ``and``, ``or`` and ``not``
+    (through :func:`_truth_fn`) and :meth:`Expression.holds` read it and skip
     the round trip through floats (three passes over the worlds per operand).
     """
 
@@ -557,13 +557,8 @@ def _or(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where((fa == 1) | (fb == 1), 1.0, np.where(np.isnan(fa) | np.isnan(fb), np.nan, 0.0))
 
 
-def _not(value: Any) -> np.ndarray:
-    """Negation: NaN (undecided) stays undecided."""
-    return _as_float(_negation(_truth(value)))
-
-
 def _negation(t: np.ndarray) -> np.ndarray:
-    """The negation of a truth value as :func:`_truth` gives it, in the same form."""
+    """The negation of a truth value as :func:`_truth` gives it, in the same form: NaN (undecided) stays undecided."""
     return np.asarray(~t) if t.dtype == bool else 1.0 - t
 
 
