@@ -139,7 +139,7 @@ def test_select_is_numpy_s_where_bit_for_bit() -> None:
 
 
 def test_event_times_with_a_modifier_before_zero_sort_the_start_too() -> None:
-    """A switch before 0 (event_times called directly) keeps 0 in the sort, as np.sort of all breakpoints does."""
+    """A switch before 0 given to the unchecked inner function keeps 0 in the sort, as np.sort of all breakpoints."""
     from test_event_times_identity import random_case, reference_event_times
 
     rng = np.random.default_rng(11)
@@ -147,7 +147,7 @@ def test_event_times_with_a_modifier_before_zero_sort_the_start_too() -> None:
     early = rng.uniform(-2.0, 0.0, 2000)
     early[::3] = 1.0
     mods = [*mods, (early, 1.0, 1.7), (rng.exponential(2.0, 2000), 0.0, 1.0)]
-    got = hazards.event_times(exp, ends, rates, mods)
+    got = hazards._event_times(exp, ends, rates, mods)
     assert np.array_equal(got, reference_event_times(exp, ends, rates, mods), equal_nan=True)
 
 
@@ -176,13 +176,23 @@ def test_event_times_of_no_worlds_are_empty() -> None:
         ([[np.nan, 1.0]], [], "a rate is negative or not a number"),
         ([[1.0, 1.0]], [(np.array([0.5]), 1.0, -2.0)], "modifier 0's factor"),
         ([[1.0, 1.0]], [(np.array([0.5]), 1.0, np.array([np.nan]))], "modifier 0's factor"),
-        ([[1.0, 1.0]], [(np.array([np.nan]), 1.0, 2.0)], "modifier 0's time is not a number"),
+        ([[1.0, 1.0]], [(np.array([np.nan]), 1.0, 2.0)], "modifier 0's time is negative or not a number"),
+        ([[1.0, 1.0]], [(np.array([-0.5]), 1.0, 2.0)], r"modifier 0's time is negative .*got -0.5"),
     ],
 )
 def test_event_times_refuse_what_is_not_a_hazard(rates: list, mods: list, what: str) -> None:
-    """Called directly, a negative or NaN rate or factor, or a NaN switch time, is refused, never inverted."""
-    with pytest.raises(ValueError, match=what):
+    """Called directly, a negative or NaN rate, factor or switch time is refused in one line, never inverted."""
+    with pytest.raises(ValueError, match=what) as info:
         hazards.event_times(np.array([0.5]), np.array([1.0]), np.array(rates), mods)
+    assert str(info.value).startswith("event_times: ")
+
+
+@pytest.mark.parametrize("ends", [[0.0], [-1.0, 1.0], [2.0, 1.0], [1.0, 1.0], [np.nan]])
+def test_event_times_refuse_segment_ends_out_of_order(ends: list[float]) -> None:
+    """Segment ends must increase from above 0: the hazard's segments start at 0, the forecast's start."""
+    k = len(ends) + 1
+    with pytest.raises(ValueError, match="ends must be increasing and above 0"):
+        hazards.event_times(np.array([0.5]), np.array(ends), np.ones((1, k)), [])
 
 
 @pytest.mark.parametrize("text", ["x", "log(x)", "where(ok, x, 1)", "x * ok", "ok"])

@@ -66,26 +66,31 @@ def event_times(
     Raises
     ------
     ValueError
-        If a budget, rate or factor is negative or not a number, or a
-        modifier's time is not a number (infinite rates, factors and times
-        are allowed: at once, and never). A run checks its rates and factors
-        where it reads them, with located messages, before this.
+        If a budget, rate or factor is negative or not a number, a
+        modifier's time is negative or not a number, or ``ends`` are not
+        increasing and above 0 (infinite rates, factors and times are
+        allowed: at once, and never). The hazard accumulates from 0, the
+        start of the forecast: a switch that came before it is passed as 0,
+        as a run does for an event that happened before ``as_of``. A run
+        checks its rates and factors where it reads them, with located
+        messages, before this.
 
     Notes
     -----
     ``H`` is piecewise linear between breakpoints (segment ends and the
     modifying events' times), so it is inverted exactly.
     """
-    checks = [("budget", exp), ("rate", rates)]
+    checks: list[tuple[str, np.ndarray]] = [("a budget", np.asarray(exp)), ("a rate", np.asarray(rates))]
     for i, (times, before, after) in enumerate(modifiers):
-        checks += [(f"modifier {i}'s factor", np.asarray([before, np.min(after, initial=np.inf)]))]
-        if np.isnan(np.asarray(times)).any():
-            msg = f"modifier {i}'s time is not a number in some worlds"
-            raise ValueError(msg)
+        checks += [(f"modifier {i}'s time", np.asarray(times)), (f"modifier {i}'s factor", np.append(after, before))]
     for what, x in checks:
-        if np.size(x) and not np.min(x) >= 0:  # NaN fails too
-            msg = f"event_times: a {what} is negative or not a number (got {np.min(x):g})"
+        low = float(np.min(x)) if x.size else 0.0
+        if not low >= 0:  # NaN fails too
+            msg = f"event_times: {what} is negative or not a number (got {low:g})"
             raise ValueError(msg)
+    if ends.size and not (ends[0] > 0 and np.all(np.diff(ends) > 0)):
+        msg = f"event_times: ends must be increasing and above 0 (got {np.asarray(ends).tolist()})"
+        raise ValueError(msg)
     return _event_times(exp, ends, rates, modifiers)
 
 
