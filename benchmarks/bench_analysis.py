@@ -41,8 +41,12 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))  # benchmark this checkout, not an installed copy
 
+
+import benchargs  # noqa: E402 (beside this script)
+
 import outlook  # noqa: E402
 from outlook.analysis import first_order_indices, tornado  # noqa: E402
+from outlook.analysis.indices import BATCHES, bin_count  # noqa: E402
 from outlook.model import iter_worlds  # noqa: E402
 from outlook.scenario.observations import load_observations  # noqa: E402
 
@@ -96,20 +100,27 @@ def _fmt(xs: list[float]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run the measurements and print the figures."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--samples", type=int, default=200_000)
-    ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--target", action="append", default=None)
-    ap.add_argument("--assert", dest="check", action="store_true")
+    ap.add_argument("--samples", type=benchargs.count, default=200_000, help="worlds a run (default 200,000)")
+    ap.add_argument("--repeats", type=benchargs.count, default=5, help="repeats: min and median (default 5)")
+    ap.add_argument("--seed", type=benchargs.seed, default=1, help="the runs' seed (default 1)")
+    ap.add_argument("--target", action="append", default=None, help="a tornado target ID@HORIZON (repeatable)")
+    ap.add_argument("--assert", dest="check", action="store_true", help="exit 1 if a median ratio misses its limit")
     args = ap.parse_args(argv)
     targets = tuple(args.target or TARGETS)
     s = outlook.load_scenario(outlook.find_scenario("nk-troops-russia"))
     n, seed = args.samples, args.seed
+    least = 2 * bin_count(n) * BATCHES  # the indices' batches of bins
+    if n < least:
+        ap.error(f"--samples must be at least {least:,} for the first-order indices (got {n:,})")
     model = outlook.compile_model(s)
-    blocks = list(iter_worlds(model, samples=n, seed=seed))
     _plain(s, 10_000, seed)  # warm up imports on both sides
-    tornado(model, targets[0], samples=10_000, seed=seed)
+    for t in targets:
+        try:
+            tornado(model, t, samples=10_000, seed=seed)
+        except ValueError as exc:  # a target the scenario does not have: its message names the ones it has
+            ap.error(f"--target {t}: {exc}")
     first_order_indices(model, samples=10_000, seed=seed)
+    blocks = list(iter_worlds(model, samples=n, seed=seed))
     plain: list[float] = []
     torn: dict[str, list[float]] = {t: [] for t in targets}
     ind: list[float] = []
@@ -172,4 +183,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(benchargs.run(main))

@@ -47,6 +47,7 @@ import sys
 import time
 from typing import Any
 
+import benchargs
 import numpy as np
 from common import check_agreement, outlook_arrays, via_outlook
 from handwritten import MODELS as PLAIN
@@ -109,11 +110,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--baseline", choices=("tight", "plain"), default="tight", help="tight.py (default) or handwritten.py"
     )
-    ap.add_argument("--samples", type=float, default=1e6, help="samples per run (default 1e6)")
-    ap.add_argument("--repeats", type=int, default=5, help="timed repeats (default 5): min and median")
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--chunk-size", type=float, default=DEFAULT_CHUNK_SIZE, help="outlook chunk_size")
-    ap.add_argument("--assert-ratio", type=float, default=None, metavar="X", help="exit 1 if the min CPU ratio > X")
+    ap.add_argument("--samples", type=benchargs.count, default=1e6, help="samples per run (default 1e6)")
+    ap.add_argument("--repeats", type=benchargs.count, default=5, help="timed repeats (default 5): min and median")
+    ap.add_argument("--seed", type=benchargs.seed, default=1)
+    ap.add_argument("--chunk-size", type=benchargs.count, default=DEFAULT_CHUNK_SIZE, help="outlook chunk_size")
+    ap.add_argument(
+        "--assert-ratio", type=benchargs.positive, default=None, metavar="X", help="exit 1 if the min CPU ratio > X"
+    )
     ap.add_argument("--profile", action="store_true", help="cProfile one outlook run of each model; top 15")
     args = ap.parse_args(argv)
     n, chunk = int(args.samples), int(args.chunk_size)
@@ -162,4 +165,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(benchargs.run(main))

@@ -36,6 +36,8 @@ import sys
 import time
 from pathlib import Path
 
+import benchargs  # beside this script
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DEFAULT_SCENARIO = ROOT / "scenarios" / "nk-troops-russia.yaml"
@@ -92,15 +94,21 @@ def measure(path: Path, samples: int, seed: int, chunk: int) -> dict[str, float]
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--samples", type=float, default=1e8, help="samples of the large run (default 1e8)")
-    ap.add_argument("--small", type=float, default=1e6, help="samples of the reference run (default 1e6)")
+    ap.add_argument("--samples", type=benchargs.count, default=1e8, help="samples of the large run (default 1e8)")
+    ap.add_argument("--small", type=benchargs.count, default=1e6, help="samples of the reference run (default 1e6)")
     ap.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO, help="scenario file (default: the bundled one)")
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--chunk-size", type=float, default=None, help="outlook chunk_size (default: outlook's)")
+    ap.add_argument("--seed", type=benchargs.seed, default=1)
+    ap.add_argument("--chunk-size", type=benchargs.count, default=None, help="outlook chunk_size (default: outlook's)")
     ap.add_argument(
-        "--assert-mb", type=float, default=None, metavar="X", help="exit 1 if the large run peaks above X MB"
+        "--assert-mb",
+        type=benchargs.positive,
+        default=None,
+        metavar="X",
+        help="exit 1 if the large run peaks above X MB",
     )
     args = ap.parse_args(argv)
+    if not args.scenario.is_file():  # each child loads it: say so here, once, rather than through a child's traceback
+        ap.error(f"--scenario {args.scenario}: no such file")
     if args.chunk_size is None:
         sys.path.insert(0, str(ROOT))
         from outlook.model import DEFAULT_CHUNK_SIZE
@@ -146,4 +154,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(benchargs.run(main))

@@ -26,6 +26,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # benchmark this checkout, not an installed copy
 
+
+import benchargs  # noqa: E402 (beside this script)
+
 import outlook  # noqa: E402
 from outlook.model.runner import cpu_count  # noqa: E402
 
@@ -34,12 +37,14 @@ TARGET = 0.6
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--samples", type=float, default=1e7)
-    ap.add_argument("--workers", type=int, default=None, help="worker processes (default: every usable core)")
-    ap.add_argument("--repeats", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--samples", type=benchargs.count, default=1e7)
+    ap.add_argument(
+        "--workers", type=benchargs.count, default=None, help="worker processes (default: every usable core)"
+    )
+    ap.add_argument("--repeats", type=benchargs.count, default=2)
+    ap.add_argument("--seed", type=benchargs.seed, default=1)
     ap.add_argument("--scenario", type=Path, default=HERE.parent / "scenarios" / "nk-troops-russia.yaml")
-    ap.add_argument("--assert-ratio", type=float, default=None)
+    ap.add_argument("--assert-ratio", type=benchargs.positive, default=None)
     args = ap.parse_args(argv)
     n = int(args.samples)
     workers = args.workers or cpu_count()
@@ -68,4 +73,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(benchargs.run(main))

@@ -29,6 +29,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # benchmark this checkout, not an installed copy
 
+
+import benchargs  # noqa: E402 (beside this script)
+
 import outlook  # noqa: E402
 from outlook.model import SAMPLERS  # noqa: E402
 
@@ -51,8 +54,8 @@ def spread(model: outlook.Model, sampler: str, samples: int, replicates: int) ->
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--samples", type=float, default=65536)
-    ap.add_argument("--replicates", type=int, default=24)
+    ap.add_argument("--samples", type=benchargs.count, default=65536)
+    ap.add_argument("--replicates", type=benchargs.count, default=24)
     ap.add_argument("--model", choices=("bundled", "ten", "both"), default="both")
     args = ap.parse_args(argv)
     n = int(args.samples)
@@ -73,4 +76,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(benchargs.run(main))

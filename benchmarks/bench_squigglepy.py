@@ -42,6 +42,7 @@ import sys
 import time
 from typing import Any
 
+import benchargs
 import numpy as np
 from common import check_agreement, outlook_arrays, via_outlook
 from handwritten import PCTS, TEN_DRIVERS, Array, Result, by_rates, fit_beta, outcome, switch_time
@@ -123,15 +124,17 @@ def via_squigglepy(sq: Any, n: int, seed: int, *, check_correlation: bool = True
 def main(argv: list[str] | None = None) -> int:
     """Parse the arguments, run both, print; return the exit status."""
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    ap.add_argument("--samples", type=float, default=1e6, help="samples per run (default 1e6)")
-    ap.add_argument("--repeats", type=int, default=3, help="timed repeats; the best counts (default 3)")
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--samples", type=benchargs.count, default=1e6, help="samples per run (default 1e6)")
+    ap.add_argument("--repeats", type=benchargs.count, default=3, help="timed repeats; the best counts (default 3)")
+    ap.add_argument("--seed", type=benchargs.seed, default=1)
     ap.add_argument(
         "--no-correlation-check",
         action="store_true",
         help="sq.correlate(..., tolerance=None): skip squigglepy's default check of the induced correlations",
     )
-    ap.add_argument("--assert-speedup", type=float, default=None, metavar="X", help="exit 1 if the speed-up is below X")
+    ap.add_argument(
+        "--assert-speedup", type=benchargs.positive, default=None, metavar="X", help="exit 1 if the speed-up is below X"
+    )
     args = ap.parse_args(argv)
     n, chunk = int(args.samples), DEFAULT_CHUNK_SIZE
     try:
@@ -186,4 +189,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(benchargs.run(main))

@@ -46,6 +46,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import benchargs
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 HEAVY = ("numpy", "pandas", "scipy", "matplotlib", "yaml", "dask", "tqdm")
@@ -121,7 +123,9 @@ def heavy_modules(code: str, env: dict[str, str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Parse the arguments, time the commands, print; return the exit status."""
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    ap.add_argument("--repeats", type=int, default=10, help="runs of each command; the best counts (default 10)")
+    ap.add_argument(
+        "--repeats", type=benchargs.count, default=10, help="runs of each command; the best counts (default 10)"
+    )
     ap.add_argument("--assert", dest="check", action="store_true", help="exit 1 above 0.3 s (import) / 0.5 s (--help)")
     args = ap.parse_args(argv)
     env = child_env()
@@ -193,4 +197,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(benchargs.run(main))

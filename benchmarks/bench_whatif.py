@@ -33,6 +33,9 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))  # benchmark this checkout, not an installed copy
 
+
+import benchargs  # noqa: E402 (beside this script)
+
 import outlook  # noqa: E402
 from outlook.model import iter_recomputed, iter_worlds, plan_recompute  # noqa: E402
 
@@ -40,9 +43,9 @@ from outlook.model import iter_recomputed, iter_worlds, plan_recompute  # noqa: 
 def main(argv: list[str] | None = None) -> int:
     """Run the measurement and print the figures."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--samples", type=int, default=1_000_000)
-    ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--samples", type=benchargs.count, default=1_000_000)
+    ap.add_argument("--repeats", type=benchargs.count, default=5)
+    ap.add_argument("--seed", type=benchargs.seed, default=1)
     ap.add_argument("--set", default="drivers.unrest_rate.range=[0.002,0.03]")
     args = ap.parse_args(argv)
     key, _, text = args.set.partition("=")
@@ -78,4 +81,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(benchargs.run(main))

@@ -103,7 +103,7 @@ def check_agreement(model: Model, a: Result, b: Result, n: int, names: tuple[str
     print(f"  scenario probabilities: max |z| = {z_s:.2f} over {zs.size} cells")
     print(f"  event probabilities by horizon: max |z| = {z_e:.2f} over {ze.size} cells")
     print(f"  driver/derived means: max |z| = {z_m:.2f} over {len(zm)} quantities")
-    print(f"  percentiles (continuous quantities): largest difference {worst_pct[0]:.4f} sd ({worst_pct[1]})")
+    print(f"  percentiles (continuous quantities): largest difference {worst_pct[0]:.4f} sd (in {worst_pct[1]})")
     ok = max(z_s, z_e, z_m) < Z_LIMIT
     print(f"  CHECK probabilities and means agree within {Z_LIMIT:g} SE: {'PASS' if ok else 'FAIL'}")
     return ok
