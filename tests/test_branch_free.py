@@ -204,3 +204,13 @@ def test_holds_of_a_number_is_equal_to_one(text: str) -> None:
     with np.errstate(invalid="ignore", divide="ignore"):
         want = e.evaluate(env, 6) == 1
     assert np.array_equal(e.holds(env, 6), want)
+
+
+def test_an_undecided_comparison_of_one_number_counts_every_world() -> None:
+    """A comparison that reads no per-world value (only t, say) is undecided in all n worlds, not '20,000 of 1'."""
+    e = compile_expression("log(x) > 0", where=W, names=KINDS)
+    for needed in (None, np.ones(7, dtype=bool)):
+        with pytest.raises(SimulationError, match=r"not a number in 7 of 7 worlds"):
+            e.evaluate({"x": -1.0}, 7, needed=needed)
+        with pytest.raises(SimulationError, match=r"not a number in 7 of 7 worlds"):
+            e.holds({"x": -1.0}, 7, needed=needed)

@@ -233,7 +233,7 @@ class Expression:
             undecided in some world: the message names the comparison, its
             location and the number of worlds (see :func:`_pair`).
         """
-        arr = self._value(env, needed)
+        arr = self._value(env, n, needed)
         if arr.dtype == bool:
             arr = arr.astype(np.float64)
         if arr.shape != (n,):
@@ -247,7 +247,7 @@ class Expression:
         condition (a scenario rule's, once per horizon and block). Raises as
         :meth:`evaluate` does.
         """
-        arr = self._value(env, needed, truth=True)
+        arr = self._value(env, n, needed, truth=True)
         if arr.dtype != bool:
             with np.errstate(invalid="ignore"):
                 arr = np.asarray(arr == 1)
@@ -255,7 +255,7 @@ class Expression:
             arr = np.broadcast_to(arr, (n,))
         return arr
 
-    def _value(self, env: Env, needed: np.ndarray | None, *, truth: bool = False) -> np.ndarray:
+    def _value(self, env: Env, n: int, needed: np.ndarray | None, *, truth: bool = False) -> np.ndarray:
         """The raw value, undecided comparisons refused where ``needed``.
 
         With ``truth``, a condition's value as its truth function gives it
@@ -271,7 +271,7 @@ class Expression:
         finally:
             _UNDECIDED.reset(token)
         if undecided:
-            _refuse_undecided(np.asarray(value), undecided, needed)
+            _refuse_undecided(np.asarray(value), undecided, needed, n)
         return np.asarray(value)
 
     def __str__(self) -> str:
@@ -479,14 +479,18 @@ _TIME_CALL = re.compile(r"\btime\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)")
 
 
 def _refuse_undecided(
-    value: np.ndarray, undecided: list[tuple[Location, str, np.ndarray]], needed: np.ndarray | None
+    value: np.ndarray, undecided: list[tuple[Location, str, np.ndarray]], needed: np.ndarray | None, n: int
 ) -> None:
-    """Stop the run if the value is not a number where a comparison was undecided, naming the first such."""
+    """Stop the run if the value is not a number where a comparison was undecided, naming the first such.
+
+    ``n`` is the number of worlds: a value or comparison that reads no
+    per-world quantity (only ``t``, say) is one number standing for all of them.
+    """
     nan = np.isnan(value) if needed is None else np.isnan(value) & needed
     for where, text, mask in undecided:
-        hit = nan & mask
+        hit = np.broadcast_to(nan & mask, (n,))
         if np.any(hit):
-            k, n = int(np.count_nonzero(hit)), int(np.size(mask))
+            k = int(np.count_nonzero(hit))
             timed = list(dict.fromkeys(_TIME_CALL.findall(text)))
             if timed:  # time(e) is inf where e has not happened: inf - inf, inf / inf
                 guard = " and ".join(f"happened({e})" for e in timed)
