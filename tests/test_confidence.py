@@ -601,3 +601,19 @@ def test_what_the_drivers_explain_together_is_the_closed_form() -> None:
     assert row["explained"] == pytest.approx(exact, rel=0.03)
     constant = confidence(scenario(UNIFORM.replace("{uniform: {min: 0.1, max: 0.5}}", "0.3")), samples=200, inner=50)
     assert constant.row("it", "soon")["explained"] == pytest.approx(0.0, abs=1e-12)  # nothing to explain
+
+
+def test_probabilities_equal_but_for_rounding_explain_nothing() -> None:
+    """A spread within rounding is no spread: explained is 0 (it was 1e-33 for the outbreak case's vaccine@y2)."""
+    from outlook.analysis.confidence import _explained
+
+    p = 0.7
+    x = np.full(1000, p)
+    x[::3] = np.nextafter(p, 1.0)  # one unit in the last place apart, as segment sums round
+    assert np.var(x) > 0
+    assert _explained(x, p) == 0.0
+    x[5] = 0.71  # a real spread stays
+    assert _explained(x, p) > 0
+    table = epistemic_ranges(outlook.load_scenario("outbreak-vaccine-race"), samples=300, inner=50, seed=1)
+    row = table[(table.target == "vaccine") & (table.horizon == "y2")].iloc[0]
+    assert row.explained == 0.0

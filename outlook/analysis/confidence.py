@@ -179,9 +179,18 @@ def _explained(x: FloatArray, p: float) -> float:
     given the drivers (when and whether events happen). NaN when ``p`` is 0
     or 1. On the nested route the inner draws' noise adds at most
     ``0.25 / inner`` to the numerator (0.00025 at the default 1,000).
+
+    Probabilities that differ only by rounding (a spread within 16 units in
+    the last place of the largest) explain nothing: 0, not the 1e-33 that
+    their variance would give (a ``by`` probability stated as a number at a
+    horizon, reached through segments whose drivers vary, say).
     """
     denom = p * (1.0 - p)
-    return float(np.var(x) / denom) if denom > 0 else math.nan
+    if not denom > 0:
+        return math.nan
+    if x.size and float(np.ptp(x)) <= 16 * np.spacing(float(np.max(np.abs(x)))):
+        return 0.0
+    return float(np.var(x) / denom)
 
 
 def _percentiles(x: FloatArray) -> tuple[float, float, float]:
