@@ -51,6 +51,7 @@ __all__ = [
     "grid_percent",
     "horizon_heading",
     "key_judgements",
+    "render_blocks",
     "render_table",
     "rounded_range",
     "scenario_grid",
@@ -516,6 +517,36 @@ def render_table(frame: pd.DataFrame, *, format: Literal["text", "markdown", "cs
         return "  ".join(c.rjust(w) if n else c.ljust(w) for c, w, n in zip(cells, widths, numeric)).rstrip()
 
     return "\n".join([line(cols)] + [line(r) for r in rows]) + "\n"
+
+
+def render_blocks(frame: pd.DataFrame, keys: list[str], width: int) -> str:
+    """A wide table as aligned text in blocks of columns that fit ``width`` characters, each led by ``keys``.
+
+    The columns after ``keys`` are taken in order into as few blocks as fit
+    (a column wider than any block gets one of its own); each block is
+    :func:`render_table`'s text of the keys and its columns, and blocks are
+    separated by a blank line. A table that fits is one block, as
+    :func:`render_table` prints it.
+
+    Raises
+    ------
+    KeyError
+        If a key is not a column of ``frame``.
+    """
+    rest = [c for c in frame.columns if c not in keys]
+
+    def wide(columns: list[str]) -> int:
+        return max(len(line) for line in render_table(frame[columns]).splitlines())
+
+    blocks: list[list[str]] = []
+    for c in rest:
+        if blocks and wide([*keys, *blocks[-1], c]) <= width:
+            blocks[-1].append(c)
+        else:
+            blocks.append([c])
+    if not blocks:
+        return render_table(frame[keys])
+    return "\n".join(render_table(frame[[*keys, *b]]) for b in blocks)
 
 
 def _numeric(frame: pd.DataFrame) -> list[bool]:

@@ -617,3 +617,21 @@ def test_probabilities_equal_but_for_rounding_explain_nothing() -> None:
     table = epistemic_ranges(outlook.load_scenario("outbreak-vaccine-race"), samples=300, inner=50, seed=1)
     row = table[(table.target == "vaccine") & (table.horizon == "y2")].iloc[0]
     assert row.explained == 0.0
+
+
+@pytest.mark.parametrize("columns", ["80", "100", "160"])
+def test_the_text_table_fits_the_terminal(columns: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Some 190 characters of columns come in blocks that fit COLUMNS (at most 120), each led by its target."""
+    monkeypatch.setenv("COLUMNS", columns)
+    out = io.StringIO()
+    assert (
+        cli.main(["confidence", "nk-troops-russia", "-n", "100", "--inner", "20"], stdout=out, stderr=io.StringIO())
+        == 0
+    )
+    lines = out.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= min(int(columns), 120)
+    headers = [line for line in lines if line.startswith("kind ")]
+    assert len(headers) >= 2
+    assert all(h.split()[:3] == ["kind", "target", "horizon"] for h in headers)
+    shown = [c for h in headers for c in h.split()[3:]]
+    assert {"p", "p05", "p95", "explained", "proposed", "stated", "note"} <= set(shown)

@@ -347,3 +347,33 @@ def test_the_drivers_table_shows_a_categorical_drivers_shares() -> None:
         assert head + line in out.getvalue()
     # none for a scenario without categorical drivers
     assert category_shares(outlook.run_outlook(outlook.testing.tiny_scenario(), samples=100)) == []
+
+
+def test_render_blocks_fits_the_width_and_keeps_every_cell() -> None:
+    """Blocks of columns within the width, each led by the keys; every cell of the table appears once per block."""
+    frame = pd.DataFrame(
+        {
+            "target": ["alpha", "beta", "gamma"],
+            "horizon": ["short", "long", "short"],
+            **{f"col{i}": [0.1 * i, 0.2 * i, 0.3 * i] for i in range(12)},
+            "note": ["a rather long note that needs room", "", "x"],
+        }
+    )
+    text = display.render_blocks(frame, ["target", "horizon"], 60)
+    blocks = text.split("\n\n")
+    assert len(blocks) > 1
+    assert max(len(line) for line in text.splitlines()) <= 60
+    seen = []
+    for block in blocks:
+        header = block.splitlines()[0].split()
+        assert header[:2] == ["target", "horizon"]
+        assert [line.split()[0] for line in block.splitlines()[1:]] == ["alpha", "beta", "gamma"]
+        seen += header[2:]
+    assert seen == [c for c in frame.columns if c not in ("target", "horizon")]
+    assert display.render_blocks(frame, ["target", "horizon"], 10_000) == display.render_table(frame)
+
+
+def test_a_column_wider_than_the_width_gets_a_block_of_its_own() -> None:
+    frame = pd.DataFrame({"k": ["a"], "wide": ["x" * 80], "n": [1.5]})
+    blocks = display.render_blocks(frame, ["k"], 40).split("\n\n")
+    assert [b.splitlines()[0].split() for b in blocks] == [["k", "wide"], ["k", "n"]]

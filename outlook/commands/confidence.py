@@ -83,7 +83,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
         out.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
         return 0
-    from ..display import render_table
+    from ..display import render_blocks, render_table
 
     flat = t.assign(
         sources=t["sources"].map(", ".join),
@@ -113,5 +113,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for paragraph in head:
         out.write("\n".join(textwrap.wrap(paragraph, width, subsequent_indent="    ")) + "\n")
     out.write("\n")
-    out.write(render_table(flat.drop(columns=["reasons", "sentence", "brief"])))
+    # the table runs to some 190 characters: in blocks of columns that fit the terminal, each led by its target
+    shown = flat.drop(columns=["reasons", "sentence", "brief"])
+    out.write(render_blocks(shown, ["kind", "target", "horizon"], width))
     return 0
